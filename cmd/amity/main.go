@@ -1,0 +1,229 @@
+// Command amity is Amity's one binary: `amity serve` runs the GraphQL API with the
+// shipped knowledge, `amity migrate` only migrates the database.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/amity/amity/internal/postgres"
+	"github.com/amity/amity/internal/seed"
+	"github.com/amity/amity/internal/server"
+)
+
+const usage = `Usage: amity <command> [flags]
+
+Commands:
+  serve     run the GraphQL API (migrates and loads the shipped knowledge first)
+  migrate   apply database migrations and exit
+
+Run 'amity <command> -h' for the command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, nil); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "amity:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// run executes one command. ready, when not nil, receives the address the server
+// listens on, so tests can start it on port 0.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	switch args[0] {
+	case "serve":
+		cfg, err := parseServe(args[1:], stderr)
+		if err != nil {
+			return err
+		}
+		return serve(ctx, cfg, stdout, ready)
+	case "migrate":
+		cfg, err := parseCommon("migrate", args[1:], stderr)
+		if err != nil {
+			return err
+		}
+		db, err := openMigrated(ctx, cfg.db)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		fmt.Fprintln(stdout, "database is migrated")
+		return nil
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+type commonConfig struct {
+	db postgres.Config
+}
+
+type serveConfig struct {
+	commonConfig
+	addr     string
+	loadSeed bool
+	http     server.Config
+	logJSON  bool
+}
+
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+func envBool(name string, def bool) bool {
+	if v, err := strconv.ParseBool(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+const defaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/amity?sslmode=disable"
+
+func commonFlags(fs *flag.FlagSet, cfg *commonConfig) {
+	fs.StringVar(&cfg.db.URL, "database-url", envOr("DATABASE_URL", defaultDatabaseURL), "PostgreSQL connection URL (env DATABASE_URL)")
+	fs.IntVar(&cfg.db.MaxOpenConns, "db-max-conns", envInt("AMITY_DB_MAX_CONNS", 20), "most open database connections (env AMITY_DB_MAX_CONNS)")
+}
+
+func parseCommon(name string, args []string, stderr io.Writer) (commonConfig, error) {
+	var cfg commonConfig
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	commonFlags(fs, &cfg)
+	return cfg, fs.Parse(args)
+}
+
+func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
+	cfg := serveConfig{http: server.DefaultConfig()}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	commonFlags(fs, &cfg.commonConfig)
+	fs.StringVar(&cfg.addr, "addr", envOr("AMITY_ADDR", ":8080"), "address to listen on (env AMITY_ADDR)")
+	fs.BoolVar(&cfg.loadSeed, "seed", envBool("AMITY_SEED", true), "load the shipped knowledge bundle at start (env AMITY_SEED)")
+	fs.IntVar(&cfg.http.GraphQL.MaxComplexity, "max-complexity", envInt("AMITY_MAX_COMPLEXITY", cfg.http.GraphQL.MaxComplexity), "largest query cost accepted (env AMITY_MAX_COMPLEXITY)")
+	fs.BoolVar(&cfg.http.GraphQL.Introspection, "introspection", envBool("AMITY_INTROSPECTION", true), "allow schema introspection (env AMITY_INTROSPECTION)")
+	fs.DurationVar(&cfg.http.RequestTimeout, "request-timeout", cfg.http.RequestTimeout, "longest a GraphQL request may run")
+	fs.BoolVar(&cfg.logJSON, "log-json", envBool("AMITY_LOG_JSON", false), "log JSON lines instead of text (env AMITY_LOG_JSON)")
+	return cfg, fs.Parse(args)
+}
+
+func openMigrated(ctx context.Context, cfg postgres.Config) (*postgres.DB, error) {
+	db, err := postgres.Open(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%w (is PostgreSQL running and does the database exist? `make db-up` provisions one)", err)
+	}
+	if err := postgres.Migrate(ctx, db.DB.DB); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, ready chan<- string) error {
+	var log *slog.Logger
+	if cfg.logJSON {
+		log = slog.New(slog.NewJSONHandler(stdout, nil))
+	} else {
+		log = slog.New(slog.NewTextHandler(stdout, nil))
+	}
+
+	db, err := openMigrated(ctx, cfg.db)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	if cfg.loadSeed {
+		b, err := seed.Shipped()
+		if err != nil {
+			return fmt.Errorf("shipped knowledge: %w", err)
+		}
+		res, err := postgres.ApplyBundle(ctx, db.DB, b, seed.ShippedDigest(), "shipped")
+		if err != nil {
+			return fmt.Errorf("load shipped knowledge: %w", err)
+		}
+		if res.Skipped {
+			log.Info("shipped knowledge already loaded")
+		} else {
+			log.Info("loaded shipped knowledge", "rows", res.Total())
+		}
+	}
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           server.New(db, cfg.http, log),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      cfg.http.RequestTimeout + 5*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	addr := ln.Addr().String()
+	log.Info("amity is serving", "graphql", "http://"+displayAddr(addr)+"/graphql", "playground", "http://"+displayAddr(addr)+"/")
+	if ready != nil {
+		ready <- addr
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// displayAddr turns a wildcard listen address into one a browser can open.
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}

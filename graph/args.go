@@ -1,0 +1,65 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/amity/amity/graph/model"
+	"github.com/amity/amity/internal/loader"
+	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/relay"
+)
+
+// parseID reads a global ID that must name an object of type want. A malformed ID or
+// one of another type is the client's mistake and gets an error; a well-formed ID of
+// the right type that names nothing is not an error, and the field reads null.
+func parseID(field, want, id string) (uuid.UUID, error) {
+	typ, u, ok := relay.Parse(id)
+	if !ok {
+		return uuid.Nil, relations.FieldErrorf(field, "%q is not a valid ID", id)
+	}
+	if typ != want {
+		return uuid.Nil, relations.FieldErrorf(field, "%q is the ID of a %s, not of a %s", id, typ, want)
+	}
+	return u, nil
+}
+
+// nestedPage checks the page arguments of a nested connection before anything loads,
+// and returns the loader key for the parent.
+func nestedPage(parent uuid.UUID, first *int, after *string) (loader.PageKey, error) {
+	pa := relations.PageArgs{First: first, After: after}
+	n, _, err := pa.Limit()
+	if err != nil {
+		return loader.PageKey{}, err
+	}
+	key := loader.PageKey{Parent: parent, First: n}
+	if after != nil {
+		if *after == "" {
+			return loader.PageKey{}, relations.FieldErrorf("after", "after is not a valid cursor; pass back a cursor this API returned")
+		}
+		key.After = *after
+	}
+	return key, nil
+}
+
+func pageArgs(first *int, after *string, last *int, before *string) relations.PageArgs {
+	return relations.PageArgs{First: first, After: after, Last: last, Before: before}
+}
+
+// countOf adapts a per-parent count loader to a connection's lazy total.
+func countOf[K comparable](l interface {
+	Load(context.Context, K) (int, error)
+}, key K) model.Counter {
+	return func(ctx context.Context) (int, error) { return l.Load(ctx, key) }
+}
+
+// loadOptional loads an object by an optional id.
+func loadOptional[T any](ctx context.Context, l interface {
+	Load(context.Context, uuid.UUID) (*T, error)
+}, id *uuid.UUID) (*T, error) {
+	if id == nil {
+		return nil, nil
+	}
+	return l.Load(ctx, *id)
+}

@@ -1,0 +1,46 @@
+// Package model holds the GraphQL-only types: connections, edges, page info and the
+// Date scalar. The knowledge types themselves come from internal/relations.
+package model
+
+import (
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/amity/amity/internal/relations"
+)
+
+// DateLayout is the ISO 8601 calendar date format of the Date scalar.
+const DateLayout = "2006-01-02"
+
+// MarshalDate writes a date as "YYYY-MM-DD".
+func MarshalDate(t time.Time) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		io.WriteString(w, strconv.Quote(t.Format(DateLayout)))
+	})
+}
+
+// UnmarshalDate reads "YYYY-MM-DD" and refuses anything else, including dates that do
+// not exist such as 2023-02-29.
+func UnmarshalDate(v any) (time.Time, error) {
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, relations.Errorf(relations.EINVALID, "a Date is a string like \"2024-03-07\", not %T", v)
+	}
+	t, err := ParseDate(s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return t, nil
+}
+
+// ParseDate parses an ISO 8601 calendar date.
+func ParseDate(s string) (time.Time, error) {
+	t, err := time.Parse(DateLayout, s)
+	if err != nil || len(s) != len(DateLayout) {
+		return time.Time{}, relations.Errorf(relations.EINVALID, "%q is not a calendar date in the form YYYY-MM-DD", s)
+	}
+	return t, nil
+}

@@ -1,0 +1,15 @@
+// Package graph is Amity's GraphQL layer: the gqlgen-generated executor and thin
+// resolvers that unpack arguments and call the store or a per-request loader.
+package graph
+
+//go:generate go run github.com/99designs/gqlgen generate
+
+import (
+	"github.com/amity/amity/internal/postgres"
+)
+
+// Resolver holds what the resolvers need. Relations between objects go through the
+// per-request loaders in the context (internal/loader), never straight to the store.
+type Resolver struct {
+	Store *postgres.DB
+}

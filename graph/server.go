@@ -1,0 +1,133 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/amity/amity/internal/postgres"
+	"github.com/amity/amity/internal/relations"
+)
+
+// Options tune the GraphQL handler. The zero value is not useful; start from
+// DefaultOptions.
+type Options struct {
+	// MaxComplexity caps a query's cost: each field costs 1, and a connection multiplies
+	// its items' cost by the page size asked for.
+	MaxComplexity int
+	// Introspection lets clients read the schema. This is a public knowledge API whose
+	// schema is its documentation, so it is on by default.
+	Introspection bool
+	Logger        *slog.Logger
+}
+
+// DefaultOptions are production-safe defaults.
+func DefaultOptions() Options {
+	return Options{MaxComplexity: 20000, Introspection: true, Logger: slog.Default()}
+}
+
+// NewHandler returns the GraphQL endpoint over the store. It expects internal/loader's
+// middleware in front of it.
+func NewHandler(store *postgres.DB, opts Options) *handler.Server {
+	cfg := Config{Resolvers: &Resolver{Store: store}}
+	weighConnections(&cfg.Complexity)
+
+	srv := handler.New(NewExecutableSchema(cfg))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	if opts.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(extension.FixedComplexityLimit(opts.MaxComplexity))
+
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
+		return presentError(ctx, log, err)
+	})
+	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		return relations.Errorf(relations.EINTERNAL, "internal error")
+	})
+	return srv
+}
+
+// presentError gives every error a stable extensions.code. Errors meant for clients
+// keep their message; anything else is logged and shown as a bare "internal error", so
+// no SQL or stack reaches a client.
+func presentError(ctx context.Context, log *slog.Logger, err error) *gqlerror.Error {
+	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+	if gqlErr.Extensions == nil {
+		gqlErr.Extensions = map[string]any{}
+	}
+	var domainErr *relations.Error
+	switch {
+	case errors.As(err, &domainErr):
+		gqlErr.Message = domainErr.Message
+		gqlErr.Extensions["code"] = domainErr.Code
+		if domainErr.Field != "" {
+			gqlErr.Extensions["field"] = domainErr.Field
+		}
+		if domainErr.Code == relations.EUNAVAILABLE {
+			log.WarnContext(ctx, "request failed: service unavailable", "path", gqlErr.Path.String(), "err", err)
+		}
+	case gqlErr.Extensions["code"] != nil:
+		// gqlgen's own parse, validation and complexity errors already carry a code.
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		gqlErr.Message = "the request was cancelled or took too long"
+		gqlErr.Extensions["code"] = relations.EUNAVAILABLE
+	default:
+		log.ErrorContext(ctx, "internal error", "path", gqlErr.Path.String(), "err", err)
+		gqlErr.Message = "internal error"
+		gqlErr.Extensions["code"] = relations.EINTERNAL
+	}
+	return gqlErr
+}
+
+// weighConnections makes a connection cost its page size times its items' cost, so a
+// query that nests pages multiplies its cost the way it multiplies its rows.
+func weighConnections(c *ComplexityRoot) {
+	nested := func(child int, first *int) int { return child * pageCost(first) }
+	top := func(child int, first, last *int) int {
+		if last != nil {
+			return child * pageCost(last)
+		}
+		return child * pageCost(first)
+	}
+	c.City.Partnerships = func(child int, _ *relations.PartnershipKind, first *int, _ *string) int { return nested(child, first) }
+	c.City.Agreements = func(child int, first *int, _ *string) int { return nested(child, first) }
+	c.City.Officials = func(child int, first *int, _ *string) int { return nested(child, first) }
+	c.City.Institutions = func(child int, first *int, _ *string) int { return nested(child, first) }
+	c.Country.Cities = func(child int, first *int, _ *string) int { return nested(child, first) }
+	c.Official.Agreements = func(child int, first *int, _ *string) int { return nested(child, first) }
+	c.Institution.Agreements = func(child int, first *int, _ *string) int { return nested(child, first) }
+	c.Query.Cities = func(child int, first *int, _ *string, last *int, _ *string) int { return top(child, first, last) }
+	c.Query.Countries = func(child int, first *int, _ *string, last *int, _ *string) int { return top(child, first, last) }
+	c.Query.Officials = func(child int, first *int, _ *string, last *int, _ *string) int { return top(child, first, last) }
+	c.Query.Agreements = func(child int, first *int, _ *string, last *int, _ *string) int { return top(child, first, last) }
+	c.Query.Institutions = func(child int, first *int, _ *string, last *int, _ *string) int { return top(child, first, last) }
+	c.Query.Sources = func(child int, first *int, _ *string, last *int, _ *string) int { return top(child, first, last) }
+	c.Query.Nodes = func(child int, ids []string) int { return child * max(1, len(ids)) }
+}
+
+func pageCost(n *int) int {
+	if n == nil {
+		return relations.DefaultPageSize
+	}
+	return max(1, min(*n, relations.MaxPageSize))
+}

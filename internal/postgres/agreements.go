@@ -1,0 +1,165 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/lib/pq"
+
+	"github.com/amity/amity/internal/relations"
+)
+
+type agreementRow struct {
+	pageCols
+	ID         uuid.UUID  `db:"id"`
+	Title      string     `db:"title"`
+	Kind       string     `db:"kind"`
+	SignedOn   *time.Time `db:"signed_on"`
+	SignedInID *uuid.UUID `db:"signed_in_id"`
+	Summary    *string    `db:"summary"`
+}
+
+const agreementCols = "a.id, a.title, a.kind, a.signed_on, a.signed_in_id, a.summary"
+
+func (r *agreementRow) domain() *relations.Agreement {
+	return &relations.Agreement{
+		ID: r.ID, Title: r.Title, Kind: relations.AgreementKind(r.Kind),
+		SignedOn: r.SignedOn, SignedInID: r.SignedInID, Summary: r.Summary,
+	}
+}
+
+// Newest first; undated agreements last.
+var agreementListing = listing{
+	from: "agreements a", cols: agreementCols,
+	key: "coalesce(a.signed_on, '-infinity'::date)", keyType: "date", id: "a.id", desc: true,
+}
+
+// AgreementsByID returns the agreements with the given ids.
+func (db *DB) AgreementsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*relations.Agreement, error) {
+	rows, err := byIDs[agreementRow](ctx, db, agreementCols, "agreements a", "a.id", ids)
+	if err != nil {
+		return nil, err
+	}
+	return index(rows, func(a *relations.Agreement) uuid.UUID { return a.ID }), nil
+}
+
+// Agreements returns a page of all agreements, newest first.
+func (db *DB) Agreements(ctx context.Context, pa relations.PageArgs) (*relations.Page[relations.Agreement], error) {
+	return listPage[agreementRow, *agreementRow](ctx, db, agreementListing, "true", nil, pa)
+}
+
+// CountAgreements counts all agreements.
+func (db *DB) CountAgreements(ctx context.Context) (int, error) {
+	return count(ctx, db, agreementListing, "true", nil)
+}
+
+var (
+	cityAgreements = nested{listing: agreementListing,
+		parent: "a.id IN (SELECT ap.agreement_id FROM agreement_parties ap WHERE ap.city_id = %s)"}
+	officialAgreements = nested{listing: agreementListing,
+		parent: "a.id IN (SELECT s.agreement_id FROM signatories s WHERE s.official_id = %s)"}
+	institutionAgreements = nested{listing: agreementListing,
+		parent: "a.id IN (SELECT ia.agreement_id FROM institution_agreements ia WHERE ia.institution_id = %s)"}
+)
+
+// AgreementsOfCities returns the same page of each city's agreements.
+func (db *DB) AgreementsOfCities(ctx context.Context, cities []uuid.UUID, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[relations.Agreement], error) {
+	return nestedPages[agreementRow, *agreementRow](ctx, db, cityAgreements, "true", nil, cities, pa)
+}
+
+// CountAgreementsOfCities counts each city's agreements.
+func (db *DB) CountAgreementsOfCities(ctx context.Context, cities []uuid.UUID) (map[uuid.UUID]int, error) {
+	return nestedCounts(ctx, db, cityAgreements, "true", nil, cities)
+}
+
+// AgreementsOfOfficials returns the same page of the agreements each official signed.
+func (db *DB) AgreementsOfOfficials(ctx context.Context, officials []uuid.UUID, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[relations.Agreement], error) {
+	return nestedPages[agreementRow, *agreementRow](ctx, db, officialAgreements, "true", nil, officials, pa)
+}
+
+// CountAgreementsOfOfficials counts the agreements each official signed.
+func (db *DB) CountAgreementsOfOfficials(ctx context.Context, officials []uuid.UUID) (map[uuid.UUID]int, error) {
+	return nestedCounts(ctx, db, officialAgreements, "true", nil, officials)
+}
+
+// AgreementsOfInstitutions returns the same page of each institution's agreements.
+func (db *DB) AgreementsOfInstitutions(ctx context.Context, institutions []uuid.UUID, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[relations.Agreement], error) {
+	return nestedPages[agreementRow, *agreementRow](ctx, db, institutionAgreements, "true", nil, institutions, pa)
+}
+
+// CountAgreementsOfInstitutions counts each institution's agreements.
+func (db *DB) CountAgreementsOfInstitutions(ctx context.Context, institutions []uuid.UUID) (map[uuid.UUID]int, error) {
+	return nestedCounts(ctx, db, institutionAgreements, "true", nil, institutions)
+}
+
+// AgreementParties returns each agreement's parties, in the order the agreement names them.
+func (db *DB) AgreementParties(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]*relations.City, error) {
+	const q = `SELECT ap.agreement_id AS parent_id, ` + cityCols + `
+FROM agreement_parties ap JOIN cities c ON c.id = ap.city_id
+WHERE ap.agreement_id = ANY($1::uuid[])
+ORDER BY ap.agreement_id, ap.position, c.name, c.id`
+	return selectGrouped[cityRow, *cityRow](ctx, db, q, agreements)
+}
+
+// AgreementAreas returns the fields each agreement covers, in enum order.
+func (db *DB) AgreementAreas(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]relations.CooperationArea, error) {
+	const q = `SELECT agreement_id, area FROM agreement_areas
+WHERE agreement_id = ANY($1::uuid[])
+ORDER BY agreement_id, array_position(ARRAY['TRADE','INVESTMENT','TECHNOLOGY','EDUCATION','CULTURE',
+  'TRANSPORTATION','INFRASTRUCTURE','TOURISM','HEALTH','ENVIRONMENT','SCIENCE','SPORT','YOUTH',
+  'URBAN_PLANNING','OTHER'], area)`
+	var rows []struct {
+		AgreementID uuid.UUID `db:"agreement_id"`
+		Area        string    `db:"area"`
+	}
+	if err := db.SelectContext(ctx, &rows, q, pq.Array(uuidStrings(agreements))); err != nil {
+		return nil, mapError(err)
+	}
+	out := make(map[uuid.UUID][]relations.CooperationArea, len(agreements))
+	for _, r := range rows {
+		out[r.AgreementID] = append(out[r.AgreementID], relations.CooperationArea(r.Area))
+	}
+	return out, nil
+}
+
+// Signatories returns who signed each agreement, in signing order.
+func (db *DB) Signatories(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]*relations.Signatory, error) {
+	const q = `SELECT agreement_id, official_id, party_city_id, role FROM signatories
+WHERE agreement_id = ANY($1::uuid[])
+ORDER BY agreement_id, position, official_id`
+	var rows []struct {
+		AgreementID uuid.UUID `db:"agreement_id"`
+		OfficialID  uuid.UUID `db:"official_id"`
+		PartyID     uuid.UUID `db:"party_city_id"`
+		Role        *string   `db:"role"`
+	}
+	if err := db.SelectContext(ctx, &rows, q, pq.Array(uuidStrings(agreements))); err != nil {
+		return nil, mapError(err)
+	}
+	out := make(map[uuid.UUID][]*relations.Signatory, len(agreements))
+	for _, r := range rows {
+		out[r.AgreementID] = append(out[r.AgreementID], &relations.Signatory{
+			AgreementID: r.AgreementID, OfficialID: r.OfficialID, PartyID: r.PartyID, Role: r.Role,
+		})
+	}
+	return out, nil
+}
+
+// selectGrouped runs q with the parent ids as $1 and groups the rows by their
+// parent_id column, keeping the query's order.
+func selectGrouped[R any, PR interface {
+	*R
+	pagedRow[T]
+}, T any](ctx context.Context, db *DB, q string, parents []uuid.UUID) (map[uuid.UUID][]*T, error) {
+	var rows []R
+	if err := db.SelectContext(ctx, &rows, q, pq.Array(uuidStrings(parents))); err != nil {
+		return nil, mapError(err)
+	}
+	out := make(map[uuid.UUID][]*T, len(parents))
+	for i := range rows {
+		r := PR(&rows[i])
+		out[r.page().ParentID] = append(out[r.page().ParentID], r.domain())
+	}
+	return out, nil
+}

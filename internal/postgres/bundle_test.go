@@ -1,0 +1,392 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/amity/amity/internal/postgres"
+	"github.com/amity/amity/internal/postgres/pgtest"
+	"github.com/amity/amity/internal/seed"
+)
+
+// bundleRows is how many rows each table should hold after b is loaded into an empty
+// database, counted from the bundle itself.
+func bundleRows(b *seed.Bundle) map[string]int64 {
+	n := make(map[string]int64)
+	for _, t := range postgres.BundleTables {
+		n[t] = 0
+	}
+	n["sources"] = int64(len(b.Sources))
+	n["countries"] = int64(len(b.Countries))
+	n["cities"] = int64(len(b.Cities))
+	for _, c := range b.Cities {
+		n["city_names"] += int64(len(c.Names))
+		n["city_sources"] += int64(len(c.Sources))
+	}
+	n["officials"] = int64(len(b.Officials))
+	for _, o := range b.Officials {
+		n["official_names"] += int64(len(o.Names))
+		n["official_sources"] += int64(len(o.Sources))
+	}
+	n["agreements"] = int64(len(b.Agreements))
+	links := make(map[[2]string]bool)
+	for _, a := range b.Agreements {
+		n["agreement_parties"] += int64(len(a.Parties))
+		n["agreement_areas"] += int64(len(a.Areas))
+		n["signatories"] += int64(len(a.Signatories))
+		n["agreement_sources"] += int64(len(a.Sources))
+		for _, in := range a.Institutions {
+			links[[2]string{in, a.Key}] = true
+		}
+	}
+	n["institutions"] = int64(len(b.Institutions))
+	for _, in := range b.Institutions {
+		n["institution_sources"] += int64(len(in.Sources))
+		for _, a := range in.Agreements {
+			links[[2]string{in.Key, a}] = true
+		}
+	}
+	n["institution_agreements"] = int64(len(links))
+	n["partnerships"] = int64(len(b.Partnerships))
+	for _, p := range b.Partnerships {
+		n["partnership_sources"] += int64(len(p.Sources))
+	}
+	n["reported_figures"] = int64(len(b.Figures))
+	n["statements"] = int64(len(b.Statements()))
+	return n
+}
+
+// tableRows counts the rows of every bundle table and of bundle_loads.
+func tableRows(t *testing.T, db *sqlx.DB) map[string]int64 {
+	t.Helper()
+	n := make(map[string]int64)
+	for _, table := range append([]string{"bundle_loads"}, postgres.BundleTables...) {
+		var c int64
+		// Table names come from a fixed list, never from input.
+		if err := db.Get(&c, "SELECT count(*) FROM "+table); err != nil {
+			t.Fatalf("count %s: %v", table, err)
+		}
+		n[table] = c
+	}
+	return n
+}
+
+func shipped(t *testing.T) *seed.Bundle {
+	t.Helper()
+	b, err := seed.Shipped()
+	if err != nil {
+		t.Fatalf("seed.Shipped: %v", err)
+	}
+	return b
+}
+
+func TestApplyShippedBundle(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.MustOpen(t)
+	b := shipped(t)
+
+	res, err := postgres.ApplyBundle(ctx, db.DB, b, seed.ShippedDigest(), seed.ShippedName)
+	if err != nil {
+		t.Fatalf("ApplyBundle: %v", err)
+	}
+	if res.Skipped {
+		t.Fatal("first load reported skipped")
+	}
+	want := bundleRows(b)
+	if diff := cmp.Diff(want, res.Inserted); diff != "" {
+		t.Errorf("inserted (-bundle +result):\n%s", diff)
+	}
+	want["bundle_loads"] = 1
+	if diff := cmp.Diff(want, tableRows(t, db.DB)); diff != "" {
+		t.Errorf("table rows (-bundle +database):\n%s", diff)
+	}
+
+	// Spot-check that ids are the derived ones and references land where they should.
+	var got struct {
+		Title    string `db:"title"`
+		SignedOn string `db:"signed_on"`
+		SignedIn string `db:"signed_in"`
+		Parties  string `db:"parties"`
+		Signers  string `db:"signers"`
+	}
+	const agreementQuery = `
+SELECT a.title, to_char(a.signed_on, 'YYYY-MM-DD') AS signed_on, c.name AS signed_in,
+       (SELECT string_agg(pc.name, ',' ORDER BY p.position) FROM agreement_parties p JOIN cities pc ON pc.id = p.city_id
+         WHERE p.agreement_id = a.id) AS parties,
+       (SELECT string_agg(o.name || '/' || sc.name, ',' ORDER BY s.position) FROM signatories s
+         JOIN officials o ON o.id = s.official_id JOIN cities sc ON sc.id = s.party_city_id
+         WHERE s.agreement_id = a.id) AS signers
+FROM agreements a JOIN cities c ON c.id = a.signed_in_id
+WHERE a.id = $1`
+	if err := db.Get(&got, agreementQuery, seed.ID(seed.KindAgreement, "shenzhen-moscow-memorandum-2024")); err != nil {
+		t.Fatalf("read agreement: %v", err)
+	}
+	if got.SignedOn != "2024-03-06" || got.SignedIn != "Shenzhen" || got.Parties != "Shenzhen,Moscow" ||
+		got.Signers != "Wang Shourui/Shenzhen,Sergey Cheremin/Moscow" {
+		t.Errorf("agreement = %+v", got)
+	}
+
+	var moscowNames []string
+	const namesQuery = `SELECT name FROM city_names WHERE city_id = $1 ORDER BY language, name`
+	if err := db.Select(&moscowNames, namesQuery, seed.ID(seed.KindCity, "moscow")); err != nil {
+		t.Fatalf("read names: %v", err)
+	}
+	if diff := cmp.Diff([]string{"Moscow", "Москва", "莫斯科"}, moscowNames); diff != "" {
+		t.Errorf("Moscow's names (-want +got):\n%s", diff)
+	}
+
+	var langs []string
+	const langQuery = `SELECT unnest(languages) FROM sources WHERE id = $1`
+	if err := db.Select(&langs, langQuery, seed.ID(seed.KindSource, "fao-2024-03-07")); err != nil {
+		t.Fatalf("read languages: %v", err)
+	}
+	if diff := cmp.Diff([]string{"zh", "en"}, langs); diff != "" {
+		t.Errorf("notice languages (-want +got):\n%s", diff)
+	}
+
+	var visited string
+	const stmtQuery = `SELECT value FROM statements WHERE official_id = $1 AND property = 'firstVisitedShenzhen'`
+	if err := db.Get(&visited, stmtQuery, seed.ID(seed.KindOfficial, "sergey-cheremin")); err != nil {
+		t.Fatalf("read statement: %v", err)
+	}
+	if visited != "1994" {
+		t.Errorf("firstVisitedShenzhen = %q, want 1994", visited)
+	}
+}
+
+func TestApplyBundleTwiceIsSkipped(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.MustOpen(t)
+	b := shipped(t)
+
+	if _, err := postgres.ApplyBundle(ctx, db.DB, b, seed.ShippedDigest(), seed.ShippedName); err != nil {
+		t.Fatalf("first ApplyBundle: %v", err)
+	}
+	before := tableRows(t, db.DB)
+	res, err := postgres.ApplyBundle(ctx, db.DB, b, seed.ShippedDigest(), seed.ShippedName)
+	if err != nil {
+		t.Fatalf("second ApplyBundle: %v", err)
+	}
+	if !res.Skipped || res.Total() != 0 {
+		t.Errorf("second load: skipped %v, inserted %d rows; want skipped, none", res.Skipped, res.Total())
+	}
+	if diff := cmp.Diff(before, tableRows(t, db.DB)); diff != "" {
+		t.Errorf("table rows changed (-before +after):\n%s", diff)
+	}
+}
+
+func TestApplyBundleNewDigestSameFactsInsertsNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.MustOpen(t)
+
+	if _, err := postgres.ApplyBundle(ctx, db.DB, shipped(t), seed.ShippedDigest(), seed.ShippedName); err != nil {
+		t.Fatalf("first ApplyBundle: %v", err)
+	}
+	before := tableRows(t, db.DB)
+
+	// An edit that changes the file but no fact: a new digest, the same rows.
+	data := append(seed.ShippedBytes(), "\n# reviewed\n"...)
+	b, err := seed.Parse(data)
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	res, err := postgres.ApplyBundle(ctx, db.DB, b, seed.Digest(data), "edited")
+	if err != nil {
+		t.Fatalf("second ApplyBundle: %v", err)
+	}
+	if res.Skipped || res.Total() != 0 {
+		t.Errorf("edited load: skipped %v, inserted %v; want applied, nothing inserted", res.Skipped, res.Inserted)
+	}
+	after := tableRows(t, db.DB)
+	before["bundle_loads"]++ // the new digest is recorded
+	if diff := cmp.Diff(before, after); diff != "" {
+		t.Errorf("table rows (-want +got):\n%s", diff)
+	}
+
+	// A newer bundle with one more fact inserts exactly that fact.
+	v := int64(1)
+	b.Figures = append(b.Figures, seed.Figure{
+		Key: "test-figure", City: "moscow", Metric: "SISTER_CITIES", Value: &v, AsOf: "2024-03-07", Source: "bnn-2024-03-07",
+	})
+	res, err = postgres.ApplyBundle(ctx, db.DB, b, "test-digest-3", "newer")
+	if err != nil {
+		t.Fatalf("third ApplyBundle: %v", err)
+	}
+	want := make(map[string]int64)
+	for _, table := range postgres.BundleTables {
+		want[table] = 0
+	}
+	want["reported_figures"] = 1
+	if diff := cmp.Diff(want, res.Inserted); diff != "" {
+		t.Errorf("newer bundle inserted (-want +got):\n%s", diff)
+	}
+}
+
+func TestApplyBundleFailureLeavesNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.MustOpen(t)
+	empty := tableRows(t, db.DB)
+
+	// PostgreSQL text cannot hold a NUL byte, a rule Validate leaves to the database. The
+	// statements table is written last, so every other table has been written, inside
+	// the transaction, by the time this fails.
+	b := shipped(t)
+	last := len(b.Agreements[0].Statements) - 1
+	b.Agreements[0].Statements[last].Quote = "broken \x00 quote"
+	if err := b.Validate(); err != nil {
+		t.Fatalf("the broken bundle must pass Validate for this test to mean anything: %v", err)
+	}
+	res, err := postgres.ApplyBundle(ctx, db.DB, b, "broken", "broken")
+	if err == nil || !strings.Contains(err.Error(), "insert statements") {
+		t.Fatalf("ApplyBundle error = %v, want the database to refuse the statements", err)
+	}
+	if res.Total() != 0 {
+		t.Errorf("failed load reports %d rows inserted", res.Total())
+	}
+	if diff := cmp.Diff(empty, tableRows(t, db.DB)); diff != "" {
+		t.Errorf("rows left behind (-want +got):\n%s", diff)
+	}
+
+	// An invalid bundle is refused before it reaches the database, with every problem.
+	b = shipped(t)
+	b.Agreements[0].Signatories[1].Party = "kyiv"
+	b.Figures[0].Source = ""
+	_, err = postgres.ApplyBundle(ctx, db.DB, b, "invalid", "invalid")
+	var ve *seed.ValidationError
+	if !errors.As(err, &ve) || len(ve.Problems) != 2 {
+		t.Fatalf("ApplyBundle(invalid) = %v, want a ValidationError with 2 problems", err)
+	}
+	if diff := cmp.Diff(empty, tableRows(t, db.DB)); diff != "" {
+		t.Errorf("rows left behind (-want +got):\n%s", diff)
+	}
+}
+
+func TestApplyBundleConcurrentReplicas(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.MustOpen(t)
+	b := shipped(t)
+
+	const replicas = 3
+	results := make([]postgres.BundleResult, replicas)
+	errs := make([]error, replicas)
+	var wg sync.WaitGroup
+	for i := range replicas {
+		wg.Go(func() {
+			results[i], errs[i] = postgres.ApplyBundle(ctx, db.DB, b, seed.ShippedDigest(), seed.ShippedName)
+		})
+	}
+	wg.Wait()
+	applied := 0
+	for i := range replicas {
+		if errs[i] != nil {
+			t.Fatalf("replica %d: %v", i, errs[i])
+		}
+		if !results[i].Skipped {
+			applied++
+		}
+	}
+	if applied != 1 {
+		t.Errorf("%d replicas applied the bundle, want exactly 1", applied)
+	}
+	want := bundleRows(b)
+	want["bundle_loads"] = 1
+	if diff := cmp.Diff(want, tableRows(t, db.DB)); diff != "" {
+		t.Errorf("table rows (-want +got):\n%s", diff)
+	}
+}
+
+// Rows entered by hand before the bundle (same country code, same source URL) are
+// adopted rather than duplicated or failing the load.
+func TestApplyBundleAdoptsExistingRows(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.MustOpen(t)
+	b := shipped(t)
+
+	countryID, sourceID := uuid.New(), uuid.New()
+	const insertCountry = `INSERT INTO countries (id, code, name) VALUES ($1, 'CN', 'People''s Republic of China')`
+	const insertSource = `INSERT INTO sources (id, title, url) VALUES ($1, 'BNN report', $2)`
+	if _, err := db.Exec(insertCountry, countryID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(insertSource, sourceID, b.Sources[0].URL); err != nil {
+		t.Fatal(err)
+	}
+
+	res, err := postgres.ApplyBundle(ctx, db.DB, b, seed.ShippedDigest(), seed.ShippedName)
+	if err != nil {
+		t.Fatalf("ApplyBundle: %v", err)
+	}
+	if res.Inserted["countries"] != 1 || res.Inserted["sources"] != 1 {
+		t.Errorf("inserted %d countries and %d sources, want 1 and 1 (the others adopted)",
+			res.Inserted["countries"], res.Inserted["sources"])
+	}
+	var shenzhenCountry uuid.UUID
+	if err := db.Get(&shenzhenCountry, `SELECT country_id FROM cities WHERE id = $1`, seed.ID(seed.KindCity, "shenzhen")); err != nil {
+		t.Fatal(err)
+	}
+	if shenzhenCountry != countryID {
+		t.Errorf("Shenzhen's country = %s, want the existing CN row %s", shenzhenCountry, countryID)
+	}
+	var figuresFromExisting int
+	if err := db.Get(&figuresFromExisting, `SELECT count(*) FROM reported_figures WHERE source_id = $1`, sourceID); err != nil {
+		t.Fatal(err)
+	}
+	if figuresFromExisting != 4 {
+		t.Errorf("%d figures cite the existing source row, want 4", figuresFromExisting)
+	}
+}
+
+// A bundle of thousands of rows loads in a fixed number of round trips.
+func TestApplyLargeBundle(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large bundle")
+	}
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.MustOpen(t)
+
+	b := &seed.Bundle{
+		Sources:   []seed.Source{{Key: "s", Title: "Synthetic"}},
+		Countries: []seed.Country{{Key: "XA", Name: "Testland"}},
+	}
+	const cities = 2000
+	for i := range cities {
+		key := fmt.Sprintf("city-%d", i)
+		b.Cities = append(b.Cities, seed.City{
+			Key: key, Name: key, Country: "XA",
+			Names:      []seed.Name{{Language: "en", Name: key, Source: "s"}},
+			Sources:    []string{"s"},
+			Statements: []seed.Statement{{Property: "note", Value: key, Source: "s"}},
+		})
+		if i > 0 {
+			b.Partnerships = append(b.Partnerships, seed.Partnership{
+				Key: fmt.Sprintf("tie-%d", i), Kind: "SISTER_CITY",
+				Cities: []string{key, fmt.Sprintf("city-%d", i-1)}, Sources: []string{"s"},
+			})
+		}
+	}
+	start := time.Now()
+	res, err := postgres.ApplyBundle(ctx, db.DB, b, "large", "large")
+	if err != nil {
+		t.Fatalf("ApplyBundle: %v", err)
+	}
+	t.Logf("loaded %d rows in %v", res.Total(), time.Since(start))
+	if diff := cmp.Diff(bundleRows(b), res.Inserted); diff != "" {
+		t.Errorf("inserted (-bundle +result):\n%s", diff)
+	}
+}

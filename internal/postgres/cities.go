@@ -1,0 +1,137 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/google/uuid"
+	"github.com/lib/pq"
+
+	"github.com/amity/amity/internal/relations"
+)
+
+type cityRow struct {
+	pageCols
+	ID          uuid.UUID `db:"id"`
+	CountryID   uuid.UUID `db:"country_id"`
+	Name        string    `db:"name"`
+	Population  *int      `db:"population"`
+	Latitude    *float64  `db:"latitude"`
+	Longitude   *float64  `db:"longitude"`
+	WikidataQID *string   `db:"wikidata_qid"`
+	GeonamesID  *int      `db:"geonames_id"`
+}
+
+const cityCols = "c.id, c.country_id, c.name, c.population, c.latitude, c.longitude, c.wikidata_qid, c.geonames_id"
+
+func (r *cityRow) domain() *relations.City {
+	c := &relations.City{
+		ID: r.ID, CountryID: r.CountryID, Name: r.Name, Population: r.Population,
+		WikidataID: r.WikidataQID, GeonamesID: r.GeonamesID,
+	}
+	if r.Latitude != nil && r.Longitude != nil {
+		c.Location = &relations.Location{Latitude: *r.Latitude, Longitude: *r.Longitude}
+	}
+	return c
+}
+
+var cityListing = listing{from: "cities c", cols: cityCols, key: "c.name", keyType: "text", id: "c.id"}
+
+// CitiesByID returns the cities with the given ids; missing ids are absent from the map.
+func (db *DB) CitiesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*relations.City, error) {
+	rows, err := byIDs[cityRow](ctx, db, cityCols, "cities c", "c.id", ids)
+	if err != nil {
+		return nil, err
+	}
+	return index(rows, func(c *relations.City) uuid.UUID { return c.ID }), nil
+}
+
+// CityByName finds a city by any of its names in any language, ignoring case. When
+// several cities share the name, the one whose English name it is wins, then the most
+// populous. It returns a NOT_FOUND error when no city has the name.
+func (db *DB) CityByName(ctx context.Context, name string) (*relations.City, error) {
+	const q = `SELECT ` + cityCols + ` FROM cities c
+WHERE lower(c.name) = lower($1)
+   OR c.id IN (SELECT n.city_id FROM city_names n WHERE lower(n.name) = lower($1))
+ORDER BY lower(c.name) = lower($1) DESC, c.population DESC NULLS LAST, c.id
+LIMIT 1`
+	var r cityRow
+	if err := db.GetContext(ctx, &r, q, name); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, relations.Errorf(relations.ENOTFOUND, "no city is named %q", name)
+		}
+		return nil, mapError(err)
+	}
+	return r.domain(), nil
+}
+
+// Cities returns a page of all cities, by name.
+func (db *DB) Cities(ctx context.Context, pa relations.PageArgs) (*relations.Page[relations.City], error) {
+	return listPage[cityRow, *cityRow](ctx, db, cityListing, "true", nil, pa)
+}
+
+// CountCities counts all cities.
+func (db *DB) CountCities(ctx context.Context) (int, error) {
+	return count(ctx, db, cityListing, "true", nil)
+}
+
+var countryCities = nested{listing: cityListing, parent: "c.country_id = %s"}
+
+// CitiesOfCountries returns the same page of cities for each country.
+func (db *DB) CitiesOfCountries(ctx context.Context, countries []uuid.UUID, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[relations.City], error) {
+	return nestedPages[cityRow, *cityRow](ctx, db, countryCities, "true", nil, countries, pa)
+}
+
+// CountCitiesOfCountries counts each country's cities.
+func (db *DB) CountCitiesOfCountries(ctx context.Context, countries []uuid.UUID) (map[uuid.UUID]int, error) {
+	return nestedCounts(ctx, db, countryCities, "true", nil, countries)
+}
+
+type nameRow struct {
+	OwnerID  uuid.UUID  `db:"owner_id"`
+	Language string     `db:"language"`
+	Name     string     `db:"name"`
+	SourceID *uuid.UUID `db:"source_id"`
+}
+
+// CityNames returns every name of each city: its English name first, then the others
+// by language.
+func (db *DB) CityNames(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]*relations.LocalizedName, error) {
+	const q = `SELECT owner_id, language, name, source_id FROM (
+  SELECT c.id AS owner_id, 'en' AS language, c.name, NULL::uuid AS source_id, 0 AS rank
+  FROM cities c
+  WHERE c.id = ANY($1::uuid[])
+    AND NOT EXISTS (SELECT 1 FROM city_names n WHERE n.city_id = c.id AND n.language = 'en' AND n.name = c.name)
+  UNION ALL
+  SELECT n.city_id, n.language, n.name, n.source_id, CASE WHEN n.language = 'en' AND n.name = c.name THEN 0 ELSE 1 END
+  FROM city_names n JOIN cities c ON c.id = n.city_id
+  WHERE n.city_id = ANY($1::uuid[])
+) names ORDER BY owner_id, rank, language, name`
+	return db.names(ctx, q, ids)
+}
+
+func (db *DB) names(ctx context.Context, q string, ids []uuid.UUID) (map[uuid.UUID][]*relations.LocalizedName, error) {
+	var rows []nameRow
+	if err := db.SelectContext(ctx, &rows, q, pq.Array(uuidStrings(ids))); err != nil {
+		return nil, mapError(err)
+	}
+	out := make(map[uuid.UUID][]*relations.LocalizedName, len(ids))
+	for _, r := range rows {
+		out[r.OwnerID] = append(out[r.OwnerID], &relations.LocalizedName{Language: r.Language, Name: r.Name, SourceID: r.SourceID})
+	}
+	return out, nil
+}
+
+// index maps rows to domain values by id.
+func index[R any, PR interface {
+	*R
+	pagedRow[T]
+}, T any](rows []R, id func(*T) uuid.UUID) map[uuid.UUID]*T {
+	out := make(map[uuid.UUID]*T, len(rows))
+	for i := range rows {
+		v := PR(&rows[i]).domain()
+		out[id(v)] = v
+	}
+	return out
+}

@@ -1,0 +1,61 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/amity/amity/internal/relations"
+)
+
+type countryRow struct {
+	pageCols
+	ID          uuid.UUID `db:"id"`
+	Code        string    `db:"code"`
+	Name        string    `db:"name"`
+	WikidataQID *string   `db:"wikidata_qid"`
+}
+
+const countryCols = "k.id, k.code, k.name, k.wikidata_qid"
+
+func (r *countryRow) domain() *relations.Country {
+	return &relations.Country{ID: r.ID, Code: r.Code, Name: r.Name, WikidataID: r.WikidataQID}
+}
+
+var countryListing = listing{from: "countries k", cols: countryCols, key: "k.code", keyType: "text", id: "k.id"}
+
+// CountriesByID returns the countries with the given ids.
+func (db *DB) CountriesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*relations.Country, error) {
+	rows, err := byIDs[countryRow](ctx, db, countryCols, "countries k", "k.id", ids)
+	if err != nil {
+		return nil, err
+	}
+	return index(rows, func(c *relations.Country) uuid.UUID { return c.ID }), nil
+}
+
+// CountryByCode finds a country by its ISO 3166-1 alpha-2 code, ignoring case. It
+// returns NOT_FOUND when there is none.
+func (db *DB) CountryByCode(ctx context.Context, code string) (*relations.Country, error) {
+	const q = `SELECT ` + countryCols + ` FROM countries k WHERE k.code = $1`
+	var r countryRow
+	if err := db.GetContext(ctx, &r, q, strings.ToUpper(strings.TrimSpace(code))); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, relations.Errorf(relations.ENOTFOUND, "no country has the code %q", code)
+		}
+		return nil, mapError(err)
+	}
+	return r.domain(), nil
+}
+
+// Countries returns a page of all countries, by code.
+func (db *DB) Countries(ctx context.Context, pa relations.PageArgs) (*relations.Page[relations.Country], error) {
+	return listPage[countryRow, *countryRow](ctx, db, countryListing, "true", nil, pa)
+}
+
+// CountCountries counts all countries.
+func (db *DB) CountCountries(ctx context.Context) (int, error) {
+	return count(ctx, db, countryListing, "true", nil)
+}

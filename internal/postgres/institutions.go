@@ -1,0 +1,71 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/amity/amity/internal/relations"
+)
+
+type institutionRow struct {
+	pageCols
+	ID          uuid.UUID  `db:"id"`
+	Name        string     `db:"name"`
+	Kind        string     `db:"kind"`
+	CityID      uuid.UUID  `db:"city_id"`
+	FoundedOn   *time.Time `db:"founded_on"`
+	Description *string    `db:"description"`
+}
+
+const institutionCols = "i.id, i.name, i.kind, i.city_id, i.founded_on, i.description"
+
+func (r *institutionRow) domain() *relations.Institution {
+	return &relations.Institution{
+		ID: r.ID, Name: r.Name, Kind: relations.InstitutionKind(r.Kind), CityID: r.CityID,
+		FoundedOn: r.FoundedOn, Description: r.Description,
+	}
+}
+
+var institutionListing = listing{from: "institutions i", cols: institutionCols, key: "i.name", keyType: "text", id: "i.id"}
+
+// InstitutionsByID returns the institutions with the given ids.
+func (db *DB) InstitutionsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*relations.Institution, error) {
+	rows, err := byIDs[institutionRow](ctx, db, institutionCols, "institutions i", "i.id", ids)
+	if err != nil {
+		return nil, err
+	}
+	return index(rows, func(i *relations.Institution) uuid.UUID { return i.ID }), nil
+}
+
+// Institutions returns a page of all institutions, by name.
+func (db *DB) Institutions(ctx context.Context, pa relations.PageArgs) (*relations.Page[relations.Institution], error) {
+	return listPage[institutionRow, *institutionRow](ctx, db, institutionListing, "true", nil, pa)
+}
+
+// CountInstitutions counts all institutions.
+func (db *DB) CountInstitutions(ctx context.Context) (int, error) {
+	return count(ctx, db, institutionListing, "true", nil)
+}
+
+var cityInstitutions = nested{listing: institutionListing, parent: "i.city_id = %s"}
+
+// InstitutionsOfCities returns the same page of institutions for each city.
+func (db *DB) InstitutionsOfCities(ctx context.Context, cities []uuid.UUID, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[relations.Institution], error) {
+	return nestedPages[institutionRow, *institutionRow](ctx, db, cityInstitutions, "true", nil, cities, pa)
+}
+
+// CountInstitutionsOfCities counts each city's institutions.
+func (db *DB) CountInstitutionsOfCities(ctx context.Context, cities []uuid.UUID) (map[uuid.UUID]int, error) {
+	return nestedCounts(ctx, db, cityInstitutions, "true", nil, cities)
+}
+
+// InstitutionsOfAgreements returns the institutions linked to each agreement, by name.
+func (db *DB) InstitutionsOfAgreements(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]*relations.Institution, error) {
+	const q = `SELECT ia.agreement_id AS parent_id, ` + institutionCols + `
+FROM institution_agreements ia JOIN institutions i ON i.id = ia.institution_id
+WHERE ia.agreement_id = ANY($1::uuid[])
+ORDER BY ia.agreement_id, i.name, i.id`
+	return selectGrouped[institutionRow, *institutionRow](ctx, db, q, agreements)
+}

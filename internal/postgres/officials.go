@@ -1,0 +1,71 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/amity/amity/internal/relations"
+)
+
+type officialRow struct {
+	pageCols
+	ID     uuid.UUID  `db:"id"`
+	Name   string     `db:"name"`
+	Title  *string    `db:"title"`
+	CityID *uuid.UUID `db:"city_id"`
+}
+
+const officialCols = "o.id, o.name, o.title, o.city_id"
+
+func (r *officialRow) domain() *relations.Official {
+	return &relations.Official{ID: r.ID, Name: r.Name, Title: r.Title, CityID: r.CityID}
+}
+
+var officialListing = listing{from: "officials o", cols: officialCols, key: "o.name", keyType: "text", id: "o.id"}
+
+// OfficialsByID returns the officials with the given ids.
+func (db *DB) OfficialsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*relations.Official, error) {
+	rows, err := byIDs[officialRow](ctx, db, officialCols, "officials o", "o.id", ids)
+	if err != nil {
+		return nil, err
+	}
+	return index(rows, func(o *relations.Official) uuid.UUID { return o.ID }), nil
+}
+
+// Officials returns a page of all officials, by name.
+func (db *DB) Officials(ctx context.Context, pa relations.PageArgs) (*relations.Page[relations.Official], error) {
+	return listPage[officialRow, *officialRow](ctx, db, officialListing, "true", nil, pa)
+}
+
+// CountOfficials counts all officials.
+func (db *DB) CountOfficials(ctx context.Context) (int, error) {
+	return count(ctx, db, officialListing, "true", nil)
+}
+
+var cityOfficials = nested{listing: officialListing, parent: "o.city_id = %s"}
+
+// OfficialsOfCities returns the same page of officials for each city.
+func (db *DB) OfficialsOfCities(ctx context.Context, cities []uuid.UUID, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[relations.Official], error) {
+	return nestedPages[officialRow, *officialRow](ctx, db, cityOfficials, "true", nil, cities, pa)
+}
+
+// CountOfficialsOfCities counts each city's officials.
+func (db *DB) CountOfficialsOfCities(ctx context.Context, cities []uuid.UUID) (map[uuid.UUID]int, error) {
+	return nestedCounts(ctx, db, cityOfficials, "true", nil, cities)
+}
+
+// OfficialNames returns every name and spelling of each official, the main name first.
+func (db *DB) OfficialNames(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]*relations.LocalizedName, error) {
+	const q = `SELECT owner_id, language, name, source_id FROM (
+  SELECT o.id AS owner_id, 'en' AS language, o.name, NULL::uuid AS source_id, 0 AS rank
+  FROM officials o
+  WHERE o.id = ANY($1::uuid[])
+    AND NOT EXISTS (SELECT 1 FROM official_names n WHERE n.official_id = o.id AND n.name = o.name)
+  UNION ALL
+  SELECT n.official_id, n.language, n.name, n.source_id, CASE WHEN n.name = o.name THEN 0 ELSE 1 END
+  FROM official_names n JOIN officials o ON o.id = n.official_id
+  WHERE n.official_id = ANY($1::uuid[])
+) names ORDER BY owner_id, rank, language, name`
+	return db.names(ctx, q, ids)
+}

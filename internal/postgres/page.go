@@ -1,0 +1,290 @@
+package postgres
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/amity/amity/internal/relations"
+)
+
+// Every list is ordered by a sort key and then the id, both in the same direction, and
+// paged by keyset: a cursor holds the last row's (key, id), and the next page starts
+// strictly after it. Sort keys are never NULL (nullable columns are wrapped in coalesce),
+// so the row comparison (key, id) > (k, i) is exact and uses the matching index.
+
+// listing describes one ordered list of rows.
+type listing struct {
+	// from is the FROM clause, with the alias the other fields use.
+	from string
+	// cols are the selected columns, named after the row struct's db tags.
+	cols string
+	// key is the sort expression; keyType its SQL type, used to read the cursor back.
+	key, keyType string
+	// id is the tie-breaking unique column.
+	id   string
+	desc bool
+}
+
+// pageCols are the extra columns of a paged query: which parent a row belongs to
+// (for nested lists) and its sort key as text, for its cursor.
+type pageCols struct {
+	ParentID uuid.UUID `db:"parent_id"`
+	SortKey  string    `db:"sort_key"`
+	SortID   string    `db:"sort_id"`
+}
+
+func (p *pageCols) page() *pageCols { return p }
+
+// pagedRow is a row struct that embeds pageCols and converts to a domain type.
+type pagedRow[T any] interface {
+	page() *pageCols
+	domain() *T
+}
+
+// args numbers SQL parameters as they are added.
+type args []any
+
+func (a *args) add(v any) string {
+	*a = append(*a, v)
+	return fmt.Sprintf("$%d", len(*a))
+}
+
+type cursor struct {
+	Key string `json:"k"`
+	ID  string `json:"i"`
+}
+
+func encodeCursor(key, id string) string {
+	b, _ := json.Marshal([]string{key, id})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(field, s string) (cursor, error) {
+	bad := relations.FieldErrorf(field, "%s is not a valid cursor; pass back a cursor this API returned", field)
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return cursor{}, bad
+	}
+	var parts []string
+	if err := json.Unmarshal(b, &parts); err != nil || len(parts) != 2 {
+		return cursor{}, bad
+	}
+	if _, err := uuid.Parse(parts[1]); err != nil {
+		return cursor{}, bad
+	}
+	return cursor{Key: parts[0], ID: parts[1]}, nil
+}
+
+// plan is the shape of one page query, worked out from the page arguments.
+type plan struct {
+	limit    int
+	backward bool
+	after    *cursor
+}
+
+func planPage(pa relations.PageArgs) (plan, error) {
+	n, backward, err := pa.Limit()
+	if err != nil {
+		return plan{}, err
+	}
+	p := plan{limit: n, backward: backward}
+	field, raw := "after", pa.After
+	if backward {
+		field, raw = "before", pa.Before
+	}
+	if raw != nil {
+		c, err := decodeCursor(field, *raw)
+		if err != nil {
+			return plan{}, err
+		}
+		p.after = &c
+	}
+	return p, nil
+}
+
+// orderAndSeek returns the keyset condition (or "true") and the ORDER BY clause.
+func (l listing) orderAndSeek(p plan, a *args) (seek, order string) {
+	desc := l.desc != p.backward
+	dir, op := "ASC", ">"
+	if desc {
+		dir, op = "DESC", "<"
+	}
+	seek = "true"
+	if p.after != nil {
+		seek = fmt.Sprintf("(%s, %s) %s (%s::%s, %s::uuid)", l.key, l.id, op,
+			a.add(p.after.Key), l.keyType, a.add(p.after.ID))
+	}
+	return seek, fmt.Sprintf("%s %s, %s %s", l.key, dir, l.id, dir)
+}
+
+func (l listing) selectCols() string {
+	return fmt.Sprintf("%s, (%s)::text AS sort_key, (%s)::text AS sort_id", l.cols, l.key, l.id)
+}
+
+// listPage reads one page of a top-level list. where filters the rows; its parameters
+// are already in a.
+func listPage[R any, PR interface {
+	*R
+	pagedRow[T]
+}, T any](ctx context.Context, db sqlx.QueryerContext, l listing, where string, a args, pa relations.PageArgs) (*relations.Page[T], error) {
+	p, err := planPage(pa)
+	if err != nil {
+		return nil, err
+	}
+	if p.limit == 0 {
+		return &relations.Page[T]{HasPreviousPage: !p.backward && pa.After != nil, HasNextPage: p.backward && pa.Before != nil}, nil
+	}
+	seek, order := l.orderAndSeek(p, &a)
+	q := fmt.Sprintf("SELECT %s FROM %s WHERE (%s) AND %s ORDER BY %s LIMIT %s",
+		l.selectCols(), l.from, where, seek, order, a.add(p.limit+1))
+	var rows []R
+	if err := sqlx.SelectContext(ctx, db, &rows, q, a...); err != nil {
+		return nil, mapError(err)
+	}
+	return toPage[R, PR](rows, p, pa), nil
+}
+
+func toPage[R any, PR interface {
+	*R
+	pagedRow[T]
+}, T any](rows []R, p plan, pa relations.PageArgs) *relations.Page[T] {
+	more := len(rows) > p.limit
+	if more {
+		rows = rows[:p.limit]
+	}
+	if p.backward {
+		slices.Reverse(rows)
+	}
+	page := &relations.Page[T]{
+		Items:   make([]*T, len(rows)),
+		Cursors: make([]string, len(rows)),
+	}
+	for i := range rows {
+		r := PR(&rows[i])
+		page.Items[i] = r.domain()
+		page.Cursors[i] = encodeCursor(r.page().SortKey, r.page().SortID)
+	}
+	if p.backward {
+		page.HasPreviousPage, page.HasNextPage = more, pa.Before != nil
+	} else {
+		page.HasNextPage, page.HasPreviousPage = more, pa.After != nil
+	}
+	return page
+}
+
+// nested describes a list that hangs off a parent row, such as a city's agreements.
+type nested struct {
+	listing
+	// parent is the condition that ties a row to its parent; %[1]s stands for the
+	// parent's id.
+	parent string
+}
+
+// nestedPages reads the same page of a nested list for many parents in one statement:
+// a LATERAL subquery per parent, each using the (parent, key, id) index.
+func nestedPages[R any, PR interface {
+	*R
+	pagedRow[T]
+}, T any](ctx context.Context, db sqlx.QueryerContext, n nested, where string, a args, parents []uuid.UUID, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[T], error) {
+	p, err := planPage(pa)
+	if err != nil {
+		return nil, err
+	}
+	pages := make(map[uuid.UUID]*relations.Page[T], len(parents))
+	if p.limit == 0 {
+		for _, id := range parents {
+			pages[id] = toPage[R, PR](nil, p, pa)
+		}
+		return pages, nil
+	}
+	parentsArg := a.add(pq.Array(uuidStrings(parents)))
+	seek, order := n.orderAndSeek(p, &a)
+	q := fmt.Sprintf(`SELECT par.id AS parent_id, x.* FROM unnest(%s::uuid[]) AS par(id)
+CROSS JOIN LATERAL (SELECT %s FROM %s WHERE %s AND (%s) AND %s ORDER BY %s LIMIT %s) x`,
+		parentsArg, n.selectCols(), n.from, fmt.Sprintf(n.parent, "par.id"), where, seek, order, a.add(p.limit+1))
+	var rows []R
+	if err := sqlx.SelectContext(ctx, db, &rows, q, a...); err != nil {
+		return nil, mapError(err)
+	}
+	byParent := make(map[uuid.UUID][]R, len(parents))
+	for _, r := range rows {
+		id := PR(&r).page().ParentID
+		byParent[id] = append(byParent[id], r)
+	}
+	for _, id := range parents {
+		pages[id] = toPage[R, PR](byParent[id], p, pa)
+	}
+	return pages, nil
+}
+
+// nestedCounts counts a nested list for many parents in one statement.
+func nestedCounts(ctx context.Context, db sqlx.QueryerContext, n nested, where string, a args, parents []uuid.UUID) (map[uuid.UUID]int, error) {
+	parentsArg := a.add(pq.Array(uuidStrings(parents)))
+	q := fmt.Sprintf(`SELECT par.id AS parent_id, (SELECT count(*) FROM %s WHERE %s AND (%s)) AS n
+FROM unnest(%s::uuid[]) AS par(id)`, n.from, fmt.Sprintf(n.parent, "par.id"), where, parentsArg)
+	var rows []struct {
+		ParentID uuid.UUID `db:"parent_id"`
+		N        int       `db:"n"`
+	}
+	if err := sqlx.SelectContext(ctx, db, &rows, q, a...); err != nil {
+		return nil, mapError(err)
+	}
+	counts := make(map[uuid.UUID]int, len(rows))
+	for _, r := range rows {
+		counts[r.ParentID] = r.N
+	}
+	return counts, nil
+}
+
+// count counts a top-level list.
+func count(ctx context.Context, db sqlx.QueryerContext, l listing, where string, a args) (int, error) {
+	var n int
+	q := fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", l.from, where)
+	if err := sqlx.GetContext(ctx, db, &n, q, a...); err != nil {
+		return 0, mapError(err)
+	}
+	return n, nil
+}
+
+// byIDs reads rows whose id column is in ids; cols and from as in a listing.
+func byIDs[R any](ctx context.Context, db sqlx.QueryerContext, cols, from, idCol string, ids []uuid.UUID) ([]R, error) {
+	var rows []R
+	if len(ids) == 0 {
+		return rows, nil
+	}
+	q := fmt.Sprintf("SELECT %s FROM %s WHERE %s = ANY($1::uuid[])", cols, from, idCol)
+	if err := sqlx.SelectContext(ctx, db, &rows, q, pq.Array(uuidStrings(ids))); err != nil {
+		return nil, mapError(err)
+	}
+	return rows, nil
+}
+
+func uuidStrings(ids []uuid.UUID) []string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = id.String()
+	}
+	return s
+}
+
+// joinNonEmpty ANDs the conditions that are not empty; "true" when none are.
+func joinNonEmpty(conds ...string) string {
+	var out []string
+	for _, c := range conds {
+		if c != "" {
+			out = append(out, "("+c+")")
+		}
+	}
+	if len(out) == 0 {
+		return "true"
+	}
+	return strings.Join(out, " AND ")
+}

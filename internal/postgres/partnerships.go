@@ -1,0 +1,91 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/amity/amity/internal/relations"
+)
+
+type partnershipRow struct {
+	pageCols
+	ID          uuid.UUID  `db:"id"`
+	Kind        string     `db:"kind"`
+	CityAID     uuid.UUID  `db:"city_a_id"`
+	CityBID     uuid.UUID  `db:"city_b_id"`
+	Since       *time.Time `db:"since"`
+	Until       *time.Time `db:"until"`
+	AgreementID *uuid.UUID `db:"agreement_id"`
+}
+
+const partnershipCols = "p.id, p.kind, p.city_a_id, p.city_b_id, p.since, p.until, p.agreement_id"
+
+func (r *partnershipRow) domain() *relations.Partnership {
+	return &relations.Partnership{
+		ID: r.ID, Kind: relations.PartnershipKind(r.Kind), CityAID: r.CityAID, CityBID: r.CityBID,
+		Since: r.Since, Until: r.Until, AgreementID: r.AgreementID, ViewerID: r.ParentID,
+	}
+}
+
+// A partnership is stored once but listed from both of its cities: each side is an
+// index scan on its own column, and the planner pushes the city condition into both
+// branches of the UNION ALL.
+var cityPartnerships = nested{
+	listing: listing{
+		from: `(SELECT p.*, p.city_a_id AS viewer_id FROM partnerships p
+       UNION ALL SELECT p.*, p.city_b_id AS viewer_id FROM partnerships p) p`,
+		cols: partnershipCols,
+		key:  "coalesce(p.since, '-infinity'::date)", keyType: "date", id: "p.id", desc: true,
+	},
+	parent: "p.viewer_id = %s",
+}
+
+// PartnershipsByID returns the partnerships with the given ids, seen from no city.
+func (db *DB) PartnershipsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*relations.Partnership, error) {
+	rows, err := byIDs[partnershipRow](ctx, db, partnershipCols, "partnerships p", "p.id", ids)
+	if err != nil {
+		return nil, err
+	}
+	return index(rows, func(p *relations.Partnership) uuid.UUID { return p.ID }), nil
+}
+
+func kindFilter(kind *relations.PartnershipKind) (string, args) {
+	if kind == nil {
+		return "true", nil
+	}
+	var a args
+	return "p.kind = " + a.add(string(*kind)), a
+}
+
+// PartnershipsOfCities returns the same page of each city's partnerships, newest first,
+// each seen from that city; kind, when set, keeps only that kind.
+func (db *DB) PartnershipsOfCities(ctx context.Context, cities []uuid.UUID, kind *relations.PartnershipKind, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[relations.Partnership], error) {
+	where, a := kindFilter(kind)
+	return nestedPages[partnershipRow, *partnershipRow](ctx, db, cityPartnerships, where, a, cities, pa)
+}
+
+// CountPartnershipsOfCities counts each city's partnerships of the kind, or of all kinds.
+func (db *DB) CountPartnershipsOfCities(ctx context.Context, cities []uuid.UUID, kind *relations.PartnershipKind) (map[uuid.UUID]int, error) {
+	where, a := kindFilter(kind)
+	return nestedCounts(ctx, db, cityPartnerships, where, a, cities)
+}
+
+// PartnershipsOfAgreements returns the partnerships each agreement established.
+func (db *DB) PartnershipsOfAgreements(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]*relations.Partnership, error) {
+	const q = `SELECT p.agreement_id AS parent_id, ` + partnershipCols + `
+FROM partnerships p WHERE p.agreement_id = ANY($1::uuid[])
+ORDER BY p.agreement_id, p.since DESC NULLS LAST, p.id`
+	grouped, err := selectGrouped[partnershipRow, *partnershipRow](ctx, db, q, agreements)
+	if err != nil {
+		return nil, err
+	}
+	// Reached from an agreement, a partnership has no viewing city.
+	for _, ps := range grouped {
+		for _, p := range ps {
+			p.ViewerID = uuid.Nil
+		}
+	}
+	return grouped, nil
+}

@@ -1,0 +1,149 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/lib/pq"
+
+	"github.com/amity/amity/internal/relations"
+)
+
+type sourceRow struct {
+	pageCols
+	ID          uuid.UUID      `db:"id"`
+	Title       string         `db:"title"`
+	Publisher   *string        `db:"publisher"`
+	URL         *string        `db:"url"`
+	PublishedOn *time.Time     `db:"published_on"`
+	Excerpt     *string        `db:"excerpt"`
+	Languages   pq.StringArray `db:"languages"`
+}
+
+const sourceCols = "s.id, s.title, s.publisher, s.url, s.published_on, s.excerpt, s.languages"
+
+func (r *sourceRow) domain() *relations.Source {
+	return &relations.Source{
+		ID: r.ID, Title: r.Title, Publisher: r.Publisher, URL: r.URL,
+		PublishedOn: r.PublishedOn, Excerpt: r.Excerpt, Languages: []string(r.Languages),
+	}
+}
+
+var sourceListing = listing{
+	from: "sources s", cols: sourceCols,
+	key: "coalesce(s.published_on, '-infinity'::date)", keyType: "date", id: "s.id", desc: true,
+}
+
+// SourcesByID returns the sources with the given ids.
+func (db *DB) SourcesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*relations.Source, error) {
+	rows, err := byIDs[sourceRow](ctx, db, sourceCols, "sources s", "s.id", ids)
+	if err != nil {
+		return nil, err
+	}
+	return index(rows, func(s *relations.Source) uuid.UUID { return s.ID }), nil
+}
+
+// Sources returns a page of all sources, newest first.
+func (db *DB) Sources(ctx context.Context, pa relations.PageArgs) (*relations.Page[relations.Source], error) {
+	return listPage[sourceRow, *sourceRow](ctx, db, sourceListing, "true", nil, pa)
+}
+
+// CountSources counts all sources.
+func (db *DB) CountSources(ctx context.Context) (int, error) {
+	return count(ctx, db, sourceListing, "true", nil)
+}
+
+// Subject names a kind of entity that cites sources and carries statements.
+type Subject string
+
+// Subjects; each has its <subject>_sources table and a <subject>_id column in statements.
+const (
+	CitySubject        Subject = "city"
+	OfficialSubject    Subject = "official"
+	AgreementSubject   Subject = "agreement"
+	PartnershipSubject Subject = "partnership"
+	InstitutionSubject Subject = "institution"
+)
+
+func (s Subject) valid() error {
+	switch s {
+	case CitySubject, OfficialSubject, AgreementSubject, PartnershipSubject, InstitutionSubject:
+		return nil
+	}
+	return fmt.Errorf("postgres: unknown subject %q", s)
+}
+
+// SourcesOf returns the sources each entity of the subject kind cites, newest first.
+// Besides the sources cited for the entity as a whole, that includes the sources of its
+// statements, so nothing an entity shows is without its source.
+func (db *DB) SourcesOf(ctx context.Context, subject Subject, ids []uuid.UUID) (map[uuid.UUID][]*relations.Source, error) {
+	if err := subject.valid(); err != nil {
+		return nil, err
+	}
+	// The table and column names come from the closed set of Subjects above, never from
+	// input.
+	q := fmt.Sprintf(`SELECT cited.owner_id AS parent_id, %[2]s
+FROM (SELECT %[1]s_id AS owner_id, source_id FROM %[1]s_sources WHERE %[1]s_id = ANY($1::uuid[])
+      UNION
+      SELECT %[1]s_id, source_id FROM statements WHERE %[1]s_id = ANY($1::uuid[])) cited
+JOIN sources s ON s.id = cited.source_id
+ORDER BY cited.owner_id, s.published_on DESC NULLS LAST, s.title, s.id`, subject, sourceCols)
+	return selectGrouped[sourceRow, *sourceRow](ctx, db, q, ids)
+}
+
+// StatementsOf returns the statements about each entity of the subject kind, in the
+// order they were recorded.
+func (db *DB) StatementsOf(ctx context.Context, subject Subject, ids []uuid.UUID) (map[uuid.UUID][]*relations.Statement, error) {
+	if err := subject.valid(); err != nil {
+		return nil, err
+	}
+	q := fmt.Sprintf(`SELECT %[1]s_id AS owner_id, id, property, value, source_id, quote FROM statements
+WHERE %[1]s_id = ANY($1::uuid[]) ORDER BY %[1]s_id, position, property, id`, subject)
+	var rows []struct {
+		OwnerID  uuid.UUID `db:"owner_id"`
+		ID       uuid.UUID `db:"id"`
+		Property string    `db:"property"`
+		Value    string    `db:"value"`
+		SourceID uuid.UUID `db:"source_id"`
+		Quote    *string   `db:"quote"`
+	}
+	if err := db.SelectContext(ctx, &rows, q, pq.Array(uuidStrings(ids))); err != nil {
+		return nil, mapError(err)
+	}
+	out := make(map[uuid.UUID][]*relations.Statement, len(ids))
+	for _, r := range rows {
+		out[r.OwnerID] = append(out[r.OwnerID], &relations.Statement{
+			ID: r.ID, Property: r.Property, Value: r.Value, SourceID: r.SourceID, Quote: r.Quote,
+		})
+	}
+	return out, nil
+}
+
+// ReportedFigures returns the figures sources report about each city, by metric and date.
+func (db *DB) ReportedFigures(ctx context.Context, cities []uuid.UUID) (map[uuid.UUID][]*relations.ReportedFigure, error) {
+	const q = `SELECT id, city_id, metric, value, as_of, source_id FROM reported_figures
+WHERE city_id = ANY($1::uuid[])
+ORDER BY city_id, array_position(ARRAY['FRIENDLY_CITIES','FRIENDLY_COUNTRIES','SISTER_CITIES','FRIENDLY_EXCHANGE_CITIES'], metric),
+         as_of DESC NULLS LAST, id`
+	var rows []struct {
+		ID       uuid.UUID  `db:"id"`
+		CityID   uuid.UUID  `db:"city_id"`
+		Metric   string     `db:"metric"`
+		Value    int        `db:"value"`
+		AsOf     *time.Time `db:"as_of"`
+		SourceID uuid.UUID  `db:"source_id"`
+	}
+	if err := db.SelectContext(ctx, &rows, q, pq.Array(uuidStrings(cities))); err != nil {
+		return nil, mapError(err)
+	}
+	out := make(map[uuid.UUID][]*relations.ReportedFigure, len(cities))
+	for _, r := range rows {
+		out[r.CityID] = append(out[r.CityID], &relations.ReportedFigure{
+			ID: r.ID, CityID: r.CityID, Metric: relations.FigureMetric(r.Metric), Value: r.Value,
+			AsOf: r.AsOf, SourceID: r.SourceID,
+		})
+	}
+	return out, nil
+}

@@ -1,0 +1,131 @@
+// Package relations holds Amity's knowledge model: cities, the officials who represent
+// them, the agreements they sign and the partnerships and institutions that come of it,
+// each with the sources that state it. It knows nothing of SQL or GraphQL.
+package relations
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Country is a country, identified by its ISO 3166-1 alpha-2 code.
+type Country struct {
+	ID         uuid.UUID
+	Code       string
+	Name       string
+	WikidataID *string
+}
+
+// City is a city that takes part in city diplomacy.
+type City struct {
+	ID         uuid.UUID
+	CountryID  uuid.UUID
+	Name       string
+	Population *int
+	Location   *Location
+	WikidataID *string
+	GeonamesID *int
+}
+
+// Location is a point in WGS 84.
+type Location struct {
+	Latitude  float64
+	Longitude float64
+}
+
+// LocalizedName is one name or spelling of a city or an official in one language,
+// with the source that gives it where one does.
+type LocalizedName struct {
+	Language string
+	Name     string
+	SourceID *uuid.UUID
+}
+
+// Official is a person who represents a city.
+type Official struct {
+	ID     uuid.UUID
+	Name   string
+	Title  *string
+	CityID *uuid.UUID
+}
+
+// Agreement is a document that cities signed.
+type Agreement struct {
+	ID         uuid.UUID
+	Title      string
+	Kind       AgreementKind
+	SignedOn   *time.Time
+	SignedInID *uuid.UUID
+	Summary    *string
+}
+
+// Signatory is an official's signature on an agreement for one of its parties.
+type Signatory struct {
+	AgreementID uuid.UUID
+	OfficialID  uuid.UUID
+	PartyID     uuid.UUID
+	Role        *string
+}
+
+// Partnership is a tie between two cities. ViewerID is the city it was reached from,
+// which decides which of the two is the partner; it is uuid.Nil when there was none.
+type Partnership struct {
+	ID          uuid.UUID
+	Kind        PartnershipKind
+	CityAID     uuid.UUID
+	CityBID     uuid.UUID
+	Since       *time.Time
+	Until       *time.Time
+	AgreementID *uuid.UUID
+	ViewerID    uuid.UUID
+}
+
+// PartnerID is the city on the other side of the partnership from the viewer.
+func (p *Partnership) PartnerID() uuid.UUID {
+	if p.ViewerID == p.CityBID {
+		return p.CityAID
+	}
+	return p.CityBID
+}
+
+// Institution is a university, company or other body in a city.
+type Institution struct {
+	ID          uuid.UUID
+	Name        string
+	Kind        InstitutionKind
+	CityID      uuid.UUID
+	FoundedOn   *time.Time
+	Description *string
+}
+
+// Source is a document that states facts.
+type Source struct {
+	ID          uuid.UUID
+	Title       string
+	Publisher   *string
+	URL         *string
+	PublishedOn *time.Time
+	Excerpt     *string
+	Languages   []string
+}
+
+// ReportedFigure is a figure a source states about a city, kept apart from what the
+// graph itself counts.
+type ReportedFigure struct {
+	ID       uuid.UUID
+	CityID   uuid.UUID
+	Metric   FigureMetric
+	Value    int
+	AsOf     *time.Time
+	SourceID uuid.UUID
+}
+
+// Statement is one source's word on one property of an entity.
+type Statement struct {
+	ID       uuid.UUID
+	Property string
+	Value    string
+	SourceID uuid.UUID
+	Quote    *string
+}
