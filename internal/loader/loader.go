@@ -15,9 +15,11 @@ import (
 	"github.com/amity/amity/internal/relations"
 )
 
-// wait is how long a loader collects keys before it runs its batch. gqlgen resolves the
-// fields of a list's items in parallel goroutines, which all ask within microseconds.
-const wait = 2 * time.Millisecond
+// DefaultWait is how long a loader collects keys before it runs its batch. gqlgen
+// resolves the fields of a list's items in parallel goroutines, which all ask within
+// microseconds on an idle machine; the wait is paid once per level of a query, so it
+// trades latency against the chance that a busy machine splits a batch in two.
+const DefaultWait = 2 * time.Millisecond
 
 // PageKey asks for one page of a nested list: the parent, and the page arguments,
 // which are the same for every parent in a list field.
@@ -80,38 +82,41 @@ type Loaders struct {
 
 // New returns fresh loaders over the store. Make one per request: loaders cache what
 // they read, and a cache that outlived the request would serve stale facts.
-func New(db *postgres.DB) *Loaders {
+func New(db *postgres.DB, wait time.Duration) *Loaders {
+	if wait <= 0 {
+		wait = DefaultWait
+	}
 	l := &Loaders{
-		City:        byID(db.CitiesByID),
-		Country:     byID(db.CountriesByID),
-		Official:    byID(db.OfficialsByID),
-		Agreement:   byID(db.AgreementsByID),
-		Institution: byID(db.InstitutionsByID),
-		Partnership: byID(db.PartnershipsByID),
-		Source:      byID(db.SourcesByID),
+		City:        byID(wait, db.CitiesByID),
+		Country:     byID(wait, db.CountriesByID),
+		Official:    byID(wait, db.OfficialsByID),
+		Agreement:   byID(wait, db.AgreementsByID),
+		Institution: byID(wait, db.InstitutionsByID),
+		Partnership: byID(wait, db.PartnershipsByID),
+		Source:      byID(wait, db.SourcesByID),
 
-		CityNames:       grouped(db.CityNames),
-		OfficialNames:   grouped(db.OfficialNames),
-		ReportedFigures: grouped(db.ReportedFigures),
+		CityNames:       grouped(wait, db.CityNames),
+		OfficialNames:   grouped(wait, db.OfficialNames),
+		ReportedFigures: grouped(wait, db.ReportedFigures),
 
-		AgreementParties:      grouped(db.AgreementParties),
-		AgreementAreas:        grouped(db.AgreementAreas),
-		AgreementSignatories:  grouped(db.Signatories),
-		AgreementInstitutions: grouped(db.InstitutionsOfAgreements),
-		AgreementPartnerships: grouped(db.PartnershipsOfAgreements),
+		AgreementParties:      grouped(wait, db.AgreementParties),
+		AgreementAreas:        grouped(wait, db.AgreementAreas),
+		AgreementSignatories:  grouped(wait, db.Signatories),
+		AgreementInstitutions: grouped(wait, db.InstitutionsOfAgreements),
+		AgreementPartnerships: grouped(wait, db.PartnershipsOfAgreements),
 
-		CityAgreements:        paged(db.AgreementsOfCities),
-		CityAgreementCount:    grouped(db.CountAgreementsOfCities),
-		CityOfficials:         paged(db.OfficialsOfCities),
-		CityOfficialCount:     grouped(db.CountOfficialsOfCities),
-		CityInstitutions:      paged(db.InstitutionsOfCities),
-		CityInstitutionCount:  grouped(db.CountInstitutionsOfCities),
-		CountryCities:         paged(db.CitiesOfCountries),
-		CountryCityCount:      grouped(db.CountCitiesOfCountries),
-		OfficialAgreements:    paged(db.AgreementsOfOfficials),
-		OfficialAgreementCnt:  grouped(db.CountAgreementsOfOfficials),
-		InstitutionAgreements: paged(db.AgreementsOfInstitutions),
-		InstitutionAgreeCnt:   grouped(db.CountAgreementsOfInstitutions),
+		CityAgreements:        paged(wait, db.AgreementsOfCities),
+		CityAgreementCount:    grouped(wait, db.CountAgreementsOfCities),
+		CityOfficials:         paged(wait, db.OfficialsOfCities),
+		CityOfficialCount:     grouped(wait, db.CountOfficialsOfCities),
+		CityInstitutions:      paged(wait, db.InstitutionsOfCities),
+		CityInstitutionCount:  grouped(wait, db.CountInstitutionsOfCities),
+		CountryCities:         paged(wait, db.CitiesOfCountries),
+		CountryCityCount:      grouped(wait, db.CountCitiesOfCountries),
+		OfficialAgreements:    paged(wait, db.AgreementsOfOfficials),
+		OfficialAgreementCnt:  grouped(wait, db.CountAgreementsOfOfficials),
+		InstitutionAgreements: paged(wait, db.AgreementsOfInstitutions),
+		InstitutionAgreeCnt:   grouped(wait, db.CountAgreementsOfInstitutions),
 
 		sources:    map[postgres.Subject]*dataloadgen.Loader[uuid.UUID, []*relations.Source]{},
 		statements: map[postgres.Subject]*dataloadgen.Loader[uuid.UUID, []*relations.Statement]{},
@@ -145,10 +150,10 @@ func New(db *postgres.DB) *Loaders {
 	}, dataloadgen.WithWait(wait))
 	for _, s := range []postgres.Subject{postgres.CitySubject, postgres.OfficialSubject, postgres.AgreementSubject,
 		postgres.PartnershipSubject, postgres.InstitutionSubject} {
-		l.sources[s] = grouped(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]*relations.Source, error) {
+		l.sources[s] = grouped(wait, func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]*relations.Source, error) {
 			return db.SourcesOf(ctx, s, ids)
 		})
-		l.statements[s] = grouped(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]*relations.Statement, error) {
+		l.statements[s] = grouped(wait, func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]*relations.Statement, error) {
 			return db.StatementsOf(ctx, s, ids)
 		})
 	}
@@ -174,13 +179,13 @@ func kindPtr(k relations.PartnershipKind) *relations.PartnershipKind {
 
 // byID loads objects by id; an id with no object loads as nil, not as an error, so an
 // unknown id reads as null.
-func byID[T any](fetch func(context.Context, []uuid.UUID) (map[uuid.UUID]*T, error)) *dataloadgen.Loader[uuid.UUID, *T] {
-	return grouped(fetch)
+func byID[T any](wait time.Duration, fetch func(context.Context, []uuid.UUID) (map[uuid.UUID]*T, error)) *dataloadgen.Loader[uuid.UUID, *T] {
+	return grouped(wait, fetch)
 }
 
 // grouped loads one value per id from a fetch that returns a map; absent ids get the
 // zero value (an empty list, a zero count).
-func grouped[V any](fetch func(context.Context, []uuid.UUID) (map[uuid.UUID]V, error)) *dataloadgen.Loader[uuid.UUID, V] {
+func grouped[V any](wait time.Duration, fetch func(context.Context, []uuid.UUID) (map[uuid.UUID]V, error)) *dataloadgen.Loader[uuid.UUID, V] {
 	return dataloadgen.NewLoader(func(ctx context.Context, ids []uuid.UUID) ([]V, []error) {
 		got, err := fetch(ctx, ids)
 		if err != nil {
@@ -196,7 +201,7 @@ func grouped[V any](fetch func(context.Context, []uuid.UUID) (map[uuid.UUID]V, e
 
 // paged loads pages of a nested list. Keys that share page arguments go in one
 // statement; a request rarely has more than one set of arguments per list field.
-func paged[T any](fetch func(context.Context, []uuid.UUID, relations.PageArgs) (map[uuid.UUID]*relations.Page[T], error)) *dataloadgen.Loader[PageKey, *relations.Page[T]] {
+func paged[T any](wait time.Duration, fetch func(context.Context, []uuid.UUID, relations.PageArgs) (map[uuid.UUID]*relations.Page[T], error)) *dataloadgen.Loader[PageKey, *relations.Page[T]] {
 	return dataloadgen.NewLoader(func(ctx context.Context, keys []PageKey) ([]*relations.Page[T], []error) {
 		return fetchGroups(ctx, keys, func(k PageKey) (PageKey, struct{}) { return k, struct{}{} },
 			func(ctx context.Context, _ struct{}, parents []uuid.UUID, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[T], error) {
@@ -255,9 +260,9 @@ func fetchGroups[K any, X comparable, T any](ctx context.Context, keys []K, spli
 type ctxKey struct{}
 
 // Middleware puts fresh loaders in each request's context.
-func Middleware(db *postgres.DB, next http.Handler) http.Handler {
+func Middleware(db *postgres.DB, wait time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), ctxKey{}, New(db))
+		ctx := context.WithValue(r.Context(), ctxKey{}, New(db, wait))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq" // registers the "postgres" driver
+	"github.com/lib/pq"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 )
@@ -34,10 +34,11 @@ type DB struct {
 
 // Open connects to the database and checks that it answers. It does not migrate.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
-	db, err := sqlx.Open("postgres", cfg.URL)
+	connector, err := pq.NewConnector(cfg.URL)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	db := sqlx.NewDb(sql.OpenDB(countingConnector{connector}), "postgres")
 	maxOpen := cfg.MaxOpenConns
 	if maxOpen <= 0 {
 		maxOpen = 20

@@ -23,11 +23,13 @@ type Config struct {
 	MaxBodyBytes int64
 	// RequestTimeout bounds one GraphQL request, SQL included.
 	RequestTimeout time.Duration
+	// LoaderWait is how long per-request loaders gather keys before a batch runs.
+	LoaderWait time.Duration
 }
 
 // DefaultConfig returns production-safe defaults.
 func DefaultConfig() Config {
-	return Config{GraphQL: graph.DefaultOptions(), MaxBodyBytes: 1 << 20, RequestTimeout: 15 * time.Second}
+	return Config{GraphQL: graph.DefaultOptions(), MaxBodyBytes: 1 << 20, RequestTimeout: 15 * time.Second, LoaderWait: loader.DefaultWait}
 }
 
 // New returns the HTTP handler of the whole service.
@@ -36,7 +38,7 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) http.Handler {
 	gql := graph.NewHandler(db, cfg.GraphQL)
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", limitBody(cfg.MaxBodyBytes, withTimeout(cfg.RequestTimeout, loader.Middleware(db, gql))))
+	mux.Handle("/graphql", limitBody(cfg.MaxBodyBytes, withTimeout(cfg.RequestTimeout, loader.Middleware(db, cfg.LoaderWait, gql))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
@@ -85,8 +87,8 @@ func (s *statusRecorder) WriteHeader(code int) {
 	s.ResponseWriter.WriteHeader(code)
 }
 
-// logRequests logs one line per request with an id that is also sent back in
-// X-Request-Id, so a client's report can be matched to the log.
+// logRequests logs one line per request, with the SQL statements it ran and an id that
+// is also sent back in X-Request-Id, so a client's report can be matched to the log.
 func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
@@ -97,9 +99,11 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		ctx, statements := postgres.WithStatementCounter(r.Context())
 		start := time.Now()
-		next.ServeHTTP(rec, r)
-		log.InfoContext(r.Context(), "request", "id", id, "method", r.Method, "path", r.URL.Path,
-			"status", rec.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+		next.ServeHTTP(rec, r.WithContext(ctx))
+		log.InfoContext(ctx, "request", "id", id, "method", r.Method, "path", r.URL.Path,
+			"status", rec.status, "duration_ms", float64(time.Since(start).Microseconds())/1000,
+			"sql_statements", statements.Load())
 	})
 }

@@ -11,9 +11,9 @@
   var config = JSON.parse(document.getElementById("config").textContent);
   var examples = config.examples || [];
 
-  // GraphiQL titles tabs by operation name, which examples may lack, so the
-  // example's name is prepended as a GraphQL comment to keep tabs
-  // recognisable without changing what the query does.
+  // GraphiQL titles tabs by operation name only, so the example's name is
+  // prepended as a GraphQL comment: the editor then says what the example
+  // is, and the query still means the same thing.
   var tabs = examples.map(function (ex) {
     var tab = { query: "# " + ex.name.replace(/[\r\n]+/g, " ") + "\n" + ex.query };
     if (ex.variables) {
@@ -32,6 +32,31 @@
   if (tabs.length > 0) {
     props.defaultTabs = tabs;
     props.defaultQuery = tabs[0].query;
+  }
+
+  // GraphiQL 3 only half-restores the active tab by itself: it fills the
+  // editors from its "query"/"variables" storage keys, which can disagree
+  // with the saved tabs (variables are often never stored), and on a
+  // mismatch it appends a duplicate of the active tab. On a first visit it
+  // also leaves the first default tab's variables out of the editor. Passing
+  // the tab we want shown as the initial query and variables fixes both:
+  // GraphiQL then recognises it as an existing tab and just activates it.
+  var initial = savedActiveTab() || tabs[0];
+  if (initial) {
+    props.query = initial.query || "";
+    props.variables = initial.variables || "";
+  }
+
+  function savedActiveTab() {
+    try {
+      var state = JSON.parse(window.localStorage.getItem("graphiql:tabState"));
+      var tab = state && state.tabs && state.tabs[state.activeTabIndex];
+      return tab && typeof tab === "object" ? tab : null;
+    } catch (e) {
+      // Storage may be disabled (privacy modes) or hold something invalid;
+      // either way GraphiQL starts from the default tabs.
+      return null;
+    }
   }
 
   var logo = React.createElement(GraphiQL.Logo, null, "Amity");

@@ -177,7 +177,7 @@ CREATE TABLE reported_figures (
     as_of      date,
     source_id  uuid NOT NULL CONSTRAINT reported_figures_source_id_fkey REFERENCES sources (id),
     created_at timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT reported_figures_key UNIQUE (city_id, metric, as_of, source_id)
+    CONSTRAINT reported_figures_key UNIQUE NULLS NOT DISTINCT (city_id, metric, as_of, source_id)
 );
 
 -- Entity-level provenance: which sources state an entity. One table per entity keeps

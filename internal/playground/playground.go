@@ -1,0 +1,391 @@
+// Package playground serves an in-browser GraphiQL IDE for Amity's GraphQL
+// API that works fully offline.
+//
+// Every file the browser needs (GraphiQL, React, ReactDOM, their CSS and the
+// small bootstrap script) is embedded in the binary with go:embed, because
+// the API is often run on machines without internet access and a CDN would
+// both break there and widen what the page has to trust. The vendored files
+// come from scripts/vendor-graphiql.sh, which pins their versions; their
+// licenses are embedded and served alongside them (see LicensePaths).
+//
+// # Mounting
+//
+// The handler returned by Handler serves both the page (at exactly "/") and
+// its assets (under AssetPrefix) and answers 404 for everything else, so
+// mounting it once at the server root is enough:
+//
+//	mux.Handle("/", playground.Handler("/graphql", examples))
+//
+// Because the page refers to its assets by the absolute path AssetPrefix, the
+// handler must see request paths as the server does: do not wrap it in
+// http.StripPrefix. If "/" is needed by something else, the same handler can
+// instead be mounted on just the two routes it serves:
+//
+//	h := playground.Handler("/graphql", examples)
+//	mux.Handle("GET /{$}", h)
+//	mux.Handle(playground.AssetPrefix, h)
+package playground
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// AssetPrefix is the URL path under which the page loads its embedded
+// assets. It is exported so callers that do not mount the handler at "/" can
+// route this prefix to it as well.
+const AssetPrefix = "/playground/assets/"
+
+// Vendored file names carry their upstream version so they can be cached
+// forever; scripts/vendor-graphiql.sh must be kept in step with these.
+const (
+	graphiqlJS  = "graphiql-3.9.0.min.js"
+	graphiqlCSS = "graphiql-3.9.0.min.css"
+	reactJS     = "react-18.3.1.production.min.js"
+	reactDOMJS  = "react-dom-18.3.1.production.min.js"
+)
+
+// Our own files are not versioned in their names, so they are served with
+// revalidation instead of as immutable.
+const (
+	initJS  = "init.js"
+	pageCSS = "playground.css"
+)
+
+// Example is a ready-made query offered to the user as a GraphiQL tab, so
+// newcomers can run something meaningful before they know the schema.
+type Example struct {
+	// Name identifies the example; it is shown as a comment on the first
+	// line of the tab because GraphiQL titles tabs by operation name only.
+	Name string
+	// Query is the GraphQL document placed in the tab's editor.
+	Query string
+	// Variables is optional JSON text for the tab's variables editor.
+	Variables string
+}
+
+//go:embed assets
+var embedded embed.FS
+
+// asset is an embedded file prepared for serving, with the headers that
+// never change computed once at startup.
+type asset struct {
+	body         []byte
+	contentType  string
+	cacheControl string
+	etag         string
+	// gzipped compresses on first use: most deployments never serve most
+	// assets, so paying for compression at startup would be wasted.
+	gzipped func() []byte
+}
+
+const (
+	cacheImmutable   = "public, max-age=31536000, immutable"
+	cacheRevalidate  = "no-cache"
+	textPlainUTF8    = "text/plain; charset=utf-8"
+	javascriptUTF8   = "text/javascript; charset=utf-8"
+	cssUTF8          = "text/css; charset=utf-8"
+	htmlUTF8         = "text/html; charset=utf-8"
+	gzipMinSavingPct = 10
+)
+
+var assets = mustLoadAssets()
+
+// LicensePaths lists the URL paths of the embedded third-party license
+// texts, so an "about" page or footer can link to them.
+var LicensePaths = func() []string {
+	var out []string
+	for name := range assets {
+		if strings.HasPrefix(name, "LICENSE-") {
+			out = append(out, AssetPrefix+name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}()
+
+func mustLoadAssets() map[string]*asset {
+	versioned := map[string]bool{graphiqlJS: true, graphiqlCSS: true, reactJS: true, reactDOMJS: true}
+	out := make(map[string]*asset)
+	entries, err := fs.ReadDir(embedded, "assets")
+	if err != nil {
+		panic(fmt.Sprintf("playground: reading embedded assets: %v", err))
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		name := e.Name()
+		body, err := embedded.ReadFile("assets/" + name)
+		if err != nil {
+			panic(fmt.Sprintf("playground: reading embedded asset %s: %v", name, err))
+		}
+		a := &asset{body: body, contentType: contentTypeFor(name), cacheControl: cacheRevalidate, etag: etagFor(body)}
+		if versioned[name] {
+			a.cacheControl = cacheImmutable
+		}
+		a.gzipped = sync.OnceValue(func() []byte { return gzipBytes(body) })
+		out[name] = a
+	}
+	for _, name := range []string{graphiqlJS, graphiqlCSS, reactJS, reactDOMJS, initJS, pageCSS} {
+		if out[name] == nil {
+			panic("playground: embedded asset missing (re-run scripts/vendor-graphiql.sh?): " + name)
+		}
+	}
+	return out
+}
+
+// contentTypeFor is explicit rather than using mime.TypeByExtension because
+// that consults the host's mime.types, which differs between machines.
+func contentTypeFor(name string) string {
+	switch path.Ext(name) {
+	case ".js":
+		return javascriptUTF8
+	case ".css":
+		return cssUTF8
+	default:
+		return textPlainUTF8
+	}
+}
+
+func etagFor(body []byte) string {
+	sum := sha256.Sum256(body)
+	return `"` + hex.EncodeToString(sum[:12]) + `"`
+}
+
+// gzipBytes returns nil when compression does not pay, so callers fall back
+// to the identity encoding.
+func gzipBytes(body []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if _, err := zw.Write(body); err != nil {
+		return nil
+	}
+	if err := zw.Close(); err != nil {
+		return nil
+	}
+	if buf.Len()*100 > len(body)*(100-gzipMinSavingPct) {
+		return nil
+	}
+	return buf.Bytes()
+}
+
+// pageTemplate keeps every server-provided value in places html/template
+// escapes contextually: the config is a Go value rendered inside a JSON
+// script element, where html/template emits JSON with "<" escaped, so
+// example text cannot close the element.
+var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="same-origin">
+<link rel="icon" href="data:,">
+<title>Amity — GraphQL playground</title>
+<link rel="stylesheet" href="{{.GraphiQLCSS}}">
+<link rel="stylesheet" href="{{.PageCSS}}">
+<script type="application/json" id="config">{{.Config}}</script>
+</head>
+<body>
+<header class="amity-header"><strong>Amity</strong> — playground for Amity's knowledge API: cities, officials, agreements, partnerships and institutions, with their sources. Queries are sent to <code>{{.Config.Endpoint}}</code>; the Docs panel on the left documents the schema.</header>
+<div id="graphiql">Loading the playground…</div>
+<noscript>The GraphQL playground needs JavaScript. The API itself is at <code>{{.Config.Endpoint}}</code>.</noscript>
+<script src="{{.ReactJS}}"></script>
+<script src="{{.ReactDOMJS}}"></script>
+<script src="{{.GraphiQLJS}}"></script>
+<script src="{{.InitJS}}"></script>
+</body>
+</html>
+`))
+
+// pageConfig is what init.js reads from the page; the JSON names are its
+// contract with init.js.
+type pageConfig struct {
+	Endpoint string        `json:"endpoint"`
+	Examples []exampleJSON `json:"examples"`
+}
+
+type exampleJSON struct {
+	Name      string `json:"name"`
+	Query     string `json:"query"`
+	Variables string `json:"variables,omitempty"`
+}
+
+type pageData struct {
+	Config                                    pageConfig
+	GraphiQLCSS, PageCSS, ReactJS, ReactDOMJS string
+	GraphiQLJS, InitJS                        string
+}
+
+type handler struct {
+	page     []byte
+	pageETag string
+	csp      string
+}
+
+// Handler returns the playground: the GraphiQL page at "/", pointed at
+// endpoint with examples preloaded as tabs (the first one active), and the
+// embedded assets under AssetPrefix. See the package comment for mounting.
+//
+// endpoint may be a path on the same origin (the usual case, e.g. "/graphql")
+// or an absolute http(s) URL; for the latter its origin is added to the
+// page's connect-src so the browser lets GraphiQL reach it. Examples are
+// shown only on a user's first visit: GraphiQL keeps the user's own tabs in
+// localStorage afterwards.
+//
+// Handler panics if endpoint is empty or not a valid URL, since that is a
+// wiring mistake best caught at startup rather than in a user's browser.
+func Handler(endpoint string, examples []Example) http.Handler {
+	connect, err := connectSrc(endpoint)
+	if err != nil {
+		panic("playground: " + err.Error())
+	}
+	cfg := pageConfig{Endpoint: endpoint, Examples: make([]exampleJSON, 0, len(examples))}
+	for _, e := range examples {
+		cfg.Examples = append(cfg.Examples, exampleJSON(e))
+	}
+	data := pageData{
+		Config:      cfg,
+		GraphiQLCSS: AssetPrefix + graphiqlCSS,
+		PageCSS:     AssetPrefix + pageCSS,
+		ReactJS:     AssetPrefix + reactJS,
+		ReactDOMJS:  AssetPrefix + reactDOMJS,
+		GraphiQLJS:  AssetPrefix + graphiqlJS,
+		InitJS:      AssetPrefix + initJS,
+	}
+	// The page depends only on Handler's arguments, so it is rendered once
+	// rather than per request.
+	var buf bytes.Buffer
+	if err := pageTemplate.Execute(&buf, data); err != nil {
+		panic("playground: rendering page: " + err.Error())
+	}
+	return &handler{
+		page:     buf.Bytes(),
+		pageETag: etagFor(buf.Bytes()),
+		csp: strings.Join([]string{
+			"default-src 'none'",
+			// No inline scripts at all: the bootstrap is the embedded init.js.
+			"script-src 'self'",
+			// GraphiQL and CodeMirror set inline styles at runtime.
+			"style-src 'self' 'unsafe-inline'",
+			// GraphiQL's CSS embeds its fonts and icons as data: URLs.
+			"img-src 'self' data:",
+			"font-src 'self' data:",
+			"connect-src " + connect,
+			"base-uri 'none'",
+			"form-action 'none'",
+			"frame-ancestors 'none'",
+		}, "; "),
+	}
+}
+
+// connectSrc allows the page's own origin plus, for an absolute endpoint,
+// that endpoint's origin. It rejects anything that could smuggle extra
+// directives into the CSP header.
+func connectSrc(endpoint string) (string, error) {
+	if endpoint == "" {
+		return "", fmt.Errorf("empty GraphQL endpoint")
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return "", fmt.Errorf("invalid GraphQL endpoint %q: %v", endpoint, err)
+	}
+	if u.Scheme == "" && u.Host == "" {
+		return "'self'", nil
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("GraphQL endpoint %q must be a path or an absolute http(s) URL", endpoint)
+	}
+	if strings.ContainsAny(u.Host, " ;,'\"") {
+		return "", fmt.Errorf("GraphQL endpoint %q has an unusable host", endpoint)
+	}
+	return "'self' " + u.Scheme + "://" + u.Host, nil
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	p := r.URL.Path
+	var a *asset
+	switch {
+	case p == "/":
+	case strings.HasPrefix(p, AssetPrefix):
+		a = assets[strings.TrimPrefix(p, AssetPrefix)]
+		if a == nil {
+			http.NotFound(w, r)
+			return
+		}
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if a == nil {
+		h.servePage(w, r)
+		return
+	}
+	serveAsset(w, r, a)
+}
+
+func (h *handler) servePage(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("Content-Type", htmlUTF8)
+	hd.Set("Content-Security-Policy", h.csp)
+	hd.Set("Referrer-Policy", "same-origin")
+	// Revalidate so a redeploy with new examples or asset versions is
+	// picked up immediately; the ETag keeps that cheap.
+	hd.Set("Cache-Control", cacheRevalidate)
+	hd.Set("ETag", h.pageETag)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(h.page))
+}
+
+func serveAsset(w http.ResponseWriter, r *http.Request, a *asset) {
+	hd := w.Header()
+	hd.Set("Content-Type", a.contentType)
+	hd.Set("Cache-Control", a.cacheControl)
+	hd.Set("Vary", "Accept-Encoding")
+	body, etag := a.body, a.etag
+	// GraphiQL is ~1 MB of JavaScript; gzip cuts what the browser downloads
+	// to roughly a third, which matters on the slow links this runs on.
+	if acceptsGzip(r) {
+		if gz := a.gzipped(); gz != nil {
+			body = gz
+			etag = strings.TrimSuffix(a.etag, `"`) + `-gz"`
+			hd.Set("Content-Encoding", "gzip")
+		}
+	}
+	hd.Set("ETag", etag)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+}
+
+// acceptsGzip honours an explicit "gzip;q=0" refusal, which a plain
+// substring check would miss.
+func acceptsGzip(r *http.Request) bool {
+	for _, v := range r.Header.Values("Accept-Encoding") {
+		for _, part := range strings.Split(v, ",") {
+			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+				continue
+			}
+			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
+}

@@ -1,0 +1,70 @@
+package postgres
+
+import (
+	"context"
+	"database/sql/driver"
+	"sync/atomic"
+)
+
+// Statements are counted per request by wrapping the driver connection: every query
+// and exec on a context that carries a counter adds one. It is how tests prove that
+// the statements of a request grow with query depth, not with rows, and what the
+// per-request statement metric reads.
+
+type counterKey struct{}
+
+// WithStatementCounter returns a context whose SQL statements are counted into the
+// returned counter. A context that already counts keeps its counter, so an outer
+// caller (a test, a metric) sees everything that inner layers ran.
+func WithStatementCounter(ctx context.Context) (context.Context, *atomic.Int64) {
+	if n, ok := ctx.Value(counterKey{}).(*atomic.Int64); ok {
+		return ctx, n
+	}
+	n := new(atomic.Int64)
+	return context.WithValue(ctx, counterKey{}, n), n
+}
+
+func countStatement(ctx context.Context) {
+	if n, ok := ctx.Value(counterKey{}).(*atomic.Int64); ok {
+		n.Add(1)
+	}
+}
+
+// driverConn is what lib/pq's connection offers; the wrapper must pass every one of
+// these on, or database/sql would fall back to slower paths.
+type driverConn interface {
+	driver.Conn
+	driver.QueryerContext
+	driver.ExecerContext
+	driver.ConnPrepareContext
+	driver.ConnBeginTx
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+
+type countingConnector struct{ driver.Connector }
+
+func (c countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if dc, ok := conn.(driverConn); ok {
+		return countingConn{dc}, nil
+	}
+	return conn, nil
+}
+
+type countingConn struct{ driverConn }
+
+func (c countingConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
+	countStatement(ctx)
+	return c.driverConn.QueryContext(ctx, q, args)
+}
+
+func (c countingConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
+	countStatement(ctx)
+	return c.driverConn.ExecContext(ctx, q, args)
+}
