@@ -205,3 +205,13 @@ func TestHealth(t *testing.T) {
 		t.Errorf("readyz with the database closed: status %d, want 503", resp.Status)
 	}
 }
+
+// TestPlayground serves GraphiQL with the examples at the root.
+func TestPlayground(t *testing.T) {
+	t.Parallel()
+	a := MustAPI(t)
+	resp := a.MustDo(t, httptest.NewRequest(http.MethodGet, "/", nil))
+	if resp.Status != 200 || !strings.Contains(string(resp.Raw), "Who signed the Shenzhen") {
+		t.Errorf("GET /: status %d, page without the examples", resp.Status)
+	}
+}
