@@ -1,0 +1,69 @@
+# Amity's everyday commands. `make run` and `make test` are all a new machine needs
+# (Go and make; PostgreSQL is found, started or provisioned by scripts/ensure-postgres.sh).
+
+DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/amity?sslmode=disable
+export DATABASE_URL
+GO ?= go
+
+.PHONY: run serve build generate check-generate db-up db-create migrate test test-race golden lint fmt vuln clean
+
+## run: start PostgreSQL if needed, create the database, and serve the API with the shipped knowledge on :8080
+run: db-create
+	$(GO) run ./cmd/amity serve
+
+serve: run
+
+## build: build the amity binary into bin/
+build:
+	$(GO) build -o bin/amity ./cmd/amity
+
+## generate: regenerate gqlgen code from schema.graphqls
+generate:
+	$(GO) generate ./...
+
+## check-generate: fail if generated code is not up to date with the schema
+check-generate: generate
+	@git diff --exit-code -- graph/ || (echo "generated code is out of date: run 'make generate' and commit" >&2; exit 1)
+	@test -z "$$(git status --porcelain -- graph/)" || (git status --porcelain -- graph/; echo "generation left untracked files in graph/" >&2; exit 1)
+
+## db-up: make sure a PostgreSQL server answers on 127.0.0.1:5432
+db-up:
+	@bash scripts/ensure-postgres.sh
+
+## db-create: db-up, then create the database named in DATABASE_URL if it does not exist
+db-create: db-up
+	@db=$$(echo "$(DATABASE_URL)" | sed -E 's#^[a-z]+://[^/]*/([^?]*).*#\1#'); \
+	admin=$$(echo "$(DATABASE_URL)" | sed -E 's#^([a-z]+://[^/]*/)[^?]*#\1postgres#'); \
+	psql "$$admin" -Atqc "SELECT 1 FROM pg_database WHERE datname = '$$db'" | grep -q 1 || \
+	  (echo "creating database $$db"; psql "$$admin" -qc "CREATE DATABASE \"$$db\"")
+
+## migrate: apply migrations to DATABASE_URL
+migrate: db-create
+	$(GO) run ./cmd/amity migrate
+
+## test: every test, each against a throwaway PostgreSQL database of its own
+test: db-up
+	$(GO) test -count=1 ./...
+
+## test-race: the tests under the race detector
+test-race: db-up
+	$(GO) test -count=1 -race ./...
+
+## golden: rewrite graph/testdata/*.golden.json from the current answers (review the diff!)
+golden: db-up
+	$(GO) test -count=1 ./graph/ -run TestExamples -update
+
+## lint: gofmt and go vet
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt would change these files" >&2; exit 1)
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+## vuln: known vulnerabilities in dependencies (needs golang.org/x/vuln/cmd/govulncheck)
+vuln:
+	$(GO) run golang.org/x/vuln/cmd/govulncheck@latest ./...
+
+clean:
+	rm -rf bin
