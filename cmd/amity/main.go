@@ -27,6 +27,7 @@ const usage = `Usage: amity <command> [flags]
 Commands:
   serve     run the GraphQL API (migrates and loads the shipped knowledge first)
   migrate   apply database migrations and exit
+  bench     fill a database with synthetic benchmark data, or run the load benchmark
 
 Run 'amity <command> -h' for the command's flags.
 `
@@ -68,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		defer db.Close()
 		fmt.Fprintln(stdout, "database is migrated")
 		return nil
+	case "bench":
+		return runBench(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
