@@ -32,11 +32,13 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Agreement() AgreementResolver
 	City() CityResolver
+	CityPath() CityPathResolver
 	Country() CountryResolver
 	Institution() InstitutionResolver
 	LocalizedName() LocalizedNameResolver
 	Official() OfficialResolver
 	Partnership() PartnershipResolver
+	PathHop() PathHopResolver
 	Query() QueryResolver
 	ReportedFigure() ReportedFigureResolver
 	Signatory() SignatoryResolver
@@ -79,14 +81,16 @@ type ComplexityRoot struct {
 	City struct {
 		Agreements      func(childComplexity int, first *int, after *string) int
 		Country         func(childComplexity int) int
+		ExternalIds     func(childComplexity int) int
 		GeonamesID      func(childComplexity int) int
 		ID              func(childComplexity int) int
 		Institutions    func(childComplexity int, first *int, after *string) int
 		Location        func(childComplexity int) int
 		Name            func(childComplexity int) int
 		Names           func(childComplexity int) int
+		Network         func(childComplexity int, asOf *time.Time) int
 		Officials       func(childComplexity int, first *int, after *string) int
-		Partnerships    func(childComplexity int, kind *relations.PartnershipKind, first *int, after *string) int
+		Partnerships    func(childComplexity int, kind *relations.PartnershipKind, asOf *time.Time, first *int, after *string) int
 		Population      func(childComplexity int) int
 		ReportedFigures func(childComplexity int) int
 		Sources         func(childComplexity int) int
@@ -106,12 +110,19 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CityPath struct {
+		Cities func(childComplexity int) int
+		Hops   func(childComplexity int) int
+		Length func(childComplexity int) int
+	}
+
 	Country struct {
-		Cities     func(childComplexity int, first *int, after *string) int
-		Code       func(childComplexity int) int
-		ID         func(childComplexity int) int
-		Name       func(childComplexity int) int
-		WikidataID func(childComplexity int) int
+		Cities      func(childComplexity int, first *int, after *string) int
+		Code        func(childComplexity int) int
+		ExternalIds func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		WikidataID  func(childComplexity int) int
 	}
 
 	CountryConnection struct {
@@ -126,10 +137,16 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ExternalIds struct {
+		Geonames func(childComplexity int) int
+		Wikidata func(childComplexity int) int
+	}
+
 	Institution struct {
 		Agreements  func(childComplexity int, first *int, after *string) int
 		City        func(childComplexity int) int
 		Description func(childComplexity int) int
+		ExternalIds func(childComplexity int) int
 		FoundedOn   func(childComplexity int) int
 		ID          func(childComplexity int) int
 		Kind        func(childComplexity int) int
@@ -161,15 +178,34 @@ type ComplexityRoot struct {
 		Longitude func(childComplexity int) int
 	}
 
+	NetworkStats struct {
+		Agreements             func(childComplexity int) int
+		AsOf                   func(childComplexity int) int
+		ByYear                 func(childComplexity int) int
+		FriendlyExchangeCities func(childComplexity int) int
+		PartnerCities          func(childComplexity int) int
+		PartnerCountries       func(childComplexity int) int
+		SisterCities           func(childComplexity int) int
+	}
+
+	NetworkYear struct {
+		AgreementsSigned       func(childComplexity int) int
+		FriendlyExchangeCities func(childComplexity int) int
+		PartnershipsBegun      func(childComplexity int) int
+		SisterCities           func(childComplexity int) int
+		Year                   func(childComplexity int) int
+	}
+
 	Official struct {
-		Agreements func(childComplexity int, first *int, after *string) int
-		City       func(childComplexity int) int
-		ID         func(childComplexity int) int
-		Name       func(childComplexity int) int
-		Names      func(childComplexity int) int
-		Sources    func(childComplexity int) int
-		Statements func(childComplexity int) int
-		Title      func(childComplexity int) int
+		Agreements  func(childComplexity int, first *int, after *string) int
+		City        func(childComplexity int) int
+		ExternalIds func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Names       func(childComplexity int) int
+		Sources     func(childComplexity int) int
+		Statements  func(childComplexity int) int
+		Title       func(childComplexity int) int
 	}
 
 	OfficialConnection struct {
@@ -194,6 +230,7 @@ type ComplexityRoot struct {
 	Partnership struct {
 		Agreement  func(childComplexity int) int
 		Cities     func(childComplexity int) int
+		DistanceKm func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Kind       func(childComplexity int) int
 		Partner    func(childComplexity int) int
@@ -215,19 +252,27 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	PathHop struct {
+		From        func(childComplexity int) int
+		Partnership func(childComplexity int) int
+		To          func(childComplexity int) int
+	}
+
 	Query struct {
 		Agreement    func(childComplexity int, id string) int
-		Agreements   func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Cities       func(childComplexity int, first *int, after *string, last *int, before *string) int
-		City         func(childComplexity int, id *string, name *string) int
+		Agreements   func(childComplexity int, filter *model.AgreementFilter, orderBy *model.AgreementOrder, first *int, after *string, last *int, before *string) int
+		Cities       func(childComplexity int, filter *model.CityFilter, near *model.NearInput, orderBy *model.CityOrder, first *int, after *string, last *int, before *string) int
+		City         func(childComplexity int, id *string, name *string, wikidata *string) int
+		Connections  func(childComplexity int, from string, to string, maxHops *int, first *int) int
 		Countries    func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Country      func(childComplexity int, code string) int
 		Institution  func(childComplexity int, id string) int
-		Institutions func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Institutions func(childComplexity int, filter *model.InstitutionFilter, first *int, after *string, last *int, before *string) int
 		Node         func(childComplexity int, id string) int
 		Nodes        func(childComplexity int, ids []string) int
 		Official     func(childComplexity int, id string) int
-		Officials    func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Officials    func(childComplexity int, filter *model.OfficialFilter, first *int, after *string, last *int, before *string) int
+		Search       func(childComplexity int, query string, types []model.SearchType, first *int, after *string) int
 		Source       func(childComplexity int, id string) int
 		Sources      func(childComplexity int, first *int, after *string, last *int, before *string) int
 	}
@@ -237,6 +282,20 @@ type ComplexityRoot struct {
 		Metric func(childComplexity int) int
 		Source func(childComplexity int) int
 		Value  func(childComplexity int) int
+	}
+
+	SearchConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SearchEdge struct {
+		Cursor  func(childComplexity int) int
+		Matched func(childComplexity int) int
+		Node    func(childComplexity int) int
+		Score   func(childComplexity int) int
 	}
 
 	Signatory struct {
@@ -298,7 +357,9 @@ type CityResolver interface {
 	Names(ctx context.Context, obj *relations.City) ([]*relations.LocalizedName, error)
 	Country(ctx context.Context, obj *relations.City) (*relations.Country, error)
 
-	Partnerships(ctx context.Context, obj *relations.City, kind *relations.PartnershipKind, first *int, after *string) (*model.PartnershipConnection, error)
+	ExternalIds(ctx context.Context, obj *relations.City) (*relations.ExternalIDs, error)
+	Partnerships(ctx context.Context, obj *relations.City, kind *relations.PartnershipKind, asOf *time.Time, first *int, after *string) (*model.PartnershipConnection, error)
+	Network(ctx context.Context, obj *relations.City, asOf *time.Time) (*relations.NetworkStats, error)
 	Agreements(ctx context.Context, obj *relations.City, first *int, after *string) (*model.AgreementConnection, error)
 	Officials(ctx context.Context, obj *relations.City, first *int, after *string) (*model.OfficialConnection, error)
 	Institutions(ctx context.Context, obj *relations.City, first *int, after *string) (*model.InstitutionConnection, error)
@@ -306,9 +367,14 @@ type CityResolver interface {
 	Sources(ctx context.Context, obj *relations.City) ([]*relations.Source, error)
 	Statements(ctx context.Context, obj *relations.City) ([]*relations.Statement, error)
 }
+type CityPathResolver interface {
+	Cities(ctx context.Context, obj *relations.CityPath) ([]*relations.City, error)
+	Hops(ctx context.Context, obj *relations.CityPath) ([]*relations.PathHop, error)
+}
 type CountryResolver interface {
 	ID(ctx context.Context, obj *relations.Country) (string, error)
 
+	ExternalIds(ctx context.Context, obj *relations.Country) (*relations.ExternalIDs, error)
 	Cities(ctx context.Context, obj *relations.Country, first *int, after *string) (*model.CityConnection, error)
 }
 type InstitutionResolver interface {
@@ -316,6 +382,7 @@ type InstitutionResolver interface {
 
 	City(ctx context.Context, obj *relations.Institution) (*relations.City, error)
 
+	ExternalIds(ctx context.Context, obj *relations.Institution) (*relations.ExternalIDs, error)
 	Agreements(ctx context.Context, obj *relations.Institution, first *int, after *string) (*model.AgreementConnection, error)
 	Sources(ctx context.Context, obj *relations.Institution) ([]*relations.Source, error)
 	Statements(ctx context.Context, obj *relations.Institution) ([]*relations.Statement, error)
@@ -328,6 +395,7 @@ type OfficialResolver interface {
 
 	Names(ctx context.Context, obj *relations.Official) ([]*relations.LocalizedName, error)
 
+	ExternalIds(ctx context.Context, obj *relations.Official) (*relations.ExternalIDs, error)
 	City(ctx context.Context, obj *relations.Official) (*relations.City, error)
 	Agreements(ctx context.Context, obj *relations.Official, first *int, after *string) (*model.AgreementConnection, error)
 	Sources(ctx context.Context, obj *relations.Official) ([]*relations.Source, error)
@@ -337,26 +405,34 @@ type PartnershipResolver interface {
 	ID(ctx context.Context, obj *relations.Partnership) (string, error)
 
 	Partner(ctx context.Context, obj *relations.Partnership) (*relations.City, error)
+	DistanceKm(ctx context.Context, obj *relations.Partnership) (*float64, error)
 	Cities(ctx context.Context, obj *relations.Partnership) ([]*relations.City, error)
 	Agreement(ctx context.Context, obj *relations.Partnership) (*relations.Agreement, error)
 	Sources(ctx context.Context, obj *relations.Partnership) ([]*relations.Source, error)
 	Statements(ctx context.Context, obj *relations.Partnership) ([]*relations.Statement, error)
 }
+type PathHopResolver interface {
+	From(ctx context.Context, obj *relations.PathHop) (*relations.City, error)
+	To(ctx context.Context, obj *relations.PathHop) (*relations.City, error)
+	Partnership(ctx context.Context, obj *relations.PathHop) (*relations.Partnership, error)
+}
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
-	City(ctx context.Context, id *string, name *string) (*relations.City, error)
-	Cities(ctx context.Context, first *int, after *string, last *int, before *string) (*model.CityConnection, error)
+	City(ctx context.Context, id *string, name *string, wikidata *string) (*relations.City, error)
+	Cities(ctx context.Context, filter *model.CityFilter, near *model.NearInput, orderBy *model.CityOrder, first *int, after *string, last *int, before *string) (*model.CityConnection, error)
 	Country(ctx context.Context, code string) (*relations.Country, error)
 	Countries(ctx context.Context, first *int, after *string, last *int, before *string) (*model.CountryConnection, error)
 	Official(ctx context.Context, id string) (*relations.Official, error)
-	Officials(ctx context.Context, first *int, after *string, last *int, before *string) (*model.OfficialConnection, error)
+	Officials(ctx context.Context, filter *model.OfficialFilter, first *int, after *string, last *int, before *string) (*model.OfficialConnection, error)
 	Agreement(ctx context.Context, id string) (*relations.Agreement, error)
-	Agreements(ctx context.Context, first *int, after *string, last *int, before *string) (*model.AgreementConnection, error)
+	Agreements(ctx context.Context, filter *model.AgreementFilter, orderBy *model.AgreementOrder, first *int, after *string, last *int, before *string) (*model.AgreementConnection, error)
 	Institution(ctx context.Context, id string) (*relations.Institution, error)
-	Institutions(ctx context.Context, first *int, after *string, last *int, before *string) (*model.InstitutionConnection, error)
+	Institutions(ctx context.Context, filter *model.InstitutionFilter, first *int, after *string, last *int, before *string) (*model.InstitutionConnection, error)
 	Source(ctx context.Context, id string) (*relations.Source, error)
 	Sources(ctx context.Context, first *int, after *string, last *int, before *string) (*model.SourceConnection, error)
+	Search(ctx context.Context, query string, types []model.SearchType, first *int, after *string) (*model.SearchConnection, error)
+	Connections(ctx context.Context, from string, to string, maxHops *int, first *int) ([]*relations.CityPath, error)
 }
 type ReportedFigureResolver interface {
 	Source(ctx context.Context, obj *relations.ReportedFigure) (*relations.Source, error)
@@ -524,6 +600,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.City.Country(childComplexity), true
+	case "City.externalIds":
+		if e.ComplexityRoot.City.ExternalIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.City.ExternalIds(childComplexity), true
 	case "City.geonamesId":
 		if e.ComplexityRoot.City.GeonamesID == nil {
 			break
@@ -565,6 +647,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.City.Names(childComplexity), true
+	case "City.network":
+		if e.ComplexityRoot.City.Network == nil {
+			break
+		}
+
+		args, err := ec.field_City_network_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.City.Network(childComplexity, args["asOf"].(*time.Time)), true
 	case "City.officials":
 		if e.ComplexityRoot.City.Officials == nil {
 			break
@@ -586,7 +679,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.City.Partnerships(childComplexity, args["kind"].(*relations.PartnershipKind), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.City.Partnerships(childComplexity, args["kind"].(*relations.PartnershipKind), args["asOf"].(*time.Time), args["first"].(*int), args["after"].(*string)), true
 	case "City.population":
 		if e.ComplexityRoot.City.Population == nil {
 			break
@@ -656,6 +749,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CityEdge.Node(childComplexity), true
 
+	case "CityPath.cities":
+		if e.ComplexityRoot.CityPath.Cities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityPath.Cities(childComplexity), true
+	case "CityPath.hops":
+		if e.ComplexityRoot.CityPath.Hops == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityPath.Hops(childComplexity), true
+	case "CityPath.length":
+		if e.ComplexityRoot.CityPath.Length == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityPath.Length(childComplexity), true
+
 	case "Country.cities":
 		if e.ComplexityRoot.Country.Cities == nil {
 			break
@@ -673,6 +785,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Country.Code(childComplexity), true
+	case "Country.externalIds":
+		if e.ComplexityRoot.Country.ExternalIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Country.ExternalIds(childComplexity), true
 	case "Country.id":
 		if e.ComplexityRoot.Country.ID == nil {
 			break
@@ -730,6 +848,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CountryEdge.Node(childComplexity), true
 
+	case "ExternalIds.geonames":
+		if e.ComplexityRoot.ExternalIds.Geonames == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExternalIds.Geonames(childComplexity), true
+	case "ExternalIds.wikidata":
+		if e.ComplexityRoot.ExternalIds.Wikidata == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExternalIds.Wikidata(childComplexity), true
+
 	case "Institution.agreements":
 		if e.ComplexityRoot.Institution.Agreements == nil {
 			break
@@ -753,6 +884,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Institution.Description(childComplexity), true
+	case "Institution.externalIds":
+		if e.ComplexityRoot.Institution.ExternalIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Institution.ExternalIds(childComplexity), true
 	case "Institution.foundedOn":
 		if e.ComplexityRoot.Institution.FoundedOn == nil {
 			break
@@ -860,6 +997,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Location.Longitude(childComplexity), true
 
+	case "NetworkStats.agreements":
+		if e.ComplexityRoot.NetworkStats.Agreements == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkStats.Agreements(childComplexity), true
+	case "NetworkStats.asOf":
+		if e.ComplexityRoot.NetworkStats.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkStats.AsOf(childComplexity), true
+	case "NetworkStats.byYear":
+		if e.ComplexityRoot.NetworkStats.ByYear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkStats.ByYear(childComplexity), true
+	case "NetworkStats.friendlyExchangeCities":
+		if e.ComplexityRoot.NetworkStats.FriendlyExchangeCities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkStats.FriendlyExchangeCities(childComplexity), true
+	case "NetworkStats.partnerCities":
+		if e.ComplexityRoot.NetworkStats.PartnerCities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkStats.PartnerCities(childComplexity), true
+	case "NetworkStats.partnerCountries":
+		if e.ComplexityRoot.NetworkStats.PartnerCountries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkStats.PartnerCountries(childComplexity), true
+	case "NetworkStats.sisterCities":
+		if e.ComplexityRoot.NetworkStats.SisterCities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkStats.SisterCities(childComplexity), true
+
+	case "NetworkYear.agreementsSigned":
+		if e.ComplexityRoot.NetworkYear.AgreementsSigned == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkYear.AgreementsSigned(childComplexity), true
+	case "NetworkYear.friendlyExchangeCities":
+		if e.ComplexityRoot.NetworkYear.FriendlyExchangeCities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkYear.FriendlyExchangeCities(childComplexity), true
+	case "NetworkYear.partnershipsBegun":
+		if e.ComplexityRoot.NetworkYear.PartnershipsBegun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkYear.PartnershipsBegun(childComplexity), true
+	case "NetworkYear.sisterCities":
+		if e.ComplexityRoot.NetworkYear.SisterCities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkYear.SisterCities(childComplexity), true
+	case "NetworkYear.year":
+		if e.ComplexityRoot.NetworkYear.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkYear.Year(childComplexity), true
+
 	case "Official.agreements":
 		if e.ComplexityRoot.Official.Agreements == nil {
 			break
@@ -877,6 +1088,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Official.City(childComplexity), true
+	case "Official.externalIds":
+		if e.ComplexityRoot.Official.ExternalIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Official.ExternalIds(childComplexity), true
 	case "Official.id":
 		if e.ComplexityRoot.Official.ID == nil {
 			break
@@ -989,6 +1206,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Partnership.Cities(childComplexity), true
+	case "Partnership.distanceKm":
+		if e.ComplexityRoot.Partnership.DistanceKm == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Partnership.DistanceKm(childComplexity), true
 	case "Partnership.id":
 		if e.ComplexityRoot.Partnership.ID == nil {
 			break
@@ -1070,6 +1293,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PartnershipEdge.Node(childComplexity), true
 
+	case "PathHop.from":
+		if e.ComplexityRoot.PathHop.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathHop.From(childComplexity), true
+	case "PathHop.partnership":
+		if e.ComplexityRoot.PathHop.Partnership == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathHop.Partnership(childComplexity), true
+	case "PathHop.to":
+		if e.ComplexityRoot.PathHop.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathHop.To(childComplexity), true
+
 	case "Query.agreement":
 		if e.ComplexityRoot.Query.Agreement == nil {
 			break
@@ -1091,7 +1333,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Agreements(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.Agreements(childComplexity, args["filter"].(*model.AgreementFilter), args["orderBy"].(*model.AgreementOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.cities":
 		if e.ComplexityRoot.Query.Cities == nil {
 			break
@@ -1102,7 +1344,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Cities(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.Cities(childComplexity, args["filter"].(*model.CityFilter), args["near"].(*model.NearInput), args["orderBy"].(*model.CityOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.city":
 		if e.ComplexityRoot.Query.City == nil {
 			break
@@ -1113,7 +1355,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.City(childComplexity, args["id"].(*string), args["name"].(*string)), true
+		return e.ComplexityRoot.Query.City(childComplexity, args["id"].(*string), args["name"].(*string), args["wikidata"].(*string)), true
+	case "Query.connections":
+		if e.ComplexityRoot.Query.Connections == nil {
+			break
+		}
+
+		args, err := ec.field_Query_connections_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Connections(childComplexity, args["from"].(string), args["to"].(string), args["maxHops"].(*int), args["first"].(*int)), true
 	case "Query.countries":
 		if e.ComplexityRoot.Query.Countries == nil {
 			break
@@ -1157,7 +1410,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Institutions(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.Institutions(childComplexity, args["filter"].(*model.InstitutionFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -1202,7 +1455,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Officials(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.Officials(childComplexity, args["filter"].(*model.OfficialFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.search":
+		if e.ComplexityRoot.Query.Search == nil {
+			break
+		}
+
+		args, err := ec.field_Query_search_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Search(childComplexity, args["query"].(string), args["types"].([]model.SearchType), args["first"].(*int), args["after"].(*string)), true
 	case "Query.source":
 		if e.ComplexityRoot.Query.Source == nil {
 			break
@@ -1250,6 +1514,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReportedFigure.Value(childComplexity), true
+
+	case "SearchConnection.edges":
+		if e.ComplexityRoot.SearchConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchConnection.Edges(childComplexity), true
+	case "SearchConnection.nodes":
+		if e.ComplexityRoot.SearchConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchConnection.Nodes(childComplexity), true
+	case "SearchConnection.pageInfo":
+		if e.ComplexityRoot.SearchConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchConnection.PageInfo(childComplexity), true
+	case "SearchConnection.totalCount":
+		if e.ComplexityRoot.SearchConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchConnection.TotalCount(childComplexity), true
+
+	case "SearchEdge.cursor":
+		if e.ComplexityRoot.SearchEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchEdge.Cursor(childComplexity), true
+	case "SearchEdge.matched":
+		if e.ComplexityRoot.SearchEdge.Matched == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchEdge.Matched(childComplexity), true
+	case "SearchEdge.node":
+		if e.ComplexityRoot.SearchEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchEdge.Node(childComplexity), true
+	case "SearchEdge.score":
+		if e.ComplexityRoot.SearchEdge.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchEdge.Score(childComplexity), true
 
 	case "Signatory.official":
 		if e.ComplexityRoot.Signatory.Official == nil {
@@ -1384,7 +1698,15 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
-		return graphql.NewInputUnmarshalerIndex()
+		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AgreementFilter", ec.unmarshalInputAgreementFilter),
+			graphql.NewInputUnmarshaler("AgreementOrder", ec.unmarshalInputAgreementOrder),
+			graphql.NewInputUnmarshaler("CityFilter", ec.unmarshalInputCityFilter),
+			graphql.NewInputUnmarshaler("CityOrder", ec.unmarshalInputCityOrder),
+			graphql.NewInputUnmarshaler("InstitutionFilter", ec.unmarshalInputInstitutionFilter),
+			graphql.NewInputUnmarshaler("NearInput", ec.unmarshalInputNearInput),
+			graphql.NewInputUnmarshaler("OfficialFilter", ec.unmarshalInputOfficialFilter),
+		)
 	}
 	first := true
 
@@ -1586,8 +1908,20 @@ type City implements Node {
   wikidataId: String
   "GeoNames identifier, where known."
   geonamesId: Int
-  "The city's partnerships, newest first, each seen from this city."
-  partnerships(kind: PartnershipKind, first: Int = 20, after: String): PartnershipConnection!
+  "Identifiers of the city in other knowledge bases."
+  externalIds: ExternalIds!
+  """
+  The city's partnerships, newest first, each seen from this city. With ` + "`" + `asOf` + "`" + `, only the
+  partnerships that stood on that date: begun on or before it (a partnership whose start
+  is unknown is left out) and not ended by then.
+  """
+  partnerships(kind: PartnershipKind, asOf: Date, first: Int = 20, after: String): PartnershipConnection!
+  """
+  What the graph itself counts of the city's network, as it stood on ` + "`" + `asOf` + "`" + ` (default:
+  today). Set it beside ` + "`" + `reportedFigures` + "`" + ` to see how much of what sources report the graph
+  holds.
+  """
+  network(asOf: Date): NetworkStats!
   "Agreements this city is a party to, newest first."
   agreements(first: Int = 20, after: String): AgreementConnection!
   "Officials who represent this city, by name."
@@ -1610,6 +1944,8 @@ type Country implements Node {
   name: String!
   "Wikidata identifier, where known."
   wikidataId: String
+  "Identifiers of the country in other knowledge bases."
+  externalIds: ExternalIds!
   "The country's cities, by name."
   cities(first: Int = 20, after: String): CityConnection!
 }
@@ -1627,6 +1963,8 @@ type Partnership implements Node {
   without a city (through ` + "`" + `node` + "`" + `), this is the second of ` + "`" + `cities` + "`" + `.
   """
   partner: City!
+  "Great-circle distance between the two cities in kilometres, when both locations are known."
+  distanceKm: Float
   "Both cities."
   cities: [City!]!
   "The agreement that established the tie, if known."
@@ -1644,6 +1982,8 @@ type Official implements Node {
   names: [LocalizedName!]!
   "Office held, such as \"Vice Mayor of Shenzhen\"."
   title: String
+  "Identifiers of the official in other knowledge bases."
+  externalIds: ExternalIds!
   "The city the official represents."
   city: City
   "Agreements the official signed, newest first."
@@ -1693,6 +2033,8 @@ type Institution implements Node {
   city: City!
   foundedOn: Date
   description: String
+  "Identifiers of the institution in other knowledge bases."
+  externalIds: ExternalIds!
   "Agreements it is linked to, newest first."
   agreements(first: Int = 20, after: String): AgreementConnection!
   sources: [Source!]!
@@ -1710,6 +2052,172 @@ type Source implements Node {
   excerpt: String
   "Languages the document is written in (BCP 47)."
   languages: [String!]!
+}
+
+"Identifiers of an entity in other knowledge bases, where known."
+type ExternalIds {
+  "Wikidata item, such as Q15174."
+  wikidata: String
+  "GeoNames id (cities only)."
+  geonames: Int
+}
+
+"What the graph counts of a city's network on one date."
+type NetworkStats {
+  "The date counted: the ` + "`" + `asOf` + "`" + ` asked for, or today."
+  asOf: Date!
+  "Distinct partner cities (sister and friendly-exchange together)."
+  partnerCities: Int!
+  "Distinct countries of those partner cities."
+  partnerCountries: Int!
+  sisterCities: Int!
+  friendlyExchangeCities: Int!
+  "Agreements the city is a party to, signed on or before the date."
+  agreements: Int!
+  "Partnerships begun and agreements signed, year by year, up to the date."
+  byYear: [NetworkYear!]!
+}
+
+"One year of a city's network."
+type NetworkYear {
+  year: Int!
+  "Partnerships begun that year."
+  partnershipsBegun: Int!
+  "Of those, sister-city ties."
+  sisterCities: Int!
+  "Of those, friendly-exchange ties."
+  friendlyExchangeCities: Int!
+  "Agreements signed that year."
+  agreementsSigned: Int!
+}
+
+"A chain of partnerships from one city to another."
+type CityPath {
+  "Number of partnerships in the chain."
+  length: Int!
+  "The cities along the chain, from the first to the last."
+  cities: [City!]!
+  "Each hop with the partnership it crosses."
+  hops: [PathHop!]!
+}
+
+"One step of a CityPath."
+type PathHop {
+  from: City!
+  to: City!
+  partnership: Partnership!
+}
+
+"What ` + "`" + `search` + "`" + ` can find."
+enum SearchType {
+  CITY
+  OFFICIAL
+  AGREEMENT
+  INSTITUTION
+  COUNTRY
+}
+
+"Something ` + "`" + `search` + "`" + ` found."
+union SearchResult = City | Official | Agreement | Institution | Country
+
+"A search hit and its cursor."
+type SearchEdge {
+  cursor: String!
+  node: SearchResult!
+  "Relevance: higher is better. An exact name scores highest."
+  score: Float!
+  "The name or text that matched, in the form it is stored."
+  matched: String!
+}
+
+"Search results, best first."
+type SearchConnection {
+  edges: [SearchEdge!]!
+  nodes: [SearchResult!]!
+  pageInfo: PageInfo!
+  "Results in all, up to the search's limit of 1,000."
+  totalCount: Int!
+}
+
+"Sort direction."
+enum OrderDirection {
+  ASC
+  DESC
+}
+
+"Fields cities can be ordered by."
+enum CityOrderField {
+  NAME
+  POPULATION
+}
+
+"How to order cities. Cities without a population come last either way."
+input CityOrder {
+  field: CityOrderField!
+  direction: OrderDirection = ASC
+}
+
+"Which cities to list. All conditions must hold."
+input CityFilter {
+  "ISO 3166-1 alpha-2 code of the country."
+  country: String
+  "Part of any of the city's names, ignoring case and accents."
+  nameContains: String
+  populationMin: Int
+  populationMax: Int
+}
+
+"A circle on the Earth."
+input NearInput {
+  latitude: Float!
+  longitude: Float!
+  "Radius in kilometres, at most 20,000."
+  radiusKm: Float!
+}
+
+"Fields agreements can be ordered by."
+enum AgreementOrderField {
+  SIGNED_ON
+  TITLE
+}
+
+"How to order agreements. Undated agreements come last either way."
+input AgreementOrder {
+  field: AgreementOrderField!
+  direction: OrderDirection = DESC
+}
+
+"Which agreements to list. All conditions must hold."
+input AgreementFilter {
+  "Any of these kinds."
+  kinds: [AgreementKind!]
+  "Covering all of these areas."
+  areas: [CooperationArea!]
+  "Signed on or after this date."
+  signedAfter: Date
+  "Signed on or before this date."
+  signedBefore: Date
+  "With this city (an ID) among the parties."
+  partyCity: ID
+  "Signed by this official (an ID)."
+  signatory: ID
+}
+
+"Which officials to list."
+input OfficialFilter {
+  "Representing this city (an ID)."
+  city: ID
+  "Part of any of the official's names, ignoring case and accents."
+  nameContains: String
+}
+
+"Which institutions to list. All conditions must hold."
+input InstitutionFilter {
+  kind: InstitutionKind
+  "In this city (an ID)."
+  city: ID
+  "In this country (ISO 3166-1 alpha-2 code)."
+  country: String
 }
 
 "A figure that a source states, kept apart from what the graph itself counts."
@@ -1802,26 +2310,45 @@ type Query {
   node(id: ID!): Node
   "Several objects by their global IDs, in the same order; null where there is none."
   nodes(ids: [ID!]!): [Node]!
-  "A city by id, or by any of its names in any language (case-insensitive). Give exactly one."
-  city(id: ID, name: String): City
-  "Cities, by name."
-  cities(first: Int, after: String, last: Int, before: String): CityConnection!
+  """
+  A city by id, by any of its names in any language (ignoring case and accents), or by
+  its Wikidata item. Give exactly one.
+  """
+  city(id: ID, name: String, wikidata: String): City
+  """
+  Cities, by name unless ` + "`" + `orderBy` + "`" + ` says otherwise. With ` + "`" + `near` + "`" + `, only cities within the
+  radius, nearest first.
+  """
+  cities(filter: CityFilter, near: NearInput, orderBy: CityOrder, first: Int, after: String, last: Int, before: String): CityConnection!
   "A country by its ISO 3166-1 alpha-2 code (case-insensitive)."
   country(code: String!): Country
   "Countries, by code."
   countries(first: Int, after: String, last: Int, before: String): CountryConnection!
   official(id: ID!): Official
   "Officials, by name."
-  officials(first: Int, after: String, last: Int, before: String): OfficialConnection!
+  officials(filter: OfficialFilter, first: Int, after: String, last: Int, before: String): OfficialConnection!
   agreement(id: ID!): Agreement
-  "Agreements, newest first."
-  agreements(first: Int, after: String, last: Int, before: String): AgreementConnection!
+  "Agreements, newest first unless ` + "`" + `orderBy` + "`" + ` says otherwise."
+  agreements(filter: AgreementFilter, orderBy: AgreementOrder, first: Int, after: String, last: Int, before: String): AgreementConnection!
   institution(id: ID!): Institution
   "Institutions, by name."
-  institutions(first: Int, after: String, last: Int, before: String): InstitutionConnection!
+  institutions(filter: InstitutionFilter, first: Int, after: String, last: Int, before: String): InstitutionConnection!
   source(id: ID!): Source
   "Sources, newest first."
   sources(first: Int, after: String, last: Int, before: String): SourceConnection!
+  """
+  Search cities, officials, agreements, institutions and countries by any of their names
+  in any language or script, ignoring case and accents and tolerating small typos
+  ("Shenzen", "Moskva", "深圳"); agreements also by words of their title and summary.
+  Best matches first.
+  """
+  search(query: String!, types: [SearchType!], first: Int = 20, after: String): SearchConnection!
+  """
+  The shortest chains of partnerships from one city to another, at most ` + "`" + `maxHops` + "`" + ` long
+  (1 to 6) and at most ` + "`" + `first` + "`" + ` chains (1 to 20). Empty when the cities are not connected
+  within that many hops.
+  """
+  connections(from: ID!, to: ID!, maxHops: Int = 4, first: Int = 10): [CityPath!]!
 }
 `, BuiltIn: false},
 }
@@ -1905,8 +2432,12 @@ func (ec *executionContext) childFields_City(ctx context.Context, field graphql.
 		return ec.fieldContext_City_wikidataId(ctx, field)
 	case "geonamesId":
 		return ec.fieldContext_City_geonamesId(ctx, field)
+	case "externalIds":
+		return ec.fieldContext_City_externalIds(ctx, field)
 	case "partnerships":
 		return ec.fieldContext_City_partnerships(ctx, field)
+	case "network":
+		return ec.fieldContext_City_network(ctx, field)
 	case "agreements":
 		return ec.fieldContext_City_agreements(ctx, field)
 	case "officials":
@@ -1947,6 +2478,18 @@ func (ec *executionContext) childFields_CityEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type CityEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CityPath(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "length":
+		return ec.fieldContext_CityPath_length(ctx, field)
+	case "cities":
+		return ec.fieldContext_CityPath_cities(ctx, field)
+	case "hops":
+		return ec.fieldContext_CityPath_hops(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CityPath", field.Name)
+}
+
 func (ec *executionContext) childFields_Country(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1957,6 +2500,8 @@ func (ec *executionContext) childFields_Country(ctx context.Context, field graph
 		return ec.fieldContext_Country_name(ctx, field)
 	case "wikidataId":
 		return ec.fieldContext_Country_wikidataId(ctx, field)
+	case "externalIds":
+		return ec.fieldContext_Country_externalIds(ctx, field)
 	case "cities":
 		return ec.fieldContext_Country_cities(ctx, field)
 	}
@@ -1987,6 +2532,16 @@ func (ec *executionContext) childFields_CountryEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type CountryEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ExternalIds(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "wikidata":
+		return ec.fieldContext_ExternalIds_wikidata(ctx, field)
+	case "geonames":
+		return ec.fieldContext_ExternalIds_geonames(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExternalIds", field.Name)
+}
+
 func (ec *executionContext) childFields_Institution(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2001,6 +2556,8 @@ func (ec *executionContext) childFields_Institution(ctx context.Context, field g
 		return ec.fieldContext_Institution_foundedOn(ctx, field)
 	case "description":
 		return ec.fieldContext_Institution_description(ctx, field)
+	case "externalIds":
+		return ec.fieldContext_Institution_externalIds(ctx, field)
 	case "agreements":
 		return ec.fieldContext_Institution_agreements(ctx, field)
 	case "sources":
@@ -2057,6 +2614,42 @@ func (ec *executionContext) childFields_Location(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Location", field.Name)
 }
 
+func (ec *executionContext) childFields_NetworkStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "asOf":
+		return ec.fieldContext_NetworkStats_asOf(ctx, field)
+	case "partnerCities":
+		return ec.fieldContext_NetworkStats_partnerCities(ctx, field)
+	case "partnerCountries":
+		return ec.fieldContext_NetworkStats_partnerCountries(ctx, field)
+	case "sisterCities":
+		return ec.fieldContext_NetworkStats_sisterCities(ctx, field)
+	case "friendlyExchangeCities":
+		return ec.fieldContext_NetworkStats_friendlyExchangeCities(ctx, field)
+	case "agreements":
+		return ec.fieldContext_NetworkStats_agreements(ctx, field)
+	case "byYear":
+		return ec.fieldContext_NetworkStats_byYear(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NetworkStats", field.Name)
+}
+
+func (ec *executionContext) childFields_NetworkYear(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "year":
+		return ec.fieldContext_NetworkYear_year(ctx, field)
+	case "partnershipsBegun":
+		return ec.fieldContext_NetworkYear_partnershipsBegun(ctx, field)
+	case "sisterCities":
+		return ec.fieldContext_NetworkYear_sisterCities(ctx, field)
+	case "friendlyExchangeCities":
+		return ec.fieldContext_NetworkYear_friendlyExchangeCities(ctx, field)
+	case "agreementsSigned":
+		return ec.fieldContext_NetworkYear_agreementsSigned(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NetworkYear", field.Name)
+}
+
 func (ec *executionContext) childFields_Official(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2067,6 +2660,8 @@ func (ec *executionContext) childFields_Official(ctx context.Context, field grap
 		return ec.fieldContext_Official_names(ctx, field)
 	case "title":
 		return ec.fieldContext_Official_title(ctx, field)
+	case "externalIds":
+		return ec.fieldContext_Official_externalIds(ctx, field)
 	case "city":
 		return ec.fieldContext_Official_city(ctx, field)
 	case "agreements":
@@ -2129,6 +2724,8 @@ func (ec *executionContext) childFields_Partnership(ctx context.Context, field g
 		return ec.fieldContext_Partnership_until(ctx, field)
 	case "partner":
 		return ec.fieldContext_Partnership_partner(ctx, field)
+	case "distanceKm":
+		return ec.fieldContext_Partnership_distanceKm(ctx, field)
 	case "cities":
 		return ec.fieldContext_Partnership_cities(ctx, field)
 	case "agreement":
@@ -2165,6 +2762,18 @@ func (ec *executionContext) childFields_PartnershipEdge(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type PartnershipEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_PathHop(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_PathHop_from(ctx, field)
+	case "to":
+		return ec.fieldContext_PathHop_to(ctx, field)
+	case "partnership":
+		return ec.fieldContext_PathHop_partnership(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PathHop", field.Name)
+}
+
 func (ec *executionContext) childFields_ReportedFigure(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "metric":
@@ -2177,6 +2786,34 @@ func (ec *executionContext) childFields_ReportedFigure(ctx context.Context, fiel
 		return ec.fieldContext_ReportedFigure_source(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReportedFigure", field.Name)
+}
+
+func (ec *executionContext) childFields_SearchConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SearchConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_SearchConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SearchConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SearchConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SearchConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SearchEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SearchEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SearchEdge_node(ctx, field)
+	case "score":
+		return ec.fieldContext_SearchEdge_score(ctx, field)
+	case "matched":
+		return ec.fieldContext_SearchEdge_matched(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SearchEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Signatory(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2409,6 +3046,20 @@ func (ec *executionContext) field_City_institutions_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_City_network_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_City_officials_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2442,22 +3093,30 @@ func (ec *executionContext) field_City_partnerships_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["kind"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -2558,76 +3217,116 @@ func (ec *executionContext) field_Query_agreement_args(ctx context.Context, rawA
 func (ec *executionContext) field_Query_agreements_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.AgreementFilter, error) {
+			return ec.unmarshalOAgreementFilter2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.AgreementOrder, error) {
+			return ec.unmarshalOAgreementOrder2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["last"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["before"] = arg3
+	args["before"] = arg5
 	return args, nil
 }
 
 func (ec *executionContext) field_Query_cities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.CityFilter, error) {
+			return ec.unmarshalOCityFilter2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "near",
+		func(ctx context.Context, v any) (*model.NearInput, error) {
+			return ec.unmarshalONearInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐNearInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["near"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.CityOrder, error) {
+			return ec.unmarshalOCityOrder2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+	args["after"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "last",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["last"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+	args["last"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "before",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["before"] = arg3
+	args["before"] = arg6
 	return args, nil
 }
 
@@ -2650,6 +3349,52 @@ func (ec *executionContext) field_Query_city_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["name"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "wikidata",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["wikidata"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_connections_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "maxHops",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxHops"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
 	return args, nil
 }
 
@@ -2722,38 +3467,46 @@ func (ec *executionContext) field_Query_institution_args(ctx context.Context, ra
 func (ec *executionContext) field_Query_institutions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.InstitutionFilter, error) {
+			return ec.unmarshalOInstitutionFilter2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐInstitutionFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["last"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["before"] = arg3
+	args["before"] = arg4
 	return args, nil
 }
 
@@ -2802,38 +3555,84 @@ func (ec *executionContext) field_Query_official_args(ctx context.Context, rawAr
 func (ec *executionContext) field_Query_officials_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.OfficialFilter, error) {
+			return ec.unmarshalOOfficialFilter2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐOfficialFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["last"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["before"] = arg3
+	args["before"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_search_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "types",
+		func(ctx context.Context, v any) ([]model.SearchType, error) {
+			return ec.unmarshalOSearchType2ᚕgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchTypeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["types"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -3710,6 +4509,38 @@ func (ec *executionContext) fieldContext_City_geonamesId(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("City", field, false, false, "Int")
 }
 
+func (ec *executionContext) _City_externalIds(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_City_externalIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.City().ExternalIds(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.ExternalIDs) graphql.Marshaler {
+			return ec.marshalNExternalIds2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐExternalIDs(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_City_externalIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "City",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExternalIds(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _City_partnerships(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3720,7 +4551,7 @@ func (ec *executionContext) _City_partnerships(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.City().Partnerships(ctx, obj, fc.Args["kind"].(*relations.PartnershipKind), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.City().Partnerships(ctx, obj, fc.Args["kind"].(*relations.PartnershipKind), fc.Args["asOf"].(*time.Time), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PartnershipConnection) graphql.Marshaler {
@@ -3748,6 +4579,50 @@ func (ec *executionContext) fieldContext_City_partnerships(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_City_partnerships_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _City_network(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_City_network(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.City().Network(ctx, obj, fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.NetworkStats) graphql.Marshaler {
+			return ec.marshalNNetworkStats2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐNetworkStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_City_network(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "City",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NetworkStats(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_City_network_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -4156,6 +5031,93 @@ func (ec *executionContext) fieldContext_CityEdge_node(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _CityPath_length(ctx context.Context, field graphql.CollectedField, obj *relations.CityPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityPath_length(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Length(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityPath_length(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityPath", field, true, false, "Int")
+}
+
+func (ec *executionContext) _CityPath_cities(ctx context.Context, field graphql.CollectedField, obj *relations.CityPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityPath_cities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CityPath().Cities(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*relations.City) graphql.Marshaler {
+			return ec.marshalNCity2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityPath_cities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CityPath",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_City(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CityPath_hops(ctx context.Context, field graphql.CollectedField, obj *relations.CityPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityPath_hops(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CityPath().Hops(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*relations.PathHop) graphql.Marshaler {
+			return ec.marshalNPathHop2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPathHopᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityPath_hops(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CityPath",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PathHop(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Country_id(ctx context.Context, field graphql.CollectedField, obj *relations.Country) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4246,6 +5208,38 @@ func (ec *executionContext) _Country_wikidataId(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_Country_wikidataId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Country", field, false, false, "String")
+}
+
+func (ec *executionContext) _Country_externalIds(ctx context.Context, field graphql.CollectedField, obj *relations.Country) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Country_externalIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Country().ExternalIds(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.ExternalIDs) graphql.Marshaler {
+			return ec.marshalNExternalIds2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐExternalIDs(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Country_externalIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Country",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExternalIds(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Country_cities(ctx context.Context, field graphql.CollectedField, obj *relations.Country) (ret graphql.Marshaler) {
@@ -4466,6 +5460,52 @@ func (ec *executionContext) fieldContext_CountryEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _ExternalIds_wikidata(ctx context.Context, field graphql.CollectedField, obj *relations.ExternalIDs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExternalIds_wikidata(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Wikidata, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExternalIds_wikidata(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExternalIds", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExternalIds_geonames(ctx context.Context, field graphql.CollectedField, obj *relations.ExternalIDs) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExternalIds_geonames(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Geonames, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExternalIds_geonames(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExternalIds", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Institution_id(ctx context.Context, field graphql.CollectedField, obj *relations.Institution) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4611,6 +5651,38 @@ func (ec *executionContext) _Institution_description(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_Institution_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Institution", field, false, false, "String")
+}
+
+func (ec *executionContext) _Institution_externalIds(ctx context.Context, field graphql.CollectedField, obj *relations.Institution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Institution_externalIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Institution().ExternalIds(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.ExternalIDs) graphql.Marshaler {
+			return ec.marshalNExternalIds2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐExternalIDs(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Institution_externalIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Institution",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExternalIds(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Institution_agreements(ctx context.Context, field graphql.CollectedField, obj *relations.Institution) (ret graphql.Marshaler) {
@@ -5019,6 +6091,291 @@ func (ec *executionContext) fieldContext_Location_longitude(_ context.Context, f
 	return graphql.NewScalarFieldContext("Location", field, false, false, "Float")
 }
 
+func (ec *executionContext) _NetworkStats_asOf(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkStats_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkStats_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkStats", field, false, false, "Date")
+}
+
+func (ec *executionContext) _NetworkStats_partnerCities(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkStats_partnerCities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PartnerCities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkStats_partnerCities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NetworkStats_partnerCountries(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkStats_partnerCountries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PartnerCountries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkStats_partnerCountries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NetworkStats_sisterCities(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkStats_sisterCities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SisterCities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkStats_sisterCities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NetworkStats_friendlyExchangeCities(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkStats_friendlyExchangeCities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FriendlyExchangeCities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkStats_friendlyExchangeCities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NetworkStats_agreements(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkStats_agreements(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agreements, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkStats_agreements(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NetworkStats_byYear(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkStats_byYear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByYear, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*relations.NetworkYear) graphql.Marshaler {
+			return ec.marshalNNetworkYear2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐNetworkYearᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkStats_byYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NetworkStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NetworkYear(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NetworkYear_year(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkYear_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkYear_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkYear", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NetworkYear_partnershipsBegun(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkYear_partnershipsBegun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PartnershipsBegun, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkYear_partnershipsBegun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkYear", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NetworkYear_sisterCities(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkYear_sisterCities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SisterCities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkYear_sisterCities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkYear", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NetworkYear_friendlyExchangeCities(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkYear_friendlyExchangeCities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FriendlyExchangeCities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkYear_friendlyExchangeCities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkYear", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NetworkYear_agreementsSigned(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkYear_agreementsSigned(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgreementsSigned, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkYear_agreementsSigned(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkYear", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Official_id(ctx context.Context, field graphql.CollectedField, obj *relations.Official) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5118,6 +6475,38 @@ func (ec *executionContext) _Official_title(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Official_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Official", field, false, false, "String")
+}
+
+func (ec *executionContext) _Official_externalIds(ctx context.Context, field graphql.CollectedField, obj *relations.Official) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Official_externalIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Official().ExternalIds(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.ExternalIDs) graphql.Marshaler {
+			return ec.marshalNExternalIds2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐExternalIDs(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Official_externalIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Official",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExternalIds(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Official_city(ctx context.Context, field graphql.CollectedField, obj *relations.Official) (ret graphql.Marshaler) {
@@ -5650,6 +7039,29 @@ func (ec *executionContext) fieldContext_Partnership_partner(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Partnership_distanceKm(ctx context.Context, field graphql.CollectedField, obj *relations.Partnership) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Partnership_distanceKm(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Partnership().DistanceKm(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Partnership_distanceKm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Partnership", field, true, true, "Float")
+}
+
 func (ec *executionContext) _Partnership_cities(ctx context.Context, field graphql.CollectedField, obj *relations.Partnership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5952,6 +7364,102 @@ func (ec *executionContext) fieldContext_PartnershipEdge_node(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _PathHop_from(ctx context.Context, field graphql.CollectedField, obj *relations.PathHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathHop_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PathHop().From(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.City) graphql.Marshaler {
+			return ec.marshalNCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathHop_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PathHop",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_City(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PathHop_to(ctx context.Context, field graphql.CollectedField, obj *relations.PathHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathHop_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PathHop().To(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.City) graphql.Marshaler {
+			return ec.marshalNCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathHop_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PathHop",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_City(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PathHop_partnership(ctx context.Context, field graphql.CollectedField, obj *relations.PathHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathHop_partnership(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PathHop().Partnership(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.Partnership) graphql.Marshaler {
+			return ec.marshalNPartnership2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnership(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathHop_partnership(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PathHop",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Partnership(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6050,7 +7558,7 @@ func (ec *executionContext) _Query_city(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().City(ctx, fc.Args["id"].(*string), fc.Args["name"].(*string))
+			return ec.Resolvers.Query().City(ctx, fc.Args["id"].(*string), fc.Args["name"].(*string), fc.Args["wikidata"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *relations.City) graphql.Marshaler {
@@ -6094,7 +7602,7 @@ func (ec *executionContext) _Query_cities(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Cities(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().Cities(ctx, fc.Args["filter"].(*model.CityFilter), fc.Args["near"].(*model.NearInput), fc.Args["orderBy"].(*model.CityOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CityConnection) graphql.Marshaler {
@@ -6270,7 +7778,7 @@ func (ec *executionContext) _Query_officials(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Officials(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().Officials(ctx, fc.Args["filter"].(*model.OfficialFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.OfficialConnection) graphql.Marshaler {
@@ -6358,7 +7866,7 @@ func (ec *executionContext) _Query_agreements(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Agreements(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().Agreements(ctx, fc.Args["filter"].(*model.AgreementFilter), fc.Args["orderBy"].(*model.AgreementOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AgreementConnection) graphql.Marshaler {
@@ -6446,7 +7954,7 @@ func (ec *executionContext) _Query_institutions(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Institutions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().Institutions(ctx, fc.Args["filter"].(*model.InstitutionFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.InstitutionConnection) graphql.Marshaler {
@@ -6562,6 +8070,94 @@ func (ec *executionContext) fieldContext_Query_sources(ctx context.Context, fiel
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_sources_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_search(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_search(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Search(ctx, fc.Args["query"].(string), fc.Args["types"].([]model.SearchType), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SearchConnection) graphql.Marshaler {
+			return ec.marshalNSearchConnection2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_search(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SearchConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_search_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_connections(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_connections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Connections(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["maxHops"].(*int), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*relations.CityPath) graphql.Marshaler {
+			return ec.marshalNCityPath2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCityPathᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_connections(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CityPath(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_connections_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6743,6 +8339,208 @@ func (ec *executionContext) fieldContext_ReportedFigure_source(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SearchConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SearchConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SearchEdge) graphql.Marshaler {
+			return ec.marshalNSearchEdge2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SearchConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SearchEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SearchConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.SearchConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.SearchResult) graphql.Marshaler {
+			return ec.marshalNSearchResult2ᚕgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchConnection", field, false, false, "SearchResult")
+}
+
+func (ec *executionContext) _SearchConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.SearchConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SearchConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SearchConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.SearchConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _SearchEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SearchEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SearchEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SearchEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SearchResult) graphql.Marshaler {
+			return ec.marshalNSearchResult2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchEdge", field, false, false, "SearchResult")
+}
+
+func (ec *executionContext) _SearchEdge_score(ctx context.Context, field graphql.CollectedField, obj *model.SearchEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchEdge_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchEdge_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchEdge", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SearchEdge_matched(ctx context.Context, field graphql.CollectedField, obj *model.SearchEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchEdge_matched(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Matched, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchEdge_matched(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchEdge", field, false, false, "String")
 }
 
 func (ec *executionContext) _Signatory_official(ctx context.Context, field graphql.CollectedField, obj *relations.Signatory) (ret graphql.Marshaler) {
@@ -8341,6 +10139,413 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAgreementFilter(ctx context.Context, obj any) (model.AgreementFilter, error) {
+	var it model.AgreementFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kinds", "areas", "signedAfter", "signedBefore", "partyCity", "signatory"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kinds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kinds"))
+			data, err := ec.unmarshalOAgreementKind2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kinds = data
+		case "areas":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("areas"))
+			data, err := ec.unmarshalOCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationAreaᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Areas = data
+		case "signedAfter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedAfter"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignedAfter = data
+		case "signedBefore":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedBefore"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignedBefore = data
+		case "partyCity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partyCity"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PartyCity = data
+		case "signatory":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signatory"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Signatory = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAgreementFilter unmarshals raw into the AgreementFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAgreementFilter(ctx context.Context, raw any) (model.AgreementFilter, error) {
+	var out model.AgreementFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AgreementFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAgreementOrder(ctx context.Context, obj any) (model.AgreementOrder, error) {
+	var it model.AgreementOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "DESC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNAgreementOrderField2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalOOrderDirection2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAgreementOrder unmarshals raw into the AgreementOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAgreementOrder(ctx context.Context, raw any) (model.AgreementOrder, error) {
+	var out model.AgreementOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AgreementOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCityFilter(ctx context.Context, obj any) (model.CityFilter, error) {
+	var it model.CityFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"country", "nameContains", "populationMin", "populationMax"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		case "nameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContains = data
+		case "populationMin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("populationMin"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PopulationMin = data
+		case "populationMax":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("populationMax"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PopulationMax = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCityFilter unmarshals raw into the CityFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCityFilter(ctx context.Context, raw any) (model.CityFilter, error) {
+	var out model.CityFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CityFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCityOrder(ctx context.Context, obj any) (model.CityOrder, error) {
+	var it model.CityOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNCityOrderField2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCityOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalOOrderDirection2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCityOrder unmarshals raw into the CityOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCityOrder(ctx context.Context, raw any) (model.CityOrder, error) {
+	var out model.CityOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CityOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputInstitutionFilter(ctx context.Context, obj any) (model.InstitutionFilter, error) {
+	var it model.InstitutionFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "city", "country"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOInstitutionKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitutionKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "city":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("city"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.City = data
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalInstitutionFilter unmarshals raw into the InstitutionFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalInstitutionFilter(ctx context.Context, raw any) (model.InstitutionFilter, error) {
+	var out model.InstitutionFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "InstitutionFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputNearInput(ctx context.Context, obj any) (model.NearInput, error) {
+	var it model.NearInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"latitude", "longitude", "radiusKm"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "latitude":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("latitude"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Latitude = data
+		case "longitude":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("longitude"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Longitude = data
+		case "radiusKm":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("radiusKm"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RadiusKm = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalNearInput unmarshals raw into the NearInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNearInput(ctx context.Context, raw any) (model.NearInput, error) {
+	var out model.NearInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NearInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOfficialFilter(ctx context.Context, obj any) (model.OfficialFilter, error) {
+	var it model.OfficialFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"city", "nameContains"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "city":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("city"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.City = data
+		case "nameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContains = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOfficialFilter unmarshals raw into the OfficialFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOfficialFilter(ctx context.Context, raw any) (model.OfficialFilter, error) {
+	var out model.OfficialFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OfficialFilter", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -8407,11 +10612,59 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 	}
 }
 
+func (ec *executionContext) _SearchResult(ctx context.Context, sel ast.SelectionSet, obj model.SearchResult) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case relations.Official:
+		return ec._Official(ctx, sel, &obj)
+	case *relations.Official:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Official(ctx, sel, obj)
+	case relations.Institution:
+		return ec._Institution(ctx, sel, &obj)
+	case *relations.Institution:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Institution(ctx, sel, obj)
+	case relations.Country:
+		return ec._Country(ctx, sel, &obj)
+	case *relations.Country:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Country(ctx, sel, obj)
+	case relations.City:
+		return ec._City(ctx, sel, &obj)
+	case *relations.City:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._City(ctx, sel, obj)
+	case relations.Agreement:
+		return ec._Agreement(ctx, sel, &obj)
+	case *relations.Agreement:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Agreement(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of SearchResult must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
 
-var agreementImplementors = []string{"Agreement", "Node"}
+var agreementImplementors = []string{"Agreement", "Node", "SearchResult"}
 
 func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet, obj *relations.Agreement) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, agreementImplementors)
@@ -8600,7 +10853,7 @@ func (ec *executionContext) _AgreementEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
-var cityImplementors = []string{"City", "Node"}
+var cityImplementors = []string{"City", "Node", "SearchResult"}
 
 func (ec *executionContext) _City(ctx context.Context, sel ast.SelectionSet, obj *relations.City) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, cityImplementors)
@@ -8654,11 +10907,23 @@ func (ec *executionContext) _City(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "externalIds":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._City_externalIds(ctx, field, obj)
+				})
 		case "partnerships":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._City_partnerships(ctx, field, obj)
+				})
+		case "network":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._City_network(ctx, field, obj)
 				})
 		case "agreements":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -8800,7 +11065,52 @@ func (ec *executionContext) _CityEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
-var countryImplementors = []string{"Country", "Node"}
+var cityPathImplementors = []string{"CityPath"}
+
+func (ec *executionContext) _CityPath(ctx context.Context, sel ast.SelectionSet, obj *relations.CityPath) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cityPathImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CityPath")
+		case "length":
+			out.Values[i] = ec._CityPath_length(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cities":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CityPath_cities(ctx, field, obj)
+				})
+		case "hops":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CityPath_hops(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var countryImplementors = []string{"Country", "Node", "SearchResult"}
 
 func (ec *executionContext) _Country(ctx context.Context, sel ast.SelectionSet, obj *relations.Country) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, countryImplementors)
@@ -8832,6 +11142,12 @@ func (ec *executionContext) _Country(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "externalIds":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Country_externalIds(ctx, field, obj)
+				})
 		case "cities":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -8942,7 +11258,45 @@ func (ec *executionContext) _CountryEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
-var institutionImplementors = []string{"Institution", "Node"}
+var externalIdsImplementors = []string{"ExternalIds"}
+
+func (ec *executionContext) _ExternalIds(ctx context.Context, sel ast.SelectionSet, obj *relations.ExternalIDs) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, externalIdsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExternalIds")
+		case "wikidata":
+			out.Values[i] = ec._ExternalIds_wikidata(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "geonames":
+			out.Values[i] = ec._ExternalIds_geonames(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var institutionImplementors = []string{"Institution", "Node", "SearchResult"}
 
 func (ec *executionContext) _Institution(ctx context.Context, sel ast.SelectionSet, obj *relations.Institution) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, institutionImplementors)
@@ -8985,6 +11339,12 @@ func (ec *executionContext) _Institution(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "externalIds":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Institution_externalIds(ctx, field, obj)
+				})
 		case "agreements":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -9189,7 +11549,123 @@ func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
-var officialImplementors = []string{"Official", "Node"}
+var networkStatsImplementors = []string{"NetworkStats"}
+
+func (ec *executionContext) _NetworkStats(ctx context.Context, sel ast.SelectionSet, obj *relations.NetworkStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, networkStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NetworkStats")
+		case "asOf":
+			out.Values[i] = ec._NetworkStats_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "partnerCities":
+			out.Values[i] = ec._NetworkStats_partnerCities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "partnerCountries":
+			out.Values[i] = ec._NetworkStats_partnerCountries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sisterCities":
+			out.Values[i] = ec._NetworkStats_sisterCities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "friendlyExchangeCities":
+			out.Values[i] = ec._NetworkStats_friendlyExchangeCities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agreements":
+			out.Values[i] = ec._NetworkStats_agreements(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byYear":
+			out.Values[i] = ec._NetworkStats_byYear(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var networkYearImplementors = []string{"NetworkYear"}
+
+func (ec *executionContext) _NetworkYear(ctx context.Context, sel ast.SelectionSet, obj *relations.NetworkYear) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, networkYearImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NetworkYear")
+		case "year":
+			out.Values[i] = ec._NetworkYear_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "partnershipsBegun":
+			out.Values[i] = ec._NetworkYear_partnershipsBegun(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sisterCities":
+			out.Values[i] = ec._NetworkYear_sisterCities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "friendlyExchangeCities":
+			out.Values[i] = ec._NetworkYear_friendlyExchangeCities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agreementsSigned":
+			out.Values[i] = ec._NetworkYear_agreementsSigned(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var officialImplementors = []string{"Official", "Node", "SearchResult"}
 
 func (ec *executionContext) _Official(ctx context.Context, sel ast.SelectionSet, obj *relations.Official) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, officialImplementors)
@@ -9222,6 +11698,12 @@ func (ec *executionContext) _Official(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "externalIds":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Official_externalIds(ctx, field, obj)
+				})
 		case "city":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -9436,6 +11918,12 @@ func (ec *executionContext) _Partnership(ctx context.Context, sel ast.SelectionS
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Partnership_partner(ctx, field, obj)
 				})
+		case "distanceKm":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Partnership_distanceKm(ctx, field, obj)
+				})
 		case "cities":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -9564,6 +12052,52 @@ func (ec *executionContext) _PartnershipEdge(ctx context.Context, sel ast.Select
 	return out
 }
 
+var pathHopImplementors = []string{"PathHop"}
+
+func (ec *executionContext) _PathHop(ctx context.Context, sel ast.SelectionSet, obj *relations.PathHop) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pathHopImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PathHop")
+		case "from":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PathHop_from(ctx, field, obj)
+				})
+		case "to":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PathHop_to(ctx, field, obj)
+				})
+		case "partnership":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PathHop_partnership(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -9667,6 +12201,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_sources(ctx, field)
 				})
+		case "search":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_search(ctx, field)
+				})
+		case "connections":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_connections(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -9730,6 +12276,103 @@ func (ec *executionContext) _ReportedFigure(ctx context.Context, sel ast.Selecti
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ReportedFigure_source(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var searchConnectionImplementors = []string{"SearchConnection"}
+
+func (ec *executionContext) _SearchConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SearchConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, searchConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SearchConnection")
+		case "edges":
+			out.Values[i] = ec._SearchConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._SearchConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SearchConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SearchConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var searchEdgeImplementors = []string{"SearchEdge"}
+
+func (ec *executionContext) _SearchEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SearchEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, searchEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SearchEdge")
+		case "cursor":
+			out.Values[i] = ec._SearchEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._SearchEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._SearchEdge_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "matched":
+			out.Values[i] = ec._SearchEdge_matched(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -10420,6 +13063,16 @@ func (ec *executionContext) marshalNAgreementKind2githubᚗcomᚋamityᚋamity�
 	return v
 }
 
+func (ec *executionContext) unmarshalNAgreementOrderField2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementOrderField(ctx context.Context, v any) (model.AgreementOrderField, error) {
+	var res model.AgreementOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAgreementOrderField2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementOrderField(ctx context.Context, sel ast.SelectionSet, v model.AgreementOrderField) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -10488,6 +13141,40 @@ func (ec *executionContext) marshalNCityEdge2ᚖgithubᚗcomᚋamityᚋamityᚋg
 		return graphql.Null
 	}
 	return ec._CityEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCityOrderField2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCityOrderField(ctx context.Context, v any) (model.CityOrderField, error) {
+	var res model.CityOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCityOrderField2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCityOrderField(ctx context.Context, sel ast.SelectionSet, v model.CityOrderField) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNCityPath2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCityPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.CityPath) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCityPath2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCityPath(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCityPath2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCityPath(ctx context.Context, sel ast.SelectionSet, v *relations.CityPath) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CityPath!")
+		return graphql.Null
+	}
+	return ec._CityPath(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationArea(ctx context.Context, v any) (relations.CooperationArea, error) {
@@ -10584,6 +13271,28 @@ func (ec *executionContext) marshalNCountryEdge2ᚖgithubᚗcomᚋamityᚋamity�
 		return graphql.Null
 	}
 	return ec._CountryEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+	res, err := model.UnmarshalDate(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	res := model.MarshalDate(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Date!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNExternalIds2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐExternalIDs(ctx context.Context, sel ast.SelectionSet, v *relations.ExternalIDs) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ExternalIds!")
+		return graphql.Null
+	}
+	return ec._ExternalIds(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNFigureMetric2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐFigureMetric(ctx context.Context, v any) (relations.FigureMetric, error) {
@@ -10757,6 +13466,38 @@ func (ec *executionContext) marshalNLocalizedName2ᚖgithubᚗcomᚋamityᚋamit
 	return ec._LocalizedName(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNNetworkStats2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐNetworkStats(ctx context.Context, sel ast.SelectionSet, v *relations.NetworkStats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NetworkStats!")
+		return graphql.Null
+	}
+	return ec._NetworkStats(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNetworkYear2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐNetworkYearᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.NetworkYear) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNetworkYear2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐNetworkYear(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNetworkYear2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐNetworkYear(ctx context.Context, sel ast.SelectionSet, v *relations.NetworkYear) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NetworkYear!")
+		return graphql.Null
+	}
+	return ec._NetworkYear(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -10897,6 +13638,30 @@ func (ec *executionContext) marshalNPartnershipKind2githubᚗcomᚋamityᚋamity
 	return v
 }
 
+func (ec *executionContext) marshalNPathHop2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPathHopᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.PathHop) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPathHop2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPathHop(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPathHop2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPathHop(ctx context.Context, sel ast.SelectionSet, v *relations.PathHop) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PathHop!")
+		return graphql.Null
+	}
+	return ec._PathHop(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNReportedFigure2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐReportedFigureᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.ReportedFigure) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -10919,6 +13684,72 @@ func (ec *executionContext) marshalNReportedFigure2ᚖgithubᚗcomᚋamityᚋami
 		return graphql.Null
 	}
 	return ec._ReportedFigure(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSearchConnection2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchConnection(ctx context.Context, sel ast.SelectionSet, v *model.SearchConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SearchConnection!")
+		return graphql.Null
+	}
+	return ec._SearchConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSearchEdge2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SearchEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSearchEdge2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSearchEdge2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchEdge(ctx context.Context, sel ast.SelectionSet, v *model.SearchEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SearchEdge!")
+		return graphql.Null
+	}
+	return ec._SearchEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSearchResult2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchResult(ctx context.Context, sel ast.SelectionSet, v model.SearchResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SearchResult!")
+		return graphql.Null
+	}
+	return ec._SearchResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSearchResult2ᚕgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchResultᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SearchResult) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSearchResult2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNSearchType2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchType(ctx context.Context, v any) (model.SearchType, error) {
+	var res model.SearchType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSearchType2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchType(ctx context.Context, sel ast.SelectionSet, v model.SearchType) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNSignatory2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSignatoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.Signatory) graphql.Marshaler {
@@ -11217,6 +14048,58 @@ func (ec *executionContext) marshalOAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋ
 	return ec._Agreement(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOAgreementFilter2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementFilter(ctx context.Context, v any) (*model.AgreementFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAgreementFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOAgreementKind2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementKindᚄ(ctx context.Context, v any) ([]relations.AgreementKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]relations.AgreementKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAgreementKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOAgreementKind2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementKindᚄ(ctx context.Context, sel ast.SelectionSet, v []relations.AgreementKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAgreementKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOAgreementOrder2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementOrder(ctx context.Context, v any) (*model.AgreementOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAgreementOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -11254,6 +14137,58 @@ func (ec *executionContext) marshalOCity2ᚖgithubᚗcomᚋamityᚋamityᚋinter
 	return ec._City(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOCityFilter2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCityFilter(ctx context.Context, v any) (*model.CityFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCityFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOCityOrder2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCityOrder(ctx context.Context, v any) (*model.CityOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCityOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationAreaᚄ(ctx context.Context, v any) ([]relations.CooperationArea, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]relations.CooperationArea, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationArea(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationAreaᚄ(ctx context.Context, sel ast.SelectionSet, v []relations.CooperationArea) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationArea(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalOCountry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCountry(ctx context.Context, sel ast.SelectionSet, v *relations.Country) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -11277,6 +14212,23 @@ func (ec *executionContext) marshalODate2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := model.MarshalDate(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
@@ -11304,6 +14256,30 @@ func (ec *executionContext) marshalOInstitution2ᚖgithubᚗcomᚋamityᚋamity�
 	return ec._Institution(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOInstitutionFilter2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐInstitutionFilter(ctx context.Context, v any) (*model.InstitutionFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputInstitutionFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOInstitutionKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitutionKind(ctx context.Context, v any) (*relations.InstitutionKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(relations.InstitutionKind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInstitutionKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitutionKind(ctx context.Context, sel ast.SelectionSet, v *relations.InstitutionKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -11329,6 +14305,14 @@ func (ec *executionContext) marshalOLocation2ᚖgithubᚗcomᚋamityᚋamityᚋi
 	return ec._Location(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalONearInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐNearInput(ctx context.Context, v any) (*model.NearInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputNearInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalONode2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -11341,6 +14325,30 @@ func (ec *executionContext) marshalOOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋi
 		return graphql.Null
 	}
 	return ec._Official(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOOfficialFilter2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐOfficialFilter(ctx context.Context, v any) (*model.OfficialFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputOfficialFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOOrderDirection2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐOrderDirection(ctx context.Context, v any) (*model.OrderDirection, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.OrderDirection)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOrderDirection2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐOrderDirection(ctx context.Context, sel ast.SelectionSet, v *model.OrderDirection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOPartnershipKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnershipKind(ctx context.Context, v any) (*relations.PartnershipKind, error) {
@@ -11357,6 +14365,42 @@ func (ec *executionContext) marshalOPartnershipKind2ᚖgithubᚗcomᚋamityᚋam
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOSearchType2ᚕgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchTypeᚄ(ctx context.Context, v any) ([]model.SearchType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.SearchType, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSearchType2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchType(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOSearchType2ᚕgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SearchType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSearchType2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOSource2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSource(ctx context.Context, sel ast.SelectionSet, v *relations.Source) graphql.Marshaler {

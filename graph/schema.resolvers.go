@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/amity/amity/graph/model"
 	"github.com/amity/amity/internal/loader"
@@ -76,22 +77,30 @@ func (r *cityResolver) Country(ctx context.Context, obj *relations.City) (*relat
 	return loader.For(ctx).Country.Load(ctx, obj.CountryID)
 }
 
+func (r *cityResolver) ExternalIds(ctx context.Context, obj *relations.City) (*relations.ExternalIDs, error) {
+	return &relations.ExternalIDs{Wikidata: obj.WikidataID, Geonames: obj.GeonamesID}, nil
+}
+
 // Partnerships is the resolver for the partnerships field.
-func (r *cityResolver) Partnerships(ctx context.Context, obj *relations.City, kind *relations.PartnershipKind, first *int, after *string) (*model.PartnershipConnection, error) {
+func (r *cityResolver) Partnerships(ctx context.Context, obj *relations.City, kind *relations.PartnershipKind, asOf *time.Time, first *int, after *string) (*model.PartnershipConnection, error) {
 	key, err := nestedPage(obj.ID, first, after)
 	if err != nil {
 		return nil, err
 	}
-	var k relations.PartnershipKind
+	f := loader.PartnershipFilter{AsOf: dateKey(asOf)}
 	if kind != nil {
-		k = *kind
+		f.Kind = *kind
 	}
 	l := loader.For(ctx)
-	page, err := l.CityPartnerships.Load(ctx, loader.KindPageKey{PageKey: key, Kind: k})
+	page, err := l.CityPartnerships.Load(ctx, loader.PartnershipPageKey{PageKey: key, PartnershipFilter: f})
 	if err != nil {
 		return nil, err
 	}
-	return model.NewPartnershipConnection(page, countOf(l.CityPartnershipCount, loader.KindCountKey{Parent: obj.ID, Kind: k})), nil
+	return model.NewPartnershipConnection(page, countOf(l.CityPartnershipCount, loader.PartnershipCountKey{Parent: obj.ID, PartnershipFilter: f})), nil
+}
+
+func (r *cityResolver) Network(ctx context.Context, obj *relations.City, asOf *time.Time) (*relations.NetworkStats, error) {
+	return loader.For(ctx).CityNetwork.Load(ctx, loader.NetworkKey{City: obj.ID, AsOf: dateKey(asOf)})
 }
 
 // Agreements is the resolver for the agreements field.
@@ -151,9 +160,21 @@ func (r *cityResolver) Statements(ctx context.Context, obj *relations.City) ([]*
 	return loader.For(ctx).Statements(postgres.CitySubject).Load(ctx, obj.ID)
 }
 
+func (r *cityPathResolver) Cities(ctx context.Context, obj *relations.CityPath) ([]*relations.City, error) {
+	return loader.For(ctx).City.LoadAll(ctx, obj.CityIDs)
+}
+
+func (r *cityPathResolver) Hops(ctx context.Context, obj *relations.CityPath) ([]*relations.PathHop, error) {
+	return obj.Hops, nil
+}
+
 // ID is the resolver for the id field.
 func (r *countryResolver) ID(ctx context.Context, obj *relations.Country) (string, error) {
 	return relay.ID(relay.Country, obj.ID), nil
+}
+
+func (r *countryResolver) ExternalIds(ctx context.Context, obj *relations.Country) (*relations.ExternalIDs, error) {
+	return &relations.ExternalIDs{Wikidata: obj.WikidataID}, nil
 }
 
 // Cities is the resolver for the cities field.
@@ -178,6 +199,10 @@ func (r *institutionResolver) ID(ctx context.Context, obj *relations.Institution
 // City is the resolver for the city field.
 func (r *institutionResolver) City(ctx context.Context, obj *relations.Institution) (*relations.City, error) {
 	return loader.For(ctx).City.Load(ctx, obj.CityID)
+}
+
+func (r *institutionResolver) ExternalIds(ctx context.Context, obj *relations.Institution) (*relations.ExternalIDs, error) {
+	return &relations.ExternalIDs{Wikidata: obj.WikidataID}, nil
 }
 
 // Agreements is the resolver for the agreements field.
@@ -219,6 +244,10 @@ func (r *officialResolver) Names(ctx context.Context, obj *relations.Official) (
 	return loader.For(ctx).OfficialNames.Load(ctx, obj.ID)
 }
 
+func (r *officialResolver) ExternalIds(ctx context.Context, obj *relations.Official) (*relations.ExternalIDs, error) {
+	return &relations.ExternalIDs{Wikidata: obj.WikidataID}, nil
+}
+
 // City is the resolver for the city field.
 func (r *officialResolver) City(ctx context.Context, obj *relations.Official) (*relations.City, error) {
 	return loadOptional(ctx, loader.For(ctx).City, obj.CityID)
@@ -258,6 +287,14 @@ func (r *partnershipResolver) Partner(ctx context.Context, obj *relations.Partne
 	return loader.For(ctx).City.Load(ctx, obj.PartnerID())
 }
 
+func (r *partnershipResolver) DistanceKm(ctx context.Context, obj *relations.Partnership) (*float64, error) {
+	cities, err := loader.For(ctx).City.LoadAll(ctx, []uuid.UUID{obj.CityAID, obj.CityBID})
+	if err != nil || cities[0] == nil || cities[1] == nil {
+		return nil, err
+	}
+	return relations.DistanceKm(cities[0].Location, cities[1].Location), nil
+}
+
 // Cities is the resolver for the cities field.
 func (r *partnershipResolver) Cities(ctx context.Context, obj *relations.Partnership) ([]*relations.City, error) {
 	return loader.For(ctx).City.LoadAll(ctx, []uuid.UUID{obj.CityAID, obj.CityBID})
@@ -278,6 +315,24 @@ func (r *partnershipResolver) Statements(ctx context.Context, obj *relations.Par
 	return loader.For(ctx).Statements(postgres.PartnershipSubject).Load(ctx, obj.ID)
 }
 
+func (r *pathHopResolver) From(ctx context.Context, obj *relations.PathHop) (*relations.City, error) {
+	return loader.For(ctx).City.Load(ctx, obj.FromID)
+}
+
+func (r *pathHopResolver) To(ctx context.Context, obj *relations.PathHop) (*relations.City, error) {
+	return loader.For(ctx).City.Load(ctx, obj.ToID)
+}
+
+func (r *pathHopResolver) Partnership(ctx context.Context, obj *relations.PathHop) (*relations.Partnership, error) {
+	p, err := loader.For(ctx).Partnership.Load(ctx, obj.PartnershipID)
+	if err != nil || p == nil {
+		return p, err
+	}
+	seen := *p // seen from the hop's first city, so partner is the hop's second
+	seen.ViewerID = obj.FromID
+	return &seen, nil
+}
+
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
 	return loadNode(ctx, id)
@@ -289,10 +344,16 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, 
 }
 
 // City is the resolver for the city field.
-func (r *queryResolver) City(ctx context.Context, id *string, name *string) (*relations.City, error) {
+func (r *queryResolver) City(ctx context.Context, id *string, name *string, wikidata *string) (*relations.City, error) {
+	given := 0
+	for _, v := range []*string{id, name, wikidata} {
+		if v != nil {
+			given++
+		}
+	}
 	switch {
-	case id != nil && name != nil:
-		return nil, relations.FieldErrorf("name", "give id or name, not both")
+	case given > 1:
+		return nil, relations.FieldErrorf("name", "give one of id, name and wikidata, not several")
 	case id != nil:
 		u, err := parseID("id", relay.City, *id)
 		if err != nil {
@@ -301,18 +362,24 @@ func (r *queryResolver) City(ctx context.Context, id *string, name *string) (*re
 		return loader.For(ctx).City.Load(ctx, u)
 	case name != nil:
 		return nullIfNotFound(r.Store.CityByName(ctx, *name))
+	case wikidata != nil:
+		return nullIfNotFound(r.Store.CityByWikidata(ctx, *wikidata))
 	default:
-		return nil, relations.FieldErrorf("id", "give the city's id or one of its names")
+		return nil, relations.FieldErrorf("id", "give the city's id, one of its names, or its Wikidata item")
 	}
 }
 
 // Cities is the resolver for the cities field.
-func (r *queryResolver) Cities(ctx context.Context, first *int, after *string, last *int, before *string) (*model.CityConnection, error) {
-	page, err := r.Store.Cities(ctx, pageArgs(first, after, last, before))
+func (r *queryResolver) Cities(ctx context.Context, filter *model.CityFilter, near *model.NearInput, orderBy *model.CityOrder, first *int, after *string, last *int, before *string) (*model.CityConnection, error) {
+	q, err := cityQuery(filter, near, orderBy)
 	if err != nil {
 		return nil, err
 	}
-	return model.NewCityConnection(page, r.Store.CountCities), nil
+	page, err := r.Store.Cities(ctx, q, pageArgs(first, after, last, before))
+	if err != nil {
+		return nil, err
+	}
+	return model.NewCityConnection(page, func(ctx context.Context) (int, error) { return r.Store.CountCities(ctx, q) }), nil
 }
 
 // Country is the resolver for the country field.
@@ -339,12 +406,16 @@ func (r *queryResolver) Official(ctx context.Context, id string) (*relations.Off
 }
 
 // Officials is the resolver for the officials field.
-func (r *queryResolver) Officials(ctx context.Context, first *int, after *string, last *int, before *string) (*model.OfficialConnection, error) {
-	page, err := r.Store.Officials(ctx, pageArgs(first, after, last, before))
+func (r *queryResolver) Officials(ctx context.Context, filter *model.OfficialFilter, first *int, after *string, last *int, before *string) (*model.OfficialConnection, error) {
+	q, err := officialQuery(filter)
 	if err != nil {
 		return nil, err
 	}
-	return model.NewOfficialConnection(page, r.Store.CountOfficials), nil
+	page, err := r.Store.Officials(ctx, q, pageArgs(first, after, last, before))
+	if err != nil {
+		return nil, err
+	}
+	return model.NewOfficialConnection(page, func(ctx context.Context) (int, error) { return r.Store.CountOfficials(ctx, q) }), nil
 }
 
 // Agreement is the resolver for the agreement field.
@@ -357,12 +428,16 @@ func (r *queryResolver) Agreement(ctx context.Context, id string) (*relations.Ag
 }
 
 // Agreements is the resolver for the agreements field.
-func (r *queryResolver) Agreements(ctx context.Context, first *int, after *string, last *int, before *string) (*model.AgreementConnection, error) {
-	page, err := r.Store.Agreements(ctx, pageArgs(first, after, last, before))
+func (r *queryResolver) Agreements(ctx context.Context, filter *model.AgreementFilter, orderBy *model.AgreementOrder, first *int, after *string, last *int, before *string) (*model.AgreementConnection, error) {
+	q, err := agreementQuery(filter, orderBy)
 	if err != nil {
 		return nil, err
 	}
-	return model.NewAgreementConnection(page, r.Store.CountAgreements), nil
+	page, err := r.Store.Agreements(ctx, q, pageArgs(first, after, last, before))
+	if err != nil {
+		return nil, err
+	}
+	return model.NewAgreementConnection(page, func(ctx context.Context) (int, error) { return r.Store.CountAgreements(ctx, q) }), nil
 }
 
 // Institution is the resolver for the institution field.
@@ -375,12 +450,16 @@ func (r *queryResolver) Institution(ctx context.Context, id string) (*relations.
 }
 
 // Institutions is the resolver for the institutions field.
-func (r *queryResolver) Institutions(ctx context.Context, first *int, after *string, last *int, before *string) (*model.InstitutionConnection, error) {
-	page, err := r.Store.Institutions(ctx, pageArgs(first, after, last, before))
+func (r *queryResolver) Institutions(ctx context.Context, filter *model.InstitutionFilter, first *int, after *string, last *int, before *string) (*model.InstitutionConnection, error) {
+	q, err := institutionQuery(filter)
 	if err != nil {
 		return nil, err
 	}
-	return model.NewInstitutionConnection(page, r.Store.CountInstitutions), nil
+	page, err := r.Store.Institutions(ctx, q, pageArgs(first, after, last, before))
+	if err != nil {
+		return nil, err
+	}
+	return model.NewInstitutionConnection(page, func(ctx context.Context) (int, error) { return r.Store.CountInstitutions(ctx, q) }), nil
 }
 
 // Source is the resolver for the source field.
@@ -399,6 +478,27 @@ func (r *queryResolver) Sources(ctx context.Context, first *int, after *string, 
 		return nil, err
 	}
 	return model.NewSourceConnection(page, r.Store.CountSources), nil
+}
+
+func (r *queryResolver) Search(ctx context.Context, query string, types []model.SearchType, first *int, after *string) (*model.SearchConnection, error) {
+	sq := relations.SearchQuery{Text: query, Types: searchTypes(types)}
+	page, err := r.Store.Search(ctx, sq, relations.PageArgs{First: first, After: after})
+	if err != nil {
+		return nil, err
+	}
+	nodes, err := loadSearchResults(ctx, page.Items)
+	if err != nil {
+		return nil, err
+	}
+	return model.NewSearchConnection(page, nodes, func(ctx context.Context) (int, error) { return r.Store.CountSearch(ctx, sq) }), nil
+}
+
+func (r *queryResolver) Connections(ctx context.Context, from string, to string, maxHops *int, first *int) ([]*relations.CityPath, error) {
+	q, err := pathQuery(from, to, maxHops, first)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.CityPaths(ctx, q)
 }
 
 // Source is the resolver for the source field.
@@ -430,6 +530,8 @@ func (r *Resolver) Agreement() AgreementResolver { return &agreementResolver{r} 
 
 func (r *Resolver) City() CityResolver { return &cityResolver{r} }
 
+func (r *Resolver) CityPath() CityPathResolver { return &cityPathResolver{r} }
+
 func (r *Resolver) Country() CountryResolver { return &countryResolver{r} }
 
 func (r *Resolver) Institution() InstitutionResolver { return &institutionResolver{r} }
@@ -439,6 +541,8 @@ func (r *Resolver) LocalizedName() LocalizedNameResolver { return &localizedName
 func (r *Resolver) Official() OfficialResolver { return &officialResolver{r} }
 
 func (r *Resolver) Partnership() PartnershipResolver { return &partnershipResolver{r} }
+
+func (r *Resolver) PathHop() PathHopResolver { return &pathHopResolver{r} }
 
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
@@ -453,11 +557,13 @@ func (r *Resolver) Statement() StatementResolver { return &statementResolver{r} 
 type (
 	agreementResolver      struct{ *Resolver }
 	cityResolver           struct{ *Resolver }
+	cityPathResolver       struct{ *Resolver }
 	countryResolver        struct{ *Resolver }
 	institutionResolver    struct{ *Resolver }
 	localizedNameResolver  struct{ *Resolver }
 	officialResolver       struct{ *Resolver }
 	partnershipResolver    struct{ *Resolver }
+	pathHopResolver        struct{ *Resolver }
 	queryResolver          struct{ *Resolver }
 	reportedFigureResolver struct{ *Resolver }
 	signatoryResolver      struct{ *Resolver }

@@ -6,15 +6,17 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/amity/amity/graph/model"
+	"github.com/amity/amity/internal/limits"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/relations"
 )
@@ -28,12 +30,19 @@ type Options struct {
 	// Introspection lets clients read the schema. This is a public knowledge API whose
 	// schema is its documentation, so it is on by default.
 	Introspection bool
-	Logger        *slog.Logger
+	// Limits cap the size and shape of a document before it is parsed and validated.
+	Limits limits.Config
+	// Dev turns on developer conveniences that production leaves off: "Did you mean …"
+	// suggestions in validation errors, which let anyone map a schema cheaply.
+	Dev bool
+	// Observer, if set, is told the outcome of every request (metrics).
+	Observer Observer
+	Logger   *slog.Logger
 }
 
 // DefaultOptions are production-safe defaults.
 func DefaultOptions() Options {
-	return Options{MaxComplexity: 20000, Introspection: true, Logger: slog.Default()}
+	return Options{MaxComplexity: 20000, Introspection: true, Limits: limits.Default(), Logger: slog.Default()}
 }
 
 // NewHandler returns the GraphQL endpoint over the store. It expects internal/loader's
@@ -43,15 +52,18 @@ func NewHandler(store *postgres.DB, opts Options) *handler.Server {
 	weighConnections(&cfg.Complexity)
 
 	srv := handler.New(NewExecutableSchema(cfg))
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(httpTransport{maxTokens: opts.Limits.MaxTokens, observer: opts.Observer})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(max(0, opts.Limits.MaxTokens))
+	srv.SetDisableSuggestion(!opts.Dev)
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	srv.Use(extension.FixedComplexityLimit(opts.MaxComplexity))
+	srv.Use(limits.New(opts.Limits))
+	if opts.MaxComplexity > 0 {
+		srv.Use(extension.FixedComplexityLimit(opts.MaxComplexity))
+	}
 
 	log := opts.Logger
 	if log == nil {
@@ -109,18 +121,35 @@ func weighConnections(c *ComplexityRoot) {
 		}
 		return child * pageCost(first)
 	}
-	c.City.Partnerships = func(child int, _ *relations.PartnershipKind, first *int, _ *string) int { return nested(child, first) }
+	c.City.Partnerships = func(child int, _ *relations.PartnershipKind, _ *time.Time, first *int, _ *string) int {
+		return nested(child, first)
+	}
 	c.City.Agreements = func(child int, first *int, _ *string) int { return nested(child, first) }
 	c.City.Officials = func(child int, first *int, _ *string) int { return nested(child, first) }
 	c.City.Institutions = func(child int, first *int, _ *string) int { return nested(child, first) }
 	c.Country.Cities = func(child int, first *int, _ *string) int { return nested(child, first) }
 	c.Official.Agreements = func(child int, first *int, _ *string) int { return nested(child, first) }
 	c.Institution.Agreements = func(child int, first *int, _ *string) int { return nested(child, first) }
-	c.Query.Cities = func(child int, first *int, _ *string, last *int, _ *string) int { return top(child, first, last) }
+	c.Query.Cities = func(child int, _ *model.CityFilter, _ *model.NearInput, _ *model.CityOrder, first *int, _ *string, last *int, _ *string) int {
+		return top(child, first, last)
+	}
 	c.Query.Countries = func(child int, first *int, _ *string, last *int, _ *string) int { return top(child, first, last) }
-	c.Query.Officials = func(child int, first *int, _ *string, last *int, _ *string) int { return top(child, first, last) }
-	c.Query.Agreements = func(child int, first *int, _ *string, last *int, _ *string) int { return top(child, first, last) }
-	c.Query.Institutions = func(child int, first *int, _ *string, last *int, _ *string) int { return top(child, first, last) }
+	c.Query.Officials = func(child int, _ *model.OfficialFilter, first *int, _ *string, last *int, _ *string) int {
+		return top(child, first, last)
+	}
+	c.Query.Agreements = func(child int, _ *model.AgreementFilter, _ *model.AgreementOrder, first *int, _ *string, last *int, _ *string) int {
+		return top(child, first, last)
+	}
+	c.Query.Institutions = func(child int, _ *model.InstitutionFilter, first *int, _ *string, last *int, _ *string) int {
+		return top(child, first, last)
+	}
+	c.Query.Search = func(child int, _ string, _ []model.SearchType, first *int, _ *string) int {
+		return nested(child, first)
+	}
+	// A path query costs its chains times their length in cities and hops.
+	c.Query.Connections = func(child int, _, _ string, maxHops, first *int) int {
+		return child * pageCost(first) * max(1, pageCost(maxHops))
+	}
 	c.Query.Sources = func(child int, first *int, _ *string, last *int, _ *string) int { return top(child, first, last) }
 	c.Query.Nodes = func(child int, ids []string) int { return child * max(1, len(ids)) }
 }

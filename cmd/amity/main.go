@@ -89,6 +89,7 @@ type serveConfig struct {
 	loadSeed bool
 	http     server.Config
 	logJSON  bool
+	timeouts httpTimeouts
 }
 
 func envOr(name, def string) string {
@@ -117,6 +118,7 @@ const defaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/amity?sslmode=dis
 func commonFlags(fs *flag.FlagSet, cfg *commonConfig) {
 	fs.StringVar(&cfg.db.URL, "database-url", envOr("DATABASE_URL", defaultDatabaseURL), "PostgreSQL connection URL (env DATABASE_URL)")
 	fs.IntVar(&cfg.db.MaxOpenConns, "db-max-conns", envInt("AMITY_DB_MAX_CONNS", 20), "most open database connections (env AMITY_DB_MAX_CONNS)")
+	dbFlags(fs, &cfg.db)
 }
 
 func parseCommon(name string, args []string, stderr io.Writer) (commonConfig, error) {
@@ -136,8 +138,9 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.BoolVar(&cfg.loadSeed, "seed", envBool("AMITY_SEED", true), "load the shipped knowledge bundle at start (env AMITY_SEED)")
 	fs.IntVar(&cfg.http.GraphQL.MaxComplexity, "max-complexity", envInt("AMITY_MAX_COMPLEXITY", cfg.http.GraphQL.MaxComplexity), "largest query cost accepted (env AMITY_MAX_COMPLEXITY)")
 	fs.BoolVar(&cfg.http.GraphQL.Introspection, "introspection", envBool("AMITY_INTROSPECTION", true), "allow schema introspection (env AMITY_INTROSPECTION)")
-	fs.DurationVar(&cfg.http.RequestTimeout, "request-timeout", cfg.http.RequestTimeout, "longest a GraphQL request may run")
+	fs.DurationVar(&cfg.http.RequestTimeout, "request-timeout", envDuration("AMITY_REQUEST_TIMEOUT", cfg.http.RequestTimeout), "longest a GraphQL request may run, SQL included (env AMITY_REQUEST_TIMEOUT)")
 	fs.BoolVar(&cfg.logJSON, "log-json", envBool("AMITY_LOG_JSON", false), "log JSON lines instead of text (env AMITY_LOG_JSON)")
+	hardeningFlags(fs, &cfg)
 	return cfg, fs.Parse(args)
 }
 
@@ -183,17 +186,20 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, ready chan<- 
 		}
 	}
 
+	if cfg.timeouts.write <= 0 {
+		cfg.timeouts.write = cfg.http.RequestTimeout + 5*time.Second
+	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
 		Handler:           server.New(db, cfg.http, log),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      cfg.http.RequestTimeout + 5*time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		ReadHeaderTimeout: cfg.timeouts.readHeader,
+		ReadTimeout:       cfg.timeouts.read,
+		WriteTimeout:      cfg.timeouts.write,
+		IdleTimeout:       cfg.timeouts.idle,
+		MaxHeaderBytes:    cfg.timeouts.maxHeader,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	addr := ln.Addr().String()
@@ -210,7 +216,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, ready chan<- 
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: draining requests")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.timeouts.shutdown)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)

@@ -2,7 +2,310 @@
 
 package model
 
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/amity/amity/internal/relations"
+)
+
+// Which agreements to list. All conditions must hold.
+type AgreementFilter struct {
+	// Any of these kinds.
+	Kinds []relations.AgreementKind `json:"kinds,omitempty"`
+	// Covering all of these areas.
+	Areas []relations.CooperationArea `json:"areas,omitempty"`
+	// Signed on or after this date.
+	SignedAfter *time.Time `json:"signedAfter,omitempty"`
+	// Signed on or before this date.
+	SignedBefore *time.Time `json:"signedBefore,omitempty"`
+	// With this city (an ID) among the parties.
+	PartyCity *string `json:"partyCity,omitempty"`
+	// Signed by this official (an ID).
+	Signatory *string `json:"signatory,omitempty"`
+}
+
+// How to order agreements. Undated agreements come last either way.
+type AgreementOrder struct {
+	Field     AgreementOrderField `json:"field"`
+	Direction *OrderDirection     `json:"direction,omitempty"`
+}
+
+// Which cities to list. All conditions must hold.
+type CityFilter struct {
+	// ISO 3166-1 alpha-2 code of the country.
+	Country *string `json:"country,omitempty"`
+	// Part of any of the city's names, ignoring case and accents.
+	NameContains  *string `json:"nameContains,omitempty"`
+	PopulationMin *int    `json:"populationMin,omitempty"`
+	PopulationMax *int    `json:"populationMax,omitempty"`
+}
+
+// How to order cities. Cities without a population come last either way.
+type CityOrder struct {
+	Field     CityOrderField  `json:"field"`
+	Direction *OrderDirection `json:"direction,omitempty"`
+}
+
+// Which institutions to list. All conditions must hold.
+type InstitutionFilter struct {
+	Kind *relations.InstitutionKind `json:"kind,omitempty"`
+	// In this city (an ID).
+	City *string `json:"city,omitempty"`
+	// In this country (ISO 3166-1 alpha-2 code).
+	Country *string `json:"country,omitempty"`
+}
+
+// A circle on the Earth.
+type NearInput struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+	// Radius in kilometres, at most 20,000.
+	RadiusKm float64 `json:"radiusKm"`
+}
+
+// Which officials to list.
+type OfficialFilter struct {
+	// Representing this city (an ID).
+	City *string `json:"city,omitempty"`
+	// Part of any of the official's names, ignoring case and accents.
+	NameContains *string `json:"nameContains,omitempty"`
+}
+
 // Entry points. Lists are Relay connections: pass `first` (0 to 100) and `after` to page
 // forwards, or `last` and `before` to page backwards.
 type Query struct {
+}
+
+// Fields agreements can be ordered by.
+type AgreementOrderField string
+
+const (
+	AgreementOrderFieldSignedOn AgreementOrderField = "SIGNED_ON"
+	AgreementOrderFieldTitle    AgreementOrderField = "TITLE"
+)
+
+var AllAgreementOrderField = []AgreementOrderField{
+	AgreementOrderFieldSignedOn,
+	AgreementOrderFieldTitle,
+}
+
+func (e AgreementOrderField) IsValid() bool {
+	switch e {
+	case AgreementOrderFieldSignedOn, AgreementOrderFieldTitle:
+		return true
+	}
+	return false
+}
+
+func (e AgreementOrderField) String() string {
+	return string(e)
+}
+
+func (e *AgreementOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AgreementOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AgreementOrderField", str)
+	}
+	return nil
+}
+
+func (e AgreementOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AgreementOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AgreementOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Fields cities can be ordered by.
+type CityOrderField string
+
+const (
+	CityOrderFieldName       CityOrderField = "NAME"
+	CityOrderFieldPopulation CityOrderField = "POPULATION"
+)
+
+var AllCityOrderField = []CityOrderField{
+	CityOrderFieldName,
+	CityOrderFieldPopulation,
+}
+
+func (e CityOrderField) IsValid() bool {
+	switch e {
+	case CityOrderFieldName, CityOrderFieldPopulation:
+		return true
+	}
+	return false
+}
+
+func (e CityOrderField) String() string {
+	return string(e)
+}
+
+func (e *CityOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CityOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CityOrderField", str)
+	}
+	return nil
+}
+
+func (e CityOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CityOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CityOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Sort direction.
+type OrderDirection string
+
+const (
+	OrderDirectionAsc  OrderDirection = "ASC"
+	OrderDirectionDesc OrderDirection = "DESC"
+)
+
+var AllOrderDirection = []OrderDirection{
+	OrderDirectionAsc,
+	OrderDirectionDesc,
+}
+
+func (e OrderDirection) IsValid() bool {
+	switch e {
+	case OrderDirectionAsc, OrderDirectionDesc:
+		return true
+	}
+	return false
+}
+
+func (e OrderDirection) String() string {
+	return string(e)
+}
+
+func (e *OrderDirection) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OrderDirection(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OrderDirection", str)
+	}
+	return nil
+}
+
+func (e OrderDirection) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OrderDirection) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OrderDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What `search` can find.
+type SearchType string
+
+const (
+	SearchTypeCity        SearchType = "CITY"
+	SearchTypeOfficial    SearchType = "OFFICIAL"
+	SearchTypeAgreement   SearchType = "AGREEMENT"
+	SearchTypeInstitution SearchType = "INSTITUTION"
+	SearchTypeCountry     SearchType = "COUNTRY"
+)
+
+var AllSearchType = []SearchType{
+	SearchTypeCity,
+	SearchTypeOfficial,
+	SearchTypeAgreement,
+	SearchTypeInstitution,
+	SearchTypeCountry,
+}
+
+func (e SearchType) IsValid() bool {
+	switch e {
+	case SearchTypeCity, SearchTypeOfficial, SearchTypeAgreement, SearchTypeInstitution, SearchTypeCountry:
+		return true
+	}
+	return false
+}
+
+func (e SearchType) String() string {
+	return string(e)
+}
+
+func (e *SearchType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SearchType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SearchType", str)
+	}
+	return nil
+}
+
+func (e SearchType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SearchType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SearchType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

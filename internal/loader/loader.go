@@ -29,16 +29,37 @@ type PageKey struct {
 	After  string
 }
 
-// KindPageKey is a PageKey with the partnership kind filter.
-type KindPageKey struct {
-	PageKey
+// PartnershipFilter is relations.PartnershipFilter in a comparable form: the kind (""
+// for all) and the date as "YYYY-MM-DD" ("" for none).
+type PartnershipFilter struct {
 	Kind relations.PartnershipKind
+	AsOf string
 }
 
-// KindCountKey counts a city's partnerships of one kind ("" for all).
-type KindCountKey struct {
+func (f PartnershipFilter) filter() relations.PartnershipFilter {
+	out := relations.PartnershipFilter{Kind: f.Kind}
+	if t, err := time.Parse(time.DateOnly, f.AsOf); err == nil {
+		out.AsOf = &t
+	}
+	return out
+}
+
+// PartnershipPageKey asks for one page of a city's partnerships.
+type PartnershipPageKey struct {
+	PageKey
+	PartnershipFilter
+}
+
+// PartnershipCountKey counts a city's partnerships that a filter keeps.
+type PartnershipCountKey struct {
 	Parent uuid.UUID
-	Kind   relations.PartnershipKind
+	PartnershipFilter
+}
+
+// NetworkKey asks for a city's network on a date ("" for today).
+type NetworkKey struct {
+	City uuid.UUID
+	AsOf string
 }
 
 // Loaders are the per-request loaders.
@@ -61,8 +82,9 @@ type Loaders struct {
 	AgreementInstitutions *dataloadgen.Loader[uuid.UUID, []*relations.Institution]
 	AgreementPartnerships *dataloadgen.Loader[uuid.UUID, []*relations.Partnership]
 
-	CityPartnerships      *dataloadgen.Loader[KindPageKey, *relations.Page[relations.Partnership]]
-	CityPartnershipCount  *dataloadgen.Loader[KindCountKey, int]
+	CityPartnerships      *dataloadgen.Loader[PartnershipPageKey, *relations.Page[relations.Partnership]]
+	CityPartnershipCount  *dataloadgen.Loader[PartnershipCountKey, int]
+	CityNetwork           *dataloadgen.Loader[NetworkKey, *relations.NetworkStats]
 	CityAgreements        *dataloadgen.Loader[PageKey, *relations.Page[relations.Agreement]]
 	CityAgreementCount    *dataloadgen.Loader[uuid.UUID, int]
 	CityOfficials         *dataloadgen.Loader[PageKey, *relations.Page[relations.Official]]
@@ -121,32 +143,23 @@ func New(db *postgres.DB, wait time.Duration) *Loaders {
 		sources:    map[postgres.Subject]*dataloadgen.Loader[uuid.UUID, []*relations.Source]{},
 		statements: map[postgres.Subject]*dataloadgen.Loader[uuid.UUID, []*relations.Statement]{},
 	}
-	l.CityPartnerships = dataloadgen.NewLoader(func(ctx context.Context, keys []KindPageKey) ([]*relations.Page[relations.Partnership], []error) {
-		return fetchGroups(ctx, keys, func(k KindPageKey) (PageKey, relations.PartnershipKind) { return k.PageKey, k.Kind },
-			func(ctx context.Context, kind relations.PartnershipKind, parents []uuid.UUID, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[relations.Partnership], error) {
-				return db.PartnershipsOfCities(ctx, parents, kindPtr(kind), pa)
+	l.CityPartnerships = dataloadgen.NewLoader(func(ctx context.Context, keys []PartnershipPageKey) ([]*relations.Page[relations.Partnership], []error) {
+		return fetchGroups(ctx, keys, func(k PartnershipPageKey) (PageKey, PartnershipFilter) { return k.PageKey, k.PartnershipFilter },
+			func(ctx context.Context, f PartnershipFilter, parents []uuid.UUID, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[relations.Partnership], error) {
+				return db.PartnershipsOfCities(ctx, parents, f.filter(), pa)
 			})
 	}, dataloadgen.WithWait(wait))
-	l.CityPartnershipCount = dataloadgen.NewLoader(func(ctx context.Context, keys []KindCountKey) ([]int, []error) {
-		byKind := map[relations.PartnershipKind][]uuid.UUID{}
-		for _, k := range keys {
-			byKind[k.Kind] = append(byKind[k.Kind], k.Parent)
-		}
-		counts := make(map[KindCountKey]int, len(keys))
-		for kind, parents := range byKind {
-			got, err := db.CountPartnershipsOfCities(ctx, parents, kindPtr(kind))
-			if err != nil {
-				return nil, []error{err}
-			}
-			for id, n := range got {
-				counts[KindCountKey{id, kind}] = n
-			}
-		}
-		out := make([]int, len(keys))
-		for i, k := range keys {
-			out[i] = counts[k]
-		}
-		return out, nil
+	l.CityPartnershipCount = dataloadgen.NewLoader(func(ctx context.Context, keys []PartnershipCountKey) ([]int, []error) {
+		return perGroup(ctx, keys, func(k PartnershipCountKey) (uuid.UUID, PartnershipFilter) { return k.Parent, k.PartnershipFilter },
+			func(ctx context.Context, f PartnershipFilter, parents []uuid.UUID) (map[uuid.UUID]int, error) {
+				return db.CountPartnershipsOfCities(ctx, parents, f.filter())
+			})
+	}, dataloadgen.WithWait(wait))
+	l.CityNetwork = dataloadgen.NewLoader(func(ctx context.Context, keys []NetworkKey) ([]*relations.NetworkStats, []error) {
+		return perGroup(ctx, keys, func(k NetworkKey) (uuid.UUID, string) { return k.City, k.AsOf },
+			func(ctx context.Context, asOf string, cities []uuid.UUID) (map[uuid.UUID]*relations.NetworkStats, error) {
+				return db.NetworkStats(ctx, cities, PartnershipFilter{AsOf: asOf}.filter().AsOf)
+			})
 	}, dataloadgen.WithWait(wait))
 	for _, s := range []postgres.Subject{postgres.CitySubject, postgres.OfficialSubject, postgres.AgreementSubject,
 		postgres.PartnershipSubject, postgres.InstitutionSubject} {
@@ -170,11 +183,33 @@ func (l *Loaders) Statements(s postgres.Subject) *dataloadgen.Loader[uuid.UUID, 
 	return l.statements[s]
 }
 
-func kindPtr(k relations.PartnershipKind) *relations.PartnershipKind {
-	if k == "" {
-		return nil
+// perGroup splits keys by a shared argument, fetches each group in one call, and puts
+// the values back in key order.
+func perGroup[K any, X comparable, V any](ctx context.Context, keys []K, split func(K) (uuid.UUID, X),
+	fetch func(context.Context, X, []uuid.UUID) (map[uuid.UUID]V, error)) ([]V, []error) {
+	groups := map[X][]uuid.UUID{}
+	var order []X
+	for _, k := range keys {
+		id, x := split(k)
+		if _, ok := groups[x]; !ok {
+			order = append(order, x)
+		}
+		groups[x] = append(groups[x], id)
 	}
-	return &k
+	got := make(map[X]map[uuid.UUID]V, len(groups))
+	for _, x := range order {
+		vals, err := fetch(ctx, x, groups[x])
+		if err != nil {
+			return nil, []error{err}
+		}
+		got[x] = vals
+	}
+	out := make([]V, len(keys))
+	for i, k := range keys {
+		id, x := split(k)
+		out[i] = got[x][id]
+	}
+	return out, nil
 }
 
 // byID loads objects by id; an id with no object loads as nil, not as an error, so an

@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -31,7 +33,8 @@ func (r *agreementRow) domain() *relations.Agreement {
 
 // Newest first; undated agreements last.
 var agreementListing = listing{
-	from: "agreements a", cols: agreementCols,
+	order: "agreement:signed:desc",
+	from:  "agreements a", cols: agreementCols,
 	key: "coalesce(a.signed_on, '-infinity'::date)", keyType: "date", id: "a.id", desc: true,
 }
 
@@ -44,14 +47,68 @@ func (db *DB) AgreementsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUI
 	return index(rows, func(a *relations.Agreement) uuid.UUID { return a.ID }), nil
 }
 
-// Agreements returns a page of all agreements, newest first.
-func (db *DB) Agreements(ctx context.Context, pa relations.PageArgs) (*relations.Page[relations.Agreement], error) {
-	return listPage[agreementRow, *agreementRow](ctx, db, agreementListing, "true", nil, pa)
+// agreementQuery turns an agreement query into its ordering and WHERE clause.
+func agreementQuery(q relations.AgreementQuery) (listing, string, args) {
+	l := agreementListing
+	switch {
+	case q.OrderBy == relations.AgreementByTitle && q.Desc:
+		l.order, l.key, l.keyType = "agreement:title:desc", "a.title", "text"
+	case q.OrderBy == relations.AgreementByTitle:
+		l.order, l.key, l.keyType, l.desc = "agreement:title:asc", "a.title", "text", false
+	case q.OrderBy == relations.AgreementBySignedOn && !q.Desc:
+		// Undated agreements come last in both directions.
+		l.order, l.key, l.desc = "agreement:signed:asc", "coalesce(a.signed_on, 'infinity'::date)", false
+	}
+	var a args
+	var conds []string
+	if len(q.Kinds) > 0 {
+		kinds := make([]string, len(q.Kinds))
+		for i, k := range q.Kinds {
+			kinds[i] = string(k)
+		}
+		conds = append(conds, "a.kind = ANY("+a.add(pq.Array(kinds))+"::text[])")
+	}
+	if len(q.Areas) > 0 {
+		areas := make([]string, len(q.Areas))
+		for i, ar := range q.Areas {
+			areas[i] = string(ar)
+		}
+		areas = slices.Compact(slices.Sorted(slices.Values(areas)))
+		conds = append(conds, fmt.Sprintf("(SELECT count(*) FROM agreement_areas aa WHERE aa.agreement_id = a.id AND aa.area = ANY(%s::text[])) = %s",
+			a.add(pq.Array(areas)), a.add(len(areas))))
+	}
+	if q.SignedAfter != nil {
+		conds = append(conds, "a.signed_on >= "+a.add(*q.SignedAfter)+"::date")
+	}
+	if q.SignedBefore != nil {
+		conds = append(conds, "a.signed_on <= "+a.add(*q.SignedBefore)+"::date")
+	}
+	if q.PartyCity != nil {
+		conds = append(conds, "EXISTS (SELECT 1 FROM agreement_parties ap WHERE ap.agreement_id = a.id AND ap.city_id = "+a.add(*q.PartyCity)+")")
+	}
+	if q.Signatory != nil {
+		conds = append(conds, "EXISTS (SELECT 1 FROM signatories s WHERE s.agreement_id = a.id AND s.official_id = "+a.add(*q.Signatory)+")")
+	}
+	return l, joinNonEmpty(conds...), a
 }
 
-// CountAgreements counts all agreements.
-func (db *DB) CountAgreements(ctx context.Context) (int, error) {
-	return count(ctx, db, agreementListing, "true", nil)
+// Agreements returns a page of the agreements the query selects, newest first unless
+// it orders otherwise. It returns BAD_USER_INPUT for an invalid query or page.
+func (db *DB) Agreements(ctx context.Context, q relations.AgreementQuery, pa relations.PageArgs) (*relations.Page[relations.Agreement], error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	l, where, a := agreementQuery(q)
+	return listPage[agreementRow, *agreementRow](ctx, db, l, where, a, pa)
+}
+
+// CountAgreements counts the agreements the query selects.
+func (db *DB) CountAgreements(ctx context.Context, q relations.AgreementQuery) (int, error) {
+	if err := q.Validate(); err != nil {
+		return 0, err
+	}
+	l, where, a := agreementQuery(q)
+	return count(ctx, db, l, where, a)
 }
 
 var (

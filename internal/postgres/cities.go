@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/lib/pq"
@@ -36,7 +38,55 @@ func (r *cityRow) domain() *relations.City {
 	return c
 }
 
-var cityListing = listing{from: "cities c", cols: cityCols, key: "c.name", keyType: "text", id: "c.id"}
+var cityListing = listing{order: "city:name", from: "cities c", cols: cityCols, key: "c.name", keyType: "text", id: "c.id"}
+
+// cityQuery turns a city query into its ordering and WHERE clause.
+func cityQuery(q relations.CityQuery) (listing, string, args) {
+	var a args
+	l := cityListing
+	var point string
+	switch {
+	case q.Near != nil:
+		point = fmt.Sprintf("ll_to_earth(%s, %s)", a.add(q.Near.Latitude), a.add(q.Near.Longitude))
+		l.order, l.key, l.keyType = "city:near", "earth_distance("+point+", ll_to_earth(c.latitude, c.longitude))", "float8"
+	case q.OrderBy == relations.CityByPopulation && q.Desc:
+		l.order, l.key, l.keyType, l.desc = "city:population:desc", "coalesce(c.population, -1)", "bigint", true
+	case q.OrderBy == relations.CityByPopulation:
+		// Cities without a population come last in both directions.
+		l.order, l.key, l.keyType = "city:population:asc", "coalesce(c.population, 9223372036854775807)", "bigint"
+	case q.Desc:
+		l.order, l.desc = "city:name:desc", true
+	}
+	var conds []string
+	if q.CountryCode != "" {
+		conds = append(conds, "c.country_id = (SELECT k.id FROM countries k WHERE k.code = upper("+a.add(q.CountryCode)+"))")
+	}
+	if q.NameContains != "" {
+		pattern := likePattern(a.add(q.NameContains))
+		conds = append(conds, fmt.Sprintf(`amity_fold(c.name) LIKE %[1]s
+  OR EXISTS (SELECT 1 FROM city_names n WHERE n.city_id = c.id AND amity_fold(n.name) LIKE %[1]s)`, pattern))
+	}
+	if q.PopulationMin != nil {
+		conds = append(conds, "c.population >= "+a.add(*q.PopulationMin))
+	}
+	if q.PopulationMax != nil {
+		conds = append(conds, "c.population <= "+a.add(*q.PopulationMax))
+	}
+	if q.Near != nil {
+		// earth_box is a cheap index-backed square around the circle; the distance test
+		// then trims its corners.
+		radius := a.add(q.Near.RadiusKm * 1000)
+		conds = append(conds, fmt.Sprintf("c.latitude IS NOT NULL AND earth_box(%s, %s) @> ll_to_earth(c.latitude, c.longitude) AND %s <= %s",
+			point, radius, l.key, radius))
+	}
+	return l, joinNonEmpty(conds...), a
+}
+
+// likePattern is the SQL for "the folded text of the parameter, anywhere", with LIKE's
+// wildcards in the parameter taken literally.
+func likePattern(param string) string {
+	return `'%' || replace(replace(replace(amity_fold(` + param + `), '\', '\\'), '%', '\%'), '_', '\_') || '%'`
+}
 
 // CitiesByID returns the cities with the given ids; missing ids are absent from the map.
 func (db *DB) CitiesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*relations.City, error) {
@@ -47,14 +97,14 @@ func (db *DB) CitiesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*r
 	return index(rows, func(c *relations.City) uuid.UUID { return c.ID }), nil
 }
 
-// CityByName finds a city by any of its names in any language, ignoring case. When
-// several cities share the name, the one whose English name it is wins, then the most
-// populous. It returns a NOT_FOUND error when no city has the name.
+// CityByName finds a city by any of its names in any language, ignoring case and
+// accents (and Москва matches Moskva). When several cities share the name, the one whose
+// English name it is wins, then the most populous. It returns a NOT_FOUND error when no city has the name.
 func (db *DB) CityByName(ctx context.Context, name string) (*relations.City, error) {
 	const q = `SELECT ` + cityCols + ` FROM cities c
-WHERE lower(c.name) = lower($1)
-   OR c.id IN (SELECT n.city_id FROM city_names n WHERE lower(n.name) = lower($1))
-ORDER BY lower(c.name) = lower($1) DESC, c.population DESC NULLS LAST, c.id
+WHERE amity_fold(c.name) = amity_fold($1)
+   OR c.id IN (SELECT n.city_id FROM city_names n WHERE amity_fold(n.name) = amity_fold($1))
+ORDER BY lower(c.name) = lower($1) DESC, amity_fold(c.name) = amity_fold($1) DESC, c.population DESC NULLS LAST, c.id
 LIMIT 1`
 	var r cityRow
 	if err := db.GetContext(ctx, &r, q, name); err != nil {
@@ -66,14 +116,36 @@ LIMIT 1`
 	return r.domain(), nil
 }
 
-// Cities returns a page of all cities, by name.
-func (db *DB) Cities(ctx context.Context, pa relations.PageArgs) (*relations.Page[relations.City], error) {
-	return listPage[cityRow, *cityRow](ctx, db, cityListing, "true", nil, pa)
+// Cities returns a page of the cities the query selects, in its order. It returns
+// BAD_USER_INPUT for an invalid query or page.
+func (db *DB) Cities(ctx context.Context, q relations.CityQuery, pa relations.PageArgs) (*relations.Page[relations.City], error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	l, where, a := cityQuery(q)
+	return listPage[cityRow, *cityRow](ctx, db, l, where, a, pa)
 }
 
-// CountCities counts all cities.
-func (db *DB) CountCities(ctx context.Context) (int, error) {
-	return count(ctx, db, cityListing, "true", nil)
+// CountCities counts the cities the query selects.
+func (db *DB) CountCities(ctx context.Context, q relations.CityQuery) (int, error) {
+	if err := q.Validate(); err != nil {
+		return 0, err
+	}
+	l, where, a := cityQuery(q)
+	return count(ctx, db, l, where, a)
+}
+
+// CityByWikidata finds a city by its Wikidata item. It returns NOT_FOUND when none has it.
+func (db *DB) CityByWikidata(ctx context.Context, qid string) (*relations.City, error) {
+	const q = `SELECT ` + cityCols + ` FROM cities c WHERE c.wikidata_qid = $1`
+	var r cityRow
+	if err := db.GetContext(ctx, &r, q, strings.ToUpper(strings.TrimSpace(qid))); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, relations.Errorf(relations.ENOTFOUND, "no city has the Wikidata item %q", qid)
+		}
+		return nil, mapError(err)
+	}
+	return r.domain(), nil
 }
 
 var countryCities = nested{listing: cityListing, parent: "c.country_id = %s"}

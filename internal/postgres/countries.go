@@ -25,7 +25,7 @@ func (r *countryRow) domain() *relations.Country {
 	return &relations.Country{ID: r.ID, Code: r.Code, Name: r.Name, WikidataID: r.WikidataQID}
 }
 
-var countryListing = listing{from: "countries k", cols: countryCols, key: "k.code", keyType: "text", id: "k.id"}
+var countryListing = listing{order: "country:code", from: "countries k", cols: countryCols, key: "k.code", keyType: "text", id: "k.id"}
 
 // CountriesByID returns the countries with the given ids.
 func (db *DB) CountriesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*relations.Country, error) {

@@ -35,15 +35,16 @@ func mapError(err error) error {
 		}
 		return err
 	}
+	// Checked before net.Error, which context.DeadlineExceeded also satisfies.
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return relations.Errorf(relations.EUNAVAILABLE, "the request took too long or was cancelled")
+	}
 	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
 		return &unavailable{err}
 	}
 	var netErr net.Error
 	if errors.As(err, &netErr) {
 		return &unavailable{err}
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return relations.Errorf(relations.EUNAVAILABLE, "the request took too long and was cancelled")
 	}
 	return err
 }

@@ -17,18 +17,19 @@ type institutionRow struct {
 	CityID      uuid.UUID  `db:"city_id"`
 	FoundedOn   *time.Time `db:"founded_on"`
 	Description *string    `db:"description"`
+	QID         *string    `db:"wikidata_qid"`
 }
 
-const institutionCols = "i.id, i.name, i.kind, i.city_id, i.founded_on, i.description"
+const institutionCols = "i.id, i.name, i.kind, i.city_id, i.founded_on, i.description, i.wikidata_qid"
 
 func (r *institutionRow) domain() *relations.Institution {
 	return &relations.Institution{
 		ID: r.ID, Name: r.Name, Kind: relations.InstitutionKind(r.Kind), CityID: r.CityID,
-		FoundedOn: r.FoundedOn, Description: r.Description,
+		FoundedOn: r.FoundedOn, Description: r.Description, WikidataID: r.QID,
 	}
 }
 
-var institutionListing = listing{from: "institutions i", cols: institutionCols, key: "i.name", keyType: "text", id: "i.id"}
+var institutionListing = listing{order: "institution:name", from: "institutions i", cols: institutionCols, key: "i.name", keyType: "text", id: "i.id"}
 
 // InstitutionsByID returns the institutions with the given ids.
 func (db *DB) InstitutionsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*relations.Institution, error) {
@@ -39,14 +40,31 @@ func (db *DB) InstitutionsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.U
 	return index(rows, func(i *relations.Institution) uuid.UUID { return i.ID }), nil
 }
 
-// Institutions returns a page of all institutions, by name.
-func (db *DB) Institutions(ctx context.Context, pa relations.PageArgs) (*relations.Page[relations.Institution], error) {
-	return listPage[institutionRow, *institutionRow](ctx, db, institutionListing, "true", nil, pa)
+func institutionWhere(q relations.InstitutionQuery) (string, args) {
+	var a args
+	var conds []string
+	if q.Kind != "" {
+		conds = append(conds, "i.kind = "+a.add(string(q.Kind)))
+	}
+	if q.City != nil {
+		conds = append(conds, "i.city_id = "+a.add(*q.City))
+	}
+	if q.CountryCode != "" {
+		conds = append(conds, "i.city_id IN (SELECT c.id FROM cities c JOIN countries k ON k.id = c.country_id WHERE k.code = upper("+a.add(q.CountryCode)+"))")
+	}
+	return joinNonEmpty(conds...), a
 }
 
-// CountInstitutions counts all institutions.
-func (db *DB) CountInstitutions(ctx context.Context) (int, error) {
-	return count(ctx, db, institutionListing, "true", nil)
+// Institutions returns a page of the institutions the query selects, by name.
+func (db *DB) Institutions(ctx context.Context, q relations.InstitutionQuery, pa relations.PageArgs) (*relations.Page[relations.Institution], error) {
+	where, a := institutionWhere(q)
+	return listPage[institutionRow, *institutionRow](ctx, db, institutionListing, where, a, pa)
+}
+
+// CountInstitutions counts the institutions the query selects.
+func (db *DB) CountInstitutions(ctx context.Context, q relations.InstitutionQuery) (int, error) {
+	where, a := institutionWhere(q)
+	return count(ctx, db, institutionListing, where, a)
 }
 
 var cityInstitutions = nested{listing: institutionListing, parent: "i.city_id = %s"}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/google/uuid"
 
@@ -14,15 +15,16 @@ type officialRow struct {
 	Name   string     `db:"name"`
 	Title  *string    `db:"title"`
 	CityID *uuid.UUID `db:"city_id"`
+	QID    *string    `db:"wikidata_qid"`
 }
 
-const officialCols = "o.id, o.name, o.title, o.city_id"
+const officialCols = "o.id, o.name, o.title, o.city_id, o.wikidata_qid"
 
 func (r *officialRow) domain() *relations.Official {
-	return &relations.Official{ID: r.ID, Name: r.Name, Title: r.Title, CityID: r.CityID}
+	return &relations.Official{ID: r.ID, Name: r.Name, Title: r.Title, CityID: r.CityID, WikidataID: r.QID}
 }
 
-var officialListing = listing{from: "officials o", cols: officialCols, key: "o.name", keyType: "text", id: "o.id"}
+var officialListing = listing{order: "official:name", from: "officials o", cols: officialCols, key: "o.name", keyType: "text", id: "o.id"}
 
 // OfficialsByID returns the officials with the given ids.
 func (db *DB) OfficialsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*relations.Official, error) {
@@ -33,14 +35,36 @@ func (db *DB) OfficialsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID
 	return index(rows, func(o *relations.Official) uuid.UUID { return o.ID }), nil
 }
 
-// Officials returns a page of all officials, by name.
-func (db *DB) Officials(ctx context.Context, pa relations.PageArgs) (*relations.Page[relations.Official], error) {
-	return listPage[officialRow, *officialRow](ctx, db, officialListing, "true", nil, pa)
+func officialWhere(q relations.OfficialQuery) (string, args) {
+	var a args
+	var conds []string
+	if q.City != nil {
+		conds = append(conds, "o.city_id = "+a.add(*q.City))
+	}
+	if q.NameContains != "" {
+		pattern := likePattern(a.add(q.NameContains))
+		conds = append(conds, fmt.Sprintf(`amity_fold(o.name) LIKE %[1]s
+  OR EXISTS (SELECT 1 FROM official_names n WHERE n.official_id = o.id AND amity_fold(n.name) LIKE %[1]s)`, pattern))
+	}
+	return joinNonEmpty(conds...), a
 }
 
-// CountOfficials counts all officials.
-func (db *DB) CountOfficials(ctx context.Context) (int, error) {
-	return count(ctx, db, officialListing, "true", nil)
+// Officials returns a page of the officials the query selects, by name.
+func (db *DB) Officials(ctx context.Context, q relations.OfficialQuery, pa relations.PageArgs) (*relations.Page[relations.Official], error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	where, a := officialWhere(q)
+	return listPage[officialRow, *officialRow](ctx, db, officialListing, where, a, pa)
+}
+
+// CountOfficials counts the officials the query selects.
+func (db *DB) CountOfficials(ctx context.Context, q relations.OfficialQuery) (int, error) {
+	if err := q.Validate(); err != nil {
+		return 0, err
+	}
+	where, a := officialWhere(q)
+	return count(ctx, db, officialListing, where, a)
 }
 
 var cityOfficials = nested{listing: officialListing, parent: "o.city_id = %s"}

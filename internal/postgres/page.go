@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -22,6 +25,9 @@ import (
 
 // listing describes one ordered list of rows.
 type listing struct {
+	// order names the ordering. Cursors carry it, so a cursor of one ordering is refused
+	// by another instead of seeking to a meaningless place.
+	order string
 	// from is the FROM clause, with the alias the other fields use.
 	from string
 	// cols are the selected columns, named after the row struct's db tags.
@@ -58,29 +64,60 @@ func (a *args) add(v any) string {
 }
 
 type cursor struct {
-	Key string `json:"k"`
-	ID  string `json:"i"`
+	Key string
+	ID  string
 }
 
-func encodeCursor(key, id string) string {
-	b, _ := json.Marshal([]string{key, id})
+// A cursor is base64url of the JSON array [ordering, sort key, id].
+func encodeCursor(order, key, id string) string {
+	b, _ := json.Marshal([]string{order, key, id})
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func decodeCursor(field, s string) (cursor, error) {
+func decodeCursor(field string, l listing, s string) (cursor, error) {
 	bad := relations.FieldErrorf(field, "%s is not a valid cursor; pass back a cursor this API returned", field)
+	if len(s) > 1024 {
+		return cursor{}, bad
+	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return cursor{}, bad
 	}
 	var parts []string
-	if err := json.Unmarshal(b, &parts); err != nil || len(parts) != 2 {
+	if err := json.Unmarshal(b, &parts); err != nil || len(parts) != 3 {
 		return cursor{}, bad
 	}
-	if _, err := uuid.Parse(parts[1]); err != nil {
+	if parts[0] != l.order {
+		return cursor{}, relations.FieldErrorf(field, "%s is a cursor of another ordering or list; pass back a cursor from this one", field)
+	}
+	id, err := uuid.Parse(parts[2])
+	if err != nil || !validKey(l.keyType, parts[1]) {
 		return cursor{}, bad
 	}
-	return cursor{Key: parts[0], ID: parts[1]}, nil
+	return cursor{Key: parts[1], ID: id.String()}, nil
+}
+
+// validKey checks a cursor's sort key against the type the database will cast it to,
+// so that a tampered cursor is the client's error and never reaches SQL.
+func validKey(keyType, key string) bool {
+	if strings.ContainsRune(key, 0) || !utf8.ValidString(key) {
+		return false
+	}
+	switch keyType {
+	case "date":
+		if key == "infinity" || key == "-infinity" {
+			return true
+		}
+		_, err := time.Parse(time.DateOnly, key)
+		return err == nil
+	case "bigint":
+		_, err := strconv.ParseInt(key, 10, 64)
+		return err == nil
+	case "float8":
+		_, err := strconv.ParseFloat(key, 64)
+		return err == nil
+	}
+	return true
 }
 
 // plan is the shape of one page query, worked out from the page arguments.
@@ -90,7 +127,7 @@ type plan struct {
 	after    *cursor
 }
 
-func planPage(pa relations.PageArgs) (plan, error) {
+func planPage(l listing, pa relations.PageArgs) (plan, error) {
 	n, backward, err := pa.Limit()
 	if err != nil {
 		return plan{}, err
@@ -101,7 +138,7 @@ func planPage(pa relations.PageArgs) (plan, error) {
 		field, raw = "before", pa.Before
 	}
 	if raw != nil {
-		c, err := decodeCursor(field, *raw)
+		c, err := decodeCursor(field, l, *raw)
 		if err != nil {
 			return plan{}, err
 		}
@@ -135,7 +172,7 @@ func listPage[R any, PR interface {
 	*R
 	pagedRow[T]
 }, T any](ctx context.Context, db sqlx.QueryerContext, l listing, where string, a args, pa relations.PageArgs) (*relations.Page[T], error) {
-	p, err := planPage(pa)
+	p, err := planPage(l, pa)
 	if err != nil {
 		return nil, err
 	}
@@ -149,13 +186,13 @@ func listPage[R any, PR interface {
 	if err := sqlx.SelectContext(ctx, db, &rows, q, a...); err != nil {
 		return nil, mapError(err)
 	}
-	return toPage[R, PR](rows, p, pa), nil
+	return toPage[R, PR](l.order, rows, p, pa), nil
 }
 
 func toPage[R any, PR interface {
 	*R
 	pagedRow[T]
-}, T any](rows []R, p plan, pa relations.PageArgs) *relations.Page[T] {
+}, T any](order string, rows []R, p plan, pa relations.PageArgs) *relations.Page[T] {
 	more := len(rows) > p.limit
 	if more {
 		rows = rows[:p.limit]
@@ -170,7 +207,7 @@ func toPage[R any, PR interface {
 	for i := range rows {
 		r := PR(&rows[i])
 		page.Items[i] = r.domain()
-		page.Cursors[i] = encodeCursor(r.page().SortKey, r.page().SortID)
+		page.Cursors[i] = encodeCursor(order, r.page().SortKey, r.page().SortID)
 	}
 	if p.backward {
 		page.HasPreviousPage, page.HasNextPage = more, pa.Before != nil
@@ -194,20 +231,20 @@ func nestedPages[R any, PR interface {
 	*R
 	pagedRow[T]
 }, T any](ctx context.Context, db sqlx.QueryerContext, n nested, where string, a args, parents []uuid.UUID, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[T], error) {
-	p, err := planPage(pa)
+	p, err := planPage(n.listing, pa)
 	if err != nil {
 		return nil, err
 	}
 	pages := make(map[uuid.UUID]*relations.Page[T], len(parents))
 	if p.limit == 0 {
 		for _, id := range parents {
-			pages[id] = toPage[R, PR](nil, p, pa)
+			pages[id] = toPage[R, PR](n.order, nil, p, pa)
 		}
 		return pages, nil
 	}
 	parentsArg := a.add(pq.Array(uuidStrings(parents)))
 	seek, order := n.orderAndSeek(p, &a)
-	q := fmt.Sprintf(`SELECT par.id AS parent_id, x.* FROM unnest(%s::uuid[]) AS par(id)
+	q := fmt.Sprintf(`SELECT par.id AS parent_id, x.* FROM (SELECT DISTINCT unnest(%s::uuid[])) AS par(id)
 CROSS JOIN LATERAL (SELECT %s FROM %s WHERE %s AND (%s) AND %s ORDER BY %s LIMIT %s) x`,
 		parentsArg, n.selectCols(), n.from, fmt.Sprintf(n.parent, "par.id"), where, seek, order, a.add(p.limit+1))
 	var rows []R
@@ -220,7 +257,7 @@ CROSS JOIN LATERAL (SELECT %s FROM %s WHERE %s AND (%s) AND %s ORDER BY %s LIMIT
 		byParent[id] = append(byParent[id], r)
 	}
 	for _, id := range parents {
-		pages[id] = toPage[R, PR](byParent[id], p, pa)
+		pages[id] = toPage[R, PR](n.order, byParent[id], p, pa)
 	}
 	return pages, nil
 }
@@ -229,7 +266,7 @@ CROSS JOIN LATERAL (SELECT %s FROM %s WHERE %s AND (%s) AND %s ORDER BY %s LIMIT
 func nestedCounts(ctx context.Context, db sqlx.QueryerContext, n nested, where string, a args, parents []uuid.UUID) (map[uuid.UUID]int, error) {
 	parentsArg := a.add(pq.Array(uuidStrings(parents)))
 	q := fmt.Sprintf(`SELECT par.id AS parent_id, (SELECT count(*) FROM %s WHERE %s AND (%s)) AS n
-FROM unnest(%s::uuid[]) AS par(id)`, n.from, fmt.Sprintf(n.parent, "par.id"), where, parentsArg)
+FROM (SELECT DISTINCT unnest(%s::uuid[])) AS par(id)`, n.from, fmt.Sprintf(n.parent, "par.id"), where, parentsArg)
 	var rows []struct {
 		ParentID uuid.UUID `db:"parent_id"`
 		N        int       `db:"n"`

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -34,6 +35,7 @@ func (r *partnershipRow) domain() *relations.Partnership {
 // branches of the UNION ALL.
 var cityPartnerships = nested{
 	listing: listing{
+		order: "partnership:since",
 		from: `(SELECT p.*, p.city_a_id AS viewer_id FROM partnerships p
        UNION ALL SELECT p.*, p.city_b_id AS viewer_id FROM partnerships p) p`,
 		cols: partnershipCols,
@@ -51,24 +53,30 @@ func (db *DB) PartnershipsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.U
 	return index(rows, func(p *relations.Partnership) uuid.UUID { return p.ID }), nil
 }
 
-func kindFilter(kind *relations.PartnershipKind) (string, args) {
-	if kind == nil {
-		return "true", nil
-	}
+// partnershipWhere keeps the partnerships of the filter's kind that stood on its date.
+func partnershipWhere(f relations.PartnershipFilter) (string, args) {
 	var a args
-	return "p.kind = " + a.add(string(*kind)), a
+	var conds []string
+	if f.Kind != "" {
+		conds = append(conds, "p.kind = "+a.add(string(f.Kind)))
+	}
+	if f.AsOf != nil {
+		d := a.add(*f.AsOf)
+		conds = append(conds, fmt.Sprintf("p.since <= %[1]s::date AND (p.until IS NULL OR p.until > %[1]s::date)", d))
+	}
+	return joinNonEmpty(conds...), a
 }
 
-// PartnershipsOfCities returns the same page of each city's partnerships, newest first,
-// each seen from that city; kind, when set, keeps only that kind.
-func (db *DB) PartnershipsOfCities(ctx context.Context, cities []uuid.UUID, kind *relations.PartnershipKind, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[relations.Partnership], error) {
-	where, a := kindFilter(kind)
+// PartnershipsOfCities returns the same page of each city's partnerships that the
+// filter keeps, newest first, each seen from that city.
+func (db *DB) PartnershipsOfCities(ctx context.Context, cities []uuid.UUID, f relations.PartnershipFilter, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[relations.Partnership], error) {
+	where, a := partnershipWhere(f)
 	return nestedPages[partnershipRow, *partnershipRow](ctx, db, cityPartnerships, where, a, cities, pa)
 }
 
-// CountPartnershipsOfCities counts each city's partnerships of the kind, or of all kinds.
-func (db *DB) CountPartnershipsOfCities(ctx context.Context, cities []uuid.UUID, kind *relations.PartnershipKind) (map[uuid.UUID]int, error) {
-	where, a := kindFilter(kind)
+// CountPartnershipsOfCities counts each city's partnerships that the filter keeps.
+func (db *DB) CountPartnershipsOfCities(ctx context.Context, cities []uuid.UUID, f relations.PartnershipFilter) (map[uuid.UUID]int, error) {
+	where, a := partnershipWhere(f)
 	return nestedCounts(ctx, db, cityPartnerships, where, a, cities)
 }
 

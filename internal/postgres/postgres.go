@@ -25,6 +25,14 @@ type Config struct {
 	MaxOpenConns    int
 	MaxIdleConns    int
 	ConnMaxLifetime time.Duration
+	// ConnMaxIdleTime closes connections idle this long (0: 5 minutes).
+	ConnMaxIdleTime time.Duration
+	// StatementTimeout is PostgreSQL's statement_timeout for every connection: the
+	// server cancels a statement that runs longer. 0 leaves the server's setting; a
+	// statement_timeout in URL wins.
+	StatementTimeout time.Duration
+	// ConnectTimeout bounds dialing the server (0: 5 seconds); a connect_timeout in URL wins.
+	ConnectTimeout time.Duration
 }
 
 // DB is an open, migrated database.
@@ -34,7 +42,11 @@ type DB struct {
 
 // Open connects to the database and checks that it answers. It does not migrate.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
-	connector, err := pq.NewConnector(cfg.URL)
+	dsn, err := withSessionSettings(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	connector, err := pq.NewConnector(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -54,6 +66,11 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	db.SetMaxOpenConns(maxOpen)
 	db.SetMaxIdleConns(maxIdle)
 	db.SetConnMaxLifetime(lifetime)
+	idle := cfg.ConnMaxIdleTime
+	if idle <= 0 {
+		idle = 5 * time.Minute
+	}
+	db.SetConnMaxIdleTime(idle)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("ping database: %w", err)

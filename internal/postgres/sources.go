@@ -32,7 +32,8 @@ func (r *sourceRow) domain() *relations.Source {
 }
 
 var sourceListing = listing{
-	from: "sources s", cols: sourceCols,
+	order: "source:published",
+	from:  "sources s", cols: sourceCols,
 	key: "coalesce(s.published_on, '-infinity'::date)", keyType: "date", id: "s.id", desc: true,
 }
 

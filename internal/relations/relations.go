@@ -44,10 +44,11 @@ type LocalizedName struct {
 
 // Official is a person who represents a city.
 type Official struct {
-	ID     uuid.UUID
-	Name   string
-	Title  *string
-	CityID *uuid.UUID
+	ID         uuid.UUID
+	Name       string
+	Title      *string
+	CityID     *uuid.UUID
+	WikidataID *string
 }
 
 // Agreement is a document that cities signed.
@@ -97,6 +98,7 @@ type Institution struct {
 	CityID      uuid.UUID
 	FoundedOn   *time.Time
 	Description *string
+	WikidataID  *string
 }
 
 // Source is a document that states facts.
@@ -129,3 +131,62 @@ type Statement struct {
 	SourceID uuid.UUID
 	Quote    *string
 }
+
+// ExternalIDs are an entity's identifiers in other knowledge bases.
+type ExternalIDs struct {
+	Wikidata *string
+	Geonames *int
+}
+
+// NetworkStats is what the graph counts of a city's network on one date.
+type NetworkStats struct {
+	AsOf                   time.Time
+	PartnerCities          int
+	PartnerCountries       int
+	SisterCities           int
+	FriendlyExchangeCities int
+	Agreements             int
+	ByYear                 []*NetworkYear
+}
+
+// NetworkYear is one year of a city's network.
+type NetworkYear struct {
+	Year                   int
+	PartnershipsBegun      int
+	SisterCities           int
+	FriendlyExchangeCities int
+	AgreementsSigned       int
+}
+
+// CityPath is a chain of partnerships: Hops[i] joins CityIDs[i] and CityIDs[i+1].
+type CityPath struct {
+	CityIDs []uuid.UUID
+	Hops    []*PathHop
+}
+
+// Length is the number of partnerships in the chain.
+func (p *CityPath) Length() int { return len(p.Hops) }
+
+// PathHop is one step of a CityPath.
+type PathHop struct {
+	FromID        uuid.UUID
+	ToID          uuid.UUID
+	PartnershipID uuid.UUID
+}
+
+// SearchHit is one entity a search found.
+type SearchHit struct {
+	Type    string // one of the Search* constants
+	ID      uuid.UUID
+	Score   float64
+	Matched string
+}
+
+// Kinds of entity a search finds.
+const (
+	SearchCity        = "CITY"
+	SearchOfficial    = "OFFICIAL"
+	SearchAgreement   = "AGREEMENT"
+	SearchInstitution = "INSTITUTION"
+	SearchCountry     = "COUNTRY"
+)

@@ -6,12 +6,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/amity/amity/graph"
 	"github.com/amity/amity/internal/loader"
+	"github.com/amity/amity/internal/metrics"
 	"github.com/amity/amity/internal/postgres"
 )
 
@@ -25,20 +27,29 @@ type Config struct {
 	RequestTimeout time.Duration
 	// LoaderWait is how long per-request loaders gather keys before a batch runs.
 	LoaderWait time.Duration
+	// Metrics serves Prometheus metrics at /metrics.
+	Metrics bool
 }
 
 // DefaultConfig returns production-safe defaults.
 func DefaultConfig() Config {
-	return Config{GraphQL: graph.DefaultOptions(), MaxBodyBytes: 1 << 20, RequestTimeout: 15 * time.Second, LoaderWait: loader.DefaultWait}
+	return Config{GraphQL: graph.DefaultOptions(), MaxBodyBytes: 1 << 20, RequestTimeout: 15 * time.Second, LoaderWait: loader.DefaultWait, Metrics: true}
 }
 
 // New returns the HTTP handler of the whole service.
 func New(db *postgres.DB, cfg Config, log *slog.Logger) http.Handler {
 	cfg.GraphQL.Logger = log
+	m := metrics.New(db.DB.DB)
+	if cfg.GraphQL.Observer == nil {
+		cfg.GraphQL.Observer = m
+	}
 	gql := graph.NewHandler(db, cfg.GraphQL)
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", limitBody(cfg.MaxBodyBytes, withTimeout(cfg.RequestTimeout, loader.Middleware(db, cfg.LoaderWait, gql))))
+	if cfg.Metrics {
+		mux.Handle("GET /metrics", m.Handler())
+	}
+	mux.Handle("/graphql", limitBody(cfg.MaxBodyBytes, m, withTimeout(cfg.RequestTimeout, loader.Middleware(db, cfg.LoaderWait, gql))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
@@ -55,13 +66,17 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) http.Handler {
 		w.Write([]byte("ready\n"))
 	})
 	mountPlayground(mux)
-	return logRequests(log, mux)
+	mountExplore(mux)
+	return logRequests(log, observeHTTP(m, recoverPanics(log, mux)))
 }
 
-func limitBody(n int64, next http.Handler) http.Handler {
+func limitBody(n int64, m *metrics.Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > n {
-			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			m.ObserveRefusal(graph.CodeRequestTooLarge)
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			fmt.Fprintf(w, `{"errors":[{"message":"the request body is larger than %d bytes","extensions":{"code":%q}}]}`, n, graph.CodeRequestTooLarge)
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, n)

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"flag"
+	"os"
+	"time"
+
+	"github.com/amity/amity/internal/postgres"
+)
+
+// httpTimeouts bound how long a client may hold a connection, so slow or stalled
+// clients cannot exhaust the server.
+type httpTimeouts struct {
+	readHeader time.Duration
+	read       time.Duration
+	write      time.Duration // 0: the request timeout plus 5 seconds
+	idle       time.Duration
+	shutdown   time.Duration
+	maxHeader  int
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+// dbFlags are the pool and session settings every command that opens the database takes.
+func dbFlags(fs *flag.FlagSet, db *postgres.Config) {
+	fs.IntVar(&db.MaxIdleConns, "db-max-idle-conns", envInt("AMITY_DB_MAX_IDLE_CONNS", 10), "most idle database connections kept open (env AMITY_DB_MAX_IDLE_CONNS)")
+	fs.DurationVar(&db.ConnMaxLifetime, "db-conn-max-lifetime", envDuration("AMITY_DB_CONN_MAX_LIFETIME", 30*time.Minute), "close database connections older than this (env AMITY_DB_CONN_MAX_LIFETIME)")
+	fs.DurationVar(&db.ConnMaxIdleTime, "db-conn-max-idle-time", envDuration("AMITY_DB_CONN_MAX_IDLE_TIME", 5*time.Minute), "close database connections idle this long (env AMITY_DB_CONN_MAX_IDLE_TIME)")
+	fs.DurationVar(&db.StatementTimeout, "db-statement-timeout", envDuration("AMITY_DB_STATEMENT_TIMEOUT", 10*time.Second), "PostgreSQL statement_timeout of every connection; 0 keeps the server's (env AMITY_DB_STATEMENT_TIMEOUT)")
+	fs.DurationVar(&db.ConnectTimeout, "db-connect-timeout", envDuration("AMITY_DB_CONNECT_TIMEOUT", 5*time.Second), "longest wait to connect to PostgreSQL (env AMITY_DB_CONNECT_TIMEOUT)")
+}
+
+// hardeningFlags are serve's limits, time bounds and operating switches.
+func hardeningFlags(fs *flag.FlagSet, cfg *serveConfig) {
+	g := &cfg.http.GraphQL
+	fs.IntVar(&g.Limits.MaxDepth, "max-depth", envInt("AMITY_MAX_DEPTH", g.Limits.MaxDepth), "deepest field nesting accepted; 0 turns the limit off (env AMITY_MAX_DEPTH)")
+	fs.IntVar(&g.Limits.MaxAliases, "max-aliases", envInt("AMITY_MAX_ALIASES", g.Limits.MaxAliases), "most aliases in a document (env AMITY_MAX_ALIASES)")
+	fs.IntVar(&g.Limits.MaxDirectives, "max-directives", envInt("AMITY_MAX_DIRECTIVES", g.Limits.MaxDirectives), "most directives on one field (env AMITY_MAX_DIRECTIVES)")
+	fs.IntVar(&g.Limits.MaxTokens, "max-tokens", envInt("AMITY_MAX_TOKENS", g.Limits.MaxTokens), "most lexical tokens in a document (env AMITY_MAX_TOKENS)")
+	fs.IntVar(&g.Limits.MaxQueryBytes, "max-query-bytes", envInt("AMITY_MAX_QUERY_BYTES", g.Limits.MaxQueryBytes), "longest query text in bytes (env AMITY_MAX_QUERY_BYTES)")
+	fs.Int64Var(&cfg.http.MaxBodyBytes, "max-body-bytes", int64(envInt("AMITY_MAX_BODY_BYTES", int(cfg.http.MaxBodyBytes))), "largest request body in bytes (env AMITY_MAX_BODY_BYTES)")
+	fs.BoolVar(&g.Dev, "dev", envBool("AMITY_DEV", false), "development mode: \"did you mean\" suggestions in validation errors (env AMITY_DEV)")
+	fs.BoolVar(&cfg.http.Metrics, "metrics", envBool("AMITY_METRICS", cfg.http.Metrics), "serve Prometheus metrics at /metrics (env AMITY_METRICS)")
+
+	t := &cfg.timeouts
+	fs.DurationVar(&t.readHeader, "read-header-timeout", envDuration("AMITY_READ_HEADER_TIMEOUT", 5*time.Second), "longest wait for a request's headers (env AMITY_READ_HEADER_TIMEOUT)")
+	fs.DurationVar(&t.read, "read-timeout", envDuration("AMITY_READ_TIMEOUT", 10*time.Second), "longest wait for a whole request, body included (env AMITY_READ_TIMEOUT)")
+	fs.DurationVar(&t.write, "write-timeout", envDuration("AMITY_WRITE_TIMEOUT", 0), "longest time to write a response; 0 means the request timeout plus 5s (env AMITY_WRITE_TIMEOUT)")
+	fs.DurationVar(&t.idle, "idle-timeout", envDuration("AMITY_IDLE_TIMEOUT", 2*time.Minute), "how long an idle keep-alive connection stays open (env AMITY_IDLE_TIMEOUT)")
+	fs.DurationVar(&t.shutdown, "shutdown-timeout", envDuration("AMITY_SHUTDOWN_TIMEOUT", 20*time.Second), "on SIGTERM, how long in-flight requests may finish (env AMITY_SHUTDOWN_TIMEOUT)")
+	fs.IntVar(&t.maxHeader, "max-header-bytes", envInt("AMITY_MAX_HEADER_BYTES", 64<<10), "largest request header block, URL included (env AMITY_MAX_HEADER_BYTES)")
+}

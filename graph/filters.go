@@ -1,0 +1,174 @@
+package graph
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/amity/amity/graph/model"
+	"github.com/amity/amity/internal/loader"
+	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/relay"
+)
+
+// The GraphQL inputs become the store's queries here: IDs are decoded (a malformed ID is
+// the client's error) and the rest is copied. Rules about the values live in the
+// queries' Validate methods.
+
+func cityQuery(f *model.CityFilter, near *model.NearInput, order *model.CityOrder) (relations.CityQuery, error) {
+	var q relations.CityQuery
+	if f != nil {
+		q.CountryCode = deref(f.Country)
+		q.NameContains = deref(f.NameContains)
+		q.PopulationMin, q.PopulationMax = f.PopulationMin, f.PopulationMax
+	}
+	if near != nil {
+		q.Near = &relations.Near{Latitude: near.Latitude, Longitude: near.Longitude, RadiusKm: near.RadiusKm}
+	}
+	if order != nil {
+		q.OrderBy = relations.CityOrderField(order.Field)
+		q.Desc = order.Direction != nil && *order.Direction == model.OrderDirectionDesc
+	}
+	return q, q.Validate()
+}
+
+func agreementQuery(f *model.AgreementFilter, order *model.AgreementOrder) (relations.AgreementQuery, error) {
+	q := relations.AgreementQuery{Desc: true}
+	if f != nil {
+		q.Kinds, q.Areas = f.Kinds, f.Areas
+		q.SignedAfter, q.SignedBefore = f.SignedAfter, f.SignedBefore
+		var err error
+		if q.PartyCity, err = optionalID("filter.partyCity", relay.City, f.PartyCity); err != nil {
+			return q, err
+		}
+		if q.Signatory, err = optionalID("filter.signatory", relay.Official, f.Signatory); err != nil {
+			return q, err
+		}
+	}
+	if order != nil {
+		q.OrderBy = relations.AgreementOrderField(order.Field)
+		q.Desc = order.Direction == nil || *order.Direction == model.OrderDirectionDesc
+	}
+	return q, q.Validate()
+}
+
+func officialQuery(f *model.OfficialFilter) (relations.OfficialQuery, error) {
+	var q relations.OfficialQuery
+	if f == nil {
+		return q, nil
+	}
+	q.NameContains = deref(f.NameContains)
+	var err error
+	if q.City, err = optionalID("filter.city", relay.City, f.City); err != nil {
+		return q, err
+	}
+	return q, q.Validate()
+}
+
+func institutionQuery(f *model.InstitutionFilter) (relations.InstitutionQuery, error) {
+	var q relations.InstitutionQuery
+	if f == nil {
+		return q, nil
+	}
+	q.CountryCode = deref(f.Country)
+	if f.Kind != nil {
+		q.Kind = *f.Kind
+	}
+	var err error
+	q.City, err = optionalID("filter.city", relay.City, f.City)
+	return q, err
+}
+
+func pathQuery(from, to string, maxHops, first *int) (relations.PathQuery, error) {
+	var q relations.PathQuery
+	var err error
+	if q.From, err = parseID("from", relay.City, from); err != nil {
+		return q, err
+	}
+	if q.To, err = parseID("to", relay.City, to); err != nil {
+		return q, err
+	}
+	q.MaxHops, q.First = 4, 10
+	if maxHops != nil {
+		q.MaxHops = *maxHops
+	}
+	if first != nil {
+		q.First = *first
+	}
+	return q, q.Validate()
+}
+
+func searchTypes(types []model.SearchType) []string {
+	out := make([]string, len(types))
+	for i, t := range types {
+		out[i] = string(t)
+	}
+	return out
+}
+
+// loadSearchResults loads the entities of search hits through the request's loaders,
+// one batch per kind.
+func loadSearchResults(ctx context.Context, hits []*relations.SearchHit) ([]model.SearchResult, error) {
+	l := loader.For(ctx)
+	thunks := make([]func() (model.SearchResult, error), len(hits))
+	for i, h := range hits {
+		switch h.Type {
+		case relations.SearchCity:
+			thunks[i] = thunkOf(l.City.LoadThunk(ctx, h.ID))
+		case relations.SearchOfficial:
+			thunks[i] = thunkOf(l.Official.LoadThunk(ctx, h.ID))
+		case relations.SearchAgreement:
+			thunks[i] = thunkOf(l.Agreement.LoadThunk(ctx, h.ID))
+		case relations.SearchInstitution:
+			thunks[i] = thunkOf(l.Institution.LoadThunk(ctx, h.ID))
+		case relations.SearchCountry:
+			thunks[i] = thunkOf(l.Country.LoadThunk(ctx, h.ID))
+		}
+	}
+	out := make([]model.SearchResult, len(hits))
+	for i, th := range thunks {
+		v, err := th()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func thunkOf[T any](th func() (*T, error)) func() (model.SearchResult, error) {
+	return func() (model.SearchResult, error) {
+		v, err := th()
+		if err != nil || v == nil {
+			return nil, err
+		}
+		return v, nil
+	}
+}
+
+func optionalID(field, typ string, id *string) (*uuid.UUID, error) {
+	if id == nil {
+		return nil, nil
+	}
+	u, err := parseID(field, typ, *id)
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// dateKey is a date as a loader key: "YYYY-MM-DD", or "" for none.
+func dateKey(d *time.Time) string {
+	if d == nil {
+		return ""
+	}
+	return d.Format(time.DateOnly)
+}

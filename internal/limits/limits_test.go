@@ -1,0 +1,99 @@
+package limits
+
+import (
+	"strings"
+	"testing"
+)
+
+// introspection is GraphiQL's introspection query (graphql-js getIntrospectionQuery
+// with descriptions), the deepest document the playground sends. It must pass the
+// default limits.
+const introspection = `query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }
+}`
+
+func nested(depth int) string {
+	return strings.Repeat("{ city(name: \"x\") ", depth-1) + "{ name }" + strings.Repeat(" }", depth-1)
+}
+
+func aliases(n int) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range n {
+		b.WriteString(" a")
+		b.WriteString(strings.Repeat("x", i%7))
+		b.WriteString(string(rune('a' + i%26)))
+		b.WriteString(": cities { totalCount }")
+	}
+	b.WriteString(" }")
+	return b.String()
+}
+
+func TestCheck(t *testing.T) {
+	cfg := Default()
+	tests := []struct {
+		name  string
+		query string
+		want  string
+	}{
+		{"simple", `{ city(name: "Shenzhen") { name } }`, ""},
+		{"introspection", introspection, ""},
+		{"arguments are not aliases", `query Q($n: String = "x", $f: Int) { city(name: $n) { partnerships(first: $f) { totalCount } } }`, ""},
+		{"input object fields are not aliases", `{ cities(filter: {a: 1, b: 2, c: 3}) { totalCount } }`, ""},
+		{"aliases at the limit", aliases(cfg.MaxAliases), ""},
+		{"too many aliases", aliases(cfg.MaxAliases + 1), CodeTooManyAliases},
+		{"ten thousand aliases", aliases(10000), CodeTooManyAliases},
+		{"depth at the limit", nested(cfg.MaxDepth), ""},
+		{"too deep", nested(cfg.MaxDepth + 1), CodeTooDeep},
+		{"too deep through fragments", `{ ...A } fragment A on Query { city(name: "x") { ...B } } fragment B on City { ` +
+			strings.Repeat("country { cities { nodes { ", 5) + "name" + strings.Repeat(" } } }", 5) + ` }`, CodeTooDeep},
+		{"fragment cycle", `{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }`, ""},
+		{"too many directives", `{ city(name: "x") @include(if: true) @skip(if: false) @include(if: true) @skip(if: false) @include(if: true) { name } }`, CodeTooManyDirectives},
+		{"too many tokens", "{" + strings.Repeat(" name", cfg.MaxTokens) + " }", CodeTooManyTokens},
+		{"comments count as tokens", "#\n" + strings.Repeat("# c\n", cfg.MaxTokens) + "{ name }", CodeTooManyTokens},
+		{"too long", `{ city(name: "` + strings.Repeat("x", cfg.MaxQueryBytes) + `") { name } }`, CodeQueryTooLarge},
+		{"syntax error is left to the parser", `{ cities { `, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := Check(tt.query, cfg)
+			got := ""
+			if err != nil {
+				got, _ = err.Extensions["code"].(string)
+			}
+			if got != tt.want {
+				t.Errorf("got code %q (%v), want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLimitsOff(t *testing.T) {
+	if err := Check(aliases(500), Config{}); err != nil {
+		t.Errorf("with every limit off: %v", err)
+	}
+}
+
+func BenchmarkCheckTenThousandAliases(b *testing.B) {
+	q := aliases(10000)
+	for b.Loop() {
+		Check(q, Default())
+	}
+}

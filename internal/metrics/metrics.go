@@ -1,0 +1,137 @@
+// Package metrics collects Amity's Prometheus metrics: GraphQL requests by operation and
+// outcome, their latency and SQL statements, limit refusals, HTTP responses by route,
+// and the database pool. Every label has a bounded set of values, so a client cannot
+// grow the number of series: operation names are capped, routes are a fixed list.
+//
+// Each Metrics has a registry of its own, so several servers (tests) can run in one
+// process. docs/operations.md explains every metric.
+package metrics
+
+import (
+	"database/sql"
+	"net/http"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// MaxOperationNames is how many distinct operation names get a label value of their
+// own; later names count as "other".
+const MaxOperationNames = 200
+
+// Label values for operations that have no name of their own.
+const (
+	OperationAnonymous = "anonymous"
+	OperationOther     = "other"
+)
+
+// Metrics holds the collectors of one server.
+type Metrics struct {
+	reg        *prometheus.Registry
+	requests   *prometheus.CounterVec
+	duration   *prometheus.HistogramVec
+	statements prometheus.Histogram
+	refusals   *prometheus.CounterVec
+	http       *prometheus.CounterVec
+	httpDur    *prometheus.HistogramVec
+
+	mu    sync.Mutex
+	names map[string]bool
+}
+
+// New returns the metrics of a server whose database pool is db (nil for none).
+func New(db *sql.DB) *Metrics {
+	m := &Metrics{
+		reg:   prometheus.NewRegistry(),
+		names: map[string]bool{},
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "amity_graphql_requests_total",
+			Help: "GraphQL requests by operation name and outcome (ok, error, unavailable, internal, invalid, refused).",
+		}, []string{"operation", "outcome"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "amity_graphql_request_duration_seconds",
+			Help:    "Time to answer a GraphQL request, from the parsed HTTP request to the written response, by operation name.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 15},
+		}, []string{"operation"}),
+		statements: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "amity_graphql_sql_statements",
+			Help:    "SQL statements run per GraphQL request; it follows a query's depth, not its rows.",
+			Buckets: []float64{0, 1, 2, 4, 8, 16, 32, 64},
+		}),
+		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "amity_graphql_refusals_total",
+			Help: "GraphQL requests refused by a limit, by the refusal's extensions.code.",
+		}, []string{"code"}),
+		http: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "amity_http_requests_total",
+			Help: "HTTP responses by route and status code.",
+		}, []string{"route", "code"}),
+		httpDur: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "amity_http_request_duration_seconds",
+			Help:    "Time to answer an HTTP request, by route.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"route"}),
+	}
+	m.reg.MustRegister(m.requests, m.duration, m.statements, m.refusals, m.http, m.httpDur,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if db != nil {
+		m.reg.MustRegister(collectors.NewDBStatsCollector(db, "amity"))
+	}
+	return m
+}
+
+// Handler serves the metrics in Prometheus' text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// Registry is the registry the metrics are in, for tests and extra collectors.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+var validName = regexp.MustCompile(`^[_A-Za-z][_0-9A-Za-z]{0,63}$`)
+
+// operation returns the label value of an operation name: the name itself for the first
+// MaxOperationNames valid names seen, "anonymous" for none, "other" for the rest.
+func (m *Metrics) operation(name string) string {
+	if name == "" {
+		return OperationAnonymous
+	}
+	if !validName.MatchString(name) {
+		return OperationOther
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.names[name] {
+		return name
+	}
+	if len(m.names) >= MaxOperationNames {
+		return OperationOther
+	}
+	m.names[name] = true
+	return name
+}
+
+// ObserveOperation records one GraphQL request.
+func (m *Metrics) ObserveOperation(operation, outcome string, d time.Duration, statements int64) {
+	op := m.operation(operation)
+	m.requests.WithLabelValues(op, outcome).Inc()
+	m.duration.WithLabelValues(op).Observe(d.Seconds())
+	m.statements.Observe(float64(statements))
+}
+
+// ObserveRefusal records a request refused by a limit.
+func (m *Metrics) ObserveRefusal(code string) {
+	m.refusals.WithLabelValues(code).Inc()
+}
+
+// ObserveHTTP records one HTTP response. route must come from a fixed list.
+func (m *Metrics) ObserveHTTP(route string, status int, d time.Duration) {
+	m.http.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	m.httpDur.WithLabelValues(route).Observe(d.Seconds())
+}

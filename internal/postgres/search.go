@@ -1,0 +1,242 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/amity/amity/internal/relations"
+)
+
+// searchLimit caps how many hits a search ranks; past it, a client should refine the
+// query rather than page on.
+const searchLimit = 1000
+
+// wordSimilarity is the pg_trgm word-similarity threshold: low enough that
+// "Cheremin" finds "Cheryomin", high enough that a short query does not match
+// everything.
+const wordSimilarity = "0.45"
+
+// searchBranches are the places a search looks, per kind of result. Each matches the
+// folded query q against a folded name with the trigram index (<%), or agreements'
+// words with full-text search. An exact name scores 1 more than the best fuzzy match.
+var searchBranches = map[string][]string{
+	relations.SearchCity: {
+		`SELECT 'CITY' AS type, c.id, c.name AS matched,
+  word_similarity(q.q, amity_fold(c.name)) + (amity_fold(c.name) = q.q)::int AS score
+FROM cities c, q WHERE q.q <% amity_fold(c.name)`,
+		`SELECT 'CITY', n.city_id, n.name,
+  word_similarity(q.q, amity_fold(n.name)) + (amity_fold(n.name) = q.q)::int
+FROM city_names n, q WHERE q.q <% amity_fold(n.name)`,
+	},
+	relations.SearchOfficial: {
+		`SELECT 'OFFICIAL', o.id, o.name,
+  word_similarity(q.q, amity_fold(o.name)) + (amity_fold(o.name) = q.q)::int
+FROM officials o, q WHERE q.q <% amity_fold(o.name)`,
+		`SELECT 'OFFICIAL', n.official_id, n.name,
+  word_similarity(q.q, amity_fold(n.name)) + (amity_fold(n.name) = q.q)::int
+FROM official_names n, q WHERE q.q <% amity_fold(n.name)`,
+	},
+	relations.SearchAgreement: {
+		`SELECT 'AGREEMENT', a.id, a.title,
+  word_similarity(q.q, amity_fold(a.title)) + (amity_fold(a.title) = q.q)::int
+FROM agreements a, q WHERE q.q <% amity_fold(a.title)`,
+		`SELECT 'AGREEMENT', a.id, coalesce(a.summary, a.title),
+  0.5 + 0.5 * ts_rank(to_tsvector('simple', amity_fold(a.title || ' ' || coalesce(a.summary, ''))), q.ts)
+FROM agreements a, q
+WHERE to_tsvector('simple', amity_fold(a.title || ' ' || coalesce(a.summary, ''))) @@ q.ts`,
+	},
+	relations.SearchInstitution: {
+		`SELECT 'INSTITUTION', i.id, i.name,
+  word_similarity(q.q, amity_fold(i.name)) + (amity_fold(i.name) = q.q)::int
+FROM institutions i, q WHERE q.q <% amity_fold(i.name)`,
+	},
+	relations.SearchCountry: {
+		`SELECT 'COUNTRY', k.id, k.name,
+  word_similarity(q.q, amity_fold(k.name)) + (amity_fold(k.name) = q.q)::int
+FROM countries k, q WHERE q.q <% amity_fold(k.name)`,
+		`SELECT 'COUNTRY', k.id, k.code, 2 FROM countries k, q WHERE k.code = upper(q.raw)`,
+	},
+}
+
+var searchTypes = []string{relations.SearchCity, relations.SearchOfficial, relations.SearchAgreement,
+	relations.SearchInstitution, relations.SearchCountry}
+
+// searchSQL builds the ranked hits of a search: the best match per entity, best first,
+// at most searchLimit of them. $1 is the query text.
+func searchSQL(types []string) string {
+	if len(types) == 0 {
+		types = searchTypes
+	}
+	var branches []string
+	for _, t := range searchTypes {
+		for _, want := range types {
+			if t == want {
+				branches = append(branches, searchBranches[t]...)
+				break
+			}
+		}
+	}
+	return fmt.Sprintf(`WITH q AS (
+  SELECT amity_fold($1) AS q, $1 AS raw, plainto_tsquery('simple', amity_fold($1)) AS ts),
+hits AS (%s),
+best AS (
+  SELECT DISTINCT ON (type, id) type, id, matched, score::float8 AS score
+  FROM hits ORDER BY type, id, score DESC, matched),
+ranked AS (SELECT * FROM best ORDER BY score DESC, type, id LIMIT %d)`,
+		strings.Join(branches, "\nUNION ALL\n"), searchLimit)
+}
+
+type searchRow struct {
+	Type    string    `db:"type"`
+	ID      uuid.UUID `db:"id"`
+	Matched string    `db:"matched"`
+	Score   float64   `db:"score"`
+	Key     string    `db:"sort_key"`
+}
+
+// Search finds entities by name or text, best first. Paging is by keyset on (score,
+// type, id) within the searchLimit best hits. It returns BAD_USER_INPUT for an empty or
+// overlong query or a bad page.
+func (db *DB) Search(ctx context.Context, q relations.SearchQuery, pa relations.PageArgs) (*relations.Page[relations.SearchHit], error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	n, backward, err := pa.Limit()
+	if err != nil {
+		return nil, err
+	}
+	if backward {
+		return nil, relations.FieldErrorf("last", "search pages forwards only; use first and after")
+	}
+	var after *searchCursor
+	if pa.After != nil {
+		c, err := decodeSearchCursor(*pa.After)
+		if err != nil {
+			return nil, err
+		}
+		after = &c
+	}
+	page := &relations.Page[relations.SearchHit]{HasPreviousPage: after != nil}
+	if n == 0 {
+		return page, nil
+	}
+
+	a := args{strings.TrimSpace(q.Text)}
+	seek := "true"
+	if after != nil {
+		// Best first is score descending; negating it makes the whole key ascending, so
+		// one row comparison seeks exactly.
+		seek = fmt.Sprintf("(-score, type, id) > (%s::float8, %s, %s::uuid)", a.add(-after.Score), a.add(after.Type), a.add(after.ID))
+	}
+	query := searchSQL(q.Types) + fmt.Sprintf(`
+SELECT type, id, matched, score, score::text AS sort_key FROM ranked WHERE %s
+ORDER BY score DESC, type, id LIMIT %s`, seek, a.add(n+1))
+
+	var rows []searchRow
+	err = db.inSearchTx(ctx, func(tx *sql.Tx) error {
+		r, err := tx.QueryContext(ctx, query, a...)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		for r.Next() {
+			var row searchRow
+			if err := r.Scan(&row.Type, &row.ID, &row.Matched, &row.Score, &row.Key); err != nil {
+				return err
+			}
+			rows = append(rows, row)
+		}
+		return r.Err()
+	})
+	if err != nil {
+		return nil, mapError(err)
+	}
+	if len(rows) > n {
+		rows, page.HasNextPage = rows[:n], true
+	}
+	for _, r := range rows {
+		page.Items = append(page.Items, &relations.SearchHit{Type: r.Type, ID: r.ID, Score: r.Score, Matched: r.Matched})
+		page.Cursors = append(page.Cursors, encodeSearchCursor(r))
+	}
+	return page, nil
+}
+
+// CountSearch counts a search's hits, up to searchLimit.
+func (db *DB) CountSearch(ctx context.Context, q relations.SearchQuery) (int, error) {
+	if err := q.Validate(); err != nil {
+		return 0, err
+	}
+	var total int
+	err := db.inSearchTx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, searchSQL(q.Types)+"\nSELECT count(*) FROM ranked", strings.TrimSpace(q.Text)).Scan(&total)
+	})
+	return total, mapError(err)
+}
+
+// inSearchTx runs fn in a read-only transaction with the search's similarity threshold,
+// so the setting never leaks to other users of the pooled connection.
+func (db *DB) inSearchTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "SET LOCAL pg_trgm.word_similarity_threshold = "+wordSimilarity); err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+type searchCursor struct {
+	Score float64
+	Type  string
+	ID    uuid.UUID
+}
+
+func encodeSearchCursor(r searchRow) string {
+	b, _ := json.Marshal([]string{"search", r.Key, r.Type, r.ID.String()})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeSearchCursor(s string) (searchCursor, error) {
+	bad := relations.FieldErrorf("after", "after is not a valid search cursor; pass back a cursor this search returned")
+	if len(s) > 512 {
+		return searchCursor{}, bad
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return searchCursor{}, bad
+	}
+	var parts []string
+	if err := json.Unmarshal(b, &parts); err != nil || len(parts) != 4 || parts[0] != "search" {
+		return searchCursor{}, bad
+	}
+	score, err := strconv.ParseFloat(parts[1], 64)
+	if err != nil {
+		return searchCursor{}, bad
+	}
+	id, err := uuid.Parse(parts[3])
+	if err != nil || !validSearchType(parts[2]) {
+		return searchCursor{}, bad
+	}
+	return searchCursor{Score: score, Type: parts[2], ID: id}, nil
+}
+
+func validSearchType(t string) bool {
+	for _, s := range searchTypes {
+		if s == t {
+			return true
+		}
+	}
+	return false
+}

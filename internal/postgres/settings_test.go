@@ -1,0 +1,33 @@
+package postgres
+
+import (
+	"testing"
+	"time"
+)
+
+func TestWithSessionSettings(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"url", Config{URL: "postgres://u@h:5432/db?sslmode=disable", StatementTimeout: 5 * time.Second},
+			"postgres://u@h:5432/db?connect_timeout=5&sslmode=disable&statement_timeout=5000"},
+		{"url settings win", Config{URL: "postgres://u@h/db?statement_timeout=100&connect_timeout=1", StatementTimeout: 5 * time.Second, ConnectTimeout: 9 * time.Second},
+			"postgres://u@h/db?connect_timeout=1&statement_timeout=100"},
+		{"no statement timeout", Config{URL: "postgres://u@h/db"}, "postgres://u@h/db?connect_timeout=5"},
+		{"key=value", Config{URL: "host=h dbname=db", StatementTimeout: time.Second, ConnectTimeout: 2 * time.Second},
+			"host=h dbname=db connect_timeout=2 statement_timeout=1000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := withSessionSettings(tt.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
