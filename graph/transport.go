@@ -125,6 +125,9 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	} else {
 		params, reqErr = readPOST(r)
 	}
+	if reqErr == nil && params.Query == "" && params.Extensions["persistedQuery"] == nil {
+		reqErr = newRequestError(http.StatusBadRequest, CodeBadRequest, `the request has no query: send {"query": "{ ... }"}`)
+	}
 	if reqErr != nil {
 		if reqErr.status == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", "POST")

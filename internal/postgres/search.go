@@ -25,27 +25,29 @@ const wordSimilarity = "0.45"
 
 // searchBranches are the places a search looks, per kind of result. Each matches the
 // folded query q against a folded name with the trigram index (<%), or agreements'
-// words with full-text search. An exact name scores 1 more than the best fuzzy match.
+// words with full-text search. A name scores by how well the query matches its best
+// word (mostly) and the whole name (a little, so "Shenzhen" ranks the city above a
+// title that mentions it); an exact name scores 1 more.
 var searchBranches = map[string][]string{
 	relations.SearchCity: {
 		`SELECT 'CITY' AS type, c.id, c.name AS matched,
-  word_similarity(q.q, amity_fold(c.name)) + (amity_fold(c.name) = q.q)::int AS score
+  0.8 * word_similarity(q.q, amity_fold(c.name)) + 0.2 * similarity(q.q, amity_fold(c.name)) + (amity_fold(c.name) = q.q)::int AS score
 FROM cities c, q WHERE q.q <% amity_fold(c.name)`,
 		`SELECT 'CITY', n.city_id, n.name,
-  word_similarity(q.q, amity_fold(n.name)) + (amity_fold(n.name) = q.q)::int
+  0.8 * word_similarity(q.q, amity_fold(n.name)) + 0.2 * similarity(q.q, amity_fold(n.name)) + (amity_fold(n.name) = q.q)::int
 FROM city_names n, q WHERE q.q <% amity_fold(n.name)`,
 	},
 	relations.SearchOfficial: {
 		`SELECT 'OFFICIAL', o.id, o.name,
-  word_similarity(q.q, amity_fold(o.name)) + (amity_fold(o.name) = q.q)::int
+  0.8 * word_similarity(q.q, amity_fold(o.name)) + 0.2 * similarity(q.q, amity_fold(o.name)) + (amity_fold(o.name) = q.q)::int
 FROM officials o, q WHERE q.q <% amity_fold(o.name)`,
 		`SELECT 'OFFICIAL', n.official_id, n.name,
-  word_similarity(q.q, amity_fold(n.name)) + (amity_fold(n.name) = q.q)::int
+  0.8 * word_similarity(q.q, amity_fold(n.name)) + 0.2 * similarity(q.q, amity_fold(n.name)) + (amity_fold(n.name) = q.q)::int
 FROM official_names n, q WHERE q.q <% amity_fold(n.name)`,
 	},
 	relations.SearchAgreement: {
 		`SELECT 'AGREEMENT', a.id, a.title,
-  word_similarity(q.q, amity_fold(a.title)) + (amity_fold(a.title) = q.q)::int
+  0.8 * word_similarity(q.q, amity_fold(a.title)) + 0.2 * similarity(q.q, amity_fold(a.title)) + (amity_fold(a.title) = q.q)::int
 FROM agreements a, q WHERE q.q <% amity_fold(a.title)`,
 		`SELECT 'AGREEMENT', a.id, coalesce(a.summary, a.title),
   0.5 + 0.5 * ts_rank(to_tsvector('simple', amity_fold(a.title || ' ' || coalesce(a.summary, ''))), q.ts)
@@ -54,12 +56,12 @@ WHERE to_tsvector('simple', amity_fold(a.title || ' ' || coalesce(a.summary, '')
 	},
 	relations.SearchInstitution: {
 		`SELECT 'INSTITUTION', i.id, i.name,
-  word_similarity(q.q, amity_fold(i.name)) + (amity_fold(i.name) = q.q)::int
+  0.8 * word_similarity(q.q, amity_fold(i.name)) + 0.2 * similarity(q.q, amity_fold(i.name)) + (amity_fold(i.name) = q.q)::int
 FROM institutions i, q WHERE q.q <% amity_fold(i.name)`,
 	},
 	relations.SearchCountry: {
 		`SELECT 'COUNTRY', k.id, k.name,
-  word_similarity(q.q, amity_fold(k.name)) + (amity_fold(k.name) = q.q)::int
+  0.8 * word_similarity(q.q, amity_fold(k.name)) + 0.2 * similarity(q.q, amity_fold(k.name)) + (amity_fold(k.name) = q.q)::int
 FROM countries k, q WHERE q.q <% amity_fold(k.name)`,
 		`SELECT 'COUNTRY', k.id, k.code, 2 FROM countries k, q WHERE k.code = upper(q.raw)`,
 	},
@@ -85,7 +87,7 @@ func searchSQL(types []string) string {
 	}
 	return fmt.Sprintf(`WITH q AS (
   SELECT amity_fold($1) AS q, $1 AS raw, plainto_tsquery('simple', amity_fold($1)) AS ts),
-hits AS (%s),
+hits(type, id, matched, score) AS (%s),
 best AS (
   SELECT DISTINCT ON (type, id) type, id, matched, score::float8 AS score
   FROM hits ORDER BY type, id, score DESC, matched),
