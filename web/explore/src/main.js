@@ -132,13 +132,14 @@ function show(net, focus) {
   const { unplaced } = map.render(city, net.rows);
   els.legend.replaceChildren(legend(counts));
   const unknown = [city, ...net.rows.map((r) => r.partner)].filter((c) => !c.location);
-  els.unknown.replaceChildren(
+  const notes = [
     unknown.length
       ? h("p", null, h("strong", null, "Location unknown"), " (no source states it; hollow markers at the centre of their country): ",
           unknown.map((c, i) => [i ? ", " : "", c.id === city.id ? h("span", { "data-name": c.name }, c.name) : cityLink(c)]))
       : null,
     unplaced.length ? h("p", null, "Not on the map (country outside the world outline): ", unplaced.map((c, i) => [i ? ", " : "", cityLink(c)])) : null,
-  );
+  ];
+  els.unknown.replaceChildren(...notes.filter(Boolean));
   const heading = renderPanel(els.panel, { city, rows: net.rows, network: net.network, asOf, total: net.total }, {
     href: partnerHref,
     onSelect: (c) => go(c.id, { push: true, asOf }),
@@ -205,6 +206,7 @@ async function showYear(y, push) {
   if (!current) return;
   const asOf = asOfForYear(y);
   if (asOf === current.asOf) return;
+  controller?.abort();
   const signal = (controller = new AbortController()).signal;
   els.yearOut.textContent = asOf || "today";
   setState("loading");
