@@ -5,7 +5,7 @@ DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/amity?sslmode=disable
 export DATABASE_URL
 GO ?= go
 
-.PHONY: run serve build generate check-generate db-up db-create migrate test test-race golden lint fmt vuln clean
+.PHONY: run serve build generate check-generate db-up db-create migrate test test-race golden lint fmt vuln clean trusted-documents
 
 ## run: start PostgreSQL if needed, create the database, and serve the API with the shipped knowledge on :8080
 run: db-create
@@ -49,6 +49,11 @@ test: db-up
 test-race: db-up
 	$(GO) test -count=1 -race ./...
 
+## trusted-documents: write bin/trusted-documents.json, the allow list of the explorer's and the playground's documents (serve --trusted-documents)
+trusted-documents:
+	@mkdir -p bin
+	$(GO) run ./cmd/amity trusted-documents -o bin/trusted-documents.json
+
 ## golden: rewrite graph/testdata/*.golden.json from the current answers (review the diff!)
 golden: db-up
 	$(GO) test -count=1 ./graph/ -run TestExamples -update
@@ -67,3 +72,41 @@ vuln:
 
 clean:
 	rm -rf bin
+
+# ---- benchmark (issue 6; docs/benchmarks.md) ----
+BENCH_FLAGS ?= --markdown bin/bench-results.md --json bin/bench-results.json
+
+.PHONY: bench bench-seed bench-postgraphile
+
+## bench-seed: fill the bench databases amity_bench_s and amity_bench_l (kept when they already hold the data set)
+bench-seed: db-up build
+	./bin/amity bench seed --scale s --if-missing
+	./bin/amity bench seed --scale l --if-missing
+
+## bench-postgraphile: install PostGraphile v5 and Node 22 from the lock file into bench/postgraphile/node_modules
+bench-postgraphile:
+	@[ bench/postgraphile/node_modules/.package-lock.json -nt bench/postgraphile/package-lock.json ] || \
+	  (cd bench/postgraphile && npm ci --no-audit --no-fund)
+
+## bench: Amity and PostGraphile side by side at both scales, Q1-Q6, concurrency 16 and 64 (about 15 minutes)
+bench: bench-seed bench-postgraphile
+	./bin/amity bench run $(BENCH_FLAGS)
+
+# ---- fuzzing (issue 5) ----
+FUZZTIME ?= 5s
+FUZZ_TARGETS = \
+	./internal/seed:FuzzParseValidate \
+	./internal/relay:FuzzParse \
+	./internal/postgres:FuzzDecodeCursor \
+	./graph/model:FuzzParseDate \
+	./internal/relations:FuzzPageArgsLimit
+
+.PHONY: fuzz
+
+## fuzz: run every fuzz target for FUZZTIME (5s) each; seed corpora are in each package's testdata/fuzz
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; \
+	  echo "fuzz $$name ($$pkg)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done

@@ -63,3 +63,15 @@ func loadOptional[T any](ctx context.Context, l interface {
 	}
 	return l.Load(ctx, *id)
 }
+
+// optionalAnyID reads a global ID of any type.
+func optionalAnyID(field string, id *string) (*uuid.UUID, error) {
+	if id == nil {
+		return nil, nil
+	}
+	_, u, ok := relay.Parse(*id)
+	if !ok {
+		return nil, relations.FieldErrorf(field, "%q is not a valid ID", *id)
+	}
+	return &u, nil
+}

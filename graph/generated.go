@@ -31,22 +31,27 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Agreement() AgreementResolver
+	AuditEntry() AuditEntryResolver
 	City() CityResolver
 	CityPath() CityPathResolver
 	Country() CountryResolver
 	Institution() InstitutionResolver
 	LocalizedName() LocalizedNameResolver
+	Mutation() MutationResolver
 	Official() OfficialResolver
 	Partnership() PartnershipResolver
+	PartnershipChange() PartnershipChangeResolver
 	PathHop() PathHopResolver
 	Query() QueryResolver
 	ReportedFigure() ReportedFigureResolver
 	Signatory() SignatoryResolver
 	Source() SourceResolver
 	Statement() StatementResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
+	Requires func(ctx context.Context, obj any, next graphql.Resolver, scope model.Scope) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -64,6 +69,7 @@ type ComplexityRoot struct {
 		Statements   func(childComplexity int) int
 		Summary      func(childComplexity int) int
 		Title        func(childComplexity int) int
+		Version      func(childComplexity int) int
 	}
 
 	AgreementConnection struct {
@@ -74,6 +80,38 @@ type ComplexityRoot struct {
 	}
 
 	AgreementEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	AgreementPayload struct {
+		Agreement        func(childComplexity int) int
+		ClientMutationID func(childComplexity int) int
+		Errors           func(childComplexity int) int
+	}
+
+	AuditEntry struct {
+		Action           func(childComplexity int) int
+		Actor            func(childComplexity int) int
+		After            func(childComplexity int) int
+		At               func(childComplexity int) int
+		Before           func(childComplexity int) int
+		ClientMutationID func(childComplexity int) int
+		EntityID         func(childComplexity int) int
+		EntityType       func(childComplexity int) int
+		Reason           func(childComplexity int) int
+		Sequence         func(childComplexity int) int
+		Sources          func(childComplexity int) int
+	}
+
+	AuditEntryConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AuditEntryEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
@@ -95,6 +133,7 @@ type ComplexityRoot struct {
 		ReportedFigures func(childComplexity int) int
 		Sources         func(childComplexity int) int
 		Statements      func(childComplexity int) int
+		Version         func(childComplexity int) int
 		WikidataID      func(childComplexity int) int
 	}
 
@@ -114,6 +153,12 @@ type ComplexityRoot struct {
 		Cities func(childComplexity int) int
 		Hops   func(childComplexity int) int
 		Length func(childComplexity int) int
+	}
+
+	CityPayload struct {
+		City             func(childComplexity int) int
+		ClientMutationID func(childComplexity int) int
+		Errors           func(childComplexity int) int
 	}
 
 	Country struct {
@@ -153,6 +198,7 @@ type ComplexityRoot struct {
 		Name        func(childComplexity int) int
 		Sources     func(childComplexity int) int
 		Statements  func(childComplexity int) int
+		Version     func(childComplexity int) int
 	}
 
 	InstitutionConnection struct {
@@ -167,6 +213,12 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	InstitutionPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Errors           func(childComplexity int) int
+		Institution      func(childComplexity int) int
+	}
+
 	LocalizedName struct {
 		Language func(childComplexity int) int
 		Name     func(childComplexity int) int
@@ -176,6 +228,22 @@ type ComplexityRoot struct {
 	Location struct {
 		Latitude  func(childComplexity int) int
 		Longitude func(childComplexity int) int
+	}
+
+	Mutation struct {
+		CreateAgreement   func(childComplexity int, input model.AgreementInput) int
+		CreateCity        func(childComplexity int, input model.CityInput) int
+		CreateInstitution func(childComplexity int, input model.InstitutionInput) int
+		CreateOfficial    func(childComplexity int, input model.OfficialInput) int
+		CreatePartnership func(childComplexity int, input model.PartnershipInput) int
+		CreateSource      func(childComplexity int, input model.SourceInput) int
+		Retract           func(childComplexity int, input model.RetractInput) int
+		UpdateAgreement   func(childComplexity int, input model.UpdateAgreementInput) int
+		UpdateCity        func(childComplexity int, input model.UpdateCityInput) int
+		UpdateInstitution func(childComplexity int, input model.UpdateInstitutionInput) int
+		UpdateOfficial    func(childComplexity int, input model.UpdateOfficialInput) int
+		UpdatePartnership func(childComplexity int, input model.UpdatePartnershipInput) int
+		UpdateSource      func(childComplexity int, input model.UpdateSourceInput) int
 	}
 
 	NetworkStats struct {
@@ -206,6 +274,7 @@ type ComplexityRoot struct {
 		Sources     func(childComplexity int) int
 		Statements  func(childComplexity int) int
 		Title       func(childComplexity int) int
+		Version     func(childComplexity int) int
 	}
 
 	OfficialConnection struct {
@@ -218,6 +287,12 @@ type ComplexityRoot struct {
 	OfficialEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	OfficialPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Errors           func(childComplexity int) int
+		Official         func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -238,6 +313,14 @@ type ComplexityRoot struct {
 		Sources    func(childComplexity int) int
 		Statements func(childComplexity int) int
 		Until      func(childComplexity int) int
+		Version    func(childComplexity int) int
+	}
+
+	PartnershipChange struct {
+		Action        func(childComplexity int) int
+		CityIds       func(childComplexity int) int
+		Partnership   func(childComplexity int) int
+		PartnershipID func(childComplexity int) int
 	}
 
 	PartnershipConnection struct {
@@ -252,6 +335,12 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	PartnershipPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Errors           func(childComplexity int) int
+		Partnership      func(childComplexity int) int
+	}
+
 	PathHop struct {
 		From        func(childComplexity int) int
 		Partnership func(childComplexity int) int
@@ -261,6 +350,7 @@ type ComplexityRoot struct {
 	Query struct {
 		Agreement    func(childComplexity int, id string) int
 		Agreements   func(childComplexity int, filter *model.AgreementFilter, orderBy *model.AgreementOrder, first *int, after *string, last *int, before *string) int
+		AuditLog     func(childComplexity int, entity *string, first *int, after *string) int
 		Cities       func(childComplexity int, filter *model.CityFilter, near *model.NearInput, orderBy *model.CityOrder, first *int, after *string, last *int, before *string) int
 		City         func(childComplexity int, id *string, name *string, wikidata *string) int
 		Connections  func(childComplexity int, from string, to string, maxHops *int, first *int) int
@@ -282,6 +372,12 @@ type ComplexityRoot struct {
 		Metric func(childComplexity int) int
 		Source func(childComplexity int) int
 		Value  func(childComplexity int) int
+	}
+
+	RetractPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Errors           func(childComplexity int) int
+		RetractedID      func(childComplexity int) int
 	}
 
 	SearchConnection struct {
@@ -312,6 +408,7 @@ type ComplexityRoot struct {
 		Publisher   func(childComplexity int) int
 		Title       func(childComplexity int) int
 		URL         func(childComplexity int) int
+		Version     func(childComplexity int) int
 	}
 
 	SourceConnection struct {
@@ -326,11 +423,28 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	SourcePayload struct {
+		ClientMutationID func(childComplexity int) int
+		Errors           func(childComplexity int) int
+		Source           func(childComplexity int) int
+	}
+
 	Statement struct {
 		Property func(childComplexity int) int
 		Quote    func(childComplexity int) int
 		Source   func(childComplexity int) int
 		Value    func(childComplexity int) int
+	}
+
+	Subscription struct {
+		AgreementAdded     func(childComplexity int, city *string) int
+		PartnershipChanged func(childComplexity int, city *string) int
+	}
+
+	UserError struct {
+		Code    func(childComplexity int) int
+		Field   func(childComplexity int) int
+		Message func(childComplexity int) int
 	}
 }
 
@@ -350,6 +464,14 @@ type AgreementResolver interface {
 	Partnerships(ctx context.Context, obj *relations.Agreement) ([]*relations.Partnership, error)
 	Sources(ctx context.Context, obj *relations.Agreement) ([]*relations.Source, error)
 	Statements(ctx context.Context, obj *relations.Agreement) ([]*relations.Statement, error)
+}
+type AuditEntryResolver interface {
+	At(ctx context.Context, obj *relations.AuditEntry) (string, error)
+
+	Action(ctx context.Context, obj *relations.AuditEntry) (model.AuditAction, error)
+	EntityID(ctx context.Context, obj *relations.AuditEntry) (string, error)
+
+	Sources(ctx context.Context, obj *relations.AuditEntry) ([]string, error)
 }
 type CityResolver interface {
 	ID(ctx context.Context, obj *relations.City) (string, error)
@@ -390,6 +512,21 @@ type InstitutionResolver interface {
 type LocalizedNameResolver interface {
 	Source(ctx context.Context, obj *relations.LocalizedName) (*relations.Source, error)
 }
+type MutationResolver interface {
+	CreateSource(ctx context.Context, input model.SourceInput) (*model.SourcePayload, error)
+	UpdateSource(ctx context.Context, input model.UpdateSourceInput) (*model.SourcePayload, error)
+	CreateCity(ctx context.Context, input model.CityInput) (*model.CityPayload, error)
+	UpdateCity(ctx context.Context, input model.UpdateCityInput) (*model.CityPayload, error)
+	CreateOfficial(ctx context.Context, input model.OfficialInput) (*model.OfficialPayload, error)
+	UpdateOfficial(ctx context.Context, input model.UpdateOfficialInput) (*model.OfficialPayload, error)
+	CreateAgreement(ctx context.Context, input model.AgreementInput) (*model.AgreementPayload, error)
+	UpdateAgreement(ctx context.Context, input model.UpdateAgreementInput) (*model.AgreementPayload, error)
+	CreatePartnership(ctx context.Context, input model.PartnershipInput) (*model.PartnershipPayload, error)
+	UpdatePartnership(ctx context.Context, input model.UpdatePartnershipInput) (*model.PartnershipPayload, error)
+	CreateInstitution(ctx context.Context, input model.InstitutionInput) (*model.InstitutionPayload, error)
+	UpdateInstitution(ctx context.Context, input model.UpdateInstitutionInput) (*model.InstitutionPayload, error)
+	Retract(ctx context.Context, input model.RetractInput) (*model.RetractPayload, error)
+}
 type OfficialResolver interface {
 	ID(ctx context.Context, obj *relations.Official) (string, error)
 
@@ -410,6 +547,12 @@ type PartnershipResolver interface {
 	Agreement(ctx context.Context, obj *relations.Partnership) (*relations.Agreement, error)
 	Sources(ctx context.Context, obj *relations.Partnership) ([]*relations.Source, error)
 	Statements(ctx context.Context, obj *relations.Partnership) ([]*relations.Statement, error)
+}
+type PartnershipChangeResolver interface {
+	Action(ctx context.Context, obj *relations.PartnershipChange) (model.ChangeAction, error)
+	PartnershipID(ctx context.Context, obj *relations.PartnershipChange) (string, error)
+	Partnership(ctx context.Context, obj *relations.PartnershipChange) (*relations.Partnership, error)
+	CityIds(ctx context.Context, obj *relations.PartnershipChange) ([]string, error)
 }
 type PathHopResolver interface {
 	From(ctx context.Context, obj *relations.PathHop) (*relations.City, error)
@@ -433,6 +576,7 @@ type QueryResolver interface {
 	Sources(ctx context.Context, first *int, after *string, last *int, before *string) (*model.SourceConnection, error)
 	Search(ctx context.Context, query string, types []model.SearchType, first *int, after *string) (*model.SearchConnection, error)
 	Connections(ctx context.Context, from string, to string, maxHops *int, first *int) ([]*relations.CityPath, error)
+	AuditLog(ctx context.Context, entity *string, first *int, after *string) (*model.AuditEntryConnection, error)
 }
 type ReportedFigureResolver interface {
 	Source(ctx context.Context, obj *relations.ReportedFigure) (*relations.Source, error)
@@ -446,6 +590,10 @@ type SourceResolver interface {
 }
 type StatementResolver interface {
 	Source(ctx context.Context, obj *relations.Statement) (*relations.Source, error)
+}
+type SubscriptionResolver interface {
+	AgreementAdded(ctx context.Context, city *string) (<-chan *relations.Agreement, error)
+	PartnershipChanged(ctx context.Context, city *string) (<-chan *relations.PartnershipChange, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -544,6 +692,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Agreement.Title(childComplexity), true
+	case "Agreement.version":
+		if e.ComplexityRoot.Agreement.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agreement.Version(childComplexity), true
 
 	case "AgreementConnection.edges":
 		if e.ComplexityRoot.AgreementConnection.Edges == nil {
@@ -582,6 +736,130 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AgreementEdge.Node(childComplexity), true
+
+	case "AgreementPayload.agreement":
+		if e.ComplexityRoot.AgreementPayload.Agreement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgreementPayload.Agreement(childComplexity), true
+	case "AgreementPayload.clientMutationId":
+		if e.ComplexityRoot.AgreementPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgreementPayload.ClientMutationID(childComplexity), true
+	case "AgreementPayload.errors":
+		if e.ComplexityRoot.AgreementPayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgreementPayload.Errors(childComplexity), true
+
+	case "AuditEntry.action":
+		if e.ComplexityRoot.AuditEntry.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Action(childComplexity), true
+	case "AuditEntry.actor":
+		if e.ComplexityRoot.AuditEntry.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Actor(childComplexity), true
+	case "AuditEntry.after":
+		if e.ComplexityRoot.AuditEntry.After == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.After(childComplexity), true
+	case "AuditEntry.at":
+		if e.ComplexityRoot.AuditEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.At(childComplexity), true
+	case "AuditEntry.before":
+		if e.ComplexityRoot.AuditEntry.Before == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Before(childComplexity), true
+	case "AuditEntry.clientMutationId":
+		if e.ComplexityRoot.AuditEntry.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.ClientMutationID(childComplexity), true
+	case "AuditEntry.entityId":
+		if e.ComplexityRoot.AuditEntry.EntityID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.EntityID(childComplexity), true
+	case "AuditEntry.entityType":
+		if e.ComplexityRoot.AuditEntry.EntityType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.EntityType(childComplexity), true
+	case "AuditEntry.reason":
+		if e.ComplexityRoot.AuditEntry.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Reason(childComplexity), true
+	case "AuditEntry.sequence":
+		if e.ComplexityRoot.AuditEntry.Sequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Sequence(childComplexity), true
+	case "AuditEntry.sources":
+		if e.ComplexityRoot.AuditEntry.Sources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Sources(childComplexity), true
+
+	case "AuditEntryConnection.edges":
+		if e.ComplexityRoot.AuditEntryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.Edges(childComplexity), true
+	case "AuditEntryConnection.nodes":
+		if e.ComplexityRoot.AuditEntryConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.Nodes(childComplexity), true
+	case "AuditEntryConnection.pageInfo":
+		if e.ComplexityRoot.AuditEntryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.PageInfo(childComplexity), true
+	case "AuditEntryConnection.totalCount":
+		if e.ComplexityRoot.AuditEntryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.TotalCount(childComplexity), true
+
+	case "AuditEntryEdge.cursor":
+		if e.ComplexityRoot.AuditEntryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryEdge.Cursor(childComplexity), true
+	case "AuditEntryEdge.node":
+		if e.ComplexityRoot.AuditEntryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryEdge.Node(childComplexity), true
 
 	case "City.agreements":
 		if e.ComplexityRoot.City.Agreements == nil {
@@ -704,6 +982,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.City.Statements(childComplexity), true
+	case "City.version":
+		if e.ComplexityRoot.City.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.City.Version(childComplexity), true
 	case "City.wikidataId":
 		if e.ComplexityRoot.City.WikidataID == nil {
 			break
@@ -767,6 +1051,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CityPath.Length(childComplexity), true
+
+	case "CityPayload.city":
+		if e.ComplexityRoot.CityPayload.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityPayload.City(childComplexity), true
+	case "CityPayload.clientMutationId":
+		if e.ComplexityRoot.CityPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityPayload.ClientMutationID(childComplexity), true
+	case "CityPayload.errors":
+		if e.ComplexityRoot.CityPayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityPayload.Errors(childComplexity), true
 
 	case "Country.cities":
 		if e.ComplexityRoot.Country.Cities == nil {
@@ -926,6 +1229,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Institution.Statements(childComplexity), true
+	case "Institution.version":
+		if e.ComplexityRoot.Institution.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Institution.Version(childComplexity), true
 
 	case "InstitutionConnection.edges":
 		if e.ComplexityRoot.InstitutionConnection.Edges == nil {
@@ -965,6 +1274,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InstitutionEdge.Node(childComplexity), true
 
+	case "InstitutionPayload.clientMutationId":
+		if e.ComplexityRoot.InstitutionPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InstitutionPayload.ClientMutationID(childComplexity), true
+	case "InstitutionPayload.errors":
+		if e.ComplexityRoot.InstitutionPayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InstitutionPayload.Errors(childComplexity), true
+	case "InstitutionPayload.institution":
+		if e.ComplexityRoot.InstitutionPayload.Institution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InstitutionPayload.Institution(childComplexity), true
+
 	case "LocalizedName.language":
 		if e.ComplexityRoot.LocalizedName.Language == nil {
 			break
@@ -996,6 +1324,150 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Location.Longitude(childComplexity), true
+
+	case "Mutation.createAgreement":
+		if e.ComplexityRoot.Mutation.CreateAgreement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createAgreement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateAgreement(childComplexity, args["input"].(model.AgreementInput)), true
+	case "Mutation.createCity":
+		if e.ComplexityRoot.Mutation.CreateCity == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCity(childComplexity, args["input"].(model.CityInput)), true
+	case "Mutation.createInstitution":
+		if e.ComplexityRoot.Mutation.CreateInstitution == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createInstitution_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateInstitution(childComplexity, args["input"].(model.InstitutionInput)), true
+	case "Mutation.createOfficial":
+		if e.ComplexityRoot.Mutation.CreateOfficial == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createOfficial_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateOfficial(childComplexity, args["input"].(model.OfficialInput)), true
+	case "Mutation.createPartnership":
+		if e.ComplexityRoot.Mutation.CreatePartnership == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPartnership_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePartnership(childComplexity, args["input"].(model.PartnershipInput)), true
+	case "Mutation.createSource":
+		if e.ComplexityRoot.Mutation.CreateSource == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createSource_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateSource(childComplexity, args["input"].(model.SourceInput)), true
+	case "Mutation.retract":
+		if e.ComplexityRoot.Mutation.Retract == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_retract_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Retract(childComplexity, args["input"].(model.RetractInput)), true
+	case "Mutation.updateAgreement":
+		if e.ComplexityRoot.Mutation.UpdateAgreement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateAgreement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateAgreement(childComplexity, args["input"].(model.UpdateAgreementInput)), true
+	case "Mutation.updateCity":
+		if e.ComplexityRoot.Mutation.UpdateCity == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCity(childComplexity, args["input"].(model.UpdateCityInput)), true
+	case "Mutation.updateInstitution":
+		if e.ComplexityRoot.Mutation.UpdateInstitution == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateInstitution_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateInstitution(childComplexity, args["input"].(model.UpdateInstitutionInput)), true
+	case "Mutation.updateOfficial":
+		if e.ComplexityRoot.Mutation.UpdateOfficial == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateOfficial_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateOfficial(childComplexity, args["input"].(model.UpdateOfficialInput)), true
+	case "Mutation.updatePartnership":
+		if e.ComplexityRoot.Mutation.UpdatePartnership == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updatePartnership_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdatePartnership(childComplexity, args["input"].(model.UpdatePartnershipInput)), true
+	case "Mutation.updateSource":
+		if e.ComplexityRoot.Mutation.UpdateSource == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSource_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSource(childComplexity, args["input"].(model.UpdateSourceInput)), true
 
 	case "NetworkStats.agreements":
 		if e.ComplexityRoot.NetworkStats.Agreements == nil {
@@ -1130,6 +1602,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Official.Title(childComplexity), true
+	case "Official.version":
+		if e.ComplexityRoot.Official.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Official.Version(childComplexity), true
 
 	case "OfficialConnection.edges":
 		if e.ComplexityRoot.OfficialConnection.Edges == nil {
@@ -1168,6 +1646,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OfficialEdge.Node(childComplexity), true
+
+	case "OfficialPayload.clientMutationId":
+		if e.ComplexityRoot.OfficialPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialPayload.ClientMutationID(childComplexity), true
+	case "OfficialPayload.errors":
+		if e.ComplexityRoot.OfficialPayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialPayload.Errors(childComplexity), true
+	case "OfficialPayload.official":
+		if e.ComplexityRoot.OfficialPayload.Official == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialPayload.Official(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1254,6 +1751,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Partnership.Until(childComplexity), true
+	case "Partnership.version":
+		if e.ComplexityRoot.Partnership.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Partnership.Version(childComplexity), true
+
+	case "PartnershipChange.action":
+		if e.ComplexityRoot.PartnershipChange.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnershipChange.Action(childComplexity), true
+	case "PartnershipChange.cityIds":
+		if e.ComplexityRoot.PartnershipChange.CityIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnershipChange.CityIds(childComplexity), true
+	case "PartnershipChange.partnership":
+		if e.ComplexityRoot.PartnershipChange.Partnership == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnershipChange.Partnership(childComplexity), true
+	case "PartnershipChange.partnershipId":
+		if e.ComplexityRoot.PartnershipChange.PartnershipID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnershipChange.PartnershipID(childComplexity), true
 
 	case "PartnershipConnection.edges":
 		if e.ComplexityRoot.PartnershipConnection.Edges == nil {
@@ -1292,6 +1820,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PartnershipEdge.Node(childComplexity), true
+
+	case "PartnershipPayload.clientMutationId":
+		if e.ComplexityRoot.PartnershipPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnershipPayload.ClientMutationID(childComplexity), true
+	case "PartnershipPayload.errors":
+		if e.ComplexityRoot.PartnershipPayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnershipPayload.Errors(childComplexity), true
+	case "PartnershipPayload.partnership":
+		if e.ComplexityRoot.PartnershipPayload.Partnership == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnershipPayload.Partnership(childComplexity), true
 
 	case "PathHop.from":
 		if e.ComplexityRoot.PathHop.From == nil {
@@ -1334,6 +1881,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Agreements(childComplexity, args["filter"].(*model.AgreementFilter), args["orderBy"].(*model.AgreementOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.auditLog":
+		if e.ComplexityRoot.Query.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["entity"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.cities":
 		if e.ComplexityRoot.Query.Cities == nil {
 			break
@@ -1515,6 +2073,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReportedFigure.Value(childComplexity), true
 
+	case "RetractPayload.clientMutationId":
+		if e.ComplexityRoot.RetractPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetractPayload.ClientMutationID(childComplexity), true
+	case "RetractPayload.errors":
+		if e.ComplexityRoot.RetractPayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetractPayload.Errors(childComplexity), true
+	case "RetractPayload.retractedId":
+		if e.ComplexityRoot.RetractPayload.RetractedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetractPayload.RetractedID(childComplexity), true
+
 	case "SearchConnection.edges":
 		if e.ComplexityRoot.SearchConnection.Edges == nil {
 			break
@@ -1626,6 +2203,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Source.URL(childComplexity), true
+	case "Source.version":
+		if e.ComplexityRoot.Source.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Source.Version(childComplexity), true
 
 	case "SourceConnection.edges":
 		if e.ComplexityRoot.SourceConnection.Edges == nil {
@@ -1665,6 +2248,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SourceEdge.Node(childComplexity), true
 
+	case "SourcePayload.clientMutationId":
+		if e.ComplexityRoot.SourcePayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourcePayload.ClientMutationID(childComplexity), true
+	case "SourcePayload.errors":
+		if e.ComplexityRoot.SourcePayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourcePayload.Errors(childComplexity), true
+	case "SourcePayload.source":
+		if e.ComplexityRoot.SourcePayload.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourcePayload.Source(childComplexity), true
+
 	case "Statement.property":
 		if e.ComplexityRoot.Statement.Property == nil {
 			break
@@ -1690,6 +2292,48 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Statement.Value(childComplexity), true
 
+	case "Subscription.agreementAdded":
+		if e.ComplexityRoot.Subscription.AgreementAdded == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_agreementAdded_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.AgreementAdded(childComplexity, args["city"].(*string)), true
+	case "Subscription.partnershipChanged":
+		if e.ComplexityRoot.Subscription.PartnershipChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_partnershipChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.PartnershipChanged(childComplexity, args["city"].(*string)), true
+
+	case "UserError.code":
+		if e.ComplexityRoot.UserError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Code(childComplexity), true
+	case "UserError.field":
+		if e.ComplexityRoot.UserError.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Field(childComplexity), true
+	case "UserError.message":
+		if e.ComplexityRoot.UserError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Message(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -1700,12 +2344,29 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AgreementFilter", ec.unmarshalInputAgreementFilter),
+			graphql.NewInputUnmarshaler("AgreementInput", ec.unmarshalInputAgreementInput),
 			graphql.NewInputUnmarshaler("AgreementOrder", ec.unmarshalInputAgreementOrder),
 			graphql.NewInputUnmarshaler("CityFilter", ec.unmarshalInputCityFilter),
+			graphql.NewInputUnmarshaler("CityInput", ec.unmarshalInputCityInput),
 			graphql.NewInputUnmarshaler("CityOrder", ec.unmarshalInputCityOrder),
 			graphql.NewInputUnmarshaler("InstitutionFilter", ec.unmarshalInputInstitutionFilter),
+			graphql.NewInputUnmarshaler("InstitutionInput", ec.unmarshalInputInstitutionInput),
+			graphql.NewInputUnmarshaler("LocalizedNameInput", ec.unmarshalInputLocalizedNameInput),
+			graphql.NewInputUnmarshaler("LocationInput", ec.unmarshalInputLocationInput),
 			graphql.NewInputUnmarshaler("NearInput", ec.unmarshalInputNearInput),
 			graphql.NewInputUnmarshaler("OfficialFilter", ec.unmarshalInputOfficialFilter),
+			graphql.NewInputUnmarshaler("OfficialInput", ec.unmarshalInputOfficialInput),
+			graphql.NewInputUnmarshaler("PartnershipInput", ec.unmarshalInputPartnershipInput),
+			graphql.NewInputUnmarshaler("RetractInput", ec.unmarshalInputRetractInput),
+			graphql.NewInputUnmarshaler("SignatoryInput", ec.unmarshalInputSignatoryInput),
+			graphql.NewInputUnmarshaler("SourceInput", ec.unmarshalInputSourceInput),
+			graphql.NewInputUnmarshaler("SourcesInput", ec.unmarshalInputSourcesInput),
+			graphql.NewInputUnmarshaler("UpdateAgreementInput", ec.unmarshalInputUpdateAgreementInput),
+			graphql.NewInputUnmarshaler("UpdateCityInput", ec.unmarshalInputUpdateCityInput),
+			graphql.NewInputUnmarshaler("UpdateInstitutionInput", ec.unmarshalInputUpdateInstitutionInput),
+			graphql.NewInputUnmarshaler("UpdateOfficialInput", ec.unmarshalInputUpdateOfficialInput),
+			graphql.NewInputUnmarshaler("UpdatePartnershipInput", ec.unmarshalInputUpdatePartnershipInput),
+			graphql.NewInputUnmarshaler("UpdateSourceInput", ec.unmarshalInputUpdateSourceInput),
 		)
 	}
 	first := true
@@ -1741,6 +2402,38 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 			return &response
 		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -1774,6 +2467,8 @@ and every fact with the sources that state it.
 """
 schema {
   query: Query
+  mutation: Mutation
+  subscription: Subscription
 }
 
 "An ISO 8601 calendar date, such as \"2024-03-07\"."
@@ -1896,6 +2591,8 @@ A city: the unit of city diplomacy. Find one by id or by any of its names:
 """
 type City implements Node {
   id: ID!
+  "Increases with every update; pass it back to update or retract (optimistic concurrency)."
+  version: Int!
   "The English name."
   name: String!
   "Every known name: the English one and others in other languages and scripts."
@@ -1953,6 +2650,8 @@ type Country implements Node {
 "A tie between two cities."
 type Partnership implements Node {
   id: ID!
+  "Increases with every update; pass it back to update or retract (optimistic concurrency)."
+  version: Int!
   kind: PartnershipKind!
   "The date the tie began, where known."
   since: Date
@@ -1976,6 +2675,8 @@ type Partnership implements Node {
 "A person who represents a city, such as a mayor or a minister of a city government."
 type Official implements Node {
   id: ID!
+  "Increases with every update; pass it back to update or retract (optimistic concurrency)."
+  version: Int!
   "The name most often used in English."
   name: String!
   "Every known name and spelling, with the source that uses it."
@@ -1995,6 +2696,8 @@ type Official implements Node {
 "A document that cities signed: a memorandum, a sister-city agreement, and so on."
 type Agreement implements Node {
   id: ID!
+  "Increases with every update; pass it back to update or retract (optimistic concurrency)."
+  version: Int!
   title: String!
   kind: AgreementKind!
   "The signing date, where a source states it."
@@ -2028,6 +2731,8 @@ type Signatory {
 "A university, company, centre or other body in a city, often one that city ties produced."
 type Institution implements Node {
   id: ID!
+  "Increases with every update; pass it back to update or retract (optimistic concurrency)."
+  version: Int!
   name: String!
   kind: InstitutionKind!
   city: City!
@@ -2044,6 +2749,8 @@ type Institution implements Node {
 "A document that states facts: a news report, an official notice."
 type Source implements Node {
   id: ID!
+  "Increases with every update; pass it back to update or retract (optimistic concurrency)."
+  version: Int!
   title: String!
   publisher: String
   url: String
@@ -2350,6 +3057,364 @@ type Query {
   """
   connections(from: ID!, to: ID!, maxHops: Int = 4, first: Int = 10): [CityPath!]!
 }
+
+"""
+What an API key may do. Anonymous requests may read, unless the server turns anonymous
+access off.
+"""
+enum Scope {
+  "Query the knowledge."
+  READ
+  "Create, update and retract facts."
+  WRITE
+  "Read the audit log."
+  ADMIN
+}
+
+"The field needs an API key with this scope (sent as ` + "`" + `Authorization: Bearer <key>` + "`" + `)."
+directive @requires(scope: Scope!) on FIELD_DEFINITION
+
+"""
+Curated writes. Each needs a key with the WRITE scope, cites at least one source (an
+existing one by id, or a new one given in the same call), runs in one transaction, is
+recorded in the audit log, and may carry a ` + "`" + `clientMutationId` + "`" + `: a retry with the same id
+returns the first call's result instead of writing twice.
+
+Input that breaks a rule changes nothing and comes back in the payload's ` + "`" + `errors` + "`" + `, one
+per field (` + "`" + `field` + "`" + ` is the path into the input, such as ` + "`" + `["input", "since"]` + "`" + `), with a
+stable ` + "`" + `code` + "`" + `: INVALID, NOT_FOUND, CONFLICT, STALE_VERSION, MISSING_SOURCE or
+IDEMPOTENCY_KEY_REUSED. Authentication and authorisation failures are GraphQL errors
+with the code UNAUTHENTICATED or FORBIDDEN.
+"""
+type Mutation {
+  createSource(input: SourceInput!): SourcePayload! @requires(scope: WRITE)
+  updateSource(input: UpdateSourceInput!): SourcePayload! @requires(scope: WRITE)
+  createCity(input: CityInput!): CityPayload! @requires(scope: WRITE)
+  updateCity(input: UpdateCityInput!): CityPayload! @requires(scope: WRITE)
+  createOfficial(input: OfficialInput!): OfficialPayload! @requires(scope: WRITE)
+  updateOfficial(input: UpdateOfficialInput!): OfficialPayload! @requires(scope: WRITE)
+  createAgreement(input: AgreementInput!): AgreementPayload! @requires(scope: WRITE)
+  updateAgreement(input: UpdateAgreementInput!): AgreementPayload! @requires(scope: WRITE)
+  createPartnership(input: PartnershipInput!): PartnershipPayload! @requires(scope: WRITE)
+  updatePartnership(input: UpdatePartnershipInput!): PartnershipPayload! @requires(scope: WRITE)
+  createInstitution(input: InstitutionInput!): InstitutionPayload! @requires(scope: WRITE)
+  updateInstitution(input: UpdateInstitutionInput!): InstitutionPayload! @requires(scope: WRITE)
+  """
+  Retract a fact: the city, official, agreement, partnership or institution leaves the
+  live graph, and its last state stays in the audit log with the reason and the sources
+  that justify the retraction. Facts that depend on it (a city's partnerships, an
+  agreement's partnerships) must be retracted first.
+  """
+  retract(input: RetractInput!): RetractPayload! @requires(scope: WRITE)
+}
+
+"A problem with one field of a mutation's input."
+type UserError {
+  "Path to the field in the input, such as [\"input\", \"signatories\", \"1\", \"party\"]."
+  field: [String!]!
+  message: String!
+  "INVALID, NOT_FOUND, CONFLICT, STALE_VERSION, MISSING_SOURCE or IDEMPOTENCY_KEY_REUSED."
+  code: String!
+}
+
+"""
+The sources a write cites: existing ones by id, new ones in full. At least one in all.
+"""
+input SourcesInput {
+  ids: [ID!]
+  new: [SourceInput!]
+}
+
+"A new source."
+input SourceInput {
+  title: String!
+  publisher: String
+  "http(s) URL; unique: a URL that is already a source is an error naming it."
+  url: String
+  publishedOn: Date
+  excerpt: String
+  languages: [String!]
+  clientMutationId: String
+}
+
+input UpdateSourceInput {
+  id: ID!
+  "The version you read; the update fails with STALE_VERSION if it has changed since."
+  version: Int!
+  title: String
+  publisher: String
+  url: String
+  publishedOn: Date
+  excerpt: String
+  clientMutationId: String
+}
+
+"A name in one language."
+input LocalizedNameInput {
+  language: String!
+  name: String!
+}
+
+input LocationInput {
+  latitude: Float!
+  longitude: Float!
+}
+
+input CityInput {
+  name: String!
+  "ISO 3166-1 alpha-2 code of a country Amity knows."
+  country: String!
+  names: [LocalizedNameInput!]
+  population: Int
+  location: LocationInput
+  wikidataId: String
+  geonamesId: Int
+  sources: SourcesInput!
+  clientMutationId: String
+}
+
+"Fields left out keep their value. ` + "`" + `names` + "`" + `, when given, replaces the other names."
+input UpdateCityInput {
+  id: ID!
+  version: Int!
+  name: String
+  names: [LocalizedNameInput!]
+  population: Int
+  location: LocationInput
+  wikidataId: String
+  sources: SourcesInput!
+  clientMutationId: String
+}
+
+input OfficialInput {
+  name: String!
+  title: String
+  "The city the official represents (an ID)."
+  city: ID
+  names: [LocalizedNameInput!]
+  sources: SourcesInput!
+  clientMutationId: String
+}
+
+input UpdateOfficialInput {
+  id: ID!
+  version: Int!
+  name: String
+  title: String
+  city: ID
+  names: [LocalizedNameInput!]
+  sources: SourcesInput!
+  clientMutationId: String
+}
+
+"An official's signature on an agreement."
+input SignatoryInput {
+  "The official (an ID)."
+  official: ID!
+  "The party the official signed for (an ID); it must be one of the agreement's parties."
+  party: ID!
+  role: String
+}
+
+input AgreementInput {
+  title: String!
+  kind: AgreementKind!
+  signedOn: Date
+  "The city where it was signed (an ID)."
+  signedIn: ID
+  summary: String
+  areas: [CooperationArea!]
+  "The cities that are parties (IDs), at least two, in the order the agreement names them."
+  parties: [ID!]!
+  signatories: [SignatoryInput!]
+  sources: SourcesInput!
+  clientMutationId: String
+}
+
+"Fields left out keep their value; ` + "`" + `parties` + "`" + `, ` + "`" + `areas` + "`" + ` and ` + "`" + `signatories` + "`" + `, when given, replace the old ones."
+input UpdateAgreementInput {
+  id: ID!
+  version: Int!
+  title: String
+  kind: AgreementKind
+  signedOn: Date
+  signedIn: ID
+  summary: String
+  areas: [CooperationArea!]
+  parties: [ID!]
+  signatories: [SignatoryInput!]
+  sources: SourcesInput!
+  clientMutationId: String
+}
+
+input PartnershipInput {
+  kind: PartnershipKind!
+  "The two cities (IDs); they must differ."
+  cities: [ID!]!
+  since: Date
+  until: Date
+  "The agreement that established it (an ID)."
+  agreement: ID
+  sources: SourcesInput!
+  clientMutationId: String
+}
+
+input UpdatePartnershipInput {
+  id: ID!
+  version: Int!
+  kind: PartnershipKind
+  since: Date
+  until: Date
+  agreement: ID
+  sources: SourcesInput!
+  clientMutationId: String
+}
+
+input InstitutionInput {
+  name: String!
+  kind: InstitutionKind!
+  "The city it is in (an ID)."
+  city: ID!
+  foundedOn: Date
+  description: String
+  "Agreements it is linked to (IDs)."
+  agreements: [ID!]
+  sources: SourcesInput!
+  clientMutationId: String
+}
+
+input UpdateInstitutionInput {
+  id: ID!
+  version: Int!
+  name: String
+  kind: InstitutionKind
+  city: ID
+  foundedOn: Date
+  description: String
+  agreements: [ID!]
+  sources: SourcesInput!
+  clientMutationId: String
+}
+
+input RetractInput {
+  "The city, official, agreement, partnership or institution to retract."
+  id: ID!
+  version: Int!
+  "Why, for the record."
+  reason: String!
+  "The sources that show the fact was wrong or no longer holds."
+  sources: SourcesInput!
+  clientMutationId: String
+}
+
+type SourcePayload {
+  source: Source
+  errors: [UserError!]!
+  clientMutationId: String
+}
+type CityPayload {
+  city: City
+  errors: [UserError!]!
+  clientMutationId: String
+}
+type OfficialPayload {
+  official: Official
+  errors: [UserError!]!
+  clientMutationId: String
+}
+type AgreementPayload {
+  agreement: Agreement
+  errors: [UserError!]!
+  clientMutationId: String
+}
+type PartnershipPayload {
+  partnership: Partnership
+  errors: [UserError!]!
+  clientMutationId: String
+}
+type InstitutionPayload {
+  institution: Institution
+  errors: [UserError!]!
+  clientMutationId: String
+}
+type RetractPayload {
+  "The ID of the retracted fact."
+  retractedId: ID
+  errors: [UserError!]!
+  clientMutationId: String
+}
+
+"One write, as the audit log keeps it."
+type AuditEntry {
+  "Position in the log; later entries have larger numbers."
+  sequence: Int!
+  at: String!
+  "The name of the API key that wrote."
+  actor: String!
+  action: AuditAction!
+  "The global ID of the entity written."
+  entityId: ID!
+  entityType: String!
+  "The entity before the write, as JSON; null for a creation."
+  before: String
+  "The entity after the write, as JSON; null for a retraction."
+  after: String
+  "IDs of the sources the write cited."
+  sources: [ID!]!
+  reason: String
+  clientMutationId: String
+}
+
+enum AuditAction {
+  CREATE
+  UPDATE
+  RETRACT
+}
+
+type AuditEntryEdge {
+  cursor: String!
+  node: AuditEntry!
+}
+
+type AuditEntryConnection {
+  edges: [AuditEntryEdge!]!
+  nodes: [AuditEntry!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+extend type Query {
+  "The audit log, newest first; with ` + "`" + `entity` + "`" + `, only that entity's history. Needs an ADMIN key."
+  auditLog(entity: ID, first: Int = 20, after: String): AuditEntryConnection! @requires(scope: ADMIN)
+}
+
+"""
+Changes as they happen, over WebSocket (the graphql-transport-ws protocol). Every
+replica delivers every change, whichever replica took the write.
+"""
+type Subscription {
+  "Agreements created from now on; with ` + "`" + `city` + "`" + `, only those the city is a party to."
+  agreementAdded(city: ID): Agreement!
+  "Partnerships created, updated or retracted from now on; with ` + "`" + `city` + "`" + `, only the city's."
+  partnershipChanged(city: ID): PartnershipChange!
+}
+
+"What happened to a partnership."
+enum ChangeAction {
+  CREATED
+  UPDATED
+  RETRACTED
+}
+
+"A change to a partnership."
+type PartnershipChange {
+  action: ChangeAction!
+  partnershipId: ID!
+  "The partnership as it is now; null once retracted."
+  partnership: Partnership
+  "The IDs of its two cities."
+  cityIds: [ID!]!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2362,6 +3427,8 @@ func (ec *executionContext) childFields_Agreement(ctx context.Context, field gra
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Agreement_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Agreement_version(ctx, field)
 	case "title":
 		return ec.fieldContext_Agreement_title(ctx, field)
 	case "kind":
@@ -2414,10 +3481,76 @@ func (ec *executionContext) childFields_AgreementEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type AgreementEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_AgreementPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "agreement":
+		return ec.fieldContext_AgreementPayload_agreement(ctx, field)
+	case "errors":
+		return ec.fieldContext_AgreementPayload_errors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_AgreementPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgreementPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sequence":
+		return ec.fieldContext_AuditEntry_sequence(ctx, field)
+	case "at":
+		return ec.fieldContext_AuditEntry_at(ctx, field)
+	case "actor":
+		return ec.fieldContext_AuditEntry_actor(ctx, field)
+	case "action":
+		return ec.fieldContext_AuditEntry_action(ctx, field)
+	case "entityId":
+		return ec.fieldContext_AuditEntry_entityId(ctx, field)
+	case "entityType":
+		return ec.fieldContext_AuditEntry_entityType(ctx, field)
+	case "before":
+		return ec.fieldContext_AuditEntry_before(ctx, field)
+	case "after":
+		return ec.fieldContext_AuditEntry_after(ctx, field)
+	case "sources":
+		return ec.fieldContext_AuditEntry_sources(ctx, field)
+	case "reason":
+		return ec.fieldContext_AuditEntry_reason(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_AuditEntry_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AuditEntryConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_AuditEntryConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AuditEntryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AuditEntryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AuditEntryEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AuditEntryEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntryEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_City(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_City_id(ctx, field)
+	case "version":
+		return ec.fieldContext_City_version(ctx, field)
 	case "name":
 		return ec.fieldContext_City_name(ctx, field)
 	case "names":
@@ -2490,6 +3623,18 @@ func (ec *executionContext) childFields_CityPath(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type CityPath", field.Name)
 }
 
+func (ec *executionContext) childFields_CityPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "city":
+		return ec.fieldContext_CityPayload_city(ctx, field)
+	case "errors":
+		return ec.fieldContext_CityPayload_errors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_CityPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CityPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Country(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2546,6 +3691,8 @@ func (ec *executionContext) childFields_Institution(ctx context.Context, field g
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Institution_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Institution_version(ctx, field)
 	case "name":
 		return ec.fieldContext_Institution_name(ctx, field)
 	case "kind":
@@ -2590,6 +3737,18 @@ func (ec *executionContext) childFields_InstitutionEdge(ctx context.Context, fie
 		return ec.fieldContext_InstitutionEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InstitutionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_InstitutionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "institution":
+		return ec.fieldContext_InstitutionPayload_institution(ctx, field)
+	case "errors":
+		return ec.fieldContext_InstitutionPayload_errors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_InstitutionPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InstitutionPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_LocalizedName(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2654,6 +3813,8 @@ func (ec *executionContext) childFields_Official(ctx context.Context, field grap
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Official_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Official_version(ctx, field)
 	case "name":
 		return ec.fieldContext_Official_name(ctx, field)
 	case "names":
@@ -2698,6 +3859,18 @@ func (ec *executionContext) childFields_OfficialEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type OfficialEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_OfficialPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "official":
+		return ec.fieldContext_OfficialPayload_official(ctx, field)
+	case "errors":
+		return ec.fieldContext_OfficialPayload_errors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_OfficialPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OfficialPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -2716,6 +3889,8 @@ func (ec *executionContext) childFields_Partnership(ctx context.Context, field g
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Partnership_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Partnership_version(ctx, field)
 	case "kind":
 		return ec.fieldContext_Partnership_kind(ctx, field)
 	case "since":
@@ -2736,6 +3911,20 @@ func (ec *executionContext) childFields_Partnership(ctx context.Context, field g
 		return ec.fieldContext_Partnership_statements(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Partnership", field.Name)
+}
+
+func (ec *executionContext) childFields_PartnershipChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "action":
+		return ec.fieldContext_PartnershipChange_action(ctx, field)
+	case "partnershipId":
+		return ec.fieldContext_PartnershipChange_partnershipId(ctx, field)
+	case "partnership":
+		return ec.fieldContext_PartnershipChange_partnership(ctx, field)
+	case "cityIds":
+		return ec.fieldContext_PartnershipChange_cityIds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PartnershipChange", field.Name)
 }
 
 func (ec *executionContext) childFields_PartnershipConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2762,6 +3951,18 @@ func (ec *executionContext) childFields_PartnershipEdge(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type PartnershipEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_PartnershipPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "partnership":
+		return ec.fieldContext_PartnershipPayload_partnership(ctx, field)
+	case "errors":
+		return ec.fieldContext_PartnershipPayload_errors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_PartnershipPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PartnershipPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_PathHop(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "from":
@@ -2786,6 +3987,18 @@ func (ec *executionContext) childFields_ReportedFigure(ctx context.Context, fiel
 		return ec.fieldContext_ReportedFigure_source(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReportedFigure", field.Name)
+}
+
+func (ec *executionContext) childFields_RetractPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "retractedId":
+		return ec.fieldContext_RetractPayload_retractedId(ctx, field)
+	case "errors":
+		return ec.fieldContext_RetractPayload_errors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_RetractPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RetractPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_SearchConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2832,6 +4045,8 @@ func (ec *executionContext) childFields_Source(ctx context.Context, field graphq
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Source_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Source_version(ctx, field)
 	case "title":
 		return ec.fieldContext_Source_title(ctx, field)
 	case "publisher":
@@ -2872,6 +4087,18 @@ func (ec *executionContext) childFields_SourceEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type SourceEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_SourcePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "source":
+		return ec.fieldContext_SourcePayload_source(ctx, field)
+	case "errors":
+		return ec.fieldContext_SourcePayload_errors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_SourcePayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SourcePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Statement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "property":
@@ -2884,6 +4111,18 @@ func (ec *executionContext) childFields_Statement(ctx context.Context, field gra
 		return ec.fieldContext_Statement_quote(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Statement", field.Name)
+}
+
+func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_UserError_field(ctx, field)
+	case "message":
+		return ec.fieldContext_UserError_message(ctx, field)
+	case "code":
+		return ec.fieldContext_UserError_code(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserError", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3001,6 +4240,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // endregion ************************** internal!.gotpl ***************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) dir_requires_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "scope",
+		func(ctx context.Context, v any) (model.Scope, error) {
+			return ec.unmarshalNScope2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐScope(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scope"] = arg0
+	return args, nil
+}
 
 func (ec *executionContext) field_City_agreements_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -3164,6 +4417,188 @@ func (ec *executionContext) field_Institution_agreements_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createAgreement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AgreementInput, error) {
+			return ec.unmarshalNAgreementInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createCity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CityInput, error) {
+			return ec.unmarshalNCityInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCityInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createInstitution_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.InstitutionInput, error) {
+			return ec.unmarshalNInstitutionInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐInstitutionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createOfficial_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OfficialInput, error) {
+			return ec.unmarshalNOfficialInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐOfficialInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createPartnership_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PartnershipInput, error) {
+			return ec.unmarshalNPartnershipInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐPartnershipInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createSource_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SourceInput, error) {
+			return ec.unmarshalNSourceInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_retract_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RetractInput, error) {
+			return ec.unmarshalNRetractInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐRetractInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateAgreement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateAgreementInput, error) {
+			return ec.unmarshalNUpdateAgreementInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUpdateAgreementInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateCityInput, error) {
+			return ec.unmarshalNUpdateCityInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUpdateCityInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateInstitution_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateInstitutionInput, error) {
+			return ec.unmarshalNUpdateInstitutionInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUpdateInstitutionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateOfficial_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateOfficialInput, error) {
+			return ec.unmarshalNUpdateOfficialInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUpdateOfficialInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updatePartnership_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdatePartnershipInput, error) {
+			return ec.unmarshalNUpdatePartnershipInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUpdatePartnershipInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateSource_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateSourceInput, error) {
+			return ec.unmarshalNUpdateSourceInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUpdateSourceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Official_agreements_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3265,6 +4700,36 @@ func (ec *executionContext) field_Query_agreements_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["before"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "entity",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["entity"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -3688,6 +5153,34 @@ func (ec *executionContext) field_Query_sources_args(ctx context.Context, rawArg
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_agreementAdded_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "city",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["city"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_partnershipChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "city",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["city"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field___Directive_args_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3783,6 +5276,29 @@ func (ec *executionContext) _Agreement_id(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Agreement_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Agreement", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Agreement_version(ctx context.Context, field graphql.CollectedField, obj *relations.Agreement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agreement_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agreement_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Agreement", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Agreement_title(ctx context.Context, field graphql.CollectedField, obj *relations.Agreement) (ret graphql.Marshaler) {
@@ -4298,6 +5814,520 @@ func (ec *executionContext) fieldContext_AgreementEdge_node(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _AgreementPayload_agreement(ctx context.Context, field graphql.CollectedField, obj *model.AgreementPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgreementPayload_agreement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agreement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.Agreement) graphql.Marshaler {
+			return ec.marshalOAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreement(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AgreementPayload_agreement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgreementPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agreement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgreementPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.AgreementPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgreementPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgreementPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgreementPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgreementPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.AgreementPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgreementPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AgreementPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgreementPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_sequence(ctx context.Context, field graphql.CollectedField, obj *relations.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_sequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sequence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AuditEntry_at(ctx context.Context, field graphql.CollectedField, obj *relations.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().At(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "String")
+}
+
+func (ec *executionContext) _AuditEntry_actor(ctx context.Context, field graphql.CollectedField, obj *relations.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_action(ctx context.Context, field graphql.CollectedField, obj *relations.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().Action(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.AuditAction) graphql.Marshaler {
+			return ec.marshalNAuditAction2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAuditAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "AuditAction")
+}
+
+func (ec *executionContext) _AuditEntry_entityId(ctx context.Context, field graphql.CollectedField, obj *relations.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_entityId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().EntityID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_entityId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "ID")
+}
+
+func (ec *executionContext) _AuditEntry_entityType(ctx context.Context, field graphql.CollectedField, obj *relations.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_entityType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EntityType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_entityType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_before(ctx context.Context, field graphql.CollectedField, obj *relations.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_before(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Before, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_before(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_after(ctx context.Context, field graphql.CollectedField, obj *relations.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_after(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.After, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_after(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_sources(ctx context.Context, field graphql.CollectedField, obj *relations.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_sources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().Sources(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "ID")
+}
+
+func (ec *executionContext) _AuditEntry_reason(ctx context.Context, field graphql.CollectedField, obj *relations.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *relations.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AuditEntryEdge) graphql.Marshaler {
+			return ec.marshalNAuditEntryEdge2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAuditEntryEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEntryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntryEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEntryConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*relations.AuditEntry) graphql.Marshaler {
+			return ec.marshalNAuditEntry2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAuditEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEntryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEntryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEntryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEntryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntryConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _AuditEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntryEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.AuditEntry) graphql.Marshaler {
+			return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAuditEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEntryEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _City_id(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4319,6 +6349,29 @@ func (ec *executionContext) _City_id(ctx context.Context, field graphql.Collecte
 }
 func (ec *executionContext) fieldContext_City_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("City", field, true, true, "ID")
+}
+
+func (ec *executionContext) _City_version(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_City_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_City_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("City", field, false, false, "Int")
 }
 
 func (ec *executionContext) _City_name(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
@@ -5118,6 +7171,93 @@ func (ec *executionContext) fieldContext_CityPath_hops(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _CityPayload_city(ctx context.Context, field graphql.CollectedField, obj *model.CityPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityPayload_city(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.City, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.City) graphql.Marshaler {
+			return ec.marshalOCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CityPayload_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CityPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_City(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CityPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.CityPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CityPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CityPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.CityPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CityPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityPayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _Country_id(ctx context.Context, field graphql.CollectedField, obj *relations.Country) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5527,6 +7667,29 @@ func (ec *executionContext) _Institution_id(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Institution_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Institution", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Institution_version(ctx context.Context, field graphql.CollectedField, obj *relations.Institution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Institution_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Institution_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Institution", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Institution_name(ctx context.Context, field graphql.CollectedField, obj *relations.Institution) (ret graphql.Marshaler) {
@@ -5967,6 +8130,93 @@ func (ec *executionContext) fieldContext_InstitutionEdge_node(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _InstitutionPayload_institution(ctx context.Context, field graphql.CollectedField, obj *model.InstitutionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InstitutionPayload_institution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Institution, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.Institution) graphql.Marshaler {
+			return ec.marshalOInstitution2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitution(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InstitutionPayload_institution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InstitutionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Institution(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InstitutionPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.InstitutionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InstitutionPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InstitutionPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InstitutionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InstitutionPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.InstitutionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InstitutionPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InstitutionPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InstitutionPayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _LocalizedName_language(ctx context.Context, field graphql.CollectedField, obj *relations.LocalizedName) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6089,6 +8339,812 @@ func (ec *executionContext) _Location_longitude(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_Location_longitude(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Location", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Mutation_createSource(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateSource(ctx, fc.Args["input"].(model.SourceInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNScope2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.SourcePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.SourcePayload
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SourcePayload) graphql.Marshaler {
+			return ec.marshalNSourcePayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourcePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createSource(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SourcePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createSource_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateSource(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateSource(ctx, fc.Args["input"].(model.UpdateSourceInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNScope2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.SourcePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.SourcePayload
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SourcePayload) graphql.Marshaler {
+			return ec.marshalNSourcePayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourcePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateSource(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SourcePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateSource_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCity(ctx, fc.Args["input"].(model.CityInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNScope2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.CityPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.CityPayload
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CityPayload) graphql.Marshaler {
+			return ec.marshalNCityPayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCityPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CityPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCity(ctx, fc.Args["input"].(model.UpdateCityInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNScope2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.CityPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.CityPayload
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CityPayload) graphql.Marshaler {
+			return ec.marshalNCityPayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCityPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CityPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createOfficial(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createOfficial(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateOfficial(ctx, fc.Args["input"].(model.OfficialInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNScope2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.OfficialPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.OfficialPayload
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OfficialPayload) graphql.Marshaler {
+			return ec.marshalNOfficialPayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐOfficialPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createOfficial(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfficialPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createOfficial_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateOfficial(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateOfficial(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateOfficial(ctx, fc.Args["input"].(model.UpdateOfficialInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNScope2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.OfficialPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.OfficialPayload
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OfficialPayload) graphql.Marshaler {
+			return ec.marshalNOfficialPayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐOfficialPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateOfficial(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfficialPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateOfficial_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createAgreement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createAgreement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateAgreement(ctx, fc.Args["input"].(model.AgreementInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNScope2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.AgreementPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.AgreementPayload
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AgreementPayload) graphql.Marshaler {
+			return ec.marshalNAgreementPayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createAgreement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgreementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createAgreement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateAgreement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateAgreement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateAgreement(ctx, fc.Args["input"].(model.UpdateAgreementInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNScope2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.AgreementPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.AgreementPayload
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AgreementPayload) graphql.Marshaler {
+			return ec.marshalNAgreementPayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateAgreement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgreementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateAgreement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createPartnership(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPartnership(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePartnership(ctx, fc.Args["input"].(model.PartnershipInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNScope2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.PartnershipPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.PartnershipPayload
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PartnershipPayload) graphql.Marshaler {
+			return ec.marshalNPartnershipPayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐPartnershipPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPartnership(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartnershipPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPartnership_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updatePartnership(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updatePartnership(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdatePartnership(ctx, fc.Args["input"].(model.UpdatePartnershipInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNScope2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.PartnershipPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.PartnershipPayload
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PartnershipPayload) graphql.Marshaler {
+			return ec.marshalNPartnershipPayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐPartnershipPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updatePartnership(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartnershipPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updatePartnership_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createInstitution(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createInstitution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateInstitution(ctx, fc.Args["input"].(model.InstitutionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNScope2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.InstitutionPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.InstitutionPayload
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InstitutionPayload) graphql.Marshaler {
+			return ec.marshalNInstitutionPayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐInstitutionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createInstitution(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InstitutionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createInstitution_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateInstitution(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateInstitution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateInstitution(ctx, fc.Args["input"].(model.UpdateInstitutionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNScope2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.InstitutionPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.InstitutionPayload
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InstitutionPayload) graphql.Marshaler {
+			return ec.marshalNInstitutionPayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐInstitutionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateInstitution(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InstitutionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateInstitution_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_retract(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_retract(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Retract(ctx, fc.Args["input"].(model.RetractInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNScope2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.RetractPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.RetractPayload
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RetractPayload) graphql.Marshaler {
+			return ec.marshalNRetractPayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐRetractPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_retract(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RetractPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_retract_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _NetworkStats_asOf(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkStats) (ret graphql.Marshaler) {
@@ -6397,6 +9453,29 @@ func (ec *executionContext) _Official_id(ctx context.Context, field graphql.Coll
 }
 func (ec *executionContext) fieldContext_Official_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Official", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Official_version(ctx context.Context, field graphql.CollectedField, obj *relations.Official) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Official_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Official_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Official", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Official_name(ctx context.Context, field graphql.CollectedField, obj *relations.Official) (ret graphql.Marshaler) {
@@ -6823,6 +9902,93 @@ func (ec *executionContext) fieldContext_OfficialEdge_node(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _OfficialPayload_official(ctx context.Context, field graphql.CollectedField, obj *model.OfficialPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialPayload_official(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Official, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.Official) graphql.Marshaler {
+			return ec.marshalOOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐOfficial(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialPayload_official(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfficialPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.OfficialPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfficialPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.OfficialPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfficialPayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6936,6 +10102,29 @@ func (ec *executionContext) _Partnership_id(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Partnership_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Partnership", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Partnership_version(ctx context.Context, field graphql.CollectedField, obj *relations.Partnership) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Partnership_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Partnership_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Partnership", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Partnership_kind(ctx context.Context, field graphql.CollectedField, obj *relations.Partnership) (ret graphql.Marshaler) {
@@ -7190,6 +10379,107 @@ func (ec *executionContext) fieldContext_Partnership_statements(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _PartnershipChange_action(ctx context.Context, field graphql.CollectedField, obj *relations.PartnershipChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnershipChange_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PartnershipChange().Action(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ChangeAction) graphql.Marshaler {
+			return ec.marshalNChangeAction2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐChangeAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnershipChange_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnershipChange", field, true, true, "ChangeAction")
+}
+
+func (ec *executionContext) _PartnershipChange_partnershipId(ctx context.Context, field graphql.CollectedField, obj *relations.PartnershipChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnershipChange_partnershipId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PartnershipChange().PartnershipID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnershipChange_partnershipId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnershipChange", field, true, true, "ID")
+}
+
+func (ec *executionContext) _PartnershipChange_partnership(ctx context.Context, field graphql.CollectedField, obj *relations.PartnershipChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnershipChange_partnership(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PartnershipChange().Partnership(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.Partnership) graphql.Marshaler {
+			return ec.marshalOPartnership2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnership(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PartnershipChange_partnership(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PartnershipChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Partnership(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PartnershipChange_cityIds(ctx context.Context, field graphql.CollectedField, obj *relations.PartnershipChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnershipChange_cityIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PartnershipChange().CityIds(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnershipChange_cityIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnershipChange", field, true, true, "ID")
+}
+
 func (ec *executionContext) _PartnershipConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.PartnershipConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7362,6 +10652,93 @@ func (ec *executionContext) fieldContext_PartnershipEdge_node(_ context.Context,
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _PartnershipPayload_partnership(ctx context.Context, field graphql.CollectedField, obj *model.PartnershipPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnershipPayload_partnership(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Partnership, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.Partnership) graphql.Marshaler {
+			return ec.marshalOPartnership2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnership(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PartnershipPayload_partnership(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PartnershipPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Partnership(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PartnershipPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.PartnershipPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnershipPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnershipPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PartnershipPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PartnershipPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.PartnershipPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnershipPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PartnershipPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnershipPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _PathHop_from(ctx context.Context, field graphql.CollectedField, obj *relations.PathHop) (ret graphql.Marshaler) {
@@ -8164,6 +11541,68 @@ func (ec *executionContext) fieldContext_Query_connections(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_auditLog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_auditLog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AuditLog(ctx, fc.Args["entity"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNScope2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐScope(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.AuditEntryConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.AuditEntryConnection
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuditEntryConnection) graphql.Marshaler {
+			return ec.marshalNAuditEntryConnection2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAuditEntryConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_auditLog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_auditLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8339,6 +11778,84 @@ func (ec *executionContext) fieldContext_ReportedFigure_source(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RetractPayload_retractedId(ctx context.Context, field graphql.CollectedField, obj *model.RetractPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetractPayload_retractedId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RetractedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RetractPayload_retractedId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetractPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RetractPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.RetractPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetractPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetractPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RetractPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RetractPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.RetractPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetractPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RetractPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetractPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _SearchConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SearchConnection) (ret graphql.Marshaler) {
@@ -8653,6 +12170,29 @@ func (ec *executionContext) fieldContext_Source_id(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Source", field, true, true, "ID")
 }
 
+func (ec *executionContext) _Source_version(ctx context.Context, field graphql.CollectedField, obj *relations.Source) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Source_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Source_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Source", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Source_title(ctx context.Context, field graphql.CollectedField, obj *relations.Source) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8965,6 +12505,93 @@ func (ec *executionContext) fieldContext_SourceEdge_node(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _SourcePayload_source(ctx context.Context, field graphql.CollectedField, obj *model.SourcePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourcePayload_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.Source) graphql.Marshaler {
+			return ec.marshalOSource2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSource(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SourcePayload_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SourcePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Source(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SourcePayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.SourcePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourcePayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourcePayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SourcePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SourcePayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.SourcePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourcePayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SourcePayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourcePayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _Statement_property(ctx context.Context, field graphql.CollectedField, obj *relations.Statement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9064,6 +12691,163 @@ func (ec *executionContext) _Statement_quote(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Statement_quote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Statement", field, false, false, "String")
+}
+
+func (ec *executionContext) _Subscription_agreementAdded(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_agreementAdded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().AgreementAdded(ctx, fc.Args["city"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.Agreement) graphql.Marshaler {
+			return ec.marshalNAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_agreementAdded(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agreement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_agreementAdded_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_partnershipChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_partnershipChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().PartnershipChanged(ctx, fc.Args["city"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.PartnershipChange) graphql.Marshaler {
+			return ec.marshalNPartnershipChange2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnershipChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_partnershipChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartnershipChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_partnershipChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserError_field(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserError_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserError_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
+}
+
+func (ec *executionContext) _UserError_message(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
+}
+
+func (ec *executionContext) _UserError_code(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserError_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -10216,6 +14000,111 @@ func UnmarshalAgreementFilter(ctx context.Context, raw any) (model.AgreementFilt
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAgreementInput(ctx context.Context, obj any) (model.AgreementInput, error) {
+	var it model.AgreementInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"title", "kind", "signedOn", "signedIn", "summary", "areas", "parties", "signatories", "sources", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNAgreementKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "signedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignedOn = data
+		case "signedIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedIn"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignedIn = data
+		case "summary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summary"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Summary = data
+		case "areas":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("areas"))
+			data, err := ec.unmarshalOCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationAreaᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Areas = data
+		case "parties":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parties"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Parties = data
+		case "signatories":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signatories"))
+			data, err := ec.unmarshalOSignatoryInput2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSignatoryInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Signatories = data
+		case "sources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sources"))
+			data, err := ec.unmarshalNSourcesInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourcesInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sources = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAgreementInput unmarshals raw into the AgreementInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAgreementInput(ctx context.Context, raw any) (model.AgreementInput, error) {
+	var out model.AgreementInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AgreementInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAgreementOrder(ctx context.Context, obj any) (model.AgreementOrder, error) {
 	var it model.AgreementOrder
 	if obj == nil {
@@ -10332,6 +14221,104 @@ func UnmarshalCityFilter(ctx context.Context, raw any) (model.CityFilter, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCityInput(ctx context.Context, obj any) (model.CityInput, error) {
+	var it model.CityInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "country", "names", "population", "location", "wikidataId", "geonamesId", "sources", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		case "names":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("names"))
+			data, err := ec.unmarshalOLocalizedNameInput2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐLocalizedNameInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Names = data
+		case "population":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("population"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Population = data
+		case "location":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("location"))
+			data, err := ec.unmarshalOLocationInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐLocationInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Location = data
+		case "wikidataId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("wikidataId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WikidataID = data
+		case "geonamesId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("geonamesId"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GeonamesID = data
+		case "sources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sources"))
+			data, err := ec.unmarshalNSourcesInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourcesInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sources = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCityInput unmarshals raw into the CityInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCityInput(ctx context.Context, raw any) (model.CityInput, error) {
+	var out model.CityInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CityInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCityOrder(ctx context.Context, obj any) (model.CityOrder, error) {
 	var it model.CityOrder
 	if obj == nil {
@@ -10441,6 +14428,195 @@ func UnmarshalInstitutionFilter(ctx context.Context, raw any) (model.Institution
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputInstitutionInput(ctx context.Context, obj any) (model.InstitutionInput, error) {
+	var it model.InstitutionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "kind", "city", "foundedOn", "description", "agreements", "sources", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNInstitutionKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitutionKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "city":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("city"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.City = data
+		case "foundedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("foundedOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FoundedOn = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "agreements":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreements"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Agreements = data
+		case "sources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sources"))
+			data, err := ec.unmarshalNSourcesInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourcesInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sources = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalInstitutionInput unmarshals raw into the InstitutionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalInstitutionInput(ctx context.Context, raw any) (model.InstitutionInput, error) {
+	var out model.InstitutionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "InstitutionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLocalizedNameInput(ctx context.Context, obj any) (model.LocalizedNameInput, error) {
+	var it model.LocalizedNameInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"language", "name"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLocalizedNameInput unmarshals raw into the LocalizedNameInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLocalizedNameInput(ctx context.Context, raw any) (model.LocalizedNameInput, error) {
+	var out model.LocalizedNameInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LocalizedNameInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLocationInput(ctx context.Context, obj any) (model.LocationInput, error) {
+	var it model.LocationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"latitude", "longitude"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "latitude":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("latitude"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Latitude = data
+		case "longitude":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("longitude"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Longitude = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLocationInput unmarshals raw into the LocationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLocationInput(ctx context.Context, raw any) (model.LocationInput, error) {
+	var out model.LocationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LocationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputNearInput(ctx context.Context, obj any) (model.NearInput, error) {
 	var it model.NearInput
 	if obj == nil {
@@ -10543,6 +14719,1021 @@ func (ec *executionContext) unmarshalInputOfficialFilter(ctx context.Context, ob
 func UnmarshalOfficialFilter(ctx context.Context, raw any) (model.OfficialFilter, error) {
 	var out model.OfficialFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "OfficialFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOfficialInput(ctx context.Context, obj any) (model.OfficialInput, error) {
+	var it model.OfficialInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "title", "city", "names", "sources", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "city":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("city"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.City = data
+		case "names":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("names"))
+			data, err := ec.unmarshalOLocalizedNameInput2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐLocalizedNameInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Names = data
+		case "sources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sources"))
+			data, err := ec.unmarshalNSourcesInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourcesInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sources = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOfficialInput unmarshals raw into the OfficialInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOfficialInput(ctx context.Context, raw any) (model.OfficialInput, error) {
+	var out model.OfficialInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OfficialInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPartnershipInput(ctx context.Context, obj any) (model.PartnershipInput, error) {
+	var it model.PartnershipInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "cities", "since", "until", "agreement", "sources", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNPartnershipKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnershipKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "cities":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cities"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Cities = data
+		case "since":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("since"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Since = data
+		case "until":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("until"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Until = data
+		case "agreement":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreement"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Agreement = data
+		case "sources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sources"))
+			data, err := ec.unmarshalNSourcesInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourcesInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sources = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPartnershipInput unmarshals raw into the PartnershipInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPartnershipInput(ctx context.Context, raw any) (model.PartnershipInput, error) {
+	var out model.PartnershipInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PartnershipInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRetractInput(ctx context.Context, obj any) (model.RetractInput, error) {
+	var it model.RetractInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "version", "reason", "sources", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "sources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sources"))
+			data, err := ec.unmarshalNSourcesInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourcesInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sources = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRetractInput unmarshals raw into the RetractInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRetractInput(ctx context.Context, raw any) (model.RetractInput, error) {
+	var out model.RetractInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RetractInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSignatoryInput(ctx context.Context, obj any) (model.SignatoryInput, error) {
+	var it model.SignatoryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"official", "party", "role"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "official":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("official"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Official = data
+		case "party":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("party"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Party = data
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSignatoryInput unmarshals raw into the SignatoryInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSignatoryInput(ctx context.Context, raw any) (model.SignatoryInput, error) {
+	var out model.SignatoryInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SignatoryInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSourceInput(ctx context.Context, obj any) (model.SourceInput, error) {
+	var it model.SourceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"title", "publisher", "url", "publishedOn", "excerpt", "languages", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "publisher":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publisher"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Publisher = data
+		case "url":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URL = data
+		case "publishedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedOn = data
+		case "excerpt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("excerpt"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Excerpt = data
+		case "languages":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languages"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Languages = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSourceInput unmarshals raw into the SourceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSourceInput(ctx context.Context, raw any) (model.SourceInput, error) {
+	var out model.SourceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SourceInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSourcesInput(ctx context.Context, obj any) (model.SourcesInput, error) {
+	var it model.SourcesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"ids", "new"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ids":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ids"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ids = data
+		case "new":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("new"))
+			data, err := ec.unmarshalOSourceInput2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourceInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.New = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSourcesInput unmarshals raw into the SourcesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSourcesInput(ctx context.Context, raw any) (model.SourcesInput, error) {
+	var out model.SourcesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SourcesInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateAgreementInput(ctx context.Context, obj any) (model.UpdateAgreementInput, error) {
+	var it model.UpdateAgreementInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "version", "title", "kind", "signedOn", "signedIn", "summary", "areas", "parties", "signatories", "sources", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOAgreementKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "signedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignedOn = data
+		case "signedIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedIn"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignedIn = data
+		case "summary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summary"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Summary = data
+		case "areas":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("areas"))
+			data, err := ec.unmarshalOCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationAreaᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Areas = data
+		case "parties":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parties"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Parties = data
+		case "signatories":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signatories"))
+			data, err := ec.unmarshalOSignatoryInput2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSignatoryInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Signatories = data
+		case "sources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sources"))
+			data, err := ec.unmarshalNSourcesInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourcesInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sources = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateAgreementInput unmarshals raw into the UpdateAgreementInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateAgreementInput(ctx context.Context, raw any) (model.UpdateAgreementInput, error) {
+	var out model.UpdateAgreementInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateAgreementInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateCityInput(ctx context.Context, obj any) (model.UpdateCityInput, error) {
+	var it model.UpdateCityInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "version", "name", "names", "population", "location", "wikidataId", "sources", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "names":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("names"))
+			data, err := ec.unmarshalOLocalizedNameInput2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐLocalizedNameInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Names = data
+		case "population":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("population"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Population = data
+		case "location":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("location"))
+			data, err := ec.unmarshalOLocationInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐLocationInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Location = data
+		case "wikidataId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("wikidataId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WikidataID = data
+		case "sources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sources"))
+			data, err := ec.unmarshalNSourcesInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourcesInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sources = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateCityInput unmarshals raw into the UpdateCityInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateCityInput(ctx context.Context, raw any) (model.UpdateCityInput, error) {
+	var out model.UpdateCityInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateCityInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateInstitutionInput(ctx context.Context, obj any) (model.UpdateInstitutionInput, error) {
+	var it model.UpdateInstitutionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "version", "name", "kind", "city", "foundedOn", "description", "agreements", "sources", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOInstitutionKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitutionKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "city":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("city"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.City = data
+		case "foundedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("foundedOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FoundedOn = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "agreements":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreements"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Agreements = data
+		case "sources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sources"))
+			data, err := ec.unmarshalNSourcesInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourcesInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sources = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateInstitutionInput unmarshals raw into the UpdateInstitutionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateInstitutionInput(ctx context.Context, raw any) (model.UpdateInstitutionInput, error) {
+	var out model.UpdateInstitutionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateInstitutionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateOfficialInput(ctx context.Context, obj any) (model.UpdateOfficialInput, error) {
+	var it model.UpdateOfficialInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "version", "name", "title", "city", "names", "sources", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "city":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("city"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.City = data
+		case "names":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("names"))
+			data, err := ec.unmarshalOLocalizedNameInput2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐLocalizedNameInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Names = data
+		case "sources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sources"))
+			data, err := ec.unmarshalNSourcesInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourcesInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sources = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateOfficialInput unmarshals raw into the UpdateOfficialInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateOfficialInput(ctx context.Context, raw any) (model.UpdateOfficialInput, error) {
+	var out model.UpdateOfficialInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateOfficialInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdatePartnershipInput(ctx context.Context, obj any) (model.UpdatePartnershipInput, error) {
+	var it model.UpdatePartnershipInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "version", "kind", "since", "until", "agreement", "sources", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOPartnershipKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnershipKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "since":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("since"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Since = data
+		case "until":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("until"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Until = data
+		case "agreement":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("agreement"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Agreement = data
+		case "sources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sources"))
+			data, err := ec.unmarshalNSourcesInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourcesInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sources = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdatePartnershipInput unmarshals raw into the UpdatePartnershipInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdatePartnershipInput(ctx context.Context, raw any) (model.UpdatePartnershipInput, error) {
+	var out model.UpdatePartnershipInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdatePartnershipInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateSourceInput(ctx context.Context, obj any) (model.UpdateSourceInput, error) {
+	var it model.UpdateSourceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "version", "title", "publisher", "url", "publishedOn", "excerpt", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "publisher":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publisher"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Publisher = data
+		case "url":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URL = data
+		case "publishedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishedOn = data
+		case "excerpt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("excerpt"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Excerpt = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateSourceInput unmarshals raw into the UpdateSourceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateSourceInput(ctx context.Context, raw any) (model.UpdateSourceInput, error) {
+	var out model.UpdateSourceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateSourceInput", raw, &out)
 	return out, err
 }
 
@@ -10681,6 +15872,11 @@ func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Agreement_id(ctx, field, obj)
 				})
+		case "version":
+			out.Values[i] = ec._Agreement_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "title":
 			out.Values[i] = ec._Agreement_title(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -10853,6 +16049,223 @@ func (ec *executionContext) _AgreementEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var agreementPayloadImplementors = []string{"AgreementPayload"}
+
+func (ec *executionContext) _AgreementPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AgreementPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, agreementPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AgreementPayload")
+		case "agreement":
+			out.Values[i] = ec._AgreementPayload_agreement(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._AgreementPayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._AgreementPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var auditEntryImplementors = []string{"AuditEntry"}
+
+func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *relations.AuditEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEntry")
+		case "sequence":
+			out.Values[i] = ec._AuditEntry_sequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_at(ctx, field, obj)
+				})
+		case "actor":
+			out.Values[i] = ec._AuditEntry_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "action":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_action(ctx, field, obj)
+				})
+		case "entityId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_entityId(ctx, field, obj)
+				})
+		case "entityType":
+			out.Values[i] = ec._AuditEntry_entityType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "before":
+			out.Values[i] = ec._AuditEntry_before(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "after":
+			out.Values[i] = ec._AuditEntry_after(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sources":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_sources(ctx, field, obj)
+				})
+		case "reason":
+			out.Values[i] = ec._AuditEntry_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._AuditEntry_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var auditEntryConnectionImplementors = []string{"AuditEntryConnection"}
+
+func (ec *executionContext) _AuditEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.AuditEntryConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEntryConnection")
+		case "edges":
+			out.Values[i] = ec._AuditEntryConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._AuditEntryConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AuditEntryConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntryConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var auditEntryEdgeImplementors = []string{"AuditEntryEdge"}
+
+func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.AuditEntryEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEntryEdge")
+		case "cursor":
+			out.Values[i] = ec._AuditEntryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._AuditEntryEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var cityImplementors = []string{"City", "Node", "SearchResult"}
 
 func (ec *executionContext) _City(ctx context.Context, sel ast.SelectionSet, obj *relations.City) graphql.Marshaler {
@@ -10870,6 +16283,11 @@ func (ec *executionContext) _City(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._City_id(ctx, field, obj)
 				})
+		case "version":
+			out.Values[i] = ec._City_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.Values[i] = ec._City_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -11110,6 +16528,49 @@ func (ec *executionContext) _CityPath(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var cityPayloadImplementors = []string{"CityPayload"}
+
+func (ec *executionContext) _CityPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CityPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cityPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CityPayload")
+		case "city":
+			out.Values[i] = ec._CityPayload_city(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._CityPayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._CityPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var countryImplementors = []string{"Country", "Node", "SearchResult"}
 
 func (ec *executionContext) _Country(ctx context.Context, sel ast.SelectionSet, obj *relations.Country) graphql.Marshaler {
@@ -11313,6 +16774,11 @@ func (ec *executionContext) _Institution(ctx context.Context, sel ast.SelectionS
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Institution_id(ctx, field, obj)
 				})
+		case "version":
+			out.Values[i] = ec._Institution_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.Values[i] = ec._Institution_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -11467,6 +16933,49 @@ func (ec *executionContext) _InstitutionEdge(ctx context.Context, sel ast.Select
 	return out
 }
 
+var institutionPayloadImplementors = []string{"InstitutionPayload"}
+
+func (ec *executionContext) _InstitutionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.InstitutionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, institutionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InstitutionPayload")
+		case "institution":
+			out.Values[i] = ec._InstitutionPayload_institution(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._InstitutionPayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._InstitutionPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var localizedNameImplementors = []string{"LocalizedName"}
 
 func (ec *executionContext) _LocalizedName(ctx context.Context, sel ast.SelectionSet, obj *relations.LocalizedName) graphql.Marshaler {
@@ -11529,6 +17038,133 @@ func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "longitude":
 			out.Values[i] = ec._Location_longitude(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "createSource":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createSource(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateSource":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateSource(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCity":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCity(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCity":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCity(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createOfficial":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createOfficial(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateOfficial":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateOfficial(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createAgreement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createAgreement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateAgreement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateAgreement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createPartnership":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPartnership(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatePartnership":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updatePartnership(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createInstitution":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createInstitution(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateInstitution":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateInstitution(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retract":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_retract(ctx, field)
+			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -11682,6 +17318,11 @@ func (ec *executionContext) _Official(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Official_id(ctx, field, obj)
 				})
+		case "version":
+			out.Values[i] = ec._Official_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.Values[i] = ec._Official_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -11832,6 +17473,49 @@ func (ec *executionContext) _OfficialEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var officialPayloadImplementors = []string{"OfficialPayload"}
+
+func (ec *executionContext) _OfficialPayload(ctx context.Context, sel ast.SelectionSet, obj *model.OfficialPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, officialPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OfficialPayload")
+		case "official":
+			out.Values[i] = ec._OfficialPayload_official(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._OfficialPayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._OfficialPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
@@ -11897,6 +17581,11 @@ func (ec *executionContext) _Partnership(ctx context.Context, sel ast.SelectionS
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Partnership_id(ctx, field, obj)
 				})
+		case "version":
+			out.Values[i] = ec._Partnership_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "kind":
 			out.Values[i] = ec._Partnership_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -11947,6 +17636,58 @@ func (ec *executionContext) _Partnership(ctx context.Context, sel ast.SelectionS
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Partnership_statements(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var partnershipChangeImplementors = []string{"PartnershipChange"}
+
+func (ec *executionContext) _PartnershipChange(ctx context.Context, sel ast.SelectionSet, obj *relations.PartnershipChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, partnershipChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PartnershipChange")
+		case "action":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PartnershipChange_action(ctx, field, obj)
+				})
+		case "partnershipId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PartnershipChange_partnershipId(ctx, field, obj)
+				})
+		case "partnership":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PartnershipChange_partnership(ctx, field, obj)
+				})
+		case "cityIds":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PartnershipChange_cityIds(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -12033,6 +17774,49 @@ func (ec *executionContext) _PartnershipEdge(ctx context.Context, sel ast.Select
 		case "node":
 			out.Values[i] = ec._PartnershipEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var partnershipPayloadImplementors = []string{"PartnershipPayload"}
+
+func (ec *executionContext) _PartnershipPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PartnershipPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, partnershipPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PartnershipPayload")
+		case "partnership":
+			out.Values[i] = ec._PartnershipPayload_partnership(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._PartnershipPayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._PartnershipPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -12213,6 +17997,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_connections(ctx, field)
 				})
+		case "auditLog":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_auditLog(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -12276,6 +18066,49 @@ func (ec *executionContext) _ReportedFigure(ctx context.Context, sel ast.Selecti
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ReportedFigure_source(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var retractPayloadImplementors = []string{"RetractPayload"}
+
+func (ec *executionContext) _RetractPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RetractPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, retractPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RetractPayload")
+		case "retractedId":
+			out.Values[i] = ec._RetractPayload_retractedId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._RetractPayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._RetractPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12452,6 +18285,11 @@ func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Source_id(ctx, field, obj)
 				})
+		case "version":
+			out.Values[i] = ec._Source_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "title":
 			out.Values[i] = ec._Source_title(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -12586,6 +18424,49 @@ func (ec *executionContext) _SourceEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var sourcePayloadImplementors = []string{"SourcePayload"}
+
+func (ec *executionContext) _SourcePayload(ctx context.Context, sel ast.SelectionSet, obj *model.SourcePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sourcePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SourcePayload")
+		case "source":
+			out.Values[i] = ec._SourcePayload_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._SourcePayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._SourcePayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var statementImplementors = []string{"Statement"}
 
 func (ec *executionContext) _Statement(ctx context.Context, sel ast.SelectionSet, obj *relations.Statement) graphql.Marshaler {
@@ -12617,6 +18498,71 @@ func (ec *executionContext) _Statement(ctx context.Context, sel ast.SelectionSet
 			out.Values[i] = ec._Statement_quote(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "agreementAdded":
+		return ec._Subscription_agreementAdded(ctx, fields[0])
+	case "partnershipChanged":
+		return ec._Subscription_partnershipChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
+var userErrorImplementors = []string{"UserError"}
+
+func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet, obj *model.UserError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UserError")
+		case "field":
+			out.Values[i] = ec._UserError_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._UserError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._UserError_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -13053,6 +18999,11 @@ func (ec *executionContext) marshalNAgreementEdge2ᚖgithubᚗcomᚋamityᚋamit
 	return ec._AgreementEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNAgreementInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementInput(ctx context.Context, v any) (model.AgreementInput, error) {
+	res, err := ec.unmarshalInputAgreementInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNAgreementKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementKind(ctx context.Context, v any) (relations.AgreementKind, error) {
 	var res relations.AgreementKind
 	err := res.UnmarshalGQL(v)
@@ -13073,6 +19024,80 @@ func (ec *executionContext) marshalNAgreementOrderField2githubᚗcomᚋamityᚋa
 	return v
 }
 
+func (ec *executionContext) marshalNAgreementPayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementPayload(ctx context.Context, sel ast.SelectionSet, v *model.AgreementPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AgreementPayload!")
+		return graphql.Null
+	}
+	return ec._AgreementPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAuditAction2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAuditAction(ctx context.Context, v any) (model.AuditAction, error) {
+	var res model.AuditAction
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAuditAction2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAuditAction(ctx context.Context, sel ast.SelectionSet, v model.AuditAction) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAuditEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.AuditEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAuditEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAuditEntry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAuditEntry(ctx context.Context, sel ast.SelectionSet, v *relations.AuditEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditEntry!")
+		return graphql.Null
+	}
+	return ec._AuditEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAuditEntryConnection2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAuditEntryConnection(ctx context.Context, sel ast.SelectionSet, v *model.AuditEntryConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditEntryConnection!")
+		return graphql.Null
+	}
+	return ec._AuditEntryConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAuditEntryEdge2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAuditEntryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AuditEntryEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAuditEntryEdge2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAuditEntryEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAuditEntryEdge2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAuditEntryEdge(ctx context.Context, sel ast.SelectionSet, v *model.AuditEntryEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditEntryEdge!")
+		return graphql.Null
+	}
+	return ec._AuditEntryEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -13085,6 +19110,16 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNChangeAction2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐChangeAction(ctx context.Context, v any) (model.ChangeAction, error) {
+	var res model.ChangeAction
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChangeAction2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐChangeAction(ctx context.Context, sel ast.SelectionSet, v model.ChangeAction) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNCity2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCityᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.City) graphql.Marshaler {
@@ -13143,6 +19178,11 @@ func (ec *executionContext) marshalNCityEdge2ᚖgithubᚗcomᚋamityᚋamityᚋg
 	return ec._CityEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCityInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCityInput(ctx context.Context, v any) (model.CityInput, error) {
+	res, err := ec.unmarshalInputCityInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCityOrderField2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCityOrderField(ctx context.Context, v any) (model.CityOrderField, error) {
 	var res model.CityOrderField
 	err := res.UnmarshalGQL(v)
@@ -13175,6 +19215,14 @@ func (ec *executionContext) marshalNCityPath2ᚖgithubᚗcomᚋamityᚋamityᚋi
 		return graphql.Null
 	}
 	return ec._CityPath(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCityPayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCityPayload(ctx context.Context, sel ast.SelectionSet, v *model.CityPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CityPayload!")
+		return graphql.Null
+	}
+	return ec._CityPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationArea(ctx context.Context, v any) (relations.CooperationArea, error) {
@@ -13418,6 +19466,11 @@ func (ec *executionContext) marshalNInstitutionEdge2ᚖgithubᚗcomᚋamityᚋam
 	return ec._InstitutionEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNInstitutionInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐInstitutionInput(ctx context.Context, v any) (model.InstitutionInput, error) {
+	res, err := ec.unmarshalInputInstitutionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNInstitutionKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitutionKind(ctx context.Context, v any) (relations.InstitutionKind, error) {
 	var res relations.InstitutionKind
 	err := res.UnmarshalGQL(v)
@@ -13426,6 +19479,14 @@ func (ec *executionContext) unmarshalNInstitutionKind2githubᚗcomᚋamityᚋami
 
 func (ec *executionContext) marshalNInstitutionKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitutionKind(ctx context.Context, sel ast.SelectionSet, v relations.InstitutionKind) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNInstitutionPayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐInstitutionPayload(ctx context.Context, sel ast.SelectionSet, v *model.InstitutionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "InstitutionPayload!")
+		return graphql.Null
+	}
+	return ec._InstitutionPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -13464,6 +19525,11 @@ func (ec *executionContext) marshalNLocalizedName2ᚖgithubᚗcomᚋamityᚋamit
 		return graphql.Null
 	}
 	return ec._LocalizedName(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLocalizedNameInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐLocalizedNameInput(ctx context.Context, v any) (*model.LocalizedNameInput, error) {
+	res, err := ec.unmarshalInputLocalizedNameInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNNetworkStats2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐNetworkStats(ctx context.Context, sel ast.SelectionSet, v *relations.NetworkStats) graphql.Marshaler {
@@ -13564,6 +19630,19 @@ func (ec *executionContext) marshalNOfficialEdge2ᚖgithubᚗcomᚋamityᚋamity
 	return ec._OfficialEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNOfficialInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐOfficialInput(ctx context.Context, v any) (model.OfficialInput, error) {
+	res, err := ec.unmarshalInputOfficialInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOfficialPayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐOfficialPayload(ctx context.Context, sel ast.SelectionSet, v *model.OfficialPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OfficialPayload!")
+		return graphql.Null
+	}
+	return ec._OfficialPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -13594,6 +19673,14 @@ func (ec *executionContext) marshalNPartnership2ᚖgithubᚗcomᚋamityᚋamity�
 		return graphql.Null
 	}
 	return ec._Partnership(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPartnershipChange2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnershipChange(ctx context.Context, sel ast.SelectionSet, v *relations.PartnershipChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PartnershipChange!")
+		return graphql.Null
+	}
+	return ec._PartnershipChange(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPartnershipConnection2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐPartnershipConnection(ctx context.Context, sel ast.SelectionSet, v *model.PartnershipConnection) graphql.Marshaler {
@@ -13628,6 +19715,11 @@ func (ec *executionContext) marshalNPartnershipEdge2ᚖgithubᚗcomᚋamityᚋam
 	return ec._PartnershipEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNPartnershipInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐPartnershipInput(ctx context.Context, v any) (model.PartnershipInput, error) {
+	res, err := ec.unmarshalInputPartnershipInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNPartnershipKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnershipKind(ctx context.Context, v any) (relations.PartnershipKind, error) {
 	var res relations.PartnershipKind
 	err := res.UnmarshalGQL(v)
@@ -13636,6 +19728,14 @@ func (ec *executionContext) unmarshalNPartnershipKind2githubᚗcomᚋamityᚋami
 
 func (ec *executionContext) marshalNPartnershipKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnershipKind(ctx context.Context, sel ast.SelectionSet, v relations.PartnershipKind) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNPartnershipPayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐPartnershipPayload(ctx context.Context, sel ast.SelectionSet, v *model.PartnershipPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PartnershipPayload!")
+		return graphql.Null
+	}
+	return ec._PartnershipPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPathHop2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPathHopᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.PathHop) graphql.Marshaler {
@@ -13684,6 +19784,29 @@ func (ec *executionContext) marshalNReportedFigure2ᚖgithubᚗcomᚋamityᚋami
 		return graphql.Null
 	}
 	return ec._ReportedFigure(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRetractInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐRetractInput(ctx context.Context, v any) (model.RetractInput, error) {
+	res, err := ec.unmarshalInputRetractInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRetractPayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐRetractPayload(ctx context.Context, sel ast.SelectionSet, v *model.RetractPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RetractPayload!")
+		return graphql.Null
+	}
+	return ec._RetractPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNScope2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐScope(ctx context.Context, v any) (model.Scope, error) {
+	var res model.Scope
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScope2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐScope(ctx context.Context, sel ast.SelectionSet, v model.Scope) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNSearchConnection2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchConnection(ctx context.Context, sel ast.SelectionSet, v *model.SearchConnection) graphql.Marshaler {
@@ -13776,6 +19899,11 @@ func (ec *executionContext) marshalNSignatory2ᚖgithubᚗcomᚋamityᚋamityᚋ
 	return ec._Signatory(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNSignatoryInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSignatoryInput(ctx context.Context, v any) (*model.SignatoryInput, error) {
+	res, err := ec.unmarshalInputSignatoryInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNSource2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.Source) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -13830,6 +19958,29 @@ func (ec *executionContext) marshalNSourceEdge2ᚖgithubᚗcomᚋamityᚋamity�
 		return graphql.Null
 	}
 	return ec._SourceEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSourceInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourceInput(ctx context.Context, v any) (model.SourceInput, error) {
+	res, err := ec.unmarshalInputSourceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSourceInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourceInput(ctx context.Context, v any) (*model.SourceInput, error) {
+	res, err := ec.unmarshalInputSourceInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSourcePayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourcePayload(ctx context.Context, sel ast.SelectionSet, v *model.SourcePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SourcePayload!")
+		return graphql.Null
+	}
+	return ec._SourcePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSourcesInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourcesInput(ctx context.Context, v any) (*model.SourcesInput, error) {
+	res, err := ec.unmarshalInputSourcesInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNStatement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐStatementᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.Statement) graphql.Marshaler {
@@ -13897,6 +20048,60 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNUpdateAgreementInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUpdateAgreementInput(ctx context.Context, v any) (model.UpdateAgreementInput, error) {
+	res, err := ec.unmarshalInputUpdateAgreementInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateCityInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUpdateCityInput(ctx context.Context, v any) (model.UpdateCityInput, error) {
+	res, err := ec.unmarshalInputUpdateCityInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateInstitutionInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUpdateInstitutionInput(ctx context.Context, v any) (model.UpdateInstitutionInput, error) {
+	res, err := ec.unmarshalInputUpdateInstitutionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateOfficialInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUpdateOfficialInput(ctx context.Context, v any) (model.UpdateOfficialInput, error) {
+	res, err := ec.unmarshalInputUpdateOfficialInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdatePartnershipInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUpdatePartnershipInput(ctx context.Context, v any) (model.UpdatePartnershipInput, error) {
+	res, err := ec.unmarshalInputUpdatePartnershipInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateSourceInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUpdateSourceInput(ctx context.Context, v any) (model.UpdateSourceInput, error) {
+	res, err := ec.unmarshalInputUpdateSourceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUserError2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUserError2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUserError(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUserError2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUserError(ctx context.Context, sel ast.SelectionSet, v *model.UserError) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UserError!")
+		return graphql.Null
+	}
+	return ec._UserError(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -14092,6 +20297,22 @@ func (ec *executionContext) marshalOAgreementKind2ᚕgithubᚗcomᚋamityᚋamit
 	return ret
 }
 
+func (ec *executionContext) unmarshalOAgreementKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementKind(ctx context.Context, v any) (*relations.AgreementKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(relations.AgreementKind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAgreementKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementKind(ctx context.Context, sel ast.SelectionSet, v *relations.AgreementKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOAgreementOrder2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementOrder(ctx context.Context, v any) (*model.AgreementOrder, error) {
 	if v == nil {
 		return nil, nil
@@ -14231,6 +20452,41 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -14298,11 +20554,36 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) unmarshalOLocalizedNameInput2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐLocalizedNameInputᚄ(ctx context.Context, v any) ([]*model.LocalizedNameInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.LocalizedNameInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNLocalizedNameInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐLocalizedNameInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalOLocation2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐLocation(ctx context.Context, sel ast.SelectionSet, v *relations.Location) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Location(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOLocationInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐLocationInput(ctx context.Context, v any) (*model.LocationInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputLocationInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalONearInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐNearInput(ctx context.Context, v any) (*model.NearInput, error) {
@@ -14349,6 +20630,13 @@ func (ec *executionContext) marshalOOrderDirection2ᚖgithubᚗcomᚋamityᚋami
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOPartnership2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnership(ctx context.Context, sel ast.SelectionSet, v *relations.Partnership) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Partnership(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOPartnershipKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnershipKind(ctx context.Context, v any) (*relations.PartnershipKind, error) {
@@ -14403,11 +20691,80 @@ func (ec *executionContext) marshalOSearchType2ᚕgithubᚗcomᚋamityᚋamity�
 	return ret
 }
 
+func (ec *executionContext) unmarshalOSignatoryInput2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSignatoryInputᚄ(ctx context.Context, v any) ([]*model.SignatoryInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.SignatoryInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSignatoryInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSignatoryInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalOSource2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSource(ctx context.Context, sel ast.SelectionSet, v *relations.Source) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Source(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSourceInput2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourceInputᚄ(ctx context.Context, v any) ([]*model.SourceInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.SourceInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSourceInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourceInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

@@ -40,7 +40,9 @@ func MustAPIWith(tb testing.TB, cfg server.Config) *api {
 		tb.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return &api{db: db, handler: server.New(db, cfg, log)}
+	srv := server.New(db, cfg, log)
+	tb.Cleanup(func() { srv.Close() })
+	return &api{db: db, handler: srv}
 }
 
 // response is a GraphQL response as a client sees it.

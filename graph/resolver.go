@@ -5,6 +5,9 @@ package graph
 //go:generate go run github.com/99designs/gqlgen generate
 
 import (
+	"log/slog"
+
+	"github.com/amity/amity/internal/notify"
 	"github.com/amity/amity/internal/postgres"
 )
 
@@ -12,4 +15,8 @@ import (
 // per-request loaders in the context (internal/loader), never straight to the store.
 type Resolver struct {
 	Store *postgres.DB
+	// Changes feeds the subscriptions (nil: subscriptions are off).
+	Changes *notify.Hub
+	// Log is where subscriptions report what they cannot tell a client.
+	Log *slog.Logger
 }

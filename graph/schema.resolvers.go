@@ -62,6 +62,26 @@ func (r *agreementResolver) Statements(ctx context.Context, obj *relations.Agree
 	return loader.For(ctx).Statements(postgres.AgreementSubject).Load(ctx, obj.ID)
 }
 
+func (r *auditEntryResolver) At(ctx context.Context, obj *relations.AuditEntry) (string, error) {
+	return obj.At.UTC().Format(time.RFC3339Nano), nil
+}
+
+func (r *auditEntryResolver) Action(ctx context.Context, obj *relations.AuditEntry) (model.AuditAction, error) {
+	return model.AuditAction(obj.Action), nil
+}
+
+func (r *auditEntryResolver) EntityID(ctx context.Context, obj *relations.AuditEntry) (string, error) {
+	return relay.ID(obj.EntityType, obj.EntityID), nil
+}
+
+func (r *auditEntryResolver) Sources(ctx context.Context, obj *relations.AuditEntry) ([]string, error) {
+	out := make([]string, len(obj.SourceIDs))
+	for i, id := range obj.SourceIDs {
+		out[i] = relay.ID(relay.Source, id)
+	}
+	return out, nil
+}
+
 // ID is the resolver for the id field.
 func (r *cityResolver) ID(ctx context.Context, obj *relations.City) (string, error) {
 	return relay.ID(relay.City, obj.ID), nil
@@ -234,6 +254,136 @@ func (r *localizedNameResolver) Source(ctx context.Context, obj *relations.Local
 	return loadOptional(ctx, loader.For(ctx).Source, obj.SourceID)
 }
 
+func (r *mutationResolver) CreateSource(ctx context.Context, input model.SourceInput) (*model.SourcePayload, error) {
+	var d ids
+	return r.source(ctx, input.ClientMutationID, func(meta postgres.WriteMeta) (postgres.WriteResult, error) {
+		return r.Store.CreateSource(ctx, meta, newSource(&input))
+	}, &d)
+}
+
+func (r *mutationResolver) UpdateSource(ctx context.Context, input model.UpdateSourceInput) (*model.SourcePayload, error) {
+	var d ids
+	id := d.one(relay.Source, input.ID, "id")
+	return r.source(ctx, input.ClientMutationID, func(meta postgres.WriteMeta) (postgres.WriteResult, error) {
+		return r.Store.UpdateSource(ctx, meta, relations.SourceUpdate{ID: id, Version: input.Version, Title: input.Title,
+			Publisher: input.Publisher, URL: input.URL, PublishedOn: input.PublishedOn, Excerpt: input.Excerpt})
+	}, &d)
+}
+
+func (r *mutationResolver) CreateCity(ctx context.Context, input model.CityInput) (*model.CityPayload, error) {
+	var d ids
+	w := relations.CityWrite{Name: &input.Name, CountryCode: &input.Country, Names: names(input.Names),
+		Population: input.Population, Location: location(input.Location), WikidataID: input.WikidataID,
+		GeonamesID: input.GeonamesID, Sources: d.sources(input.Sources)}
+	return r.city(ctx, input.ClientMutationID, w, &d)
+}
+
+func (r *mutationResolver) UpdateCity(ctx context.Context, input model.UpdateCityInput) (*model.CityPayload, error) {
+	var d ids
+	w := relations.CityWrite{ID: d.optional(relay.City, &input.ID, "id"), Version: input.Version, Name: input.Name,
+		Names: names(input.Names), Population: input.Population, Location: location(input.Location),
+		WikidataID: input.WikidataID, Sources: d.sources(input.Sources)}
+	return r.city(ctx, input.ClientMutationID, w, &d)
+}
+
+func (r *mutationResolver) CreateOfficial(ctx context.Context, input model.OfficialInput) (*model.OfficialPayload, error) {
+	var d ids
+	w := relations.OfficialWrite{Name: &input.Name, Title: input.Title, CityID: d.optional(relay.City, input.City, "city"),
+		Names: names(input.Names), Sources: d.sources(input.Sources)}
+	return r.official(ctx, input.ClientMutationID, w, &d)
+}
+
+func (r *mutationResolver) UpdateOfficial(ctx context.Context, input model.UpdateOfficialInput) (*model.OfficialPayload, error) {
+	var d ids
+	w := relations.OfficialWrite{ID: d.optional(relay.Official, &input.ID, "id"), Version: input.Version, Name: input.Name,
+		Title: input.Title, CityID: d.optional(relay.City, input.City, "city"), Names: names(input.Names),
+		Sources: d.sources(input.Sources)}
+	return r.official(ctx, input.ClientMutationID, w, &d)
+}
+
+func (r *mutationResolver) CreateAgreement(ctx context.Context, input model.AgreementInput) (*model.AgreementPayload, error) {
+	var d ids
+	parties := d.list(relay.City, input.Parties, "parties")
+	w := relations.AgreementWrite{Title: &input.Title, Kind: &input.Kind, SignedOn: input.SignedOn,
+		SignedInID: d.optional(relay.City, input.SignedIn, "signedIn"), Summary: input.Summary,
+		Areas: optionalList(input.Areas), Parties: &parties, Signatories: signatories(&d, input.Signatories),
+		Sources: d.sources(input.Sources)}
+	return r.agreement(ctx, input.ClientMutationID, w, &d)
+}
+
+func (r *mutationResolver) UpdateAgreement(ctx context.Context, input model.UpdateAgreementInput) (*model.AgreementPayload, error) {
+	var d ids
+	w := relations.AgreementWrite{ID: d.optional(relay.Agreement, &input.ID, "id"), Version: input.Version, Title: input.Title,
+		Kind: input.Kind, SignedOn: input.SignedOn, SignedInID: d.optional(relay.City, input.SignedIn, "signedIn"),
+		Summary: input.Summary, Areas: optionalList(input.Areas), Signatories: signatories(&d, input.Signatories),
+		Sources: d.sources(input.Sources)}
+	if input.Parties != nil {
+		parties := d.list(relay.City, input.Parties, "parties")
+		w.Parties = &parties
+	}
+	return r.agreement(ctx, input.ClientMutationID, w, &d)
+}
+
+func (r *mutationResolver) CreatePartnership(ctx context.Context, input model.PartnershipInput) (*model.PartnershipPayload, error) {
+	var d ids
+	w := relations.PartnershipWrite{Kind: &input.Kind, CityIDs: d.list(relay.City, input.Cities, "cities"),
+		Since: input.Since, Until: input.Until, AgreementID: d.optional(relay.Agreement, input.Agreement, "agreement"),
+		Sources: d.sources(input.Sources)}
+	return r.partnership(ctx, input.ClientMutationID, w, &d)
+}
+
+func (r *mutationResolver) UpdatePartnership(ctx context.Context, input model.UpdatePartnershipInput) (*model.PartnershipPayload, error) {
+	var d ids
+	w := relations.PartnershipWrite{ID: d.optional(relay.Partnership, &input.ID, "id"), Version: input.Version, Kind: input.Kind,
+		Since: input.Since, Until: input.Until, AgreementID: d.optional(relay.Agreement, input.Agreement, "agreement"),
+		Sources: d.sources(input.Sources)}
+	return r.partnership(ctx, input.ClientMutationID, w, &d)
+}
+
+func (r *mutationResolver) CreateInstitution(ctx context.Context, input model.InstitutionInput) (*model.InstitutionPayload, error) {
+	var d ids
+	w := relations.InstitutionWrite{Name: &input.Name, Kind: &input.Kind, CityID: d.optional(relay.City, &input.City, "city"),
+		FoundedOn: input.FoundedOn, Description: input.Description, Sources: d.sources(input.Sources)}
+	if input.Agreements != nil {
+		agreements := d.list(relay.Agreement, input.Agreements, "agreements")
+		w.AgreementIDs = &agreements
+	}
+	return r.institution(ctx, input.ClientMutationID, w, &d)
+}
+
+func (r *mutationResolver) UpdateInstitution(ctx context.Context, input model.UpdateInstitutionInput) (*model.InstitutionPayload, error) {
+	var d ids
+	w := relations.InstitutionWrite{ID: d.optional(relay.Institution, &input.ID, "id"), Version: input.Version, Name: input.Name,
+		Kind: input.Kind, CityID: d.optional(relay.City, input.City, "city"), FoundedOn: input.FoundedOn,
+		Description: input.Description, Sources: d.sources(input.Sources)}
+	if input.Agreements != nil {
+		agreements := d.list(relay.Agreement, input.Agreements, "agreements")
+		w.AgreementIDs = &agreements
+	}
+	return r.institution(ctx, input.ClientMutationID, w, &d)
+}
+
+func (r *mutationResolver) Retract(ctx context.Context, input model.RetractInput) (*model.RetractPayload, error) {
+	var d ids
+	typ, id, ok := relay.Parse(input.ID)
+	if !ok {
+		d.p.Invalid(relations.Path("id"), "%q is not a valid ID", input.ID)
+	}
+	rt := relations.Retraction{Type: typ, ID: id, Version: input.Version, Reason: input.Reason, Sources: d.sources(input.Sources)}
+	errs, done, err := write(&d, func() (postgres.WriteResult, error) {
+		return r.Store.Retract(ctx, writeMeta(ctx, input.ClientMutationID), rt)
+	})
+	if err != nil {
+		return nil, err
+	}
+	payload := &model.RetractPayload{Errors: errs, ClientMutationID: input.ClientMutationID}
+	if done != nil {
+		rid := relay.ID(typ, *done)
+		payload.RetractedID = &rid
+	}
+	return payload, nil
+}
+
 // ID is the resolver for the id field.
 func (r *officialResolver) ID(ctx context.Context, obj *relations.Official) (string, error) {
 	return relay.ID(relay.Official, obj.ID), nil
@@ -313,6 +463,22 @@ func (r *partnershipResolver) Sources(ctx context.Context, obj *relations.Partne
 // Statements is the resolver for the statements field.
 func (r *partnershipResolver) Statements(ctx context.Context, obj *relations.Partnership) ([]*relations.Statement, error) {
 	return loader.For(ctx).Statements(postgres.PartnershipSubject).Load(ctx, obj.ID)
+}
+
+func (r *partnershipChangeResolver) Action(ctx context.Context, obj *relations.PartnershipChange) (model.ChangeAction, error) {
+	return partnershipChangeAction(obj), nil
+}
+
+func (r *partnershipChangeResolver) PartnershipID(ctx context.Context, obj *relations.PartnershipChange) (string, error) {
+	return relay.ID(relay.Partnership, obj.PartnershipID), nil
+}
+
+func (r *partnershipChangeResolver) Partnership(ctx context.Context, obj *relations.PartnershipChange) (*relations.Partnership, error) {
+	return changedPartnership(ctx, obj)
+}
+
+func (r *partnershipChangeResolver) CityIds(ctx context.Context, obj *relations.PartnershipChange) ([]string, error) {
+	return cityIDs(obj.CityIDs), nil
 }
 
 func (r *pathHopResolver) From(ctx context.Context, obj *relations.PathHop) (*relations.City, error) {
@@ -501,6 +667,22 @@ func (r *queryResolver) Connections(ctx context.Context, from string, to string,
 	return r.Store.CityPaths(ctx, q)
 }
 
+func (r *queryResolver) AuditLog(ctx context.Context, entity *string, first *int, after *string) (*model.AuditEntryConnection, error) {
+	entityID, err := optionalAnyID("entity", entity)
+	if err != nil {
+		return nil, err
+	}
+	n := relations.DefaultPageSize
+	if first != nil {
+		n = *first
+	}
+	page, err := r.Store.AuditLog(ctx, entityID, n, after)
+	if err != nil {
+		return nil, err
+	}
+	return model.NewAuditEntryConnection(page, func(ctx context.Context) (int, error) { return r.Store.CountAuditLog(ctx, entityID) }), nil
+}
+
 // Source is the resolver for the source field.
 func (r *reportedFigureResolver) Source(ctx context.Context, obj *relations.ReportedFigure) (*relations.Source, error) {
 	return loader.For(ctx).Source.Load(ctx, obj.SourceID)
@@ -526,7 +708,17 @@ func (r *statementResolver) Source(ctx context.Context, obj *relations.Statement
 	return loader.For(ctx).Source.Load(ctx, obj.SourceID)
 }
 
+func (r *subscriptionResolver) AgreementAdded(ctx context.Context, city *string) (<-chan *relations.Agreement, error) {
+	return r.agreementAdded(ctx, city)
+}
+
+func (r *subscriptionResolver) PartnershipChanged(ctx context.Context, city *string) (<-chan *relations.PartnershipChange, error) {
+	return r.partnershipChanged(ctx, city)
+}
+
 func (r *Resolver) Agreement() AgreementResolver { return &agreementResolver{r} }
+
+func (r *Resolver) AuditEntry() AuditEntryResolver { return &auditEntryResolver{r} }
 
 func (r *Resolver) City() CityResolver { return &cityResolver{r} }
 
@@ -538,9 +730,15 @@ func (r *Resolver) Institution() InstitutionResolver { return &institutionResolv
 
 func (r *Resolver) LocalizedName() LocalizedNameResolver { return &localizedNameResolver{r} }
 
+func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+
 func (r *Resolver) Official() OfficialResolver { return &officialResolver{r} }
 
 func (r *Resolver) Partnership() PartnershipResolver { return &partnershipResolver{r} }
+
+func (r *Resolver) PartnershipChange() PartnershipChangeResolver {
+	return &partnershipChangeResolver{r}
+}
 
 func (r *Resolver) PathHop() PathHopResolver { return &pathHopResolver{r} }
 
@@ -554,19 +752,25 @@ func (r *Resolver) Source() SourceResolver { return &sourceResolver{r} }
 
 func (r *Resolver) Statement() StatementResolver { return &statementResolver{r} }
 
+func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
+
 type (
-	agreementResolver      struct{ *Resolver }
-	cityResolver           struct{ *Resolver }
-	cityPathResolver       struct{ *Resolver }
-	countryResolver        struct{ *Resolver }
-	institutionResolver    struct{ *Resolver }
-	localizedNameResolver  struct{ *Resolver }
-	officialResolver       struct{ *Resolver }
-	partnershipResolver    struct{ *Resolver }
-	pathHopResolver        struct{ *Resolver }
-	queryResolver          struct{ *Resolver }
-	reportedFigureResolver struct{ *Resolver }
-	signatoryResolver      struct{ *Resolver }
-	sourceResolver         struct{ *Resolver }
-	statementResolver      struct{ *Resolver }
+	agreementResolver         struct{ *Resolver }
+	auditEntryResolver        struct{ *Resolver }
+	cityResolver              struct{ *Resolver }
+	cityPathResolver          struct{ *Resolver }
+	countryResolver           struct{ *Resolver }
+	institutionResolver       struct{ *Resolver }
+	localizedNameResolver     struct{ *Resolver }
+	mutationResolver          struct{ *Resolver }
+	officialResolver          struct{ *Resolver }
+	partnershipResolver       struct{ *Resolver }
+	partnershipChangeResolver struct{ *Resolver }
+	pathHopResolver           struct{ *Resolver }
+	queryResolver             struct{ *Resolver }
+	reportedFigureResolver    struct{ *Resolver }
+	signatoryResolver         struct{ *Resolver }
+	sourceResolver            struct{ *Resolver }
+	statementResolver         struct{ *Resolver }
+	subscriptionResolver      struct{ *Resolver }
 )

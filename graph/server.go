@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -16,7 +17,10 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/amity/amity/graph/model"
+	"github.com/amity/amity/internal/auth"
 	"github.com/amity/amity/internal/limits"
+	"github.com/amity/amity/internal/notify"
+	"github.com/amity/amity/internal/persisted"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/relations"
 )
@@ -38,6 +42,23 @@ type Options struct {
 	// Observer, if set, is told the outcome of every request (metrics).
 	Observer Observer
 	Logger   *slog.Logger
+
+	// PersistedQueries stores automatic persisted queries (APQ); nil keeps them in an
+	// in-memory LRU of this replica. internal/persisted's RedisCache shares them.
+	PersistedQueries graphql.Cache[string]
+	// Trusted, if set, turns on trusted-documents mode: only its list's documents run.
+	Trusted *persisted.Trusted
+
+	// Subscriptions, if set, feeds the Subscription type and turns on the WebSocket
+	// transport (graphql-transport-ws); see subscriptions.go.
+	Subscriptions *notify.Hub
+	// Authenticator checks a key sent in a WebSocket's connection_init payload.
+	Authenticator *auth.Authenticator
+	// LoaderWait is the wait of the loaders made per WebSocket event and operation.
+	LoaderWait time.Duration
+	// OperationTimeout bounds a query or mutation sent over a WebSocket (the HTTP
+	// request timeout does not apply to a long-lived connection).
+	OperationTimeout time.Duration
 }
 
 // DefaultOptions are production-safe defaults.
@@ -48,18 +69,22 @@ func DefaultOptions() Options {
 // NewHandler returns the GraphQL endpoint over the store. It expects internal/loader's
 // middleware in front of it.
 func NewHandler(store *postgres.DB, opts Options) *handler.Server {
-	cfg := Config{Resolvers: &Resolver{Store: store}}
+	cfg := Config{Resolvers: &Resolver{Store: store, Changes: opts.Subscriptions, Log: opts.Logger}}
+	cfg.Directives.Requires = requireScope
 	weighConnections(&cfg.Complexity)
 
 	srv := handler.New(NewExecutableSchema(cfg))
 	srv.AddTransport(httpTransport{maxTokens: opts.Limits.MaxTokens, observer: opts.Observer})
+	if opts.Subscriptions != nil {
+		addWebsocket(srv, store, opts)
+	}
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(max(0, opts.Limits.MaxTokens))
 	srv.SetDisableSuggestion(!opts.Dev)
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	usePersistedQueries(srv, opts)
 	srv.Use(limits.New(opts.Limits))
 	if opts.MaxComplexity > 0 {
 		srv.Use(extension.FixedComplexityLimit(opts.MaxComplexity))
@@ -159,4 +184,12 @@ func pageCost(n *int) int {
 		return relations.DefaultPageSize
 	}
 	return max(1, min(*n, relations.MaxPageSize))
+}
+
+// requireScope enforces @requires(scope:) before the field resolves.
+func requireScope(ctx context.Context, _ any, next graphql.Resolver, scope model.Scope) (any, error) {
+	if err := auth.Require(ctx, auth.Scope(strings.ToLower(string(scope)))); err != nil {
+		return nil, err
+	}
+	return next(ctx)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/amity/amity/internal/limits"
+	"github.com/amity/amity/internal/persisted"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/relations"
 )
@@ -55,7 +56,7 @@ type Observer interface {
 
 // refusalCodes are the codes of requests refused by a limit, as opposed to requests
 // that are merely malformed.
-var refusalCodes = append([]string{CodeBatchingNotSupported, CodeRequestTooLarge}, limits.Codes...)
+var refusalCodes = append(append([]string{CodeBatchingNotSupported, CodeRequestTooLarge}, limits.Codes...), persisted.Codes...)
 
 // httpTransport implements GraphQL over HTTP (https://graphql.github.io/graphql-over-http/):
 // POST with application/json, GET for queries only, content negotiation between
@@ -155,6 +156,13 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		return
 	}
 
+	if r.Method == http.MethodGet && opCtx.Operation != nil && opCtx.Operation.Operation != ast.Query {
+		// A document sent by hash (persisted query) is known only now.
+		w.Header().Set("Allow", "POST")
+		t.refuse(w, media, newRequestError(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "a %s must be sent with POST; GET runs queries only", opCtx.Operation.Operation))
+		observe(operationName(opCtx, params), "invalid")
+		return
+	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
 	resp := responses(ctx)
 	if resp == nil {

@@ -94,7 +94,7 @@ func benchRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.AmityBin, "amity-bin", o.AmityBin, "the amity binary to serve with (make bench builds it)")
 	fs.StringVar(&o.PostGraphileDir, "postgraphile-dir", o.PostGraphileDir, "directory of the PostGraphile runner (npm ci there first)")
 	fs.BoolVar(&o.SkipPostGraphile, "skip-postgraphile", false, "measure Amity alone")
-	fs.IntVar(&o.MaxComplexity, "max-complexity", o.MaxComplexity, "Amity's --max-complexity during the run")
+	fs.IntVar(&o.MaxComplexity, "max-complexity", o.MaxComplexity, "Amity's --max-complexity during the run (0: the server's default; Q1-Q6 fit in it)")
 	fs.IntVar(&o.PoolSize, "pool", o.PoolSize, "database pool size of both servers")
 	fs.StringVar(&o.JSONOut, "json", o.JSONOut, "also write the results as JSON to this file")
 	fs.StringVar(&o.MarkdownOut, "markdown", o.MarkdownOut, "also write the result tables as Markdown to this file")

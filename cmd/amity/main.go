@@ -27,7 +27,10 @@ const usage = `Usage: amity <command> [flags]
 Commands:
   serve     run the GraphQL API (migrates and loads the shipped knowledge first)
   migrate   apply database migrations and exit
+  keys      create, list and revoke API keys
   bench     fill a database with synthetic benchmark data, or run the load benchmark
+  trusted-documents  write the allow list for serve --trusted-documents
+  import    bulk-import NDJSON knowledge, GeoNames cities or ISO 3166 countries
 
 Run 'amity <command> -h' for the command's flags.
 `
@@ -69,8 +72,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		defer db.Close()
 		fmt.Fprintln(stdout, "database is migrated")
 		return nil
+	case "keys":
+		return runKeys(ctx, args[1:], stdout, stderr)
+	case "trusted-documents":
+		return runTrustedDocuments(args[1:], stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
+	case "import":
+		return runImport(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -90,6 +99,7 @@ type serveConfig struct {
 	http     server.Config
 	logJSON  bool
 	timeouts httpTimeouts
+	partners partnerConfig
 }
 
 func envOr(name, def string) string {
@@ -137,10 +147,12 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&cfg.addr, "addr", envOr("AMITY_ADDR", ":8080"), "address to listen on (env AMITY_ADDR)")
 	fs.BoolVar(&cfg.loadSeed, "seed", envBool("AMITY_SEED", true), "load the shipped knowledge bundle at start (env AMITY_SEED)")
 	fs.IntVar(&cfg.http.GraphQL.MaxComplexity, "max-complexity", envInt("AMITY_MAX_COMPLEXITY", cfg.http.GraphQL.MaxComplexity), "largest query cost accepted (env AMITY_MAX_COMPLEXITY)")
+	fs.BoolVar(&cfg.http.Auth.Anonymous, "anonymous", envBool("AMITY_ANONYMOUS", true), "let requests without an API key read (env AMITY_ANONYMOUS)")
 	fs.BoolVar(&cfg.http.GraphQL.Introspection, "introspection", envBool("AMITY_INTROSPECTION", true), "allow schema introspection (env AMITY_INTROSPECTION)")
 	fs.DurationVar(&cfg.http.RequestTimeout, "request-timeout", envDuration("AMITY_REQUEST_TIMEOUT", cfg.http.RequestTimeout), "longest a GraphQL request may run, SQL included (env AMITY_REQUEST_TIMEOUT)")
 	fs.BoolVar(&cfg.logJSON, "log-json", envBool("AMITY_LOG_JSON", false), "log JSON lines instead of text (env AMITY_LOG_JSON)")
 	hardeningFlags(fs, &cfg)
+	partnerFlags(fs, &cfg)
 	return cfg, fs.Parse(args)
 }
 
@@ -193,8 +205,15 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, ready chan<- 
 	if err != nil {
 		return err
 	}
+	closePartners, err := openPartners(ctx, &cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closePartners()
+	handler := server.New(db, cfg.http, log)
+	defer handler.Close()
 	srv := &http.Server{
-		Handler:           server.New(db, cfg.http, log),
+		Handler:           handler,
 		ReadHeaderTimeout: cfg.timeouts.readHeader,
 		ReadTimeout:       cfg.timeouts.read,
 		WriteTimeout:      cfg.timeouts.write,
@@ -216,6 +235,9 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, ready chan<- 
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: draining requests")
+	// Subscriptions and their WebSockets end first: Shutdown waits for requests, not for
+	// hijacked connections.
+	handler.Close()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.timeouts.shutdown)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {

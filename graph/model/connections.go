@@ -171,3 +171,22 @@ func NewSourceConnection(p *relations.Page[relations.Source], count Counter) *So
 	c, edges := build(p, count, func(cur string, n *relations.Source) *SourceEdge { return &SourceEdge{cur, n} })
 	return &SourceConnection{connection: c, Edges: edges, Nodes: p.Items}
 }
+
+// AuditEntryConnection is a page of the audit log.
+type AuditEntryConnection struct {
+	connection
+	Edges []*AuditEntryEdge
+	Nodes []*relations.AuditEntry
+}
+
+// AuditEntryEdge is an audit entry and its cursor.
+type AuditEntryEdge struct {
+	Cursor string
+	Node   *relations.AuditEntry
+}
+
+// NewAuditEntryConnection returns the connection for a page of the audit log.
+func NewAuditEntryConnection(p *relations.Page[relations.AuditEntry], count Counter) *AuditEntryConnection {
+	c, edges := build(p, count, func(cur string, n *relations.AuditEntry) *AuditEntryEdge { return &AuditEntryEdge{cur, n} })
+	return &AuditEntryConnection{connection: c, Edges: edges, Nodes: p.Items}
+}

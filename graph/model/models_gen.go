@@ -28,10 +28,31 @@ type AgreementFilter struct {
 	Signatory *string `json:"signatory,omitempty"`
 }
 
+type AgreementInput struct {
+	Title    string                  `json:"title"`
+	Kind     relations.AgreementKind `json:"kind"`
+	SignedOn *time.Time              `json:"signedOn,omitempty"`
+	// The city where it was signed (an ID).
+	SignedIn *string                     `json:"signedIn,omitempty"`
+	Summary  *string                     `json:"summary,omitempty"`
+	Areas    []relations.CooperationArea `json:"areas,omitempty"`
+	// The cities that are parties (IDs), at least two, in the order the agreement names them.
+	Parties          []string          `json:"parties"`
+	Signatories      []*SignatoryInput `json:"signatories,omitempty"`
+	Sources          *SourcesInput     `json:"sources"`
+	ClientMutationID *string           `json:"clientMutationId,omitempty"`
+}
+
 // How to order agreements. Undated agreements come last either way.
 type AgreementOrder struct {
 	Field     AgreementOrderField `json:"field"`
 	Direction *OrderDirection     `json:"direction,omitempty"`
+}
+
+type AgreementPayload struct {
+	Agreement        *relations.Agreement `json:"agreement,omitempty"`
+	Errors           []*UserError         `json:"errors"`
+	ClientMutationID *string              `json:"clientMutationId,omitempty"`
 }
 
 // Which cities to list. All conditions must hold.
@@ -44,10 +65,29 @@ type CityFilter struct {
 	PopulationMax *int    `json:"populationMax,omitempty"`
 }
 
+type CityInput struct {
+	Name string `json:"name"`
+	// ISO 3166-1 alpha-2 code of a country Amity knows.
+	Country          string                `json:"country"`
+	Names            []*LocalizedNameInput `json:"names,omitempty"`
+	Population       *int                  `json:"population,omitempty"`
+	Location         *LocationInput        `json:"location,omitempty"`
+	WikidataID       *string               `json:"wikidataId,omitempty"`
+	GeonamesID       *int                  `json:"geonamesId,omitempty"`
+	Sources          *SourcesInput         `json:"sources"`
+	ClientMutationID *string               `json:"clientMutationId,omitempty"`
+}
+
 // How to order cities. Cities without a population come last either way.
 type CityOrder struct {
 	Field     CityOrderField  `json:"field"`
 	Direction *OrderDirection `json:"direction,omitempty"`
+}
+
+type CityPayload struct {
+	City             *relations.City `json:"city,omitempty"`
+	Errors           []*UserError    `json:"errors"`
+	ClientMutationID *string         `json:"clientMutationId,omitempty"`
 }
 
 // Which institutions to list. All conditions must hold.
@@ -57,6 +97,49 @@ type InstitutionFilter struct {
 	City *string `json:"city,omitempty"`
 	// In this country (ISO 3166-1 alpha-2 code).
 	Country *string `json:"country,omitempty"`
+}
+
+type InstitutionInput struct {
+	Name string                    `json:"name"`
+	Kind relations.InstitutionKind `json:"kind"`
+	// The city it is in (an ID).
+	City        string     `json:"city"`
+	FoundedOn   *time.Time `json:"foundedOn,omitempty"`
+	Description *string    `json:"description,omitempty"`
+	// Agreements it is linked to (IDs).
+	Agreements       []string      `json:"agreements,omitempty"`
+	Sources          *SourcesInput `json:"sources"`
+	ClientMutationID *string       `json:"clientMutationId,omitempty"`
+}
+
+type InstitutionPayload struct {
+	Institution      *relations.Institution `json:"institution,omitempty"`
+	Errors           []*UserError           `json:"errors"`
+	ClientMutationID *string                `json:"clientMutationId,omitempty"`
+}
+
+// A name in one language.
+type LocalizedNameInput struct {
+	Language string `json:"language"`
+	Name     string `json:"name"`
+}
+
+type LocationInput struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+}
+
+// Curated writes. Each needs a key with the WRITE scope, cites at least one source (an
+// existing one by id, or a new one given in the same call), runs in one transaction, is
+// recorded in the audit log, and may carry a `clientMutationId`: a retry with the same id
+// returns the first call's result instead of writing twice.
+//
+// Input that breaks a rule changes nothing and comes back in the payload's `errors`, one
+// per field (`field` is the path into the input, such as `["input", "since"]`), with a
+// stable `code`: INVALID, NOT_FOUND, CONFLICT, STALE_VERSION, MISSING_SOURCE or
+// IDEMPOTENCY_KEY_REUSED. Authentication and authorisation failures are GraphQL errors
+// with the code UNAUTHENTICATED or FORBIDDEN.
+type Mutation struct {
 }
 
 // A circle on the Earth.
@@ -75,9 +158,184 @@ type OfficialFilter struct {
 	NameContains *string `json:"nameContains,omitempty"`
 }
 
+type OfficialInput struct {
+	Name  string  `json:"name"`
+	Title *string `json:"title,omitempty"`
+	// The city the official represents (an ID).
+	City             *string               `json:"city,omitempty"`
+	Names            []*LocalizedNameInput `json:"names,omitempty"`
+	Sources          *SourcesInput         `json:"sources"`
+	ClientMutationID *string               `json:"clientMutationId,omitempty"`
+}
+
+type OfficialPayload struct {
+	Official         *relations.Official `json:"official,omitempty"`
+	Errors           []*UserError        `json:"errors"`
+	ClientMutationID *string             `json:"clientMutationId,omitempty"`
+}
+
+type PartnershipInput struct {
+	Kind relations.PartnershipKind `json:"kind"`
+	// The two cities (IDs); they must differ.
+	Cities []string   `json:"cities"`
+	Since  *time.Time `json:"since,omitempty"`
+	Until  *time.Time `json:"until,omitempty"`
+	// The agreement that established it (an ID).
+	Agreement        *string       `json:"agreement,omitempty"`
+	Sources          *SourcesInput `json:"sources"`
+	ClientMutationID *string       `json:"clientMutationId,omitempty"`
+}
+
+type PartnershipPayload struct {
+	Partnership      *relations.Partnership `json:"partnership,omitempty"`
+	Errors           []*UserError           `json:"errors"`
+	ClientMutationID *string                `json:"clientMutationId,omitempty"`
+}
+
 // Entry points. Lists are Relay connections: pass `first` (0 to 100) and `after` to page
 // forwards, or `last` and `before` to page backwards.
 type Query struct {
+}
+
+type RetractInput struct {
+	// The city, official, agreement, partnership or institution to retract.
+	ID      string `json:"id"`
+	Version int    `json:"version"`
+	// Why, for the record.
+	Reason string `json:"reason"`
+	// The sources that show the fact was wrong or no longer holds.
+	Sources          *SourcesInput `json:"sources"`
+	ClientMutationID *string       `json:"clientMutationId,omitempty"`
+}
+
+type RetractPayload struct {
+	// The ID of the retracted fact.
+	RetractedID      *string      `json:"retractedId,omitempty"`
+	Errors           []*UserError `json:"errors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+// An official's signature on an agreement.
+type SignatoryInput struct {
+	// The official (an ID).
+	Official string `json:"official"`
+	// The party the official signed for (an ID); it must be one of the agreement's parties.
+	Party string  `json:"party"`
+	Role  *string `json:"role,omitempty"`
+}
+
+// A new source.
+type SourceInput struct {
+	Title     string  `json:"title"`
+	Publisher *string `json:"publisher,omitempty"`
+	// http(s) URL; unique: a URL that is already a source is an error naming it.
+	URL              *string    `json:"url,omitempty"`
+	PublishedOn      *time.Time `json:"publishedOn,omitempty"`
+	Excerpt          *string    `json:"excerpt,omitempty"`
+	Languages        []string   `json:"languages,omitempty"`
+	ClientMutationID *string    `json:"clientMutationId,omitempty"`
+}
+
+type SourcePayload struct {
+	Source           *relations.Source `json:"source,omitempty"`
+	Errors           []*UserError      `json:"errors"`
+	ClientMutationID *string           `json:"clientMutationId,omitempty"`
+}
+
+// The sources a write cites: existing ones by id, new ones in full. At least one in all.
+type SourcesInput struct {
+	Ids []string       `json:"ids,omitempty"`
+	New []*SourceInput `json:"new,omitempty"`
+}
+
+// Changes as they happen, over WebSocket (the graphql-transport-ws protocol). Every
+// replica delivers every change, whichever replica took the write.
+type Subscription struct {
+}
+
+// Fields left out keep their value; `parties`, `areas` and `signatories`, when given, replace the old ones.
+type UpdateAgreementInput struct {
+	ID               string                      `json:"id"`
+	Version          int                         `json:"version"`
+	Title            *string                     `json:"title,omitempty"`
+	Kind             *relations.AgreementKind    `json:"kind,omitempty"`
+	SignedOn         *time.Time                  `json:"signedOn,omitempty"`
+	SignedIn         *string                     `json:"signedIn,omitempty"`
+	Summary          *string                     `json:"summary,omitempty"`
+	Areas            []relations.CooperationArea `json:"areas,omitempty"`
+	Parties          []string                    `json:"parties,omitempty"`
+	Signatories      []*SignatoryInput           `json:"signatories,omitempty"`
+	Sources          *SourcesInput               `json:"sources"`
+	ClientMutationID *string                     `json:"clientMutationId,omitempty"`
+}
+
+// Fields left out keep their value. `names`, when given, replaces the other names.
+type UpdateCityInput struct {
+	ID               string                `json:"id"`
+	Version          int                   `json:"version"`
+	Name             *string               `json:"name,omitempty"`
+	Names            []*LocalizedNameInput `json:"names,omitempty"`
+	Population       *int                  `json:"population,omitempty"`
+	Location         *LocationInput        `json:"location,omitempty"`
+	WikidataID       *string               `json:"wikidataId,omitempty"`
+	Sources          *SourcesInput         `json:"sources"`
+	ClientMutationID *string               `json:"clientMutationId,omitempty"`
+}
+
+type UpdateInstitutionInput struct {
+	ID               string                     `json:"id"`
+	Version          int                        `json:"version"`
+	Name             *string                    `json:"name,omitempty"`
+	Kind             *relations.InstitutionKind `json:"kind,omitempty"`
+	City             *string                    `json:"city,omitempty"`
+	FoundedOn        *time.Time                 `json:"foundedOn,omitempty"`
+	Description      *string                    `json:"description,omitempty"`
+	Agreements       []string                   `json:"agreements,omitempty"`
+	Sources          *SourcesInput              `json:"sources"`
+	ClientMutationID *string                    `json:"clientMutationId,omitempty"`
+}
+
+type UpdateOfficialInput struct {
+	ID               string                `json:"id"`
+	Version          int                   `json:"version"`
+	Name             *string               `json:"name,omitempty"`
+	Title            *string               `json:"title,omitempty"`
+	City             *string               `json:"city,omitempty"`
+	Names            []*LocalizedNameInput `json:"names,omitempty"`
+	Sources          *SourcesInput         `json:"sources"`
+	ClientMutationID *string               `json:"clientMutationId,omitempty"`
+}
+
+type UpdatePartnershipInput struct {
+	ID               string                     `json:"id"`
+	Version          int                        `json:"version"`
+	Kind             *relations.PartnershipKind `json:"kind,omitempty"`
+	Since            *time.Time                 `json:"since,omitempty"`
+	Until            *time.Time                 `json:"until,omitempty"`
+	Agreement        *string                    `json:"agreement,omitempty"`
+	Sources          *SourcesInput              `json:"sources"`
+	ClientMutationID *string                    `json:"clientMutationId,omitempty"`
+}
+
+type UpdateSourceInput struct {
+	ID string `json:"id"`
+	// The version you read; the update fails with STALE_VERSION if it has changed since.
+	Version          int        `json:"version"`
+	Title            *string    `json:"title,omitempty"`
+	Publisher        *string    `json:"publisher,omitempty"`
+	URL              *string    `json:"url,omitempty"`
+	PublishedOn      *time.Time `json:"publishedOn,omitempty"`
+	Excerpt          *string    `json:"excerpt,omitempty"`
+	ClientMutationID *string    `json:"clientMutationId,omitempty"`
+}
+
+// A problem with one field of a mutation's input.
+type UserError struct {
+	// Path to the field in the input, such as ["input", "signatories", "1", "party"].
+	Field   []string `json:"field"`
+	Message string   `json:"message"`
+	// INVALID, NOT_FOUND, CONFLICT, STALE_VERSION, MISSING_SOURCE or IDEMPOTENCY_KEY_REUSED.
+	Code string `json:"code"`
 }
 
 // Fields agreements can be ordered by.
@@ -131,6 +389,121 @@ func (e *AgreementOrderField) UnmarshalJSON(b []byte) error {
 }
 
 func (e AgreementOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type AuditAction string
+
+const (
+	AuditActionCreate  AuditAction = "CREATE"
+	AuditActionUpdate  AuditAction = "UPDATE"
+	AuditActionRetract AuditAction = "RETRACT"
+)
+
+var AllAuditAction = []AuditAction{
+	AuditActionCreate,
+	AuditActionUpdate,
+	AuditActionRetract,
+}
+
+func (e AuditAction) IsValid() bool {
+	switch e {
+	case AuditActionCreate, AuditActionUpdate, AuditActionRetract:
+		return true
+	}
+	return false
+}
+
+func (e AuditAction) String() string {
+	return string(e)
+}
+
+func (e *AuditAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AuditAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AuditAction", str)
+	}
+	return nil
+}
+
+func (e AuditAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AuditAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AuditAction) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What happened to a partnership.
+type ChangeAction string
+
+const (
+	ChangeActionCreated   ChangeAction = "CREATED"
+	ChangeActionUpdated   ChangeAction = "UPDATED"
+	ChangeActionRetracted ChangeAction = "RETRACTED"
+)
+
+var AllChangeAction = []ChangeAction{
+	ChangeActionCreated,
+	ChangeActionUpdated,
+	ChangeActionRetracted,
+}
+
+func (e ChangeAction) IsValid() bool {
+	switch e {
+	case ChangeActionCreated, ChangeActionUpdated, ChangeActionRetracted:
+		return true
+	}
+	return false
+}
+
+func (e ChangeAction) String() string {
+	return string(e)
+}
+
+func (e *ChangeAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ChangeAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ChangeAction", str)
+	}
+	return nil
+}
+
+func (e ChangeAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ChangeAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ChangeAction) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -243,6 +616,68 @@ func (e *OrderDirection) UnmarshalJSON(b []byte) error {
 }
 
 func (e OrderDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What an API key may do. Anonymous requests may read, unless the server turns anonymous
+// access off.
+type Scope string
+
+const (
+	// Query the knowledge.
+	ScopeRead Scope = "READ"
+	// Create, update and retract facts.
+	ScopeWrite Scope = "WRITE"
+	// Read the audit log.
+	ScopeAdmin Scope = "ADMIN"
+)
+
+var AllScope = []Scope{
+	ScopeRead,
+	ScopeWrite,
+	ScopeAdmin,
+}
+
+func (e Scope) IsValid() bool {
+	switch e {
+	case ScopeRead, ScopeWrite, ScopeAdmin:
+		return true
+	}
+	return false
+}
+
+func (e Scope) String() string {
+	return string(e)
+}
+
+func (e *Scope) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Scope(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Scope", str)
+	}
+	return nil
+}
+
+func (e Scope) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Scope) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Scope) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

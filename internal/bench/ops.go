@@ -15,12 +15,13 @@ import (
 // projection of each server's answer onto the same normalized shape so that the
 // harness can check that both return the same data before it times them.
 type op struct {
-	Name, Desc   string
-	Amity, PG    string
-	NeedsCity    bool
-	normAmity    func(json.RawMessage) (any, error)
-	normPG       func(json.RawMessage) (any, error)
-	amityVarName string
+	Name, Desc string
+	// PG is empty for operations PostGraphile's schema has no counterpart for.
+	Amity, PG string
+	// NeedsCity: the op takes a city id; NeedsPair: two (from, to); NeedsName: a name.
+	NeedsCity, NeedsPair, NeedsName bool
+	normAmity                       func(json.RawMessage) (any, error)
+	normPG                          func(json.RawMessage) (any, error)
 }
 
 // PostGraphileSchemaSQL exposes, for PostGraphile, the two relations Amity derives and a
@@ -374,6 +375,21 @@ var ops = []op{
 	},
 }
 
+// Amity-only operations: PostGraphile's schema has no search or path finding, and
+// writing them as SQL functions for it would benchmark those functions, not PostGraphile.
+var amityOnly = []op{
+	{
+		Name: "Q5", Desc: "search for a city name with a typo (Amity only)", NeedsName: true,
+		Amity: `query Q5($q: String!) { search(query: $q, types: [CITY], first: 10) { nodes { ... on City { name country { name } } } } }`,
+	},
+	{
+		Name: "Q6", Desc: "shortest partnership paths between two cities, at most 3 hops (Amity only)", NeedsPair: true,
+		Amity: `query Q6($from: ID!, $to: ID!) { connections(from: $from, to: $to, maxHops: 3, first: 3) { length cities { name } } }`,
+	},
+}
+
+func init() { ops = append(ops, amityOnly...) }
+
 func opByName(name string) (op, bool) {
 	for _, o := range ops {
 		if o.Name == name {
@@ -383,15 +399,29 @@ func opByName(name string) (op, bool) {
 	return op{}, false
 }
 
-// requestBody is the JSON body of one request of an op for a city (ignored by ops
-// without variables), for each server.
-func requestBodies(o op, city uuid.UUID) (amity, pg []byte) {
+// requestBodies are the JSON bodies of one request of an op, for each server: for a
+// city (ignored by ops without variables), its name (typo'd: "Testvile 001234"), or a
+// pair of cities.
+func requestBodies(o op, city, other uuid.UUID, name string) (amity, pg []byte) {
 	av, pv := map[string]any{}, map[string]any{}
-	if o.NeedsCity {
+	switch {
+	case o.NeedsCity:
 		av["id"] = relay.ID(relay.City, city)
 		pv["id"] = city.String()
+	case o.NeedsPair:
+		av["from"], av["to"] = relay.ID(relay.City, city), relay.ID(relay.City, other)
+	case o.NeedsName:
+		av["q"] = strings.Replace(name, "ll", "l", 1)
 	}
 	amity, _ = json.Marshal(map[string]any{"query": o.Amity, "variables": av, "operationName": o.Name})
 	pg, _ = json.Marshal(map[string]any{"query": o.PG, "variables": pv, "operationName": o.Name})
 	return amity, pg
+}
+
+// AmityQuery returns the GraphQL document of a benchmark operation (Q1..Q6) for Amity's
+// schema, and which variable it takes: "id" (a city), "pair" (from, to) or "" (none;
+// Q5 takes "q", a name). Go benchmarks of the hot paths use it.
+func AmityQuery(name string) (query string, ok bool) {
+	o, ok := opByName(name)
+	return o.Amity, ok
 }

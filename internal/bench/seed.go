@@ -71,6 +71,15 @@ func Seed(ctx context.Context, o SeedOptions) (*SeedResult, error) {
 		return nil, err
 	}
 	if !fresh {
+		// The data set is there; bring its schema up to date as a server start would.
+		db, err := sql.Open("postgres", o.URL)
+		if err != nil {
+			return nil, err
+		}
+		defer db.Close()
+		if err := postgres.Migrate(ctx, db); err != nil {
+			return nil, err
+		}
 		res.Skipped = true
 		return res, nil
 	}

@@ -15,6 +15,7 @@ import (
 type agreementRow struct {
 	pageCols
 	ID         uuid.UUID  `db:"id"`
+	Version    int        `db:"version"`
 	Title      string     `db:"title"`
 	Kind       string     `db:"kind"`
 	SignedOn   *time.Time `db:"signed_on"`
@@ -22,11 +23,11 @@ type agreementRow struct {
 	Summary    *string    `db:"summary"`
 }
 
-const agreementCols = "a.id, a.title, a.kind, a.signed_on, a.signed_in_id, a.summary"
+const agreementCols = "a.id, a.version, a.title, a.kind, a.signed_on, a.signed_in_id, a.summary"
 
 func (r *agreementRow) domain() *relations.Agreement {
 	return &relations.Agreement{
-		ID: r.ID, Title: r.Title, Kind: relations.AgreementKind(r.Kind),
+		ID: r.ID, Version: r.Version, Title: r.Title, Kind: relations.AgreementKind(r.Kind),
 		SignedOn: r.SignedOn, SignedInID: r.SignedInID, Summary: r.Summary,
 	}
 }

@@ -16,6 +16,7 @@ import (
 type cityRow struct {
 	pageCols
 	ID          uuid.UUID `db:"id"`
+	Version     int       `db:"version"`
 	CountryID   uuid.UUID `db:"country_id"`
 	Name        string    `db:"name"`
 	Population  *int      `db:"population"`
@@ -25,11 +26,11 @@ type cityRow struct {
 	GeonamesID  *int      `db:"geonames_id"`
 }
 
-const cityCols = "c.id, c.country_id, c.name, c.population, c.latitude, c.longitude, c.wikidata_qid, c.geonames_id"
+const cityCols = "c.id, c.version, c.country_id, c.name, c.population, c.latitude, c.longitude, c.wikidata_qid, c.geonames_id"
 
 func (r *cityRow) domain() *relations.City {
 	c := &relations.City{
-		ID: r.ID, CountryID: r.CountryID, Name: r.Name, Population: r.Population,
+		ID: r.ID, Version: r.Version, CountryID: r.CountryID, Name: r.Name, Population: r.Population,
 		WikidataID: r.WikidataQID, GeonamesID: r.GeonamesID,
 	}
 	if r.Latitude != nil && r.Longitude != nil {

@@ -12,6 +12,7 @@ import (
 type institutionRow struct {
 	pageCols
 	ID          uuid.UUID  `db:"id"`
+	Version     int        `db:"version"`
 	Name        string     `db:"name"`
 	Kind        string     `db:"kind"`
 	CityID      uuid.UUID  `db:"city_id"`
@@ -20,11 +21,11 @@ type institutionRow struct {
 	QID         *string    `db:"wikidata_qid"`
 }
 
-const institutionCols = "i.id, i.name, i.kind, i.city_id, i.founded_on, i.description, i.wikidata_qid"
+const institutionCols = "i.id, i.version, i.name, i.kind, i.city_id, i.founded_on, i.description, i.wikidata_qid"
 
 func (r *institutionRow) domain() *relations.Institution {
 	return &relations.Institution{
-		ID: r.ID, Name: r.Name, Kind: relations.InstitutionKind(r.Kind), CityID: r.CityID,
+		ID: r.ID, Version: r.Version, Name: r.Name, Kind: relations.InstitutionKind(r.Kind), CityID: r.CityID,
 		FoundedOn: r.FoundedOn, Description: r.Description, WikidataID: r.QID,
 	}
 }

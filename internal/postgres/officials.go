@@ -11,17 +11,18 @@ import (
 
 type officialRow struct {
 	pageCols
-	ID     uuid.UUID  `db:"id"`
-	Name   string     `db:"name"`
-	Title  *string    `db:"title"`
-	CityID *uuid.UUID `db:"city_id"`
-	QID    *string    `db:"wikidata_qid"`
+	ID      uuid.UUID  `db:"id"`
+	Version int        `db:"version"`
+	Name    string     `db:"name"`
+	Title   *string    `db:"title"`
+	CityID  *uuid.UUID `db:"city_id"`
+	QID     *string    `db:"wikidata_qid"`
 }
 
-const officialCols = "o.id, o.name, o.title, o.city_id, o.wikidata_qid"
+const officialCols = "o.id, o.version, o.name, o.title, o.city_id, o.wikidata_qid"
 
 func (r *officialRow) domain() *relations.Official {
-	return &relations.Official{ID: r.ID, Name: r.Name, Title: r.Title, CityID: r.CityID, WikidataID: r.QID}
+	return &relations.Official{ID: r.ID, Version: r.Version, Name: r.Name, Title: r.Title, CityID: r.CityID, WikidataID: r.QID}
 }
 
 var officialListing = listing{order: "official:name", from: "officials o", cols: officialCols, key: "o.name", keyType: "text", id: "o.id"}

@@ -13,6 +13,7 @@ import (
 type partnershipRow struct {
 	pageCols
 	ID          uuid.UUID  `db:"id"`
+	Version     int        `db:"version"`
 	Kind        string     `db:"kind"`
 	CityAID     uuid.UUID  `db:"city_a_id"`
 	CityBID     uuid.UUID  `db:"city_b_id"`
@@ -21,11 +22,11 @@ type partnershipRow struct {
 	AgreementID *uuid.UUID `db:"agreement_id"`
 }
 
-const partnershipCols = "p.id, p.kind, p.city_a_id, p.city_b_id, p.since, p.until, p.agreement_id"
+const partnershipCols = "p.id, p.version, p.kind, p.city_a_id, p.city_b_id, p.since, p.until, p.agreement_id"
 
 func (r *partnershipRow) domain() *relations.Partnership {
 	return &relations.Partnership{
-		ID: r.ID, Kind: relations.PartnershipKind(r.Kind), CityAID: r.CityAID, CityBID: r.CityBID,
+		ID: r.ID, Version: r.Version, Kind: relations.PartnershipKind(r.Kind), CityAID: r.CityAID, CityBID: r.CityBID,
 		Since: r.Since, Until: r.Until, AgreementID: r.AgreementID, ViewerID: r.ParentID,
 	}
 }

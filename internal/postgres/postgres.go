@@ -38,6 +38,9 @@ type Config struct {
 // DB is an open, migrated database.
 type DB struct {
 	*sqlx.DB
+	// dsn is the connection string Open used; change listeners open their own
+	// connection with it (see notify.go).
+	dsn string
 }
 
 // Open connects to the database and checks that it answers. It does not migrate.
@@ -50,6 +53,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	connector.Dialer(deadlineDialer{})
 	db := sqlx.NewDb(sql.OpenDB(countingConnector{connector}), "postgres")
 	maxOpen := cfg.MaxOpenConns
 	if maxOpen <= 0 {
@@ -75,7 +79,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("ping database: %w", err)
 	}
-	return &DB{DB: db}, nil
+	return &DB{DB: db, dsn: dsn}, nil
 }
 
 // Migrate applies every embedded migration not yet applied. A Postgres session advisory

@@ -14,6 +14,7 @@ import (
 type sourceRow struct {
 	pageCols
 	ID          uuid.UUID      `db:"id"`
+	Version     int            `db:"version"`
 	Title       string         `db:"title"`
 	Publisher   *string        `db:"publisher"`
 	URL         *string        `db:"url"`
@@ -22,11 +23,11 @@ type sourceRow struct {
 	Languages   pq.StringArray `db:"languages"`
 }
 
-const sourceCols = "s.id, s.title, s.publisher, s.url, s.published_on, s.excerpt, s.languages"
+const sourceCols = "s.id, s.version, s.title, s.publisher, s.url, s.published_on, s.excerpt, s.languages"
 
 func (r *sourceRow) domain() *relations.Source {
 	return &relations.Source{
-		ID: r.ID, Title: r.Title, Publisher: r.Publisher, URL: r.URL,
+		ID: r.ID, Version: r.Version, Title: r.Title, Publisher: r.Publisher, URL: r.URL,
 		PublishedOn: r.PublishedOn, Excerpt: r.Excerpt, Languages: []string(r.Languages),
 	}
 }

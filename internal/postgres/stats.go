@@ -47,24 +47,31 @@ type driverConn interface {
 type countingConnector struct{ driver.Connector }
 
 func (c countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
-	conn, err := c.Connector.Connect(ctx)
+	slot := &netConnSlot{}
+	conn, err := c.Connector.Connect(context.WithValue(ctx, netConnSlotKey{}, slot))
 	if err != nil {
 		return nil, err
 	}
 	if dc, ok := conn.(driverConn); ok {
-		return countingConn{dc}, nil
+		return countingConn{driverConn: dc, nc: slot.conn}, nil
 	}
 	return conn, nil
 }
 
-type countingConn struct{ driverConn }
+// countingConn counts statements and arms the socket deadline of each (deadline.go).
+type countingConn struct {
+	driverConn
+	nc *deadlineConn
+}
 
 func (c countingConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
 	countStatement(ctx)
+	c.nc.arm(ctx)
 	return c.driverConn.QueryContext(ctx, q, args)
 }
 
 func (c countingConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
 	countStatement(ctx)
+	c.nc.arm(ctx)
 	return c.driverConn.ExecContext(ctx, q, args)
 }

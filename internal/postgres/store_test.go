@@ -874,9 +874,9 @@ func TestByID(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := map[uuid.UUID]*relations.City{
-			c["shenzhen"]: {ID: c["shenzhen"], CountryID: f.Countries["CN"], Name: "Shenzhen", Population: intp(17_560_000),
+			c["shenzhen"]: {ID: c["shenzhen"], Version: 1, CountryID: f.Countries["CN"], Name: "Shenzhen", Population: intp(17_560_000),
 				Location: &relations.Location{Latitude: 22.54, Longitude: 114.06}, WikidataID: strp("Q15174"), GeonamesID: intp(1005)},
-			c["kazan"]: {ID: c["kazan"], CountryID: f.Countries["RU"], Name: "Kazan", GeonamesID: intp(1004)},
+			c["kazan"]: {ID: c["kazan"], Version: 1, CountryID: f.Countries["RU"], Name: "Kazan", GeonamesID: intp(1004)},
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("(-want +got):\n%s", diff)

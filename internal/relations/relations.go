@@ -20,6 +20,7 @@ type Country struct {
 // City is a city that takes part in city diplomacy.
 type City struct {
 	ID         uuid.UUID
+	Version    int
 	CountryID  uuid.UUID
 	Name       string
 	Population *int
@@ -45,6 +46,7 @@ type LocalizedName struct {
 // Official is a person who represents a city.
 type Official struct {
 	ID         uuid.UUID
+	Version    int
 	Name       string
 	Title      *string
 	CityID     *uuid.UUID
@@ -54,6 +56,7 @@ type Official struct {
 // Agreement is a document that cities signed.
 type Agreement struct {
 	ID         uuid.UUID
+	Version    int
 	Title      string
 	Kind       AgreementKind
 	SignedOn   *time.Time
@@ -73,6 +76,7 @@ type Signatory struct {
 // which decides which of the two is the partner; it is uuid.Nil when there was none.
 type Partnership struct {
 	ID          uuid.UUID
+	Version     int
 	Kind        PartnershipKind
 	CityAID     uuid.UUID
 	CityBID     uuid.UUID
@@ -93,6 +97,7 @@ func (p *Partnership) PartnerID() uuid.UUID {
 // Institution is a university, company or other body in a city.
 type Institution struct {
 	ID          uuid.UUID
+	Version     int
 	Name        string
 	Kind        InstitutionKind
 	CityID      uuid.UUID
@@ -104,6 +109,7 @@ type Institution struct {
 // Source is a document that states facts.
 type Source struct {
 	ID          uuid.UUID
+	Version     int
 	Title       string
 	Publisher   *string
 	URL         *string
@@ -190,3 +196,31 @@ const (
 	SearchInstitution = "INSTITUTION"
 	SearchCountry     = "COUNTRY"
 )
+
+// AuditEntry is one write as the append-only audit log keeps it.
+type AuditEntry struct {
+	Sequence         int
+	At               time.Time
+	Actor            string
+	Action           string // CREATE, UPDATE or RETRACT
+	EntityType       string // a relay type name, such as "City"
+	EntityID         uuid.UUID
+	Before, After    *string // JSON
+	SourceIDs        []uuid.UUID
+	Reason           *string
+	ClientMutationID *string
+}
+
+// Change actions, as subscriptions report them.
+const (
+	ChangeCreated   = "CREATED"
+	ChangeUpdated   = "UPDATED"
+	ChangeRetracted = "RETRACTED"
+)
+
+// PartnershipChange reports what happened to a partnership.
+type PartnershipChange struct {
+	Action        string
+	PartnershipID uuid.UUID
+	CityIDs       []uuid.UUID
+}

@@ -11,10 +11,17 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/amity/amity/graph"
+	"github.com/amity/amity/internal/auth"
+	"github.com/amity/amity/internal/cors"
+	"github.com/amity/amity/internal/httpcache"
 	"github.com/amity/amity/internal/loader"
 	"github.com/amity/amity/internal/metrics"
+	"github.com/amity/amity/internal/notify"
 	"github.com/amity/amity/internal/postgres"
+	"github.com/amity/amity/internal/ratelimit"
 )
 
 // Config tunes the HTTP surface.
@@ -29,27 +36,51 @@ type Config struct {
 	LoaderWait time.Duration
 	// Metrics serves Prometheus metrics at /metrics.
 	Metrics bool
+	// Auth configures API keys and anonymous access.
+	Auth auth.Config
+	// Redis, if set, shares rate limits and automatic persisted queries between
+	// replicas; without it both live in this process's memory.
+	Redis redis.UniversalClient
+	// RedisPrefix starts every Redis key Amity writes ("amity:" if empty).
+	RedisPrefix string
+	// RateLimit sets requests a second per API key and per anonymous client address.
+	// The zero value limits nobody; the amity binary starts from ratelimit.Default().
+	RateLimit ratelimit.Config
+	// CORS lists the origins whose pages may call the API; none by default.
+	CORS cors.Config
+	// Cache sets how long anonymous GET answers may be cached.
+	Cache httpcache.Config
 }
 
 // DefaultConfig returns production-safe defaults.
 func DefaultConfig() Config {
-	return Config{GraphQL: graph.DefaultOptions(), MaxBodyBytes: 1 << 20, RequestTimeout: 15 * time.Second, LoaderWait: loader.DefaultWait, Metrics: true}
+	return Config{GraphQL: graph.DefaultOptions(), MaxBodyBytes: 1 << 20, RequestTimeout: 15 * time.Second, LoaderWait: loader.DefaultWait, Metrics: true,
+		Auth: auth.Config{Anonymous: true, CacheTTL: 10 * time.Second}, Cache: httpcache.Config{MaxAge: 60 * time.Second}}
 }
 
-// New returns the HTTP handler of the whole service.
-func New(db *postgres.DB, cfg Config, log *slog.Logger) http.Handler {
+// New returns the HTTP handler of the whole service. Close it on shutdown: it owns the
+// subscriptions' change feed and WebSocket connections.
+func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 	cfg.GraphQL.Logger = log
 	m := metrics.New(db.DB.DB)
 	if cfg.GraphQL.Observer == nil {
 		cfg.GraphQL.Observer = m
 	}
+	s := &Server{changes: notify.New(db.ListenDSN(), notify.Options{Logger: log})}
+	s.lifetime, s.stop = context.WithCancel(context.Background())
+	authn := auth.NewAuthenticator(db, cfg.Auth)
+	cfg.GraphQL.Subscriptions, cfg.GraphQL.Authenticator = s.changes, authn
+	cfg.GraphQL.LoaderWait, cfg.GraphQL.OperationTimeout = cfg.LoaderWait, cfg.RequestTimeout
+	usePersistedQueryCache(&cfg, log)
 	gql := graph.NewHandler(db, cfg.GraphQL)
 
 	mux := http.NewServeMux()
 	if cfg.Metrics {
 		mux.Handle("GET /metrics", m.Handler())
 	}
-	mux.Handle("/graphql", limitBody(cfg.MaxBodyBytes, m, withTimeout(cfg.RequestTimeout, loader.Middleware(db, cfg.LoaderWait, gql))))
+	api := withTimeout(cfg.RequestTimeout, loader.Middleware(db, cfg.LoaderWait, gql))
+	limiter := newLimiter(cfg, m, log)
+	mux.Handle("/graphql", edge(cfg, limitBody(cfg.MaxBodyBytes, m, s.upgrades(authn.Middleware(limiter.Middleware(api)), api))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
@@ -64,10 +95,12 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) http.Handler {
 			return
 		}
 		w.Write([]byte("ready\n"))
+		w.Write([]byte(changeFeedStatus(s.changes.Status())))
 	})
 	mountPlayground(mux)
 	mountExplore(mux)
-	return logRequests(log, observeHTTP(m, recoverPanics(log, mux)))
+	s.handler = logRequests(log, observeHTTP(m, recoverPanics(log, mux)))
+	return s
 }
 
 func limitBody(n int64, m *metrics.Metrics, next http.Handler) http.Handler {
@@ -84,8 +117,14 @@ func limitBody(n int64, m *metrics.Metrics, next http.Handler) http.Handler {
 	})
 }
 
+// withTimeout bounds a request, but not a WebSocket: its subscriptions live as long as
+// the connection (see Server.upgrades).
 func withTimeout(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isUpgrade(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), d)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
@@ -101,6 +140,9 @@ func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController and the WebSocket upgrade reach the connection.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // logRequests logs one line per request, with the SQL statements it ran and an id that
 // is also sent back in X-Request-Id, so a client's report can be matched to the log.

@@ -1,0 +1,81 @@
+package graph_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/amity/amity/internal/bench"
+	"github.com/amity/amity/internal/postgres"
+	"github.com/amity/amity/internal/relay"
+	"github.com/amity/amity/internal/server"
+)
+
+// BenchmarkNestedQueries runs the load benchmark's operations Q1-Q4 (internal/bench)
+// through the whole HTTP handler, in process, one request at a time. It guards the hot
+// paths against regressions without any timed assertion: compare runs with benchstat.
+// It reports SQL statements per request as stmts/op.
+//
+// By default it runs over a fresh database with a small synthetic network; set
+// AMITY_BENCH_DATABASE_URL to a bench database (`amity bench seed --scale l`) to
+// measure, or profile, at scale:
+//
+//	AMITY_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/amity_bench_l?sslmode=disable \
+//	  go test ./graph -run '^$' -bench NestedQueries/Q4 -benchtime 20s -cpuprofile q4.cpu
+func BenchmarkNestedQueries(b *testing.B) {
+	cfg := server.DefaultConfig()
+	cfg.GraphQL.MaxComplexity = 100_000
+	var handler http.Handler
+	var cities []uuid.UUID
+	if url := os.Getenv("AMITY_BENCH_DATABASE_URL"); url != "" {
+		db, err := postgres.Open(context.Background(), postgres.Config{URL: url})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		cfg.GraphQL.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		handler = server.New(db, cfg, cfg.GraphQL.Logger)
+		if err := db.Select(&cities, `SELECT id FROM cities ORDER BY md5(id::text) LIMIT 500`); err != nil {
+			b.Fatal(err)
+		}
+	} else {
+		a := MustAPIWith(b, cfg)
+		MustInsertNetwork(b, a, 200)
+		handler = a.handler
+		if err := a.db.Select(&cities, `SELECT id FROM cities WHERE name LIKE 'Testville %' ORDER BY name`); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, name := range []string{"Q1", "Q2", "Q3", "Q4"} {
+		query, _ := bench.AmityQuery(name)
+		bodies := make([][]byte, len(cities))
+		for i, id := range cities {
+			bodies[i], _ = json.Marshal(map[string]any{"query": query, "variables": map[string]any{"id": relay.ID(relay.City, id)}})
+		}
+		b.Run(name, func(b *testing.B) {
+			var stmts, reqs int64
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				reqs++
+				req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(bodies[i%len(bodies)]))
+				req.Header.Set("Content-Type", "application/json")
+				ctx, n := postgres.WithStatementCounter(req.Context())
+				rec := httptest.NewRecorder()
+				handler.ServeHTTP(rec, req.WithContext(ctx))
+				if rec.Code != http.StatusOK || bytes.Contains(rec.Body.Bytes(), []byte(`"errors"`)) {
+					b.Fatalf("%s: %d %s", name, rec.Code, rec.Body.Bytes())
+				}
+				stmts += n.Load()
+			}
+			b.ReportMetric(float64(stmts)/float64(reqs), "stmts/op")
+		})
+	}
+}

@@ -1,0 +1,28 @@
+package model
+
+import (
+	"testing"
+)
+
+// FuzzParseDate feeds the Date scalar's parser: it must never panic, and a date it
+// accepts must be exactly the date it prints.
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"2024-03-06", "2023-02-29", "2024-02-29", "0000-01-01", "9999-12-31", "2024-3-6", "2024-03-06T00:00:00Z", "", "+2024-03-06", "２０２４-03-06"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDate(s)
+		if err != nil {
+			if _, err2 := UnmarshalDate(s); err2 == nil {
+				t.Fatalf("UnmarshalDate accepts %q that ParseDate refuses", s)
+			}
+			return
+		}
+		if got := d.Format(DateLayout); got != s {
+			t.Fatalf("%q parses as %s", s, got)
+		}
+		if d2, err := UnmarshalDate(s); err != nil || !d2.Equal(d) {
+			t.Fatalf("UnmarshalDate(%q) = %v, %v", s, d2, err)
+		}
+	})
+}

@@ -1,0 +1,210 @@
+package graph
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/uuid"
+
+	"github.com/amity/amity/graph/model"
+	"github.com/amity/amity/internal/auth"
+	"github.com/amity/amity/internal/postgres"
+	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/relay"
+)
+
+// The mutation resolvers turn GraphQL input into the store's write types: IDs are
+// decoded here, and a bad one is a field problem like any other; every rule about the
+// values lives in relations (Check methods) or the store (checks that need the database).
+
+// ids decodes global IDs of one type, recording a problem per bad one.
+type ids struct{ p relations.Problems }
+
+func (d *ids) one(typ string, id string, path ...any) uuid.UUID {
+	t, u, ok := relay.Parse(id)
+	if !ok || t != typ {
+		d.p.Invalid(relations.Path(path...), "%q is not the ID of a %s", id, typ)
+		return uuid.Nil
+	}
+	return u
+}
+
+func (d *ids) optional(typ string, id *string, path ...any) *uuid.UUID {
+	if id == nil {
+		return nil
+	}
+	u := d.one(typ, *id, path...)
+	return &u
+}
+
+func (d *ids) list(typ string, list []string, path ...any) []uuid.UUID {
+	out := make([]uuid.UUID, len(list))
+	for i, id := range list {
+		out[i] = d.one(typ, id, append(append([]any{}, path...), i)...)
+	}
+	return out
+}
+
+func (d *ids) sources(in *model.SourcesInput) relations.SourceRefs {
+	var refs relations.SourceRefs
+	if in == nil {
+		return refs
+	}
+	refs.IDs = d.list(relay.Source, in.Ids, "sources", "ids")
+	for _, s := range in.New {
+		refs.New = append(refs.New, newSource(s))
+	}
+	return refs
+}
+
+func newSource(s *model.SourceInput) relations.NewSource {
+	return relations.NewSource{Title: s.Title, Publisher: s.Publisher, URL: s.URL, PublishedOn: s.PublishedOn,
+		Excerpt: s.Excerpt, Languages: s.Languages}
+}
+
+func names(in []*model.LocalizedNameInput) *[]relations.Name {
+	if in == nil {
+		return nil
+	}
+	out := make([]relations.Name, len(in))
+	for i, n := range in {
+		out[i] = relations.Name{Language: n.Language, Name: n.Name}
+	}
+	return &out
+}
+
+func location(in *model.LocationInput) *relations.Location {
+	if in == nil {
+		return nil
+	}
+	return &relations.Location{Latitude: in.Latitude, Longitude: in.Longitude}
+}
+
+func signatories(d *ids, in []*model.SignatoryInput) *[]relations.SignatoryWrite {
+	if in == nil {
+		return nil
+	}
+	out := make([]relations.SignatoryWrite, len(in))
+	for i, s := range in {
+		out[i] = relations.SignatoryWrite{
+			OfficialID: d.one(relay.Official, s.Official, "signatories", i, "official"),
+			PartyID:    d.one(relay.City, s.Party, "signatories", i, "party"),
+			Role:       s.Role,
+		}
+	}
+	return &out
+}
+
+func optionalList[T any](v []T) *[]T {
+	if v == nil {
+		return nil
+	}
+	return &v
+}
+
+// writeMeta says who writes, from the request's principal.
+func writeMeta(ctx context.Context, clientMutationID *string) postgres.WriteMeta {
+	p := auth.ForContext(ctx)
+	meta := postgres.WriteMeta{Actor: postgres.Actor{Name: p.Name()}, ClientMutationID: clientMutationID}
+	if p.Key != nil {
+		id := p.Key.ID
+		meta.Actor.KeyID = &id
+	}
+	return meta
+}
+
+// userErrors splits a write's error: problems with the input go to the payload, any
+// other error becomes a GraphQL error.
+func userErrors(err error) ([]*model.UserError, error) {
+	var in *relations.InputError
+	if !errors.As(err, &in) {
+		return []*model.UserError{}, err
+	}
+	out := make([]*model.UserError, len(in.Problems))
+	for i, p := range in.Problems {
+		out[i] = &model.UserError{Field: p.Path, Message: p.Message, Code: p.Code}
+	}
+	return out, nil
+}
+
+// write runs a store write unless decoding the input already found problems, and
+// returns the payload's errors and the written entity's id.
+func write(d *ids, run func() (postgres.WriteResult, error)) ([]*model.UserError, *uuid.UUID, error) {
+	if err := d.p.Err(); err != nil {
+		errs, _ := userErrors(err)
+		return errs, nil, nil
+	}
+	res, err := run()
+	errs, err := userErrors(err)
+	if err != nil || len(errs) > 0 {
+		return errs, nil, err
+	}
+	return errs, &res.ID, nil
+}
+
+// fresh reads the written entity straight from the store: the request's loaders may
+// hold what it was before the write.
+func fresh[T any](ctx context.Context, fetch func(context.Context, []uuid.UUID) (map[uuid.UUID]*T, error), id *uuid.UUID) (*T, error) {
+	if id == nil {
+		return nil, nil
+	}
+	got, err := fetch(ctx, []uuid.UUID{*id})
+	if err != nil {
+		return nil, err
+	}
+	return got[*id], nil
+}
+
+func (r *mutationResolver) source(ctx context.Context, cmid *string, run func(postgres.WriteMeta) (postgres.WriteResult, error), d *ids) (*model.SourcePayload, error) {
+	errs, id, err := write(d, func() (postgres.WriteResult, error) { return run(writeMeta(ctx, cmid)) })
+	if err != nil {
+		return nil, err
+	}
+	s, err := fresh(ctx, r.Store.SourcesByID, id)
+	return &model.SourcePayload{Source: s, Errors: errs, ClientMutationID: cmid}, err
+}
+
+func (r *mutationResolver) city(ctx context.Context, cmid *string, w relations.CityWrite, d *ids) (*model.CityPayload, error) {
+	errs, id, err := write(d, func() (postgres.WriteResult, error) { return r.Store.WriteCity(ctx, writeMeta(ctx, cmid), w) })
+	if err != nil {
+		return nil, err
+	}
+	c, err := fresh(ctx, r.Store.CitiesByID, id)
+	return &model.CityPayload{City: c, Errors: errs, ClientMutationID: cmid}, err
+}
+
+func (r *mutationResolver) official(ctx context.Context, cmid *string, w relations.OfficialWrite, d *ids) (*model.OfficialPayload, error) {
+	errs, id, err := write(d, func() (postgres.WriteResult, error) { return r.Store.WriteOfficial(ctx, writeMeta(ctx, cmid), w) })
+	if err != nil {
+		return nil, err
+	}
+	o, err := fresh(ctx, r.Store.OfficialsByID, id)
+	return &model.OfficialPayload{Official: o, Errors: errs, ClientMutationID: cmid}, err
+}
+
+func (r *mutationResolver) agreement(ctx context.Context, cmid *string, w relations.AgreementWrite, d *ids) (*model.AgreementPayload, error) {
+	errs, id, err := write(d, func() (postgres.WriteResult, error) { return r.Store.WriteAgreement(ctx, writeMeta(ctx, cmid), w) })
+	if err != nil {
+		return nil, err
+	}
+	a, err := fresh(ctx, r.Store.AgreementsByID, id)
+	return &model.AgreementPayload{Agreement: a, Errors: errs, ClientMutationID: cmid}, err
+}
+
+func (r *mutationResolver) partnership(ctx context.Context, cmid *string, w relations.PartnershipWrite, d *ids) (*model.PartnershipPayload, error) {
+	errs, id, err := write(d, func() (postgres.WriteResult, error) { return r.Store.WritePartnership(ctx, writeMeta(ctx, cmid), w) })
+	if err != nil {
+		return nil, err
+	}
+	p, err := fresh(ctx, r.Store.PartnershipsByID, id)
+	return &model.PartnershipPayload{Partnership: p, Errors: errs, ClientMutationID: cmid}, err
+}
+
+func (r *mutationResolver) institution(ctx context.Context, cmid *string, w relations.InstitutionWrite, d *ids) (*model.InstitutionPayload, error) {
+	errs, id, err := write(d, func() (postgres.WriteResult, error) { return r.Store.WriteInstitution(ctx, writeMeta(ctx, cmid), w) })
+	if err != nil {
+		return nil, err
+	}
+	i, err := fresh(ctx, r.Store.InstitutionsByID, id)
+	return &model.InstitutionPayload{Institution: i, Errors: errs, ClientMutationID: cmid}, err
+}

@@ -1,0 +1,295 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/google/uuid"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/amity/amity/graph/model"
+	"github.com/amity/amity/internal/auth"
+	"github.com/amity/amity/internal/loader"
+	"github.com/amity/amity/internal/notify"
+	"github.com/amity/amity/internal/postgres"
+	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/relay"
+)
+
+// Codes with which a subscription ends early, as extensions.code of its error message.
+const (
+	// CodeSlowConsumer: the client read its events too slowly and was dropped; it may
+	// subscribe again (and re-read what it may have missed).
+	CodeSlowConsumer = "SLOW_CONSUMER"
+)
+
+// WebSocket keep-alive: the server sends a graphql-transport-ws "ping" this often and
+// closes a connection whose client has not answered "pong" within twice the interval
+// (legacy graphql-ws clients get a "ka" message instead).
+const (
+	wsPingInterval = 15 * time.Second
+	wsInitTimeout  = 10 * time.Second
+	// CloseForbidden is the WebSocket close code of a connection_init that is refused
+	// (bad key, or no key when anonymous access is off), as graphql-transport-ws names it.
+	CloseForbidden = 4403
+)
+
+// addWebsocket serves subscriptions (and queries) over WebSocket, with the
+// graphql-transport-ws protocol (and the legacy graphql-ws one).
+func addWebsocket(srv *handler.Server, store *postgres.DB, opts Options) {
+	srv.AddTransport(transport.Websocket{
+		InitFunc: func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+			return initConnection(ctx, payload, opts.Authenticator)
+		},
+		InitTimeout:           wsInitTimeout,
+		KeepAlivePingInterval: wsPingInterval,
+		PingPongInterval:      wsPingInterval,
+	})
+	// Loaders cache what they read, and the HTTP middleware makes them once per HTTP
+	// request: for a WebSocket that is once per connection. Each subscription event and
+	// each operation over a WebSocket gets fresh ones, so no event is resolved from
+	// data cached for an earlier one.
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		_, overWS := ctx.Value(wsKey{}).(*wsConn)
+		subscription := false
+		if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Operation != nil {
+			subscription = oc.Operation.Operation == ast.Subscription
+		}
+		if !overWS && !subscription {
+			return next(ctx)
+		}
+		ctx = loader.WithLoaders(ctx, loader.New(store, opts.LoaderWait))
+		if overWS && !subscription && opts.OperationTimeout > 0 {
+			// HTTP requests are bounded by the server's request timeout; a query or
+			// mutation over a long-lived WebSocket gets the same bound on its own.
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, opts.OperationTimeout)
+			defer cancel()
+		}
+		return next(ctx)
+	})
+}
+
+type wsKey struct{}
+
+// wsConn marks the context of a WebSocket connection.
+type wsConn struct {
+	// deferredAuth: the upgrade request carried no credentials, so the HTTP middleware
+	// did not authenticate it; connection_init must.
+	deferredAuth bool
+	remoteAddr   string
+}
+
+// WithDeferredAuth marks an upgrade request whose authentication is left to the
+// connection_init message (browsers cannot set headers on a WebSocket), so that an
+// anonymous-off server can still accept a key in the init payload.
+func WithDeferredAuth(ctx context.Context, remoteAddr string) context.Context {
+	return context.WithValue(ctx, wsKey{}, &wsConn{deferredAuth: true, remoteAddr: remoteAddr})
+}
+
+// initConnection authenticates a WebSocket connection. A key in the connection_init
+// payload ({"Authorization": "Bearer <key>"}) wins; without one, the connection keeps
+// the principal the HTTP middleware gave the upgrade request (its Authorization
+// header, or anonymous), or — when authentication was deferred — is anonymous if the
+// server allows that.
+func initConnection(ctx context.Context, payload transport.InitPayload, authn *auth.Authenticator) (context.Context, *transport.InitPayload, error) {
+	conn, _ := ctx.Value(wsKey{}).(*wsConn)
+	if conn == nil {
+		conn = &wsConn{remoteAddr: auth.ForContext(ctx).Addr}
+	}
+	ctx = context.WithValue(ctx, wsKey{}, &wsConn{remoteAddr: conn.remoteAddr})
+	header := payload.Authorization()
+	if header == "" && !conn.deferredAuth {
+		return ctx, nil, nil
+	}
+	if authn == nil {
+		return refuse(ctx, relations.Errorf(auth.CodeUnauthenticated, "this server does not take API keys over WebSocket"))
+	}
+	r := &http.Request{Header: http.Header{}, RemoteAddr: conn.remoteAddr}
+	if header != "" {
+		r.Header.Set("Authorization", header)
+	}
+	p, err := authn.Authenticate(ctx, r)
+	if err != nil {
+		if relations.ErrorCode(err) != auth.CodeUnauthenticated {
+			err = relations.Errorf(relations.EUNAVAILABLE, "the key store is unavailable; try again shortly")
+		}
+		return refuse(ctx, err)
+	}
+	return auth.WithPrincipal(ctx, p), nil, nil
+}
+
+// refuse rejects connection_init: the client gets the reason and close code 4403.
+func refuse(ctx context.Context, err error) (context.Context, *transport.InitPayload, error) {
+	ctx = transport.WithWebsocketCloseCode(ctx, CloseForbidden)
+	ctx = transport.AppendCloseReason(ctx, "Forbidden: "+err.Error())
+	return ctx, nil, err
+}
+
+// subscribe checks a subscription's access and city, and opens its change feed.
+func (r *Resolver) subscribe(ctx context.Context, city *string, f notify.Filter) (*notify.Subscription, error) {
+	if err := auth.Require(ctx, auth.Read); err != nil {
+		return nil, err
+	}
+	if city != nil {
+		id, err := parseID("city", relay.City, *city)
+		if err != nil {
+			return nil, err
+		}
+		f.City = id
+	}
+	if r.Changes == nil {
+		return nil, relations.Errorf(relations.EUNAVAILABLE, "subscriptions are not enabled on this server")
+	}
+	sub, err := r.Changes.Subscribe(ctx, f)
+	switch {
+	case err == nil:
+		return sub, nil
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return nil, err
+	default:
+		return nil, relations.Errorf(relations.EUNAVAILABLE, "subscriptions are unavailable right now; try again shortly")
+	}
+}
+
+// feedEnded tells the client why its subscription stopped, when it was not the
+// client's own doing: it gets an error message instead of "complete".
+func feedEnded(ctx context.Context, sub *notify.Subscription) {
+	if ctx.Err() != nil {
+		return
+	}
+	switch err := sub.Err(); {
+	case errors.Is(err, notify.ErrSlowConsumer):
+		transport.AddSubscriptionError(ctx, &gqlerror.Error{
+			Message:    "the subscription fell behind the change feed and was dropped; subscribe again",
+			Extensions: map[string]any{"code": CodeSlowConsumer},
+		})
+	case errors.Is(err, notify.ErrClosed):
+		transport.AddSubscriptionError(ctx, &gqlerror.Error{
+			Message:    "the server is shutting down; reconnect",
+			Extensions: map[string]any{"code": relations.EUNAVAILABLE},
+		})
+	}
+}
+
+// eventTimeout bounds the reads that turn one change into an event.
+const eventTimeout = 10 * time.Second
+
+func (r *Resolver) agreementAdded(ctx context.Context, city *string) (<-chan *relations.Agreement, error) {
+	sub, err := r.subscribe(ctx, city, notify.Filter{Entity: postgres.ChangeAgreement, Actions: []string{relations.ChangeCreated}})
+	if err != nil {
+		return nil, err
+	}
+	var want uuid.UUID
+	if city != nil {
+		_, want, _ = relay.Parse(*city)
+	}
+	out := make(chan *relations.Agreement)
+	go func() {
+		defer close(out)
+		defer sub.Close()
+		for c := range sub.C() {
+			a, err := r.agreementOf(ctx, c, want)
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				r.logger().ErrorContext(ctx, "agreementAdded: cannot read the new agreement; event skipped", "agreement", c.ID, "err", err)
+				continue
+			}
+			if a == nil {
+				continue // retracted since, or not the city's
+			}
+			select {
+			case out <- a:
+			case <-ctx.Done():
+				return
+			}
+		}
+		feedEnded(ctx, sub)
+	}()
+	return out, nil
+}
+
+// agreementOf reads the agreement a change names, fresh from the store: nil if it is
+// gone, or if it turns out not to concern the city (when the change could not list its
+// cities).
+func (r *Resolver) agreementOf(ctx context.Context, c postgres.Change, city uuid.UUID) (*relations.Agreement, error) {
+	ctx, cancel := context.WithTimeout(ctx, eventTimeout)
+	defer cancel()
+	if city != uuid.Nil && c.CitiesOmitted {
+		parties, err := r.Store.AgreementParties(ctx, []uuid.UUID{c.ID})
+		if err != nil {
+			return nil, err
+		}
+		found := false
+		for _, p := range parties[c.ID] {
+			found = found || p.ID == city
+		}
+		if !found {
+			return nil, nil
+		}
+	}
+	got, err := r.Store.AgreementsByID(ctx, []uuid.UUID{c.ID})
+	if err != nil {
+		return nil, err
+	}
+	return got[c.ID], nil
+}
+
+func (r *Resolver) partnershipChanged(ctx context.Context, city *string) (<-chan *relations.PartnershipChange, error) {
+	sub, err := r.subscribe(ctx, city, notify.Filter{Entity: postgres.ChangePartnership})
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan *relations.PartnershipChange)
+	go func() {
+		defer close(out)
+		defer sub.Close()
+		for c := range sub.C() {
+			// The partnership itself resolves lazily, through the event's own loaders.
+			ev := &relations.PartnershipChange{Action: c.Action, PartnershipID: c.ID, CityIDs: c.Cities}
+			select {
+			case out <- ev:
+			case <-ctx.Done():
+				return
+			}
+		}
+		feedEnded(ctx, sub)
+	}()
+	return out, nil
+}
+
+func (r *Resolver) logger() *slog.Logger {
+	if r.Log != nil {
+		return r.Log
+	}
+	return slog.Default()
+}
+
+func partnershipChangeAction(c *relations.PartnershipChange) model.ChangeAction {
+	return model.ChangeAction(c.Action)
+}
+
+// changedPartnership is the partnership as it is now, null once retracted.
+func changedPartnership(ctx context.Context, c *relations.PartnershipChange) (*relations.Partnership, error) {
+	if c.Action == relations.ChangeRetracted {
+		return nil, nil
+	}
+	return loader.For(ctx).Partnership.Load(ctx, c.PartnershipID)
+}
+
+func cityIDs(ids []uuid.UUID) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = relay.ID(relay.City, id)
+	}
+	return out
+}

@@ -1,0 +1,216 @@
+package importer
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// geonamesColumns is the width of GeoNames' "geoname" table dumps (cities15000.txt,
+// cities1000.txt, allCountries.txt, …): geonameid, name, asciiname, alternatenames,
+// latitude, longitude, feature class, feature code, country code, cc2, admin1–4 codes,
+// population, elevation, dem, timezone, modification date.
+const geonamesColumns = 19
+
+// GeoNamesSource is the source every city of a GeoNames file cites, so that gazetteer
+// rows keep their provenance like every other fact.
+var GeoNamesSource = Source{
+	Key:       "geonames",
+	Title:     "GeoNames geographical database",
+	Publisher: "GeoNames",
+	URL:       "https://www.geonames.org/",
+}
+
+// UndeterminedLanguage tags GeoNames' alternate names, whose language the cities files
+// do not give: BCP 47's "und" (undetermined).
+const UndeterminedLanguage = "und"
+
+// GeoNamesKey is the key of the city with a GeoNames id when it comes from a
+// gazetteer: its id is seed.ID("city", GeoNamesKey(id)).
+func GeoNamesKey(id int64) string { return "geonames-" + strconv.FormatInt(id, 10) }
+
+// ParseGeoNames reads a GeoNames gazetteer file (tab-separated, 19 columns) into
+// cities with their alternate names. Every row must be a populated place (feature
+// class P), so that loading allCountries.txt by mistake does not turn mountains into
+// cities. A population of 0 is GeoNames' "unknown" and is left empty.
+func ParseGeoNames(name string, r io.Reader, p *Progress) (*Batch, error) {
+	b := &Batch{File: name, Format: FormatGeoNames, Sources: []Source{GeoNamesSource}}
+	ps := &Problems{File: name}
+	src := &Ref{Key: GeoNamesSource.Key}
+	sources := []Ref{*src}
+	br := bufio.NewReaderSize(r, 1<<20)
+	var cols [geonamesColumns][]byte
+	for line := 1; ; line++ {
+		raw, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			ps.Addf(line, "", "line longer than %d bytes", 1<<20)
+			for errors.Is(err, bufio.ErrBufferFull) {
+				_, err = br.ReadSlice('\n')
+			}
+			continue
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: read: %w", name, err)
+		}
+		text := bytes.TrimRight(raw, "\r\n")
+		if len(text) > 0 && text[0] != '#' {
+			p.Add(1)
+			if c, ok := parseGeoNamesRow(ps, line, text, &cols); ok {
+				c.Sources = sources
+				for i := range c.Names {
+					c.Names[i].Source = src
+				}
+				b.Cities = append(b.Cities, c)
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	if len(b.Cities) == 0 && ps.Len() == 0 {
+		ps.Addf(0, "", "no GeoNames rows")
+	}
+	b.Validate(ps)
+	if err := ps.Err(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func parseGeoNamesRow(ps *Problems, line int, text []byte, cols *[geonamesColumns][]byte) (City, bool) {
+	n := 0
+	for rest := text; ; n++ {
+		i := bytes.IndexByte(rest, '\t')
+		if n < geonamesColumns {
+			if i < 0 {
+				cols[n] = rest
+			} else {
+				cols[n] = rest[:i]
+			}
+		}
+		if i < 0 {
+			break
+		}
+		rest = rest[i+1:]
+	}
+	if n+1 != geonamesColumns {
+		ps.Addf(line, "", "%d tab-separated columns, want %d (a GeoNames cities file)", n+1, geonamesColumns)
+		return City{}, false
+	}
+	if !utf8.Valid(text) {
+		ps.Addf(line, "", "not valid UTF-8")
+		return City{}, false
+	}
+	before := ps.Len()
+	var c City
+	c.Line = line
+	id, err := strconv.ParseInt(string(cols[0]), 10, 64)
+	if err != nil || id <= 0 {
+		ps.Addf(line, "geonameid", "%q is not a positive integer", cols[0])
+	}
+	c.Key = GeoNamesKey(id)
+	c.GeoNames = &id
+	c.Name = string(cols[1])
+	lat, err1 := strconv.ParseFloat(string(cols[4]), 64)
+	lon, err2 := strconv.ParseFloat(string(cols[5]), 64)
+	if err1 != nil {
+		ps.Addf(line, "latitude", "%q is not a number", cols[4])
+	}
+	if err2 != nil {
+		ps.Addf(line, "longitude", "%q is not a number", cols[5])
+	}
+	c.Latitude, c.Longitude = &lat, &lon
+	if string(cols[6]) != "P" {
+		ps.Addf(line, "feature class", "%q is not P (a populated place): import a GeoNames cities file", cols[6])
+	}
+	if len(cols[8]) == 0 {
+		ps.Addf(line, "country code", "required")
+	}
+	c.Country = Ref{Code: string(cols[8])}
+	if len(cols[14]) > 0 {
+		pop, err := strconv.ParseInt(string(cols[14]), 10, 64)
+		switch {
+		case err != nil:
+			ps.Addf(line, "population", "%q is not an integer", cols[14])
+		case pop > 0:
+			c.Population = &pop
+		}
+	}
+	if ps.Len() != before {
+		return City{}, false
+	}
+	// GeoNames lists the name itself, codes and near-duplicates among the alternate
+	// names; keep each distinct spelling once, as long as the database accepts it.
+	seen := map[string]bool{c.Name: true}
+	add := func(s string) {
+		if s == "" || seen[s] || strings.TrimSpace(s) == "" || utf8.RuneCountInString(s) > 200 {
+			return
+		}
+		seen[s] = true
+		c.Names = append(c.Names, Name{Language: UndeterminedLanguage, Name: s})
+	}
+	add(string(cols[2]))
+	for alt := cols[3]; len(alt) > 0; {
+		i := bytes.IndexByte(alt, ',')
+		if i < 0 {
+			add(string(alt))
+			break
+		}
+		add(string(alt[:i]))
+		alt = alt[i+1:]
+	}
+	return c, true
+}
+
+// ParseISO3166 reads the ISO 3166-1 JSON of Debian's iso-codes package
+// (/usr/share/iso-codes/json/iso_3166-1.json): {"3166-1": [{"alpha_2", "name", …}]}.
+// Each entry becomes a country with its short name.
+func ParseISO3166(name string, r io.Reader, p *Progress) (*Batch, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: read: %w", name, err)
+	}
+	b := &Batch{File: name, Format: FormatISO3166}
+	ps := &Problems{File: name}
+	var doc struct {
+		Entries []json.RawMessage `json:"3166-1"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		ps.Addf(0, "", "not ISO 3166-1 JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+		return nil, ps.Err()
+	}
+	if doc.Entries == nil {
+		ps.Addf(0, "3166-1", "required: the list of countries")
+		return nil, ps.Err()
+	}
+	// Entries are located in the file by their text so that problems name a line.
+	offset := 0
+	for _, raw := range doc.Entries {
+		line := 0
+		if i := bytes.Index(data[offset:], raw); i >= 0 {
+			line = 1 + bytes.Count(data[:offset+i], []byte("\n"))
+			offset += i + len(raw)
+		}
+		p.Add(1)
+		var e struct {
+			Alpha2 string `json:"alpha_2"`
+			Name   string `json:"name"`
+		}
+		if err := json.Unmarshal(raw, &e); err != nil {
+			ps.Addf(line, "", "not an ISO 3166-1 entry: %s", strings.TrimPrefix(err.Error(), "json: "))
+			continue
+		}
+		b.Countries = append(b.Countries, Country{Line: line, Code: e.Alpha2, Name: e.Name})
+	}
+	b.Validate(ps)
+	if err := ps.Err(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}

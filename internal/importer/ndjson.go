@@ -1,0 +1,214 @@
+package importer
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// maxLine bounds one NDJSON line; a longer one is almost certainly not NDJSON.
+const maxLine = 16 << 20
+
+// ParseNDJSON reads Amity's NDJSON knowledge format: one JSON object per line, its
+// "type" naming the entity (see docs/import.md). Blank lines are skipped. Decoding is
+// strict: an unknown field is an error, because a misspelt field would otherwise drop
+// a fact silently.
+func ParseNDJSON(name string, r io.Reader, p *Progress) (*Batch, error) {
+	b := &Batch{File: name, Format: FormatNDJSON}
+	ps := &Problems{File: name}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), maxLine)
+	line := 0
+	for sc.Scan() {
+		line++
+		p.Add(1)
+		text := bytes.TrimSpace(sc.Bytes())
+		if len(text) == 0 {
+			continue
+		}
+		if err := b.decodeLine(line, text); err != nil {
+			var le *lineError
+			if errors.As(err, &le) {
+				ps.Addf(line, le.field, "%s", le.msg)
+			} else {
+				ps.Addf(line, "", "%v", err)
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			ps.Addf(line+1, "", "line longer than %d bytes", maxLine)
+		} else {
+			return nil, fmt.Errorf("%s: read: %w", name, err)
+		}
+	}
+	b.Validate(ps)
+	if err := ps.Err(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+type lineError struct{ field, msg string }
+
+func (e *lineError) Error() string { return e.field + ": " + e.msg }
+
+// decodeLine appends the entity of one line to the batch.
+func (b *Batch) decodeLine(line int, text []byte) error {
+	var probe struct {
+		Type *string `json:"type"`
+	}
+	if err := json.Unmarshal(text, &probe); err != nil {
+		return &lineError{msg: "not a JSON object: " + strings.TrimPrefix(err.Error(), "json: ")}
+	}
+	if probe.Type == nil {
+		return &lineError{field: "type", msg: "required: one of source, country, city, official, agreement, partnership, institution, figure"}
+	}
+	typ := *probe.Type
+	// Each line decodes into its type plus the "type" field itself, so that strict
+	// decoding accepts "type" and nothing the type does not define.
+	switch typ {
+	case KindSource:
+		var v struct {
+			typeField
+			Source
+		}
+		if err := strict(typ, text, &v); err != nil {
+			return err
+		}
+		v.Source.Line = line
+		b.Sources = append(b.Sources, v.Source)
+	case KindCountry:
+		var v struct {
+			typeField
+			Country
+		}
+		if err := strict(typ, text, &v); err != nil {
+			return err
+		}
+		v.Country.Line = line
+		b.Countries = append(b.Countries, v.Country)
+	case KindCity:
+		var v struct {
+			typeField
+			City
+		}
+		if err := strict(typ, text, &v); err != nil {
+			return err
+		}
+		v.City.Line = line
+		b.Cities = append(b.Cities, v.City)
+	case KindOfficial:
+		var v struct {
+			typeField
+			Official
+		}
+		if err := strict(typ, text, &v); err != nil {
+			return err
+		}
+		v.Official.Line = line
+		b.Officials = append(b.Officials, v.Official)
+	case KindAgreement:
+		var v struct {
+			typeField
+			Agreement
+		}
+		if err := strict(typ, text, &v); err != nil {
+			return err
+		}
+		v.Agreement.Line = line
+		b.Agreements = append(b.Agreements, v.Agreement)
+	case KindPartnership:
+		var v struct {
+			typeField
+			Partnership
+		}
+		if err := strict(typ, text, &v); err != nil {
+			return err
+		}
+		v.Partnership.Line = line
+		b.Partnerships = append(b.Partnerships, v.Partnership)
+	case KindInstitution:
+		var v struct {
+			typeField
+			Institution
+		}
+		if err := strict(typ, text, &v); err != nil {
+			return err
+		}
+		v.Institution.Line = line
+		b.Institutions = append(b.Institutions, v.Institution)
+	case KindFigure:
+		var v struct {
+			typeField
+			Figure
+		}
+		if err := strict(typ, text, &v); err != nil {
+			return err
+		}
+		v.Figure.Line = line
+		b.Figures = append(b.Figures, v.Figure)
+	default:
+		return &lineError{field: "type", msg: fmt.Sprintf("%q is not one of source, country, city, official, agreement, partnership, institution, figure", typ)}
+	}
+	return nil
+}
+
+type typeField struct {
+	Type string `json:"type"`
+}
+
+// strict decodes one line, turning encoding/json's errors into a field path under the
+// line's type ("city.population").
+func strict(typ string, text []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(text))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		return &lineError{msg: "more than one JSON value on the line"}
+	}
+	if err == nil {
+		return nil
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return &lineError{field: typ + "." + jsonPath(te.Field), msg: fmt.Sprintf("want %s, got JSON %s", jsonType(te.Type.String()), te.Value)}
+	}
+	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
+		f := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
+		return &lineError{field: typ + "." + f, msg: "unknown field"}
+	}
+	return &lineError{msg: "invalid JSON: " + strings.TrimPrefix(err.Error(), "json: ")}
+}
+
+// jsonPath drops the Go names of the embedded structs a line decodes into ("City.population"):
+// every field of the format is lower camel case.
+func jsonPath(field string) string {
+	parts := strings.Split(field, ".")
+	out := parts[:0]
+	for _, p := range parts {
+		if p != "" && !(p[0] >= 'A' && p[0] <= 'Z') {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ".")
+}
+
+func jsonType(goType string) string {
+	switch strings.TrimPrefix(goType, "*") {
+	case "int64", "int":
+		return "an integer"
+	case "float64":
+		return "a number"
+	case "string":
+		return "a string"
+	}
+	if strings.HasPrefix(goType, "[]") {
+		return "a list"
+	}
+	return "an object"
+}

@@ -1,0 +1,351 @@
+// Package notify delivers the changes that writes announce (postgres.NotifyChange) to
+// the subscriptions of this server process.
+//
+// One Hub per process holds one PostgreSQL connection that LISTENs on
+// postgres.ChangesChannel (lib/pq's Listener, which reconnects by itself) and fans each
+// notification out to its subscribers. Every replica has its own Hub, so every replica
+// hears every committed write, whichever replica took it.
+//
+// Delivery is at most once, in commit order per replica:
+//   - PostgreSQL only delivers a notification to connections that are listening when
+//     the writing transaction commits. While the listener is disconnected (a database
+//     restart, a network cut), changes committed in the gap are lost; the hub logs the
+//     reconnection and Status reports the outage, but subscribers are not told what
+//     they missed. Clients that cannot tolerate a gap re-read what they care about
+//     after reconnecting.
+//   - Each subscriber has a bounded buffer. A subscriber that falls behind by a whole
+//     buffer is dropped (its channel is closed and Err says why) rather than slowing
+//     the other subscribers or growing memory without bound.
+package notify
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/lib/pq"
+
+	"github.com/amity/amity/internal/postgres"
+)
+
+// Errors a subscription ends with.
+var (
+	// ErrClosed: the hub was closed (the server is shutting down).
+	ErrClosed = errors.New("notify: the change feed is closed")
+	// ErrSlowConsumer: the subscriber did not keep up and was dropped.
+	ErrSlowConsumer = errors.New("notify: the subscriber fell behind and was dropped")
+	// ErrUnavailable: the listener could not connect to the database in time.
+	ErrUnavailable = errors.New("notify: the change feed is unavailable (database unreachable)")
+)
+
+// Options tune a Hub. The zero value gives the defaults.
+type Options struct {
+	// Buffer is how many changes a subscriber may fall behind before it is dropped
+	// (default 64).
+	Buffer int
+	// ConnectWait is how long the first Subscribe waits for the listener to connect
+	// before it gives up with ErrUnavailable (default 5s).
+	ConnectWait time.Duration
+	// MinReconnect and MaxReconnect bound the listener's reconnection backoff
+	// (defaults 100ms and 10s).
+	MinReconnect, MaxReconnect time.Duration
+	// PingInterval is how often an idle listener checks that its connection is still
+	// alive (default 30s); a dead one is replaced.
+	PingInterval time.Duration
+	Logger       *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.Buffer <= 0 {
+		o.Buffer = 64
+	}
+	if o.ConnectWait <= 0 {
+		o.ConnectWait = 5 * time.Second
+	}
+	if o.MinReconnect <= 0 {
+		o.MinReconnect = 100 * time.Millisecond
+	}
+	if o.MaxReconnect <= 0 {
+		o.MaxReconnect = 10 * time.Second
+	}
+	if o.PingInterval <= 0 {
+		o.PingInterval = 30 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// Filter picks the changes a subscriber wants.
+type Filter struct {
+	// Entity keeps changes of one entity kind (postgres.ChangeAgreement, …); "" keeps all.
+	Entity string
+	// Actions keeps changes with one of these actions; empty keeps all.
+	Actions []string
+	// City keeps changes that concern the city; uuid.Nil keeps all. A change whose
+	// cities were omitted (postgres.Change.CitiesOmitted) is kept: the subscriber must
+	// check it.
+	City uuid.UUID
+}
+
+// Match reports whether the filter keeps the change.
+func (f Filter) Match(c postgres.Change) bool {
+	if f.Entity != "" && c.Entity != f.Entity {
+		return false
+	}
+	if len(f.Actions) > 0 && !slices.Contains(f.Actions, c.Action) {
+		return false
+	}
+	if f.City != uuid.Nil && !c.CitiesOmitted && !slices.Contains(c.Cities, f.City) {
+		return false
+	}
+	return true
+}
+
+// Status is the health of a hub.
+type Status struct {
+	// Started: a subscription has started the listener (it starts on first use).
+	Started bool
+	// Connected: the listener's connection is up. While it is down, changes are lost.
+	Connected bool
+	// Subscribers is the number of live subscriptions.
+	Subscribers int
+	// Dropped counts subscribers dropped for falling behind.
+	Dropped int64
+	// Reconnects counts reconnections of the listener (each a possible gap).
+	Reconnects int64
+}
+
+// Hub fans the changes of one LISTEN connection out to subscribers. The listener
+// starts with the first subscription, so a server that nobody subscribes to holds no
+// extra connection. Close stops it.
+type Hub struct {
+	dsn  string
+	opts Options
+	log  *slog.Logger
+
+	mu       sync.Mutex
+	subs     map[*Subscription]struct{}
+	listener *pq.Listener
+	ready    chan struct{} // closed once the first LISTEN is in effect
+	closed   bool
+	done     chan struct{} // closed when the dispatch loop has ended
+
+	connected  atomic.Bool
+	dropped    atomic.Int64
+	reconnects atomic.Int64
+}
+
+// New returns a hub that will listen with its own connection to the database at dsn
+// (postgres.DB.ListenDSN).
+func New(dsn string, opts Options) *Hub {
+	opts = opts.withDefaults()
+	return &Hub{dsn: dsn, opts: opts, log: opts.Logger, subs: map[*Subscription]struct{}{}}
+}
+
+// Subscription is one subscriber's feed.
+type Subscription struct {
+	hub    *Hub
+	filter Filter
+	ch     chan postgres.Change
+
+	once sync.Once
+	err  error // why the feed ended; set before ch is closed
+}
+
+// C delivers the changes the filter keeps, in the order they were committed. It is
+// closed when the subscription ends: Err then says why.
+func (s *Subscription) C() <-chan postgres.Change { return s.ch }
+
+// Err is why C was closed: nil after Close, ErrSlowConsumer or ErrClosed. Read it only
+// after C is closed.
+func (s *Subscription) Err() error { return s.err }
+
+// Close ends the subscription. It is safe to call more than once and concurrently
+// with delivery.
+func (s *Subscription) Close() {
+	s.hub.mu.Lock()
+	defer s.hub.mu.Unlock()
+	s.endLocked(nil)
+}
+
+// endLocked removes the subscription and closes its channel; the hub's lock is held.
+func (s *Subscription) endLocked(err error) {
+	s.once.Do(func() {
+		delete(s.hub.subs, s)
+		s.err = err
+		close(s.ch)
+	})
+}
+
+// Subscribe starts a feed of the changes f keeps. The first call starts the listener
+// and waits (up to Options.ConnectWait, or until ctx ends) until it listens, so a
+// change committed after Subscribe returns is delivered. The subscription ends when
+// ctx ends, when Close is called, or when the hub closes.
+func (h *Hub) Subscribe(ctx context.Context, f Filter) (*Subscription, error) {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil, ErrClosed
+	}
+	if h.listener == nil {
+		h.startLocked()
+	}
+	ready := h.ready
+	s := &Subscription{hub: h, filter: f, ch: make(chan postgres.Change, h.opts.Buffer)}
+	h.subs[s] = struct{}{}
+	h.mu.Unlock()
+
+	wait := time.NewTimer(h.opts.ConnectWait)
+	defer wait.Stop()
+	select {
+	case <-ready:
+	case <-ctx.Done():
+		s.Close()
+		return nil, ctx.Err()
+	case <-wait.C:
+		s.Close()
+		return nil, ErrUnavailable
+	}
+	context.AfterFunc(ctx, s.Close)
+	return s, nil
+}
+
+// startLocked opens the listener and starts the dispatch loop; the lock is held.
+func (h *Hub) startLocked() {
+	h.ready = make(chan struct{})
+	h.done = make(chan struct{})
+	h.listener = pq.NewListener(h.dsn, h.opts.MinReconnect, h.opts.MaxReconnect, h.event)
+	l, ready := h.listener, h.ready
+	go func() {
+		// Listen blocks until the connection is up and LISTEN has run (or the
+		// listener is closed); afterwards the listener re-LISTENs on every reconnect.
+		if err := l.Listen(postgres.ChangesChannel); err != nil && !errors.Is(err, pq.ErrChannelAlreadyOpen) {
+			if !errors.Is(err, net.ErrClosed) && !h.isClosed() {
+				h.log.Error("change feed: LISTEN failed", "err", err)
+			}
+			return
+		}
+		close(ready)
+	}()
+	go h.dispatch(l, h.done)
+}
+
+func (h *Hub) isClosed() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.closed
+}
+
+// event follows the listener's connection state.
+func (h *Hub) event(ev pq.ListenerEventType, err error) {
+	switch ev {
+	case pq.ListenerEventConnected:
+		h.connected.Store(true)
+		h.log.Info("change feed: listening", "channel", postgres.ChangesChannel)
+	case pq.ListenerEventReconnected:
+		h.connected.Store(true)
+		h.reconnects.Add(1)
+		h.log.Warn("change feed: reconnected; changes committed while disconnected were not delivered")
+	case pq.ListenerEventDisconnected:
+		h.connected.Store(false)
+		if !h.isClosed() {
+			h.log.Warn("change feed: lost the database connection; reconnecting", "err", err)
+		}
+	case pq.ListenerEventConnectionAttemptFailed:
+		h.connected.Store(false)
+		if !h.isClosed() {
+			h.log.Warn("change feed: cannot connect to the database; retrying", "err", err)
+		}
+	}
+}
+
+// dispatch reads notifications until the listener closes, and fans them out.
+func (h *Hub) dispatch(l *pq.Listener, done chan struct{}) {
+	defer close(done)
+	ping := time.NewTicker(h.opts.PingInterval)
+	defer ping.Stop()
+	for {
+		select {
+		case n, ok := <-l.NotificationChannel():
+			if !ok {
+				return // closed
+			}
+			if n == nil {
+				continue // a reconnection; event() has logged it
+			}
+			c, err := postgres.ParseChange(n.Extra)
+			if err != nil {
+				h.log.Warn("change feed: ignoring a malformed notification", "err", err)
+				continue
+			}
+			h.publish(c)
+		case <-ping.C:
+			// pq only notices a dead connection when it reads; a ping makes it read.
+			go l.Ping()
+		}
+	}
+}
+
+// publish hands the change to every subscriber that wants it, without ever waiting:
+// a subscriber whose buffer is full is dropped.
+func (h *Hub) publish(c postgres.Change) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.subs {
+		if !s.filter.Match(c) {
+			continue
+		}
+		select {
+		case s.ch <- c:
+		default:
+			h.dropped.Add(1)
+			h.log.Warn("change feed: dropping a subscriber that fell behind", "buffer", h.opts.Buffer)
+			s.endLocked(ErrSlowConsumer)
+		}
+	}
+}
+
+// Status reports the hub's health.
+func (h *Hub) Status() Status {
+	h.mu.Lock()
+	st := Status{Started: h.listener != nil && !h.closed, Subscribers: len(h.subs)}
+	h.mu.Unlock()
+	st.Connected = st.Started && h.connected.Load()
+	st.Dropped = h.dropped.Load()
+	st.Reconnects = h.reconnects.Load()
+	return st
+}
+
+// Close ends every subscription with ErrClosed and closes the listener's connection.
+// It waits for the dispatch loop to end.
+func (h *Hub) Close() error {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil
+	}
+	h.closed = true
+	for s := range h.subs {
+		s.endLocked(ErrClosed)
+	}
+	l, done := h.listener, h.done
+	h.mu.Unlock()
+	if l == nil {
+		return nil
+	}
+	h.connected.Store(false)
+	err := l.Close()
+	<-done
+	if errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
+	return err
+}

@@ -1,0 +1,224 @@
+package notify_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/amity/amity/internal/notify"
+	"github.com/amity/amity/internal/postgres"
+	"github.com/amity/amity/internal/postgres/pgtest"
+	"github.com/amity/amity/internal/relations"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func mustHub(t *testing.T, db *postgres.DB, opts notify.Options) *notify.Hub {
+	t.Helper()
+	opts.Logger = quiet
+	h := notify.New(db.ListenDSN(), opts)
+	t.Cleanup(func() { h.Close() })
+	return h
+}
+
+func mustSubscribe(t *testing.T, h *notify.Hub, f notify.Filter) *notify.Subscription {
+	t.Helper()
+	s, err := h.Subscribe(t.Context(), f)
+	if err != nil {
+		t.Fatalf("subscribe: %v", err)
+	}
+	return s
+}
+
+// mustNotify announces changes in one transaction, committed or rolled back.
+func mustNotify(t *testing.T, db *postgres.DB, commit bool, changes ...postgres.Change) {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range changes {
+		if err := postgres.NotifyChange(ctx, tx, c); err != nil {
+			tx.Rollback()
+			t.Fatal(err)
+		}
+	}
+	if commit {
+		err = tx.Commit()
+	} else {
+		err = tx.Rollback()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func receive(t *testing.T, s *notify.Subscription) postgres.Change {
+	t.Helper()
+	select {
+	case c, ok := <-s.C():
+		if !ok {
+			t.Fatalf("feed closed: %v", s.Err())
+		}
+		return c
+	case <-time.After(5 * time.Second):
+		t.Fatal("no change within 5s")
+	}
+	return postgres.Change{}
+}
+
+func nothing(t *testing.T, s *notify.Subscription, within time.Duration) {
+	t.Helper()
+	select {
+	case c := <-s.C():
+		t.Fatalf("unexpected change %+v", c)
+	case <-time.After(within):
+	}
+}
+
+// Two hubs stand for two server replicas on one database: a change committed through
+// either reaches the subscribers of both; a rolled-back one reaches nobody.
+func TestHubsShareTheDatabase(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t)
+	a, b := mustHub(t, db, notify.Options{}), mustHub(t, db, notify.Options{})
+	if st := b.Status(); st.Started || st.Connected {
+		t.Fatalf("an unused hub should be idle: %+v", st)
+	}
+	onA := mustSubscribe(t, a, notify.Filter{})
+	onB := mustSubscribe(t, b, notify.Filter{})
+	if st := b.Status(); !st.Started || !st.Connected || st.Subscribers != 1 {
+		t.Fatalf("status after subscribe: %+v", st)
+	}
+
+	rolledBack := postgres.Change{Entity: postgres.ChangeAgreement, Action: relations.ChangeCreated, ID: uuid.New()}
+	mustNotify(t, db, false, rolledBack)
+	want := postgres.Change{Entity: postgres.ChangeAgreement, Action: relations.ChangeCreated, ID: uuid.New(), Cities: []uuid.UUID{uuid.New(), uuid.New()}}
+	mustNotify(t, db, true, want)
+	for name, s := range map[string]*notify.Subscription{"A": onA, "B": onB} {
+		got := receive(t, s)
+		if got.ID != want.ID || got.Entity != want.Entity || got.Action != want.Action || len(got.Cities) != 2 || got.Cities[1] != want.Cities[1] {
+			t.Errorf("replica %s got %+v, want %+v", name, got, want)
+		}
+	}
+}
+
+func TestFilter(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t)
+	h := mustHub(t, db, notify.Options{})
+	city := uuid.New()
+	agreementsOfCity := mustSubscribe(t, h, notify.Filter{Entity: postgres.ChangeAgreement, Actions: []string{relations.ChangeCreated}, City: city})
+	partnerships := mustSubscribe(t, h, notify.Filter{Entity: postgres.ChangePartnership})
+
+	other := postgres.Change{Entity: postgres.ChangeAgreement, Action: relations.ChangeCreated, ID: uuid.New(), Cities: []uuid.UUID{uuid.New()}}
+	updated := postgres.Change{Entity: postgres.ChangeAgreement, Action: relations.ChangeUpdated, ID: uuid.New(), Cities: []uuid.UUID{city}}
+	mine := postgres.Change{Entity: postgres.ChangeAgreement, Action: relations.ChangeCreated, ID: uuid.New(), Cities: []uuid.UUID{uuid.New(), city}}
+	p := postgres.Change{Entity: postgres.ChangePartnership, Action: relations.ChangeRetracted, ID: uuid.New(), Cities: []uuid.UUID{city, uuid.New()}}
+	mustNotify(t, db, true, other, updated, mine, p)
+	if got := receive(t, agreementsOfCity); got.ID != mine.ID {
+		t.Errorf("city filter: got %+v, want %s", got, mine.ID)
+	}
+	if got := receive(t, partnerships); got.ID != p.ID || got.Action != relations.ChangeRetracted {
+		t.Errorf("entity filter: got %+v, want %s", got, p.ID)
+	}
+	nothing(t, agreementsOfCity, 100*time.Millisecond)
+	nothing(t, partnerships, 0)
+}
+
+// A change with more cities than a NOTIFY payload holds is still delivered, marked so
+// that a city filter lets it through for the subscriber to check.
+func TestTooManyCities(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t)
+	h := mustHub(t, db, notify.Options{})
+	s := mustSubscribe(t, h, notify.Filter{City: uuid.New()})
+	many := make([]uuid.UUID, 500)
+	for i := range many {
+		many[i] = uuid.New()
+	}
+	mustNotify(t, db, true, postgres.Change{Entity: postgres.ChangeAgreement, Action: relations.ChangeCreated, ID: uuid.New(), Cities: many})
+	if got := receive(t, s); !got.CitiesOmitted || len(got.Cities) != 0 {
+		t.Errorf("got %+v, want cities omitted", got)
+	}
+}
+
+// A subscriber that stops reading is dropped once its buffer is full; the others get
+// every change, in order, without waiting for it.
+func TestSlowSubscriberIsDropped(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t)
+	const buffer, n = 4, 12
+	h := mustHub(t, db, notify.Options{Buffer: buffer})
+	slow := mustSubscribe(t, h, notify.Filter{})
+	fast := mustSubscribe(t, h, notify.Filter{})
+	for i := range n {
+		// The fast subscriber reads each change before the next is written, so only the
+		// slow one ever falls behind.
+		id := uuid.New()
+		mustNotify(t, db, true, postgres.Change{Entity: postgres.ChangeCity, Action: relations.ChangeUpdated, ID: id})
+		if got := receive(t, fast); got.ID != id {
+			t.Fatalf("change %d: fast subscriber got %s, want %s", i, got.ID, id)
+		}
+	}
+	var buffered int
+	for range slow.C() {
+		buffered++
+	}
+	if buffered != buffer || !errors.Is(slow.Err(), notify.ErrSlowConsumer) {
+		t.Errorf("slow subscriber: %d buffered changes, err %v; want %d and ErrSlowConsumer", buffered, slow.Err(), buffer)
+	}
+	if st := h.Status(); st.Dropped != 1 || st.Subscribers != 1 {
+		t.Errorf("status %+v, want 1 dropped and 1 subscriber", st)
+	}
+}
+
+func TestCloseEndsSubscriptions(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t)
+	h := mustHub(t, db, notify.Options{})
+	ctx, cancel := context.WithCancel(t.Context())
+	byContext, err := h.Subscribe(ctx, notify.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := mustSubscribe(t, h, notify.Filter{})
+	cancel()
+	if _, ok := <-byContext.C(); ok || byContext.Err() != nil {
+		t.Errorf("a cancelled subscription should end quietly, got err %v", byContext.Err())
+	}
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := <-s.C(); ok || !errors.Is(s.Err(), notify.ErrClosed) {
+		t.Errorf("after Close: err %v, want ErrClosed", s.Err())
+	}
+	if _, err := h.Subscribe(t.Context(), notify.Filter{}); !errors.Is(err, notify.ErrClosed) {
+		t.Errorf("subscribe after Close: %v, want ErrClosed", err)
+	}
+	if st := h.Status(); st.Started || st.Connected {
+		t.Errorf("status after Close: %+v", st)
+	}
+	if err := h.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+// A hub that cannot reach its database says so instead of hanging.
+func TestUnreachableDatabase(t *testing.T) {
+	t.Parallel()
+	h := notify.New("postgres://postgres@127.0.0.1:1/none?sslmode=disable&connect_timeout=1", notify.Options{ConnectWait: 300 * time.Millisecond, Logger: quiet})
+	defer h.Close()
+	if _, err := h.Subscribe(t.Context(), notify.Filter{}); !errors.Is(err, notify.ErrUnavailable) {
+		t.Fatalf("got %v, want ErrUnavailable", err)
+	}
+	if st := h.Status(); st.Connected || st.Subscribers != 0 {
+		t.Errorf("status %+v", st)
+	}
+}

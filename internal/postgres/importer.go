@@ -1,0 +1,923 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/amity/amity/internal/importer"
+	"github.com/amity/amity/internal/seed"
+)
+
+// Import writes one parsed import file (see internal/importer and docs/import.md) in
+// one transaction: all of it or, on any problem, none of it. A problem the database
+// finds (a reference to nothing, an identifier another row already holds) comes back
+// as an *importer.Error naming the file, line and field.
+//
+// Every row gets the id seed.ID derives from its key, unless a stored row already
+// answers to one of its natural keys (a source's URL, a country's code, a Wikidata or
+// GeoNames id, a partnership's cities and kind, a figure's city, metric, date and
+// source), whose id it then takes: importing a file twice, or a gazetteer over the
+// shipped bundle, never duplicates. Existing rows are updated only where a value the
+// file gives differs; an optional field the file leaves out keeps its stored value.
+// Names, citations and links are added, never removed.
+//
+// The rows travel by COPY into temporary tables and are written by one set-based
+// statement per table, so the round trips per file are fixed however many rows it
+// holds.
+func Import(ctx context.Context, db *sqlx.DB, b *importer.Batch, p *importer.Progress) (importer.Summary, error) {
+	start := time.Now()
+	sum := importer.Summary{File: b.File, Format: b.Format, Counts: map[string]importer.Counts{}}
+
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return sum, fmt.Errorf("import %s: begin: %w", b.File, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+
+	// The bundle loader's lock: imports and bundle loads both adopt rows by natural
+	// key, so two of them at once could each decide a row is new.
+	const lockKey int64 = 0x616d697479626e64
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey); err != nil {
+		return sum, fmt.Errorf("import %s: lock: %w", b.File, err)
+	}
+	w := &batchWriter{tx: tx, b: b, p: p, ps: &importer.Problems{File: b.File}, refNos: map[refKey]int{}, uses: map[int][]importer.RefUse{}}
+	counts, err := w.run(ctx)
+	if err != nil {
+		var ie *importer.Error
+		if errors.As(err, &ie) {
+			return sum, err
+		}
+		return sum, fmt.Errorf("import %s: %w", b.File, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return sum, fmt.Errorf("import %s: commit: %w", b.File, err)
+	}
+	sum.Counts = counts
+	sum.Elapsed = time.Since(start)
+	return sum, nil
+}
+
+type refKey struct {
+	kind string
+	ref  importer.Ref
+}
+
+// batchWriter writes one batch inside one transaction.
+type batchWriter struct {
+	tx     *sqlx.Tx
+	b      *importer.Batch
+	p      *importer.Progress
+	ps     *importer.Problems
+	refNos map[refKey]int
+	// uses keeps where each reference is written, for error messages; a few per
+	// reference are enough, as a gazetteer names one country thousands of times.
+	uses map[int][]importer.RefUse
+}
+
+// maxUses is how many places of one unresolved reference an error lists.
+const maxUses = 10
+
+// tempTables are the staging tables of one import, dropped at commit. Each entity table
+// holds the key-derived id, the line it came from, its values, references as numbers
+// into imp_refs, and after resolution the id it is written under (target) and what
+// happened to it (status: created, updated or NULL for unchanged).
+const tempTables = `
+CREATE TEMP TABLE imp_refs (no int PRIMARY KEY, kind text NOT NULL, key_id uuid, qid text, gn bigint, code text,
+    url text, external bool NOT NULL, target uuid) ON COMMIT DROP;
+CREATE TEMP TABLE imp_sources (id uuid PRIMARY KEY, line int NOT NULL, title text, publisher text, url text,
+    published_on date, excerpt text, languages text, target uuid, status text) ON COMMIT DROP;
+CREATE TEMP TABLE imp_countries (id uuid PRIMARY KEY, line int NOT NULL, code text, name text, qid text,
+    target uuid, status text) ON COMMIT DROP;
+CREATE TEMP TABLE imp_cities (id uuid PRIMARY KEY, line int NOT NULL, country_ref int, name text, population bigint,
+    latitude float8, longitude float8, qid text, gn bigint, target uuid, status text) ON COMMIT DROP;
+CREATE TEMP TABLE imp_officials (id uuid PRIMARY KEY, line int NOT NULL, name text, title text, city_ref int,
+    qid text, target uuid, status text) ON COMMIT DROP;
+CREATE TEMP TABLE imp_institutions (id uuid PRIMARY KEY, line int NOT NULL, name text, kind text, city_ref int,
+    founded_on date, description text, qid text, target uuid, status text) ON COMMIT DROP;
+CREATE TEMP TABLE imp_agreements (id uuid PRIMARY KEY, line int NOT NULL, title text, kind text, signed_on date,
+    signed_in_ref int, summary text, target uuid, status text) ON COMMIT DROP;
+CREATE TEMP TABLE imp_partnerships (id uuid PRIMARY KEY, line int NOT NULL, kind text, a_ref int, b_ref int,
+    since date, until date, agreement_ref int, city_a uuid, city_b uuid, target uuid, status text) ON COMMIT DROP;
+CREATE TEMP TABLE imp_figures (id uuid PRIMARY KEY, line int NOT NULL, city_ref int, metric text, value int,
+    as_of date, source_ref int, target uuid, status text) ON COMMIT DROP;
+CREATE TEMP TABLE imp_names (kind text NOT NULL, subject uuid NOT NULL, language text NOT NULL, name text NOT NULL,
+    source_ref int) ON COMMIT DROP;
+CREATE TEMP TABLE imp_links (kind text NOT NULL, rel text NOT NULL, subject uuid NOT NULL, ref int, ref2 int,
+    pos int, txt text) ON COMMIT DROP;
+-- Results of data-modifying CTEs come without row estimates, so joins back to the
+-- staging rows by target must find an index whatever plan is chosen.
+CREATE INDEX ON imp_sources (target); CREATE INDEX ON imp_countries (target); CREATE INDEX ON imp_cities (target);
+CREATE INDEX ON imp_officials (target); CREATE INDEX ON imp_institutions (target); CREATE INDEX ON imp_agreements (target);
+CREATE INDEX ON imp_partnerships (target); CREATE INDEX ON imp_figures (target);
+SET LOCAL work_mem = '64MB';`
+
+func (w *batchWriter) run(ctx context.Context) (map[string]importer.Counts, error) {
+	if _, err := w.tx.ExecContext(ctx, tempTables); err != nil {
+		return nil, fmt.Errorf("staging tables: %w", err)
+	}
+	w.p.Phase("writing")
+	if err := w.copyAll(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := w.tx.ExecContext(ctx, `ANALYZE imp_refs, imp_sources, imp_countries, imp_cities, imp_officials,
+        imp_institutions, imp_agreements, imp_partnerships, imp_figures, imp_names, imp_links`); err != nil {
+		return nil, fmt.Errorf("analyze staging tables: %w", err)
+	}
+	if err := w.checkExternal(ctx); err != nil {
+		return nil, err
+	}
+	if err := w.ps.Err(); err != nil {
+		return nil, err
+	}
+	for _, step := range []func(context.Context) error{
+		w.sources, w.countries, w.cities, w.officials, w.institutions, w.agreements, w.partnerships, w.figures, w.links,
+	} {
+		if err := step(ctx); err != nil {
+			return nil, err
+		}
+		if err := w.ps.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return w.counts(ctx)
+}
+
+// refNo numbers a reference, the same number for the same reference however often
+// the file repeats it.
+func (w *batchWriter) refNo(kind string, r importer.Ref) int {
+	k := refKey{kind, r.Normalize(kind)}
+	if n, ok := w.refNos[k]; ok {
+		return n
+	}
+	n := len(w.refNos) + 1
+	w.refNos[k] = n
+	return n
+}
+
+func (w *batchWriter) optRef(kind string, r *importer.Ref) any {
+	if r == nil || r.IsZero() {
+		return nil
+	}
+	return w.refNo(kind, *r)
+}
+
+func nz(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nzInt(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func nzFloat(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func keyID(kind, key string) string { return seed.ID(kind, key).String() }
+
+// copyIn streams rows into a staging table with COPY.
+func (w *batchWriter) copyIn(ctx context.Context, table string, cols []string, fill func(emit func(vals ...any) error) error) error {
+	stmt, err := w.tx.PrepareContext(ctx, pq.CopyIn(table, cols...))
+	if err != nil {
+		return fmt.Errorf("copy %s: %w", table, err)
+	}
+	defer stmt.Close()
+	if err := fill(func(vals ...any) error {
+		_, err := stmt.ExecContext(ctx, vals...)
+		return err
+	}); err != nil {
+		return fmt.Errorf("copy %s: %w", table, err)
+	}
+	if _, err := stmt.ExecContext(ctx); err != nil {
+		return fmt.Errorf("copy %s: %w", table, err)
+	}
+	return stmt.Close()
+}
+
+func (w *batchWriter) copyAll(ctx context.Context) error {
+	b := w.b
+	// References first: every one is numbered, and those the file does not satisfy
+	// itself are marked for the look-up in the database.
+	for _, u := range b.Refs() {
+		n := w.refNo(u.Kind, u.Ref)
+		if len(w.uses[n]) < maxUses {
+			w.uses[n] = append(w.uses[n], u)
+		}
+	}
+	type refRow struct {
+		refKey
+		no int
+	}
+	rows := make([]refRow, 0, len(w.refNos))
+	for k, n := range w.refNos {
+		rows = append(rows, refRow{k, n})
+	}
+	err := w.copyIn(ctx, "imp_refs", []string{"no", "kind", "key_id", "qid", "gn", "code", "url", "external"}, func(emit func(...any) error) error {
+		for _, r := range rows {
+			var key, gn any
+			if r.ref.Key != "" {
+				key = keyID(r.kind, r.ref.Key)
+			}
+			if r.ref.GeoNames != 0 {
+				gn = r.ref.GeoNames
+			}
+			if err := emit(r.no, r.kind, key, nz(r.ref.Wikidata), gn, nz(r.ref.Code), nz(r.ref.URL), !b.Defines(r.kind, r.ref)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+
+	err = w.copyIn(ctx, "imp_sources", []string{"id", "line", "title", "publisher", "url", "published_on", "excerpt", "languages"}, func(emit func(...any) error) error {
+		for _, s := range b.Sources {
+			w.p.Add(1)
+			if err := emit(keyID(importer.KindSource, s.Key), s.Line, s.Title, nz(s.Publisher), nz(s.URL), nz(s.PublishedOn),
+				nz(s.Excerpt), nz(strings.Join(s.Languages, ","))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = w.copyIn(ctx, "imp_countries", []string{"id", "line", "code", "name", "qid"}, func(emit func(...any) error) error {
+		for _, c := range b.Countries {
+			w.p.Add(1)
+			if err := emit(keyID(importer.KindCountry, c.Code), c.Line, c.Code, c.Name, nz(c.Wikidata)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var names [][]any
+	type link struct {
+		kind, rel string
+		subject   string
+		ref, ref2 any
+		pos       int
+		txt       any
+	}
+	var links []link
+	sources := func(kind, subject string, rs []importer.Ref) {
+		for i, r := range rs {
+			links = append(links, link{kind: kind, rel: "source", subject: subject, ref: w.refNo(importer.KindSource, r), pos: i})
+		}
+	}
+	addNames := func(kind, subject string, ns []importer.Name) {
+		for _, n := range ns {
+			names = append(names, []any{kind, subject, n.Language, n.Name, w.optRef(importer.KindSource, n.Source)})
+		}
+	}
+	err = w.copyIn(ctx, "imp_cities", []string{"id", "line", "country_ref", "name", "population", "latitude", "longitude", "qid", "gn"}, func(emit func(...any) error) error {
+		for _, c := range b.Cities {
+			w.p.Add(1)
+			id := keyID(importer.KindCity, c.Key)
+			if err := emit(id, c.Line, w.refNo(importer.KindCountry, c.Country), c.Name, nzInt(c.Population),
+				nzFloat(c.Latitude), nzFloat(c.Longitude), nz(c.Wikidata), nzInt(c.GeoNames)); err != nil {
+				return err
+			}
+			addNames(importer.KindCity, id, c.Names)
+			sources(importer.KindCity, id, c.Sources)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = w.copyIn(ctx, "imp_officials", []string{"id", "line", "name", "title", "city_ref", "qid"}, func(emit func(...any) error) error {
+		for _, o := range b.Officials {
+			w.p.Add(1)
+			id := keyID(importer.KindOfficial, o.Key)
+			if err := emit(id, o.Line, o.Name, nz(o.Title), w.optRef(importer.KindCity, o.City), nz(o.Wikidata)); err != nil {
+				return err
+			}
+			addNames(importer.KindOfficial, id, o.Names)
+			sources(importer.KindOfficial, id, o.Sources)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = w.copyIn(ctx, "imp_institutions", []string{"id", "line", "name", "kind", "city_ref", "founded_on", "description", "qid"}, func(emit func(...any) error) error {
+		for _, in := range b.Institutions {
+			w.p.Add(1)
+			id := keyID(importer.KindInstitution, in.Key)
+			if err := emit(id, in.Line, in.Name, in.Kind, w.refNo(importer.KindCity, in.City), nz(in.FoundedOn), nz(in.Description), nz(in.Wikidata)); err != nil {
+				return err
+			}
+			for i, a := range in.Agreements {
+				links = append(links, link{kind: importer.KindInstitution, rel: "agreement", subject: id, ref: w.refNo(importer.KindAgreement, a), pos: i})
+			}
+			sources(importer.KindInstitution, id, in.Sources)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = w.copyIn(ctx, "imp_agreements", []string{"id", "line", "title", "kind", "signed_on", "signed_in_ref", "summary"}, func(emit func(...any) error) error {
+		for _, a := range b.Agreements {
+			w.p.Add(1)
+			id := keyID(importer.KindAgreement, a.Key)
+			if err := emit(id, a.Line, a.Title, a.Kind, nz(a.SignedOn), w.optRef(importer.KindCity, a.SignedIn), nz(a.Summary)); err != nil {
+				return err
+			}
+			for i, c := range a.Parties {
+				links = append(links, link{kind: importer.KindAgreement, rel: "party", subject: id, ref: w.refNo(importer.KindCity, c), pos: i})
+			}
+			for i, area := range a.Areas {
+				links = append(links, link{kind: importer.KindAgreement, rel: "area", subject: id, pos: i, txt: area})
+			}
+			for i, s := range a.Signatories {
+				links = append(links, link{kind: importer.KindAgreement, rel: "signatory", subject: id, pos: i,
+					ref: w.refNo(importer.KindOfficial, s.Official), ref2: w.refNo(importer.KindCity, s.Party), txt: nz(s.Role)})
+			}
+			for i, in := range a.Institutions {
+				links = append(links, link{kind: importer.KindAgreement, rel: "institution", subject: id, ref: w.refNo(importer.KindInstitution, in), pos: i})
+			}
+			sources(importer.KindAgreement, id, a.Sources)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = w.copyIn(ctx, "imp_partnerships", []string{"id", "line", "kind", "a_ref", "b_ref", "since", "until", "agreement_ref"}, func(emit func(...any) error) error {
+		for _, pt := range b.Partnerships {
+			w.p.Add(1)
+			id := keyID(importer.KindPartnership, pt.Key)
+			if err := emit(id, pt.Line, pt.Kind, w.refNo(importer.KindCity, pt.Cities[0]), w.refNo(importer.KindCity, pt.Cities[1]),
+				nz(pt.Since), nz(pt.Until), w.optRef(importer.KindAgreement, pt.Agreement)); err != nil {
+				return err
+			}
+			sources(importer.KindPartnership, id, pt.Sources)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = w.copyIn(ctx, "imp_figures", []string{"id", "line", "city_ref", "metric", "value", "as_of", "source_ref"}, func(emit func(...any) error) error {
+		for _, f := range b.Figures {
+			w.p.Add(1)
+			if err := emit(keyID(importer.KindFigure, f.Key), f.Line, w.refNo(importer.KindCity, f.City), f.Metric, *f.Value,
+				nz(f.AsOf), w.refNo(importer.KindSource, f.Source)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = w.copyIn(ctx, "imp_names", []string{"kind", "subject", "language", "name", "source_ref"}, func(emit func(...any) error) error {
+		for _, n := range names {
+			if err := emit(n...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return w.copyIn(ctx, "imp_links", []string{"kind", "rel", "subject", "ref", "ref2", "pos", "txt"}, func(emit func(...any) error) error {
+		for _, l := range links {
+			if err := emit(l.kind, l.rel, l.subject, l.ref, l.ref2, l.pos, l.txt); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// checkExternal looks up, before anything is written, every reference the file does
+// not satisfy itself, so that all unknown references are reported together.
+func (w *batchWriter) checkExternal(ctx context.Context) error {
+	const query = `
+SELECT no FROM imp_refs r
+WHERE external AND NOT CASE kind
+    WHEN 'source' THEN EXISTS (SELECT 1 FROM sources x WHERE x.id = r.key_id)
+        OR EXISTS (SELECT 1 FROM sources x WHERE x.url = r.url)
+    WHEN 'country' THEN EXISTS (SELECT 1 FROM countries x WHERE x.code = r.code)
+        OR EXISTS (SELECT 1 FROM countries x WHERE x.wikidata_qid = r.qid)
+    WHEN 'city' THEN EXISTS (SELECT 1 FROM cities x WHERE x.id = r.key_id)
+        OR EXISTS (SELECT 1 FROM cities x WHERE x.wikidata_qid = r.qid)
+        OR EXISTS (SELECT 1 FROM cities x WHERE x.geonames_id = r.gn)
+    WHEN 'official' THEN EXISTS (SELECT 1 FROM officials x WHERE x.id = r.key_id)
+        OR EXISTS (SELECT 1 FROM officials x WHERE x.wikidata_qid = r.qid)
+    WHEN 'institution' THEN EXISTS (SELECT 1 FROM institutions x WHERE x.id = r.key_id)
+        OR EXISTS (SELECT 1 FROM institutions x WHERE x.wikidata_qid = r.qid)
+    WHEN 'agreement' THEN EXISTS (SELECT 1 FROM agreements x WHERE x.id = r.key_id)
+    ELSE false END
+ORDER BY no`
+	var missing []int
+	if err := w.tx.SelectContext(ctx, &missing, query); err != nil {
+		return fmt.Errorf("look up references: %w", err)
+	}
+	w.unknown(missing)
+	return nil
+}
+
+// unknown reports each place an unresolved reference is written, in file order.
+func (w *batchWriter) unknown(nos []int) {
+	var all []importer.RefUse
+	for _, n := range nos {
+		all = append(all, w.uses[n]...)
+	}
+	sortUses(all)
+	for _, u := range all {
+		w.ps.Addf(u.Line, u.Field, "unknown %s %s", u.Kind, u.Ref)
+	}
+}
+
+func sortUses(us []importer.RefUse) {
+	for i := 1; i < len(us); i++ {
+		for j := i; j > 0 && us[j].Line < us[j-1].Line; j-- {
+			us[j], us[j-1] = us[j-1], us[j]
+		}
+	}
+}
+
+// problems runs a query returning (line, field, message) rows and records each.
+func (w *batchWriter) problems(ctx context.Context, what, query string) error {
+	var rows []struct {
+		Line    int    `db:"line"`
+		Field   string `db:"field"`
+		Message string `db:"message"`
+	}
+	if err := w.tx.SelectContext(ctx, &rows, query); err != nil {
+		return fmt.Errorf("check %s: %w", what, err)
+	}
+	for _, r := range rows {
+		w.ps.Addf(r.Line, r.Field, "%s", r.Message)
+	}
+	return nil
+}
+
+// sameTarget reports lines of one staging table that resolved to the same stored row,
+// which one statement could not write twice.
+func sameTarget(temp, kind string) string {
+	return fmt.Sprintf(`
+SELECT line, '%[2]s' AS field, format('names the same %[2]s as line %%s (by key or by an identifier)', first) AS message
+FROM (SELECT line, min(line) OVER (PARTITION BY target) AS first FROM %[1]s
+      WHERE target IN (SELECT target FROM %[1]s GROUP BY target HAVING count(*) > 1)) t
+WHERE line <> first ORDER BY line`, temp, kind)
+}
+
+func (w *batchWriter) exec(ctx context.Context, what, query string, args ...any) error {
+	if _, err := w.tx.ExecContext(ctx, query, args...); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// column is one column an entity upsert writes: expr reads it from the staging row i
+// (and the joins); keep makes an absent (NULL) value keep the stored one; update, when
+// set, replaces the value written on update.
+type column struct {
+	name, expr string
+	keep       bool
+	update     string
+}
+
+// upsert writes a staging table's rows under their targets: new rows are inserted,
+// stored rows updated only where a value differs, and status records which.
+func (w *batchWriter) upsert(ctx context.Context, table, temp, joins string, stamped bool, cols []column) error {
+	var names, exprs, sets, olds, news []string
+	for _, c := range cols {
+		v := "excluded." + c.name
+		switch {
+		case c.update != "":
+			v = c.update
+		case c.keep:
+			v = fmt.Sprintf("coalesce(excluded.%s, t.%s)", c.name, c.name)
+		}
+		names = append(names, c.name)
+		exprs = append(exprs, c.expr)
+		sets = append(sets, c.name+" = "+v)
+		olds = append(olds, "t."+c.name)
+		news = append(news, v)
+	}
+	if stamped {
+		sets = append(sets, "updated_at = now()")
+	}
+	query := fmt.Sprintf(`
+WITH up AS (
+    INSERT INTO %s AS t (id, %s)
+    SELECT i.target, %s FROM %s i %s
+    ON CONFLICT (id) DO UPDATE SET %s
+    WHERE (%s) IS DISTINCT FROM (%s)
+    RETURNING t.id, (t.xmax = 0) AS created
+)
+UPDATE %s i SET status = CASE WHEN up.created THEN 'created' ELSE 'updated' END FROM up WHERE i.target = up.id`,
+		table, strings.Join(names, ", "), strings.Join(exprs, ", "), temp, joins,
+		strings.Join(sets, ", "), strings.Join(olds, ", "), strings.Join(news, ", "), temp)
+	return w.exec(ctx, "write "+table, query)
+}
+
+// resolve sets the target of every reference of kind, now that the entities of kind
+// are written; lookups lists the LEFT JOINs from j (the reference) whose ids, in
+// order, may answer it.
+func (w *batchWriter) resolve(ctx context.Context, kind, joins string, ids ...string) error {
+	query := fmt.Sprintf(`
+UPDATE imp_refs r SET target = coalesce(%s)
+FROM imp_refs j %s
+WHERE j.no = r.no AND j.kind = $1`, strings.Join(ids, ", "), joins)
+	if err := w.exec(ctx, "resolve "+kind+" references", query, kind); err != nil {
+		return err
+	}
+	var missing []int
+	if err := w.tx.SelectContext(ctx, &missing, `SELECT no FROM imp_refs WHERE kind = $1 AND target IS NULL ORDER BY no`, kind); err != nil {
+		return fmt.Errorf("resolve %s references: %w", kind, err)
+	}
+	w.unknown(missing)
+	return nil
+}
+
+func (w *batchWriter) sources(ctx context.Context) error {
+	if err := w.exec(ctx, "match sources", `
+UPDATE imp_sources i SET target = coalesce(a.id, u.id, j.id)
+FROM imp_sources j LEFT JOIN sources a ON a.id = j.id LEFT JOIN sources u ON u.url = j.url
+WHERE j.id = i.id`); err != nil {
+		return err
+	}
+	if err := w.problems(ctx, "sources", `
+SELECT i.line, 'source.url' AS field, format('%s is already the URL of another source', i.url) AS message
+FROM imp_sources i JOIN sources s ON s.url = i.url WHERE s.id <> i.target
+UNION ALL `+sameTarget("imp_sources", "source")); err != nil {
+		return err
+	}
+	if w.ps.Len() > 0 {
+		return nil
+	}
+	if err := w.upsert(ctx, "sources", "imp_sources", "", true, []column{
+		{name: "title", expr: "i.title"},
+		{name: "publisher", expr: "i.publisher", keep: true},
+		{name: "url", expr: "i.url", keep: true},
+		{name: "published_on", expr: "i.published_on", keep: true},
+		{name: "excerpt", expr: "i.excerpt", keep: true},
+		{name: "languages", expr: "coalesce(string_to_array(i.languages, ','), '{}')",
+			update: "CASE WHEN excluded.languages = '{}' THEN t.languages ELSE excluded.languages END"},
+	}); err != nil {
+		return err
+	}
+	return w.resolve(ctx, importer.KindSource,
+		`LEFT JOIN imp_sources e ON e.id = j.key_id LEFT JOIN sources a ON a.id = j.key_id LEFT JOIN sources u ON u.url = j.url`,
+		"e.target", "a.id", "u.id")
+}
+
+func (w *batchWriter) countries(ctx context.Context) error {
+	if err := w.exec(ctx, "match countries", `
+UPDATE imp_countries i SET target = coalesce(c.id, a.id, j.id)
+FROM imp_countries j LEFT JOIN countries c ON c.code = j.code LEFT JOIN countries a ON a.id = j.id
+WHERE j.id = i.id`); err != nil {
+		return err
+	}
+	if err := w.problems(ctx, "countries", `
+SELECT i.line, 'country.wikidata' AS field, format('Wikidata id %s already belongs to another country', i.qid) AS message
+FROM imp_countries i JOIN countries c ON c.wikidata_qid = i.qid WHERE c.id <> i.target ORDER BY 1`); err != nil {
+		return err
+	}
+	if w.ps.Len() > 0 {
+		return nil
+	}
+	if err := w.upsert(ctx, "countries", "imp_countries", "", true, []column{
+		{name: "code", expr: "i.code"},
+		{name: "name", expr: "i.name"},
+		{name: "wikidata_qid", expr: "i.qid", keep: true},
+	}); err != nil {
+		return err
+	}
+	return w.resolve(ctx, importer.KindCountry,
+		`LEFT JOIN countries c ON c.code = j.code LEFT JOIN countries q ON q.wikidata_qid = j.qid`, "c.id", "q.id")
+}
+
+func (w *batchWriter) cities(ctx context.Context) error {
+	// A Wikidata match wins over a GeoNames one, as in the bundle loader: it is the
+	// more curated identifier.
+	if err := w.exec(ctx, "match cities", `
+UPDATE imp_cities i SET target = coalesce(a.id, q.id, g.id, j.id)
+FROM imp_cities j LEFT JOIN cities a ON a.id = j.id
+    LEFT JOIN cities q ON q.wikidata_qid = j.qid LEFT JOIN cities g ON g.geonames_id = j.gn
+WHERE j.id = i.id`); err != nil {
+		return err
+	}
+	if err := w.problems(ctx, "cities", `
+SELECT i.line, 'city.wikidata' AS field, format('Wikidata id %s already belongs to another city', i.qid) AS message
+FROM imp_cities i JOIN cities c ON c.wikidata_qid = i.qid WHERE c.id <> i.target
+UNION ALL
+SELECT i.line, 'city.geonames', format('GeoNames id %s already belongs to another city', i.gn)
+FROM imp_cities i JOIN cities c ON c.geonames_id = i.gn WHERE c.id <> i.target
+UNION ALL `+sameTarget("imp_cities", "city")); err != nil {
+		return err
+	}
+	if w.ps.Len() > 0 {
+		return nil
+	}
+	if err := w.upsert(ctx, "cities", "imp_cities", "JOIN imp_refs rc ON rc.no = i.country_ref", true, []column{
+		{name: "country_id", expr: "rc.target"},
+		{name: "name", expr: "i.name"},
+		{name: "population", expr: "i.population", keep: true},
+		{name: "latitude", expr: "i.latitude", keep: true},
+		{name: "longitude", expr: "i.longitude", keep: true},
+		{name: "wikidata_qid", expr: "i.qid", keep: true},
+		{name: "geonames_id", expr: "i.gn", keep: true},
+	}); err != nil {
+		return err
+	}
+	return w.resolve(ctx, importer.KindCity, `LEFT JOIN imp_cities e ON e.id = j.key_id LEFT JOIN cities a ON a.id = j.key_id
+    LEFT JOIN cities q ON q.wikidata_qid = j.qid LEFT JOIN cities g ON g.geonames_id = j.gn`, "e.target", "a.id", "q.id", "g.id")
+}
+
+func (w *batchWriter) officials(ctx context.Context) error {
+	if err := w.exec(ctx, "match officials", `
+UPDATE imp_officials i SET target = coalesce(a.id, q.id, j.id)
+FROM imp_officials j LEFT JOIN officials a ON a.id = j.id LEFT JOIN officials q ON q.wikidata_qid = j.qid
+WHERE j.id = i.id`); err != nil {
+		return err
+	}
+	if err := w.problems(ctx, "officials", `
+SELECT i.line, 'official.wikidata' AS field, format('Wikidata id %s already belongs to another official', i.qid) AS message
+FROM imp_officials i JOIN officials o ON o.wikidata_qid = i.qid WHERE o.id <> i.target
+UNION ALL `+sameTarget("imp_officials", "official")); err != nil {
+		return err
+	}
+	if w.ps.Len() > 0 {
+		return nil
+	}
+	if err := w.upsert(ctx, "officials", "imp_officials", "LEFT JOIN imp_refs rc ON rc.no = i.city_ref", true, []column{
+		{name: "name", expr: "i.name"},
+		{name: "title", expr: "i.title", keep: true},
+		{name: "city_id", expr: "rc.target", keep: true},
+		{name: "wikidata_qid", expr: "i.qid", keep: true},
+	}); err != nil {
+		return err
+	}
+	return w.resolve(ctx, importer.KindOfficial, `LEFT JOIN imp_officials e ON e.id = j.key_id
+    LEFT JOIN officials a ON a.id = j.key_id LEFT JOIN officials q ON q.wikidata_qid = j.qid`, "e.target", "a.id", "q.id")
+}
+
+func (w *batchWriter) institutions(ctx context.Context) error {
+	if err := w.exec(ctx, "match institutions", `
+UPDATE imp_institutions i SET target = coalesce(a.id, q.id, j.id)
+FROM imp_institutions j LEFT JOIN institutions a ON a.id = j.id LEFT JOIN institutions q ON q.wikidata_qid = j.qid
+WHERE j.id = i.id`); err != nil {
+		return err
+	}
+	if err := w.problems(ctx, "institutions", `
+SELECT i.line, 'institution.wikidata' AS field, format('Wikidata id %s already belongs to another institution', i.qid) AS message
+FROM imp_institutions i JOIN institutions o ON o.wikidata_qid = i.qid WHERE o.id <> i.target
+UNION ALL `+sameTarget("imp_institutions", "institution")); err != nil {
+		return err
+	}
+	if w.ps.Len() > 0 {
+		return nil
+	}
+	if err := w.upsert(ctx, "institutions", "imp_institutions", "JOIN imp_refs rc ON rc.no = i.city_ref", true, []column{
+		{name: "name", expr: "i.name"},
+		{name: "kind", expr: "i.kind"},
+		{name: "city_id", expr: "rc.target"},
+		{name: "founded_on", expr: "i.founded_on", keep: true},
+		{name: "description", expr: "i.description", keep: true},
+		{name: "wikidata_qid", expr: "i.qid", keep: true},
+	}); err != nil {
+		return err
+	}
+	return w.resolve(ctx, importer.KindInstitution, `LEFT JOIN imp_institutions e ON e.id = j.key_id
+    LEFT JOIN institutions a ON a.id = j.key_id LEFT JOIN institutions q ON q.wikidata_qid = j.qid`, "e.target", "a.id", "q.id")
+}
+
+func (w *batchWriter) agreements(ctx context.Context) error {
+	if err := w.exec(ctx, "match agreements", `UPDATE imp_agreements SET target = id`); err != nil {
+		return err
+	}
+	if err := w.upsert(ctx, "agreements", "imp_agreements", "LEFT JOIN imp_refs rc ON rc.no = i.signed_in_ref", true, []column{
+		{name: "title", expr: "i.title"},
+		{name: "kind", expr: "i.kind"},
+		{name: "signed_on", expr: "i.signed_on", keep: true},
+		{name: "signed_in_id", expr: "rc.target", keep: true},
+		{name: "summary", expr: "i.summary", keep: true},
+	}); err != nil {
+		return err
+	}
+	return w.resolve(ctx, importer.KindAgreement, `LEFT JOIN imp_agreements e ON e.id = j.key_id
+    LEFT JOIN agreements a ON a.id = j.key_id`, "e.target", "a.id")
+}
+
+func (w *batchWriter) partnerships(ctx context.Context) error {
+	// The store keeps each tie once in canonical order, so the order is only known
+	// once both cities are resolved to ids.
+	if err := w.exec(ctx, "match partnerships", `
+UPDATE imp_partnerships i SET city_a = least(a.target, b.target), city_b = greatest(a.target, b.target)
+FROM imp_refs a, imp_refs b WHERE a.no = i.a_ref AND b.no = i.b_ref`); err != nil {
+		return err
+	}
+	if err := w.exec(ctx, "match partnerships", `
+UPDATE imp_partnerships i SET target = coalesce(a.id, n.id, j.id)
+FROM imp_partnerships j LEFT JOIN partnerships a ON a.id = j.id
+    LEFT JOIN partnerships n ON n.city_a_id = j.city_a AND n.city_b_id = j.city_b AND n.kind = j.kind
+WHERE j.id = i.id`); err != nil {
+		return err
+	}
+	if err := w.problems(ctx, "partnerships", `
+SELECT line, 'partnership.cities' AS field, 'both references name the same city' AS message
+FROM imp_partnerships WHERE city_a = city_b
+UNION ALL
+SELECT i.line, 'partnership.cities', format('another %s partnership of these two cities is already stored', i.kind)
+FROM imp_partnerships i JOIN partnerships p ON p.city_a_id = i.city_a AND p.city_b_id = i.city_b AND p.kind = i.kind
+WHERE p.id <> i.target
+UNION ALL `+sameTarget("imp_partnerships", "partnership")); err != nil {
+		return err
+	}
+	if w.ps.Len() > 0 {
+		return nil
+	}
+	return w.upsert(ctx, "partnerships", "imp_partnerships", "LEFT JOIN imp_refs ra ON ra.no = i.agreement_ref", true, []column{
+		{name: "kind", expr: "i.kind"},
+		{name: "city_a_id", expr: "i.city_a"},
+		{name: "city_b_id", expr: "i.city_b"},
+		{name: "since", expr: "i.since", keep: true},
+		{name: "until", expr: "i.until", keep: true},
+		{name: "agreement_id", expr: "ra.target", keep: true},
+	})
+}
+
+func (w *batchWriter) figures(ctx context.Context) error {
+	// A source states one value of a metric for a city and date: a figure with the same
+	// four is the same figure, whatever its key.
+	if err := w.exec(ctx, "match figures", `
+UPDATE imp_figures i SET target = coalesce(a.id, n.id, j.id)
+FROM imp_figures j JOIN imp_refs c ON c.no = j.city_ref JOIN imp_refs s ON s.no = j.source_ref
+    LEFT JOIN reported_figures a ON a.id = j.id
+    LEFT JOIN reported_figures n ON n.city_id = c.target AND n.metric = j.metric
+        AND n.as_of IS NOT DISTINCT FROM j.as_of AND n.source_id = s.target
+WHERE j.id = i.id`); err != nil {
+		return err
+	}
+	if err := w.problems(ctx, "figures", sameTarget("imp_figures", "figure")); err != nil {
+		return err
+	}
+	if w.ps.Len() > 0 {
+		return nil
+	}
+	return w.upsert(ctx, "reported_figures", "imp_figures",
+		"JOIN imp_refs rc ON rc.no = i.city_ref JOIN imp_refs rs ON rs.no = i.source_ref", false, []column{
+			{name: "city_id", expr: "rc.target"},
+			{name: "metric", expr: "i.metric"},
+			{name: "value", expr: "i.value"},
+			{name: "as_of", expr: "i.as_of"},
+			{name: "source_id", expr: "rs.target"},
+		})
+}
+
+// link runs an insert of link rows that returns the id of the entity each inserted
+// or changed link belongs to (as id), and marks those entities updated unless they were
+// just created.
+func (w *batchWriter) link(ctx context.Context, what, temp, insert string) error {
+	query := fmt.Sprintf(`
+WITH ins AS (%s)
+UPDATE %s e SET status = 'updated' FROM (SELECT DISTINCT id FROM ins) x
+WHERE e.target = x.id AND e.status IS NULL`, insert, temp)
+	return w.exec(ctx, "write "+what, query)
+}
+
+func (w *batchWriter) links(ctx context.Context) error {
+	// Two references in different forms may name the same row; caught here with the
+	// line, rather than as a constraint violation without one.
+	if err := w.problems(ctx, "agreement links", `
+SELECT min(e.line) AS line, 'agreement.' || CASE l.rel WHEN 'party' THEN 'parties' ELSE 'signatories' END AS field,
+    CASE l.rel WHEN 'party' THEN 'two parties name the same city' ELSE 'two signatories name the same official' END AS message
+FROM imp_links l JOIN imp_agreements e ON e.id = l.subject JOIN imp_refs r ON r.no = l.ref
+WHERE l.rel IN ('party', 'signatory')
+GROUP BY e.id, l.rel, r.target HAVING count(*) > 1
+ORDER BY 1`); err != nil {
+		return err
+	}
+	if w.ps.Len() > 0 {
+		return nil
+	}
+	for _, k := range []struct{ kind, table, col, temp string }{
+		{importer.KindCity, "city_names", "city_id", "imp_cities"},
+		{importer.KindOfficial, "official_names", "official_id", "imp_officials"},
+	} {
+		if err := w.link(ctx, k.table, k.temp, fmt.Sprintf(`
+INSERT INTO %[1]s AS t (%[2]s, language, name, source_id)
+SELECT e.target, n.language, n.name, r.target
+FROM imp_names n JOIN %[3]s e ON e.id = n.subject LEFT JOIN imp_refs r ON r.no = n.source_ref
+WHERE n.kind = '%[4]s'
+ON CONFLICT (%[2]s, language, name) DO UPDATE SET source_id = excluded.source_id
+WHERE excluded.source_id IS NOT NULL AND t.source_id IS DISTINCT FROM excluded.source_id
+RETURNING t.%[2]s AS id`, k.table, k.col, k.temp, k.kind)); err != nil {
+			return err
+		}
+	}
+	for _, k := range []struct{ kind, temp string }{
+		{importer.KindCity, "imp_cities"}, {importer.KindOfficial, "imp_officials"},
+		{importer.KindInstitution, "imp_institutions"}, {importer.KindAgreement, "imp_agreements"},
+		{importer.KindPartnership, "imp_partnerships"},
+	} {
+		if err := w.link(ctx, k.kind+"_sources", k.temp, fmt.Sprintf(`
+INSERT INTO %[1]s_sources (%[1]s_id, source_id)
+SELECT e.target, r.target FROM imp_links l JOIN %[2]s e ON e.id = l.subject JOIN imp_refs r ON r.no = l.ref
+WHERE l.kind = '%[1]s' AND l.rel = 'source'
+ON CONFLICT DO NOTHING
+RETURNING %[1]s_id AS id`, k.kind, k.temp)); err != nil {
+			return err
+		}
+	}
+	inserts := []struct{ what, temp, query string }{
+		{"agreement_parties", "imp_agreements", `
+INSERT INTO agreement_parties AS t (agreement_id, city_id, position)
+SELECT e.target, r.target, l.pos FROM imp_links l JOIN imp_agreements e ON e.id = l.subject JOIN imp_refs r ON r.no = l.ref
+WHERE l.rel = 'party'
+ON CONFLICT (agreement_id, city_id) DO UPDATE SET position = excluded.position WHERE t.position <> excluded.position
+RETURNING t.agreement_id AS id`},
+		{"agreement_areas", "imp_agreements", `
+INSERT INTO agreement_areas (agreement_id, area)
+SELECT e.target, l.txt FROM imp_links l JOIN imp_agreements e ON e.id = l.subject WHERE l.rel = 'area'
+ON CONFLICT DO NOTHING
+RETURNING agreement_id AS id`},
+		{"signatories", "imp_agreements", `
+INSERT INTO signatories AS t (agreement_id, official_id, party_city_id, role, position)
+SELECT e.target, r.target, p.target, l.txt, l.pos
+FROM imp_links l JOIN imp_agreements e ON e.id = l.subject JOIN imp_refs r ON r.no = l.ref JOIN imp_refs p ON p.no = l.ref2
+WHERE l.rel = 'signatory'
+ON CONFLICT (agreement_id, official_id) DO UPDATE
+SET party_city_id = excluded.party_city_id, role = coalesce(excluded.role, t.role), position = excluded.position
+WHERE (t.party_city_id, t.role, t.position) IS DISTINCT FROM (excluded.party_city_id, coalesce(excluded.role, t.role), excluded.position)
+RETURNING t.agreement_id AS id`},
+		{"institution_agreements", "imp_agreements", `
+INSERT INTO institution_agreements (institution_id, agreement_id)
+SELECT r.target, e.target FROM imp_links l JOIN imp_agreements e ON e.id = l.subject JOIN imp_refs r ON r.no = l.ref
+WHERE l.kind = 'agreement' AND l.rel = 'institution'
+ON CONFLICT DO NOTHING
+RETURNING agreement_id AS id`},
+		{"institution_agreements", "imp_institutions", `
+INSERT INTO institution_agreements (institution_id, agreement_id)
+SELECT e.target, r.target FROM imp_links l JOIN imp_institutions e ON e.id = l.subject JOIN imp_refs r ON r.no = l.ref
+WHERE l.kind = 'institution' AND l.rel = 'agreement'
+ON CONFLICT DO NOTHING
+RETURNING institution_id AS id`},
+	}
+	for _, in := range inserts {
+		if err := w.link(ctx, in.what, in.temp, in.query); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// counts reads back what happened to every staged entity.
+func (w *batchWriter) counts(ctx context.Context) (map[string]importer.Counts, error) {
+	out := map[string]importer.Counts{}
+	temps := map[string]string{
+		importer.KindSource: "imp_sources", importer.KindCountry: "imp_countries", importer.KindCity: "imp_cities",
+		importer.KindOfficial: "imp_officials", importer.KindInstitution: "imp_institutions",
+		importer.KindAgreement: "imp_agreements", importer.KindPartnership: "imp_partnerships", importer.KindFigure: "imp_figures",
+	}
+	var parts []string
+	for _, k := range importer.Kinds {
+		parts = append(parts, fmt.Sprintf(`SELECT '%s' AS kind, count(*) FILTER (WHERE status = 'created') AS created,
+    count(*) FILTER (WHERE status = 'updated') AS updated, count(*) AS total FROM %s`, k, temps[k]))
+	}
+	var rows []struct {
+		Kind    string `db:"kind"`
+		Created int64  `db:"created"`
+		Updated int64  `db:"updated"`
+		Total   int64  `db:"total"`
+	}
+	if err := w.tx.SelectContext(ctx, &rows, strings.Join(parts, "\nUNION ALL\n")); err != nil {
+		return nil, fmt.Errorf("count: %w", err)
+	}
+	for _, r := range rows {
+		if r.Total > 0 {
+			out[r.Kind] = importer.Counts{Created: r.Created, Updated: r.Updated, Unchanged: r.Total - r.Created - r.Updated}
+		}
+	}
+	return out, nil
+}
+

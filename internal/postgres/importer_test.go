@@ -1,0 +1,387 @@
+package postgres_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/amity/amity/internal/importer"
+	"github.com/amity/amity/internal/postgres"
+	"github.com/amity/amity/internal/postgres/pgtest"
+	"github.com/amity/amity/internal/seed"
+)
+
+// MustImportFile parses and imports one file of testdata/import.
+func MustImportFile(t *testing.T, db *sqlx.DB, name string) importer.Summary {
+	t.Helper()
+	sum, err := importFile(db, filepath.Join("..", "..", "testdata", "import", name))
+	if err != nil {
+		t.Fatalf("import %s: %v", name, err)
+	}
+	return sum
+}
+
+func importFile(db *sqlx.DB, path string) (importer.Summary, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return importer.Summary{}, err
+	}
+	return importBytes(db, filepath.Base(path), data, importer.FormatAuto)
+}
+
+func importBytes(db *sqlx.DB, name string, data []byte, f importer.Format) (importer.Summary, error) {
+	if f == importer.FormatAuto {
+		var err error
+		if f, err = importer.Detect(name, data); err != nil {
+			return importer.Summary{}, err
+		}
+	}
+	b, err := importer.Parse(name, bytes.NewReader(data), f, nil)
+	if err != nil {
+		return importer.Summary{}, err
+	}
+	return postgres.Import(context.Background(), db, b, nil)
+}
+
+// MustImportAll loads the countries, the gazetteer and the knowledge of testdata/import.
+func MustImportAll(t *testing.T, db *sqlx.DB) {
+	t.Helper()
+	for _, f := range []string{"countries.json", "cities.txt", "knowledge.ndjson"} {
+		MustImportFile(t, db, f)
+	}
+}
+
+func mustCount(t *testing.T, db *sqlx.DB, query string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := db.Get(&n, query, args...); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+func TestImportFormats(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t).DB
+
+	got := map[string]map[string]importer.Counts{}
+	for _, f := range []string{"countries.json", "cities.txt", "knowledge.ndjson"} {
+		got[f] = MustImportFile(t, db, f).Counts
+	}
+	want := map[string]map[string]importer.Counts{
+		"countries.json": {"country": {Created: 2}},
+		"cities.txt":     {"source": {Created: 1}, "city": {Created: 3}},
+		"knowledge.ndjson": {
+			"source": {Created: 2}, "city": {Created: 1}, "official": {Created: 2}, "agreement": {Created: 1},
+			"partnership": {Created: 2}, "institution": {Created: 1}, "figure": {Created: 1},
+		},
+	}
+	if diff := cmp.Diff(got, want); diff != "" {
+		t.Errorf("summaries (-got +want):\n%s", diff)
+	}
+
+	// GeoNames: coordinates, population (0 is "unknown"), alternate names as "und",
+	// and the gazetteer cited.
+	var city struct {
+		Name       string   `db:"name"`
+		Country    string   `db:"code"`
+		Population *int64   `db:"population"`
+		Latitude   *float64 `db:"latitude"`
+		Names      int64    `db:"names"`
+		Sources    int64    `db:"sources"`
+	}
+	const q = `SELECT c.name, k.code, c.population, c.latitude,
+    (SELECT count(*) FROM city_names n WHERE n.city_id = c.id AND n.language = 'und') AS names,
+    (SELECT count(*) FROM city_sources s JOIN sources x ON x.id = s.source_id WHERE s.city_id = c.id AND x.url = 'https://www.geonames.org/') AS sources
+FROM cities c JOIN countries k ON k.id = c.country_id WHERE c.geonames_id = $1`
+	if err := db.Get(&city, q, 99000001); err != nil {
+		t.Fatal(err)
+	}
+	if city.Name != "Testville" || city.Country != "XT" || city.Population == nil || *city.Population != 150000 ||
+		city.Latitude == nil || *city.Latitude != 10.5 || city.Names != 3 || city.Sources != 1 {
+		t.Errorf("Testville = %+v", city)
+	}
+	if err := db.Get(&city, q, 99000003); err != nil {
+		t.Fatal(err)
+	}
+	if city.Population != nil {
+		t.Errorf("Exampleford population = %d, want NULL for GeoNames' 0", *city.Population)
+	}
+
+	// References by GeoNames id, Wikidata id and key all resolved to the same rows.
+	testville := seed.ID(seed.KindCity, importer.GeoNamesKey(99000001))
+	checks := []struct {
+		name  string
+		query string
+		want  int64
+	}{
+		{"official by geonames", `SELECT count(*) FROM officials WHERE wikidata_qid = 'Q9000000004' AND city_id = $1`, 1},
+		{"parties", `SELECT count(*) FROM agreement_parties p JOIN agreements a ON a.id = p.agreement_id WHERE a.signed_in_id = $1`, 2},
+		{"signatories", `SELECT count(*) FROM signatories s JOIN agreements a ON a.id = s.agreement_id WHERE a.signed_in_id = $1`, 2},
+		{"partnerships of testville", `SELECT count(*) FROM partnerships WHERE $1 IN (city_a_id, city_b_id)`, 2},
+		{"partnership by wikidata", `SELECT count(*) FROM partnerships p JOIN cities c ON c.id IN (p.city_a_id, p.city_b_id) WHERE c.wikidata_qid = 'Q9000000003' AND $1 IN (p.city_a_id, p.city_b_id)`, 1},
+		{"institution", `SELECT count(*) FROM institutions i JOIN institution_agreements ia ON ia.institution_id = i.id WHERE i.city_id = $1`, 1},
+		{"figure", `SELECT count(*) FROM reported_figures WHERE city_id = $1 AND value = 2`, 1},
+		{"agreement sources", `SELECT count(*) FROM agreement_sources s JOIN agreements a ON a.id = s.agreement_id WHERE a.signed_in_id = $1`, 2},
+		{"official source by url", `SELECT count(*) FROM official_sources s JOIN sources x ON x.id = s.source_id WHERE x.url = 'https://example.org/sampleton/notice-2001' AND $1 = $1`, 1},
+		{"official name", `SELECT count(*) FROM official_names WHERE name = 'Alexander Example' AND source_id IS NOT NULL AND $1 = $1`, 1},
+	}
+	for _, c := range checks {
+		if n := mustCount(t, db, c.query, testville); n != c.want {
+			t.Errorf("%s: %d rows, want %d", c.name, n, c.want)
+		}
+	}
+
+	// Importing everything again changes nothing.
+	for _, f := range []string{"countries.json", "cities.txt", "knowledge.ndjson"} {
+		sum := MustImportFile(t, db, f)
+		if sum.Changed() {
+			t.Errorf("second import of %s changed something: %+v", f, sum.Counts)
+		}
+		for k, c := range sum.Counts {
+			if c.Unchanged == 0 {
+				t.Errorf("second import of %s: %s %+v, want all unchanged", f, k, c)
+			}
+		}
+	}
+}
+
+func TestImportUpdatesChangedValues(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t).DB
+	MustImportFile(t, db, "countries.json")
+	MustImportFile(t, db, "cities.txt")
+
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "import", "cities.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := bytes.Replace(data, []byte("\t150000\t"), []byte("\t151000\t"), 1)
+	sum, err := importBytes(db, "cities.txt", changed, importer.FormatGeoNames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(sum.Counts["city"], importer.Counts{Updated: 1, Unchanged: 2}); diff != "" {
+		t.Errorf("city counts (-got +want):\n%s", diff)
+	}
+	if n := mustCount(t, db, `SELECT population FROM cities WHERE geonames_id = 99000001`); n != 151000 {
+		t.Errorf("population = %d, want 151000", n)
+	}
+
+	// A new alternate name alone also counts as an update.
+	more := bytes.Replace(changed, []byte("Sampleburg,"), []byte("Sampleburg,Samplebury,"), 1)
+	sum, err = importBytes(db, "cities.txt", more, importer.FormatGeoNames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(sum.Counts["city"], importer.Counts{Updated: 1, Unchanged: 2}); diff != "" {
+		t.Errorf("city counts after a new name (-got +want):\n%s", diff)
+	}
+}
+
+func TestImportBadFileWritesNothing(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t).DB
+	MustImportAll(t, db)
+	before := tableRows(t, db)
+
+	_, err := importFile(db, filepath.Join("..", "..", "testdata", "import", "bad.ndjson"))
+	var ie *importer.Error
+	if !errors.As(err, &ie) {
+		t.Fatalf("err = %v, want *importer.Error", err)
+	}
+	want := []string{
+		`bad.ndjson:1: source.url: "ftp://example.org/x" is not an http or https URL`,
+		`bad.ndjson:3: city.population: want an integer, got JSON string`,
+		`bad.ndjson:5: partnership.cities: a partnership joins two different cities, got "nowhere" twice`,
+		`bad.ndjson:5: partnership.sources: required: cite at least one source (a source key or {"url": ...})`,
+		`bad.ndjson:6: agreement.kind: "TREATY" is not one of MEMORANDUM, SISTER_CITY_AGREEMENT, FRIENDLY_EXCHANGE_AGREEMENT, COOPERATION_AGREEMENT, OTHER`,
+		`bad.ndjson:6: agreement.sources: required: cite at least one source (a source key or {"url": ...})`,
+		`bad.ndjson:8: type: "spaceship" is not one of source, country, city, official, agreement, partnership, institution, figure`,
+		`bad.ndjson:9: not a JSON object: invalid character 'o' in literal null (expecting 'u')`,
+	}
+	var got []string
+	for _, p := range ie.Problems {
+		got = append(got, p.String())
+	}
+	if diff := cmp.Diff(sortedLines(got), sortedLines(want)); diff != "" {
+		t.Errorf("problems (-got +want):\n%s", diff)
+	}
+	if diff := cmp.Diff(tableRows(t, db), before); diff != "" {
+		t.Errorf("a refused file changed the database (-got +want):\n%s", diff)
+	}
+}
+
+func sortedLines(s []string) string {
+	c := append([]string(nil), s...)
+	// Problems are grouped by check, not by line; compare them as a set.
+	for i := 1; i < len(c); i++ {
+		for j := i; j > 0 && c[j] < c[j-1]; j-- {
+			c[j], c[j-1] = c[j-1], c[j]
+		}
+	}
+	return strings.Join(c, "\n")
+}
+
+func TestImportUnknownReferences(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t).DB
+	MustImportFile(t, db, "countries.json")
+	before := tableRows(t, db)
+
+	// Every line is well-formed; only the database can tell what does not exist, and
+	// every such reference is reported, not only the first.
+	file := strings.Join([]string{
+		`{"type":"source","key":"s","title":"Synthetic source","url":"https://example.org/s"}`,
+		`{"type":"city","key":"testville","name":"Testville","country":"XT","sources":["s"]}`,
+		`{"type":"city","key":"nowhere","name":"Nowhere","country":"XX"}`,
+		`{"type":"partnership","key":"p","kind":"SISTER_CITY","cities":["testville",{"geonames":99000999}],"sources":["s"]}`,
+		`{"type":"figure","key":"f","city":{"wikidata":"Q9000000999"},"metric":"SISTER_CITIES","value":1,"source":{"url":"https://example.org/elsewhere"}}`,
+	}, "\n")
+	_, err := importBytes(db, "cities.ndjson", []byte(file), importer.FormatNDJSON)
+	var ie *importer.Error
+	if !errors.As(err, &ie) {
+		t.Fatalf("err = %v, want *importer.Error", err)
+	}
+	var got []string
+	for _, p := range ie.Problems {
+		got = append(got, p.String())
+	}
+	want := []string{
+		`cities.ndjson:3: city.country: unknown country "XX"`,
+		`cities.ndjson:4: partnership.cities[1]: unknown city with GeoNames id 99000999`,
+		`cities.ndjson:5: figure.city: unknown city with Wikidata id "Q9000000999"`,
+		`cities.ndjson:5: figure.source: unknown source with URL "https://example.org/elsewhere"`,
+	}
+	if diff := cmp.Diff(got, want); diff != "" {
+		t.Errorf("problems (-got +want):\n%s", diff)
+	}
+	if diff := cmp.Diff(tableRows(t, db), before); diff != "" {
+		t.Errorf("a refused file changed the database (-got +want):\n%s", diff)
+	}
+}
+
+func TestImportRequiresSources(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t).DB
+	MustImportAll(t, db)
+	for _, line := range []string{
+		`{"type":"partnership","key":"unsourced","kind":"SISTER_CITY","cities":[{"geonames":99000001},{"geonames":99000003}]}`,
+		`{"type":"agreement","key":"unsourced","title":"Unsourced","kind":"OTHER","parties":[{"geonames":99000001}],"sources":[]}`,
+		`{"type":"institution","key":"unsourced","name":"Unsourced","kind":"OTHER","city":{"geonames":99000001}}`,
+		`{"type":"official","key":"unsourced","name":"Unsourced"}`,
+		`{"type":"figure","key":"unsourced","city":{"geonames":99000001},"metric":"SISTER_CITIES","value":1}`,
+	} {
+		_, err := importBytes(db, "facts.ndjson", []byte(line), importer.FormatNDJSON)
+		var ie *importer.Error
+		if !errors.As(err, &ie) || len(ie.Problems) != 1 || !strings.Contains(ie.Problems[0].Field, "source") {
+			t.Errorf("%s: err = %v, want one problem about its sources", line, err)
+		}
+	}
+	// A source already in the database may be cited by key or URL.
+	ok := `{"type":"partnership","key":"exampleford-sampleton","kind":"SISTER_CITY","cities":[{"geonames":99000003},{"key":"geonames-99000002"}],"sources":["testville-gazette-2001-01-01",{"url":"https://example.org/sampleton/notice-2001"}]}`
+	sum, err := importBytes(db, "facts.ndjson", []byte(ok), importer.FormatNDJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(sum.Counts, map[string]importer.Counts{"partnership": {Created: 1}}); diff != "" {
+		t.Errorf("counts (-got +want):\n%s", diff)
+	}
+	if n := mustCount(t, db, `SELECT count(*) FROM partnership_sources WHERE partnership_id = $1`, seed.ID(seed.KindPartnership, "exampleford-sampleton")); n != 2 {
+		t.Errorf("partnership cites %d sources, want 2", n)
+	}
+}
+
+func TestImportAdoptsExistingCities(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t).DB
+	MustImportFile(t, db, "countries.json")
+	// A city entered some other way (a mutation, the bundle) with a GeoNames id: a
+	// gazetteer row for it updates that city instead of adding a second one.
+	var id string
+	if err := db.Get(&id, `INSERT INTO cities (country_id, name, geonames_id, wikidata_qid)
+SELECT id, 'Testville', 99000001, 'Q9000000001' FROM countries WHERE code = 'XT' RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	sum := MustImportFile(t, db, "cities.txt")
+	if diff := cmp.Diff(sum.Counts["city"], importer.Counts{Created: 2, Updated: 1}); diff != "" {
+		t.Errorf("city counts (-got +want):\n%s", diff)
+	}
+	if n := mustCount(t, db, `SELECT count(*) FROM cities WHERE geonames_id = 99000001 AND id = $1 AND population = 150000 AND wikidata_qid = 'Q9000000001'`, id); n != 1 {
+		t.Errorf("existing Testville not updated in place (or its Wikidata id lost)")
+	}
+	// References by GeoNames id find the adopted row.
+	MustImportFile(t, db, "knowledge.ndjson")
+	if n := mustCount(t, db, `SELECT count(*) FROM officials WHERE city_id = $1`, id); n != 1 {
+		t.Errorf("%d officials of the adopted Testville, want 1", n)
+	}
+}
+
+// geoNamesRows is a synthetic GeoNames cities file of n rows with ids from first, in
+// the two user-assigned country codes of testdata/import/countries.json.
+func geoNamesRows(first, n int) []byte {
+	var b bytes.Buffer
+	b.Grow(n * 160)
+	for i := 0; i < n; i++ {
+		id := first + i
+		cc := "XT"
+		if i%2 == 1 {
+			cc = "XU"
+		}
+		fmt.Fprintf(&b, "%d\tTestville %d\tTestville %d\tTestburg %d,Testopolis %d,Тествиль %d\t%.4f\t%.4f\tP\tPPL\t%s\t\t01\t\t\t\t%d\t\t10\tEtc/UTC\t2024-01-01\n",
+			id, id, id, id, id, id, float64(i%18000)/100-90, float64(i%36000)/100-180, cc, 15000+i)
+	}
+	return b.Bytes()
+}
+
+// BenchmarkImportGeoNames measures parsing and writing a 200,000-row GeoNames file
+// (three alternate names a row) into a fresh database, and re-importing it unchanged.
+// docs/import.md records the figure.
+func BenchmarkImportGeoNames(b *testing.B) {
+	const rows = 200_000
+	for _, mode := range []string{"create", "unchanged"} {
+		b.Run(mode, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				db := pgtest.MustOpen(b).DB
+				if _, err := importBytes(db, "countries.json", mustRead(b, "countries.json"), importer.FormatISO3166); err != nil {
+					b.Fatal(err)
+				}
+				data := geoNamesRows(90_000_001, rows)
+				if mode == "unchanged" {
+					if _, err := importBytes(db, "cities.txt", data, importer.FormatGeoNames); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StartTimer()
+				sum, err := importBytes(db, "cities.txt", data, importer.FormatGeoNames)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				if c := sum.Counts["city"]; c.Created+c.Updated+c.Unchanged != rows {
+					b.Fatalf("counts %+v, want %d rows", c, rows)
+				}
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
+
+func mustRead(tb testing.TB, name string) []byte {
+	tb.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "import", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return data
+}

@@ -1,0 +1,564 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/amity/amity/internal/relations"
+)
+
+// CreateSource creates a source. Problems with the input come back as an
+// *relations.InputError and change nothing.
+func (db *DB) CreateSource(ctx context.Context, meta WriteMeta, s relations.NewSource) (WriteResult, error) {
+	return db.writeTx(ctx, meta, "createSource", s, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
+		s.Check(p, nil)
+		if p.Any() {
+			return uuid.Nil, nil
+		}
+		ids, err := resolveSources(ctx, tx, meta, relations.SourceRefs{New: []relations.NewSource{s}}, p)
+		if err != nil || p.Any() {
+			return uuid.Nil, err
+		}
+		return ids[0], nil
+	})
+}
+
+// UpdateSource changes a source's fields.
+func (db *DB) UpdateSource(ctx context.Context, meta WriteMeta, u relations.SourceUpdate) (WriteResult, error) {
+	return db.writeTx(ctx, meta, "updateSource", u, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
+		relations.NewSource{Title: deref(u.Title, "x"), Publisher: u.Publisher, URL: u.URL, Excerpt: u.Excerpt}.Check(p, nil)
+		if u.Title != nil {
+			p.Text(relations.Path("title"), u.Title, true, 500)
+		}
+		before, ok, err := lockVersion(ctx, tx, sourcesTable, u.ID, u.Version, p)
+		if err != nil || !ok || p.Any() {
+			return uuid.Nil, err
+		}
+		const q = `UPDATE sources SET title = coalesce($2, title), publisher = coalesce($3, publisher), url = coalesce($4, url),
+  published_on = coalesce($5, published_on), excerpt = coalesce($6, excerpt), version = version + 1, updated_at = now()
+WHERE id = $1`
+		if _, err := tx.ExecContext(ctx, q, u.ID, u.Title, u.Publisher, u.URL, u.PublishedOn, u.Excerpt); err != nil {
+			return uuid.Nil, err
+		}
+		return u.ID, finish(ctx, tx, meta, "UPDATE", sourcesTable, u.ID, before, nil, nil)
+	})
+}
+
+// finish records the write in the audit log with the entity as it is now.
+func finish(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, action string, e entity, id uuid.UUID, before []byte, sources []uuid.UUID, reason *string) error {
+	after, err := snapshot(ctx, tx, e, id)
+	if err != nil {
+		return err
+	}
+	return audit(ctx, tx, meta, action, e, id, before, after, sources, reason)
+}
+
+func deref(s *string, def string) string {
+	if s == nil {
+		return def
+	}
+	return *s
+}
+
+// WriteCity creates a city (w.ID nil) or updates one.
+func (db *DB) WriteCity(ctx context.Context, meta WriteMeta, w relations.CityWrite) (WriteResult, error) {
+	mutation := "createCity"
+	if w.ID != nil {
+		mutation = "updateCity"
+	}
+	return db.writeTx(ctx, meta, mutation, w, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
+		w.Check(p)
+		if p.Any() {
+			return uuid.Nil, nil
+		}
+		var lat, lon *float64
+		if w.Location != nil {
+			lat, lon = &w.Location.Latitude, &w.Location.Longitude
+		}
+		var id uuid.UUID
+		var before []byte
+		action := "CREATE"
+		if w.ID == nil {
+			var countryID uuid.UUID
+			if err := tx.GetContext(ctx, &countryID, `SELECT id FROM countries WHERE code = upper($1)`, *w.CountryCode); err != nil {
+				p.Add(relations.CodeNotFound, relations.Path("country"), "no country has the code %q", *w.CountryCode)
+				return uuid.Nil, nil
+			}
+			const q = `INSERT INTO cities (country_id, name, population, latitude, longitude, wikidata_qid, geonames_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`
+			if err := tx.GetContext(ctx, &id, q, countryID, *w.Name, w.Population, lat, lon, w.WikidataID, w.GeonamesID); err != nil {
+				return uuid.Nil, err
+			}
+		} else {
+			id, action = *w.ID, "UPDATE"
+			var ok bool
+			var err error
+			if before, ok, err = lockVersion(ctx, tx, citiesTable, id, w.Version, p); err != nil || !ok {
+				return uuid.Nil, err
+			}
+			const q = `UPDATE cities SET name = coalesce($2, name), population = coalesce($3, population),
+  latitude = coalesce($4, latitude), longitude = coalesce($5, longitude), wikidata_qid = coalesce($6, wikidata_qid),
+  geonames_id = coalesce($7, geonames_id), version = version + 1, updated_at = now()
+WHERE id = $1`
+			if _, err := tx.ExecContext(ctx, q, id, w.Name, w.Population, lat, lon, w.WikidataID, w.GeonamesID); err != nil {
+				return uuid.Nil, err
+			}
+		}
+		if w.Names != nil {
+			if err := replaceNames(ctx, tx, "city_names", "city_id", id, *w.Names); err != nil {
+				return uuid.Nil, err
+			}
+		}
+		sources, err := citeSources(ctx, tx, meta, w.Sources, citiesTable, id, p)
+		if err != nil || p.Any() {
+			return uuid.Nil, err
+		}
+		return id, finish(ctx, tx, meta, action, citiesTable, id, before, sources, nil)
+	})
+}
+
+func replaceNames(ctx context.Context, tx *sqlx.Tx, table, column string, id uuid.UUID, names []relations.Name) error {
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE %s = $1`, table, column), id); err != nil {
+		return err
+	}
+	langs, values := make([]string, len(names)), make([]string, len(names))
+	for i, n := range names {
+		langs[i], values[i] = n.Language, n.Name
+	}
+	q := fmt.Sprintf(`INSERT INTO %s (%s, language, name) SELECT $1, l, n FROM unnest($2::text[], $3::text[]) AS t(l, n)`, table, column)
+	_, err := tx.ExecContext(ctx, q, id, pq.Array(langs), pq.Array(values))
+	return err
+}
+
+// WriteOfficial creates an official (w.ID nil) or updates one.
+func (db *DB) WriteOfficial(ctx context.Context, meta WriteMeta, w relations.OfficialWrite) (WriteResult, error) {
+	mutation := "createOfficial"
+	if w.ID != nil {
+		mutation = "updateOfficial"
+	}
+	return db.writeTx(ctx, meta, mutation, w, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
+		w.Check(p)
+		if err := mustExist(ctx, tx, "cities", "city", w.CityID, relations.Path("city"), p); err != nil || p.Any() {
+			return uuid.Nil, err
+		}
+		var id uuid.UUID
+		var before []byte
+		action := "CREATE"
+		if w.ID == nil {
+			const q = `INSERT INTO officials (name, title, city_id) VALUES ($1, $2, $3) RETURNING id`
+			if err := tx.GetContext(ctx, &id, q, *w.Name, w.Title, w.CityID); err != nil {
+				return uuid.Nil, err
+			}
+		} else {
+			id, action = *w.ID, "UPDATE"
+			var ok bool
+			var err error
+			if before, ok, err = lockVersion(ctx, tx, officialsTable, id, w.Version, p); err != nil || !ok {
+				return uuid.Nil, err
+			}
+			const q = `UPDATE officials SET name = coalesce($2, name), title = coalesce($3, title), city_id = coalesce($4, city_id),
+  version = version + 1, updated_at = now() WHERE id = $1`
+			if _, err := tx.ExecContext(ctx, q, id, w.Name, w.Title, w.CityID); err != nil {
+				return uuid.Nil, err
+			}
+		}
+		if w.Names != nil {
+			if err := replaceNames(ctx, tx, "official_names", "official_id", id, *w.Names); err != nil {
+				return uuid.Nil, err
+			}
+		}
+		sources, err := citeSources(ctx, tx, meta, w.Sources, officialsTable, id, p)
+		if err != nil || p.Any() {
+			return uuid.Nil, err
+		}
+		return id, finish(ctx, tx, meta, action, officialsTable, id, before, sources, nil)
+	})
+}
+
+// WriteAgreement creates an agreement (w.ID nil) or updates one. A signatory must sign
+// for one of the parties, and the official must represent one of them.
+func (db *DB) WriteAgreement(ctx context.Context, meta WriteMeta, w relations.AgreementWrite) (WriteResult, error) {
+	mutation := "createAgreement"
+	if w.ID != nil {
+		mutation = "updateAgreement"
+	}
+	return db.writeTx(ctx, meta, mutation, w, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
+		var id uuid.UUID
+		var before []byte
+		action := "CREATE"
+		if w.ID != nil {
+			id, action = *w.ID, "UPDATE"
+			var ok bool
+			var err error
+			if before, ok, err = lockVersion(ctx, tx, agreementsTable, id, w.Version, p); err != nil || !ok {
+				return uuid.Nil, err
+			}
+			// Signatories are checked against the parties the agreement will have.
+			if w.Signatories != nil && w.Parties == nil {
+				var parties []uuid.UUID
+				if err := tx.SelectContext(ctx, &parties, `SELECT city_id FROM agreement_parties WHERE agreement_id = $1`, id); err != nil {
+					return uuid.Nil, err
+				}
+				w.Parties = &parties
+			}
+		}
+		w.Check(p)
+		if err := checkAgreementRefs(ctx, tx, w, p); err != nil || p.Any() {
+			return uuid.Nil, err
+		}
+		if w.ID == nil {
+			const q = `INSERT INTO agreements (title, kind, signed_on, signed_in_id, summary) VALUES ($1, $2, $3, $4, $5) RETURNING id`
+			if err := tx.GetContext(ctx, &id, q, *w.Title, string(*w.Kind), w.SignedOn, w.SignedInID, w.Summary); err != nil {
+				return uuid.Nil, err
+			}
+		} else {
+			var kind *string
+			if w.Kind != nil {
+				k := string(*w.Kind)
+				kind = &k
+			}
+			const q = `UPDATE agreements SET title = coalesce($2, title), kind = coalesce($3, kind), signed_on = coalesce($4, signed_on),
+  signed_in_id = coalesce($5, signed_in_id), summary = coalesce($6, summary), version = version + 1, updated_at = now()
+WHERE id = $1`
+			if _, err := tx.ExecContext(ctx, q, id, w.Title, kind, w.SignedOn, w.SignedInID, w.Summary); err != nil {
+				return uuid.Nil, err
+			}
+		}
+		if err := replaceAgreementParts(ctx, tx, id, w); err != nil {
+			return uuid.Nil, err
+		}
+		sources, err := citeSources(ctx, tx, meta, w.Sources, agreementsTable, id, p)
+		if err != nil || p.Any() {
+			return uuid.Nil, err
+		}
+		if err := finish(ctx, tx, meta, action, agreementsTable, id, before, sources, nil); err != nil {
+			return uuid.Nil, err
+		}
+		var cities []uuid.UUID
+		if err := tx.SelectContext(ctx, &cities, `SELECT city_id FROM agreement_parties WHERE agreement_id = $1 ORDER BY position`, id); err != nil {
+			return uuid.Nil, err
+		}
+		return id, db.notifyChange(ctx, tx, Change{Entity: "agreement", Action: changeAction(action), ID: id, Cities: cities})
+	})
+}
+
+func changeAction(auditAction string) string {
+	switch auditAction {
+	case "CREATE":
+		return relations.ChangeCreated
+	case "RETRACT":
+		return relations.ChangeRetracted
+	}
+	return relations.ChangeUpdated
+}
+
+// checkAgreementRefs checks that every city and official the agreement names exists,
+// and that each signatory represents one of the parties and signs for that one.
+func checkAgreementRefs(ctx context.Context, tx *sqlx.Tx, w relations.AgreementWrite, p *relations.Problems) error {
+	if err := mustExist(ctx, tx, "cities", "city", w.SignedInID, relations.Path("signedIn"), p); err != nil {
+		return err
+	}
+	if w.Parties != nil {
+		gone, err := missing(ctx, tx, "cities", *w.Parties)
+		if err != nil {
+			return err
+		}
+		for i, id := range *w.Parties {
+			if gone[id] {
+				p.Add(relations.CodeNotFound, relations.Path("parties", i), "no city has this id")
+			}
+		}
+	}
+	if w.Signatories == nil {
+		return nil
+	}
+	parties := map[uuid.UUID]bool{}
+	if w.Parties != nil {
+		for _, id := range *w.Parties {
+			parties[id] = true
+		}
+	}
+	for i, s := range *w.Signatories {
+		var cityID *uuid.UUID
+		err := tx.GetContext(ctx, &cityID, `SELECT city_id FROM officials WHERE id = $1`, s.OfficialID)
+		switch {
+		case err != nil && strings.Contains(err.Error(), "no rows"):
+			p.Add(relations.CodeNotFound, relations.Path("signatories", i, "official"), "no official has this id")
+		case err != nil:
+			return err
+		case cityID == nil || !parties[*cityID]:
+			p.Invalid(relations.Path("signatories", i, "official"), "the official does not represent any of the agreement's parties")
+		case *cityID != s.PartyID:
+			p.Invalid(relations.Path("signatories", i, "party"), "the official represents another of the parties and signs for that one")
+		}
+	}
+	return nil
+}
+
+// replaceAgreementParts writes the parties, areas and signatories the write gives.
+func replaceAgreementParts(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, w relations.AgreementWrite) error {
+	if w.Parties != nil {
+		// Signatories hang off parties, so they go first and come back below.
+		if w.Signatories == nil {
+			var keep []relations.SignatoryWrite
+			rows, err := tx.QueryxContext(ctx, `SELECT official_id, party_city_id, role FROM signatories WHERE agreement_id = $1 ORDER BY position`, id)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var s relations.SignatoryWrite
+				if err := rows.Scan(&s.OfficialID, &s.PartyID, &s.Role); err != nil {
+					rows.Close()
+					return err
+				}
+				keep = append(keep, s)
+			}
+			rows.Close()
+			w.Signatories = &keep
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM signatories WHERE agreement_id = $1`, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM agreement_parties WHERE agreement_id = $1`, id); err != nil {
+			return err
+		}
+		const q = `INSERT INTO agreement_parties (agreement_id, city_id, position)
+SELECT $1, c, (o - 1)::smallint FROM unnest($2::uuid[]) WITH ORDINALITY AS t(c, o)`
+		if _, err := tx.ExecContext(ctx, q, id, pq.Array(uuidStrings(*w.Parties))); err != nil {
+			return err
+		}
+	}
+	if w.Areas != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM agreement_areas WHERE agreement_id = $1`, id); err != nil {
+			return err
+		}
+		areas := make([]string, len(*w.Areas))
+		for i, a := range *w.Areas {
+			areas[i] = string(a)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO agreement_areas (agreement_id, area) SELECT DISTINCT $1::uuid, unnest($2::text[])`, id, pq.Array(areas)); err != nil {
+			return err
+		}
+	}
+	if w.Signatories != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM signatories WHERE agreement_id = $1`, id); err != nil {
+			return err
+		}
+		for i, s := range *w.Signatories {
+			const q = `INSERT INTO signatories (agreement_id, official_id, party_city_id, role, position) VALUES ($1, $2, $3, $4, $5)`
+			if _, err := tx.ExecContext(ctx, q, id, s.OfficialID, s.PartyID, s.Role, i); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// WritePartnership creates a partnership (w.ID nil) or updates one.
+func (db *DB) WritePartnership(ctx context.Context, meta WriteMeta, w relations.PartnershipWrite) (WriteResult, error) {
+	mutation := "createPartnership"
+	if w.ID != nil {
+		mutation = "updatePartnership"
+	}
+	return db.writeTx(ctx, meta, mutation, w, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
+		w.Check(p)
+		if p.Any() {
+			return uuid.Nil, nil
+		}
+		if err := mustExist(ctx, tx, "agreements", "agreement", w.AgreementID, relations.Path("agreement"), p); err != nil {
+			return uuid.Nil, err
+		}
+		var id uuid.UUID
+		var before []byte
+		action := "CREATE"
+		if w.ID == nil {
+			gone, err := missing(ctx, tx, "cities", w.CityIDs)
+			if err != nil {
+				return uuid.Nil, err
+			}
+			for i, c := range w.CityIDs {
+				if gone[c] {
+					p.Add(relations.CodeNotFound, relations.Path("cities", i), "no city has this id")
+				}
+			}
+			if p.Any() {
+				return uuid.Nil, nil
+			}
+			a, b := w.CityIDs[0], w.CityIDs[1]
+			if b.String() < a.String() {
+				a, b = b, a // stored once, in canonical order
+			}
+			const q = `INSERT INTO partnerships (kind, city_a_id, city_b_id, since, until, agreement_id)
+VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
+			if err := tx.GetContext(ctx, &id, q, string(*w.Kind), a, b, w.Since, w.Until, w.AgreementID); err != nil {
+				return uuid.Nil, err
+			}
+		} else {
+			id, action = *w.ID, "UPDATE"
+			var ok bool
+			var err error
+			if before, ok, err = lockVersion(ctx, tx, partnershipsTable, id, w.Version, p); err != nil || !ok {
+				return uuid.Nil, err
+			}
+			var kind *string
+			if w.Kind != nil {
+				k := string(*w.Kind)
+				kind = &k
+			}
+			const q = `UPDATE partnerships SET kind = coalesce($2, kind), since = coalesce($3, since), until = coalesce($4, until),
+  agreement_id = coalesce($5, agreement_id), version = version + 1, updated_at = now() WHERE id = $1`
+			if _, err := tx.ExecContext(ctx, q, id, kind, w.Since, w.Until, w.AgreementID); err != nil {
+				return uuid.Nil, err
+			}
+		}
+		if p.Any() {
+			return uuid.Nil, nil
+		}
+		sources, err := citeSources(ctx, tx, meta, w.Sources, partnershipsTable, id, p)
+		if err != nil || p.Any() {
+			return uuid.Nil, err
+		}
+		if err := finish(ctx, tx, meta, action, partnershipsTable, id, before, sources, nil); err != nil {
+			return uuid.Nil, err
+		}
+		var ends struct {
+			A uuid.UUID `db:"city_a_id"`
+			B uuid.UUID `db:"city_b_id"`
+		}
+		if err := tx.GetContext(ctx, &ends, `SELECT city_a_id, city_b_id FROM partnerships WHERE id = $1`, id); err != nil {
+			return uuid.Nil, err
+		}
+		return id, db.notifyChange(ctx, tx, Change{Entity: "partnership", Action: changeAction(action), ID: id, Cities: []uuid.UUID{ends.A, ends.B}})
+	})
+}
+
+// WriteInstitution creates an institution (w.ID nil) or updates one.
+func (db *DB) WriteInstitution(ctx context.Context, meta WriteMeta, w relations.InstitutionWrite) (WriteResult, error) {
+	mutation := "createInstitution"
+	if w.ID != nil {
+		mutation = "updateInstitution"
+	}
+	return db.writeTx(ctx, meta, mutation, w, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
+		w.Check(p)
+		if err := mustExist(ctx, tx, "cities", "city", w.CityID, relations.Path("city"), p); err != nil {
+			return uuid.Nil, err
+		}
+		if w.AgreementIDs != nil {
+			gone, err := missing(ctx, tx, "agreements", *w.AgreementIDs)
+			if err != nil {
+				return uuid.Nil, err
+			}
+			for i, a := range *w.AgreementIDs {
+				if gone[a] {
+					p.Add(relations.CodeNotFound, relations.Path("agreements", i), "no agreement has this id")
+				}
+			}
+		}
+		if p.Any() {
+			return uuid.Nil, nil
+		}
+		var id uuid.UUID
+		var before []byte
+		action := "CREATE"
+		if w.ID == nil {
+			const q = `INSERT INTO institutions (name, kind, city_id, founded_on, description) VALUES ($1, $2, $3, $4, $5) RETURNING id`
+			if err := tx.GetContext(ctx, &id, q, *w.Name, string(*w.Kind), *w.CityID, w.FoundedOn, w.Description); err != nil {
+				return uuid.Nil, err
+			}
+		} else {
+			id, action = *w.ID, "UPDATE"
+			var ok bool
+			var err error
+			if before, ok, err = lockVersion(ctx, tx, institutionsTable, id, w.Version, p); err != nil || !ok {
+				return uuid.Nil, err
+			}
+			var kind *string
+			if w.Kind != nil {
+				k := string(*w.Kind)
+				kind = &k
+			}
+			const q = `UPDATE institutions SET name = coalesce($2, name), kind = coalesce($3, kind), city_id = coalesce($4, city_id),
+  founded_on = coalesce($5, founded_on), description = coalesce($6, description), version = version + 1, updated_at = now()
+WHERE id = $1`
+			if _, err := tx.ExecContext(ctx, q, id, w.Name, kind, w.CityID, w.FoundedOn, w.Description); err != nil {
+				return uuid.Nil, err
+			}
+		}
+		if w.AgreementIDs != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM institution_agreements WHERE institution_id = $1`, id); err != nil {
+				return uuid.Nil, err
+			}
+			const q = `INSERT INTO institution_agreements (institution_id, agreement_id) SELECT DISTINCT $1::uuid, unnest($2::uuid[])`
+			if _, err := tx.ExecContext(ctx, q, id, pq.Array(uuidStrings(*w.AgreementIDs))); err != nil {
+				return uuid.Nil, err
+			}
+		}
+		sources, err := citeSources(ctx, tx, meta, w.Sources, institutionsTable, id, p)
+		if err != nil || p.Any() {
+			return uuid.Nil, err
+		}
+		return id, finish(ctx, tx, meta, action, institutionsTable, id, before, sources, nil)
+	})
+}
+
+// Retract takes a fact out of the live graph. Its last state stays in the audit log
+// with the reason and the sources that justify the retraction. Facts that depend on it
+// must be retracted first; the database's foreign keys say which.
+func (db *DB) Retract(ctx context.Context, meta WriteMeta, r relations.Retraction) (WriteResult, error) {
+	return db.writeTx(ctx, meta, "retract", r, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
+		r.Check(p)
+		e, ok := retractable[r.Type]
+		if !ok {
+			p.Invalid(relations.Path("id"), "only cities, officials, agreements, partnerships and institutions can be retracted")
+		}
+		if p.Any() {
+			return uuid.Nil, nil
+		}
+		before, ok, err := lockVersion(ctx, tx, e, r.ID, r.Version, p)
+		if err != nil || !ok {
+			return uuid.Nil, err
+		}
+		sources, err := resolveSources(ctx, tx, meta, r.Sources, p)
+		if err != nil || p.Any() {
+			return uuid.Nil, err
+		}
+		var change *Change
+		switch e {
+		case agreementsTable, partnershipsTable:
+			c, err := changeBeforeRetract(ctx, tx, e, r.ID)
+			if err != nil {
+				return uuid.Nil, err
+			}
+			change = c
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE id = $1`, e.table), r.ID); err != nil {
+			return uuid.Nil, err
+		}
+		if err := audit(ctx, tx, meta, "RETRACT", e, r.ID, before, nil, sources, &r.Reason); err != nil {
+			return uuid.Nil, err
+		}
+		if change != nil {
+			return r.ID, db.notifyChange(ctx, tx, *change)
+		}
+		return r.ID, nil
+	})
+}
+
+func changeBeforeRetract(ctx context.Context, tx *sqlx.Tx, e entity, id uuid.UUID) (*Change, error) {
+	var cities []uuid.UUID
+	var q, kind string
+	if e == agreementsTable {
+		q, kind = `SELECT city_id FROM agreement_parties WHERE agreement_id = $1 ORDER BY position`, "agreement"
+	} else {
+		q, kind = `SELECT unnest(ARRAY[city_a_id, city_b_id]) FROM partnerships WHERE id = $1`, "partnership"
+	}
+	if err := tx.SelectContext(ctx, &cities, q, id); err != nil {
+		return nil, err
+	}
+	return &Change{Entity: kind, Action: relations.ChangeRetracted, ID: id, Cities: cities}, nil
+}

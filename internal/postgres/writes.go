@@ -1,0 +1,338 @@
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/amity/amity/internal/relations"
+)
+
+// Writes follow one path: a transaction; for a retried client mutation id, the first
+// call's result instead of a second write; the checks that need the database; the write;
+// an audit entry with the entity before and after; a change notification; commit. Any
+// problem rolls the whole transaction back, so invalid input changes nothing.
+
+// Actor is who writes: the API key (nil for none) and the names the audit log keeps.
+type Actor struct {
+	KeyID     *uuid.UUID
+	Name      string
+	RequestID string
+}
+
+// WriteMeta is what every write carries besides its input.
+type WriteMeta struct {
+	Actor            Actor
+	ClientMutationID *string
+}
+
+// WriteResult is the entity a write created or changed, and whether the result is a
+// replay of an earlier call with the same client mutation id.
+type WriteResult struct {
+	ID       uuid.UUID
+	Replayed bool
+}
+
+// entity describes one writable table.
+type entity struct {
+	typ     string // relay type name, as the audit log records it
+	table   string
+	sources string // the table of its cited sources, "" for sources themselves
+	column  string // its id column in that table
+}
+
+var (
+	citiesTable       = entity{"City", "cities", "city_sources", "city_id"}
+	officialsTable    = entity{"Official", "officials", "official_sources", "official_id"}
+	agreementsTable   = entity{"Agreement", "agreements", "agreement_sources", "agreement_id"}
+	partnershipsTable = entity{"Partnership", "partnerships", "partnership_sources", "partnership_id"}
+	institutionsTable = entity{"Institution", "institutions", "institution_sources", "institution_id"}
+	sourcesTable      = entity{"Source", "sources", "", ""}
+)
+
+// retractable are the entities a retraction may take out of the live graph.
+var retractable = map[string]entity{
+	"City": citiesTable, "Official": officialsTable, "Agreement": agreementsTable,
+	"Partnership": partnershipsTable, "Institution": institutionsTable,
+}
+
+// writeTx runs one write. input is hashed to tell a retry (same input) from a reuse of
+// the client mutation id for something else.
+func (db *DB) writeTx(ctx context.Context, meta WriteMeta, mutation string, input any,
+	fn func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error)) (WriteResult, error) {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return WriteResult{}, mapError(err)
+	}
+	defer tx.Rollback()
+
+	var hash []byte
+	idempotent := meta.ClientMutationID != nil && meta.Actor.KeyID != nil
+	if idempotent {
+		b, err := json.Marshal(input)
+		if err != nil {
+			return WriteResult{}, err
+		}
+		h := sha256.Sum256(append([]byte(mutation+"\x00"), b...))
+		hash = h[:]
+		prev, err := previousWrite(ctx, tx, *meta.Actor.KeyID, *meta.ClientMutationID)
+		if err != nil {
+			return WriteResult{}, mapError(err)
+		}
+		if prev != nil {
+			if prev.Mutation != mutation || string(prev.RequestHash) != string(hash) {
+				var p relations.Problems
+				p.Add(relations.CodeIdempotencyUsed, relations.Path("clientMutationId"),
+					"this client mutation id was already used for a different %s call; use a new id for a new write", prev.Mutation)
+				return WriteResult{}, p.Err()
+			}
+			return WriteResult{ID: prev.EntityID, Replayed: true}, nil
+		}
+	}
+
+	var p relations.Problems
+	id, err := fn(tx, &p)
+	if err == nil {
+		err = p.Err()
+	}
+	if err != nil {
+		return WriteResult{}, writeError(err)
+	}
+	if idempotent {
+		const q = `INSERT INTO mutation_requests (key_id, client_mutation_id, mutation, request_hash, entity_type, entity_id)
+VALUES ($1, $2, $3, $4, $5, $6)`
+		if _, err := tx.ExecContext(ctx, q, *meta.Actor.KeyID, *meta.ClientMutationID, mutation, hash, mutation, id); err != nil {
+			return WriteResult{}, writeError(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return WriteResult{}, mapError(err)
+	}
+	return WriteResult{ID: id}, nil
+}
+
+type previous struct {
+	Mutation    string    `db:"mutation"`
+	RequestHash []byte    `db:"request_hash"`
+	EntityID    uuid.UUID `db:"entity_id"`
+}
+
+// previousWrite finds an earlier write with the same client mutation id. The
+// transaction-scoped advisory lock makes a concurrent retry wait for the first call to
+// commit, then see its row, instead of writing a second time.
+func previousWrite(ctx context.Context, tx *sqlx.Tx, keyID uuid.UUID, cmid string) (*previous, error) {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, keyID.String()+"/"+cmid); err != nil {
+		return nil, err
+	}
+	const q = `SELECT mutation, request_hash, entity_id FROM mutation_requests WHERE key_id = $1 AND client_mutation_id = $2`
+	var prev previous
+	if err := tx.GetContext(ctx, &prev, q, keyID, cmid); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return &prev, nil
+}
+
+// constraintFields says which input field a violated constraint is about, so that a
+// conflict the database catches reads like one the checks caught.
+var constraintFields = map[string][]string{
+	"cities_wikidata_qid_key":       {"wikidataId"},
+	"cities_geonames_id_key":        {"geonamesId"},
+	"sources_url_key":               {"url"},
+	"partnerships_cities_kind_key":  {"cities"},
+	"partnerships_period_check":     {"until"},
+	"city_names_pkey":               {"names"},
+	"official_names_pkey":           {"names"},
+	"officials_wikidata_qid_key":    {"wikidataId"},
+	"institutions_wikidata_qid_key": {"wikidataId"},
+}
+
+// writeError turns a database error into field problems where it is the input's fault.
+func writeError(err error) error {
+	var inErr *relations.InputError
+	if errors.As(err, &inErr) {
+		return err
+	}
+	var pqErr *pq.Error
+	if !errors.As(err, &pqErr) || pqErr.Code.Class() != "23" {
+		return mapError(err)
+	}
+	var p relations.Problems
+	field := constraintFields[pqErr.Constraint]
+	switch pqErr.Code.Name() {
+	case "unique_violation":
+		p.Add(relations.CodeConflict, field, "conflicts with an existing fact (%s)", pqErr.Constraint)
+	case "foreign_key_violation":
+		p.Add(relations.CodeConflict, field, "other facts depend on this one, or it refers to one that does not exist (%s); retract the dependent facts first", pqErr.Constraint)
+	default:
+		p.Invalid(field, "breaks the rule %s", pqErr.Constraint)
+	}
+	return p.Err()
+}
+
+// snapshot is an entity's row as JSON, for the audit log.
+func snapshot(ctx context.Context, tx *sqlx.Tx, e entity, id uuid.UUID) ([]byte, error) {
+	q := fmt.Sprintf(`SELECT to_jsonb(x) FROM %s x WHERE x.id = $1`, e.table)
+	var b []byte
+	if err := tx.GetContext(ctx, &b, q, id); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// lockVersion locks the entity's row for the update and checks the version the client
+// read. It records NOT_FOUND or STALE_VERSION and returns false when the write must stop.
+func lockVersion(ctx context.Context, tx *sqlx.Tx, e entity, id uuid.UUID, version int, p *relations.Problems) (before []byte, ok bool, err error) {
+	q := fmt.Sprintf(`SELECT to_jsonb(x) AS row, x.version FROM %s x WHERE x.id = $1 FOR UPDATE`, e.table)
+	var r struct {
+		Row     []byte `db:"row"`
+		Version int    `db:"version"`
+	}
+	if err := tx.GetContext(ctx, &r, q, id); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			p.Add(relations.CodeNotFound, relations.Path("id"), "no %s has this id", strings.ToLower(e.typ))
+			return nil, false, nil
+		}
+		return nil, false, err
+	}
+	if r.Version != version {
+		p.Add(relations.CodeStaleVersion, relations.Path("version"),
+			"the %s is at version %d, not %d: someone changed it since you read it; read it again and reapply your change",
+			strings.ToLower(e.typ), r.Version, version)
+		return nil, false, nil
+	}
+	return r.Row, true, nil
+}
+
+// audit appends one entry to the audit log.
+func audit(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, action string, e entity, id uuid.UUID, before, after []byte, sources []uuid.UUID, reason *string) error {
+	const q = `INSERT INTO audit_log (key_id, actor, action, entity_type, entity_id, before, after, source_ids, reason, client_mutation_id, request_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, nullif($11, ''))`
+	_, err := tx.ExecContext(ctx, q, meta.Actor.KeyID, meta.Actor.Name, action, e.typ, id, nullJSON(before), nullJSON(after),
+		pq.Array(uuidStrings(sources)), reason, meta.ClientMutationID, meta.Actor.RequestID)
+	return err
+}
+
+func nullJSON(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return string(b)
+}
+
+// missing returns which of the ids have no row in the table.
+func missing(ctx context.Context, tx *sqlx.Tx, table string, ids []uuid.UUID) (map[uuid.UUID]bool, error) {
+	out := map[uuid.UUID]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var found []uuid.UUID
+	q := fmt.Sprintf(`SELECT id FROM %s WHERE id = ANY($1::uuid[])`, table)
+	if err := tx.SelectContext(ctx, &found, q, pq.Array(uuidStrings(ids))); err != nil {
+		return nil, err
+	}
+	have := map[uuid.UUID]bool{}
+	for _, id := range found {
+		have[id] = true
+	}
+	for _, id := range ids {
+		if !have[id] {
+			out[id] = true
+		}
+	}
+	return out, nil
+}
+
+// mustExist records NOT_FOUND at the path for an id that names nothing in the table.
+func mustExist(ctx context.Context, tx *sqlx.Tx, table, what string, id *uuid.UUID, path []string, p *relations.Problems) error {
+	if id == nil {
+		return nil
+	}
+	gone, err := missing(ctx, tx, table, []uuid.UUID{*id})
+	if err != nil {
+		return err
+	}
+	if gone[*id] {
+		p.Add(relations.CodeNotFound, path, "no %s has this id", what)
+	}
+	return nil
+}
+
+// citeSources checks the cited sources, creates the new ones, links them all to the
+// entity, and returns their ids for the audit log.
+func citeSources(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, refs relations.SourceRefs, e entity, id uuid.UUID, p *relations.Problems) ([]uuid.UUID, error) {
+	ids, err := resolveSources(ctx, tx, meta, refs, p)
+	if err != nil || e.sources == "" || len(ids) == 0 {
+		return ids, err
+	}
+	q := fmt.Sprintf(`INSERT INTO %s (%s, source_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`, e.sources, e.column)
+	_, err = tx.ExecContext(ctx, q, id, pq.Array(uuidStrings(ids)))
+	return ids, err
+}
+
+// resolveSources checks existing source ids and creates the new sources.
+func resolveSources(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, refs relations.SourceRefs, p *relations.Problems) ([]uuid.UUID, error) {
+	gone, err := missing(ctx, tx, "sources", refs.IDs)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]uuid.UUID, 0, len(refs.IDs)+len(refs.New))
+	for i, id := range refs.IDs {
+		if gone[id] {
+			p.Add(relations.CodeNotFound, relations.Path("sources", "ids", i), "no source has this id")
+			continue
+		}
+		ids = append(ids, id)
+	}
+	for i, ns := range refs.New {
+		if ns.URL != nil {
+			var existing uuid.UUID
+			err := tx.GetContext(ctx, &existing, `SELECT id FROM sources WHERE url = $1`, *ns.URL)
+			if err == nil {
+				p.Add(relations.CodeConflict, relations.Path("sources", "new", i, "url"),
+					"a source with this URL exists already: cite it by its id")
+				continue
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return nil, err
+			}
+		}
+		if p.Any() {
+			continue // a write that will fail anyway creates nothing
+		}
+		id, err := insertSource(ctx, tx, meta, ns)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+func insertSource(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, ns relations.NewSource) (uuid.UUID, error) {
+	const q = `INSERT INTO sources (title, publisher, url, published_on, excerpt, languages)
+VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
+	langs := ns.Languages
+	if langs == nil {
+		langs = []string{}
+	}
+	var id uuid.UUID
+	if err := tx.GetContext(ctx, &id, q, ns.Title, ns.Publisher, ns.URL, ns.PublishedOn, ns.Excerpt, pq.Array(langs)); err != nil {
+		return uuid.Nil, err
+	}
+	after, err := snapshot(ctx, tx, sourcesTable, id)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	return id, audit(ctx, tx, meta, "CREATE", sourcesTable, id, nil, after, nil, nil)
+}

@@ -1,0 +1,388 @@
+package relations
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// Codes of the problems a write reports back in its payload, one per field.
+const (
+	CodeInvalid         = "INVALID"
+	CodeNotFound        = "NOT_FOUND"
+	CodeConflict        = "CONFLICT"
+	CodeStaleVersion    = "STALE_VERSION"
+	CodeMissingSource   = "MISSING_SOURCE"
+	CodeIdempotencyUsed = "IDEMPOTENCY_KEY_REUSED"
+)
+
+// FieldProblem is what is wrong with one field of a write's input.
+type FieldProblem struct {
+	// Path leads from the input to the field, such as ["input", "signatories", "1", "party"].
+	Path    []string
+	Message string
+	Code    string
+}
+
+// InputError lists every problem found with a write's input. A write that returns it
+// has changed nothing.
+type InputError struct {
+	Problems []FieldProblem
+}
+
+func (e *InputError) Error() string {
+	var parts []string
+	for _, p := range e.Problems {
+		parts = append(parts, strings.Join(p.Path, ".")+": "+p.Message)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Problems collects field problems while a write is checked.
+type Problems struct{ list []FieldProblem }
+
+// Add records a problem at the path (relative to "input").
+func (p *Problems) Add(code string, path []string, format string, args ...any) {
+	p.list = append(p.list, FieldProblem{Path: append([]string{"input"}, path...), Message: fmt.Sprintf(format, args...), Code: code})
+}
+
+// Invalid records an INVALID problem.
+func (p *Problems) Invalid(path []string, format string, args ...any) {
+	p.Add(CodeInvalid, path, format, args...)
+}
+
+// Any reports whether a problem was recorded.
+func (p *Problems) Any() bool { return len(p.list) > 0 }
+
+// Err returns the problems as an *InputError, or nil if there are none.
+func (p *Problems) Err() error {
+	if len(p.list) == 0 {
+		return nil
+	}
+	return &InputError{Problems: p.list}
+}
+
+// Path builds a field path from its parts; numbers become list indexes.
+func Path(parts ...any) []string {
+	out := make([]string, len(parts))
+	for i, part := range parts {
+		switch v := part.(type) {
+		case string:
+			out[i] = v
+		case int:
+			out[i] = strconv.Itoa(v)
+		default:
+			out[i] = fmt.Sprint(v)
+		}
+	}
+	return out
+}
+
+// Text checks a text field's length in characters; required means it may not be blank.
+func (p *Problems) Text(path []string, s *string, required bool, max int) {
+	if s == nil {
+		if required {
+			p.Invalid(path, "is required")
+		}
+		return
+	}
+	switch {
+	case !utf8.ValidString(*s) || strings.ContainsRune(*s, 0):
+		p.Invalid(path, "is not valid text")
+	case required && strings.TrimSpace(*s) == "":
+		p.Invalid(path, "may not be blank")
+	case utf8.RuneCountInString(*s) > max:
+		p.Invalid(path, "is longer than %d characters", max)
+	}
+}
+
+var (
+	languageTag = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+	countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
+	wikidataQID = regexp.MustCompile(`^Q[1-9][0-9]*$`)
+)
+
+// SourceRefs are the sources a write cites: existing ones by id and new ones in full.
+type SourceRefs struct {
+	IDs []uuid.UUID
+	New []NewSource
+}
+
+// Check requires at least one source and checks the new ones.
+func (s SourceRefs) Check(p *Problems, path []string) {
+	if len(s.IDs)+len(s.New) == 0 {
+		p.Add(CodeMissingSource, path, "cite at least one source: an existing one by id, or a new one")
+	}
+	for i, ns := range s.New {
+		ns.Check(p, append(append([]string{}, path...), "new", strconv.Itoa(i)))
+	}
+}
+
+// NewSource is a source to create.
+type NewSource struct {
+	Title       string
+	Publisher   *string
+	URL         *string
+	PublishedOn *time.Time
+	Excerpt     *string
+	Languages   []string
+}
+
+// Check records what is wrong with the new source.
+func (s NewSource) Check(p *Problems, path []string) {
+	at := func(f string) []string { return append(append([]string{}, path...), f) }
+	p.Text(at("title"), &s.Title, true, 500)
+	p.Text(at("publisher"), s.Publisher, false, 300)
+	p.Text(at("excerpt"), s.Excerpt, false, 4000)
+	if s.URL != nil {
+		u, err := url.Parse(*s.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(*s.URL) > 2000 {
+			p.Invalid(at("url"), "must be an http or https URL of at most 2000 characters")
+		}
+	}
+	for i, l := range s.Languages {
+		if !languageTag.MatchString(l) {
+			p.Invalid(append(at("languages"), strconv.Itoa(i)), "%q is not a language tag such as en or zh-Hant", l)
+		}
+	}
+}
+
+// SourceUpdate changes a source's fields; nil fields keep their value.
+type SourceUpdate struct {
+	ID          uuid.UUID
+	Version     int
+	Title       *string
+	Publisher   *string
+	URL         *string
+	PublishedOn *time.Time
+	Excerpt     *string
+}
+
+// Name is a name in one language.
+type Name struct {
+	Language string
+	Name     string
+}
+
+func checkNames(p *Problems, path []string, names []Name) {
+	seen := map[Name]bool{}
+	for i, n := range names {
+		at := append(append([]string{}, path...), strconv.Itoa(i))
+		if !languageTag.MatchString(n.Language) {
+			p.Invalid(append(at, "language"), "%q is not a language tag such as en or zh-Hant", n.Language)
+		}
+		p.Text(append(at, "name"), &n.Name, true, 200)
+		if seen[n] {
+			p.Invalid(at, "repeats %s %q", n.Language, n.Name)
+		}
+		seen[n] = true
+	}
+}
+
+// CityWrite creates a city (ID nil) or updates one.
+type CityWrite struct {
+	ID          *uuid.UUID
+	Version     int
+	Name        *string
+	CountryCode *string // create only
+	Names       *[]Name // nil keeps the names; given, replaces them
+	Population  *int
+	Location    *Location
+	WikidataID  *string
+	GeonamesID  *int
+	Sources     SourceRefs
+}
+
+// Check records what is wrong with the write, apart from what needs the database.
+func (w *CityWrite) Check(p *Problems) {
+	create := w.ID == nil
+	p.Text(Path("name"), w.Name, create, 200)
+	if create {
+		if w.CountryCode == nil || !countryCode.MatchString(strings.ToUpper(*w.CountryCode)) {
+			p.Invalid(Path("country"), "must be an ISO 3166-1 alpha-2 code such as CN")
+		}
+	}
+	if w.Names != nil {
+		checkNames(p, Path("names"), *w.Names)
+	}
+	if w.Population != nil && *w.Population < 0 {
+		p.Invalid(Path("population"), "may not be negative")
+	}
+	if l := w.Location; l != nil {
+		if l.Latitude < -90 || l.Latitude > 90 {
+			p.Invalid(Path("location", "latitude"), "must be between -90 and 90")
+		}
+		if l.Longitude < -180 || l.Longitude > 180 {
+			p.Invalid(Path("location", "longitude"), "must be between -180 and 180")
+		}
+	}
+	if w.WikidataID != nil && !wikidataQID.MatchString(*w.WikidataID) {
+		p.Invalid(Path("wikidataId"), "must be a Wikidata item such as Q15174")
+	}
+	if w.GeonamesID != nil && *w.GeonamesID <= 0 {
+		p.Invalid(Path("geonamesId"), "must be a positive GeoNames id")
+	}
+	w.Sources.Check(p, Path("sources"))
+}
+
+// OfficialWrite creates an official (ID nil) or updates one.
+type OfficialWrite struct {
+	ID      *uuid.UUID
+	Version int
+	Name    *string
+	Title   *string
+	CityID  *uuid.UUID
+	Names   *[]Name
+	Sources SourceRefs
+}
+
+// Check records what is wrong with the write, apart from what needs the database.
+func (w *OfficialWrite) Check(p *Problems) {
+	p.Text(Path("name"), w.Name, w.ID == nil, 200)
+	p.Text(Path("title"), w.Title, false, 500)
+	if w.Names != nil {
+		checkNames(p, Path("names"), *w.Names)
+	}
+	w.Sources.Check(p, Path("sources"))
+}
+
+// SignatoryWrite is an official's signature for a party.
+type SignatoryWrite struct {
+	OfficialID uuid.UUID
+	PartyID    uuid.UUID
+	Role       *string
+}
+
+// AgreementWrite creates an agreement (ID nil) or updates one.
+type AgreementWrite struct {
+	ID          *uuid.UUID
+	Version     int
+	Title       *string
+	Kind        *AgreementKind
+	SignedOn    *time.Time
+	SignedInID  *uuid.UUID
+	Summary     *string
+	Areas       *[]CooperationArea
+	Parties     *[]uuid.UUID
+	Signatories *[]SignatoryWrite
+	Sources     SourceRefs
+}
+
+// Check records what is wrong with the write, apart from what needs the database.
+func (w *AgreementWrite) Check(p *Problems) {
+	create := w.ID == nil
+	p.Text(Path("title"), w.Title, create, 500)
+	if create && w.Kind == nil {
+		p.Invalid(Path("kind"), "is required")
+	}
+	p.Text(Path("summary"), w.Summary, false, 10000)
+	if w.Parties != nil || create {
+		var parties []uuid.UUID
+		if w.Parties != nil {
+			parties = *w.Parties
+		}
+		seen := map[uuid.UUID]bool{}
+		for i, id := range parties {
+			if seen[id] {
+				p.Invalid(Path("parties", i), "names a party twice")
+			}
+			seen[id] = true
+		}
+		if len(seen) < 2 {
+			p.Invalid(Path("parties"), "an agreement needs at least two parties")
+		}
+		if w.Signatories != nil {
+			signed := map[uuid.UUID]bool{}
+			for i, s := range *w.Signatories {
+				if !seen[s.PartyID] {
+					p.Invalid(Path("signatories", i, "party"), "is not one of the agreement's parties")
+				}
+				if signed[s.OfficialID] {
+					p.Invalid(Path("signatories", i, "official"), "signs twice")
+				}
+				signed[s.OfficialID] = true
+				p.Text(Path("signatories", i, "role"), s.Role, false, 500)
+			}
+		}
+	}
+	w.Sources.Check(p, Path("sources"))
+}
+
+// PartnershipWrite creates a partnership (ID nil) or updates one.
+type PartnershipWrite struct {
+	ID          *uuid.UUID
+	Version     int
+	Kind        *PartnershipKind
+	CityIDs     []uuid.UUID // create only: exactly two
+	Since       *time.Time
+	Until       *time.Time
+	AgreementID *uuid.UUID
+	Sources     SourceRefs
+}
+
+// Check records what is wrong with the write, apart from what needs the database.
+func (w *PartnershipWrite) Check(p *Problems) {
+	if w.ID == nil {
+		if w.Kind == nil {
+			p.Invalid(Path("kind"), "is required")
+		}
+		switch {
+		case len(w.CityIDs) != 2:
+			p.Invalid(Path("cities"), "a partnership joins exactly two cities, got %d", len(w.CityIDs))
+		case w.CityIDs[0] == w.CityIDs[1]:
+			p.Invalid(Path("cities"), "a partnership joins two different cities")
+		}
+	}
+	if w.Since != nil && w.Until != nil && w.Until.Before(*w.Since) {
+		p.Invalid(Path("until"), "is before since")
+	}
+	w.Sources.Check(p, Path("sources"))
+}
+
+// InstitutionWrite creates an institution (ID nil) or updates one.
+type InstitutionWrite struct {
+	ID           *uuid.UUID
+	Version      int
+	Name         *string
+	Kind         *InstitutionKind
+	CityID       *uuid.UUID
+	FoundedOn    *time.Time
+	Description  *string
+	AgreementIDs *[]uuid.UUID
+	Sources      SourceRefs
+}
+
+// Check records what is wrong with the write, apart from what needs the database.
+func (w *InstitutionWrite) Check(p *Problems) {
+	create := w.ID == nil
+	p.Text(Path("name"), w.Name, create, 300)
+	if create && w.Kind == nil {
+		p.Invalid(Path("kind"), "is required")
+	}
+	if create && w.CityID == nil {
+		p.Invalid(Path("city"), "is required")
+	}
+	p.Text(Path("description"), w.Description, false, 10000)
+	w.Sources.Check(p, Path("sources"))
+}
+
+// Retraction takes a fact out of the live graph, for a reason, citing sources.
+type Retraction struct {
+	Type    string // a relay type name: City, Official, Agreement, Partnership or Institution
+	ID      uuid.UUID
+	Version int
+	Reason  string
+	Sources SourceRefs
+}
+
+// Check records what is wrong with the retraction, apart from what needs the database.
+func (r *Retraction) Check(p *Problems) {
+	p.Text(Path("reason"), &r.Reason, true, 2000)
+	r.Sources.Check(p, Path("sources"))
+}

@@ -1,0 +1,43 @@
+package server
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/amity/amity/internal/cors"
+	"github.com/amity/amity/internal/httpcache"
+	"github.com/amity/amity/internal/metrics"
+	"github.com/amity/amity/internal/persisted"
+	"github.com/amity/amity/internal/ratelimit"
+)
+
+func (cfg Config) redisPrefix() string {
+	if cfg.RedisPrefix == "" {
+		return "amity:"
+	}
+	return cfg.RedisPrefix
+}
+
+// usePersistedQueryCache shares automatic persisted queries through Redis, if there is
+// one and no cache was configured.
+func usePersistedQueryCache(cfg *Config, log *slog.Logger) {
+	if cfg.Redis != nil && cfg.GraphQL.PersistedQueries == nil {
+		cfg.GraphQL.PersistedQueries = persisted.NewRedisCache(cfg.Redis, cfg.redisPrefix()+"apq:", persisted.DefaultTTL, log)
+	}
+}
+
+// newLimiter limits requests in Redis if there is one, else in memory.
+func newLimiter(cfg Config, m *metrics.Metrics, log *slog.Logger) *ratelimit.Limiter {
+	var store ratelimit.Store = ratelimit.NewMemory(ratelimit.DefaultMaxKeys)
+	if cfg.Redis != nil {
+		store = ratelimit.NewRedis(cfg.Redis, cfg.redisPrefix()+"rl:")
+	}
+	return ratelimit.New(store, cfg.RateLimit, log, m)
+}
+
+// edge is the outermost layer of the GraphQL endpoint: CORS first, so that preflights
+// are answered before authentication and every answer (401 and 429 included) is
+// readable by an allowed page; then the caching headers.
+func edge(cfg Config, next http.Handler) http.Handler {
+	return cors.Middleware(cfg.CORS, httpcache.Middleware(cfg.Cache, next))
+}
