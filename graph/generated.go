@@ -45,7 +45,6 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	ReportedFigure() ReportedFigureResolver
 	Signatory() SignatoryResolver
-	Source() SourceResolver
 	Statement() StatementResolver
 	Subscription() SubscriptionResolver
 }
@@ -57,7 +56,7 @@ type DirectiveRoot struct {
 type ComplexityRoot struct {
 	Agreement struct {
 		Areas        func(childComplexity int) int
-		ID           func(childComplexity int) int
+		GlobalID     func(childComplexity int) int
 		Institutions func(childComplexity int) int
 		Kind         func(childComplexity int) int
 		Parties      func(childComplexity int) int
@@ -121,7 +120,7 @@ type ComplexityRoot struct {
 		Country         func(childComplexity int) int
 		ExternalIds     func(childComplexity int) int
 		GeonamesID      func(childComplexity int) int
-		ID              func(childComplexity int) int
+		GlobalID        func(childComplexity int) int
 		Institutions    func(childComplexity int, first *int, after *string) int
 		Location        func(childComplexity int) int
 		Name            func(childComplexity int) int
@@ -165,7 +164,7 @@ type ComplexityRoot struct {
 		Cities      func(childComplexity int, first *int, after *string) int
 		Code        func(childComplexity int) int
 		ExternalIds func(childComplexity int) int
-		ID          func(childComplexity int) int
+		GlobalID    func(childComplexity int) int
 		Name        func(childComplexity int) int
 		WikidataID  func(childComplexity int) int
 	}
@@ -193,7 +192,7 @@ type ComplexityRoot struct {
 		Description func(childComplexity int) int
 		ExternalIds func(childComplexity int) int
 		FoundedOn   func(childComplexity int) int
-		ID          func(childComplexity int) int
+		GlobalID    func(childComplexity int) int
 		Kind        func(childComplexity int) int
 		Name        func(childComplexity int) int
 		Sources     func(childComplexity int) int
@@ -268,7 +267,7 @@ type ComplexityRoot struct {
 		Agreements  func(childComplexity int, first *int, after *string) int
 		City        func(childComplexity int) int
 		ExternalIds func(childComplexity int) int
-		ID          func(childComplexity int) int
+		GlobalID    func(childComplexity int) int
 		Name        func(childComplexity int) int
 		Names       func(childComplexity int) int
 		Sources     func(childComplexity int) int
@@ -306,7 +305,7 @@ type ComplexityRoot struct {
 		Agreement  func(childComplexity int) int
 		Cities     func(childComplexity int) int
 		DistanceKm func(childComplexity int) int
-		ID         func(childComplexity int) int
+		GlobalID   func(childComplexity int) int
 		Kind       func(childComplexity int) int
 		Partner    func(childComplexity int) int
 		Since      func(childComplexity int) int
@@ -402,7 +401,7 @@ type ComplexityRoot struct {
 
 	Source struct {
 		Excerpt     func(childComplexity int) int
-		ID          func(childComplexity int) int
+		GlobalID    func(childComplexity int) int
 		Languages   func(childComplexity int) int
 		PublishedOn func(childComplexity int) int
 		Publisher   func(childComplexity int) int
@@ -453,8 +452,6 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type AgreementResolver interface {
-	ID(ctx context.Context, obj *relations.Agreement) (string, error)
-
 	SignedIn(ctx context.Context, obj *relations.Agreement) (*relations.City, error)
 
 	Areas(ctx context.Context, obj *relations.Agreement) ([]relations.CooperationArea, error)
@@ -474,8 +471,6 @@ type AuditEntryResolver interface {
 	Sources(ctx context.Context, obj *relations.AuditEntry) ([]string, error)
 }
 type CityResolver interface {
-	ID(ctx context.Context, obj *relations.City) (string, error)
-
 	Names(ctx context.Context, obj *relations.City) ([]*relations.LocalizedName, error)
 	Country(ctx context.Context, obj *relations.City) (*relations.Country, error)
 
@@ -494,14 +489,10 @@ type CityPathResolver interface {
 	Hops(ctx context.Context, obj *relations.CityPath) ([]*relations.PathHop, error)
 }
 type CountryResolver interface {
-	ID(ctx context.Context, obj *relations.Country) (string, error)
-
 	ExternalIds(ctx context.Context, obj *relations.Country) (*relations.ExternalIDs, error)
 	Cities(ctx context.Context, obj *relations.Country, first *int, after *string) (*model.CityConnection, error)
 }
 type InstitutionResolver interface {
-	ID(ctx context.Context, obj *relations.Institution) (string, error)
-
 	City(ctx context.Context, obj *relations.Institution) (*relations.City, error)
 
 	ExternalIds(ctx context.Context, obj *relations.Institution) (*relations.ExternalIDs, error)
@@ -528,8 +519,6 @@ type MutationResolver interface {
 	Retract(ctx context.Context, input model.RetractInput) (*model.RetractPayload, error)
 }
 type OfficialResolver interface {
-	ID(ctx context.Context, obj *relations.Official) (string, error)
-
 	Names(ctx context.Context, obj *relations.Official) ([]*relations.LocalizedName, error)
 
 	ExternalIds(ctx context.Context, obj *relations.Official) (*relations.ExternalIDs, error)
@@ -539,8 +528,6 @@ type OfficialResolver interface {
 	Statements(ctx context.Context, obj *relations.Official) ([]*relations.Statement, error)
 }
 type PartnershipResolver interface {
-	ID(ctx context.Context, obj *relations.Partnership) (string, error)
-
 	Partner(ctx context.Context, obj *relations.Partnership) (*relations.City, error)
 	DistanceKm(ctx context.Context, obj *relations.Partnership) (*float64, error)
 	Cities(ctx context.Context, obj *relations.Partnership) ([]*relations.City, error)
@@ -585,9 +572,6 @@ type SignatoryResolver interface {
 	Official(ctx context.Context, obj *relations.Signatory) (*relations.Official, error)
 	Party(ctx context.Context, obj *relations.Signatory) (*relations.City, error)
 }
-type SourceResolver interface {
-	ID(ctx context.Context, obj *relations.Source) (string, error)
-}
 type StatementResolver interface {
 	Source(ctx context.Context, obj *relations.Statement) (*relations.Source, error)
 }
@@ -621,11 +605,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Agreement.Areas(childComplexity), true
 	case "Agreement.id":
-		if e.ComplexityRoot.Agreement.ID == nil {
+		if e.ComplexityRoot.Agreement.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Agreement.ID(childComplexity), true
+		return e.ComplexityRoot.Agreement.GlobalID(childComplexity), true
 	case "Agreement.institutions":
 		if e.ComplexityRoot.Agreement.Institutions == nil {
 			break
@@ -891,11 +875,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.City.GeonamesID(childComplexity), true
 	case "City.id":
-		if e.ComplexityRoot.City.ID == nil {
+		if e.ComplexityRoot.City.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.City.ID(childComplexity), true
+		return e.ComplexityRoot.City.GlobalID(childComplexity), true
 	case "City.institutions":
 		if e.ComplexityRoot.City.Institutions == nil {
 			break
@@ -1095,11 +1079,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Country.ExternalIds(childComplexity), true
 	case "Country.id":
-		if e.ComplexityRoot.Country.ID == nil {
+		if e.ComplexityRoot.Country.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Country.ID(childComplexity), true
+		return e.ComplexityRoot.Country.GlobalID(childComplexity), true
 	case "Country.name":
 		if e.ComplexityRoot.Country.Name == nil {
 			break
@@ -1200,11 +1184,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Institution.FoundedOn(childComplexity), true
 	case "Institution.id":
-		if e.ComplexityRoot.Institution.ID == nil {
+		if e.ComplexityRoot.Institution.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Institution.ID(childComplexity), true
+		return e.ComplexityRoot.Institution.GlobalID(childComplexity), true
 	case "Institution.kind":
 		if e.ComplexityRoot.Institution.Kind == nil {
 			break
@@ -1567,11 +1551,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Official.ExternalIds(childComplexity), true
 	case "Official.id":
-		if e.ComplexityRoot.Official.ID == nil {
+		if e.ComplexityRoot.Official.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Official.ID(childComplexity), true
+		return e.ComplexityRoot.Official.GlobalID(childComplexity), true
 	case "Official.name":
 		if e.ComplexityRoot.Official.Name == nil {
 			break
@@ -1710,11 +1694,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Partnership.DistanceKm(childComplexity), true
 	case "Partnership.id":
-		if e.ComplexityRoot.Partnership.ID == nil {
+		if e.ComplexityRoot.Partnership.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Partnership.ID(childComplexity), true
+		return e.ComplexityRoot.Partnership.GlobalID(childComplexity), true
 	case "Partnership.kind":
 		if e.ComplexityRoot.Partnership.Kind == nil {
 			break
@@ -2168,11 +2152,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Source.Excerpt(childComplexity), true
 	case "Source.id":
-		if e.ComplexityRoot.Source.ID == nil {
+		if e.ComplexityRoot.Source.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Source.ID(childComplexity), true
+		return e.ComplexityRoot.Source.GlobalID(childComplexity), true
 	case "Source.languages":
 		if e.ComplexityRoot.Source.Languages == nil {
 			break
@@ -5264,7 +5248,7 @@ func (ec *executionContext) _Agreement_id(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Agreement_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Agreement().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -5275,7 +5259,7 @@ func (ec *executionContext) _Agreement_id(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Agreement_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Agreement", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Agreement", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Agreement_version(ctx context.Context, field graphql.CollectedField, obj *relations.Agreement) (ret graphql.Marshaler) {
@@ -6337,7 +6321,7 @@ func (ec *executionContext) _City_id(ctx context.Context, field graphql.Collecte
 			return ec.fieldContext_City_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.City().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -6348,7 +6332,7 @@ func (ec *executionContext) _City_id(ctx context.Context, field graphql.Collecte
 	)
 }
 func (ec *executionContext) fieldContext_City_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("City", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("City", field, true, false, "ID")
 }
 
 func (ec *executionContext) _City_version(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
@@ -7267,7 +7251,7 @@ func (ec *executionContext) _Country_id(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Country_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Country().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -7278,7 +7262,7 @@ func (ec *executionContext) _Country_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Country_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Country", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Country", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Country_code(ctx context.Context, field graphql.CollectedField, obj *relations.Country) (ret graphql.Marshaler) {
@@ -7655,7 +7639,7 @@ func (ec *executionContext) _Institution_id(ctx context.Context, field graphql.C
 			return ec.fieldContext_Institution_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Institution().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -7666,7 +7650,7 @@ func (ec *executionContext) _Institution_id(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Institution_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Institution", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Institution", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Institution_version(ctx context.Context, field graphql.CollectedField, obj *relations.Institution) (ret graphql.Marshaler) {
@@ -9441,7 +9425,7 @@ func (ec *executionContext) _Official_id(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Official_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Official().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -9452,7 +9436,7 @@ func (ec *executionContext) _Official_id(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Official_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Official", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Official", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Official_version(ctx context.Context, field graphql.CollectedField, obj *relations.Official) (ret graphql.Marshaler) {
@@ -10090,7 +10074,7 @@ func (ec *executionContext) _Partnership_id(ctx context.Context, field graphql.C
 			return ec.fieldContext_Partnership_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Partnership().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -10101,7 +10085,7 @@ func (ec *executionContext) _Partnership_id(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Partnership_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Partnership", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Partnership", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Partnership_version(ctx context.Context, field graphql.CollectedField, obj *relations.Partnership) (ret graphql.Marshaler) {
@@ -12156,7 +12140,7 @@ func (ec *executionContext) _Source_id(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_Source_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Source().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -12167,7 +12151,7 @@ func (ec *executionContext) _Source_id(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_Source_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Source", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Source", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Source_version(ctx context.Context, field graphql.CollectedField, obj *relations.Source) (ret graphql.Marshaler) {
@@ -15867,11 +15851,10 @@ func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Agreement")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Agreement_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Agreement_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "version":
 			out.Values[i] = ec._Agreement_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -16278,11 +16261,10 @@ func (ec *executionContext) _City(ctx context.Context, sel ast.SelectionSet, obj
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("City")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._City_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._City_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "version":
 			out.Values[i] = ec._City_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -16583,11 +16565,10 @@ func (ec *executionContext) _Country(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Country")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Country_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Country_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "code":
 			out.Values[i] = ec._Country_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -16769,11 +16750,10 @@ func (ec *executionContext) _Institution(ctx context.Context, sel ast.SelectionS
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Institution")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Institution_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Institution_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "version":
 			out.Values[i] = ec._Institution_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -17313,11 +17293,10 @@ func (ec *executionContext) _Official(ctx context.Context, sel ast.SelectionSet,
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Official")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Official_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Official_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "version":
 			out.Values[i] = ec._Official_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -17576,11 +17555,10 @@ func (ec *executionContext) _Partnership(ctx context.Context, sel ast.SelectionS
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Partnership")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Partnership_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Partnership_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "version":
 			out.Values[i] = ec._Partnership_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -18280,45 +18258,44 @@ func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, o
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Source")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Source_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Source_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "version":
 			out.Values[i] = ec._Source_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "title":
 			out.Values[i] = ec._Source_title(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "publisher":
 			out.Values[i] = ec._Source_publisher(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "url":
 			out.Values[i] = ec._Source_url(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "publishedOn":
 			out.Values[i] = ec._Source_publishedOn(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "excerpt":
 			out.Values[i] = ec._Source_excerpt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "languages":
 			out.Values[i] = ec._Source_languages(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -17,11 +17,6 @@ import (
 	"github.com/google/uuid"
 )
 
-// ID is the resolver for the id field.
-func (r *agreementResolver) ID(ctx context.Context, obj *relations.Agreement) (string, error) {
-	return relay.ID(relay.Agreement, obj.ID), nil
-}
-
 // SignedIn is the resolver for the signedIn field.
 func (r *agreementResolver) SignedIn(ctx context.Context, obj *relations.Agreement) (*relations.City, error) {
 	return loadOptional(ctx, loader.For(ctx).City, obj.SignedInID)
@@ -82,11 +77,6 @@ func (r *auditEntryResolver) Sources(ctx context.Context, obj *relations.AuditEn
 	return out, nil
 }
 
-// ID is the resolver for the id field.
-func (r *cityResolver) ID(ctx context.Context, obj *relations.City) (string, error) {
-	return relay.ID(relay.City, obj.ID), nil
-}
-
 // Names is the resolver for the names field.
 func (r *cityResolver) Names(ctx context.Context, obj *relations.City) ([]*relations.LocalizedName, error) {
 	return loader.For(ctx).CityNames.Load(ctx, obj.ID)
@@ -94,6 +84,9 @@ func (r *cityResolver) Names(ctx context.Context, obj *relations.City) ([]*relat
 
 // Country is the resolver for the country field.
 func (r *cityResolver) Country(ctx context.Context, obj *relations.City) (*relations.Country, error) {
+	if obj.Country != nil {
+		return obj.Country, nil
+	}
 	return loader.For(ctx).Country.Load(ctx, obj.CountryID)
 }
 
@@ -188,11 +181,6 @@ func (r *cityPathResolver) Hops(ctx context.Context, obj *relations.CityPath) ([
 	return obj.Hops, nil
 }
 
-// ID is the resolver for the id field.
-func (r *countryResolver) ID(ctx context.Context, obj *relations.Country) (string, error) {
-	return relay.ID(relay.Country, obj.ID), nil
-}
-
 func (r *countryResolver) ExternalIds(ctx context.Context, obj *relations.Country) (*relations.ExternalIDs, error) {
 	return &relations.ExternalIDs{Wikidata: obj.WikidataID}, nil
 }
@@ -209,11 +197,6 @@ func (r *countryResolver) Cities(ctx context.Context, obj *relations.Country, fi
 		return nil, err
 	}
 	return model.NewCityConnection(page, countOf(l.CountryCityCount, obj.ID)), nil
-}
-
-// ID is the resolver for the id field.
-func (r *institutionResolver) ID(ctx context.Context, obj *relations.Institution) (string, error) {
-	return relay.ID(relay.Institution, obj.ID), nil
 }
 
 // City is the resolver for the city field.
@@ -384,11 +367,6 @@ func (r *mutationResolver) Retract(ctx context.Context, input model.RetractInput
 	return payload, nil
 }
 
-// ID is the resolver for the id field.
-func (r *officialResolver) ID(ctx context.Context, obj *relations.Official) (string, error) {
-	return relay.ID(relay.Official, obj.ID), nil
-}
-
 // Names is the resolver for the names field.
 func (r *officialResolver) Names(ctx context.Context, obj *relations.Official) ([]*relations.LocalizedName, error) {
 	return loader.For(ctx).OfficialNames.Load(ctx, obj.ID)
@@ -427,13 +405,11 @@ func (r *officialResolver) Statements(ctx context.Context, obj *relations.Offici
 	return loader.For(ctx).Statements(postgres.OfficialSubject).Load(ctx, obj.ID)
 }
 
-// ID is the resolver for the id field.
-func (r *partnershipResolver) ID(ctx context.Context, obj *relations.Partnership) (string, error) {
-	return relay.ID(relay.Partnership, obj.ID), nil
-}
-
 // Partner is the resolver for the partner field.
 func (r *partnershipResolver) Partner(ctx context.Context, obj *relations.Partnership) (*relations.City, error) {
+	if obj.Partner != nil {
+		return obj.Partner, nil
+	}
 	return loader.For(ctx).City.Load(ctx, obj.PartnerID())
 }
 
@@ -690,17 +666,15 @@ func (r *reportedFigureResolver) Source(ctx context.Context, obj *relations.Repo
 
 // Official is the resolver for the official field.
 func (r *signatoryResolver) Official(ctx context.Context, obj *relations.Signatory) (*relations.Official, error) {
+	if obj.Official != nil {
+		return obj.Official, nil
+	}
 	return loader.For(ctx).Official.Load(ctx, obj.OfficialID)
 }
 
 // Party is the resolver for the party field.
 func (r *signatoryResolver) Party(ctx context.Context, obj *relations.Signatory) (*relations.City, error) {
 	return loader.For(ctx).City.Load(ctx, obj.PartyID)
-}
-
-// ID is the resolver for the id field.
-func (r *sourceResolver) ID(ctx context.Context, obj *relations.Source) (string, error) {
-	return relay.ID(relay.Source, obj.ID), nil
 }
 
 // Source is the resolver for the source field.
@@ -748,8 +722,6 @@ func (r *Resolver) ReportedFigure() ReportedFigureResolver { return &reportedFig
 
 func (r *Resolver) Signatory() SignatoryResolver { return &signatoryResolver{r} }
 
-func (r *Resolver) Source() SourceResolver { return &sourceResolver{r} }
-
 func (r *Resolver) Statement() StatementResolver { return &statementResolver{r} }
 
 func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
@@ -770,7 +742,6 @@ type (
 	queryResolver             struct{ *Resolver }
 	reportedFigureResolver    struct{ *Resolver }
 	signatoryResolver         struct{ *Resolver }
-	sourceResolver            struct{ *Resolver }
 	statementResolver         struct{ *Resolver }
 	subscriptionResolver      struct{ *Resolver }
 )

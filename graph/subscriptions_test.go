@@ -307,7 +307,12 @@ type mutationResult struct {
 
 func mustCreatePartnership(tb testing.TB, ts *httptest.Server, secret string, cities []string, since string) mutationResult {
 	tb.Helper()
-	var out struct{ CreatePartnership struct{ Partnership mutationResult; Errors []userError } }
+	var out struct {
+		CreatePartnership struct {
+			Partnership mutationResult
+			Errors      []userError
+		}
+	}
 	postOver(tb, ts, secret, mutCreatePartnership, map[string]any{"input": map[string]any{
 		"kind": "SISTER_CITY", "cities": cities, "since": since, "sources": newSources("Synthetic gazette " + since)}}, &out)
 	if len(out.CreatePartnership.Errors) > 0 {
@@ -346,7 +351,12 @@ func TestSubscriptionsAcrossReplicas(t *testing.T) {
 		t.Errorf("cityIds %v, want Shenzhen and Moscow", got.CityIDs)
 	}
 
-	var upd struct{ UpdatePartnership struct{ Partnership *mutationResult; Errors []userError } }
+	var upd struct {
+		UpdatePartnership struct {
+			Partnership *mutationResult
+			Errors      []userError
+		}
+	}
 	postOver(t, srvA, writer, mutUpdatePartnership, map[string]any{"input": map[string]any{
 		"id": created.ID, "version": created.Version, "since": "2025-02-20", "sources": newSources("Synthetic correction")}}, &upd)
 	if len(upd.UpdatePartnership.Errors) > 0 {
@@ -357,7 +367,12 @@ func TestSubscriptionsAcrossReplicas(t *testing.T) {
 		t.Fatalf("updated (stale data?): %s", dump(t, ev))
 	}
 
-	var ag struct{ CreateAgreement struct{ Agreement *struct{ ID string }; Errors []userError } }
+	var ag struct {
+		CreateAgreement struct {
+			Agreement *struct{ ID string }
+			Errors    []userError
+		}
+	}
 	postOver(t, srvA, writer, mutCreateAgreement, map[string]any{"input": map[string]any{
 		"title": "Synthetic memorandum", "kind": "MEMORANDUM", "parties": []string{shenzhen, moscow},
 		"sources": newSources("Synthetic memorandum notice")}}, &ag)
@@ -391,7 +406,12 @@ func TestSubscriptionCityFilter(t *testing.T) {
 	srv := a.handler.(*server.Server)
 	writer := MustKey(t, a, "writer", auth.Read, auth.Write)
 	shenzhen, moscow := mustCityID(t, a, "Shenzhen"), mustCityID(t, a, "Moscow")
-	var city struct{ CreateCity struct{ City *struct{ ID string }; Errors []userError } }
+	var city struct {
+		CreateCity struct {
+			City   *struct{ ID string }
+			Errors []userError
+		}
+	}
 	postOver(t, ts, writer, mutCreateCity, map[string]any{"input": map[string]any{
 		"name": "Filterville", "country": "CN", "sources": newSources("Filterville gazette")}}, &city)
 	if city.CreateCity.City == nil {

@@ -153,8 +153,8 @@ func (db *DB) CountAgreementsOfInstitutions(ctx context.Context, institutions []
 
 // AgreementParties returns each agreement's parties, in the order the agreement names them.
 func (db *DB) AgreementParties(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]*relations.City, error) {
-	const q = `SELECT ap.agreement_id AS parent_id, ` + cityCols + `
-FROM agreement_parties ap JOIN cities c ON c.id = ap.city_id
+	q := `SELECT ap.agreement_id AS parent_id, ` + cityCols + `
+FROM agreement_parties ap JOIN cities c ON c.id = ap.city_id JOIN countries ck ON ck.id = c.country_id
 WHERE ap.agreement_id = ANY($1::uuid[])
 ORDER BY ap.agreement_id, ap.position, c.name, c.id`
 	return selectGrouped[cityRow, *cityRow](ctx, db, q, agreements)
@@ -181,16 +181,20 @@ ORDER BY agreement_id, array_position(ARRAY['TRADE','INVESTMENT','TECHNOLOGY','E
 	return out, nil
 }
 
-// Signatories returns who signed each agreement, in signing order.
+// Signatories returns who signed each agreement, in signing order, each with the
+// official, who is nearly always shown with the signature.
 func (db *DB) Signatories(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]*relations.Signatory, error) {
-	const q = `SELECT agreement_id, official_id, party_city_id, role FROM signatories
-WHERE agreement_id = ANY($1::uuid[])
-ORDER BY agreement_id, position, official_id`
+	q := `SELECT s.agreement_id, s.official_id, s.party_city_id, s.role,
+  ` + officialColumns("o", "official.") + `
+FROM signatories s JOIN officials o ON o.id = s.official_id
+WHERE s.agreement_id = ANY($1::uuid[])
+ORDER BY s.agreement_id, s.position, s.official_id`
 	var rows []struct {
-		AgreementID uuid.UUID `db:"agreement_id"`
-		OfficialID  uuid.UUID `db:"official_id"`
-		PartyID     uuid.UUID `db:"party_city_id"`
-		Role        *string   `db:"role"`
+		AgreementID uuid.UUID    `db:"agreement_id"`
+		OfficialID  uuid.UUID    `db:"official_id"`
+		PartyID     uuid.UUID    `db:"party_city_id"`
+		Role        *string      `db:"role"`
+		Official    officialCore `db:"official"`
 	}
 	if err := db.SelectContext(ctx, &rows, q, pq.Array(uuidStrings(agreements))); err != nil {
 		return nil, mapError(err)
@@ -199,6 +203,7 @@ ORDER BY agreement_id, position, official_id`
 	for _, r := range rows {
 		out[r.AgreementID] = append(out[r.AgreementID], &relations.Signatory{
 			AgreementID: r.AgreementID, OfficialID: r.OfficialID, PartyID: r.PartyID, Role: r.Role,
+			Official: r.Official.domain(),
 		})
 	}
 	return out, nil

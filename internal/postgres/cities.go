@@ -13,22 +13,50 @@ import (
 	"github.com/amity/amity/internal/relations"
 )
 
-type cityRow struct {
-	pageCols
-	ID          uuid.UUID `db:"id"`
-	Version     int       `db:"version"`
-	CountryID   uuid.UUID `db:"country_id"`
-	Name        string    `db:"name"`
-	Population  *int      `db:"population"`
-	Latitude    *float64  `db:"latitude"`
-	Longitude   *float64  `db:"longitude"`
-	WikidataQID *string   `db:"wikidata_qid"`
-	GeonamesID  *int      `db:"geonames_id"`
+// cityCore is a city's columns and, when the query joins it, its country's: clients
+// nearly always ask for the country, and reading it in the same row saves a statement
+// per level.
+type cityCore struct {
+	ID          uuid.UUID    `db:"id"`
+	Version     int          `db:"version"`
+	CountryID   uuid.UUID    `db:"country_id"`
+	Name        string       `db:"name"`
+	Population  *int         `db:"population"`
+	Latitude    *float64     `db:"latitude"`
+	Longitude   *float64     `db:"longitude"`
+	WikidataQID *string      `db:"wikidata_qid"`
+	GeonamesID  *int         `db:"geonames_id"`
+	Country     *countryCore `db:"country"`
 }
 
-const cityCols = "c.id, c.version, c.country_id, c.name, c.population, c.latitude, c.longitude, c.wikidata_qid, c.geonames_id"
+type cityRow struct {
+	pageCols
+	cityCore
+}
 
-func (r *cityRow) domain() *relations.City {
+// cityColumns selects a city (alias c) and its country (alias k), naming the columns
+// for cityCore under the prefix ("" or, for a nested city, such as "partner.").
+func cityColumns(c, k, prefix string) string {
+	col := func(alias, name, as string) string {
+		if prefix == "" && !strings.Contains(as, ".") {
+			return alias + "." + name
+		}
+		return fmt.Sprintf(`%s.%s AS "%s%s"`, alias, name, prefix, as)
+	}
+	cols := []string{col(c, "id", "id"), col(c, "version", "version"), col(c, "country_id", "country_id"),
+		col(c, "name", "name"), col(c, "population", "population"), col(c, "latitude", "latitude"),
+		col(c, "longitude", "longitude"), col(c, "wikidata_qid", "wikidata_qid"), col(c, "geonames_id", "geonames_id"),
+		col(k, "id", "country.id"), col(k, "code", "country.code"), col(k, "name", "country.name"),
+		col(k, "wikidata_qid", "country.wikidata_qid")}
+	return strings.Join(cols, ", ")
+}
+
+var cityCols = cityColumns("c", "ck", "")
+
+// cityFrom joins each city to its country for cityCols.
+const cityFrom = "cities c JOIN countries ck ON ck.id = c.country_id"
+
+func (r *cityCore) domain() *relations.City {
 	c := &relations.City{
 		ID: r.ID, Version: r.Version, CountryID: r.CountryID, Name: r.Name, Population: r.Population,
 		WikidataID: r.WikidataQID, GeonamesID: r.GeonamesID,
@@ -36,10 +64,13 @@ func (r *cityRow) domain() *relations.City {
 	if r.Latitude != nil && r.Longitude != nil {
 		c.Location = &relations.Location{Latitude: *r.Latitude, Longitude: *r.Longitude}
 	}
+	if r.Country != nil {
+		c.Country = r.Country.domain()
+	}
 	return c
 }
 
-var cityListing = listing{order: "city:name", from: "cities c", cols: cityCols, key: "c.name", keyType: "text", id: "c.id"}
+var cityListing = listing{order: "city:name", from: cityFrom, cols: cityCols, key: "c.name", keyType: "text", id: "c.id"}
 
 // cityQuery turns a city query into its ordering and WHERE clause.
 func cityQuery(q relations.CityQuery) (listing, string, args) {
@@ -91,7 +122,7 @@ func likePattern(param string) string {
 
 // CitiesByID returns the cities with the given ids; missing ids are absent from the map.
 func (db *DB) CitiesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*relations.City, error) {
-	rows, err := byIDs[cityRow](ctx, db, cityCols, "cities c", "c.id", ids)
+	rows, err := byIDs[cityRow](ctx, db, cityCols, cityFrom, "c.id", ids)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +133,7 @@ func (db *DB) CitiesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*r
 // accents (and Москва matches Moskva). When several cities share the name, the one whose
 // English name it is wins, then the most populous. It returns a NOT_FOUND error when no city has the name.
 func (db *DB) CityByName(ctx context.Context, name string) (*relations.City, error) {
-	const q = `SELECT ` + cityCols + ` FROM cities c
+	q := `SELECT ` + cityCols + ` FROM ` + cityFrom + `
 WHERE amity_fold(c.name) = amity_fold($1)
    OR c.id IN (SELECT n.city_id FROM city_names n WHERE amity_fold(n.name) = amity_fold($1))
 ORDER BY lower(c.name) = lower($1) DESC, amity_fold(c.name) = amity_fold($1) DESC, c.population DESC NULLS LAST, c.id
@@ -138,7 +169,7 @@ func (db *DB) CountCities(ctx context.Context, q relations.CityQuery) (int, erro
 
 // CityByWikidata finds a city by its Wikidata item. It returns NOT_FOUND when none has it.
 func (db *DB) CityByWikidata(ctx context.Context, qid string) (*relations.City, error) {
-	const q = `SELECT ` + cityCols + ` FROM cities c WHERE c.wikidata_qid = $1`
+	q := `SELECT ` + cityCols + ` FROM ` + cityFrom + ` WHERE c.wikidata_qid = $1`
 	var r cityRow
 	if err := db.GetContext(ctx, &r, q, strings.ToUpper(strings.TrimSpace(qid))); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {

@@ -11,17 +11,21 @@ import (
 	"github.com/amity/amity/internal/relations"
 )
 
-type countryRow struct {
-	pageCols
+type countryCore struct {
 	ID          uuid.UUID `db:"id"`
 	Code        string    `db:"code"`
 	Name        string    `db:"name"`
 	WikidataQID *string   `db:"wikidata_qid"`
 }
 
+type countryRow struct {
+	pageCols
+	countryCore
+}
+
 const countryCols = "k.id, k.code, k.name, k.wikidata_qid"
 
-func (r *countryRow) domain() *relations.Country {
+func (r *countryCore) domain() *relations.Country {
 	return &relations.Country{ID: r.ID, Code: r.Code, Name: r.Name, WikidataID: r.WikidataQID}
 }
 

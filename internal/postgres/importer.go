@@ -135,6 +135,10 @@ func (w *batchWriter) run(ctx context.Context) (map[string]importer.Counts, erro
 	if err := w.ps.Err(); err != nil {
 		return nil, err
 	}
+	rebuild, err := w.dropSearchIndexes(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for _, step := range []func(context.Context) error{
 		w.sources, w.countries, w.cities, w.officials, w.institutions, w.agreements, w.partnerships, w.figures, w.links,
 	} {
@@ -145,7 +149,58 @@ func (w *batchWriter) run(ctx context.Context) (map[string]importer.Counts, erro
 			return nil, err
 		}
 	}
+	for _, def := range rebuild {
+		if err := w.exec(ctx, "rebuild index", def); err != nil {
+			return nil, err
+		}
+	}
 	return w.counts(ctx)
+}
+
+// BulkCities is the number of cities in one file from which Import rebuilds the
+// search indexes of cities and city_names instead of updating them row by row, when
+// the file also holds at least a quarter as many cities as the table. Maintaining the
+// trigram, fold and geographic indexes costs most of the time of a gazetteer load;
+// building them afresh is several times faster, at the price of locking readers of
+// those two tables out until the import commits.
+const BulkCities = 50_000
+
+// dropSearchIndexes drops, for a large gazetteer load, the secondary indexes of cities
+// and city_names that no constraint needs, and returns the statements that recreate
+// them. It is all inside the import's transaction: a failed import restores them.
+func (w *batchWriter) dropSearchIndexes(ctx context.Context) ([]string, error) {
+	if len(w.b.Cities) < BulkCities {
+		return nil, nil
+	}
+	var stored float64
+	if err := w.tx.GetContext(ctx, &stored, `SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'cities'::regclass`); err != nil {
+		return nil, fmt.Errorf("size cities: %w", err)
+	}
+	if float64(len(w.b.Cities))*4 < stored {
+		return nil, nil
+	}
+	const query = `
+SELECT format('DROP INDEX %s', i.indexrelid::regclass) AS drop, pg_get_indexdef(i.indexrelid) AS def
+FROM pg_index i
+WHERE i.indrelid IN ('cities'::regclass, 'city_names'::regclass)
+    AND NOT i.indisprimary AND NOT i.indisunique
+    AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+ORDER BY i.indexrelid`
+	var rows []struct {
+		Drop string `db:"drop"`
+		Def  string `db:"def"`
+	}
+	if err := w.tx.SelectContext(ctx, &rows, query); err != nil {
+		return nil, fmt.Errorf("list indexes: %w", err)
+	}
+	defs := make([]string, 0, len(rows))
+	for _, r := range rows {
+		if err := w.exec(ctx, "drop index", r.Drop); err != nil {
+			return nil, err
+		}
+		defs = append(defs, r.Def)
+	}
+	return defs, nil
 }
 
 // refNo numbers a reference, the same number for the same reference however often
@@ -507,6 +562,16 @@ type column struct {
 // upsert writes a staging table's rows under their targets: new rows are inserted,
 // stored rows updated only where a value differs, and status records which.
 func (w *batchWriter) upsert(ctx context.Context, table, temp, joins string, stamped bool, cols []column) error {
+	// The staging table was analyzed before its targets were set; without fresh
+	// statistics the planner takes every target for NULL and may join the upsert's
+	// result back to it with a nested loop, quadratic in the rows of the file.
+	if err := w.exec(ctx, "analyze "+temp, "ANALYZE "+temp); err != nil {
+		return err
+	}
+	return w.exec(ctx, "write "+table, upsertSQL(table, temp, joins, stamped, cols))
+}
+
+func upsertSQL(table, temp, joins string, stamped bool, cols []column) string {
 	var names, exprs, sets, olds, news []string
 	for _, c := range cols {
 		v := "excluded." + c.name
@@ -536,7 +601,7 @@ WITH up AS (
 UPDATE %s i SET status = CASE WHEN up.created THEN 'created' ELSE 'updated' END FROM up WHERE i.target = up.id`,
 		table, strings.Join(names, ", "), strings.Join(exprs, ", "), temp, joins,
 		strings.Join(sets, ", "), strings.Join(olds, ", "), strings.Join(news, ", "), temp)
-	return w.exec(ctx, "write "+table, query)
+	return query
 }
 
 // resolve sets the target of every reference of kind, now that the entities of kind
@@ -920,4 +985,3 @@ func (w *batchWriter) counts(ctx context.Context) (map[string]importer.Counts, e
 	}
 	return out, nil
 }
-

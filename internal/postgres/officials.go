@@ -3,14 +3,14 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 
 	"github.com/amity/amity/internal/relations"
 )
 
-type officialRow struct {
-	pageCols
+type officialCore struct {
 	ID      uuid.UUID  `db:"id"`
 	Version int        `db:"version"`
 	Name    string     `db:"name"`
@@ -19,9 +19,23 @@ type officialRow struct {
 	QID     *string    `db:"wikidata_qid"`
 }
 
+type officialRow struct {
+	pageCols
+	officialCore
+}
+
+// officialColumns selects an official (alias o) under the column prefix.
+func officialColumns(o, prefix string) string {
+	var cols []string
+	for _, c := range []string{"id", "version", "name", "title", "city_id", "wikidata_qid"} {
+		cols = append(cols, fmt.Sprintf(`%s.%s AS "%s%s"`, o, c, prefix, c))
+	}
+	return strings.Join(cols, ", ")
+}
+
 const officialCols = "o.id, o.version, o.name, o.title, o.city_id, o.wikidata_qid"
 
-func (r *officialRow) domain() *relations.Official {
+func (r *officialCore) domain() *relations.Official {
 	return &relations.Official{ID: r.ID, Version: r.Version, Name: r.Name, Title: r.Title, CityID: r.CityID, WikidataID: r.QID}
 }
 

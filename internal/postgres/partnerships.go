@@ -20,26 +20,33 @@ type partnershipRow struct {
 	Since       *time.Time `db:"since"`
 	Until       *time.Time `db:"until"`
 	AgreementID *uuid.UUID `db:"agreement_id"`
+	Partner     *cityCore  `db:"partner"`
 }
 
 const partnershipCols = "p.id, p.version, p.kind, p.city_a_id, p.city_b_id, p.since, p.until, p.agreement_id"
 
 func (r *partnershipRow) domain() *relations.Partnership {
-	return &relations.Partnership{
+	p := &relations.Partnership{
 		ID: r.ID, Version: r.Version, Kind: relations.PartnershipKind(r.Kind), CityAID: r.CityAID, CityBID: r.CityBID,
 		Since: r.Since, Until: r.Until, AgreementID: r.AgreementID, ViewerID: r.ParentID,
 	}
+	if r.Partner != nil {
+		p.Partner = r.Partner.domain()
+	}
+	return p
 }
 
 // A partnership is stored once but listed from both of its cities: each side is an
 // index scan on its own column, and the planner pushes the city condition into both
-// branches of the UNION ALL.
+// branches of the UNION ALL. The partner city and its country come in the same row,
+// since a client listing partnerships nearly always shows who the partner is.
 var cityPartnerships = nested{
 	listing: listing{
 		order: "partnership:since",
-		from: `(SELECT p.*, p.city_a_id AS viewer_id FROM partnerships p
-       UNION ALL SELECT p.*, p.city_b_id AS viewer_id FROM partnerships p) p`,
-		cols: partnershipCols,
+		from: `(SELECT p.*, p.city_a_id AS viewer_id, p.city_b_id AS partner_id FROM partnerships p
+       UNION ALL SELECT p.*, p.city_b_id AS viewer_id, p.city_a_id AS partner_id FROM partnerships p) p
+  JOIN cities pc ON pc.id = p.partner_id JOIN countries pk ON pk.id = pc.country_id`,
+		cols: partnershipCols + ", " + cityColumns("pc", "pk", "partner."),
 		key:  "coalesce(p.since, '-infinity'::date)", keyType: "date", id: "p.id", desc: true,
 	},
 	parent: "p.viewer_id = %s",

@@ -27,6 +27,8 @@ type City struct {
 	Location   *Location
 	WikidataID *string
 	GeonamesID *int
+	// Country, when set, is the city's country, read with the city to save a query.
+	Country *Country
 }
 
 // Location is a point in WGS 84.
@@ -70,6 +72,8 @@ type Signatory struct {
 	OfficialID  uuid.UUID
 	PartyID     uuid.UUID
 	Role        *string
+	// Official, when set, is the signing official, read with the signature.
+	Official *Official
 }
 
 // Partnership is a tie between two cities. ViewerID is the city it was reached from,
@@ -84,6 +88,8 @@ type Partnership struct {
 	Until       *time.Time
 	AgreementID *uuid.UUID
 	ViewerID    uuid.UUID
+	// Partner, when set, is the partner city, read with the partnership.
+	Partner *City
 }
 
 // PartnerID is the city on the other side of the partnership from the viewer.
