@@ -14,6 +14,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
+	"github.com/99designs/gqlgen/plugin/federation/fedruntime"
 	"github.com/amity/amity/graph/model"
 	"github.com/amity/amity/internal/relations"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -35,6 +36,7 @@ type ResolverRoot interface {
 	City() CityResolver
 	CityPath() CityPathResolver
 	Country() CountryResolver
+	Entity() EntityResolver
 	Institution() InstitutionResolver
 	LocalizedName() LocalizedNameResolver
 	Mutation() MutationResolver
@@ -50,7 +52,7 @@ type ResolverRoot interface {
 }
 
 type DirectiveRoot struct {
-	Requires func(ctx context.Context, obj any, next graphql.Resolver, scope model.Scope) (res any, err error)
+	NeedsScope func(ctx context.Context, obj any, next graphql.Resolver, scope model.Scope) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -181,6 +183,18 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Entity struct {
+		FindAgreementByID           func(childComplexity int, id string) int
+		FindCityByID                func(childComplexity int, id string) int
+		FindCityByWikidataID        func(childComplexity int, wikidataID *string) int
+		FindCountryByCode           func(childComplexity int, code string) int
+		FindCountryByID             func(childComplexity int, id string) int
+		FindInstitutionByID         func(childComplexity int, id string) int
+		FindInstitutionByWikidataID func(childComplexity int, wikidataID *string) int
+		FindOfficialByID            func(childComplexity int, id string) int
+		FindOfficialByWikidataID    func(childComplexity int, wikidataID *string) int
+	}
+
 	ExternalIds struct {
 		Geonames func(childComplexity int) int
 		Wikidata func(childComplexity int) int
@@ -198,6 +212,7 @@ type ComplexityRoot struct {
 		Sources     func(childComplexity int) int
 		Statements  func(childComplexity int) int
 		Version     func(childComplexity int) int
+		WikidataID  func(childComplexity int) int
 	}
 
 	InstitutionConnection struct {
@@ -274,6 +289,7 @@ type ComplexityRoot struct {
 		Statements  func(childComplexity int) int
 		Title       func(childComplexity int) int
 		Version     func(childComplexity int) int
+		WikidataID  func(childComplexity int) int
 	}
 
 	OfficialConnection struct {
@@ -347,23 +363,25 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Agreement    func(childComplexity int, id string) int
-		Agreements   func(childComplexity int, filter *model.AgreementFilter, orderBy *model.AgreementOrder, first *int, after *string, last *int, before *string) int
-		AuditLog     func(childComplexity int, entity *string, first *int, after *string) int
-		Cities       func(childComplexity int, filter *model.CityFilter, near *model.NearInput, orderBy *model.CityOrder, first *int, after *string, last *int, before *string) int
-		City         func(childComplexity int, id *string, name *string, wikidata *string) int
-		Connections  func(childComplexity int, from string, to string, maxHops *int, first *int) int
-		Countries    func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Country      func(childComplexity int, code string) int
-		Institution  func(childComplexity int, id string) int
-		Institutions func(childComplexity int, filter *model.InstitutionFilter, first *int, after *string, last *int, before *string) int
-		Node         func(childComplexity int, id string) int
-		Nodes        func(childComplexity int, ids []string) int
-		Official     func(childComplexity int, id string) int
-		Officials    func(childComplexity int, filter *model.OfficialFilter, first *int, after *string, last *int, before *string) int
-		Search       func(childComplexity int, query string, types []model.SearchType, first *int, after *string) int
-		Source       func(childComplexity int, id string) int
-		Sources      func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Agreement          func(childComplexity int, id string) int
+		Agreements         func(childComplexity int, filter *model.AgreementFilter, orderBy *model.AgreementOrder, first *int, after *string, last *int, before *string) int
+		AuditLog           func(childComplexity int, entity *string, first *int, after *string) int
+		Cities             func(childComplexity int, filter *model.CityFilter, near *model.NearInput, orderBy *model.CityOrder, first *int, after *string, last *int, before *string) int
+		City               func(childComplexity int, id *string, name *string, wikidata *string) int
+		Connections        func(childComplexity int, from string, to string, maxHops *int, first *int) int
+		Countries          func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Country            func(childComplexity int, code string) int
+		Institution        func(childComplexity int, id string) int
+		Institutions       func(childComplexity int, filter *model.InstitutionFilter, first *int, after *string, last *int, before *string) int
+		Node               func(childComplexity int, id string) int
+		Nodes              func(childComplexity int, ids []string) int
+		Official           func(childComplexity int, id string) int
+		Officials          func(childComplexity int, filter *model.OfficialFilter, first *int, after *string, last *int, before *string) int
+		Search             func(childComplexity int, query string, types []model.SearchType, first *int, after *string) int
+		Source             func(childComplexity int, id string) int
+		Sources            func(childComplexity int, first *int, after *string, last *int, before *string) int
+		__resolve__service func(childComplexity int) int
+		__resolve_entities func(childComplexity int, representations []map[string]any) int
 	}
 
 	ReportedFigure struct {
@@ -445,6 +463,10 @@ type ComplexityRoot struct {
 		Field   func(childComplexity int) int
 		Message func(childComplexity int) int
 	}
+
+	_Service struct {
+		SDL func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -491,6 +513,17 @@ type CityPathResolver interface {
 type CountryResolver interface {
 	ExternalIds(ctx context.Context, obj *relations.Country) (*relations.ExternalIDs, error)
 	Cities(ctx context.Context, obj *relations.Country, first *int, after *string) (*model.CityConnection, error)
+}
+type EntityResolver interface {
+	FindAgreementByID(ctx context.Context, id string) (*relations.Agreement, error)
+	FindCityByID(ctx context.Context, id string) (*relations.City, error)
+	FindCityByWikidataID(ctx context.Context, wikidataID *string) (*relations.City, error)
+	FindCountryByID(ctx context.Context, id string) (*relations.Country, error)
+	FindCountryByCode(ctx context.Context, code string) (*relations.Country, error)
+	FindInstitutionByID(ctx context.Context, id string) (*relations.Institution, error)
+	FindInstitutionByWikidataID(ctx context.Context, wikidataID *string) (*relations.Institution, error)
+	FindOfficialByID(ctx context.Context, id string) (*relations.Official, error)
+	FindOfficialByWikidataID(ctx context.Context, wikidataID *string) (*relations.Official, error)
 }
 type InstitutionResolver interface {
 	City(ctx context.Context, obj *relations.Institution) (*relations.City, error)
@@ -1135,6 +1168,106 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CountryEdge.Node(childComplexity), true
 
+	case "Entity.findAgreementByID":
+		if e.ComplexityRoot.Entity.FindAgreementByID == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findAgreementByID_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindAgreementByID(childComplexity, args["id"].(string)), true
+	case "Entity.findCityByID":
+		if e.ComplexityRoot.Entity.FindCityByID == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findCityByID_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindCityByID(childComplexity, args["id"].(string)), true
+	case "Entity.findCityByWikidataID":
+		if e.ComplexityRoot.Entity.FindCityByWikidataID == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findCityByWikidataID_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindCityByWikidataID(childComplexity, args["wikidataID"].(*string)), true
+	case "Entity.findCountryByCode":
+		if e.ComplexityRoot.Entity.FindCountryByCode == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findCountryByCode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindCountryByCode(childComplexity, args["code"].(string)), true
+	case "Entity.findCountryByID":
+		if e.ComplexityRoot.Entity.FindCountryByID == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findCountryByID_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindCountryByID(childComplexity, args["id"].(string)), true
+	case "Entity.findInstitutionByID":
+		if e.ComplexityRoot.Entity.FindInstitutionByID == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findInstitutionByID_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindInstitutionByID(childComplexity, args["id"].(string)), true
+	case "Entity.findInstitutionByWikidataID":
+		if e.ComplexityRoot.Entity.FindInstitutionByWikidataID == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findInstitutionByWikidataID_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindInstitutionByWikidataID(childComplexity, args["wikidataID"].(*string)), true
+	case "Entity.findOfficialByID":
+		if e.ComplexityRoot.Entity.FindOfficialByID == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findOfficialByID_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindOfficialByID(childComplexity, args["id"].(string)), true
+	case "Entity.findOfficialByWikidataID":
+		if e.ComplexityRoot.Entity.FindOfficialByWikidataID == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findOfficialByWikidataID_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindOfficialByWikidataID(childComplexity, args["wikidataID"].(*string)), true
+
 	case "ExternalIds.geonames":
 		if e.ComplexityRoot.ExternalIds.Geonames == nil {
 			break
@@ -1219,6 +1352,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Institution.Version(childComplexity), true
+	case "Institution.wikidataId":
+		if e.ComplexityRoot.Institution.WikidataID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Institution.WikidataID(childComplexity), true
 
 	case "InstitutionConnection.edges":
 		if e.ComplexityRoot.InstitutionConnection.Edges == nil {
@@ -1592,6 +1731,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Official.Version(childComplexity), true
+	case "Official.wikidataId":
+		if e.ComplexityRoot.Official.WikidataID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Official.WikidataID(childComplexity), true
 
 	case "OfficialConnection.edges":
 		if e.ComplexityRoot.OfficialConnection.Edges == nil {
@@ -2031,6 +2176,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Sources(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query._service":
+		if e.ComplexityRoot.Query.__resolve__service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.__resolve__service(childComplexity), true
+	case "Query._entities":
+		if e.ComplexityRoot.Query.__resolve_entities == nil {
+			break
+		}
+
+		args, err := ec.field_Query__entities_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.__resolve_entities(childComplexity, args["representations"].([]map[string]any)), true
 
 	case "ReportedFigure.asOf":
 		if e.ComplexityRoot.ReportedFigure.AsOf == nil {
@@ -2318,6 +2480,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UserError.Message(childComplexity), true
 
+	case "_Service.sdl":
+		if e.ComplexityRoot._Service.SDL == nil {
+			break
+		}
+
+		return e.ComplexityRoot._Service.SDL(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -2455,6 +2624,10 @@ schema {
   subscription: Subscription
 }
 
+# Amity can serve as an Apollo Federation v2 subgraph; its entities are keyed by id and
+# by external ids (--federation switches the _service and _entities fields on).
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+
 "An ISO 8601 calendar date, such as \"2024-03-07\"."
 scalar Date
 
@@ -2573,7 +2746,7 @@ enum FigureMetric {
 A city: the unit of city diplomacy. Find one by id or by any of its names:
 ` + "`" + `city(name: "深圳")` + "`" + `, ` + "`" + `city(name: "moscow")` + "`" + `.
 """
-type City implements Node {
+type City implements Node @key(fields: "id") @key(fields: "wikidataId") {
   id: ID!
   "Increases with every update; pass it back to update or retract (optimistic concurrency)."
   version: Int!
@@ -2618,7 +2791,7 @@ type City implements Node {
 }
 
 "A country, identified by its ISO 3166-1 alpha-2 code."
-type Country implements Node {
+type Country implements Node @key(fields: "id") @key(fields: "code") {
   id: ID!
   "ISO 3166-1 alpha-2 code, such as ` + "`" + `CN` + "`" + `."
   code: String!
@@ -2657,7 +2830,7 @@ type Partnership implements Node {
 }
 
 "A person who represents a city, such as a mayor or a minister of a city government."
-type Official implements Node {
+type Official implements Node @key(fields: "id") @key(fields: "wikidataId") {
   id: ID!
   "Increases with every update; pass it back to update or retract (optimistic concurrency)."
   version: Int!
@@ -2667,6 +2840,8 @@ type Official implements Node {
   names: [LocalizedName!]!
   "Office held, such as \"Vice Mayor of Shenzhen\"."
   title: String
+  "Wikidata item of the official, where known."
+  wikidataId: String
   "Identifiers of the official in other knowledge bases."
   externalIds: ExternalIds!
   "The city the official represents."
@@ -2678,7 +2853,7 @@ type Official implements Node {
 }
 
 "A document that cities signed: a memorandum, a sister-city agreement, and so on."
-type Agreement implements Node {
+type Agreement implements Node @key(fields: "id") {
   id: ID!
   "Increases with every update; pass it back to update or retract (optimistic concurrency)."
   version: Int!
@@ -2713,7 +2888,7 @@ type Signatory {
 }
 
 "A university, company, centre or other body in a city, often one that city ties produced."
-type Institution implements Node {
+type Institution implements Node @key(fields: "id") @key(fields: "wikidataId") {
   id: ID!
   "Increases with every update; pass it back to update or retract (optimistic concurrency)."
   version: Int!
@@ -2722,6 +2897,8 @@ type Institution implements Node {
   city: City!
   foundedOn: Date
   description: String
+  "Wikidata item of the institution, where known."
+  wikidataId: String
   "Identifiers of the institution in other knowledge bases."
   externalIds: ExternalIds!
   "Agreements it is linked to, newest first."
@@ -3056,7 +3233,7 @@ enum Scope {
 }
 
 "The field needs an API key with this scope (sent as ` + "`" + `Authorization: Bearer <key>` + "`" + `)."
-directive @requires(scope: Scope!) on FIELD_DEFINITION
+directive @needsScope(scope: Scope!) on FIELD_DEFINITION
 
 """
 Curated writes. Each needs a key with the WRITE scope, cites at least one source (an
@@ -3071,25 +3248,25 @@ IDEMPOTENCY_KEY_REUSED. Authentication and authorisation failures are GraphQL er
 with the code UNAUTHENTICATED or FORBIDDEN.
 """
 type Mutation {
-  createSource(input: SourceInput!): SourcePayload! @requires(scope: WRITE)
-  updateSource(input: UpdateSourceInput!): SourcePayload! @requires(scope: WRITE)
-  createCity(input: CityInput!): CityPayload! @requires(scope: WRITE)
-  updateCity(input: UpdateCityInput!): CityPayload! @requires(scope: WRITE)
-  createOfficial(input: OfficialInput!): OfficialPayload! @requires(scope: WRITE)
-  updateOfficial(input: UpdateOfficialInput!): OfficialPayload! @requires(scope: WRITE)
-  createAgreement(input: AgreementInput!): AgreementPayload! @requires(scope: WRITE)
-  updateAgreement(input: UpdateAgreementInput!): AgreementPayload! @requires(scope: WRITE)
-  createPartnership(input: PartnershipInput!): PartnershipPayload! @requires(scope: WRITE)
-  updatePartnership(input: UpdatePartnershipInput!): PartnershipPayload! @requires(scope: WRITE)
-  createInstitution(input: InstitutionInput!): InstitutionPayload! @requires(scope: WRITE)
-  updateInstitution(input: UpdateInstitutionInput!): InstitutionPayload! @requires(scope: WRITE)
+  createSource(input: SourceInput!): SourcePayload! @needsScope(scope: WRITE)
+  updateSource(input: UpdateSourceInput!): SourcePayload! @needsScope(scope: WRITE)
+  createCity(input: CityInput!): CityPayload! @needsScope(scope: WRITE)
+  updateCity(input: UpdateCityInput!): CityPayload! @needsScope(scope: WRITE)
+  createOfficial(input: OfficialInput!): OfficialPayload! @needsScope(scope: WRITE)
+  updateOfficial(input: UpdateOfficialInput!): OfficialPayload! @needsScope(scope: WRITE)
+  createAgreement(input: AgreementInput!): AgreementPayload! @needsScope(scope: WRITE)
+  updateAgreement(input: UpdateAgreementInput!): AgreementPayload! @needsScope(scope: WRITE)
+  createPartnership(input: PartnershipInput!): PartnershipPayload! @needsScope(scope: WRITE)
+  updatePartnership(input: UpdatePartnershipInput!): PartnershipPayload! @needsScope(scope: WRITE)
+  createInstitution(input: InstitutionInput!): InstitutionPayload! @needsScope(scope: WRITE)
+  updateInstitution(input: UpdateInstitutionInput!): InstitutionPayload! @needsScope(scope: WRITE)
   """
   Retract a fact: the city, official, agreement, partnership or institution leaves the
   live graph, and its last state stays in the audit log with the reason and the sources
   that justify the retraction. Facts that depend on it (a city's partnerships, an
   agreement's partnerships) must be retracted first.
   """
-  retract(input: RetractInput!): RetractPayload! @requires(scope: WRITE)
+  retract(input: RetractInput!): RetractPayload! @needsScope(scope: WRITE)
 }
 
 "A problem with one field of a mutation's input."
@@ -3369,7 +3546,7 @@ type AuditEntryConnection {
 
 extend type Query {
   "The audit log, newest first; with ` + "`" + `entity` + "`" + `, only that entity's history. Needs an ADMIN key."
-  auditLog(entity: ID, first: Int = 20, after: String): AuditEntryConnection! @requires(scope: ADMIN)
+  auditLog(entity: ID, first: Int = 20, after: String): AuditEntryConnection! @needsScope(scope: ADMIN)
 }
 
 """
@@ -3400,6 +3577,84 @@ type PartnershipChange {
   cityIds: [ID!]!
 }
 `, BuiltIn: false},
+	{Name: "../federation/directives.graphql", Input: `
+	directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
+	directive @composeDirective(name: String!) repeatable on SCHEMA
+	directive @extends on OBJECT | INTERFACE
+	directive @external on OBJECT | FIELD_DEFINITION
+	directive @key(fields: FieldSet!, resolvable: Boolean = true) repeatable on OBJECT | INTERFACE
+	directive @inaccessible on
+	  | ARGUMENT_DEFINITION
+	  | ENUM
+	  | ENUM_VALUE
+	  | FIELD_DEFINITION
+	  | INPUT_FIELD_DEFINITION
+	  | INPUT_OBJECT
+	  | INTERFACE
+	  | OBJECT
+	  | SCALAR
+	  | UNION
+	directive @interfaceObject on OBJECT
+	directive @link(import: [String!], url: String!) repeatable on SCHEMA
+	directive @override(from: String!, label: String) on FIELD_DEFINITION
+	directive @policy(policies: [[federation__Policy!]!]!) on
+	  | FIELD_DEFINITION
+	  | OBJECT
+	  | INTERFACE
+	  | SCALAR
+	  | ENUM
+	directive @provides(fields: FieldSet!) on FIELD_DEFINITION
+	directive @requires(fields: FieldSet!) on FIELD_DEFINITION
+	directive @requiresScopes(scopes: [[federation__Scope!]!]!) on
+	  | FIELD_DEFINITION
+	  | OBJECT
+	  | INTERFACE
+	  | SCALAR
+	  | ENUM
+	directive @shareable repeatable on FIELD_DEFINITION | OBJECT
+	directive @computedRequires on FIELD_DEFINITION
+	directive @tag(name: String!) repeatable on
+	  | ARGUMENT_DEFINITION
+	  | ENUM
+	  | ENUM_VALUE
+	  | FIELD_DEFINITION
+	  | INPUT_FIELD_DEFINITION
+	  | INPUT_OBJECT
+	  | INTERFACE
+	  | OBJECT
+	  | SCALAR
+	  | UNION
+	scalar _Any
+	scalar FieldSet
+	scalar federation__Policy
+	scalar federation__Scope
+`, BuiltIn: true},
+	{Name: "../federation/entity.graphql", Input: `
+# a union of all types that use the @key directive
+union _Entity = Agreement | City | Country | Institution | Official
+
+# fake type to build resolver interfaces for users to implement
+type Entity {
+	findAgreementByID(id: ID!,): Agreement!
+	findCityByID(id: ID!,): City!
+	findCityByWikidataID(wikidataID: String,): City!
+	findCountryByID(id: ID!,): Country!
+	findCountryByCode(code: String!,): Country!
+	findInstitutionByID(id: ID!,): Institution!
+	findInstitutionByWikidataID(wikidataID: String,): Institution!
+	findOfficialByID(id: ID!,): Official!
+	findOfficialByWikidataID(wikidataID: String,): Official!
+}
+
+type _Service {
+  sdl: String
+}
+
+extend type Query {
+  _entities(representations: [_Any!]!): [_Entity]!
+  _service: _Service!
+}
+`, BuiltIn: true},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -3687,6 +3942,8 @@ func (ec *executionContext) childFields_Institution(ctx context.Context, field g
 		return ec.fieldContext_Institution_foundedOn(ctx, field)
 	case "description":
 		return ec.fieldContext_Institution_description(ctx, field)
+	case "wikidataId":
+		return ec.fieldContext_Institution_wikidataId(ctx, field)
 	case "externalIds":
 		return ec.fieldContext_Institution_externalIds(ctx, field)
 	case "agreements":
@@ -3805,6 +4062,8 @@ func (ec *executionContext) childFields_Official(ctx context.Context, field grap
 		return ec.fieldContext_Official_names(ctx, field)
 	case "title":
 		return ec.fieldContext_Official_title(ctx, field)
+	case "wikidataId":
+		return ec.fieldContext_Official_wikidataId(ctx, field)
 	case "externalIds":
 		return ec.fieldContext_Official_externalIds(ctx, field)
 	case "city":
@@ -4109,6 +4368,14 @@ func (ec *executionContext) childFields_UserError(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type UserError", field.Name)
 }
 
+func (ec *executionContext) childFields__Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sdl":
+		return ec.fieldContext__Service_sdl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type _Service", field.Name)
+}
+
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -4225,7 +4492,7 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
-func (ec *executionContext) dir_requires_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func (ec *executionContext) dir_needsScope_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "scope",
@@ -4376,6 +4643,132 @@ func (ec *executionContext) field_Country_cities_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findAgreementByID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findCityByID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findCityByWikidataID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "wikidataID",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["wikidataID"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findCountryByCode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findCountryByID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findInstitutionByID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findInstitutionByWikidataID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "wikidataID",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["wikidataID"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findOfficialByID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_findOfficialByWikidataID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "wikidataID",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["wikidataID"] = arg0
 	return args, nil
 }
 
@@ -4616,6 +5009,20 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query__entities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "representations",
+		func(ctx context.Context, v any) ([]map[string]any, error) {
+			return ec.unmarshalN_Any2ᚕmapᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["representations"] = arg0
 	return args, nil
 }
 
@@ -7584,6 +7991,402 @@ func (ec *executionContext) fieldContext_CountryEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Entity_findAgreementByID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findAgreementByID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindAgreementByID(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.Agreement) graphql.Marshaler {
+			return ec.marshalNAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findAgreementByID(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agreement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_findAgreementByID_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_findCityByID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findCityByID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindCityByID(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.City) graphql.Marshaler {
+			return ec.marshalNCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findCityByID(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_City(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_findCityByID_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_findCityByWikidataID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findCityByWikidataID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindCityByWikidataID(ctx, fc.Args["wikidataID"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.City) graphql.Marshaler {
+			return ec.marshalNCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findCityByWikidataID(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_City(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_findCityByWikidataID_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_findCountryByID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findCountryByID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindCountryByID(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.Country) graphql.Marshaler {
+			return ec.marshalNCountry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCountry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findCountryByID(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Country(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_findCountryByID_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_findCountryByCode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findCountryByCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindCountryByCode(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.Country) graphql.Marshaler {
+			return ec.marshalNCountry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCountry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findCountryByCode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Country(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_findCountryByCode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_findInstitutionByID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findInstitutionByID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindInstitutionByID(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.Institution) graphql.Marshaler {
+			return ec.marshalNInstitution2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitution(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findInstitutionByID(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Institution(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_findInstitutionByID_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_findInstitutionByWikidataID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findInstitutionByWikidataID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindInstitutionByWikidataID(ctx, fc.Args["wikidataID"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.Institution) graphql.Marshaler {
+			return ec.marshalNInstitution2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitution(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findInstitutionByWikidataID(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Institution(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_findInstitutionByWikidataID_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_findOfficialByID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findOfficialByID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindOfficialByID(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.Official) graphql.Marshaler {
+			return ec.marshalNOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐOfficial(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findOfficialByID(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_findOfficialByID_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_findOfficialByWikidataID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findOfficialByWikidataID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindOfficialByWikidataID(ctx, fc.Args["wikidataID"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relations.Official) graphql.Marshaler {
+			return ec.marshalNOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐOfficial(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findOfficialByWikidataID(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_findOfficialByWikidataID_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ExternalIds_wikidata(ctx context.Context, field graphql.CollectedField, obj *relations.ExternalIDs) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7797,6 +8600,29 @@ func (ec *executionContext) _Institution_description(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Institution_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Institution", field, false, false, "String")
+}
+
+func (ec *executionContext) _Institution_wikidataId(ctx context.Context, field graphql.CollectedField, obj *relations.Institution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Institution_wikidataId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WikidataID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Institution_wikidataId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Institution", field, false, false, "String")
 }
 
@@ -8346,11 +9172,11 @@ func (ec *executionContext) _Mutation_createSource(ctx context.Context, field gr
 					var zeroVal *model.SourcePayload
 					return zeroVal, err
 				}
-				if ec.Directives.Requires == nil {
+				if ec.Directives.NeedsScope == nil {
 					var zeroVal *model.SourcePayload
-					return zeroVal, errors.New("directive requires is not implemented")
+					return zeroVal, errors.New("directive needsScope is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, scope)
+				return ec.Directives.NeedsScope(ctx, nil, directive0, scope)
 			}
 
 			next = directive1
@@ -8408,11 +9234,11 @@ func (ec *executionContext) _Mutation_updateSource(ctx context.Context, field gr
 					var zeroVal *model.SourcePayload
 					return zeroVal, err
 				}
-				if ec.Directives.Requires == nil {
+				if ec.Directives.NeedsScope == nil {
 					var zeroVal *model.SourcePayload
-					return zeroVal, errors.New("directive requires is not implemented")
+					return zeroVal, errors.New("directive needsScope is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, scope)
+				return ec.Directives.NeedsScope(ctx, nil, directive0, scope)
 			}
 
 			next = directive1
@@ -8470,11 +9296,11 @@ func (ec *executionContext) _Mutation_createCity(ctx context.Context, field grap
 					var zeroVal *model.CityPayload
 					return zeroVal, err
 				}
-				if ec.Directives.Requires == nil {
+				if ec.Directives.NeedsScope == nil {
 					var zeroVal *model.CityPayload
-					return zeroVal, errors.New("directive requires is not implemented")
+					return zeroVal, errors.New("directive needsScope is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, scope)
+				return ec.Directives.NeedsScope(ctx, nil, directive0, scope)
 			}
 
 			next = directive1
@@ -8532,11 +9358,11 @@ func (ec *executionContext) _Mutation_updateCity(ctx context.Context, field grap
 					var zeroVal *model.CityPayload
 					return zeroVal, err
 				}
-				if ec.Directives.Requires == nil {
+				if ec.Directives.NeedsScope == nil {
 					var zeroVal *model.CityPayload
-					return zeroVal, errors.New("directive requires is not implemented")
+					return zeroVal, errors.New("directive needsScope is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, scope)
+				return ec.Directives.NeedsScope(ctx, nil, directive0, scope)
 			}
 
 			next = directive1
@@ -8594,11 +9420,11 @@ func (ec *executionContext) _Mutation_createOfficial(ctx context.Context, field 
 					var zeroVal *model.OfficialPayload
 					return zeroVal, err
 				}
-				if ec.Directives.Requires == nil {
+				if ec.Directives.NeedsScope == nil {
 					var zeroVal *model.OfficialPayload
-					return zeroVal, errors.New("directive requires is not implemented")
+					return zeroVal, errors.New("directive needsScope is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, scope)
+				return ec.Directives.NeedsScope(ctx, nil, directive0, scope)
 			}
 
 			next = directive1
@@ -8656,11 +9482,11 @@ func (ec *executionContext) _Mutation_updateOfficial(ctx context.Context, field 
 					var zeroVal *model.OfficialPayload
 					return zeroVal, err
 				}
-				if ec.Directives.Requires == nil {
+				if ec.Directives.NeedsScope == nil {
 					var zeroVal *model.OfficialPayload
-					return zeroVal, errors.New("directive requires is not implemented")
+					return zeroVal, errors.New("directive needsScope is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, scope)
+				return ec.Directives.NeedsScope(ctx, nil, directive0, scope)
 			}
 
 			next = directive1
@@ -8718,11 +9544,11 @@ func (ec *executionContext) _Mutation_createAgreement(ctx context.Context, field
 					var zeroVal *model.AgreementPayload
 					return zeroVal, err
 				}
-				if ec.Directives.Requires == nil {
+				if ec.Directives.NeedsScope == nil {
 					var zeroVal *model.AgreementPayload
-					return zeroVal, errors.New("directive requires is not implemented")
+					return zeroVal, errors.New("directive needsScope is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, scope)
+				return ec.Directives.NeedsScope(ctx, nil, directive0, scope)
 			}
 
 			next = directive1
@@ -8780,11 +9606,11 @@ func (ec *executionContext) _Mutation_updateAgreement(ctx context.Context, field
 					var zeroVal *model.AgreementPayload
 					return zeroVal, err
 				}
-				if ec.Directives.Requires == nil {
+				if ec.Directives.NeedsScope == nil {
 					var zeroVal *model.AgreementPayload
-					return zeroVal, errors.New("directive requires is not implemented")
+					return zeroVal, errors.New("directive needsScope is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, scope)
+				return ec.Directives.NeedsScope(ctx, nil, directive0, scope)
 			}
 
 			next = directive1
@@ -8842,11 +9668,11 @@ func (ec *executionContext) _Mutation_createPartnership(ctx context.Context, fie
 					var zeroVal *model.PartnershipPayload
 					return zeroVal, err
 				}
-				if ec.Directives.Requires == nil {
+				if ec.Directives.NeedsScope == nil {
 					var zeroVal *model.PartnershipPayload
-					return zeroVal, errors.New("directive requires is not implemented")
+					return zeroVal, errors.New("directive needsScope is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, scope)
+				return ec.Directives.NeedsScope(ctx, nil, directive0, scope)
 			}
 
 			next = directive1
@@ -8904,11 +9730,11 @@ func (ec *executionContext) _Mutation_updatePartnership(ctx context.Context, fie
 					var zeroVal *model.PartnershipPayload
 					return zeroVal, err
 				}
-				if ec.Directives.Requires == nil {
+				if ec.Directives.NeedsScope == nil {
 					var zeroVal *model.PartnershipPayload
-					return zeroVal, errors.New("directive requires is not implemented")
+					return zeroVal, errors.New("directive needsScope is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, scope)
+				return ec.Directives.NeedsScope(ctx, nil, directive0, scope)
 			}
 
 			next = directive1
@@ -8966,11 +9792,11 @@ func (ec *executionContext) _Mutation_createInstitution(ctx context.Context, fie
 					var zeroVal *model.InstitutionPayload
 					return zeroVal, err
 				}
-				if ec.Directives.Requires == nil {
+				if ec.Directives.NeedsScope == nil {
 					var zeroVal *model.InstitutionPayload
-					return zeroVal, errors.New("directive requires is not implemented")
+					return zeroVal, errors.New("directive needsScope is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, scope)
+				return ec.Directives.NeedsScope(ctx, nil, directive0, scope)
 			}
 
 			next = directive1
@@ -9028,11 +9854,11 @@ func (ec *executionContext) _Mutation_updateInstitution(ctx context.Context, fie
 					var zeroVal *model.InstitutionPayload
 					return zeroVal, err
 				}
-				if ec.Directives.Requires == nil {
+				if ec.Directives.NeedsScope == nil {
 					var zeroVal *model.InstitutionPayload
-					return zeroVal, errors.New("directive requires is not implemented")
+					return zeroVal, errors.New("directive needsScope is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, scope)
+				return ec.Directives.NeedsScope(ctx, nil, directive0, scope)
 			}
 
 			next = directive1
@@ -9090,11 +9916,11 @@ func (ec *executionContext) _Mutation_retract(ctx context.Context, field graphql
 					var zeroVal *model.RetractPayload
 					return zeroVal, err
 				}
-				if ec.Directives.Requires == nil {
+				if ec.Directives.NeedsScope == nil {
 					var zeroVal *model.RetractPayload
-					return zeroVal, errors.New("directive requires is not implemented")
+					return zeroVal, errors.New("directive needsScope is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, scope)
+				return ec.Directives.NeedsScope(ctx, nil, directive0, scope)
 			}
 
 			next = directive1
@@ -9537,6 +10363,29 @@ func (ec *executionContext) _Official_title(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Official_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Official", field, false, false, "String")
+}
+
+func (ec *executionContext) _Official_wikidataId(ctx context.Context, field graphql.CollectedField, obj *relations.Official) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Official_wikidataId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WikidataID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Official_wikidataId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Official", field, false, false, "String")
 }
 
@@ -11546,11 +12395,11 @@ func (ec *executionContext) _Query_auditLog(ctx context.Context, field graphql.C
 					var zeroVal *model.AuditEntryConnection
 					return zeroVal, err
 				}
-				if ec.Directives.Requires == nil {
+				if ec.Directives.NeedsScope == nil {
 					var zeroVal *model.AuditEntryConnection
-					return zeroVal, errors.New("directive requires is not implemented")
+					return zeroVal, errors.New("directive needsScope is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, scope)
+				return ec.Directives.NeedsScope(ctx, nil, directive0, scope)
 			}
 
 			next = directive1
@@ -11583,6 +12432,82 @@ func (ec *executionContext) fieldContext_Query_auditLog(ctx context.Context, fie
 	if fc.Args, err = ec.field_Query_auditLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query__entities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query__entities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.__resolve_entities(ctx, fc.Args["representations"].([]map[string]any)), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []fedruntime.Entity) graphql.Marshaler {
+			return ec.marshalN_Entity2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query__entities(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type _Entity does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query__entities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query__service(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query__service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.__resolve__service(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v fedruntime.Service) graphql.Marshaler {
+			return ec.marshalN_Service2githubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐService(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query__service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields__Service(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -12832,6 +13757,29 @@ func (ec *executionContext) _UserError_code(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_UserError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
+}
+
+func (ec *executionContext) __Service_sdl(ctx context.Context, field graphql.CollectedField, obj *fedruntime.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext__Service_sdl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SDL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext__Service_sdl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("_Service", field, false, false, "String")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -15835,11 +16783,49 @@ func (ec *executionContext) _SearchResult(ctx context.Context, sel ast.Selection
 	}
 }
 
+func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, obj fedruntime.Entity) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case *relations.Official:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Official(ctx, sel, obj)
+	case *relations.Institution:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Institution(ctx, sel, obj)
+	case *relations.Country:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Country(ctx, sel, obj)
+	case *relations.City:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._City(ctx, sel, obj)
+	case *relations.Agreement:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Agreement(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of _Entity must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
 
-var agreementImplementors = []string{"Agreement", "Node", "SearchResult"}
+var agreementImplementors = []string{"Agreement", "Node", "SearchResult", "_Entity"}
 
 func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet, obj *relations.Agreement) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, agreementImplementors)
@@ -16249,7 +17235,7 @@ func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
-var cityImplementors = []string{"City", "Node", "SearchResult"}
+var cityImplementors = []string{"City", "Node", "SearchResult", "_Entity"}
 
 func (ec *executionContext) _City(ctx context.Context, sel ast.SelectionSet, obj *relations.City) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, cityImplementors)
@@ -16553,7 +17539,7 @@ func (ec *executionContext) _CityPayload(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
-var countryImplementors = []string{"Country", "Node", "SearchResult"}
+var countryImplementors = []string{"Country", "Node", "SearchResult", "_Entity"}
 
 func (ec *executionContext) _Country(ctx context.Context, sel ast.SelectionSet, obj *relations.Country) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, countryImplementors)
@@ -16700,6 +17686,96 @@ func (ec *executionContext) _CountryEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var entityImplementors = []string{"Entity"}
+
+func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, entityImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Entity",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Entity")
+		case "findAgreementByID":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entity_findAgreementByID(ctx, field)
+				})
+		case "findCityByID":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entity_findCityByID(ctx, field)
+				})
+		case "findCityByWikidataID":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entity_findCityByWikidataID(ctx, field)
+				})
+		case "findCountryByID":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entity_findCountryByID(ctx, field)
+				})
+		case "findCountryByCode":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entity_findCountryByCode(ctx, field)
+				})
+		case "findInstitutionByID":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entity_findInstitutionByID(ctx, field)
+				})
+		case "findInstitutionByWikidataID":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entity_findInstitutionByWikidataID(ctx, field)
+				})
+		case "findOfficialByID":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entity_findOfficialByID(ctx, field)
+				})
+		case "findOfficialByWikidataID":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entity_findOfficialByWikidataID(ctx, field)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var externalIdsImplementors = []string{"ExternalIds"}
 
 func (ec *executionContext) _ExternalIds(ctx context.Context, sel ast.SelectionSet, obj *relations.ExternalIDs) graphql.Marshaler {
@@ -16738,7 +17814,7 @@ func (ec *executionContext) _ExternalIds(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
-var institutionImplementors = []string{"Institution", "Node", "SearchResult"}
+var institutionImplementors = []string{"Institution", "Node", "SearchResult", "_Entity"}
 
 func (ec *executionContext) _Institution(ctx context.Context, sel ast.SelectionSet, obj *relations.Institution) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, institutionImplementors)
@@ -16782,6 +17858,11 @@ func (ec *executionContext) _Institution(ctx context.Context, sel ast.SelectionS
 			}
 		case "description":
 			out.Values[i] = ec._Institution_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "wikidataId":
+			out.Values[i] = ec._Institution_wikidataId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -17281,7 +18362,7 @@ func (ec *executionContext) _NetworkYear(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
-var officialImplementors = []string{"Official", "Node", "SearchResult"}
+var officialImplementors = []string{"Official", "Node", "SearchResult", "_Entity"}
 
 func (ec *executionContext) _Official(ctx context.Context, sel ast.SelectionSet, obj *relations.Official) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, officialImplementors)
@@ -17315,6 +18396,11 @@ func (ec *executionContext) _Official(ctx context.Context, sel ast.SelectionSet,
 				})
 		case "title":
 			out.Values[i] = ec._Official_title(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "wikidataId":
+			out.Values[i] = ec._Official_wikidataId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -17981,6 +19067,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_auditLog(ctx, field)
 				})
+		case "_entities":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query__entities(ctx, field)
+				})
+		case "_service":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query__service(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -18539,6 +19637,39 @@ func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet
 		case "code":
 			out.Values[i] = ec._UserError_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var _ServiceImplementors = []string{"_Service"}
+
+func (ec *executionContext) __Service(ctx context.Context, sel ast.SelectionSet, obj *fedruntime.Service) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, _ServiceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("_Service")
+		case "sdl":
+			out.Values[i] = ec.__Service_sdl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -19320,6 +20451,20 @@ func (ec *executionContext) marshalNExternalIds2ᚖgithubᚗcomᚋamityᚋamity�
 	return ec._ExternalIds(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNFieldSet2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFieldSet2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "FieldSet!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNFigureMetric2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐFigureMetric(ctx context.Context, v any) (relations.FigureMetric, error) {
 	var res relations.FigureMetric
 	err := res.UnmarshalGQL(v)
@@ -20081,6 +21226,67 @@ func (ec *executionContext) marshalNUserError2ᚖgithubᚗcomᚋamityᚋamityᚋ
 	return ec._UserError(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalN_Any2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := graphql.UnmarshalMap(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalN_Any2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "_Any!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalMap(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "_Any!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalN_Any2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalN_Any2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalN_Any2ᚕmapᚄ(ctx context.Context, sel ast.SelectionSet, v []map[string]any) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalN_Any2map(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalN_Entity2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx context.Context, sel ast.SelectionSet, v []fedruntime.Entity) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalO_Entity2githubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalN_Service2githubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐService(ctx context.Context, sel ast.SelectionSet, v fedruntime.Service) graphql.Marshaler {
+	return ec.__Service(ctx, sel, &v)
+}
+
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
 	return ec.___Directive(ctx, sel, &v)
 }
@@ -20221,6 +21427,150 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 		graphql.AddInvalidNullFromMarshaler(ctx, "__TypeKind!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNfederation__Policy2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNfederation__Policy2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "federation__Policy!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNfederation__Policy2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNfederation__Policy2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNfederation__Policy2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNfederation__Policy2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNfederation__Policy2ᚕᚕstringᚄ(ctx context.Context, v any) ([][]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([][]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNfederation__Policy2ᚕstringᚄ(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNfederation__Policy2ᚕᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v [][]string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNfederation__Policy2ᚕstringᚄ(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNfederation__Scope2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNfederation__Scope2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "federation__Scope!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNfederation__Scope2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNfederation__Scope2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNfederation__Scope2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNfederation__Scope2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNfederation__Scope2ᚕᚕstringᚄ(ctx context.Context, v any) ([][]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([][]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNfederation__Scope2ᚕstringᚄ(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNfederation__Scope2ᚕᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v [][]string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNfederation__Scope2ᚕstringᚄ(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreement(ctx context.Context, sel ast.SelectionSet, v *relations.Agreement) graphql.Marshaler {
@@ -20709,6 +22059,18 @@ func (ec *executionContext) unmarshalOSourceInput2ᚕᚖgithubᚗcomᚋamityᚋa
 	return res, nil
 }
 
+func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -20760,6 +22122,13 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalO_Entity2githubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx context.Context, sel ast.SelectionSet, v fedruntime.Entity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec.__Entity(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -34,6 +34,9 @@ type Options struct {
 	// Introspection lets clients read the schema. This is a public knowledge API whose
 	// schema is its documentation, so it is on by default.
 	Introspection bool
+	// Federation answers Apollo Federation's _service and _entities fields, so that a
+	// gateway can compose Amity as a subgraph. Off, those fields are refused.
+	Federation bool
 	// Limits cap the size and shape of a document before it is parsed and validated.
 	Limits limits.Config
 	// Dev turns on developer conveniences that production leaves off: "Did you mean …"
@@ -70,7 +73,7 @@ func DefaultOptions() Options {
 // middleware in front of it.
 func NewHandler(store *postgres.DB, opts Options) *handler.Server {
 	cfg := Config{Resolvers: &Resolver{Store: store, Changes: opts.Subscriptions, Log: opts.Logger}}
-	cfg.Directives.Requires = requireScope
+	cfg.Directives.NeedsScope = requireScope
 	weighConnections(&cfg.Complexity)
 
 	srv := handler.New(NewExecutableSchema(cfg))
@@ -81,6 +84,9 @@ func NewHandler(store *postgres.DB, opts Options) *handler.Server {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(max(0, opts.Limits.MaxTokens))
 	srv.SetDisableSuggestion(!opts.Dev)
+	if !opts.Federation {
+		srv.AroundRootFields(refuseFederation)
+	}
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
@@ -186,10 +192,23 @@ func pageCost(n *int) int {
 	return max(1, min(*n, relations.MaxPageSize))
 }
 
-// requireScope enforces @requires(scope:) before the field resolves.
+// requireScope enforces @needsScope(scope:) before the field resolves.
 func requireScope(ctx context.Context, _ any, next graphql.Resolver, scope model.Scope) (any, error) {
 	if err := auth.Require(ctx, auth.Scope(strings.ToLower(string(scope)))); err != nil {
 		return nil, err
+	}
+	return next(ctx)
+}
+
+// CodeFederationDisabled refuses _service and _entities on a server not run as a subgraph.
+const CodeFederationDisabled = "FEDERATION_DISABLED"
+
+// refuseFederation answers the federation fields with an error when federation is off.
+func refuseFederation(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+	switch graphql.GetRootFieldContext(ctx).Field.Name {
+	case "_service", "_entities":
+		graphql.AddError(ctx, relations.Errorf(CodeFederationDisabled, "this server does not run as a federation subgraph (start it with --federation)"))
+		return graphql.Null
 	}
 	return next(ctx)
 }

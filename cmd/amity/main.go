@@ -148,6 +148,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.BoolVar(&cfg.loadSeed, "seed", envBool("AMITY_SEED", true), "load the shipped knowledge bundle at start (env AMITY_SEED)")
 	fs.IntVar(&cfg.http.GraphQL.MaxComplexity, "max-complexity", envInt("AMITY_MAX_COMPLEXITY", cfg.http.GraphQL.MaxComplexity), "largest query cost accepted (env AMITY_MAX_COMPLEXITY)")
 	fs.BoolVar(&cfg.http.Auth.Anonymous, "anonymous", envBool("AMITY_ANONYMOUS", true), "let requests without an API key read (env AMITY_ANONYMOUS)")
+	fs.BoolVar(&cfg.http.GraphQL.Federation, "federation", envBool("AMITY_FEDERATION", false), "answer Apollo Federation's _service and _entities, to run as a subgraph (env AMITY_FEDERATION)")
 	fs.BoolVar(&cfg.http.GraphQL.Introspection, "introspection", envBool("AMITY_INTROSPECTION", true), "allow schema introspection (env AMITY_INTROSPECTION)")
 	fs.DurationVar(&cfg.http.RequestTimeout, "request-timeout", envDuration("AMITY_REQUEST_TIMEOUT", cfg.http.RequestTimeout), "longest a GraphQL request may run, SQL included (env AMITY_REQUEST_TIMEOUT)")
 	fs.BoolVar(&cfg.logJSON, "log-json", envBool("AMITY_LOG_JSON", false), "log JSON lines instead of text (env AMITY_LOG_JSON)")

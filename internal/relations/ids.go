@@ -25,3 +25,21 @@ func (p *Partnership) GlobalID() string { return relay.ID(relay.Partnership, p.I
 
 // GlobalID is the source's global ID.
 func (s *Source) GlobalID() string { return relay.ID(relay.Source, s.ID) }
+
+// IsEntity marks the types that Apollo Federation resolves by their keys; the
+// federation runtime asks for this method and nothing else.
+
+// IsEntity marks City as a federation entity.
+func (*City) IsEntity() {}
+
+// IsEntity marks Country as a federation entity.
+func (*Country) IsEntity() {}
+
+// IsEntity marks Official as a federation entity.
+func (*Official) IsEntity() {}
+
+// IsEntity marks Agreement as a federation entity.
+func (*Agreement) IsEntity() {}
+
+// IsEntity marks Institution as a federation entity.
+func (*Institution) IsEntity() {}
