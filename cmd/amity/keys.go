@@ -35,8 +35,17 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	name := fs.String("name", "", "who the key is for, such as an agency's name")
 	scopes := fs.String("scopes", "read", "comma-separated scopes: read, write, admin")
 	rate := fs.String("rate", "", "requests a second the key may make, such as 10/s (default: the server's)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
+	// Flags may come before or after the key ID ("revoke ID --database-url …").
+	var positional []string
+	for rest := args[1:]; ; {
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		rest = fs.Args()[1:]
 	}
 	db, err := openMigrated(ctx, cfg.db)
 	if err != nil {
@@ -88,12 +97,12 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		return tw.Flush()
 	case "revoke":
-		if fs.NArg() != 1 {
+		if len(positional) != 1 {
 			return errors.New("keys revoke: give the key's ID")
 		}
-		id, err := uuid.Parse(fs.Arg(0))
+		id, err := uuid.Parse(positional[0])
 		if err != nil {
-			return fmt.Errorf("keys revoke: %q is not a key ID", fs.Arg(0))
+			return fmt.Errorf("keys revoke: %q is not a key ID", positional[0])
 		}
 		key, err := db.RevokeKey(ctx, id)
 		if err != nil {
