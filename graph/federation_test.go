@@ -14,7 +14,9 @@ func TestFederation(t *testing.T) {
 	a := MustAPIWith(t, cfg)
 	MustInsertAtlas(t, a)
 
-	var sdl struct{ Service struct{ SDL string } `json:"_service"` }
+	var sdl struct {
+		Service struct{ SDL string } `json:"_service"`
+	}
 	a.MustPost(t, `{ _service { sdl } }`, nil).MustData(t, &sdl)
 	for _, want := range []string{`type City implements Node @key(fields: "id") @key(fields: "wikidataId")`, `@key(fields: "code")`, "@link"} {
 		if !strings.Contains(sdl.Service.SDL, want) {
