@@ -3003,7 +3003,7 @@ type SearchConnection {
   edges: [SearchEdge!]!
   nodes: [SearchResult!]!
   pageInfo: PageInfo!
-  "Results in all, up to the search's limit of 1,000."
+  "Results in all, counting at most the 100 best of each kind of name searched (a search is for finding, not for counting)."
   totalCount: Int!
 }
 

@@ -159,7 +159,7 @@ func (w *batchWriter) run(ctx context.Context) (map[string]importer.Counts, erro
 
 // BulkCities is the number of cities in one file from which Import rebuilds the
 // search indexes of cities and city_names instead of updating them row by row, when
-// the file also holds at least a quarter as many cities as the table. Maintaining the
+// the file also holds more cities than the table (a first gazetteer load). Maintaining the
 // trigram, fold and geographic indexes costs most of the time of a gazetteer load;
 // building them afresh is several times faster, at the price of locking readers of
 // those two tables out until the import commits.
@@ -176,7 +176,7 @@ func (w *batchWriter) dropSearchIndexes(ctx context.Context) ([]string, error) {
 	if err := w.tx.GetContext(ctx, &stored, `SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'cities'::regclass`); err != nil {
 		return nil, fmt.Errorf("size cities: %w", err)
 	}
-	if float64(len(w.b.Cities))*4 < stored {
+	if float64(len(w.b.Cities)) <= stored {
 		return nil, nil
 	}
 	const query = `

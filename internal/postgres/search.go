@@ -18,6 +18,11 @@ import (
 // query rather than page on.
 const searchLimit = 1000
 
+// branchLimit is how many candidates each place a search looks in contributes. The
+// trigram branches read them nearest first off a GiST index, so a query whose words
+// thousands of names share still reads only this many rows per branch.
+const branchLimit = "100"
+
 // wordSimilarity is the pg_trgm word-similarity threshold: low enough that
 // "Cheremin" finds "Cheryomin", high enough that a short query does not match
 // everything.
@@ -31,38 +36,46 @@ const wordSimilarity = "0.45"
 var searchBranches = map[string][]string{
 	relations.SearchCity: {
 		`SELECT 'CITY' AS type, c.id, c.name AS matched,
-  0.8 * word_similarity(q.q, amity_fold(c.name)) + 0.2 * similarity(q.q, amity_fold(c.name)) + (amity_fold(c.name) = q.q)::int AS score
-FROM cities c, q WHERE q.q <% amity_fold(c.name)`,
+  0.8 * word_similarity(amity_fold($1::text), amity_fold(c.name)) + 0.2 * similarity(amity_fold($1::text), amity_fold(c.name)) + (amity_fold(c.name) = amity_fold($1::text))::int AS score
+FROM cities c WHERE amity_fold($1::text) <% amity_fold(c.name)
+ORDER BY amity_fold($1::text) <<-> amity_fold(c.name) LIMIT ` + branchLimit,
 		`SELECT 'CITY', n.city_id, n.name,
-  0.8 * word_similarity(q.q, amity_fold(n.name)) + 0.2 * similarity(q.q, amity_fold(n.name)) + (amity_fold(n.name) = q.q)::int
-FROM city_names n, q WHERE q.q <% amity_fold(n.name)`,
+  0.8 * word_similarity(amity_fold($1::text), amity_fold(n.name)) + 0.2 * similarity(amity_fold($1::text), amity_fold(n.name)) + (amity_fold(n.name) = amity_fold($1::text))::int
+FROM city_names n WHERE amity_fold($1::text) <% amity_fold(n.name)
+ORDER BY amity_fold($1::text) <<-> amity_fold(n.name) LIMIT ` + branchLimit,
 	},
 	relations.SearchOfficial: {
 		`SELECT 'OFFICIAL', o.id, o.name,
-  0.8 * word_similarity(q.q, amity_fold(o.name)) + 0.2 * similarity(q.q, amity_fold(o.name)) + (amity_fold(o.name) = q.q)::int
-FROM officials o, q WHERE q.q <% amity_fold(o.name)`,
+  0.8 * word_similarity(amity_fold($1::text), amity_fold(o.name)) + 0.2 * similarity(amity_fold($1::text), amity_fold(o.name)) + (amity_fold(o.name) = amity_fold($1::text))::int
+FROM officials o WHERE amity_fold($1::text) <% amity_fold(o.name)
+ORDER BY amity_fold($1::text) <<-> amity_fold(o.name) LIMIT ` + branchLimit,
 		`SELECT 'OFFICIAL', n.official_id, n.name,
-  0.8 * word_similarity(q.q, amity_fold(n.name)) + 0.2 * similarity(q.q, amity_fold(n.name)) + (amity_fold(n.name) = q.q)::int
-FROM official_names n, q WHERE q.q <% amity_fold(n.name)`,
+  0.8 * word_similarity(amity_fold($1::text), amity_fold(n.name)) + 0.2 * similarity(amity_fold($1::text), amity_fold(n.name)) + (amity_fold(n.name) = amity_fold($1::text))::int
+FROM official_names n WHERE amity_fold($1::text) <% amity_fold(n.name)
+ORDER BY amity_fold($1::text) <<-> amity_fold(n.name) LIMIT ` + branchLimit,
 	},
 	relations.SearchAgreement: {
 		`SELECT 'AGREEMENT', a.id, a.title,
-  0.8 * word_similarity(q.q, amity_fold(a.title)) + 0.2 * similarity(q.q, amity_fold(a.title)) + (amity_fold(a.title) = q.q)::int
-FROM agreements a, q WHERE q.q <% amity_fold(a.title)`,
+  0.8 * word_similarity(amity_fold($1::text), amity_fold(a.title)) + 0.2 * similarity(amity_fold($1::text), amity_fold(a.title)) + (amity_fold(a.title) = amity_fold($1::text))::int
+FROM agreements a WHERE amity_fold($1::text) <% amity_fold(a.title)
+ORDER BY amity_fold($1::text) <<-> amity_fold(a.title) LIMIT ` + branchLimit,
 		`SELECT 'AGREEMENT', a.id, coalesce(a.summary, a.title),
   0.5 + 0.5 * ts_rank(to_tsvector('simple', amity_fold(a.title || ' ' || coalesce(a.summary, ''))), q.ts)
 FROM agreements a, q
-WHERE to_tsvector('simple', amity_fold(a.title || ' ' || coalesce(a.summary, ''))) @@ q.ts`,
+WHERE to_tsvector('simple', amity_fold(a.title || ' ' || coalesce(a.summary, ''))) @@ q.ts
+ORDER BY 4 DESC LIMIT ` + branchLimit,
 	},
 	relations.SearchInstitution: {
 		`SELECT 'INSTITUTION', i.id, i.name,
-  0.8 * word_similarity(q.q, amity_fold(i.name)) + 0.2 * similarity(q.q, amity_fold(i.name)) + (amity_fold(i.name) = q.q)::int
-FROM institutions i, q WHERE q.q <% amity_fold(i.name)`,
+  0.8 * word_similarity(amity_fold($1::text), amity_fold(i.name)) + 0.2 * similarity(amity_fold($1::text), amity_fold(i.name)) + (amity_fold(i.name) = amity_fold($1::text))::int
+FROM institutions i WHERE amity_fold($1::text) <% amity_fold(i.name)
+ORDER BY amity_fold($1::text) <<-> amity_fold(i.name) LIMIT ` + branchLimit,
 	},
 	relations.SearchCountry: {
 		`SELECT 'COUNTRY', k.id, k.name,
-  0.8 * word_similarity(q.q, amity_fold(k.name)) + 0.2 * similarity(q.q, amity_fold(k.name)) + (amity_fold(k.name) = q.q)::int
-FROM countries k, q WHERE q.q <% amity_fold(k.name)`,
+  0.8 * word_similarity(amity_fold($1::text), amity_fold(k.name)) + 0.2 * similarity(amity_fold($1::text), amity_fold(k.name)) + (amity_fold(k.name) = amity_fold($1::text))::int
+FROM countries k WHERE amity_fold($1::text) <% amity_fold(k.name)
+ORDER BY amity_fold($1::text) <<-> amity_fold(k.name) LIMIT ` + branchLimit,
 		`SELECT 'COUNTRY', k.id, k.code, 2 FROM countries k, q WHERE k.code = upper(q.raw)`,
 	},
 }
@@ -92,7 +105,7 @@ best AS (
   SELECT DISTINCT ON (type, id) type, id, matched, score::float8 AS score
   FROM hits ORDER BY type, id, score DESC, matched),
 ranked AS (SELECT * FROM best ORDER BY score DESC, type, id LIMIT %d)`,
-		strings.Join(branches, "\nUNION ALL\n"), searchLimit)
+		"("+strings.Join(branches, ")\nUNION ALL\n(")+")", searchLimit)
 }
 
 type searchRow struct {
