@@ -99,7 +99,8 @@ FUZZ_TARGETS = \
 	./internal/relay:FuzzParse \
 	./internal/postgres:FuzzDecodeCursor \
 	./graph/model:FuzzParseDate \
-	./internal/relations:FuzzPageArgsLimit
+	./internal/relations:FuzzPageArgsLimit \
+	./internal/importer:FuzzParse
 
 .PHONY: fuzz
 

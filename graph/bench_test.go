@@ -79,3 +79,85 @@ func BenchmarkNestedQueries(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkKnowledgeQueries measures the knowledge-depth queries one at a time:
+// filtered and ordered lists, cities near a point, search and paths. Pointed at the
+// large bench database (AMITY_BENCH_DATABASE_URL) it gives the figures in
+// docs/benchmarks.md; without it, it runs over a small network and guards against
+// regressions.
+func BenchmarkKnowledgeQueries(b *testing.B) {
+	cfg := server.DefaultConfig()
+	var handler http.Handler
+	var cities []struct {
+		ID   uuid.UUID `db:"id"`
+		Name string    `db:"name"`
+		Lat  *float64  `db:"latitude"`
+		Lon  *float64  `db:"longitude"`
+	}
+	const pick = `SELECT id, name, latitude, longitude FROM cities ORDER BY md5(id::text) LIMIT 200`
+	if url := os.Getenv("AMITY_BENCH_DATABASE_URL"); url != "" {
+		db, err := postgres.Open(context.Background(), postgres.Config{URL: url})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		cfg.GraphQL.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		handler = server.New(db, cfg, cfg.GraphQL.Logger)
+		if err := db.Select(&cities, pick); err != nil {
+			b.Fatal(err)
+		}
+	} else {
+		a := MustAPIWith(b, cfg)
+		MustInsertNetwork(b, a, 200)
+		handler = a.handler
+		if err := a.db.Select(&cities, pick); err != nil {
+			b.Fatal(err)
+		}
+	}
+	type op struct {
+		name  string
+		query string
+		vars  func(i int) map[string]any
+	}
+	ops := []op{
+		{"Filter", `query($c: ID) { agreements(filter: {partyCity: $c, areas: [TRADE], signedAfter: "1990-01-01"}, orderBy: {field: SIGNED_ON, direction: DESC}, first: 20) { totalCount nodes { title signedOn } } }`,
+			func(i int) map[string]any { return map[string]any{"c": relay.ID(relay.City, cities[i].ID)} }},
+		{"CitiesByPopulation", `{ cities(filter: {populationMin: 100000}, orderBy: {field: POPULATION, direction: DESC}, first: 20) { nodes { name population } } }`,
+			func(int) map[string]any { return nil }},
+		{"Near", `query($lat: Float!, $lon: Float!) { cities(near: {latitude: $lat, longitude: $lon, radiusKm: 300}, first: 20) { nodes { name } } }`,
+			func(i int) map[string]any {
+				lat, lon := 0.0, 0.0
+				if c := cities[i]; c.Lat != nil {
+					lat, lon = *c.Lat, *c.Lon
+				}
+				return map[string]any{"lat": lat, "lon": lon}
+			}},
+		{"Search", `query($q: String!) { search(query: $q, first: 10) { nodes { __typename } } }`,
+			func(i int) map[string]any {
+				n := []rune(cities[i].Name)
+				return map[string]any{"q": string(append(n[:2:2], n[3:]...))} // drop a letter: a typo
+			}},
+		{"Path", `query($a: ID!, $b: ID!) { connections(from: $a, to: $b, maxHops: 4, first: 3) { length } }`,
+			func(i int) map[string]any {
+				return map[string]any{"a": relay.ID(relay.City, cities[i].ID), "b": relay.ID(relay.City, cities[(i+1)%len(cities)].ID)}
+			}},
+	}
+	for _, o := range ops {
+		bodies := make([][]byte, len(cities))
+		for i := range cities {
+			bodies[i], _ = json.Marshal(map[string]any{"query": o.query, "variables": o.vars(i)})
+		}
+		b.Run(o.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(bodies[i%len(bodies)]))
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				handler.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK || bytes.Contains(rec.Body.Bytes(), []byte(`"errors"`)) {
+					b.Fatalf("%s: %d %s", o.name, rec.Code, rec.Body.Bytes())
+				}
+			}
+		})
+	}
+}

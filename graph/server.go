@@ -34,6 +34,8 @@ type Options struct {
 	// Introspection lets clients read the schema. This is a public knowledge API whose
 	// schema is its documentation, so it is on by default.
 	Introspection bool
+	// Tracing spans each operation and resolver field with OpenTelemetry.
+	Tracing bool
 	// Federation answers Apollo Federation's _service and _entities fields, so that a
 	// gateway can compose Amity as a subgraph. Off, those fields are refused.
 	Federation bool
@@ -92,6 +94,9 @@ func NewHandler(store *postgres.DB, opts Options) *handler.Server {
 	}
 	usePersistedQueries(srv, opts)
 	srv.Use(limits.New(opts.Limits))
+	if opts.Tracing {
+		srv.Use(tracer{})
+	}
 	if opts.MaxComplexity > 0 {
 		srv.Use(extension.FixedComplexityLimit(opts.MaxComplexity))
 	}

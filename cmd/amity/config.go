@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/amity/amity/internal/postgres"
+	"github.com/amity/amity/internal/tracing"
 )
 
 // httpTimeouts bound how long a client may hold a connection, so slow or stalled
@@ -54,4 +55,12 @@ func hardeningFlags(fs *flag.FlagSet, cfg *serveConfig) {
 	fs.DurationVar(&t.idle, "idle-timeout", envDuration("AMITY_IDLE_TIMEOUT", 2*time.Minute), "how long an idle keep-alive connection stays open (env AMITY_IDLE_TIMEOUT)")
 	fs.DurationVar(&t.shutdown, "shutdown-timeout", envDuration("AMITY_SHUTDOWN_TIMEOUT", 20*time.Second), "on SIGTERM, how long in-flight requests may finish (env AMITY_SHUTDOWN_TIMEOUT)")
 	fs.IntVar(&t.maxHeader, "max-header-bytes", envInt("AMITY_MAX_HEADER_BYTES", 64<<10), "largest request header block, URL included (env AMITY_MAX_HEADER_BYTES)")
+}
+
+// tracingFlags choose where OpenTelemetry spans go; tracing is off unless an exporter is set.
+func tracingFlags(fs *flag.FlagSet, t *tracing.Config) {
+	fs.StringVar(&t.Exporter, "otel-exporter", envOr("AMITY_OTEL_EXPORTER", ""), "trace HTTP, resolvers and SQL with OpenTelemetry: otlp, stdout, or empty for off (env AMITY_OTEL_EXPORTER)")
+	fs.StringVar(&t.Endpoint, "otel-endpoint", envOr("AMITY_OTEL_ENDPOINT", ""), "host:port of the OTLP/HTTP collector; empty uses OTEL_EXPORTER_OTLP_ENDPOINT (env AMITY_OTEL_ENDPOINT)")
+	fs.BoolVar(&t.Insecure, "otel-insecure", envBool("AMITY_OTEL_INSECURE", false), "send spans to the collector over plain HTTP (env AMITY_OTEL_INSECURE)")
+	fs.Float64Var(&t.SampleRatio, "otel-sample-ratio", envFloat("AMITY_OTEL_SAMPLE_RATIO", 1), "share of requests traced, 0 to 1 (env AMITY_OTEL_SAMPLE_RATIO)")
 }

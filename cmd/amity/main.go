@@ -20,6 +20,7 @@ import (
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/seed"
 	"github.com/amity/amity/internal/server"
+	"github.com/amity/amity/internal/tracing"
 )
 
 const usage = `Usage: amity <command> [flags]
@@ -100,6 +101,7 @@ type serveConfig struct {
 	logJSON  bool
 	timeouts httpTimeouts
 	partners partnerConfig
+	tracing  tracing.Config
 }
 
 func envOr(name, def string) string {
@@ -153,6 +155,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.DurationVar(&cfg.http.RequestTimeout, "request-timeout", envDuration("AMITY_REQUEST_TIMEOUT", cfg.http.RequestTimeout), "longest a GraphQL request may run, SQL included (env AMITY_REQUEST_TIMEOUT)")
 	fs.BoolVar(&cfg.logJSON, "log-json", envBool("AMITY_LOG_JSON", false), "log JSON lines instead of text (env AMITY_LOG_JSON)")
 	hardeningFlags(fs, &cfg)
+	tracingFlags(fs, &cfg.tracing)
 	partnerFlags(fs, &cfg)
 	return cfg, fs.Parse(args)
 }
@@ -176,6 +179,18 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, ready chan<- 
 	} else {
 		log = slog.New(slog.NewTextHandler(stdout, nil))
 	}
+
+	cfg.tracing.Writer = stdout
+	stopTracing, err := tracing.Setup(ctx, cfg.tracing)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		stopTracing(flushCtx)
+	}()
+	cfg.http.Tracing = cfg.tracing.Exporter != tracing.Off
 
 	db, err := openMigrated(ctx, cfg.db)
 	if err != nil {

@@ -4,6 +4,11 @@ import (
 	"context"
 	"database/sql/driver"
 	"sync/atomic"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Statements are counted per request by wrapping the driver connection: every query
@@ -67,11 +72,40 @@ type countingConn struct {
 func (c countingConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
 	countStatement(ctx)
 	c.nc.arm(ctx)
-	return c.driverConn.QueryContext(ctx, q, args)
+	ctx, span := sqlSpan(ctx, q)
+	defer span.End()
+	rows, err := c.driverConn.QueryContext(ctx, q, args)
+	endSpan(span, err)
+	return rows, err
 }
 
 func (c countingConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
 	countStatement(ctx)
 	c.nc.arm(ctx)
-	return c.driverConn.ExecContext(ctx, q, args)
+	ctx, span := sqlSpan(ctx, q)
+	defer span.End()
+	res, err := c.driverConn.ExecContext(ctx, q, args)
+	endSpan(span, err)
+	return res, err
+}
+
+// sqlSpan starts a span for a statement when tracing is on (internal/tracing); with the
+// default no-op provider it costs next to nothing. Statements are parameterised, so the
+// text carries no client data; it is cut short to keep spans small.
+func sqlSpan(ctx context.Context, q string) (context.Context, trace.Span) {
+	if !trace.SpanFromContext(ctx).IsRecording() {
+		return ctx, trace.SpanFromContext(ctx) // no trace to join: skip the work
+	}
+	if len(q) > 300 {
+		q = q[:300]
+	}
+	return otel.Tracer("github.com/amity/amity/internal/postgres").Start(ctx, "sql",
+		trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("db.system", "postgresql"), attribute.String("db.statement", q)))
+}
+
+func endSpan(span trace.Span, err error) {
+	if err != nil && span.IsRecording() {
+		span.SetStatus(codes.Error, err.Error())
+	}
 }

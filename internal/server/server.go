@@ -3,6 +3,7 @@
 package server
 
 import (
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -38,6 +39,9 @@ type Config struct {
 	Metrics bool
 	// Auth configures API keys and anonymous access.
 	Auth auth.Config
+	// Tracing wraps requests in OpenTelemetry spans (HTTP, GraphQL operations, resolvers);
+	// internal/tracing sets up where they go.
+	Tracing bool
 	// Redis, if set, shares rate limits and automatic persisted queries between
 	// replicas; without it both live in this process's memory.
 	Redis redis.UniversalClient
@@ -71,6 +75,7 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 	authn := auth.NewAuthenticator(db, cfg.Auth)
 	cfg.GraphQL.Subscriptions, cfg.GraphQL.Authenticator = s.changes, authn
 	cfg.GraphQL.LoaderWait, cfg.GraphQL.OperationTimeout = cfg.LoaderWait, cfg.RequestTimeout
+	cfg.GraphQL.Tracing = cfg.Tracing
 	usePersistedQueryCache(&cfg, log)
 	gql := graph.NewHandler(db, cfg.GraphQL)
 
@@ -100,6 +105,11 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 	mountPlayground(mux)
 	mountExplore(mux)
 	s.handler = logRequests(log, observeHTTP(m, recoverPanics(log, mux)))
+	if cfg.Tracing {
+		// Outermost, so a caller's traceparent header starts the trace the rest joins.
+		s.handler = otelhttp.NewHandler(s.handler, "amity", otelhttp.WithSpanNameFormatter(
+			func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }))
+	}
 	return s
 }
 
