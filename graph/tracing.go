@@ -21,10 +21,12 @@ var _ interface {
 	graphql.FieldInterceptor
 } = tracer{}
 
-func (tracer) ExtensionName() string                          { return "OpenTelemetry" }
-func (tracer) Validate(graphql.ExecutableSchema) error        { return nil }
-func (tracer) otel() trace.Tracer                             { return otel.Tracer("github.com/amity/amity/graph") }
-func (t tracer) spanName(oc *graphql.OperationContext) string { return "graphql " + spanOperationName(oc) }
+func (tracer) ExtensionName() string                   { return "OpenTelemetry" }
+func (tracer) Validate(graphql.ExecutableSchema) error { return nil }
+func (tracer) otel() trace.Tracer                      { return otel.Tracer("github.com/amity/amity/graph") }
+func (t tracer) spanName(oc *graphql.OperationContext) string {
+	return "graphql " + spanOperationName(oc)
+}
 
 func spanOperationName(oc *graphql.OperationContext) string {
 	if oc.OperationName != "" {
