@@ -494,7 +494,6 @@ type AuditEntryResolver interface {
 }
 type CityResolver interface {
 	Names(ctx context.Context, obj *relations.City) ([]*relations.LocalizedName, error)
-	Country(ctx context.Context, obj *relations.City) (*relations.Country, error)
 
 	ExternalIds(ctx context.Context, obj *relations.City) (*relations.ExternalIDs, error)
 	Partnerships(ctx context.Context, obj *relations.City, kind *relations.PartnershipKind, asOf *time.Time, first *int, after *string) (*model.PartnershipConnection, error)
@@ -602,7 +601,6 @@ type ReportedFigureResolver interface {
 	Source(ctx context.Context, obj *relations.ReportedFigure) (*relations.Source, error)
 }
 type SignatoryResolver interface {
-	Official(ctx context.Context, obj *relations.Signatory) (*relations.Official, error)
 	Party(ctx context.Context, obj *relations.Signatory) (*relations.City, error)
 }
 type StatementResolver interface {
@@ -6829,7 +6827,7 @@ func (ec *executionContext) _City_country(ctx context.Context, field graphql.Col
 			return ec.fieldContext_City_country(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.City().Country(ctx, obj)
+			return obj.Country, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *relations.Country) graphql.Marshaler {
@@ -6843,8 +6841,8 @@ func (ec *executionContext) fieldContext_City_country(_ context.Context, field g
 	fc = &graphql.FieldContext{
 		Object:     "City",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Country(ctx, field)
 		},
@@ -12978,7 +12976,7 @@ func (ec *executionContext) _Signatory_official(ctx context.Context, field graph
 			return ec.fieldContext_Signatory_official(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Signatory().Official(ctx, obj)
+			return obj.Official, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *relations.Official) graphql.Marshaler {
@@ -12992,8 +12990,8 @@ func (ec *executionContext) fieldContext_Signatory_official(_ context.Context, f
 	fc = &graphql.FieldContext{
 		Object:     "Signatory",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Official(ctx, field)
 		},
@@ -17268,11 +17266,10 @@ func (ec *executionContext) _City(ctx context.Context, sel ast.SelectionSet, obj
 					return ec._City_names(ctx, field, obj)
 				})
 		case "country":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._City_country(ctx, field, obj)
-				})
+			out.Values[i] = ec._City_country(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "population":
 			out.Values[i] = ec._City_population(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -19311,11 +19308,10 @@ func (ec *executionContext) _Signatory(ctx context.Context, sel ast.SelectionSet
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Signatory")
 		case "official":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Signatory_official(ctx, field, obj)
-				})
+			out.Values[i] = ec._Signatory_official(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "party":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,

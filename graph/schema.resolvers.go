@@ -82,14 +82,6 @@ func (r *cityResolver) Names(ctx context.Context, obj *relations.City) ([]*relat
 	return loader.For(ctx).CityNames.Load(ctx, obj.ID)
 }
 
-// Country is the resolver for the country field.
-func (r *cityResolver) Country(ctx context.Context, obj *relations.City) (*relations.Country, error) {
-	if obj.Country != nil {
-		return obj.Country, nil
-	}
-	return loader.For(ctx).Country.Load(ctx, obj.CountryID)
-}
-
 func (r *cityResolver) ExternalIds(ctx context.Context, obj *relations.City) (*relations.ExternalIDs, error) {
 	return &relations.ExternalIDs{Wikidata: obj.WikidataID, Geonames: obj.GeonamesID}, nil
 }
@@ -662,14 +654,6 @@ func (r *queryResolver) AuditLog(ctx context.Context, entity *string, first *int
 // Source is the resolver for the source field.
 func (r *reportedFigureResolver) Source(ctx context.Context, obj *relations.ReportedFigure) (*relations.Source, error) {
 	return loader.For(ctx).Source.Load(ctx, obj.SourceID)
-}
-
-// Official is the resolver for the official field.
-func (r *signatoryResolver) Official(ctx context.Context, obj *relations.Signatory) (*relations.Official, error) {
-	if obj.Official != nil {
-		return obj.Official, nil
-	}
-	return loader.For(ctx).Official.Load(ctx, obj.OfficialID)
 }
 
 // Party is the resolver for the party field.
