@@ -75,3 +75,17 @@ func optionalAnyID(field string, id *string) (*uuid.UUID, error) {
 	}
 	return &u, nil
 }
+
+// fetchOne reads one object for a top-level field straight from the store: a single
+// key has nothing to batch with, so waiting for a loader's batch window would only add
+// latency. It primes the request's loader, so nested fields that meet the same object
+// find it there.
+func fetchOne[T any](ctx context.Context, fetch func(context.Context, []uuid.UUID) (map[uuid.UUID]*T, error),
+	l interface{ Prime(uuid.UUID, *T) bool }, id uuid.UUID) (*T, error) {
+	got, err := fetch(ctx, []uuid.UUID{id})
+	if err != nil || got[id] == nil {
+		return nil, err
+	}
+	l.Prime(id, got[id])
+	return got[id], nil
+}

@@ -493,7 +493,7 @@ func (r *queryResolver) City(ctx context.Context, id *string, name *string, wiki
 		if err != nil {
 			return nil, err
 		}
-		return loader.For(ctx).City.Load(ctx, u)
+		return fetchOne(ctx, r.Store.CitiesByID, loader.For(ctx).City, u)
 	case name != nil:
 		return nullIfNotFound(r.Store.CityByName(ctx, *name))
 	case wikidata != nil:
@@ -536,7 +536,7 @@ func (r *queryResolver) Official(ctx context.Context, id string) (*relations.Off
 	if err != nil {
 		return nil, err
 	}
-	return loader.For(ctx).Official.Load(ctx, u)
+	return fetchOne(ctx, r.Store.OfficialsByID, loader.For(ctx).Official, u)
 }
 
 // Officials is the resolver for the officials field.
@@ -558,7 +558,7 @@ func (r *queryResolver) Agreement(ctx context.Context, id string) (*relations.Ag
 	if err != nil {
 		return nil, err
 	}
-	return loader.For(ctx).Agreement.Load(ctx, u)
+	return fetchOne(ctx, r.Store.AgreementsByID, loader.For(ctx).Agreement, u)
 }
 
 // Agreements is the resolver for the agreements field.
@@ -580,7 +580,7 @@ func (r *queryResolver) Institution(ctx context.Context, id string) (*relations.
 	if err != nil {
 		return nil, err
 	}
-	return loader.For(ctx).Institution.Load(ctx, u)
+	return fetchOne(ctx, r.Store.InstitutionsByID, loader.For(ctx).Institution, u)
 }
 
 // Institutions is the resolver for the institutions field.
@@ -602,7 +602,7 @@ func (r *queryResolver) Source(ctx context.Context, id string) (*relations.Sourc
 	if err != nil {
 		return nil, err
 	}
-	return loader.For(ctx).Source.Load(ctx, u)
+	return fetchOne(ctx, r.Store.SourcesByID, loader.For(ctx).Source, u)
 }
 
 // Sources is the resolver for the sources field.
