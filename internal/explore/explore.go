@@ -26,7 +26,6 @@ package explore
 
 import (
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -34,10 +33,10 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/amity/amity/internal/webasset"
 )
 
 // Path is where the page is served.
@@ -58,34 +57,23 @@ var Queries = mustRead("assets/queries.graphql")
 var served = []string{"explore.js", "explore.css", "LICENSES.txt", "queries.graphql"}
 
 const (
-	cacheImmutable  = "public, max-age=31536000, immutable"
-	cacheRevalidate = "no-cache"
+	cacheImmutable  = webasset.Immutable
+	cacheRevalidate = webasset.Revalidate
 )
 
 // asset is an embedded file prepared for serving. version is a digest of the body: the
 // page asks for "name?v=version", which may be cached for good, since a new build
 // changes the version and so the URL.
 type asset struct {
-	body        []byte
-	contentType string
-	etag        string
-	version     string
-	gzipped     func() []byte
+	*webasset.File
+	version string
 }
 
 var assets = func() map[string]*asset {
 	out := make(map[string]*asset, len(served))
 	for _, name := range served {
-		body := []byte(mustRead("assets/" + name))
-		sum := sha256.Sum256(body)
-		a := &asset{
-			body:        body,
-			contentType: contentTypeFor(name),
-			etag:        `"` + hex.EncodeToString(sum[:12]) + `"`,
-			version:     hex.EncodeToString(sum[:6]),
-		}
-		a.gzipped = sync.OnceValue(func() []byte { return gzipBytes(body) })
-		out[name] = a
+		f := webasset.New(name, []byte(mustRead("assets/"+name)))
+		out[name] = &asset{File: f, version: f.Digest[:12]}
 	}
 	return out
 }()
@@ -96,34 +84,6 @@ func mustRead(name string) string {
 		panic(fmt.Sprintf("explore: embedded asset missing (rebuild web/explore, see docs/explore.md): %v", err))
 	}
 	return string(b)
-}
-
-// contentTypeFor is explicit rather than mime.TypeByExtension, which consults the
-// host's mime.types and so differs between machines.
-func contentTypeFor(name string) string {
-	switch path.Ext(name) {
-	case ".js":
-		return "text/javascript; charset=utf-8"
-	case ".css":
-		return "text/css; charset=utf-8"
-	default:
-		return "text/plain; charset=utf-8"
-	}
-}
-
-func gzipBytes(body []byte) []byte {
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if _, err := zw.Write(body); err != nil {
-		return nil
-	}
-	if err := zw.Close(); err != nil {
-		return nil
-	}
-	if buf.Len()*10 > len(body)*9 {
-		return nil
-	}
-	return buf.Bytes()
 }
 
 // pageTemplate is the page before any script runs: the search form works without
@@ -301,39 +261,11 @@ func (h *handler) servePage(w http.ResponseWriter, r *http.Request) {
 }
 
 func serveAsset(w http.ResponseWriter, r *http.Request, a *asset) {
-	hd := w.Header()
-	hd.Set("Content-Type", a.contentType)
 	// Only the URL the page uses, with the current version, is cached for good: a stale
 	// or missing version revalidates, so an old page never pins a new file.
+	cache := cacheRevalidate
 	if r.URL.Query().Get("v") == a.version {
-		hd.Set("Cache-Control", cacheImmutable)
-	} else {
-		hd.Set("Cache-Control", cacheRevalidate)
+		cache = cacheImmutable
 	}
-	hd.Set("Vary", "Accept-Encoding")
-	body, etag := a.body, a.etag
-	if acceptsGzip(r) {
-		if gz := a.gzipped(); gz != nil {
-			body = gz
-			etag = strings.TrimSuffix(a.etag, `"`) + `-gz"`
-			hd.Set("Content-Encoding", "gzip")
-		}
-	}
-	hd.Set("ETag", etag)
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
-}
-
-// acceptsGzip honours an explicit "gzip;q=0" refusal.
-func acceptsGzip(r *http.Request) bool {
-	for _, v := range r.Header.Values("Accept-Encoding") {
-		for _, part := range strings.Split(v, ",") {
-			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-			if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
-				continue
-			}
-			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
-			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
-		}
-	}
-	return false
+	a.Serve(w, r, cache)
 }

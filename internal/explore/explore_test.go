@@ -118,7 +118,7 @@ func TestAssets(t *testing.T) {
 		if cc := resp.Header.Get("Cache-Control"); cc != cacheImmutable {
 			t.Errorf("%s?v=current: Cache-Control %q, want immutable", name, cc)
 		}
-		if b != string(a.body) {
+		if b != string(a.Body) {
 			t.Errorf("%s: body differs from the embedded file", name)
 		}
 		if cc := get(t, h, AssetPrefix+name+"?v=stale").Header.Get("Cache-Control"); cc != cacheRevalidate {
@@ -157,7 +157,7 @@ func TestBundleSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	plain, err := io.ReadAll(zr)
-	if err != nil || !bytes.Equal(plain, assets["explore.js"].body) {
+	if err != nil || !bytes.Equal(plain, assets["explore.js"].Body) {
 		t.Fatalf("gzipped body does not decode to the asset: %v", err)
 	}
 	t.Logf("explore.js: %d bytes, %d gzipped", len(plain), len(gz))

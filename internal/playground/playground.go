@@ -28,20 +28,17 @@ package playground
 
 import (
 	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
-	"path"
 	"sort"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/amity/amity/internal/webasset"
 )
 
 // AssetPrefix is the URL path under which the page loads its embedded
@@ -80,26 +77,16 @@ type Example struct {
 //go:embed assets
 var embedded embed.FS
 
-// asset is an embedded file prepared for serving, with the headers that
-// never change computed once at startup.
+// asset is an embedded file with its cache policy: files with a version in their name
+// are cached for good, the others revalidate.
 type asset struct {
-	body         []byte
-	contentType  string
+	*webasset.File
 	cacheControl string
-	etag         string
-	// gzipped compresses on first use: most deployments never serve most
-	// assets, so paying for compression at startup would be wasted.
-	gzipped func() []byte
 }
 
 const (
-	cacheImmutable   = "public, max-age=31536000, immutable"
-	cacheRevalidate  = "no-cache"
-	textPlainUTF8    = "text/plain; charset=utf-8"
-	javascriptUTF8   = "text/javascript; charset=utf-8"
-	cssUTF8          = "text/css; charset=utf-8"
-	htmlUTF8         = "text/html; charset=utf-8"
-	gzipMinSavingPct = 10
+	cacheRevalidate = webasset.Revalidate
+	htmlUTF8        = "text/html; charset=utf-8"
 )
 
 var assets = mustLoadAssets()
@@ -133,11 +120,10 @@ func mustLoadAssets() map[string]*asset {
 		if err != nil {
 			panic(fmt.Sprintf("playground: reading embedded asset %s: %v", name, err))
 		}
-		a := &asset{body: body, contentType: contentTypeFor(name), cacheControl: cacheRevalidate, etag: etagFor(body)}
+		a := &asset{File: webasset.New(name, body), cacheControl: webasset.Revalidate}
 		if versioned[name] {
-			a.cacheControl = cacheImmutable
+			a.cacheControl = webasset.Immutable
 		}
-		a.gzipped = sync.OnceValue(func() []byte { return gzipBytes(body) })
 		out[name] = a
 	}
 	for _, name := range []string{graphiqlJS, graphiqlCSS, reactJS, reactDOMJS, initJS, pageCSS} {
@@ -146,41 +132,6 @@ func mustLoadAssets() map[string]*asset {
 		}
 	}
 	return out
-}
-
-// contentTypeFor is explicit rather than using mime.TypeByExtension because
-// that consults the host's mime.types, which differs between machines.
-func contentTypeFor(name string) string {
-	switch path.Ext(name) {
-	case ".js":
-		return javascriptUTF8
-	case ".css":
-		return cssUTF8
-	default:
-		return textPlainUTF8
-	}
-}
-
-func etagFor(body []byte) string {
-	sum := sha256.Sum256(body)
-	return `"` + hex.EncodeToString(sum[:12]) + `"`
-}
-
-// gzipBytes returns nil when compression does not pay, so callers fall back
-// to the identity encoding.
-func gzipBytes(body []byte) []byte {
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if _, err := zw.Write(body); err != nil {
-		return nil
-	}
-	if err := zw.Close(); err != nil {
-		return nil
-	}
-	if buf.Len()*100 > len(body)*(100-gzipMinSavingPct) {
-		return nil
-	}
-	return buf.Bytes()
 }
 
 // pageTemplate keeps every server-provided value in places html/template
@@ -274,7 +225,7 @@ func Handler(endpoint string, examples []Example) http.Handler {
 	}
 	return &handler{
 		page:     buf.Bytes(),
-		pageETag: etagFor(buf.Bytes()),
+		pageETag: webasset.New("index.html", buf.Bytes()).ETag,
 		csp: strings.Join([]string{
 			"default-src 'none'",
 			// No inline scripts at all: the bootstrap is the embedded init.js.
@@ -356,36 +307,7 @@ func (h *handler) servePage(w http.ResponseWriter, r *http.Request) {
 }
 
 func serveAsset(w http.ResponseWriter, r *http.Request, a *asset) {
-	hd := w.Header()
-	hd.Set("Content-Type", a.contentType)
-	hd.Set("Cache-Control", a.cacheControl)
-	hd.Set("Vary", "Accept-Encoding")
-	body, etag := a.body, a.etag
-	// GraphiQL is ~1 MB of JavaScript; gzip cuts what the browser downloads
-	// to roughly a third, which matters on the slow links this runs on.
-	if acceptsGzip(r) {
-		if gz := a.gzipped(); gz != nil {
-			body = gz
-			etag = strings.TrimSuffix(a.etag, `"`) + `-gz"`
-			hd.Set("Content-Encoding", "gzip")
-		}
-	}
-	hd.Set("ETag", etag)
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
-}
-
-// acceptsGzip honours an explicit "gzip;q=0" refusal, which a plain
-// substring check would miss.
-func acceptsGzip(r *http.Request) bool {
-	for _, v := range r.Header.Values("Accept-Encoding") {
-		for _, part := range strings.Split(v, ",") {
-			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-			if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
-				continue
-			}
-			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
-			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
-		}
-	}
-	return false
+	// GraphiQL is about 1 MB of JavaScript; gzip cuts what a browser downloads to
+	// about a third, which matters on the slow links this runs on.
+	a.Serve(w, r, a.cacheControl)
 }
