@@ -57,6 +57,9 @@ type Options struct {
 	// Subscriptions, if set, feeds the Subscription type and turns on the WebSocket
 	// transport (graphql-transport-ws); see subscriptions.go.
 	Subscriptions *notify.Hub
+	// WebSocketOrigins are the other origins (the CORS list) whose pages may open a
+	// WebSocket; the server's own origin always may.
+	WebSocketOrigins []string
 	// Authenticator checks a key sent in a WebSocket's connection_init payload.
 	Authenticator *auth.Authenticator
 	// LoaderWait is the wait of the loaders made per WebSocket event and operation.

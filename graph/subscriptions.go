@@ -5,11 +5,13 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	coderws "github.com/coder/websocket"
 	"github.com/google/uuid"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -45,6 +47,11 @@ const (
 // graphql-transport-ws protocol (and the legacy graphql-ws one).
 func addWebsocket(srv *handler.Server, store *postgres.DB, opts Options) {
 	srv.AddTransport(transport.Websocket{
+		// Browsers send an Origin with a WebSocket handshake; only the server's own and
+		// the CORS origins may open one.
+		Implementation: transport.CoderWebsocketImplementation{
+			AcceptOptions: coderws.AcceptOptions{OriginPatterns: originPatterns(opts.WebSocketOrigins)},
+		},
 		InitFunc: func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 			return initConnection(ctx, payload, opts.Authenticator)
 		},
@@ -290,6 +297,21 @@ func cityIDs(ids []uuid.UUID) []string {
 	out := make([]string, len(ids))
 	for i, id := range ids {
 		out[i] = relay.ID(relay.City, id)
+	}
+	return out
+}
+
+// originPatterns turns CORS origins ("https://maps.example.org", or "*") into the host
+// patterns the WebSocket handshake checks Origin against.
+func originPatterns(origins []string) []string {
+	var out []string
+	for _, o := range origins {
+		if o == "*" {
+			return []string{"*"}
+		}
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			out = append(out, u.Host)
+		}
 	}
 	return out
 }

@@ -575,3 +575,36 @@ func TestSubscriptionOutlivesRequestTimeout(t *testing.T) {
 	default:
 	}
 }
+
+// TestWebSocketOrigins lets a page of the server's own origin or of a CORS origin open a
+// WebSocket, and refuses any other page.
+func TestWebSocketOrigins(t *testing.T) {
+	t.Parallel()
+	a := MustAPI(t)
+	cfg := server.DefaultConfig()
+	cfg.CORS.Origins = []string{"https://maps.example.org"}
+	ts := serve(t, replica(t, a, cfg))
+	host := strings.TrimPrefix(ts.URL, "http://")
+	for _, tt := range []struct {
+		origin string
+		ok     bool
+	}{
+		{"", true},               // not a browser
+		{"http://" + host, true}, // the server's own pages
+		{"https://maps.example.org", true},
+		{"https://evil.example", false},
+	} {
+		h := http.Header{}
+		if tt.origin != "" {
+			h.Set("Origin", tt.origin)
+		}
+		_, resp, err := dialWS(t, ts.URL, h, nil)
+		if (err == nil) != tt.ok {
+			status := 0
+			if resp != nil {
+				status = resp.StatusCode
+			}
+			t.Errorf("origin %q: dial error %v (status %d), want ok=%v", tt.origin, err, status, tt.ok)
+		}
+	}
+}

@@ -74,6 +74,7 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 	s.lifetime, s.stop = context.WithCancel(context.Background())
 	authn := auth.NewAuthenticator(db, cfg.Auth)
 	cfg.GraphQL.Subscriptions, cfg.GraphQL.Authenticator = s.changes, authn
+	cfg.GraphQL.WebSocketOrigins = cfg.CORS.Origins
 	cfg.GraphQL.LoaderWait, cfg.GraphQL.OperationTimeout = cfg.LoaderWait, cfg.RequestTimeout
 	cfg.GraphQL.Tracing = cfg.Tracing
 	usePersistedQueryCache(&cfg, log)
@@ -85,7 +86,7 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 	}
 	api := withTimeout(cfg.RequestTimeout, loader.Middleware(db, cfg.LoaderWait, gql))
 	limiter := newLimiter(cfg, m, log)
-	mux.Handle("/graphql", edge(cfg, limitBody(cfg.MaxBodyBytes, m, s.upgrades(authn.Middleware(limiter.Middleware(api)), api))))
+	mux.Handle("/graphql", edge(cfg, limitBody(cfg.MaxBodyBytes, m, s.upgrades(authn.Middleware(limiter.Middleware(api)), limiter.Middleware(api)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
