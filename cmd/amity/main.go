@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"syscall"
 	"time"
@@ -102,6 +103,9 @@ type serveConfig struct {
 	timeouts httpTimeouts
 	partners partnerConfig
 	tracing  tracing.Config
+	// memoryLimitMiB is the Go runtime's soft memory limit; under load it keeps the
+	// garbage of many concurrent requests from growing the heap without need.
+	memoryLimitMiB int
 }
 
 func envOr(name, def string) string {
@@ -180,6 +184,9 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, ready chan<- 
 		log = slog.New(slog.NewTextHandler(stdout, nil))
 	}
 
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set && cfg.memoryLimitMiB > 0 {
+		debug.SetMemoryLimit(int64(cfg.memoryLimitMiB) << 20)
+	}
 	cfg.tracing.Writer = stdout
 	stopTracing, err := tracing.Setup(ctx, cfg.tracing)
 	if err != nil {
