@@ -17,9 +17,10 @@ import (
 
 // DefaultWait is how long a loader collects keys before it runs its batch. gqlgen
 // resolves the fields of a list's items in parallel goroutines, which all ask within
-// microseconds on an idle machine; the wait is paid once per level of a query, so it
-// trades latency against the chance that a busy machine splits a batch in two.
-const DefaultWait = 2 * time.Millisecond
+// microseconds on an idle machine, but not on a saturated one: at 2 ms, batches split
+// under load (Q4 of the benchmark averaged 6.4 statements instead of 4); at 5 ms they
+// mostly hold, for 3 ms more per level when idle (docs/benchmarks.md).
+const DefaultWait = 5 * time.Millisecond
 
 // PageKey asks for one page of a nested list: the parent, and the page arguments,
 // which are the same for every parent in a list field.
