@@ -18,12 +18,10 @@ import (
 
 // httpResult is one answer over a real loopback connection.
 type httpResult struct {
-	status   int
-	body     []byte
-	codes    []string
-	elapsed  time.Duration
-	hasData  bool
-	dataNull bool
+	status  int
+	body    []byte
+	codes   []string
+	elapsed time.Duration
 }
 
 var codeRE = regexp.MustCompile(`"code":"([A-Z_]+)"`)

@@ -22,11 +22,10 @@ import (
 // partnerConfig holds serve's settings for partners and web clients that need work at
 // start: the Redis connection and the trusted-documents file.
 type partnerConfig struct {
-	redisURL          string
-	trustedFile       string
-	trustedAnonymous  bool
-	corsOrigins       string
-	rateLimitDisabled bool
+	redisURL         string
+	trustedFile      string
+	trustedAnonymous bool
+	corsOrigins      string
 }
 
 func envFloat(name string, def float64) float64 {
