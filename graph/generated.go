@@ -560,7 +560,6 @@ type OfficialResolver interface {
 	Statements(ctx context.Context, obj *relations.Official) ([]*relations.Statement, error)
 }
 type PartnershipResolver interface {
-	Partner(ctx context.Context, obj *relations.Partnership) (*relations.City, error)
 	DistanceKm(ctx context.Context, obj *relations.Partnership) (*float64, error)
 	Cities(ctx context.Context, obj *relations.Partnership) ([]*relations.City, error)
 	Agreement(ctx context.Context, obj *relations.Partnership) (*relations.Agreement, error)
@@ -11036,7 +11035,7 @@ func (ec *executionContext) _Partnership_partner(ctx context.Context, field grap
 			return ec.fieldContext_Partnership_partner(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Partnership().Partner(ctx, obj)
+			return obj.Partner, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *relations.City) graphql.Marshaler {
@@ -11050,8 +11049,8 @@ func (ec *executionContext) fieldContext_Partnership_partner(_ context.Context, 
 	fc = &graphql.FieldContext{
 		Object:     "Partnership",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_City(ctx, field)
 		},
@@ -18663,11 +18662,10 @@ func (ec *executionContext) _Partnership(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "partner":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Partnership_partner(ctx, field, obj)
-				})
+			out.Values[i] = ec._Partnership_partner(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "distanceKm":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,

@@ -397,14 +397,6 @@ func (r *officialResolver) Statements(ctx context.Context, obj *relations.Offici
 	return loader.For(ctx).Statements(postgres.OfficialSubject).Load(ctx, obj.ID)
 }
 
-// Partner is the resolver for the partner field.
-func (r *partnershipResolver) Partner(ctx context.Context, obj *relations.Partnership) (*relations.City, error) {
-	if obj.Partner != nil {
-		return obj.Partner, nil
-	}
-	return loader.For(ctx).City.Load(ctx, obj.PartnerID())
-}
-
 func (r *partnershipResolver) DistanceKm(ctx context.Context, obj *relations.Partnership) (*float64, error) {
 	cities, err := loader.For(ctx).City.LoadAll(ctx, []uuid.UUID{obj.CityAID, obj.CityBID})
 	if err != nil || cities[0] == nil || cities[1] == nil {
@@ -462,8 +454,12 @@ func (r *pathHopResolver) Partnership(ctx context.Context, obj *relations.PathHo
 	if err != nil || p == nil {
 		return p, err
 	}
-	seen := *p // seen from the hop's first city, so partner is the hop's second
-	seen.ViewerID = obj.FromID
+	to, err := loader.For(ctx).City.Load(ctx, obj.ToID)
+	if err != nil {
+		return nil, err
+	}
+	seen := *p // seen from the hop's first city, so the partner is the hop's second
+	seen.ViewerID, seen.Partner = obj.FromID, to
 	return &seen, nil
 }
 

@@ -52,9 +52,16 @@ var cityPartnerships = nested{
 	parent: "p.viewer_id = %s",
 }
 
+// Seen from no city, a partnership's partner is its second city; it is read in the same
+// row, as it is for a city's partnerships.
+var (
+	partnershipWithPartnerCols = partnershipCols + ", " + cityColumns("pc", "pk", "partner.")
+	partnershipWithPartnerFrom = `partnerships p JOIN cities pc ON pc.id = p.city_b_id JOIN countries pk ON pk.id = pc.country_id`
+)
+
 // PartnershipsByID returns the partnerships with the given ids, seen from no city.
 func (db *DB) PartnershipsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*relations.Partnership, error) {
-	rows, err := byIDs[partnershipRow](ctx, db, partnershipCols, "partnerships p", "p.id", ids)
+	rows, err := byIDs[partnershipRow](ctx, db, partnershipWithPartnerCols, partnershipWithPartnerFrom, "p.id", ids)
 	if err != nil {
 		return nil, err
 	}
@@ -90,8 +97,8 @@ func (db *DB) CountPartnershipsOfCities(ctx context.Context, cities []uuid.UUID,
 
 // PartnershipsOfAgreements returns the partnerships each agreement established.
 func (db *DB) PartnershipsOfAgreements(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]*relations.Partnership, error) {
-	const q = `SELECT p.agreement_id AS parent_id, ` + partnershipCols + `
-FROM partnerships p WHERE p.agreement_id = ANY($1::uuid[])
+	q := `SELECT p.agreement_id AS parent_id, ` + partnershipWithPartnerCols + `
+FROM ` + partnershipWithPartnerFrom + ` WHERE p.agreement_id = ANY($1::uuid[])
 ORDER BY p.agreement_id, p.since DESC NULLS LAST, p.id`
 	grouped, err := selectGrouped[partnershipRow, *partnershipRow](ctx, db, q, agreements)
 	if err != nil {

@@ -89,7 +89,8 @@ type Partnership struct {
 	Until       *time.Time
 	AgreementID *uuid.UUID
 	ViewerID    uuid.UUID
-	// Partner, when set, is the partner city, read with the partnership.
+	// Partner is the city on the other side from ViewerID (the second city when there is
+	// no viewer). The store reads it with every partnership.
 	Partner *City
 }
 
