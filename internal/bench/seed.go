@@ -339,7 +339,7 @@ func copyTable(ctx context.Context, db *sql.DB, j copyJob) (int64, error) {
 	if _, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
 		return 0, err
 	}
-	stmt, err := tx.PrepareContext(ctx, pq.CopyIn(j.table, j.cols...))
+	stmt, err := tx.PrepareContext(ctx, postgres.CopyStatement(j.table, j.cols...))
 	if err != nil {
 		return 0, fmt.Errorf("copy %s: %w", j.table, err)
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/amity/amity/internal/importer"
 	"github.com/amity/amity/internal/seed"
@@ -247,7 +246,7 @@ func keyID(kind, key string) string { return seed.ID(kind, key).String() }
 
 // copyIn streams rows into a staging table with COPY.
 func (w *batchWriter) copyIn(ctx context.Context, table string, cols []string, fill func(emit func(vals ...any) error) error) error {
-	stmt, err := w.tx.PrepareContext(ctx, pq.CopyIn(table, cols...))
+	stmt, err := w.tx.PrepareContext(ctx, CopyStatement(table, cols...))
 	if err != nil {
 		return fmt.Errorf("copy %s: %w", table, err)
 	}
