@@ -439,3 +439,48 @@ func TestConcurrentUpdatesAreDetected(t *testing.T) {
 		t.Errorf("want exactly one stale update, got %v", results)
 	}
 }
+
+// TestSourceWrites creates and updates a source directly: problems point at the
+// source's own fields.
+func TestSourceWrites(t *testing.T) {
+	t.Parallel()
+	a := MustAPI(t)
+	writer := MustKey(t, a, "writer", auth.Read, auth.Write)
+	const create = `mutation($in: SourceInput!) { createSource(input: $in) { source { id version title } errors { field code } } }`
+	var ok struct {
+		CreateSource struct {
+			Source *struct {
+				ID      string
+				Version int
+			}
+			Errors []userError
+		}
+	}
+	a.MustPostAs(t, writer, create, map[string]any{"in": map[string]any{"title": "Testland gazette", "url": "https://gazette.example/1"}}).MustData(t, &ok)
+	if ok.CreateSource.Source == nil || len(ok.CreateSource.Errors) > 0 {
+		t.Fatalf("createSource: %s", dump(t, ok))
+	}
+	var dup struct{ CreateSource struct{ Errors []userError } }
+	a.MustPostAs(t, writer, create, map[string]any{"in": map[string]any{"title": "Again", "url": "https://gazette.example/1"}}).MustData(t, &dup)
+	if len(dup.CreateSource.Errors) != 1 || strings.Join(dup.CreateSource.Errors[0].Field, ".") != "input.url" || dup.CreateSource.Errors[0].Code != "CONFLICT" {
+		t.Errorf("duplicate URL: %s", dump(t, dup))
+	}
+	const update = `mutation($in: UpdateSourceInput!) { updateSource(input: $in) { source { version title } errors { field code } } }`
+	var bad struct{ UpdateSource struct{ Errors []userError } }
+	a.MustPostAs(t, writer, update, map[string]any{"in": map[string]any{"id": ok.CreateSource.Source.ID, "version": 1, "title": " "}}).MustData(t, &bad)
+	if len(bad.UpdateSource.Errors) != 1 || strings.Join(bad.UpdateSource.Errors[0].Field, ".") != "input.title" {
+		t.Errorf("blank title: %s", dump(t, bad))
+	}
+	var up struct {
+		UpdateSource struct {
+			Source struct {
+				Version int
+				Title   string
+			}
+		}
+	}
+	a.MustPostAs(t, writer, update, map[string]any{"in": map[string]any{"id": ok.CreateSource.Source.ID, "version": 1, "publisher": "Testland press office"}}).MustData(t, &up)
+	if up.UpdateSource.Source.Version != 2 || up.UpdateSource.Source.Title != "Testland gazette" {
+		t.Errorf("update keeps the title and bumps the version: %s", dump(t, up))
+	}
+}

@@ -20,21 +20,20 @@ func (db *DB) CreateSource(ctx context.Context, meta WriteMeta, s relations.NewS
 		if p.Any() {
 			return uuid.Nil, nil
 		}
-		ids, err := resolveSources(ctx, tx, meta, relations.SourceRefs{New: []relations.NewSource{s}}, p)
-		if err != nil || p.Any() {
+		if taken, err := sourceURLTaken(ctx, tx, s.URL); err != nil || taken {
+			if taken {
+				p.Add(relations.CodeConflict, relations.Path("url"), "a source with this URL exists already")
+			}
 			return uuid.Nil, err
 		}
-		return ids[0], nil
+		return insertSource(ctx, tx, meta, s)
 	})
 }
 
 // UpdateSource changes a source's fields.
 func (db *DB) UpdateSource(ctx context.Context, meta WriteMeta, u relations.SourceUpdate) (WriteResult, error) {
 	return db.writeTx(ctx, meta, "updateSource", u, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
-		relations.NewSource{Title: deref(u.Title, "x"), Publisher: u.Publisher, URL: u.URL, Excerpt: u.Excerpt}.Check(p, nil)
-		if u.Title != nil {
-			p.Text(relations.Path("title"), u.Title, true, 500)
-		}
+		u.Check(p)
 		before, ok, err := lockVersion(ctx, tx, sourcesTable, u.ID, u.Version, p)
 		if err != nil || !ok || p.Any() {
 			return uuid.Nil, err
@@ -56,13 +55,6 @@ func finish(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, action string, e e
 		return err
 	}
 	return audit(ctx, tx, meta, action, e, id, before, after, sources, reason)
-}
-
-func deref(s *string, def string) string {
-	if s == nil {
-		return def
-	}
-	return *s
 }
 
 // WriteCity creates a city (w.ID nil) or updates one.

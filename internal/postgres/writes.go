@@ -295,17 +295,14 @@ func resolveSources(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, refs relat
 		ids = append(ids, id)
 	}
 	for i, ns := range refs.New {
-		if ns.URL != nil {
-			var existing uuid.UUID
-			err := tx.GetContext(ctx, &existing, `SELECT id FROM sources WHERE url = $1`, *ns.URL)
-			if err == nil {
-				p.Add(relations.CodeConflict, relations.Path("sources", "new", i, "url"),
-					"a source with this URL exists already: cite it by its id")
-				continue
-			}
-			if !errors.Is(err, sql.ErrNoRows) {
-				return nil, err
-			}
+		taken, err := sourceURLTaken(ctx, tx, ns.URL)
+		if err != nil {
+			return nil, err
+		}
+		if taken {
+			p.Add(relations.CodeConflict, relations.Path("sources", "new", i, "url"),
+				"a source with this URL exists already: cite it by its id")
+			continue
 		}
 		if p.Any() {
 			continue // a write that will fail anyway creates nothing
@@ -317,6 +314,16 @@ func resolveSources(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, refs relat
 		ids = append(ids, id)
 	}
 	return ids, nil
+}
+
+// sourceURLTaken reports whether a source already has the URL (never for no URL).
+func sourceURLTaken(ctx context.Context, tx *sqlx.Tx, url *string) (bool, error) {
+	if url == nil {
+		return false, nil
+	}
+	var taken bool
+	err := tx.GetContext(ctx, &taken, `SELECT EXISTS (SELECT 1 FROM sources WHERE url = $1)`, *url)
+	return taken, err
 }
 
 func insertSource(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, ns relations.NewSource) (uuid.UUID, error) {

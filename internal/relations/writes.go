@@ -136,19 +136,24 @@ type NewSource struct {
 
 // Check records what is wrong with the new source.
 func (s NewSource) Check(p *Problems, path []string) {
-	at := func(f string) []string { return append(append([]string{}, path...), f) }
-	p.Text(at("title"), &s.Title, true, 500)
-	p.Text(at("publisher"), s.Publisher, false, 300)
-	p.Text(at("excerpt"), s.Excerpt, false, 4000)
-	if s.URL != nil {
-		u, err := url.Parse(*s.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(*s.URL) > 2000 {
-			p.Invalid(at("url"), "must be an http or https URL of at most 2000 characters")
-		}
-	}
+	checkSource(p, path, &s.Title, true, s.Publisher, s.URL, s.Excerpt)
 	for i, l := range s.Languages {
 		if !languageTag.MatchString(l) {
-			p.Invalid(append(at("languages"), strconv.Itoa(i)), "%q is not a language tag such as en or zh-Hant", l)
+			p.Invalid(append(append([]string{}, path...), "languages", strconv.Itoa(i)), "%q is not a language tag such as en or zh-Hant", l)
+		}
+	}
+}
+
+// checkSource checks a source's text fields, for a new source and for an update.
+func checkSource(p *Problems, path []string, title *string, titleRequired bool, publisher, link, excerpt *string) {
+	at := func(f string) []string { return append(append([]string{}, path...), f) }
+	p.Text(at("title"), title, titleRequired, 500)
+	p.Text(at("publisher"), publisher, false, 300)
+	p.Text(at("excerpt"), excerpt, false, 4000)
+	if link != nil {
+		u, err := url.Parse(*link)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(*link) > 2000 {
+			p.Invalid(at("url"), "must be an http or https URL of at most 2000 characters")
 		}
 	}
 }
@@ -162,6 +167,11 @@ type SourceUpdate struct {
 	URL         *string
 	PublishedOn *time.Time
 	Excerpt     *string
+}
+
+// Check records what is wrong with the update; a title, when given, may not be blank.
+func (u SourceUpdate) Check(p *Problems) {
+	checkSource(p, nil, u.Title, u.Title != nil, u.Publisher, u.URL, u.Excerpt)
 }
 
 // Name is a name in one language.
