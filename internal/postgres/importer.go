@@ -84,39 +84,56 @@ const maxUses = 10
 
 // tempTables are the staging tables of one import, dropped at commit. Each entity table
 // holds the key-derived id, the line it came from, its values, references as numbers
-// into imp_refs, and after resolution the id it is written under (target) and what
-// happened to it (status: created, updated or NULL for unchanged).
+// into imp_refs, and the id it is written under (target: its own id unless a stored
+// row answers to one of its natural keys). imp_changed records the entities a write
+// created or changed; every other staged entity is unchanged.
+//
+// The staging tables have no indexes: they are analyzed once filled, and every
+// statement joins them whole, by hash.
 const tempTables = `
-CREATE TEMP TABLE imp_refs (no int PRIMARY KEY, kind text NOT NULL, key_id uuid, qid text, gn bigint, code text,
+CREATE TEMP TABLE imp_refs (no int NOT NULL, kind text NOT NULL, key_id uuid, qid text, gn bigint, code text,
     url text, external bool NOT NULL, target uuid) ON COMMIT DROP;
-CREATE TEMP TABLE imp_sources (id uuid PRIMARY KEY, line int NOT NULL, title text, publisher text, url text,
-    published_on date, excerpt text, languages text, target uuid, status text) ON COMMIT DROP;
-CREATE TEMP TABLE imp_countries (id uuid PRIMARY KEY, line int NOT NULL, code text, name text, qid text,
-    target uuid, status text) ON COMMIT DROP;
-CREATE TEMP TABLE imp_cities (id uuid PRIMARY KEY, line int NOT NULL, country_ref int, name text, population bigint,
-    latitude float8, longitude float8, qid text, gn bigint, target uuid, status text) ON COMMIT DROP;
-CREATE TEMP TABLE imp_officials (id uuid PRIMARY KEY, line int NOT NULL, name text, title text, city_ref int,
-    qid text, target uuid, status text) ON COMMIT DROP;
-CREATE TEMP TABLE imp_institutions (id uuid PRIMARY KEY, line int NOT NULL, name text, kind text, city_ref int,
-    founded_on date, description text, qid text, target uuid, status text) ON COMMIT DROP;
-CREATE TEMP TABLE imp_agreements (id uuid PRIMARY KEY, line int NOT NULL, title text, kind text, signed_on date,
-    signed_in_ref int, summary text, target uuid, status text) ON COMMIT DROP;
-CREATE TEMP TABLE imp_partnerships (id uuid PRIMARY KEY, line int NOT NULL, kind text, a_ref int, b_ref int,
-    since date, until date, agreement_ref int, city_a uuid, city_b uuid, target uuid, status text) ON COMMIT DROP;
-CREATE TEMP TABLE imp_figures (id uuid PRIMARY KEY, line int NOT NULL, city_ref int, metric text, value int,
-    as_of date, source_ref int, target uuid, status text) ON COMMIT DROP;
+CREATE TEMP TABLE imp_sources (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, title text, publisher text,
+    url text, published_on date, excerpt text, languages text) ON COMMIT DROP;
+CREATE TEMP TABLE imp_countries (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, code text, name text,
+    qid text) ON COMMIT DROP;
+CREATE TEMP TABLE imp_cities (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, country_ref int, name text,
+    population bigint, latitude float8, longitude float8, qid text, gn bigint) ON COMMIT DROP;
+CREATE TEMP TABLE imp_officials (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, name text, title text,
+    city_ref int, qid text) ON COMMIT DROP;
+CREATE TEMP TABLE imp_institutions (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, name text, kind text,
+    city_ref int, founded_on date, description text, qid text) ON COMMIT DROP;
+CREATE TEMP TABLE imp_agreements (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, title text, kind text,
+    signed_on date, signed_in_ref int, summary text) ON COMMIT DROP;
+CREATE TEMP TABLE imp_partnerships (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, kind text, a_ref int,
+    b_ref int, since date, until date, agreement_ref int, city_a uuid, city_b uuid) ON COMMIT DROP;
+CREATE TEMP TABLE imp_figures (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, city_ref int, metric text,
+    value int, as_of date, source_ref int) ON COMMIT DROP;
 CREATE TEMP TABLE imp_names (kind text NOT NULL, subject uuid NOT NULL, language text NOT NULL, name text NOT NULL,
     source_ref int) ON COMMIT DROP;
 CREATE TEMP TABLE imp_links (kind text NOT NULL, rel text NOT NULL, subject uuid NOT NULL, ref int, ref2 int,
     pos int, txt text) ON COMMIT DROP;
--- Results of data-modifying CTEs come without row estimates, so joins back to the
--- staging rows by target must find an index whatever plan is chosen.
-CREATE INDEX ON imp_sources (target); CREATE INDEX ON imp_countries (target); CREATE INDEX ON imp_cities (target);
-CREATE INDEX ON imp_officials (target); CREATE INDEX ON imp_institutions (target); CREATE INDEX ON imp_agreements (target);
-CREATE INDEX ON imp_partnerships (target); CREATE INDEX ON imp_figures (target);
-SET LOCAL work_mem = '64MB';`
+CREATE TEMP TABLE imp_changed (id uuid PRIMARY KEY, kind text NOT NULL, created bool NOT NULL) ON COMMIT DROP;
+SET LOCAL work_mem = '256MB';`
+
+// tempBuffers is the memory for the staging tables of one session (temp_buffers): the
+// default of 8 MB would send a gazetteer's staging rows through the file system.
+const tempBuffers = "256MB"
 
 func (w *batchWriter) run(ctx context.Context) (map[string]importer.Counts, error) {
+	// temp_buffers can only be set before a session's first temporary table; a pooled
+	// connection that already had one keeps what it has.
+	if _, err := w.tx.ExecContext(ctx, `SAVEPOINT imp_temp_buffers`); err != nil {
+		return nil, fmt.Errorf("staging tables: %w", err)
+	}
+	if _, err := w.tx.ExecContext(ctx, `SET LOCAL temp_buffers = '`+tempBuffers+`'`); err != nil {
+		if _, err := w.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT imp_temp_buffers`); err != nil {
+			return nil, fmt.Errorf("staging tables: %w", err)
+		}
+	}
+	if _, err := w.tx.ExecContext(ctx, `RELEASE SAVEPOINT imp_temp_buffers`); err != nil {
+		return nil, fmt.Errorf("staging tables: %w", err)
+	}
 	if _, err := w.tx.ExecContext(ctx, tempTables); err != nil {
 		return nil, fmt.Errorf("staging tables: %w", err)
 	}
@@ -134,7 +151,7 @@ func (w *batchWriter) run(ctx context.Context) (map[string]importer.Counts, erro
 	if err := w.ps.Err(); err != nil {
 		return nil, err
 	}
-	rebuild, err := w.dropSearchIndexes(ctx)
+	restore, err := w.prepareBulk(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -148,8 +165,8 @@ func (w *batchWriter) run(ctx context.Context) (map[string]importer.Counts, erro
 			return nil, err
 		}
 	}
-	for _, def := range rebuild {
-		if err := w.exec(ctx, "rebuild index", def); err != nil {
+	for _, def := range restore {
+		if err := w.exec(ctx, "restore index or constraint", def); err != nil {
 			return nil, err
 		}
 	}
@@ -157,17 +174,25 @@ func (w *batchWriter) run(ctx context.Context) (map[string]importer.Counts, erro
 }
 
 // BulkCities is the number of cities in one file from which Import rebuilds the
-// search indexes of cities and city_names instead of updating them row by row, when
-// the file also holds more cities than the table (a first gazetteer load). Maintaining the
-// trigram, fold and geographic indexes costs most of the time of a gazetteer load;
-// building them afresh is several times faster, at the price of locking readers of
-// those two tables out until the import commits.
+// secondary indexes and checks the foreign keys of cities, city_names and city_sources
+// once at the end instead of row by row, when the file also holds more cities than the
+// table (a first gazetteer load). Maintaining the trigram, fold and geographic indexes
+// and checking a reference per name and citation cost most of the time of a gazetteer
+// load; building the indexes afresh and checking the references in one join each is
+// several times faster, at the price of locking readers of those tables (and of
+// countries and sources, which the dropped foreign keys refer to) out until the import
+// commits.
 const BulkCities = 50_000
 
-// dropSearchIndexes drops, for a large gazetteer load, the secondary indexes of cities
-// and city_names that no constraint needs, and returns the statements that recreate
-// them. It is all inside the import's transaction: a failed import restores them.
-func (w *batchWriter) dropSearchIndexes(ctx context.Context) ([]string, error) {
+// bulkTables are the tables whose indexes and foreign keys a bulk load sets aside.
+const bulkTables = `'cities'::regclass, 'city_names'::regclass, 'city_sources'::regclass`
+
+// prepareBulk drops, for a large gazetteer load, the secondary indexes of cities and
+// city_names that no constraint needs and the foreign keys of cities, city_names and
+// city_sources, and returns the statements that recreate them (recreating a foreign
+// key checks every row in one query). It is all inside the import's transaction: a
+// failed import restores them.
+func (w *batchWriter) prepareBulk(ctx context.Context) ([]string, error) {
 	if len(w.b.Cities) < BulkCities {
 		return nil, nil
 	}
@@ -181,20 +206,26 @@ func (w *batchWriter) dropSearchIndexes(ctx context.Context) ([]string, error) {
 	const query = `
 SELECT format('DROP INDEX %s', i.indexrelid::regclass) AS drop, pg_get_indexdef(i.indexrelid) AS def
 FROM pg_index i
-WHERE i.indrelid IN ('cities'::regclass, 'city_names'::regclass)
+WHERE i.indrelid IN (` + bulkTables + `)
     AND NOT i.indisprimary AND NOT i.indisunique
     AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
-ORDER BY i.indexrelid`
+UNION ALL
+SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', k.conrelid::regclass, k.conname),
+    format('ALTER TABLE %s ADD CONSTRAINT %I %s', k.conrelid::regclass, k.conname, pg_get_constraintdef(k.oid))
+FROM pg_constraint k
+WHERE k.contype = 'f' AND k.conrelid IN (` + bulkTables + `)`
 	var rows []struct {
 		Drop string `db:"drop"`
 		Def  string `db:"def"`
 	}
 	if err := w.tx.SelectContext(ctx, &rows, query); err != nil {
-		return nil, fmt.Errorf("list indexes: %w", err)
+		return nil, fmt.Errorf("list indexes and foreign keys: %w", err)
 	}
-	defs := make([]string, 0, len(rows))
+	defs := make([]string, 0, len(rows)+1)
+	// Index builds sort in memory and, for B-trees, in parallel workers.
+	defs = append(defs, `SET LOCAL maintenance_work_mem = '512MB'`)
 	for _, r := range rows {
-		if err := w.exec(ctx, "drop index", r.Drop); err != nil {
+		if err := w.exec(ctx, "drop index or constraint", r.Drop); err != nil {
 			return nil, err
 		}
 		defs = append(defs, r.Def)
@@ -300,10 +331,11 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 		return err
 	}
 
-	err = w.copyIn(ctx, "imp_sources", []string{"id", "line", "title", "publisher", "url", "published_on", "excerpt", "languages"}, func(emit func(...any) error) error {
+	err = w.copyIn(ctx, "imp_sources", []string{"id", "target", "line", "title", "publisher", "url", "published_on", "excerpt", "languages"}, func(emit func(...any) error) error {
 		for _, s := range b.Sources {
 			w.p.Add(1)
-			if err := emit(keyID(importer.KindSource, s.Key), s.Line, s.Title, nz(s.Publisher), nz(s.URL), nz(s.PublishedOn),
+			id := keyID(importer.KindSource, s.Key)
+			if err := emit(id, id, s.Line, s.Title, nz(s.Publisher), nz(s.URL), nz(s.PublishedOn),
 				nz(s.Excerpt), nz(strings.Join(s.Languages, ","))); err != nil {
 				return err
 			}
@@ -313,10 +345,11 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = w.copyIn(ctx, "imp_countries", []string{"id", "line", "code", "name", "qid"}, func(emit func(...any) error) error {
+	err = w.copyIn(ctx, "imp_countries", []string{"id", "target", "line", "code", "name", "qid"}, func(emit func(...any) error) error {
 		for _, c := range b.Countries {
 			w.p.Add(1)
-			if err := emit(keyID(importer.KindCountry, c.Code), c.Line, c.Code, c.Name, nz(c.Wikidata)); err != nil {
+			id := keyID(importer.KindCountry, c.Code)
+			if err := emit(id, id, c.Line, c.Code, c.Name, nz(c.Wikidata)); err != nil {
 				return err
 			}
 		}
@@ -344,11 +377,11 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 			names = append(names, []any{kind, subject, n.Language, n.Name, w.optRef(importer.KindSource, n.Source)})
 		}
 	}
-	err = w.copyIn(ctx, "imp_cities", []string{"id", "line", "country_ref", "name", "population", "latitude", "longitude", "qid", "gn"}, func(emit func(...any) error) error {
+	err = w.copyIn(ctx, "imp_cities", []string{"id", "target", "line", "country_ref", "name", "population", "latitude", "longitude", "qid", "gn"}, func(emit func(...any) error) error {
 		for _, c := range b.Cities {
 			w.p.Add(1)
 			id := keyID(importer.KindCity, c.Key)
-			if err := emit(id, c.Line, w.refNo(importer.KindCountry, c.Country), c.Name, nzInt(c.Population),
+			if err := emit(id, id, c.Line, w.refNo(importer.KindCountry, c.Country), c.Name, nzInt(c.Population),
 				nzFloat(c.Latitude), nzFloat(c.Longitude), nz(c.Wikidata), nzInt(c.GeoNames)); err != nil {
 				return err
 			}
@@ -360,11 +393,11 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = w.copyIn(ctx, "imp_officials", []string{"id", "line", "name", "title", "city_ref", "qid"}, func(emit func(...any) error) error {
+	err = w.copyIn(ctx, "imp_officials", []string{"id", "target", "line", "name", "title", "city_ref", "qid"}, func(emit func(...any) error) error {
 		for _, o := range b.Officials {
 			w.p.Add(1)
 			id := keyID(importer.KindOfficial, o.Key)
-			if err := emit(id, o.Line, o.Name, nz(o.Title), w.optRef(importer.KindCity, o.City), nz(o.Wikidata)); err != nil {
+			if err := emit(id, id, o.Line, o.Name, nz(o.Title), w.optRef(importer.KindCity, o.City), nz(o.Wikidata)); err != nil {
 				return err
 			}
 			addNames(importer.KindOfficial, id, o.Names)
@@ -375,11 +408,11 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = w.copyIn(ctx, "imp_institutions", []string{"id", "line", "name", "kind", "city_ref", "founded_on", "description", "qid"}, func(emit func(...any) error) error {
+	err = w.copyIn(ctx, "imp_institutions", []string{"id", "target", "line", "name", "kind", "city_ref", "founded_on", "description", "qid"}, func(emit func(...any) error) error {
 		for _, in := range b.Institutions {
 			w.p.Add(1)
 			id := keyID(importer.KindInstitution, in.Key)
-			if err := emit(id, in.Line, in.Name, in.Kind, w.refNo(importer.KindCity, in.City), nz(in.FoundedOn), nz(in.Description), nz(in.Wikidata)); err != nil {
+			if err := emit(id, id, in.Line, in.Name, in.Kind, w.refNo(importer.KindCity, in.City), nz(in.FoundedOn), nz(in.Description), nz(in.Wikidata)); err != nil {
 				return err
 			}
 			for i, a := range in.Agreements {
@@ -392,11 +425,11 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = w.copyIn(ctx, "imp_agreements", []string{"id", "line", "title", "kind", "signed_on", "signed_in_ref", "summary"}, func(emit func(...any) error) error {
+	err = w.copyIn(ctx, "imp_agreements", []string{"id", "target", "line", "title", "kind", "signed_on", "signed_in_ref", "summary"}, func(emit func(...any) error) error {
 		for _, a := range b.Agreements {
 			w.p.Add(1)
 			id := keyID(importer.KindAgreement, a.Key)
-			if err := emit(id, a.Line, a.Title, a.Kind, nz(a.SignedOn), w.optRef(importer.KindCity, a.SignedIn), nz(a.Summary)); err != nil {
+			if err := emit(id, id, a.Line, a.Title, a.Kind, nz(a.SignedOn), w.optRef(importer.KindCity, a.SignedIn), nz(a.Summary)); err != nil {
 				return err
 			}
 			for i, c := range a.Parties {
@@ -419,11 +452,11 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = w.copyIn(ctx, "imp_partnerships", []string{"id", "line", "kind", "a_ref", "b_ref", "since", "until", "agreement_ref"}, func(emit func(...any) error) error {
+	err = w.copyIn(ctx, "imp_partnerships", []string{"id", "target", "line", "kind", "a_ref", "b_ref", "since", "until", "agreement_ref"}, func(emit func(...any) error) error {
 		for _, pt := range b.Partnerships {
 			w.p.Add(1)
 			id := keyID(importer.KindPartnership, pt.Key)
-			if err := emit(id, pt.Line, pt.Kind, w.refNo(importer.KindCity, pt.Cities[0]), w.refNo(importer.KindCity, pt.Cities[1]),
+			if err := emit(id, id, pt.Line, pt.Kind, w.refNo(importer.KindCity, pt.Cities[0]), w.refNo(importer.KindCity, pt.Cities[1]),
 				nz(pt.Since), nz(pt.Until), w.optRef(importer.KindAgreement, pt.Agreement)); err != nil {
 				return err
 			}
@@ -434,10 +467,11 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = w.copyIn(ctx, "imp_figures", []string{"id", "line", "city_ref", "metric", "value", "as_of", "source_ref"}, func(emit func(...any) error) error {
+	err = w.copyIn(ctx, "imp_figures", []string{"id", "target", "line", "city_ref", "metric", "value", "as_of", "source_ref"}, func(emit func(...any) error) error {
 		for _, f := range b.Figures {
 			w.p.Add(1)
-			if err := emit(keyID(importer.KindFigure, f.Key), f.Line, w.refNo(importer.KindCity, f.City), f.Metric, *f.Value,
+			id := keyID(importer.KindFigure, f.Key)
+			if err := emit(id, id, f.Line, w.refNo(importer.KindCity, f.City), f.Metric, *f.Value,
 				nz(f.AsOf), w.refNo(importer.KindSource, f.Source)); err != nil {
 				return err
 			}
@@ -550,57 +584,62 @@ func (w *batchWriter) exec(ctx context.Context, what, query string, args ...any)
 }
 
 // column is one column an entity upsert writes: expr reads it from the staging row i
-// (and the joins); keep makes an absent (NULL) value keep the stored one; update, when
-// set, replaces the value written on update.
+// (and the joins); keep makes an absent (NULL) value keep the stored one; merge, when
+// set, gives the value written from the new and the stored one (SQL expressions).
 type column struct {
 	name, expr string
 	keep       bool
-	update     string
+	merge      func(nw, old string) string
+}
+
+// value is the column's value once written, from the new value nw and the stored old.
+func (c column) value(nw, old string) string {
+	switch {
+	case c.merge != nil:
+		return c.merge(nw, old)
+	case c.keep:
+		return fmt.Sprintf("coalesce(%s, %s)", nw, old)
+	}
+	return nw
 }
 
 // upsert writes a staging table's rows under their targets: new rows are inserted,
-// stored rows updated only where a value differs, and status records which.
-func (w *batchWriter) upsert(ctx context.Context, table, temp, joins string, stamped bool, cols []column) error {
-	// The staging table was analyzed before its targets were set; without fresh
-	// statistics the planner takes every target for NULL and may join the upsert's
-	// result back to it with a nested loop, quadratic in the rows of the file.
-	if err := w.exec(ctx, "analyze "+temp, "ANALYZE "+temp); err != nil {
-		return err
-	}
-	return w.exec(ctx, "write "+table, upsertSQL(table, temp, joins, stamped, cols))
+// stored rows updated only where a value differs, and imp_changed records which.
+func (w *batchWriter) upsert(ctx context.Context, kind, table, temp, joins string, stamped bool, cols []column) error {
+	return w.exec(ctx, "write "+table, upsertSQL(kind, table, temp, joins, stamped, cols))
 }
 
-func upsertSQL(table, temp, joins string, stamped bool, cols []column) string {
-	var names, exprs, sets, olds, news []string
+// upsertSQL is one statement that writes a staging table. Rows whose stored version
+// already holds every value are left out before the insert, so that an unchanged row
+// costs a hash-join probe and nothing else: no conflict check, no row lock, no WAL.
+func upsertSQL(kind, table, temp, joins string, stamped bool, cols []column) string {
+	var names, exprs, sets, olds, news, stored, wanted []string
 	for _, c := range cols {
-		v := "excluded." + c.name
-		switch {
-		case c.update != "":
-			v = c.update
-		case c.keep:
-			v = fmt.Sprintf("coalesce(excluded.%s, t.%s)", c.name, c.name)
-		}
+		v := c.value("excluded."+c.name, "t."+c.name)
 		names = append(names, c.name)
 		exprs = append(exprs, c.expr)
 		sets = append(sets, c.name+" = "+v)
 		olds = append(olds, "t."+c.name)
 		news = append(news, v)
+		stored = append(stored, "o."+c.name)
+		wanted = append(wanted, c.value(c.expr, "o."+c.name))
 	}
 	if stamped {
 		sets = append(sets, "updated_at = now()")
 	}
-	query := fmt.Sprintf(`
+	return fmt.Sprintf(`
 WITH up AS (
-    INSERT INTO %s AS t (id, %s)
-    SELECT i.target, %s FROM %s i %s
-    ON CONFLICT (id) DO UPDATE SET %s
-    WHERE (%s) IS DISTINCT FROM (%s)
+    INSERT INTO %[1]s AS t (id, %[2]s)
+    SELECT i.target, %[3]s FROM %[4]s i %[5]s LEFT JOIN %[1]s o ON o.id = i.target
+    WHERE o.id IS NULL OR (%[6]s) IS DISTINCT FROM (%[7]s)
+    ON CONFLICT (id) DO UPDATE SET %[8]s
+    WHERE (%[9]s) IS DISTINCT FROM (%[10]s)
     RETURNING t.id, (t.xmax = 0) AS created
 )
-UPDATE %s i SET status = CASE WHEN up.created THEN 'created' ELSE 'updated' END FROM up WHERE i.target = up.id`,
+INSERT INTO imp_changed (id, kind, created) SELECT id, '%[11]s', created FROM up`,
 		table, strings.Join(names, ", "), strings.Join(exprs, ", "), temp, joins,
-		strings.Join(sets, ", "), strings.Join(olds, ", "), strings.Join(news, ", "), temp)
-	return query
+		strings.Join(stored, ", "), strings.Join(wanted, ", "),
+		strings.Join(sets, ", "), strings.Join(olds, ", "), strings.Join(news, ", "), kind)
 }
 
 // resolve sets the target of every reference of kind, now that the entities of kind
@@ -622,11 +661,19 @@ WHERE j.no = r.no AND j.kind = $1`, strings.Join(ids, ", "), joins)
 	return nil
 }
 
+// adopt points the staged rows of temp that are not stored under their own id but
+// whose natural key a stored row holds at that row: matches is a query of (id, target)
+// pairs over the staging table j and the stored table a row of which is found by id
+// in "a.id = j.id".
+func (w *batchWriter) adopt(ctx context.Context, what, temp, matches string) error {
+	return w.exec(ctx, "match "+what, fmt.Sprintf(`
+UPDATE %s i SET target = m.target FROM (%s) m WHERE i.id = m.id AND i.target <> m.target`, temp, matches))
+}
+
 func (w *batchWriter) sources(ctx context.Context) error {
-	if err := w.exec(ctx, "match sources", `
-UPDATE imp_sources i SET target = coalesce(a.id, u.id, j.id)
-FROM imp_sources j LEFT JOIN sources a ON a.id = j.id LEFT JOIN sources u ON u.url = j.url
-WHERE j.id = i.id`); err != nil {
+	if err := w.adopt(ctx, "sources", "imp_sources", `
+SELECT j.id, u.id AS target FROM imp_sources j JOIN sources u ON u.url = j.url
+WHERE NOT EXISTS (SELECT 1 FROM sources a WHERE a.id = j.id)`); err != nil {
 		return err
 	}
 	if err := w.problems(ctx, "sources", `
@@ -638,14 +685,16 @@ UNION ALL `+sameTarget("imp_sources", "source")); err != nil {
 	if w.ps.Len() > 0 {
 		return nil
 	}
-	if err := w.upsert(ctx, "sources", "imp_sources", "", true, []column{
+	if err := w.upsert(ctx, importer.KindSource, "sources", "imp_sources", "", true, []column{
 		{name: "title", expr: "i.title"},
 		{name: "publisher", expr: "i.publisher", keep: true},
 		{name: "url", expr: "i.url", keep: true},
 		{name: "published_on", expr: "i.published_on", keep: true},
 		{name: "excerpt", expr: "i.excerpt", keep: true},
 		{name: "languages", expr: "coalesce(string_to_array(i.languages, ','), '{}')",
-			update: "CASE WHEN excluded.languages = '{}' THEN t.languages ELSE excluded.languages END"},
+			merge: func(nw, old string) string {
+				return fmt.Sprintf("CASE WHEN %s = '{}' THEN %s ELSE %s END", nw, old, nw)
+			}},
 	}); err != nil {
 		return err
 	}
@@ -655,10 +704,9 @@ UNION ALL `+sameTarget("imp_sources", "source")); err != nil {
 }
 
 func (w *batchWriter) countries(ctx context.Context) error {
-	if err := w.exec(ctx, "match countries", `
-UPDATE imp_countries i SET target = coalesce(c.id, a.id, j.id)
-FROM imp_countries j LEFT JOIN countries c ON c.code = j.code LEFT JOIN countries a ON a.id = j.id
-WHERE j.id = i.id`); err != nil {
+	// A country is its code: a stored country with the code is the one, whatever its id.
+	if err := w.adopt(ctx, "countries", "imp_countries", `
+SELECT j.id, c.id AS target FROM imp_countries j JOIN countries c ON c.code = j.code`); err != nil {
 		return err
 	}
 	if err := w.problems(ctx, "countries", `
@@ -669,7 +717,7 @@ FROM imp_countries i JOIN countries c ON c.wikidata_qid = i.qid WHERE c.id <> i.
 	if w.ps.Len() > 0 {
 		return nil
 	}
-	if err := w.upsert(ctx, "countries", "imp_countries", "", true, []column{
+	if err := w.upsert(ctx, importer.KindCountry, "countries", "imp_countries", "", true, []column{
 		{name: "code", expr: "i.code"},
 		{name: "name", expr: "i.name"},
 		{name: "wikidata_qid", expr: "i.qid", keep: true},
@@ -683,11 +731,10 @@ FROM imp_countries i JOIN countries c ON c.wikidata_qid = i.qid WHERE c.id <> i.
 func (w *batchWriter) cities(ctx context.Context) error {
 	// A Wikidata match wins over a GeoNames one, as in the bundle loader: it is the
 	// more curated identifier.
-	if err := w.exec(ctx, "match cities", `
-UPDATE imp_cities i SET target = coalesce(a.id, q.id, g.id, j.id)
-FROM imp_cities j LEFT JOIN cities a ON a.id = j.id
-    LEFT JOIN cities q ON q.wikidata_qid = j.qid LEFT JOIN cities g ON g.geonames_id = j.gn
-WHERE j.id = i.id`); err != nil {
+	if err := w.adopt(ctx, "cities", "imp_cities", `
+SELECT j.id, coalesce(q.id, g.id) AS target
+FROM imp_cities j LEFT JOIN cities q ON q.wikidata_qid = j.qid LEFT JOIN cities g ON g.geonames_id = j.gn
+WHERE (q.id IS NOT NULL OR g.id IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM cities a WHERE a.id = j.id)`); err != nil {
 		return err
 	}
 	if err := w.problems(ctx, "cities", `
@@ -702,7 +749,7 @@ UNION ALL `+sameTarget("imp_cities", "city")); err != nil {
 	if w.ps.Len() > 0 {
 		return nil
 	}
-	if err := w.upsert(ctx, "cities", "imp_cities", "JOIN imp_refs rc ON rc.no = i.country_ref", true, []column{
+	if err := w.upsert(ctx, importer.KindCity, "cities", "imp_cities", "JOIN imp_refs rc ON rc.no = i.country_ref", true, []column{
 		{name: "country_id", expr: "rc.target"},
 		{name: "name", expr: "i.name"},
 		{name: "population", expr: "i.population", keep: true},
@@ -718,10 +765,9 @@ UNION ALL `+sameTarget("imp_cities", "city")); err != nil {
 }
 
 func (w *batchWriter) officials(ctx context.Context) error {
-	if err := w.exec(ctx, "match officials", `
-UPDATE imp_officials i SET target = coalesce(a.id, q.id, j.id)
-FROM imp_officials j LEFT JOIN officials a ON a.id = j.id LEFT JOIN officials q ON q.wikidata_qid = j.qid
-WHERE j.id = i.id`); err != nil {
+	if err := w.adopt(ctx, "officials", "imp_officials", `
+SELECT j.id, q.id AS target FROM imp_officials j JOIN officials q ON q.wikidata_qid = j.qid
+WHERE NOT EXISTS (SELECT 1 FROM officials a WHERE a.id = j.id)`); err != nil {
 		return err
 	}
 	if err := w.problems(ctx, "officials", `
@@ -733,7 +779,7 @@ UNION ALL `+sameTarget("imp_officials", "official")); err != nil {
 	if w.ps.Len() > 0 {
 		return nil
 	}
-	if err := w.upsert(ctx, "officials", "imp_officials", "LEFT JOIN imp_refs rc ON rc.no = i.city_ref", true, []column{
+	if err := w.upsert(ctx, importer.KindOfficial, "officials", "imp_officials", "LEFT JOIN imp_refs rc ON rc.no = i.city_ref", true, []column{
 		{name: "name", expr: "i.name"},
 		{name: "title", expr: "i.title", keep: true},
 		{name: "city_id", expr: "rc.target", keep: true},
@@ -746,10 +792,9 @@ UNION ALL `+sameTarget("imp_officials", "official")); err != nil {
 }
 
 func (w *batchWriter) institutions(ctx context.Context) error {
-	if err := w.exec(ctx, "match institutions", `
-UPDATE imp_institutions i SET target = coalesce(a.id, q.id, j.id)
-FROM imp_institutions j LEFT JOIN institutions a ON a.id = j.id LEFT JOIN institutions q ON q.wikidata_qid = j.qid
-WHERE j.id = i.id`); err != nil {
+	if err := w.adopt(ctx, "institutions", "imp_institutions", `
+SELECT j.id, q.id AS target FROM imp_institutions j JOIN institutions q ON q.wikidata_qid = j.qid
+WHERE NOT EXISTS (SELECT 1 FROM institutions a WHERE a.id = j.id)`); err != nil {
 		return err
 	}
 	if err := w.problems(ctx, "institutions", `
@@ -761,7 +806,7 @@ UNION ALL `+sameTarget("imp_institutions", "institution")); err != nil {
 	if w.ps.Len() > 0 {
 		return nil
 	}
-	if err := w.upsert(ctx, "institutions", "imp_institutions", "JOIN imp_refs rc ON rc.no = i.city_ref", true, []column{
+	if err := w.upsert(ctx, importer.KindInstitution, "institutions", "imp_institutions", "JOIN imp_refs rc ON rc.no = i.city_ref", true, []column{
 		{name: "name", expr: "i.name"},
 		{name: "kind", expr: "i.kind"},
 		{name: "city_id", expr: "rc.target"},
@@ -776,10 +821,7 @@ UNION ALL `+sameTarget("imp_institutions", "institution")); err != nil {
 }
 
 func (w *batchWriter) agreements(ctx context.Context) error {
-	if err := w.exec(ctx, "match agreements", `UPDATE imp_agreements SET target = id`); err != nil {
-		return err
-	}
-	if err := w.upsert(ctx, "agreements", "imp_agreements", "LEFT JOIN imp_refs rc ON rc.no = i.signed_in_ref", true, []column{
+	if err := w.upsert(ctx, importer.KindAgreement, "agreements", "imp_agreements", "LEFT JOIN imp_refs rc ON rc.no = i.signed_in_ref", true, []column{
 		{name: "title", expr: "i.title"},
 		{name: "kind", expr: "i.kind"},
 		{name: "signed_on", expr: "i.signed_on", keep: true},
@@ -800,11 +842,10 @@ UPDATE imp_partnerships i SET city_a = least(a.target, b.target), city_b = great
 FROM imp_refs a, imp_refs b WHERE a.no = i.a_ref AND b.no = i.b_ref`); err != nil {
 		return err
 	}
-	if err := w.exec(ctx, "match partnerships", `
-UPDATE imp_partnerships i SET target = coalesce(a.id, n.id, j.id)
-FROM imp_partnerships j LEFT JOIN partnerships a ON a.id = j.id
-    LEFT JOIN partnerships n ON n.city_a_id = j.city_a AND n.city_b_id = j.city_b AND n.kind = j.kind
-WHERE j.id = i.id`); err != nil {
+	if err := w.adopt(ctx, "partnerships", "imp_partnerships", `
+SELECT j.id, n.id AS target
+FROM imp_partnerships j JOIN partnerships n ON n.city_a_id = j.city_a AND n.city_b_id = j.city_b AND n.kind = j.kind
+WHERE NOT EXISTS (SELECT 1 FROM partnerships a WHERE a.id = j.id)`); err != nil {
 		return err
 	}
 	if err := w.problems(ctx, "partnerships", `
@@ -820,7 +861,7 @@ UNION ALL `+sameTarget("imp_partnerships", "partnership")); err != nil {
 	if w.ps.Len() > 0 {
 		return nil
 	}
-	return w.upsert(ctx, "partnerships", "imp_partnerships", "LEFT JOIN imp_refs ra ON ra.no = i.agreement_ref", true, []column{
+	return w.upsert(ctx, importer.KindPartnership, "partnerships", "imp_partnerships", "LEFT JOIN imp_refs ra ON ra.no = i.agreement_ref", true, []column{
 		{name: "kind", expr: "i.kind"},
 		{name: "city_a_id", expr: "i.city_a"},
 		{name: "city_b_id", expr: "i.city_b"},
@@ -833,13 +874,12 @@ UNION ALL `+sameTarget("imp_partnerships", "partnership")); err != nil {
 func (w *batchWriter) figures(ctx context.Context) error {
 	// A source states one value of a metric for a city and date: a figure with the same
 	// four is the same figure, whatever its key.
-	if err := w.exec(ctx, "match figures", `
-UPDATE imp_figures i SET target = coalesce(a.id, n.id, j.id)
+	if err := w.adopt(ctx, "figures", "imp_figures", `
+SELECT j.id, n.id AS target
 FROM imp_figures j JOIN imp_refs c ON c.no = j.city_ref JOIN imp_refs s ON s.no = j.source_ref
-    LEFT JOIN reported_figures a ON a.id = j.id
-    LEFT JOIN reported_figures n ON n.city_id = c.target AND n.metric = j.metric
+    JOIN reported_figures n ON n.city_id = c.target AND n.metric = j.metric
         AND n.as_of IS NOT DISTINCT FROM j.as_of AND n.source_id = s.target
-WHERE j.id = i.id`); err != nil {
+WHERE NOT EXISTS (SELECT 1 FROM reported_figures a WHERE a.id = j.id)`); err != nil {
 		return err
 	}
 	if err := w.problems(ctx, "figures", sameTarget("imp_figures", "figure")); err != nil {
@@ -848,7 +888,7 @@ WHERE j.id = i.id`); err != nil {
 	if w.ps.Len() > 0 {
 		return nil
 	}
-	return w.upsert(ctx, "reported_figures", "imp_figures",
+	return w.upsert(ctx, importer.KindFigure, "reported_figures", "imp_figures",
 		"JOIN imp_refs rc ON rc.no = i.city_ref JOIN imp_refs rs ON rs.no = i.source_ref", false, []column{
 			{name: "city_id", expr: "rc.target"},
 			{name: "metric", expr: "i.metric"},
@@ -859,13 +899,14 @@ WHERE j.id = i.id`); err != nil {
 }
 
 // link runs an insert of link rows that returns the id of the entity each inserted
-// or changed link belongs to (as id), and marks those entities updated unless they were
-// just created.
-func (w *batchWriter) link(ctx context.Context, what, temp, insert string) error {
+// or changed link belongs to (as id), and records those entities as updated unless
+// they were just created or updated. The insert leaves out, by an anti-join, the links
+// already stored as they are, so that a repeated file writes nothing.
+func (w *batchWriter) link(ctx context.Context, what, kind, insert string) error {
 	query := fmt.Sprintf(`
 WITH ins AS (%s)
-UPDATE %s e SET status = 'updated' FROM (SELECT DISTINCT id FROM ins) x
-WHERE e.target = x.id AND e.status IS NULL`, insert, temp)
+INSERT INTO imp_changed (id, kind, created)
+SELECT DISTINCT id, '%s', false FROM ins WHERE NOT EXISTS (SELECT 1 FROM imp_changed c WHERE c.id = ins.id)`, insert, kind)
 	return w.exec(ctx, "write "+what, query)
 }
 
@@ -888,11 +929,12 @@ ORDER BY 1`); err != nil {
 		{importer.KindCity, "city_names", "city_id", "imp_cities"},
 		{importer.KindOfficial, "official_names", "official_id", "imp_officials"},
 	} {
-		if err := w.link(ctx, k.table, k.temp, fmt.Sprintf(`
+		if err := w.link(ctx, k.table, k.kind, fmt.Sprintf(`
 INSERT INTO %[1]s AS t (%[2]s, language, name, source_id)
 SELECT e.target, n.language, n.name, r.target
 FROM imp_names n JOIN %[3]s e ON e.id = n.subject LEFT JOIN imp_refs r ON r.no = n.source_ref
-WHERE n.kind = '%[4]s'
+    LEFT JOIN %[1]s o ON o.%[2]s = e.target AND o.language = n.language AND o.name = n.name
+WHERE n.kind = '%[4]s' AND (o.%[2]s IS NULL OR (r.target IS NOT NULL AND o.source_id IS DISTINCT FROM r.target))
 ON CONFLICT (%[2]s, language, name) DO UPDATE SET source_id = excluded.source_id
 WHERE excluded.source_id IS NOT NULL AND t.source_id IS DISTINCT FROM excluded.source_id
 RETURNING t.%[2]s AS id`, k.table, k.col, k.temp, k.kind)); err != nil {
@@ -904,82 +946,93 @@ RETURNING t.%[2]s AS id`, k.table, k.col, k.temp, k.kind)); err != nil {
 		{importer.KindInstitution, "imp_institutions"}, {importer.KindAgreement, "imp_agreements"},
 		{importer.KindPartnership, "imp_partnerships"},
 	} {
-		if err := w.link(ctx, k.kind+"_sources", k.temp, fmt.Sprintf(`
+		if err := w.link(ctx, k.kind+"_sources", k.kind, fmt.Sprintf(`
 INSERT INTO %[1]s_sources (%[1]s_id, source_id)
 SELECT e.target, r.target FROM imp_links l JOIN %[2]s e ON e.id = l.subject JOIN imp_refs r ON r.no = l.ref
-WHERE l.kind = '%[1]s' AND l.rel = 'source'
+    LEFT JOIN %[1]s_sources o ON o.%[1]s_id = e.target AND o.source_id = r.target
+WHERE l.kind = '%[1]s' AND l.rel = 'source' AND o.%[1]s_id IS NULL
 ON CONFLICT DO NOTHING
 RETURNING %[1]s_id AS id`, k.kind, k.temp)); err != nil {
 			return err
 		}
 	}
-	inserts := []struct{ what, temp, query string }{
-		{"agreement_parties", "imp_agreements", `
+	inserts := []struct{ what, kind, query string }{
+		{"agreement_parties", importer.KindAgreement, `
 INSERT INTO agreement_parties AS t (agreement_id, city_id, position)
 SELECT e.target, r.target, l.pos FROM imp_links l JOIN imp_agreements e ON e.id = l.subject JOIN imp_refs r ON r.no = l.ref
-WHERE l.rel = 'party'
+    LEFT JOIN agreement_parties o ON o.agreement_id = e.target AND o.city_id = r.target
+WHERE l.rel = 'party' AND (o.agreement_id IS NULL OR o.position <> l.pos)
 ON CONFLICT (agreement_id, city_id) DO UPDATE SET position = excluded.position WHERE t.position <> excluded.position
 RETURNING t.agreement_id AS id`},
-		{"agreement_areas", "imp_agreements", `
+		{"agreement_areas", importer.KindAgreement, `
 INSERT INTO agreement_areas (agreement_id, area)
-SELECT e.target, l.txt FROM imp_links l JOIN imp_agreements e ON e.id = l.subject WHERE l.rel = 'area'
+SELECT e.target, l.txt FROM imp_links l JOIN imp_agreements e ON e.id = l.subject
+    LEFT JOIN agreement_areas o ON o.agreement_id = e.target AND o.area = l.txt
+WHERE l.rel = 'area' AND o.agreement_id IS NULL
 ON CONFLICT DO NOTHING
 RETURNING agreement_id AS id`},
-		{"signatories", "imp_agreements", `
+		{"signatories", importer.KindAgreement, `
 INSERT INTO signatories AS t (agreement_id, official_id, party_city_id, role, position)
 SELECT e.target, r.target, p.target, l.txt, l.pos
 FROM imp_links l JOIN imp_agreements e ON e.id = l.subject JOIN imp_refs r ON r.no = l.ref JOIN imp_refs p ON p.no = l.ref2
-WHERE l.rel = 'signatory'
+    LEFT JOIN signatories o ON o.agreement_id = e.target AND o.official_id = r.target
+WHERE l.rel = 'signatory' AND (o.agreement_id IS NULL
+    OR (o.party_city_id, o.role, o.position) IS DISTINCT FROM (p.target, coalesce(l.txt, o.role), l.pos))
 ON CONFLICT (agreement_id, official_id) DO UPDATE
 SET party_city_id = excluded.party_city_id, role = coalesce(excluded.role, t.role), position = excluded.position
 WHERE (t.party_city_id, t.role, t.position) IS DISTINCT FROM (excluded.party_city_id, coalesce(excluded.role, t.role), excluded.position)
 RETURNING t.agreement_id AS id`},
-		{"institution_agreements", "imp_agreements", `
+		{"institution_agreements", importer.KindAgreement, `
 INSERT INTO institution_agreements (institution_id, agreement_id)
 SELECT r.target, e.target FROM imp_links l JOIN imp_agreements e ON e.id = l.subject JOIN imp_refs r ON r.no = l.ref
-WHERE l.kind = 'agreement' AND l.rel = 'institution'
+    LEFT JOIN institution_agreements o ON o.institution_id = r.target AND o.agreement_id = e.target
+WHERE l.kind = 'agreement' AND l.rel = 'institution' AND o.agreement_id IS NULL
 ON CONFLICT DO NOTHING
 RETURNING agreement_id AS id`},
-		{"institution_agreements", "imp_institutions", `
+		{"institution_agreements", importer.KindInstitution, `
 INSERT INTO institution_agreements (institution_id, agreement_id)
 SELECT e.target, r.target FROM imp_links l JOIN imp_institutions e ON e.id = l.subject JOIN imp_refs r ON r.no = l.ref
-WHERE l.kind = 'institution' AND l.rel = 'agreement'
+    LEFT JOIN institution_agreements o ON o.institution_id = e.target AND o.agreement_id = r.target
+WHERE l.kind = 'institution' AND l.rel = 'agreement' AND o.institution_id IS NULL
 ON CONFLICT DO NOTHING
 RETURNING institution_id AS id`},
 	}
 	for _, in := range inserts {
-		if err := w.link(ctx, in.what, in.temp, in.query); err != nil {
+		if err := w.link(ctx, in.what, in.kind, in.query); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// counts reads back what happened to every staged entity.
+// counts reads back what happened to every staged entity: created or updated as
+// imp_changed says, unchanged otherwise.
 func (w *batchWriter) counts(ctx context.Context) (map[string]importer.Counts, error) {
-	out := map[string]importer.Counts{}
-	temps := map[string]string{
-		importer.KindSource: "imp_sources", importer.KindCountry: "imp_countries", importer.KindCity: "imp_cities",
-		importer.KindOfficial: "imp_officials", importer.KindInstitution: "imp_institutions",
-		importer.KindAgreement: "imp_agreements", importer.KindPartnership: "imp_partnerships", importer.KindFigure: "imp_figures",
-	}
-	var parts []string
-	for _, k := range importer.Kinds {
-		parts = append(parts, fmt.Sprintf(`SELECT '%s' AS kind, count(*) FILTER (WHERE status = 'created') AS created,
-    count(*) FILTER (WHERE status = 'updated') AS updated, count(*) AS total FROM %s`, k, temps[k]))
+	b := w.b
+	totals := map[string]int{
+		importer.KindSource: len(b.Sources), importer.KindCountry: len(b.Countries), importer.KindCity: len(b.Cities),
+		importer.KindOfficial: len(b.Officials), importer.KindInstitution: len(b.Institutions),
+		importer.KindAgreement: len(b.Agreements), importer.KindPartnership: len(b.Partnerships), importer.KindFigure: len(b.Figures),
 	}
 	var rows []struct {
 		Kind    string `db:"kind"`
 		Created int64  `db:"created"`
 		Updated int64  `db:"updated"`
-		Total   int64  `db:"total"`
 	}
-	if err := w.tx.SelectContext(ctx, &rows, strings.Join(parts, "\nUNION ALL\n")); err != nil {
+	if err := w.tx.SelectContext(ctx, &rows, `SELECT kind, count(*) FILTER (WHERE created) AS created,
+    count(*) FILTER (WHERE NOT created) AS updated FROM imp_changed GROUP BY kind`); err != nil {
 		return nil, fmt.Errorf("count: %w", err)
 	}
+	changed := map[string]importer.Counts{}
 	for _, r := range rows {
-		if r.Total > 0 {
-			out[r.Kind] = importer.Counts{Created: r.Created, Updated: r.Updated, Unchanged: r.Total - r.Created - r.Updated}
+		changed[r.Kind] = importer.Counts{Created: r.Created, Updated: r.Updated}
+	}
+	out := map[string]importer.Counts{}
+	for _, k := range importer.Kinds {
+		if totals[k] > 0 {
+			c := changed[k]
+			c.Unchanged = int64(totals[k]) - c.Created - c.Updated
+			out[k] = c
 		}
 	}
 	return out, nil
