@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -85,7 +86,9 @@ const maxUses = 10
 // tempTables are the staging tables of one import, dropped at commit. Each entity table
 // holds the key-derived id, the line it came from, its values, references as numbers
 // into imp_refs, and the id it is written under (target: its own id unless a stored
-// row answers to one of its natural keys). imp_changed records the entities a write
+// row answers to one of its natural keys). An entity's names (three arrays: languages,
+// names, sources) and the sources it cites (srcs) travel in its own row, so that a
+// gazetteer row is one row to copy, not five. imp_changed records the entities a write
 // created or changed; every other staged entity is unchanged.
 //
 // The staging tables have no indexes: they are analyzed once filled, and every
@@ -98,19 +101,18 @@ CREATE TEMP TABLE imp_sources (id uuid NOT NULL, target uuid NOT NULL, line int 
 CREATE TEMP TABLE imp_countries (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, code text, name text,
     qid text) ON COMMIT DROP;
 CREATE TEMP TABLE imp_cities (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, country_ref int, name text,
-    population bigint, latitude float8, longitude float8, qid text, gn bigint) ON COMMIT DROP;
+    population bigint, latitude float8, longitude float8, qid text, gn bigint,
+    name_langs text[], names text[], name_srcs int[], srcs int[]) ON COMMIT DROP;
 CREATE TEMP TABLE imp_officials (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, name text, title text,
-    city_ref int, qid text) ON COMMIT DROP;
+    city_ref int, qid text, name_langs text[], names text[], name_srcs int[], srcs int[]) ON COMMIT DROP;
 CREATE TEMP TABLE imp_institutions (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, name text, kind text,
-    city_ref int, founded_on date, description text, qid text) ON COMMIT DROP;
+    city_ref int, founded_on date, description text, qid text, srcs int[]) ON COMMIT DROP;
 CREATE TEMP TABLE imp_agreements (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, title text, kind text,
-    signed_on date, signed_in_ref int, summary text) ON COMMIT DROP;
+    signed_on date, signed_in_ref int, summary text, srcs int[]) ON COMMIT DROP;
 CREATE TEMP TABLE imp_partnerships (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, kind text, a_ref int,
-    b_ref int, since date, until date, agreement_ref int, city_a uuid, city_b uuid) ON COMMIT DROP;
+    b_ref int, since date, until date, agreement_ref int, city_a uuid, city_b uuid, srcs int[]) ON COMMIT DROP;
 CREATE TEMP TABLE imp_figures (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, city_ref int, metric text,
     value int, as_of date, source_ref int) ON COMMIT DROP;
-CREATE TEMP TABLE imp_names (kind text NOT NULL, subject uuid NOT NULL, language text NOT NULL, name text NOT NULL,
-    source_ref int) ON COMMIT DROP;
 CREATE TEMP TABLE imp_links (kind text NOT NULL, rel text NOT NULL, subject uuid NOT NULL, ref int, ref2 int,
     pos int, txt text) ON COMMIT DROP;
 CREATE TEMP TABLE imp_changed (id uuid PRIMARY KEY, kind text NOT NULL, created bool NOT NULL) ON COMMIT DROP;
@@ -142,7 +144,7 @@ func (w *batchWriter) run(ctx context.Context) (map[string]importer.Counts, erro
 		return nil, err
 	}
 	if _, err := w.tx.ExecContext(ctx, `ANALYZE imp_refs, imp_sources, imp_countries, imp_cities, imp_officials,
-        imp_institutions, imp_agreements, imp_partnerships, imp_figures, imp_names, imp_links`); err != nil {
+        imp_institutions, imp_agreements, imp_partnerships, imp_figures, imp_links`); err != nil {
 		return nil, fmt.Errorf("analyze staging tables: %w", err)
 	}
 	if err := w.checkExternal(ctx); err != nil {
@@ -252,6 +254,30 @@ func (w *batchWriter) optRef(kind string, r *importer.Ref) any {
 	return w.refNo(kind, *r)
 }
 
+// textArray is the text[] literal of ss.
+func textArray(ss []string) string {
+	n := 2
+	for _, s := range ss {
+		n += len(s) + 3
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '{')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		for j := 0; j < len(s); j++ {
+			if s[j] == '"' || s[j] == '\\' {
+				b = append(b, '\\')
+			}
+			b = append(b, s[j])
+		}
+		b = append(b, '"')
+	}
+	return string(append(b, '}'))
+}
+
 func nz(s string) any {
 	if s == "" {
 		return nil
@@ -298,12 +324,12 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	b := w.b
 	// References first: every one is numbered, and those the file does not satisfy
 	// itself are marked for the look-up in the database.
-	for _, u := range b.Refs() {
+	b.EachRef(func(u importer.RefUse) {
 		n := w.refNo(u.Kind, u.Ref)
 		if len(w.uses[n]) < maxUses {
 			w.uses[n] = append(w.uses[n], u)
 		}
-	}
+	})
 	type refRow struct {
 		refKey
 		no int
@@ -358,7 +384,6 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var names [][]any
 	type link struct {
 		kind, rel string
 		subject   string
@@ -367,69 +392,96 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 		txt       any
 	}
 	var links []link
-	sources := func(kind, subject string, rs []importer.Ref) {
+	var buf []byte
+	sources := func(rs []importer.Ref) any {
+		if len(rs) == 0 {
+			return nil
+		}
+		buf = append(buf[:0], '{')
 		for i, r := range rs {
-			links = append(links, link{kind: kind, rel: "source", subject: subject, ref: w.refNo(importer.KindSource, r), pos: i})
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = strconv.AppendInt(buf, int64(w.refNo(importer.KindSource, r)), 10)
 		}
+		return string(append(buf, '}'))
 	}
-	addNames := func(kind, subject string, ns []importer.Name) {
-		for _, n := range ns {
-			names = append(names, []any{kind, subject, n.Language, n.Name, w.optRef(importer.KindSource, n.Source)})
+	names := func(ns []importer.Name) (langs, texts, srcs any) {
+		if len(ns) == 0 {
+			return nil, nil, nil
 		}
+		ls := make([]string, len(ns))
+		ts := make([]string, len(ns))
+		buf = append(buf[:0], '{')
+		for i, n := range ns {
+			ls[i], ts[i] = n.Language, n.Name
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			if n.Source == nil || n.Source.IsZero() {
+				buf = append(buf, "NULL"...)
+			} else {
+				buf = strconv.AppendInt(buf, int64(w.refNo(importer.KindSource, *n.Source)), 10)
+			}
+		}
+		srcs = string(append(buf, '}'))
+		return textArray(ls), textArray(ts), srcs
 	}
-	err = w.copyIn(ctx, "imp_cities", []string{"id", "target", "line", "country_ref", "name", "population", "latitude", "longitude", "qid", "gn"}, func(emit func(...any) error) error {
+	err = w.copyIn(ctx, "imp_cities", []string{"id", "target", "line", "country_ref", "name", "population", "latitude", "longitude", "qid", "gn",
+		"name_langs", "names", "name_srcs", "srcs"}, func(emit func(...any) error) error {
 		for _, c := range b.Cities {
 			w.p.Add(1)
 			id := keyID(importer.KindCity, c.Key)
+			langs, texts, srcs := names(c.Names)
 			if err := emit(id, id, c.Line, w.refNo(importer.KindCountry, c.Country), c.Name, nzInt(c.Population),
-				nzFloat(c.Latitude), nzFloat(c.Longitude), nz(c.Wikidata), nzInt(c.GeoNames)); err != nil {
+				nzFloat(c.Latitude), nzFloat(c.Longitude), nz(c.Wikidata), nzInt(c.GeoNames), langs, texts, srcs, sources(c.Sources)); err != nil {
 				return err
 			}
-			addNames(importer.KindCity, id, c.Names)
-			sources(importer.KindCity, id, c.Sources)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	err = w.copyIn(ctx, "imp_officials", []string{"id", "target", "line", "name", "title", "city_ref", "qid"}, func(emit func(...any) error) error {
+	err = w.copyIn(ctx, "imp_officials", []string{"id", "target", "line", "name", "title", "city_ref", "qid",
+		"name_langs", "names", "name_srcs", "srcs"}, func(emit func(...any) error) error {
 		for _, o := range b.Officials {
 			w.p.Add(1)
 			id := keyID(importer.KindOfficial, o.Key)
-			if err := emit(id, id, o.Line, o.Name, nz(o.Title), w.optRef(importer.KindCity, o.City), nz(o.Wikidata)); err != nil {
+			langs, texts, srcs := names(o.Names)
+			if err := emit(id, id, o.Line, o.Name, nz(o.Title), w.optRef(importer.KindCity, o.City), nz(o.Wikidata),
+				langs, texts, srcs, sources(o.Sources)); err != nil {
 				return err
 			}
-			addNames(importer.KindOfficial, id, o.Names)
-			sources(importer.KindOfficial, id, o.Sources)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	err = w.copyIn(ctx, "imp_institutions", []string{"id", "target", "line", "name", "kind", "city_ref", "founded_on", "description", "qid"}, func(emit func(...any) error) error {
+	err = w.copyIn(ctx, "imp_institutions", []string{"id", "target", "line", "name", "kind", "city_ref", "founded_on", "description", "qid", "srcs"}, func(emit func(...any) error) error {
 		for _, in := range b.Institutions {
 			w.p.Add(1)
 			id := keyID(importer.KindInstitution, in.Key)
-			if err := emit(id, id, in.Line, in.Name, in.Kind, w.refNo(importer.KindCity, in.City), nz(in.FoundedOn), nz(in.Description), nz(in.Wikidata)); err != nil {
+			if err := emit(id, id, in.Line, in.Name, in.Kind, w.refNo(importer.KindCity, in.City), nz(in.FoundedOn), nz(in.Description), nz(in.Wikidata),
+				sources(in.Sources)); err != nil {
 				return err
 			}
 			for i, a := range in.Agreements {
 				links = append(links, link{kind: importer.KindInstitution, rel: "agreement", subject: id, ref: w.refNo(importer.KindAgreement, a), pos: i})
 			}
-			sources(importer.KindInstitution, id, in.Sources)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	err = w.copyIn(ctx, "imp_agreements", []string{"id", "target", "line", "title", "kind", "signed_on", "signed_in_ref", "summary"}, func(emit func(...any) error) error {
+	err = w.copyIn(ctx, "imp_agreements", []string{"id", "target", "line", "title", "kind", "signed_on", "signed_in_ref", "summary", "srcs"}, func(emit func(...any) error) error {
 		for _, a := range b.Agreements {
 			w.p.Add(1)
 			id := keyID(importer.KindAgreement, a.Key)
-			if err := emit(id, id, a.Line, a.Title, a.Kind, nz(a.SignedOn), w.optRef(importer.KindCity, a.SignedIn), nz(a.Summary)); err != nil {
+			if err := emit(id, id, a.Line, a.Title, a.Kind, nz(a.SignedOn), w.optRef(importer.KindCity, a.SignedIn), nz(a.Summary),
+				sources(a.Sources)); err != nil {
 				return err
 			}
 			for i, c := range a.Parties {
@@ -445,22 +497,20 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 			for i, in := range a.Institutions {
 				links = append(links, link{kind: importer.KindAgreement, rel: "institution", subject: id, ref: w.refNo(importer.KindInstitution, in), pos: i})
 			}
-			sources(importer.KindAgreement, id, a.Sources)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	err = w.copyIn(ctx, "imp_partnerships", []string{"id", "target", "line", "kind", "a_ref", "b_ref", "since", "until", "agreement_ref"}, func(emit func(...any) error) error {
+	err = w.copyIn(ctx, "imp_partnerships", []string{"id", "target", "line", "kind", "a_ref", "b_ref", "since", "until", "agreement_ref", "srcs"}, func(emit func(...any) error) error {
 		for _, pt := range b.Partnerships {
 			w.p.Add(1)
 			id := keyID(importer.KindPartnership, pt.Key)
 			if err := emit(id, id, pt.Line, pt.Kind, w.refNo(importer.KindCity, pt.Cities[0]), w.refNo(importer.KindCity, pt.Cities[1]),
-				nz(pt.Since), nz(pt.Until), w.optRef(importer.KindAgreement, pt.Agreement)); err != nil {
+				nz(pt.Since), nz(pt.Until), w.optRef(importer.KindAgreement, pt.Agreement), sources(pt.Sources)); err != nil {
 				return err
 			}
-			sources(importer.KindPartnership, id, pt.Sources)
 		}
 		return nil
 	})
@@ -473,17 +523,6 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 			id := keyID(importer.KindFigure, f.Key)
 			if err := emit(id, id, f.Line, w.refNo(importer.KindCity, f.City), f.Metric, *f.Value,
 				nz(f.AsOf), w.refNo(importer.KindSource, f.Source)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	err = w.copyIn(ctx, "imp_names", []string{"kind", "subject", "language", "name", "source_ref"}, func(emit func(...any) error) error {
-		for _, n := range names {
-			if err := emit(n...); err != nil {
 				return err
 			}
 		}
@@ -538,7 +577,7 @@ func (w *batchWriter) unknown(nos []int) {
 	}
 	sortUses(all)
 	for _, u := range all {
-		w.ps.Addf(u.Line, u.Field, "unknown %s %s", u.Kind, u.Ref)
+		w.ps.Addf(u.Line, u.Field(), "unknown %s %s", u.Kind, u.Ref)
 	}
 }
 
@@ -932,12 +971,13 @@ ORDER BY 1`); err != nil {
 		if err := w.link(ctx, k.table, k.kind, fmt.Sprintf(`
 INSERT INTO %[1]s AS t (%[2]s, language, name, source_id)
 SELECT e.target, n.language, n.name, r.target
-FROM imp_names n JOIN %[3]s e ON e.id = n.subject LEFT JOIN imp_refs r ON r.no = n.source_ref
+FROM %[3]s e CROSS JOIN LATERAL unnest(e.name_langs, e.names, e.name_srcs) AS n(language, name, source_ref)
+    LEFT JOIN imp_refs r ON r.no = n.source_ref
     LEFT JOIN %[1]s o ON o.%[2]s = e.target AND o.language = n.language AND o.name = n.name
-WHERE n.kind = '%[4]s' AND (o.%[2]s IS NULL OR (r.target IS NOT NULL AND o.source_id IS DISTINCT FROM r.target))
+WHERE o.%[2]s IS NULL OR (r.target IS NOT NULL AND o.source_id IS DISTINCT FROM r.target)
 ON CONFLICT (%[2]s, language, name) DO UPDATE SET source_id = excluded.source_id
 WHERE excluded.source_id IS NOT NULL AND t.source_id IS DISTINCT FROM excluded.source_id
-RETURNING t.%[2]s AS id`, k.table, k.col, k.temp, k.kind)); err != nil {
+RETURNING t.%[2]s AS id`, k.table, k.col, k.temp)); err != nil {
 			return err
 		}
 	}
@@ -948,9 +988,9 @@ RETURNING t.%[2]s AS id`, k.table, k.col, k.temp, k.kind)); err != nil {
 	} {
 		if err := w.link(ctx, k.kind+"_sources", k.kind, fmt.Sprintf(`
 INSERT INTO %[1]s_sources (%[1]s_id, source_id)
-SELECT e.target, r.target FROM imp_links l JOIN %[2]s e ON e.id = l.subject JOIN imp_refs r ON r.no = l.ref
+SELECT e.target, r.target FROM %[2]s e CROSS JOIN LATERAL unnest(e.srcs) AS l(ref) JOIN imp_refs r ON r.no = l.ref
     LEFT JOIN %[1]s_sources o ON o.%[1]s_id = e.target AND o.source_id = r.target
-WHERE l.kind = '%[1]s' AND l.rel = 'source' AND o.%[1]s_id IS NULL
+WHERE o.%[1]s_id IS NULL
 ON CONFLICT DO NOTHING
 RETURNING %[1]s_id AS id`, k.kind, k.temp)); err != nil {
 			return err
