@@ -29,7 +29,7 @@ func envDuration(name string, def time.Duration) time.Duration {
 
 // dbFlags are the pool and session settings every command that opens the database takes.
 func dbFlags(fs *flag.FlagSet, db *postgres.Config) {
-	fs.IntVar(&db.MaxIdleConns, "db-max-idle-conns", envInt("AMITY_DB_MAX_IDLE_CONNS", 10), "most idle database connections kept open (env AMITY_DB_MAX_IDLE_CONNS)")
+	fs.IntVar(&db.MaxIdleConns, "db-max-idle-conns", envInt("AMITY_DB_MAX_IDLE_CONNS", 0), "most idle database connections kept open; 0 keeps as many as --db-max-conns, so a burst does not close and reopen connections (env AMITY_DB_MAX_IDLE_CONNS)")
 	fs.DurationVar(&db.ConnMaxLifetime, "db-conn-max-lifetime", envDuration("AMITY_DB_CONN_MAX_LIFETIME", 30*time.Minute), "close database connections older than this (env AMITY_DB_CONN_MAX_LIFETIME)")
 	fs.DurationVar(&db.ConnMaxIdleTime, "db-conn-max-idle-time", envDuration("AMITY_DB_CONN_MAX_IDLE_TIME", 5*time.Minute), "close database connections idle this long (env AMITY_DB_CONN_MAX_IDLE_TIME)")
 	fs.DurationVar(&db.StatementTimeout, "db-statement-timeout", envDuration("AMITY_DB_STATEMENT_TIMEOUT", 10*time.Second), "PostgreSQL statement_timeout of every connection; 0 keeps the server's (env AMITY_DB_STATEMENT_TIMEOUT)")

@@ -8,8 +8,8 @@ import (
 
 // agg is a cell averaged over its rounds.
 type agg struct {
-	rps, p50, p99, cpu float64
-	req, errs, n       int
+	rps, p50, p99, cpu, pgcpu float64
+	req, errs, n              int
 }
 
 func aggregate(cells []Cell) map[[3]string]*agg {
@@ -25,13 +25,14 @@ func aggregate(cells []Cell) map[[3]string]*agg {
 		a.p50 += c.P50ms
 		a.p99 += c.P99ms
 		a.cpu += c.CPUus
+		a.pgcpu += c.PGCPUus
 		a.req += c.Requests
 		a.errs += c.Errors
 		a.n++
 	}
 	for _, a := range out {
 		n := float64(a.n)
-		a.rps, a.p50, a.p99, a.cpu = a.rps/n, a.p50/n, a.p99/n, a.cpu/n
+		a.rps, a.p50, a.p99, a.cpu, a.pgcpu = a.rps/n, a.p50/n, a.p99/n, a.cpu/n, a.pgcpu/n
 	}
 	return out
 }
@@ -61,8 +62,8 @@ func Markdown(r *Result) string {
 		a := aggregate(s.Cells)
 		byScale[s.Scale] = a
 		fmt.Fprintf(&b, "\n### Scale %s\n\n", s.Scale)
-		fmt.Fprintln(&b, "| op | c | Amity rps | PostGraphile rps | rps ratio A/P | Amity p50 / p99 ms | PostGraphile p50 / p99 ms | p99 ratio A/P | errors A / P | Amity SQL stmts/req | server CPU µs/req A / P |")
-		fmt.Fprintln(&b, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+		fmt.Fprintln(&b, "| op | c | Amity rps | PostGraphile rps | rps ratio A/P | Amity p50 / p99 ms | PostGraphile p50 / p99 ms | p99 ratio A/P | errors A / P | Amity SQL stmts/req | server CPU µs/req A / P | PostgreSQL CPU µs/req A / P |")
+		fmt.Fprintln(&b, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 		ops, concs := cellAxes(s.Cells)
 		for _, op := range ops {
 			for _, c := range concs {
@@ -70,10 +71,10 @@ func Markdown(r *Result) string {
 				if am == nil {
 					continue
 				}
-				pgRPS, pgLat, pgErr, pgCPU := "–", "–", "–", "–"
+				pgRPS, pgLat, pgErr, pgCPU, pgPGCPU := "–", "–", "–", "–", "–"
 				if pg != nil {
 					pgRPS, pgLat = fmt.Sprintf("%.0f", pg.rps), fmt.Sprintf("%.1f / %.1f", pg.p50, pg.p99)
-					pgErr, pgCPU = fmt.Sprint(pg.errs), fmt.Sprintf("%.0f", pg.cpu)
+					pgErr, pgCPU, pgPGCPU = fmt.Sprint(pg.errs), fmt.Sprintf("%.0f", pg.cpu), fmt.Sprintf("%.0f", pg.pgcpu)
 				} else {
 					pg = &agg{}
 				}
@@ -81,9 +82,9 @@ func Markdown(r *Result) string {
 				if v, ok := s.Statements[op]; ok {
 					stm = fmt.Sprintf("%.2f (max %d)", v, s.StatementsMax[op])
 				}
-				fmt.Fprintf(&b, "| %s | %s | %.0f | %s | %s | %.1f / %.1f | %s | %s | %d / %s | %s | %.0f / %s |\n",
+				fmt.Fprintf(&b, "| %s | %s | %.0f | %s | %s | %.1f / %.1f | %s | %s | %d / %s | %s | %.0f / %s | %.0f / %s |\n",
 					op, c, am.rps, pgRPS, ratio(am.rps, pg.rps), am.p50, am.p99, pgLat, ratio(am.p99, pg.p99),
-					am.errs, pgErr, stm, am.cpu, pgCPU)
+					am.errs, pgErr, stm, am.cpu, pgCPU, am.pgcpu, pgPGCPU)
 			}
 		}
 		fmt.Fprintf(&b, "\nPeak RSS (VmHWM): Amity %.0f MB, PostGraphile %.0f MB. Start to ready: Amity %.0f ms, PostGraphile %.0f ms. Data checked equal on %s.\n",

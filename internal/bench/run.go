@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,6 +27,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 )
 
 // ScaleDB is a scale and the database that holds its data set.
@@ -84,7 +86,10 @@ type Cell struct {
 	P50ms       float64 `json:"p50_ms"`
 	P99ms       float64 `json:"p99_ms"`
 	CPUus       float64 `json:"server_cpu_us_per_req"`
-	FirstError  string  `json:"first_error,omitempty"`
+	// PGCPUus is the CPU time PostgreSQL's backends for the bench database spent per
+	// request: the other half of what a request costs on a machine both share.
+	PGCPUus    float64 `json:"postgres_cpu_us_per_req"`
+	FirstError string  `json:"first_error,omitempty"`
 }
 
 // ScaleResult is what one scale measured.
@@ -286,7 +291,7 @@ func runScale(ctx context.Context, o RunOptions, sdb ScaleDB, selected []op) (*S
 	for _, op := range selected {
 		for _, s := range serversOf(op) {
 			if o.Warmup > 0 {
-				load(ctx, s, op.Name, bodies[op.Name][s.index], 16, o.Warmup, o.MaxRequests, o.Seed)
+				load(ctx, db, s, op.Name, bodies[op.Name][s.index], 16, o.Warmup, o.MaxRequests, o.Seed)
 			}
 		}
 	}
@@ -302,11 +307,11 @@ func runScale(ctx context.Context, o RunOptions, sdb ScaleDB, selected []op) (*S
 				}
 				cellNo++
 				for _, s := range order {
-					cell := load(ctx, s, op.Name, bodies[op.Name][s.index], c, o.Duration, o.MaxRequests, o.Seed+int64(cellNo))
+					cell := load(ctx, db, s, op.Name, bodies[op.Name][s.index], c, o.Duration, o.MaxRequests, o.Seed+int64(cellNo))
 					cell.Scale, cell.Op, cell.Concurrency, cell.Round = sdb.Scale.Name, op.Name, c, round
 					sr.Cells = append(sr.Cells, cell)
-					fmt.Fprintf(log, "%s %s c=%-3d %-12s %8.0f rps  p50 %7.2f ms  p99 %7.2f ms  cpu %6.0f µs/req  %d req  %d errors\n",
-						sdb.Scale.Name, op.Name, c, s.name, cell.RPS, cell.P50ms, cell.P99ms, cell.CPUus, cell.Requests, cell.Errors)
+					fmt.Fprintf(log, "%s %s c=%-3d %-12s %8.0f rps  p50 %7.2f ms  p99 %7.2f ms  cpu %6.0f µs/req  postgres %6.0f µs/req  %d req  %d errors\n",
+						sdb.Scale.Name, op.Name, c, s.name, cell.RPS, cell.P50ms, cell.P99ms, cell.CPUus, cell.PGCPUus, cell.Requests, cell.Errors)
 					if cell.FirstError != "" {
 						fmt.Fprintf(log, "    first error: %.300s\n", cell.FirstError)
 					}
@@ -379,7 +384,10 @@ func sampleCities(ctx context.Context, db *sql.DB, n int, seed int64) ([]uuid.UU
 
 // server is a benchmarked server subprocess.
 type server struct {
-	name    string
+	name string
+	// app is the application_name its database connections carry, so the harness can
+	// tell its PostgreSQL backends from the other server's.
+	app     string
 	index   int // 0 amity, 1 postgraphile: which request bodies it takes
 	url     string
 	cmd     *exec.Cmd
@@ -424,13 +432,13 @@ func startAmity(ctx context.Context, o RunOptions, dbURL string) (*server, error
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	// The load comes from one address without a key: the anonymous rate limit would cap it.
-	args := []string{"serve", "--seed=false", "--log-json", "--database-url", dbURL, "--addr", addr, "--db-max-conns", strconv.Itoa(o.PoolSize), "--rate-limit-anonymous=0"}
+	args := []string{"serve", "--seed=false", "--log-json", "--database-url", withAppName(dbURL, "amity-bench"), "--addr", addr, "--db-max-conns", strconv.Itoa(o.PoolSize), "--rate-limit-anonymous=0"}
 	if o.MaxComplexity > 0 {
 		args = append(args, "--max-complexity", strconv.Itoa(o.MaxComplexity))
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(runtime.NumCPU()))
-	s := &server{name: "amity", index: 0, url: "http://" + addr + "/graphql", cmd: cmd, stmts: newStmtCounter(), done: make(chan struct{}), logTail: &tailBuffer{}}
+	s := &server{name: "amity", app: "amity-bench", index: 0, url: "http://" + addr + "/graphql", cmd: cmd, stmts: newStmtCounter(), done: make(chan struct{}), logTail: &tailBuffer{}}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -475,9 +483,9 @@ func startPostGraphile(ctx context.Context, o RunOptions, dbURL string) (*server
 	}
 	cmd := exec.Command(node, "server.mjs")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "NODE_ENV=production", "DATABASE_URL="+dbURL, "PORT="+strconv.Itoa(port),
+	cmd.Env = append(os.Environ(), "NODE_ENV=production", "DATABASE_URL="+withAppName(dbURL, "postgraphile-bench"), "PORT="+strconv.Itoa(port),
 		"PG_POOL_MAX="+strconv.Itoa(o.PoolSize))
-	s := &server{name: "postgraphile", index: 1, url: fmt.Sprintf("http://127.0.0.1:%d/graphql", port), cmd: cmd, done: make(chan struct{}), logTail: &tailBuffer{}}
+	s := &server{name: "postgraphile", app: "postgraphile-bench", index: 1, url: fmt.Sprintf("http://127.0.0.1:%d/graphql", port), cmd: cmd, done: make(chan struct{}), logTail: &tailBuffer{}}
 	cmd.Stdout, cmd.Stderr = s.logTail, s.logTail
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -566,14 +574,14 @@ func fetchData(ctx context.Context, c *http.Client, url string, body []byte, req
 
 // load runs one closed-loop cell: conc workers each send a request, wait for the whole
 // answer, and send the next, until the duration is over or maxReq requests were sent.
-func load(ctx context.Context, s *server, opName string, bodies [][]byte, conc int, d time.Duration, maxReq int, seed int64) Cell {
+func load(ctx context.Context, db *sql.DB, s *server, opName string, bodies [][]byte, conc int, d time.Duration, maxReq int, seed int64) Cell {
 	client := newClient(conc)
 	defer client.CloseIdleConnections()
 	var sent atomic.Int64
 	var errCount atomic.Int64
 	var firstErr atomic.Value
 	lat := make([][]time.Duration, conc)
-	cpu0 := procCPU(s.pid())
+	cpu0, pg0 := procCPU(s.pid()), backendsCPU(ctx, db, s.app)
 	start := time.Now()
 	deadline := start.Add(d)
 	var wg sync.WaitGroup
@@ -621,7 +629,7 @@ func load(ctx context.Context, s *server, opName string, bodies [][]byte, conc i
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	cpu1 := procCPU(s.pid())
+	cpu1, pg1 := procCPU(s.pid()), backendsCPU(ctx, db, s.app)
 	var all []time.Duration
 	for _, l := range lat {
 		all = append(all, l...)
@@ -632,6 +640,13 @@ func load(ctx context.Context, s *server, opName string, bodies [][]byte, conc i
 	c.P50ms, c.P99ms = pct(all, 0.50), pct(all, 0.99)
 	if c.Requests > 0 {
 		c.CPUus = (cpu1 - cpu0).Seconds() * 1e6 / float64(c.Requests)
+		var pg time.Duration
+		for pid, t0 := range pg0 {
+			if t1, ok := pg1[pid]; ok {
+				pg += t1 - t0
+			}
+		}
+		c.PGCPUus = pg.Seconds() * 1e6 / float64(c.Requests)
 	}
 	if v, ok := firstErr.Load().(string); ok {
 		c.FirstError = v
@@ -736,6 +751,34 @@ func (t *tailBuffer) String() string {
 // procStatusKB reads a field such as VmHWM (peak resident set) from /proc/PID/status.
 func procStatusKB(pid int, field string) int64 {
 	return procStatusKBFile(fmt.Sprintf("/proc/%d/status", pid), field)
+}
+
+// withAppName sets application_name in a postgres:// URL.
+func withAppName(dbURL, app string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return dbURL
+	}
+	q := u.Query()
+	q.Set("application_name", app)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// backendsCPU is the CPU time used so far by each PostgreSQL backend whose connection
+// carries the application name app. Both servers keep their pools open while they are
+// measured, so over a cell the backends present at its start and end show what the
+// cell cost PostgreSQL.
+func backendsCPU(ctx context.Context, db *sql.DB, app string) map[int]time.Duration {
+	var pids []int64
+	if err := db.QueryRowContext(ctx, `SELECT coalesce(array_agg(pid), '{}') FROM pg_stat_activity WHERE application_name = $1`, app).Scan(pq.Array(&pids)); err != nil {
+		return nil
+	}
+	out := make(map[int]time.Duration, len(pids))
+	for _, pid := range pids {
+		out[int(pid)] = procCPU(int(pid))
+	}
+	return out
 }
 
 // procCPU is the user+system CPU time a process has used (/proc/PID/stat, in clock ticks

@@ -58,15 +58,17 @@ func (c countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		return nil, err
 	}
 	if dc, ok := conn.(driverConn); ok {
-		return countingConn{driverConn: dc, nc: slot.conn}, nil
+		return countingConn{driverConn: dc, nc: slot.conn, stmts: newStmtCache()}, nil
 	}
 	return conn, nil
 }
 
-// countingConn counts statements and arms the socket deadline of each (deadline.go).
+// countingConn counts statements, arms the socket deadline of each (deadline.go) and
+// runs them as prepared statements (stmtcache.go).
 type countingConn struct {
 	driverConn
-	nc *deadlineConn
+	nc    *deadlineConn
+	stmts *stmtCache
 }
 
 func (c countingConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
@@ -74,7 +76,7 @@ func (c countingConn) QueryContext(ctx context.Context, q string, args []driver.
 	c.nc.arm(ctx)
 	ctx, span := sqlSpan(ctx, q)
 	defer span.End()
-	rows, err := c.driverConn.QueryContext(ctx, q, args)
+	rows, err := c.query(ctx, q, args)
 	endSpan(span, err)
 	return rows, err
 }
@@ -84,7 +86,7 @@ func (c countingConn) ExecContext(ctx context.Context, q string, args []driver.N
 	c.nc.arm(ctx)
 	ctx, span := sqlSpan(ctx, q)
 	defer span.End()
-	res, err := c.driverConn.ExecContext(ctx, q, args)
+	res, err := c.exec(ctx, q, args)
 	endSpan(span, err)
 	return res, err
 }

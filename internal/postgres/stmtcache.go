@@ -1,0 +1,112 @@
+package postgres
+
+import (
+	"container/list"
+	"context"
+	"database/sql/driver"
+	"errors"
+	"strings"
+
+	"github.com/lib/pq"
+)
+
+// Every statement with arguments runs as a named prepared statement of its connection,
+// prepared the first time that connection sees the text. PostgreSQL then parses and
+// plans a read once per connection instead of once per execution: on the benchmark's
+// one-city lookup that was most of the PostgreSQL CPU of a request (docs/benchmarks.md).
+// The texts are the store's own, and parameterised, so the set is small; a bound per
+// connection (least recently used out) keeps dynamic filter combinations from growing
+// it without end. Statements without arguments keep the simple protocol, which also
+// allows several statements in one string (migrations).
+
+// stmtCacheSize is how many prepared statements a connection keeps.
+const stmtCacheSize = 128
+
+// stmtCache belongs to one connection; database/sql never uses a connection from two
+// goroutines at once, so it needs no lock.
+type stmtCache struct {
+	byText map[string]*list.Element
+	lru    list.List // of *cachedStmt, most recently used first
+}
+
+type cachedStmt struct {
+	text string
+	stmt driver.Stmt
+}
+
+func newStmtCache() *stmtCache {
+	return &stmtCache{byText: map[string]*list.Element{}}
+}
+
+// prepared returns the connection's prepared statement for q, preparing it if needed.
+func (c countingConn) prepared(ctx context.Context, q string) (driver.Stmt, error) {
+	if e, ok := c.stmts.byText[q]; ok {
+		c.stmts.lru.MoveToFront(e)
+		return e.Value.(*cachedStmt).stmt, nil
+	}
+	st, err := c.driverConn.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if c.stmts.lru.Len() >= stmtCacheSize {
+		oldest := c.stmts.lru.Back()
+		c.stmts.lru.Remove(oldest)
+		old := oldest.Value.(*cachedStmt)
+		delete(c.stmts.byText, old.text)
+		if err := old.stmt.Close(); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	c.stmts.byText[q] = c.stmts.lru.PushFront(&cachedStmt{text: q, stmt: st})
+	return st, nil
+}
+
+// forget drops q's statement after PostgreSQL refused to run it as prepared.
+func (c countingConn) forget(q string) {
+	if e, ok := c.stmts.byText[q]; ok {
+		c.stmts.lru.Remove(e)
+		delete(c.stmts.byText, q)
+		e.Value.(*cachedStmt).stmt.Close()
+	}
+}
+
+// stalePlan reports the error PostgreSQL gives when a table a prepared statement reads
+// changed shape since it was prepared (a migration run by another replica): the
+// statement must be prepared again.
+func stalePlan(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "0A000" && strings.Contains(pqErr.Message, "cached plan")
+}
+
+func (c countingConn) query(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
+	if len(args) == 0 || c.stmts == nil {
+		return c.driverConn.QueryContext(ctx, q, args)
+	}
+	st, err := c.prepared(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.(driver.StmtQueryContext).QueryContext(ctx, args)
+	if stalePlan(err) {
+		c.forget(q)
+		return c.driverConn.QueryContext(ctx, q, args)
+	}
+	return rows, err
+}
+
+func (c countingConn) exec(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
+	if len(args) == 0 || c.stmts == nil {
+		return c.driverConn.ExecContext(ctx, q, args)
+	}
+	st, err := c.prepared(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	res, err := st.(driver.StmtExecContext).ExecContext(ctx, args)
+	if stalePlan(err) {
+		c.forget(q)
+		return c.driverConn.ExecContext(ctx, q, args)
+	}
+	return res, err
+}
