@@ -78,6 +78,8 @@ type batchWriter struct {
 	// uses keeps where each reference is written, for error messages; a few per
 	// reference are enough, as a gazetteer names one country thousands of times.
 	uses map[int][]importer.RefUse
+	// bulk is set while prepareBulk has set the indexes and constraints aside.
+	bulk bool
 }
 
 // maxUses is how many places of one unresolved reference an error lists.
@@ -116,7 +118,9 @@ CREATE TEMP TABLE imp_figures (id uuid NOT NULL, target uuid NOT NULL, line int 
 CREATE TEMP TABLE imp_links (kind text NOT NULL, rel text NOT NULL, subject uuid NOT NULL, ref int, ref2 int,
     pos int, txt text) ON COMMIT DROP;
 CREATE TEMP TABLE imp_changed (id uuid PRIMARY KEY, kind text NOT NULL, created bool NOT NULL) ON COMMIT DROP;
-SET LOCAL work_mem = '256MB';`
+SET LOCAL work_mem = '256MB';
+-- Compiling the big joins costs more than it saves.
+SET LOCAL jit = off;`
 
 // tempBuffers is the memory for the staging tables of one session (temp_buffers): the
 // default of 8 MB would send a gazetteer's staging rows through the file system.
@@ -189,11 +193,14 @@ const BulkCities = 50_000
 // bulkTables are the tables whose indexes and foreign keys a bulk load sets aside.
 const bulkTables = `'cities'::regclass, 'city_names'::regclass, 'city_sources'::regclass`
 
-// prepareBulk drops, for a large gazetteer load, the secondary indexes of cities and
-// city_names that no constraint needs and the foreign keys of cities, city_names and
-// city_sources, and returns the statements that recreate them (recreating a foreign
-// key checks every row in one query). It is all inside the import's transaction: a
-// failed import restores them.
+// prepareBulk drops, for a large gazetteer load, every index and constraint of
+// cities, city_names and city_sources but the primary key of cities (which other
+// tables refer to), and returns the statements that recreate them: an index is built
+// from sorted rows, and a foreign key checks every row in one join. It is all inside
+// the import's transaction: a failed import restores them. Meanwhile the import holds
+// those tables alone, so that it writes names and citations with plain inserts; the
+// checks before the writes and the validation of the file rule out what the dropped
+// unique constraints would have refused.
 func (w *batchWriter) prepareBulk(ctx context.Context) ([]string, error) {
 	if len(w.b.Cities) < BulkCities {
 		return nil, nil
@@ -212,10 +219,13 @@ WHERE i.indrelid IN (` + bulkTables + `)
     AND NOT i.indisprimary AND NOT i.indisunique
     AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
 UNION ALL
-SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', k.conrelid::regclass, k.conname),
-    format('ALTER TABLE %s ADD CONSTRAINT %I %s', k.conrelid::regclass, k.conname, pg_get_constraintdef(k.oid))
-FROM pg_constraint k
-WHERE k.contype = 'f' AND k.conrelid IN (` + bulkTables + `)`
+SELECT drop, def FROM (
+    SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', k.conrelid::regclass, k.conname) AS drop,
+        format('ALTER TABLE %s ADD CONSTRAINT %I %s', k.conrelid::regclass, k.conname, pg_get_constraintdef(k.oid)) AS def
+    FROM pg_constraint k
+    WHERE k.conrelid IN (` + bulkTables + `) AND (k.contype = 'f' OR k.contype = 'u'
+        OR (k.contype = 'p' AND k.conrelid <> 'cities'::regclass))
+    ORDER BY k.contype = 'f', k.oid) k`
 	var rows []struct {
 		Drop string `db:"drop"`
 		Def  string `db:"def"`
@@ -232,6 +242,7 @@ WHERE k.contype = 'f' AND k.conrelid IN (` + bulkTables + `)`
 		}
 		defs = append(defs, r.Def)
 	}
+	w.bulk = true
 	return defs, nil
 }
 
@@ -968,16 +979,21 @@ ORDER BY 1`); err != nil {
 		{importer.KindCity, "city_names", "city_id", "imp_cities"},
 		{importer.KindOfficial, "official_names", "official_id", "imp_officials"},
 	} {
+		if w.bulk && k.table == "city_names" {
+			if err := w.bulkNames(ctx); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := w.link(ctx, k.table, k.kind, fmt.Sprintf(`
 INSERT INTO %[1]s AS t (%[2]s, language, name, source_id)
-SELECT e.target, n.language, n.name, r.target
-FROM %[3]s e CROSS JOIN LATERAL unnest(e.name_langs, e.names, e.name_srcs) AS n(language, name, source_ref)
-    LEFT JOIN imp_refs r ON r.no = n.source_ref
-    LEFT JOIN %[1]s o ON o.%[2]s = e.target AND o.language = n.language AND o.name = n.name
+SELECT n.target, n.language, n.name, r.target
+FROM %[3]s LEFT JOIN imp_refs r ON r.no = n.source_ref
+    LEFT JOIN %[1]s o ON o.%[2]s = n.target AND o.language = n.language AND o.name = n.name
 WHERE o.%[2]s IS NULL OR (r.target IS NOT NULL AND o.source_id IS DISTINCT FROM r.target)
 ON CONFLICT (%[2]s, language, name) DO UPDATE SET source_id = excluded.source_id
 WHERE excluded.source_id IS NOT NULL AND t.source_id IS DISTINCT FROM excluded.source_id
-RETURNING t.%[2]s AS id`, k.table, k.col, k.temp)); err != nil {
+RETURNING t.%[2]s AS id`, k.table, k.col, unnestNames(k.temp))); err != nil {
 			return err
 		}
 	}
@@ -986,13 +1002,17 @@ RETURNING t.%[2]s AS id`, k.table, k.col, k.temp)); err != nil {
 		{importer.KindInstitution, "imp_institutions"}, {importer.KindAgreement, "imp_agreements"},
 		{importer.KindPartnership, "imp_partnerships"},
 	} {
+		conflict := "ON CONFLICT DO NOTHING"
+		if w.bulk && k.kind == importer.KindCity {
+			conflict = "" // no primary key to arbitrate, and no other writer
+		}
 		if err := w.link(ctx, k.kind+"_sources", k.kind, fmt.Sprintf(`
 INSERT INTO %[1]s_sources (%[1]s_id, source_id)
-SELECT e.target, r.target FROM %[2]s e CROSS JOIN LATERAL unnest(e.srcs) AS l(ref) JOIN imp_refs r ON r.no = l.ref
-    LEFT JOIN %[1]s_sources o ON o.%[1]s_id = e.target AND o.source_id = r.target
+SELECT l.target, r.target FROM (SELECT e.target, unnest(e.srcs) AS ref FROM %[2]s e) l JOIN imp_refs r ON r.no = l.ref
+    LEFT JOIN %[1]s_sources o ON o.%[1]s_id = l.target AND o.source_id = r.target
 WHERE o.%[1]s_id IS NULL
-ON CONFLICT DO NOTHING
-RETURNING %[1]s_id AS id`, k.kind, k.temp)); err != nil {
+%[3]s
+RETURNING %[1]s_id AS id`, k.kind, k.temp, conflict)); err != nil {
 			return err
 		}
 	}
@@ -1043,6 +1063,37 @@ RETURNING institution_id AS id`},
 		}
 	}
 	return nil
+}
+
+// bulkNames writes the names of the staged cities during a bulk load, when
+// city_names has no primary key to arbitrate an ON CONFLICT: new names by a plain
+// insert, and a new source of a stored name by an update.
+func (w *batchWriter) bulkNames(ctx context.Context) error {
+	if err := w.link(ctx, "city_names", importer.KindCity, `
+INSERT INTO city_names (city_id, language, name, source_id)
+SELECT n.target, n.language, n.name, r.target
+FROM `+unnestNames("imp_cities")+` LEFT JOIN imp_refs r ON r.no = n.source_ref
+    LEFT JOIN city_names o ON o.city_id = n.target AND o.language = n.language AND o.name = n.name
+WHERE o.city_id IS NULL
+RETURNING city_id AS id`); err != nil {
+		return err
+	}
+	// Only a city stored before this import can have a stored name.
+	return w.link(ctx, "city_names", importer.KindCity, `
+UPDATE city_names t SET source_id = r.target
+FROM `+unnestNames("imp_cities")+` JOIN imp_refs r ON r.no = n.source_ref
+WHERE t.city_id = n.target AND t.language = n.language AND t.name = n.name AND t.source_id IS DISTINCT FROM r.target
+    AND NOT EXISTS (SELECT 1 FROM imp_changed c WHERE c.id = n.target AND c.created)
+RETURNING t.city_id AS id`)
+}
+
+// unnestNames is the names of the entities staged in temp, one row each (n: target,
+// language, name, source_ref).
+func unnestNames(temp string) string {
+	// unnest in the select list runs the three arrays in step, without the tuplestore
+	// that a function in FROM fills for every row.
+	return fmt.Sprintf(`(SELECT e.target, unnest(e.name_langs) AS language, unnest(e.names) AS name,
+    unnest(e.name_srcs) AS source_ref FROM %s e) n`, temp)
 }
 
 // counts reads back what happened to every staged entity: created or updated as
