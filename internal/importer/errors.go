@@ -77,6 +77,19 @@ func (ps *Problems) Addf(line int, field, format string, args ...any) {
 	ps.err.Problems = append(ps.err.Problems, Problem{File: ps.File, Line: line, Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
+// merge records the problems of o after those of ps.
+func (ps *Problems) merge(o *Problems) {
+	for _, p := range o.err.Problems {
+		if len(ps.err.Problems) >= MaxProblems {
+			ps.err.Omitted++
+			continue
+		}
+		p.File = ps.File
+		ps.err.Problems = append(ps.err.Problems, p)
+	}
+	ps.err.Omitted += o.err.Omitted
+}
+
 // Len is the number of problems recorded, omitted ones included.
 func (ps *Problems) Len() int { return len(ps.err.Problems) + ps.err.Omitted }
 

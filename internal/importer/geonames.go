@@ -1,14 +1,14 @@
 package importer
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -40,38 +40,59 @@ func GeoNamesKey(id int64) string { return "geonames-" + strconv.FormatInt(id, 1
 // class P), so that loading allCountries.txt by mistake does not turn mountains into
 // cities. A population of 0 is GeoNames' "unknown" and is left empty.
 func ParseGeoNames(name string, r io.Reader, p *Progress) (*Batch, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: read: %w", name, err)
+	}
 	b := &Batch{File: name, Format: FormatGeoNames, Sources: []Source{GeoNamesSource}}
 	ps := &Problems{File: name}
 	src := &Ref{Key: GeoNamesSource.Key}
 	sources := []Ref{*src}
-	br := bufio.NewReaderSize(r, 1<<20)
-	var cols [geonamesColumns][]byte
-	for line := 1; ; line++ {
-		raw, err := br.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			ps.Addf(line, "", "line longer than %d bytes", 1<<20)
-			for errors.Is(err, bufio.ErrBufferFull) {
-				_, err = br.ReadSlice('\n')
+
+	// The rows are independent: the file is parsed in one piece per processor, each
+	// from a line boundary, and the pieces joined in order.
+	pieces := runtime.GOMAXPROCS(0)
+	if n := len(data) / (1 << 20); n < pieces {
+		pieces = max(n, 1)
+	}
+	type piece struct {
+		data   []byte
+		line   int // of the piece's first line
+		cities []City
+		ps     Problems
+	}
+	parts := make([]piece, 0, pieces)
+	for start, line := 0, 1; start < len(data) || len(parts) == 0; {
+		end := len(data)
+		if len(parts) < pieces-1 {
+			end = start + (len(data)-start)/(pieces-len(parts))
+			if i := bytes.IndexByte(data[end:], '\n'); i >= 0 {
+				end += i + 1
+			} else {
+				end = len(data)
 			}
-			continue
 		}
-		if err != nil && !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%s: read: %w", name, err)
-		}
-		text := bytes.TrimRight(raw, "\r\n")
-		if len(text) > 0 && text[0] != '#' {
-			p.Add(1)
-			if c, ok := parseGeoNamesRow(ps, line, text, &cols); ok {
-				c.Sources = sources
-				for i := range c.Names {
-					c.Names[i].Source = src
-				}
-				b.Cities = append(b.Cities, c)
-			}
-		}
-		if err != nil {
-			break
-		}
+		parts = append(parts, piece{data: data[start:end], line: line, ps: Problems{File: name}})
+		line += bytes.Count(data[start:end], []byte{'\n'})
+		start = end
+	}
+	var wg sync.WaitGroup
+	for i := range parts {
+		wg.Add(1)
+		go func(pc *piece) {
+			defer wg.Done()
+			pc.cities = parseGeoNamesPiece(pc.data, pc.line, &pc.ps, p, src, sources)
+		}(&parts[i])
+	}
+	wg.Wait()
+	n := 0
+	for i := range parts {
+		n += len(parts[i].cities)
+	}
+	b.Cities = make([]City, 0, n)
+	for i := range parts {
+		b.Cities = append(b.Cities, parts[i].cities...)
+		ps.merge(&parts[i].ps)
 	}
 	if len(b.Cities) == 0 && ps.Len() == 0 {
 		ps.Addf(0, "", "no GeoNames rows")
@@ -81,6 +102,44 @@ func ParseGeoNames(name string, r io.Reader, p *Progress) (*Batch, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// maxGeoNamesLine is the longest line a GeoNames file may have.
+const maxGeoNamesLine = 1 << 20
+
+// parseGeoNamesPiece parses the rows of data, whose first line is line.
+func parseGeoNamesPiece(data []byte, line int, ps *Problems, p *Progress, src *Ref, sources []Ref) []City {
+	cities := make([]City, 0, bytes.Count(data, []byte{'\n'})+1)
+	var cols [geonamesColumns][]byte
+	rows := 0
+	for ; len(data) > 0; line++ {
+		raw := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			raw, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		if len(raw) >= maxGeoNamesLine {
+			ps.Addf(line, "", "line longer than %d bytes", maxGeoNamesLine)
+			continue
+		}
+		text := bytes.TrimRight(raw, "\r\n")
+		if len(text) == 0 || text[0] == '#' {
+			continue
+		}
+		if rows++; rows%4096 == 0 {
+			p.Add(4096)
+		}
+		if c, ok := parseGeoNamesRow(ps, line, text, &cols); ok {
+			c.Sources = sources
+			for i := range c.Names {
+				c.Names[i].Source = src
+			}
+			cities = append(cities, c)
+		}
+	}
+	p.Add(rows % 4096)
+	return cities
 }
 
 func parseGeoNamesRow(ps *Problems, line int, text []byte, cols *[geonamesColumns][]byte) (City, bool) {
@@ -147,12 +206,30 @@ func parseGeoNamesRow(ps *Problems, line int, text []byte, cols *[geonamesColumn
 	}
 	// GeoNames lists the name itself, codes and near-duplicates among the alternate
 	// names; keep each distinct spelling once, as long as the database accepts it.
-	seen := map[string]bool{c.Name: true}
+	var seen map[string]bool // once there are too many names to compare one by one
 	add := func(s string) {
-		if s == "" || seen[s] || strings.TrimSpace(s) == "" || utf8.RuneCountInString(s) > 200 {
+		if s == "" || s == c.Name || strings.TrimSpace(s) == "" || utf8.RuneCountInString(s) > 200 {
 			return
 		}
-		seen[s] = true
+		if seen != nil {
+			if seen[s] {
+				return
+			}
+			seen[s] = true
+		} else {
+			for _, n := range c.Names {
+				if n.Name == s {
+					return
+				}
+			}
+			if len(c.Names) == 16 {
+				seen = make(map[string]bool, 64)
+				for _, n := range c.Names {
+					seen[n.Name] = true
+				}
+				seen[s] = true
+			}
+		}
 		c.Names = append(c.Names, Name{Language: UndeterminedLanguage, Name: s})
 	}
 	add(string(cols[2]))

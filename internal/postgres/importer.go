@@ -46,7 +46,8 @@ func Import(ctx context.Context, db *sqlx.DB, b *importer.Batch, p *importer.Pro
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey); err != nil {
 		return sum, fmt.Errorf("import %s: lock: %w", b.File, err)
 	}
-	w := &batchWriter{tx: tx, b: b, p: p, ps: &importer.Problems{File: b.File}, refNos: map[refKey]int{}, uses: map[int][]importer.RefUse{}}
+	w := &batchWriter{tx: tx, b: b, p: p, ps: &importer.Problems{File: b.File}, refNos: map[refKey]int{}, uses: map[int][]importer.RefUse{},
+		adopted: map[string]bool{}}
 	counts, err := w.run(ctx)
 	if err != nil {
 		var ie *importer.Error
@@ -80,6 +81,8 @@ type batchWriter struct {
 	uses map[int][]importer.RefUse
 	// bulk is set while prepareBulk has set the indexes and constraints aside.
 	bulk bool
+	// adopted holds the staging tables some rows of which adopt a stored row's id.
+	adopted map[string]bool
 }
 
 // maxUses is how many places of one unresolved reference an error lists.
@@ -146,6 +149,10 @@ func (w *batchWriter) run(ctx context.Context) (map[string]importer.Counts, erro
 	w.p.Phase("writing")
 	if err := w.copyAll(ctx); err != nil {
 		return nil, err
+	}
+	// Row counts and a rough picture are all the plans need.
+	if _, err := w.tx.ExecContext(ctx, `SET LOCAL default_statistics_target = 10`); err != nil {
+		return nil, fmt.Errorf("analyze staging tables: %w", err)
 	}
 	if _, err := w.tx.ExecContext(ctx, `ANALYZE imp_refs, imp_sources, imp_countries, imp_cities, imp_officials,
         imp_institutions, imp_agreements, imp_partnerships, imp_figures, imp_links`); err != nil {
@@ -617,8 +624,12 @@ func (w *batchWriter) problems(ctx context.Context, what, query string) error {
 }
 
 // sameTarget reports lines of one staging table that resolved to the same stored row,
-// which one statement could not write twice.
-func sameTarget(temp, kind string) string {
+// which one statement could not write twice. Only adopted rows can: the ids derived
+// from the keys are as distinct as the keys, which validation checked.
+func (w *batchWriter) sameTarget(temp, kind string) string {
+	if !w.adopted[temp] {
+		return `SELECT 0 AS line, '' AS field, '' AS message WHERE false`
+	}
 	return fmt.Sprintf(`
 SELECT line, '%[2]s' AS field, format('names the same %[2]s as line %%s (by key or by an identifier)', first) AS message
 FROM (SELECT line, min(line) OVER (PARTITION BY target) AS first FROM %[1]s
@@ -716,8 +727,19 @@ WHERE j.no = r.no AND j.kind = $1`, strings.Join(ids, ", "), joins)
 // pairs over the staging table j and the stored table a row of which is found by id
 // in "a.id = j.id".
 func (w *batchWriter) adopt(ctx context.Context, what, temp, matches string) error {
-	return w.exec(ctx, "match "+what, fmt.Sprintf(`
+	res, err := w.tx.ExecContext(ctx, fmt.Sprintf(`
 UPDATE %s i SET target = m.target FROM (%s) m WHERE i.id = m.id AND i.target <> m.target`, temp, matches))
+	if err != nil {
+		return fmt.Errorf("match %s: %w", what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("match %s: %w", what, err)
+	}
+	if n > 0 {
+		w.adopted[temp] = true
+	}
+	return nil
 }
 
 func (w *batchWriter) sources(ctx context.Context) error {
@@ -729,7 +751,7 @@ WHERE NOT EXISTS (SELECT 1 FROM sources a WHERE a.id = j.id)`); err != nil {
 	if err := w.problems(ctx, "sources", `
 SELECT i.line, 'source.url' AS field, format('%s is already the URL of another source', i.url) AS message
 FROM imp_sources i JOIN sources s ON s.url = i.url WHERE s.id <> i.target
-UNION ALL `+sameTarget("imp_sources", "source")); err != nil {
+UNION ALL `+w.sameTarget("imp_sources", "source")); err != nil {
 		return err
 	}
 	if w.ps.Len() > 0 {
@@ -793,7 +815,7 @@ FROM imp_cities i JOIN cities c ON c.wikidata_qid = i.qid WHERE c.id <> i.target
 UNION ALL
 SELECT i.line, 'city.geonames', format('GeoNames id %s already belongs to another city', i.gn)
 FROM imp_cities i JOIN cities c ON c.geonames_id = i.gn WHERE c.id <> i.target
-UNION ALL `+sameTarget("imp_cities", "city")); err != nil {
+UNION ALL `+w.sameTarget("imp_cities", "city")); err != nil {
 		return err
 	}
 	if w.ps.Len() > 0 {
@@ -823,7 +845,7 @@ WHERE NOT EXISTS (SELECT 1 FROM officials a WHERE a.id = j.id)`); err != nil {
 	if err := w.problems(ctx, "officials", `
 SELECT i.line, 'official.wikidata' AS field, format('Wikidata id %s already belongs to another official', i.qid) AS message
 FROM imp_officials i JOIN officials o ON o.wikidata_qid = i.qid WHERE o.id <> i.target
-UNION ALL `+sameTarget("imp_officials", "official")); err != nil {
+UNION ALL `+w.sameTarget("imp_officials", "official")); err != nil {
 		return err
 	}
 	if w.ps.Len() > 0 {
@@ -850,7 +872,7 @@ WHERE NOT EXISTS (SELECT 1 FROM institutions a WHERE a.id = j.id)`); err != nil 
 	if err := w.problems(ctx, "institutions", `
 SELECT i.line, 'institution.wikidata' AS field, format('Wikidata id %s already belongs to another institution', i.qid) AS message
 FROM imp_institutions i JOIN institutions o ON o.wikidata_qid = i.qid WHERE o.id <> i.target
-UNION ALL `+sameTarget("imp_institutions", "institution")); err != nil {
+UNION ALL `+w.sameTarget("imp_institutions", "institution")); err != nil {
 		return err
 	}
 	if w.ps.Len() > 0 {
@@ -905,7 +927,7 @@ UNION ALL
 SELECT i.line, 'partnership.cities', format('another %s partnership of these two cities is already stored', i.kind)
 FROM imp_partnerships i JOIN partnerships p ON p.city_a_id = i.city_a AND p.city_b_id = i.city_b AND p.kind = i.kind
 WHERE p.id <> i.target
-UNION ALL `+sameTarget("imp_partnerships", "partnership")); err != nil {
+UNION ALL `+w.sameTarget("imp_partnerships", "partnership")); err != nil {
 		return err
 	}
 	if w.ps.Len() > 0 {
@@ -932,7 +954,7 @@ FROM imp_figures j JOIN imp_refs c ON c.no = j.city_ref JOIN imp_refs s ON s.no 
 WHERE NOT EXISTS (SELECT 1 FROM reported_figures a WHERE a.id = j.id)`); err != nil {
 		return err
 	}
-	if err := w.problems(ctx, "figures", sameTarget("imp_figures", "figure")); err != nil {
+	if err := w.problems(ctx, "figures", w.sameTarget("imp_figures", "figure")); err != nil {
 		return err
 	}
 	if w.ps.Len() > 0 {

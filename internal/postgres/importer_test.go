@@ -3,11 +3,13 @@ package postgres_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -323,6 +325,157 @@ SELECT id, 'Testville', 99000001, 'Q9000000001' FROM countries WHERE code = 'XT'
 	MustImportFile(t, db, "knowledge.ndjson")
 	if n := mustCount(t, db, `SELECT count(*) FROM officials WHERE city_id = $1`, id); n != 1 {
 		t.Errorf("%d officials of the adopted Testville, want 1", n)
+	}
+}
+
+// TestImportConflictingIdentifiers covers the checks before the writes: two lines that
+// resolve to one stored city, and an identifier another city already holds. Each is
+// reported at its line, and nothing is written.
+func TestImportConflictingIdentifiers(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t).DB
+	MustImportFile(t, db, "countries.json")
+	MustImportFile(t, db, "cities.txt")
+	before := tableRows(t, db)
+	file := strings.Join([]string{
+		`{"type":"city","key":"geonames-99000001","name":"Testville","country":"XT"}`,
+		`{"type":"city","key":"testville-again","name":"Testville","country":"XT","geonames":99000001}`,
+		`{"type":"city","key":"geonames-99000003","name":"Exampleford","country":"XT","geonames":99000002}`,
+	}, "\n")
+	_, err := importBytes(db, "cities.ndjson", []byte(file), importer.FormatNDJSON)
+	var ie *importer.Error
+	if !errors.As(err, &ie) {
+		t.Fatalf("err = %v, want *importer.Error", err)
+	}
+	var got []string
+	for _, p := range ie.Problems {
+		got = append(got, p.String())
+	}
+	want := []string{
+		`cities.ndjson:2: city: names the same city as line 1 (by key or by an identifier)`,
+		`cities.ndjson:3: city.geonames: GeoNames id 99000002 already belongs to another city`,
+	}
+	if diff := cmp.Diff(sortedLines(got), sortedLines(want)); diff != "" {
+		t.Errorf("problems (-got +want):\n%s", diff)
+	}
+	if diff := cmp.Diff(tableRows(t, db), before); diff != "" {
+		t.Errorf("a refused file changed the database (-got +want):\n%s", diff)
+	}
+}
+
+// TestImportNamesRoundTrip checks that names travel to the database as written,
+// whatever characters they hold, and that a changed source of a name counts as an
+// update of its city.
+func TestImportNamesRoundTrip(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t).DB
+	MustImportFile(t, db, "countries.json")
+	names := []string{`Test "quoted" ville`, `Back\slash`, `Comma, Testville`, `{Braces}`, `NULL`, `Tab\there`, `Тествиль`}
+	var ns []string
+	for _, n := range names {
+		q, err := json.Marshal(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns = append(ns, fmt.Sprintf(`{"language":"und","name":%s}`, q))
+	}
+	file := `{"type":"source","key":"s","title":"Synthetic source","url":"https://example.org/s"}
+{"type":"city","key":"testville","name":"Testville","country":"XT","names":[` + strings.Join(ns, ",") + `],"sources":["s"]}`
+	if _, err := importBytes(db, "names.ndjson", []byte(file), importer.FormatNDJSON); err != nil {
+		t.Fatal(err)
+	}
+	var stored []string
+	if err := db.Select(&stored, `SELECT name FROM city_names WHERE city_id = $1 ORDER BY name`, seed.ID(seed.KindCity, "testville")); err != nil {
+		t.Fatal(err)
+	}
+	want := append([]string(nil), names...)
+	slices.Sort(want)
+	if diff := cmp.Diff(stored, want); diff != "" {
+		t.Errorf("stored names (-got +want):\n%s", diff)
+	}
+
+	// The same names, now citing the source: the city is updated, nothing else.
+	cited := strings.ReplaceAll(file, `"language":"und"`, `"language":"und","source":"s"`)
+	sum, err := importBytes(db, "names.ndjson", []byte(cited), importer.FormatNDJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(sum.Counts, map[string]importer.Counts{"source": {Unchanged: 1}, "city": {Updated: 1}}); diff != "" {
+		t.Errorf("counts (-got +want):\n%s", diff)
+	}
+	if n := mustCount(t, db, `SELECT count(*) FROM city_names WHERE source_id = $1`, seed.ID(seed.KindSource, "s")); n != int64(len(names)) {
+		t.Errorf("%d names cite the source, want %d", n, len(names))
+	}
+}
+
+// TestImportBulk loads a gazetteer large enough for the bulk path, which sets the
+// indexes and constraints of cities, city_names and city_sources aside: afterwards
+// every one of them is back as it was, the rows are all there, and a second load
+// changes nothing. A bulk file that is refused leaves them untouched too.
+func TestImportBulk(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t).DB
+	MustImportFile(t, db, "countries.json")
+	schema := func() []string {
+		var defs []string
+		if err := db.Select(&defs, `
+SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid IN ('cities'::regclass, 'city_names'::regclass, 'city_sources'::regclass)
+UNION ALL
+SELECT conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated FROM pg_constraint
+WHERE conrelid IN ('cities'::regclass, 'city_names'::regclass, 'city_sources'::regclass)
+ORDER BY 1`); err != nil {
+			t.Fatal(err)
+		}
+		return defs
+	}
+	before := schema()
+
+	data := geoNamesRows(91_000_001, postgres.BulkCities)
+	// The first row's city is stored without a GeoNames id, and its GeoNames id belongs
+	// to another city: found once the indexes are dropped, and the file refused.
+	if _, err := db.Exec(`INSERT INTO cities (id, country_id, name, geonames_id)
+SELECT x.id, c.id, x.name, x.gn FROM countries c,
+    (VALUES ($1::uuid, 'Testville', NULL::bigint), (gen_random_uuid(), 'Sampleton', 91000001)) x (id, name, gn)
+WHERE c.code = 'XT'`, seed.ID(seed.KindCity, importer.GeoNamesKey(91_000_001))); err != nil {
+		t.Fatal(err)
+	}
+	_, err := importBytes(db, "cities.txt", data, importer.FormatGeoNames)
+	if err == nil || !strings.Contains(err.Error(), "cities.txt:1: city.geonames: GeoNames id 91000001 already belongs to another city") {
+		t.Fatalf("err = %v, want the GeoNames id conflict", err)
+	}
+	if diff := cmp.Diff(schema(), before); diff != "" {
+		t.Fatalf("a refused bulk load changed indexes or constraints (-got +want):\n%s", diff)
+	}
+	if _, err := db.Exec(`DELETE FROM cities`); err != nil {
+		t.Fatal(err)
+	}
+
+	sum, err := importBytes(db, "cities.txt", data, importer.FormatGeoNames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(sum.Counts["city"], importer.Counts{Created: postgres.BulkCities}); diff != "" {
+		t.Errorf("city counts (-got +want):\n%s", diff)
+	}
+	if diff := cmp.Diff(schema(), before); diff != "" {
+		t.Errorf("indexes or constraints after a bulk load (-got +want):\n%s", diff)
+	}
+	for query, want := range map[string]int64{
+		`SELECT count(*) FROM cities`:                                               postgres.BulkCities,
+		`SELECT count(*) FROM city_names WHERE source_id IS NOT NULL`:               3 * postgres.BulkCities,
+		`SELECT count(*) FROM city_sources`:                                         postgres.BulkCities,
+		`SELECT count(*) FROM cities WHERE amity_fold(name) = 'testville 91000007'`: 1,
+	} {
+		if n := mustCount(t, db, query); n != want {
+			t.Errorf("%s = %d, want %d", query, n, want)
+		}
+	}
+	sum, err = importBytes(db, "cities.txt", data, importer.FormatGeoNames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Changed() {
+		t.Errorf("second bulk load changed something: %+v", sum.Counts)
 	}
 }
 
