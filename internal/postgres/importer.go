@@ -83,6 +83,8 @@ type batchWriter struct {
 	bulk bool
 	// adopted holds the staging tables some rows of which adopt a stored row's id.
 	adopted map[string]bool
+	// rows counts the rows staged: entities, names and links.
+	rows int
 }
 
 // maxUses is how many places of one unresolved reference an error lists.
@@ -120,10 +122,13 @@ CREATE TEMP TABLE imp_figures (id uuid NOT NULL, target uuid NOT NULL, line int 
     value int, as_of date, source_ref int) ON COMMIT DROP;
 CREATE TEMP TABLE imp_links (kind text NOT NULL, rel text NOT NULL, subject uuid NOT NULL, ref int, ref2 int,
     pos int, txt text) ON COMMIT DROP;
-CREATE TEMP TABLE imp_changed (id uuid PRIMARY KEY, kind text NOT NULL, created bool NOT NULL) ON COMMIT DROP;
+CREATE TEMP TABLE imp_changed (id uuid NOT NULL, kind text NOT NULL, created bool NOT NULL) ON COMMIT DROP;
 SET LOCAL work_mem = '256MB';
 -- Compiling the big joins costs more than it saves.
 SET LOCAL jit = off;`
+
+// hashJoinRows is the number of staged rows from which an import only joins by hash.
+const hashJoinRows = 1000
 
 // tempBuffers is the memory for the staging tables of one session (temp_buffers): the
 // default of 8 MB would send a gazetteer's staging rows through the file system.
@@ -149,6 +154,14 @@ func (w *batchWriter) run(ctx context.Context) (map[string]importer.Counts, erro
 	w.p.Phase("writing")
 	if err := w.copyAll(ctx); err != nil {
 		return nil, err
+	}
+	// The staging tables have no indexes: a nested loop over one of them, chosen on a
+	// misestimate (results of data-modifying CTEs have none), would be quadratic in
+	// the size of the file. Small files do not need to care.
+	if w.rows >= hashJoinRows {
+		if err := w.exec(ctx, "plan settings", `SET LOCAL enable_nestloop = off`); err != nil {
+			return nil, err
+		}
 	}
 	// Row counts and a rough picture are all the plans need.
 	if _, err := w.tx.ExecContext(ctx, `SET LOCAL default_statistics_target = 10`); err != nil {
@@ -327,6 +340,7 @@ func (w *batchWriter) copyIn(ctx context.Context, table string, cols []string, f
 	}
 	defer stmt.Close()
 	if err := fill(func(vals ...any) error {
+		w.rows++
 		_, err := stmt.ExecContext(ctx, vals...)
 		return err
 	}); err != nil {
@@ -415,6 +429,7 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 		if len(rs) == 0 {
 			return nil
 		}
+		w.rows += len(rs)
 		buf = append(buf[:0], '{')
 		for i, r := range rs {
 			if i > 0 {
@@ -428,6 +443,7 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 		if len(ns) == 0 {
 			return nil, nil, nil
 		}
+		w.rows += len(ns)
 		ls := make([]string, len(ns))
 		ts := make([]string, len(ns))
 		buf = append(buf[:0], '{')
@@ -997,6 +1013,10 @@ ORDER BY 1`); err != nil {
 	if w.ps.Len() > 0 {
 		return nil
 	}
+	// The links look up imp_changed by hash: it needs its row count.
+	if err := w.exec(ctx, "analyze imp_changed", `ANALYZE imp_changed`); err != nil {
+		return err
+	}
 	for _, k := range []struct{ kind, table, col, temp string }{
 		{importer.KindCity, "city_names", "city_id", "imp_cities"},
 		{importer.KindOfficial, "official_names", "official_id", "imp_officials"},
@@ -1103,19 +1123,23 @@ RETURNING city_id AS id`); err != nil {
 	// Only a city stored before this import can have a stored name.
 	return w.link(ctx, "city_names", importer.KindCity, `
 UPDATE city_names t SET source_id = r.target
-FROM `+unnestNames("imp_cities")+` JOIN imp_refs r ON r.no = n.source_ref
+FROM `+unnestNames("imp_cities", "NOT EXISTS (SELECT 1 FROM imp_changed c WHERE c.id = e.target AND c.created)")+`
+    JOIN imp_refs r ON r.no = n.source_ref
 WHERE t.city_id = n.target AND t.language = n.language AND t.name = n.name AND t.source_id IS DISTINCT FROM r.target
-    AND NOT EXISTS (SELECT 1 FROM imp_changed c WHERE c.id = n.target AND c.created)
 RETURNING t.city_id AS id`)
 }
 
 // unnestNames is the names of the entities staged in temp, one row each (n: target,
-// language, name, source_ref).
-func unnestNames(temp string) string {
+// language, name, source_ref), of the entities e that pass the conditions.
+func unnestNames(temp string, conds ...string) string {
+	where := ""
+	if len(conds) > 0 {
+		where = "WHERE " + strings.Join(conds, " AND ")
+	}
 	// unnest in the select list runs the three arrays in step, without the tuplestore
 	// that a function in FROM fills for every row.
 	return fmt.Sprintf(`(SELECT e.target, unnest(e.name_langs) AS language, unnest(e.names) AS name,
-    unnest(e.name_srcs) AS source_ref FROM %s e) n`, temp)
+    unnest(e.name_srcs) AS source_ref FROM %s e %s) n`, temp, where)
 }
 
 // counts reads back what happened to every staged entity: created or updated as
