@@ -1044,17 +1044,18 @@ RETURNING t.%[2]s AS id`, k.table, k.col, unnestNames(k.temp))); err != nil {
 		{importer.KindInstitution, "imp_institutions"}, {importer.KindAgreement, "imp_agreements"},
 		{importer.KindPartnership, "imp_partnerships"},
 	} {
-		conflict := "ON CONFLICT DO NOTHING"
+		// Two references in different forms may name one source.
+		distinct, conflict := "", "ON CONFLICT DO NOTHING"
 		if w.bulk && k.kind == importer.KindCity {
-			conflict = "" // no primary key to arbitrate, and no other writer
+			distinct, conflict = "DISTINCT", "" // no primary key to arbitrate, and no other writer
 		}
 		if err := w.link(ctx, k.kind+"_sources", k.kind, fmt.Sprintf(`
 INSERT INTO %[1]s_sources (%[1]s_id, source_id)
-SELECT l.target, r.target FROM (SELECT e.target, unnest(e.srcs) AS ref FROM %[2]s e) l JOIN imp_refs r ON r.no = l.ref
+SELECT %[4]s l.target, r.target FROM (SELECT e.target, unnest(e.srcs) AS ref FROM %[2]s e) l JOIN imp_refs r ON r.no = l.ref
     LEFT JOIN %[1]s_sources o ON o.%[1]s_id = l.target AND o.source_id = r.target
 WHERE o.%[1]s_id IS NULL
 %[3]s
-RETURNING %[1]s_id AS id`, k.kind, k.temp, conflict)); err != nil {
+RETURNING %[1]s_id AS id`, k.kind, k.temp, conflict, distinct)); err != nil {
 			return err
 		}
 	}
