@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -41,6 +42,20 @@ func nestedPage(parent uuid.UUID, first *int, after *string) (loader.PageKey, er
 		key.After = *after
 	}
 	return key, nil
+}
+
+// partnershipPageKey checks the arguments of City.partnerships and returns the loader
+// key for the city.
+func partnershipPageKey(city uuid.UUID, kind *relations.PartnershipKind, asOf *time.Time, first *int, after *string) (loader.PartnershipPageKey, error) {
+	key, err := nestedPage(city, first, after)
+	if err != nil {
+		return loader.PartnershipPageKey{}, err
+	}
+	f := loader.PartnershipFilter{AsOf: dateKey(asOf)}
+	if kind != nil {
+		f.Kind = *kind
+	}
+	return loader.PartnershipPageKey{PageKey: key, PartnershipFilter: f}, nil
 }
 
 func pageArgs(first *int, after *string, last *int, before *string) relations.PageArgs {

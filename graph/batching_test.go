@@ -2,6 +2,8 @@ package graph_test
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -105,6 +107,59 @@ func TestStatementsFollowDepthNotRows(t *testing.T) {
 				}
 			}
 			t.Logf("%s: %d statements", name, counts[50])
+		})
+	}
+}
+
+// TestLookaheadReadsEachLevelOnce runs nested queries on a server whose loaders do not
+// wait at all, so any key the lookahead (lookahead.go) failed to preload would run a
+// statement of its own: the count would then grow with the rows. It also checks that
+// the answers are those of a server whose loaders batch by a long window.
+func TestLookaheadReadsEachLevelOnce(t *testing.T) {
+	t.Parallel()
+	eager := server.DefaultConfig()
+	eager.LoaderWait = time.Nanosecond
+	patient := server.DefaultConfig()
+	patient.LoaderWait = 25 * time.Millisecond
+	a := MustAPIWith(t, eager)
+	MustInsertNetwork(t, a, 60)
+	srv := server.New(a.db, patient, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	t.Cleanup(func() { srv.Close() })
+	b := &api{db: a.db, handler: srv}
+	queries := map[string]struct {
+		query string
+		stmts int64
+	}{
+		"city, partners, their agreements, signatories (the benchmark's Q4)": {`query($n: Int) { city(name: "Testville 010") { name
+  partnerships(first: $n) { nodes { kind since partner { name agreements(first: 5) { nodes { title signedOn signatories { official { name title } } } } } } } } }`, 4},
+		"agreements with parties and signatories (Q3)": {`query($n: Int) { agreements(first: $n) { nodes { title
+  parties { name country { name } } signatories { official { name title city { name } } party { name } } } } }`, 5},
+		"partners and countries": {`query($n: Int) { cities(first: $n) { nodes { name
+  partnerships(first: 10) { totalCount nodes { kind partner { name country { name } } } } } } }`, 3},
+		"agreements and signatories": {`query($n: Int) { cities(first: $n) { nodes { name
+  partnerships(first: 3) { nodes { partner { name agreements(first: 2) { nodes { title
+    signatories { official { name title city { name } } party { name } } } } } } } } } }`, 6},
+		"officials, names and sources": {`query($n: Int) { cities(first: $n) { nodes { names { name }
+  officials(first: 2) { nodes { name agreements(first: 3) { totalCount nodes { areas parties { name } sources { title } } } } } } } }`, 8},
+		"edges, aliases and fragments": {`query($n: Int) { cities(first: $n) { edges { node { ...C } } } }
+  fragment C on City { name recent: partnerships(first: 2) { edges { node { partner { name } } } }
+    old: partnerships(first: 1, asOf: "2020-06-01") { nodes { partner { ... on City { name } } } } }`, 3},
+	}
+	for name, tt := range queries {
+		t.Run(name, func(t *testing.T) {
+			for _, n := range []int{2, 50} {
+				got := a.MustPost(t, tt.query, map[string]any{"n": n})
+				want := b.MustPost(t, tt.query, map[string]any{"n": n})
+				if len(got.Errors) > 0 || len(want.Errors) > 0 {
+					t.Fatalf("n=%d: %s / %s", n, got.Raw, want.Raw)
+				}
+				if string(got.Data) != string(want.Data) {
+					t.Errorf("n=%d: answers differ:\n%.2000s\n%.2000s", n, got.Data, want.Data)
+				}
+				if got.Statements != tt.stmts {
+					t.Errorf("n=%d: %d statements, want %d", n, got.Statements, tt.stmts)
+				}
+			}
 		})
 	}
 }

@@ -88,20 +88,16 @@ func (r *cityResolver) ExternalIds(ctx context.Context, obj *relations.City) (*r
 
 // Partnerships is the resolver for the partnerships field.
 func (r *cityResolver) Partnerships(ctx context.Context, obj *relations.City, kind *relations.PartnershipKind, asOf *time.Time, first *int, after *string) (*model.PartnershipConnection, error) {
-	key, err := nestedPage(obj.ID, first, after)
+	key, err := partnershipPageKey(obj.ID, kind, asOf, first, after)
 	if err != nil {
 		return nil, err
-	}
-	f := loader.PartnershipFilter{AsOf: dateKey(asOf)}
-	if kind != nil {
-		f.Kind = *kind
 	}
 	l := loader.For(ctx)
-	page, err := l.CityPartnerships.Load(ctx, loader.PartnershipPageKey{PageKey: key, PartnershipFilter: f})
+	page, err := l.CityPartnerships.Load(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	return model.NewPartnershipConnection(page, countOf(l.CityPartnershipCount, loader.PartnershipCountKey{Parent: obj.ID, PartnershipFilter: f})), nil
+	return model.NewPartnershipConnection(page, countOf(l.CityPartnershipCount, loader.PartnershipCountKey{Parent: obj.ID, PartnershipFilter: key.PartnershipFilter})), nil
 }
 
 func (r *cityResolver) Network(ctx context.Context, obj *relations.City, asOf *time.Time) (*relations.NetworkStats, error) {
@@ -489,11 +485,11 @@ func (r *queryResolver) City(ctx context.Context, id *string, name *string, wiki
 		if err != nil {
 			return nil, err
 		}
-		return fetchOne(ctx, r.Store.CitiesByID, loader.For(ctx).City, u)
+		return withLookahead[relations.City](ctx)(fetchOne(ctx, r.Store.CitiesByID, loader.For(ctx).City, u))
 	case name != nil:
-		return nullIfNotFound(r.Store.CityByName(ctx, *name))
+		return withLookahead[relations.City](ctx)(nullIfNotFound(r.Store.CityByName(ctx, *name)))
 	case wikidata != nil:
-		return nullIfNotFound(r.Store.CityByWikidata(ctx, *wikidata))
+		return withLookahead[relations.City](ctx)(nullIfNotFound(r.Store.CityByWikidata(ctx, *wikidata)))
 	default:
 		return nil, relations.FieldErrorf("id", "give the city's id, one of its names, or its Wikidata item")
 	}
@@ -509,6 +505,7 @@ func (r *queryResolver) Cities(ctx context.Context, filter *model.CityFilter, ne
 	if err != nil {
 		return nil, err
 	}
+	lookAheadPage(ctx, page)
 	return model.NewCityConnection(page, func(ctx context.Context) (int, error) { return r.Store.CountCities(ctx, q) }), nil
 }
 
@@ -532,7 +529,7 @@ func (r *queryResolver) Official(ctx context.Context, id string) (*relations.Off
 	if err != nil {
 		return nil, err
 	}
-	return fetchOne(ctx, r.Store.OfficialsByID, loader.For(ctx).Official, u)
+	return withLookahead[relations.Official](ctx)(fetchOne(ctx, r.Store.OfficialsByID, loader.For(ctx).Official, u))
 }
 
 // Officials is the resolver for the officials field.
@@ -545,6 +542,7 @@ func (r *queryResolver) Officials(ctx context.Context, filter *model.OfficialFil
 	if err != nil {
 		return nil, err
 	}
+	lookAheadPage(ctx, page)
 	return model.NewOfficialConnection(page, func(ctx context.Context) (int, error) { return r.Store.CountOfficials(ctx, q) }), nil
 }
 
@@ -554,7 +552,7 @@ func (r *queryResolver) Agreement(ctx context.Context, id string) (*relations.Ag
 	if err != nil {
 		return nil, err
 	}
-	return fetchOne(ctx, r.Store.AgreementsByID, loader.For(ctx).Agreement, u)
+	return withLookahead[relations.Agreement](ctx)(fetchOne(ctx, r.Store.AgreementsByID, loader.For(ctx).Agreement, u))
 }
 
 // Agreements is the resolver for the agreements field.
@@ -567,6 +565,7 @@ func (r *queryResolver) Agreements(ctx context.Context, filter *model.AgreementF
 	if err != nil {
 		return nil, err
 	}
+	lookAheadPage(ctx, page)
 	return model.NewAgreementConnection(page, func(ctx context.Context) (int, error) { return r.Store.CountAgreements(ctx, q) }), nil
 }
 

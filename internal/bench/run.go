@@ -641,10 +641,9 @@ func load(ctx context.Context, db *sql.DB, s *server, opName string, bodies [][]
 	if c.Requests > 0 {
 		c.CPUus = (cpu1 - cpu0).Seconds() * 1e6 / float64(c.Requests)
 		var pg time.Duration
-		for pid, t0 := range pg0 {
-			if t1, ok := pg1[pid]; ok {
-				pg += t1 - t0
-			}
+		// A backend that opened during the cell (a pool growing back) counts whole.
+		for pid, t1 := range pg1 {
+			pg += t1 - pg0[pid]
 		}
 		c.PGCPUus = pg.Seconds() * 1e6 / float64(c.Requests)
 	}
@@ -766,9 +765,9 @@ func withAppName(dbURL, app string) string {
 }
 
 // backendsCPU is the CPU time used so far by each PostgreSQL backend whose connection
-// carries the application name app. Both servers keep their pools open while they are
-// measured, so over a cell the backends present at its start and end show what the
-// cell cost PostgreSQL.
+// carries the application name app. Over a cell, the backends present at its end show
+// what the cell cost PostgreSQL (one that closed during it would be missed; the pools
+// keep theirs open under load).
 func backendsCPU(ctx context.Context, db *sql.DB, app string) map[int]time.Duration {
 	var pids []int64
 	if err := db.QueryRowContext(ctx, `SELECT coalesce(array_agg(pid), '{}') FROM pg_stat_activity WHERE application_name = $1`, app).Scan(pq.Array(&pids)); err != nil {

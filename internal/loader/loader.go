@@ -63,44 +63,82 @@ type NetworkKey struct {
 	AsOf string
 }
 
+// Loader batches and caches one relation's reads for a request (dataloadgen), and can
+// be filled ahead: when a resolver already knows every key of the next level, Preload
+// reads them in one call of the same batch function, without waiting for a batch
+// window, and the resolvers of that level then find their values cached.
+type Loader[K comparable, V any] struct {
+	*dataloadgen.Loader[K, V]
+	fetch func(context.Context, []K) ([]V, []error)
+}
+
+func newLoader[K comparable, V any](wait time.Duration, fetch func(context.Context, []K) ([]V, []error)) *Loader[K, V] {
+	return &Loader[K, V]{Loader: dataloadgen.NewLoader(fetch, dataloadgen.WithWait(wait)), fetch: fetch}
+}
+
+// Preload reads the values of keys in one batch and caches them; keys already cached
+// keep their values. It returns the values in key order, zero where the batch failed
+// for a key: a resolver that loads that key later meets the error itself.
+func (l *Loader[K, V]) Preload(ctx context.Context, keys []K) []V {
+	out := make([]V, len(keys))
+	if len(keys) == 0 {
+		return out
+	}
+	vals, errs := l.fetch(ctx, keys)
+	if len(vals) != len(keys) {
+		return out // the whole batch failed
+	}
+	for i, k := range keys {
+		if len(errs) == len(keys) && errs[i] != nil {
+			continue
+		}
+		if len(errs) == 1 && errs[0] != nil {
+			return make([]V, len(keys))
+		}
+		l.Prime(k, vals[i])
+		out[i] = vals[i]
+	}
+	return out
+}
+
 // Loaders are the per-request loaders.
 type Loaders struct {
-	City        *dataloadgen.Loader[uuid.UUID, *relations.City]
-	Country     *dataloadgen.Loader[uuid.UUID, *relations.Country]
-	Official    *dataloadgen.Loader[uuid.UUID, *relations.Official]
-	Agreement   *dataloadgen.Loader[uuid.UUID, *relations.Agreement]
-	Institution *dataloadgen.Loader[uuid.UUID, *relations.Institution]
-	Partnership *dataloadgen.Loader[uuid.UUID, *relations.Partnership]
-	Source      *dataloadgen.Loader[uuid.UUID, *relations.Source]
+	City        *Loader[uuid.UUID, *relations.City]
+	Country     *Loader[uuid.UUID, *relations.Country]
+	Official    *Loader[uuid.UUID, *relations.Official]
+	Agreement   *Loader[uuid.UUID, *relations.Agreement]
+	Institution *Loader[uuid.UUID, *relations.Institution]
+	Partnership *Loader[uuid.UUID, *relations.Partnership]
+	Source      *Loader[uuid.UUID, *relations.Source]
 
-	CityNames       *dataloadgen.Loader[uuid.UUID, []*relations.LocalizedName]
-	OfficialNames   *dataloadgen.Loader[uuid.UUID, []*relations.LocalizedName]
-	ReportedFigures *dataloadgen.Loader[uuid.UUID, []*relations.ReportedFigure]
+	CityNames       *Loader[uuid.UUID, []*relations.LocalizedName]
+	OfficialNames   *Loader[uuid.UUID, []*relations.LocalizedName]
+	ReportedFigures *Loader[uuid.UUID, []*relations.ReportedFigure]
 
-	AgreementParties      *dataloadgen.Loader[uuid.UUID, []*relations.City]
-	AgreementAreas        *dataloadgen.Loader[uuid.UUID, []relations.CooperationArea]
-	AgreementSignatories  *dataloadgen.Loader[uuid.UUID, []*relations.Signatory]
-	AgreementInstitutions *dataloadgen.Loader[uuid.UUID, []*relations.Institution]
-	AgreementPartnerships *dataloadgen.Loader[uuid.UUID, []*relations.Partnership]
+	AgreementParties      *Loader[uuid.UUID, []*relations.City]
+	AgreementAreas        *Loader[uuid.UUID, []relations.CooperationArea]
+	AgreementSignatories  *Loader[uuid.UUID, []*relations.Signatory]
+	AgreementInstitutions *Loader[uuid.UUID, []*relations.Institution]
+	AgreementPartnerships *Loader[uuid.UUID, []*relations.Partnership]
 
-	CityPartnerships      *dataloadgen.Loader[PartnershipPageKey, *relations.Page[relations.Partnership]]
-	CityPartnershipCount  *dataloadgen.Loader[PartnershipCountKey, int]
-	CityNetwork           *dataloadgen.Loader[NetworkKey, *relations.NetworkStats]
-	CityAgreements        *dataloadgen.Loader[PageKey, *relations.Page[relations.Agreement]]
-	CityAgreementCount    *dataloadgen.Loader[uuid.UUID, int]
-	CityOfficials         *dataloadgen.Loader[PageKey, *relations.Page[relations.Official]]
-	CityOfficialCount     *dataloadgen.Loader[uuid.UUID, int]
-	CityInstitutions      *dataloadgen.Loader[PageKey, *relations.Page[relations.Institution]]
-	CityInstitutionCount  *dataloadgen.Loader[uuid.UUID, int]
-	CountryCities         *dataloadgen.Loader[PageKey, *relations.Page[relations.City]]
-	CountryCityCount      *dataloadgen.Loader[uuid.UUID, int]
-	OfficialAgreements    *dataloadgen.Loader[PageKey, *relations.Page[relations.Agreement]]
-	OfficialAgreementCnt  *dataloadgen.Loader[uuid.UUID, int]
-	InstitutionAgreements *dataloadgen.Loader[PageKey, *relations.Page[relations.Agreement]]
-	InstitutionAgreeCnt   *dataloadgen.Loader[uuid.UUID, int]
+	CityPartnerships      *Loader[PartnershipPageKey, *relations.Page[relations.Partnership]]
+	CityPartnershipCount  *Loader[PartnershipCountKey, int]
+	CityNetwork           *Loader[NetworkKey, *relations.NetworkStats]
+	CityAgreements        *Loader[PageKey, *relations.Page[relations.Agreement]]
+	CityAgreementCount    *Loader[uuid.UUID, int]
+	CityOfficials         *Loader[PageKey, *relations.Page[relations.Official]]
+	CityOfficialCount     *Loader[uuid.UUID, int]
+	CityInstitutions      *Loader[PageKey, *relations.Page[relations.Institution]]
+	CityInstitutionCount  *Loader[uuid.UUID, int]
+	CountryCities         *Loader[PageKey, *relations.Page[relations.City]]
+	CountryCityCount      *Loader[uuid.UUID, int]
+	OfficialAgreements    *Loader[PageKey, *relations.Page[relations.Agreement]]
+	OfficialAgreementCnt  *Loader[uuid.UUID, int]
+	InstitutionAgreements *Loader[PageKey, *relations.Page[relations.Agreement]]
+	InstitutionAgreeCnt   *Loader[uuid.UUID, int]
 
-	sources    map[postgres.Subject]*dataloadgen.Loader[uuid.UUID, []*relations.Source]
-	statements map[postgres.Subject]*dataloadgen.Loader[uuid.UUID, []*relations.Statement]
+	sources    map[postgres.Subject]*Loader[uuid.UUID, []*relations.Source]
+	statements map[postgres.Subject]*Loader[uuid.UUID, []*relations.Statement]
 }
 
 // New returns fresh loaders over the store. Make one per request: loaders cache what
@@ -141,27 +179,27 @@ func New(db *postgres.DB, wait time.Duration) *Loaders {
 		InstitutionAgreements: paged(wait, db.AgreementsOfInstitutions),
 		InstitutionAgreeCnt:   grouped(wait, db.CountAgreementsOfInstitutions),
 
-		sources:    map[postgres.Subject]*dataloadgen.Loader[uuid.UUID, []*relations.Source]{},
-		statements: map[postgres.Subject]*dataloadgen.Loader[uuid.UUID, []*relations.Statement]{},
+		sources:    map[postgres.Subject]*Loader[uuid.UUID, []*relations.Source]{},
+		statements: map[postgres.Subject]*Loader[uuid.UUID, []*relations.Statement]{},
 	}
-	l.CityPartnerships = dataloadgen.NewLoader(func(ctx context.Context, keys []PartnershipPageKey) ([]*relations.Page[relations.Partnership], []error) {
+	l.CityPartnerships = newLoader(wait, func(ctx context.Context, keys []PartnershipPageKey) ([]*relations.Page[relations.Partnership], []error) {
 		return fetchGroups(ctx, keys, func(k PartnershipPageKey) (PageKey, PartnershipFilter) { return k.PageKey, k.PartnershipFilter },
 			func(ctx context.Context, f PartnershipFilter, parents []uuid.UUID, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[relations.Partnership], error) {
 				return db.PartnershipsOfCities(ctx, parents, f.filter(), pa)
 			})
-	}, dataloadgen.WithWait(wait))
-	l.CityPartnershipCount = dataloadgen.NewLoader(func(ctx context.Context, keys []PartnershipCountKey) ([]int, []error) {
+	})
+	l.CityPartnershipCount = newLoader(wait, func(ctx context.Context, keys []PartnershipCountKey) ([]int, []error) {
 		return perGroup(ctx, keys, func(k PartnershipCountKey) (uuid.UUID, PartnershipFilter) { return k.Parent, k.PartnershipFilter },
 			func(ctx context.Context, f PartnershipFilter, parents []uuid.UUID) (map[uuid.UUID]int, error) {
 				return db.CountPartnershipsOfCities(ctx, parents, f.filter())
 			})
-	}, dataloadgen.WithWait(wait))
-	l.CityNetwork = dataloadgen.NewLoader(func(ctx context.Context, keys []NetworkKey) ([]*relations.NetworkStats, []error) {
+	})
+	l.CityNetwork = newLoader(wait, func(ctx context.Context, keys []NetworkKey) ([]*relations.NetworkStats, []error) {
 		return perGroup(ctx, keys, func(k NetworkKey) (uuid.UUID, string) { return k.City, k.AsOf },
 			func(ctx context.Context, asOf string, cities []uuid.UUID) (map[uuid.UUID]*relations.NetworkStats, error) {
 				return db.NetworkStats(ctx, cities, PartnershipFilter{AsOf: asOf}.filter().AsOf)
 			})
-	}, dataloadgen.WithWait(wait))
+	})
 	for _, s := range []postgres.Subject{postgres.CitySubject, postgres.OfficialSubject, postgres.AgreementSubject,
 		postgres.PartnershipSubject, postgres.InstitutionSubject} {
 		l.sources[s] = grouped(wait, func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]*relations.Source, error) {
@@ -175,12 +213,12 @@ func New(db *postgres.DB, wait time.Duration) *Loaders {
 }
 
 // Sources returns the loader of the sources that entities of the subject kind cite.
-func (l *Loaders) Sources(s postgres.Subject) *dataloadgen.Loader[uuid.UUID, []*relations.Source] {
+func (l *Loaders) Sources(s postgres.Subject) *Loader[uuid.UUID, []*relations.Source] {
 	return l.sources[s]
 }
 
 // Statements returns the loader of statements about entities of the subject kind.
-func (l *Loaders) Statements(s postgres.Subject) *dataloadgen.Loader[uuid.UUID, []*relations.Statement] {
+func (l *Loaders) Statements(s postgres.Subject) *Loader[uuid.UUID, []*relations.Statement] {
 	return l.statements[s]
 }
 
@@ -215,14 +253,14 @@ func perGroup[K any, X comparable, V any](ctx context.Context, keys []K, split f
 
 // byID loads objects by id; an id with no object loads as nil, not as an error, so an
 // unknown id reads as null.
-func byID[T any](wait time.Duration, fetch func(context.Context, []uuid.UUID) (map[uuid.UUID]*T, error)) *dataloadgen.Loader[uuid.UUID, *T] {
+func byID[T any](wait time.Duration, fetch func(context.Context, []uuid.UUID) (map[uuid.UUID]*T, error)) *Loader[uuid.UUID, *T] {
 	return grouped(wait, fetch)
 }
 
 // grouped loads one value per id from a fetch that returns a map; absent ids get the
 // zero value (an empty list, a zero count).
-func grouped[V any](wait time.Duration, fetch func(context.Context, []uuid.UUID) (map[uuid.UUID]V, error)) *dataloadgen.Loader[uuid.UUID, V] {
-	return dataloadgen.NewLoader(func(ctx context.Context, ids []uuid.UUID) ([]V, []error) {
+func grouped[V any](wait time.Duration, fetch func(context.Context, []uuid.UUID) (map[uuid.UUID]V, error)) *Loader[uuid.UUID, V] {
+	return newLoader(wait, func(ctx context.Context, ids []uuid.UUID) ([]V, []error) {
 		got, err := fetch(ctx, ids)
 		if err != nil {
 			return nil, []error{err}
@@ -232,18 +270,18 @@ func grouped[V any](wait time.Duration, fetch func(context.Context, []uuid.UUID)
 			out[i] = got[id]
 		}
 		return out, nil
-	}, dataloadgen.WithWait(wait))
+	})
 }
 
 // paged loads pages of a nested list. Keys that share page arguments go in one
 // statement; a request rarely has more than one set of arguments per list field.
-func paged[T any](wait time.Duration, fetch func(context.Context, []uuid.UUID, relations.PageArgs) (map[uuid.UUID]*relations.Page[T], error)) *dataloadgen.Loader[PageKey, *relations.Page[T]] {
-	return dataloadgen.NewLoader(func(ctx context.Context, keys []PageKey) ([]*relations.Page[T], []error) {
+func paged[T any](wait time.Duration, fetch func(context.Context, []uuid.UUID, relations.PageArgs) (map[uuid.UUID]*relations.Page[T], error)) *Loader[PageKey, *relations.Page[T]] {
+	return newLoader(wait, func(ctx context.Context, keys []PageKey) ([]*relations.Page[T], []error) {
 		return fetchGroups(ctx, keys, func(k PageKey) (PageKey, struct{}) { return k, struct{}{} },
 			func(ctx context.Context, _ struct{}, parents []uuid.UUID, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[T], error) {
 				return fetch(ctx, parents, pa)
 			})
-	}, dataloadgen.WithWait(wait))
+	})
 }
 
 type groupKey[X comparable] struct {

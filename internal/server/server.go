@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/amity/amity/graph"
+	"github.com/amity/amity/internal/admission"
 	"github.com/amity/amity/internal/auth"
 	"github.com/amity/amity/internal/cors"
 	"github.com/amity/amity/internal/httpcache"
@@ -35,6 +36,9 @@ type Config struct {
 	RequestTimeout time.Duration
 	// LoaderWait is how long per-request loaders gather keys before a batch runs.
 	LoaderWait time.Duration
+	// MaxConcurrentRequests bounds the GraphQL requests that execute at once; the
+	// others queue in arrival order (internal/admission). 0 means no bound.
+	MaxConcurrentRequests int
 	// Metrics serves Prometheus metrics at /metrics.
 	Metrics bool
 	// Auth configures API keys and anonymous access.
@@ -59,7 +63,8 @@ type Config struct {
 // DefaultConfig returns production-safe defaults.
 func DefaultConfig() Config {
 	return Config{GraphQL: graph.DefaultOptions(), MaxBodyBytes: 1 << 20, RequestTimeout: 15 * time.Second, LoaderWait: loader.DefaultWait, Metrics: true,
-		Auth: auth.Config{Anonymous: true, CacheTTL: 10 * time.Second}, Cache: httpcache.Config{MaxAge: 60 * time.Second}}
+		MaxConcurrentRequests: admission.DefaultCapacity(),
+		Auth:                  auth.Config{Anonymous: true, CacheTTL: 10 * time.Second}, Cache: httpcache.Config{MaxAge: 60 * time.Second}}
 }
 
 // New returns the HTTP handler of the whole service. Close it on shutdown: it owns the
@@ -84,7 +89,8 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 	if cfg.Metrics {
 		mux.Handle("GET /metrics", m.Handler())
 	}
-	api := withTimeout(cfg.RequestTimeout, loader.Middleware(db, cfg.LoaderWait, gql))
+	gate := admission.New(cfg.MaxConcurrentRequests)
+	api := withTimeout(cfg.RequestTimeout, gate.Middleware(isUpgrade, loader.Middleware(db, cfg.LoaderWait, gql)))
 	limiter := newLimiter(cfg, m, log)
 	mux.Handle("/graphql", edge(cfg, limitBody(cfg.MaxBodyBytes, m, s.upgrades(authn.Middleware(limiter.Middleware(api)), limiter.Middleware(api)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
