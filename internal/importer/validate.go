@@ -114,81 +114,90 @@ func (b *Batch) EachRef(f func(RefUse)) {
 }
 
 // index records the identifiers the batch's own entities carry, so that a reference
-// the file satisfies itself needs no database look-up.
+// the file satisfies itself needs no database look-up. It is built one kind at a time,
+// when a reference of that kind is first asked about: a gazetteer refers to countries
+// and a source only, and its cities need no index.
 type index struct {
+	built    map[string]bool
 	keys     map[string]map[string]int // kind -> key -> line
 	qids     map[string]map[string]int // kind -> QID -> line
 	geonames map[int64]int
 	urls     map[string]int
 }
 
-func (b *Batch) buildIndex() *index {
-	ix := &index{keys: map[string]map[string]int{}, qids: map[string]map[string]int{}, geonames: map[int64]int{}, urls: map[string]int{}}
-	key := func(kind, k string, line int) {
-		if ix.keys[kind] == nil {
-			ix.keys[kind] = map[string]int{}
-		}
-		if _, ok := ix.keys[kind][k]; !ok {
-			ix.keys[kind][k] = line
-		}
-	}
-	qid := func(kind, q string, line int) {
-		if q == "" {
-			return
-		}
-		if ix.qids[kind] == nil {
-			ix.qids[kind] = map[string]int{}
-		}
-		if _, ok := ix.qids[kind][q]; !ok {
-			ix.qids[kind][q] = line
+func (ix *index) build(b *Batch, kind string) {
+	ix.built[kind] = true
+	keys, qids := map[string]int{}, map[string]int{}
+	ix.keys[kind], ix.qids[kind] = keys, qids
+	key := func(k string, line int) {
+		if _, ok := keys[k]; !ok {
+			keys[k] = line
 		}
 	}
-	for _, s := range b.Sources {
-		key(KindSource, s.Key, s.Line)
-		if _, ok := ix.urls[s.URL]; s.URL != "" && !ok {
-			ix.urls[s.URL] = s.Line
+	qid := func(q string, line int) {
+		if _, ok := qids[q]; q != "" && !ok {
+			qids[q] = line
 		}
 	}
-	for _, c := range b.Countries {
-		key(KindCountry, c.Code, c.Line)
-		qid(KindCountry, c.Wikidata, c.Line)
-	}
-	for _, c := range b.Cities {
-		key(KindCity, c.Key, c.Line)
-		qid(KindCity, c.Wikidata, c.Line)
-		if c.GeoNames != nil {
-			if _, ok := ix.geonames[*c.GeoNames]; !ok {
-				ix.geonames[*c.GeoNames] = c.Line
+	switch kind {
+	case KindSource:
+		for _, s := range b.Sources {
+			key(s.Key, s.Line)
+			if _, ok := ix.urls[s.URL]; s.URL != "" && !ok {
+				ix.urls[s.URL] = s.Line
 			}
 		}
+	case KindCountry:
+		for _, c := range b.Countries {
+			key(c.Code, c.Line)
+			qid(c.Wikidata, c.Line)
+		}
+	case KindCity:
+		for _, c := range b.Cities {
+			key(c.Key, c.Line)
+			qid(c.Wikidata, c.Line)
+			if c.GeoNames != nil {
+				if _, ok := ix.geonames[*c.GeoNames]; !ok {
+					ix.geonames[*c.GeoNames] = c.Line
+				}
+			}
+		}
+	case KindOfficial:
+		for _, o := range b.Officials {
+			key(o.Key, o.Line)
+			qid(o.Wikidata, o.Line)
+		}
+	case KindAgreement:
+		for _, a := range b.Agreements {
+			key(a.Key, a.Line)
+		}
+	case KindPartnership:
+		for _, p := range b.Partnerships {
+			key(p.Key, p.Line)
+		}
+	case KindInstitution:
+		for _, in := range b.Institutions {
+			key(in.Key, in.Line)
+			qid(in.Wikidata, in.Line)
+		}
+	case KindFigure:
+		for _, f := range b.Figures {
+			key(f.Key, f.Line)
+		}
 	}
-	for _, o := range b.Officials {
-		key(KindOfficial, o.Key, o.Line)
-		qid(KindOfficial, o.Wikidata, o.Line)
-	}
-	for _, a := range b.Agreements {
-		key(KindAgreement, a.Key, a.Line)
-	}
-	for _, p := range b.Partnerships {
-		key(KindPartnership, p.Key, p.Line)
-	}
-	for _, in := range b.Institutions {
-		key(KindInstitution, in.Key, in.Line)
-		qid(KindInstitution, in.Wikidata, in.Line)
-	}
-	for _, f := range b.Figures {
-		key(KindFigure, f.Key, f.Line)
-	}
-	return ix
 }
 
 // Defines reports whether an entity of the batch itself answers to the (normalized)
 // reference, so that the store need not find it in the database.
 func (b *Batch) Defines(kind string, r Ref) bool {
 	if b.index == nil {
-		b.index = b.buildIndex()
+		b.index = &index{built: map[string]bool{}, keys: map[string]map[string]int{}, qids: map[string]map[string]int{},
+			geonames: map[int64]int{}, urls: map[string]int{}}
 	}
 	ix := b.index
+	if !ix.built[kind] {
+		ix.build(b, kind)
+	}
 	var ok bool
 	switch {
 	case r.Key != "":
@@ -203,6 +212,29 @@ func (b *Batch) Defines(kind string, r Ref) bool {
 		_, ok = ix.urls[r.URL]
 	}
 	return ok
+}
+
+// count is the number of entities of kind in the batch.
+func (b *Batch) count(kind string) int {
+	switch kind {
+	case KindSource:
+		return len(b.Sources)
+	case KindCountry:
+		return len(b.Countries)
+	case KindCity:
+		return len(b.Cities)
+	case KindOfficial:
+		return len(b.Officials)
+	case KindAgreement:
+		return len(b.Agreements)
+	case KindPartnership:
+		return len(b.Partnerships)
+	case KindInstitution:
+		return len(b.Institutions)
+	case KindFigure:
+		return len(b.Figures)
+	}
+	return 0
 }
 
 // Validate checks everything that can be checked without the database and records
@@ -222,7 +254,7 @@ func (b *Batch) Validate(ps *Problems) {
 			ps.Addf(line, field, "%q is not %s", key, what)
 		}
 		if keys[kind] == nil {
-			keys[kind] = map[string]int{}
+			keys[kind] = make(map[string]int, b.count(kind))
 		}
 		if first, ok := keys[kind][key]; ok {
 			ps.Addf(line, field, "duplicate %s %q (first on line %d)", kind, key, first)
@@ -237,7 +269,8 @@ func (b *Batch) Validate(ps *Problems) {
 			return
 		}
 		if uniq[field] == nil {
-			uniq[field] = map[string]int{}
+			kind, _, _ := strings.Cut(field, ".")
+			uniq[field] = make(map[string]int, b.count(kind))
 		}
 		if first, ok := uniq[field][value]; ok {
 			ps.Addf(line, field, "duplicate %s %s (first on line %d)", what, value, first)
