@@ -47,6 +47,7 @@ func hardeningFlags(fs *flag.FlagSet, cfg *serveConfig) {
 	fs.Int64Var(&cfg.http.MaxBodyBytes, "max-body-bytes", int64(envInt("AMITY_MAX_BODY_BYTES", int(cfg.http.MaxBodyBytes))), "largest request body in bytes (env AMITY_MAX_BODY_BYTES)")
 	fs.BoolVar(&g.Dev, "dev", envBool("AMITY_DEV", false), "development mode: \"did you mean\" suggestions in validation errors (env AMITY_DEV)")
 	fs.IntVar(&cfg.memoryLimitMiB, "memory-limit-mib", envInt("AMITY_MEMORY_LIMIT_MIB", 72), "soft limit of the Go heap in MiB: the GC works harder near it rather than grow (GOMEMLIMIT, when set, wins; 0 for none) (env AMITY_MEMORY_LIMIT_MIB)")
+	fs.IntVar(&cfg.gcPercent, "gc-percent", envInt("AMITY_GC_PERCENT", 400), "Go GC growth target, as GOGC: a larger value collects less often, within the memory limit (GOGC, when set, wins; 0 keeps Go's default) (env AMITY_GC_PERCENT)")
 	fs.BoolVar(&cfg.http.Metrics, "metrics", envBool("AMITY_METRICS", cfg.http.Metrics), "serve Prometheus metrics at /metrics (env AMITY_METRICS)")
 
 	t := &cfg.timeouts

@@ -106,6 +106,9 @@ type serveConfig struct {
 	// memoryLimitMiB is the Go runtime's soft memory limit; under load it keeps the
 	// garbage of many concurrent requests from growing the heap without need.
 	memoryLimitMiB int
+	// gcPercent is the Go GC's growth target (GOGC). The memory limit bounds the heap,
+	// so the GC can let it grow further between cycles than Go's default of 100.
+	gcPercent int
 }
 
 func envOr(name, def string) string {
@@ -187,6 +190,9 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, ready chan<- 
 
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set && cfg.memoryLimitMiB > 0 {
 		debug.SetMemoryLimit(int64(cfg.memoryLimitMiB) << 20)
+	}
+	if _, set := os.LookupEnv("GOGC"); !set && cfg.gcPercent > 0 {
+		debug.SetGCPercent(cfg.gcPercent)
 	}
 	cfg.tracing.Writer = stdout
 	stopTracing, err := tracing.Setup(ctx, cfg.tracing)
