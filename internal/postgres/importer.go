@@ -29,7 +29,9 @@ import (
 //
 // The rows travel by COPY into temporary tables and are written by one set-based
 // statement per table, so the round trips per file are fixed however many rows it
-// holds.
+// holds. Rows already stored as the file has them are left out before the writes, so
+// that re-importing a file writes nothing; a large first load sets the indexes and
+// constraints of the city tables aside until the end (see BulkCities).
 func Import(ctx context.Context, db *sqlx.DB, b *importer.Batch, p *importer.Progress) (importer.Summary, error) {
 	start := time.Now()
 	sum := importer.Summary{File: b.File, Format: b.Format, Counts: map[string]importer.Counts{}}
