@@ -6,6 +6,7 @@ package loader
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -66,14 +67,43 @@ type NetworkKey struct {
 // Loader batches and caches one relation's reads for a request (dataloadgen), and can
 // be filled ahead: when a resolver already knows every key of the next level, Preload
 // reads them in one call of the same batch function, without waiting for a batch
-// window, and the resolvers of that level then find their values cached.
+// window, and the resolvers of that level then find their values cached. A request
+// uses few of its loaders, so each builds its batching state on first use.
 type Loader[K comparable, V any] struct {
-	*dataloadgen.Loader[K, V]
+	wait  time.Duration
 	fetch func(context.Context, []K) ([]V, []error)
+	once  sync.Once
+	dl    *dataloadgen.Loader[K, V]
 }
 
 func newLoader[K comparable, V any](wait time.Duration, fetch func(context.Context, []K) ([]V, []error)) *Loader[K, V] {
-	return &Loader[K, V]{Loader: dataloadgen.NewLoader(fetch, dataloadgen.WithWait(wait)), fetch: fetch}
+	return &Loader[K, V]{wait: wait, fetch: fetch}
+}
+
+func (l *Loader[K, V]) loader() *dataloadgen.Loader[K, V] {
+	l.once.Do(func() { l.dl = dataloadgen.NewLoader(l.fetch, dataloadgen.WithWait(l.wait)) })
+	return l.dl
+}
+
+// Load returns the value of key, batched with the other keys asked for in the window.
+func (l *Loader[K, V]) Load(ctx context.Context, key K) (V, error) {
+	return l.loader().Load(ctx, key)
+}
+
+// LoadThunk asks for key and returns a function that waits for its value, so one
+// goroutine can ask for many keys before it waits.
+func (l *Loader[K, V]) LoadThunk(ctx context.Context, key K) func() (V, error) {
+	return l.loader().LoadThunk(ctx, key)
+}
+
+// LoadAll returns the values of keys, in order.
+func (l *Loader[K, V]) LoadAll(ctx context.Context, keys []K) ([]V, error) {
+	return l.loader().LoadAll(ctx, keys)
+}
+
+// Prime caches value for key unless key is cached already.
+func (l *Loader[K, V]) Prime(key K, value V) bool {
+	return l.loader().Prime(key, value)
 }
 
 // Preload reads the values of keys in one batch and caches them; keys already cached
