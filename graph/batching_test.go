@@ -87,6 +87,10 @@ func TestStatementsFollowDepthNotRows(t *testing.T) {
     signatories { official { name title city { name } } party { name } } } } } } } } } }`, 8, false},
 		"officials and sources": {`query($n: Int) { cities(first: $n) { nodes { names { name }
   officials(first: 2) { nodes { name agreements(first: 3) { totalCount nodes { areas parties { name } sources { title } } } } } } } }`, 8, false},
+		// statements are not preloaded (lookahead.go), so these lists keep gqlgen's
+		// concurrent marshalling and their loaders batch them by the window.
+		"beyond the lookahead": {`query($n: Int) { cities(first: $n) { nodes { name
+  partnerships(first: 3) { nodes { kind statements { property source { title } } partner { statements { value } } } } } } }`, 5, true},
 	}
 	for name, tt := range queries {
 		t.Run(name, func(t *testing.T) {

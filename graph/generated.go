@@ -20046,7 +20046,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNAgreement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.Agreement) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreement(ctx, sel, v[i])
@@ -20078,7 +20078,7 @@ func (ec *executionContext) marshalNAgreementConnection2ᚖgithubᚗcomᚋamity�
 }
 
 func (ec *executionContext) marshalNAgreementEdge2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AgreementEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAgreementEdge2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementEdge(ctx, sel, v[i])
@@ -20145,7 +20145,7 @@ func (ec *executionContext) marshalNAuditAction2githubᚗcomᚋamityᚋamityᚋg
 }
 
 func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAuditEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.AuditEntry) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAuditEntry(ctx, sel, v[i])
@@ -20177,7 +20177,7 @@ func (ec *executionContext) marshalNAuditEntryConnection2ᚖgithubᚗcomᚋamity
 }
 
 func (ec *executionContext) marshalNAuditEntryEdge2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAuditEntryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AuditEntryEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAuditEntryEdge2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAuditEntryEdge(ctx, sel, v[i])
@@ -20225,7 +20225,7 @@ func (ec *executionContext) marshalNChangeAction2githubᚗcomᚋamityᚋamityᚋ
 }
 
 func (ec *executionContext) marshalNCity2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCityᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.City) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx, sel, v[i])
@@ -20257,7 +20257,7 @@ func (ec *executionContext) marshalNCityConnection2ᚖgithubᚗcomᚋamityᚋami
 }
 
 func (ec *executionContext) marshalNCityEdge2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCityEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CityEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCityEdge2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCityEdge(ctx, sel, v[i])
@@ -20296,7 +20296,7 @@ func (ec *executionContext) marshalNCityOrderField2githubᚗcomᚋamityᚋamity�
 }
 
 func (ec *executionContext) marshalNCityPath2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCityPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.CityPath) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCityPath2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCityPath(ctx, sel, v[i])
@@ -20352,7 +20352,7 @@ func (ec *executionContext) unmarshalNCooperationArea2ᚕgithubᚗcomᚋamityᚋ
 }
 
 func (ec *executionContext) marshalNCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationAreaᚄ(ctx context.Context, sel ast.SelectionSet, v []relations.CooperationArea) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationArea(ctx, sel, v[i])
@@ -20368,7 +20368,7 @@ func (ec *executionContext) marshalNCooperationArea2ᚕgithubᚗcomᚋamityᚋam
 }
 
 func (ec *executionContext) marshalNCountry2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCountryᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.Country) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCountry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCountry(ctx, sel, v[i])
@@ -20400,7 +20400,7 @@ func (ec *executionContext) marshalNCountryConnection2ᚖgithubᚗcomᚋamityᚋ
 }
 
 func (ec *executionContext) marshalNCountryEdge2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCountryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CountryEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCountryEdge2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCountryEdge(ctx, sel, v[i])
@@ -20527,7 +20527,7 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 }
 
 func (ec *executionContext) marshalNInstitution2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitutionᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.Institution) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNInstitution2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitution(ctx, sel, v[i])
@@ -20559,7 +20559,7 @@ func (ec *executionContext) marshalNInstitutionConnection2ᚖgithubᚗcomᚋamit
 }
 
 func (ec *executionContext) marshalNInstitutionEdge2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐInstitutionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.InstitutionEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNInstitutionEdge2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐInstitutionEdge(ctx, sel, v[i])
@@ -20620,7 +20620,7 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 }
 
 func (ec *executionContext) marshalNLocalizedName2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐLocalizedNameᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.LocalizedName) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLocalizedName2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐLocalizedName(ctx, sel, v[i])
@@ -20657,7 +20657,7 @@ func (ec *executionContext) marshalNNetworkStats2ᚖgithubᚗcomᚋamityᚋamity
 }
 
 func (ec *executionContext) marshalNNetworkYear2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐNetworkYearᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.NetworkYear) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNetworkYear2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐNetworkYear(ctx, sel, v[i])
@@ -20681,7 +20681,7 @@ func (ec *executionContext) marshalNNetworkYear2ᚖgithubᚗcomᚋamityᚋamity�
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐNode(ctx, sel, v[i])
@@ -20691,7 +20691,7 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋamityᚋamityᚋgraph
 }
 
 func (ec *executionContext) marshalNOfficial2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐOfficialᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.Official) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐOfficial(ctx, sel, v[i])
@@ -20723,7 +20723,7 @@ func (ec *executionContext) marshalNOfficialConnection2ᚖgithubᚗcomᚋamity�
 }
 
 func (ec *executionContext) marshalNOfficialEdge2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐOfficialEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OfficialEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOfficialEdge2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐOfficialEdge(ctx, sel, v[i])
@@ -20768,7 +20768,7 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋamityᚋamityᚋg
 }
 
 func (ec *executionContext) marshalNPartnership2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnershipᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.Partnership) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPartnership2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnership(ctx, sel, v[i])
@@ -20808,7 +20808,7 @@ func (ec *executionContext) marshalNPartnershipConnection2ᚖgithubᚗcomᚋamit
 }
 
 func (ec *executionContext) marshalNPartnershipEdge2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐPartnershipEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PartnershipEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPartnershipEdge2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐPartnershipEdge(ctx, sel, v[i])
@@ -20855,7 +20855,7 @@ func (ec *executionContext) marshalNPartnershipPayload2ᚖgithubᚗcomᚋamity�
 }
 
 func (ec *executionContext) marshalNPathHop2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPathHopᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.PathHop) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPathHop2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPathHop(ctx, sel, v[i])
@@ -20879,7 +20879,7 @@ func (ec *executionContext) marshalNPathHop2ᚖgithubᚗcomᚋamityᚋamityᚋin
 }
 
 func (ec *executionContext) marshalNReportedFigure2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐReportedFigureᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.ReportedFigure) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReportedFigure2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐReportedFigure(ctx, sel, v[i])
@@ -20934,7 +20934,7 @@ func (ec *executionContext) marshalNSearchConnection2ᚖgithubᚗcomᚋamityᚋa
 }
 
 func (ec *executionContext) marshalNSearchEdge2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SearchEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSearchEdge2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchEdge(ctx, sel, v[i])
@@ -20966,7 +20966,7 @@ func (ec *executionContext) marshalNSearchResult2githubᚗcomᚋamityᚋamityᚋ
 }
 
 func (ec *executionContext) marshalNSearchResult2ᚕgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchResultᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SearchResult) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSearchResult2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchResult(ctx, sel, v[i])
@@ -20992,7 +20992,7 @@ func (ec *executionContext) marshalNSearchType2githubᚗcomᚋamityᚋamityᚋgr
 }
 
 func (ec *executionContext) marshalNSignatory2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSignatoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.Signatory) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSignatory2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSignatory(ctx, sel, v[i])
@@ -21021,7 +21021,7 @@ func (ec *executionContext) unmarshalNSignatoryInput2ᚖgithubᚗcomᚋamityᚋa
 }
 
 func (ec *executionContext) marshalNSource2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.Source) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSource2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSource(ctx, sel, v[i])
@@ -21053,7 +21053,7 @@ func (ec *executionContext) marshalNSourceConnection2ᚖgithubᚗcomᚋamityᚋa
 }
 
 func (ec *executionContext) marshalNSourceEdge2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourceEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SourceEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSourceEdge2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourceEdge(ctx, sel, v[i])
@@ -21100,7 +21100,7 @@ func (ec *executionContext) unmarshalNSourcesInput2ᚖgithubᚗcomᚋamityᚋami
 }
 
 func (ec *executionContext) marshalNStatement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐStatementᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.Statement) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStatement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐStatement(ctx, sel, v[i])
@@ -21197,7 +21197,7 @@ func (ec *executionContext) unmarshalNUpdateSourceInput2githubᚗcomᚋamityᚋa
 }
 
 func (ec *executionContext) marshalNUserError2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUserError2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUserError(ctx, sel, v[i])
@@ -21268,7 +21268,7 @@ func (ec *executionContext) marshalN_Any2ᚕmapᚄ(ctx context.Context, sel ast.
 }
 
 func (ec *executionContext) marshalN_Entity2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx context.Context, sel ast.SelectionSet, v []fedruntime.Entity) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalO_Entity2githubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx, sel, v[i])
@@ -21286,7 +21286,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -21330,7 +21330,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -21358,7 +21358,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -21386,7 +21386,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -21603,7 +21603,7 @@ func (ec *executionContext) marshalOAgreementKind2ᚕgithubᚗcomᚋamityᚋamit
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAgreementKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementKind(ctx, sel, v[i])
@@ -21716,7 +21716,7 @@ func (ec *executionContext) marshalOCooperationArea2ᚕgithubᚗcomᚋamityᚋam
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationArea(ctx, sel, v[i])
@@ -21997,7 +21997,7 @@ func (ec *executionContext) marshalOSearchType2ᚕgithubᚗcomᚋamityᚋamity�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSearchType2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchType(ctx, sel, v[i])
@@ -22129,7 +22129,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -22148,7 +22148,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -22167,7 +22167,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -22186,7 +22186,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])

@@ -28,6 +28,12 @@ import (
 // the resolvers use, every resolver still asks its loader, and a relation the lookahead
 // does not cover, or a read that failed, is loaded (and reported) by the resolver as
 // before. So a gap here costs a statement, never a wrong answer.
+//
+// When the lookahead has preloaded every relation a root field selects, nothing below
+// that field can wait on the database, and gqlgen's goroutine per list item would only
+// cost: the field's lists are then marshalled in one goroutine (marshal.go). A field
+// the lookahead does not know counts as one that may wait, so a new relation is safe
+// before anyone teaches the lookahead about it.
 
 type lookahead struct {
 	ctx context.Context
@@ -40,27 +46,38 @@ type lookahead struct {
 // lookAhead preloads what the current field selects below objs (of a type the
 // lookahead knows: *relations.City, Agreement, Official or Partnership).
 func lookAhead[T any](ctx context.Context, objs []*T) {
-	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || !graphql.HasOperationContext(ctx) || len(objs) == 0 {
+	if fc := graphql.GetFieldContext(ctx); fc != nil {
+		lookAheadFrom(ctx, fc, fc.Field.Selections, objs)
+	}
+}
+
+// lookAheadFrom preloads what sel selects below objs, and marks fc, the field being
+// resolved, when nothing below it is left to load.
+func lookAheadFrom[T any](ctx context.Context, fc *graphql.FieldContext, sel ast.SelectionSet, objs []*T) {
+	if !graphql.HasOperationContext(ctx) {
 		return
 	}
-	a := &lookahead{ctx: ctx, op: graphql.GetOperationContext(ctx), l: loader.For(ctx), ec: &executionContext{}}
+	l := loader.For(ctx)
+	a := &lookahead{ctx: ctx, op: graphql.GetOperationContext(ctx), l: l, ec: &executionContext{}}
 	defer func() {
 		// A bug here must not fail the request: the resolvers load what is missing.
 		if r := recover(); r != nil {
 			slog.ErrorContext(ctx, "lookahead failed; resolvers load on their own", "panic", r)
 		}
 	}()
-	sel := fc.Field.Selections
+	var covered bool
 	switch objs := any(objs).(type) {
 	case []*relations.City:
-		a.cities(sel, objs)
+		covered = a.cities(sel, objs)
 	case []*relations.Agreement:
-		a.agreements(sel, objs)
+		covered = a.agreements(sel, objs)
 	case []*relations.Official:
-		a.officials(sel, objs)
+		covered = a.officials(sel, objs)
 	case []*relations.Partnership:
-		a.partnerships(sel, objs)
+		covered = a.partnerships(sel, objs)
+	}
+	if covered {
+		l.MarkPreloaded(fc)
 	}
 }
 
@@ -77,11 +94,63 @@ func withLookahead[T any](ctx context.Context) func(*T, error) (*T, error) {
 
 // lookAheadPage preloads below the nodes of a connection's page.
 func lookAheadPage[T any](ctx context.Context, page *relations.Page[T]) {
-	if page != nil && len(page.Items) > 0 && graphql.GetFieldContext(ctx) != nil {
-		sub := *graphql.GetFieldContext(ctx)
-		sub.Field.Selections = nodeSelections(graphql.GetOperationContext(ctx), sub.Field.Selections)
-		lookAhead(graphql.WithFieldContext(ctx, &sub), page.Items)
+	fc := graphql.GetFieldContext(ctx)
+	if page == nil || fc == nil || !graphql.HasOperationContext(ctx) {
+		return
 	}
+	op := graphql.GetOperationContext(ctx)
+	if !connectionPlain(op, fc.Field.Selections) {
+		return
+	}
+	lookAheadFrom(ctx, fc, nodeSelections(op, fc.Field.Selections), page.Items)
+}
+
+// Fields that need no load once their object is read, per type.
+var (
+	cityPlain           = fieldSet("__typename", "id", "version", "name", "population", "location", "wikidataId", "geonamesId", "externalIds")
+	countryPlain        = fieldSet("__typename", "id", "code", "name", "wikidataId", "externalIds")
+	partnershipPlain    = fieldSet("__typename", "id", "version", "kind", "since", "until")
+	agreementPlain      = fieldSet("__typename", "id", "version", "title", "kind", "signedOn", "summary")
+	officialPlain       = fieldSet("__typename", "id", "version", "name", "title", "wikidataId", "externalIds")
+	institutionPlain    = fieldSet("__typename", "id", "version", "name", "kind", "foundedOn", "description", "wikidataId", "externalIds")
+	localizedNamePlain  = fieldSet("__typename", "language", "name")
+	reportedFigurePlain = fieldSet("__typename", "metric", "value", "asOf")
+	// Every field of Source and NetworkStats is read with its object.
+	connectionFields = fieldSet("__typename", "pageInfo", "totalCount", "nodes", "edges")
+	edgeFields       = fieldSet("__typename", "cursor", "node")
+)
+
+func fieldSet(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+// only reports whether sel selects nothing but the given fields.
+func only(op *graphql.OperationContext, sel ast.SelectionSet, fields map[string]bool) bool {
+	for _, f := range graphql.CollectFields(op, sel, nil) {
+		if !fields[f.Name] {
+			return false
+		}
+	}
+	return true
+}
+
+// connectionPlain reports whether a connection's selection asks nothing of the
+// connection and its edges that needs a load.
+func connectionPlain(op *graphql.OperationContext, sel ast.SelectionSet) bool {
+	for _, f := range graphql.CollectFields(op, sel, nil) {
+		if !connectionFields[f.Name] || (f.Name == "edges" && !onlyEdge(op, f.Selections)) {
+			return false
+		}
+	}
+	return true
+}
+
+func onlyEdge(op *graphql.OperationContext, sel ast.SelectionSet) bool {
+	return only(op, sel, edgeFields)
 }
 
 // nodeSelections is what a connection's selection asks of its nodes, through nodes
@@ -120,22 +189,29 @@ func (a *lookahead) args(f graphql.CollectedField, parse func(*executionContext,
 	return args, err == nil
 }
 
-func (a *lookahead) cities(sel ast.SelectionSet, cities []*relations.City) {
+// cities preloads what sel selects of the cities; it reports whether that was all of
+// it (the same for each type below).
+func (a *lookahead) cities(sel ast.SelectionSet, cities []*relations.City) bool {
 	ids := idsOf(cities, func(c *relations.City) uuid.UUID { return c.ID })
 	if len(ids) == 0 {
-		return
+		return true
 	}
+	covered := true
 	for _, f := range graphql.CollectFields(a.op, sel, cityImplementors) {
-		switch f.Name {
-		case "partnerships":
+		switch {
+		case cityPlain[f.Name]:
+		case f.Name == "country":
+			covered = covered && only(a.op, f.Selections, countryPlain)
+		case f.Name == "partnerships":
 			args, ok := a.args(f, (*executionContext).field_City_partnerships_args)
-			if !ok {
-				continue
+			var keys []loader.PartnershipPageKey
+			if ok {
+				keys, ok = keysFor(ids, func(id uuid.UUID) (loader.PartnershipPageKey, error) {
+					return partnershipPageKey(id, args["kind"].(*relations.PartnershipKind), args["asOf"].(*time.Time), args["first"].(*int), args["after"].(*string))
+				})
 			}
-			keys, ok := keysFor(ids, func(id uuid.UUID) (loader.PartnershipPageKey, error) {
-				return partnershipPageKey(id, args["kind"].(*relations.PartnershipKind), args["asOf"].(*time.Time), args["first"].(*int), args["after"].(*string))
-			})
-			if !ok {
+			if !ok || !connectionPlain(a.op, f.Selections) {
+				covered = false
 				continue
 			}
 			pages := a.l.CityPartnerships.Preload(a.ctx, keys)
@@ -146,144 +222,179 @@ func (a *lookahead) cities(sel ast.SelectionSet, cities []*relations.City) {
 				}
 				a.l.CityPartnershipCount.Preload(a.ctx, counts)
 			}
-			a.partnerships(nodeSelections(a.op, f.Selections), itemsOf(pages))
-		case "agreements":
-			if pages, ok := preloadPages(a, f, ids, (*executionContext).field_City_agreements_args, a.l.CityAgreements, a.l.CityAgreementCount); ok {
-				a.agreements(nodeSelections(a.op, f.Selections), itemsOf(pages))
+			covered = a.partnerships(nodeSelections(a.op, f.Selections), itemsOf(pages)) && covered
+		case f.Name == "agreements":
+			pages, ok := preloadPages(a, f, ids, (*executionContext).field_City_agreements_args, a.l.CityAgreements, a.l.CityAgreementCount)
+			covered = ok && a.agreements(nodeSelections(a.op, f.Selections), itemsOf(pages)) && covered
+		case f.Name == "officials":
+			pages, ok := preloadPages(a, f, ids, (*executionContext).field_City_officials_args, a.l.CityOfficials, a.l.CityOfficialCount)
+			covered = ok && a.officials(nodeSelections(a.op, f.Selections), itemsOf(pages)) && covered
+		case f.Name == "institutions":
+			_, ok := preloadPages(a, f, ids, (*executionContext).field_City_institutions_args, a.l.CityInstitutions, a.l.CityInstitutionCount)
+			covered = ok && only(a.op, nodeSelections(a.op, f.Selections), institutionPlain) && covered
+		case f.Name == "network":
+			args, ok := a.args(f, (*executionContext).field_City_network_args)
+			if !ok {
+				covered = false
+				continue
 			}
-		case "officials":
-			if pages, ok := preloadPages(a, f, ids, (*executionContext).field_City_officials_args, a.l.CityOfficials, a.l.CityOfficialCount); ok {
-				a.officials(nodeSelections(a.op, f.Selections), itemsOf(pages))
+			keys := make([]loader.NetworkKey, len(ids))
+			for i, id := range ids {
+				keys[i] = loader.NetworkKey{City: id, AsOf: dateKey(args["asOf"].(*time.Time))}
 			}
-		case "institutions":
-			preloadPages(a, f, ids, (*executionContext).field_City_institutions_args, a.l.CityInstitutions, a.l.CityInstitutionCount)
-		case "names":
+			a.l.CityNetwork.Preload(a.ctx, keys)
+		case f.Name == "names":
 			a.l.CityNames.Preload(a.ctx, ids)
-		case "reportedFigures":
+			covered = covered && only(a.op, f.Selections, localizedNamePlain)
+		case f.Name == "reportedFigures":
 			a.l.ReportedFigures.Preload(a.ctx, ids)
-		case "sources":
+			covered = covered && only(a.op, f.Selections, reportedFigurePlain)
+		case f.Name == "sources":
 			a.l.Sources(postgres.CitySubject).Preload(a.ctx, ids)
+		default:
+			covered = false
 		}
 	}
+	return covered
 }
 
-func (a *lookahead) partnerships(sel ast.SelectionSet, ps []*relations.Partnership) {
+func (a *lookahead) partnerships(sel ast.SelectionSet, ps []*relations.Partnership) bool {
 	ids := idsOf(ps, func(p *relations.Partnership) uuid.UUID { return p.ID })
 	if len(ids) == 0 {
-		return
+		return true
 	}
+	covered := true
 	for _, f := range graphql.CollectFields(a.op, sel, partnershipImplementors) {
-		switch f.Name {
-		case "partner":
+		switch {
+		case partnershipPlain[f.Name]:
+		case f.Name == "partner":
 			partners := make([]*relations.City, 0, len(ps))
 			for _, p := range ps {
 				partners = append(partners, p.Partner)
 			}
-			a.cities(f.Selections, partners)
-		case "cities", "distanceKm":
+			covered = a.cities(f.Selections, partners) && covered
+		case f.Name == "cities" || f.Name == "distanceKm":
 			var cityIDs []uuid.UUID
 			for _, p := range ps {
 				cityIDs = append(cityIDs, p.CityAID, p.CityBID)
 			}
 			cities := a.l.City.Preload(a.ctx, unique(cityIDs))
 			if f.Name == "cities" {
-				a.cities(f.Selections, cities)
+				covered = a.cities(f.Selections, cities) && covered
 			}
-		case "agreement":
+		case f.Name == "agreement":
 			var agreementIDs []uuid.UUID
 			for _, p := range ps {
 				if p.AgreementID != nil {
 					agreementIDs = append(agreementIDs, *p.AgreementID)
 				}
 			}
-			a.agreements(f.Selections, a.l.Agreement.Preload(a.ctx, unique(agreementIDs)))
-		case "sources":
+			covered = a.agreements(f.Selections, a.l.Agreement.Preload(a.ctx, unique(agreementIDs))) && covered
+		case f.Name == "sources":
 			a.l.Sources(postgres.PartnershipSubject).Preload(a.ctx, ids)
+		default:
+			covered = false
 		}
 	}
+	return covered
 }
 
-func (a *lookahead) agreements(sel ast.SelectionSet, as []*relations.Agreement) {
+func (a *lookahead) agreements(sel ast.SelectionSet, as []*relations.Agreement) bool {
 	ids := idsOf(as, func(x *relations.Agreement) uuid.UUID { return x.ID })
 	if len(ids) == 0 {
-		return
+		return true
 	}
+	covered := true
 	for _, f := range graphql.CollectFields(a.op, sel, agreementImplementors) {
-		switch f.Name {
-		case "parties":
-			a.cities(f.Selections, flatten(a.l.AgreementParties.Preload(a.ctx, ids)))
-		case "signatories":
+		switch {
+		case agreementPlain[f.Name]:
+		case f.Name == "parties":
+			covered = a.cities(f.Selections, flatten(a.l.AgreementParties.Preload(a.ctx, ids))) && covered
+		case f.Name == "signatories":
 			signatories := flatten(a.l.AgreementSignatories.Preload(a.ctx, ids))
 			for _, s := range graphql.CollectFields(a.op, f.Selections, signatoryImplementors) {
 				switch s.Name {
+				case "__typename", "role":
 				case "official":
 					officials := make([]*relations.Official, 0, len(signatories))
 					for _, x := range signatories {
 						officials = append(officials, x.Official)
 					}
-					a.officials(s.Selections, officials)
+					covered = a.officials(s.Selections, officials) && covered
 				case "party":
 					parties := make([]uuid.UUID, 0, len(signatories))
 					for _, x := range signatories {
 						parties = append(parties, x.PartyID)
 					}
-					a.cities(s.Selections, a.l.City.Preload(a.ctx, unique(parties)))
+					covered = a.cities(s.Selections, a.l.City.Preload(a.ctx, unique(parties))) && covered
+				default:
+					covered = false
 				}
 			}
-		case "areas":
+		case f.Name == "areas":
 			a.l.AgreementAreas.Preload(a.ctx, ids)
-		case "institutions":
+		case f.Name == "institutions":
 			a.l.AgreementInstitutions.Preload(a.ctx, ids)
-		case "partnerships":
-			a.partnerships(f.Selections, flatten(a.l.AgreementPartnerships.Preload(a.ctx, ids)))
-		case "signedIn":
+			covered = covered && only(a.op, f.Selections, institutionPlain)
+		case f.Name == "partnerships":
+			covered = a.partnerships(f.Selections, flatten(a.l.AgreementPartnerships.Preload(a.ctx, ids))) && covered
+		case f.Name == "signedIn":
 			var cityIDs []uuid.UUID
 			for _, x := range as {
 				if x != nil && x.SignedInID != nil {
 					cityIDs = append(cityIDs, *x.SignedInID)
 				}
 			}
-			a.cities(f.Selections, a.l.City.Preload(a.ctx, unique(cityIDs)))
-		case "sources":
+			covered = a.cities(f.Selections, a.l.City.Preload(a.ctx, unique(cityIDs))) && covered
+		case f.Name == "sources":
 			a.l.Sources(postgres.AgreementSubject).Preload(a.ctx, ids)
+		default:
+			covered = false
 		}
 	}
+	return covered
 }
 
-func (a *lookahead) officials(sel ast.SelectionSet, os []*relations.Official) {
+func (a *lookahead) officials(sel ast.SelectionSet, os []*relations.Official) bool {
 	ids := idsOf(os, func(o *relations.Official) uuid.UUID { return o.ID })
 	if len(ids) == 0 {
-		return
+		return true
 	}
+	covered := true
 	for _, f := range graphql.CollectFields(a.op, sel, officialImplementors) {
-		switch f.Name {
-		case "city":
+		switch {
+		case officialPlain[f.Name]:
+		case f.Name == "city":
 			var cityIDs []uuid.UUID
 			for _, o := range os {
 				if o != nil && o.CityID != nil {
 					cityIDs = append(cityIDs, *o.CityID)
 				}
 			}
-			a.cities(f.Selections, a.l.City.Preload(a.ctx, unique(cityIDs)))
-		case "agreements":
-			if pages, ok := preloadPages(a, f, ids, (*executionContext).field_Official_agreements_args, a.l.OfficialAgreements, a.l.OfficialAgreementCnt); ok {
-				a.agreements(nodeSelections(a.op, f.Selections), itemsOf(pages))
-			}
-		case "names":
+			covered = a.cities(f.Selections, a.l.City.Preload(a.ctx, unique(cityIDs))) && covered
+		case f.Name == "agreements":
+			pages, ok := preloadPages(a, f, ids, (*executionContext).field_Official_agreements_args, a.l.OfficialAgreements, a.l.OfficialAgreementCnt)
+			covered = ok && a.agreements(nodeSelections(a.op, f.Selections), itemsOf(pages)) && covered
+		case f.Name == "names":
 			a.l.OfficialNames.Preload(a.ctx, ids)
-		case "sources":
+			covered = covered && only(a.op, f.Selections, localizedNamePlain)
+		case f.Name == "sources":
 			a.l.Sources(postgres.OfficialSubject).Preload(a.ctx, ids)
+		default:
+			covered = false
 		}
 	}
+	return covered
 }
 
-// pages preloads a nested connection that takes first and after, and its totalCount
-// when selected.
+// preloadPages preloads a nested connection that takes first and after, and its
+// totalCount when selected; ok is false when it did not (bad arguments, or a selection
+// on the connection that needs a load).
 func preloadPages[T any](a *lookahead, f graphql.CollectedField, parents []uuid.UUID,
 	parse func(*executionContext, context.Context, map[string]any) (map[string]any, error),
 	pl *loader.Loader[loader.PageKey, *relations.Page[T]], cl *loader.Loader[uuid.UUID, int]) ([]*relations.Page[T], bool) {
 	args, ok := a.args(f, parse)
-	if !ok {
+	if !ok || !connectionPlain(a.op, f.Selections) {
 		return nil, false
 	}
 	keys, ok := keysFor(parents, func(id uuid.UUID) (loader.PageKey, error) {

@@ -167,6 +167,10 @@ type Loaders struct {
 	InstitutionAgreements *Loader[PageKey, *relations.Page[relations.Agreement]]
 	InstitutionAgreeCnt   *Loader[uuid.UUID, int]
 
+	// preloaded holds the fields (opaque keys from the GraphQL layer) below which
+	// everything the query selects is already cached.
+	preloaded sync.Map
+
 	sources    map[postgres.Subject]*Loader[uuid.UUID, []*relations.Source]
 	statements map[postgres.Subject]*Loader[uuid.UUID, []*relations.Statement]
 }
@@ -240,6 +244,15 @@ func New(db *postgres.DB, wait time.Duration) *Loaders {
 		})
 	}
 	return l
+}
+
+// MarkPreloaded records that nothing below the field key is left to load.
+func (l *Loaders) MarkPreloaded(key any) { l.preloaded.Store(key, true) }
+
+// Preloaded reports whether MarkPreloaded was called for key.
+func (l *Loaders) Preloaded(key any) bool {
+	_, ok := l.preloaded.Load(key)
+	return ok
 }
 
 // Sources returns the loader of the sources that entities of the subject kind cite.
@@ -375,4 +388,10 @@ func Middleware(db *postgres.DB, wait time.Duration, next http.Handler) http.Han
 // bug, not a runtime condition.
 func For(ctx context.Context) *Loaders {
 	return ctx.Value(ctxKey{}).(*Loaders)
+}
+
+// From returns the request's loaders, if the context has them.
+func From(ctx context.Context) (*Loaders, bool) {
+	l, ok := ctx.Value(ctxKey{}).(*Loaders)
+	return l, ok
 }
