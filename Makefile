@@ -93,7 +93,7 @@ bench-postgraphile:
 	@[ bench/postgraphile/node_modules/.package-lock.json -nt bench/postgraphile/package-lock.json ] || \
 	  (cd bench/postgraphile && npm ci --no-audit --no-fund)
 
-## bench: Amity and PostGraphile side by side at both scales, Q1-Q6, concurrency 16 and 64 (about 15 minutes)
+## bench: Amity and PostGraphile side by side at both scales, Q1-Q6, concurrency 16 and 64 (about 10 minutes)
 bench: bench-seed bench-postgraphile
 	./bin/amity bench run $(BENCH_FLAGS)
 
