@@ -274,22 +274,15 @@ func (a *lookahead) partnerships(sel ast.SelectionSet, ps []*relations.Partnersh
 			}
 			covered = a.cities(f.Selections, partners) && covered
 		case f.Name == "cities" || f.Name == "distanceKm":
-			var cityIDs []uuid.UUID
-			for _, p := range ps {
-				cityIDs = append(cityIDs, p.CityAID, p.CityBID)
-			}
-			cities := a.l.City.Preload(a.ctx, unique(cityIDs))
+			ends := append(pointedTo(ps, func(p *relations.Partnership) *uuid.UUID { return &p.CityAID }),
+				pointedTo(ps, func(p *relations.Partnership) *uuid.UUID { return &p.CityBID })...)
+			cities := a.l.City.Preload(a.ctx, unique(ends))
 			if f.Name == "cities" {
 				covered = a.cities(f.Selections, cities) && covered
 			}
 		case f.Name == "agreement":
-			var agreementIDs []uuid.UUID
-			for _, p := range ps {
-				if p.AgreementID != nil {
-					agreementIDs = append(agreementIDs, *p.AgreementID)
-				}
-			}
-			covered = a.agreements(f.Selections, a.l.Agreement.Preload(a.ctx, unique(agreementIDs))) && covered
+			agreements := pointedTo(ps, func(p *relations.Partnership) *uuid.UUID { return p.AgreementID })
+			covered = a.agreements(f.Selections, a.l.Agreement.Preload(a.ctx, agreements)) && covered
 		case f.Name == "sources":
 			a.l.Sources(postgres.PartnershipSubject).Preload(a.ctx, ids)
 		default:
@@ -322,11 +315,8 @@ func (a *lookahead) agreements(sel ast.SelectionSet, as []*relations.Agreement) 
 					}
 					covered = a.officials(s.Selections, officials) && covered
 				case "party":
-					parties := make([]uuid.UUID, 0, len(signatories))
-					for _, x := range signatories {
-						parties = append(parties, x.PartyID)
-					}
-					covered = a.cities(s.Selections, a.l.City.Preload(a.ctx, unique(parties))) && covered
+					parties := pointedTo(signatories, func(x *relations.Signatory) *uuid.UUID { return &x.PartyID })
+					covered = a.cities(s.Selections, a.l.City.Preload(a.ctx, parties)) && covered
 				default:
 					covered = false
 				}
@@ -339,13 +329,8 @@ func (a *lookahead) agreements(sel ast.SelectionSet, as []*relations.Agreement) 
 		case f.Name == "partnerships":
 			covered = a.partnerships(f.Selections, flatten(a.l.AgreementPartnerships.Preload(a.ctx, ids))) && covered
 		case f.Name == "signedIn":
-			var cityIDs []uuid.UUID
-			for _, x := range as {
-				if x != nil && x.SignedInID != nil {
-					cityIDs = append(cityIDs, *x.SignedInID)
-				}
-			}
-			covered = a.cities(f.Selections, a.l.City.Preload(a.ctx, unique(cityIDs))) && covered
+			places := pointedTo(as, func(x *relations.Agreement) *uuid.UUID { return x.SignedInID })
+			covered = a.cities(f.Selections, a.l.City.Preload(a.ctx, places)) && covered
 		case f.Name == "sources":
 			a.l.Sources(postgres.AgreementSubject).Preload(a.ctx, ids)
 		default:
@@ -365,13 +350,8 @@ func (a *lookahead) officials(sel ast.SelectionSet, os []*relations.Official) bo
 		switch {
 		case officialPlain[f.Name]:
 		case f.Name == "city":
-			var cityIDs []uuid.UUID
-			for _, o := range os {
-				if o != nil && o.CityID != nil {
-					cityIDs = append(cityIDs, *o.CityID)
-				}
-			}
-			covered = a.cities(f.Selections, a.l.City.Preload(a.ctx, unique(cityIDs))) && covered
+			cities := pointedTo(os, func(o *relations.Official) *uuid.UUID { return o.CityID })
+			covered = a.cities(f.Selections, a.l.City.Preload(a.ctx, cities)) && covered
 		case f.Name == "agreements":
 			pages, ok := preloadPages(a, f, ids, (*executionContext).field_Official_agreements_args, a.l.OfficialAgreements, a.l.OfficialAgreementCnt)
 			covered = ok && a.agreements(nodeSelections(a.op, f.Selections), itemsOf(pages)) && covered
@@ -426,10 +406,18 @@ func keysFor[K any](parents []uuid.UUID, key func(uuid.UUID) (K, error)) ([]K, b
 
 // idsOf lists the distinct ids of the non-nil objects.
 func idsOf[T any](objs []*T, id func(*T) uuid.UUID) []uuid.UUID {
+	return pointedTo(objs, func(o *T) *uuid.UUID { v := id(o); return &v })
+}
+
+// pointedTo lists the distinct ids the non-nil objects hold, skipping nil ids.
+func pointedTo[T any](objs []*T, id func(*T) *uuid.UUID) []uuid.UUID {
 	ids := make([]uuid.UUID, 0, len(objs))
 	for _, o := range objs {
-		if o != nil {
-			ids = append(ids, id(o))
+		if o == nil {
+			continue
+		}
+		if v := id(o); v != nil {
+			ids = append(ids, *v)
 		}
 	}
 	return unique(ids)

@@ -80,33 +80,34 @@ func stalePlan(err error) bool {
 }
 
 func (c countingConn) query(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
-	if len(args) == 0 || c.stmts == nil {
-		return c.driverConn.QueryContext(ctx, q, args)
-	}
-	st, err := c.prepared(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := st.(driver.StmtQueryContext).QueryContext(ctx, args)
-	if stalePlan(err) {
-		c.forget(q)
-		return c.driverConn.QueryContext(ctx, q, args)
-	}
-	return rows, err
+	return viaPrepared(c, ctx, q, args,
+		func() (driver.Rows, error) { return c.driverConn.QueryContext(ctx, q, args) },
+		func(st driver.Stmt) (driver.Rows, error) { return st.(driver.StmtQueryContext).QueryContext(ctx, args) })
 }
 
 func (c countingConn) exec(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
+	return viaPrepared(c, ctx, q, args,
+		func() (driver.Result, error) { return c.driverConn.ExecContext(ctx, q, args) },
+		func(st driver.Stmt) (driver.Result, error) { return st.(driver.StmtExecContext).ExecContext(ctx, args) })
+}
+
+// viaPrepared runs q through the connection's prepared statement, or directly when it has
+// no arguments; a statement PostgreSQL refuses as stale runs directly and is prepared
+// again next time.
+func viaPrepared[R any](c countingConn, ctx context.Context, q string, args []driver.NamedValue,
+	direct func() (R, error), run func(driver.Stmt) (R, error)) (R, error) {
 	if len(args) == 0 || c.stmts == nil {
-		return c.driverConn.ExecContext(ctx, q, args)
+		return direct()
 	}
 	st, err := c.prepared(ctx, q)
 	if err != nil {
-		return nil, err
+		var zero R
+		return zero, err
 	}
-	res, err := st.(driver.StmtExecContext).ExecContext(ctx, args)
+	r, err := run(st)
 	if stalePlan(err) {
 		c.forget(q)
-		return c.driverConn.ExecContext(ctx, q, args)
+		return direct()
 	}
-	return res, err
+	return r, err
 }
