@@ -92,6 +92,8 @@ func NewHandler(store *postgres.DB, opts Options) *handler.Server {
 	if !opts.Federation {
 		srv.AroundRootFields(refuseFederation)
 	}
+	srv.Use(deferRefusal{})
+	srv.AroundOperations(markDeferFree)
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}

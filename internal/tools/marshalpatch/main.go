@@ -1,8 +1,9 @@
-// Command marshalpatch points gqlgen's generated executor at graph.marshalSlice, which
-// marshals a list without a goroutine per item when the lookahead has loaded
-// everything below it (graph/marshal.go). gqlgen has no option for this, so
-// `go generate` runs this after gqlgen: it rewrites the one call, and fails if the
-// generated code no longer has it, so a gqlgen upgrade cannot drop the change
+// Command marshalpatch points gqlgen's generated executor at two functions of
+// graph/marshal.go: marshalSlice, which marshals a list without a goroutine per item
+// when the lookahead has loaded everything below it, and newDeferredGroup, which skips
+// the @defer bookkeeping of operations that defer nothing. gqlgen has no option for
+// either, so `go generate` runs this after gqlgen: it rewrites the calls, and fails if
+// the generated code no longer has one, so a gqlgen upgrade cannot drop a change
 // silently.
 package main
 
@@ -12,10 +13,12 @@ import (
 	"os"
 )
 
-const (
-	from = "graphql.MarshalSliceConcurrently("
-	to   = "marshalSlice("
-)
+// rewrites are the calls replaced, each by the function of graph/marshal.go that
+// explains why.
+var rewrites = []struct{ from, to string }{
+	{"graphql.MarshalSliceConcurrently(", "marshalSlice("},
+	{"graphql.NewDeferredGroup(ctx)", "newDeferredGroup(ctx)"},
+}
 
 func main() {
 	if len(os.Args) != 2 {
@@ -28,13 +31,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	n := bytes.Count(src, []byte(from))
-	if n == 0 {
-		fmt.Fprintf(os.Stderr, "marshalpatch: %s has no call to %s; update graph/marshal.go for this gqlgen version\n", path, from)
-		os.Exit(1)
+	for _, r := range rewrites {
+		if !bytes.Contains(src, []byte(r.from)) {
+			fmt.Fprintf(os.Stderr, "marshalpatch: %s has no call to %s; update graph/marshal.go for this gqlgen version\n", path, r.from)
+			os.Exit(1)
+		}
+		src = bytes.ReplaceAll(src, []byte(r.from), []byte(r.to))
 	}
-	out := bytes.ReplaceAll(src, []byte(from), []byte(to))
-	if err := os.WriteFile(path, out, 0o644); err != nil {
+	if err := os.WriteFile(path, src, 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
