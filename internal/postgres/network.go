@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -13,29 +15,50 @@ import (
 // NetworkStats counts each city's network as it stood on asOf. A nil asOf counts the
 // network today: every partnership not yet ended, whether or not its start is known,
 // and every agreement. A given date counts only what is known to have begun by then.
+// The totals and the years come from one reading of each city's partnerships and
+// agreements, in one statement.
 func (db *DB) NetworkStats(ctx context.Context, cities []uuid.UUID, asOf *time.Time) (map[uuid.UUID]*relations.NetworkStats, error) {
 	day := time.Now().UTC().Truncate(24 * time.Hour)
 	strict := asOf != nil
 	if strict {
 		day = *asOf
 	}
-	const totals = `
+	// Years need dates, so only dated partnerships and agreements count in by_year.
+	const q = `
 WITH v AS (SELECT DISTINCT unnest($1::uuid[]) AS city_id),
 ps AS (
-  SELECT v.city_id, p.kind, p.since, CASE WHEN p.city_a_id = v.city_id THEN p.city_b_id ELSE p.city_a_id END AS partner_id
+  SELECT v.city_id, p.kind, p.since, p.until, CASE WHEN p.city_a_id = v.city_id THEN p.city_b_id ELSE p.city_a_id END AS partner_id
   FROM v CROSS JOIN LATERAL (
     SELECT * FROM partnerships WHERE city_a_id = v.city_id
     UNION ALL SELECT * FROM partnerships WHERE city_b_id = v.city_id) p
-  WHERE (p.until IS NULL OR p.until > $2::date)
-    AND (p.since <= $2::date OR (NOT $3 AND p.since IS NULL))
+),
+live AS (
+  SELECT * FROM ps
+  WHERE (until IS NULL OR until > $2::date) AND (since <= $2::date OR (NOT $3 AND since IS NULL))
+),
+ag AS (
+  SELECT ap.city_id, a.signed_on
+  FROM v JOIN agreement_parties ap ON ap.city_id = v.city_id JOIN agreements a ON a.id = ap.agreement_id
+),
+years AS (
+  SELECT city_id, extract(year FROM day)::int AS year,
+    count(*) FILTER (WHERE agreement = 0) AS begun,
+    count(*) FILTER (WHERE kind = 'SISTER_CITY') AS sister,
+    count(*) FILTER (WHERE kind = 'FRIENDLY_EXCHANGE') AS friendly,
+    count(*) FILTER (WHERE agreement = 1) AS signed
+  FROM (SELECT city_id, since AS day, kind, 0 AS agreement FROM ps WHERE since <= $2::date
+        UNION ALL
+        SELECT city_id, signed_on, NULL, 1 FROM ag WHERE signed_on <= $2::date) events
+  GROUP BY 1, 2
 )
 SELECT v.city_id,
-  (SELECT count(DISTINCT partner_id) FROM ps WHERE ps.city_id = v.city_id) AS partner_cities,
-  (SELECT count(DISTINCT c.country_id) FROM ps JOIN cities c ON c.id = ps.partner_id WHERE ps.city_id = v.city_id) AS partner_countries,
-  (SELECT count(DISTINCT partner_id) FROM ps WHERE ps.city_id = v.city_id AND ps.kind = 'SISTER_CITY') AS sister_cities,
-  (SELECT count(DISTINCT partner_id) FROM ps WHERE ps.city_id = v.city_id AND ps.kind = 'FRIENDLY_EXCHANGE') AS friendly_exchange_cities,
-  (SELECT count(*) FROM agreement_parties ap JOIN agreements a ON a.id = ap.agreement_id
-    WHERE ap.city_id = v.city_id AND (a.signed_on <= $2::date OR (NOT $3 AND a.signed_on IS NULL))) AS agreements
+  (SELECT count(DISTINCT partner_id) FROM live WHERE live.city_id = v.city_id) AS partner_cities,
+  (SELECT count(DISTINCT c.country_id) FROM live JOIN cities c ON c.id = live.partner_id WHERE live.city_id = v.city_id) AS partner_countries,
+  (SELECT count(DISTINCT partner_id) FROM live WHERE live.city_id = v.city_id AND live.kind = 'SISTER_CITY') AS sister_cities,
+  (SELECT count(DISTINCT partner_id) FROM live WHERE live.city_id = v.city_id AND live.kind = 'FRIENDLY_EXCHANGE') AS friendly_exchange_cities,
+  (SELECT count(*) FROM ag WHERE ag.city_id = v.city_id AND (ag.signed_on <= $2::date OR (NOT $3 AND ag.signed_on IS NULL))) AS agreements,
+  coalesce((SELECT json_agg(json_build_object('year', year, 'begun', begun, 'sister', sister, 'friendly', friendly, 'signed', signed) ORDER BY year)
+    FROM years WHERE years.city_id = v.city_id), '[]') AS by_year
 FROM v`
 	var rows []struct {
 		CityID                 uuid.UUID `db:"city_id"`
@@ -44,58 +67,29 @@ FROM v`
 		SisterCities           int       `db:"sister_cities"`
 		FriendlyExchangeCities int       `db:"friendly_exchange_cities"`
 		Agreements             int       `db:"agreements"`
+		ByYear                 []byte    `db:"by_year"`
 	}
-	ids := pq.Array(uuidStrings(cities))
-	if err := db.SelectContext(ctx, &rows, totals, ids, day, strict); err != nil {
+	if err := db.SelectContext(ctx, &rows, q, pq.Array(uuidStrings(cities)), day, strict); err != nil {
 		return nil, mapError(err)
 	}
 	out := make(map[uuid.UUID]*relations.NetworkStats, len(rows))
 	for _, r := range rows {
-		out[r.CityID] = &relations.NetworkStats{
+		var years []struct{ Year, Begun, Sister, Friendly, Signed int }
+		if err := json.Unmarshal(r.ByYear, &years); err != nil {
+			return nil, fmt.Errorf("network by year: %w", err)
+		}
+		s := &relations.NetworkStats{
 			AsOf: day, PartnerCities: r.PartnerCities, PartnerCountries: r.PartnerCountries,
 			SisterCities: r.SisterCities, FriendlyExchangeCities: r.FriendlyExchangeCities,
-			Agreements: r.Agreements, ByYear: []*relations.NetworkYear{},
+			Agreements: r.Agreements, ByYear: make([]*relations.NetworkYear, 0, len(years)),
 		}
-	}
-
-	// Years need dates, so only dated partnerships and agreements count here.
-	const years = `
-WITH v AS (SELECT DISTINCT unnest($1::uuid[]) AS city_id),
-events AS (
-  SELECT v.city_id, p.since AS day, p.kind, 0 AS agreement
-  FROM v CROSS JOIN LATERAL (
-    SELECT * FROM partnerships WHERE city_a_id = v.city_id
-    UNION ALL SELECT * FROM partnerships WHERE city_b_id = v.city_id) p
-  WHERE p.since <= $2::date
-  UNION ALL
-  SELECT ap.city_id, a.signed_on, NULL, 1
-  FROM v JOIN agreement_parties ap ON ap.city_id = v.city_id JOIN agreements a ON a.id = ap.agreement_id
-  WHERE a.signed_on <= $2::date
-)
-SELECT city_id, extract(year FROM day)::int AS year,
-  count(*) FILTER (WHERE agreement = 0) AS begun,
-  count(*) FILTER (WHERE kind = 'SISTER_CITY') AS sister,
-  count(*) FILTER (WHERE kind = 'FRIENDLY_EXCHANGE') AS friendly,
-  count(*) FILTER (WHERE agreement = 1) AS signed
-FROM events GROUP BY 1, 2 ORDER BY 1, 2`
-	var yrows []struct {
-		CityID   uuid.UUID `db:"city_id"`
-		Year     int       `db:"year"`
-		Begun    int       `db:"begun"`
-		Sister   int       `db:"sister"`
-		Friendly int       `db:"friendly"`
-		Signed   int       `db:"signed"`
-	}
-	if err := db.SelectContext(ctx, &yrows, years, ids, day); err != nil {
-		return nil, mapError(err)
-	}
-	for _, r := range yrows {
-		if s := out[r.CityID]; s != nil {
+		for _, y := range years {
 			s.ByYear = append(s.ByYear, &relations.NetworkYear{
-				Year: r.Year, PartnershipsBegun: r.Begun, SisterCities: r.Sister,
-				FriendlyExchangeCities: r.Friendly, AgreementsSigned: r.Signed,
+				Year: y.Year, PartnershipsBegun: y.Begun, SisterCities: y.Sister,
+				FriendlyExchangeCities: y.Friendly, AgreementsSigned: y.Signed,
 			})
 		}
+		out[r.CityID] = s
 	}
 	return out, nil
 }
