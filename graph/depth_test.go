@@ -171,11 +171,11 @@ func TestSearchPaging(t *testing.T) {
 	var ids []string
 	var scores []float64
 	var after any
-	total := -1
+	total, end := -1, ""
 	for range 20 {
 		var p page
 		a.MustPost(t, q, map[string]any{"after": after}).MustData(t, &p)
-		total = p.Search.TotalCount
+		total, end = p.Search.TotalCount, p.Search.PageInfo.EndCursor
 		for _, e := range p.Search.Edges {
 			ids = append(ids, e.Node.ID)
 			scores = append(scores, e.Score)
@@ -187,6 +187,18 @@ func TestSearchPaging(t *testing.T) {
 	}
 	if len(ids) != total || total < 5 {
 		t.Errorf("walked %d hits, totalCount %d (want at least 5)", len(ids), total)
+	}
+	// totalCount comes with the page, in the same statements; past the last hit (an
+	// empty page) it is counted on its own.
+	with := a.MustPost(t, `{ search(query: "test", first: 2) { totalCount nodes { __typename } } }`, nil)
+	without := a.MustPost(t, `{ search(query: "test", first: 2) { nodes { __typename } } }`, nil)
+	if with.Statements != without.Statements {
+		t.Errorf("totalCount took %d statements, the page alone %d", with.Statements, without.Statements)
+	}
+	var past page
+	a.MustPost(t, q, map[string]any{"after": end}).MustData(t, &past)
+	if len(past.Search.Edges) != 0 || past.Search.TotalCount != total {
+		t.Errorf("after the last hit: %d edges, totalCount %d, want 0 and %d", len(past.Search.Edges), past.Search.TotalCount, total)
 	}
 	if !slices.IsSortedFunc(scores, func(x, y float64) int { return cmpFloat(y, x) }) {
 		t.Errorf("scores not best first: %v", scores)

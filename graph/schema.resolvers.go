@@ -611,7 +611,7 @@ func (r *queryResolver) Sources(ctx context.Context, first *int, after *string, 
 
 func (r *queryResolver) Search(ctx context.Context, query string, types []model.SearchType, first *int, after *string) (*model.SearchConnection, error) {
 	sq := relations.SearchQuery{Text: query, Types: searchTypes(types)}
-	page, err := r.Store.Search(ctx, sq, relations.PageArgs{First: first, After: after})
+	page, total, err := r.Store.Search(ctx, sq, relations.PageArgs{First: first, After: after})
 	if err != nil {
 		return nil, err
 	}
@@ -619,7 +619,12 @@ func (r *queryResolver) Search(ctx context.Context, query string, types []model.
 	if err != nil {
 		return nil, err
 	}
-	return model.NewSearchConnection(page, nodes, func(ctx context.Context) (int, error) { return r.Store.CountSearch(ctx, sq) }), nil
+	return model.NewSearchConnection(page, nodes, func(ctx context.Context) (int, error) {
+		if total != nil {
+			return *total, nil // read with the page
+		}
+		return r.Store.CountSearch(ctx, sq)
+	}), nil
 }
 
 func (r *queryResolver) Connections(ctx context.Context, from string, to string, maxHops *int, first *int) ([]*relations.CityPath, error) {

@@ -114,33 +114,35 @@ type searchRow struct {
 	Matched string    `db:"matched"`
 	Score   float64   `db:"score"`
 	Key     string    `db:"sort_key"`
+	Total   int       `db:"total"`
 }
 
 // Search finds entities by name or text, best first. Paging is by keyset on (score,
 // type, id) within the searchLimit best hits. It returns BAD_USER_INPUT for an empty or
-// overlong query or a bad page.
-func (db *DB) Search(ctx context.Context, q relations.SearchQuery, pa relations.PageArgs) (*relations.Page[relations.SearchHit], error) {
+// overlong query or a bad page. total is the number of hits (up to searchLimit), read
+// in the same statement; it is nil when the page is empty, and CountSearch counts then.
+func (db *DB) Search(ctx context.Context, q relations.SearchQuery, pa relations.PageArgs) (page *relations.Page[relations.SearchHit], total *int, err error) {
 	if err := q.Validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	n, backward, err := pa.Limit()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if backward {
-		return nil, relations.FieldErrorf("last", "search pages forwards only; use first and after")
+		return nil, nil, relations.FieldErrorf("last", "search pages forwards only; use first and after")
 	}
 	var after *searchCursor
 	if pa.After != nil {
 		c, err := decodeSearchCursor(*pa.After)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		after = &c
 	}
-	page := &relations.Page[relations.SearchHit]{HasPreviousPage: after != nil}
+	page = &relations.Page[relations.SearchHit]{HasPreviousPage: after != nil}
 	if n == 0 {
-		return page, nil
+		return page, nil, nil
 	}
 
 	a := args{strings.TrimSpace(q.Text)}
@@ -151,7 +153,7 @@ func (db *DB) Search(ctx context.Context, q relations.SearchQuery, pa relations.
 		seek = fmt.Sprintf("(-score, type, id) > (%s::float8, %s, %s::uuid)", a.add(-after.Score), a.add(after.Type), a.add(after.ID))
 	}
 	query := searchSQL(q.Types) + fmt.Sprintf(`
-SELECT type, id, matched, score, score::text AS sort_key FROM ranked WHERE %s
+SELECT type, id, matched, score, score::text AS sort_key, (SELECT count(*) FROM ranked) AS total FROM ranked WHERE %s
 ORDER BY score DESC, type, id LIMIT %s`, seek, a.add(n+1))
 
 	var rows []searchRow
@@ -163,7 +165,7 @@ ORDER BY score DESC, type, id LIMIT %s`, seek, a.add(n+1))
 		defer r.Close()
 		for r.Next() {
 			var row searchRow
-			if err := r.Scan(&row.Type, &row.ID, &row.Matched, &row.Score, &row.Key); err != nil {
+			if err := r.Scan(&row.Type, &row.ID, &row.Matched, &row.Score, &row.Key, &row.Total); err != nil {
 				return err
 			}
 			rows = append(rows, row)
@@ -171,7 +173,10 @@ ORDER BY score DESC, type, id LIMIT %s`, seek, a.add(n+1))
 		return r.Err()
 	})
 	if err != nil {
-		return nil, mapError(err)
+		return nil, nil, mapError(err)
+	}
+	if len(rows) > 0 {
+		total = &rows[0].Total
 	}
 	if len(rows) > n {
 		rows, page.HasNextPage = rows[:n], true
@@ -180,7 +185,7 @@ ORDER BY score DESC, type, id LIMIT %s`, seek, a.add(n+1))
 		page.Items = append(page.Items, &relations.SearchHit{Type: r.Type, ID: r.ID, Score: r.Score, Matched: r.Matched})
 		page.Cursors = append(page.Cursors, encodeSearchCursor(r))
 	}
-	return page, nil
+	return page, total, nil
 }
 
 // CountSearch counts a search's hits, up to searchLimit.
