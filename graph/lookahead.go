@@ -58,6 +58,7 @@ func lookAheadFrom[T any](ctx context.Context, fc *graphql.FieldContext, sel ast
 		return
 	}
 	l := loader.For(ctx)
+	ctx, failed := loader.WithPreloadReport(ctx)
 	a := &lookahead{ctx: ctx, op: graphql.GetOperationContext(ctx), l: l, ec: &executionContext{}}
 	defer func() {
 		// A bug here must not fail the request: the resolvers load what is missing.
@@ -76,7 +77,8 @@ func lookAheadFrom[T any](ctx context.Context, fc *graphql.FieldContext, sel ast
 	case []*relations.Partnership:
 		covered = a.partnerships(sel, objs)
 	}
-	if covered {
+	// A read that failed left its keys to the resolvers, which must then wait together.
+	if covered && !failed.Load() {
 		l.MarkPreloaded(fc)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -108,27 +109,41 @@ func (l *Loader[K, V]) Prime(key K, value V) bool {
 
 // Preload reads the values of keys in one batch and caches them; keys already cached
 // keep their values. It returns the values in key order, zero where the batch failed
-// for a key: a resolver that loads that key later meets the error itself.
+// for a key: a resolver that loads that key later meets the error itself. A failure is
+// also reported to the context's PreloadReport, if it has one.
 func (l *Loader[K, V]) Preload(ctx context.Context, keys []K) []V {
 	out := make([]V, len(keys))
 	if len(keys) == 0 {
 		return out
 	}
 	vals, errs := l.fetch(ctx, keys)
-	if len(vals) != len(keys) {
-		return out // the whole batch failed
-	}
+	failed := len(vals) != len(keys) || len(errs) == 1 && errs[0] != nil
 	for i, k := range keys {
-		if len(errs) == len(keys) && errs[i] != nil {
+		if failed || len(errs) == len(keys) && errs[i] != nil {
+			failed = true
 			continue
-		}
-		if len(errs) == 1 && errs[0] != nil {
-			return make([]V, len(keys))
 		}
 		l.Prime(k, vals[i])
 		out[i] = vals[i]
 	}
+	if failed {
+		if report, ok := ctx.Value(preloadReportKey{}).(*atomic.Bool); ok {
+			report.Store(true)
+		}
+		if len(vals) != len(keys) || len(errs) == 1 {
+			return make([]V, len(keys))
+		}
+	}
 	return out
+}
+
+type preloadReportKey struct{}
+
+// WithPreloadReport returns a context under which a failed Preload sets the returned
+// flag, so a caller that preloads many relations learns whether all of them are cached.
+func WithPreloadReport(ctx context.Context) (context.Context, *atomic.Bool) {
+	failed := new(atomic.Bool)
+	return context.WithValue(ctx, preloadReportKey{}, failed), failed
 }
 
 // Loaders are the per-request loaders.
