@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"testing"
@@ -257,6 +258,42 @@ func TestRateLimitPerAddress(t *testing.T) {
 	if !bytes.Contains(rec.Body.Bytes(), []byte(`code="RATE_LIMITED"`)) {
 		t.Errorf("metrics do not count RATE_LIMITED refusals")
 	}
+}
+
+// Behind a trusted reverse proxy, each client has its own anonymous budget, named by
+// X-Forwarded-For; a client that connects directly cannot borrow another's by
+// sending the header.
+func TestRateLimitBehindATrustedProxy(t *testing.T) {
+	t.Parallel()
+	cfg := server.DefaultConfig()
+	cfg.RateLimit = ratelimit.Config{AnonymousRate: 1, KeyRate: 100, Burst: 2 * time.Second}
+	cfg.Auth.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	a := MustAPIWith(t, cfg)
+	via := func(peer, forwarded string) *http.Request {
+		req := postRequest(map[string]any{"query": moscowQuery})
+		req.RemoteAddr = peer + ":4321"
+		if forwarded != "" {
+			req.Header.Set("X-Forwarded-For", forwarded)
+		}
+		return req
+	}
+	for i := range 2 {
+		if rec := a.mustDoRaw(t, via("10.0.0.2", "198.51.100.7")); rec.Code != http.StatusOK {
+			t.Fatalf("request %d: %d %s", i, rec.Code, rec.Body)
+		}
+	}
+	mustRateLimited(t, a.mustDoRaw(t, via("10.0.0.2", "198.51.100.7")))
+	// Another client behind the same proxy is not held back by the first.
+	if rec := a.mustDoRaw(t, via("10.0.0.2", "198.51.100.8")); rec.Code != http.StatusOK {
+		t.Errorf("other client behind the proxy: %d %s", rec.Code, rec.Body)
+	}
+	// A direct client's header is ignored: its budget is its own address's.
+	for i := range 2 {
+		if rec := a.mustDoRaw(t, via("203.0.113.5", "198.51.100.9")); rec.Code != http.StatusOK {
+			t.Fatalf("direct request %d: %d %s", i, rec.Code, rec.Body)
+		}
+	}
+	mustRateLimited(t, a.mustDoRaw(t, via("203.0.113.5", "198.51.100.10")))
 }
 
 func TestRateLimitPerKey(t *testing.T) {

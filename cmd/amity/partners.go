@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -26,6 +28,7 @@ type partnerConfig struct {
 	trustedFile      string
 	trustedAnonymous bool
 	corsOrigins      string
+	trustedProxies   string
 }
 
 func envFloat(name string, def float64) float64 {
@@ -43,6 +46,7 @@ func partnerFlags(fs *flag.FlagSet, cfg *serveConfig) {
 	fs.StringVar(&h.RedisPrefix, "redis-prefix", envOr("AMITY_REDIS_PREFIX", "amity:"), "prefix of every Redis key Amity writes (env AMITY_REDIS_PREFIX)")
 	fs.Float64Var(&h.RateLimit.KeyRate, "rate-limit", envFloat("AMITY_RATE_LIMIT", rl.KeyRate), "requests a second of an API key without a rate of its own; 0 is unlimited (env AMITY_RATE_LIMIT)")
 	fs.Float64Var(&h.RateLimit.AnonymousRate, "rate-limit-anonymous", envFloat("AMITY_RATE_LIMIT_ANONYMOUS", rl.AnonymousRate), "requests a second of one client address without a key; 0 is unlimited (env AMITY_RATE_LIMIT_ANONYMOUS)")
+	fs.StringVar(&p.trustedProxies, "trusted-proxies", envOr("AMITY_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client, for anonymous rate limits; empty trusts no header (env AMITY_TRUSTED_PROXIES)")
 	fs.DurationVar(&h.RateLimit.Burst, "rate-limit-burst", envDuration("AMITY_RATE_LIMIT_BURST", rl.Burst), "how many seconds of its rate a caller may spend at once (env AMITY_RATE_LIMIT_BURST)")
 	fs.StringVar(&p.trustedFile, "trusted-documents", envOr("AMITY_TRUSTED_DOCUMENTS", ""), "JSON file of sha256 → document: run only these documents (`amity trusted-documents` writes one) (env AMITY_TRUSTED_DOCUMENTS)")
 	fs.BoolVar(&p.trustedAnonymous, "trusted-documents-anonymous-only", envBool("AMITY_TRUSTED_DOCUMENTS_ANONYMOUS_ONLY", false), "apply the trusted documents to requests without an API key only (env AMITY_TRUSTED_DOCUMENTS_ANONYMOUS_ONLY)")
@@ -56,6 +60,11 @@ func partnerFlags(fs *flag.FlagSet, cfg *serveConfig) {
 func openPartners(ctx context.Context, cfg *serveConfig, log *slog.Logger) (func(), error) {
 	p := cfg.partners
 	cfg.http.CORS.Origins = cors.ParseOrigins(p.corsOrigins)
+	proxies, err := parsePrefixes(p.trustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	cfg.http.Auth.TrustedProxies = proxies
 	closeAll := func() {}
 	if p.trustedFile != "" {
 		list, err := persisted.LoadList(p.trustedFile)
@@ -114,4 +123,26 @@ func runTrustedDocuments(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return os.WriteFile(*out, b, 0o644)
+}
+
+// parsePrefixes reads a comma-separated list of addresses (one host each) and CIDR
+// ranges.
+func parsePrefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(item); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		ip, err := netip.ParseAddr(item)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an address nor a CIDR range", item)
+		}
+		out = append(out, netip.PrefixFrom(ip.Unmap(), ip.Unmap().BitLen()))
+	}
+	return out, nil
 }

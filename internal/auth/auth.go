@@ -13,6 +13,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -139,6 +140,9 @@ type Config struct {
 	// CacheTTL is how long a looked-up key is trusted before it is read again; it bounds
 	// how long a revoked key keeps working on a replica.
 	CacheTTL time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For header names the
+	// client. A request from anywhere else is its own client, whatever it claims.
+	TrustedProxies []netip.Prefix
 }
 
 type ctxKey struct{}
@@ -184,7 +188,7 @@ var errBadKey = relations.Errorf(CodeUnauthenticated, "the API key is not valid 
 
 // Authenticate returns the principal for a request, or an UNAUTHENTICATED error.
 func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (*Principal, error) {
-	p := &Principal{Addr: clientAddr(r)}
+	p := &Principal{Addr: a.ClientAddr(r)}
 	header := r.Header.Get("Authorization")
 	if header == "" {
 		if !a.cfg.Anonymous {
@@ -267,14 +271,46 @@ func errorBody(msg, code string) []byte {
 	return b
 }
 
-// clientAddr is the request's remote IP. Forwarding headers are not trusted: behind a
-// proxy, configure it to set RemoteAddr (or extend this to trust a known proxy).
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// ClientAddr is the address the request comes from, which anonymous rate limits key
+// on. It is the connection's peer, unless that peer is a trusted proxy: then it is the
+// nearest address in X-Forwarded-For that is not itself a trusted proxy, read from the
+// right, since each proxy appends the peer it saw and only the trusted ones' entries
+// cannot be forged by the client.
+func (a *Authenticator) ClientAddr(r *http.Request) string {
+	peer := r.RemoteAddr
+	if host, _, err := net.SplitHostPort(peer); err == nil {
+		peer = host
 	}
-	return host
+	if !a.trusted(peer) {
+		return peer
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		ip, err := netip.ParseAddr(hop)
+		if err != nil {
+			break // a malformed entry: nothing left of it can be trusted
+		}
+		if !a.trusted(hop) {
+			return ip.Unmap().String()
+		}
+		peer = hop
+	}
+	return peer
+}
+
+func (a *Authenticator) trusted(addr string) bool {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	for _, p := range a.cfg.TrustedProxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // IsAuthError reports whether err is an authentication or authorisation refusal.

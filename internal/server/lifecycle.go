@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/amity/amity/graph"
+	"github.com/amity/amity/internal/auth"
 	"github.com/amity/amity/internal/notify"
 )
 
@@ -51,7 +52,7 @@ func isUpgrade(r *http.Request) bool {
 //     (browsers cannot set headers on a WebSocket), which may carry
 //     {"Authorization": "Bearer <key>"}; with one, the middleware checks it now, as for
 //     any request, and a bad key gets its 401 before the upgrade.
-func (s *Server) upgrades(authed, unauthed http.Handler) http.Handler {
+func (s *Server) upgrades(authn *auth.Authenticator, authed, unauthed http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !isUpgrade(r) {
 			authed.ServeHTTP(w, r)
@@ -67,7 +68,11 @@ func (s *Server) upgrades(authed, unauthed http.Handler) http.Handler {
 		rc.SetWriteDeadline(time.Time{})
 
 		if r.Header.Get("Authorization") == "" {
-			unauthed.ServeHTTP(w, r.WithContext(graph.WithDeferredAuth(ctx, r.RemoteAddr)))
+			// Anonymous until connection_init says otherwise: the upgrade's rate limit is
+			// its client address's, as for any anonymous request.
+			addr := authn.ClientAddr(r)
+			ctx = auth.WithPrincipal(ctx, &auth.Principal{Addr: addr})
+			unauthed.ServeHTTP(w, r.WithContext(graph.WithDeferredAuth(ctx, addr)))
 			return
 		}
 		authed.ServeHTTP(w, r.WithContext(ctx))

@@ -92,7 +92,7 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 	gate := admission.New(cfg.MaxConcurrentRequests)
 	api := withTimeout(cfg.RequestTimeout, gate.Middleware(isUpgrade, loader.Middleware(db, cfg.LoaderWait, gql)))
 	limiter := newLimiter(cfg, m, log)
-	mux.Handle("/graphql", edge(cfg, limitBody(cfg.MaxBodyBytes, m, s.upgrades(authn.Middleware(limiter.Middleware(api)), limiter.Middleware(api)))))
+	mux.Handle("/graphql", edge(cfg, limitBody(cfg.MaxBodyBytes, m, s.upgrades(authn, authn.Middleware(limiter.Middleware(api)), limiter.Middleware(api)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
