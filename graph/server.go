@@ -67,6 +67,10 @@ type Options struct {
 	// OperationTimeout bounds a query or mutation sent over a WebSocket (the HTTP
 	// request timeout does not apply to a long-lived connection).
 	OperationTimeout time.Duration
+	// OperationLimit, if set, rate-limits each operation sent over a WebSocket, which
+	// the HTTP middleware never sees (it limited the upgrade): a non-nil error refuses
+	// the operation.
+	OperationLimit func(context.Context) *gqlerror.Error
 }
 
 // DefaultOptions are production-safe defaults.

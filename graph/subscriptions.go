@@ -59,6 +59,16 @@ func addWebsocket(srv *handler.Server, store *postgres.DB, opts Options) {
 		KeepAlivePingInterval: wsPingInterval,
 		PingPongInterval:      wsPingInterval,
 	})
+	if opts.OperationLimit != nil {
+		srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+			if _, overWS := ctx.Value(wsKey{}).(*wsConn); overWS {
+				if err := opts.OperationLimit(ctx); err != nil {
+					return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{err}})
+				}
+			}
+			return next(ctx)
+		})
+	}
 	// Loaders cache what they read, and the HTTP middleware makes them once per HTTP
 	// request: for a WebSocket that is once per connection. Each subscription event and
 	// each operation over a WebSocket gets fresh ones, so no event is resolved from

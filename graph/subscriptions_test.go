@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/amity/amity/internal/auth"
+	"github.com/amity/amity/internal/ratelimit"
 	"github.com/amity/amity/internal/relay"
 	"github.com/amity/amity/internal/server"
 )
@@ -606,5 +608,39 @@ func TestWebSocketOrigins(t *testing.T) {
 			}
 			t.Errorf("origin %q: dial error %v (status %d), want ok=%v", tt.origin, err, status, tt.ok)
 		}
+	}
+}
+
+// Operations sent over an open WebSocket draw on their caller's rate limit one by one,
+// as requests do: one socket does not buy unlimited queries.
+func TestWebSocketOperationsAreRateLimited(t *testing.T) {
+	t.Parallel()
+	cfg := server.DefaultConfig()
+	cfg.RateLimit = ratelimit.Config{AnonymousRate: 0.1, KeyRate: 100, Burst: 30 * time.Second} // bursts of 3
+	a := MustAPIWith(t, cfg)
+	ts := serve(t, a.handler)
+	c := mustDialWS(t, ts.URL, nil) // the upgrade takes one
+	var refused wsMsg
+	for i := range 4 {
+		id := fmt.Sprint("q", i)
+		c.send(wsMsg{ID: id, Type: "subscribe", Payload: mustRaw(t, map[string]any{"query": `{ __typename }`})})
+		m := c.next(id, 5*time.Second)
+		if i < 2 {
+			if m.Type != "next" {
+				t.Fatalf("operation %d within the budget: %s %s", i, m.Type, m.Payload)
+			}
+			continue
+		}
+		refused = m
+		break
+	}
+	if refused.Type != "error" && refused.Type != "next" || !strings.Contains(string(refused.Payload), ratelimit.CodeRateLimited) ||
+		!strings.Contains(string(refused.Payload), "retryAfter") {
+		t.Fatalf("operation past the budget: %s %s", refused.Type, refused.Payload)
+	}
+	select {
+	case <-c.done:
+		t.Fatalf("a refused operation closed the connection: %v", c.closeErr())
+	default:
 	}
 }

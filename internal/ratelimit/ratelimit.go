@@ -20,6 +20,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
 	"github.com/amity/amity/internal/auth"
 )
 
@@ -149,14 +151,46 @@ func RetryAfterSeconds(d time.Duration) int {
 	return max(1, int(math.Ceil(d.Seconds())))
 }
 
-func refuse(w http.ResponseWriter, p *auth.Principal, limit Limit, wait time.Duration) {
-	secs := RetryAfterSeconds(wait)
+// refusalMessage says who is over which limit, and when to retry.
+func refusalMessage(p *auth.Principal, limit Limit, secs int) string {
 	who := "this client address"
 	if p.Key != nil {
 		who = "this API key"
 	}
-	msg := "rate limit exceeded: " + who + " may send " + strconv.FormatFloat(limit.Rate, 'g', 4, 64) +
+	return "rate limit exceeded: " + who + " may send " + strconv.FormatFloat(limit.Rate, 'g', 4, 64) +
 		" requests a second (bursts of " + strconv.Itoa(limit.Burst) + "); retry in " + strconv.Itoa(secs) + " s"
+}
+
+// Operation limits one GraphQL operation sent over an already open connection (a
+// WebSocket), which the HTTP middleware never sees: it draws on the same budget as
+// the principal's requests. It returns a RATE_LIMITED error, with retryAfter in its
+// extensions, when the budget is spent; like the middleware, it lets the operation
+// through when the store fails.
+func (l *Limiter) Operation(ctx context.Context) *gqlerror.Error {
+	p := auth.ForContext(ctx)
+	key, limit, ok := l.cfg.limitFor(p)
+	if !ok {
+		return nil
+	}
+	d, err := l.store.Allow(ctx, key, limit)
+	if err != nil {
+		l.warn(ctx, err)
+		return nil
+	}
+	if d.Allowed {
+		return nil
+	}
+	if l.refusals != nil {
+		l.refusals.ObserveRefusal(CodeRateLimited)
+	}
+	secs := RetryAfterSeconds(d.RetryAfter)
+	return &gqlerror.Error{Message: refusalMessage(p, limit, secs),
+		Extensions: map[string]any{"code": CodeRateLimited, "retryAfter": secs}}
+}
+
+func refuse(w http.ResponseWriter, p *auth.Principal, limit Limit, wait time.Duration) {
+	secs := RetryAfterSeconds(wait)
+	msg := refusalMessage(p, limit, secs)
 	type gqlError struct {
 		Message    string         `json:"message"`
 		Extensions map[string]any `json:"extensions"`

@@ -83,6 +83,8 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 	cfg.GraphQL.LoaderWait, cfg.GraphQL.OperationTimeout = cfg.LoaderWait, cfg.RequestTimeout
 	cfg.GraphQL.Tracing = cfg.Tracing
 	usePersistedQueryCache(&cfg, log)
+	limiter := newLimiter(cfg, m, log)
+	cfg.GraphQL.OperationLimit = limiter.Operation
 	gql := graph.NewHandler(db, cfg.GraphQL)
 
 	mux := http.NewServeMux()
@@ -91,7 +93,6 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 	}
 	gate := admission.New(cfg.MaxConcurrentRequests)
 	api := withTimeout(cfg.RequestTimeout, gate.Middleware(isUpgrade, loader.Middleware(db, cfg.LoaderWait, gql)))
-	limiter := newLimiter(cfg, m, log)
 	mux.Handle("/graphql", edge(cfg, limitBody(cfg.MaxBodyBytes, m, s.upgrades(authn, authn.Middleware(limiter.Middleware(api)), limiter.Middleware(api)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
