@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -239,11 +240,21 @@ func TestRateLimitPerAddress(t *testing.T) {
 		return req
 	}
 	for i := range 2 {
-		if rec := a.mustDoRaw(t, from("198.51.100.7")); rec.Code != http.StatusOK {
+		rec := a.mustDoRaw(t, from("198.51.100.7"))
+		if rec.Code != http.StatusOK {
 			t.Fatalf("request %d: %d %s", i, rec.Code, rec.Body)
 		}
+		// The budget travels with every answer: a burst of 2, one left, then none.
+		h := rec.Header()
+		if h.Get("RateLimit-Limit") != "2" || h.Get("RateLimit-Remaining") != fmt.Sprint(1-i) || h.Get("RateLimit-Reset") == "" {
+			t.Errorf("request %d: RateLimit %q, remaining %q, reset %q", i, h.Get("RateLimit-Limit"), h.Get("RateLimit-Remaining"), h.Get("RateLimit-Reset"))
+		}
 	}
-	mustRateLimited(t, a.mustDoRaw(t, from("198.51.100.7")))
+	refused := a.mustDoRaw(t, from("198.51.100.7"))
+	mustRateLimited(t, refused)
+	if refused.Header().Get("RateLimit-Remaining") != "0" {
+		t.Errorf("refused: RateLimit-Remaining %q, want 0", refused.Header().Get("RateLimit-Remaining"))
+	}
 	// Another address, and a key from the same address, have budgets of their own.
 	if rec := a.mustDoRaw(t, from("198.51.100.8")); rec.Code != http.StatusOK {
 		t.Errorf("other address: %d %s", rec.Code, rec.Body)

@@ -28,7 +28,7 @@ type Config struct {
 const (
 	AllowedMethods = "GET, POST"
 	AllowedHeaders = "Authorization, Content-Type, X-Request-Id"
-	ExposedHeaders = "ETag, Retry-After, X-Request-Id"
+	ExposedHeaders = "ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Request-Id"
 )
 
 // ParseOrigins reads a comma-separated origin list, dropping empty entries and

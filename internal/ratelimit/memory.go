@@ -41,13 +41,15 @@ func (m *Memory) Allow(_ context.Context, key string, l Limit) (Decision, error)
 	}
 	next := tat.Add(interval)
 	if allowAt := next.Add(-time.Duration(l.Burst) * interval); allowAt.After(now) {
-		return Decision{RetryAfter: allowAt.Sub(now)}, nil
+		_, reset := decide(l, tat.Sub(now))
+		return Decision{RetryAfter: allowAt.Sub(now), Reset: reset}, nil
 	}
 	if !ok && len(m.tat) >= m.maxKeys {
 		m.evict(now)
 	}
 	m.tat[key] = next
-	return Decision{Allowed: true}, nil
+	remaining, reset := decide(l, next.Sub(now))
+	return Decision{Allowed: true, Remaining: remaining, Reset: reset}, nil
 }
 
 // evict makes room for a tenth of maxKeys new callers.

@@ -44,6 +44,18 @@ type Decision struct {
 	Allowed bool
 	// RetryAfter is how long a refused caller must wait before one request fits again.
 	RetryAfter time.Duration
+	// Remaining is how many more requests the caller may send at once, after this one.
+	Remaining int
+	// Reset is how long until the caller's whole burst is available again.
+	Reset time.Duration
+}
+
+// decide turns a caller's theoretical arrival time after this request (tat, as an
+// offset from now) into what the caller has left, for the RateLimit headers.
+func decide(l Limit, untilTAT time.Duration) (remaining int, reset time.Duration) {
+	interval := l.interval()
+	used := int((untilTAT + interval - 1) / interval) // requests' worth still in the bucket
+	return max(0, l.Burst-used), max(0, untilTAT)
 }
 
 // Store counts requests against limits.
@@ -124,6 +136,7 @@ func (l *Limiter) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		setBudgetHeaders(w.Header(), limit, d)
 		if !d.Allowed {
 			if l.refusals != nil {
 				l.refusals.ObserveRefusal(CodeRateLimited)
@@ -149,6 +162,16 @@ func (l *Limiter) warn(ctx context.Context, err error) {
 // least 1.
 func RetryAfterSeconds(d time.Duration) int {
 	return max(1, int(math.Ceil(d.Seconds())))
+}
+
+// setBudgetHeaders tells the caller its budget, in the RateLimit header fields of the
+// IETF httpapi drafts that clients commonly read: the burst (RateLimit-Limit), what is
+// left of it after this request (RateLimit-Remaining), and the seconds until all of it
+// is back (RateLimit-Reset).
+func setBudgetHeaders(h http.Header, l Limit, d Decision) {
+	h.Set("RateLimit-Limit", strconv.Itoa(l.Burst))
+	h.Set("RateLimit-Remaining", strconv.Itoa(d.Remaining))
+	h.Set("RateLimit-Reset", strconv.Itoa(RetryAfterSeconds(d.Reset)))
 }
 
 // refusalMessage says who is over which limit, and when to retry.

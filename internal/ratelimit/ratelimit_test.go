@@ -27,12 +27,26 @@ func mustBurst(t *testing.T, s ratelimit.Store, key string, l ratelimit.Limit) (
 
 func testStore(t *testing.T, s ratelimit.Store) {
 	l := ratelimit.Limit{Rate: 2, Burst: 5}
+	// What is left of the burst counts down, and the whole of it is back after the
+	// requests' worth of time (0.5 s each).
+	for want := 4; want >= 2; want-- {
+		d, err := s.Allow(context.Background(), "budget", l)
+		if err != nil || !d.Allowed || d.Remaining != want {
+			t.Fatalf("Allow = %+v, %v; want allowed with %d remaining", d, err, want)
+		}
+		if full := time.Duration(5-want) * 500 * time.Millisecond; d.Reset <= full-100*time.Millisecond || d.Reset > full {
+			t.Errorf("reset %v with %d remaining, want about %v", d.Reset, want, full)
+		}
+	}
 	n, d := mustBurst(t, s, "a", l)
 	if n != 5 {
 		t.Errorf("burst: %d requests passed, want 5", n)
 	}
 	if d.RetryAfter <= 0 || d.RetryAfter > 500*time.Millisecond {
 		t.Errorf("retry after %v, want (0, 500ms]", d.RetryAfter)
+	}
+	if d.Remaining != 0 || d.Reset <= 2*time.Second || d.Reset > 2500*time.Millisecond {
+		t.Errorf("refused: %d remaining, reset %v; want 0 and about 2.5 s", d.Remaining, d.Reset)
 	}
 	// Another caller has a budget of its own.
 	if n, _ := mustBurst(t, s, "b", l); n != 5 {
