@@ -97,7 +97,6 @@ func NewHandler(store *postgres.DB, opts Options) *handler.Server {
 		srv.AroundRootFields(refuseFederation)
 	}
 	srv.Use(deferRefusal{})
-	srv.AroundOperations(markDeferFree)
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}

@@ -402,7 +402,11 @@ func Middleware(db *postgres.DB, wait time.Duration, next http.Handler) http.Han
 // For returns the request's loaders. It panics without Middleware: that is a wiring
 // bug, not a runtime condition.
 func For(ctx context.Context) *Loaders {
-	return ctx.Value(ctxKey{}).(*Loaders)
+	l, ok := From(ctx)
+	if !ok {
+		panic("loader.For: no loaders in the context (is loader.Middleware missing?)")
+	}
+	return l
 }
 
 // From returns the request's loaders, if the context has them.
