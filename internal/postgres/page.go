@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -98,26 +100,51 @@ func decodeCursor(field string, l listing, s string) (cursor, error) {
 }
 
 // validKey checks a cursor's sort key against the type the database will cast it to,
-// so that a tampered cursor is the client's error and never reaches SQL.
+// so that a tampered cursor is the client's error and never reaches SQL. Go's parsers
+// accept more than PostgreSQL does (year 0, hexadecimal floats with underscores,
+// "Inf"), so each value is held to what PostgreSQL itself prints for the type.
 func validKey(keyType, key string) bool {
 	if strings.ContainsRune(key, 0) || !utf8.ValidString(key) {
 		return false
 	}
 	switch keyType {
 	case "date":
-		if key == "infinity" || key == "-infinity" {
-			return true
-		}
-		_, err := time.Parse(time.DateOnly, key)
-		return err == nil
+		return validDate(key)
 	case "bigint":
 		_, err := strconv.ParseInt(key, 10, 64)
 		return err == nil
 	case "float8":
-		_, err := strconv.ParseFloat(key, 64)
-		return err == nil
+		_, ok := parseDecimal(key)
+		return ok
 	}
 	return true
+}
+
+// validDate accepts what a date sort key can hold: a calendar date PostgreSQL takes
+// (years 1 to 9999; PostgreSQL has no year 0) or one of the infinities that stand in
+// for a missing date.
+func validDate(key string) bool {
+	if key == "infinity" || key == "-infinity" {
+		return true
+	}
+	t, err := time.Parse(time.DateOnly, key)
+	return err == nil && len(key) == len(time.DateOnly) && t.Year() >= 1
+}
+
+// decimalSyntax is a float8 as PostgreSQL prints it: decimal digits, an optional
+// fraction and exponent; never hexadecimal, underscores, NaN or the infinities.
+var decimalSyntax = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?$`)
+
+// parseDecimal reads a finite float8 in PostgreSQL's own notation.
+func parseDecimal(s string) (float64, bool) {
+	if len(s) > 64 || !decimalSyntax.MatchString(s) {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, false
+	}
+	return f, true
 }
 
 // plan is the shape of one page query, worked out from the page arguments.

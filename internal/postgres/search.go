@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -241,8 +240,8 @@ func decodeSearchCursor(s string) (searchCursor, error) {
 	if err := json.Unmarshal(b, &parts); err != nil || len(parts) != 4 || parts[0] != "search" {
 		return searchCursor{}, bad
 	}
-	score, err := strconv.ParseFloat(parts[1], 64)
-	if err != nil {
+	score, ok := parseDecimal(parts[1])
+	if !ok {
 		return searchCursor{}, bad
 	}
 	id, err := uuid.Parse(parts[3])
