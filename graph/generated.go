@@ -20606,17 +20606,17 @@ func (ec *executionContext) marshalNInstitutionPayload2ᚖgithubᚗcomᚋamity�
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
-	res, err := graphql.UnmarshalInt(v)
+	res, err := model.UnmarshalInt(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalInt(v)
+	res := model.MarshalInt(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
-	return res
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) marshalNLocalizedName2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐLocalizedNameᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.LocalizedName) graphql.Marshaler {
@@ -21861,7 +21861,7 @@ func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*i
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalInt(v)
+	res, err := model.UnmarshalInt(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -21870,9 +21870,8 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 		return graphql.Null
 	}
 	_ = sel
-	_ = ctx
-	res := graphql.MarshalInt(*v)
-	return res
+	res := model.MarshalInt(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalOLocalizedNameInput2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐLocalizedNameInputᚄ(ctx context.Context, v any) ([]*model.LocalizedNameInput, error) {

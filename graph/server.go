@@ -142,6 +142,8 @@ func presentError(ctx context.Context, log *slog.Logger, err error) *gqlerror.Er
 		if domainErr.Code == relations.EUNAVAILABLE {
 			log.WarnContext(ctx, "request failed: service unavailable", "path", gqlErr.Path.String(), "err", err)
 		}
+	case intVariableError(gqlErr):
+		// A variable refused as an Int by gqlparser, in words the client can act on.
 	case gqlErr.Extensions["code"] != nil:
 		// gqlgen's own parse, validation and complexity errors already carry a code.
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
