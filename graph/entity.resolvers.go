@@ -8,74 +8,52 @@ package graph
 import (
 	"context"
 
+	"github.com/amity/amity/graph/model"
 	"github.com/amity/amity/internal/loader"
 	"github.com/amity/amity/internal/relations"
 	"github.com/amity/amity/internal/relay"
 )
 
-func (r *entityResolver) FindAgreementByID(ctx context.Context, id string) (*relations.Agreement, error) {
-	u, err := parseID("id", relay.Agreement, id)
-	if err != nil {
-		return nil, err
-	}
-	return loader.For(ctx).Agreement.Load(ctx, u)
+func (r *entityResolver) FindAgreement(ctx context.Context, reps []*model.AgreementRepresentation) ([]*relations.Agreement, error) {
+	return findEntities(ctx, relay.Agreement, len(reps), func(i int) (string, *string) {
+		return string(reps[i].MatchedKey), reps[i].GlobalID
+	}, loader.For(ctx).Agreement, nil)
 }
 
-func (r *entityResolver) FindCityByID(ctx context.Context, id string) (*relations.City, error) {
-	u, err := parseID("id", relay.City, id)
-	if err != nil {
-		return nil, err
-	}
-	return loader.For(ctx).City.Load(ctx, u)
+func (r *entityResolver) FindCity(ctx context.Context, reps []*model.CityRepresentation) ([]*relations.City, error) {
+	return findEntities(ctx, relay.City, len(reps), func(i int) (string, *string) {
+		if reps[i].MatchedKey == model.CityMatchedKeyWikidataID {
+			return string(reps[i].MatchedKey), reps[i].WikidataID
+		}
+		return string(reps[i].MatchedKey), reps[i].GlobalID
+	}, loader.For(ctx).City, keyLookups[relations.City]{string(model.CityMatchedKeyWikidataID): r.Store.CitiesByWikidata})
 }
 
-func (r *entityResolver) FindCityByWikidataID(ctx context.Context, wikidataID *string) (*relations.City, error) {
-	if wikidataID == nil {
-		return nil, nil
-	}
-	return nullIfNotFound(r.Store.CityByWikidata(ctx, *wikidataID))
+func (r *entityResolver) FindCountry(ctx context.Context, reps []*model.CountryRepresentation) ([]*relations.Country, error) {
+	return findEntities(ctx, relay.Country, len(reps), func(i int) (string, *string) {
+		if reps[i].MatchedKey == model.CountryMatchedKeyCode {
+			return string(reps[i].MatchedKey), reps[i].Code
+		}
+		return string(reps[i].MatchedKey), reps[i].GlobalID
+	}, loader.For(ctx).Country, keyLookups[relations.Country]{string(model.CountryMatchedKeyCode): r.Store.CountriesByCode})
 }
 
-func (r *entityResolver) FindCountryByID(ctx context.Context, id string) (*relations.Country, error) {
-	u, err := parseID("id", relay.Country, id)
-	if err != nil {
-		return nil, err
-	}
-	return loader.For(ctx).Country.Load(ctx, u)
+func (r *entityResolver) FindInstitution(ctx context.Context, reps []*model.InstitutionRepresentation) ([]*relations.Institution, error) {
+	return findEntities(ctx, relay.Institution, len(reps), func(i int) (string, *string) {
+		if reps[i].MatchedKey == model.InstitutionMatchedKeyWikidataID {
+			return string(reps[i].MatchedKey), reps[i].WikidataID
+		}
+		return string(reps[i].MatchedKey), reps[i].GlobalID
+	}, loader.For(ctx).Institution, keyLookups[relations.Institution]{string(model.InstitutionMatchedKeyWikidataID): r.Store.InstitutionsByWikidata})
 }
 
-func (r *entityResolver) FindCountryByCode(ctx context.Context, code string) (*relations.Country, error) {
-	return nullIfNotFound(r.Store.CountryByCode(ctx, code))
-}
-
-func (r *entityResolver) FindInstitutionByID(ctx context.Context, id string) (*relations.Institution, error) {
-	u, err := parseID("id", relay.Institution, id)
-	if err != nil {
-		return nil, err
-	}
-	return loader.For(ctx).Institution.Load(ctx, u)
-}
-
-func (r *entityResolver) FindInstitutionByWikidataID(ctx context.Context, wikidataID *string) (*relations.Institution, error) {
-	if wikidataID == nil {
-		return nil, nil
-	}
-	return r.Store.InstitutionByWikidata(ctx, *wikidataID)
-}
-
-func (r *entityResolver) FindOfficialByID(ctx context.Context, id string) (*relations.Official, error) {
-	u, err := parseID("id", relay.Official, id)
-	if err != nil {
-		return nil, err
-	}
-	return loader.For(ctx).Official.Load(ctx, u)
-}
-
-func (r *entityResolver) FindOfficialByWikidataID(ctx context.Context, wikidataID *string) (*relations.Official, error) {
-	if wikidataID == nil {
-		return nil, nil
-	}
-	return r.Store.OfficialByWikidata(ctx, *wikidataID)
+func (r *entityResolver) FindOfficial(ctx context.Context, reps []*model.OfficialRepresentation) ([]*relations.Official, error) {
+	return findEntities(ctx, relay.Official, len(reps), func(i int) (string, *string) {
+		if reps[i].MatchedKey == model.OfficialMatchedKeyWikidataID {
+			return string(reps[i].MatchedKey), reps[i].WikidataID
+		}
+		return string(reps[i].MatchedKey), reps[i].GlobalID
+	}, loader.For(ctx).Official, keyLookups[relations.Official]{string(model.OfficialMatchedKeyWikidataID): r.Store.OfficialsByWikidata})
 }
 
 func (r *Resolver) Entity() EntityResolver { return &entityResolver{r} }

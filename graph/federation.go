@@ -9,7 +9,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/plugin/federation/fedruntime"
+	"github.com/amity/amity/graph/model"
 )
 
 var (
@@ -134,6 +136,16 @@ func (ec *executionContext) resolveEntityGroup(
 
 func isMulti(typeName string) bool {
 	switch typeName {
+	case "Agreement":
+		return true
+	case "City":
+		return true
+	case "Country":
+		return true
+	case "Institution":
+		return true
+	case "Official":
+		return true
 	default:
 		return false
 	}
@@ -153,145 +165,6 @@ func (ec *executionContext) resolveEntity(
 	}()
 
 	switch typeName {
-	case "Agreement":
-		resolverName, err := entityResolverNameForAgreement(ctx, rep)
-		if err != nil {
-			return nil, fmt.Errorf(`finding resolver for Entity "Agreement": %w`, err)
-		}
-		switch resolverName {
-
-		case "findAgreementByID":
-			id0, err := ec.unmarshalNID2string(ctx, rep["id"])
-			if err != nil {
-				return nil, fmt.Errorf(`unmarshalling param 0 for findAgreementByID(): %w`, err)
-			}
-			entity, err := ec.Resolvers.Entity().FindAgreementByID(ctx, id0)
-			if err != nil {
-				return nil, fmt.Errorf(`resolving Entity "Agreement": %w`, err)
-			}
-
-			return entity, nil
-		}
-	case "City":
-		resolverName, err := entityResolverNameForCity(ctx, rep)
-		if err != nil {
-			return nil, fmt.Errorf(`finding resolver for Entity "City": %w`, err)
-		}
-		switch resolverName {
-
-		case "findCityByID":
-			id0, err := ec.unmarshalNID2string(ctx, rep["id"])
-			if err != nil {
-				return nil, fmt.Errorf(`unmarshalling param 0 for findCityByID(): %w`, err)
-			}
-			entity, err := ec.Resolvers.Entity().FindCityByID(ctx, id0)
-			if err != nil {
-				return nil, fmt.Errorf(`resolving Entity "City": %w`, err)
-			}
-
-			return entity, nil
-		case "findCityByWikidataID":
-			id0, err := ec.unmarshalOString2ᚖstring(ctx, rep["wikidataId"])
-			if err != nil {
-				return nil, fmt.Errorf(`unmarshalling param 0 for findCityByWikidataID(): %w`, err)
-			}
-			entity, err := ec.Resolvers.Entity().FindCityByWikidataID(ctx, id0)
-			if err != nil {
-				return nil, fmt.Errorf(`resolving Entity "City": %w`, err)
-			}
-
-			return entity, nil
-		}
-	case "Country":
-		resolverName, err := entityResolverNameForCountry(ctx, rep)
-		if err != nil {
-			return nil, fmt.Errorf(`finding resolver for Entity "Country": %w`, err)
-		}
-		switch resolverName {
-
-		case "findCountryByID":
-			id0, err := ec.unmarshalNID2string(ctx, rep["id"])
-			if err != nil {
-				return nil, fmt.Errorf(`unmarshalling param 0 for findCountryByID(): %w`, err)
-			}
-			entity, err := ec.Resolvers.Entity().FindCountryByID(ctx, id0)
-			if err != nil {
-				return nil, fmt.Errorf(`resolving Entity "Country": %w`, err)
-			}
-
-			return entity, nil
-		case "findCountryByCode":
-			id0, err := ec.unmarshalNString2string(ctx, rep["code"])
-			if err != nil {
-				return nil, fmt.Errorf(`unmarshalling param 0 for findCountryByCode(): %w`, err)
-			}
-			entity, err := ec.Resolvers.Entity().FindCountryByCode(ctx, id0)
-			if err != nil {
-				return nil, fmt.Errorf(`resolving Entity "Country": %w`, err)
-			}
-
-			return entity, nil
-		}
-	case "Institution":
-		resolverName, err := entityResolverNameForInstitution(ctx, rep)
-		if err != nil {
-			return nil, fmt.Errorf(`finding resolver for Entity "Institution": %w`, err)
-		}
-		switch resolverName {
-
-		case "findInstitutionByID":
-			id0, err := ec.unmarshalNID2string(ctx, rep["id"])
-			if err != nil {
-				return nil, fmt.Errorf(`unmarshalling param 0 for findInstitutionByID(): %w`, err)
-			}
-			entity, err := ec.Resolvers.Entity().FindInstitutionByID(ctx, id0)
-			if err != nil {
-				return nil, fmt.Errorf(`resolving Entity "Institution": %w`, err)
-			}
-
-			return entity, nil
-		case "findInstitutionByWikidataID":
-			id0, err := ec.unmarshalOString2ᚖstring(ctx, rep["wikidataId"])
-			if err != nil {
-				return nil, fmt.Errorf(`unmarshalling param 0 for findInstitutionByWikidataID(): %w`, err)
-			}
-			entity, err := ec.Resolvers.Entity().FindInstitutionByWikidataID(ctx, id0)
-			if err != nil {
-				return nil, fmt.Errorf(`resolving Entity "Institution": %w`, err)
-			}
-
-			return entity, nil
-		}
-	case "Official":
-		resolverName, err := entityResolverNameForOfficial(ctx, rep)
-		if err != nil {
-			return nil, fmt.Errorf(`finding resolver for Entity "Official": %w`, err)
-		}
-		switch resolverName {
-
-		case "findOfficialByID":
-			id0, err := ec.unmarshalNID2string(ctx, rep["id"])
-			if err != nil {
-				return nil, fmt.Errorf(`unmarshalling param 0 for findOfficialByID(): %w`, err)
-			}
-			entity, err := ec.Resolvers.Entity().FindOfficialByID(ctx, id0)
-			if err != nil {
-				return nil, fmt.Errorf(`resolving Entity "Official": %w`, err)
-			}
-
-			return entity, nil
-		case "findOfficialByWikidataID":
-			id0, err := ec.unmarshalOString2ᚖstring(ctx, rep["wikidataId"])
-			if err != nil {
-				return nil, fmt.Errorf(`unmarshalling param 0 for findOfficialByWikidataID(): %w`, err)
-			}
-			entity, err := ec.Resolvers.Entity().FindOfficialByWikidataID(ctx, id0)
-			if err != nil {
-				return nil, fmt.Errorf(`resolving Entity "Official": %w`, err)
-			}
-
-			return entity, nil
-		}
 
 	}
 	return nil, fmt.Errorf("%w: %s", ErrUnknownType, typeName)
@@ -313,12 +186,172 @@ func (ec *executionContext) resolveManyEntities(
 
 	switch typeName {
 
+	case "Agreement":
+		representations := make([]any, len(reps))
+		matchedKeys := make([]model.AgreementMatchedKey, len(reps))
+		for i, rep := range reps {
+			matchedKey, err := matchedKeyForAgreement(ctx, rep.entity)
+			if err != nil {
+				return fmt.Errorf(`finding resolver for Entity "Agreement": %w`, err)
+			}
+			representations[i] = map[string]any(rep.entity)
+			matchedKeys[i] = matchedKey
+		}
+		typedReps, err := ec.unmarshalNAgreementRepresentation2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementRepresentationᚄ(ctx, representations)
+		if err != nil {
+			return fmt.Errorf(`unmarshalling representations for Entity "Agreement": %w`, err)
+		}
+		for i, typedRep := range typedReps {
+			typedRep.MatchedKey = matchedKeys[i]
+		}
+		entities, err := ec.Resolvers.Entity().FindAgreement(ctx, typedReps)
+		entityErrs, err := fedruntime.SplitEntityBatchErrors(err)
+		if err != nil {
+			return err
+		}
+		for i, entity := range entities {
+			if i < len(entityErrs) && entityErrs[i] != nil {
+				ec.Error(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(reps[i].index)), entityErrs[i])
+				continue
+			}
+			list[reps[i].index] = entity
+		}
+		return nil
+
+	case "City":
+		representations := make([]any, len(reps))
+		matchedKeys := make([]model.CityMatchedKey, len(reps))
+		for i, rep := range reps {
+			matchedKey, err := matchedKeyForCity(ctx, rep.entity)
+			if err != nil {
+				return fmt.Errorf(`finding resolver for Entity "City": %w`, err)
+			}
+			representations[i] = map[string]any(rep.entity)
+			matchedKeys[i] = matchedKey
+		}
+		typedReps, err := ec.unmarshalNCityRepresentation2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCityRepresentationᚄ(ctx, representations)
+		if err != nil {
+			return fmt.Errorf(`unmarshalling representations for Entity "City": %w`, err)
+		}
+		for i, typedRep := range typedReps {
+			typedRep.MatchedKey = matchedKeys[i]
+		}
+		entities, err := ec.Resolvers.Entity().FindCity(ctx, typedReps)
+		entityErrs, err := fedruntime.SplitEntityBatchErrors(err)
+		if err != nil {
+			return err
+		}
+		for i, entity := range entities {
+			if i < len(entityErrs) && entityErrs[i] != nil {
+				ec.Error(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(reps[i].index)), entityErrs[i])
+				continue
+			}
+			list[reps[i].index] = entity
+		}
+		return nil
+
+	case "Country":
+		representations := make([]any, len(reps))
+		matchedKeys := make([]model.CountryMatchedKey, len(reps))
+		for i, rep := range reps {
+			matchedKey, err := matchedKeyForCountry(ctx, rep.entity)
+			if err != nil {
+				return fmt.Errorf(`finding resolver for Entity "Country": %w`, err)
+			}
+			representations[i] = map[string]any(rep.entity)
+			matchedKeys[i] = matchedKey
+		}
+		typedReps, err := ec.unmarshalNCountryRepresentation2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCountryRepresentationᚄ(ctx, representations)
+		if err != nil {
+			return fmt.Errorf(`unmarshalling representations for Entity "Country": %w`, err)
+		}
+		for i, typedRep := range typedReps {
+			typedRep.MatchedKey = matchedKeys[i]
+		}
+		entities, err := ec.Resolvers.Entity().FindCountry(ctx, typedReps)
+		entityErrs, err := fedruntime.SplitEntityBatchErrors(err)
+		if err != nil {
+			return err
+		}
+		for i, entity := range entities {
+			if i < len(entityErrs) && entityErrs[i] != nil {
+				ec.Error(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(reps[i].index)), entityErrs[i])
+				continue
+			}
+			list[reps[i].index] = entity
+		}
+		return nil
+
+	case "Institution":
+		representations := make([]any, len(reps))
+		matchedKeys := make([]model.InstitutionMatchedKey, len(reps))
+		for i, rep := range reps {
+			matchedKey, err := matchedKeyForInstitution(ctx, rep.entity)
+			if err != nil {
+				return fmt.Errorf(`finding resolver for Entity "Institution": %w`, err)
+			}
+			representations[i] = map[string]any(rep.entity)
+			matchedKeys[i] = matchedKey
+		}
+		typedReps, err := ec.unmarshalNInstitutionRepresentation2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐInstitutionRepresentationᚄ(ctx, representations)
+		if err != nil {
+			return fmt.Errorf(`unmarshalling representations for Entity "Institution": %w`, err)
+		}
+		for i, typedRep := range typedReps {
+			typedRep.MatchedKey = matchedKeys[i]
+		}
+		entities, err := ec.Resolvers.Entity().FindInstitution(ctx, typedReps)
+		entityErrs, err := fedruntime.SplitEntityBatchErrors(err)
+		if err != nil {
+			return err
+		}
+		for i, entity := range entities {
+			if i < len(entityErrs) && entityErrs[i] != nil {
+				ec.Error(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(reps[i].index)), entityErrs[i])
+				continue
+			}
+			list[reps[i].index] = entity
+		}
+		return nil
+
+	case "Official":
+		representations := make([]any, len(reps))
+		matchedKeys := make([]model.OfficialMatchedKey, len(reps))
+		for i, rep := range reps {
+			matchedKey, err := matchedKeyForOfficial(ctx, rep.entity)
+			if err != nil {
+				return fmt.Errorf(`finding resolver for Entity "Official": %w`, err)
+			}
+			representations[i] = map[string]any(rep.entity)
+			matchedKeys[i] = matchedKey
+		}
+		typedReps, err := ec.unmarshalNOfficialRepresentation2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐOfficialRepresentationᚄ(ctx, representations)
+		if err != nil {
+			return fmt.Errorf(`unmarshalling representations for Entity "Official": %w`, err)
+		}
+		for i, typedRep := range typedReps {
+			typedRep.MatchedKey = matchedKeys[i]
+		}
+		entities, err := ec.Resolvers.Entity().FindOfficial(ctx, typedReps)
+		entityErrs, err := fedruntime.SplitEntityBatchErrors(err)
+		if err != nil {
+			return err
+		}
+		for i, entity := range entities {
+			if i < len(entityErrs) && entityErrs[i] != nil {
+				ec.Error(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(reps[i].index)), entityErrs[i])
+				continue
+			}
+			list[reps[i].index] = entity
+		}
+		return nil
+
 	default:
 		return errors.New("unknown type: " + typeName)
 	}
 }
 
-func entityResolverNameForAgreement(ctx context.Context, rep EntityRepresentation) (string, error) {
+func matchedKeyForAgreement(ctx context.Context, rep EntityRepresentation) (model.AgreementMatchedKey, error) {
 	// we collect errors because a later entity resolver may work fine
 	// when an entity has multiple keys
 	entityResolverErrs := []error{}
@@ -347,13 +380,13 @@ func entityResolverNameForAgreement(ctx context.Context, rep EntityRepresentatio
 				fmt.Errorf("%w due to all null value KeyFields for Agreement", ErrTypeNotFound))
 			break
 		}
-		return "findAgreementByID", nil
+		return model.AgreementMatchedKeyGlobalID, nil
 	}
 	return "", fmt.Errorf("%w for Agreement due to %v", ErrTypeNotFound,
 		errors.Join(entityResolverErrs...).Error())
 }
 
-func entityResolverNameForCity(ctx context.Context, rep EntityRepresentation) (string, error) {
+func matchedKeyForCity(ctx context.Context, rep EntityRepresentation) (model.CityMatchedKey, error) {
 	// we collect errors because a later entity resolver may work fine
 	// when an entity has multiple keys
 	entityResolverErrs := []error{}
@@ -382,7 +415,7 @@ func entityResolverNameForCity(ctx context.Context, rep EntityRepresentation) (s
 				fmt.Errorf("%w due to all null value KeyFields for City", ErrTypeNotFound))
 			break
 		}
-		return "findCityByID", nil
+		return model.CityMatchedKeyGlobalID, nil
 	}
 	for {
 		var (
@@ -409,13 +442,13 @@ func entityResolverNameForCity(ctx context.Context, rep EntityRepresentation) (s
 				fmt.Errorf("%w due to all null value KeyFields for City", ErrTypeNotFound))
 			break
 		}
-		return "findCityByWikidataID", nil
+		return model.CityMatchedKeyWikidataID, nil
 	}
 	return "", fmt.Errorf("%w for City due to %v", ErrTypeNotFound,
 		errors.Join(entityResolverErrs...).Error())
 }
 
-func entityResolverNameForCountry(ctx context.Context, rep EntityRepresentation) (string, error) {
+func matchedKeyForCountry(ctx context.Context, rep EntityRepresentation) (model.CountryMatchedKey, error) {
 	// we collect errors because a later entity resolver may work fine
 	// when an entity has multiple keys
 	entityResolverErrs := []error{}
@@ -444,7 +477,7 @@ func entityResolverNameForCountry(ctx context.Context, rep EntityRepresentation)
 				fmt.Errorf("%w due to all null value KeyFields for Country", ErrTypeNotFound))
 			break
 		}
-		return "findCountryByID", nil
+		return model.CountryMatchedKeyGlobalID, nil
 	}
 	for {
 		var (
@@ -471,13 +504,13 @@ func entityResolverNameForCountry(ctx context.Context, rep EntityRepresentation)
 				fmt.Errorf("%w due to all null value KeyFields for Country", ErrTypeNotFound))
 			break
 		}
-		return "findCountryByCode", nil
+		return model.CountryMatchedKeyCode, nil
 	}
 	return "", fmt.Errorf("%w for Country due to %v", ErrTypeNotFound,
 		errors.Join(entityResolverErrs...).Error())
 }
 
-func entityResolverNameForInstitution(ctx context.Context, rep EntityRepresentation) (string, error) {
+func matchedKeyForInstitution(ctx context.Context, rep EntityRepresentation) (model.InstitutionMatchedKey, error) {
 	// we collect errors because a later entity resolver may work fine
 	// when an entity has multiple keys
 	entityResolverErrs := []error{}
@@ -506,7 +539,7 @@ func entityResolverNameForInstitution(ctx context.Context, rep EntityRepresentat
 				fmt.Errorf("%w due to all null value KeyFields for Institution", ErrTypeNotFound))
 			break
 		}
-		return "findInstitutionByID", nil
+		return model.InstitutionMatchedKeyGlobalID, nil
 	}
 	for {
 		var (
@@ -533,13 +566,13 @@ func entityResolverNameForInstitution(ctx context.Context, rep EntityRepresentat
 				fmt.Errorf("%w due to all null value KeyFields for Institution", ErrTypeNotFound))
 			break
 		}
-		return "findInstitutionByWikidataID", nil
+		return model.InstitutionMatchedKeyWikidataID, nil
 	}
 	return "", fmt.Errorf("%w for Institution due to %v", ErrTypeNotFound,
 		errors.Join(entityResolverErrs...).Error())
 }
 
-func entityResolverNameForOfficial(ctx context.Context, rep EntityRepresentation) (string, error) {
+func matchedKeyForOfficial(ctx context.Context, rep EntityRepresentation) (model.OfficialMatchedKey, error) {
 	// we collect errors because a later entity resolver may work fine
 	// when an entity has multiple keys
 	entityResolverErrs := []error{}
@@ -568,7 +601,7 @@ func entityResolverNameForOfficial(ctx context.Context, rep EntityRepresentation
 				fmt.Errorf("%w due to all null value KeyFields for Official", ErrTypeNotFound))
 			break
 		}
-		return "findOfficialByID", nil
+		return model.OfficialMatchedKeyGlobalID, nil
 	}
 	for {
 		var (
@@ -595,7 +628,7 @@ func entityResolverNameForOfficial(ctx context.Context, rep EntityRepresentation
 				fmt.Errorf("%w due to all null value KeyFields for Official", ErrTypeNotFound))
 			break
 		}
-		return "findOfficialByWikidataID", nil
+		return model.OfficialMatchedKeyWikidataID, nil
 	}
 	return "", fmt.Errorf("%w for Official due to %v", ErrTypeNotFound,
 		errors.Join(entityResolverErrs...).Error())

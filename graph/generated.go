@@ -184,15 +184,11 @@ type ComplexityRoot struct {
 	}
 
 	Entity struct {
-		FindAgreementByID           func(childComplexity int, id string) int
-		FindCityByID                func(childComplexity int, id string) int
-		FindCityByWikidataID        func(childComplexity int, wikidataID *string) int
-		FindCountryByCode           func(childComplexity int, code string) int
-		FindCountryByID             func(childComplexity int, id string) int
-		FindInstitutionByID         func(childComplexity int, id string) int
-		FindInstitutionByWikidataID func(childComplexity int, wikidataID *string) int
-		FindOfficialByID            func(childComplexity int, id string) int
-		FindOfficialByWikidataID    func(childComplexity int, wikidataID *string) int
+		FindAgreement   func(childComplexity int, reps []*model.AgreementRepresentation) int
+		FindCity        func(childComplexity int, reps []*model.CityRepresentation) int
+		FindCountry     func(childComplexity int, reps []*model.CountryRepresentation) int
+		FindInstitution func(childComplexity int, reps []*model.InstitutionRepresentation) int
+		FindOfficial    func(childComplexity int, reps []*model.OfficialRepresentation) int
 	}
 
 	ExternalIds struct {
@@ -514,15 +510,11 @@ type CountryResolver interface {
 	Cities(ctx context.Context, obj *relations.Country, first *int, after *string) (*model.CityConnection, error)
 }
 type EntityResolver interface {
-	FindAgreementByID(ctx context.Context, id string) (*relations.Agreement, error)
-	FindCityByID(ctx context.Context, id string) (*relations.City, error)
-	FindCityByWikidataID(ctx context.Context, wikidataID *string) (*relations.City, error)
-	FindCountryByID(ctx context.Context, id string) (*relations.Country, error)
-	FindCountryByCode(ctx context.Context, code string) (*relations.Country, error)
-	FindInstitutionByID(ctx context.Context, id string) (*relations.Institution, error)
-	FindInstitutionByWikidataID(ctx context.Context, wikidataID *string) (*relations.Institution, error)
-	FindOfficialByID(ctx context.Context, id string) (*relations.Official, error)
-	FindOfficialByWikidataID(ctx context.Context, wikidataID *string) (*relations.Official, error)
+	FindAgreement(ctx context.Context, reps []*model.AgreementRepresentation) ([]*relations.Agreement, error)
+	FindCity(ctx context.Context, reps []*model.CityRepresentation) ([]*relations.City, error)
+	FindCountry(ctx context.Context, reps []*model.CountryRepresentation) ([]*relations.Country, error)
+	FindInstitution(ctx context.Context, reps []*model.InstitutionRepresentation) ([]*relations.Institution, error)
+	FindOfficial(ctx context.Context, reps []*model.OfficialRepresentation) ([]*relations.Official, error)
 }
 type InstitutionResolver interface {
 	City(ctx context.Context, obj *relations.Institution) (*relations.City, error)
@@ -1165,105 +1157,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CountryEdge.Node(childComplexity), true
 
-	case "Entity.findAgreementByID":
-		if e.ComplexityRoot.Entity.FindAgreementByID == nil {
+	case "Entity.findAgreement":
+		if e.ComplexityRoot.Entity.FindAgreement == nil {
 			break
 		}
 
-		args, err := ec.field_Entity_findAgreementByID_args(ctx, rawArgs)
+		args, err := ec.field_Entity_findAgreement_args(ctx, rawArgs)
 		if err != nil {
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Entity.FindAgreementByID(childComplexity, args["id"].(string)), true
-	case "Entity.findCityByID":
-		if e.ComplexityRoot.Entity.FindCityByID == nil {
+		return e.ComplexityRoot.Entity.FindAgreement(childComplexity, args["reps"].([]*model.AgreementRepresentation)), true
+	case "Entity.findCity":
+		if e.ComplexityRoot.Entity.FindCity == nil {
 			break
 		}
 
-		args, err := ec.field_Entity_findCityByID_args(ctx, rawArgs)
+		args, err := ec.field_Entity_findCity_args(ctx, rawArgs)
 		if err != nil {
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Entity.FindCityByID(childComplexity, args["id"].(string)), true
-	case "Entity.findCityByWikidataID":
-		if e.ComplexityRoot.Entity.FindCityByWikidataID == nil {
+		return e.ComplexityRoot.Entity.FindCity(childComplexity, args["reps"].([]*model.CityRepresentation)), true
+	case "Entity.findCountry":
+		if e.ComplexityRoot.Entity.FindCountry == nil {
 			break
 		}
 
-		args, err := ec.field_Entity_findCityByWikidataID_args(ctx, rawArgs)
+		args, err := ec.field_Entity_findCountry_args(ctx, rawArgs)
 		if err != nil {
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Entity.FindCityByWikidataID(childComplexity, args["wikidataID"].(*string)), true
-	case "Entity.findCountryByCode":
-		if e.ComplexityRoot.Entity.FindCountryByCode == nil {
+		return e.ComplexityRoot.Entity.FindCountry(childComplexity, args["reps"].([]*model.CountryRepresentation)), true
+	case "Entity.findInstitution":
+		if e.ComplexityRoot.Entity.FindInstitution == nil {
 			break
 		}
 
-		args, err := ec.field_Entity_findCountryByCode_args(ctx, rawArgs)
+		args, err := ec.field_Entity_findInstitution_args(ctx, rawArgs)
 		if err != nil {
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Entity.FindCountryByCode(childComplexity, args["code"].(string)), true
-	case "Entity.findCountryByID":
-		if e.ComplexityRoot.Entity.FindCountryByID == nil {
+		return e.ComplexityRoot.Entity.FindInstitution(childComplexity, args["reps"].([]*model.InstitutionRepresentation)), true
+	case "Entity.findOfficial":
+		if e.ComplexityRoot.Entity.FindOfficial == nil {
 			break
 		}
 
-		args, err := ec.field_Entity_findCountryByID_args(ctx, rawArgs)
+		args, err := ec.field_Entity_findOfficial_args(ctx, rawArgs)
 		if err != nil {
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Entity.FindCountryByID(childComplexity, args["id"].(string)), true
-	case "Entity.findInstitutionByID":
-		if e.ComplexityRoot.Entity.FindInstitutionByID == nil {
-			break
-		}
-
-		args, err := ec.field_Entity_findInstitutionByID_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Entity.FindInstitutionByID(childComplexity, args["id"].(string)), true
-	case "Entity.findInstitutionByWikidataID":
-		if e.ComplexityRoot.Entity.FindInstitutionByWikidataID == nil {
-			break
-		}
-
-		args, err := ec.field_Entity_findInstitutionByWikidataID_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Entity.FindInstitutionByWikidataID(childComplexity, args["wikidataID"].(*string)), true
-	case "Entity.findOfficialByID":
-		if e.ComplexityRoot.Entity.FindOfficialByID == nil {
-			break
-		}
-
-		args, err := ec.field_Entity_findOfficialByID_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Entity.FindOfficialByID(childComplexity, args["id"].(string)), true
-	case "Entity.findOfficialByWikidataID":
-		if e.ComplexityRoot.Entity.FindOfficialByWikidataID == nil {
-			break
-		}
-
-		args, err := ec.field_Entity_findOfficialByWikidataID_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Entity.FindOfficialByWikidataID(childComplexity, args["wikidataID"].(*string)), true
+		return e.ComplexityRoot.Entity.FindOfficial(childComplexity, args["reps"].([]*model.OfficialRepresentation)), true
 
 	case "ExternalIds.geonames":
 		if e.ComplexityRoot.ExternalIds.Geonames == nil {
@@ -2496,16 +2444,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AgreementFilter", ec.unmarshalInputAgreementFilter),
 			graphql.NewInputUnmarshaler("AgreementInput", ec.unmarshalInputAgreementInput),
 			graphql.NewInputUnmarshaler("AgreementOrder", ec.unmarshalInputAgreementOrder),
+			graphql.NewInputUnmarshaler("AgreementRepresentation", ec.unmarshalInputAgreementRepresentation),
 			graphql.NewInputUnmarshaler("CityFilter", ec.unmarshalInputCityFilter),
 			graphql.NewInputUnmarshaler("CityInput", ec.unmarshalInputCityInput),
 			graphql.NewInputUnmarshaler("CityOrder", ec.unmarshalInputCityOrder),
+			graphql.NewInputUnmarshaler("CityRepresentation", ec.unmarshalInputCityRepresentation),
+			graphql.NewInputUnmarshaler("CountryRepresentation", ec.unmarshalInputCountryRepresentation),
 			graphql.NewInputUnmarshaler("InstitutionFilter", ec.unmarshalInputInstitutionFilter),
 			graphql.NewInputUnmarshaler("InstitutionInput", ec.unmarshalInputInstitutionInput),
+			graphql.NewInputUnmarshaler("InstitutionRepresentation", ec.unmarshalInputInstitutionRepresentation),
 			graphql.NewInputUnmarshaler("LocalizedNameInput", ec.unmarshalInputLocalizedNameInput),
 			graphql.NewInputUnmarshaler("LocationInput", ec.unmarshalInputLocationInput),
 			graphql.NewInputUnmarshaler("NearInput", ec.unmarshalInputNearInput),
 			graphql.NewInputUnmarshaler("OfficialFilter", ec.unmarshalInputOfficialFilter),
 			graphql.NewInputUnmarshaler("OfficialInput", ec.unmarshalInputOfficialInput),
+			graphql.NewInputUnmarshaler("OfficialRepresentation", ec.unmarshalInputOfficialRepresentation),
 			graphql.NewInputUnmarshaler("PartnershipInput", ec.unmarshalInputPartnershipInput),
 			graphql.NewInputUnmarshaler("RetractInput", ec.unmarshalInputRetractInput),
 			graphql.NewInputUnmarshaler("SignatoryInput", ec.unmarshalInputSignatoryInput),
@@ -2625,6 +2578,11 @@ schema {
 # by external ids (--federation switches the _service and _entities fields on).
 extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
 
+# gqlgen's federation plugin: an entity marked multi is resolved for all its
+# representations in one call, so _entities runs a statement per type and key rather
+# than one per representation.
+directive @entityResolver(multi: Boolean) on OBJECT
+
 "An ISO 8601 calendar date, such as \"2024-03-07\"."
 scalar Date
 
@@ -2743,7 +2701,7 @@ enum FigureMetric {
 A city: the unit of city diplomacy. Find one by id or by any of its names:
 ` + "`" + `city(name: "深圳")` + "`" + `, ` + "`" + `city(name: "moscow")` + "`" + `.
 """
-type City implements Node @key(fields: "id") @key(fields: "wikidataId") {
+type City implements Node @key(fields: "id") @key(fields: "wikidataId") @entityResolver(multi: true) {
   id: ID!
   "Increases with every update; pass it back to update or retract (optimistic concurrency)."
   version: Int!
@@ -2788,7 +2746,7 @@ type City implements Node @key(fields: "id") @key(fields: "wikidataId") {
 }
 
 "A country, identified by its ISO 3166-1 alpha-2 code."
-type Country implements Node @key(fields: "id") @key(fields: "code") {
+type Country implements Node @key(fields: "id") @key(fields: "code") @entityResolver(multi: true) {
   id: ID!
   "ISO 3166-1 alpha-2 code, such as ` + "`" + `CN` + "`" + `."
   code: String!
@@ -2827,7 +2785,7 @@ type Partnership implements Node {
 }
 
 "A person who represents a city, such as a mayor or a minister of a city government."
-type Official implements Node @key(fields: "id") @key(fields: "wikidataId") {
+type Official implements Node @key(fields: "id") @key(fields: "wikidataId") @entityResolver(multi: true) {
   id: ID!
   "Increases with every update; pass it back to update or retract (optimistic concurrency)."
   version: Int!
@@ -2850,7 +2808,7 @@ type Official implements Node @key(fields: "id") @key(fields: "wikidataId") {
 }
 
 "A document that cities signed: a memorandum, a sister-city agreement, and so on."
-type Agreement implements Node @key(fields: "id") {
+type Agreement implements Node @key(fields: "id") @entityResolver(multi: true) {
   id: ID!
   "Increases with every update; pass it back to update or retract (optimistic concurrency)."
   version: Int!
@@ -2885,7 +2843,7 @@ type Signatory {
 }
 
 "A university, company, centre or other body in a city, often one that city ties produced."
-type Institution implements Node @key(fields: "id") @key(fields: "wikidataId") {
+type Institution implements Node @key(fields: "id") @key(fields: "wikidataId") @entityResolver(multi: true) {
   id: ID!
   "Increases with every update; pass it back to update or retract (optimistic concurrency)."
   version: Int!
@@ -3630,17 +3588,37 @@ type PartnershipChange {
 # a union of all types that use the @key directive
 union _Entity = Agreement | City | Country | Institution | Official
 
+input AgreementRepresentation {
+	id: ID
+}
+
+input CityRepresentation {
+	id: ID
+	wikidataId: String
+}
+
+input CountryRepresentation {
+	id: ID
+	code: String
+}
+
+input InstitutionRepresentation {
+	id: ID
+	wikidataId: String
+}
+
+input OfficialRepresentation {
+	id: ID
+	wikidataId: String
+}
+
 # fake type to build resolver interfaces for users to implement
 type Entity {
-	findAgreementByID(id: ID!,): Agreement!
-	findCityByID(id: ID!,): City!
-	findCityByWikidataID(wikidataID: String,): City!
-	findCountryByID(id: ID!,): Country!
-	findCountryByCode(code: String!,): Country!
-	findInstitutionByID(id: ID!,): Institution!
-	findInstitutionByWikidataID(wikidataID: String,): Institution!
-	findOfficialByID(id: ID!,): Official!
-	findOfficialByWikidataID(wikidataID: String,): Official!
+	findAgreement(reps: [AgreementRepresentation!]!): [Agreement]
+	findCity(reps: [CityRepresentation!]!): [City]
+	findCountry(reps: [CountryRepresentation!]!): [Country]
+	findInstitution(reps: [InstitutionRepresentation!]!): [Institution]
+	findOfficial(reps: [OfficialRepresentation!]!): [Official]
 }
 
 type _Service {
@@ -4643,129 +4621,73 @@ func (ec *executionContext) field_Country_cities_args(ctx context.Context, rawAr
 	return args, nil
 }
 
-func (ec *executionContext) field_Entity_findAgreementByID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func (ec *executionContext) field_Entity_findAgreement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNID2string(ctx, v)
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.AgreementRepresentation, error) {
+			return ec.unmarshalNAgreementRepresentation2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementRepresentationᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["id"] = arg0
+	args["reps"] = arg0
 	return args, nil
 }
 
-func (ec *executionContext) field_Entity_findCityByID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func (ec *executionContext) field_Entity_findCity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNID2string(ctx, v)
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.CityRepresentation, error) {
+			return ec.unmarshalNCityRepresentation2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCityRepresentationᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["id"] = arg0
+	args["reps"] = arg0
 	return args, nil
 }
 
-func (ec *executionContext) field_Entity_findCityByWikidataID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func (ec *executionContext) field_Entity_findCountry_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "wikidataID",
-		func(ctx context.Context, v any) (*string, error) {
-			return ec.unmarshalOString2ᚖstring(ctx, v)
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.CountryRepresentation, error) {
+			return ec.unmarshalNCountryRepresentation2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCountryRepresentationᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["wikidataID"] = arg0
+	args["reps"] = arg0
 	return args, nil
 }
 
-func (ec *executionContext) field_Entity_findCountryByCode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func (ec *executionContext) field_Entity_findInstitution_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNString2string(ctx, v)
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.InstitutionRepresentation, error) {
+			return ec.unmarshalNInstitutionRepresentation2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐInstitutionRepresentationᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["code"] = arg0
+	args["reps"] = arg0
 	return args, nil
 }
 
-func (ec *executionContext) field_Entity_findCountryByID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func (ec *executionContext) field_Entity_findOfficial_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNID2string(ctx, v)
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.OfficialRepresentation, error) {
+			return ec.unmarshalNOfficialRepresentation2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐOfficialRepresentationᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["id"] = arg0
-	return args, nil
-}
-
-func (ec *executionContext) field_Entity_findInstitutionByID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNID2string(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["id"] = arg0
-	return args, nil
-}
-
-func (ec *executionContext) field_Entity_findInstitutionByWikidataID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "wikidataID",
-		func(ctx context.Context, v any) (*string, error) {
-			return ec.unmarshalOString2ᚖstring(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["wikidataID"] = arg0
-	return args, nil
-}
-
-func (ec *executionContext) field_Entity_findOfficialByID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNID2string(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["id"] = arg0
-	return args, nil
-}
-
-func (ec *executionContext) field_Entity_findOfficialByWikidataID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "wikidataID",
-		func(ctx context.Context, v any) (*string, error) {
-			return ec.unmarshalOString2ᚖstring(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["wikidataID"] = arg0
+	args["reps"] = arg0
 	return args, nil
 }
 
@@ -7988,27 +7910,27 @@ func (ec *executionContext) fieldContext_CountryEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Entity_findAgreementByID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_findAgreement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Entity_findAgreementByID(ctx, field)
+			return ec.fieldContext_Entity_findAgreement(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().FindAgreementByID(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Entity().FindAgreement(ctx, fc.Args["reps"].([]*model.AgreementRepresentation))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Agreement) graphql.Marshaler {
-			return ec.marshalNAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreement(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Agreement) graphql.Marshaler {
+			return ec.marshalOAgreement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreement(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
-func (ec *executionContext) fieldContext_Entity_findAgreementByID(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Entity_findAgreement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Entity",
 		Field:      field,
@@ -8025,34 +7947,34 @@ func (ec *executionContext) fieldContext_Entity_findAgreementByID(ctx context.Co
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Entity_findAgreementByID_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.field_Entity_findAgreement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Entity_findCityByID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_findCity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Entity_findCityByID(ctx, field)
+			return ec.fieldContext_Entity_findCity(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().FindCityByID(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Entity().FindCity(ctx, fc.Args["reps"].([]*model.CityRepresentation))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.City) graphql.Marshaler {
-			return ec.marshalNCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*relations.City) graphql.Marshaler {
+			return ec.marshalOCity2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
-func (ec *executionContext) fieldContext_Entity_findCityByID(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Entity_findCity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Entity",
 		Field:      field,
@@ -8069,78 +7991,34 @@ func (ec *executionContext) fieldContext_Entity_findCityByID(ctx context.Context
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Entity_findCityByID_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.field_Entity_findCity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Entity_findCityByWikidataID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_findCountry(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Entity_findCityByWikidataID(ctx, field)
+			return ec.fieldContext_Entity_findCountry(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().FindCityByWikidataID(ctx, fc.Args["wikidataID"].(*string))
+			return ec.Resolvers.Entity().FindCountry(ctx, fc.Args["reps"].([]*model.CountryRepresentation))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.City) graphql.Marshaler {
-			return ec.marshalNCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Country) graphql.Marshaler {
+			return ec.marshalOCountry2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCountry(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
-func (ec *executionContext) fieldContext_Entity_findCityByWikidataID(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Entity",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_City(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Entity_findCityByWikidataID_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Entity_findCountryByID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Entity_findCountryByID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().FindCountryByID(ctx, fc.Args["id"].(string))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Country) graphql.Marshaler {
-			return ec.marshalNCountry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCountry(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Entity_findCountryByID(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Entity_findCountry(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Entity",
 		Field:      field,
@@ -8157,78 +8035,34 @@ func (ec *executionContext) fieldContext_Entity_findCountryByID(ctx context.Cont
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Entity_findCountryByID_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.field_Entity_findCountry_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Entity_findCountryByCode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_findInstitution(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Entity_findCountryByCode(ctx, field)
+			return ec.fieldContext_Entity_findInstitution(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().FindCountryByCode(ctx, fc.Args["code"].(string))
+			return ec.Resolvers.Entity().FindInstitution(ctx, fc.Args["reps"].([]*model.InstitutionRepresentation))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Country) graphql.Marshaler {
-			return ec.marshalNCountry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCountry(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Institution) graphql.Marshaler {
+			return ec.marshalOInstitution2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitution(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
-func (ec *executionContext) fieldContext_Entity_findCountryByCode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Entity",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Country(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Entity_findCountryByCode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Entity_findInstitutionByID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Entity_findInstitutionByID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().FindInstitutionByID(ctx, fc.Args["id"].(string))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Institution) graphql.Marshaler {
-			return ec.marshalNInstitution2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitution(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Entity_findInstitutionByID(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Entity_findInstitution(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Entity",
 		Field:      field,
@@ -8245,78 +8079,34 @@ func (ec *executionContext) fieldContext_Entity_findInstitutionByID(ctx context.
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Entity_findInstitutionByID_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.field_Entity_findInstitution_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Entity_findInstitutionByWikidataID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_findOfficial(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Entity_findInstitutionByWikidataID(ctx, field)
+			return ec.fieldContext_Entity_findOfficial(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().FindInstitutionByWikidataID(ctx, fc.Args["wikidataID"].(*string))
+			return ec.Resolvers.Entity().FindOfficial(ctx, fc.Args["reps"].([]*model.OfficialRepresentation))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Institution) graphql.Marshaler {
-			return ec.marshalNInstitution2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitution(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Official) graphql.Marshaler {
+			return ec.marshalOOfficial2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐOfficial(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
-func (ec *executionContext) fieldContext_Entity_findInstitutionByWikidataID(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Entity",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Institution(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Entity_findInstitutionByWikidataID_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Entity_findOfficialByID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Entity_findOfficialByID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().FindOfficialByID(ctx, fc.Args["id"].(string))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Official) graphql.Marshaler {
-			return ec.marshalNOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐOfficial(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Entity_findOfficialByID(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Entity_findOfficial(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Entity",
 		Field:      field,
@@ -8333,51 +8123,7 @@ func (ec *executionContext) fieldContext_Entity_findOfficialByID(ctx context.Con
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Entity_findOfficialByID_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Entity_findOfficialByWikidataID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Entity_findOfficialByWikidataID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().FindOfficialByWikidataID(ctx, fc.Args["wikidataID"].(*string))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Official) graphql.Marshaler {
-			return ec.marshalNOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐOfficial(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Entity_findOfficialByWikidataID(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Entity",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Official(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Entity_findOfficialByWikidataID_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.field_Entity_findOfficial_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15087,6 +14833,48 @@ func UnmarshalAgreementOrder(ctx context.Context, raw any) (model.AgreementOrder
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAgreementRepresentation(ctx context.Context, obj any) (model.AgreementRepresentation, error) {
+	var it model.AgreementRepresentation
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GlobalID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAgreementRepresentation unmarshals raw into the AgreementRepresentation input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAgreementRepresentation(ctx context.Context, raw any) (model.AgreementRepresentation, error) {
+	var out model.AgreementRepresentation
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AgreementRepresentation", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCityFilter(ctx context.Context, obj any) (model.CityFilter, error) {
 	var it model.CityFilter
 	if obj == nil {
@@ -15301,6 +15089,104 @@ func UnmarshalCityOrder(ctx context.Context, raw any) (model.CityOrder, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCityRepresentation(ctx context.Context, obj any) (model.CityRepresentation, error) {
+	var it model.CityRepresentation
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "wikidataId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GlobalID = data
+		case "wikidataId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("wikidataId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WikidataID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCityRepresentation unmarshals raw into the CityRepresentation input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCityRepresentation(ctx context.Context, raw any) (model.CityRepresentation, error) {
+	var out model.CityRepresentation
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CityRepresentation", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCountryRepresentation(ctx context.Context, obj any) (model.CountryRepresentation, error) {
+	var it model.CountryRepresentation
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "code"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GlobalID = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCountryRepresentation unmarshals raw into the CountryRepresentation input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCountryRepresentation(ctx context.Context, raw any) (model.CountryRepresentation, error) {
+	var out model.CountryRepresentation
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CountryRepresentation", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputInstitutionFilter(ctx context.Context, obj any) (model.InstitutionFilter, error) {
 	var it model.InstitutionFilter
 	if obj == nil {
@@ -15445,6 +15331,55 @@ func (ec *executionContext) unmarshalInputInstitutionInput(ctx context.Context, 
 func UnmarshalInstitutionInput(ctx context.Context, raw any) (model.InstitutionInput, error) {
 	var out model.InstitutionInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "InstitutionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputInstitutionRepresentation(ctx context.Context, obj any) (model.InstitutionRepresentation, error) {
+	var it model.InstitutionRepresentation
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "wikidataId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GlobalID = data
+		case "wikidataId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("wikidataId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WikidataID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalInstitutionRepresentation unmarshals raw into the InstitutionRepresentation input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalInstitutionRepresentation(ctx context.Context, raw any) (model.InstitutionRepresentation, error) {
+	var out model.InstitutionRepresentation
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "InstitutionRepresentation", raw, &out)
 	return out, err
 }
 
@@ -15725,6 +15660,55 @@ func (ec *executionContext) unmarshalInputOfficialInput(ctx context.Context, obj
 func UnmarshalOfficialInput(ctx context.Context, raw any) (model.OfficialInput, error) {
 	var out model.OfficialInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "OfficialInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOfficialRepresentation(ctx context.Context, obj any) (model.OfficialRepresentation, error) {
+	var it model.OfficialRepresentation
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "wikidataId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GlobalID = data
+		case "wikidataId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("wikidataId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WikidataID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOfficialRepresentation unmarshals raw into the OfficialRepresentation input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOfficialRepresentation(ctx context.Context, raw any) (model.OfficialRepresentation, error) {
+	var out model.OfficialRepresentation
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OfficialRepresentation", raw, &out)
 	return out, err
 }
 
@@ -17701,59 +17685,35 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) g
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Entity")
-		case "findAgreementByID":
+		case "findAgreement":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
-					return ec._Entity_findAgreementByID(ctx, field)
+					return ec._Entity_findAgreement(ctx, field)
 				})
-		case "findCityByID":
+		case "findCity":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
-					return ec._Entity_findCityByID(ctx, field)
+					return ec._Entity_findCity(ctx, field)
 				})
-		case "findCityByWikidataID":
+		case "findCountry":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
-					return ec._Entity_findCityByWikidataID(ctx, field)
+					return ec._Entity_findCountry(ctx, field)
 				})
-		case "findCountryByID":
+		case "findInstitution":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
-					return ec._Entity_findCountryByID(ctx, field)
+					return ec._Entity_findInstitution(ctx, field)
 				})
-		case "findCountryByCode":
+		case "findOfficial":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
-					return ec._Entity_findCountryByCode(ctx, field)
-				})
-		case "findInstitutionByID":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Entity_findInstitutionByID(ctx, field)
-				})
-		case "findInstitutionByWikidataID":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Entity_findInstitutionByWikidataID(ctx, field)
-				})
-		case "findOfficialByID":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Entity_findOfficialByID(ctx, field)
-				})
-		case "findOfficialByWikidataID":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Entity_findOfficialByWikidataID(ctx, field)
+					return ec._Entity_findOfficial(ctx, field)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -20134,6 +20094,25 @@ func (ec *executionContext) marshalNAgreementPayload2ᚖgithubᚗcomᚋamityᚋa
 	return ec._AgreementPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNAgreementRepresentation2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementRepresentationᚄ(ctx context.Context, v any) ([]*model.AgreementRepresentation, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.AgreementRepresentation, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAgreementRepresentation2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementRepresentation(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNAgreementRepresentation2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementRepresentation(ctx context.Context, v any) (*model.AgreementRepresentation, error) {
+	res, err := ec.unmarshalInputAgreementRepresentation(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNAuditAction2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAuditAction(ctx context.Context, v any) (model.AuditAction, error) {
 	var res model.AuditAction
 	err := res.UnmarshalGQL(v)
@@ -20327,6 +20306,25 @@ func (ec *executionContext) marshalNCityPayload2ᚖgithubᚗcomᚋamityᚋamity�
 	return ec._CityPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCityRepresentation2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCityRepresentationᚄ(ctx context.Context, v any) ([]*model.CityRepresentation, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CityRepresentation, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCityRepresentation2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCityRepresentation(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCityRepresentation2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCityRepresentation(ctx context.Context, v any) (*model.CityRepresentation, error) {
+	res, err := ec.unmarshalInputCityRepresentation(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationArea(ctx context.Context, v any) (relations.CooperationArea, error) {
 	var res relations.CooperationArea
 	err := res.UnmarshalGQL(v)
@@ -20421,6 +20419,25 @@ func (ec *executionContext) marshalNCountryEdge2ᚖgithubᚗcomᚋamityᚋamity�
 		return graphql.Null
 	}
 	return ec._CountryEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCountryRepresentation2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCountryRepresentationᚄ(ctx context.Context, v any) ([]*model.CountryRepresentation, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CountryRepresentation, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCountryRepresentation2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCountryRepresentation(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCountryRepresentation2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCountryRepresentation(ctx context.Context, v any) (*model.CountryRepresentation, error) {
+	res, err := ec.unmarshalInputCountryRepresentation(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNDate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
@@ -20605,6 +20622,25 @@ func (ec *executionContext) marshalNInstitutionPayload2ᚖgithubᚗcomᚋamity�
 	return ec._InstitutionPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNInstitutionRepresentation2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐInstitutionRepresentationᚄ(ctx context.Context, v any) ([]*model.InstitutionRepresentation, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.InstitutionRepresentation, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInstitutionRepresentation2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐInstitutionRepresentation(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNInstitutionRepresentation2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐInstitutionRepresentation(ctx context.Context, v any) (*model.InstitutionRepresentation, error) {
+	res, err := ec.unmarshalInputInstitutionRepresentation(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := model.UnmarshalInt(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -20757,6 +20793,25 @@ func (ec *executionContext) marshalNOfficialPayload2ᚖgithubᚗcomᚋamityᚋam
 		return graphql.Null
 	}
 	return ec._OfficialPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOfficialRepresentation2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐOfficialRepresentationᚄ(ctx context.Context, v any) ([]*model.OfficialRepresentation, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.OfficialRepresentation, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOfficialRepresentation2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐOfficialRepresentation(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNOfficialRepresentation2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐOfficialRepresentation(ctx context.Context, v any) (*model.OfficialRepresentation, error) {
+	res, err := ec.unmarshalInputOfficialRepresentation(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -21567,6 +21622,19 @@ func (ec *executionContext) marshalNfederation__Scope2ᚕᚕstringᚄ(ctx contex
 	return ret
 }
 
+func (ec *executionContext) marshalOAgreement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreement(ctx context.Context, sel ast.SelectionSet, v []*relations.Agreement) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreement(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) marshalOAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreement(ctx context.Context, sel ast.SelectionSet, v *relations.Agreement) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -21672,6 +21740,19 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) marshalOCity2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx context.Context, sel ast.SelectionSet, v []*relations.City) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) marshalOCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx context.Context, sel ast.SelectionSet, v *relations.City) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -21727,6 +21808,19 @@ func (ec *executionContext) marshalOCooperationArea2ᚕgithubᚗcomᚋamityᚋam
 			return graphql.Null
 		}
 	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOCountry2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCountry(ctx context.Context, sel ast.SelectionSet, v []*relations.Country) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOCountry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCountry(ctx, sel, v[i])
+	})
 
 	return ret
 }
@@ -21826,6 +21920,19 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalOInstitution2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitution(ctx context.Context, sel ast.SelectionSet, v []*relations.Institution) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOInstitution2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitution(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) marshalOInstitution2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitution(ctx context.Context, sel ast.SelectionSet, v *relations.Institution) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -21919,6 +22026,19 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋamityᚋamityᚋgraphᚋ
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOfficial2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐOfficial(ctx context.Context, sel ast.SelectionSet, v []*relations.Official) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐOfficial(ctx, sel, v[i])
+	})
+
+	return ret
 }
 
 func (ec *executionContext) marshalOOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐOfficial(ctx context.Context, sel ast.SelectionSet, v *relations.Official) graphql.Marshaler {

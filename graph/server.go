@@ -85,7 +85,8 @@ func NewHandler(store *postgres.DB, opts Options) *handler.Server {
 	cfg.Directives.NeedsScope = requireScope
 	weighConnections(&cfg.Complexity)
 
-	srv := handler.New(NewExecutableSchema(cfg))
+	schema := NewExecutableSchema(cfg)
+	srv := handler.New(schema)
 	srv.AddTransport(httpTransport{maxTokens: opts.Limits.MaxTokens, observer: opts.Observer})
 	if opts.Subscriptions != nil {
 		addWebsocket(srv, store, opts)
@@ -99,6 +100,11 @@ func NewHandler(store *postgres.DB, opts Options) *handler.Server {
 	srv.Use(deferRefusal{})
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
+	} else {
+		srv.Use(introspectionRefusal{federation: opts.Federation})
+	}
+	if opts.Federation {
+		srv.Use(newEntityGuard(schema.Schema()))
 	}
 	usePersistedQueries(srv, opts)
 	srv.Use(limits.New(opts.Limits))

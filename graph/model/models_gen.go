@@ -55,6 +55,13 @@ type AgreementPayload struct {
 	ClientMutationID *string              `json:"clientMutationId,omitempty"`
 }
 
+type AgreementRepresentation struct {
+	GlobalID *string `json:"id,omitempty"`
+	// The @key this representation matched: one of the AgreementMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey AgreementMatchedKey `json:"-"`
+}
+
 // Which cities to list. All conditions must hold.
 type CityFilter struct {
 	// ISO 3166-1 alpha-2 code of the country.
@@ -90,6 +97,22 @@ type CityPayload struct {
 	ClientMutationID *string         `json:"clientMutationId,omitempty"`
 }
 
+type CityRepresentation struct {
+	GlobalID   *string `json:"id,omitempty"`
+	WikidataID *string `json:"wikidataId,omitempty"`
+	// The @key this representation matched: one of the CityMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey CityMatchedKey `json:"-"`
+}
+
+type CountryRepresentation struct {
+	GlobalID *string `json:"id,omitempty"`
+	Code     *string `json:"code,omitempty"`
+	// The @key this representation matched: one of the CountryMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey CountryMatchedKey `json:"-"`
+}
+
 // Which institutions to list. All conditions must hold.
 type InstitutionFilter struct {
 	Kind *relations.InstitutionKind `json:"kind,omitempty"`
@@ -116,6 +139,14 @@ type InstitutionPayload struct {
 	Institution      *relations.Institution `json:"institution,omitempty"`
 	Errors           []*UserError           `json:"errors"`
 	ClientMutationID *string                `json:"clientMutationId,omitempty"`
+}
+
+type InstitutionRepresentation struct {
+	GlobalID   *string `json:"id,omitempty"`
+	WikidataID *string `json:"wikidataId,omitempty"`
+	// The @key this representation matched: one of the InstitutionMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey InstitutionMatchedKey `json:"-"`
 }
 
 // A name in one language.
@@ -172,6 +203,14 @@ type OfficialPayload struct {
 	Official         *relations.Official `json:"official,omitempty"`
 	Errors           []*UserError        `json:"errors"`
 	ClientMutationID *string             `json:"clientMutationId,omitempty"`
+}
+
+type OfficialRepresentation struct {
+	GlobalID   *string `json:"id,omitempty"`
+	WikidataID *string `json:"wikidataId,omitempty"`
+	// The @key this representation matched: one of the OfficialMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey OfficialMatchedKey `json:"-"`
 }
 
 type PartnershipInput struct {
