@@ -182,7 +182,7 @@ func (g entityGuard) checkOne(i int, v any) *gqlerror.Error {
 	// Every key field sent is read, whichever key matches, so each must have its type.
 	for field, scalar := range g.fieldTypes[typ] {
 		if val, sent := rep[field]; sent && val != nil && !keyValue(scalar, val) {
-			return representationError(at+"."+field, "%s.%s must be %s of at most %d characters", at, field, article(scalar), maxKeyLength)
+			return representationError(at+"."+field, "%s.%s must be %s: at most %d characters, no NUL", at, field, article(scalar), maxKeyLength)
 		}
 	}
 	for _, key := range keys {

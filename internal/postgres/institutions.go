@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -88,13 +87,4 @@ FROM institution_agreements ia JOIN institutions i ON i.id = ia.institution_id
 WHERE ia.agreement_id = ANY($1::uuid[])
 ORDER BY ia.agreement_id, i.name, i.id`
 	return selectGrouped[institutionRow, *institutionRow](ctx, db, q, agreements)
-}
-
-// InstitutionByWikidata finds an institution by Wikidata item; nil when none has it.
-func (db *DB) InstitutionByWikidata(ctx context.Context, qid string) (*relations.Institution, error) {
-	rows, err := byKey[institutionRow](ctx, db, institutionCols, "institutions i", "i.wikidata_qid", strings.ToUpper(strings.TrimSpace(qid)))
-	if err != nil || len(rows) == 0 {
-		return nil, err
-	}
-	return rows[0].domain(), nil
 }

@@ -108,12 +108,3 @@ func (db *DB) OfficialNames(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID
 ) names ORDER BY owner_id, rank, language, name`
 	return db.names(ctx, q, ids)
 }
-
-// OfficialByWikidata finds an official by Wikidata item; nil, not an error, when none has it.
-func (db *DB) OfficialByWikidata(ctx context.Context, qid string) (*relations.Official, error) {
-	rows, err := byKey[officialRow](ctx, db, officialCols, "officials o", "o.wikidata_qid", strings.ToUpper(strings.TrimSpace(qid)))
-	if err != nil || len(rows) == 0 {
-		return nil, err
-	}
-	return rows[0].domain(), nil
-}

@@ -352,13 +352,3 @@ func joinNonEmpty(conds ...string) string {
 	}
 	return strings.Join(out, " AND ")
 }
-
-// byKey reads the rows whose unique column equals the value.
-func byKey[R any](ctx context.Context, db sqlx.QueryerContext, cols, from, column string, value any) ([]R, error) {
-	var rows []R
-	q := fmt.Sprintf("SELECT %s FROM %s WHERE %s = $1", cols, from, column)
-	if err := sqlx.SelectContext(ctx, db, &rows, q, value); err != nil {
-		return nil, mapError(err)
-	}
-	return rows, nil
-}
