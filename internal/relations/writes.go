@@ -19,6 +19,8 @@ const (
 	CodeStaleVersion    = "STALE_VERSION"
 	CodeMissingSource   = "MISSING_SOURCE"
 	CodeIdempotencyUsed = "IDEMPOTENCY_KEY_REUSED"
+	// CodeRetracted: a retried client mutation id whose entity was retracted since.
+	CodeRetracted = "RETRACTED"
 )
 
 // FieldProblem is what is wrong with one field of a write's input.
