@@ -154,11 +154,11 @@ func (db *DB) WriteOfficial(ctx context.Context, meta WriteMeta, w relations.Off
 				return uuid.Nil, err
 			}
 			if w.CityID != nil {
-				// The agreements he signs are locked too, so that none gains a signature
-				// for his old city while he moves.
+				// His row is locked (lockVersion), and an agreement's write takes a
+				// share lock on every official it names (checkAgreementRefs): no
+				// signature for his old city can be added while he moves.
 				var signsFor []uuid.UUID
-				const sq = `SELECT s.party_city_id FROM signatories s JOIN agreements a ON a.id = s.agreement_id
-WHERE s.official_id = $1 ORDER BY s.agreement_id FOR UPDATE OF a`
+				const sq = `SELECT party_city_id FROM signatories WHERE official_id = $1 ORDER BY agreement_id`
 				if err := tx.SelectContext(ctx, &signsFor, sq, id); err != nil {
 					return uuid.Nil, err
 				}
@@ -304,7 +304,8 @@ func checkAgreementRefs(ctx context.Context, tx *sqlx.Tx, w relations.AgreementW
 	}
 	for i, s := range *w.Signatories {
 		var cityID *uuid.UUID
-		err := tx.GetContext(ctx, &cityID, `SELECT city_id FROM officials WHERE id = $1`, s.OfficialID)
+		// Shared, so that the official cannot move (updateOfficial) before this commits.
+		err := tx.GetContext(ctx, &cityID, `SELECT city_id FROM officials WHERE id = $1 FOR SHARE`, s.OfficialID)
 		switch {
 		case err != nil && strings.Contains(err.Error(), "no rows"):
 			p.Add(relations.CodeNotFound, relations.Path("signatories", i, "official"), "no official has this id")
@@ -338,14 +339,15 @@ func agreementSignatories(ctx context.Context, tx *sqlx.Tx, id uuid.UUID) ([]rel
 }
 
 // partnersStayParties checks new parties against the partnerships that stand on the
-// agreement (relations.PartnersStayParties), locking them so that none changes its
-// agreement meanwhile.
+// agreement (relations.PartnersStayParties). The agreement's row is locked for the
+// update, and a partnership's write takes a share lock on the agreement it names
+// (agreementJoinsPartners), so none can come to stand on it meanwhile.
 func partnersStayParties(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, parties []uuid.UUID, p *relations.Problems) error {
 	var rows []struct {
 		A uuid.UUID `db:"city_a_id"`
 		B uuid.UUID `db:"city_b_id"`
 	}
-	if err := tx.SelectContext(ctx, &rows, `SELECT city_a_id, city_b_id FROM partnerships WHERE agreement_id = $1 ORDER BY id FOR UPDATE`, id); err != nil {
+	if err := tx.SelectContext(ctx, &rows, `SELECT city_a_id, city_b_id FROM partnerships WHERE agreement_id = $1`, id); err != nil {
 		return err
 	}
 	pairs := make([][2]uuid.UUID, len(rows))
@@ -599,6 +601,14 @@ func (db *DB) Retract(ctx context.Context, meta WriteMeta, r relations.Retractio
 		if p.Any() {
 			return uuid.Nil, nil
 		}
+		if e == agreementsTable {
+			// The linked institutions first, then the agreement: the order in which an
+			// institution's own write takes them (its row, then the agreements it links),
+			// so that the two cannot deadlock.
+			if _, err := lockLinkedInstitutions(ctx, tx, r.ID); err != nil {
+				return uuid.Nil, err
+			}
+		}
 		before, ok, err := lockVersion(ctx, tx, e, r.ID, r.Version, p)
 		if err != nil || !ok {
 			return uuid.Nil, err
@@ -618,6 +628,7 @@ func (db *DB) Retract(ctx context.Context, meta WriteMeta, r relations.Retractio
 		}
 		var unlinked []linkedInstitution
 		if e == agreementsTable {
+			// Again, now that no link can come or go: the snapshots to audit.
 			if unlinked, err = lockLinkedInstitutions(ctx, tx, r.ID); err != nil {
 				return uuid.Nil, err
 			}
