@@ -155,6 +155,9 @@ func (q SearchQuery) Validate() error {
 	if strings.TrimSpace(q.Text) == "" {
 		return FieldErrorf("query", "query is empty")
 	}
+	if len(q.Types) > 20 {
+		return FieldErrorf("types", "at most 20 types")
+	}
 	return nil
 }
 

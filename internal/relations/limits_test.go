@@ -1,6 +1,7 @@
 package relations
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -151,6 +152,35 @@ func TestRelationshipRules(t *testing.T) {
 	for _, tt := range tests {
 		if got := problems(tt.check); strings.Join(got, ";") != strings.Join(tt.want, ";") {
 			t.Errorf("%s: problems %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestQueryArguments(t *testing.T) {
+	tests := []struct {
+		name  string
+		err   error
+		field string // "" when allowed
+	}{
+		{"a city filter", CityQuery{NameContains: "shen", CountryCode: "CN"}.Validate(), ""},
+		{"NUL in nameContains", CityQuery{NameContains: "sh\x00"}.Validate(), "filter.nameContains"},
+		{"NUL in a city filter's country", CityQuery{CountryCode: "C\x00"}.Validate(), "filter.country"},
+		{"newline in an official filter", OfficialQuery{NameContains: "a\nb"}.Validate(), "filter.nameContains"},
+		{"NUL in an institution filter's country", InstitutionQuery{CountryCode: "\x00"}.Validate(), "filter.country"},
+		{"a search", SearchQuery{Text: "Moskva"}.Validate(), ""},
+		{"NUL in a search", SearchQuery{Text: "Mos\x00kva"}.Validate(), "query"},
+		{"a search of 201 characters", SearchQuery{Text: strings.Repeat("a", 201)}.Validate(), "query"},
+		{"a search of 21 types", SearchQuery{Text: "a", Types: make([]string, 21)}.Validate(), "types"},
+		{"a lookup", CheckLookup("name", "Shenzhen"), ""},
+		{"a lookup of 900 KB", CheckLookup("name", strings.Repeat("x", 900_000)), "name"},
+	}
+	for _, tt := range tests {
+		var e *Error
+		switch {
+		case tt.field == "" && tt.err != nil:
+			t.Errorf("%s: %v", tt.name, tt.err)
+		case tt.field != "" && (tt.err == nil || !errors.As(tt.err, &e) || e.Field != tt.field || e.Code != EINVALID):
+			t.Errorf("%s: error %v, want BAD_USER_INPUT at %s", tt.name, tt.err, tt.field)
 		}
 	}
 }
