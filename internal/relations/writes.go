@@ -388,8 +388,10 @@ type PartnershipWrite struct {
 	Until       *time.Time
 	AgreementID *uuid.UUID
 	// ClearAgreement takes the partnership off its agreement (an update's explicit
-	// null): it then stands on its sources alone.
-	ClearAgreement bool
+	// null): it then stands on its sources alone. Left out of the JSON when false, so
+	// that the hash a retry is recognised by (postgres.writeTx) is the one earlier
+	// versions computed for the same call.
+	ClearAgreement bool `json:",omitempty"`
 	Sources        SourceRefs
 }
 
