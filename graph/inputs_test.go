@@ -111,6 +111,23 @@ func TestWriteLimits(t *testing.T) {
 			}
 		})
 	}
+	// A list of IDs over its cap is one problem, not one per ID.
+	parties := make([]any, 5000)
+	for i := range parties {
+		parties[i] = "not an id"
+	}
+	var ag struct {
+		CreateAgreement struct {
+			Agreement *struct{ ID string }
+			Errors    []userError
+		}
+	}
+	a.MustPostAs(t, writer, `mutation($input: AgreementInput!) { createAgreement(input: $input) { agreement { id } errors { field message code } } }`,
+		map[string]any{"input": map[string]any{"title": "T", "kind": "MEMORANDUM", "parties": parties,
+			"sources": map[string]any{"new": []any{map[string]any{"title": "Gazette"}}}}}).MustData(t, &ag)
+	if errs := ag.CreateAgreement.Errors; len(errs) != 1 || strings.Join(errs[0].Field, ".") != "input.parties" || errs[0].Code != "INVALID" {
+		t.Errorf("5,000 parties: want one INVALID at input.parties, got %d problems: %.300s", len(errs), dump(t, errs))
+	}
 	if diff := cmp.Diff(before, a.MustTableCounts(t)); diff != "" {
 		t.Errorf("refused writes changed the database:\n%s", diff)
 	}

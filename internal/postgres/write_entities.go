@@ -282,7 +282,7 @@ func checkAgreementRefs(ctx context.Context, tx *sqlx.Tx, w relations.AgreementW
 	if err := mustExist(ctx, tx, "cities", "city", w.SignedInID, relations.Path("signedIn"), p); err != nil {
 		return err
 	}
-	if w.Parties != nil {
+	if w.Parties != nil && len(*w.Parties) <= relations.MaxParties { // a longer list is refused whole
 		gone, err := missing(ctx, tx, "cities", *w.Parties)
 		if err != nil {
 			return err
@@ -293,7 +293,7 @@ func checkAgreementRefs(ctx context.Context, tx *sqlx.Tx, w relations.AgreementW
 			}
 		}
 	}
-	if w.Signatories == nil {
+	if w.Signatories == nil || len(*w.Signatories) > relations.MaxSignatories {
 		return nil
 	}
 	parties := map[uuid.UUID]bool{}
@@ -530,7 +530,7 @@ func (db *DB) WriteInstitution(ctx context.Context, meta WriteMeta, w relations.
 		if err := mustExist(ctx, tx, "cities", "city", w.CityID, relations.Path("city"), p); err != nil {
 			return uuid.Nil, err
 		}
-		if w.AgreementIDs != nil {
+		if w.AgreementIDs != nil && len(*w.AgreementIDs) <= relations.MaxLinks { // a longer list is refused whole
 			gone, err := missing(ctx, tx, "agreements", *w.AgreementIDs)
 			if err != nil {
 				return uuid.Nil, err
