@@ -338,6 +338,11 @@ func TestRelationshipRulesOnUpdates(t *testing.T) {
 		t.Fatalf("agreement: null (literal): %s", dump(t, literal))
 	}
 
+	// With no partnership on it, the agreement's parties may change, but not away from
+	// a kept signature.
+	refused("dropping a signatory's city from the parties", updateAgreement, "updateAgreement",
+		map[string]any{"id": agreement, "version": 1, "parties": []any{moscow, shenzhen}, "sources": sources}, "input.parties", "CONFLICT")
+
 	// Retracting the agreement takes the institution's link, and says so in its history.
 	var rt struct{ Retract struct{ Errors []userError } }
 	a.MustPostAs(t, writer, retractMutation, map[string]any{"input": map[string]any{"id": agreement, "version": 1,

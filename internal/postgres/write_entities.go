@@ -212,13 +212,13 @@ func (db *DB) WriteAgreement(ctx context.Context, meta WriteMeta, w relations.Ag
 				w.Parties = &parties
 			}
 			// New parties with the old signatories: the signatures are kept, so they
-			// must still be for parties, checked as if given.
+			// must still be for parties.
 			if w.Parties != nil && w.Signatories == nil {
 				kept, err := agreementSignatories(ctx, tx, id)
 				if err != nil {
 					return uuid.Nil, err
 				}
-				w.Signatories = &kept
+				relations.SignatoriesStayParties(p, relations.Path("parties"), *w.Parties, kept)
 			}
 			if w.Parties != nil {
 				if err := partnersStayParties(ctx, tx, id, *w.Parties, p); err != nil {

@@ -148,6 +148,12 @@ func TestRelationshipRules(t *testing.T) {
 		{"parties keep the partners", func(p *Problems) { PartnersStayParties(p, path, []uuid.UUID{a, b, c}, [][2]uuid.UUID{{a, b}, {b, c}}) }, nil},
 		{"parties drop a partner", func(p *Problems) { PartnersStayParties(p, path, []uuid.UUID{a, c}, [][2]uuid.UUID{{a, c}, {a, b}}) },
 			[]string{"input.x: CONFLICT"}},
+		{"parties keep the signatures", func(p *Problems) {
+			SignatoriesStayParties(p, path, []uuid.UUID{a, b}, []SignatoryWrite{{PartyID: a}, {PartyID: b}})
+		}, nil},
+		{"parties drop a signature's city", func(p *Problems) {
+			SignatoriesStayParties(p, path, []uuid.UUID{a, c}, []SignatoryWrite{{PartyID: a}, {PartyID: b}})
+		}, []string{"input.x: CONFLICT"}},
 	}
 	for _, tt := range tests {
 		if got := problems(tt.check); strings.Join(got, ";") != strings.Join(tt.want, ";") {

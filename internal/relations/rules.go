@@ -53,3 +53,20 @@ func PartnersStayParties(p *Problems, path []string, parties []uuid.UUID, partne
 		}
 	}
 }
+
+// SignatoriesStayParties is the rule that every signatory signs for a party, seen from
+// new parties given without signatories: the signatures kept must be for cities still
+// among the parties.
+func SignatoriesStayParties(p *Problems, path []string, parties []uuid.UUID, kept []SignatoryWrite) {
+	in := make(map[uuid.UUID]bool, len(parties))
+	for _, c := range parties {
+		in[c] = true
+	}
+	for _, s := range kept {
+		if !in[s.PartyID] {
+			p.Add(CodeConflict, path, "an official signs this agreement for a city these parties leave out: "+
+				"give the new signatories with the parties, or keep that city")
+			return
+		}
+	}
+}
