@@ -383,6 +383,7 @@ func TestValidate(t *testing.T) {
 					many[i] = Name{Language: "en", Name: strings.Repeat("n", i+1)}
 				}
 				b.Cities[2].Names = many
+				b.Partnerships[0].Sources = slices.Repeat([]string{"s1"}, 51)
 			},
 			want: []string{
 				`sources[0].excerpt: is too long: 4001 characters, at most 4000`,
@@ -392,6 +393,7 @@ func TestValidate(t *testing.T) {
 				`cities[2].names: has 1001 items, at most 1000`,
 				`officials[0].title: contains the control character U+0009 (line breaks and tabs are not allowed here)`,
 				`agreements[0].signedOn: year 0 is not between 1 and 9999`,
+				`partnerships[0].sources: has 51 items, at most 50`,
 			},
 		},
 		{

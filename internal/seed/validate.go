@@ -410,7 +410,9 @@ func (v *validator) sources(path string, keys []string, required bool) {
 	if required && len(keys) == 0 {
 		v.addf(path, "required: cite at least one source")
 	}
-	v.refList(path, KindSource, keys)
+	if v.list(path, len(keys), relations.MaxSourceRefs) {
+		v.refList(path, KindSource, keys)
+	}
 }
 
 func (v *validator) names(path string, names []Name) {
