@@ -4,7 +4,9 @@ import (
 	"context"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/amity/amity/graph/model"
 	"github.com/amity/amity/internal/loader"
@@ -103,4 +105,59 @@ func fetchOne[T any](ctx context.Context, fetch func(context.Context, []uuid.UUI
 	}
 	l.Prime(id, got[id])
 	return got[id], nil
+}
+
+// lookupArgs checks the text arguments of a top-level lookup (city(name:),
+// country(code:), …), given as field name and value pairs (nil when absent), before
+// anything reaches the database: a value the rule of lookups refuses (a NUL, a control
+// character, invalid UTF-8, more than 200 characters) could match nothing stored, and
+// the database's error text would otherwise reach the client.
+func lookupArgs(args ...any) error {
+	for i := 0; i+1 < len(args); i += 2 {
+		field, _ := args[i].(string)
+		if v, _ := args[i+1].(*string); v != nil {
+			if err := relations.CheckLookup(field, *v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// explicitNull reports whether the current field's argument arg is an input object
+// whose field is given as null, by literal or by variable, as opposed to left out.
+// gqlgen decodes both to a nil pointer; an update tells them apart because null clears
+// an optional reference while leaving it out keeps it.
+func explicitNull(ctx context.Context, arg, field string) bool {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || !graphql.HasOperationContext(ctx) {
+		return false
+	}
+	a := fc.Field.Arguments.ForName(arg)
+	if a == nil || a.Value == nil {
+		return false
+	}
+	vars := graphql.GetOperationContext(ctx).Variables
+	switch a.Value.Kind {
+	case ast.Variable:
+		obj, ok := vars[a.Value.Raw].(map[string]any)
+		if !ok {
+			return false
+		}
+		v, present := obj[field]
+		return present && v == nil
+	case ast.ObjectValue:
+		child := a.Value.Children.ForName(field)
+		if child == nil {
+			return false
+		}
+		switch child.Kind {
+		case ast.NullValue:
+			return true
+		case ast.Variable:
+			v, present := vars[child.Raw]
+			return present && v == nil
+		}
+	}
+	return false
 }

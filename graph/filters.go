@@ -76,8 +76,10 @@ func institutionQuery(f *model.InstitutionFilter) (relations.InstitutionQuery, e
 		q.Kind = *f.Kind
 	}
 	var err error
-	q.City, err = optionalID("filter.city", relay.City, f.City)
-	return q, err
+	if q.City, err = optionalID("filter.city", relay.City, f.City); err != nil {
+		return q, err
+	}
+	return q, q.Validate()
 }
 
 func pathQuery(from, to string, maxHops, first *int) (relations.PathQuery, error) {

@@ -37,8 +37,16 @@ func (d *ids) optional(typ string, id *string, path ...any) *uuid.UUID {
 	return &u
 }
 
+// maxDecoded is the largest cap of a list of IDs in one write (relations.MaxParties,
+// MaxLinks). A longer list is refused whole by the write's Check; its IDs are not
+// decoded, which would only answer one problem per item.
+const maxDecoded = relations.MaxParties
+
 func (d *ids) list(typ string, list []string, path ...any) []uuid.UUID {
 	out := make([]uuid.UUID, len(list))
+	if len(list) > maxDecoded {
+		return out
+	}
 	for i, id := range list {
 		out[i] = d.one(typ, id, append(append([]any{}, path...), i)...)
 	}
@@ -85,6 +93,9 @@ func signatories(d *ids, in []*model.SignatoryInput) *[]relations.SignatoryWrite
 		return nil
 	}
 	out := make([]relations.SignatoryWrite, len(in))
+	if len(in) > maxDecoded {
+		return &out // refused whole (relations.MaxSignatories)
+	}
 	for i, s := range in {
 		out[i] = relations.SignatoryWrite{
 			OfficialID: d.one(relay.Official, s.Official, "signatories", i, "official"),

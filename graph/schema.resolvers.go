@@ -307,7 +307,7 @@ func (r *mutationResolver) UpdatePartnership(ctx context.Context, input model.Up
 	var d ids
 	w := relations.PartnershipWrite{ID: d.optional(relay.Partnership, &input.ID, "id"), Version: input.Version, Kind: input.Kind,
 		Since: input.Since, Until: input.Until, AgreementID: d.optional(relay.Agreement, input.Agreement, "agreement"),
-		Sources: d.sources(input.Sources)}
+		ClearAgreement: input.Agreement == nil && explicitNull(ctx, "input", "agreement"), Sources: d.sources(input.Sources)}
 	return r.partnership(ctx, input.ClientMutationID, w, &d)
 }
 
@@ -477,6 +477,9 @@ func (r *queryResolver) City(ctx context.Context, id *string, name *string, wiki
 			given++
 		}
 	}
+	if err := lookupArgs("name", name, "wikidata", wikidata); err != nil {
+		return nil, err
+	}
 	switch {
 	case given > 1:
 		return nil, relations.FieldErrorf("name", "give one of id, name and wikidata, not several")
@@ -511,6 +514,9 @@ func (r *queryResolver) Cities(ctx context.Context, filter *model.CityFilter, ne
 
 // Country is the resolver for the country field.
 func (r *queryResolver) Country(ctx context.Context, code string) (*relations.Country, error) {
+	if err := lookupArgs("code", &code); err != nil {
+		return nil, err
+	}
 	return nullIfNotFound(r.Store.CountryByCode(ctx, code))
 }
 

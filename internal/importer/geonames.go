@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/amity/amity/internal/relations"
 )
 
 // geonamesColumns is the width of GeoNames' "geoname" table dumps (cities15000.txt,
@@ -44,6 +46,7 @@ func ParseGeoNames(name string, r io.Reader, p *Progress) (*Batch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: read: %w", name, err)
 	}
+	data = bytes.TrimPrefix(data, utf8BOM)
 	b := &Batch{File: name, Format: FormatGeoNames, Sources: []Source{GeoNamesSource}}
 	ps := &Problems{File: name}
 	src := &Ref{Key: GeoNamesSource.Key}
@@ -205,10 +208,12 @@ func parseGeoNamesRow(ps *Problems, line int, text []byte, cols *[geonamesColumn
 		return City{}, false
 	}
 	// GeoNames lists the name itself, codes and near-duplicates among the alternate
-	// names; keep each distinct spelling once, as long as the database accepts it.
+	// names; keep each distinct spelling once, as long as it keeps the rule of names
+	// (relations.NameText, the API's): an alternate name that breaks it is left out,
+	// as the gazetteer's noise, while a row's own name that breaks it refuses the row.
 	var seen map[string]bool // once there are too many names to compare one by one
 	add := func(s string) {
-		if s == "" || s == c.Name || strings.TrimSpace(s) == "" || utf8.RuneCountInString(s) > 200 {
+		if s == "" || s == c.Name || strings.TrimSpace(s) == "" || relations.NameText.Problem(s) != "" {
 			return
 		}
 		if seen != nil {
@@ -253,6 +258,7 @@ func ParseISO3166(name string, r io.Reader, p *Progress) (*Batch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: read: %w", name, err)
 	}
+	data = bytes.TrimPrefix(data, utf8BOM)
 	b := &Batch{File: name, Format: FormatISO3166}
 	ps := &Problems{File: name}
 	var doc struct {

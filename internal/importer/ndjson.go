@@ -8,15 +8,18 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // maxLine bounds one NDJSON line; a longer one is almost certainly not NDJSON.
 const maxLine = 16 << 20
 
 // ParseNDJSON reads Amity's NDJSON knowledge format: one JSON object per line, its
-// "type" naming the entity (see docs/import.md). Blank lines are skipped. Decoding is
-// strict: an unknown field is an error, because a misspelt field would otherwise drop
-// a fact silently.
+// "type" naming the entity (see docs/import.md). Blank lines are skipped, and so is a
+// UTF-8 byte order mark at the start of the file. Decoding is strict: an unknown field,
+// a field given twice, or bytes that are not UTF-8 are errors, because each would
+// otherwise change a fact silently (encoding/json keeps the last of two fields and
+// replaces invalid UTF-8 with U+FFFD).
 func ParseNDJSON(name string, r io.Reader, p *Progress) (*Batch, error) {
 	b := &Batch{File: name, Format: FormatNDJSON}
 	ps := &Problems{File: name}
@@ -26,8 +29,16 @@ func ParseNDJSON(name string, r io.Reader, p *Progress) (*Batch, error) {
 	for sc.Scan() {
 		line++
 		p.Add(1)
-		text := bytes.TrimSpace(sc.Bytes())
+		text := sc.Bytes()
+		if line == 1 {
+			text = bytes.TrimPrefix(text, utf8BOM)
+		}
+		text = bytes.TrimSpace(text)
 		if len(text) == 0 {
+			continue
+		}
+		if !utf8.Valid(text) {
+			ps.Addf(line, "", "not valid UTF-8 (at byte %d of the line)", invalidUTF8At(text)+1)
 			continue
 		}
 		if err := b.decodeLine(line, text); err != nil {
@@ -51,6 +62,21 @@ func ParseNDJSON(name string, r io.Reader, p *Progress) (*Batch, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// utf8BOM is the byte order mark some editors write at the start of a UTF-8 file.
+var utf8BOM = []byte("\ufeff")
+
+// invalidUTF8At returns the offset of the first byte of b that is not UTF-8.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
 }
 
 type lineError struct{ field, msg string }
@@ -172,6 +198,9 @@ func strict(typ string, text []byte, v any) error {
 		return &lineError{msg: "more than one JSON value on the line"}
 	}
 	if err == nil {
+		if field := repeatedField(text); field != "" {
+			return &lineError{field: typ + "." + field, msg: "given twice on the line"}
+		}
 		return nil
 	}
 	var te *json.UnmarshalTypeError
@@ -211,4 +240,51 @@ func jsonType(goType string) string {
 		return "a list"
 	}
 	return "an object"
+}
+
+// repeatedField returns the path of the first object field the JSON text gives twice
+// ("names[1].name"), or "". encoding/json would keep the last silently. text is
+// already known to be valid JSON.
+func repeatedField(text []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(text))
+	dec.UseNumber()
+	var walk func(path string) string
+	walk = func(path string) string {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		switch tok {
+		case json.Delim('{'):
+			seen := map[string]bool{}
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return ""
+				}
+				key, _ := k.(string)
+				at := key
+				if path != "" {
+					at = path + "." + key
+				}
+				if seen[key] {
+					return at
+				}
+				seen[key] = true
+				if f := walk(at); f != "" {
+					return f
+				}
+			}
+			dec.Token() // the closing brace
+		case json.Delim('['):
+			for i := 0; dec.More(); i++ {
+				if f := walk(fmt.Sprintf("%s[%d]", path, i)); f != "" {
+					return f
+				}
+			}
+			dec.Token() // the closing bracket
+		}
+		return ""
+	}
+	return walk("")
 }

@@ -2,14 +2,13 @@ package importer
 
 import (
 	"fmt"
-	"math"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/amity/amity/internal/relations"
 	"github.com/amity/amity/internal/seed"
 )
 
@@ -281,16 +280,19 @@ func (b *Batch) Validate(ps *Problems) {
 
 	for _, s := range b.Sources {
 		dupKey(KindSource, s.Line, "source.key", s.Key, slugRE, slugWhat)
-		v.text(s.Line, "source.title", s.Title, true, 500)
-		v.text(s.Line, "source.publisher", s.Publisher, false, 300)
+		v.text(s.Line, "source.title", s.Title, true, relations.TitleText)
+		v.text(s.Line, "source.publisher", s.Publisher, false, relations.PublisherText)
+		v.text(s.Line, "source.excerpt", s.Excerpt, false, relations.ExcerptText)
 		if s.URL != "" {
-			if !urlRE.MatchString(s.URL) {
+			if v.text(s.Line, "source.url", s.URL, false, relations.URLText) && !urlRE.MatchString(s.URL) {
 				ps.Addf(s.Line, "source.url", "%q is not an http or https URL", s.URL)
 			}
-			v.text(s.Line, "source.url", s.URL, false, 2000)
 			unique(s.Line, "source.url", "URL", fmt.Sprintf("%q", s.URL))
 		}
 		v.date(s.Line, "source.publishedOn", s.PublishedOn)
+		if !v.list(s.Line, "source.languages", len(s.Languages), relations.MaxLanguages) {
+			continue
+		}
 		for i, l := range s.Languages {
 			v.language(s.Line, fmt.Sprintf("source.languages[%d]", i), l)
 			if strings.Contains(l, ",") || slices.Index(s.Languages, l) != i {
@@ -300,16 +302,18 @@ func (b *Batch) Validate(ps *Problems) {
 	}
 	for _, c := range b.Countries {
 		dupKey(KindCountry, c.Line, "country.code", c.Code, countryRE, "an ISO 3166-1 alpha-2 code (two capital letters)")
-		v.text(c.Line, "country.name", c.Name, true, 200)
+		v.text(c.Line, "country.name", c.Name, true, relations.NameText)
 		v.qid(c.Line, "country.wikidata", c.Wikidata)
 		unique(c.Line, "country.wikidata", "Wikidata id", c.Wikidata)
 	}
 	for _, c := range b.Cities {
 		dupKey(KindCity, c.Line, "city.key", c.Key, slugRE, slugWhat)
-		v.text(c.Line, "city.name", c.Name, true, 200)
+		v.text(c.Line, "city.name", c.Name, true, relations.NameText)
 		v.required(c.Line, "city.country", c.Country)
-		if c.Population != nil && *c.Population < 0 {
-			ps.Addf(c.Line, "city.population", "must not be negative, got %d", *c.Population)
+		if c.Population != nil {
+			if msg := relations.PopulationProblem(*c.Population); msg != "" {
+				ps.Addf(c.Line, "city.population", "%s", msg)
+			}
 		}
 		if (c.Latitude == nil) != (c.Longitude == nil) {
 			ps.Addf(c.Line, "city.latitude", "latitude and longitude go together: give both or neither")
@@ -329,11 +333,12 @@ func (b *Batch) Validate(ps *Problems) {
 			unique(c.Line, "city.geonames", "GeoNames id", strconv.FormatInt(*c.GeoNames, 10))
 		}
 		v.names(c.Line, "city.names", c.Names)
+		v.list(c.Line, "city.sources", len(c.Sources), relations.MaxSourceRefs)
 	}
 	for _, o := range b.Officials {
 		dupKey(KindOfficial, o.Line, "official.key", o.Key, slugRE, slugWhat)
-		v.text(o.Line, "official.name", o.Name, true, 200)
-		v.text(o.Line, "official.title", o.Title, false, 500)
+		v.text(o.Line, "official.name", o.Name, true, relations.NameText)
+		v.text(o.Line, "official.title", o.Title, false, relations.TitleText)
 		v.qid(o.Line, "official.wikidata", o.Wikidata)
 		unique(o.Line, "official.wikidata", "Wikidata id", o.Wikidata)
 		v.names(o.Line, "official.names", o.Names)
@@ -341,10 +346,16 @@ func (b *Batch) Validate(ps *Problems) {
 	}
 	for _, a := range b.Agreements {
 		dupKey(KindAgreement, a.Line, "agreement.key", a.Key, slugRE, slugWhat)
-		v.text(a.Line, "agreement.title", a.Title, true, 500)
+		v.text(a.Line, "agreement.title", a.Title, true, relations.TitleText)
 		v.enum(a.Line, "agreement.kind", a.Kind, seed.AgreementKinds)
 		v.date(a.Line, "agreement.signedOn", a.SignedOn)
-		v.text(a.Line, "agreement.summary", a.Summary, false, 10000)
+		v.text(a.Line, "agreement.summary", a.Summary, false, relations.SummaryText)
+		if !v.list(a.Line, "agreement.areas", len(a.Areas), relations.MaxAreas) ||
+			!v.list(a.Line, "agreement.parties", len(a.Parties), relations.MaxParties) ||
+			!v.list(a.Line, "agreement.signatories", len(a.Signatories), relations.MaxSignatories) ||
+			!v.list(a.Line, "agreement.institutions", len(a.Institutions), relations.MaxLinks) {
+			continue // lists that long are not looked at item by item
+		}
 		for i, area := range a.Areas {
 			f := fmt.Sprintf("agreement.areas[%d]", i)
 			v.enum(a.Line, f, area, seed.AgreementAreas)
@@ -366,7 +377,7 @@ func (b *Batch) Validate(ps *Problems) {
 			if !s.Party.IsZero() && !slices.Contains(a.Parties, s.Party) {
 				ps.Addf(a.Line, f+".party", "%s is not one of this agreement's parties (write it as in parties)", s.Party)
 			}
-			v.text(a.Line, f+".role", s.Role, false, 500)
+			v.text(a.Line, f+".role", s.Role, false, relations.RoleText)
 		}
 		v.noRepeats(a.Line, "agreement.institutions", a.Institutions)
 		v.cites(a.Line, "agreement.sources", a.Sources)
@@ -389,11 +400,12 @@ func (b *Batch) Validate(ps *Problems) {
 	}
 	for _, in := range b.Institutions {
 		dupKey(KindInstitution, in.Line, "institution.key", in.Key, slugRE, slugWhat)
-		v.text(in.Line, "institution.name", in.Name, true, 300)
+		v.text(in.Line, "institution.name", in.Name, true, relations.InstitutionNameText)
 		v.enum(in.Line, "institution.kind", in.Kind, seed.InstitutionKinds)
 		v.required(in.Line, "institution.city", in.City)
 		v.date(in.Line, "institution.foundedOn", in.FoundedOn)
-		v.text(in.Line, "institution.description", in.Description, false, 10000)
+		v.text(in.Line, "institution.description", in.Description, false, relations.SummaryText)
+		v.list(in.Line, "institution.agreements", len(in.Agreements), relations.MaxLinks)
 		v.qid(in.Line, "institution.wikidata", in.Wikidata)
 		unique(in.Line, "institution.wikidata", "Wikidata id", in.Wikidata)
 		v.noRepeats(in.Line, "institution.agreements", in.Agreements)
@@ -406,8 +418,8 @@ func (b *Batch) Validate(ps *Problems) {
 		switch {
 		case f.Value == nil:
 			ps.Addf(f.Line, "figure.value", "required")
-		case *f.Value < 0 || *f.Value > math.MaxInt32:
-			ps.Addf(f.Line, "figure.value", "%d is not between 0 and %d", *f.Value, math.MaxInt32)
+		case *f.Value < 0 || *f.Value > relations.MaxFigure:
+			ps.Addf(f.Line, "figure.value", "%d is not between 0 and %d", *f.Value, relations.MaxFigure)
 		}
 		v.date(f.Line, "figure.asOf", f.AsOf)
 		if f.Source.IsZero() && f.Source.bad == "" {
@@ -461,20 +473,31 @@ func isSlug(s string) bool {
 }
 
 // textOK reports whether text() finds nothing wrong with a required s.
-func textOK(s string, maxLen int) bool {
-	return strings.TrimSpace(s) != "" && (len(s) <= maxLen || utf8.RuneCountInString(s) <= maxLen)
+func textOK(s string, rule relations.TextRule) bool {
+	return strings.TrimSpace(s) != "" && rule.Problem(s) == ""
 }
 
-func (v validator) text(line int, field, s string, required bool, maxLen int) {
-	if strings.TrimSpace(s) == "" {
-		if required {
-			v.ps.Addf(line, field, "required")
-		}
-		return
+// text holds a field to the rule of its kind (relations.TextRule: UTF-8, control
+// characters, length), the same as the API's, and reports whether it passed.
+func (v validator) text(line int, field, s string, required bool, rule relations.TextRule) bool {
+	if msg := rule.Problem(s); msg != "" {
+		v.ps.Addf(line, field, "%s", msg)
+		return false
 	}
-	if n := utf8.RuneCountInString(s); n > maxLen {
-		v.ps.Addf(line, field, "too long: %d characters, at most %d", n, maxLen)
+	if strings.TrimSpace(s) == "" && required {
+		v.ps.Addf(line, field, "required")
+		return false
 	}
+	return true
+}
+
+// list holds a list to its cap (relations.Max*), and reports whether it passed.
+func (v validator) list(line int, field string, n, max int) bool {
+	if msg := relations.ListProblem(n, max); msg != "" {
+		v.ps.Addf(line, field, "%s", msg)
+		return false
+	}
+	return true
 }
 
 func (v validator) enum(line int, field, s string, allowed []string) {
@@ -494,6 +517,10 @@ func (v validator) date(line int, field, s string) (time.Time, bool) {
 	t, err := time.Parse(time.DateOnly, s)
 	if !dateRE.MatchString(s) || err != nil {
 		v.ps.Addf(line, field, "%q is not a calendar date in the form YYYY-MM-DD", s)
+		return time.Time{}, false
+	}
+	if msg := relations.DateProblem(t); msg != "" {
+		v.ps.Addf(line, field, "%s", msg)
 		return time.Time{}, false
 	}
 	return t, true
@@ -533,7 +560,9 @@ func (v validator) cites(line int, field string, rs []Ref) {
 	if len(rs) == 0 {
 		v.ps.Addf(line, field, "required: cite at least one source (a source key or {\"url\": ...})")
 	}
-	v.noRepeats(line, field, rs)
+	if v.list(line, field, len(rs), relations.MaxSourceRefs) {
+		v.noRepeats(line, field, rs)
+	}
 }
 
 func (v validator) noRepeats(line int, field string, rs []Ref) {
@@ -545,14 +574,17 @@ func (v validator) noRepeats(line int, field string, rs []Ref) {
 }
 
 func (v validator) names(line int, field string, ns []Name) {
+	if !v.list(line, field, len(ns), relations.MaxNames) {
+		return
+	}
 	for i, n := range ns {
-		if v.languages[n.Language] && textOK(n.Name, 200) &&
+		if v.languages[n.Language] && textOK(n.Name, relations.NameText) &&
 			slices.IndexFunc(ns, func(o Name) bool { return o.Language == n.Language && o.Name == n.Name }) == i {
 			continue // the common case, without formatting the field
 		}
 		f := fmt.Sprintf("%s[%d]", field, i)
 		v.language(line, f+".language", n.Language)
-		v.text(line, f+".name", n.Name, true, 200)
+		v.text(line, f+".name", n.Name, true, relations.NameText)
 		if slices.IndexFunc(ns, func(o Name) bool { return o.Language == n.Language && o.Name == n.Name }) != i {
 			v.ps.Addf(line, f, "duplicate name %q in language %q", n.Name, n.Language)
 		}
@@ -612,6 +644,9 @@ func (v validator) refForm(u RefUse) {
 		}
 	case r.URL != "":
 		ok = u.Kind == KindSource
+		if msg := relations.URLText.Problem(r.URL); ok && msg != "" {
+			v.ps.Addf(u.Line, u.Field(), "%s", msg)
+		}
 	}
 	if !ok {
 		v.ps.Addf(u.Line, u.Field(), "a %s is referred to by %s", u.Kind, allowed)

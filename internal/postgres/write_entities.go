@@ -153,6 +153,19 @@ func (db *DB) WriteOfficial(ctx context.Context, meta WriteMeta, w relations.Off
 			if before, ok, err = lockVersion(ctx, tx, officialsTable, id, w.Version, p); err != nil || !ok {
 				return uuid.Nil, err
 			}
+			if w.CityID != nil {
+				// His row is locked (lockVersion), and an agreement's write takes a
+				// share lock on every official it names (checkAgreementRefs): no
+				// signature for his old city can be added while he moves.
+				var signsFor []uuid.UUID
+				const sq = `SELECT party_city_id FROM signatories WHERE official_id = $1 ORDER BY agreement_id`
+				if err := tx.SelectContext(ctx, &signsFor, sq, id); err != nil {
+					return uuid.Nil, err
+				}
+				if relations.RepresentsParty(p, relations.Path("city"), *w.CityID, signsFor); p.Any() {
+					return uuid.Nil, nil
+				}
+			}
 			const q = `UPDATE officials SET name = coalesce($2, name), title = coalesce($3, title), city_id = coalesce($4, city_id),
   version = version + 1, updated_at = now() WHERE id = $1`
 			if _, err := tx.ExecContext(ctx, q, id, w.Name, w.Title, w.CityID); err != nil {
@@ -197,6 +210,20 @@ func (db *DB) WriteAgreement(ctx context.Context, meta WriteMeta, w relations.Ag
 					return uuid.Nil, err
 				}
 				w.Parties = &parties
+			}
+			// New parties with the old signatories: the signatures are kept, so they
+			// must still be for parties.
+			if w.Parties != nil && w.Signatories == nil {
+				kept, err := agreementSignatories(ctx, tx, id)
+				if err != nil {
+					return uuid.Nil, err
+				}
+				relations.SignatoriesStayParties(p, relations.Path("parties"), *w.Parties, kept)
+			}
+			if w.Parties != nil {
+				if err := partnersStayParties(ctx, tx, id, *w.Parties, p); err != nil {
+					return uuid.Nil, err
+				}
 			}
 		}
 		w.Check(p)
@@ -255,7 +282,7 @@ func checkAgreementRefs(ctx context.Context, tx *sqlx.Tx, w relations.AgreementW
 	if err := mustExist(ctx, tx, "cities", "city", w.SignedInID, relations.Path("signedIn"), p); err != nil {
 		return err
 	}
-	if w.Parties != nil {
+	if w.Parties != nil && len(*w.Parties) <= relations.MaxParties { // a longer list is refused whole
 		gone, err := missing(ctx, tx, "cities", *w.Parties)
 		if err != nil {
 			return err
@@ -266,7 +293,7 @@ func checkAgreementRefs(ctx context.Context, tx *sqlx.Tx, w relations.AgreementW
 			}
 		}
 	}
-	if w.Signatories == nil {
+	if w.Signatories == nil || len(*w.Signatories) > relations.MaxSignatories {
 		return nil
 	}
 	parties := map[uuid.UUID]bool{}
@@ -277,7 +304,8 @@ func checkAgreementRefs(ctx context.Context, tx *sqlx.Tx, w relations.AgreementW
 	}
 	for i, s := range *w.Signatories {
 		var cityID *uuid.UUID
-		err := tx.GetContext(ctx, &cityID, `SELECT city_id FROM officials WHERE id = $1`, s.OfficialID)
+		// Shared, so that the official cannot move (updateOfficial) before this commits.
+		err := tx.GetContext(ctx, &cityID, `SELECT city_id FROM officials WHERE id = $1 FOR SHARE`, s.OfficialID)
 		switch {
 		case err != nil && strings.Contains(err.Error(), "no rows"):
 			p.Add(relations.CodeNotFound, relations.Path("signatories", i, "official"), "no official has this id")
@@ -292,25 +320,73 @@ func checkAgreementRefs(ctx context.Context, tx *sqlx.Tx, w relations.AgreementW
 	return nil
 }
 
+// agreementSignatories reads an agreement's signatories, in order.
+func agreementSignatories(ctx context.Context, tx *sqlx.Tx, id uuid.UUID) ([]relations.SignatoryWrite, error) {
+	var keep []relations.SignatoryWrite
+	rows, err := tx.QueryxContext(ctx, `SELECT official_id, party_city_id, role FROM signatories WHERE agreement_id = $1 ORDER BY position`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s relations.SignatoryWrite
+		if err := rows.Scan(&s.OfficialID, &s.PartyID, &s.Role); err != nil {
+			return nil, err
+		}
+		keep = append(keep, s)
+	}
+	return keep, rows.Err()
+}
+
+// partnersStayParties checks new parties against the partnerships that stand on the
+// agreement (relations.PartnersStayParties). The agreement's row is locked for the
+// update, and a partnership's write takes a share lock on the agreement it names
+// (agreementJoinsPartners), so none can come to stand on it meanwhile.
+func partnersStayParties(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, parties []uuid.UUID, p *relations.Problems) error {
+	var rows []struct {
+		A uuid.UUID `db:"city_a_id"`
+		B uuid.UUID `db:"city_b_id"`
+	}
+	if err := tx.SelectContext(ctx, &rows, `SELECT city_a_id, city_b_id FROM partnerships WHERE agreement_id = $1`, id); err != nil {
+		return err
+	}
+	pairs := make([][2]uuid.UUID, len(rows))
+	for i, r := range rows {
+		pairs[i] = [2]uuid.UUID{r.A, r.B}
+	}
+	relations.PartnersStayParties(p, relations.Path("parties"), parties, pairs)
+	return nil
+}
+
+// agreementJoinsPartners checks that the agreement a partnership stands on is between
+// its two cities (relations.AgreementJoinsPartners), locking the agreement so that its
+// parties cannot change before the write commits. A missing agreement is NOT_FOUND.
+func agreementJoinsPartners(ctx context.Context, tx *sqlx.Tx, agreement uuid.UUID, cities [2]uuid.UUID, p *relations.Problems) error {
+	var found []uuid.UUID
+	if err := tx.SelectContext(ctx, &found, `SELECT id FROM agreements WHERE id = $1 FOR SHARE`, agreement); err != nil {
+		return err
+	}
+	if len(found) == 0 {
+		p.Add(relations.CodeNotFound, relations.Path("agreement"), "no agreement has this id")
+		return nil
+	}
+	var parties []uuid.UUID
+	if err := tx.SelectContext(ctx, &parties, `SELECT city_id FROM agreement_parties WHERE agreement_id = $1`, agreement); err != nil {
+		return err
+	}
+	relations.AgreementJoinsPartners(p, relations.Path("agreement"), cities, parties)
+	return nil
+}
+
 // replaceAgreementParts writes the parties, areas and signatories the write gives.
 func replaceAgreementParts(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, w relations.AgreementWrite) error {
 	if w.Parties != nil {
 		// Signatories hang off parties, so they go first and come back below.
 		if w.Signatories == nil {
-			var keep []relations.SignatoryWrite
-			rows, err := tx.QueryxContext(ctx, `SELECT official_id, party_city_id, role FROM signatories WHERE agreement_id = $1 ORDER BY position`, id)
+			keep, err := agreementSignatories(ctx, tx, id)
 			if err != nil {
 				return err
 			}
-			for rows.Next() {
-				var s relations.SignatoryWrite
-				if err := rows.Scan(&s.OfficialID, &s.PartyID, &s.Role); err != nil {
-					rows.Close()
-					return err
-				}
-				keep = append(keep, s)
-			}
-			rows.Close()
 			w.Signatories = &keep
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM signatories WHERE agreement_id = $1`, id); err != nil {
@@ -362,9 +438,6 @@ func (db *DB) WritePartnership(ctx context.Context, meta WriteMeta, w relations.
 		if p.Any() {
 			return uuid.Nil, nil
 		}
-		if err := mustExist(ctx, tx, "agreements", "agreement", w.AgreementID, relations.Path("agreement"), p); err != nil {
-			return uuid.Nil, err
-		}
 		var id uuid.UUID
 		var before []byte
 		action := "CREATE"
@@ -376,6 +449,11 @@ func (db *DB) WritePartnership(ctx context.Context, meta WriteMeta, w relations.
 			for i, c := range w.CityIDs {
 				if gone[c] {
 					p.Add(relations.CodeNotFound, relations.Path("cities", i), "no city has this id")
+				}
+			}
+			if w.AgreementID != nil {
+				if err := agreementJoinsPartners(ctx, tx, *w.AgreementID, [2]uuid.UUID{w.CityIDs[0], w.CityIDs[1]}, p); err != nil {
+					return uuid.Nil, err
 				}
 			}
 			if p.Any() {
@@ -397,14 +475,26 @@ VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
 			if before, ok, err = lockVersion(ctx, tx, partnershipsTable, id, w.Version, p); err != nil || !ok {
 				return uuid.Nil, err
 			}
+			if w.AgreementID != nil {
+				var ends struct {
+					A uuid.UUID `db:"city_a_id"`
+					B uuid.UUID `db:"city_b_id"`
+				}
+				if err := tx.GetContext(ctx, &ends, `SELECT city_a_id, city_b_id FROM partnerships WHERE id = $1`, id); err != nil {
+					return uuid.Nil, err
+				}
+				if err := agreementJoinsPartners(ctx, tx, *w.AgreementID, [2]uuid.UUID{ends.A, ends.B}, p); err != nil || p.Any() {
+					return uuid.Nil, err
+				}
+			}
 			var kind *string
 			if w.Kind != nil {
 				k := string(*w.Kind)
 				kind = &k
 			}
 			const q = `UPDATE partnerships SET kind = coalesce($2, kind), since = coalesce($3, since), until = coalesce($4, until),
-  agreement_id = coalesce($5, agreement_id), version = version + 1, updated_at = now() WHERE id = $1`
-			if _, err := tx.ExecContext(ctx, q, id, kind, w.Since, w.Until, w.AgreementID); err != nil {
+  agreement_id = CASE WHEN $6 THEN NULL ELSE coalesce($5, agreement_id) END, version = version + 1, updated_at = now() WHERE id = $1`
+			if _, err := tx.ExecContext(ctx, q, id, kind, w.Since, w.Until, w.AgreementID, w.ClearAgreement); err != nil {
 				return uuid.Nil, err
 			}
 		}
@@ -440,7 +530,7 @@ func (db *DB) WriteInstitution(ctx context.Context, meta WriteMeta, w relations.
 		if err := mustExist(ctx, tx, "cities", "city", w.CityID, relations.Path("city"), p); err != nil {
 			return uuid.Nil, err
 		}
-		if w.AgreementIDs != nil {
+		if w.AgreementIDs != nil && len(*w.AgreementIDs) <= relations.MaxLinks { // a longer list is refused whole
 			gone, err := missing(ctx, tx, "agreements", *w.AgreementIDs)
 			if err != nil {
 				return uuid.Nil, err
@@ -511,6 +601,14 @@ func (db *DB) Retract(ctx context.Context, meta WriteMeta, r relations.Retractio
 		if p.Any() {
 			return uuid.Nil, nil
 		}
+		if e == agreementsTable {
+			// The linked institutions first, then the agreement: the order in which an
+			// institution's own write takes them (its row, then the agreements it links),
+			// so that the two cannot deadlock.
+			if _, err := lockLinkedInstitutions(ctx, tx, r.ID); err != nil {
+				return uuid.Nil, err
+			}
+		}
 		before, ok, err := lockVersion(ctx, tx, e, r.ID, r.Version, p)
 		if err != nil || !ok {
 			return uuid.Nil, err
@@ -528,10 +626,20 @@ func (db *DB) Retract(ctx context.Context, meta WriteMeta, r relations.Retractio
 			}
 			change = c
 		}
+		var unlinked []linkedInstitution
+		if e == agreementsTable {
+			// Again, now that no link can come or go: the snapshots to audit.
+			if unlinked, err = lockLinkedInstitutions(ctx, tx, r.ID); err != nil {
+				return uuid.Nil, err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE id = $1`, e.table), r.ID); err != nil {
 			return uuid.Nil, err
 		}
 		if err := audit(ctx, tx, meta, "RETRACT", e, r.ID, before, nil, sources, &r.Reason); err != nil {
+			return uuid.Nil, err
+		}
+		if err := auditUnlinked(ctx, tx, meta, unlinked, r, sources); err != nil {
 			return uuid.Nil, err
 		}
 		if change != nil {
@@ -553,4 +661,38 @@ func changeBeforeRetract(ctx context.Context, tx *sqlx.Tx, e entity, id uuid.UUI
 		return nil, err
 	}
 	return &Change{Entity: kind, Action: relations.ChangeRetracted, ID: id, Cities: cities}, nil
+}
+
+// linkedInstitution is an institution linked to an agreement being retracted, as it was
+// before.
+type linkedInstitution struct {
+	ID     uuid.UUID `db:"id"`
+	Before []byte    `db:"row"`
+}
+
+// lockLinkedInstitutions locks the institutions linked to an agreement and snapshots
+// them: retracting the agreement takes their link away (the foreign key cascades), and
+// that is a change to each of them, audited as such.
+func lockLinkedInstitutions(ctx context.Context, tx *sqlx.Tx, agreement uuid.UUID) ([]linkedInstitution, error) {
+	const q = `SELECT i.id, to_jsonb(i) AS row FROM institutions i
+WHERE i.id IN (SELECT institution_id FROM institution_agreements WHERE agreement_id = $1) ORDER BY i.id FOR UPDATE`
+	var out []linkedInstitution
+	err := tx.SelectContext(ctx, &out, q, agreement)
+	return out, err
+}
+
+// auditUnlinked gives each institution that lost its link to a retracted agreement a new
+// version and an UPDATE entry citing the retraction's reason and sources, so that its
+// history shows when and why the link went.
+func auditUnlinked(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, unlinked []linkedInstitution, r relations.Retraction, sources []uuid.UUID) error {
+	for _, in := range unlinked {
+		if _, err := tx.ExecContext(ctx, `UPDATE institutions SET version = version + 1, updated_at = now() WHERE id = $1`, in.ID); err != nil {
+			return err
+		}
+		reason := fmt.Sprintf("its link to agreement %s went with the agreement's retraction: %s", r.ID, r.Reason)
+		if err := finish(ctx, tx, meta, "UPDATE", institutionsTable, in.ID, in.Before, sources, &reason); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -68,6 +69,11 @@ var retractable = map[string]entity{
 // the client mutation id for something else.
 func (db *DB) writeTx(ctx context.Context, meta WriteMeta, mutation string, input any,
 	fn func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error)) (WriteResult, error) {
+	var idp relations.Problems
+	relations.CheckClientMutationID(&idp, meta.ClientMutationID)
+	if err := idp.Err(); err != nil {
+		return WriteResult{}, err
+	}
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return WriteResult{}, mapError(err)
@@ -94,6 +100,9 @@ func (db *DB) writeTx(ctx context.Context, meta WriteMeta, mutation string, inpu
 					"this client mutation id was already used for a different %s call; use a new id for a new write", prev.Mutation)
 				return WriteResult{}, p.Err()
 			}
+			if err := replayedGone(ctx, tx, mutation, prev.EntityID); err != nil {
+				return WriteResult{}, err
+			}
 			return WriteResult{ID: prev.EntityID, Replayed: true}, nil
 		}
 	}
@@ -117,6 +126,36 @@ VALUES ($1, $2, $3, $4, $5, $6)`
 		return WriteResult{}, mapError(err)
 	}
 	return WriteResult{ID: id}, nil
+}
+
+// replayedGone returns a RETRACTED problem when the entity a replayed write created or
+// changed has been retracted since: the replay would otherwise answer a null entity
+// and no error, which a client cannot tell from a bug. A replayed retraction is exempt:
+// its entity is meant to be gone.
+func replayedGone(ctx context.Context, tx *sqlx.Tx, mutation string, id uuid.UUID) error {
+	typ := strings.TrimPrefix(strings.TrimPrefix(mutation, "create"), "update")
+	e, ok := retractable[typ]
+	if !ok || typ == mutation {
+		return nil
+	}
+	gone, err := missing(ctx, tx, e.table, []uuid.UUID{id})
+	if err != nil || !gone[id] {
+		return mapError(err)
+	}
+	var at sql.NullTime
+	const q = `SELECT max(at) FROM audit_log WHERE entity_id = $1 AND action = 'RETRACT'`
+	if err := tx.GetContext(ctx, &at, q, id); err != nil {
+		return mapError(err)
+	}
+	when := ""
+	if at.Valid {
+		when = " on " + at.Time.UTC().Format(time.RFC3339)
+	}
+	var p relations.Problems
+	p.Add(relations.CodeRetracted, relations.Path("clientMutationId"),
+		"this client mutation id already ran: its %s was retracted since%s, so there is nothing to return; "+
+			"the audit log keeps its last state", strings.ToLower(e.typ), when)
+	return p.Err()
 }
 
 type previous struct {

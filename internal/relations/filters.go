@@ -3,13 +3,9 @@ package relations
 import (
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
-
-// maxFilterText bounds free-text filter values; longer ones cannot match any name.
-const maxFilterText = 200
 
 // CityOrderField names what cities are ordered by.
 type CityOrderField string
@@ -40,6 +36,9 @@ type CityQuery struct {
 // Validate reports the first problem with the query, naming the input field.
 func (q CityQuery) Validate() error {
 	if err := checkText("filter.nameContains", q.NameContains); err != nil {
+		return err
+	}
+	if err := checkText("filter.country", q.CountryCode); err != nil {
 		return err
 	}
 	if q.PopulationMin != nil && q.PopulationMax != nil && *q.PopulationMin > *q.PopulationMax {
@@ -108,15 +107,13 @@ type InstitutionQuery struct {
 	CountryCode string
 }
 
-func checkText(field, s string) error {
-	if !utf8.ValidString(s) {
-		return FieldErrorf(field, "%s is not valid UTF-8", field)
-	}
-	if utf8.RuneCountInString(s) > maxFilterText {
-		return FieldErrorf(field, "%s is longer than %d characters", field, maxFilterText)
-	}
-	return nil
-}
+// Validate reports the first problem with the query.
+func (q InstitutionQuery) Validate() error { return checkText("filter.country", q.CountryCode) }
+
+// checkText holds a text argument to the rule of every lookup (LookupText): valid
+// UTF-8, no control characters, at most 200 characters. What breaks it could not match
+// anything stored, and must not reach the database, whose error would reach the client.
+func checkText(field, s string) error { return CheckLookup(field, s) }
 
 // PathQuery asks for the shortest chains of partnerships between two cities.
 type PathQuery struct {
@@ -157,6 +154,9 @@ func (q SearchQuery) Validate() error {
 	}
 	if strings.TrimSpace(q.Text) == "" {
 		return FieldErrorf("query", "query is empty")
+	}
+	if len(q.Types) > 20 {
+		return FieldErrorf("types", "at most 20 types")
 	}
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -20,6 +19,8 @@ const (
 	CodeStaleVersion    = "STALE_VERSION"
 	CodeMissingSource   = "MISSING_SOURCE"
 	CodeIdempotencyUsed = "IDEMPOTENCY_KEY_REUSED"
+	// CodeRetracted: a retried client mutation id whose entity was retracted since.
+	CodeRetracted = "RETRACTED"
 )
 
 // FieldProblem is what is wrong with one field of a write's input.
@@ -84,21 +85,50 @@ func Path(parts ...any) []string {
 	return out
 }
 
-// Text checks a text field's length in characters; required means it may not be blank.
-func (p *Problems) Text(path []string, s *string, required bool, max int) {
+// Text checks a text field against the rule for its kind (see limits.go); required
+// means it may not be blank.
+func (p *Problems) Text(path []string, s *string, required bool, rule TextRule) {
 	if s == nil {
 		if required {
 			p.Invalid(path, "is required")
 		}
 		return
 	}
-	switch {
-	case !utf8.ValidString(*s) || strings.ContainsRune(*s, 0):
-		p.Invalid(path, "is not valid text")
-	case required && strings.TrimSpace(*s) == "":
+	if msg := rule.Problem(*s); msg != "" {
+		p.Invalid(path, "%s", msg)
+		return
+	}
+	if required && strings.TrimSpace(*s) == "" {
 		p.Invalid(path, "may not be blank")
-	case utf8.RuneCountInString(*s) > max:
-		p.Invalid(path, "is longer than %d characters", max)
+	}
+}
+
+// List checks a list's length against its cap.
+func (p *Problems) List(path []string, n, max int) bool {
+	if msg := ListProblem(n, max); msg != "" {
+		p.Invalid(path, "%s", msg)
+		return false
+	}
+	return true
+}
+
+// Date checks a date's year.
+func (p *Problems) Date(path []string, t *time.Time) {
+	if t != nil {
+		if msg := DateProblem(*t); msg != "" {
+			p.Invalid(path, "%s", msg)
+		}
+	}
+}
+
+// CheckClientMutationID checks a write's client mutation id, before anything is
+// looked up by it.
+func CheckClientMutationID(p *Problems, id *string) {
+	if id == nil {
+		return
+	}
+	if msg := ClientMutationIDProblem(*id); msg != "" {
+		p.Invalid(Path("clientMutationId"), "%s", msg)
 	}
 }
 
@@ -119,6 +149,10 @@ func (s SourceRefs) Check(p *Problems, path []string) {
 	if len(s.IDs)+len(s.New) == 0 {
 		p.Add(CodeMissingSource, path, "cite at least one source: an existing one by id, or a new one")
 	}
+	if !p.List(path, len(s.IDs)+len(s.New), MaxSourceRefs) ||
+		!p.List(append(append([]string{}, path...), "new"), len(s.New), MaxNewSources) {
+		return // a list that long is not looked at item by item
+	}
 	for i, ns := range s.New {
 		ns.Check(p, append(append([]string{}, path...), "new", strconv.Itoa(i)))
 	}
@@ -137,6 +171,10 @@ type NewSource struct {
 // Check records what is wrong with the new source.
 func (s NewSource) Check(p *Problems, path []string) {
 	checkSource(p, path, &s.Title, true, s.Publisher, s.URL, s.Excerpt)
+	p.Date(append(append([]string{}, path...), "publishedOn"), s.PublishedOn)
+	if !p.List(append(append([]string{}, path...), "languages"), len(s.Languages), MaxLanguages) {
+		return
+	}
 	for i, l := range s.Languages {
 		if !languageTag.MatchString(l) {
 			p.Invalid(append(append([]string{}, path...), "languages", strconv.Itoa(i)), "%q is not a language tag such as en or zh-Hant", l)
@@ -147,13 +185,17 @@ func (s NewSource) Check(p *Problems, path []string) {
 // checkSource checks a source's text fields, for a new source and for an update.
 func checkSource(p *Problems, path []string, title *string, titleRequired bool, publisher, link, excerpt *string) {
 	at := func(f string) []string { return append(append([]string{}, path...), f) }
-	p.Text(at("title"), title, titleRequired, 500)
-	p.Text(at("publisher"), publisher, false, 300)
-	p.Text(at("excerpt"), excerpt, false, 4000)
+	p.Text(at("title"), title, titleRequired, TitleText)
+	p.Text(at("publisher"), publisher, false, PublisherText)
+	p.Text(at("excerpt"), excerpt, false, ExcerptText)
 	if link != nil {
+		if msg := URLText.Problem(*link); msg != "" {
+			p.Invalid(at("url"), "%s", msg)
+			return
+		}
 		u, err := url.Parse(*link)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(*link) > 2000 {
-			p.Invalid(at("url"), "must be an http or https URL of at most 2000 characters")
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			p.Invalid(at("url"), "must be an http or https URL of at most %d characters", URLText.Max)
 		}
 	}
 }
@@ -172,6 +214,7 @@ type SourceUpdate struct {
 // Check records what is wrong with the update; a title, when given, may not be blank.
 func (u SourceUpdate) Check(p *Problems) {
 	checkSource(p, nil, u.Title, u.Title != nil, u.Publisher, u.URL, u.Excerpt)
+	p.Date(Path("publishedOn"), u.PublishedOn)
 }
 
 // Name is a name in one language.
@@ -181,13 +224,16 @@ type Name struct {
 }
 
 func checkNames(p *Problems, path []string, names []Name) {
+	if !p.List(path, len(names), MaxNames) {
+		return
+	}
 	seen := map[Name]bool{}
 	for i, n := range names {
 		at := append(append([]string{}, path...), strconv.Itoa(i))
 		if !languageTag.MatchString(n.Language) {
 			p.Invalid(append(at, "language"), "%q is not a language tag such as en or zh-Hant", n.Language)
 		}
-		p.Text(append(at, "name"), &n.Name, true, 200)
+		p.Text(append(at, "name"), &n.Name, true, NameText)
 		if seen[n] {
 			p.Invalid(at, "repeats %s %q", n.Language, n.Name)
 		}
@@ -212,7 +258,7 @@ type CityWrite struct {
 // Check records what is wrong with the write, apart from what needs the database.
 func (w *CityWrite) Check(p *Problems) {
 	create := w.ID == nil
-	p.Text(Path("name"), w.Name, create, 200)
+	p.Text(Path("name"), w.Name, create, NameText)
 	if create {
 		if w.CountryCode == nil || !countryCode.MatchString(strings.ToUpper(*w.CountryCode)) {
 			p.Invalid(Path("country"), "must be an ISO 3166-1 alpha-2 code such as CN")
@@ -221,8 +267,10 @@ func (w *CityWrite) Check(p *Problems) {
 	if w.Names != nil {
 		checkNames(p, Path("names"), *w.Names)
 	}
-	if w.Population != nil && *w.Population < 0 {
-		p.Invalid(Path("population"), "may not be negative")
+	if w.Population != nil {
+		if msg := PopulationProblem(int64(*w.Population)); msg != "" {
+			p.Invalid(Path("population"), "%s", msg)
+		}
 	}
 	if l := w.Location; l != nil {
 		if l.Latitude < -90 || l.Latitude > 90 {
@@ -254,8 +302,8 @@ type OfficialWrite struct {
 
 // Check records what is wrong with the write, apart from what needs the database.
 func (w *OfficialWrite) Check(p *Problems) {
-	p.Text(Path("name"), w.Name, w.ID == nil, 200)
-	p.Text(Path("title"), w.Title, false, 500)
+	p.Text(Path("name"), w.Name, w.ID == nil, NameText)
+	p.Text(Path("title"), w.Title, false, TitleText)
 	if w.Names != nil {
 		checkNames(p, Path("names"), *w.Names)
 	}
@@ -287,12 +335,18 @@ type AgreementWrite struct {
 // Check records what is wrong with the write, apart from what needs the database.
 func (w *AgreementWrite) Check(p *Problems) {
 	create := w.ID == nil
-	p.Text(Path("title"), w.Title, create, 500)
+	p.Text(Path("title"), w.Title, create, TitleText)
 	if create && w.Kind == nil {
 		p.Invalid(Path("kind"), "is required")
 	}
-	p.Text(Path("summary"), w.Summary, false, 10000)
-	if w.Parties != nil || create {
+	p.Text(Path("summary"), w.Summary, false, SummaryText)
+	p.Date(Path("signedOn"), w.SignedOn)
+	if w.Areas != nil {
+		p.List(Path("areas"), len(*w.Areas), MaxAreas)
+	}
+	listsOK := (w.Parties == nil || p.List(Path("parties"), len(*w.Parties), MaxParties)) &&
+		(w.Signatories == nil || p.List(Path("signatories"), len(*w.Signatories), MaxSignatories))
+	if listsOK && (w.Parties != nil || create) {
 		var parties []uuid.UUID
 		if w.Parties != nil {
 			parties = *w.Parties
@@ -317,7 +371,7 @@ func (w *AgreementWrite) Check(p *Problems) {
 					p.Invalid(Path("signatories", i, "official"), "signs twice")
 				}
 				signed[s.OfficialID] = true
-				p.Text(Path("signatories", i, "role"), s.Role, false, 500)
+				p.Text(Path("signatories", i, "role"), s.Role, false, RoleText)
 			}
 		}
 	}
@@ -333,7 +387,12 @@ type PartnershipWrite struct {
 	Since       *time.Time
 	Until       *time.Time
 	AgreementID *uuid.UUID
-	Sources     SourceRefs
+	// ClearAgreement takes the partnership off its agreement (an update's explicit
+	// null): it then stands on its sources alone. Left out of the JSON when false, so
+	// that the hash a retry is recognised by (postgres.writeTx) is the one earlier
+	// versions computed for the same call.
+	ClearAgreement bool `json:",omitempty"`
+	Sources        SourceRefs
 }
 
 // Check records what is wrong with the write, apart from what needs the database.
@@ -349,6 +408,8 @@ func (w *PartnershipWrite) Check(p *Problems) {
 			p.Invalid(Path("cities"), "a partnership joins two different cities")
 		}
 	}
+	p.Date(Path("since"), w.Since)
+	p.Date(Path("until"), w.Until)
 	if w.Since != nil && w.Until != nil && w.Until.Before(*w.Since) {
 		p.Invalid(Path("until"), "is before since")
 	}
@@ -371,14 +432,18 @@ type InstitutionWrite struct {
 // Check records what is wrong with the write, apart from what needs the database.
 func (w *InstitutionWrite) Check(p *Problems) {
 	create := w.ID == nil
-	p.Text(Path("name"), w.Name, create, 300)
+	p.Text(Path("name"), w.Name, create, InstitutionNameText)
 	if create && w.Kind == nil {
 		p.Invalid(Path("kind"), "is required")
 	}
 	if create && w.CityID == nil {
 		p.Invalid(Path("city"), "is required")
 	}
-	p.Text(Path("description"), w.Description, false, 10000)
+	p.Text(Path("description"), w.Description, false, SummaryText)
+	p.Date(Path("foundedOn"), w.FoundedOn)
+	if w.AgreementIDs != nil {
+		p.List(Path("agreements"), len(*w.AgreementIDs), MaxLinks)
+	}
 	w.Sources.Check(p, Path("sources"))
 }
 
@@ -393,6 +458,6 @@ type Retraction struct {
 
 // Check records what is wrong with the retraction, apart from what needs the database.
 func (r *Retraction) Check(p *Problems) {
-	p.Text(Path("reason"), &r.Reason, true, 2000)
+	p.Text(Path("reason"), &r.Reason, true, ReasonText)
 	r.Sources.Check(p, Path("sources"))
 }

@@ -360,9 +360,53 @@ func TestValidate(t *testing.T) {
 			want: []string{
 				`sources[1].url: "ftp://example.org" is not an http or https URL`,
 				`cities[1].statements[0].property: "capital of" is not a property name (a letter, then up to 63 letters, digits, '_' or '.')`,
-				`agreements[0].summary: too long: 10001 characters, at most 10000`,
+				`agreements[0].summary: is too long: 10001 characters, at most 10000`,
 				`agreements[0].signatories[1].official: "wang" already signs this agreement`,
+				`agreements[0].signatories[1].party: "wang" represents "shenzhen" and signs for that city, not for "moscow"`,
 				`figures[0].value: -1 is not between 0 and 2147483647`,
+			},
+		},
+		{
+			// The limits of every way in (internal/relations): the bundle is held to the
+			// API's text rules, list caps and ranges.
+			name: "the limits of every input path",
+			edit: func(b *Bundle) {
+				b.Sources[0].Excerpt = strings.Repeat("x", 4001)
+				b.Sources[1].Title = "Not\x00ice"
+				b.Cities[0].Name = "Shen\nzhen"
+				b.Cities[1].Population = new(int64(3_000_000_000))
+				b.Officials[0].Title = "Vice\tMayor"
+				b.Agreements[0].SignedOn = "0000-03-06"
+				b.Institutions[0].Description = "Line one.\nLine two.\tTabbed."
+				many := make([]Name, 1001)
+				for i := range many {
+					many[i] = Name{Language: "en", Name: strings.Repeat("n", i+1)}
+				}
+				b.Cities[2].Names = many
+				b.Partnerships[0].Sources = slices.Repeat([]string{"s1"}, 51)
+			},
+			want: []string{
+				`sources[0].excerpt: is too long: 4001 characters, at most 4000`,
+				`sources[1].title: contains a NUL character (U+0000)`,
+				`cities[0].name: contains the control character U+000A (line breaks and tabs are not allowed here)`,
+				`cities[1].population: 3000000000 is not between 0 and 2147483647`,
+				`cities[2].names: has 1001 items, at most 1000`,
+				`officials[0].title: contains the control character U+0009 (line breaks and tabs are not allowed here)`,
+				`agreements[0].signedOn: year 0 is not between 1 and 9999`,
+				`partnerships[0].sources: has 51 items, at most 50`,
+			},
+		},
+		{
+			name: "an official signs for the city he represents, a partnership stands on its cities' agreement",
+			edit: func(b *Bundle) {
+				b.Officials[1].City = "kyiv"
+				b.Agreements = append(b.Agreements, Agreement{Key: "other", Title: "Other", Kind: "MEMORANDUM",
+					Parties: []string{"moscow", "kyiv"}, Sources: []string{"s1"}})
+				b.Partnerships[0].Agreement = "other"
+			},
+			want: []string{
+				`agreements[0].signatories[1].party: "cheremin" represents "kyiv" and signs for that city, not for "moscow"`,
+				`partnerships[0].agreement: "other" is not between the partnership's two cities: both must be among its parties`,
 			},
 		},
 	}

@@ -7,7 +7,10 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/amity/amity/internal/relations"
 )
 
 // The enumerations the database checks. They are repeated here so that an editor learns
@@ -105,13 +108,14 @@ func (b *Bundle) Validate() error {
 	urls := make(map[string]string)
 	for i, s := range b.Sources {
 		p := fmt.Sprintf("sources[%d]", i)
-		v.text(p+".title", s.Title, true, 500)
-		v.text(p+".publisher", s.Publisher, false, 300)
+		v.text(p+".title", s.Title, true, relations.TitleText)
+		v.text(p+".publisher", s.Publisher, false, relations.PublisherText)
+		v.text(p+".excerpt", s.Excerpt, false, relations.ExcerptText)
+		v.list(p+".languages", len(s.Languages), relations.MaxLanguages)
 		if s.URL != "" {
-			if !urlRE.MatchString(s.URL) {
+			if v.text(p+".url", s.URL, false, relations.URLText) && !urlRE.MatchString(s.URL) {
 				v.addf(p+".url", "%q is not an http or https URL", s.URL)
 			}
-			v.text(p+".url", s.URL, false, 2000)
 			// The database keeps one source per URL: a second key would be merged away.
 			if first, ok := urls[s.URL]; ok {
 				v.addf(p+".url", "duplicate URL %q (first at %s)", s.URL, first)
@@ -133,7 +137,7 @@ func (b *Bundle) Validate() error {
 
 	for i, c := range b.Countries {
 		p := fmt.Sprintf("countries[%d]", i)
-		v.text(p+".name", c.Name, true, 200)
+		v.text(p+".name", c.Name, true, relations.NameText)
 		v.qid(p+".wikidataQid", c.WikidataQID)
 	}
 
@@ -141,10 +145,12 @@ func (b *Bundle) Validate() error {
 	geonames := make(map[int64]string)
 	for i, c := range b.Cities {
 		p := fmt.Sprintf("cities[%d]", i)
-		v.text(p+".name", c.Name, true, 200)
+		v.text(p+".name", c.Name, true, relations.NameText)
 		v.ref(p+".country", KindCountry, c.Country, true)
-		if c.Population != nil && *c.Population < 0 {
-			v.addf(p+".population", "must not be negative, got %d", *c.Population)
+		if c.Population != nil {
+			if msg := relations.PopulationProblem(*c.Population); msg != "" {
+				v.addf(p+".population", "%s", msg)
+			}
 		}
 		if (c.Latitude == nil) != (c.Longitude == nil) {
 			v.addf(p, "latitude and longitude must be given together")
@@ -179,21 +185,37 @@ func (b *Bundle) Validate() error {
 
 	for i, o := range b.Officials {
 		p := fmt.Sprintf("officials[%d]", i)
-		v.text(p+".name", o.Name, true, 200)
-		v.text(p+".title", o.Title, false, 500)
+		v.text(p+".name", o.Name, true, relations.NameText)
+		v.text(p+".title", o.Title, false, relations.TitleText)
 		v.ref(p+".city", KindCity, o.City, false)
 		v.names(p+".names", o.Names)
 		v.sources(p+".sources", o.Sources, true)
 		v.statements(p+".statements", o.Statements)
 	}
 
+	officialCity := make(map[string]string) // official key -> city key, for those with a city
+	for _, o := range b.Officials {
+		if o.City != "" {
+			officialCity[o.Key] = o.City
+		}
+	}
+	agreementParties := make(map[string][]uuid.UUID)
+	for _, a := range b.Agreements {
+		for _, c := range a.Parties {
+			agreementParties[a.Key] = append(agreementParties[a.Key], ID(KindCity, c))
+		}
+	}
 	for i, a := range b.Agreements {
 		p := fmt.Sprintf("agreements[%d]", i)
-		v.text(p+".title", a.Title, true, 500)
+		v.text(p+".title", a.Title, true, relations.TitleText)
 		v.enum(p+".kind", a.Kind, AgreementKinds)
 		v.date(p+".signedOn", a.SignedOn)
 		v.ref(p+".signedIn", KindCity, a.SignedIn, false)
-		v.text(p+".summary", a.Summary, false, 10000)
+		v.text(p+".summary", a.Summary, false, relations.SummaryText)
+		v.list(p+".areas", len(a.Areas), relations.MaxAreas)
+		v.list(p+".parties", len(a.Parties), relations.MaxParties)
+		v.list(p+".signatories", len(a.Signatories), relations.MaxSignatories)
+		v.list(p+".institutions", len(a.Institutions), relations.MaxLinks)
 		seen := make(map[string]bool)
 		for j, area := range a.Areas {
 			ap := fmt.Sprintf("%s.areas[%d]", p, j)
@@ -227,8 +249,14 @@ func (b *Bundle) Validate() error {
 				v.addf(sp+".party", "required")
 			} else if !parties[s.Party] {
 				v.addf(sp+".party", "%q is not a party of this agreement", s.Party)
+			} else if city, ok := officialCity[s.Official]; ok && v.known(KindCity, city) {
+				var rp relations.Problems
+				relations.RepresentsParty(&rp, nil, ID(KindCity, city), []uuid.UUID{ID(KindCity, s.Party)})
+				if rp.Any() {
+					v.addf(sp+".party", "%q represents %q and signs for that city, not for %q", s.Official, city, s.Party)
+				}
 			}
-			v.text(sp+".role", s.Role, false, 500)
+			v.text(sp+".role", s.Role, false, relations.RoleText)
 		}
 		v.refList(p+".institutions", KindInstitution, a.Institutions)
 		v.sources(p+".sources", a.Sources, true)
@@ -266,17 +294,24 @@ func (b *Bundle) Validate() error {
 			v.addf(p+".until", "%s is before since %s", pt.Until, pt.Since)
 		}
 		v.ref(p+".agreement", KindAgreement, pt.Agreement, false)
+		if parties, ok := agreementParties[pt.Agreement]; ok && len(pt.Cities) == 2 {
+			var rp relations.Problems
+			relations.AgreementJoinsPartners(&rp, nil, [2]uuid.UUID{ID(KindCity, pt.Cities[0]), ID(KindCity, pt.Cities[1])}, parties)
+			if rp.Any() {
+				v.addf(p+".agreement", "%q is not between the partnership's two cities: both must be among its parties", pt.Agreement)
+			}
+		}
 		v.sources(p+".sources", pt.Sources, true)
 		v.statements(p+".statements", pt.Statements)
 	}
 
 	for i, in := range b.Institutions {
 		p := fmt.Sprintf("institutions[%d]", i)
-		v.text(p+".name", in.Name, true, 300)
+		v.text(p+".name", in.Name, true, relations.InstitutionNameText)
 		v.enum(p+".kind", in.Kind, InstitutionKinds)
 		v.ref(p+".city", KindCity, in.City, true)
 		v.date(p+".foundedOn", in.FoundedOn)
-		v.text(p+".description", in.Description, false, 10000)
+		v.text(p+".description", in.Description, false, relations.SummaryText)
 		v.refList(p+".agreements", KindAgreement, in.Agreements)
 		v.sources(p+".sources", in.Sources, true)
 		v.statements(p+".statements", in.Statements)
@@ -290,8 +325,8 @@ func (b *Bundle) Validate() error {
 		switch {
 		case f.Value == nil:
 			v.addf(p+".value", "required")
-		case *f.Value < 0 || *f.Value > math.MaxInt32:
-			v.addf(p+".value", "%d is not between 0 and %d", *f.Value, math.MaxInt32)
+		case *f.Value < 0 || *f.Value > relations.MaxFigure:
+			v.addf(p+".value", "%d is not between 0 and %d", *f.Value, relations.MaxFigure)
 		}
 		v.date(p+".asOf", f.AsOf)
 		v.ref(p+".source", KindSource, f.Source, true)
@@ -350,6 +385,12 @@ func (v *validator) ref(path, kind, key string, required bool) {
 	}
 }
 
+// known reports whether the bundle has an entity of kind with the key.
+func (v *validator) known(kind, key string) bool {
+	_, ok := v.keys[kind][key]
+	return ok
+}
+
 // refList checks a list of references: each must be known and named once.
 func (v *validator) refList(path, kind string, keys []string) {
 	seen := make(map[string]bool)
@@ -369,15 +410,20 @@ func (v *validator) sources(path string, keys []string, required bool) {
 	if required && len(keys) == 0 {
 		v.addf(path, "required: cite at least one source")
 	}
-	v.refList(path, KindSource, keys)
+	if v.list(path, len(keys), relations.MaxSourceRefs) {
+		v.refList(path, KindSource, keys)
+	}
 }
 
 func (v *validator) names(path string, names []Name) {
+	if !v.list(path, len(names), relations.MaxNames) {
+		return
+	}
 	seen := make(map[[2]string]bool)
 	for i, n := range names {
 		p := fmt.Sprintf("%s[%d]", path, i)
 		v.language(p+".language", n.Language)
-		v.text(p+".name", n.Name, true, 200)
+		v.text(p+".name", n.Name, true, relations.NameText)
 		v.ref(p+".source", KindSource, n.Source, false)
 		// The database keys a name by language and spelling, so it can cite one source.
 		k := [2]string{n.Language, n.Name}
@@ -389,6 +435,9 @@ func (v *validator) names(path string, names []Name) {
 }
 
 func (v *validator) statements(path string, stmts []Statement) {
+	if !v.list(path, len(stmts), relations.MaxStatements) {
+		return
+	}
 	for i, s := range stmts {
 		p := fmt.Sprintf("%s[%d]", path, i)
 		switch {
@@ -397,24 +446,34 @@ func (v *validator) statements(path string, stmts []Statement) {
 		case !propertyRE.MatchString(s.Property):
 			v.addf(p+".property", "%q is not a property name (a letter, then up to 63 letters, digits, '_' or '.')", s.Property)
 		}
-		v.text(p+".value", s.Value, true, 2000)
+		v.text(p+".value", s.Value, true, relations.StatementValueText)
 		v.ref(p+".source", KindSource, s.Source, true)
-		v.text(p+".quote", s.Quote, false, 4000)
+		v.text(p+".quote", s.Quote, false, relations.QuoteText)
 	}
 }
 
-// text checks a required or optional string against the database's length limit, which
-// counts characters, not bytes.
-func (v *validator) text(path, s string, required bool, maxLen int) {
-	if strings.TrimSpace(s) == "" {
-		if required {
-			v.addf(path, "required")
-		}
-		return
+// text holds a required or optional string to the rule of its kind, the same for every
+// way in (relations.TextRule: UTF-8, control characters, length in characters), and
+// reports whether it passed.
+func (v *validator) text(path, s string, required bool, rule relations.TextRule) bool {
+	if msg := rule.Problem(s); msg != "" {
+		v.addf(path, "%s", msg)
+		return false
 	}
-	if n := utf8.RuneCountInString(s); n > maxLen {
-		v.addf(path, "too long: %d characters, at most %d", n, maxLen)
+	if required && strings.TrimSpace(s) == "" {
+		v.addf(path, "required")
+		return false
 	}
+	return true
+}
+
+// list holds a list to its cap (relations.Max*), and reports whether it passed.
+func (v *validator) list(path string, n, max int) bool {
+	if msg := relations.ListProblem(n, max); msg != "" {
+		v.addf(path, "%s", msg)
+		return false
+	}
+	return true
 }
 
 func (v *validator) enum(path, s string, allowed []string) {
@@ -435,6 +494,10 @@ func (v *validator) date(path, s string) (time.Time, bool) {
 	t, err := time.Parse(time.DateOnly, s)
 	if !dateRE.MatchString(s) || err != nil {
 		v.addf(path, "%q is not a calendar date in the form YYYY-MM-DD", s)
+		return time.Time{}, false
+	}
+	if msg := relations.DateProblem(t); msg != "" {
+		v.addf(path, "%s", msg)
 		return time.Time{}, false
 	}
 	return t, true
