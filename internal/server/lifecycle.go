@@ -18,6 +18,7 @@ import (
 // touch WebSocket connections: they are hijacked, no longer the HTTP server's).
 type Server struct {
 	handler  http.Handler
+	metrics  http.Handler
 	changes  *notify.Hub
 	lifetime context.Context
 	stop     context.CancelFunc
