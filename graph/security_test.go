@@ -59,7 +59,7 @@ func TestMetricsAccess(t *testing.T) {
 		h.ServeHTTP(rec, req)
 		return rec
 	}
-	const metric = "amity_http_requests_total"
+	const metric = "go_goroutines"
 	for _, tt := range []struct {
 		name, secret string
 		status       int
