@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/amity/amity/graph"
 	"github.com/amity/amity/internal/auth"
 	"github.com/amity/amity/internal/server"
@@ -45,9 +47,13 @@ func TestRevokedKeyClosesOpenWebSockets(t *testing.T) {
 	}
 	idle.subscribe("a", subAgreements, nil)
 	waitSubscribers(t, srv, 2)
+	// write sends a mutation and waits for its answer; false when the socket closed.
 	write := func(c *wsClient, id string) (wsMsg, bool) {
-		c.send(wsMsg{ID: id, Type: "subscribe", Payload: mustRaw(t, map[string]any{"query": mutCreateSource,
-			"variables": map[string]any{"in": map[string]any{"title": "Gazette " + id, "url": "https://gazette.example/" + id}}})})
+		msg := wsMsg{ID: id, Type: "subscribe", Payload: mustRaw(t, map[string]any{"query": mutCreateSource,
+			"variables": map[string]any{"in": map[string]any{"title": "Gazette " + id, "url": "https://gazette.example/" + id}}})}
+		if err := c.conn.Write(context.Background(), websocket.MessageText, mustRaw(t, msg)); err != nil {
+			return wsMsg{}, false
+		}
 		return c.poll(id, 5*time.Second)
 	}
 	if m, ok := write(busy, "before"); !ok || m.Type != "next" || contains(m.Payload, "errors\":[{") {
