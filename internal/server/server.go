@@ -75,7 +75,10 @@ type Config struct {
 	Cache httpcache.Config
 }
 
-// DefaultConfig returns production-safe defaults.
+// DefaultConfig returns production-safe defaults for the handler. What guards the
+// network edge — the Host policy, admin-only /metrics, the failed-authentication budget,
+// like the rate limits — is left off here (tests reach the handler as example.com and
+// read /metrics freely); the amity binary's flags turn it on.
 func DefaultConfig() Config {
 	return Config{GraphQL: graph.DefaultOptions(), MaxBodyBytes: 1 << 20, RequestTimeout: 15 * time.Second, LoaderWait: loader.DefaultWait, Metrics: true,
 		MaxConcurrentRequests: admission.DefaultCapacity(),
