@@ -3,7 +3,10 @@ package graph
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 
 	"github.com/amity/amity/graph/model"
@@ -11,6 +14,7 @@ import (
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/relations"
 	"github.com/amity/amity/internal/relay"
+	"github.com/amity/amity/internal/seclog"
 )
 
 // The mutation resolvers turn GraphQL input into the store's write types: IDs are
@@ -139,18 +143,47 @@ func userErrors(err error) ([]*model.UserError, error) {
 }
 
 // write runs a store write unless decoding the input already found problems, and
-// returns the payload's errors and the written entity's id.
-func write(d *ids, run func() (postgres.WriteResult, error)) ([]*model.UserError, *uuid.UUID, error) {
+// returns the payload's errors and the written entity's id. A refused write goes to the
+// security log.
+func write(ctx context.Context, d *ids, run func() (postgres.WriteResult, error)) ([]*model.UserError, *uuid.UUID, error) {
 	if err := d.p.Err(); err != nil {
 		errs, _ := userErrors(err)
+		logRefusedWrite(ctx, errs)
 		return errs, nil, nil
 	}
 	res, err := run()
 	errs, err := userErrors(err)
 	if err != nil || len(errs) > 0 {
+		logRefusedWrite(ctx, errs)
 		return errs, nil, err
 	}
 	return errs, &res.ID, nil
+}
+
+// logRefusedWrite logs a write refused for its input: who, which mutation, the codes
+// and the first field. A run of them from one key or address is a client probing the
+// rules, or a broken one; neither leaves a trace in the audit log, which holds only
+// what was written.
+func logRefusedWrite(ctx context.Context, errs []*model.UserError) {
+	if len(errs) == 0 {
+		return
+	}
+	p := auth.ForContext(ctx)
+	attrs := []any{"client", p.Addr}
+	if p.Key != nil {
+		attrs = append(attrs, "key_id", p.Key.ID.String(), "key", p.Key.Name)
+	}
+	if fc := graphql.GetFieldContext(ctx); fc != nil {
+		attrs = append(attrs, "mutation", fc.Field.Name)
+	}
+	var codes []string
+	for _, e := range errs {
+		if !slices.Contains(codes, e.Code) {
+			codes = append(codes, e.Code)
+		}
+	}
+	attrs = append(attrs, "code", strings.Join(codes, ","), "field", strings.Join(errs[0].Field, "."), "problems", len(errs))
+	seclog.Event(ctx, seclog.WriteRefused, attrs...)
 }
 
 // fresh reads the written entity straight from the store: the request's loaders may
@@ -167,7 +200,7 @@ func fresh[T any](ctx context.Context, fetch func(context.Context, []uuid.UUID) 
 }
 
 func (r *mutationResolver) source(ctx context.Context, cmid *string, run func(postgres.WriteMeta) (postgres.WriteResult, error), d *ids) (*model.SourcePayload, error) {
-	errs, id, err := write(d, func() (postgres.WriteResult, error) { return run(writeMeta(ctx, cmid)) })
+	errs, id, err := write(ctx, d, func() (postgres.WriteResult, error) { return run(writeMeta(ctx, cmid)) })
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +209,7 @@ func (r *mutationResolver) source(ctx context.Context, cmid *string, run func(po
 }
 
 func (r *mutationResolver) city(ctx context.Context, cmid *string, w relations.CityWrite, d *ids) (*model.CityPayload, error) {
-	errs, id, err := write(d, func() (postgres.WriteResult, error) { return r.Store.WriteCity(ctx, writeMeta(ctx, cmid), w) })
+	errs, id, err := write(ctx, d, func() (postgres.WriteResult, error) { return r.Store.WriteCity(ctx, writeMeta(ctx, cmid), w) })
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +218,7 @@ func (r *mutationResolver) city(ctx context.Context, cmid *string, w relations.C
 }
 
 func (r *mutationResolver) official(ctx context.Context, cmid *string, w relations.OfficialWrite, d *ids) (*model.OfficialPayload, error) {
-	errs, id, err := write(d, func() (postgres.WriteResult, error) { return r.Store.WriteOfficial(ctx, writeMeta(ctx, cmid), w) })
+	errs, id, err := write(ctx, d, func() (postgres.WriteResult, error) { return r.Store.WriteOfficial(ctx, writeMeta(ctx, cmid), w) })
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +227,7 @@ func (r *mutationResolver) official(ctx context.Context, cmid *string, w relatio
 }
 
 func (r *mutationResolver) agreement(ctx context.Context, cmid *string, w relations.AgreementWrite, d *ids) (*model.AgreementPayload, error) {
-	errs, id, err := write(d, func() (postgres.WriteResult, error) { return r.Store.WriteAgreement(ctx, writeMeta(ctx, cmid), w) })
+	errs, id, err := write(ctx, d, func() (postgres.WriteResult, error) { return r.Store.WriteAgreement(ctx, writeMeta(ctx, cmid), w) })
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +236,7 @@ func (r *mutationResolver) agreement(ctx context.Context, cmid *string, w relati
 }
 
 func (r *mutationResolver) partnership(ctx context.Context, cmid *string, w relations.PartnershipWrite, d *ids) (*model.PartnershipPayload, error) {
-	errs, id, err := write(d, func() (postgres.WriteResult, error) { return r.Store.WritePartnership(ctx, writeMeta(ctx, cmid), w) })
+	errs, id, err := write(ctx, d, func() (postgres.WriteResult, error) { return r.Store.WritePartnership(ctx, writeMeta(ctx, cmid), w) })
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +245,7 @@ func (r *mutationResolver) partnership(ctx context.Context, cmid *string, w rela
 }
 
 func (r *mutationResolver) institution(ctx context.Context, cmid *string, w relations.InstitutionWrite, d *ids) (*model.InstitutionPayload, error) {
-	errs, id, err := write(d, func() (postgres.WriteResult, error) { return r.Store.WriteInstitution(ctx, writeMeta(ctx, cmid), w) })
+	errs, id, err := write(ctx, d, func() (postgres.WriteResult, error) { return r.Store.WriteInstitution(ctx, writeMeta(ctx, cmid), w) })
 	if err != nil {
 		return nil, err
 	}

@@ -341,7 +341,7 @@ func (r *mutationResolver) Retract(ctx context.Context, input model.RetractInput
 		d.p.Invalid(relations.Path("id"), "%q is not a valid ID", input.ID)
 	}
 	rt := relations.Retraction{Type: typ, ID: id, Version: input.Version, Reason: input.Reason, Sources: d.sources(input.Sources)}
-	errs, done, err := write(&d, func() (postgres.WriteResult, error) {
+	errs, done, err := write(ctx, &d, func() (postgres.WriteResult, error) {
 		return r.Store.Retract(ctx, writeMeta(ctx, input.ClientMutationID), rt)
 	})
 	if err != nil {

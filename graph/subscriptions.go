@@ -39,14 +39,15 @@ const (
 	wsPingInterval = 15 * time.Second
 	wsInitTimeout  = 10 * time.Second
 	// CloseForbidden is the WebSocket close code of a connection_init that is refused
-	// (bad key, or no key when anonymous access is off), as graphql-transport-ws names it.
+	// (bad key, or no key when anonymous access is off), as graphql-transport-ws names
+	// it, and of an open connection whose key is revoked.
 	CloseForbidden = 4403
 )
 
 // addWebsocket serves subscriptions (and queries) over WebSocket, with the
 // graphql-transport-ws protocol (and the legacy graphql-ws one).
 func addWebsocket(srv *handler.Server, store *postgres.DB, opts Options) {
-	srv.AddTransport(transport.Websocket{
+	srv.AddTransport(closableWebsocket{transport.Websocket{
 		// Browsers send an Origin with a WebSocket handshake; only the server's own and
 		// the CORS origins may open one.
 		Implementation: transport.CoderWebsocketImplementation{
@@ -58,7 +59,8 @@ func addWebsocket(srv *handler.Server, store *postgres.DB, opts Options) {
 		InitTimeout:           wsInitTimeout,
 		KeepAlivePingInterval: wsPingInterval,
 		PingPongInterval:      wsPingInterval,
-	})
+	}})
+	srv.AroundOperations(recheckOperation(opts.Authenticator))
 	if opts.OperationLimit != nil {
 		srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 			if _, overWS := ctx.Value(wsKey{}).(*wsConn); overWS {
@@ -115,7 +117,8 @@ func WithDeferredAuth(ctx context.Context, remoteAddr string) context.Context {
 // payload ({"Authorization": "Bearer <key>"}) wins; without one, the connection keeps
 // the principal the HTTP middleware gave the upgrade request (its Authorization
 // header, or anonymous), or — when authentication was deferred — is anonymous if the
-// server allows that.
+// server allows that. A keyed connection's key is then watched for revocation for as
+// long as the connection lasts (revocation.go).
 func initConnection(ctx context.Context, payload transport.InitPayload, authn *auth.Authenticator) (context.Context, *transport.InitPayload, error) {
 	conn, _ := ctx.Value(wsKey{}).(*wsConn)
 	if conn == nil {
@@ -124,6 +127,7 @@ func initConnection(ctx context.Context, payload transport.InitPayload, authn *a
 	ctx = context.WithValue(ctx, wsKey{}, &wsConn{remoteAddr: conn.remoteAddr})
 	header := payload.Authorization()
 	if header == "" && !conn.deferredAuth {
+		watch(ctx, authn, auth.ForContext(ctx))
 		return ctx, nil, nil
 	}
 	if authn == nil {
@@ -134,13 +138,28 @@ func initConnection(ctx context.Context, payload transport.InitPayload, authn *a
 		r.Header.Set("Authorization", header)
 	}
 	p, err := authn.Authenticate(ctx, r)
-	if err != nil {
+	var throttled *auth.ThrottledError
+	switch {
+	case errors.As(err, &throttled):
+		ctx = transport.WithWebsocketCloseCode(ctx, CloseTooManyRequests)
+		ctx = transport.AppendCloseReason(ctx, auth.CodeRateLimited+": "+err.Error())
+		return ctx, nil, err
+	case err != nil:
 		if relations.ErrorCode(err) != auth.CodeUnauthenticated {
 			err = relations.Errorf(relations.EUNAVAILABLE, "the key store is unavailable; try again shortly")
 		}
 		return refuse(ctx, err)
 	}
-	return auth.WithPrincipal(ctx, p), nil, nil
+	ctx = auth.WithPrincipal(ctx, p)
+	watch(ctx, authn, p)
+	return ctx, nil, nil
+}
+
+// watch starts watching a keyed connection's key; ctx is the connection's.
+func watch(ctx context.Context, authn *auth.Authenticator, p *auth.Principal) {
+	if authn != nil && p.Key != nil {
+		go watchKey(ctx, authn, p)
+	}
 }
 
 // refuse rejects connection_init: the client gets the reason and close code 4403.

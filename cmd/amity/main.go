@@ -102,6 +102,7 @@ type serveConfig struct {
 	logJSON  bool
 	timeouts httpTimeouts
 	partners partnerConfig
+	security securityConfig
 	tracing  tracing.Config
 	// memoryLimitMiB is the Go runtime's soft memory limit; under load it keeps the
 	// garbage of many concurrent requests from growing the heap without need.
@@ -165,7 +166,10 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	hardeningFlags(fs, &cfg)
 	tracingFlags(fs, &cfg.tracing)
 	partnerFlags(fs, &cfg)
-	return cfg, fs.Parse(args)
+	securityFlags(fs, &cfg)
+	err := fs.Parse(args)
+	applySecurity(&cfg)
+	return cfg, err
 }
 
 func openMigrated(ctx context.Context, cfg postgres.Config) (*postgres.DB, error) {
@@ -242,6 +246,11 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, ready chan<- 
 	defer closePartners()
 	handler := server.New(db, cfg.http, log)
 	defer handler.Close()
+	stopMetrics, err := serveMetrics(cfg.security.metricsAddr, handler, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: cfg.timeouts.readHeader,

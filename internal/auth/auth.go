@@ -11,16 +11,19 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/seclog"
 )
 
 // Scope is what a key may do.
@@ -97,14 +100,18 @@ const (
 	CodeForbidden       = "FORBIDDEN"
 )
 
-// Require returns a FORBIDDEN error unless the request's principal has the scope.
+// Require returns a FORBIDDEN error unless the request's principal has the scope. A
+// refusal goes to the security log: probing for writes without the scope is a sign.
 func Require(ctx context.Context, s Scope) error {
-	if ForContext(ctx).Has(s) {
+	p := ForContext(ctx)
+	if p.Has(s) {
 		return nil
 	}
-	if ForContext(ctx).Key == nil {
+	if p.Key == nil {
+		seclog.Event(ctx, seclog.ScopeRefused, "client", p.Addr, "scope", string(s), "code", CodeUnauthenticated)
 		return relations.Errorf(CodeUnauthenticated, "this needs an API key with the %s scope, sent as Authorization: Bearer <key>", s)
 	}
+	seclog.Event(ctx, seclog.ScopeRefused, "client", p.Addr, "key_id", p.Key.ID.String(), "key", p.Key.Name, "scope", string(s), "code", CodeForbidden)
 	return relations.Errorf(CodeForbidden, "this API key lacks the %s scope", s)
 }
 
@@ -138,11 +145,33 @@ type Config struct {
 	// Anonymous lets requests without a key read.
 	Anonymous bool
 	// CacheTTL is how long a looked-up key is trusted before it is read again; it bounds
-	// how long a revoked key keeps working on a replica.
+	// how long a revoked key keeps working on a replica, over HTTP and on open
+	// WebSockets alike.
 	CacheTTL time.Duration
+	// CacheSize bounds the keys remembered, good ones and bad ones each
+	// (DefaultCacheSize if 0 or less); past it the least recently used is forgotten.
+	CacheSize int
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For header names the
 	// client. A request from anywhere else is its own client, whatever it claims.
 	TrustedProxies []netip.Prefix
+	// Failures, if set, bounds failed authentications per client address: once an
+	// address has spent its budget, the keys it sends are not looked up (no database
+	// work) but refused with RATE_LIMITED until the budget refills. internal/ratelimit's
+	// Failures implements it.
+	Failures FailureLimiter
+}
+
+// DefaultCacheSize is how many good keys, and how many bad ones, an Authenticator
+// remembers.
+const DefaultCacheSize = 10_000
+
+// FailureLimiter keeps the budget of failed authentications of each client address.
+type FailureLimiter interface {
+	// Wait is how long the address must wait before a key it sends is looked up
+	// again; 0 when it may be now.
+	Wait(addr string) time.Duration
+	// Fail charges one failed authentication to the address.
+	Fail(addr string)
 }
 
 type ctxKey struct{}
@@ -161,12 +190,17 @@ func WithPrincipal(ctx context.Context, p *Principal) context.Context {
 }
 
 // Authenticator resolves request credentials to principals, caching keys briefly.
+//
+// Good keys and bad ones (unknown or revoked) are cached apart, each in an LRU of
+// CacheSize: a flood of random keys evicts only other bad keys, never the good keys
+// partners are using, and never everything at once.
 type Authenticator struct {
 	store KeyStore
 	cfg   Config
+	now   func() time.Time
 
-	mu    sync.Mutex
-	cache map[string]cached
+	good *lru.Cache[string, cached]
+	bad  *lru.Cache[string, cached]
 }
 
 type cached struct {
@@ -179,62 +213,149 @@ func NewAuthenticator(store KeyStore, cfg Config) *Authenticator {
 	if cfg.CacheTTL <= 0 {
 		cfg.CacheTTL = 10 * time.Second
 	}
-	return &Authenticator{store: store, cfg: cfg, cache: map[string]cached{}}
+	if cfg.CacheSize <= 0 {
+		cfg.CacheSize = DefaultCacheSize
+	}
+	good, err := lru.New[string, cached](cfg.CacheSize)
+	if err != nil {
+		panic(err) // only for a size of 0 or less, excluded above
+	}
+	bad, err := lru.New[string, cached](cfg.CacheSize)
+	if err != nil {
+		panic(err)
+	}
+	return &Authenticator{store: store, cfg: cfg, now: time.Now, good: good, bad: bad}
 }
+
+// CacheTTL is how long a key's validity is trusted: the bound on revocation.
+func (a *Authenticator) CacheTTL() time.Duration { return a.cfg.CacheTTL }
 
 // errBadKey is the one answer to every bad key: unknown, revoked or malformed look the
 // same, so the answer tells nothing about which keys exist.
 var errBadKey = relations.Errorf(CodeUnauthenticated, "the API key is not valid (unknown or revoked)")
 
-// Authenticate returns the principal for a request, or an UNAUTHENTICATED error.
+// CodeRateLimited is the code of a key refused because its client address failed to
+// authenticate too often; it is internal/ratelimit's code, so clients handle both alike.
+const CodeRateLimited = "RATE_LIMITED"
+
+// ThrottledError refuses a key, unread, from a client address that has spent its
+// budget of failed authentications.
+type ThrottledError struct {
+	// RetryAfter is how long until the address may try again.
+	RetryAfter time.Duration
+}
+
+func (e *ThrottledError) Error() string {
+	return "too many failed authentications from this client address; retry in " +
+		strconv.Itoa(retrySeconds(e.RetryAfter)) + " s"
+}
+
+// retrySeconds is a wait as Retry-After gives it: whole seconds, rounded up, at least 1.
+func retrySeconds(d time.Duration) int {
+	return max(1, int(math.Ceil(d.Seconds())))
+}
+
+// usable reports whether a stored key may act. Keys have no expiry of their own yet;
+// this is the one place that would check one.
+func usable(k *Key) bool { return k != nil && k.RevokedAt == nil }
+
+// Authenticate returns the principal for a request, or an UNAUTHENTICATED error, or a
+// *ThrottledError when the client address has failed too often.
 func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (*Principal, error) {
 	p := &Principal{Addr: a.ClientAddr(r)}
 	header := r.Header.Get("Authorization")
 	if header == "" {
 		if !a.cfg.Anonymous {
+			seclog.Event(ctx, seclog.AuthFailed, "client", p.Addr, "reason", "no key", "code", CodeUnauthenticated)
 			return nil, relations.Errorf(CodeUnauthenticated, "this server needs an API key, sent as Authorization: Bearer <key>")
 		}
 		return p, nil
 	}
 	scheme, secret, ok := strings.Cut(header, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" || len(secret) > 200 {
+		a.fail(ctx, p.Addr, "malformed", nil)
 		return nil, relations.Errorf(CodeUnauthenticated, "send the API key as Authorization: Bearer <key>")
 	}
-	key, err := a.lookup(ctx, HashSecret(strings.TrimSpace(secret)))
+	hash := HashSecret(strings.TrimSpace(secret))
+	// A good key already known costs no database work, so an address's failures never
+	// lock out the keys it has been using.
+	if c, ok := a.good.Get(string(hash)); ok && a.now().Before(c.expires) {
+		p.Key = c.key
+		return p, nil
+	}
+	if a.cfg.Failures != nil {
+		if wait := a.cfg.Failures.Wait(p.Addr); wait > 0 {
+			seclog.Event(ctx, seclog.AuthThrottled, "client", p.Addr, "code", CodeRateLimited, "retry_after_s", retrySeconds(wait))
+			return nil, &ThrottledError{RetryAfter: wait}
+		}
+	}
+	c, err := a.lookup(ctx, hash)
 	if err != nil {
 		return nil, err
 	}
-	if key == nil || key.RevokedAt != nil {
+	if !usable(c.key) {
+		a.fail(ctx, p.Addr, "unknown or revoked", c.key)
 		return nil, errBadKey
 	}
-	p.Key = key
+	p.Key = c.key
 	return p, nil
 }
 
-func (a *Authenticator) lookup(ctx context.Context, hash []byte) (*Key, error) {
-	now := time.Now()
-	a.mu.Lock()
-	c, ok := a.cache[string(hash)]
-	a.mu.Unlock()
-	if ok && now.Before(c.expires) {
-		return c.key, nil
+// fail charges a failed authentication to the address and logs it.
+func (a *Authenticator) fail(ctx context.Context, addr, reason string, k *Key) {
+	if a.cfg.Failures != nil {
+		a.cfg.Failures.Fail(addr)
+	}
+	attrs := []any{"client", addr, "reason", reason, "code", CodeUnauthenticated}
+	if k != nil {
+		attrs = append(attrs, "key_id", k.ID.String(), "key", k.Name)
+	}
+	seclog.Event(ctx, seclog.AuthFailed, attrs...)
+}
+
+// Recheck reads a principal's key again, through the cache, for connections that
+// outlive a request (WebSockets): it returns when the answer stops holding (then ask
+// again), or UNAUTHENTICATED once the key is revoked or gone. Because it goes through
+// the cache, a revoked key is refused within CacheTTL, as it is over HTTP.
+func (a *Authenticator) Recheck(ctx context.Context, k *Key) (time.Time, error) {
+	c, err := a.lookup(ctx, k.SecretHash)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if !usable(c.key) || c.key.ID != k.ID {
+		return time.Time{}, errBadKey
+	}
+	return c.expires, nil
+}
+
+// lookup returns a key's cache entry, reading the store when the cache has none or an
+// expired one.
+func (a *Authenticator) lookup(ctx context.Context, hash []byte) (cached, error) {
+	now := a.now()
+	if c, ok := a.good.Get(string(hash)); ok && now.Before(c.expires) {
+		return c, nil
+	}
+	if c, ok := a.bad.Get(string(hash)); ok && now.Before(c.expires) {
+		return c, nil
 	}
 	key, err := a.store.KeyByHash(ctx, hash)
 	if err != nil {
-		return nil, err
+		return cached{}, err
 	}
 	// The store found the key by its hash; comparing again in constant time costs
 	// nothing and keeps a store that matched loosely from letting a wrong key in.
 	if key != nil && subtle.ConstantTimeCompare(key.SecretHash, hash) != 1 {
 		key = nil
 	}
-	a.mu.Lock()
-	if len(a.cache) > 10000 {
-		clear(a.cache) // bounded: random keys from an attacker cannot grow it without end
+	c := cached{key: key, expires: now.Add(a.cfg.CacheTTL)}
+	if usable(key) {
+		a.bad.Remove(string(hash))
+		a.good.Add(string(hash), c)
+	} else {
+		a.good.Remove(string(hash))
+		a.bad.Add(string(hash), c)
 	}
-	a.cache[string(hash)] = cached{key: key, expires: now.Add(a.cfg.CacheTTL)}
-	a.mu.Unlock()
-	return key, nil
+	return c, nil
 }
 
 // Middleware authenticates each request and puts its principal in the context. A bad
@@ -242,6 +363,16 @@ func (a *Authenticator) lookup(ctx context.Context, hash []byte) (*Key, error) {
 func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := a.Authenticate(r.Context(), r)
+		var throttled *ThrottledError
+		if errors.As(err, &throttled) {
+			secs := retrySeconds(throttled.RetryAfter)
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusTooManyRequests)
+			w.Write(errorBody(throttled.Error(), CodeRateLimited, secs))
+			return
+		}
 		if err != nil {
 			code := relations.ErrorCode(err)
 			status := http.StatusUnauthorized
@@ -255,19 +386,25 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="amity"`)
 			}
 			w.WriteHeader(status)
-			w.Write(errorBody(msg, code))
+			w.Write(errorBody(msg, code, 0))
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
 	})
 }
 
-func errorBody(msg, code string) []byte {
+// errorBody is a GraphQL error answer; retryAfter, when above 0, goes into its
+// extensions as the rate limiter's refusals have it.
+func errorBody(msg, code string, retryAfter int) []byte {
 	type gqlError struct {
-		Message    string            `json:"message"`
-		Extensions map[string]string `json:"extensions"`
+		Message    string         `json:"message"`
+		Extensions map[string]any `json:"extensions"`
 	}
-	b, _ := json.Marshal(map[string][]gqlError{"errors": {{Message: msg, Extensions: map[string]string{"code": code}}}})
+	ext := map[string]any{"code": code}
+	if retryAfter > 0 {
+		ext["retryAfter"] = retryAfter
+	}
+	b, _ := json.Marshal(map[string][]gqlError{"errors": {{Message: msg, Extensions: ext}}})
 	return b
 }
 

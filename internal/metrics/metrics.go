@@ -97,8 +97,12 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 var validName = regexp.MustCompile(`^[_A-Za-z][_0-9A-Za-z]{0,63}$`)
 
 // operation returns the label value of an operation name: the name itself for the first
-// MaxOperationNames valid names seen, "anonymous" for none, "other" for the rest.
-func (m *Metrics) operation(name string) string {
+// MaxOperationNames valid names of operations that executed, "anonymous" for none,
+// "other" for the rest. A request that never executed (refused by a limit, invalid)
+// keeps a name already known but adds none: anyone can send any name with a document
+// that is refused, and those would otherwise use up the slots before the real
+// operations arrive.
+func (m *Metrics) operation(name string, executed bool) string {
 	if name == "" {
 		return OperationAnonymous
 	}
@@ -110,16 +114,22 @@ func (m *Metrics) operation(name string) string {
 	if m.names[name] {
 		return name
 	}
-	if len(m.names) >= MaxOperationNames {
+	if !executed || len(m.names) >= MaxOperationNames {
 		return OperationOther
 	}
 	m.names[name] = true
 	return name
 }
 
+// Outcomes of requests that never executed (graph's transport reports them).
+const (
+	OutcomeInvalid = "invalid"
+	OutcomeRefused = "refused"
+)
+
 // ObserveOperation records one GraphQL request.
 func (m *Metrics) ObserveOperation(operation, outcome string, d time.Duration, statements int64) {
-	op := m.operation(operation)
+	op := m.operation(operation, outcome != OutcomeInvalid && outcome != OutcomeRefused)
 	m.requests.WithLabelValues(op, outcome).Inc()
 	m.duration.WithLabelValues(op).Observe(d.Seconds())
 	m.statements.Observe(float64(statements))

@@ -18,6 +18,7 @@ import (
 // touch WebSocket connections: they are hijacked, no longer the HTTP server's).
 type Server struct {
 	handler  http.Handler
+	metrics  http.Handler
 	changes  *notify.Hub
 	lifetime context.Context
 	stop     context.CancelFunc
@@ -51,7 +52,10 @@ func isUpgrade(r *http.Request) bool {
 //   - without an Authorization header, authentication waits for connection_init
 //     (browsers cannot set headers on a WebSocket), which may carry
 //     {"Authorization": "Bearer <key>"}; with one, the middleware checks it now, as for
-//     any request, and a bad key gets its 401 before the upgrade.
+//     any request, and a bad key gets its 401 before the upgrade;
+//   - a keyed connection's key is read again before each operation and whenever its
+//     cache entry expires, and the connection is closed with 4403 once the key is
+//     revoked (graph/revocation.go).
 func (s *Server) upgrades(authn *auth.Authenticator, authed, unauthed http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !isUpgrade(r) {

@@ -24,6 +24,7 @@ import (
 	"github.com/amity/amity/internal/notify"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/ratelimit"
+	"github.com/amity/amity/internal/seclog"
 )
 
 // Config tunes the HTTP surface.
@@ -41,6 +42,20 @@ type Config struct {
 	MaxConcurrentRequests int
 	// Metrics serves Prometheus metrics at /metrics.
 	Metrics bool
+	// MetricsAccess says who may read them on this handler: anyone (the zero value),
+	// admin keys, or nobody (Server.Metrics serves them on a listener of their own).
+	// The amity binary asks for admin keys unless --metrics-addr is set.
+	MetricsAccess MetricsAccess
+	// Hosts says which Host headers are served; the zero value serves any, the amity
+	// binary only loopback names, IP literals and --allowed-hosts.
+	Hosts HostPolicy
+	// AuthFailures bounds failed authentications per client address (the keys of an
+	// address past it are refused unread, with RATE_LIMITED). The zero value bounds
+	// nothing; the amity binary starts from ratelimit.DefaultFailures().
+	AuthFailures ratelimit.Limit
+	// SecurityLogPerSecond caps the security log's lines a second
+	// (seclog.DefaultPerSecond if 0).
+	SecurityLogPerSecond int
 	// Auth configures API keys and anonymous access.
 	Auth auth.Config
 	// Tracing wraps requests in OpenTelemetry spans (HTTP, GraphQL operations, resolvers);
@@ -60,7 +75,10 @@ type Config struct {
 	Cache httpcache.Config
 }
 
-// DefaultConfig returns production-safe defaults.
+// DefaultConfig returns production-safe defaults for the handler. What guards the
+// network edge — the Host policy, admin-only /metrics, the failed-authentication budget,
+// like the rate limits — is left off here (tests reach the handler as example.com and
+// read /metrics freely); the amity binary's flags turn it on.
 func DefaultConfig() Config {
 	return Config{GraphQL: graph.DefaultOptions(), MaxBodyBytes: 1 << 20, RequestTimeout: 15 * time.Second, LoaderWait: loader.DefaultWait, Metrics: true,
 		MaxConcurrentRequests: admission.DefaultCapacity(),
@@ -77,6 +95,9 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 	}
 	s := &Server{changes: notify.New(db.ListenDSN(), notify.Options{Logger: log})}
 	s.lifetime, s.stop = context.WithCancel(context.Background())
+	if cfg.Auth.Failures == nil && cfg.AuthFailures.Rate > 0 {
+		cfg.Auth.Failures = ratelimit.NewFailures(cfg.AuthFailures, ratelimit.DefaultMaxKeys)
+	}
 	authn := auth.NewAuthenticator(db, cfg.Auth)
 	cfg.GraphQL.Subscriptions, cfg.GraphQL.Authenticator = s.changes, authn
 	cfg.GraphQL.WebSocketOrigins = cfg.CORS.Origins
@@ -89,7 +110,10 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 
 	mux := http.NewServeMux()
 	if cfg.Metrics {
-		mux.Handle("GET /metrics", m.Handler())
+		s.metrics = noSniff(checkHosts(cfg.Hosts, m.Handler()))
+		if h := metricsRoute(cfg.MetricsAccess, authn, m.Handler()); h != nil {
+			mux.Handle("GET /metrics", h)
+		}
 	}
 	gate := admission.New(cfg.MaxConcurrentRequests)
 	api := withTimeout(cfg.RequestTimeout, gate.Middleware(isUpgrade, loader.Middleware(db, cfg.LoaderWait, gql)))
@@ -112,7 +136,9 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 	})
 	mountPlayground(mux)
 	mountExplore(mux)
-	s.handler = logRequests(log, observeHTTP(m, recoverPanics(log, mux)))
+	// Every answer gets nosniff, the 421 of a foreign Host and a panic's 500 included.
+	sec := seclog.New(log, cfg.SecurityLogPerSecond)
+	s.handler = logRequests(log, observeHTTP(m, noSniff(withSecurityLog(sec, checkHosts(cfg.Hosts, recoverPanics(log, mux))))))
 	if cfg.Tracing {
 		// Outermost, so a caller's traceparent header starts the trace the rest joins.
 		s.handler = otelhttp.NewHandler(s.handler, "amity", otelhttp.WithSpanNameFormatter(
