@@ -2,6 +2,9 @@ package graph_test
 
 import (
 	"bytes"
+	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,6 +15,9 @@ import (
 
 	"github.com/amity/amity/graph"
 	"github.com/amity/amity/internal/persisted"
+	"github.com/amity/amity/internal/postgres"
+	"github.com/amity/amity/internal/postgres/pgtest"
+	"github.com/amity/amity/internal/seed"
 	"github.com/amity/amity/internal/server"
 )
 
@@ -91,4 +97,103 @@ func do(t testing.TB, c *http.Client, req *http.Request) httpResult {
 		r.codes = append(r.codes, string(m[1]))
 	}
 	return r
+}
+
+// TestStalledDatabaseAnsweredAtDeadline stalls the network under the server's pooled
+// database connections (PostgreSQL's processes stopped, a black hole) with the default
+// connect timeout. The client must get 503 SERVICE_UNAVAILABLE with Retry-After by the
+// request deadline plus the grace, not an answer after the deadline plus the connect
+// timeout, nor a connection closed without one; and the server recovers when the
+// database is back.
+func TestStalledDatabaseAnsweredAtDeadline(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dbURL := pgtest.MustCreateDB(t)
+	direct, err := postgres.Open(ctx, postgres.Config{URL: dbURL, MaxOpenConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer direct.Close()
+	if err := postgres.Migrate(ctx, direct.DB.DB); err != nil {
+		t.Fatal(err)
+	}
+	b, err := seed.Shipped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := postgres.ApplyBundle(ctx, direct.DB, b, seed.ShippedDigest(), "shipped"); err != nil {
+		t.Fatal(err)
+	}
+	proxy := pgtest.MustProxy(t)
+	// No ConnectTimeout: the default (5 s) is what the old cancel path added.
+	db, err := postgres.Open(ctx, postgres.Config{URL: proxy.URL(t, dbURL), MaxOpenConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cfg := server.DefaultConfig()
+	const timeout = time.Second
+	cfg.RequestTimeout = timeout
+	srv := httptest.NewServer(server.New(db, cfg, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	defer srv.Close()
+	c := &http.Client{Timeout: 20 * time.Second}
+	endpoint := srv.URL + "/graphql"
+	query := queryBody(`{ city(name: "Shenzhen") { name partnerships { nodes { partner { name } } } } }`)
+
+	// Warm the pool: concurrent requests open several connections.
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if r := send(t, c, endpoint, "application/json", query); r.status != 200 || len(r.codes) > 0 {
+				t.Errorf("before the stall: %d %s", r.status, r.body)
+			}
+		})
+	}
+	wg.Wait()
+	if db.Stats().Idle == 0 {
+		t.Fatal("no pooled connection to stall")
+	}
+
+	proxy.Stall()
+	results := make([]*http.Response, 3)
+	bodies := make([][]byte, 3)
+	elapsed := make([]time.Duration, 3)
+	for i := range results {
+		wg.Go(func() {
+			start := time.Now()
+			resp, err := c.Post(endpoint, "application/json", bytes.NewReader(query))
+			elapsed[i] = time.Since(start)
+			if err != nil {
+				t.Errorf("request %d during the stall: no answer: %v", i, err)
+				return
+			}
+			defer resp.Body.Close()
+			results[i] = resp
+			bodies[i], _ = io.ReadAll(resp.Body)
+		})
+	}
+	wg.Wait()
+	for i, resp := range results {
+		if resp == nil {
+			continue
+		}
+		t.Logf("request %d during the stall: %d after %v", i, resp.StatusCode, elapsed[i].Round(time.Millisecond))
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" ||
+			!slices.Equal(codeRE.FindAllString(string(bodies[i]), -1), []string{`"code":"SERVICE_UNAVAILABLE"`}) {
+			t.Errorf("request %d during the stall: %d %v %s", i, resp.StatusCode, resp.Header, bodies[i])
+		}
+		// Generous: the promise is the deadline plus half a second; the old code took
+		// the deadline plus the connect timeout.
+		if elapsed[i] > timeout+server.AnswerGrace+2*time.Second {
+			t.Errorf("request %d answered after %v", i, elapsed[i])
+		}
+	}
+
+	if err := proxy.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "answers again", func() bool {
+		r := send(t, c, endpoint, "application/json", query)
+		return r.status == 200 && len(r.codes) == 0
+	})
 }

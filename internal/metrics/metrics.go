@@ -39,6 +39,7 @@ type Metrics struct {
 	refusals   *prometheus.CounterVec
 	http       *prometheus.CounterVec
 	httpDur    *prometheus.HistogramVec
+	deadline   prometheus.Counter
 
 	mu    sync.Mutex
 	names map[string]bool
@@ -77,7 +78,11 @@ func New(db *sql.DB) *Metrics {
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route"}),
 	}
-	m.reg.MustRegister(m.requests, m.duration, m.statements, m.refusals, m.http, m.httpDur,
+	m.deadline = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "amity_http_deadline_answers_total",
+		Help: "GraphQL requests answered 503 SERVICE_UNAVAILABLE by the deadline guard because the handler had not answered by the request deadline plus its grace.",
+	})
+	m.reg.MustRegister(m.requests, m.duration, m.statements, m.refusals, m.http, m.httpDur, m.deadline,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if db != nil {
@@ -134,4 +139,10 @@ func (m *Metrics) ObserveRefusal(code string) {
 func (m *Metrics) ObserveHTTP(route string, status int, d time.Duration) {
 	m.http.WithLabelValues(route, strconv.Itoa(status)).Inc()
 	m.httpDur.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// ObserveDeadlineAnswer records a request the deadline guard answered in its
+// handler's place: something under the handler (the database, Redis) did not return.
+func (m *Metrics) ObserveDeadlineAnswer() {
+	m.deadline.Inc()
 }

@@ -92,7 +92,7 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 		mux.Handle("GET /metrics", m.Handler())
 	}
 	gate := admission.New(cfg.MaxConcurrentRequests)
-	api := withTimeout(cfg.RequestTimeout, gate.Middleware(isUpgrade, loader.Middleware(db, cfg.LoaderWait, gql)))
+	api := withTimeout(cfg.RequestTimeout, log, m, gate.Middleware(isUpgrade, loader.Middleware(db, cfg.LoaderWait, gql)))
 	mux.Handle("/graphql", edge(cfg, limitBody(cfg.MaxBodyBytes, m, s.upgrades(authn, authn.Middleware(limiter.Middleware(api)), limiter.Middleware(api)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -132,20 +132,6 @@ func limitBody(n int64, m *metrics.Metrics, next http.Handler) http.Handler {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, n)
 		next.ServeHTTP(w, r)
-	})
-}
-
-// withTimeout bounds a request, but not a WebSocket: its subscriptions live as long as
-// the connection (see Server.upgrades).
-func withTimeout(d time.Duration, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isUpgrade(r) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		ctx, cancel := context.WithTimeout(r.Context(), d)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
