@@ -139,4 +139,3 @@ func testutilCounter(t *testing.T, m *metrics.Metrics, name string) float64 {
 	t.Fatalf("no metric %s", name)
 	return 0
 }
-
