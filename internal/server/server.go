@@ -24,6 +24,7 @@ import (
 	"github.com/amity/amity/internal/notify"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/ratelimit"
+	"github.com/amity/amity/internal/redisguard"
 )
 
 // Config tunes the HTTP surface.
@@ -51,6 +52,10 @@ type Config struct {
 	Redis redis.UniversalClient
 	// RedisPrefix starts every Redis key Amity writes ("amity:" if empty).
 	RedisPrefix string
+	// RedisBreaker sets the circuit breaker New adds to Redis (internal/redisguard), so
+	// that an unavailable Redis fails every use of it at once. Give the client short
+	// timeouts too (redisguard.Tune), and each server a client of its own.
+	RedisBreaker redisguard.Config
 	// RateLimit sets requests a second per API key and per anonymous client address.
 	// The zero value limits nobody; the amity binary starts from ratelimit.Default().
 	RateLimit ratelimit.Config
@@ -82,6 +87,9 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 	cfg.GraphQL.WebSocketOrigins = cfg.CORS.Origins
 	cfg.GraphQL.LoaderWait, cfg.GraphQL.OperationTimeout = cfg.LoaderWait, cfg.RequestTimeout
 	cfg.GraphQL.Tracing = cfg.Tracing
+	if cfg.Redis != nil {
+		redisguard.Guard(cfg.Redis, cfg.RedisBreaker, m)
+	}
 	usePersistedQueryCache(&cfg, log)
 	limiter := newLimiter(cfg, m, log)
 	cfg.GraphQL.OperationLimit = limiter.Operation
