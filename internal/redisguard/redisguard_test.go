@@ -82,14 +82,9 @@ func TestBreakerOverAStalledRedis(t *testing.T) {
 	if !b.Open() {
 		t.Fatal("three failures in a row did not open the breaker")
 	}
-	for range 10 {
-		start := time.Now()
-		err := client.Get(ctx, prefix+"k").Err()
-		if !errors.Is(err, redisguard.ErrOpen) {
+	for range 10 { // ErrOpen: failed without calling Redis, so without its timeout
+		if err := client.Get(ctx, prefix+"k").Err(); !errors.Is(err, redisguard.ErrOpen) {
 			t.Fatalf("with the breaker open: %v, want ErrOpen", err)
-		}
-		if d := time.Since(start); d > 50*time.Millisecond { // generous: it never calls Redis
-			t.Errorf("the open breaker took %v", d)
 		}
 	}
 	// After the cool-down the probe meets the stall again: open for another cool-down.
