@@ -122,7 +122,7 @@ func TestHTTPTransport(t *testing.T) {
 		{"POST asks graphql-response+json", post(`{"query":"{ __typename }"}`, "application/json", gqlResp), 200, gqlResp, "", ""},
 		{"GET query", get(`{ __typename }`, ""), 200, "application/json", "", ""},
 		{"GET mutation", get(`mutation { x }`, ""), 405, "application/json", "METHOD_NOT_ALLOWED", "POST"},
-		{"GET subscription by name", withParam(get(`query A { __typename } subscription B { x }`, gqlResp), "operationName", "B"), 405, gqlResp, "METHOD_NOT_ALLOWED", "POST"},
+		{"GET subscription by name", withParam(get(`query A { __typename } subscription B { x }`, gqlResp), "operationName", "B"), 400, gqlResp, "SUBSCRIPTION_NEEDS_WEBSOCKET", ""},
 		// Not refused as a mutation; invalid only because the schema has no mutations yet.
 		{"GET query by name beside a mutation", withParam(get(`query A { __typename } mutation B { x }`, ""), "operationName", "A"), 200, "application/json", "GRAPHQL_VALIDATION_FAILED", ""},
 		{"PUT", httptest.NewRequest(http.MethodPut, "/graphql", nil), 405, "application/json", "METHOD_NOT_ALLOWED", "GET, POST, OPTIONS"},

@@ -126,6 +126,9 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	} else {
 		params, reqErr = readPOST(r)
 	}
+	if reqErr == nil {
+		reqErr = t.noSubscription(params)
+	}
 	if reqErr == nil && params.Query == "" && params.Extensions["persistedQuery"] == nil {
 		reqErr = newRequestError(http.StatusBadRequest, CodeBadRequest, `the request has no query: send {"query": "{ ... }"}`)
 	}
@@ -156,6 +159,12 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		return
 	}
 
+	if opCtx.Operation != nil && opCtx.Operation.Operation == ast.Subscription {
+		// A document sent by hash (persisted query) is known only now.
+		t.refuse(w, media, subscriptionRefusal())
+		observe(operationName(opCtx, params), "invalid")
+		return
+	}
 	if r.Method == http.MethodGet && opCtx.Operation != nil && opCtx.Operation.Operation != ast.Query {
 		// A document sent by hash (persisted query) is known only now.
 		w.Header().Set("Allow", "POST")
@@ -174,10 +183,21 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	observe(operationName(opCtx, params), executionOutcome(resp.Errors))
 }
 
-// onlyQueries refuses a GET of anything but a query: GET must be safe, so mutations
-// and subscriptions need POST (405, as the GraphQL-over-HTTP spec says). A document
-// that does not parse is left to the executor to report.
+// onlyQueries refuses a GET of a mutation: GET must be safe, so mutations need POST
+// (405, as the GraphQL-over-HTTP spec says). A document that does not parse is left to
+// the executor to report.
 func (t httpTransport) onlyQueries(p *graphql.RawParams) *requestError {
+	op := t.selectedOperation(p)
+	if op == nil || op.Operation == ast.Query || op.Operation == ast.Subscription {
+		return nil // noSubscription refuses a subscription
+	}
+	return newRequestError(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "a %s must be sent with POST; GET runs queries only", op.Operation)
+}
+
+// selectedOperation parses the query text and returns the operation the request
+// selects, or nil when there is no text, it does not parse, or it names no operation:
+// the executor reports those.
+func (t httpTransport) selectedOperation(p *graphql.RawParams) *ast.OperationDefinition {
 	if p.Query == "" {
 		return nil
 	}
@@ -185,16 +205,35 @@ func (t httpTransport) onlyQueries(p *graphql.RawParams) *requestError {
 	if err != nil {
 		return nil
 	}
-	var op *ast.OperationDefinition
 	if p.OperationName == "" && len(doc.Operations) == 1 {
-		op = doc.Operations[0]
-	} else {
-		op = doc.Operations.ForName(p.OperationName)
+		return doc.Operations[0]
 	}
-	if op == nil || op.Operation == ast.Query {
+	return doc.Operations.ForName(p.OperationName)
+}
+
+// CodeSubscriptionNeedsWebSocket refuses a subscription sent as a plain HTTP request.
+const CodeSubscriptionNeedsWebSocket = "SUBSCRIPTION_NEEDS_WEBSOCKET"
+
+// noSubscription refuses a subscription over plain HTTP before anything runs. One
+// HTTP request gets one answer, and a subscription's first event may never come: left
+// to the executor, the request held an execution slot until its deadline and then
+// failed, so a few such requests a second froze the API for everyone. Subscriptions
+// run over the WebSocket transport of the same endpoint.
+func (t httpTransport) noSubscription(p *graphql.RawParams) *requestError {
+	// Only a document that holds the word can select a subscription: most requests
+	// skip the second parse.
+	if !strings.Contains(p.Query, "subscription") {
 		return nil
 	}
-	return newRequestError(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "a %s must be sent with POST; GET runs queries only", op.Operation)
+	if op := t.selectedOperation(p); op != nil && op.Operation == ast.Subscription {
+		return subscriptionRefusal()
+	}
+	return nil
+}
+
+func subscriptionRefusal() *requestError {
+	return newRequestError(http.StatusBadRequest, CodeSubscriptionNeedsWebSocket,
+		"a subscription needs a WebSocket: open one on this endpoint with the graphql-transport-ws protocol; plain GET and POST run queries and mutations only")
 }
 
 func (t httpTransport) refuse(w http.ResponseWriter, media string, e *requestError) {

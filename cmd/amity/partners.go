@@ -19,12 +19,14 @@ import (
 	"github.com/amity/amity/internal/explore"
 	"github.com/amity/amity/internal/persisted"
 	"github.com/amity/amity/internal/ratelimit"
+	"github.com/amity/amity/internal/redisguard"
 )
 
 // partnerConfig holds serve's settings for partners and web clients that need work at
 // start: the Redis connection and the trusted-documents file.
 type partnerConfig struct {
 	redisURL         string
+	redisTimeout     time.Duration
 	trustedFile      string
 	trustedAnonymous bool
 	corsOrigins      string
@@ -44,6 +46,9 @@ func partnerFlags(fs *flag.FlagSet, cfg *serveConfig) {
 	rl := ratelimit.Default()
 	fs.StringVar(&p.redisURL, "redis-url", envOr("AMITY_REDIS_URL", ""), "Redis URL (redis://host:6379/0) that shares rate limits and persisted queries between replicas; empty keeps them in memory (env AMITY_REDIS_URL)")
 	fs.StringVar(&h.RedisPrefix, "redis-prefix", envOr("AMITY_REDIS_PREFIX", "amity:"), "prefix of every Redis key Amity writes (env AMITY_REDIS_PREFIX)")
+	fs.DurationVar(&p.redisTimeout, "redis-timeout", envDuration("AMITY_REDIS_TIMEOUT", redisguard.DefaultTimeout), "longest wait to dial Redis, for one read or write, or for a pooled connection; commands are not retried (env AMITY_REDIS_TIMEOUT)")
+	fs.IntVar(&h.RedisBreaker.Failures, "redis-breaker-failures", envInt("AMITY_REDIS_BREAKER_FAILURES", redisguard.DefaultFailures), "failed Redis commands in a row that open the circuit breaker: then rate limits let requests through and persisted queries miss without calling Redis (env AMITY_REDIS_BREAKER_FAILURES)")
+	fs.DurationVar(&h.RedisBreaker.Cooldown, "redis-breaker-cooldown", envDuration("AMITY_REDIS_BREAKER_COOLDOWN", redisguard.DefaultCooldown), "how long the open circuit breaker waits before one command probes Redis again (env AMITY_REDIS_BREAKER_COOLDOWN)")
 	fs.Float64Var(&h.RateLimit.KeyRate, "rate-limit", envFloat("AMITY_RATE_LIMIT", rl.KeyRate), "requests a second of an API key without a rate of its own; 0 is unlimited (env AMITY_RATE_LIMIT)")
 	fs.Float64Var(&h.RateLimit.AnonymousRate, "rate-limit-anonymous", envFloat("AMITY_RATE_LIMIT_ANONYMOUS", rl.AnonymousRate), "requests a second of one client address without a key; 0 is unlimited (env AMITY_RATE_LIMIT_ANONYMOUS)")
 	fs.StringVar(&p.trustedProxies, "trusted-proxies", envOr("AMITY_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client, for anonymous rate limits; empty trusts no header (env AMITY_TRUSTED_PROXIES)")
@@ -79,6 +84,7 @@ func openPartners(ctx context.Context, cfg *serveConfig, log *slog.Logger) (func
 		if err != nil {
 			return nil, fmt.Errorf("--redis-url: %w", err)
 		}
+		redisguard.Tune(opts, p.redisTimeout)
 		client := redis.NewClient(opts)
 		pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
 		defer cancel()

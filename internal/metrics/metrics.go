@@ -39,6 +39,8 @@ type Metrics struct {
 	refusals   *prometheus.CounterVec
 	http       *prometheus.CounterVec
 	httpDur    *prometheus.HistogramVec
+	deadline   prometheus.Counter
+	redis      redisMetrics
 
 	mu    sync.Mutex
 	names map[string]bool
@@ -77,7 +79,13 @@ func New(db *sql.DB) *Metrics {
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route"}),
 	}
-	m.reg.MustRegister(m.requests, m.duration, m.statements, m.refusals, m.http, m.httpDur,
+	m.deadline = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "amity_http_deadline_answers_total",
+		Help: "GraphQL requests answered 503 SERVICE_UNAVAILABLE by the deadline guard because the handler had not answered by the request deadline plus its grace.",
+	})
+	m.redis = newRedisMetrics()
+	m.reg.MustRegister(m.requests, m.duration, m.statements, m.refusals, m.http, m.httpDur, m.deadline,
+		m.redis.errors, m.redis.rejected, m.redis.open,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if db != nil {
@@ -144,4 +152,49 @@ func (m *Metrics) ObserveRefusal(code string) {
 func (m *Metrics) ObserveHTTP(route string, status int, d time.Duration) {
 	m.http.WithLabelValues(route, strconv.Itoa(status)).Inc()
 	m.httpDur.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// ObserveDeadlineAnswer records a request the deadline guard answered in its
+// handler's place: something under the handler (the database, Redis) did not return.
+func (m *Metrics) ObserveDeadlineAnswer() {
+	m.deadline.Inc()
+}
+
+// redisMetrics show Redis's health as the circuit breaker sees it (internal/redisguard).
+type redisMetrics struct {
+	errors   prometheus.Counter
+	rejected prometheus.Counter
+	open     prometheus.Gauge
+}
+
+func newRedisMetrics() redisMetrics {
+	return redisMetrics{
+		errors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "amity_redis_errors_total",
+			Help: "Redis commands that got no answer from Redis (timeouts, refused or broken connections); misses and Redis's own error replies are answers.",
+		}),
+		rejected: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "amity_redis_breaker_rejected_total",
+			Help: "Redis commands the open circuit breaker failed at once, without calling Redis: rate limits let the request through, persisted queries missed.",
+		}),
+		open: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "amity_redis_breaker_open",
+			Help: "1 while the Redis circuit breaker is open (Redis failed; commands fail at once, a probe every cool-down), 0 while it is closed.",
+		}),
+	}
+}
+
+// ObserveRedisError implements redisguard.Observer.
+func (m *Metrics) ObserveRedisError() { m.redis.errors.Inc() }
+
+// ObserveRedisRejected implements redisguard.Observer.
+func (m *Metrics) ObserveRedisRejected() { m.redis.rejected.Inc() }
+
+// ObserveRedisBreaker implements redisguard.Observer.
+func (m *Metrics) ObserveRedisBreaker(open bool) {
+	if open {
+		m.redis.open.Set(1)
+	} else {
+		m.redis.open.Set(0)
+	}
 }

@@ -57,6 +57,7 @@ func (c countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	slot.conn.connected()
 	if dc, ok := conn.(driverConn); ok {
 		return countingConn{driverConn: dc, nc: slot.conn, stmts: newStmtCache()}, nil
 	}

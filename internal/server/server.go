@@ -24,6 +24,7 @@ import (
 	"github.com/amity/amity/internal/notify"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/ratelimit"
+	"github.com/amity/amity/internal/redisguard"
 	"github.com/amity/amity/internal/seclog"
 )
 
@@ -66,6 +67,10 @@ type Config struct {
 	Redis redis.UniversalClient
 	// RedisPrefix starts every Redis key Amity writes ("amity:" if empty).
 	RedisPrefix string
+	// RedisBreaker sets the circuit breaker New adds to Redis (internal/redisguard), so
+	// that an unavailable Redis fails every use of it at once. Give the client short
+	// timeouts too (redisguard.Tune), and each server a client of its own.
+	RedisBreaker redisguard.Config
 	// RateLimit sets requests a second per API key and per anonymous client address.
 	// The zero value limits nobody; the amity binary starts from ratelimit.Default().
 	RateLimit ratelimit.Config
@@ -103,6 +108,9 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 	cfg.GraphQL.WebSocketOrigins = cfg.CORS.Origins
 	cfg.GraphQL.LoaderWait, cfg.GraphQL.OperationTimeout = cfg.LoaderWait, cfg.RequestTimeout
 	cfg.GraphQL.Tracing = cfg.Tracing
+	if cfg.Redis != nil {
+		redisguard.Guard(cfg.Redis, cfg.RedisBreaker, m)
+	}
 	usePersistedQueryCache(&cfg, log)
 	limiter := newLimiter(cfg, m, log)
 	cfg.GraphQL.OperationLimit = limiter.Operation
@@ -116,7 +124,7 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 		}
 	}
 	gate := admission.New(cfg.MaxConcurrentRequests)
-	api := withTimeout(cfg.RequestTimeout, gate.Middleware(isUpgrade, loader.Middleware(db, cfg.LoaderWait, gql)))
+	api := withTimeout(cfg.RequestTimeout, log, m, gate.Middleware(isUpgrade, loader.Middleware(db, cfg.LoaderWait, gql)))
 	mux.Handle("/graphql", edge(cfg, limitBody(cfg.MaxBodyBytes, m, s.upgrades(authn, authn.Middleware(limiter.Middleware(api)), limiter.Middleware(api)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -158,20 +166,6 @@ func limitBody(n int64, m *metrics.Metrics, next http.Handler) http.Handler {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, n)
 		next.ServeHTTP(w, r)
-	})
-}
-
-// withTimeout bounds a request, but not a WebSocket: its subscriptions live as long as
-// the connection (see Server.upgrades).
-func withTimeout(d time.Duration, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isUpgrade(r) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		ctx, cancel := context.WithTimeout(r.Context(), d)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

@@ -8,9 +8,9 @@ import (
 	"time"
 )
 
-// Proxy is a TCP proxy on 127.0.0.1 between a server under test and PostgreSQL. Tests
-// use it to take the database away from one server without stopping the PostgreSQL
-// that every other test shares: Cut refuses connections like a stopped server, Stall
+// Proxy is a TCP proxy on 127.0.0.1 between a server under test and PostgreSQL (or
+// Redis: MustProxyTo). Tests use it to take the database away from one server without
+// stopping the PostgreSQL that every other test shares: Cut refuses connections like a stopped server, Stall
 // swallows traffic like a dead network, Delay slows every reply down, Restore brings
 // the database back on the same address.
 type Proxy struct {
@@ -32,17 +32,27 @@ func MustProxy(tb testing.TB) *Proxy {
 	if err != nil {
 		tb.Fatalf("pgtest: parse admin url: %v", err)
 	}
+	return MustProxyTo(tb, u.Host)
+}
+
+// MustProxyTo starts a proxy to any TCP server at target (host:port), such as Redis,
+// stopped at the test's end.
+func MustProxyTo(tb testing.TB, target string) *Proxy {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatalf("pgtest: proxy listen: %v", err)
 	}
 	open := make(chan struct{})
 	close(open)
-	p := &Proxy{target: u.Host, addr: ln.Addr().String(), conns: map[net.Conn]struct{}{}, stalled: open}
+	p := &Proxy{target: target, addr: ln.Addr().String(), conns: map[net.Conn]struct{}{}, stalled: open}
 	p.serve(ln)
 	tb.Cleanup(p.close)
 	return p
 }
+
+// Addr is the proxy's address (host:port).
+func (p *Proxy) Addr() string { return p.addr }
 
 // URL returns dbURL with its host replaced by the proxy's address.
 func (p *Proxy) URL(tb testing.TB, dbURL string) string {
