@@ -100,8 +100,9 @@ func NewHandler(store *postgres.DB, opts Options) *handler.Server {
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	usePersistedQueries(srv, opts)
-	srv.Use(limits.New(opts.Limits))
+	lim := limits.New(opts.Limits)
+	usePersistedQueries(srv, opts, lim)
+	srv.Use(lim)
 	if opts.Tracing {
 		srv.Use(tracer{})
 	}
