@@ -53,6 +53,7 @@ func repeatAliased(n int, field string) string {
 	}
 	return b.String()
 }
+
 // BenchmarkValidateLargestAllowed measures parsing and validating, against Amity's
 // schema, the costliest documents the default limits let through: what a hostile
 // client can make the server do per request before any resolver runs.
