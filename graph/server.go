@@ -83,7 +83,7 @@ func DefaultOptions() Options {
 func NewHandler(store *postgres.DB, opts Options) *handler.Server {
 	cfg := Config{Resolvers: &Resolver{Store: store, Changes: opts.Subscriptions, Log: opts.Logger}}
 	cfg.Directives.NeedsScope = requireScope
-	weighConnections(&cfg.Complexity)
+	weigh(&cfg.Complexity)
 
 	srv := handler.New(NewExecutableSchema(cfg))
 	srv.AddTransport(httpTransport{maxTokens: opts.Limits.MaxTokens, observer: opts.Observer})
