@@ -16,31 +16,32 @@ import (
 	"github.com/amity/amity/internal/relations"
 )
 
-// The cost model. A unit of cost is about 10 µs of server and database time, the time
-// one item of a page costs (BenchmarkCost: 100 cities with a name, cost 200, 2.2 ms;
-// 100 cities × 20 partnerships with their partner, cost 8,200, 58 ms). Each field costs
-// 1 plus what it selects (gqlgen's default); the functions below weight the fields whose
-// time grows with their arguments or their lists, in proportion to what BenchmarkCost
-// measured on a network of 300 cities and 3,000 partnerships. docs/operations.md
-// ("Query cost and limits") has the table and the figures behind it.
+// The cost model. A unit of cost is about 7.5 µs of server and database time: the time
+// one item of a nested page costs (BenchmarkCost: 100 cities × 20 partnerships with
+// their partner, cost 8,200, 62 ms). Each field costs 1 plus what it selects (gqlgen's
+// default); the functions below weight the fields whose time grows with their
+// arguments or their lists, in proportion to what BenchmarkCost measured on a network
+// of 300 cities and 3,000 partnerships. docs/operations.md ("Query cost and limits")
+// has the table and the figures behind it.
 //
 // Every product saturates (mul), so that nesting pages fifteen deep cannot overflow an
 // int into a negative cost, which gqlgen would read as cheap.
 
 // pathWeight is the cost of the path search of connections by maxHops, before the
 // chains it returns: the two recursive walks grow as the degree to the power maxHops/2,
-// and first barely changes their time (the sort keeps the best rows of all the walks
-// find). Measured (median of three city pairs, ms): 1 hop 0.5, 2: 0.9, 3: 12, 4: 13,
-// 5: 92, 6: 231.
-var pathWeight = [relations.MaxPathHops + 1]int{0, 50, 100, 1200, 1300, 9000, 15000}
+// and first barely changes their time (the walks run in full before the sort keeps the
+// best rows). Measured, mean of three city pairs (hub–leaf, middle–leaf, hub–hub) and
+// first 1 and 20, in ms: 1 hop 0.4, 2: 2.7, 3: 10.5, 4: 12.0, 5: 85, 6: 499 (137 to
+// 1,238). A search of 6 hops alone costs more than the default limit of 20,000.
+var pathWeight = [relations.MaxPathHops + 1]int{0, 50, 400, 1400, 1600, 11000, 65000}
 
 // searchWeight is the cost of one search, before its page: the trigram match and its
-// count take about 30 ms whatever the page size.
-const searchWeight = 3000
+// count take 18 to 37 ms (mean 26) whatever the page size.
+const searchWeight = 3500
 
-// entityWeight is the cost of resolving one Federation representation: one SQL lookup
-// per representation by code or Wikidata id, about 80 µs.
-const entityWeight = 8
+// entityWeight is the cost of resolving one Federation representation: lookups by
+// code or Wikidata id run one SQL statement each, 85 to 150 µs.
+const entityWeight = 15
 
 // listCaps are the lengths assumed of plain (unpaged) lists: the most entries a list
 // holds (an enum's size, a path's length), or the cap on the writes that fill it. A

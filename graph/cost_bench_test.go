@@ -32,8 +32,9 @@ type costCase struct {
 
 // mustCostNetwork seeds costScale into a database of the benchmark's own (internal/bench's
 // generator) and returns a handler over it, with federation on and no complexity limit
-// (so that every case runs), and the global IDs of the cities, hubs first.
-func mustCostNetwork(b *testing.B) (http.Handler, []string) {
+// (so that every case runs), the global IDs of the cities, hubs first, and the country
+// codes.
+func mustCostNetwork(b *testing.B) (h http.Handler, ids, codes []string) {
 	url := pgtest.MustCreateDB(b)
 	ctx := context.Background()
 	if _, err := bench.Seed(ctx, bench.SeedOptions{URL: url, Scale: costScale, Workers: 2}); err != nil {
@@ -49,7 +50,10 @@ func mustCostNetwork(b *testing.B) (http.Handler, []string) {
 	cfg.GraphQL.Federation = true
 	cfg.GraphQL.Limits.MaxAliases = 0
 	cfg.GraphQL.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	h := server.New(db, cfg, cfg.GraphQL.Logger)
+	h = server.New(db, cfg, cfg.GraphQL.Logger)
+	if err := db.Select(&codes, `SELECT code FROM countries ORDER BY code`); err != nil {
+		b.Fatal(err)
+	}
 	var rows []string
 	err = db.Select(&rows, `SELECT c.name FROM cities c
 		JOIN partnerships p ON c.id IN (p.city_a_id, p.city_b_id)
@@ -57,7 +61,7 @@ func mustCostNetwork(b *testing.B) (http.Handler, []string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ids := make([]string, 0, len(rows))
+	ids = make([]string, 0, len(rows))
 	for _, name := range rows {
 		var data struct {
 			City struct{ ID string } `json:"city"`
@@ -65,7 +69,7 @@ func mustCostNetwork(b *testing.B) (http.Handler, []string) {
 		mustCostPost(b, h, `query($n: String) { city(name: $n) { id } }`, map[string]any{"n": name}, &data)
 		ids = append(ids, data.City.ID)
 	}
-	return h, ids
+	return h, ids, codes
 }
 
 func mustCostPost(b testing.TB, h http.Handler, query string, vars map[string]any, into any) {
@@ -89,7 +93,7 @@ func mustCostPost(b testing.TB, h http.Handler, query string, vars map[string]an
 }
 
 // costCases are the expensive fields at a few argument values each.
-func costCases(ids []string) []costCase {
+func costCases(ids, codes []string) []costCase {
 	hub, mid, leaf := ids[0], ids[len(ids)/2], ids[len(ids)-1]
 	var cs []costCase
 	for _, h := range []int{1, 2, 3, 4, 5, 6} {
@@ -125,6 +129,12 @@ func costCases(ids []string) []costCase {
 		}
 		cs = append(cs, costCase{fmt.Sprintf("_entities/representations=%d", n),
 			`query($r: [_Any!]!) { _entities(representations: $r) { ... on City { name } } }`, map[string]any{"r": reps}})
+		byCode := make([]map[string]any, n)
+		for i := range byCode {
+			byCode[i] = map[string]any{"__typename": "Country", "code": codes[i%len(codes)]}
+		}
+		cs = append(cs, costCase{fmt.Sprintf("_entities/by-code/representations=%d", n),
+			`query($r: [_Any!]!) { _entities(representations: $r) { ... on Country { name } } }`, map[string]any{"r": byCode}})
 		cs = append(cs, costCase{fmt.Sprintf("nodes/ids=%d", n),
 			`query($ids: [ID!]!) { nodes(ids: $ids) { ... on City { name } } }`, map[string]any{"ids": idsOf(ids, n)}})
 	}
@@ -157,8 +167,8 @@ func pairName(ids []string, pair [2]string) string {
 //
 //	go test ./graph -run '^$' -bench Cost -benchtime 5x
 func BenchmarkCost(b *testing.B) {
-	h, ids := mustCostNetwork(b)
-	for _, c := range costCases(ids) {
+	h, ids, codes := mustCostNetwork(b)
+	for _, c := range costCases(ids, codes) {
 		cost, err := graph.Complexity(c.query, "", c.vars)
 		if err != nil {
 			b.Fatalf("%s: %v", c.name, err)

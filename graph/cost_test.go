@@ -114,8 +114,9 @@ func TestCostWeighsWhatIsExpensive(t *testing.T) {
 	}{
 		// 3.5 s on 300 cities and 3,000 partnerships; it scored 4,800.
 		{"40 paths of 6 hops", aliased(40, path(6, 20)), ab},
-		{"2 paths of 6 hops", aliased(2, path(6, 1)), ab},
-		{"7 searches", aliased(7, `search(query: "a", first: 1) { totalCount }`), nil},
+		{"1 path of 6 hops", aliased(1, path(6, 1)), ab},
+		{"2 paths of 5 hops", aliased(2, path(5, 1)), ab},
+		{"6 searches", aliased(6, `search(query: "a", first: 1) { totalCount }`), nil},
 		// Plain lists count by their caps: 100 × 50 names of each of 20 partners.
 		{"names of partners", `{ cities(first: 100) { nodes { partnerships(first: 20) { nodes { partner { names { name } } } } } } }`, nil},
 		{"22,000 representations", `query($r: [_Any!]!) { _entities(representations: $r) { ... on Country { name } } }`, map[string]any{"r": representations(22000)}},
@@ -129,8 +130,9 @@ func TestCostWeighsWhatIsExpensive(t *testing.T) {
 		name, query string
 		vars        map[string]any
 	}{
-		{"1 path of 6 hops", aliased(1, path(6, 20)), ab},
-		{"6 searches", aliased(6, `search(query: "a", first: 20) { totalCount nodes { __typename } }`), nil},
+		{"1 path of 5 hops", aliased(1, path(5, 20)), ab},
+		{"10 paths of 4 hops", aliased(10, path(4, 10)), ab},
+		{"5 searches", aliased(5, `search(query: "a", first: 20) { totalCount nodes { __typename } }`), nil},
 		{"a city's names", `{ city(name: "x") { names { name language } } }`, nil},
 		{"100 representations", `query($r: [_Any!]!) { _entities(representations: $r) { ... on Country { name } } }`, map[string]any{"r": representations(100)}},
 	}
