@@ -63,7 +63,12 @@ func weigh(c *ComplexityRoot) {
 	c.Query.Connections = func(child int, _, _ string, maxHops, first *int) int {
 		h := relations.MaxPathHops
 		if maxHops != nil {
-			h = min(max(*maxHops, 1), relations.MaxPathHops)
+			h = *maxHops
+		}
+		if h < 1 || h > relations.MaxPathHops {
+			// Refused as BAD_USER_INPUT before any SQL runs: the client should hear
+			// why, not that a search it may not run would cost too much.
+			return 1
 		}
 		n := relations.MaxPathCount
 		if first != nil {
