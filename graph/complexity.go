@@ -188,7 +188,7 @@ func Complexity(query, operationName string, vars map[string]any) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if errs := validator.Validate(es.Schema(), doc); len(errs) > 0 {
+	if errs := validator.ValidateWithRules(es.Schema(), doc, nil); len(errs) > 0 {
 		return 0, errs
 	}
 	op := doc.Operations.ForName(operationName)

@@ -69,7 +69,7 @@ func BenchmarkValidateLargestAllowed(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if errs := validator.Validate(schema, doc); len(errs) > 0 {
+				if errs := validator.ValidateWithRules(schema, doc, nil); len(errs) > 0 {
 					b.Fatal(errs)
 				}
 			}
