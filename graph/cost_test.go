@@ -1,13 +1,19 @@
 package graph_test
 
 import (
+	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/amity/amity/graph"
 	"github.com/amity/amity/internal/examples"
 	"github.com/amity/amity/internal/explore"
+	"github.com/amity/amity/internal/postgres/pgtest"
 	"github.com/amity/amity/internal/server"
 )
 
@@ -216,3 +222,36 @@ fragment TypeRef on __Type {
   kind name
   ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }
 }`
+
+// TestOperationCostVisibleToInterceptors: an AroundOperations interceptor (admission
+// control) reads the cost the limit computed, the same figure Complexity gives.
+func TestOperationCostVisibleToInterceptors(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t)
+	const q = `{ countries(first: 5) { nodes { name } } search(query: "x", first: 2) { totalCount } }`
+	want, err := graph.Complexity(q, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, limit := range []int{graph.DefaultOptions().MaxComplexity, 0} {
+		opts := graph.DefaultOptions()
+		opts.MaxComplexity = limit
+		h := graph.NewHandler(db, opts)
+		var got int
+		var ok bool
+		h.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+			got, ok = graph.OperationCost(ctx)
+			// The cost is all this test needs; nothing runs (no loaders here).
+			return graphql.OneShot(graphql.ErrorResponse(ctx, "stopped"))
+		})
+		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(fmt.Sprintf(`{"query": %q}`, q)))
+		req.Header.Set("Content-Type", "application/json")
+		h.ServeHTTP(httptest.NewRecorder(), req)
+		if limit > 0 && (!ok || got != want) {
+			t.Errorf("limit %d: OperationCost = %d, %v; want %d", limit, got, ok, want)
+		}
+		if limit == 0 && ok {
+			t.Errorf("no limit: OperationCost = %d, true", got)
+		}
+	}
+}
