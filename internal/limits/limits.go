@@ -103,8 +103,9 @@ var _ interface {
 	graphql.OperationParameterMutator
 } = (*Extension)(nil)
 
-// New returns the extension. Add it after extension.AutomaticPersistedQuery, so a
-// persisted query is checked too.
+// New returns the extension. Add it after automatic persisted queries, so a document
+// sent by hash is checked too, and give the persisted-query extension its CheckQuery,
+// so nothing is stored before it passed.
 func New(cfg Config) *Extension {
 	return &Extension{cfg: cfg, passed: lru.New[struct{}](1000)}
 }
