@@ -115,3 +115,14 @@ func BenchmarkCheckTenThousandAliases(b *testing.B) {
 		Check(q, Default())
 	}
 }
+
+// BenchmarkRefuseTooLarge is the refusal of a 900 KB document, the size of the APQ
+// flood's.
+func BenchmarkRefuseTooLarge(b *testing.B) {
+	q := `{ city(name: "` + strings.Repeat("x", 900<<10) + `") { name } }`
+	for b.Loop() {
+		if Check(q, Default()) == nil {
+			b.Fatal("passed")
+		}
+	}
+}

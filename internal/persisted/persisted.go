@@ -122,23 +122,24 @@ func (a APQ) MutateOperationParameters(ctx context.Context, p *graphql.RawParams
 		return err
 	}
 	sent := p.Query != ""
-	if sent {
-		if Hash(p.Query) != hash {
-			return newError(CodeInvalid, "extensions.persistedQuery.sha256Hash is not the SHA-256 of the query sent with it")
-		}
-	} else {
+	if !sent {
 		q, found := a.Cache.Get(ctx, hash)
 		if !found {
 			return newError(CodeNotFound, "PersistedQueryNotFound")
 		}
 		p.Query = q
 	}
+	// The limits first: refusing a document far over the length limit reads only its
+	// head, where hashing it would read all of it.
 	if a.Check != nil {
 		if err := a.Check(ctx, p.Query); err != nil {
 			return err
 		}
 	}
 	if sent {
+		if Hash(p.Query) != hash {
+			return newError(CodeInvalid, "extensions.persistedQuery.sha256Hash is not the SHA-256 of the query sent with it")
+		}
 		a.Cache.Add(ctx, hash, p.Query)
 	}
 	// gqlgen's extension.GetApqStats reads these, as it would with gqlgen's own APQ.
