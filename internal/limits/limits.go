@@ -155,15 +155,9 @@ func refuse(code, format string, args ...any) *gqlerror.Error {
 // Check returns a refusal if the query breaks a limit, and nil otherwise. A document
 // that does not parse passes: gqlgen's parser reports it with GRAPHQL_PARSE_FAILED.
 func Check(query string, cfg Config) *gqlerror.Error {
-	// The scan stops at the first broken limit, so it runs before the length check to
-	// name the more specific fault; past the length limit it reads no further (a
-	// token cut in two there is a lexing error, which ends the scan), so a 900 KB
-	// document costs what its first 32 KiB cost.
-	text := query
-	if cfg.MaxQueryBytes > 0 && len(text) > cfg.MaxQueryBytes {
-		text = text[:cfg.MaxQueryBytes]
-	}
-	if err := scan(text, cfg); err != nil {
+	// The scan stops at the first broken limit, and the request body's cap bounds it,
+	// so it runs before the length check to name the more specific fault.
+	if err := scan(query, cfg); err != nil {
 		return err
 	}
 	if cfg.MaxQueryBytes > 0 && len(query) > cfg.MaxQueryBytes {

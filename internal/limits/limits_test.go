@@ -117,7 +117,7 @@ func BenchmarkCheckTenThousandAliases(b *testing.B) {
 }
 
 // BenchmarkRefuseTooLarge is the refusal of a 900 KB document, the size of the APQ
-// flood's.
+// flood's: the scan lexes all of it, to name a more specific fault if there is one.
 func BenchmarkRefuseTooLarge(b *testing.B) {
 	q := `{ city(name: "` + strings.Repeat("x", 900<<10) + `") { name } }`
 	for b.Loop() {
