@@ -70,6 +70,9 @@ func TestStatementsFollowDepthNotRows(t *testing.T) {
 	t.Parallel()
 	cfg := server.DefaultConfig()
 	cfg.LoaderWait = 25 * time.Millisecond
+	// 50 cities' signatories cost more than the default limit now that plain lists
+	// count by their caps (graph/complexity.go); this test is about statements.
+	cfg.GraphQL.MaxComplexity = 100_000
 	a := MustAPIWith(t, cfg)
 	MustInsertNetwork(t, a, 60)
 	// exact: the count must not change with the number of cities. Deeper queries may
@@ -123,8 +126,11 @@ func TestLookaheadReadsEachLevelOnce(t *testing.T) {
 	t.Parallel()
 	eager := server.DefaultConfig()
 	eager.LoaderWait = time.Nanosecond
+	// As in TestStatementsFollowDepthNotRows: over the default cost, about statements.
+	eager.GraphQL.MaxComplexity = 100_000
 	patient := server.DefaultConfig()
 	patient.LoaderWait = 25 * time.Millisecond
+	patient.GraphQL.MaxComplexity = 100_000
 	a := MustAPIWith(t, eager)
 	MustInsertNetwork(t, a, 60)
 	srv := server.New(a.db, patient, slog.New(slog.NewTextHandler(io.Discard, nil)))

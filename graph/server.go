@@ -83,7 +83,7 @@ func DefaultOptions() Options {
 func NewHandler(store *postgres.DB, opts Options) *handler.Server {
 	cfg := Config{Resolvers: &Resolver{Store: store, Changes: opts.Subscriptions, Log: opts.Logger}}
 	cfg.Directives.NeedsScope = requireScope
-	weighConnections(&cfg.Complexity)
+	weigh(&cfg.Complexity)
 
 	schema := NewExecutableSchema(cfg)
 	srv := handler.New(schema)
@@ -106,8 +106,9 @@ func NewHandler(store *postgres.DB, opts Options) *handler.Server {
 	if opts.Federation {
 		srv.Use(newEntityGuard(schema.Schema()))
 	}
-	usePersistedQueries(srv, opts)
-	srv.Use(limits.New(opts.Limits))
+	lim := limits.New(opts.Limits)
+	usePersistedQueries(srv, opts, lim)
+	srv.Use(lim)
 	if opts.Tracing {
 		srv.Use(tracer{})
 	}
@@ -161,56 +162,6 @@ func presentError(ctx context.Context, log *slog.Logger, err error) *gqlerror.Er
 		gqlErr.Extensions["code"] = relations.EINTERNAL
 	}
 	return gqlErr
-}
-
-// weighConnections makes a connection cost its page size times its items' cost, so a
-// query that nests pages multiplies its cost the way it multiplies its rows.
-func weighConnections(c *ComplexityRoot) {
-	nested := func(child int, first *int) int { return child * pageCost(first) }
-	top := func(child int, first, last *int) int {
-		if last != nil {
-			return child * pageCost(last)
-		}
-		return child * pageCost(first)
-	}
-	c.City.Partnerships = func(child int, _ *relations.PartnershipKind, _ *time.Time, first *int, _ *string) int {
-		return nested(child, first)
-	}
-	c.City.Agreements = func(child int, first *int, _ *string) int { return nested(child, first) }
-	c.City.Officials = func(child int, first *int, _ *string) int { return nested(child, first) }
-	c.City.Institutions = func(child int, first *int, _ *string) int { return nested(child, first) }
-	c.Country.Cities = func(child int, first *int, _ *string) int { return nested(child, first) }
-	c.Official.Agreements = func(child int, first *int, _ *string) int { return nested(child, first) }
-	c.Institution.Agreements = func(child int, first *int, _ *string) int { return nested(child, first) }
-	c.Query.Cities = func(child int, _ *model.CityFilter, _ *model.NearInput, _ *model.CityOrder, first *int, _ *string, last *int, _ *string) int {
-		return top(child, first, last)
-	}
-	c.Query.Countries = func(child int, first *int, _ *string, last *int, _ *string) int { return top(child, first, last) }
-	c.Query.Officials = func(child int, _ *model.OfficialFilter, first *int, _ *string, last *int, _ *string) int {
-		return top(child, first, last)
-	}
-	c.Query.Agreements = func(child int, _ *model.AgreementFilter, _ *model.AgreementOrder, first *int, _ *string, last *int, _ *string) int {
-		return top(child, first, last)
-	}
-	c.Query.Institutions = func(child int, _ *model.InstitutionFilter, first *int, _ *string, last *int, _ *string) int {
-		return top(child, first, last)
-	}
-	c.Query.Search = func(child int, _ string, _ []model.SearchType, first *int, _ *string) int {
-		return nested(child, first)
-	}
-	// A path query costs its chains times their length in cities and hops.
-	c.Query.Connections = func(child int, _, _ string, maxHops, first *int) int {
-		return child * pageCost(first) * max(1, pageCost(maxHops))
-	}
-	c.Query.Sources = func(child int, first *int, _ *string, last *int, _ *string) int { return top(child, first, last) }
-	c.Query.Nodes = func(child int, ids []string) int { return child * max(1, len(ids)) }
-}
-
-func pageCost(n *int) int {
-	if n == nil {
-		return relations.DefaultPageSize
-	}
-	return max(1, min(*n, relations.MaxPageSize))
 }
 
 // requireScope enforces @needsScope(scope:) before the field resolves.

@@ -42,6 +42,8 @@ func hardeningFlags(fs *flag.FlagSet, cfg *serveConfig) {
 	fs.IntVar(&g.Limits.MaxDepth, "max-depth", envInt("AMITY_MAX_DEPTH", g.Limits.MaxDepth), "deepest field nesting accepted; 0 turns the limit off (env AMITY_MAX_DEPTH)")
 	fs.IntVar(&g.Limits.MaxAliases, "max-aliases", envInt("AMITY_MAX_ALIASES", g.Limits.MaxAliases), "most aliases in a document (env AMITY_MAX_ALIASES)")
 	fs.IntVar(&g.Limits.MaxDirectives, "max-directives", envInt("AMITY_MAX_DIRECTIVES", g.Limits.MaxDirectives), "most directives on one field (env AMITY_MAX_DIRECTIVES)")
+	fs.IntVar(&g.Limits.MaxFields, "max-fields", envInt("AMITY_MAX_FIELDS", g.Limits.MaxFields), "most fields in one operation once its fragments are expanded (env AMITY_MAX_FIELDS)")
+	fs.IntVar(&g.Limits.MaxMerged, "max-merged-fields", envInt("AMITY_MAX_MERGED_FIELDS", g.Limits.MaxMerged), "most fields answering one response path, fragments expanded (env AMITY_MAX_MERGED_FIELDS)")
 	fs.IntVar(&g.Limits.MaxTokens, "max-tokens", envInt("AMITY_MAX_TOKENS", g.Limits.MaxTokens), "most lexical tokens in a document (env AMITY_MAX_TOKENS)")
 	fs.IntVar(&g.Limits.MaxQueryBytes, "max-query-bytes", envInt("AMITY_MAX_QUERY_BYTES", g.Limits.MaxQueryBytes), "longest query text in bytes (env AMITY_MAX_QUERY_BYTES)")
 	fs.Int64Var(&cfg.http.MaxBodyBytes, "max-body-bytes", int64(envInt("AMITY_MAX_BODY_BYTES", int(cfg.http.MaxBodyBytes))), "largest request body in bytes (env AMITY_MAX_BODY_BYTES)")

@@ -1,6 +1,7 @@
 package limits
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -46,6 +47,17 @@ func aliases(n int) string {
 	return b.String()
 }
 
+// binary is fragments A0 … A(levels) on Query, each spreading the next twice:
+// 2^levels fields once expanded.
+func binary(levels int) string {
+	var b strings.Builder
+	for i := range levels {
+		fmt.Fprintf(&b, " fragment A%d on Query { ...A%d ...A%d }", i, i+1, i+1)
+	}
+	fmt.Fprintf(&b, " fragment A%d on Query { __typename }", levels)
+	return b.String()
+}
+
 func TestCheck(t *testing.T) {
 	cfg := Default()
 	tests := []struct {
@@ -70,6 +82,12 @@ func TestCheck(t *testing.T) {
 		{"comments count as tokens", "#\n" + strings.Repeat("# c\n", cfg.MaxTokens) + "{ name }", CodeTooManyTokens},
 		{"too long", `{ city(name: "` + strings.Repeat("x", cfg.MaxQueryBytes) + `") { name } }`, CodeQueryTooLarge},
 		{"syntax error is left to the parser", `{ cities { `, ""},
+		{"over the field limit", "{ ...A0 }" + binary(11), CodeTooManyFields},
+		{"one field merged as often as allowed", `{ city(name: "x") {` + strings.Repeat(" name", cfg.MaxMerged) + " } }", ""},
+		{"one field merged too often", `{ city(name: "x") {` + strings.Repeat(" name", cfg.MaxMerged+1) + " } }", CodeTooManyFields},
+		{"merged through fragments", `{ city(name: "x") { ...A ... on City { ...A country { name } } } } fragment A on City { country { name name name name name } }`, CodeTooManyFields},
+		{"aliases are other paths", `{ a: city(name: "x") { ...A } b: city(name: "x") { ...A } } fragment A on City { name name name name name name }`, ""},
+		{"an unused fragment is measured too", `{ name } fragment U on Query { ...V ...V ...V ...V } fragment V on Query { __typename __typename __typename }`, CodeTooManyFields},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -95,5 +113,16 @@ func BenchmarkCheckTenThousandAliases(b *testing.B) {
 	q := aliases(10000)
 	for b.Loop() {
 		Check(q, Default())
+	}
+}
+
+// BenchmarkRefuseTooLarge is the refusal of a 900 KB document, the size of the APQ
+// flood's: the scan lexes all of it, to name a more specific fault if there is one.
+func BenchmarkRefuseTooLarge(b *testing.B) {
+	q := `{ city(name: "` + strings.Repeat("x", 900<<10) + `") { name } }`
+	for b.Loop() {
+		if Check(q, Default()) == nil {
+			b.Fatal("passed")
+		}
 	}
 }

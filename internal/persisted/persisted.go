@@ -22,7 +22,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/redis/go-redis/v9"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -87,10 +86,17 @@ func extensionOf(p *graphql.RawParams) (hash string, ok bool, err *gqlerror.Erro
 	return hash, true, nil
 }
 
-// APQ is gqlgen's automatic persisted queries with Amity's error codes: the request's
-// extension is checked here, so every refusal carries a code the error presenter keeps.
+// APQ is automatic persisted queries (gqlgen's protocol) with Amity's error codes and
+// the server's limits: a document is stored only once it passed Check, so a client
+// cannot fill the cache (or Redis) with documents that would be refused anyway, and a
+// document read back by hash is checked again (the limits may have changed since it
+// was stored, by another replica or before a restart).
 type APQ struct {
 	Cache graphql.Cache[string]
+	// Check returns the refusal of a document that breaks the server's limits, and
+	// nil for one that may run (internal/limits' Extension.CheckQuery). Nil checks
+	// nothing.
+	Check func(ctx context.Context, query string) *gqlerror.Error
 }
 
 var _ interface {
@@ -115,12 +121,36 @@ func (a APQ) MutateOperationParameters(ctx context.Context, p *graphql.RawParams
 	if !ok || err != nil {
 		return err
 	}
-	if p.Query != "" && Hash(p.Query) != hash {
-		return newError(CodeInvalid, "extensions.persistedQuery.sha256Hash is not the SHA-256 of the query sent with it")
+	sent := p.Query != ""
+	if !sent {
+		q, found := a.Cache.Get(ctx, hash)
+		if !found {
+			return newError(CodeNotFound, "PersistedQueryNotFound")
+		}
+		p.Query = q
 	}
-	p.Extensions["persistedQuery"] = map[string]any{"version": 1, "sha256Hash": hash}
-	return extension.AutomaticPersistedQuery{Cache: a.Cache}.MutateOperationParameters(ctx, p)
+	// The limits first: refusing a document far over the length limit reads only its
+	// head, where hashing it would read all of it.
+	if a.Check != nil {
+		if err := a.Check(ctx, p.Query); err != nil {
+			return err
+		}
+	}
+	if sent {
+		if Hash(p.Query) != hash {
+			return newError(CodeInvalid, "extensions.persistedQuery.sha256Hash is not the SHA-256 of the query sent with it")
+		}
+		a.Cache.Add(ctx, hash, p.Query)
+	}
+	// gqlgen's extension.GetApqStats reads these, as it would with gqlgen's own APQ.
+	if graphql.HasOperationContext(ctx) {
+		graphql.GetOperationContext(ctx).Stats.SetExtension(apqStatsKey, &extension.ApqStats{Hash: hash, SentQuery: sent})
+	}
+	return nil
 }
+
+// apqStatsKey is the key under which gqlgen's APQ extension keeps its stats.
+const apqStatsKey = "APQ"
 
 // DefaultTTL is how long Redis keeps an automatic persisted query after it was last
 // registered.
@@ -132,7 +162,7 @@ type RedisCache struct {
 	client redis.Cmdable
 	prefix string
 	ttl    time.Duration
-	local  *lru.LRU[string]
+	local  *MemoryCache
 	log    *slog.Logger
 
 	mu         sync.Mutex
@@ -148,7 +178,7 @@ func NewRedisCache(client redis.Cmdable, prefix string, ttl time.Duration, log *
 	if log == nil {
 		log = slog.Default()
 	}
-	return &RedisCache{client: client, prefix: prefix, ttl: ttl, local: lru.New[string](1000), log: log}
+	return &RedisCache{client: client, prefix: prefix, ttl: ttl, local: NewMemoryCache(DefaultMemoryBytes), log: log}
 }
 
 // Get implements graphql.Cache.
