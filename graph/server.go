@@ -71,6 +71,8 @@ type Options struct {
 	// the HTTP middleware never sees (it limited the upgrade): a non-nil error refuses
 	// the operation.
 	OperationLimit func(context.Context) *gqlerror.Error
+	// Admission is the gate every operation passes, by cost and caller (admission.go).
+	Admission Admission
 }
 
 // DefaultOptions are production-safe defaults.
@@ -90,6 +92,7 @@ func NewHandler(store *postgres.DB, opts Options) *handler.Server {
 	if opts.Subscriptions != nil {
 		addWebsocket(srv, store, opts)
 	}
+	srv.AroundOperations(opts.Admission.admit) // after the WebSocket rate limit: what it refuses never queues
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(max(0, opts.Limits.MaxTokens))
 	srv.SetDisableSuggestion(!opts.Dev)
