@@ -60,8 +60,11 @@ func (a Admission) admit(ctx context.Context, next graphql.OperationHandler) gra
 		return next(ctx)
 	}
 	handler := next(ctx)
-	started := false
+	started, refused := false, false
 	return func(ctx context.Context) *graphql.Response {
+		if refused {
+			return nil // the WebSocket transport asks again until nil: never run it then
+		}
 		if started {
 			return handler(ctx) // a one-shot operation's end of stream: nil
 		}
@@ -70,6 +73,7 @@ func (a Admission) admit(ctx context.Context, next graphql.OperationHandler) gra
 		defer cancel()
 		permit, err := a.Scheduler.Acquire(ctx, callerOf(ctx), costOf(ctx))
 		if err != nil {
+			refused = true
 			return refusal(err)
 		}
 		defer permit.Release() // also when a resolver's panic escapes gqlgen's recovery
