@@ -8,9 +8,9 @@
 // fill every slot and the queue in front of everyone else: a country look-up then
 // waits behind seconds of path searches. So the scheduler
 //
-//   - caps the slots one caller holds at once (PerCaller), and serves the callers'
-//     queues round-robin, so a caller's waiting time grows with its own backlog, not
-//     with another caller's;
+//   - caps the slots one caller holds at once (PerCaller, and fewer for expensive
+//     operations: PerCallerExpensive), and serves the callers' queues round-robin, so
+//     a caller's waiting time grows with its own backlog, not with another caller's;
 //   - reserves slots for cheap operations (Reserved): expensive ones never hold more
 //     than Slots-Reserved, so a cheap query finds a slot within one cheap query's time;
 //   - refuses at once what it cannot serve in time: a caller's queue is bounded
@@ -48,6 +48,12 @@ type Config struct {
 	// PerCaller is the most slots one caller holds at once (default half of Slots,
 	// at least 1).
 	PerCaller int
+	// PerCallerExpensive is the most expensive operations one caller runs at once
+	// (default a quarter of the slots expensive operations may take, at least 1). An
+	// expensive operation keeps the CPU and its statements busy for seconds: a caller
+	// running several at once only makes each of them slower, until all of them
+	// outlive their deadline and none does useful work.
+	PerCallerExpensive int
 	// CheapCost: an operation whose cost is at most this is cheap (default
 	// DefaultCheapCost). A negative cost (unknown) counts as cheap.
 	CheapCost int
@@ -118,10 +124,11 @@ type Scheduler struct {
 }
 
 type caller struct {
-	name    string
-	running int
-	queue   []*waiter // arrival order
-	inRing  bool
+	name      string
+	running   int
+	expensive int       // of which expensive
+	queue     []*waiter // arrival order
+	inRing    bool
 }
 
 type waiter struct {
@@ -144,6 +151,10 @@ func New(cfg Config) *Scheduler {
 		cfg.PerCaller = max(1, cfg.Slots/2)
 	}
 	cfg.PerCaller = min(cfg.PerCaller, cfg.Slots)
+	if cfg.PerCallerExpensive <= 0 {
+		cfg.PerCallerExpensive = max(1, (cfg.Slots-cfg.Reserved)/4)
+	}
+	cfg.PerCallerExpensive = min(cfg.PerCallerExpensive, cfg.PerCaller, cfg.Slots-cfg.Reserved)
 	if cfg.CheapCost == 0 {
 		cfg.CheapCost = DefaultCheapCost
 	}
@@ -283,11 +294,11 @@ func (c *caller) remove(w *waiter) {
 	}
 }
 
-// canRun: a free slot, the caller under its cap, and an expensive operation outside
+// canRun: a free slot, the caller under its caps, and an expensive operation outside
 // the reserved slots.
 func (s *Scheduler) canRun(c *caller, class Class) bool {
 	return s.running < s.cfg.Slots && c.running < s.cfg.PerCaller &&
-		(class == Cheap || s.expensive < s.cfg.Slots-s.cfg.Reserved)
+		(class == Cheap || s.expensive < s.cfg.Slots-s.cfg.Reserved && c.expensive < s.cfg.PerCallerExpensive)
 }
 
 func (s *Scheduler) admit(c *caller, class Class) *Permit {
@@ -295,6 +306,7 @@ func (s *Scheduler) admit(c *caller, class Class) *Permit {
 	c.running++
 	if class == Expensive {
 		s.expensive++
+		c.expensive++
 	}
 	return &Permit{s: s, c: c, class: class, start: s.cfg.Now()}
 }
@@ -304,6 +316,7 @@ func (s *Scheduler) free(p *Permit) {
 	p.c.running--
 	if p.class == Expensive {
 		s.expensive--
+		p.c.expensive--
 	}
 	s.forget(p.c)
 }
@@ -397,9 +410,9 @@ func (s *Scheduler) estimate(c *caller, class Class) time.Duration {
 			ahead++
 		}
 	}
-	slots := s.cfg.Slots
+	slots, mine := s.cfg.Slots, s.cfg.PerCaller
 	if class == Expensive {
-		slots -= s.cfg.Reserved
+		slots, mine = slots-s.cfg.Reserved, s.cfg.PerCallerExpensive
 	}
 	competing := 1
 	for _, o := range s.ring {
@@ -407,7 +420,7 @@ func (s *Scheduler) estimate(c *caller, class Class) time.Duration {
 			competing++
 		}
 	}
-	parallel := max(1, min(s.cfg.PerCaller, slots/competing))
+	parallel := max(1, min(mine, slots/competing))
 	rounds := (ahead + parallel - 1) / parallel
 	return time.Duration(rounds) * s.mean[class]
 }

@@ -54,7 +54,9 @@ func waitFor(t *testing.T, ok func() bool) {
 
 func mustAcquire(t *testing.T, s *admission.Scheduler, caller string, cost int) *admission.Permit {
 	t.Helper()
-	p, err := s.Acquire(context.Background(), caller, cost)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	p, err := s.Acquire(ctx, caller, cost)
 	if err != nil {
 		t.Fatalf("%s: %v", caller, err)
 	}
@@ -114,7 +116,7 @@ func TestCallersAreServedInTurn(t *testing.T) {
 // A caller never holds more than its share of the slots, even when the others are
 // free: a newcomer starts at once.
 func TestOneCallerHoldsAtMostItsShare(t *testing.T) {
-	s := admission.New(admission.Config{Slots: 4, PerCaller: 2, Reserved: -1})
+	s := admission.New(admission.Config{Slots: 4, PerCaller: 2, PerCallerExpensive: 2, Reserved: -1})
 	a1, a2 := mustAcquire(t, s, "a", expensive), mustAcquire(t, s, "a", expensive)
 	a3 := mustQueue(t, s, context.Background(), "a", expensive, "a3", nil)
 	b := mustAcquire(t, s, "b", expensive) // does not queue behind a3
@@ -125,6 +127,27 @@ func TestOneCallerHoldsAtMostItsShare(t *testing.T) {
 	recv(t, a3.admitted).Release()
 	a2.Release()
 	b.Release()
+	if st := s.Stats(); st.Running != 0 || st.Callers != 0 {
+		t.Errorf("left %+v", st)
+	}
+}
+
+// A caller runs fewer expensive operations at once than cheap ones (by default a
+// quarter of the expensive slots): its next expensive one waits while its cheap ones
+// and other callers' expensive ones start.
+func TestOneCallerRunsFewExpensiveOperations(t *testing.T) {
+	s := admission.New(admission.Config{Slots: 8}) // 2 reserved, 4 per caller, 1 expensive per caller
+	a1 := mustAcquire(t, s, "a", expensive)
+	a2 := mustQueue(t, s, context.Background(), "a", expensive, "", nil)
+	aCheap := mustAcquire(t, s, "a", cheap)
+	b1 := mustAcquire(t, s, "b", expensive)
+	if st := s.Stats(); st.Running != 3 || st.RunningExpensive != 2 || st.Waiting != 1 {
+		t.Fatalf("%+v", st)
+	}
+	a1.Release()
+	recv(t, a2.admitted).Release()
+	aCheap.Release()
+	b1.Release()
 	if st := s.Stats(); st.Running != 0 || st.Callers != 0 {
 		t.Errorf("left %+v", st)
 	}
