@@ -133,9 +133,11 @@ type caller struct {
 
 type waiter struct {
 	class    Class
-	ready    chan struct{} // closed on admission
+	deadline time.Time     // zero: none
+	ready    chan struct{} // closed on admission or refusal
 	admitted bool
 	permit   *Permit
+	refusal  *Refusal // set instead of permit when refused from the queue
 }
 
 // New returns a scheduler; cfg.Slots <= 0 means no bound (a nil Scheduler).
@@ -245,6 +247,7 @@ func (s *Scheduler) Acquire(ctx context.Context, callerName string, cost int) (*
 		}
 	}
 	w := &waiter{class: class, ready: make(chan struct{})}
+	w.deadline, _ = ctx.Deadline()
 	c.queue = append(c.queue, w)
 	if !c.inRing {
 		c.inRing = true
@@ -254,11 +257,17 @@ func (s *Scheduler) Acquire(ctx context.Context, callerName string, cost int) (*
 
 	select {
 	case <-w.ready:
+		if w.refusal != nil {
+			return nil, w.refusal
+		}
 		return w.permit, nil
 	case <-ctx.Done():
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if w.refusal != nil {
+		return nil, w.refusal
+	}
 	if w.admitted {
 		// Admitted as the context ended: hand the slot on rather than run work whose
 		// answer nobody waits for.
@@ -377,15 +386,28 @@ func (s *Scheduler) dispatch() {
 		}
 		idle = 0
 		c.remove(picked)
-		picked.permit = s.admit(c, picked.class)
-		picked.admitted = true
+		if s.tooLate(picked) {
+			// Its turn came, but not the time it needs: refuse it now rather than
+			// start work that its deadline would cut short.
+			picked.refusal = &Refusal{Reason: ReasonTooLate, RetryAfter: s.mean[picked.class]}
+			s.refusals[ReasonTooLate]++
+		} else {
+			picked.permit = s.admit(c, picked.class)
+			picked.admitted = true
+		}
 		close(picked.ready)
 		if len(c.queue) == 0 {
 			s.dropFromRing(c) // moves s.next to the caller after c
+			s.forget(c)
 		} else {
 			s.next = (s.next + 1) % len(s.ring)
 		}
 	}
+}
+
+// tooLate reports whether a waiter's deadline leaves less than its class's mean time.
+func (s *Scheduler) tooLate(w *waiter) bool {
+	return !w.deadline.IsZero() && s.observed[w.class] && s.cfg.Now().Add(s.mean[w.class]).After(w.deadline)
 }
 
 // observe updates the class's mean operation time (exponentially weighted, so it

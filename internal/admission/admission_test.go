@@ -253,6 +253,31 @@ func TestHopelessOperationIsRefusedEarly(t *testing.T) {
 	recv(t, q.admitted).Release()
 }
 
+// An operation whose turn comes when its deadline no longer leaves its class's mean
+// time is refused then, not started; the slot goes to the next in line.
+func TestTurnTooLateIsRefused(t *testing.T) {
+	clk := &clock{now: time.Now()}
+	s := admission.New(admission.Config{Slots: 1, Now: clk.Now})
+	first := mustAcquire(t, s, "a", expensive)
+	clk.advance(2 * time.Second)
+	first.Release() // expensive operations take 2 s
+	holder := mustAcquire(t, s, "a", expensive)
+	ctx, cancel := context.WithDeadline(context.Background(), clk.Now().Add(3*time.Second))
+	defer cancel()
+	late := mustQueue(t, s, ctx, "b", expensive, "", nil) // 2 s of wait estimated: queued
+	next := mustQueue(t, s, context.Background(), "c", expensive, "", nil)
+	clk.advance(1500 * time.Millisecond) // b has 1.5 s left when its turn comes
+	holder.Release()
+	var r *admission.Refusal
+	if err := recv(t, late.err); !errors.As(err, &r) || r.Reason != admission.ReasonTooLate {
+		t.Fatalf("got %v, want refused as too late", err)
+	}
+	recv(t, next.admitted).Release()
+	if st := s.Stats(); st.Running != 0 || st.Waiting != 0 || st.Callers != 0 {
+		t.Errorf("left %+v", st)
+	}
+}
+
 // An operation still waiting at its deadline gets a refusal and leaves the queue; it
 // never takes a slot, and the next waiter gets the slot it would have had.
 func TestDeadlineInTheQueue(t *testing.T) {

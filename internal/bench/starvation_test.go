@@ -34,13 +34,15 @@ var starvationScale = Scale{Name: "starvation", Countries: 20, Cities: 300, Part
 const (
 	starvationRound    = 20 * time.Second
 	starvationFlooders = 10                    // workers of the flooding client
+	starvationFloodGap = time.Second           // each sends at most one request a second
 	starvationAliases  = 40                    // path searches per flooding request
 	starvationCheapGap = 20 * time.Millisecond // the cheap client's pause between requests
 	starvationMaxCheap = 2_000
 )
 
 // BenchmarkStarvation: one client floods expensive path searches (40 aliases of
-// connections(maxHops: 6, first: 20), from 10 workers) while a second client sends a
+// connections(maxHops: 6, first: 20), from 10 workers each sending one a second at
+// most, as in issue 11) while a second client sends a
 // cheap look-up now and then. It reports the cheap look-up's p50 and p99 (the target is
 // a p99 under 100 ms) and what became of the expensive requests. Each round lasts 20 s:
 //
@@ -112,6 +114,10 @@ func BenchmarkStarvation(b *testing.B) {
 						}
 					}
 					mu.Unlock()
+					select {
+					case <-round.Done():
+					case <-time.After(time.Until(start.Add(starvationFloodGap))):
+					}
 				}
 			}()
 		}
