@@ -51,7 +51,7 @@ func (a Admission) admit(ctx context.Context, next graphql.OperationHandler) gra
 	oc := graphql.GetOperationContext(ctx)
 	if oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
 		wctx, cancel := a.bounded(ctx)
-		permit, err := a.Scheduler.Acquire(wctx, callerOf(ctx), admission.DefaultCheapCost)
+		permit, err := a.Scheduler.Acquire(wctx, callerOf(ctx), 0) // starting is cheap
 		cancel()
 		if err != nil {
 			return graphql.OneShot(refusal(err))
@@ -116,7 +116,7 @@ func refusal(err error) *graphql.Response {
 		Extensions: map[string]any{"code": relations.EUNAVAILABLE, ExtRetryAfter: 1},
 	}
 	if r, ok := err.(*admission.Refusal); ok {
-		e.Message = "the server is too busy to run this operation in time (" + r.Reason + "); retry later"
+		e.Message = "the server is too busy to run this operation in time (" + r.Explain() + "); retry later"
 		e.Extensions[ExtRetryAfter] = r.RetryAfterSeconds()
 	}
 	return &graphql.Response{Errors: gqlerror.List{e}}

@@ -192,6 +192,13 @@ func TestHTTPRefusalIs503WithRetryAfter(t *testing.T) {
 	if got, want := rec.Header().Get("Retry-After"), fmt.Sprint(r.Errors[0].Extensions["retryAfter"]); got == "" || got != want {
 		t.Errorf("Retry-After %q, retryAfter %s", got, want)
 	}
+	metrics := a.MustDo(t, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, want := range []string{`amity_admission_refusals_total{reason="queue_full"} 1`, `amity_admission_running{class="cheap"} 1`,
+		`amity_admission_waiting 4`, `amity_graphql_requests_total{operation="anonymous",outcome="refused"} 1`} {
+		if !strings.Contains(string(metrics.Raw), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 	release()
 	for range sent - 1 {
 		if rec := <-answers; rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), `"errors"`) {

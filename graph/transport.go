@@ -173,7 +173,7 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	if retryAfter, refused := admissionRefusal(resp); refused {
 		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
 		writeResponse(w, media, http.StatusServiceUnavailable, &response{Errors: resp.Errors, Extensions: resp.Extensions})
-		observe(operationName(opCtx, params), executionOutcome(resp.Errors))
+		observe(operationName(opCtx, params), "refused") // a limit, not the database's trouble
 		return
 	}
 	writeResponse(w, media, http.StatusOK, &response{Errors: resp.Errors, Data: resp.Data, HasData: true, Extensions: resp.Extensions})

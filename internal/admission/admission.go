@@ -83,13 +83,16 @@ func (c Class) String() string {
 // Refusal is the error of an operation the scheduler will not run. RetryAfter is when
 // the caller might try again (at least one second).
 type Refusal struct {
-	Reason     string
+	Reason     string // one of the Reason constants, a metric label
 	RetryAfter time.Duration
 }
 
 func (r *Refusal) Error() string {
-	return fmt.Sprintf("the server is busy (%s); retry in %d s", r.Reason, r.RetryAfterSeconds())
+	return fmt.Sprintf("the server is busy (%s); retry in %d s", r.Explain(), r.RetryAfterSeconds())
 }
+
+// Explain says why, for the client.
+func (r *Refusal) Explain() string { return explanations[r.Reason] }
 
 // RetryAfterSeconds is RetryAfter in whole seconds, rounded up, at least 1: the value
 // of a Retry-After header.
@@ -100,12 +103,22 @@ func (r *Refusal) RetryAfterSeconds() int {
 // Reasons of refusals.
 const (
 	// ReasonQueueFull: the caller already has MaxQueue operations waiting.
-	ReasonQueueFull = "too many of this caller's operations are waiting"
-	// ReasonTooLate: the estimated wait ends after the operation's deadline.
-	ReasonTooLate = "the operation could not start before its deadline"
+	ReasonQueueFull = "queue_full"
+	// ReasonTooLate: the estimated wait ends after the operation's deadline, or its
+	// turn came with less time left than operations of its class take.
+	ReasonTooLate = "too_late"
 	// ReasonDeadline: the deadline passed (or the client left) while it waited.
-	ReasonDeadline = "the operation waited until its deadline"
+	ReasonDeadline = "deadline"
 )
+
+// Reasons lists every reason, for metrics.
+var Reasons = []string{ReasonQueueFull, ReasonTooLate, ReasonDeadline}
+
+var explanations = map[string]string{
+	ReasonQueueFull: "too many of this caller's operations are waiting",
+	ReasonTooLate:   "the operation could not run before its deadline",
+	ReasonDeadline:  "the operation waited until its deadline",
+}
 
 // Scheduler admits operations by cost and caller. A nil Scheduler admits everything at
 // once.

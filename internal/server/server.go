@@ -90,6 +90,7 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 	limiter := newLimiter(cfg, m, log)
 	cfg.GraphQL.OperationLimit = limiter.Operation
 	cfg.GraphQL.Admission = newAdmission(cfg, db)
+	m.WatchAdmission(cfg.GraphQL.Admission.Scheduler)
 	gql := graph.NewHandler(db, cfg.GraphQL)
 
 	mux := http.NewServeMux()
