@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/amity/amity/internal/admission"
 	"github.com/amity/amity/internal/server"
 )
 
@@ -236,5 +238,60 @@ func TestOneOperationHoldsItsShareOfThePool(t *testing.T) {
 	release()
 	if r := <-done; r.Status != http.StatusOK || len(r.Errors) > 0 {
 		t.Fatalf("%d %s", r.Status, r.Raw)
+	}
+}
+
+// The cheap threshold separates look-ups and short pages from path searches and nested
+// pages under the complexity weights of graph/server.go: with the limit set to the
+// threshold, the first kind runs and the second is refused. If the weights change,
+// this says whether --cheap-complexity's default still means what the docs say.
+func TestCheapThresholdFitsTheWeights(t *testing.T) {
+	cfg := server.DefaultConfig()
+	cfg.GraphQL.MaxComplexity = admission.DefaultCheapCost
+	a := MustAPIWith(t, cfg)
+	for _, q := range []string{
+		`{ country(code: "CN") { name } }`,
+		`{ city(name: "Shenzhen") { name population country { name } } }`,
+		`{ cities(first: 10) { nodes { name country { name } } } }`,
+		`{ node(id: "x") { id } }`,
+	} {
+		for _, e := range a.MustPost(t, q, nil).Errors {
+			if e.code() == "COMPLEXITY_LIMIT_EXCEEDED" {
+				t.Errorf("%s is not cheap: %s", q, e.Message)
+			}
+		}
+	}
+	for _, q := range []string{
+		`{ connections(from: "x", to: "y", maxHops: 6, first: 20) { length cities { name } } }`,
+		`{ cities(first: 20) { nodes { partnerships(first: 20) { nodes { kind } } } } }`,
+		`{ a: connections(from: "x", to: "y", maxHops: 6, first: 20) { length } b: connections(from: "y", to: "x", maxHops: 6, first: 20) { length } }`,
+	} {
+		r := a.MustPost(t, q, nil)
+		if len(r.Errors) != 1 || r.Errors[0].code() != "COMPLEXITY_LIMIT_EXCEEDED" {
+			t.Errorf("%s counts as cheap: %s", q, r.Raw)
+		}
+	}
+}
+
+// As with the old gate, a request whose body is still arriving holds no slot: the
+// transport reads the body before the operation reaches admission. With the only slot
+// taken by the slow sender, the second request would wait until its deadline.
+func TestSlowBodyHoldsNoSlot(t *testing.T) {
+	cfg := server.DefaultConfig()
+	cfg.MaxConcurrentRequests = 1
+	a := MustAPIWith(t, cfg)
+	slowBody, slowWriter := io.Pipe()
+	slow := httptest.NewRequest(http.MethodPost, "/graphql", slowBody)
+	slow.Header.Set("Content-Type", "application/json")
+	done := make(chan response, 1)
+	go func() { done <- a.MustDo(t, slow) }()
+	slowWriter.Write([]byte(`{"query": "{ __typ`))
+	if r := postFrom(t, a, "192.0.2.80", `{ __typename }`); r.Status != http.StatusOK || len(r.Errors) > 0 {
+		t.Fatalf("with a body still arriving: %d %s", r.Status, r.Raw)
+	}
+	slowWriter.Write([]byte(`ename }"}`))
+	slowWriter.Close()
+	if r := <-done; r.Status != http.StatusOK || len(r.Errors) > 0 {
+		t.Fatalf("the slow request: %d %s", r.Status, r.Raw)
 	}
 }
