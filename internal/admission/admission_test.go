@@ -80,24 +80,19 @@ func TestCallersAreServedInTurn(t *testing.T) {
 	s := admission.New(admission.Config{Slots: 2, PerCaller: 2, Reserved: -1})
 	held := []*admission.Permit{mustAcquire(t, s, "a", cheap), mustAcquire(t, s, "a", cheap)}
 	order := make(chan string, 10)
-	var queue []*queued
+	queue := map[string]*queued{}
 	for _, label := range []string{"a1", "a2", "a3", "a4"} {
-		queue = append(queue, mustQueue(t, s, context.Background(), "a", cheap, label, order))
+		queue[label] = mustQueue(t, s, context.Background(), "a", cheap, label, order)
 	}
-	queue = append(queue, mustQueue(t, s, context.Background(), "b", cheap, "b1", order))
+	queue["b1"] = mustQueue(t, s, context.Background(), "b", cheap, "b1", order)
 
 	var got []string
 	for range 5 {
 		held[0].Release()
 		held = held[1:]
-		got = append(got, recv(t, order))
-		for _, q := range queue {
-			select {
-			case p := <-q.admitted:
-				held = append(held, p)
-			default:
-			}
-		}
+		label := recv(t, order) // exactly one is admitted per release
+		got = append(got, label)
+		held = append(held, recv(t, queue[label].admitted))
 	}
 	want := []string{"a1", "b1", "a2", "a3", "a4"}
 	for i := range want {
