@@ -295,3 +295,21 @@ func TestSlowBodyHoldsNoSlot(t *testing.T) {
 		t.Fatalf("the slow request: %d %s", r.Status, r.Raw)
 	}
 }
+
+// A live subscription holds no slot (it holds one only while it starts): with a single
+// slot, another caller's query still runs at once while the stream stays open.
+func TestSubscriptionHoldsNoSlotWhileItStreams(t *testing.T) {
+	cfg := server.DefaultConfig()
+	cfg.MaxConcurrentRequests = 1
+	a := MustAPIWith(t, cfg)
+	ts := serve(t, a.handler)
+	ws := mustDialWS(t, ts.URL, nil)
+	ws.subscribe("s", subPartnerships, nil)
+	waitSubscribers(t, a.handler.(*server.Server), 1)
+	if r := postFrom(t, a, "192.0.2.81", `{ __typename }`); r.Status != http.StatusOK || len(r.Errors) > 0 {
+		t.Fatalf("with a subscription open: %d %s", r.Status, r.Raw)
+	}
+	if m, ok := ws.poll("s", 0); ok {
+		t.Fatalf("the subscription ended: %s %s", m.Type, m.Payload)
+	}
+}
