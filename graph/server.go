@@ -12,8 +12,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/amity/amity/graph/model"
@@ -71,6 +69,8 @@ type Options struct {
 	// the HTTP middleware never sees (it limited the upgrade): a non-nil error refuses
 	// the operation.
 	OperationLimit func(context.Context) *gqlerror.Error
+	// Admission is the gate every operation passes, by cost and caller (admission.go).
+	Admission Admission
 }
 
 // DefaultOptions are production-safe defaults.
@@ -91,7 +91,8 @@ func NewHandler(store *postgres.DB, opts Options) *handler.Server {
 	if opts.Subscriptions != nil {
 		addWebsocket(srv, store, opts)
 	}
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.AroundOperations(opts.Admission.admit) // after the WebSocket rate limit: what it refuses never queues
+	srv.SetQueryCache(limits.NewQueryCache(0)) // bounded by the bytes its parsed documents hold
 	srv.SetParserTokenLimit(max(0, opts.Limits.MaxTokens))
 	srv.SetDisableSuggestion(!opts.Dev)
 	if !opts.Federation {

@@ -179,8 +179,30 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		errcode.Set(err, relations.EUNAVAILABLE)
 		resp = &graphql.Response{Errors: gqlerror.List{err}}
 	}
+	if retryAfter, refused := admissionRefusal(resp); refused {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+		writeResponse(w, media, http.StatusServiceUnavailable, &response{Errors: resp.Errors, Extensions: resp.Extensions})
+		observe(operationName(opCtx, params), "refused") // a limit, not the database's trouble
+		return
+	}
 	writeResponse(w, media, http.StatusOK, &response{Errors: resp.Errors, Data: resp.Data, HasData: true, Extensions: resp.Extensions})
 	observe(operationName(opCtx, params), executionOutcome(resp.Errors))
+}
+
+// admissionRefusal recognises an operation the admission gate did not run
+// (admission.go): no data, and SERVICE_UNAVAILABLE with retryAfter. It is answered 503
+// with Retry-After, so that HTTP clients and proxies back off; an operation that ran
+// and failed keeps 200 and its data.
+func admissionRefusal(resp *graphql.Response) (retryAfter int, ok bool) {
+	if len(resp.Data) > 0 || len(resp.Errors) != 1 {
+		return 0, false
+	}
+	e := resp.Errors[0]
+	if code, _ := e.Extensions["code"].(string); code != relations.EUNAVAILABLE {
+		return 0, false
+	}
+	retryAfter, ok = e.Extensions[ExtRetryAfter].(int)
+	return retryAfter, ok
 }
 
 // onlyQueries refuses a GET of a mutation: GET must be safe, so mutations need POST

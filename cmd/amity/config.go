@@ -5,6 +5,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/amity/amity/internal/admission"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/tracing"
 )
@@ -67,4 +68,11 @@ func tracingFlags(fs *flag.FlagSet, t *tracing.Config) {
 	fs.StringVar(&t.Endpoint, "otel-endpoint", envOr("AMITY_OTEL_ENDPOINT", ""), "host:port of the OTLP/HTTP collector; empty uses OTEL_EXPORTER_OTLP_ENDPOINT (env AMITY_OTEL_ENDPOINT)")
 	fs.BoolVar(&t.Insecure, "otel-insecure", envBool("AMITY_OTEL_INSECURE", false), "send spans to the collector over plain HTTP (env AMITY_OTEL_INSECURE)")
 	fs.Float64Var(&t.SampleRatio, "otel-sample-ratio", envFloat("AMITY_OTEL_SAMPLE_RATIO", 1), "share of requests traced, 0 to 1 (env AMITY_OTEL_SAMPLE_RATIO)")
+}
+
+// admissionFlags size the gate every GraphQL operation passes (docs/operations.md,
+// "Admission").
+func admissionFlags(fs *flag.FlagSet, cfg *serveConfig) {
+	fs.IntVar(&cfg.http.MaxConcurrentRequests, "max-concurrent-requests", envInt("AMITY_MAX_CONCURRENT_REQUESTS", cfg.http.MaxConcurrentRequests), "GraphQL operations (HTTP and WebSocket) that execute at once; a quarter are kept for cheap ones, one caller holds at most half, the rest wait round-robin by caller or are refused early with 503 (0: no bound; default 4 per core) (env AMITY_MAX_CONCURRENT_REQUESTS)")
+	fs.IntVar(&cfg.http.CheapComplexity, "cheap-complexity", envInt("AMITY_CHEAP_COMPLEXITY", admission.DefaultCheapCost), "largest query cost admission counts as cheap; cheap operations have slots expensive ones cannot take (env AMITY_CHEAP_COMPLEXITY)")
 }

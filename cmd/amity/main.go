@@ -161,7 +161,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.BoolVar(&cfg.http.GraphQL.Federation, "federation", envBool("AMITY_FEDERATION", false), "answer Apollo Federation's _service and _entities, to run as a subgraph (env AMITY_FEDERATION)")
 	fs.BoolVar(&cfg.http.GraphQL.Introspection, "introspection", envBool("AMITY_INTROSPECTION", true), "allow schema introspection (env AMITY_INTROSPECTION)")
 	fs.DurationVar(&cfg.http.RequestTimeout, "request-timeout", envDuration("AMITY_REQUEST_TIMEOUT", cfg.http.RequestTimeout), "longest a GraphQL request may run, SQL included (env AMITY_REQUEST_TIMEOUT)")
-	fs.IntVar(&cfg.http.MaxConcurrentRequests, "max-concurrent-requests", envInt("AMITY_MAX_CONCURRENT_REQUESTS", cfg.http.MaxConcurrentRequests), "GraphQL requests that execute at once; the rest queue in arrival order until their deadline (0: no bound; default 4 per core) (env AMITY_MAX_CONCURRENT_REQUESTS)")
+	admissionFlags(fs, &cfg)
 	fs.BoolVar(&cfg.logJSON, "log-json", envBool("AMITY_LOG_JSON", false), "log JSON lines instead of text (env AMITY_LOG_JSON)")
 	hardeningFlags(fs, &cfg)
 	tracingFlags(fs, &cfg.tracing)

@@ -210,7 +210,7 @@ func listPage[R any, PR interface {
 	q := fmt.Sprintf("SELECT %s FROM %s WHERE (%s) AND %s ORDER BY %s LIMIT %s",
 		l.selectCols(), l.from, where, seek, order, a.add(p.limit+1))
 	var rows []R
-	if err := sqlx.SelectContext(ctx, db, &rows, q, a...); err != nil {
+	if err := selectContext(ctx, db, &rows, q, a...); err != nil {
 		return nil, mapError(err)
 	}
 	return toPage[R, PR](l.order, rows, p, pa), nil
@@ -275,7 +275,7 @@ func nestedPages[R any, PR interface {
 CROSS JOIN LATERAL (SELECT %s FROM %s WHERE %s AND (%s) AND %s ORDER BY %s LIMIT %s) x`,
 		parentsArg, n.selectCols(), n.from, fmt.Sprintf(n.parent, "par.id"), where, seek, order, a.add(p.limit+1))
 	var rows []R
-	if err := sqlx.SelectContext(ctx, db, &rows, q, a...); err != nil {
+	if err := selectContext(ctx, db, &rows, q, a...); err != nil {
 		return nil, mapError(err)
 	}
 	byParent := make(map[uuid.UUID][]R, len(parents))
@@ -298,7 +298,7 @@ FROM (SELECT DISTINCT unnest(%s::uuid[])) AS par(id)`, n.from, fmt.Sprintf(n.par
 		ParentID uuid.UUID `db:"parent_id"`
 		N        int       `db:"n"`
 	}
-	if err := sqlx.SelectContext(ctx, db, &rows, q, a...); err != nil {
+	if err := selectContext(ctx, db, &rows, q, a...); err != nil {
 		return nil, mapError(err)
 	}
 	counts := make(map[uuid.UUID]int, len(rows))
@@ -312,7 +312,7 @@ FROM (SELECT DISTINCT unnest(%s::uuid[])) AS par(id)`, n.from, fmt.Sprintf(n.par
 func count(ctx context.Context, db sqlx.QueryerContext, l listing, where string, a args) (int, error) {
 	var n int
 	q := fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", l.from, where)
-	if err := sqlx.GetContext(ctx, db, &n, q, a...); err != nil {
+	if err := getContext(ctx, db, &n, q, a...); err != nil {
 		return 0, mapError(err)
 	}
 	return n, nil
@@ -325,7 +325,7 @@ func byIDs[R any](ctx context.Context, db sqlx.QueryerContext, cols, from, idCol
 		return rows, nil
 	}
 	q := fmt.Sprintf("SELECT %s FROM %s WHERE %s = ANY($1::uuid[])", cols, from, idCol)
-	if err := sqlx.SelectContext(ctx, db, &rows, q, pq.Array(uuidStrings(ids))); err != nil {
+	if err := selectContext(ctx, db, &rows, q, pq.Array(uuidStrings(ids))); err != nil {
 		return nil, mapError(err)
 	}
 	return rows, nil

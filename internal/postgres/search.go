@@ -202,6 +202,11 @@ func (db *DB) CountSearch(ctx context.Context, q relations.SearchQuery) (int, er
 // inSearchTx runs fn in a read-only transaction with the search's similarity threshold,
 // so the setting never leaks to other users of the pooled connection.
 func (db *DB) inSearchTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	release, err := takeShare(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return err

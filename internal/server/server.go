@@ -38,9 +38,13 @@ type Config struct {
 	RequestTimeout time.Duration
 	// LoaderWait is how long per-request loaders gather keys before a batch runs.
 	LoaderWait time.Duration
-	// MaxConcurrentRequests bounds the GraphQL requests that execute at once; the
-	// others queue in arrival order (internal/admission). 0 means no bound.
+	// MaxConcurrentRequests bounds the GraphQL operations that execute at once, over
+	// HTTP and WebSocket; the others wait, by cost and caller (internal/admission).
+	// 0 means no bound.
 	MaxConcurrentRequests int
+	// CheapComplexity is the largest cost admission counts as cheap: cheap operations
+	// have slots of their own (0: admission.DefaultCheapCost).
+	CheapComplexity int
 	// Metrics serves Prometheus metrics at /metrics.
 	Metrics bool
 	// MetricsAccess says who may read them on this handler: anyone (the zero value),
@@ -114,6 +118,8 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 	usePersistedQueryCache(&cfg, log)
 	limiter := newLimiter(cfg, m, log)
 	cfg.GraphQL.OperationLimit = limiter.Operation
+	cfg.GraphQL.Admission = newAdmission(cfg, db)
+	m.WatchAdmission(cfg.GraphQL.Admission.Scheduler)
 	gql := graph.NewHandler(db, cfg.GraphQL)
 
 	mux := http.NewServeMux()
@@ -123,8 +129,7 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 			mux.Handle("GET /metrics", h)
 		}
 	}
-	gate := admission.New(cfg.MaxConcurrentRequests)
-	api := withTimeout(cfg.RequestTimeout, log, m, gate.Middleware(isUpgrade, loader.Middleware(db, cfg.LoaderWait, gql)))
+	api := withTimeout(cfg.RequestTimeout, log, m, loader.Middleware(db, cfg.LoaderWait, gql))
 	mux.Handle("/graphql", edge(cfg, limitBody(cfg.MaxBodyBytes, m, s.upgrades(authn, authn.Middleware(limiter.Middleware(api)), limiter.Middleware(api)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -153,6 +158,19 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 			func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }))
 	}
 	return s
+}
+
+// newAdmission sizes the gate of every GraphQL operation. Each admitted operation may
+// run the pool's size divided by the slots in statements at once, so admitted
+// operations together never wait for the pool, and one caller holds at most its share
+// of slots times that.
+func newAdmission(cfg Config, db *postgres.DB) graph.Admission {
+	sched := admission.New(admission.Config{Slots: cfg.MaxConcurrentRequests, CheapCost: cfg.CheapComplexity})
+	a := graph.Admission{Scheduler: sched, MaxWait: cfg.RequestTimeout}
+	if sched != nil {
+		a.Statements = max(1, db.Stats().MaxOpenConnections/sched.Config().Slots)
+	}
+	return a
 }
 
 func limitBody(n int64, m *metrics.Metrics, next http.Handler) http.Handler {
