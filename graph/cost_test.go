@@ -170,7 +170,9 @@ func representations(n int) []any {
 }
 
 // TestExpensiveOperationsRefusedOverHTTP: the issue's 40 paths and 22,000
-// representations are refused before any SQL runs.
+// representations are refused before any SQL runs: the paths by their cost, the
+// representations by the cap on their count (as nodes(ids:)), and 100 representations
+// with nested pages by their cost, each what one costs.
 func TestExpensiveOperationsRefusedOverHTTP(t *testing.T) {
 	t.Parallel()
 	cfg := server.DefaultConfig()
@@ -184,15 +186,18 @@ func TestExpensiveOperationsRefusedOverHTTP(t *testing.T) {
 	cases := []struct {
 		name, query string
 		vars        map[string]any
+		want        string
 	}{
 		{"40 paths of 6 hops", aliased(40, `connections(from: $a, to: $b, maxHops: 6, first: 20) { length cities { name } hops { partnership { kind } } }`),
-			map[string]any{"a": ids.A.ID, "b": ids.B.ID}},
+			map[string]any{"a": ids.A.ID, "b": ids.B.ID}, "COMPLEXITY_LIMIT_EXCEEDED"},
 		{"22,000 representations", `query($r: [_Any!]!) { _entities(representations: $r) { ... on Country { name cities(first: 100) { nodes { name } } } } }`,
-			map[string]any{"r": representations(22000)}},
+			map[string]any{"r": representations(22000)}, "BAD_USER_INPUT"},
+		{"100 representations with nested pages", `query($r: [_Any!]!) { _entities(representations: $r) { ... on Country { cities(first: 100) { nodes { partnerships(first: 45) { nodes { kind } } } } } } }`,
+			map[string]any{"r": representations(100)}, "COMPLEXITY_LIMIT_EXCEEDED"},
 	}
 	for _, c := range cases {
 		resp := a.MustPost(t, c.query, c.vars)
-		if len(resp.Errors) != 1 || resp.Errors[0].code() != "COMPLEXITY_LIMIT_EXCEEDED" {
+		if len(resp.Errors) != 1 || resp.Errors[0].code() != c.want {
 			t.Errorf("%s: status %d: %.300s", c.name, resp.Status, resp.Raw)
 		}
 		if resp.Statements != 0 {

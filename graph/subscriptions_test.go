@@ -226,9 +226,11 @@ func serve(tb testing.TB, h http.Handler) *httptest.Server {
 func waitSubscribers(tb testing.TB, s *server.Server, n int) {
 	tb.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for s.Changes().Status().Subscribers < n {
+	// A subscription counts from the moment it asks, before the change feed's LISTEN has
+	// run; a change committed in between would never reach it, so wait for both.
+	for st := s.Changes().Status(); st.Subscribers < n || !st.Listening; st = s.Changes().Status() {
 		if time.Now().After(deadline) {
-			tb.Fatalf("%d subscribers after 10s, want %d", s.Changes().Status().Subscribers, n)
+			tb.Fatalf("%d subscribers (listening: %v) after 10s, want %d", st.Subscribers, st.Listening, n)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

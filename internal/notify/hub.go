@@ -115,6 +115,9 @@ type Status struct {
 	Started bool
 	// Connected: the listener's connection is up. While it is down, changes are lost.
 	Connected bool
+	// Listening: the first LISTEN has run, so a change committed from now on reaches
+	// the subscribers (Connected alone may be seen before LISTEN has run).
+	Listening bool
 	// Subscribers is the number of live subscriptions.
 	Subscribers int
 	// Dropped counts subscribers dropped for falling behind.
@@ -317,6 +320,13 @@ func (h *Hub) publish(c postgres.Change) {
 func (h *Hub) Status() Status {
 	h.mu.Lock()
 	st := Status{Started: h.listener != nil && !h.closed, Subscribers: len(h.subs)}
+	if st.Started {
+		select {
+		case <-h.ready:
+			st.Listening = true
+		default:
+		}
+	}
 	h.mu.Unlock()
 	st.Connected = st.Started && h.connected.Load()
 	st.Dropped = h.dropped.Load()
