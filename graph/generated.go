@@ -3169,7 +3169,9 @@ type Query {
   """
   The shortest chains of partnerships from one city to another, at most ` + "`" + `maxHops` + "`" + ` long
   (1 to 6) and at most ` + "`" + `first` + "`" + ` chains (1 to 20). Empty when the cities are not connected
-  within that many hops.
+  within that many hops. The search's cost grows steeply with ` + "`" + `maxHops` + "`" + ` (docs/operations.md,
+  "Query cost and limits"): under the default cost limit one query may search up to 5
+  hops; 6 needs a server run with a higher ` + "`" + `--max-complexity` + "`" + `.
   """
   connections(from: ID!, to: ID!, maxHops: Int = 4, first: Int = 10): [CityPath!]!
 }
@@ -3198,8 +3200,10 @@ returns the first call's result instead of writing twice.
 
 Input that breaks a rule changes nothing and comes back in the payload's ` + "`" + `errors` + "`" + `, one
 per field (` + "`" + `field` + "`" + ` is the path into the input, such as ` + "`" + `["input", "since"]` + "`" + `), with a
-stable ` + "`" + `code` + "`" + `: INVALID, NOT_FOUND, CONFLICT, STALE_VERSION, MISSING_SOURCE or
-IDEMPOTENCY_KEY_REUSED. Authentication and authorisation failures are GraphQL errors
+stable ` + "`" + `code` + "`" + `: INVALID, NOT_FOUND, CONFLICT, STALE_VERSION, MISSING_SOURCE,
+IDEMPOTENCY_KEY_REUSED or RETRACTED (a retry whose entity has been retracted since).
+Every text, list and number has a documented limit (docs/partners.md, "Limits").
+Authentication and authorisation failures are GraphQL errors
 with the code UNAUTHENTICATED or FORBIDDEN.
 """
 type Mutation {
@@ -3229,7 +3233,7 @@ type UserError {
   "Path to the field in the input, such as [\"input\", \"signatories\", \"1\", \"party\"]."
   field: [String!]!
   message: String!
-  "INVALID, NOT_FOUND, CONFLICT, STALE_VERSION, MISSING_SOURCE or IDEMPOTENCY_KEY_REUSED."
+  "INVALID, NOT_FOUND, CONFLICT, STALE_VERSION, MISSING_SOURCE, IDEMPOTENCY_KEY_REUSED or RETRACTED."
   code: String!
 }
 
@@ -3381,6 +3385,7 @@ input UpdatePartnershipInput {
   kind: PartnershipKind
   since: Date
   until: Date
+  "The agreement the partnership stands on, between its two cities; null clears it, leaving it out keeps it."
   agreement: ID
   sources: SourcesInput!
   clientMutationId: String

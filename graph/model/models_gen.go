@@ -167,8 +167,10 @@ type LocationInput struct {
 //
 // Input that breaks a rule changes nothing and comes back in the payload's `errors`, one
 // per field (`field` is the path into the input, such as `["input", "since"]`), with a
-// stable `code`: INVALID, NOT_FOUND, CONFLICT, STALE_VERSION, MISSING_SOURCE or
-// IDEMPOTENCY_KEY_REUSED. Authentication and authorisation failures are GraphQL errors
+// stable `code`: INVALID, NOT_FOUND, CONFLICT, STALE_VERSION, MISSING_SOURCE,
+// IDEMPOTENCY_KEY_REUSED or RETRACTED (a retry whose entity has been retracted since).
+// Every text, list and number has a documented limit (docs/partners.md, "Limits").
+// Authentication and authorisation failures are GraphQL errors
 // with the code UNAUTHENTICATED or FORBIDDEN.
 type Mutation struct {
 }
@@ -346,14 +348,15 @@ type UpdateOfficialInput struct {
 }
 
 type UpdatePartnershipInput struct {
-	ID               string                     `json:"id"`
-	Version          int                        `json:"version"`
-	Kind             *relations.PartnershipKind `json:"kind,omitempty"`
-	Since            *time.Time                 `json:"since,omitempty"`
-	Until            *time.Time                 `json:"until,omitempty"`
-	Agreement        *string                    `json:"agreement,omitempty"`
-	Sources          *SourcesInput              `json:"sources"`
-	ClientMutationID *string                    `json:"clientMutationId,omitempty"`
+	ID      string                     `json:"id"`
+	Version int                        `json:"version"`
+	Kind    *relations.PartnershipKind `json:"kind,omitempty"`
+	Since   *time.Time                 `json:"since,omitempty"`
+	Until   *time.Time                 `json:"until,omitempty"`
+	// The agreement the partnership stands on, between its two cities; null clears it, leaving it out keeps it.
+	Agreement        *string       `json:"agreement,omitempty"`
+	Sources          *SourcesInput `json:"sources"`
+	ClientMutationID *string       `json:"clientMutationId,omitempty"`
 }
 
 type UpdateSourceInput struct {
@@ -373,7 +376,7 @@ type UserError struct {
 	// Path to the field in the input, such as ["input", "signatories", "1", "party"].
 	Field   []string `json:"field"`
 	Message string   `json:"message"`
-	// INVALID, NOT_FOUND, CONFLICT, STALE_VERSION, MISSING_SOURCE or IDEMPOTENCY_KEY_REUSED.
+	// INVALID, NOT_FOUND, CONFLICT, STALE_VERSION, MISSING_SOURCE, IDEMPOTENCY_KEY_REUSED or RETRACTED.
 	Code string `json:"code"`
 }
 
