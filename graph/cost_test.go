@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -206,27 +207,14 @@ func TestExpensiveOperationsRefusedOverHTTP(t *testing.T) {
 	}
 }
 
-// introspectionQuery is GraphiQL's (graphql-js getIntrospectionQuery with descriptions).
-const introspectionQuery = `query IntrospectionQuery {
-  __schema {
-    queryType { name } mutationType { name } subscriptionType { name }
-    types { ...FullType }
-    directives { name description locations args { ...InputValue } }
-  }
-}
-fragment FullType on __Type {
-  kind name description
-  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
-  inputFields { ...InputValue }
-  interfaces { ...TypeRef }
-  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
-  possibleTypes { ...TypeRef }
-}
-fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
-fragment TypeRef on __Type {
-  kind name
-  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }
-}`
+// introspectionQuery is GraphiQL's introspection query, kept with the limits' tests.
+var introspectionQuery = func() string {
+	b, err := os.ReadFile("../internal/limits/testdata/introspection.graphql")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 // TestOperationCostVisibleToInterceptors: an AroundOperations interceptor (admission
 // control) reads the cost the limit computed, the same figure Complexity gives.

@@ -27,7 +27,6 @@ import (
 	"github.com/amity/amity/internal/ratelimit"
 	"github.com/amity/amity/internal/redisguard"
 	"github.com/amity/amity/internal/redistest"
-	"github.com/amity/amity/internal/seed"
 	"github.com/amity/amity/internal/server"
 )
 
@@ -118,25 +117,9 @@ func do(t testing.TB, c *http.Client, req *http.Request) httpResult {
 func TestStalledDatabaseAnsweredAtDeadline(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	dbURL := pgtest.MustCreateDB(t)
-	direct, err := postgres.Open(ctx, postgres.Config{URL: dbURL, MaxOpenConns: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer direct.Close()
-	if err := postgres.Migrate(ctx, direct.DB.DB); err != nil {
-		t.Fatal(err)
-	}
-	b, err := seed.Shipped()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := postgres.ApplyBundle(ctx, direct.DB, b, seed.ShippedDigest(), "shipped"); err != nil {
-		t.Fatal(err)
-	}
-	proxy := pgtest.MustProxy(t)
+	proxy, url := mustSeededBehindProxy(t)
 	// No ConnectTimeout: the default (5 s) is what the old cancel path added.
-	db, err := postgres.Open(ctx, postgres.Config{URL: proxy.URL(t, dbURL), MaxOpenConns: 4})
+	db, err := postgres.Open(ctx, postgres.Config{URL: url, MaxOpenConns: 4})
 	if err != nil {
 		t.Fatal(err)
 	}

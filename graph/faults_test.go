@@ -26,6 +26,21 @@ import (
 // so the test can take the database away from this server alone.
 func mustAPIBehindProxy(t *testing.T, cfg server.Config) (*pgtest.Proxy, *httptest.Server) {
 	t.Helper()
+	proxy, url := mustSeededBehindProxy(t)
+	db, err := postgres.Open(context.Background(), postgres.Config{URL: url, MaxOpenConns: 4, ConnectTimeout: time.Second, StatementTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	srv := httptest.NewServer(server.New(db, cfg, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	t.Cleanup(srv.Close)
+	return proxy, srv
+}
+
+// mustSeededBehindProxy creates a database of the test's own holding the shipped
+// knowledge, and returns a proxy in front of it with the URL that goes through it.
+func mustSeededBehindProxy(t *testing.T) (*pgtest.Proxy, string) {
+	t.Helper()
 	ctx := context.Background()
 	dbURL := pgtest.MustCreateDB(t)
 	direct, err := postgres.Open(ctx, postgres.Config{URL: dbURL, MaxOpenConns: 2})
@@ -44,15 +59,7 @@ func mustAPIBehindProxy(t *testing.T, cfg server.Config) (*pgtest.Proxy, *httpte
 		t.Fatal(err)
 	}
 	proxy := pgtest.MustProxy(t)
-	url := proxy.URL(t, dbURL)
-	db, err := postgres.Open(context.Background(), postgres.Config{URL: url, MaxOpenConns: 4, ConnectTimeout: time.Second, StatementTimeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	srv := httptest.NewServer(server.New(db, cfg, slog.New(slog.NewTextHandler(io.Discard, nil))))
-	t.Cleanup(srv.Close)
-	return proxy, srv
+	return proxy, proxy.URL(t, dbURL)
 }
 
 func status(t *testing.T, c *http.Client, url string) int {

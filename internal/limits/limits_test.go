@@ -2,33 +2,23 @@ package limits
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// introspection is GraphiQL's introspection query (graphql-js getIntrospectionQuery
-// with descriptions), the deepest document the playground sends. It must pass the
-// default limits.
-const introspection = `query IntrospectionQuery {
-  __schema {
-    queryType { name } mutationType { name } subscriptionType { name }
-    types { ...FullType }
-    directives { name description locations args { ...InputValue } }
-  }
+// introspection is GraphiQL's introspection query, the deepest document the playground
+// sends; it must pass the default limits.
+var introspection = mustReadTestdata("introspection.graphql")
+
+func mustReadTestdata(name string) string {
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }
-fragment FullType on __Type {
-  kind name description
-  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
-  inputFields { ...InputValue }
-  interfaces { ...TypeRef }
-  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
-  possibleTypes { ...TypeRef }
-}
-fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
-fragment TypeRef on __Type {
-  kind name
-  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }
-}`
 
 func nested(depth int) string {
 	return strings.Repeat("{ city(name: \"x\") ", depth-1) + "{ name }" + strings.Repeat(" }", depth-1)
