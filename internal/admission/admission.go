@@ -33,7 +33,7 @@ import (
 // cores busy while some operations wait on PostgreSQL.
 func DefaultCapacity() int { return 4 * runtime.GOMAXPROCS(0) }
 
-// DefaultCheapCost is the largest complexity (graph/server.go's weights) counted as
+// DefaultCheapCost is the largest complexity (graph/complexity.go's weights) counted as
 // cheap: a look-up or a page of a few dozen plain rows, not a path search or nested
 // pages.
 const DefaultCheapCost = 200
