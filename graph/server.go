@@ -26,8 +26,9 @@ import (
 // Options tune the GraphQL handler. The zero value is not useful; start from
 // DefaultOptions.
 type Options struct {
-	// MaxComplexity caps a query's cost: each field costs 1, and a connection multiplies
-	// its items' cost by the page size asked for.
+	// MaxComplexity caps a query's cost, in the units of graph/complexity.go: pages and
+	// plain lists multiply their items' cost by their size, path searches and search
+	// cost what they were measured to take (docs/operations.md, "Query cost and limits").
 	MaxComplexity int
 	// Introspection lets clients read the schema. This is a public knowledge API whose
 	// schema is its documentation, so it is on by default.
