@@ -11,6 +11,7 @@ import (
 
 	"github.com/amity/amity/internal/admission"
 	"github.com/amity/amity/internal/auth"
+	"github.com/amity/amity/internal/graphqlhttp"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/relations"
 )
@@ -29,10 +30,6 @@ type Admission struct {
 	// request timeout bounds both for HTTP.
 	MaxWait time.Duration
 }
-
-// ExtRetryAfter is the extensions entry of an admission refusal: seconds after which
-// the client may retry. Over HTTP it is also the Retry-After header of the 503.
-const ExtRetryAfter = "retryAfter"
 
 // admit is the gate, as an operation interceptor, so that it sees each operation once
 // it is parsed, validated and costed, whatever transport carried it: HTTP requests and
@@ -113,11 +110,11 @@ func costOf(ctx context.Context) int {
 func refusal(err error) *graphql.Response {
 	e := &gqlerror.Error{
 		Message:    "the server is too busy to run this operation in time; retry later",
-		Extensions: map[string]any{"code": relations.EUNAVAILABLE, ExtRetryAfter: 1},
+		Extensions: map[string]any{"code": relations.EUNAVAILABLE, graphqlhttp.ExtRetryAfter: 1},
 	}
 	if r, ok := err.(*admission.Refusal); ok {
 		e.Message = "the server is too busy to run this operation in time (" + r.Explain() + "); retry later"
-		e.Extensions[ExtRetryAfter] = r.RetryAfterSeconds()
+		e.Extensions[graphqlhttp.ExtRetryAfter] = r.RetryAfterSeconds()
 	}
 	return &graphql.Response{Errors: gqlerror.List{e}}
 }

@@ -20,7 +20,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/amity/amity/graph"
+	"github.com/amity/amity/internal/graphqlhttp"
 	"github.com/amity/amity/internal/persisted"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/pgtest"
@@ -61,7 +61,7 @@ func TestSubscriptionOverHTTPRefused(t *testing.T) {
 	}
 	wg.Wait()
 	for i, r := range results {
-		if r.status != http.StatusBadRequest || !slices.Equal(r.codes, []string{graph.CodeSubscriptionNeedsWebSocket}) {
+		if r.status != http.StatusBadRequest || !slices.Equal(r.codes, []string{graphqlhttp.CodeSubscriptionNeedsWebSocket}) {
 			t.Errorf("subscription POST %d: %d %s", i, r.status, r.body)
 		}
 		if !bytes.Contains(r.body, []byte("WebSocket")) || !bytes.Contains(r.body, []byte("graphql-transport-ws")) {
@@ -78,14 +78,14 @@ func TestSubscriptionOverHTTPRefused(t *testing.T) {
 	}
 
 	get, _ := http.NewRequest(http.MethodGet, endpoint+"?query="+url.QueryEscape(sub), nil)
-	if r := do(t, c, get); r.status != http.StatusBadRequest || !slices.Equal(r.codes, []string{graph.CodeSubscriptionNeedsWebSocket}) {
+	if r := do(t, c, get); r.status != http.StatusBadRequest || !slices.Equal(r.codes, []string{graphqlhttp.CodeSubscriptionNeedsWebSocket}) {
 		t.Errorf("subscription GET: %d %s", r.status, r.body)
 	}
 
 	// A document sent by hash is known only after the allow list is read, and still
 	// must not run.
 	hashOnly := []byte(`{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"` + persisted.Hash(sub) + `"}}}`)
-	if r := send(t, c, endpoint, "application/json", hashOnly); r.status != http.StatusBadRequest || !slices.Equal(r.codes, []string{graph.CodeSubscriptionNeedsWebSocket}) {
+	if r := send(t, c, endpoint, "application/json", hashOnly); r.status != http.StatusBadRequest || !slices.Equal(r.codes, []string{graphqlhttp.CodeSubscriptionNeedsWebSocket}) {
 		t.Errorf("subscription by hash: %d %s", r.status, r.body)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/amity/amity/graph/model"
 	"github.com/amity/amity/internal/auth"
+	"github.com/amity/amity/internal/graphqlhttp"
 	"github.com/amity/amity/internal/limits"
 	"github.com/amity/amity/internal/notify"
 	"github.com/amity/amity/internal/persisted"
@@ -44,7 +45,7 @@ type Options struct {
 	// suggestions in validation errors, which let anyone map a schema cheaply.
 	Dev bool
 	// Observer, if set, is told the outcome of every request (metrics).
-	Observer Observer
+	Observer graphqlhttp.Observer
 	Logger   *slog.Logger
 
 	// PersistedQueries stores automatic persisted queries (APQ); nil keeps them in an
@@ -88,7 +89,7 @@ func NewHandler(store *postgres.DB, opts Options) *handler.Server {
 
 	schema := NewExecutableSchema(cfg)
 	srv := handler.New(schema)
-	srv.AddTransport(httpTransport{maxTokens: opts.Limits.MaxTokens, observer: opts.Observer})
+	srv.AddTransport(graphqlhttp.Transport{MaxTokens: opts.Limits.MaxTokens, Observer: opts.Observer})
 	if opts.Subscriptions != nil {
 		addWebsocket(srv, store, opts)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/amity/amity/internal/admission"
 	"github.com/amity/amity/internal/auth"
 	"github.com/amity/amity/internal/cors"
+	"github.com/amity/amity/internal/graphqlhttp"
 	"github.com/amity/amity/internal/httpcache"
 	"github.com/amity/amity/internal/loader"
 	"github.com/amity/amity/internal/metrics"
@@ -176,10 +177,10 @@ func newAdmission(cfg Config, db *postgres.DB) graph.Admission {
 func limitBody(n int64, m *metrics.Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > n {
-			m.ObserveRefusal(graph.CodeRequestTooLarge)
+			m.ObserveRefusal(graphqlhttp.CodeRequestTooLarge)
 			w.Header().Set("Content-Type", "application/json; charset=utf-8")
 			w.WriteHeader(http.StatusRequestEntityTooLarge)
-			fmt.Fprintf(w, `{"errors":[{"message":"the request body is larger than %d bytes","extensions":{"code":%q}}]}`, n, graph.CodeRequestTooLarge)
+			fmt.Fprintf(w, `{"errors":[{"message":"the request body is larger than %d bytes","extensions":{"code":%q}}]}`, n, graphqlhttp.CodeRequestTooLarge)
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, n)

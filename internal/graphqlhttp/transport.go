@@ -1,4 +1,9 @@
-package graph
+// Package graphqlhttp answers GraphQL over HTTP (https://graphql.github.io/graphql-over-http/)
+// for gqlgen: it reads GET and POST requests into gqlgen's parameters, refuses what the
+// spec and Amity's limits refuse before the executor sees it, and writes the answer with
+// the spec's media types and status codes. Every refusal carries a stable
+// extensions.code (the Code constants).
+package graphqlhttp
 
 import (
 	"bytes"
@@ -58,20 +63,29 @@ type Observer interface {
 // that are merely malformed.
 var refusalCodes = append(append([]string{CodeBatchingNotSupported, CodeRequestTooLarge}, limits.Codes...), persisted.Codes...)
 
-// httpTransport implements GraphQL over HTTP (https://graphql.github.io/graphql-over-http/):
+// Transport implements GraphQL over HTTP (https://graphql.github.io/graphql-over-http/):
 // POST with application/json, GET for queries only, content negotiation between
 // application/json and application/graphql-response+json, and the spec's status codes.
 // gqlgen's own GET and POST transports differ in small ways (422 for request errors,
 // 406 for a mutation over GET, a null data entry on request errors, JSON arrays read
 // as garbage), so Amity answers HTTP itself and hands gqlgen the parsed parameters.
-type httpTransport struct {
-	maxTokens int
-	observer  Observer
+type Transport struct {
+	// MaxTokens bounds the lexical tokens the transport reads while it looks for the
+	// operation a request selects (to refuse a mutation over GET, a subscription).
+	MaxTokens int
+	// Observer, if set, is told the outcome of every request.
+	Observer Observer
 }
 
-var _ graphql.Transport = httpTransport{}
+var _ graphql.Transport = Transport{}
 
-func (t httpTransport) Supports(r *http.Request) bool { return r.Header.Get("Upgrade") == "" }
+// ExtRetryAfter is the extensions entry of an operation the admission gate refused:
+// seconds after which the client may retry. Over HTTP it is also the Retry-After
+// header of the 503.
+const ExtRetryAfter = "retryAfter"
+
+// Supports takes every request but a WebSocket upgrade.
+func (t Transport) Supports(r *http.Request) bool { return r.Header.Get("Upgrade") == "" }
 
 // requestError is a request refused before it reached the GraphQL executor.
 type requestError struct {
@@ -85,13 +99,13 @@ func newRequestError(status int, code, format string, args ...any) *requestError
 	return &requestError{status: status, err: err}
 }
 
-func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	start := time.Now()
 	ctx := r.Context()
 	_, statements := postgres.WithStatementCounter(ctx)
 	observe := func(op, outcome string) {
-		if t.observer != nil {
-			t.observer.ObserveOperation(op, outcome, time.Since(start), statements.Load())
+		if t.Observer != nil {
+			t.Observer.ObserveOperation(op, outcome, time.Since(start), statements.Load())
 		}
 	}
 
@@ -208,7 +222,7 @@ func admissionRefusal(resp *graphql.Response) (retryAfter int, ok bool) {
 // onlyQueries refuses a GET of a mutation: GET must be safe, so mutations need POST
 // (405, as the GraphQL-over-HTTP spec says). A document that does not parse is left to
 // the executor to report.
-func (t httpTransport) onlyQueries(p *graphql.RawParams) *requestError {
+func (t Transport) onlyQueries(p *graphql.RawParams) *requestError {
 	op := t.selectedOperation(p)
 	if op == nil || op.Operation == ast.Query || op.Operation == ast.Subscription {
 		return nil // noSubscription refuses a subscription
@@ -219,11 +233,11 @@ func (t httpTransport) onlyQueries(p *graphql.RawParams) *requestError {
 // selectedOperation parses the query text and returns the operation the request
 // selects, or nil when there is no text, it does not parse, or it names no operation:
 // the executor reports those.
-func (t httpTransport) selectedOperation(p *graphql.RawParams) *ast.OperationDefinition {
+func (t Transport) selectedOperation(p *graphql.RawParams) *ast.OperationDefinition {
 	if p.Query == "" {
 		return nil
 	}
-	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, t.maxTokens)
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, t.MaxTokens)
 	if err != nil {
 		return nil
 	}
@@ -241,7 +255,7 @@ const CodeSubscriptionNeedsWebSocket = "SUBSCRIPTION_NEEDS_WEBSOCKET"
 // to the executor, the request held an execution slot until its deadline and then
 // failed, so a few such requests a second froze the API for everyone. Subscriptions
 // run over the WebSocket transport of the same endpoint.
-func (t httpTransport) noSubscription(p *graphql.RawParams) *requestError {
+func (t Transport) noSubscription(p *graphql.RawParams) *requestError {
 	// Only a document that holds the word can select a subscription: most requests
 	// skip the second parse.
 	if !strings.Contains(p.Query, "subscription") {
@@ -258,17 +272,17 @@ func subscriptionRefusal() *requestError {
 		"a subscription needs a WebSocket: open one on this endpoint with the graphql-transport-ws protocol; plain GET and POST run queries and mutations only")
 }
 
-func (t httpTransport) refuse(w http.ResponseWriter, media string, e *requestError) {
+func (t Transport) refuse(w http.ResponseWriter, media string, e *requestError) {
 	writeResponse(w, media, e.status, &response{Errors: gqlerror.List{e.err}})
 }
 
 // requestOutcome classifies a request that did not execute: refused by a limit, or
 // invalid (malformed, not parsable, not valid against the schema).
-func (t httpTransport) requestOutcome(errs gqlerror.List) string {
+func (t Transport) requestOutcome(errs gqlerror.List) string {
 	for _, e := range errs {
 		if code, _ := e.Extensions["code"].(string); slices.Contains(refusalCodes, code) {
-			if t.observer != nil {
-				t.observer.ObserveRefusal(code)
+			if t.Observer != nil {
+				t.Observer.ObserveRefusal(code)
 			}
 			return "refused"
 		}
