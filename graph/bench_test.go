@@ -26,7 +26,7 @@ import (
 // It reports SQL statements per request as stmts/op.
 //
 // By default it runs over a fresh database with a small synthetic network; set
-// AMITY_BENCH_DATABASE_URL to a bench database (`amity bench seed --scale l`) to
+// AMITY_BENCH_DATABASE_URL to a bench database (`amity-bench seed --scale l`) to
 // measure, or profile, at scale:
 //
 //	AMITY_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/amity_bench_l?sslmode=disable \

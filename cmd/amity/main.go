@@ -30,7 +30,6 @@ Commands:
   serve     run the GraphQL API (migrates and loads the shipped knowledge first)
   migrate   apply database migrations and exit
   keys      create, list and revoke API keys
-  bench     fill a database with synthetic benchmark data, or run the load benchmark
   trusted-documents  write the allow list for serve --trusted-documents
   import    bulk-import NDJSON knowledge, GeoNames cities or ISO 3166 countries
 
@@ -78,8 +77,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return runKeys(ctx, args[1:], stdout, stderr)
 	case "trusted-documents":
 		return runTrustedDocuments(args[1:], stdout, stderr)
-	case "bench":
-		return runBench(ctx, args[1:], stdout, stderr)
 	case "import":
 		return runImport(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
