@@ -275,6 +275,9 @@ func checkDatabaseURL(t string) string {
 // checkHostPort checks host:port, the port a number or a service name; the host may be
 // empty (every interface) or a name resolved later.
 func checkHostPort(t string) string {
+	if strings.Contains(t, "/") {
+		return "not a host:port address (give host:4318, not a URL)"
+	}
 	_, port, err := net.SplitHostPort(t)
 	if err != nil {
 		return "not a host:port address (such as 127.0.0.1:8080 or :8080)"
