@@ -1,5 +1,6 @@
-// Command amity is Amity's one binary: `amity serve` runs the GraphQL API with the
-// shipped knowledge, `amity migrate` only migrates the database.
+// Command amity is Amity's server binary: `amity serve` runs the GraphQL API with the
+// shipped knowledge, `amity migrate` only migrates the database. The benchmark harness
+// is a command of its own, cmd/amity-bench.
 package main
 
 import (

@@ -17,16 +17,16 @@ import (
 	"github.com/amity/amity/internal/redisguard"
 )
 
-// partners is what serve opened for partners and web clients.
-type partners struct {
+// openedPartners is what serve opened for partners and web clients.
+type openedPartners struct {
 	trusted *persisted.Trusted    // nil: every document runs
 	redis   redis.UniversalClient // nil: limits and persisted queries in memory
 	close   func()
 }
 
 // openPartners connects to Redis and loads the trusted documents, as configured.
-func openPartners(ctx context.Context, cfg partnerConfig, log *slog.Logger) (partners, error) {
-	p := partners{close: func() {}}
+func openPartners(ctx context.Context, cfg partnerConfig, log *slog.Logger) (openedPartners, error) {
+	p := openedPartners{close: func() {}}
 	if cfg.trustedFile != "" {
 		list, err := persisted.LoadList(cfg.trustedFile)
 		if err != nil {
