@@ -5,7 +5,7 @@ DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/amity?sslmode=disable
 export DATABASE_URL
 GO ?= go
 
-.PHONY: run serve build generate check-generate db-up db-create migrate test test-race golden lint staticcheck fmt vuln clean trusted-documents
+.PHONY: run serve build build-bench generate check-generate db-up db-create migrate test test-race golden lint staticcheck fmt vuln clean trusted-documents
 
 ## run: start PostgreSQL if needed, create the database, and serve the API with the shipped knowledge on :8080
 run: db-create
@@ -16,6 +16,10 @@ serve: run
 ## build: build the amity binary into bin/
 build:
 	$(GO) build -o bin/amity ./cmd/amity
+
+## build-bench: build the benchmark harness, amity-bench, into bin/ (make bench runs it)
+build-bench:
+	$(GO) build -o bin/amity-bench ./cmd/amity-bench
 
 ## generate: regenerate gqlgen code from schema.graphqls
 generate:
@@ -84,9 +88,9 @@ BENCH_FLAGS ?= --markdown bin/bench-results.md --json bin/bench-results.json
 .PHONY: bench bench-seed bench-postgraphile
 
 ## bench-seed: fill the bench databases amity_bench_s and amity_bench_l (kept when they already hold the data set)
-bench-seed: db-up build
-	./bin/amity bench seed --scale s --if-missing
-	./bin/amity bench seed --scale l --if-missing
+bench-seed: db-up build build-bench
+	./bin/amity-bench seed --scale s --if-missing
+	./bin/amity-bench seed --scale l --if-missing
 
 ## bench-postgraphile: install PostGraphile v5 and Node 22 from the lock file into bench/postgraphile/node_modules
 bench-postgraphile:
@@ -95,7 +99,7 @@ bench-postgraphile:
 
 ## bench: Amity and PostGraphile side by side at both scales, Q1-Q6, concurrency 16 and 64 (about 10 minutes)
 bench: bench-seed bench-postgraphile
-	./bin/amity bench run $(BENCH_FLAGS)
+	./bin/amity-bench run $(BENCH_FLAGS)
 
 # ---- fuzzing (issue 5) ----
 FUZZTIME ?= 5s

@@ -26,7 +26,7 @@ import (
 // It reports SQL statements per request as stmts/op.
 //
 // By default it runs over a fresh database with a small synthetic network; set
-// AMITY_BENCH_DATABASE_URL to a bench database (`amity bench seed --scale l`) to
+// AMITY_BENCH_DATABASE_URL to a bench database (`amity-bench seed --scale l`) to
 // measure, or profile, at scale:
 //
 //	AMITY_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/amity_bench_l?sslmode=disable \
@@ -42,8 +42,7 @@ func BenchmarkNestedQueries(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { db.Close() })
-		cfg.GraphQL.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-		handler = server.New(db, cfg, cfg.GraphQL.Logger)
+		handler = server.New(db, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err := db.Select(&cities, `SELECT id FROM cities ORDER BY md5(id::text) LIMIT 500`); err != nil {
 			b.Fatal(err)
 		}
@@ -122,8 +121,7 @@ func BenchmarkKnowledgeQueries(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { db.Close() })
-		cfg.GraphQL.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-		handler = server.New(db, cfg, cfg.GraphQL.Logger)
+		handler = server.New(db, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err := db.Select(&cities, pick); err != nil {
 			b.Fatal(err)
 		}

@@ -49,8 +49,7 @@ func mustCostNetwork(b *testing.B) (h http.Handler, ids, codes []string) {
 	cfg.GraphQL.MaxComplexity = 0
 	cfg.GraphQL.Federation = true
 	cfg.GraphQL.Limits.MaxAliases = 0
-	cfg.GraphQL.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	h = server.New(db, cfg, cfg.GraphQL.Logger)
+	h = server.New(db, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err := db.Select(&codes, `SELECT code FROM countries ORDER BY code`); err != nil {
 		b.Fatal(err)
 	}

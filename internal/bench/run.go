@@ -178,10 +178,10 @@ func runScale(ctx context.Context, o RunOptions, sdb ScaleDB, selected []op) (*S
 	var comment sql.NullString
 	name, _, _ := splitURL(sdb.URL)
 	if err := db.QueryRowContext(ctx, `SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1`, name).Scan(&comment); err != nil {
-		return nil, fmt.Errorf("bench database %s: %w (run `amity bench seed --scale %s` first)", name, err, sdb.Scale.Name)
+		return nil, fmt.Errorf("bench database %s: %w (run `amity-bench seed --scale %s` first)", name, err, sdb.Scale.Name)
 	}
 	if comment.String != marker(sdb.Scale) {
-		return nil, fmt.Errorf("database %s does not hold the %s data set (comment %q); run `amity bench seed --scale %s --recreate`", name, sdb.Scale.Name, comment.String, sdb.Scale.Name)
+		return nil, fmt.Errorf("database %s does not hold the %s data set (comment %q); run `amity-bench seed --scale %s --recreate`", name, sdb.Scale.Name, comment.String, sdb.Scale.Name)
 	}
 	cities, names, err := sampleCities(ctx, db, o.Sample, o.Seed)
 	if err != nil {

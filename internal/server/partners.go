@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/amity/amity/internal/cors"
 	"github.com/amity/amity/internal/httpcache"
 	"github.com/amity/amity/internal/metrics"
@@ -18,12 +20,13 @@ func (cfg Config) redisPrefix() string {
 	return cfg.RedisPrefix
 }
 
-// usePersistedQueryCache shares automatic persisted queries through Redis, if there is
-// one and no cache was configured.
-func usePersistedQueryCache(cfg *Config, log *slog.Logger) {
-	if cfg.Redis != nil && cfg.GraphQL.PersistedQueries == nil {
-		cfg.GraphQL.PersistedQueries = persisted.NewRedisCache(cfg.Redis, cfg.redisPrefix()+"apq:", persisted.DefaultTTL, log)
+// persistedQueryCache is the configured cache of automatic persisted queries, else one
+// shared through Redis if there is one, else nil (graph keeps them in memory).
+func persistedQueryCache(cfg Config, log *slog.Logger) graphql.Cache[string] {
+	if cfg.GraphQL.PersistedQueries == nil && cfg.Redis != nil {
+		return persisted.NewRedisCache(cfg.Redis, cfg.redisPrefix()+"apq:", persisted.DefaultTTL, log)
 	}
+	return cfg.GraphQL.PersistedQueries
 }
 
 // newLimiter limits requests in Redis if there is one, else in memory.

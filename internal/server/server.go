@@ -12,7 +12,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/redis/go-redis/v9"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/amity/amity/graph"
 	"github.com/amity/amity/internal/admission"
@@ -20,9 +22,11 @@ import (
 	"github.com/amity/amity/internal/cors"
 	"github.com/amity/amity/internal/graphqlhttp"
 	"github.com/amity/amity/internal/httpcache"
+	"github.com/amity/amity/internal/limits"
 	"github.com/amity/amity/internal/loader"
 	"github.com/amity/amity/internal/metrics"
 	"github.com/amity/amity/internal/notify"
+	"github.com/amity/amity/internal/persisted"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/ratelimit"
 	"github.com/amity/amity/internal/redisguard"
@@ -31,7 +35,11 @@ import (
 
 // Config tunes the HTTP surface.
 type Config struct {
-	GraphQL graph.Options
+	// GraphQL is the GraphQL endpoint's policy. What the endpoint is wired to (the
+	// logger, the change feed, the authenticator, the loaders' wait, the operation
+	// timeout, tracing, the WebSocket rate limit, admission) New builds from the rest of
+	// Config: see graphOptions.
+	GraphQL GraphQL
 	// MaxBodyBytes caps a request body; GraphQL documents are small, and a body cap is
 	// the cheapest defence against memory exhaustion.
 	MaxBodyBytes int64
@@ -85,12 +93,30 @@ type Config struct {
 	Cache httpcache.Config
 }
 
+// GraphQL is what a deployment chooses about the GraphQL endpoint; each field is
+// graph.Options' field of the same name.
+type GraphQL struct {
+	MaxComplexity int
+	Introspection bool
+	Federation    bool
+	Limits        limits.Config
+	Dev           bool
+	// Observer is told the outcome of every request; nil: the server's metrics.
+	Observer graphqlhttp.Observer
+	// PersistedQueries stores automatic persisted queries; nil: in Redis when Config
+	// has a client, else in this replica's memory.
+	PersistedQueries graphql.Cache[string]
+	// Trusted, if set, runs only the documents of its list.
+	Trusted *persisted.Trusted
+}
+
 // DefaultConfig returns production-safe defaults for the handler. What guards the
 // network edge — the Host policy, admin-only /metrics, the failed-authentication budget,
 // like the rate limits — is left off here (tests reach the handler as example.com and
 // read /metrics freely); the amity binary's flags turn it on.
 func DefaultConfig() Config {
-	return Config{GraphQL: graph.DefaultOptions(), MaxBodyBytes: 1 << 20, RequestTimeout: 15 * time.Second, LoaderWait: loader.DefaultWait, Metrics: true,
+	g := graph.DefaultOptions()
+	return Config{GraphQL: GraphQL{MaxComplexity: g.MaxComplexity, Introspection: g.Introspection, Limits: g.Limits, Dev: g.Dev}, MaxBodyBytes: 1 << 20, RequestTimeout: 15 * time.Second, LoaderWait: loader.DefaultWait, Metrics: true,
 		MaxConcurrentRequests: admission.DefaultCapacity(),
 		Auth:                  auth.Config{Anonymous: true, CacheTTL: 10 * time.Second}, Cache: httpcache.Config{MaxAge: 60 * time.Second}}
 }
@@ -98,30 +124,30 @@ func DefaultConfig() Config {
 // New returns the HTTP handler of the whole service. Close it on shutdown: it owns the
 // subscriptions' change feed and WebSocket connections.
 func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
-	cfg.GraphQL.Logger = log
 	m := metrics.New(db.DB.DB)
-	if cfg.GraphQL.Observer == nil {
-		cfg.GraphQL.Observer = m
-	}
 	s := &Server{changes: notify.New(db.ListenDSN(), notify.Options{Logger: log})}
 	s.lifetime, s.stop = context.WithCancel(context.Background())
-	if cfg.Auth.Failures == nil && cfg.AuthFailures.Rate > 0 {
-		cfg.Auth.Failures = ratelimit.NewFailures(cfg.AuthFailures, ratelimit.DefaultMaxKeys)
+	authCfg := cfg.Auth
+	if authCfg.Failures == nil && cfg.AuthFailures.Rate > 0 {
+		authCfg.Failures = ratelimit.NewFailures(cfg.AuthFailures, ratelimit.DefaultMaxKeys)
 	}
-	authn := auth.NewAuthenticator(db, cfg.Auth)
-	cfg.GraphQL.Subscriptions, cfg.GraphQL.Authenticator = s.changes, authn
-	cfg.GraphQL.WebSocketOrigins = cfg.CORS.Origins
-	cfg.GraphQL.LoaderWait, cfg.GraphQL.OperationTimeout = cfg.LoaderWait, cfg.RequestTimeout
-	cfg.GraphQL.Tracing = cfg.Tracing
+	authn := auth.NewAuthenticator(db, authCfg)
 	if cfg.Redis != nil {
 		redisguard.Guard(cfg.Redis, cfg.RedisBreaker, m)
 	}
-	usePersistedQueryCache(&cfg, log)
 	limiter := newLimiter(cfg, m, log)
-	cfg.GraphQL.OperationLimit = limiter.Operation
-	cfg.GraphQL.Admission = newAdmission(cfg, db)
-	m.WatchAdmission(cfg.GraphQL.Admission.Scheduler)
-	gql := graph.NewHandler(db, cfg.GraphQL)
+	adm := newAdmission(cfg, db)
+	m.WatchAdmission(adm.Scheduler)
+	var observer graphqlhttp.Observer = m
+	if cfg.GraphQL.Observer != nil {
+		observer = cfg.GraphQL.Observer
+	}
+	gql := graph.NewHandler(db, graphOptions(cfg.GraphQL, wiring{
+		log: log, observer: observer, persisted: persistedQueryCache(cfg, log),
+		changes: s.changes, authn: authn, origins: cfg.CORS.Origins,
+		loaderWait: cfg.LoaderWait, operationTimeout: cfg.RequestTimeout, tracing: cfg.Tracing,
+		operationLimit: limiter.Operation, admission: adm,
+	}))
 
 	mux := http.NewServeMux()
 	if cfg.Metrics {
@@ -159,6 +185,36 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 			func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }))
 	}
 	return s
+}
+
+// wiring is what New builds for the GraphQL endpoint from the parts of Config beyond
+// its policy.
+type wiring struct {
+	log              *slog.Logger
+	observer         graphqlhttp.Observer
+	persisted        graphql.Cache[string]
+	changes          *notify.Hub
+	authn            *auth.Authenticator
+	origins          []string
+	loaderWait       time.Duration
+	operationTimeout time.Duration
+	tracing          bool
+	operationLimit   func(context.Context) *gqlerror.Error
+	admission        graph.Admission
+}
+
+// graphOptions is the one place the GraphQL endpoint's options are put together: the
+// caller's policy and what New built. server_test.go fails when graph.Options gains a
+// field this leaves unset.
+func graphOptions(p GraphQL, w wiring) graph.Options {
+	return graph.Options{
+		MaxComplexity: p.MaxComplexity, Introspection: p.Introspection, Federation: p.Federation,
+		Limits: p.Limits, Dev: p.Dev, Trusted: p.Trusted,
+		Observer: w.observer, PersistedQueries: w.persisted, Logger: w.log,
+		Subscriptions: w.changes, WebSocketOrigins: w.origins, Authenticator: w.authn,
+		LoaderWait: w.loaderWait, OperationTimeout: w.operationTimeout, Tracing: w.tracing,
+		OperationLimit: w.operationLimit, Admission: w.admission,
+	}
 }
 
 // newAdmission sizes the gate of every GraphQL operation. Each admitted operation may

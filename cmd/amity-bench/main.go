@@ -1,3 +1,6 @@
+// Command amity-bench fills bench databases with synthetic data and measures Amity
+// against PostGraphile over them (docs/benchmarks.md). It lives apart from the amity
+// binary so that the server does not carry the load runner, which starts Node.
 package main
 
 import (
@@ -6,14 +9,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/amity/amity/internal/bench"
 )
 
-const benchUsage = `Usage: amity bench <seed|run> [flags]
+const benchUsage = `Usage: amity-bench <seed|run> [flags]
 
   seed   fill a bench database with the deterministic synthetic data set of a scale
   run    measure Amity and PostGraphile side by side over the bench databases
@@ -21,11 +27,23 @@ const benchUsage = `Usage: amity bench <seed|run> [flags]
 See docs/benchmarks.md.
 `
 
-// runBench is the bench command; see internal/bench.
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := runBench(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "amity-bench:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// runBench runs one subcommand; see internal/bench.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, benchUsage)
-		return errors.New("bench: no subcommand given")
+		return errors.New("no subcommand given")
 	}
 	switch args[0] {
 	case "seed":
@@ -37,11 +55,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return nil
 	}
 	fmt.Fprint(stderr, benchUsage)
-	return fmt.Errorf("bench: unknown subcommand %q", args[0])
+	return fmt.Errorf("unknown subcommand %q", args[0])
 }
 
 func benchSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bench seed", flag.ContinueOnError)
+	fs := flag.NewFlagSet("amity-bench seed", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	scale := fs.String("scale", "s", "data set size: s or l")
 	dbURL := fs.String("database-url", "", "bench database (default postgres://postgres@127.0.0.1:5432/amity_bench_<scale>); created if missing")
@@ -61,7 +79,7 @@ func benchSeed(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "seeding scale %s into %s\n", sc.Name, *dbURL)
 	res, err := bench.Seed(ctx, bench.SeedOptions{URL: *dbURL, Scale: sc, Recreate: *recreate, IfMissing: *ifMissing, Workers: *workers, Log: stdout})
 	if err != nil {
-		return fmt.Errorf("bench seed: %w", err)
+		return fmt.Errorf("seed: %w", err)
 	}
 	if res.Skipped {
 		return nil
@@ -82,9 +100,9 @@ func benchSeed(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 func benchRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o := bench.DefaultRunOptions()
-	fs := flag.NewFlagSet("bench run", flag.ContinueOnError)
+	fs := flag.NewFlagSet("amity-bench run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	scales := fs.String("scales", "s,l", "comma-separated scales to measure (each needs `amity bench seed --scale X`)")
+	scales := fs.String("scales", "s,l", "comma-separated scales to measure (each needs `amity-bench seed --scale X`)")
 	ops := fs.String("ops", strings.Join(o.Ops, ","), "comma-separated operations")
 	conc := fs.String("concurrency", "16,64", "comma-separated client concurrencies")
 	fs.DurationVar(&o.Duration, "duration", o.Duration, "length of each measured cell")
@@ -121,12 +139,12 @@ func benchRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, c := range splitList(*conc) {
 		var n int
 		if _, err := fmt.Sscan(c, &n); err != nil || n <= 0 || n > 512 {
-			return fmt.Errorf("bench run: bad concurrency %q", c)
+			return fmt.Errorf("run: bad concurrency %q", c)
 		}
 		o.Concurrency = append(o.Concurrency, n)
 	}
 	if o.Duration <= 0 || o.Duration > 5*time.Minute {
-		return errors.New("bench run: --duration must be in (0, 5m]")
+		return errors.New("run: --duration must be in (0, 5m]")
 	}
 	o.Log = stdout
 	_, err := bench.Run(ctx, o)
