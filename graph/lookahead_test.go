@@ -38,6 +38,8 @@ func TestLookaheadCheckCatchesNewFields(t *testing.T) {
 		{"relation on a type read plain", addField("Institution", "partners", "[Institution!]!"), "Institution.partners"},
 		{"relation below a whole type", addField("Source", "cities", "[City!]!"), "Source.cities"},
 		{"field the schema lost", dropField("Partnership", "agreement"), "Partnership.agreement"},
+		{"connection field the schema lost", dropField("AgreementConnection", "totalCount"), "totalCount, which AgreementConnection"},
+		{"field on a connection", addField("PartnershipConnection", "summary", "String"), "PartnershipConnection (through City.partnerships) has summary"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := copySchema(base)
@@ -65,6 +67,9 @@ func lookaheadProblems(s *ast.Schema) []string {
 		if def == nil || def.Kind != ast.Object {
 			report("lookahead.go describes %s, which is not an object type of the schema", t.typeName)
 			continue
+		}
+		if len(t.implementors) == 0 || t.implementors[0] != t.typeName {
+			report("lookahead.go's %s table collects fields with the implementors of %v", t.typeName, t.implementors)
 		}
 		kinds := map[string][]string{}
 		for n := range t.plain {
@@ -137,6 +142,11 @@ func lookaheadProblems(s *ast.Schema) []string {
 // it reads with the page, and nodes of a type it describes.
 func connectionProblems(s *ast.Schema, conn *ast.Definition, described map[string]bool, via string) []string {
 	var problems []string
+	for _, n := range sortedKeys(connectionFields) {
+		if conn.Fields.ForName(n) == nil {
+			problems = append(problems, fmt.Sprintf("the lookahead's connectionFields know %s, which %s (through %s) does not have", n, conn.Name, via))
+		}
+	}
 	for _, f := range conn.Fields {
 		if strings.HasPrefix(f.Name, "__") {
 			continue
@@ -151,6 +161,11 @@ func connectionProblems(s *ast.Schema, conn *ast.Definition, described map[strin
 			}
 		case "edges":
 			edge := s.Types[f.Type.Name()]
+			for _, n := range sortedKeys(edgeFields) {
+				if edge.Fields.ForName(n) == nil {
+					problems = append(problems, fmt.Sprintf("the lookahead's edgeFields know %s, which %s does not have", n, edge.Name))
+				}
+			}
 			for _, ef := range edge.Fields {
 				if !strings.HasPrefix(ef.Name, "__") && !edgeFields[ef.Name] {
 					problems = append(problems, fmt.Sprintf("%s.%s is not among the lookahead's edgeFields", edge.Name, ef.Name))
