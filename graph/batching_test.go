@@ -133,6 +133,16 @@ func TestLookaheadReadsEachLevelOnce(t *testing.T) {
 	patient.GraphQL.MaxComplexity = 100_000
 	a := MustAPIWith(t, eager)
 	MustInsertNetwork(t, a, 60)
+	// A name and a figure per city, each from a source of its own, so that sources the
+	// lookahead did not preload would cost a statement per city.
+	if _, err := a.db.Exec(`
+WITH c AS (SELECT id, name, row_number() OVER () AS n FROM cities WHERE name LIKE 'Testville %'),
+s AS (INSERT INTO sources (title) SELECT 'Source of ' || name FROM c RETURNING id, title),
+cs AS (SELECT c.id AS city_id, c.name, s.id AS source_id FROM c JOIN s ON s.title = 'Source of ' || c.name),
+names AS (INSERT INTO city_names (city_id, language, name, source_id) SELECT city_id, 'de', name, source_id FROM cs)
+INSERT INTO reported_figures (city_id, metric, value, source_id) SELECT city_id, 'SISTER_CITIES', 3, source_id FROM cs`); err != nil {
+		t.Fatalf("insert names and figures: %v", err)
+	}
 	srv := server.New(a.db, patient, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	t.Cleanup(func() { srv.Close() })
 	b := &api{db: a.db, handler: srv}
@@ -151,6 +161,8 @@ func TestLookaheadReadsEachLevelOnce(t *testing.T) {
     signatories { official { name title city { name } } party { name } } } } } } } } } }`, 6},
 		"officials, names and sources": {`query($n: Int) { cities(first: $n) { nodes { names { name }
   officials(first: 2) { nodes { name agreements(first: 3) { totalCount nodes { areas parties { name } sources { title } } } } } } } }`, 8},
+		"names and figures with their sources": {`query($n: Int) { cities(first: $n) { nodes {
+  names { name source { title } } reportedFigures { value source { title } } } } }`, 5},
 		"edges, aliases and fragments": {`query($n: Int) { cities(first: $n) { edges { node { ...C } } } }
   fragment C on City { name recent: partnerships(first: 2) { edges { node { partner { name } } } }
     old: partnerships(first: 1, asOf: "2020-06-01") { nodes { partner { ... on City { name } } } } }`, 3},

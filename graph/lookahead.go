@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -69,13 +70,13 @@ func lookAheadFrom[T any](ctx context.Context, fc *graphql.FieldContext, sel ast
 	var covered bool
 	switch objs := any(objs).(type) {
 	case []*relations.City:
-		covered = a.cities(sel, objs)
+		covered = walk(a, sel, objs, &cityFields)
 	case []*relations.Agreement:
-		covered = a.agreements(sel, objs)
+		covered = walk(a, sel, objs, &agreementFields)
 	case []*relations.Official:
-		covered = a.officials(sel, objs)
+		covered = walk(a, sel, objs, &officialFields)
 	case []*relations.Partnership:
-		covered = a.partnerships(sel, objs)
+		covered = walk(a, sel, objs, &partnershipFields)
 	}
 	// A read that failed left its keys to the resolvers, which must then wait together.
 	if covered && !failed.Load() {
@@ -107,19 +108,364 @@ func lookAheadPage[T any](ctx context.Context, page *relations.Page[T]) {
 	lookAheadFrom(ctx, fc, nodeSelections(op, fc.Field.Selections), page.Items)
 }
 
-// Fields that need no load once their object is read, per type.
+// What the lookahead knows of the schema: for each type whose selections it reads,
+// every field, by what it does with it. lookahead_test.go holds these tables against
+// the schema both ways: a field the schema has and no table names fails it, and so
+// does a name here the schema lacks. A new relation must be either preloaded or left
+// to the loaders on purpose, with the reason; it cannot slip onto the slow path unseen.
+
+// A relation preloads one field for the objects of a level (ids: their distinct ids,
+// nil for types without one) and reports whether everything f selects below it is now
+// loaded.
+type relation[T any] func(a *lookahead, f graphql.CollectedField, objs []*T, ids []uuid.UUID) bool
+
+// plainFields describes a type the lookahead reads selections of but does not walk
+// below: selecting anything but a plain field counts as a selection that may wait.
+type plainFields struct {
+	typeName     string
+	implementors []string
+	// plain fields are read with the object itself.
+	plain map[string]bool
+	// loaders are the fields deliberately left to the resolvers' loaders, each with the
+	// reason. Selecting one is still correct, but keeps gqlgen's concurrent marshalling
+	// below the root field (marshal.go).
+	loaders map[string]string
+}
+
+// fields describes a type the lookahead walks: preload holds its relations.
+type fields[T any] struct {
+	plainFields
+	// id gives an object's id, for the relations keyed by it; nil for a type without one.
+	id      func(*T) uuid.UUID
+	preload map[string]relation[T]
+}
+
+func (f *plainFields) table() (*plainFields, []string) { return f, nil }
+
+func (f *fields[T]) table() (*plainFields, []string) {
+	names := make([]string, 0, len(f.preload))
+	for n := range f.preload {
+		names = append(names, n)
+	}
+	return &f.plainFields, names
+}
+
+// fenced is every table, for lookahead_test.go.
+var fenced = []interface {
+	table() (*plainFields, []string)
+}{&cityFields, &partnershipFields, &agreementFields, &officialFields, &signatoryFields,
+	&countryFields, &institutionFields, &localizedNameFields, &reportedFigureFields}
+
+// wholeTypes are read whole with the object that holds them, and the lookahead does not
+// look into their selections: none of their fields may need a load (the test checks).
+var wholeTypes = fieldSet("PageInfo", "Location", "ExternalIds", "Source", "NetworkStats", "NetworkYear")
+
+// The reasons below are why a relation is left to its loader rather than preloaded.
+const (
+	whyStatements = "per-source statements are asked of one object to show where sources disagree, " +
+		"rarely across a level; their loader batches them (batching_test.go, \"beyond the lookahead\")"
+	whyOneInstitution = "what hangs off an institution is asked of one institution, not of the " +
+		"institutions listed below a level of cities or agreements; its loader batches it"
+)
+
+var cityFields = fields[relations.City]{
+	plainFields: plainFields{
+		typeName:     "City",
+		implementors: cityImplementors,
+		plain:        fieldSet("id", "version", "name", "population", "location", "wikidataId", "geonamesId", "externalIds"),
+		loaders:      map[string]string{"statements": whyStatements},
+	},
+	id: func(c *relations.City) uuid.UUID { return c.ID },
+}
+
+var partnershipFields = fields[relations.Partnership]{
+	plainFields: plainFields{
+		typeName:     "Partnership",
+		implementors: partnershipImplementors,
+		plain:        fieldSet("id", "version", "kind", "since", "until"),
+		loaders:      map[string]string{"statements": whyStatements},
+	},
+	id: func(p *relations.Partnership) uuid.UUID { return p.ID },
+}
+
+var agreementFields = fields[relations.Agreement]{
+	plainFields: plainFields{
+		typeName:     "Agreement",
+		implementors: agreementImplementors,
+		plain:        fieldSet("id", "version", "title", "kind", "signedOn", "summary"),
+		loaders:      map[string]string{"statements": whyStatements},
+	},
+	id: func(x *relations.Agreement) uuid.UUID { return x.ID },
+}
+
+var officialFields = fields[relations.Official]{
+	plainFields: plainFields{
+		typeName:     "Official",
+		implementors: officialImplementors,
+		plain:        fieldSet("id", "version", "name", "title", "wikidataId", "externalIds"),
+		loaders:      map[string]string{"statements": whyStatements},
+	},
+	id: func(o *relations.Official) uuid.UUID { return o.ID },
+}
+
+// Signatories come with their official (the store reads it with every signature).
+var signatoryFields = fields[relations.Signatory]{
+	plainFields: plainFields{
+		typeName:     "Signatory",
+		implementors: signatoryImplementors,
+		plain:        fieldSet("role"),
+	},
+}
+
+// A city's country comes in the city's row.
+var countryFields = plainFields{
+	typeName:     "Country",
+	implementors: countryImplementors,
+	plain:        fieldSet("id", "code", "name", "wikidataId", "externalIds"),
+	loaders: map[string]string{
+		"cities": "a country's cities are asked of a country, not of the countries of a level of cities; their loader batches them",
+	},
+}
+
+var institutionFields = plainFields{
+	typeName:     "Institution",
+	implementors: institutionImplementors,
+	plain:        fieldSet("id", "version", "name", "kind", "foundedOn", "description", "wikidataId", "externalIds"),
+	loaders: map[string]string{
+		"city": whyOneInstitution, "agreements": whyOneInstitution,
+		"sources": whyOneInstitution, "statements": whyStatements,
+	},
+}
+
+// Names and figures name their source by id.
+var localizedNameFields = fields[relations.LocalizedName]{
+	plainFields: plainFields{
+		typeName:     "LocalizedName",
+		implementors: localizedNameImplementors,
+		plain:        fieldSet("language", "name"),
+	},
+}
+
+var reportedFigureFields = fields[relations.ReportedFigure]{
+	plainFields: plainFields{
+		typeName:     "ReportedFigure",
+		implementors: reportedFigureImplementors,
+		plain:        fieldSet("metric", "value", "asOf"),
+	},
+	id: func(f *relations.ReportedFigure) uuid.UUID { return f.ID },
+}
+
+// The relations are set here rather than in the tables above because they walk the
+// types they lead to, whose tables would then take part in their own initialization, a
+// cycle Go refuses.
+func init() {
+	cityFields.preload = map[string]relation[relations.City]{
+		"country": func(a *lookahead, f graphql.CollectedField, _ []*relations.City, _ []uuid.UUID) bool {
+			return a.plain(f.Selections, &countryFields)
+		},
+		"partnerships": func(a *lookahead, f graphql.CollectedField, _ []*relations.City, ids []uuid.UUID) bool {
+			args, ok := a.args(f, (*executionContext).field_City_partnerships_args)
+			var keys []loader.PartnershipPageKey
+			if ok {
+				keys, ok = keysFor(ids, func(id uuid.UUID) (loader.PartnershipPageKey, error) {
+					return partnershipPageKey(id, args["kind"].(*relations.PartnershipKind), args["asOf"].(*time.Time), args["first"].(*int), args["after"].(*string))
+				})
+			}
+			if !ok || !connectionPlain(a.op, f.Selections) {
+				return false
+			}
+			pages := a.l.CityPartnerships.Preload(a.ctx, keys)
+			if selects(a.op, f.Selections, "totalCount") {
+				counts := make([]loader.PartnershipCountKey, len(keys))
+				for i, k := range keys {
+					counts[i] = loader.PartnershipCountKey{Parent: k.Parent, PartnershipFilter: k.PartnershipFilter}
+				}
+				a.l.CityPartnershipCount.Preload(a.ctx, counts)
+			}
+			return walk(a, nodeSelections(a.op, f.Selections), itemsOf(pages), &partnershipFields)
+		},
+		"agreements": func(a *lookahead, f graphql.CollectedField, _ []*relations.City, ids []uuid.UUID) bool {
+			pages, ok := preloadPages(a, f, ids, (*executionContext).field_City_agreements_args, a.l.CityAgreements, a.l.CityAgreementCount)
+			return ok && walk(a, nodeSelections(a.op, f.Selections), itemsOf(pages), &agreementFields)
+		},
+		"officials": func(a *lookahead, f graphql.CollectedField, _ []*relations.City, ids []uuid.UUID) bool {
+			pages, ok := preloadPages(a, f, ids, (*executionContext).field_City_officials_args, a.l.CityOfficials, a.l.CityOfficialCount)
+			return ok && walk(a, nodeSelections(a.op, f.Selections), itemsOf(pages), &officialFields)
+		},
+		"institutions": func(a *lookahead, f graphql.CollectedField, _ []*relations.City, ids []uuid.UUID) bool {
+			_, ok := preloadPages(a, f, ids, (*executionContext).field_City_institutions_args, a.l.CityInstitutions, a.l.CityInstitutionCount)
+			return ok && a.plain(nodeSelections(a.op, f.Selections), &institutionFields)
+		},
+		"network": func(a *lookahead, f graphql.CollectedField, _ []*relations.City, ids []uuid.UUID) bool {
+			args, ok := a.args(f, (*executionContext).field_City_network_args)
+			if !ok {
+				return false
+			}
+			keys := make([]loader.NetworkKey, len(ids))
+			for i, id := range ids {
+				keys[i] = loader.NetworkKey{City: id, AsOf: dateKey(args["asOf"].(*time.Time))}
+			}
+			a.l.CityNetwork.Preload(a.ctx, keys)
+			return true
+		},
+		"names": func(a *lookahead, f graphql.CollectedField, _ []*relations.City, ids []uuid.UUID) bool {
+			return walk(a, f.Selections, flatten(a.l.CityNames.Preload(a.ctx, ids)), &localizedNameFields)
+		},
+		"reportedFigures": func(a *lookahead, f graphql.CollectedField, _ []*relations.City, ids []uuid.UUID) bool {
+			return walk(a, f.Selections, flatten(a.l.ReportedFigures.Preload(a.ctx, ids)), &reportedFigureFields)
+		},
+		"sources": preloadSources[relations.City](postgres.CitySubject),
+	}
+
+	partnershipEnds := func(a *lookahead, f graphql.CollectedField, ps []*relations.Partnership, _ []uuid.UUID) []*relations.City {
+		ends := append(pointedTo(ps, func(p *relations.Partnership) *uuid.UUID { return &p.CityAID }),
+			pointedTo(ps, func(p *relations.Partnership) *uuid.UUID { return &p.CityBID })...)
+		return a.l.City.Preload(a.ctx, unique(ends))
+	}
+	partnershipFields.preload = map[string]relation[relations.Partnership]{
+		// The partner comes in the partnership's row.
+		"partner": func(a *lookahead, f graphql.CollectedField, ps []*relations.Partnership, _ []uuid.UUID) bool {
+			partners := make([]*relations.City, 0, len(ps))
+			for _, p := range ps {
+				if p != nil {
+					partners = append(partners, p.Partner)
+				}
+			}
+			return walk(a, f.Selections, partners, &cityFields)
+		},
+		"cities": func(a *lookahead, f graphql.CollectedField, ps []*relations.Partnership, ids []uuid.UUID) bool {
+			return walk(a, f.Selections, partnershipEnds(a, f, ps, ids), &cityFields)
+		},
+		// The distance is computed from both cities' locations.
+		"distanceKm": func(a *lookahead, f graphql.CollectedField, ps []*relations.Partnership, ids []uuid.UUID) bool {
+			partnershipEnds(a, f, ps, ids)
+			return true
+		},
+		"agreement": func(a *lookahead, f graphql.CollectedField, ps []*relations.Partnership, _ []uuid.UUID) bool {
+			agreements := pointedTo(ps, func(p *relations.Partnership) *uuid.UUID { return p.AgreementID })
+			return walk(a, f.Selections, a.l.Agreement.Preload(a.ctx, agreements), &agreementFields)
+		},
+		"sources": preloadSources[relations.Partnership](postgres.PartnershipSubject),
+	}
+
+	agreementFields.preload = map[string]relation[relations.Agreement]{
+		"parties": func(a *lookahead, f graphql.CollectedField, _ []*relations.Agreement, ids []uuid.UUID) bool {
+			return walk(a, f.Selections, flatten(a.l.AgreementParties.Preload(a.ctx, ids)), &cityFields)
+		},
+		"signatories": func(a *lookahead, f graphql.CollectedField, _ []*relations.Agreement, ids []uuid.UUID) bool {
+			return walk(a, f.Selections, flatten(a.l.AgreementSignatories.Preload(a.ctx, ids)), &signatoryFields)
+		},
+		"areas": func(a *lookahead, _ graphql.CollectedField, _ []*relations.Agreement, ids []uuid.UUID) bool {
+			a.l.AgreementAreas.Preload(a.ctx, ids)
+			return true
+		},
+		"institutions": func(a *lookahead, f graphql.CollectedField, _ []*relations.Agreement, ids []uuid.UUID) bool {
+			a.l.AgreementInstitutions.Preload(a.ctx, ids)
+			return a.plain(f.Selections, &institutionFields)
+		},
+		"partnerships": func(a *lookahead, f graphql.CollectedField, _ []*relations.Agreement, ids []uuid.UUID) bool {
+			return walk(a, f.Selections, flatten(a.l.AgreementPartnerships.Preload(a.ctx, ids)), &partnershipFields)
+		},
+		"signedIn": func(a *lookahead, f graphql.CollectedField, as []*relations.Agreement, _ []uuid.UUID) bool {
+			places := pointedTo(as, func(x *relations.Agreement) *uuid.UUID { return x.SignedInID })
+			return walk(a, f.Selections, a.l.City.Preload(a.ctx, places), &cityFields)
+		},
+		"sources": preloadSources[relations.Agreement](postgres.AgreementSubject),
+	}
+
+	signatoryFields.preload = map[string]relation[relations.Signatory]{
+		"official": func(a *lookahead, f graphql.CollectedField, ss []*relations.Signatory, _ []uuid.UUID) bool {
+			officials := make([]*relations.Official, 0, len(ss))
+			for _, s := range ss {
+				if s != nil {
+					officials = append(officials, s.Official)
+				}
+			}
+			return walk(a, f.Selections, officials, &officialFields)
+		},
+		"party": func(a *lookahead, f graphql.CollectedField, ss []*relations.Signatory, _ []uuid.UUID) bool {
+			parties := pointedTo(ss, func(x *relations.Signatory) *uuid.UUID { return &x.PartyID })
+			return walk(a, f.Selections, a.l.City.Preload(a.ctx, parties), &cityFields)
+		},
+	}
+
+	officialFields.preload = map[string]relation[relations.Official]{
+		"city": func(a *lookahead, f graphql.CollectedField, os []*relations.Official, _ []uuid.UUID) bool {
+			cities := pointedTo(os, func(o *relations.Official) *uuid.UUID { return o.CityID })
+			return walk(a, f.Selections, a.l.City.Preload(a.ctx, cities), &cityFields)
+		},
+		"agreements": func(a *lookahead, f graphql.CollectedField, _ []*relations.Official, ids []uuid.UUID) bool {
+			pages, ok := preloadPages(a, f, ids, (*executionContext).field_Official_agreements_args, a.l.OfficialAgreements, a.l.OfficialAgreementCnt)
+			return ok && walk(a, nodeSelections(a.op, f.Selections), itemsOf(pages), &agreementFields)
+		},
+		"names": func(a *lookahead, f graphql.CollectedField, _ []*relations.Official, ids []uuid.UUID) bool {
+			return walk(a, f.Selections, flatten(a.l.OfficialNames.Preload(a.ctx, ids)), &localizedNameFields)
+		},
+		"sources": preloadSources[relations.Official](postgres.OfficialSubject),
+	}
+
+	localizedNameFields.preload = map[string]relation[relations.LocalizedName]{
+		"source": func(a *lookahead, _ graphql.CollectedField, names []*relations.LocalizedName, _ []uuid.UUID) bool {
+			a.l.Source.Preload(a.ctx, pointedTo(names, func(n *relations.LocalizedName) *uuid.UUID { return n.SourceID }))
+			return true
+		},
+	}
+	reportedFigureFields.preload = map[string]relation[relations.ReportedFigure]{
+		"source": func(a *lookahead, _ graphql.CollectedField, figures []*relations.ReportedFigure, _ []uuid.UUID) bool {
+			a.l.Source.Preload(a.ctx, pointedTo(figures, func(f *relations.ReportedFigure) *uuid.UUID { return &f.SourceID }))
+			return true
+		},
+	}
+}
+
+// preloadSources preloads the sources of a level; a Source is read whole.
+func preloadSources[T any](s postgres.Subject) relation[T] {
+	return func(a *lookahead, _ graphql.CollectedField, _ []*T, ids []uuid.UUID) bool {
+		a.l.Sources(s).Preload(a.ctx, ids)
+		return true
+	}
+}
+
+// walk preloads what sel selects of objs, a level of objects of the table's type, and
+// reports whether that was all of it.
+func walk[T any](a *lookahead, sel ast.SelectionSet, objs []*T, t *fields[T]) bool {
+	var ids []uuid.UUID
+	if t.id != nil {
+		if ids = idsOf(objs, t.id); len(ids) == 0 {
+			return true
+		}
+	} else if !slices.ContainsFunc(objs, func(o *T) bool { return o != nil }) {
+		return true
+	}
+	covered := true
+	for _, f := range graphql.CollectFields(a.op, sel, t.implementors) {
+		switch load := t.preload[f.Name]; {
+		case f.Name == "__typename" || t.plain[f.Name]:
+		case load != nil:
+			covered = load(a, f, objs, ids) && covered
+		default:
+			// Left to the loaders, or unknown: the resolvers load it.
+			covered = false
+		}
+	}
+	return covered
+}
+
+// plain reports whether sel selects nothing of the type but plain fields.
+func (a *lookahead) plain(sel ast.SelectionSet, t *plainFields) bool {
+	for _, f := range graphql.CollectFields(a.op, sel, t.implementors) {
+		if f.Name != "__typename" && !t.plain[f.Name] {
+			return false
+		}
+	}
+	return true
+}
+
+// Connections and their edges are read with their page: what needs a load is their
+// nodes, whose selections the lookahead walks.
 var (
-	cityPlain           = fieldSet("__typename", "id", "version", "name", "population", "location", "wikidataId", "geonamesId", "externalIds")
-	countryPlain        = fieldSet("__typename", "id", "code", "name", "wikidataId", "externalIds")
-	partnershipPlain    = fieldSet("__typename", "id", "version", "kind", "since", "until")
-	agreementPlain      = fieldSet("__typename", "id", "version", "title", "kind", "signedOn", "summary")
-	officialPlain       = fieldSet("__typename", "id", "version", "name", "title", "wikidataId", "externalIds")
-	institutionPlain    = fieldSet("__typename", "id", "version", "name", "kind", "foundedOn", "description", "wikidataId", "externalIds")
-	localizedNamePlain  = fieldSet("__typename", "language", "name")
-	reportedFigurePlain = fieldSet("__typename", "metric", "value", "asOf")
-	// Every field of Source and NetworkStats is read with its object.
-	connectionFields = fieldSet("__typename", "pageInfo", "totalCount", "nodes", "edges")
-	edgeFields       = fieldSet("__typename", "cursor", "node")
+	connectionFields = fieldSet("pageInfo", "totalCount", "nodes", "edges")
+	edgeFields       = fieldSet("cursor", "node")
 )
 
 func fieldSet(names ...string) map[string]bool {
@@ -133,7 +479,7 @@ func fieldSet(names ...string) map[string]bool {
 // only reports whether sel selects nothing but the given fields.
 func only(op *graphql.OperationContext, sel ast.SelectionSet, fields map[string]bool) bool {
 	for _, f := range graphql.CollectFields(op, sel, nil) {
-		if !fields[f.Name] {
+		if f.Name != "__typename" && !fields[f.Name] {
 			return false
 		}
 	}
@@ -144,7 +490,7 @@ func only(op *graphql.OperationContext, sel ast.SelectionSet, fields map[string]
 // connection and its edges that needs a load.
 func connectionPlain(op *graphql.OperationContext, sel ast.SelectionSet) bool {
 	for _, f := range graphql.CollectFields(op, sel, nil) {
-		if !connectionFields[f.Name] || (f.Name == "edges" && !onlyEdge(op, f.Selections)) {
+		if f.Name != "__typename" && (!connectionFields[f.Name] || (f.Name == "edges" && !onlyEdge(op, f.Selections))) {
 			return false
 		}
 	}
@@ -189,184 +535,6 @@ func selects(op *graphql.OperationContext, sel ast.SelectionSet, name string) bo
 func (a *lookahead) args(f graphql.CollectedField, parse func(*executionContext, context.Context, map[string]any) (map[string]any, error)) (map[string]any, bool) {
 	args, err := parse(a.ec, a.ctx, f.ArgumentMap(a.op.Variables))
 	return args, err == nil
-}
-
-// cities preloads what sel selects of the cities; it reports whether that was all of
-// it (the same for each type below).
-func (a *lookahead) cities(sel ast.SelectionSet, cities []*relations.City) bool {
-	ids := idsOf(cities, func(c *relations.City) uuid.UUID { return c.ID })
-	if len(ids) == 0 {
-		return true
-	}
-	covered := true
-	for _, f := range graphql.CollectFields(a.op, sel, cityImplementors) {
-		switch {
-		case cityPlain[f.Name]:
-		case f.Name == "country":
-			covered = covered && only(a.op, f.Selections, countryPlain)
-		case f.Name == "partnerships":
-			args, ok := a.args(f, (*executionContext).field_City_partnerships_args)
-			var keys []loader.PartnershipPageKey
-			if ok {
-				keys, ok = keysFor(ids, func(id uuid.UUID) (loader.PartnershipPageKey, error) {
-					return partnershipPageKey(id, args["kind"].(*relations.PartnershipKind), args["asOf"].(*time.Time), args["first"].(*int), args["after"].(*string))
-				})
-			}
-			if !ok || !connectionPlain(a.op, f.Selections) {
-				covered = false
-				continue
-			}
-			pages := a.l.CityPartnerships.Preload(a.ctx, keys)
-			if selects(a.op, f.Selections, "totalCount") {
-				counts := make([]loader.PartnershipCountKey, len(keys))
-				for i, k := range keys {
-					counts[i] = loader.PartnershipCountKey{Parent: k.Parent, PartnershipFilter: k.PartnershipFilter}
-				}
-				a.l.CityPartnershipCount.Preload(a.ctx, counts)
-			}
-			covered = a.partnerships(nodeSelections(a.op, f.Selections), itemsOf(pages)) && covered
-		case f.Name == "agreements":
-			pages, ok := preloadPages(a, f, ids, (*executionContext).field_City_agreements_args, a.l.CityAgreements, a.l.CityAgreementCount)
-			covered = ok && a.agreements(nodeSelections(a.op, f.Selections), itemsOf(pages)) && covered
-		case f.Name == "officials":
-			pages, ok := preloadPages(a, f, ids, (*executionContext).field_City_officials_args, a.l.CityOfficials, a.l.CityOfficialCount)
-			covered = ok && a.officials(nodeSelections(a.op, f.Selections), itemsOf(pages)) && covered
-		case f.Name == "institutions":
-			_, ok := preloadPages(a, f, ids, (*executionContext).field_City_institutions_args, a.l.CityInstitutions, a.l.CityInstitutionCount)
-			covered = ok && only(a.op, nodeSelections(a.op, f.Selections), institutionPlain) && covered
-		case f.Name == "network":
-			args, ok := a.args(f, (*executionContext).field_City_network_args)
-			if !ok {
-				covered = false
-				continue
-			}
-			keys := make([]loader.NetworkKey, len(ids))
-			for i, id := range ids {
-				keys[i] = loader.NetworkKey{City: id, AsOf: dateKey(args["asOf"].(*time.Time))}
-			}
-			a.l.CityNetwork.Preload(a.ctx, keys)
-		case f.Name == "names":
-			a.l.CityNames.Preload(a.ctx, ids)
-			covered = covered && only(a.op, f.Selections, localizedNamePlain)
-		case f.Name == "reportedFigures":
-			a.l.ReportedFigures.Preload(a.ctx, ids)
-			covered = covered && only(a.op, f.Selections, reportedFigurePlain)
-		case f.Name == "sources":
-			a.l.Sources(postgres.CitySubject).Preload(a.ctx, ids)
-		default:
-			covered = false
-		}
-	}
-	return covered
-}
-
-func (a *lookahead) partnerships(sel ast.SelectionSet, ps []*relations.Partnership) bool {
-	ids := idsOf(ps, func(p *relations.Partnership) uuid.UUID { return p.ID })
-	if len(ids) == 0 {
-		return true
-	}
-	covered := true
-	for _, f := range graphql.CollectFields(a.op, sel, partnershipImplementors) {
-		switch {
-		case partnershipPlain[f.Name]:
-		case f.Name == "partner":
-			partners := make([]*relations.City, 0, len(ps))
-			for _, p := range ps {
-				partners = append(partners, p.Partner)
-			}
-			covered = a.cities(f.Selections, partners) && covered
-		case f.Name == "cities" || f.Name == "distanceKm":
-			ends := append(pointedTo(ps, func(p *relations.Partnership) *uuid.UUID { return &p.CityAID }),
-				pointedTo(ps, func(p *relations.Partnership) *uuid.UUID { return &p.CityBID })...)
-			cities := a.l.City.Preload(a.ctx, unique(ends))
-			if f.Name == "cities" {
-				covered = a.cities(f.Selections, cities) && covered
-			}
-		case f.Name == "agreement":
-			agreements := pointedTo(ps, func(p *relations.Partnership) *uuid.UUID { return p.AgreementID })
-			covered = a.agreements(f.Selections, a.l.Agreement.Preload(a.ctx, agreements)) && covered
-		case f.Name == "sources":
-			a.l.Sources(postgres.PartnershipSubject).Preload(a.ctx, ids)
-		default:
-			covered = false
-		}
-	}
-	return covered
-}
-
-func (a *lookahead) agreements(sel ast.SelectionSet, as []*relations.Agreement) bool {
-	ids := idsOf(as, func(x *relations.Agreement) uuid.UUID { return x.ID })
-	if len(ids) == 0 {
-		return true
-	}
-	covered := true
-	for _, f := range graphql.CollectFields(a.op, sel, agreementImplementors) {
-		switch {
-		case agreementPlain[f.Name]:
-		case f.Name == "parties":
-			covered = a.cities(f.Selections, flatten(a.l.AgreementParties.Preload(a.ctx, ids))) && covered
-		case f.Name == "signatories":
-			signatories := flatten(a.l.AgreementSignatories.Preload(a.ctx, ids))
-			for _, s := range graphql.CollectFields(a.op, f.Selections, signatoryImplementors) {
-				switch s.Name {
-				case "__typename", "role":
-				case "official":
-					officials := make([]*relations.Official, 0, len(signatories))
-					for _, x := range signatories {
-						officials = append(officials, x.Official)
-					}
-					covered = a.officials(s.Selections, officials) && covered
-				case "party":
-					parties := pointedTo(signatories, func(x *relations.Signatory) *uuid.UUID { return &x.PartyID })
-					covered = a.cities(s.Selections, a.l.City.Preload(a.ctx, parties)) && covered
-				default:
-					covered = false
-				}
-			}
-		case f.Name == "areas":
-			a.l.AgreementAreas.Preload(a.ctx, ids)
-		case f.Name == "institutions":
-			a.l.AgreementInstitutions.Preload(a.ctx, ids)
-			covered = covered && only(a.op, f.Selections, institutionPlain)
-		case f.Name == "partnerships":
-			covered = a.partnerships(f.Selections, flatten(a.l.AgreementPartnerships.Preload(a.ctx, ids))) && covered
-		case f.Name == "signedIn":
-			places := pointedTo(as, func(x *relations.Agreement) *uuid.UUID { return x.SignedInID })
-			covered = a.cities(f.Selections, a.l.City.Preload(a.ctx, places)) && covered
-		case f.Name == "sources":
-			a.l.Sources(postgres.AgreementSubject).Preload(a.ctx, ids)
-		default:
-			covered = false
-		}
-	}
-	return covered
-}
-
-func (a *lookahead) officials(sel ast.SelectionSet, os []*relations.Official) bool {
-	ids := idsOf(os, func(o *relations.Official) uuid.UUID { return o.ID })
-	if len(ids) == 0 {
-		return true
-	}
-	covered := true
-	for _, f := range graphql.CollectFields(a.op, sel, officialImplementors) {
-		switch {
-		case officialPlain[f.Name]:
-		case f.Name == "city":
-			cities := pointedTo(os, func(o *relations.Official) *uuid.UUID { return o.CityID })
-			covered = a.cities(f.Selections, a.l.City.Preload(a.ctx, cities)) && covered
-		case f.Name == "agreements":
-			pages, ok := preloadPages(a, f, ids, (*executionContext).field_Official_agreements_args, a.l.OfficialAgreements, a.l.OfficialAgreementCnt)
-			covered = ok && a.agreements(nodeSelections(a.op, f.Selections), itemsOf(pages)) && covered
-		case f.Name == "names":
-			a.l.OfficialNames.Preload(a.ctx, ids)
-			covered = covered && only(a.op, f.Selections, localizedNamePlain)
-		case f.Name == "sources":
-			a.l.Sources(postgres.OfficialSubject).Preload(a.ctx, ids)
-		default:
-			covered = false
-		}
-	}
-	return covered
 }
 
 // preloadPages preloads a nested connection that takes first and after, and its

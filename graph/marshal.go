@@ -12,7 +12,8 @@ import (
 )
 
 // marshalSlice marshals a list of objects. The generated code calls it in place of
-// graphql.MarshalSliceConcurrently (resolver.go rewrites the call after gqlgen runs):
+// graphql.MarshalSliceConcurrently (resolver.go rewrites the call after gqlgen runs;
+// docs/generated-code.md says what guards that and what would retire it):
 // gqlgen marshals each item in a goroutine of its own, so that items whose fields wait
 // on a loader wait together. Below a field whose every relation the lookahead has
 // already loaded (lookahead.go) nothing waits, and those goroutines, their stacks and

@@ -25,16 +25,10 @@
 package explore
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"fmt"
 	"html/template"
 	"net/http"
-	"net/url"
-	"strings"
-	"time"
 
 	"github.com/amity/amity/internal/webasset"
 )
@@ -48,43 +42,25 @@ const AssetPrefix = "/explore/assets/"
 //go:embed assets
 var embedded embed.FS
 
-// Queries is the GraphQL document the explorer sends: every operation the page can
-// post to the endpoint, so a trusted-documents mode can list it.
-var Queries = mustRead("assets/queries.graphql")
-
 // served lists the assets the browser may fetch; other embedded files (such as the build
 // manifest SOURCE.sha256) are for the tests.
 var served = []string{"explore.js", "explore.css", "LICENSES.txt", "queries.graphql"}
 
-const (
-	cacheImmutable  = webasset.Immutable
-	cacheRevalidate = webasset.Revalidate
-)
-
-// asset is an embedded file prepared for serving. version is a digest of the body: the
-// page asks for "name?v=version", which may be cached for good, since a new build
-// changes the version and so the URL.
-type asset struct {
-	*webasset.File
-	version string
-}
-
-var assets = func() map[string]*asset {
-	out := make(map[string]*asset, len(served))
-	for _, name := range served {
-		f := webasset.New(name, []byte(mustRead("assets/"+name)))
-		out[name] = &asset{File: f, version: f.Digest[:12]}
-	}
-	return out
-}()
-
-func mustRead(name string) string {
-	b, err := embedded.ReadFile(name)
+var assets = func() map[string]*webasset.File {
+	files, err := webasset.Load(embedded, "assets", served...)
 	if err != nil {
 		panic(fmt.Sprintf("explore: embedded asset missing (rebuild web/explore, see docs/explore.md): %v", err))
 	}
-	return string(b)
-}
+	return files
+}()
+
+// Queries is the GraphQL document the explorer sends: every operation the page can
+// post to the endpoint, so a trusted-documents mode can list it.
+var Queries = string(assets["queries.graphql"].Body)
+
+// version is a digest of an asset's body: the page asks for "name?v=version", which may
+// be cached for good, since a new build changes the version and so the URL.
+func version(f *webasset.File) string { return f.Digest[:12] }
 
 // pageTemplate is the page before any script runs: the search form works without
 // JavaScript (it reloads /explore?city=…), and the header, form and introduction paint
@@ -146,38 +122,21 @@ type pageConfig struct {
 	Endpoint string `json:"endpoint"`
 }
 
-type handler struct {
-	page     []byte
-	pageETag string
-	csp      string
-}
-
 // Handler returns the explorer, pointed at the GraphQL endpoint: a path on the same
 // origin (the usual "/graphql") or an absolute http(s) URL, whose origin is then added
 // to the page's connect-src. It panics on an unusable endpoint, a wiring mistake best
 // caught at startup.
 func Handler(endpoint string) http.Handler {
-	connect, err := connectSrc(endpoint)
+	connect, err := webasset.ConnectSrc(endpoint)
 	if err != nil {
 		panic("explore: " + err.Error())
 	}
-	var buf bytes.Buffer
-	err = pageTemplate.Execute(&buf, struct {
-		Config  pageConfig
-		CSS, JS string
-	}{
-		Config: pageConfig{Endpoint: endpoint},
-		CSS:    versioned("explore.css"),
-		JS:     versioned("explore.js"),
-	})
-	if err != nil {
-		panic("explore: rendering page: " + err.Error())
-	}
-	sum := sha256.Sum256(buf.Bytes())
-	return &handler{
-		page:     buf.Bytes(),
-		pageETag: `"` + hex.EncodeToString(sum[:12]) + `"`,
-		csp: strings.Join([]string{
+	site := webasset.Site{
+		Path:         Path,
+		AssetPrefix:  AssetPrefix,
+		Assets:       assets,
+		CacheControl: cacheControl,
+		CSP: []string{
 			"default-src 'none'",
 			"script-src 'self'",
 			"style-src 'self'",
@@ -187,85 +146,31 @@ func Handler(endpoint string) http.Handler {
 			// The search form works without JavaScript by reloading the page.
 			"form-action 'self'",
 			"frame-ancestors 'none'",
-		}, "; "),
+		},
 	}
+	h, err := site.Handler(pageTemplate, struct {
+		Config  pageConfig
+		CSS, JS string
+	}{
+		Config: pageConfig{Endpoint: endpoint},
+		CSS:    versioned("explore.css"),
+		JS:     versioned("explore.js"),
+	})
+	if err != nil {
+		panic("explore: " + err.Error())
+	}
+	return h
 }
 
 func versioned(name string) string {
-	return AssetPrefix + name + "?v=" + assets[name].version
+	return AssetPrefix + name + "?v=" + version(assets[name])
 }
 
-func connectSrc(endpoint string) (string, error) {
-	if endpoint == "" {
-		return "", fmt.Errorf("empty GraphQL endpoint")
+// cacheControl caches for good only the URL the page uses, with the current version: a
+// stale or missing version revalidates, so an old page never pins a new file.
+func cacheControl(name string, r *http.Request) string {
+	if r.URL.Query().Get("v") == version(assets[name]) {
+		return webasset.Immutable
 	}
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		return "", fmt.Errorf("invalid GraphQL endpoint %q: %v", endpoint, err)
-	}
-	if u.Scheme == "" && u.Host == "" {
-		return "'self'", nil
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("GraphQL endpoint %q must be a path or an absolute http(s) URL", endpoint)
-	}
-	if strings.ContainsAny(u.Host, " ;,'\"") {
-		return "", fmt.Errorf("GraphQL endpoint %q has an unusable host", endpoint)
-	}
-	return "'self' " + u.Scheme + "://" + u.Host, nil
-}
-
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	p := r.URL.Path
-	var a *asset
-	switch {
-	case p == Path:
-	case p == Path+"/":
-		target := Path
-		if r.URL.RawQuery != "" {
-			target += "?" + r.URL.RawQuery
-		}
-		http.Redirect(w, r, target, http.StatusMovedPermanently)
-		return
-	case strings.HasPrefix(p, AssetPrefix):
-		if a = assets[strings.TrimPrefix(p, AssetPrefix)]; a == nil {
-			http.NotFound(w, r)
-			return
-		}
-	default:
-		http.NotFound(w, r)
-		return
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	if a == nil {
-		h.servePage(w, r)
-		return
-	}
-	serveAsset(w, r, a)
-}
-
-func (h *handler) servePage(w http.ResponseWriter, r *http.Request) {
-	hd := w.Header()
-	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Content-Security-Policy", h.csp)
-	hd.Set("Referrer-Policy", "same-origin")
-	// Revalidate, so a new build's asset URLs are seen at once; the ETag keeps it cheap.
-	hd.Set("Cache-Control", cacheRevalidate)
-	hd.Set("ETag", h.pageETag)
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(h.page))
-}
-
-func serveAsset(w http.ResponseWriter, r *http.Request, a *asset) {
-	// Only the URL the page uses, with the current version, is cached for good: a stale
-	// or missing version revalidates, so an old page never pins a new file.
-	cache := cacheRevalidate
-	if r.URL.Query().Get("v") == a.version {
-		cache = cacheImmutable
-	}
-	a.Serve(w, r, cache)
+	return webasset.Revalidate
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/vektah/gqlparser/v2"
 
 	"github.com/amity/amity/graph"
+	"github.com/amity/amity/internal/webasset"
 )
 
 func get(t *testing.T, h http.Handler, target string, hdr ...string) *http.Response {
@@ -73,8 +74,8 @@ func TestPage(t *testing.T) {
 		t.Error("page has inline styles")
 	}
 	for _, want := range []string{
-		`<script defer src="/explore/assets/explore.js?v=` + assets["explore.js"].version + `"></script>`,
-		`<link rel="stylesheet" href="/explore/assets/explore.css?v=` + assets["explore.css"].version + `">`,
+		`<script defer src="/explore/assets/explore.js?v=` + version(assets["explore.js"]) + `"></script>`,
+		`<link rel="stylesheet" href="/explore/assets/explore.css?v=` + version(assets["explore.css"]) + `">`,
 		`{"endpoint":"/graphql"}`,
 		`<label for="q">`, `role="search"`, `role="status"`,
 	} {
@@ -110,18 +111,18 @@ func TestAssets(t *testing.T) {
 		"queries.graphql": "text/plain; charset=utf-8",
 	} {
 		a := assets[name]
-		resp := get(t, h, AssetPrefix+name+"?v="+a.version)
+		resp := get(t, h, AssetPrefix+name+"?v="+version(a))
 		b := body(t, resp)
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != ct {
 			t.Errorf("%s: status %d, Content-Type %q, want %q", name, resp.StatusCode, resp.Header.Get("Content-Type"), ct)
 		}
-		if cc := resp.Header.Get("Cache-Control"); cc != cacheImmutable {
+		if cc := resp.Header.Get("Cache-Control"); cc != webasset.Immutable {
 			t.Errorf("%s?v=current: Cache-Control %q, want immutable", name, cc)
 		}
 		if b != string(a.Body) {
 			t.Errorf("%s: body differs from the embedded file", name)
 		}
-		if cc := get(t, h, AssetPrefix+name+"?v=stale").Header.Get("Cache-Control"); cc != cacheRevalidate {
+		if cc := get(t, h, AssetPrefix+name+"?v=stale").Header.Get("Cache-Control"); cc != webasset.Revalidate {
 			t.Errorf("%s?v=stale: Cache-Control %q, want no-cache", name, cc)
 		}
 		etag := resp.Header.Get("ETag")

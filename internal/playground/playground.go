@@ -27,16 +27,11 @@
 package playground
 
 import (
-	"bytes"
 	"embed"
-	"fmt"
 	"html/template"
-	"io/fs"
 	"net/http"
-	"net/url"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/amity/amity/internal/webasset"
 )
@@ -77,18 +72,6 @@ type Example struct {
 //go:embed assets
 var embedded embed.FS
 
-// asset is an embedded file with its cache policy: files with a version in their name
-// are cached for good, the others revalidate.
-type asset struct {
-	*webasset.File
-	cacheControl string
-}
-
-const (
-	cacheRevalidate = webasset.Revalidate
-	htmlUTF8        = "text/html; charset=utf-8"
-)
-
 var assets = mustLoadAssets()
 
 // LicensePaths lists the URL paths of the embedded third-party license
@@ -104,27 +87,10 @@ var LicensePaths = func() []string {
 	return out
 }()
 
-func mustLoadAssets() map[string]*asset {
-	versioned := map[string]bool{graphiqlJS: true, graphiqlCSS: true, reactJS: true, reactDOMJS: true}
-	out := make(map[string]*asset)
-	entries, err := fs.ReadDir(embedded, "assets")
+func mustLoadAssets() map[string]*webasset.File {
+	out, err := webasset.Load(embedded, "assets")
 	if err != nil {
-		panic(fmt.Sprintf("playground: reading embedded assets: %v", err))
-	}
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
-		}
-		name := e.Name()
-		body, err := embedded.ReadFile("assets/" + name)
-		if err != nil {
-			panic(fmt.Sprintf("playground: reading embedded asset %s: %v", name, err))
-		}
-		a := &asset{File: webasset.New(name, body), cacheControl: webasset.Revalidate}
-		if versioned[name] {
-			a.cacheControl = webasset.Immutable
-		}
-		out[name] = a
+		panic("playground: reading embedded assets: " + err.Error())
 	}
 	for _, name := range []string{graphiqlJS, graphiqlCSS, reactJS, reactDOMJS, initJS, pageCSS} {
 		if out[name] == nil {
@@ -132,6 +98,17 @@ func mustLoadAssets() map[string]*asset {
 		}
 	}
 	return out
+}
+
+// versioned are the files with their version in their name, cached for good; the
+// others revalidate.
+var versioned = map[string]bool{graphiqlJS: true, graphiqlCSS: true, reactJS: true, reactDOMJS: true}
+
+func cacheControl(name string, _ *http.Request) string {
+	if versioned[name] {
+		return webasset.Immutable
+	}
+	return webasset.Revalidate
 }
 
 // pageTemplate keeps every server-provided value in places html/template
@@ -181,12 +158,6 @@ type pageData struct {
 	GraphiQLJS, InitJS                        string
 }
 
-type handler struct {
-	page     []byte
-	pageETag string
-	csp      string
-}
-
 // Handler returns the playground: the GraphiQL page at "/", pointed at
 // endpoint with examples preloaded as tabs (the first one active), and the
 // embedded assets under AssetPrefix. See the package comment for mounting.
@@ -200,7 +171,7 @@ type handler struct {
 // Handler panics if endpoint is empty or not a valid URL, since that is a
 // wiring mistake best caught at startup rather than in a user's browser.
 func Handler(endpoint string, examples []Example) http.Handler {
-	connect, err := connectSrc(endpoint)
+	connect, err := webasset.ConnectSrc(endpoint)
 	if err != nil {
 		panic("playground: " + err.Error())
 	}
@@ -208,25 +179,12 @@ func Handler(endpoint string, examples []Example) http.Handler {
 	for _, e := range examples {
 		cfg.Examples = append(cfg.Examples, exampleJSON(e))
 	}
-	data := pageData{
-		Config:      cfg,
-		GraphiQLCSS: AssetPrefix + graphiqlCSS,
-		PageCSS:     AssetPrefix + pageCSS,
-		ReactJS:     AssetPrefix + reactJS,
-		ReactDOMJS:  AssetPrefix + reactDOMJS,
-		GraphiQLJS:  AssetPrefix + graphiqlJS,
-		InitJS:      AssetPrefix + initJS,
-	}
-	// The page depends only on Handler's arguments, so it is rendered once
-	// rather than per request.
-	var buf bytes.Buffer
-	if err := pageTemplate.Execute(&buf, data); err != nil {
-		panic("playground: rendering page: " + err.Error())
-	}
-	return &handler{
-		page:     buf.Bytes(),
-		pageETag: webasset.New("index.html", buf.Bytes()).ETag,
-		csp: strings.Join([]string{
+	site := webasset.Site{
+		Path:         "/",
+		AssetPrefix:  AssetPrefix,
+		Assets:       assets,
+		CacheControl: cacheControl,
+		CSP: []string{
 			"default-src 'none'",
 			// No inline scripts at all: the bootstrap is the embedded init.js.
 			"script-src 'self'",
@@ -239,75 +197,19 @@ func Handler(endpoint string, examples []Example) http.Handler {
 			"base-uri 'none'",
 			"form-action 'none'",
 			"frame-ancestors 'none'",
-		}, "; "),
+		},
 	}
-}
-
-// connectSrc allows the page's own origin plus, for an absolute endpoint,
-// that endpoint's origin. It rejects anything that could smuggle extra
-// directives into the CSP header.
-func connectSrc(endpoint string) (string, error) {
-	if endpoint == "" {
-		return "", fmt.Errorf("empty GraphQL endpoint")
-	}
-	u, err := url.Parse(endpoint)
+	h, err := site.Handler(pageTemplate, pageData{
+		Config:      cfg,
+		GraphiQLCSS: AssetPrefix + graphiqlCSS,
+		PageCSS:     AssetPrefix + pageCSS,
+		ReactJS:     AssetPrefix + reactJS,
+		ReactDOMJS:  AssetPrefix + reactDOMJS,
+		GraphiQLJS:  AssetPrefix + graphiqlJS,
+		InitJS:      AssetPrefix + initJS,
+	})
 	if err != nil {
-		return "", fmt.Errorf("invalid GraphQL endpoint %q: %v", endpoint, err)
+		panic("playground: " + err.Error())
 	}
-	if u.Scheme == "" && u.Host == "" {
-		return "'self'", nil
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("GraphQL endpoint %q must be a path or an absolute http(s) URL", endpoint)
-	}
-	if strings.ContainsAny(u.Host, " ;,'\"") {
-		return "", fmt.Errorf("GraphQL endpoint %q has an unusable host", endpoint)
-	}
-	return "'self' " + u.Scheme + "://" + u.Host, nil
-}
-
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	p := r.URL.Path
-	var a *asset
-	switch {
-	case p == "/":
-	case strings.HasPrefix(p, AssetPrefix):
-		a = assets[strings.TrimPrefix(p, AssetPrefix)]
-		if a == nil {
-			http.NotFound(w, r)
-			return
-		}
-	default:
-		http.NotFound(w, r)
-		return
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	if a == nil {
-		h.servePage(w, r)
-		return
-	}
-	serveAsset(w, r, a)
-}
-
-func (h *handler) servePage(w http.ResponseWriter, r *http.Request) {
-	hd := w.Header()
-	hd.Set("Content-Type", htmlUTF8)
-	hd.Set("Content-Security-Policy", h.csp)
-	hd.Set("Referrer-Policy", "same-origin")
-	// Revalidate so a redeploy with new examples or asset versions is
-	// picked up immediately; the ETag keeps that cheap.
-	hd.Set("Cache-Control", cacheRevalidate)
-	hd.Set("ETag", h.pageETag)
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(h.page))
-}
-
-func serveAsset(w http.ResponseWriter, r *http.Request, a *asset) {
-	// GraphiQL is about 1 MB of JavaScript; gzip cuts what a browser downloads to
-	// about a third, which matters on the slow links this runs on.
-	a.Serve(w, r, a.cacheControl)
+	return h
 }

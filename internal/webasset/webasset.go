@@ -1,6 +1,7 @@
-// Package webasset serves files embedded in the binary (the playground's and the
-// explorer's scripts and styles): an explicit content type, an ETag, and gzip when the
-// browser takes it and it pays.
+// Package webasset serves the web pages built into the binary, the playground and the
+// explorer: each is a Site, one HTML page rendered once and served with its
+// Content-Security-Policy, and the embedded files it loads, each with an explicit
+// content type, an ETag, and gzip when the browser takes it and it pays.
 package webasset
 
 import (
