@@ -90,8 +90,9 @@ type Filter struct {
 	// Actions keeps changes with one of these actions; empty keeps all.
 	Actions []string
 	// City keeps changes that concern the city; uuid.Nil keeps all. A change whose
-	// cities were omitted (postgres.Change.CitiesOmitted) is kept: the subscriber must
-	// check it.
+	// cities were omitted (postgres.Change.CitiesOmitted) and a bulk change
+	// (postgres.Change.Bulk: many changes, read with postgres.DB.BulkChanges) are
+	// kept: the subscriber must check them.
 	City uuid.UUID
 }
 
@@ -103,7 +104,7 @@ func (f Filter) Match(c postgres.Change) bool {
 	if len(f.Actions) > 0 && !slices.Contains(f.Actions, c.Action) {
 		return false
 	}
-	if f.City != uuid.Nil && !c.CitiesOmitted && !slices.Contains(c.Cities, f.City) {
+	if f.City != uuid.Nil && !c.CitiesOmitted && c.Bulk == nil && !slices.Contains(c.Cities, f.City) {
 		return false
 	}
 	return true

@@ -144,18 +144,18 @@ func (db *DB) BulkChanges(ctx context.Context, c Change, city uuid.UUID, after i
 		action = "CREATE"
 	}
 	const q = `
-SELECT seq, id, cities FROM (
+SELECT seq, id, cities::text[] AS cities FROM (
     SELECT a.id AS seq, a.entity_id AS id, array_remove(CASE a.entity_type
         WHEN 'Partnership' THEN ARRAY[(a.after->>'city_a_id')::uuid, (a.after->>'city_b_id')::uuid]
         WHEN 'Agreement' THEN ARRAY(SELECT p.city_id FROM agreement_parties p WHERE p.agreement_id = a.entity_id ORDER BY p.position)
         WHEN 'City' THEN ARRAY[a.entity_id]
-        ELSE ARRAY[(a.after->>'city_id')::uuid] END, NULL)::text[] AS cities
+        ELSE ARRAY[(a.after->>'city_id')::uuid] END, NULL) AS cities
     FROM audit_log a
     WHERE a.id > greatest($1::bigint, $2::bigint - 1) AND a.id <= $3 AND a.key_id IS NULL AND a.actor = $4
         AND a.entity_type = $5 AND a.action = $6
     ORDER BY a.id
 ) e
-WHERE $7::uuid IS NULL OR $7 = ANY (cities)
+WHERE $7::uuid IS NULL OR $7::uuid = ANY (cities)
 LIMIT $8`
 	var cityArg any
 	if city != uuid.Nil {
