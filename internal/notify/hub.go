@@ -6,6 +6,11 @@
 // notification out to its subscribers. Every replica has its own Hub, so every replica
 // hears every committed write, whichever replica took it.
 //
+// A bulk write (an import file, the shipped knowledge) announces each entity kind it
+// changed with one bulk change (postgres.Change.Bulk) instead of one per entity; the
+// hub passes it on like any other, and the subscriber reads the entities it stands for
+// from the audit log (postgres.DB.BulkChanges), at its own pace.
+//
 // Delivery is at most once, in commit order per replica:
 //   - PostgreSQL only delivers a notification to connections that are listening when
 //     the writing transaction commits. While the listener is disconnected (a database
