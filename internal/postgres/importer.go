@@ -708,13 +708,13 @@ func (w *batchWriter) upsert(ctx context.Context, kind, table, temp, joins strin
 // costs a hash-join probe and nothing else: no conflict check, no row lock, no WAL. A
 // stored row that changes gets a new version (in a versioned table), and imp_changed
 // keeps it as it was, for the audit log: read by its primary key only for the rows
-// that change, so that neither a first load nor an unchanged re-import pays for it.
+// updated, so that neither a first load nor an unchanged re-import pays for it.
 func upsertSQL(kind, table, temp, joins string, stamped bool, cols []column) string {
 	var names, exprs, sets, olds, news, stored, wanted []string
 	for _, c := range cols {
 		v := c.value("excluded."+c.name, "t."+c.name)
 		names = append(names, c.name)
-		exprs = append(exprs, c.expr+" AS "+c.name)
+		exprs = append(exprs, c.expr)
 		sets = append(sets, c.name+" = "+v)
 		olds = append(olds, "t."+c.name)
 		news = append(news, v)
@@ -727,21 +727,20 @@ func upsertSQL(kind, table, temp, joins string, stamped bool, cols []column) str
 	if versioned(table) {
 		sets = append(sets, "version = t.version + 1")
 	}
+	// The main statement and the insert in WITH share one snapshot: the main
+	// statement reads an updated row as it was before the insert changed it.
 	return fmt.Sprintf(`
-WITH src AS MATERIALIZED (
-    SELECT i.target, %[3]s,
-        CASE WHEN o.id IS NOT NULL THEN (SELECT to_jsonb(b) FROM %[1]s b WHERE b.id = i.target) END AS before
-    FROM %[4]s i %[5]s LEFT JOIN %[1]s o ON o.id = i.target
-    WHERE o.id IS NULL OR (%[6]s) IS DISTINCT FROM (%[7]s)
-), up AS (
+WITH up AS (
     INSERT INTO %[1]s AS t (id, %[2]s)
-    SELECT target, %[2]s FROM src
+    SELECT i.target, %[3]s FROM %[4]s i %[5]s LEFT JOIN %[1]s o ON o.id = i.target
+    WHERE o.id IS NULL OR (%[6]s) IS DISTINCT FROM (%[7]s)
     ON CONFLICT (id) DO UPDATE SET %[8]s
     WHERE (%[9]s) IS DISTINCT FROM (%[10]s)
     RETURNING t.id, (t.xmax = 0) AS created
 )
 INSERT INTO imp_changed (id, kind, created, before)
-SELECT up.id, '%[11]s', up.created, s.before FROM up LEFT JOIN src s ON NOT up.created AND s.target = up.id`,
+SELECT up.id, '%[11]s', up.created, CASE WHEN NOT up.created THEN (SELECT to_jsonb(b) FROM %[1]s b WHERE b.id = up.id) END
+FROM up`,
 		table, strings.Join(names, ", "), strings.Join(exprs, ", "), temp, joins,
 		strings.Join(stored, ", "), strings.Join(wanted, ", "),
 		strings.Join(sets, ", "), strings.Join(olds, ", "), strings.Join(news, ", "), kind)
