@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,11 +29,6 @@ type changeListener struct {
 	t  testing.TB
 	db *sqlx.DB
 	l  *pq.Listener
-
-	mu  sync.Mutex
-	got []postgres.Change
-	raw int // every notification, sentinels excluded
-	in  chan string
 }
 
 func listen(t testing.TB, db *postgres.DB) *changeListener {
