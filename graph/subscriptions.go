@@ -231,21 +231,27 @@ func (r *Resolver) agreementAdded(ctx context.Context, city *string) (<-chan *re
 	go func() {
 		defer close(out)
 		defer sub.Close()
-		for c := range sub.C() {
-			a, err := r.agreementOf(ctx, c, want)
-			if err != nil {
-				if ctx.Err() != nil {
-					return
+		for bc := range sub.C() {
+			more := r.eachChange(ctx, "agreementAdded", bc, want, func(c postgres.Change) bool {
+				a, err := r.agreementOf(ctx, c, want)
+				if err != nil {
+					if ctx.Err() != nil {
+						return false
+					}
+					r.logger().ErrorContext(ctx, "agreementAdded: cannot read the new agreement; event skipped", "agreement", c.ID, "err", err)
+					return true
 				}
-				r.logger().ErrorContext(ctx, "agreementAdded: cannot read the new agreement; event skipped", "agreement", c.ID, "err", err)
-				continue
-			}
-			if a == nil {
-				continue // retracted since, or not the city's
-			}
-			select {
-			case out <- a:
-			case <-ctx.Done():
+				if a == nil {
+					return true // retracted since, or not the city's
+				}
+				select {
+				case out <- a:
+					return true
+				case <-ctx.Done():
+					return false
+				}
+			})
+			if !more {
 				return
 			}
 		}
@@ -285,22 +291,70 @@ func (r *Resolver) partnershipChanged(ctx context.Context, city *string) (<-chan
 	if err != nil {
 		return nil, err
 	}
+	var want uuid.UUID
+	if city != nil {
+		_, want, _ = relay.Parse(*city)
+	}
 	out := make(chan *relations.PartnershipChange)
 	go func() {
 		defer close(out)
 		defer sub.Close()
-		for c := range sub.C() {
-			// The partnership itself resolves lazily, through the event's own loaders.
-			ev := &relations.PartnershipChange{Action: c.Action, PartnershipID: c.ID, CityIDs: c.Cities}
-			select {
-			case out <- ev:
-			case <-ctx.Done():
+		for bc := range sub.C() {
+			more := r.eachChange(ctx, "partnershipChanged", bc, want, func(c postgres.Change) bool {
+				// The partnership itself resolves lazily, through the event's own loaders.
+				ev := &relations.PartnershipChange{Action: c.Action, PartnershipID: c.ID, CityIDs: c.Cities}
+				select {
+				case out <- ev:
+					return true
+				case <-ctx.Done():
+					return false
+				}
+			})
+			if !more {
 				return
 			}
 		}
 		feedEnded(ctx, sub)
 	}()
 	return out, nil
+}
+
+// bulkPage is how many changes of a bulk change are read at a time.
+const bulkPage = 100
+
+// eachChange hands fn the change, or each of the changes a bulk change (an import, the
+// shipped knowledge) stands for, read page by page from the audit log as the
+// subscriber takes them: a bulk write of 100,000 rows costs the change feed two
+// notifications a kind, and each subscriber reads at its own pace what concerns it
+// (city, when not uuid.Nil). fn returns false to stop; so does eachChange, when the
+// subscription is over.
+func (r *Resolver) eachChange(ctx context.Context, what string, c postgres.Change, city uuid.UUID, fn func(postgres.Change) bool) bool {
+	if c.Bulk == nil {
+		return fn(c)
+	}
+	var after int64
+	for {
+		pctx, cancel := context.WithTimeout(ctx, eventTimeout)
+		changes, next, err := r.Store.BulkChanges(pctx, c, city, after, bulkPage)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return false
+			}
+			r.logger().ErrorContext(ctx, what+": cannot read the changes of a bulk write; events skipped",
+				"actor", c.Bulk.Actor, "first", c.Bulk.First, "last", c.Bulk.Last, "err", err)
+			return true
+		}
+		for _, one := range changes {
+			if !fn(one) {
+				return false
+			}
+		}
+		if next == 0 {
+			return true
+		}
+		after = next
+	}
 }
 
 func (r *Resolver) logger() *slog.Logger {

@@ -18,7 +18,6 @@ var (
 	slugRE     = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 	countryRE  = regexp.MustCompile(`^[A-Z]{2}$`)
 	languageRE = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
-	qidRE      = regexp.MustCompile(`^Q[0-9]+$`)
 	urlRE      = regexp.MustCompile(`^https?://`)
 	dateRE     = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 )
@@ -544,7 +543,7 @@ func (v validator) language(line int, field, s string) {
 }
 
 func (v validator) qid(line int, field, s string) {
-	if s != "" && !qidRE.MatchString(s) {
+	if s != "" && !relations.ValidWikidataID(s) {
 		v.ps.Addf(line, field, "%q is not a Wikidata id such as \"Q42\"", s)
 	}
 }

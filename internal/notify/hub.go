@@ -6,6 +6,11 @@
 // notification out to its subscribers. Every replica has its own Hub, so every replica
 // hears every committed write, whichever replica took it.
 //
+// A bulk write (an import file, the shipped knowledge) announces each entity kind it
+// changed with one bulk change (postgres.Change.Bulk) instead of one per entity; the
+// hub passes it on like any other, and the subscriber reads the entities it stands for
+// from the audit log (postgres.DB.BulkChanges), at its own pace.
+//
 // Delivery is at most once, in commit order per replica:
 //   - PostgreSQL only delivers a notification to connections that are listening when
 //     the writing transaction commits. While the listener is disconnected (a database
@@ -90,8 +95,9 @@ type Filter struct {
 	// Actions keeps changes with one of these actions; empty keeps all.
 	Actions []string
 	// City keeps changes that concern the city; uuid.Nil keeps all. A change whose
-	// cities were omitted (postgres.Change.CitiesOmitted) is kept: the subscriber must
-	// check it.
+	// cities were omitted (postgres.Change.CitiesOmitted) and a bulk change
+	// (postgres.Change.Bulk: many changes, read with postgres.DB.BulkChanges) are
+	// kept: the subscriber must check them.
 	City uuid.UUID
 }
 
@@ -103,7 +109,7 @@ func (f Filter) Match(c postgres.Change) bool {
 	if len(f.Actions) > 0 && !slices.Contains(f.Actions, c.Action) {
 		return false
 	}
-	if f.City != uuid.Nil && !c.CitiesOmitted && !slices.Contains(c.Cities, f.City) {
+	if f.City != uuid.Nil && !c.CitiesOmitted && c.Bulk == nil && !slices.Contains(c.Cities, f.City) {
 		return false
 	}
 	return true

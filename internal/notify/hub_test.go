@@ -1,15 +1,20 @@
 package notify_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/amity/amity/internal/importer"
 	"github.com/amity/amity/internal/notify"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/pgtest"
@@ -220,5 +225,55 @@ func TestUnreachableDatabase(t *testing.T) {
 	}
 	if st := h.Status(); st.Connected || st.Subscribers != 0 {
 		t.Errorf("status %+v", st)
+	}
+}
+
+// An import announces its partnerships with one bulk change, which a subscriber
+// filtered by city keeps (the hub cannot tell its cities) and reads back, as its own
+// partnership changes, from the audit log.
+func TestImportReachesSubscribers(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t)
+	h := mustHub(t, db, notify.Options{})
+	for _, f := range []string{"countries.json", "cities.txt"} {
+		mustImport(t, db, f)
+	}
+	var sampleton uuid.UUID
+	if err := db.Get(&sampleton, `SELECT id FROM cities WHERE geonames_id = 99000002`); err != nil {
+		t.Fatal(err)
+	}
+	s := mustSubscribe(t, h, notify.Filter{Entity: postgres.ChangePartnership, City: sampleton})
+	mustImport(t, db, "knowledge.ndjson")
+	c := receive(t, s)
+	if c.Bulk == nil || c.Action != relations.ChangeCreated || c.Bulk.Actor != "import:knowledge.ndjson" {
+		t.Fatalf("got %+v, want the import's bulk partnership change", c)
+	}
+	got, next, err := db.BulkChanges(t.Context(), c, sampleton, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || next != 0 || !slices.Contains(got[0].Cities, sampleton) || got[0].Bulk != nil {
+		t.Errorf("Sampleton's changes = %+v (next %d), want its one imported partnership", got, next)
+	}
+	nothing(t, s, 200*time.Millisecond)
+}
+
+func mustImport(t *testing.T, db *postgres.DB, name string) {
+	t.Helper()
+	path := filepath.Join("..", "..", "testdata", "import", name)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := importer.Detect(name, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := importer.Parse(name, bytes.NewReader(data), f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := postgres.Import(t.Context(), db.DB, b, nil); err != nil {
+		t.Fatal(err)
 	}
 }

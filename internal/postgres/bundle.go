@@ -103,7 +103,7 @@ func ApplyBundle(ctx context.Context, db *sqlx.DB, b *seed.Bundle, digest, name 
 		return res, nil
 	}
 
-	l := &bundleLoader{tx: tx, b: b, remap: make(map[uuid.UUID]uuid.UUID), inserted: res.Inserted}
+	l := &bundleLoader{tx: tx, b: b, remap: make(map[uuid.UUID]uuid.UUID), inserted: res.Inserted, changed: map[uuid.UUID]bundleChange{}}
 	steps := []func(context.Context) error{
 		l.sources, l.countries, l.cities, l.cityNames, l.citySources,
 		l.officials, l.officialNames, l.officialSources,
@@ -119,6 +119,12 @@ func ApplyBundle(ctx context.Context, db *sqlx.DB, b *seed.Bundle, digest, name 
 			}
 			return res, fmt.Errorf("apply bundle %s: %w", name, err)
 		}
+	}
+	if err := l.recordChanges(ctx, BundleActor(digest)); err != nil {
+		for _, t := range BundleTables {
+			res.Inserted[t] = 0
+		}
+		return res, fmt.Errorf("apply bundle %s: %w", name, err)
 	}
 	if _, err := tx.ExecContext(ctx, recordQuery, digest, name); err != nil {
 		return res, fmt.Errorf("apply bundle %s: record load: %w", name, err)
@@ -140,6 +146,70 @@ type bundleLoader struct {
 	// already in the database, so references point at the row that exists.
 	remap    map[uuid.UUID]uuid.UUID
 	inserted map[string]int64
+	// changed holds the entities the load created, or gave a name, citation or link.
+	changed map[uuid.UUID]bundleChange
+}
+
+type bundleChange struct {
+	kind    string
+	created bool
+}
+
+// BundleActor is the audit log's actor of a knowledge bundle's load: "seed:" and the
+// bundle's digest, which says exactly which facts were loaded.
+func BundleActor(digest string) string {
+	return "seed:" + digest
+}
+
+// bundleWrites says, for each table the bundle writes, which entity a row it inserts
+// creates (created) or changes (a name, citation or link of an existing entity): the
+// kind, and the column holding the entity's id. Statements change no entity's own
+// facts; they are not listed.
+var bundleWrites = map[string]struct {
+	kind, col string
+	created   bool
+}{
+	"sources": {seed.KindSource, "id", true}, "countries": {seed.KindCountry, "id", true},
+	"cities": {seed.KindCity, "id", true}, "officials": {seed.KindOfficial, "id", true},
+	"agreements": {seed.KindAgreement, "id", true}, "institutions": {seed.KindInstitution, "id", true},
+	"partnerships": {seed.KindPartnership, "id", true}, "reported_figures": {seed.KindFigure, "id", true},
+	"city_names": {seed.KindCity, "city_id", false}, "city_sources": {seed.KindCity, "city_id", false},
+	"official_names": {seed.KindOfficial, "official_id", false}, "official_sources": {seed.KindOfficial, "official_id", false},
+	"agreement_parties": {seed.KindAgreement, "agreement_id", false}, "agreement_areas": {seed.KindAgreement, "agreement_id", false},
+	"signatories": {seed.KindAgreement, "agreement_id", false}, "agreement_sources": {seed.KindAgreement, "agreement_id", false},
+	"institution_agreements": {seed.KindInstitution, "institution_id", false},
+	"institution_sources":    {seed.KindInstitution, "institution_id", false},
+	"partnership_sources":    {seed.KindPartnership, "partnership_id", false},
+}
+
+// change records that the load created or changed the entity.
+func (l *bundleLoader) change(kind string, id uuid.UUID, created bool) {
+	if c, ok := l.changed[id]; ok && c.created {
+		return
+	}
+	l.changed[id] = bundleChange{kind: kind, created: created}
+}
+
+// recordChanges stages what the load created or changed and records it as every write
+// is recorded (recordChanges in changelog.go): new versions, audit entries, change
+// notifications. A bundle is small; its changes travel as arrays.
+func (l *bundleLoader) recordChanges(ctx context.Context, actor string) error {
+	if len(l.changed) == 0 {
+		return nil
+	}
+	if _, err := l.tx.ExecContext(ctx, changedTable); err != nil {
+		return fmt.Errorf("record changes: %w", err)
+	}
+	ids, kinds, created := make([]string, 0, len(l.changed)), make([]string, 0, len(l.changed)), make([]bool, 0, len(l.changed))
+	for id, c := range l.changed {
+		ids, kinds, created = append(ids, id.String()), append(kinds, c.kind), append(created, c.created)
+	}
+	const q = `INSERT INTO imp_changed (id, kind, created, linked)
+SELECT id, kind, created, NOT created FROM unnest($1::uuid[], $2::text[], $3::bool[]) AS t(id, kind, created)`
+	if _, err := l.tx.ExecContext(ctx, q, pq.Array(ids), pq.Array(kinds), pq.Array(created)); err != nil {
+		return fmt.Errorf("record changes: %w", err)
+	}
+	return recordChanges(ctx, l.tx, actor)
 }
 
 // id is the id a reference to the entity of kind and key must use.
@@ -177,20 +247,41 @@ func optFloat(p *float64) sql.NullFloat64 {
 	return sql.NullFloat64{Float64: *p, Valid: true}
 }
 
-// exec runs one batched insert of n rows and counts what it inserted into table.
+// exec runs one batched insert of n rows, counts what it inserted into table, and
+// records the entities the inserted rows create or change (bundleWrites).
 func (l *bundleLoader) exec(ctx context.Context, table string, n int, query string, args ...any) error {
 	if n == 0 {
 		return nil
 	}
-	r, err := l.tx.ExecContext(ctx, query, args...)
+	w, ok := bundleWrites[table]
+	if !ok {
+		r, err := l.tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("insert %s: %w", table, err)
+		}
+		c, err := r.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("insert %s: %w", table, err)
+		}
+		l.inserted[table] += c
+		return nil
+	}
+	rows, err := l.tx.QueryxContext(ctx, query+"\nRETURNING "+w.col, args...)
 	if err != nil {
 		return fmt.Errorf("insert %s: %w", table, err)
 	}
-	c, err := r.RowsAffected()
-	if err != nil {
+	defer rows.Close()
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("insert %s: %w", table, err)
+		}
+		l.inserted[table]++
+		l.change(w.kind, id, w.created)
+	}
+	if err := rows.Err(); err != nil {
 		return fmt.Errorf("insert %s: %w", table, err)
 	}
-	l.inserted[table] += c
 	return nil
 }
 
@@ -214,6 +305,7 @@ func (l *bundleLoader) adopt(ctx context.Context, table string, n int, query str
 		}
 		if inserted {
 			l.inserted[table]++
+			l.change(bundleWrites[table].kind, dbID, true)
 		} else {
 			l.remap[bundleID] = dbID
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -49,7 +50,7 @@ func Import(ctx context.Context, db *sqlx.DB, b *importer.Batch, p *importer.Pro
 		return sum, fmt.Errorf("import %s: lock: %w", b.File, err)
 	}
 	w := &batchWriter{tx: tx, b: b, p: p, ps: &importer.Problems{File: b.File}, refNos: map[refKey]int{}, uses: map[int][]importer.RefUse{},
-		adopted: map[string]bool{}}
+		adopted: map[string]bool{}, actor: ImportActor(b.File)}
 	counts, err := w.run(ctx)
 	if err != nil {
 		var ie *importer.Error
@@ -64,6 +65,13 @@ func Import(ctx context.Context, db *sqlx.DB, b *importer.Batch, p *importer.Pro
 	sum.Counts = counts
 	sum.Elapsed = time.Since(start)
 	return sum, nil
+}
+
+// ImportActor is the audit log's actor of an import of the file: "import:" and the
+// file's base name (its directory says where it lay on the importing machine, not
+// what it is).
+func ImportActor(file string) string {
+	return "import:" + filepath.Base(file)
 }
 
 type refKey struct {
@@ -87,6 +95,8 @@ type batchWriter struct {
 	adopted map[string]bool
 	// rows counts the rows staged: entities, names and links.
 	rows int
+	// actor is who the audit log says wrote: the import of the file.
+	actor string
 }
 
 // maxUses is how many places of one unresolved reference an error lists.
@@ -97,8 +107,8 @@ const maxUses = 10
 // into imp_refs, and the id it is written under (target: its own id unless a stored
 // row answers to one of its natural keys). An entity's names (three arrays: languages,
 // names, sources) and the sources it cites (srcs) travel in its own row, so that a
-// gazetteer row is one row to copy, not five. imp_changed records the entities a write
-// created or changed; every other staged entity is unchanged.
+// gazetteer row is one row to copy, not five. imp_changed (changedTable) records the
+// entities a write created or changed; every other staged entity is unchanged.
 //
 // The staging tables have no indexes: they are analyzed once filled, and every
 // statement joins them whole, by hash.
@@ -124,7 +134,7 @@ CREATE TEMP TABLE imp_figures (id uuid NOT NULL, target uuid NOT NULL, line int 
     value int, as_of date, source_ref int) ON COMMIT DROP;
 CREATE TEMP TABLE imp_links (kind text NOT NULL, rel text NOT NULL, subject uuid NOT NULL, ref int, ref2 int,
     pos int, txt text) ON COMMIT DROP;
-CREATE TEMP TABLE imp_changed (id uuid NOT NULL, kind text NOT NULL, created bool NOT NULL) ON COMMIT DROP;
+` + changedTable + `;
 SET LOCAL work_mem = '256MB';
 -- Compiling the big joins costs more than it saves.
 SET LOCAL jit = off;`
@@ -192,6 +202,11 @@ func (w *batchWriter) run(ctx context.Context) (map[string]importer.Counts, erro
 		if err := w.ps.Err(); err != nil {
 			return nil, err
 		}
+	}
+	// Before the indexes come back: a new version of a city that only gained names
+	// then updates no secondary index.
+	if err := recordChanges(ctx, w.tx, w.actor); err != nil {
+		return nil, err
 	}
 	for _, def := range restore {
 		if err := w.exec(ctx, "restore index or constraint", def); err != nil {
@@ -690,7 +705,10 @@ func (w *batchWriter) upsert(ctx context.Context, kind, table, temp, joins strin
 
 // upsertSQL is one statement that writes a staging table. Rows whose stored version
 // already holds every value are left out before the insert, so that an unchanged row
-// costs a hash-join probe and nothing else: no conflict check, no row lock, no WAL.
+// costs a hash-join probe and nothing else: no conflict check, no row lock, no WAL. A
+// stored row that changes gets a new version (in a versioned table), and imp_changed
+// keeps it as it was, for the audit log: read by its primary key only for the rows
+// updated, so that neither a first load nor an unchanged re-import pays for it.
 func upsertSQL(kind, table, temp, joins string, stamped bool, cols []column) string {
 	var names, exprs, sets, olds, news, stored, wanted []string
 	for _, c := range cols {
@@ -706,6 +724,11 @@ func upsertSQL(kind, table, temp, joins string, stamped bool, cols []column) str
 	if stamped {
 		sets = append(sets, "updated_at = now()")
 	}
+	if versioned(table) {
+		sets = append(sets, "version = t.version + 1")
+	}
+	// The main statement and the insert in WITH share one snapshot: the main
+	// statement reads an updated row as it was before the insert changed it.
 	return fmt.Sprintf(`
 WITH up AS (
     INSERT INTO %[1]s AS t (id, %[2]s)
@@ -715,7 +738,9 @@ WITH up AS (
     WHERE (%[9]s) IS DISTINCT FROM (%[10]s)
     RETURNING t.id, (t.xmax = 0) AS created
 )
-INSERT INTO imp_changed (id, kind, created) SELECT id, '%[11]s', created FROM up`,
+INSERT INTO imp_changed (id, kind, created, before)
+SELECT up.id, '%[11]s', up.created, CASE WHEN NOT up.created THEN (SELECT to_jsonb(b) FROM %[1]s b WHERE b.id = up.id) END
+FROM up`,
 		table, strings.Join(names, ", "), strings.Join(exprs, ", "), temp, joins,
 		strings.Join(stored, ", "), strings.Join(wanted, ", "),
 		strings.Join(sets, ", "), strings.Join(olds, ", "), strings.Join(news, ", "), kind)
@@ -995,8 +1020,8 @@ WHERE NOT EXISTS (SELECT 1 FROM reported_figures a WHERE a.id = j.id)`); err != 
 func (w *batchWriter) link(ctx context.Context, what, kind, insert string) error {
 	query := fmt.Sprintf(`
 WITH ins AS (%s)
-INSERT INTO imp_changed (id, kind, created)
-SELECT DISTINCT id, '%s', false FROM ins WHERE NOT EXISTS (SELECT 1 FROM imp_changed c WHERE c.id = ins.id)`, insert, kind)
+INSERT INTO imp_changed (id, kind, created, linked)
+SELECT DISTINCT id, '%s', false, true FROM ins WHERE NOT EXISTS (SELECT 1 FROM imp_changed c WHERE c.id = ins.id)`, insert, kind)
 	return w.exec(ctx, "write "+what, query)
 }
 

@@ -7,6 +7,9 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/amity/amity/internal/relations"
 )
 
 // ChangesChannel is the PostgreSQL NOTIFY channel on which writes announce what they
@@ -22,6 +25,8 @@ const (
 	ChangeOfficial    = "official"
 	ChangeInstitution = "institution"
 	ChangeSource      = "source"
+	ChangeCountry     = "country"
+	ChangeFigure      = "figure"
 )
 
 // maxNotifyPayload is PostgreSQL's limit on a NOTIFY payload (8000 bytes by default),
@@ -37,12 +42,32 @@ const maxNotifyPayload = 7900
 // official's or institution's city. CitiesOmitted is set when there were too many
 // cities to fit PostgreSQL's payload limit; a listener that filters by city must then
 // look the cities up itself.
+//
+// A bulk write (an import file, the shipped knowledge) announces many changes of one
+// entity kind and action at once, with Bulk set and no ID or cities:
+//
+//	{"entity":"partnership","action":"CREATED","id":"00000000-…","cities":[],
+//	 "bulk":{"actor":"import:ties.ndjson","first":812,"last":1311,"count":500}}
+//
+// The changes themselves are the audit log's entries of that actor, entity and action
+// with sequences first to last; DB.BulkChanges reads them, each as a Change of its own.
 type Change struct {
 	Entity        string      `json:"entity"`
 	Action        string      `json:"action"`
 	ID            uuid.UUID   `json:"id"`
 	Cities        []uuid.UUID `json:"cities"`
 	CitiesOmitted bool        `json:"citiesOmitted,omitempty"`
+	Bulk          *BulkChange `json:"bulk,omitempty"`
+}
+
+// BulkChange names the audit log entries that stand for the changes of a bulk write:
+// those of Actor (with no API key) from sequence First to Last, Count of them. Other
+// writers' entries may lie between First and Last; they are not part of it.
+type BulkChange struct {
+	Actor string `json:"actor"`
+	First int64  `json:"first"`
+	Last  int64  `json:"last"`
+	Count int64  `json:"count"`
 }
 
 // Payload is the change as NOTIFY carries it.
@@ -69,8 +94,11 @@ func ParseChange(payload string) (Change, error) {
 	if err := json.Unmarshal([]byte(payload), &c); err != nil {
 		return Change{}, fmt.Errorf("change notification %q: %w", payload, err)
 	}
-	if c.Entity == "" || c.Action == "" || c.ID == uuid.Nil {
-		return Change{}, fmt.Errorf("change notification %q: entity, action and id are required", payload)
+	if c.Entity == "" || c.Action == "" || (c.ID == uuid.Nil && c.Bulk == nil) {
+		return Change{}, fmt.Errorf("change notification %q: entity, action and id (or bulk) are required", payload)
+	}
+	if b := c.Bulk; b != nil && (b.Actor == "" || b.First <= 0 || b.Last < b.First) {
+		return Change{}, fmt.Errorf("change notification %q: a bulk change needs an actor and a sequence range", payload)
 	}
 	return c, nil
 }
@@ -98,4 +126,67 @@ func NotifyChange(ctx context.Context, tx sqlx.ExecerContext, c Change) error {
 // ListenDSN is the connection string a LISTEN connection opens: the store's own.
 func (db *DB) ListenDSN() string {
 	return db.dsn
+}
+
+// BulkChanges reads the changes a bulk change stands for, in the order they were
+// written, each with the cities it concerns as a single change would carry them: the
+// first limit of those after sequence after (0 for the start) and, when city is not
+// uuid.Nil, only those that concern the city. next is the sequence to pass as after
+// for the rest; 0 when there is no more. Cities are read as they are now, as each
+// event is read fresh when it is sent.
+func (db *DB) BulkChanges(ctx context.Context, c Change, city uuid.UUID, after int64, limit int) (changes []Change, next int64, err error) {
+	k, ok := bulkKindOfChange(c.Entity)
+	if c.Bulk == nil || !ok {
+		return nil, 0, fmt.Errorf("bulk changes: %s %s is not a bulk change", c.Action, c.Entity)
+	}
+	action := "UPDATE"
+	if c.Action == relations.ChangeCreated {
+		action = "CREATE"
+	}
+	const q = `
+SELECT seq, id, cities::text[] AS cities FROM (
+    SELECT a.id AS seq, a.entity_id AS id, array_remove(CASE a.entity_type
+        WHEN 'Partnership' THEN ARRAY[(a.after->>'city_a_id')::uuid, (a.after->>'city_b_id')::uuid]
+        WHEN 'Agreement' THEN ARRAY(SELECT p.city_id FROM agreement_parties p WHERE p.agreement_id = a.entity_id ORDER BY p.position)
+        WHEN 'City' THEN ARRAY[a.entity_id]
+        ELSE ARRAY[(a.after->>'city_id')::uuid] END, NULL) AS cities
+    FROM audit_log a
+    WHERE a.id > greatest($1::bigint, $2::bigint - 1) AND a.id <= $3 AND a.key_id IS NULL AND a.actor = $4
+        AND a.entity_type = $5 AND a.action = $6
+    ORDER BY a.id
+) e
+WHERE $7::uuid IS NULL OR $7::uuid = ANY (cities)
+LIMIT $8`
+	var cityArg any
+	if city != uuid.Nil {
+		cityArg = city
+	}
+	rows, err := db.QueryxContext(ctx, q, after, c.Bulk.First, c.Bulk.Last, c.Bulk.Actor, k.typ, action, cityArg, limit)
+	if err != nil {
+		return nil, 0, mapError(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seq int64
+		var id uuid.UUID
+		var cities pq.StringArray
+		if err := rows.Scan(&seq, &id, &cities); err != nil {
+			return nil, 0, mapError(err)
+		}
+		ch := Change{Entity: c.Entity, Action: c.Action, ID: id, Cities: []uuid.UUID{}}
+		for _, s := range cities {
+			if u, err := uuid.Parse(s); err == nil {
+				ch.Cities = append(ch.Cities, u)
+			}
+		}
+		changes = append(changes, ch)
+		next = seq
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, mapError(err)
+	}
+	if len(changes) < limit {
+		next = 0
+	}
+	return changes, next, nil
 }

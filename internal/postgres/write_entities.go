@@ -15,7 +15,7 @@ import (
 // CreateSource creates a source. Problems with the input come back as an
 // *relations.InputError and change nothing.
 func (db *DB) CreateSource(ctx context.Context, meta WriteMeta, s relations.NewSource) (WriteResult, error) {
-	return db.writeTx(ctx, meta, "createSource", s, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
+	return db.writeTx(ctx, meta, "createSource", sourcesTable.typ, s, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
 		s.Check(p, nil)
 		if p.Any() {
 			return uuid.Nil, nil
@@ -32,7 +32,7 @@ func (db *DB) CreateSource(ctx context.Context, meta WriteMeta, s relations.NewS
 
 // UpdateSource changes a source's fields.
 func (db *DB) UpdateSource(ctx context.Context, meta WriteMeta, u relations.SourceUpdate) (WriteResult, error) {
-	return db.writeTx(ctx, meta, "updateSource", u, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
+	return db.writeTx(ctx, meta, "updateSource", sourcesTable.typ, u, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
 		u.Check(p)
 		before, ok, err := lockVersion(ctx, tx, sourcesTable, u.ID, u.Version, p)
 		if err != nil || !ok || p.Any() {
@@ -63,7 +63,7 @@ func (db *DB) WriteCity(ctx context.Context, meta WriteMeta, w relations.CityWri
 	if w.ID != nil {
 		mutation = "updateCity"
 	}
-	return db.writeTx(ctx, meta, mutation, w, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
+	return db.writeTx(ctx, meta, mutation, citiesTable.typ, w, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
 		w.Check(p)
 		if p.Any() {
 			return uuid.Nil, nil
@@ -133,7 +133,7 @@ func (db *DB) WriteOfficial(ctx context.Context, meta WriteMeta, w relations.Off
 	if w.ID != nil {
 		mutation = "updateOfficial"
 	}
-	return db.writeTx(ctx, meta, mutation, w, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
+	return db.writeTx(ctx, meta, mutation, officialsTable.typ, w, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
 		w.Check(p)
 		if err := mustExist(ctx, tx, "cities", "city", w.CityID, relations.Path("city"), p); err != nil || p.Any() {
 			return uuid.Nil, err
@@ -192,7 +192,7 @@ func (db *DB) WriteAgreement(ctx context.Context, meta WriteMeta, w relations.Ag
 	if w.ID != nil {
 		mutation = "updateAgreement"
 	}
-	return db.writeTx(ctx, meta, mutation, w, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
+	return db.writeTx(ctx, meta, mutation, agreementsTable.typ, w, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
 		var id uuid.UUID
 		var before []byte
 		action := "CREATE"
@@ -433,7 +433,7 @@ func (db *DB) WritePartnership(ctx context.Context, meta WriteMeta, w relations.
 	if w.ID != nil {
 		mutation = "updatePartnership"
 	}
-	return db.writeTx(ctx, meta, mutation, w, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
+	return db.writeTx(ctx, meta, mutation, partnershipsTable.typ, w, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
 		w.Check(p)
 		if p.Any() {
 			return uuid.Nil, nil
@@ -525,7 +525,7 @@ func (db *DB) WriteInstitution(ctx context.Context, meta WriteMeta, w relations.
 	if w.ID != nil {
 		mutation = "updateInstitution"
 	}
-	return db.writeTx(ctx, meta, mutation, w, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
+	return db.writeTx(ctx, meta, mutation, institutionsTable.typ, w, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
 		w.Check(p)
 		if err := mustExist(ctx, tx, "cities", "city", w.CityID, relations.Path("city"), p); err != nil {
 			return uuid.Nil, err
@@ -592,7 +592,7 @@ WHERE id = $1`
 // with the reason and the sources that justify the retraction. Facts that depend on it
 // must be retracted first; the database's foreign keys say which.
 func (db *DB) Retract(ctx context.Context, meta WriteMeta, r relations.Retraction) (WriteResult, error) {
-	return db.writeTx(ctx, meta, "retract", r, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
+	return db.writeTx(ctx, meta, "retract", r.Type, r, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
 		r.Check(p)
 		e, ok := retractable[r.Type]
 		if !ok {

@@ -66,8 +66,10 @@ var retractable = map[string]entity{
 }
 
 // writeTx runs one write. input is hashed to tell a retry (same input) from a reuse of
-// the client mutation id for something else.
-func (db *DB) writeTx(ctx context.Context, meta WriteMeta, mutation string, input any,
+// the client mutation id for something else. typ is the type of the entity the write
+// concerns (a relay type name, as the audit log records it): mutation_requests keeps
+// it beside the entity's id, which alone does not say what it names.
+func (db *DB) writeTx(ctx context.Context, meta WriteMeta, mutation, typ string, input any,
 	fn func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error)) (WriteResult, error) {
 	var idp relations.Problems
 	relations.CheckClientMutationID(&idp, meta.ClientMutationID)
@@ -118,7 +120,7 @@ func (db *DB) writeTx(ctx context.Context, meta WriteMeta, mutation string, inpu
 	if idempotent {
 		const q = `INSERT INTO mutation_requests (key_id, client_mutation_id, mutation, request_hash, entity_type, entity_id)
 VALUES ($1, $2, $3, $4, $5, $6)`
-		if _, err := tx.ExecContext(ctx, q, *meta.Actor.KeyID, *meta.ClientMutationID, mutation, hash, mutation, id); err != nil {
+		if _, err := tx.ExecContext(ctx, q, *meta.Actor.KeyID, *meta.ClientMutationID, mutation, hash, typ, id); err != nil {
 			return WriteResult{}, writeError(err)
 		}
 	}

@@ -3,6 +3,7 @@ package relations
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -171,3 +172,13 @@ func ClientMutationIDProblem(id string) string {
 	}
 	return ClientMutationIDText.Problem(id)
 }
+
+// WikidataPattern is the form of a Wikidata item id, as every way in checks it and as
+// the database's wikidata_qid checks hold it (migration 00007): Q and a number without
+// a leading zero, since Wikidata numbers its items from Q1 and Q012 names no item.
+const WikidataPattern = `^Q[1-9][0-9]*$`
+
+var wikidataQID = regexp.MustCompile(WikidataPattern)
+
+// ValidWikidataID reports whether s is a Wikidata item id such as Q15174.
+func ValidWikidataID(s string) bool { return wikidataQID.MatchString(s) }

@@ -135,7 +135,6 @@ func CheckClientMutationID(p *Problems, id *string) {
 var (
 	languageTag = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
 	countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
-	wikidataQID = regexp.MustCompile(`^Q[1-9][0-9]*$`)
 )
 
 // SourceRefs are the sources a write cites: existing ones by id and new ones in full.
@@ -280,7 +279,7 @@ func (w *CityWrite) Check(p *Problems) {
 			p.Invalid(Path("location", "longitude"), "must be between -180 and 180")
 		}
 	}
-	if w.WikidataID != nil && !wikidataQID.MatchString(*w.WikidataID) {
+	if w.WikidataID != nil && !ValidWikidataID(*w.WikidataID) {
 		p.Invalid(Path("wikidataId"), "must be a Wikidata item such as Q15174")
 	}
 	if w.GeonamesID != nil && *w.GeonamesID <= 0 {

@@ -35,7 +35,6 @@ var (
 	countryRE  = regexp.MustCompile(`^[A-Z]{2}$`)
 	languageRE = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
 	propertyRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_.]{0,63}$`)
-	qidRE      = regexp.MustCompile(`^Q[0-9]+$`)
 	urlRE      = regexp.MustCompile(`^https?://`)
 	dateRE     = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 )
@@ -514,7 +513,7 @@ func (v *validator) language(path, s string) {
 }
 
 func (v *validator) qid(path, s string) {
-	if s != "" && !qidRE.MatchString(s) {
+	if s != "" && !relations.ValidWikidataID(s) {
 		v.addf(path, "%q is not a Wikidata id such as \"Q1490\"", s)
 	}
 }

@@ -1,0 +1,49 @@
+package postgres_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/amity/amity/internal/importer"
+	"github.com/amity/amity/internal/postgres/pgtest"
+	"github.com/amity/amity/internal/relations"
+)
+
+// One rule for Wikidata ids on every way in: the mutations' checks, the bundle's
+// validation, the importer's and the database's check constraint agree on each id.
+func TestOneWikidataRule(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t).DB
+	MustImportFile(t, db, "countries.json")
+	for id, want := range map[string]bool{"Q1": true, "Q15174": true, "Q0": false, "Q012": false, "Q": false, "q42": false, "Q4a": false} {
+		var p relations.Problems
+		(&relations.CityWrite{WikidataID: &id}).Check(&p)
+		mutation := !hasField(p, "wikidataId")
+
+		b := shipped(t)
+		b.Cities[0].WikidataQID = id
+		bundle := b.Validate() == nil
+
+		line := `{"type":"country","code":"XW","name":"Wikiland","wikidata":"` + id + `"}`
+		_, err := importer.ParseNDJSON("w.ndjson", strings.NewReader(line), nil)
+		imported := err == nil
+
+		_, err = db.Exec(`INSERT INTO cities (id, country_id, name, wikidata_qid)
+SELECT $1, id, 'Wikiville', $2 FROM countries WHERE code = 'XT'`, uuid.New(), id)
+		stored := err == nil
+		if _, err := db.Exec(`DELETE FROM cities WHERE name = 'Wikiville'`); err != nil {
+			t.Fatal(err)
+		}
+
+		if mutation != want || bundle != want || imported != want || stored != want {
+			t.Errorf("%q: mutation %v, bundle %v, import %v, database %v; want all %v", id, mutation, bundle, imported, stored, want)
+		}
+	}
+}
+
+func hasField(p relations.Problems, field string) bool {
+	err := p.Err()
+	return err != nil && strings.Contains(err.Error(), field)
+}
