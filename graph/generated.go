@@ -3470,7 +3470,7 @@ type AuditEntry {
   "Position in the log; later entries have larger numbers."
   sequence: Int!
   at: String!
-  "The name of the API key that wrote."
+  "Who wrote: the name of the API key of a mutation, ` + "`" + `import:<file name>` + "`" + ` for ` + "`" + `amity import` + "`" + `, ` + "`" + `seed:<digest>` + "`" + ` for the shipped knowledge."
   actor: String!
   action: AuditAction!
   "The global ID of the entity written."
