@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -169,8 +170,15 @@ func refuse(ctx context.Context, err error) (context.Context, *transport.InitPay
 	return ctx, nil, err
 }
 
-// subscribe checks a subscription's access and city, and opens its change feed.
-func (r *Resolver) subscribe(ctx context.Context, city *string, f notify.Filter) (*notify.Subscription, error) {
+// maxResume bounds how far back a subscription may resume: after: more than this many
+// sequences behind the newest change is refused (BAD_USER_INPUT), since replaying it
+// would hold a subscription on the log for minutes; such a client re-reads what it
+// cares about with queries and subscribes afresh.
+const maxResume = 1_000_000
+
+// subscribe checks a subscription's access, city and resume point, and opens its change
+// feed: a resumable hub subscription, completed from the change log (the audit log).
+func (r *Resolver) subscribe(ctx context.Context, what string, city *string, after *int, f notify.Filter) (*changeFeed, error) {
 	if err := auth.Require(ctx, auth.Read); err != nil {
 		return nil, err
 	}
@@ -181,18 +189,138 @@ func (r *Resolver) subscribe(ctx context.Context, city *string, f notify.Filter)
 		}
 		f.City = id
 	}
+	if after != nil && *after < 0 {
+		return nil, relations.Errorf(relations.EINVALID, "after must be a sequence an event carried, not %d", *after)
+	}
 	if r.Changes == nil {
 		return nil, relations.Errorf(relations.EUNAVAILABLE, "subscriptions are not enabled on this server")
 	}
+	f.Resumable = true
 	sub, err := r.Changes.Subscribe(ctx, f)
 	switch {
 	case err == nil:
-		return sub, nil
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return nil, err
 	default:
 		return nil, relations.Errorf(relations.EUNAVAILABLE, "subscriptions are unavailable right now; try again shortly")
 	}
+	// Read only now that the hub listens: every change after newest is notified.
+	lctx, cancel := context.WithTimeout(ctx, eventTimeout)
+	newest, err := r.Store.LastSeq(lctx)
+	cancel()
+	if err != nil {
+		sub.Close()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, relations.Errorf(relations.EUNAVAILABLE, "subscriptions are unavailable right now; try again shortly")
+	}
+	feed := &changeFeed{r: r, what: what, sub: sub, filter: f, last: newest}
+	if after != nil {
+		switch a := int64(*after); {
+		case a > newest:
+			sub.Close()
+			return nil, relations.Errorf(relations.EINVALID, "after %d is beyond the newest change (%d); pass a sequence an event carried", a, newest)
+		case newest-a > maxResume:
+			sub.Close()
+			return nil, relations.Errorf(relations.EINVALID,
+				"after %d is too far back: at most %d changes before the newest (%d) can be replayed; re-read what you need and subscribe without after", a, maxResume, newest)
+		default:
+			feed.last, feed.resumeTo = a, newest
+		}
+	}
+	return feed, nil
+}
+
+// changeFeed turns one subscription's notifications into events in sequence order,
+// none missed and none twice. Notifications come in sequence order (postgres.Change.Seq)
+// but some only say that changes happened (a bulk write, a gap after a listener outage
+// or a full buffer): those changes are read from the change log after last, the
+// sequence the feed has delivered up to.
+type changeFeed struct {
+	r      *Resolver
+	what   string
+	sub    *notify.Subscription
+	filter notify.Filter
+	// last is the sequence up to which every change the filter keeps has been delivered.
+	last int64
+	// resumeTo, when not 0, is how far the log must be replayed before the first
+	// notification (the newest change when the subscription started with after).
+	resumeTo int64
+}
+
+// run delivers events with deliver until the subscription ends (deliver returns false
+// when the client has gone).
+func (f *changeFeed) run(ctx context.Context, deliver func(postgres.Change) bool) {
+	defer f.sub.Close()
+	if f.resumeTo > 0 && !f.catchUp(ctx, f.resumeTo, deliver) {
+		return
+	}
+	for c := range f.sub.C() {
+		more := true
+		switch {
+		case notify.IsGap(c):
+			lctx, cancel := context.WithTimeout(ctx, eventTimeout)
+			newest, err := f.r.Store.LastSeq(lctx)
+			cancel()
+			if err != nil {
+				f.logUnreadable(ctx, err)
+				return
+			}
+			more = f.catchUp(ctx, newest, deliver)
+		case c.Bulk != nil:
+			if c.Bulk.Last > f.last {
+				more = f.catchUp(ctx, c.Bulk.Last, deliver)
+			}
+		case c.Seq == 0:
+			// From a server that predates sequences (during a rolling upgrade): it cannot
+			// be placed in the log, so it is delivered as it comes.
+			more = deliver(c)
+		case c.Seq > f.last:
+			f.last = c.Seq
+			more = deliver(c)
+		}
+		if !more {
+			return
+		}
+	}
+	feedEnded(ctx, f.sub)
+}
+
+// catchUp delivers, from the change log, the changes the filter keeps after f.last and
+// up to upTo, page by page as the subscriber takes them. A log that cannot be read ends
+// the subscription (with an error naming the sequence to resume after) rather than
+// leaving a gap.
+func (f *changeFeed) catchUp(ctx context.Context, upTo int64, deliver func(postgres.Change) bool) bool {
+	for f.last < upTo {
+		pctx, cancel := context.WithTimeout(ctx, eventTimeout)
+		changes, next, err := f.r.Store.LogChanges(pctx, f.filter.Entity, f.filter.Actions, f.filter.City, f.last, upTo, bulkPage)
+		cancel()
+		if err != nil {
+			f.logUnreadable(ctx, err)
+			return false
+		}
+		for _, c := range changes {
+			f.last = c.Seq
+			if !deliver(c) {
+				return false
+			}
+		}
+		f.last = next
+	}
+	return true
+}
+
+// logUnreadable ends the subscription because the change log could not be read.
+func (f *changeFeed) logUnreadable(ctx context.Context, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	f.r.logger().ErrorContext(ctx, f.what+": cannot read the change log; subscription ended", "after", f.last, "err", err)
+	transport.AddSubscriptionError(ctx, &gqlerror.Error{
+		Message:    fmt.Sprintf("the change log cannot be read right now; subscribe again with after: %d", f.last),
+		Extensions: map[string]any{"code": relations.EUNAVAILABLE, "after": f.last},
+	})
 }
 
 // feedEnded tells the client why its subscription stopped, when it was not the
@@ -218,44 +346,36 @@ func feedEnded(ctx context.Context, sub *notify.Subscription) {
 // eventTimeout bounds the reads that turn one change into an event.
 const eventTimeout = 10 * time.Second
 
-func (r *Resolver) agreementAdded(ctx context.Context, city *string) (<-chan *relations.Agreement, error) {
-	sub, err := r.subscribe(ctx, city, notify.Filter{Entity: postgres.ChangeAgreement, Actions: []string{relations.ChangeCreated}})
+func (r *Resolver) agreementAdded(ctx context.Context, city *string, after *int) (<-chan *relations.Agreement, error) {
+	feed, err := r.subscribe(ctx, "agreementAdded", city, after,
+		notify.Filter{Entity: postgres.ChangeAgreement, Actions: []string{relations.ChangeCreated}})
 	if err != nil {
 		return nil, err
 	}
-	var want uuid.UUID
-	if city != nil {
-		_, want, _ = relay.Parse(*city)
-	}
+	want := feed.filter.City
 	out := make(chan *relations.Agreement)
 	go func() {
 		defer close(out)
-		defer sub.Close()
-		for bc := range sub.C() {
-			more := r.eachChange(ctx, "agreementAdded", bc, want, func(c postgres.Change) bool {
-				a, err := r.agreementOf(ctx, c, want)
-				if err != nil {
-					if ctx.Err() != nil {
-						return false
-					}
-					r.logger().ErrorContext(ctx, "agreementAdded: cannot read the new agreement; event skipped", "agreement", c.ID, "err", err)
-					return true
-				}
-				if a == nil {
-					return true // retracted since, or not the city's
-				}
-				select {
-				case out <- a:
-					return true
-				case <-ctx.Done():
+		feed.run(ctx, func(c postgres.Change) bool {
+			a, err := r.agreementOf(ctx, c, want)
+			if err != nil {
+				if ctx.Err() != nil {
 					return false
 				}
-			})
-			if !more {
-				return
+				r.logger().ErrorContext(ctx, "agreementAdded: cannot read the new agreement; event skipped", "agreement", c.ID, "err", err)
+				return true
 			}
-		}
-		feedEnded(ctx, sub)
+			if a == nil {
+				return true // retracted since, or not the city's
+			}
+			a.AddedSeq = c.Seq
+			select {
+			case out <- a:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		})
 	}()
 	return out, nil
 }
@@ -286,76 +406,30 @@ func (r *Resolver) agreementOf(ctx context.Context, c postgres.Change, city uuid
 	return got[c.ID], nil
 }
 
-func (r *Resolver) partnershipChanged(ctx context.Context, city *string) (<-chan *relations.PartnershipChange, error) {
-	sub, err := r.subscribe(ctx, city, notify.Filter{Entity: postgres.ChangePartnership})
+func (r *Resolver) partnershipChanged(ctx context.Context, city *string, after *int) (<-chan *relations.PartnershipChange, error) {
+	feed, err := r.subscribe(ctx, "partnershipChanged", city, after, notify.Filter{Entity: postgres.ChangePartnership})
 	if err != nil {
 		return nil, err
-	}
-	var want uuid.UUID
-	if city != nil {
-		_, want, _ = relay.Parse(*city)
 	}
 	out := make(chan *relations.PartnershipChange)
 	go func() {
 		defer close(out)
-		defer sub.Close()
-		for bc := range sub.C() {
-			more := r.eachChange(ctx, "partnershipChanged", bc, want, func(c postgres.Change) bool {
-				// The partnership itself resolves lazily, through the event's own loaders.
-				ev := &relations.PartnershipChange{Action: c.Action, PartnershipID: c.ID, CityIDs: c.Cities}
-				select {
-				case out <- ev:
-					return true
-				case <-ctx.Done():
-					return false
-				}
-			})
-			if !more {
-				return
+		feed.run(ctx, func(c postgres.Change) bool {
+			// The partnership itself resolves lazily, through the event's own loaders.
+			ev := &relations.PartnershipChange{Seq: c.Seq, Action: c.Action, PartnershipID: c.ID, CityIDs: c.Cities}
+			select {
+			case out <- ev:
+				return true
+			case <-ctx.Done():
+				return false
 			}
-		}
-		feedEnded(ctx, sub)
+		})
 	}()
 	return out, nil
 }
 
-// bulkPage is how many changes of a bulk change are read at a time.
+// bulkPage is how many changes are read from the change log at a time.
 const bulkPage = 100
-
-// eachChange hands fn the change, or each of the changes a bulk change (an import, the
-// shipped knowledge) stands for, read page by page from the audit log as the
-// subscriber takes them: a bulk write of 100,000 rows costs the change feed two
-// notifications a kind, and each subscriber reads at its own pace what concerns it
-// (city, when not uuid.Nil). fn returns false to stop; so does eachChange, when the
-// subscription is over.
-func (r *Resolver) eachChange(ctx context.Context, what string, c postgres.Change, city uuid.UUID, fn func(postgres.Change) bool) bool {
-	if c.Bulk == nil {
-		return fn(c)
-	}
-	var after int64
-	for {
-		pctx, cancel := context.WithTimeout(ctx, eventTimeout)
-		changes, next, err := r.Store.BulkChanges(pctx, c, city, after, bulkPage)
-		cancel()
-		if err != nil {
-			if ctx.Err() != nil {
-				return false
-			}
-			r.logger().ErrorContext(ctx, what+": cannot read the changes of a bulk write; events skipped",
-				"actor", c.Bulk.Actor, "first", c.Bulk.First, "last", c.Bulk.Last, "err", err)
-			return true
-		}
-		for _, one := range changes {
-			if !fn(one) {
-				return false
-			}
-		}
-		if next == 0 {
-			return true
-		}
-		after = next
-	}
-}
 
 func (r *Resolver) logger() *slog.Logger {
 	if r.Log != nil {
@@ -374,6 +448,15 @@ func changedPartnership(ctx context.Context, c *relations.PartnershipChange) (*r
 		return nil, nil
 	}
 	return loader.For(ctx).Partnership.Load(ctx, c.PartnershipID)
+}
+
+// sequence is an event's change log sequence as GraphQL's Int; nil when unknown.
+func sequence(seq int64) *int {
+	if seq == 0 {
+		return nil
+	}
+	n := int(seq)
+	return &n
 }
 
 func cityIDs(ids []uuid.UUID) []string {
