@@ -26,13 +26,6 @@ import (
 	"github.com/amity/amity/internal/relay"
 )
 
-// Codes with which a subscription ends early, as extensions.code of its error message.
-const (
-	// CodeSlowConsumer: the client read its events too slowly and was dropped; it may
-	// subscribe again (and re-read what it may have missed).
-	CodeSlowConsumer = "SLOW_CONSUMER"
-)
-
 // WebSocket keep-alive: the server sends a graphql-transport-ws "ping" this often and
 // closes a connection whose client has not answered "pong" within twice the interval
 // (legacy graphql-ws clients get a "ka" message instead).
@@ -195,6 +188,12 @@ func (r *Resolver) subscribe(ctx context.Context, what string, city *string, aft
 	if r.Changes == nil {
 		return nil, relations.Errorf(relations.EUNAVAILABLE, "subscriptions are not enabled on this server")
 	}
+	// "From now on" is from here: the changes committed after start and before the
+	// hub listens are not notified to this subscription, so it reads them from the log.
+	start, err := r.lastSeq(ctx)
+	if err != nil {
+		return nil, err
+	}
 	f.Resumable = true
 	sub, err := r.Changes.Subscribe(ctx, f)
 	switch {
@@ -204,18 +203,13 @@ func (r *Resolver) subscribe(ctx context.Context, what string, city *string, aft
 	default:
 		return nil, relations.Errorf(relations.EUNAVAILABLE, "subscriptions are unavailable right now; try again shortly")
 	}
-	// Read only now that the hub listens: every change after newest is notified.
-	lctx, cancel := context.WithTimeout(ctx, eventTimeout)
-	newest, err := r.Store.LastSeq(lctx)
-	cancel()
+	// Read now that the hub listens: every change after newest is notified.
+	newest, err := r.lastSeq(ctx)
 	if err != nil {
 		sub.Close()
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, relations.Errorf(relations.EUNAVAILABLE, "subscriptions are unavailable right now; try again shortly")
+		return nil, err
 	}
-	feed := &changeFeed{r: r, what: what, sub: sub, filter: f, last: newest}
+	feed := &changeFeed{r: r, what: what, sub: sub, filter: f, last: start, resumeTo: newest}
 	if after != nil {
 		switch a := int64(*after); {
 		case a > newest:
@@ -226,10 +220,25 @@ func (r *Resolver) subscribe(ctx context.Context, what string, city *string, aft
 			return nil, relations.Errorf(relations.EINVALID,
 				"after %d is too far back: at most %d changes before the newest (%d) can be replayed; re-read what you need and subscribe without after", a, maxResume, newest)
 		default:
-			feed.last, feed.resumeTo = a, newest
+			feed.last = a
 		}
 	}
 	return feed, nil
+}
+
+// lastSeq is the newest sequence in the change log, for a subscription being set up.
+func (r *Resolver) lastSeq(ctx context.Context) (int64, error) {
+	lctx, cancel := context.WithTimeout(ctx, eventTimeout)
+	defer cancel()
+	seq, err := r.Store.LastSeq(lctx)
+	switch {
+	case err == nil:
+		return seq, nil
+	case ctx.Err() != nil:
+		return 0, ctx.Err()
+	default:
+		return 0, relations.Errorf(relations.EUNAVAILABLE, "subscriptions are unavailable right now; try again shortly")
+	}
 }
 
 // changeFeed turns one subscription's notifications into events in sequence order,
@@ -244,8 +253,8 @@ type changeFeed struct {
 	filter notify.Filter
 	// last is the sequence up to which every change the filter keeps has been delivered.
 	last int64
-	// resumeTo, when not 0, is how far the log must be replayed before the first
-	// notification (the newest change when the subscription started with after).
+	// resumeTo is how far the log is read before the first notification: the newest
+	// change once the hub listened.
 	resumeTo int64
 }
 
@@ -253,7 +262,7 @@ type changeFeed struct {
 // when the client has gone).
 func (f *changeFeed) run(ctx context.Context, deliver func(postgres.Change) bool) {
 	defer f.sub.Close()
-	if f.resumeTo > 0 && !f.catchUp(ctx, f.resumeTo, deliver) {
+	if !f.catchUp(ctx, f.resumeTo, deliver) {
 		return
 	}
 	for c := range f.sub.C() {
@@ -324,17 +333,13 @@ func (f *changeFeed) logUnreadable(ctx context.Context, err error) {
 }
 
 // feedEnded tells the client why its subscription stopped, when it was not the
-// client's own doing: it gets an error message instead of "complete".
+// client's own doing: it gets an error message instead of "complete". (A resumable feed
+// is never dropped for falling behind: it catches up from the log instead.)
 func feedEnded(ctx context.Context, sub *notify.Subscription) {
 	if ctx.Err() != nil {
 		return
 	}
 	switch err := sub.Err(); {
-	case errors.Is(err, notify.ErrSlowConsumer):
-		transport.AddSubscriptionError(ctx, &gqlerror.Error{
-			Message:    "the subscription fell behind the change feed and was dropped; subscribe again",
-			Extensions: map[string]any{"code": CodeSlowConsumer},
-		})
 	case errors.Is(err, notify.ErrClosed):
 		transport.AddSubscriptionError(ctx, &gqlerror.Error{
 			Message:    "the server is shutting down; reconnect",
