@@ -258,9 +258,16 @@ type changeFeed struct {
 	resumeTo int64
 }
 
-// run delivers events with deliver until the subscription ends (deliver returns false
-// when the client has gone).
-func (f *changeFeed) run(ctx context.Context, deliver func(postgres.Change) bool) {
+// deliverFunc sends the event of one change: nil once sent (or when the change turns
+// out not to be the subscriber's), errGone when the client has gone, another error when
+// the event could not be read.
+type deliverFunc func(postgres.Change) error
+
+// errGone: the subscription's client has gone.
+var errGone = errors.New("the subscriber has gone")
+
+// run delivers events with deliver until the subscription ends.
+func (f *changeFeed) run(ctx context.Context, deliver deliverFunc) {
 	defer f.sub.Close()
 	if !f.catchUp(ctx, f.resumeTo, deliver) {
 		return
@@ -273,7 +280,7 @@ func (f *changeFeed) run(ctx context.Context, deliver func(postgres.Change) bool
 			newest, err := f.r.Store.LastSeq(lctx)
 			cancel()
 			if err != nil {
-				f.logUnreadable(ctx, err)
+				f.fail(ctx, "cannot read the change log", err)
 				return
 			}
 			more = f.catchUp(ctx, newest, deliver)
@@ -284,10 +291,9 @@ func (f *changeFeed) run(ctx context.Context, deliver func(postgres.Change) bool
 		case c.Seq == 0:
 			// From a server that predates sequences (during a rolling upgrade): it cannot
 			// be placed in the log, so it is delivered as it comes.
-			more = deliver(c)
+			more = f.send(ctx, c, deliver)
 		case c.Seq > f.last:
-			f.last = c.Seq
-			more = deliver(c)
+			more = f.send(ctx, c, deliver)
 		}
 		if !more {
 			return
@@ -300,18 +306,17 @@ func (f *changeFeed) run(ctx context.Context, deliver func(postgres.Change) bool
 // up to upTo, page by page as the subscriber takes them. A log that cannot be read ends
 // the subscription (with an error naming the sequence to resume after) rather than
 // leaving a gap.
-func (f *changeFeed) catchUp(ctx context.Context, upTo int64, deliver func(postgres.Change) bool) bool {
+func (f *changeFeed) catchUp(ctx context.Context, upTo int64, deliver deliverFunc) bool {
 	for f.last < upTo {
 		pctx, cancel := context.WithTimeout(ctx, eventTimeout)
 		changes, next, err := f.r.Store.LogChanges(pctx, f.filter.Entity, f.filter.Actions, f.filter.City, f.last, upTo, bulkPage)
 		cancel()
 		if err != nil {
-			f.logUnreadable(ctx, err)
+			f.fail(ctx, "cannot read the change log", err)
 			return false
 		}
 		for _, c := range changes {
-			f.last = c.Seq
-			if !deliver(c) {
+			if !f.send(ctx, c, deliver) {
 				return false
 			}
 		}
@@ -320,14 +325,29 @@ func (f *changeFeed) catchUp(ctx context.Context, upTo int64, deliver func(postg
 	return true
 }
 
-// logUnreadable ends the subscription because the change log could not be read.
-func (f *changeFeed) logUnreadable(ctx context.Context, err error) {
+// send delivers one change's event and moves last past it. An event that cannot be
+// read ends the subscription, telling the client where to resume, rather than being
+// skipped.
+func (f *changeFeed) send(ctx context.Context, c postgres.Change, deliver deliverFunc) bool {
+	if err := deliver(c); err != nil {
+		if !errors.Is(err, errGone) {
+			f.fail(ctx, "cannot read an event", err)
+		}
+		return false
+	}
+	f.last = max(f.last, c.Seq)
+	return true
+}
+
+// fail ends the subscription because what it must deliver could not be read: the
+// client is told the sequence to resume after.
+func (f *changeFeed) fail(ctx context.Context, what string, err error) {
 	if ctx.Err() != nil {
 		return
 	}
-	f.r.logger().ErrorContext(ctx, f.what+": cannot read the change log; subscription ended", "after", f.last, "err", err)
+	f.r.logger().ErrorContext(ctx, f.what+": "+what+"; subscription ended", "after", f.last, "err", err)
 	transport.AddSubscriptionError(ctx, &gqlerror.Error{
-		Message:    fmt.Sprintf("the change log cannot be read right now; subscribe again with after: %d", f.last),
+		Message:    fmt.Sprintf("changes cannot be read right now; subscribe again with after: %d", f.last),
 		Extensions: map[string]any{"code": relations.EUNAVAILABLE, "after": f.last},
 	})
 }
@@ -361,24 +381,20 @@ func (r *Resolver) agreementAdded(ctx context.Context, city *string, after *int)
 	out := make(chan *relations.Agreement)
 	go func() {
 		defer close(out)
-		feed.run(ctx, func(c postgres.Change) bool {
+		feed.run(ctx, func(c postgres.Change) error {
 			a, err := r.agreementOf(ctx, c, want)
 			if err != nil {
-				if ctx.Err() != nil {
-					return false
-				}
-				r.logger().ErrorContext(ctx, "agreementAdded: cannot read the new agreement; event skipped", "agreement", c.ID, "err", err)
-				return true
+				return fmt.Errorf("agreement %s: %w", c.ID, err)
 			}
 			if a == nil {
-				return true // retracted since, or not the city's
+				return nil // retracted since, or not the city's
 			}
 			a.AddedSeq = c.Seq
 			select {
 			case out <- a:
-				return true
+				return nil
 			case <-ctx.Done():
-				return false
+				return errGone
 			}
 		})
 	}()
@@ -419,14 +435,14 @@ func (r *Resolver) partnershipChanged(ctx context.Context, city *string, after *
 	out := make(chan *relations.PartnershipChange)
 	go func() {
 		defer close(out)
-		feed.run(ctx, func(c postgres.Change) bool {
+		feed.run(ctx, func(c postgres.Change) error {
 			// The partnership itself resolves lazily, through the event's own loaders.
 			ev := &relations.PartnershipChange{Seq: c.Seq, Action: c.Action, PartnershipID: c.ID, CityIDs: c.Cities}
 			select {
 			case out <- ev:
-				return true
+				return nil
 			case <-ctx.Done():
-				return false
+				return errGone
 			}
 		})
 	}()
