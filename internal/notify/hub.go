@@ -9,7 +9,7 @@
 // A bulk write (an import file, the shipped knowledge) announces each entity kind it
 // changed with one bulk change (postgres.Change.Bulk) instead of one per entity; the
 // hub passes it on like any other, and the subscriber reads the entities it stands for
-// from the audit log (postgres.DB.BulkChanges), at its own pace.
+// from the audit log (postgres.DB.LogChanges, or BulkChanges), at its own pace.
 //
 // Notifications arrive in commit order, which is the order of their sequences
 // (postgres.Change.Seq): every write appends its audit log entry under one lock, so the
@@ -186,8 +186,9 @@ type Subscription struct {
 	err  error // why the feed ended; set before ch is closed
 }
 
-// C delivers the changes the filter keeps, in the order they were committed. It is
-// closed when the subscription ends: Err then says why.
+// C delivers the changes the filter keeps, in the order they were committed, and on a
+// resumable feed gap markers (IsGap). It is closed when the subscription ends: Err then
+// says why.
 func (s *Subscription) C() <-chan postgres.Change { return s.ch }
 
 // Err is why C was closed: nil after Close, ErrSlowConsumer or ErrClosed. Read it only
