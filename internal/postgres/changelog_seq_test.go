@@ -3,8 +3,10 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -83,5 +85,93 @@ func TestAuditSequenceIsCommitOrder(t *testing.T) {
 	}
 	if len(observed) < 2 {
 		t.Errorf("only %d reads during the writes: the test saw nothing", len(observed))
+	}
+}
+
+// A partnership created, updated and retracted: each notification carries the sequence
+// of its audit entry, and the log reads the same three changes back, page by page,
+// in order, each with both cities (the retraction's from the row it removed), filtered
+// by action and city.
+func TestLogChanges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.MustOpen(t)
+	MustImportFile(t, db.DB, "countries.json")
+	MustImportFile(t, db.DB, "cities.txt")
+	a := mustID(t, db.DB, `SELECT id FROM cities WHERE geonames_id = 99000001`)
+	b := mustID(t, db.DB, `SELECT id FROM cities WHERE geonames_id = 99000002`)
+	other := mustID(t, db.DB, `SELECT id FROM cities WHERE geonames_id NOT IN (99000001, 99000002) LIMIT 1`)
+	start, err := db.LastSeq(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed := listen(t, db)
+	meta := postgres.WriteMeta{Actor: postgres.Actor{Name: "log-test"}}
+	kind, url := relations.SisterCity, "https://example.org/log-test"
+	res, err := db.WritePartnership(ctx, meta, relations.PartnershipWrite{Kind: &kind, CityIDs: []uuid.UUID{a, b},
+		Sources: relations.SourceRefs{New: []relations.NewSource{{Title: "Log test gazette", URL: &url}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	source := mustID(t, db.DB, `SELECT id FROM sources WHERE url = $1`, url)
+	since := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := db.WritePartnership(ctx, meta, relations.PartnershipWrite{ID: &res.ID, Version: 1, Since: &since,
+		Sources: relations.SourceRefs{IDs: []uuid.UUID{source}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Retract(ctx, meta, relations.Retraction{Type: "Partnership", ID: res.ID, Version: 2, Reason: "log test",
+		Sources: relations.SourceRefs{IDs: []uuid.UUID{source}}}); err != nil {
+		t.Fatal(err)
+	}
+	newest, err := db.LastSeq(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var audited []int64
+	if err := db.SelectContext(ctx, &audited, `SELECT id FROM audit_log WHERE entity_id = $1 ORDER BY id`, res.ID); err != nil {
+		t.Fatal(err)
+	}
+	notified := feed.drain()
+	if len(notified) != 3 || len(audited) != 3 {
+		t.Fatalf("notified %+v, audited %v: want three of each", notified, audited)
+	}
+	for i, c := range notified {
+		if c.Seq != audited[i] {
+			t.Errorf("notification %d: sequence %d, want its audit entry's, %d", i, c.Seq, audited[i])
+		}
+	}
+
+	read := func(actions []string, city uuid.UUID, page int) []postgres.Change {
+		t.Helper()
+		var out []postgres.Change
+		for after := start; after < newest; {
+			got, next, err := db.LogChanges(ctx, postgres.ChangePartnership, actions, city, after, newest, page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if next <= after || len(got) > page {
+				t.Fatalf("LogChanges after %d: %d changes, next %d", after, len(got), next)
+			}
+			out = append(out, got...)
+			after = next
+		}
+		return out
+	}
+	all := read(nil, a, 1)
+	wantActions := []string{relations.ChangeCreated, relations.ChangeUpdated, relations.ChangeRetracted}
+	if len(all) != 3 {
+		t.Fatalf("log after %d: %+v, want the three changes", start, all)
+	}
+	for i, c := range all {
+		if c.Seq != audited[i] || c.ID != res.ID || c.Action != wantActions[i] || c.Entity != postgres.ChangePartnership ||
+			!slices.Contains(c.Cities, a) || !slices.Contains(c.Cities, b) {
+			t.Errorf("log change %d: %+v, want %s of %s at %d with both cities", i, c, wantActions[i], res.ID, audited[i])
+		}
+	}
+	if created := read([]string{relations.ChangeCreated}, uuid.Nil, 100); len(created) != 1 || created[0].Seq != audited[0] {
+		t.Errorf("creations only: %+v, want the one at %d", created, audited[0])
+	}
+	if none := read(nil, other, 100); len(none) != 0 {
+		t.Errorf("another city's: %+v, want none", none)
 	}
 }
