@@ -57,20 +57,21 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	Agreement struct {
-		Areas        func(childComplexity int) int
-		GlobalID     func(childComplexity int) int
-		Institutions func(childComplexity int) int
-		Kind         func(childComplexity int) int
-		Parties      func(childComplexity int) int
-		Partnerships func(childComplexity int) int
-		Signatories  func(childComplexity int) int
-		SignedIn     func(childComplexity int) int
-		SignedOn     func(childComplexity int) int
-		Sources      func(childComplexity int) int
-		Statements   func(childComplexity int) int
-		Summary      func(childComplexity int) int
-		Title        func(childComplexity int) int
-		Version      func(childComplexity int) int
+		AddedSequence func(childComplexity int) int
+		Areas         func(childComplexity int) int
+		GlobalID      func(childComplexity int) int
+		Institutions  func(childComplexity int) int
+		Kind          func(childComplexity int) int
+		Parties       func(childComplexity int) int
+		Partnerships  func(childComplexity int) int
+		Signatories   func(childComplexity int) int
+		SignedIn      func(childComplexity int) int
+		SignedOn      func(childComplexity int) int
+		Sources       func(childComplexity int) int
+		Statements    func(childComplexity int) int
+		Summary       func(childComplexity int) int
+		Title         func(childComplexity int) int
+		Version       func(childComplexity int) int
 	}
 
 	AgreementConnection struct {
@@ -332,6 +333,7 @@ type ComplexityRoot struct {
 		CityIds       func(childComplexity int) int
 		Partnership   func(childComplexity int) int
 		PartnershipID func(childComplexity int) int
+		Sequence      func(childComplexity int) int
 	}
 
 	PartnershipConnection struct {
@@ -450,8 +452,8 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		AgreementAdded     func(childComplexity int, city *string) int
-		PartnershipChanged func(childComplexity int, city *string) int
+		AgreementAdded     func(childComplexity int, city *string, after *int) int
+		PartnershipChanged func(childComplexity int, city *string, after *int) int
 	}
 
 	UserError struct {
@@ -479,6 +481,7 @@ type AgreementResolver interface {
 	Partnerships(ctx context.Context, obj *relations.Agreement) ([]*relations.Partnership, error)
 	Sources(ctx context.Context, obj *relations.Agreement) ([]*relations.Source, error)
 	Statements(ctx context.Context, obj *relations.Agreement) ([]*relations.Statement, error)
+	AddedSequence(ctx context.Context, obj *relations.Agreement) (*int, error)
 }
 type AuditEntryResolver interface {
 	At(ctx context.Context, obj *relations.AuditEntry) (string, error)
@@ -563,6 +566,7 @@ type PartnershipChangeResolver interface {
 	PartnershipID(ctx context.Context, obj *relations.PartnershipChange) (string, error)
 	Partnership(ctx context.Context, obj *relations.PartnershipChange) (*relations.Partnership, error)
 	CityIds(ctx context.Context, obj *relations.PartnershipChange) ([]string, error)
+	Sequence(ctx context.Context, obj *relations.PartnershipChange) (int, error)
 }
 type PathHopResolver interface {
 	From(ctx context.Context, obj *relations.PathHop) (*relations.City, error)
@@ -598,8 +602,8 @@ type StatementResolver interface {
 	Source(ctx context.Context, obj *relations.Statement) (*relations.Source, error)
 }
 type SubscriptionResolver interface {
-	AgreementAdded(ctx context.Context, city *string) (<-chan *relations.Agreement, error)
-	PartnershipChanged(ctx context.Context, city *string) (<-chan *relations.PartnershipChange, error)
+	AgreementAdded(ctx context.Context, city *string, after *int) (<-chan *relations.Agreement, error)
+	PartnershipChanged(ctx context.Context, city *string, after *int) (<-chan *relations.PartnershipChange, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -620,6 +624,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "Agreement.addedSequence":
+		if e.ComplexityRoot.Agreement.AddedSequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agreement.AddedSequence(childComplexity), true
 	case "Agreement.areas":
 		if e.ComplexityRoot.Agreement.Areas == nil {
 			break
@@ -1856,6 +1866,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PartnershipChange.PartnershipID(childComplexity), true
+	case "PartnershipChange.sequence":
+		if e.ComplexityRoot.PartnershipChange.Sequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnershipChange.Sequence(childComplexity), true
 
 	case "PartnershipConnection.edges":
 		if e.ComplexityRoot.PartnershipConnection.Edges == nil {
@@ -2393,7 +2409,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.AgreementAdded(childComplexity, args["city"].(*string)), true
+		return e.ComplexityRoot.Subscription.AgreementAdded(childComplexity, args["city"].(*string), args["after"].(*int)), true
 	case "Subscription.partnershipChanged":
 		if e.ComplexityRoot.Subscription.PartnershipChanged == nil {
 			break
@@ -2404,7 +2420,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.PartnershipChanged(childComplexity, args["city"].(*string)), true
+		return e.ComplexityRoot.Subscription.PartnershipChanged(childComplexity, args["city"].(*string), args["after"].(*int)), true
 
 	case "UserError.code":
 		if e.ComplexityRoot.UserError.Code == nil {
@@ -2831,6 +2847,11 @@ type Agreement implements Node @key(fields: "id") @entityResolver(multi: true) {
   partnerships: [Partnership!]!
   sources: [Source!]!
   statements: [Statement!]!
+  """
+  In an ` + "`" + `agreementAdded` + "`" + ` event, the sequence of the agreement's creation in the change
+  log: pass it as ` + "`" + `agreementAdded(after:)` + "`" + ` to resume after it. Null elsewhere.
+  """
+  addedSequence: Int
 }
 
 "An official's signature on an agreement, for one of its parties."
@@ -3514,10 +3535,18 @@ Changes as they happen, over WebSocket (the graphql-transport-ws protocol). Ever
 replica delivers every change, whichever replica took the write.
 """
 type Subscription {
-  "Agreements created from now on; with ` + "`" + `city` + "`" + `, only those the city is a party to."
-  agreementAdded(city: ID): Agreement!
-  "Partnerships created, updated or retracted from now on; with ` + "`" + `city` + "`" + `, only the city's."
-  partnershipChanged(city: ID): PartnershipChange!
+  """
+  Agreements created from now on; with ` + "`" + `city` + "`" + `, only those the city is a party to. With
+  ` + "`" + `after` + "`" + ` (an event's ` + "`" + `addedSequence` + "`" + `), first every one created since, in order, then
+  the new ones, none missed and none twice.
+  """
+  agreementAdded(city: ID, after: Int): Agreement!
+  """
+  Partnerships created, updated or retracted from now on; with ` + "`" + `city` + "`" + `, only the city's.
+  With ` + "`" + `after` + "`" + ` (an event's ` + "`" + `sequence` + "`" + `), first every change since, in order, then the
+  new ones, none missed and none twice.
+  """
+  partnershipChanged(city: ID, after: Int): PartnershipChange!
 }
 
 "What happened to a partnership."
@@ -3535,6 +3564,11 @@ type PartnershipChange {
   partnership: Partnership
   "The IDs of its two cities."
   cityIds: [ID!]!
+  """
+  The change's sequence in the change log: it increases from one event to the next;
+  pass it as ` + "`" + `partnershipChanged(after:)` + "`" + ` to resume after it.
+  """
+  sequence: Int!
 }
 `, BuiltIn: false},
 	{Name: "../federation/directives.graphql", Input: `
@@ -3672,6 +3706,8 @@ func (ec *executionContext) childFields_Agreement(ctx context.Context, field gra
 		return ec.fieldContext_Agreement_sources(ctx, field)
 	case "statements":
 		return ec.fieldContext_Agreement_statements(ctx, field)
+	case "addedSequence":
+		return ec.fieldContext_Agreement_addedSequence(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Agreement", field.Name)
 }
@@ -4146,6 +4182,8 @@ func (ec *executionContext) childFields_PartnershipChange(ctx context.Context, f
 		return ec.fieldContext_PartnershipChange_partnership(ctx, field)
 	case "cityIds":
 		return ec.fieldContext_PartnershipChange_cityIds(ctx, field)
+	case "sequence":
+		return ec.fieldContext_PartnershipChange_sequence(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PartnershipChange", field.Name)
 }
@@ -5479,6 +5517,14 @@ func (ec *executionContext) field_Subscription_agreementAdded_args(ctx context.C
 		return nil, err
 	}
 	args["city"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -5493,6 +5539,14 @@ func (ec *executionContext) field_Subscription_partnershipChanged_args(ctx conte
 		return nil, err
 	}
 	args["city"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -5953,6 +6007,29 @@ func (ec *executionContext) fieldContext_Agreement_statements(_ context.Context,
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Agreement_addedSequence(ctx context.Context, field graphql.CollectedField, obj *relations.Agreement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agreement_addedSequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Agreement().AddedSequence(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Agreement_addedSequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Agreement", field, true, true, "Int")
 }
 
 func (ec *executionContext) _AgreementConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AgreementConnection) (ret graphql.Marshaler) {
@@ -11061,6 +11138,29 @@ func (ec *executionContext) fieldContext_PartnershipChange_cityIds(_ context.Con
 	return graphql.NewScalarFieldContext("PartnershipChange", field, true, true, "ID")
 }
 
+func (ec *executionContext) _PartnershipChange_sequence(ctx context.Context, field graphql.CollectedField, obj *relations.PartnershipChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnershipChange_sequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PartnershipChange().Sequence(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnershipChange_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnershipChange", field, true, true, "Int")
+}
+
 func (ec *executionContext) _PartnershipConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.PartnershipConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13360,7 +13460,7 @@ func (ec *executionContext) _Subscription_agreementAdded(ctx context.Context, fi
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().AgreementAdded(ctx, fc.Args["city"].(*string))
+			return ec.Resolvers.Subscription().AgreementAdded(ctx, fc.Args["city"].(*string), fc.Args["after"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *relations.Agreement) graphql.Marshaler {
@@ -13404,7 +13504,7 @@ func (ec *executionContext) _Subscription_partnershipChanged(ctx context.Context
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().PartnershipChanged(ctx, fc.Args["city"].(*string))
+			return ec.Resolvers.Subscription().PartnershipChanged(ctx, fc.Args["city"].(*string), fc.Args["after"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *relations.PartnershipChange) graphql.Marshaler {
@@ -16900,6 +17000,12 @@ func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Agreement_statements(ctx, field, obj)
 				})
+		case "addedSequence":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Agreement_addedSequence(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18712,6 +18818,12 @@ func (ec *executionContext) _PartnershipChange(ctx context.Context, sel ast.Sele
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._PartnershipChange_cityIds(ctx, field, obj)
+				})
+		case "sequence":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PartnershipChange_sequence(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -192,7 +192,7 @@ var agreementFields = fields[relations.Agreement]{
 	plainFields: plainFields{
 		typeName:     "Agreement",
 		implementors: agreementImplementors,
-		plain:        fieldSet("id", "version", "title", "kind", "signedOn", "summary"),
+		plain:        fieldSet("id", "version", "title", "kind", "signedOn", "summary", "addedSequence"),
 		loaders:      map[string]string{"statements": whyStatements},
 	},
 	id: func(x *relations.Agreement) uuid.UUID { return x.ID },

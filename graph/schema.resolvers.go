@@ -57,6 +57,10 @@ func (r *agreementResolver) Statements(ctx context.Context, obj *relations.Agree
 	return loader.For(ctx).Statements(postgres.AgreementSubject).Load(ctx, obj.ID)
 }
 
+func (r *agreementResolver) AddedSequence(ctx context.Context, obj *relations.Agreement) (*int, error) {
+	return sequence(obj.AddedSeq), nil
+}
+
 func (r *auditEntryResolver) At(ctx context.Context, obj *relations.AuditEntry) (string, error) {
 	return obj.At.UTC().Format(time.RFC3339Nano), nil
 }
@@ -437,6 +441,10 @@ func (r *partnershipChangeResolver) CityIds(ctx context.Context, obj *relations.
 	return cityIDs(obj.CityIDs), nil
 }
 
+func (r *partnershipChangeResolver) Sequence(ctx context.Context, obj *relations.PartnershipChange) (int, error) {
+	return int(obj.Seq), nil
+}
+
 func (r *pathHopResolver) From(ctx context.Context, obj *relations.PathHop) (*relations.City, error) {
 	return loader.For(ctx).City.Load(ctx, obj.FromID)
 }
@@ -672,12 +680,12 @@ func (r *statementResolver) Source(ctx context.Context, obj *relations.Statement
 	return loader.For(ctx).Source.Load(ctx, obj.SourceID)
 }
 
-func (r *subscriptionResolver) AgreementAdded(ctx context.Context, city *string) (<-chan *relations.Agreement, error) {
-	return r.agreementAdded(ctx, city)
+func (r *subscriptionResolver) AgreementAdded(ctx context.Context, city *string, after *int) (<-chan *relations.Agreement, error) {
+	return r.agreementAdded(ctx, city, after)
 }
 
-func (r *subscriptionResolver) PartnershipChanged(ctx context.Context, city *string) (<-chan *relations.PartnershipChange, error) {
-	return r.partnershipChanged(ctx, city)
+func (r *subscriptionResolver) PartnershipChanged(ctx context.Context, city *string, after *int) (<-chan *relations.PartnershipChange, error) {
+	return r.partnershipChanged(ctx, city, after)
 }
 
 func (r *Resolver) Agreement() AgreementResolver { return &agreementResolver{r} }

@@ -9,18 +9,23 @@
 // A bulk write (an import file, the shipped knowledge) announces each entity kind it
 // changed with one bulk change (postgres.Change.Bulk) instead of one per entity; the
 // hub passes it on like any other, and the subscriber reads the entities it stands for
-// from the audit log (postgres.DB.BulkChanges), at its own pace.
+// from the audit log (postgres.DB.LogChanges, or BulkChanges), at its own pace.
 //
-// Delivery is at most once, in commit order per replica:
+// Notifications arrive in commit order, which is the order of their sequences
+// (postgres.Change.Seq): every write appends its audit log entry under one lock, so the
+// audit log is the change log, and the hub's notifications are wake-ups that a
+// subscriber may complete from it:
 //   - PostgreSQL only delivers a notification to connections that are listening when
 //     the writing transaction commits. While the listener is disconnected (a database
-//     restart, a network cut), changes committed in the gap are lost; the hub logs the
-//     reconnection and Status reports the outage, but subscribers are not told what
-//     they missed. Clients that cannot tolerate a gap re-read what they care about
-//     after reconnecting.
+//     restart, a network cut), notifications are lost. After it reconnects, the hub
+//     puts a gap marker (IsGap) on the feed of every resumable subscriber
+//     (Filter.Resumable), in order with the notifications that follow: the subscriber
+//     reads what it missed from the audit log (postgres.DB.LogChanges). Other
+//     subscribers are not told; Status reports the outage.
 //   - Each subscriber has a bounded buffer. A subscriber that falls behind by a whole
 //     buffer is dropped (its channel is closed and Err says why) rather than slowing
-//     the other subscribers or growing memory without bound.
+//     the other subscribers or growing memory without bound; a resumable one has its
+//     buffer emptied and replaced by a gap marker instead, and reads from the log.
 package notify
 
 import (
@@ -99,7 +104,17 @@ type Filter struct {
 	// (postgres.Change.Bulk: many changes, read with postgres.DB.BulkChanges) are
 	// kept: the subscriber must check them.
 	City uuid.UUID
+	// Resumable: the subscriber completes its feed from the audit log, so instead of
+	// losing changes silently (a listener outage) or being dropped (a full buffer) it
+	// is given a gap marker (IsGap) after which it must re-read the log from the last
+	// sequence it delivered.
+	Resumable bool
 }
+
+// IsGap reports whether a change on a resumable subscriber's feed is the gap marker:
+// changes may have been missed before it (every change has an entity; the marker has
+// none). Changes after it arrive as usual.
+func IsGap(c postgres.Change) bool { return c.Entity == "" }
 
 // Match reports whether the filter keeps the change.
 func (f Filter) Match(c postgres.Change) bool {
@@ -119,7 +134,8 @@ func (f Filter) Match(c postgres.Change) bool {
 type Status struct {
 	// Started: a subscription has started the listener (it starts on first use).
 	Started bool
-	// Connected: the listener's connection is up. While it is down, changes are lost.
+	// Connected: the listener's connection is up. While it is down, notifications are
+	// lost (resumable subscribers catch up from the log once it is back).
 	Connected bool
 	// Listening: the first LISTEN has run, so a change committed from now on reaches
 	// the subscribers (Connected alone may be seen before LISTEN has run).
@@ -128,7 +144,8 @@ type Status struct {
 	Subscribers int
 	// Dropped counts subscribers dropped for falling behind.
 	Dropped int64
-	// Reconnects counts reconnections of the listener (each a possible gap).
+	// Reconnects counts reconnections of the listener (each a possible gap, which
+	// resumable subscribers close from the log).
 	Reconnects int64
 }
 
@@ -169,8 +186,9 @@ type Subscription struct {
 	err  error // why the feed ended; set before ch is closed
 }
 
-// C delivers the changes the filter keeps, in the order they were committed. It is
-// closed when the subscription ends: Err then says why.
+// C delivers the changes the filter keeps, in the order they were committed, and on a
+// resumable feed gap markers (IsGap). It is closed when the subscription ends: Err then
+// says why.
 func (s *Subscription) C() <-chan postgres.Change { return s.ch }
 
 // Err is why C was closed: nil after Close, ErrSlowConsumer or ErrClosed. Read it only
@@ -192,6 +210,24 @@ func (s *Subscription) endLocked(err error) {
 		s.err = err
 		close(s.ch)
 	})
+}
+
+// gapLocked puts a gap marker on a resumable subscriber's feed; the hub's lock is held,
+// so the hub is the only sender. A full buffer is emptied first: the changes in it are
+// in the log, after the sequence the subscriber has delivered.
+func (s *Subscription) gapLocked() {
+	select {
+	case s.ch <- postgres.Change{}:
+		return
+	default:
+	}
+	for len(s.ch) > 0 {
+		select {
+		case <-s.ch:
+		default:
+		}
+	}
+	s.ch <- postgres.Change{}
 }
 
 // Subscribe starts a feed of the changes f keeps. The first call starts the listener
@@ -262,7 +298,7 @@ func (h *Hub) event(ev pq.ListenerEventType, err error) {
 	case pq.ListenerEventReconnected:
 		h.connected.Store(true)
 		h.reconnects.Add(1)
-		h.log.Warn("change feed: reconnected; changes committed while disconnected were not delivered")
+		h.log.Warn("change feed: reconnected; subscribers catch up from the audit log")
 	case pq.ListenerEventDisconnected:
 		h.connected.Store(false)
 		if !h.isClosed() {
@@ -288,7 +324,10 @@ func (h *Hub) dispatch(l *pq.Listener, done chan struct{}) {
 				return // closed
 			}
 			if n == nil {
-				continue // a reconnection; event() has logged it
+				// A reconnection (event() has logged it), after LISTEN is in effect
+				// again: what was committed in between is only in the log.
+				h.gap()
+				continue
 			}
 			c, err := postgres.ParseChange(n.Extra)
 			if err != nil {
@@ -315,9 +354,24 @@ func (h *Hub) publish(c postgres.Change) {
 		select {
 		case s.ch <- c:
 		default:
+			if s.filter.Resumable {
+				s.gapLocked()
+				continue
+			}
 			h.dropped.Add(1)
 			h.log.Warn("change feed: dropping a subscriber that fell behind", "buffer", h.opts.Buffer)
 			s.endLocked(ErrSlowConsumer)
+		}
+	}
+}
+
+// gap tells every resumable subscriber that changes may have been missed.
+func (h *Hub) gap() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.subs {
+		if s.filter.Resumable {
+			s.gapLocked()
 		}
 	}
 }

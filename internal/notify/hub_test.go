@@ -277,3 +277,78 @@ func mustImport(t *testing.T, db *postgres.DB, name string) {
 		t.Fatal(err)
 	}
 }
+
+// A resumable subscriber that falls behind is not dropped: its buffer is replaced by a
+// gap marker, after which the changes that follow arrive as usual; it reads what it
+// missed from the log.
+func TestSlowResumableSubscriberGetsAGap(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t)
+	const buffer, n = 4, 12
+	h := mustHub(t, db, notify.Options{Buffer: buffer})
+	slow := mustSubscribe(t, h, notify.Filter{Resumable: true})
+	fast := mustSubscribe(t, h, notify.Filter{})
+	var ids []uuid.UUID
+	for i := range n {
+		id := uuid.New()
+		ids = append(ids, id)
+		mustNotify(t, db, true, postgres.Change{Entity: postgres.ChangeCity, Action: relations.ChangeUpdated, ID: id})
+		if got := receive(t, fast); got.ID != id {
+			t.Fatalf("change %d: fast subscriber got %s, want %s", i, got.ID, id)
+		}
+	}
+	// The buffer overflowed at the 5th change and at the 9th: each time it was emptied
+	// and the marker put in; the last three came after the second marker.
+	if c := receive(t, slow); !notify.IsGap(c) {
+		t.Fatalf("slow subscriber got %+v first, want the gap marker", c)
+	}
+	for _, want := range ids[n-buffer+1:] {
+		if c := receive(t, slow); c.ID != want {
+			t.Fatalf("slow subscriber got %+v, want %s", c, want)
+		}
+	}
+	nothing(t, slow, 100*time.Millisecond)
+	if st := h.Status(); st.Dropped != 0 || st.Subscribers != 2 {
+		t.Errorf("status %+v, want none dropped and 2 subscribers", st)
+	}
+}
+
+// After the listener reconnects, a resumable subscriber finds a gap marker before the
+// changes that follow (what was committed in between was never notified); others are
+// not told.
+func TestReconnectGivesResumableSubscribersAGap(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t)
+	proxy := pgtest.MustProxy(t)
+	h := notify.New(proxy.URL(t, db.ListenDSN()), notify.Options{Logger: quiet, MinReconnect: 20 * time.Millisecond, MaxReconnect: 100 * time.Millisecond})
+	t.Cleanup(func() { h.Close() })
+	resumable := mustSubscribe(t, h, notify.Filter{Resumable: true})
+	plain := mustSubscribe(t, h, notify.Filter{})
+
+	proxy.Cut()
+	deadline := time.Now().Add(10 * time.Second)
+	for h.Status().Connected {
+		if time.Now().After(deadline) {
+			t.Fatal("the listener did not notice the cut within 10s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	lost := uuid.New()
+	mustNotify(t, db, true, postgres.Change{Entity: postgres.ChangeCity, Action: relations.ChangeUpdated, ID: lost})
+	if err := proxy.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	if c := receive(t, resumable); !notify.IsGap(c) {
+		t.Fatalf("resumable subscriber got %+v after the reconnection, want the gap marker", c)
+	}
+	next := uuid.New()
+	mustNotify(t, db, true, postgres.Change{Entity: postgres.ChangeCity, Action: relations.ChangeUpdated, ID: next})
+	for name, s := range map[string]*notify.Subscription{"resumable": resumable, "plain": plain} {
+		if c := receive(t, s); c.ID != next {
+			t.Errorf("%s subscriber got %+v, want %s", name, c, next)
+		}
+	}
+	if st := h.Status(); st.Reconnects == 0 {
+		t.Errorf("status %+v: no reconnection counted", st)
+	}
+}

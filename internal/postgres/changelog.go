@@ -107,6 +107,15 @@ UPDATE %[1]s t SET version = t.version + 1, updated_at = now() FROM b WHERE t.id
 				return fmt.Errorf("record changes: version %s: %w", k.table, err)
 			}
 		}
+	}
+	// Every row lock is taken; the audit entries come last, under the audit log's lock.
+	if err := lockAuditLog(ctx, tx); err != nil {
+		return fmt.Errorf("record changes: %w", err)
+	}
+	for _, k := range bulkKinds {
+		if !has[k.kind] {
+			continue
+		}
 		q := fmt.Sprintf(`
 WITH a AS (
     INSERT INTO audit_log (actor, action, entity_type, entity_id, before, after)

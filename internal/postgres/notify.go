@@ -51,7 +51,13 @@ const maxNotifyPayload = 7900
 //
 // The changes themselves are the audit log's entries of that actor, entity and action
 // with sequences first to last; DB.BulkChanges reads them, each as a Change of its own.
+//
+// Seq is the change's sequence: the id of its audit log entry. Audit entries are
+// numbered in commit order (lockAuditLog), so notifications arrive in increasing Seq
+// and the log is a change log a subscriber can resume from (DB.LogChanges). It is 0 in
+// a bulk change, and in a notification from a server that predates sequences.
 type Change struct {
+	Seq           int64       `json:"seq,omitempty"`
 	Entity        string      `json:"entity"`
 	Action        string      `json:"action"`
 	ID            uuid.UUID   `json:"id"`
@@ -107,8 +113,34 @@ func ParseChange(payload string) (Change, error) {
 // delivers the notification when the transaction commits, and never if it rolls back,
 // so listeners hear of exactly the writes that happened. Call it with the transaction
 // (a *sqlx.Tx), never with the pool.
-func (db *DB) notifyChange(ctx context.Context, tx sqlx.ExecerContext, c Change) error {
+func (db *DB) notifyChange(ctx context.Context, tx *sqlx.Tx, c Change) error {
+	if c.Seq == 0 && c.Bulk == nil {
+		// The write has just appended the entity's audit entry, and holds the entity's
+		// row lock, so its newest entry is this write's.
+		if err := tx.GetContext(ctx, &c.Seq, `SELECT coalesce(max(id), 0) FROM audit_log WHERE entity_id = $1`, c.ID); err != nil {
+			return fmt.Errorf("notify change: %w", err)
+		}
+	}
 	return NotifyChange(ctx, tx, c)
+}
+
+// auditLockKey is the transaction-level advisory lock that numbers audit entries in
+// commit order (lockAuditLog).
+const auditLockKey = 0x616d697479 // "amity"
+
+// lockAuditLog takes, until the transaction ends, the lock every writer holds while
+// it appends to the audit log. PostgreSQL numbers entries when they are inserted but
+// they become visible when their transaction commits; two writers appending at once
+// could commit out of order, and a subscriber that had delivered the later sequence
+// would never see the earlier one. With the lock, a transaction that appends commits
+// (and its NOTIFYs go out) before the next one can append, so sequence order is commit
+// order and a snapshot that sees an entry sees every earlier one. Writers take it
+// after their last row lock, so that holding it never waits for a row.
+func lockAuditLog(ctx context.Context, tx sqlx.ExecerContext) error {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(auditLockKey)); err != nil {
+		return fmt.Errorf("lock the audit log: %w", err)
+	}
+	return nil
 }
 
 // NotifyChange is notifyChange for writers outside the store (bulk import, tests).
@@ -173,13 +205,7 @@ LIMIT $8`
 		if err := rows.Scan(&seq, &id, &cities); err != nil {
 			return nil, 0, mapError(err)
 		}
-		ch := Change{Entity: c.Entity, Action: c.Action, ID: id, Cities: []uuid.UUID{}}
-		for _, s := range cities {
-			if u, err := uuid.Parse(s); err == nil {
-				ch.Cities = append(ch.Cities, u)
-			}
-		}
-		changes = append(changes, ch)
+		changes = append(changes, Change{Seq: seq, Entity: c.Entity, Action: c.Action, ID: id, Cities: parseCities(cities)})
 		next = seq
 	}
 	if err := rows.Err(); err != nil {
@@ -189,4 +215,98 @@ LIMIT $8`
 		next = 0
 	}
 	return changes, next, nil
+}
+
+func parseCities(cities pq.StringArray) []uuid.UUID {
+	out := []uuid.UUID{}
+	for _, s := range cities {
+		if u, err := uuid.Parse(s); err == nil {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// LastSeq is the sequence of the newest change in the audit log (0 when it is empty).
+// Every change up to it is committed and readable (lockAuditLog): a subscriber that
+// has read the log up to LastSeq hears of every later change by NOTIFY, if it was
+// listening before it asked.
+func (db *DB) LastSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := db.GetContext(ctx, &seq, `SELECT coalesce(max(id), 0) FROM audit_log`); err != nil {
+		return 0, mapError(err)
+	}
+	return seq, nil
+}
+
+// logWindow is how many sequences one LogChanges call scans at most, so that a page
+// costs the same however rare the changes it looks for are.
+const logWindow = 10000
+
+// LogChanges reads the audit log as a change log: the changes of the entity kind
+// (ChangeAgreement, …) with one of the actions (relations.ChangeCreated, …; all when
+// empty) after sequence after and up to upTo, in sequence order, each as a
+// notification would carry it, with its Seq; when city is not uuid.Nil, only those that
+// concern the city. It reads at most limit changes and scans at most logWindow
+// sequences: next is the sequence it read up to, to pass as after for the rest, which
+// is upTo when there is no more. Cities are read as BulkChanges reads them; a
+// partnership's are its ends even once it is retracted.
+func (db *DB) LogChanges(ctx context.Context, entity string, actions []string, city uuid.UUID, after, upTo int64, limit int) (changes []Change, next int64, err error) {
+	k, ok := bulkKindOfChange(entity)
+	if !ok {
+		return nil, 0, fmt.Errorf("log changes: unknown entity %q", entity)
+	}
+	auditActions := []string{}
+	for _, a := range actions {
+		switch a {
+		case relations.ChangeCreated:
+			auditActions = append(auditActions, "CREATE")
+		case relations.ChangeUpdated:
+			auditActions = append(auditActions, "UPDATE")
+		case relations.ChangeRetracted:
+			auditActions = append(auditActions, "RETRACT")
+		default:
+			return nil, 0, fmt.Errorf("log changes: unknown action %q", a)
+		}
+	}
+	end := min(upTo, after+logWindow)
+	const q = `
+SELECT seq, id, action, cities::text[] AS cities FROM (
+    SELECT a.id AS seq, a.entity_id AS id, a.action, array_remove(CASE a.entity_type
+        WHEN 'Partnership' THEN ARRAY[(coalesce(a.after, a.before)->>'city_a_id')::uuid, (coalesce(a.after, a.before)->>'city_b_id')::uuid]
+        WHEN 'Agreement' THEN ARRAY(SELECT p.city_id FROM agreement_parties p WHERE p.agreement_id = a.entity_id ORDER BY p.position)
+        WHEN 'City' THEN ARRAY[a.entity_id]
+        ELSE ARRAY[(coalesce(a.after, a.before)->>'city_id')::uuid] END, NULL) AS cities
+    FROM audit_log a
+    WHERE a.id > $1 AND a.id <= $2 AND a.entity_type = $3 AND (cardinality($4::text[]) = 0 OR a.action = ANY ($4::text[]))
+    ORDER BY a.id
+) e
+WHERE $5::uuid IS NULL OR $5::uuid = ANY (cities)
+LIMIT $6`
+	var cityArg any
+	if city != uuid.Nil {
+		cityArg = city
+	}
+	rows, err := db.QueryxContext(ctx, q, after, end, k.typ, pq.Array(auditActions), cityArg, limit)
+	if err != nil {
+		return nil, 0, mapError(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seq int64
+		var id uuid.UUID
+		var action string
+		var cities pq.StringArray
+		if err := rows.Scan(&seq, &id, &action, &cities); err != nil {
+			return nil, 0, mapError(err)
+		}
+		changes = append(changes, Change{Seq: seq, Entity: entity, Action: changeAction(action), ID: id, Cities: parseCities(cities)})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, mapError(err)
+	}
+	if len(changes) == limit {
+		return changes, changes[len(changes)-1].Seq, nil
+	}
+	return changes, end, nil
 }

@@ -257,6 +257,9 @@ func lockVersion(ctx context.Context, tx *sqlx.Tx, e entity, id uuid.UUID, versi
 
 // audit appends one entry to the audit log.
 func audit(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, action string, e entity, id uuid.UUID, before, after []byte, sources []uuid.UUID, reason *string) error {
+	if err := lockAuditLog(ctx, tx); err != nil {
+		return err
+	}
 	const q = `INSERT INTO audit_log (key_id, actor, action, entity_type, entity_id, before, after, source_ids, reason, client_mutation_id, request_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, nullif($11, ''))`
 	_, err := tx.ExecContext(ctx, q, meta.Actor.KeyID, meta.Actor.Name, action, e.typ, id, nullJSON(before), nullJSON(after),

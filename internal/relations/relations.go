@@ -65,6 +65,9 @@ type Agreement struct {
 	SignedOn   *time.Time
 	SignedInID *uuid.UUID
 	Summary    *string
+	// AddedSeq is the change log sequence of its creation, on an agreementAdded event
+	// only (0 elsewhere).
+	AddedSeq int64
 }
 
 // Signatory is an official's signature on an agreement for one of its parties.
@@ -228,6 +231,7 @@ const (
 
 // PartnershipChange reports what happened to a partnership.
 type PartnershipChange struct {
+	Seq           int64 // the change log sequence
 	Action        string
 	PartnershipID uuid.UUID
 	CityIDs       []uuid.UUID
