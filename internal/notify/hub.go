@@ -9,7 +9,7 @@
 // A bulk write (an import file, the shipped knowledge) announces each entity kind it
 // changed with one bulk change (postgres.Change.Bulk) instead of one per entity; the
 // hub passes it on like any other, and the subscriber reads the entities it stands for
-// from the audit log (postgres.DB.LogChanges, or BulkChanges), at its own pace.
+// from the audit log (postgres.DB.LogChanges), at its own pace.
 //
 // Notifications arrive in commit order, which is the order of their sequences
 // (postgres.Change.Seq): every write appends its audit log entry under one lock, so the
@@ -101,7 +101,7 @@ type Filter struct {
 	Actions []string
 	// City keeps changes that concern the city; uuid.Nil keeps all. A change whose
 	// cities were omitted (postgres.Change.CitiesOmitted) and a bulk change
-	// (postgres.Change.Bulk: many changes, read with postgres.DB.BulkChanges) are
+	// (postgres.Change.Bulk: many changes, read with postgres.DB.LogChanges) are
 	// kept: the subscriber must check them.
 	City uuid.UUID
 	// Resumable: the subscriber completes its feed from the audit log, so instead of

@@ -88,22 +88,21 @@ func bulk(t *testing.T, changes []postgres.Change, entity, action string) postgr
 	return found[0]
 }
 
-// allBulkChanges reads every change a bulk change stands for, in pages of page.
+// allBulkChanges reads every change a bulk change stands for from the change log, in
+// pages of page.
 func allBulkChanges(t *testing.T, db *postgres.DB, c postgres.Change, city uuid.UUID, page int) []postgres.Change {
 	t.Helper()
 	var out []postgres.Change
-	var after int64
-	for {
-		got, next, err := db.BulkChanges(context.Background(), c, city, after, page)
+	after := c.Bulk.First - 1
+	for after < c.Bulk.Last {
+		got, next, err := db.LogChanges(context.Background(), c.Entity, []string{c.Action}, city, after, c.Bulk.Last, page)
 		if err != nil {
-			t.Fatalf("BulkChanges: %v", err)
+			t.Fatalf("LogChanges: %v", err)
 		}
 		out = append(out, got...)
-		if next == 0 {
-			return out
-		}
 		after = next
 	}
+	return out
 }
 
 type auditRow struct {

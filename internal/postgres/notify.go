@@ -50,7 +50,8 @@ const maxNotifyPayload = 7900
 //	 "bulk":{"actor":"import:ties.ndjson","first":812,"last":1311,"count":500}}
 //
 // The changes themselves are the audit log's entries of that actor, entity and action
-// with sequences first to last; DB.BulkChanges reads them, each as a Change of its own.
+// with sequences first to last (the log is appended under one lock, so no other write's
+// entries fall between); DB.LogChanges reads them, each as a Change of its own.
 //
 // Seq is the change's sequence: the id of its audit log entry. Audit entries are
 // numbered in commit order (lockAuditLog), so notifications arrive in increasing Seq
@@ -160,63 +161,6 @@ func (db *DB) ListenDSN() string {
 	return db.dsn
 }
 
-// BulkChanges reads the changes a bulk change stands for, in the order they were
-// written, each with the cities it concerns as a single change would carry them: the
-// first limit of those after sequence after (0 for the start) and, when city is not
-// uuid.Nil, only those that concern the city. next is the sequence to pass as after
-// for the rest; 0 when there is no more. Cities are read as they are now, as each
-// event is read fresh when it is sent.
-func (db *DB) BulkChanges(ctx context.Context, c Change, city uuid.UUID, after int64, limit int) (changes []Change, next int64, err error) {
-	k, ok := bulkKindOfChange(c.Entity)
-	if c.Bulk == nil || !ok {
-		return nil, 0, fmt.Errorf("bulk changes: %s %s is not a bulk change", c.Action, c.Entity)
-	}
-	action := "UPDATE"
-	if c.Action == relations.ChangeCreated {
-		action = "CREATE"
-	}
-	const q = `
-SELECT seq, id, cities::text[] AS cities FROM (
-    SELECT a.id AS seq, a.entity_id AS id, array_remove(CASE a.entity_type
-        WHEN 'Partnership' THEN ARRAY[(a.after->>'city_a_id')::uuid, (a.after->>'city_b_id')::uuid]
-        WHEN 'Agreement' THEN ARRAY(SELECT p.city_id FROM agreement_parties p WHERE p.agreement_id = a.entity_id ORDER BY p.position)
-        WHEN 'City' THEN ARRAY[a.entity_id]
-        ELSE ARRAY[(a.after->>'city_id')::uuid] END, NULL) AS cities
-    FROM audit_log a
-    WHERE a.id > greatest($1::bigint, $2::bigint - 1) AND a.id <= $3 AND a.key_id IS NULL AND a.actor = $4
-        AND a.entity_type = $5 AND a.action = $6
-    ORDER BY a.id
-) e
-WHERE $7::uuid IS NULL OR $7::uuid = ANY (cities)
-LIMIT $8`
-	var cityArg any
-	if city != uuid.Nil {
-		cityArg = city
-	}
-	rows, err := db.QueryxContext(ctx, q, after, c.Bulk.First, c.Bulk.Last, c.Bulk.Actor, k.typ, action, cityArg, limit)
-	if err != nil {
-		return nil, 0, mapError(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var seq int64
-		var id uuid.UUID
-		var cities pq.StringArray
-		if err := rows.Scan(&seq, &id, &cities); err != nil {
-			return nil, 0, mapError(err)
-		}
-		changes = append(changes, Change{Seq: seq, Entity: c.Entity, Action: c.Action, ID: id, Cities: parseCities(cities)})
-		next = seq
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, mapError(err)
-	}
-	if len(changes) < limit {
-		next = 0
-	}
-	return changes, next, nil
-}
-
 func parseCities(cities pq.StringArray) []uuid.UUID {
 	out := []uuid.UUID{}
 	for _, s := range cities {
@@ -249,8 +193,8 @@ const logWindow = 10000
 // notification would carry it, with its Seq; when city is not uuid.Nil, only those that
 // concern the city. It reads at most limit changes and scans at most logWindow
 // sequences: next is the sequence it read up to, to pass as after for the rest, which
-// is upTo when there is no more. Cities are read as BulkChanges reads them; a
-// partnership's are its ends even once it is retracted.
+// is upTo when there is no more. Cities are read as they are now, as each event is read
+// fresh when it is sent; a partnership's are its ends even once it is retracted.
 func (db *DB) LogChanges(ctx context.Context, entity string, actions []string, city uuid.UUID, after, upTo int64, limit int) (changes []Change, next int64, err error) {
 	k, ok := bulkKindOfChange(entity)
 	if !ok {
