@@ -325,13 +325,7 @@ func init() {
 	partnershipFields.preload = map[string]relation[relations.Partnership]{
 		// The partner comes in the partnership's row.
 		"partner": func(a *lookahead, f graphql.CollectedField, ps []*relations.Partnership, _ []uuid.UUID) bool {
-			partners := make([]*relations.City, 0, len(ps))
-			for _, p := range ps {
-				if p != nil {
-					partners = append(partners, p.Partner)
-				}
-			}
-			return walk(a, f.Selections, partners, &cityFields)
+			return walk(a, f.Selections, inRow(ps, func(p *relations.Partnership) *relations.City { return p.Partner }), &cityFields)
 		},
 		"cities": func(a *lookahead, f graphql.CollectedField, ps []*relations.Partnership, ids []uuid.UUID) bool {
 			return walk(a, f.Selections, partnershipEnds(a, f, ps, ids), &cityFields)
@@ -375,13 +369,7 @@ func init() {
 
 	signatoryFields.preload = map[string]relation[relations.Signatory]{
 		"official": func(a *lookahead, f graphql.CollectedField, ss []*relations.Signatory, _ []uuid.UUID) bool {
-			officials := make([]*relations.Official, 0, len(ss))
-			for _, s := range ss {
-				if s != nil {
-					officials = append(officials, s.Official)
-				}
-			}
-			return walk(a, f.Selections, officials, &officialFields)
+			return walk(a, f.Selections, inRow(ss, func(s *relations.Signatory) *relations.Official { return s.Official }), &officialFields)
 		},
 		"party": func(a *lookahead, f graphql.CollectedField, ss []*relations.Signatory, _ []uuid.UUID) bool {
 			parties := pointedTo(ss, func(x *relations.Signatory) *uuid.UUID { return &x.PartyID })
@@ -580,6 +568,18 @@ func idsOf[T any](objs []*T, id func(*T) uuid.UUID) []uuid.UUID {
 }
 
 // pointedTo lists the distinct ids the non-nil objects hold, skipping nil ids.
+// inRow collects the objects that came in their parents' rows (a partnership's partner,
+// a signature's official), so the next level starts from them without a statement.
+func inRow[P, C any](parents []*P, get func(*P) *C) []*C {
+	out := make([]*C, 0, len(parents))
+	for _, p := range parents {
+		if p != nil {
+			out = append(out, get(p))
+		}
+	}
+	return out
+}
+
 func pointedTo[T any](objs []*T, id func(*T) *uuid.UUID) []uuid.UUID {
 	ids := make([]uuid.UUID, 0, len(objs))
 	for _, o := range objs {

@@ -116,18 +116,7 @@ func TestSubscriptionResumesAfter(t *testing.T) {
 	quiet(t, c, "resumed")
 
 	// The same for agreements, whose events carry addedSequence.
-	var ag struct {
-		CreateAgreement struct {
-			Agreement *struct{ ID string }
-			Errors    []userError
-		}
-	}
-	postOver(t, ts, writer, mutCreateAgreement, map[string]any{"input": map[string]any{
-		"title": "Resumed memorandum", "kind": "MEMORANDUM", "parties": []string{shenzhen, moscow},
-		"sources": newSources("Resumed memorandum notice")}}, &ag)
-	if ag.CreateAgreement.Agreement == nil {
-		t.Fatalf("createAgreement: %s", dump(t, ag))
-	}
+	agreement := mustCreateAgreement(t, ts, writer, "Resumed memorandum", []string{shenzhen, moscow})
 	c.subscribe("agreements", subAgreementsAfter, map[string]any{"city": moscow, "after": seen})
 	var aev struct {
 		AgreementAdded struct {
@@ -136,8 +125,8 @@ func TestSubscriptionResumesAfter(t *testing.T) {
 		}
 	}
 	c.event("agreements", &aev)
-	if got := aev.AgreementAdded; got.ID != ag.CreateAgreement.Agreement.ID || got.AddedSequence == nil || *got.AddedSequence <= last {
-		t.Fatalf("agreementAdded(after: %d): %s, want %s after sequence %d", seen, dump(t, aev), ag.CreateAgreement.Agreement.ID, last)
+	if got := aev.AgreementAdded; got.ID != agreement || got.AddedSequence == nil || *got.AddedSequence <= last {
+		t.Fatalf("agreementAdded(after: %d): %s, want %s after sequence %d", seen, dump(t, aev), agreement, last)
 	}
 	quiet(t, c, "agreements")
 }

@@ -325,6 +325,24 @@ func mustCreatePartnership(tb testing.TB, ts *httptest.Server, secret string, ci
 	return out.CreatePartnership.Partnership
 }
 
+// mustCreateAgreement signs a memorandum between the cities, citing a synthetic notice,
+// and returns its ID.
+func mustCreateAgreement(tb testing.TB, ts *httptest.Server, secret, title string, parties []string) string {
+	tb.Helper()
+	var out struct {
+		CreateAgreement struct {
+			Agreement *struct{ ID string }
+			Errors    []userError
+		}
+	}
+	postOver(tb, ts, secret, mutCreateAgreement, map[string]any{"input": map[string]any{
+		"title": title, "kind": "MEMORANDUM", "parties": parties, "sources": newSources(title + " notice")}}, &out)
+	if len(out.CreateAgreement.Errors) > 0 || out.CreateAgreement.Agreement == nil {
+		tb.Fatalf("createAgreement: %s", dump(tb, out))
+	}
+	return out.CreateAgreement.Agreement.ID
+}
+
 // The point of LISTEN/NOTIFY: a write through one replica reaches a subscriber of
 // another. Each event is read fresh: an update shows the new value, not one cached for
 // the connection.
@@ -371,18 +389,7 @@ func TestSubscriptionsAcrossReplicas(t *testing.T) {
 		t.Fatalf("updated (stale data?): %s", dump(t, ev))
 	}
 
-	var ag struct {
-		CreateAgreement struct {
-			Agreement *struct{ ID string }
-			Errors    []userError
-		}
-	}
-	postOver(t, srvA, writer, mutCreateAgreement, map[string]any{"input": map[string]any{
-		"title": "Synthetic memorandum", "kind": "MEMORANDUM", "parties": []string{shenzhen, moscow},
-		"sources": newSources("Synthetic memorandum notice")}}, &ag)
-	if len(ag.CreateAgreement.Errors) > 0 || ag.CreateAgreement.Agreement == nil {
-		t.Fatalf("createAgreement: %s", dump(t, ag))
-	}
+	agreement := mustCreateAgreement(t, srvA, writer, "Synthetic memorandum", []string{shenzhen, moscow})
 	for _, id := range []string{"a", "all"} {
 		var ev struct {
 			AgreementAdded struct {
@@ -392,7 +399,7 @@ func TestSubscriptionsAcrossReplicas(t *testing.T) {
 			}
 		}
 		c.event(id, &ev)
-		if got := ev.AgreementAdded; got.ID != ag.CreateAgreement.Agreement.ID || got.Title != "Synthetic memorandum" || len(got.Parties) != 2 {
+		if got := ev.AgreementAdded; got.ID != agreement || got.Title != "Synthetic memorandum" || len(got.Parties) != 2 {
 			t.Errorf("agreementAdded (%s): %s", id, dump(t, ev))
 		}
 	}
