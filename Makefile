@@ -104,12 +104,12 @@ bench: bench-seed bench-postgraphile
 # ---- fuzzing (issue 5) ----
 FUZZTIME ?= 5s
 FUZZ_TARGETS = \
-	./internal/seed:FuzzParseValidate \
-	./internal/relay:FuzzParse \
+	./internal/ingest/seed:FuzzParseValidate \
+	./internal/knowledge:FuzzParseGlobalID \
 	./internal/postgres:FuzzDecodeCursor \
 	./graph/model:FuzzParseDate \
-	./internal/relations:FuzzPageArgsLimit \
-	./internal/importer:FuzzParse
+	./internal/knowledge:FuzzPageArgsLimit \
+	./internal/ingest/importer:FuzzParse
 
 .PHONY: fuzz
 

@@ -9,16 +9,16 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/amity/amity/internal/admission"
-	"github.com/amity/amity/internal/auth"
-	"github.com/amity/amity/internal/graphqlhttp"
+	"github.com/amity/amity/internal/edge/admission"
+	"github.com/amity/amity/internal/edge/auth"
+	"github.com/amity/amity/internal/edge/graphqlhttp"
+	"github.com/amity/amity/internal/knowledge"
 	"github.com/amity/amity/internal/postgres"
-	"github.com/amity/amity/internal/relations"
 )
 
 // Admission configures the gate every operation passes before it executes.
 type Admission struct {
-	// Scheduler admits operations by cost and caller (internal/admission); nil admits
+	// Scheduler admits operations by cost and caller (internal/edge/admission); nil admits
 	// everything at once.
 	Scheduler *admission.Scheduler
 	// Statements is how many SQL statements one operation runs at once (0: no bound).
@@ -110,7 +110,7 @@ func costOf(ctx context.Context) int {
 func refusal(err error) *graphql.Response {
 	e := &gqlerror.Error{
 		Message:    "the server is too busy to run this operation in time; retry later",
-		Extensions: map[string]any{"code": relations.EUNAVAILABLE, graphqlhttp.ExtRetryAfter: 1},
+		Extensions: map[string]any{"code": knowledge.EUNAVAILABLE, graphqlhttp.ExtRetryAfter: 1},
 	}
 	if r, ok := err.(*admission.Refusal); ok {
 		e.Message = "the server is too busy to run this operation in time (" + r.Explain() + "); retry later"

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/amity/amity/internal/admission"
-	"github.com/amity/amity/internal/server"
+	"github.com/amity/amity/internal/edge/admission"
+	"github.com/amity/amity/internal/edge/server"
 )
 
 // blockedQuery reads the sources table, which lockSources makes wait in PostgreSQL: an

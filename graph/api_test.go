@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
-	"github.com/amity/amity/internal/relay"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // TestErrors sends malformed requests: each gets a clear error with a stable code,
@@ -21,7 +21,7 @@ func TestErrors(t *testing.T) {
 	t.Parallel()
 	a := MustAPI(t)
 	before := a.MustTableCounts(t)
-	unknownCity := relay.ID(relay.City, uuid.New())
+	unknownCity := knowledge.GlobalID(knowledge.TypeCity, uuid.New())
 	tests := []struct {
 		name      string
 		query     string
@@ -84,12 +84,12 @@ func TestUnknownIDs(t *testing.T) {
 	t.Parallel()
 	a := MustAPI(t)
 	vars := map[string]any{
-		"city":        relay.ID(relay.City, uuid.New()),
-		"official":    relay.ID(relay.Official, uuid.New()),
-		"agreement":   relay.ID(relay.Agreement, uuid.New()),
-		"institution": relay.ID(relay.Institution, uuid.New()),
-		"source":      relay.ID(relay.Source, uuid.New()),
-		"partnership": relay.ID(relay.Partnership, uuid.New()),
+		"city":        knowledge.GlobalID(knowledge.TypeCity, uuid.New()),
+		"official":    knowledge.GlobalID(knowledge.TypeOfficial, uuid.New()),
+		"agreement":   knowledge.GlobalID(knowledge.TypeAgreement, uuid.New()),
+		"institution": knowledge.GlobalID(knowledge.TypeInstitution, uuid.New()),
+		"source":      knowledge.GlobalID(knowledge.TypeSource, uuid.New()),
+		"partnership": knowledge.GlobalID(knowledge.TypePartnership, uuid.New()),
 	}
 	const q = `query($city: ID!, $official: ID!, $agreement: ID!, $institution: ID!, $source: ID!, $partnership: ID!) {
   city(id: $city) { name }

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/amity/amity/internal/persisted"
-	"github.com/amity/amity/internal/server"
+	"github.com/amity/amity/internal/edge/persisted"
+	"github.com/amity/amity/internal/edge/server"
 )
 
 // TestAPQFloodStaysWithinMemory sends the flood: 1,000 anonymous 900 KB

@@ -8,22 +8,21 @@ import (
 	"github.com/google/uuid"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/amity/amity/graph/loader"
 	"github.com/amity/amity/graph/model"
-	"github.com/amity/amity/internal/loader"
-	"github.com/amity/amity/internal/relations"
-	"github.com/amity/amity/internal/relay"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // parseID reads a global ID that must name an object of type want. A malformed ID or
 // one of another type is the client's mistake and gets an error; a well-formed ID of
 // the right type that names nothing is not an error, and the field reads null.
 func parseID(field, want, id string) (uuid.UUID, error) {
-	typ, u, ok := relay.Parse(id)
+	typ, u, ok := knowledge.ParseGlobalID(id)
 	if !ok {
-		return uuid.Nil, relations.FieldErrorf(field, "%q is not a valid ID", id)
+		return uuid.Nil, knowledge.FieldErrorf(field, "%q is not a valid ID", id)
 	}
 	if typ != want {
-		return uuid.Nil, relations.FieldErrorf(field, "%q is the ID of a %s, not of a %s", id, typ, want)
+		return uuid.Nil, knowledge.FieldErrorf(field, "%q is the ID of a %s, not of a %s", id, typ, want)
 	}
 	return u, nil
 }
@@ -31,7 +30,7 @@ func parseID(field, want, id string) (uuid.UUID, error) {
 // nestedPage checks the page arguments of a nested connection before anything loads,
 // and returns the loader key for the parent.
 func nestedPage(parent uuid.UUID, first *int, after *string) (loader.PageKey, error) {
-	pa := relations.PageArgs{First: first, After: after}
+	pa := knowledge.PageArgs{First: first, After: after}
 	n, _, err := pa.Limit()
 	if err != nil {
 		return loader.PageKey{}, err
@@ -39,7 +38,7 @@ func nestedPage(parent uuid.UUID, first *int, after *string) (loader.PageKey, er
 	key := loader.PageKey{Parent: parent, First: n}
 	if after != nil {
 		if *after == "" {
-			return loader.PageKey{}, relations.FieldErrorf("after", "after is not a valid cursor; pass back a cursor this API returned")
+			return loader.PageKey{}, knowledge.FieldErrorf("after", "after is not a valid cursor; pass back a cursor this API returned")
 		}
 		key.After = *after
 	}
@@ -48,7 +47,7 @@ func nestedPage(parent uuid.UUID, first *int, after *string) (loader.PageKey, er
 
 // partnershipPageKey checks the arguments of City.partnerships and returns the loader
 // key for the city.
-func partnershipPageKey(city uuid.UUID, kind *relations.PartnershipKind, asOf *time.Time, first *int, after *string) (loader.PartnershipPageKey, error) {
+func partnershipPageKey(city uuid.UUID, kind *knowledge.PartnershipKind, asOf *time.Time, first *int, after *string) (loader.PartnershipPageKey, error) {
 	key, err := nestedPage(city, first, after)
 	if err != nil {
 		return loader.PartnershipPageKey{}, err
@@ -60,8 +59,8 @@ func partnershipPageKey(city uuid.UUID, kind *relations.PartnershipKind, asOf *t
 	return loader.PartnershipPageKey{PageKey: key, PartnershipFilter: f}, nil
 }
 
-func pageArgs(first *int, after *string, last *int, before *string) relations.PageArgs {
-	return relations.PageArgs{First: first, After: after, Last: last, Before: before}
+func pageArgs(first *int, after *string, last *int, before *string) knowledge.PageArgs {
+	return knowledge.PageArgs{First: first, After: after, Last: last, Before: before}
 }
 
 // countOf adapts a per-parent count loader to a connection's lazy total.
@@ -86,9 +85,9 @@ func optionalAnyID(field string, id *string) (*uuid.UUID, error) {
 	if id == nil {
 		return nil, nil
 	}
-	_, u, ok := relay.Parse(*id)
+	_, u, ok := knowledge.ParseGlobalID(*id)
 	if !ok {
-		return nil, relations.FieldErrorf(field, "%q is not a valid ID", *id)
+		return nil, knowledge.FieldErrorf(field, "%q is not a valid ID", *id)
 	}
 	return &u, nil
 }
@@ -116,7 +115,7 @@ func lookupArgs(args ...any) error {
 	for i := 0; i+1 < len(args); i += 2 {
 		field, _ := args[i].(string)
 		if v, _ := args[i+1].(*string); v != nil {
-			if err := relations.CheckLookup(field, *v); err != nil {
+			if err := knowledge.CheckLookup(field, *v); err != nil {
 				return err
 			}
 		}

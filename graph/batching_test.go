@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/amity/amity/internal/server"
+	"github.com/amity/amity/internal/edge/server"
 )
 
 // MustInsertNetwork adds cities (named "Testville NNN") in five countries, each tied to

@@ -15,9 +15,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/amity/amity/internal/bench"
+	"github.com/amity/amity/internal/edge/server"
+	"github.com/amity/amity/internal/knowledge"
 	"github.com/amity/amity/internal/postgres"
-	"github.com/amity/amity/internal/relay"
-	"github.com/amity/amity/internal/server"
 )
 
 // BenchmarkNestedQueries runs the load benchmark's operations Q1-Q4 (internal/bench)
@@ -58,7 +58,7 @@ func BenchmarkNestedQueries(b *testing.B) {
 		query, _ := bench.AmityQuery(name)
 		bodies := make([][]byte, len(cities))
 		for i, id := range cities {
-			bodies[i], _ = json.Marshal(map[string]any{"query": query, "variables": map[string]any{"id": relay.ID(relay.City, id)}})
+			bodies[i], _ = json.Marshal(map[string]any{"query": query, "variables": map[string]any{"id": knowledge.GlobalID(knowledge.TypeCity, id)}})
 		}
 		b.Run(name, func(b *testing.B) {
 			var stmts, reqs int64
@@ -140,7 +140,9 @@ func BenchmarkKnowledgeQueries(b *testing.B) {
 	}
 	ops := []op{
 		{"Filter", `query($c: ID) { agreements(filter: {partyCity: $c, areas: [TRADE], signedAfter: "1990-01-01"}, orderBy: {field: SIGNED_ON, direction: DESC}, first: 20) { totalCount nodes { title signedOn } } }`,
-			func(i int) map[string]any { return map[string]any{"c": relay.ID(relay.City, cities[i].ID)} }},
+			func(i int) map[string]any {
+				return map[string]any{"c": knowledge.GlobalID(knowledge.TypeCity, cities[i].ID)}
+			}},
 		{"CitiesByPopulation", `{ cities(filter: {populationMin: 100000}, orderBy: {field: POPULATION, direction: DESC}, first: 20) { nodes { name population } } }`,
 			func(int) map[string]any { return nil }},
 		{"Near", `query($lat: Float!, $lon: Float!) { cities(near: {latitude: $lat, longitude: $lon, radiusKm: 300}, first: 20) { nodes { name } } }`,
@@ -158,7 +160,7 @@ func BenchmarkKnowledgeQueries(b *testing.B) {
 			}},
 		{"Path", `query($a: ID!, $b: ID!) { connections(from: $a, to: $b, maxHops: 4, first: 3) { length } }`,
 			func(i int) map[string]any {
-				return map[string]any{"a": relay.ID(relay.City, cities[i].ID), "b": relay.ID(relay.City, cities[(i+1)%len(cities)].ID)}
+				return map[string]any{"a": knowledge.GlobalID(knowledge.TypeCity, cities[i].ID), "b": knowledge.GlobalID(knowledge.TypeCity, cities[(i+1)%len(cities)].ID)}
 			}},
 	}
 	for _, o := range ops {

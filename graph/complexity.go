@@ -13,7 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/validator"
 
 	"github.com/amity/amity/graph/model"
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // The cost model. A unit of cost is about 7.5 µs of server and database time: the time
@@ -33,7 +33,7 @@ import (
 // best rows). Measured, mean of three city pairs (hub–leaf, middle–leaf, hub–hub) and
 // first 1 and 20, in ms: 1 hop 0.4, 2: 2.7, 3: 10.5, 4: 12.0, 5: 85, 6: 499 (137 to
 // 1,238). A search of 6 hops alone costs more than the default limit of 20,000.
-var pathWeight = [relations.MaxPathHops + 1]int{0, 50, 400, 1400, 1600, 11000, 65000}
+var pathWeight = [knowledge.MaxPathHops + 1]int{0, 50, 400, 1400, 1600, 11000, 65000}
 
 // searchWeight is the cost of one search, before its page: the trigram match and its
 // count take 18 to 37 ms (mean 26) whatever the page size.
@@ -61,23 +61,23 @@ func weigh(c *ComplexityRoot) {
 
 	// The path search, then each chain (up to first) with its cities and hops.
 	c.Query.Connections = func(child int, _, _ string, maxHops, first *int) int {
-		h := relations.MaxPathHops
+		h := knowledge.MaxPathHops
 		if maxHops != nil {
 			h = *maxHops
 		}
-		if h < 1 || h > relations.MaxPathHops {
+		if h < 1 || h > knowledge.MaxPathHops {
 			// Refused as BAD_USER_INPUT before any SQL runs: the client should hear
 			// why, not that a search it may not run would cost too much.
 			return 1
 		}
-		n := relations.MaxPathCount
+		n := knowledge.MaxPathCount
 		if first != nil {
-			n = min(max(*first, 1), relations.MaxPathCount)
+			n = min(max(*first, 1), knowledge.MaxPathCount)
 		}
 		return add(pathWeight[h], mul(n, child))
 	}
-	c.CityPath.Cities = func(child int) int { return mul(relations.MaxPathHops+1, child) }
-	c.CityPath.Hops = func(child int) int { return mul(relations.MaxPathHops, child) }
+	c.CityPath.Cities = func(child int) int { return mul(knowledge.MaxPathHops+1, child) }
+	c.CityPath.Hops = func(child int) int { return mul(knowledge.MaxPathHops, child) }
 	c.Query.Search = func(child int, _ string, _ []model.SearchType, first *int, _ *string) int {
 		return add(searchWeight, mul(child, pageCost(first)))
 	}
@@ -99,7 +99,7 @@ func weighPages(c *ComplexityRoot) {
 		}
 		return mul(child, pageCost(first))
 	}
-	c.City.Partnerships = func(child int, _ *relations.PartnershipKind, _ *time.Time, first *int, _ *string) int {
+	c.City.Partnerships = func(child int, _ *knowledge.PartnershipKind, _ *time.Time, first *int, _ *string) int {
 		return nested(child, first)
 	}
 	c.City.Agreements = func(child int, first *int, _ *string) int { return nested(child, first) }
@@ -151,9 +151,9 @@ func weighLists(c *ComplexityRoot) {
 
 func pageCost(n *int) int {
 	if n == nil {
-		return relations.DefaultPageSize
+		return knowledge.DefaultPageSize
 	}
-	return max(1, min(*n, relations.MaxPageSize))
+	return max(1, min(*n, knowledge.MaxPageSize))
 }
 
 // saturated bounds every cost: far above any limit, far below overflow.

@@ -14,9 +14,9 @@ import (
 
 	"github.com/amity/amity/graph"
 	"github.com/amity/amity/internal/bench"
+	"github.com/amity/amity/internal/edge/server"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/pgtest"
-	"github.com/amity/amity/internal/server"
 )
 
 // costScale is the network the complexity weights are calibrated on: the 300

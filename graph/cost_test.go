@@ -12,10 +12,10 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/amity/amity/graph"
-	"github.com/amity/amity/internal/examples"
-	"github.com/amity/amity/internal/explore"
+	"github.com/amity/amity/internal/edge/server"
 	"github.com/amity/amity/internal/postgres/pgtest"
-	"github.com/amity/amity/internal/server"
+	"github.com/amity/amity/internal/web/examples"
+	"github.com/amity/amity/internal/web/explore"
 )
 
 // fanOut is the document: eight fragments on Query, each spreading the next
@@ -209,7 +209,7 @@ func TestExpensiveOperationsRefusedOverHTTP(t *testing.T) {
 
 // introspectionQuery is GraphiQL's introspection query, kept with the limits' tests.
 var introspectionQuery = func() string {
-	b, err := os.ReadFile("../internal/limits/testdata/introspection.graphql")
+	b, err := os.ReadFile("../graph/limits/testdata/introspection.graphql")
 	if err != nil {
 		panic(err)
 	}

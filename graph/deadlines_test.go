@@ -20,14 +20,14 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/amity/amity/internal/graphqlhttp"
-	"github.com/amity/amity/internal/persisted"
+	"github.com/amity/amity/internal/edge/graphqlhttp"
+	"github.com/amity/amity/internal/edge/persisted"
+	"github.com/amity/amity/internal/edge/ratelimit"
+	"github.com/amity/amity/internal/edge/redisguard"
+	"github.com/amity/amity/internal/edge/server"
+	"github.com/amity/amity/internal/kit/redistest"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/pgtest"
-	"github.com/amity/amity/internal/ratelimit"
-	"github.com/amity/amity/internal/redisguard"
-	"github.com/amity/amity/internal/redistest"
-	"github.com/amity/amity/internal/server"
 )
 
 // TestSubscriptionOverHTTPRefused floods the endpoint with subscriptions sent as plain

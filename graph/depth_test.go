@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
-	"github.com/amity/amity/internal/relay"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // MustInsertAtlas adds a small synthetic world with coordinates, populations, names in
@@ -536,5 +536,7 @@ func TestGeographyAndExternalIDs(t *testing.T) {
 	}
 }
 
-func cityID(u string) string     { return relay.ID(relay.City, uuid.MustParse(u)) }
-func officialID(u string) string { return relay.ID(relay.Official, uuid.MustParse(u)) }
+func cityID(u string) string { return knowledge.GlobalID(knowledge.TypeCity, uuid.MustParse(u)) }
+func officialID(u string) string {
+	return knowledge.GlobalID(knowledge.TypeOfficial, uuid.MustParse(u))
+}

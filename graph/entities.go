@@ -14,8 +14,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/amity/amity/internal/loader"
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/graph/loader"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // keyLookups find entities of one type by each external @key (all but id), many values
@@ -89,7 +89,7 @@ func findEntities[T any](ctx context.Context, typ string, n int, key func(i int)
 const maxKeyLength = 256
 
 // entityGuard checks _entities' representations before anything runs: at most
-// relations.MaxPageSize of them (as nodes(ids:)), each an object naming an entity type
+// knowledge.MaxPageSize of them (as nodes(ids:)), each an object naming an entity type
 // and carrying one of its keys with values of the key fields' types. gqlgen's generated
 // federation code would otherwise meet these mistakes mid-execution and report them as
 // internal errors (or fail a whole type's batch for one bad representation); here they
@@ -157,8 +157,8 @@ func (g entityGuard) check(v any) *gqlerror.Error {
 	if !ok {
 		reps = []any{v} // a single value stands for a list of one (input coercion)
 	}
-	if len(reps) > relations.MaxPageSize {
-		return representationError("representations", "at most %d representations at once, got %d", relations.MaxPageSize, len(reps))
+	if len(reps) > knowledge.MaxPageSize {
+		return representationError("representations", "at most %d representations at once, got %d", knowledge.MaxPageSize, len(reps))
 	}
 	for i, r := range reps {
 		if err := g.checkOne(i, r); err != nil {
@@ -230,7 +230,7 @@ func (g entityGuard) typeNames() []string {
 
 func representationError(field, format string, args ...any) *gqlerror.Error {
 	err := gqlerror.Errorf(format, args...)
-	errcode.Set(err, relations.EINVALID)
+	errcode.Set(err, knowledge.EINVALID)
 	err.Extensions["field"] = field
 	return err
 }

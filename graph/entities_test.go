@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/amity/amity/internal/edge/server"
+	"github.com/amity/amity/internal/ingest/seed"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/pgtest"
-	"github.com/amity/amity/internal/seed"
-	"github.com/amity/amity/internal/server"
 )
 
 // watched is an API whose log lines and request outcomes a test can read.

@@ -8,52 +8,51 @@ package graph
 import (
 	"context"
 
+	"github.com/amity/amity/graph/loader"
 	"github.com/amity/amity/graph/model"
-	"github.com/amity/amity/internal/loader"
-	"github.com/amity/amity/internal/relations"
-	"github.com/amity/amity/internal/relay"
+	"github.com/amity/amity/internal/knowledge"
 )
 
-func (r *entityResolver) FindAgreement(ctx context.Context, reps []*model.AgreementRepresentation) ([]*relations.Agreement, error) {
-	return findEntities(ctx, relay.Agreement, len(reps), func(i int) (string, *string) {
+func (r *entityResolver) FindAgreement(ctx context.Context, reps []*model.AgreementRepresentation) ([]*knowledge.Agreement, error) {
+	return findEntities(ctx, knowledge.TypeAgreement, len(reps), func(i int) (string, *string) {
 		return string(reps[i].MatchedKey), reps[i].GlobalID
 	}, loader.For(ctx).Agreement, nil)
 }
 
-func (r *entityResolver) FindCity(ctx context.Context, reps []*model.CityRepresentation) ([]*relations.City, error) {
-	return findEntities(ctx, relay.City, len(reps), func(i int) (string, *string) {
+func (r *entityResolver) FindCity(ctx context.Context, reps []*model.CityRepresentation) ([]*knowledge.City, error) {
+	return findEntities(ctx, knowledge.TypeCity, len(reps), func(i int) (string, *string) {
 		if reps[i].MatchedKey == model.CityMatchedKeyWikidataID {
 			return string(reps[i].MatchedKey), reps[i].WikidataID
 		}
 		return string(reps[i].MatchedKey), reps[i].GlobalID
-	}, loader.For(ctx).City, keyLookups[relations.City]{string(model.CityMatchedKeyWikidataID): r.Store.CitiesByWikidata})
+	}, loader.For(ctx).City, keyLookups[knowledge.City]{string(model.CityMatchedKeyWikidataID): r.Store.CitiesByWikidata})
 }
 
-func (r *entityResolver) FindCountry(ctx context.Context, reps []*model.CountryRepresentation) ([]*relations.Country, error) {
-	return findEntities(ctx, relay.Country, len(reps), func(i int) (string, *string) {
+func (r *entityResolver) FindCountry(ctx context.Context, reps []*model.CountryRepresentation) ([]*knowledge.Country, error) {
+	return findEntities(ctx, knowledge.TypeCountry, len(reps), func(i int) (string, *string) {
 		if reps[i].MatchedKey == model.CountryMatchedKeyCode {
 			return string(reps[i].MatchedKey), reps[i].Code
 		}
 		return string(reps[i].MatchedKey), reps[i].GlobalID
-	}, loader.For(ctx).Country, keyLookups[relations.Country]{string(model.CountryMatchedKeyCode): r.Store.CountriesByCode})
+	}, loader.For(ctx).Country, keyLookups[knowledge.Country]{string(model.CountryMatchedKeyCode): r.Store.CountriesByCode})
 }
 
-func (r *entityResolver) FindInstitution(ctx context.Context, reps []*model.InstitutionRepresentation) ([]*relations.Institution, error) {
-	return findEntities(ctx, relay.Institution, len(reps), func(i int) (string, *string) {
+func (r *entityResolver) FindInstitution(ctx context.Context, reps []*model.InstitutionRepresentation) ([]*knowledge.Institution, error) {
+	return findEntities(ctx, knowledge.TypeInstitution, len(reps), func(i int) (string, *string) {
 		if reps[i].MatchedKey == model.InstitutionMatchedKeyWikidataID {
 			return string(reps[i].MatchedKey), reps[i].WikidataID
 		}
 		return string(reps[i].MatchedKey), reps[i].GlobalID
-	}, loader.For(ctx).Institution, keyLookups[relations.Institution]{string(model.InstitutionMatchedKeyWikidataID): r.Store.InstitutionsByWikidata})
+	}, loader.For(ctx).Institution, keyLookups[knowledge.Institution]{string(model.InstitutionMatchedKeyWikidataID): r.Store.InstitutionsByWikidata})
 }
 
-func (r *entityResolver) FindOfficial(ctx context.Context, reps []*model.OfficialRepresentation) ([]*relations.Official, error) {
-	return findEntities(ctx, relay.Official, len(reps), func(i int) (string, *string) {
+func (r *entityResolver) FindOfficial(ctx context.Context, reps []*model.OfficialRepresentation) ([]*knowledge.Official, error) {
+	return findEntities(ctx, knowledge.TypeOfficial, len(reps), func(i int) (string, *string) {
 		if reps[i].MatchedKey == model.OfficialMatchedKeyWikidataID {
 			return string(reps[i].MatchedKey), reps[i].WikidataID
 		}
 		return string(reps[i].MatchedKey), reps[i].GlobalID
-	}, loader.For(ctx).Official, keyLookups[relations.Official]{string(model.OfficialMatchedKeyWikidataID): r.Store.OfficialsByWikidata})
+	}, loader.For(ctx).Official, keyLookups[knowledge.Official]{string(model.OfficialMatchedKeyWikidataID): r.Store.OfficialsByWikidata})
 }
 
 func (r *Resolver) Entity() EntityResolver { return &entityResolver{r} }

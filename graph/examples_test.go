@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/amity/amity/internal/examples"
+	"github.com/amity/amity/internal/web/examples"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files from the current answers")

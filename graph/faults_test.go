@@ -15,11 +15,11 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/amity/amity/graph"
-	"github.com/amity/amity/internal/loader"
+	"github.com/amity/amity/graph/loader"
+	"github.com/amity/amity/internal/edge/server"
+	"github.com/amity/amity/internal/ingest/seed"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/pgtest"
-	"github.com/amity/amity/internal/seed"
-	"github.com/amity/amity/internal/server"
 )
 
 // mustAPIBehindProxy serves a seeded database of the test's own through a TCP proxy,
@@ -108,7 +108,7 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Helper()
 		r := send(t, c, gql, "application/json", query)
 		// 503 when the deadline guard answers for a handler stuck on a stalled network
-		// (internal/server/deadline.go).
+		// (internal/edge/server/deadline.go).
 		if (r.status != 200 && r.status != http.StatusServiceUnavailable) || !slices.Contains(r.codes, "SERVICE_UNAVAILABLE") {
 			t.Fatalf("want SERVICE_UNAVAILABLE, got %d %s", r.status, r.body)
 		}
@@ -153,7 +153,7 @@ func TestDatabaseOutage(t *testing.T) {
 
 	t.Run("stalled", func(t *testing.T) {
 		proxy.Stall()
-		// The request's deadline (1s) plus the answer's grace (0.5s, internal/server
+		// The request's deadline (1s) plus the answer's grace (0.5s, internal/edge/server
 		// deadline.go) bound the wait for a database that never answers.
 		mustUnavailable(t, 3*time.Second)
 		start := time.Now()

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/amity/amity/internal/server"
+	"github.com/amity/amity/internal/edge/server"
 )
 
 func TestFederation(t *testing.T) {

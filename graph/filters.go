@@ -6,68 +6,67 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/amity/amity/graph/loader"
 	"github.com/amity/amity/graph/model"
-	"github.com/amity/amity/internal/loader"
-	"github.com/amity/amity/internal/relations"
-	"github.com/amity/amity/internal/relay"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // The GraphQL inputs become the store's queries here: IDs are decoded (a malformed ID is
 // the client's error) and the rest is copied. Rules about the values live in the
 // queries' Validate methods.
 
-func cityQuery(f *model.CityFilter, near *model.NearInput, order *model.CityOrder) (relations.CityQuery, error) {
-	var q relations.CityQuery
+func cityQuery(f *model.CityFilter, near *model.NearInput, order *model.CityOrder) (knowledge.CityQuery, error) {
+	var q knowledge.CityQuery
 	if f != nil {
 		q.CountryCode = deref(f.Country)
 		q.NameContains = deref(f.NameContains)
 		q.PopulationMin, q.PopulationMax = f.PopulationMin, f.PopulationMax
 	}
 	if near != nil {
-		q.Near = &relations.Near{Latitude: near.Latitude, Longitude: near.Longitude, RadiusKm: near.RadiusKm}
+		q.Near = &knowledge.Near{Latitude: near.Latitude, Longitude: near.Longitude, RadiusKm: near.RadiusKm}
 	}
 	if order != nil {
-		q.OrderBy = relations.CityOrderField(order.Field)
+		q.OrderBy = knowledge.CityOrderField(order.Field)
 		q.Desc = order.Direction != nil && *order.Direction == model.OrderDirectionDesc
 	}
 	return q, q.Validate()
 }
 
-func agreementQuery(f *model.AgreementFilter, order *model.AgreementOrder) (relations.AgreementQuery, error) {
-	q := relations.AgreementQuery{Desc: true}
+func agreementQuery(f *model.AgreementFilter, order *model.AgreementOrder) (knowledge.AgreementQuery, error) {
+	q := knowledge.AgreementQuery{Desc: true}
 	if f != nil {
 		q.Kinds, q.Areas = f.Kinds, f.Areas
 		q.SignedAfter, q.SignedBefore = f.SignedAfter, f.SignedBefore
 		var err error
-		if q.PartyCity, err = optionalID("filter.partyCity", relay.City, f.PartyCity); err != nil {
+		if q.PartyCity, err = optionalID("filter.partyCity", knowledge.TypeCity, f.PartyCity); err != nil {
 			return q, err
 		}
-		if q.Signatory, err = optionalID("filter.signatory", relay.Official, f.Signatory); err != nil {
+		if q.Signatory, err = optionalID("filter.signatory", knowledge.TypeOfficial, f.Signatory); err != nil {
 			return q, err
 		}
 	}
 	if order != nil {
-		q.OrderBy = relations.AgreementOrderField(order.Field)
+		q.OrderBy = knowledge.AgreementOrderField(order.Field)
 		q.Desc = order.Direction == nil || *order.Direction == model.OrderDirectionDesc
 	}
 	return q, q.Validate()
 }
 
-func officialQuery(f *model.OfficialFilter) (relations.OfficialQuery, error) {
-	var q relations.OfficialQuery
+func officialQuery(f *model.OfficialFilter) (knowledge.OfficialQuery, error) {
+	var q knowledge.OfficialQuery
 	if f == nil {
 		return q, nil
 	}
 	q.NameContains = deref(f.NameContains)
 	var err error
-	if q.City, err = optionalID("filter.city", relay.City, f.City); err != nil {
+	if q.City, err = optionalID("filter.city", knowledge.TypeCity, f.City); err != nil {
 		return q, err
 	}
 	return q, q.Validate()
 }
 
-func institutionQuery(f *model.InstitutionFilter) (relations.InstitutionQuery, error) {
-	var q relations.InstitutionQuery
+func institutionQuery(f *model.InstitutionFilter) (knowledge.InstitutionQuery, error) {
+	var q knowledge.InstitutionQuery
 	if f == nil {
 		return q, nil
 	}
@@ -76,19 +75,19 @@ func institutionQuery(f *model.InstitutionFilter) (relations.InstitutionQuery, e
 		q.Kind = *f.Kind
 	}
 	var err error
-	if q.City, err = optionalID("filter.city", relay.City, f.City); err != nil {
+	if q.City, err = optionalID("filter.city", knowledge.TypeCity, f.City); err != nil {
 		return q, err
 	}
 	return q, q.Validate()
 }
 
-func pathQuery(from, to string, maxHops, first *int) (relations.PathQuery, error) {
-	var q relations.PathQuery
+func pathQuery(from, to string, maxHops, first *int) (knowledge.PathQuery, error) {
+	var q knowledge.PathQuery
 	var err error
-	if q.From, err = parseID("from", relay.City, from); err != nil {
+	if q.From, err = parseID("from", knowledge.TypeCity, from); err != nil {
 		return q, err
 	}
-	if q.To, err = parseID("to", relay.City, to); err != nil {
+	if q.To, err = parseID("to", knowledge.TypeCity, to); err != nil {
 		return q, err
 	}
 	q.MaxHops, q.First = 4, 10
@@ -111,20 +110,20 @@ func searchTypes(types []model.SearchType) []string {
 
 // loadSearchResults loads the entities of search hits through the request's loaders,
 // one batch per kind.
-func loadSearchResults(ctx context.Context, hits []*relations.SearchHit) ([]model.SearchResult, error) {
+func loadSearchResults(ctx context.Context, hits []*knowledge.SearchHit) ([]model.SearchResult, error) {
 	l := loader.For(ctx)
 	thunks := make([]func() (model.SearchResult, error), len(hits))
 	for i, h := range hits {
 		switch h.Type {
-		case relations.SearchCity:
+		case knowledge.SearchCity:
 			thunks[i] = thunkOf(l.City.LoadThunk(ctx, h.ID))
-		case relations.SearchOfficial:
+		case knowledge.SearchOfficial:
 			thunks[i] = thunkOf(l.Official.LoadThunk(ctx, h.ID))
-		case relations.SearchAgreement:
+		case knowledge.SearchAgreement:
 			thunks[i] = thunkOf(l.Agreement.LoadThunk(ctx, h.ID))
-		case relations.SearchInstitution:
+		case knowledge.SearchInstitution:
 			thunks[i] = thunkOf(l.Institution.LoadThunk(ctx, h.ID))
-		case relations.SearchCountry:
+		case knowledge.SearchCountry:
 			thunks[i] = thunkOf(l.Country.LoadThunk(ctx, h.ID))
 		}
 	}

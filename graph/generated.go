@@ -16,7 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/99designs/gqlgen/plugin/federation/fedruntime"
 	"github.com/amity/amity/graph/model"
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -130,7 +130,7 @@ type ComplexityRoot struct {
 		Names           func(childComplexity int) int
 		Network         func(childComplexity int, asOf *time.Time) int
 		Officials       func(childComplexity int, first *int, after *string) int
-		Partnerships    func(childComplexity int, kind *relations.PartnershipKind, asOf *time.Time, first *int, after *string) int
+		Partnerships    func(childComplexity int, kind *knowledge.PartnershipKind, asOf *time.Time, first *int, after *string) int
 		Population      func(childComplexity int) int
 		ReportedFigures func(childComplexity int) int
 		Sources         func(childComplexity int) int
@@ -472,63 +472,63 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type AgreementResolver interface {
-	SignedIn(ctx context.Context, obj *relations.Agreement) (*relations.City, error)
+	SignedIn(ctx context.Context, obj *knowledge.Agreement) (*knowledge.City, error)
 
-	Areas(ctx context.Context, obj *relations.Agreement) ([]relations.CooperationArea, error)
-	Parties(ctx context.Context, obj *relations.Agreement) ([]*relations.City, error)
-	Signatories(ctx context.Context, obj *relations.Agreement) ([]*relations.Signatory, error)
-	Institutions(ctx context.Context, obj *relations.Agreement) ([]*relations.Institution, error)
-	Partnerships(ctx context.Context, obj *relations.Agreement) ([]*relations.Partnership, error)
-	Sources(ctx context.Context, obj *relations.Agreement) ([]*relations.Source, error)
-	Statements(ctx context.Context, obj *relations.Agreement) ([]*relations.Statement, error)
-	AddedSequence(ctx context.Context, obj *relations.Agreement) (*int, error)
+	Areas(ctx context.Context, obj *knowledge.Agreement) ([]knowledge.CooperationArea, error)
+	Parties(ctx context.Context, obj *knowledge.Agreement) ([]*knowledge.City, error)
+	Signatories(ctx context.Context, obj *knowledge.Agreement) ([]*knowledge.Signatory, error)
+	Institutions(ctx context.Context, obj *knowledge.Agreement) ([]*knowledge.Institution, error)
+	Partnerships(ctx context.Context, obj *knowledge.Agreement) ([]*knowledge.Partnership, error)
+	Sources(ctx context.Context, obj *knowledge.Agreement) ([]*knowledge.Source, error)
+	Statements(ctx context.Context, obj *knowledge.Agreement) ([]*knowledge.Statement, error)
+	AddedSequence(ctx context.Context, obj *knowledge.Agreement) (*int, error)
 }
 type AuditEntryResolver interface {
-	At(ctx context.Context, obj *relations.AuditEntry) (string, error)
+	At(ctx context.Context, obj *knowledge.AuditEntry) (string, error)
 
-	Action(ctx context.Context, obj *relations.AuditEntry) (model.AuditAction, error)
-	EntityID(ctx context.Context, obj *relations.AuditEntry) (string, error)
+	Action(ctx context.Context, obj *knowledge.AuditEntry) (model.AuditAction, error)
+	EntityID(ctx context.Context, obj *knowledge.AuditEntry) (string, error)
 
-	Sources(ctx context.Context, obj *relations.AuditEntry) ([]string, error)
+	Sources(ctx context.Context, obj *knowledge.AuditEntry) ([]string, error)
 }
 type CityResolver interface {
-	Names(ctx context.Context, obj *relations.City) ([]*relations.LocalizedName, error)
+	Names(ctx context.Context, obj *knowledge.City) ([]*knowledge.LocalizedName, error)
 
-	ExternalIds(ctx context.Context, obj *relations.City) (*relations.ExternalIDs, error)
-	Partnerships(ctx context.Context, obj *relations.City, kind *relations.PartnershipKind, asOf *time.Time, first *int, after *string) (*model.PartnershipConnection, error)
-	Network(ctx context.Context, obj *relations.City, asOf *time.Time) (*relations.NetworkStats, error)
-	Agreements(ctx context.Context, obj *relations.City, first *int, after *string) (*model.AgreementConnection, error)
-	Officials(ctx context.Context, obj *relations.City, first *int, after *string) (*model.OfficialConnection, error)
-	Institutions(ctx context.Context, obj *relations.City, first *int, after *string) (*model.InstitutionConnection, error)
-	ReportedFigures(ctx context.Context, obj *relations.City) ([]*relations.ReportedFigure, error)
-	Sources(ctx context.Context, obj *relations.City) ([]*relations.Source, error)
-	Statements(ctx context.Context, obj *relations.City) ([]*relations.Statement, error)
+	ExternalIds(ctx context.Context, obj *knowledge.City) (*knowledge.ExternalIDs, error)
+	Partnerships(ctx context.Context, obj *knowledge.City, kind *knowledge.PartnershipKind, asOf *time.Time, first *int, after *string) (*model.PartnershipConnection, error)
+	Network(ctx context.Context, obj *knowledge.City, asOf *time.Time) (*knowledge.NetworkStats, error)
+	Agreements(ctx context.Context, obj *knowledge.City, first *int, after *string) (*model.AgreementConnection, error)
+	Officials(ctx context.Context, obj *knowledge.City, first *int, after *string) (*model.OfficialConnection, error)
+	Institutions(ctx context.Context, obj *knowledge.City, first *int, after *string) (*model.InstitutionConnection, error)
+	ReportedFigures(ctx context.Context, obj *knowledge.City) ([]*knowledge.ReportedFigure, error)
+	Sources(ctx context.Context, obj *knowledge.City) ([]*knowledge.Source, error)
+	Statements(ctx context.Context, obj *knowledge.City) ([]*knowledge.Statement, error)
 }
 type CityPathResolver interface {
-	Cities(ctx context.Context, obj *relations.CityPath) ([]*relations.City, error)
-	Hops(ctx context.Context, obj *relations.CityPath) ([]*relations.PathHop, error)
+	Cities(ctx context.Context, obj *knowledge.CityPath) ([]*knowledge.City, error)
+	Hops(ctx context.Context, obj *knowledge.CityPath) ([]*knowledge.PathHop, error)
 }
 type CountryResolver interface {
-	ExternalIds(ctx context.Context, obj *relations.Country) (*relations.ExternalIDs, error)
-	Cities(ctx context.Context, obj *relations.Country, first *int, after *string) (*model.CityConnection, error)
+	ExternalIds(ctx context.Context, obj *knowledge.Country) (*knowledge.ExternalIDs, error)
+	Cities(ctx context.Context, obj *knowledge.Country, first *int, after *string) (*model.CityConnection, error)
 }
 type EntityResolver interface {
-	FindAgreement(ctx context.Context, reps []*model.AgreementRepresentation) ([]*relations.Agreement, error)
-	FindCity(ctx context.Context, reps []*model.CityRepresentation) ([]*relations.City, error)
-	FindCountry(ctx context.Context, reps []*model.CountryRepresentation) ([]*relations.Country, error)
-	FindInstitution(ctx context.Context, reps []*model.InstitutionRepresentation) ([]*relations.Institution, error)
-	FindOfficial(ctx context.Context, reps []*model.OfficialRepresentation) ([]*relations.Official, error)
+	FindAgreement(ctx context.Context, reps []*model.AgreementRepresentation) ([]*knowledge.Agreement, error)
+	FindCity(ctx context.Context, reps []*model.CityRepresentation) ([]*knowledge.City, error)
+	FindCountry(ctx context.Context, reps []*model.CountryRepresentation) ([]*knowledge.Country, error)
+	FindInstitution(ctx context.Context, reps []*model.InstitutionRepresentation) ([]*knowledge.Institution, error)
+	FindOfficial(ctx context.Context, reps []*model.OfficialRepresentation) ([]*knowledge.Official, error)
 }
 type InstitutionResolver interface {
-	City(ctx context.Context, obj *relations.Institution) (*relations.City, error)
+	City(ctx context.Context, obj *knowledge.Institution) (*knowledge.City, error)
 
-	ExternalIds(ctx context.Context, obj *relations.Institution) (*relations.ExternalIDs, error)
-	Agreements(ctx context.Context, obj *relations.Institution, first *int, after *string) (*model.AgreementConnection, error)
-	Sources(ctx context.Context, obj *relations.Institution) ([]*relations.Source, error)
-	Statements(ctx context.Context, obj *relations.Institution) ([]*relations.Statement, error)
+	ExternalIds(ctx context.Context, obj *knowledge.Institution) (*knowledge.ExternalIDs, error)
+	Agreements(ctx context.Context, obj *knowledge.Institution, first *int, after *string) (*model.AgreementConnection, error)
+	Sources(ctx context.Context, obj *knowledge.Institution) ([]*knowledge.Source, error)
+	Statements(ctx context.Context, obj *knowledge.Institution) ([]*knowledge.Statement, error)
 }
 type LocalizedNameResolver interface {
-	Source(ctx context.Context, obj *relations.LocalizedName) (*relations.Source, error)
+	Source(ctx context.Context, obj *knowledge.LocalizedName) (*knowledge.Source, error)
 }
 type MutationResolver interface {
 	CreateSource(ctx context.Context, input model.SourceInput) (*model.SourcePayload, error)
@@ -546,64 +546,64 @@ type MutationResolver interface {
 	Retract(ctx context.Context, input model.RetractInput) (*model.RetractPayload, error)
 }
 type OfficialResolver interface {
-	Names(ctx context.Context, obj *relations.Official) ([]*relations.LocalizedName, error)
+	Names(ctx context.Context, obj *knowledge.Official) ([]*knowledge.LocalizedName, error)
 
-	ExternalIds(ctx context.Context, obj *relations.Official) (*relations.ExternalIDs, error)
-	City(ctx context.Context, obj *relations.Official) (*relations.City, error)
-	Agreements(ctx context.Context, obj *relations.Official, first *int, after *string) (*model.AgreementConnection, error)
-	Sources(ctx context.Context, obj *relations.Official) ([]*relations.Source, error)
-	Statements(ctx context.Context, obj *relations.Official) ([]*relations.Statement, error)
+	ExternalIds(ctx context.Context, obj *knowledge.Official) (*knowledge.ExternalIDs, error)
+	City(ctx context.Context, obj *knowledge.Official) (*knowledge.City, error)
+	Agreements(ctx context.Context, obj *knowledge.Official, first *int, after *string) (*model.AgreementConnection, error)
+	Sources(ctx context.Context, obj *knowledge.Official) ([]*knowledge.Source, error)
+	Statements(ctx context.Context, obj *knowledge.Official) ([]*knowledge.Statement, error)
 }
 type PartnershipResolver interface {
-	DistanceKm(ctx context.Context, obj *relations.Partnership) (*float64, error)
-	Cities(ctx context.Context, obj *relations.Partnership) ([]*relations.City, error)
-	Agreement(ctx context.Context, obj *relations.Partnership) (*relations.Agreement, error)
-	Sources(ctx context.Context, obj *relations.Partnership) ([]*relations.Source, error)
-	Statements(ctx context.Context, obj *relations.Partnership) ([]*relations.Statement, error)
+	DistanceKm(ctx context.Context, obj *knowledge.Partnership) (*float64, error)
+	Cities(ctx context.Context, obj *knowledge.Partnership) ([]*knowledge.City, error)
+	Agreement(ctx context.Context, obj *knowledge.Partnership) (*knowledge.Agreement, error)
+	Sources(ctx context.Context, obj *knowledge.Partnership) ([]*knowledge.Source, error)
+	Statements(ctx context.Context, obj *knowledge.Partnership) ([]*knowledge.Statement, error)
 }
 type PartnershipChangeResolver interface {
-	Action(ctx context.Context, obj *relations.PartnershipChange) (model.ChangeAction, error)
-	PartnershipID(ctx context.Context, obj *relations.PartnershipChange) (string, error)
-	Partnership(ctx context.Context, obj *relations.PartnershipChange) (*relations.Partnership, error)
-	CityIds(ctx context.Context, obj *relations.PartnershipChange) ([]string, error)
-	Sequence(ctx context.Context, obj *relations.PartnershipChange) (int, error)
+	Action(ctx context.Context, obj *knowledge.PartnershipChange) (model.ChangeAction, error)
+	PartnershipID(ctx context.Context, obj *knowledge.PartnershipChange) (string, error)
+	Partnership(ctx context.Context, obj *knowledge.PartnershipChange) (*knowledge.Partnership, error)
+	CityIds(ctx context.Context, obj *knowledge.PartnershipChange) ([]string, error)
+	Sequence(ctx context.Context, obj *knowledge.PartnershipChange) (int, error)
 }
 type PathHopResolver interface {
-	From(ctx context.Context, obj *relations.PathHop) (*relations.City, error)
-	To(ctx context.Context, obj *relations.PathHop) (*relations.City, error)
-	Partnership(ctx context.Context, obj *relations.PathHop) (*relations.Partnership, error)
+	From(ctx context.Context, obj *knowledge.PathHop) (*knowledge.City, error)
+	To(ctx context.Context, obj *knowledge.PathHop) (*knowledge.City, error)
+	Partnership(ctx context.Context, obj *knowledge.PathHop) (*knowledge.Partnership, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
-	City(ctx context.Context, id *string, name *string, wikidata *string) (*relations.City, error)
+	City(ctx context.Context, id *string, name *string, wikidata *string) (*knowledge.City, error)
 	Cities(ctx context.Context, filter *model.CityFilter, near *model.NearInput, orderBy *model.CityOrder, first *int, after *string, last *int, before *string) (*model.CityConnection, error)
-	Country(ctx context.Context, code string) (*relations.Country, error)
+	Country(ctx context.Context, code string) (*knowledge.Country, error)
 	Countries(ctx context.Context, first *int, after *string, last *int, before *string) (*model.CountryConnection, error)
-	Official(ctx context.Context, id string) (*relations.Official, error)
+	Official(ctx context.Context, id string) (*knowledge.Official, error)
 	Officials(ctx context.Context, filter *model.OfficialFilter, first *int, after *string, last *int, before *string) (*model.OfficialConnection, error)
-	Agreement(ctx context.Context, id string) (*relations.Agreement, error)
+	Agreement(ctx context.Context, id string) (*knowledge.Agreement, error)
 	Agreements(ctx context.Context, filter *model.AgreementFilter, orderBy *model.AgreementOrder, first *int, after *string, last *int, before *string) (*model.AgreementConnection, error)
-	Institution(ctx context.Context, id string) (*relations.Institution, error)
+	Institution(ctx context.Context, id string) (*knowledge.Institution, error)
 	Institutions(ctx context.Context, filter *model.InstitutionFilter, first *int, after *string, last *int, before *string) (*model.InstitutionConnection, error)
-	Source(ctx context.Context, id string) (*relations.Source, error)
+	Source(ctx context.Context, id string) (*knowledge.Source, error)
 	Sources(ctx context.Context, first *int, after *string, last *int, before *string) (*model.SourceConnection, error)
 	Search(ctx context.Context, query string, types []model.SearchType, first *int, after *string) (*model.SearchConnection, error)
-	Connections(ctx context.Context, from string, to string, maxHops *int, first *int) ([]*relations.CityPath, error)
+	Connections(ctx context.Context, from string, to string, maxHops *int, first *int) ([]*knowledge.CityPath, error)
 	AuditLog(ctx context.Context, entity *string, first *int, after *string) (*model.AuditEntryConnection, error)
 }
 type ReportedFigureResolver interface {
-	Source(ctx context.Context, obj *relations.ReportedFigure) (*relations.Source, error)
+	Source(ctx context.Context, obj *knowledge.ReportedFigure) (*knowledge.Source, error)
 }
 type SignatoryResolver interface {
-	Party(ctx context.Context, obj *relations.Signatory) (*relations.City, error)
+	Party(ctx context.Context, obj *knowledge.Signatory) (*knowledge.City, error)
 }
 type StatementResolver interface {
-	Source(ctx context.Context, obj *relations.Statement) (*relations.Source, error)
+	Source(ctx context.Context, obj *knowledge.Statement) (*knowledge.Source, error)
 }
 type SubscriptionResolver interface {
-	AgreementAdded(ctx context.Context, city *string, after *int) (<-chan *relations.Agreement, error)
-	PartnershipChanged(ctx context.Context, city *string, after *int) (<-chan *relations.PartnershipChange, error)
+	AgreementAdded(ctx context.Context, city *string, after *int) (<-chan *knowledge.Agreement, error)
+	PartnershipChanged(ctx context.Context, city *string, after *int) (<-chan *knowledge.PartnershipChange, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -973,7 +973,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.City.Partnerships(childComplexity, args["kind"].(*relations.PartnershipKind), args["asOf"].(*time.Time), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.City.Partnerships(childComplexity, args["kind"].(*knowledge.PartnershipKind), args["asOf"].(*time.Time), args["first"].(*int), args["after"].(*string)), true
 	case "City.population":
 		if e.ComplexityRoot.City.Population == nil {
 			break
@@ -4608,8 +4608,8 @@ func (ec *executionContext) field_City_partnerships_args(ctx context.Context, ra
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
-		func(ctx context.Context, v any) (*relations.PartnershipKind, error) {
-			return ec.unmarshalOPartnershipKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnershipKind(ctx, v)
+		func(ctx context.Context, v any) (*knowledge.PartnershipKind, error) {
+			return ec.unmarshalOPartnershipKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnershipKind(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5624,7 +5624,7 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _Agreement_id(ctx context.Context, field graphql.CollectedField, obj *relations.Agreement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Agreement_id(ctx context.Context, field graphql.CollectedField, obj *knowledge.Agreement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5647,7 +5647,7 @@ func (ec *executionContext) fieldContext_Agreement_id(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Agreement", field, true, false, "ID")
 }
 
-func (ec *executionContext) _Agreement_version(ctx context.Context, field graphql.CollectedField, obj *relations.Agreement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Agreement_version(ctx context.Context, field graphql.CollectedField, obj *knowledge.Agreement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5670,7 +5670,7 @@ func (ec *executionContext) fieldContext_Agreement_version(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Agreement", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Agreement_title(ctx context.Context, field graphql.CollectedField, obj *relations.Agreement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Agreement_title(ctx context.Context, field graphql.CollectedField, obj *knowledge.Agreement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5693,7 +5693,7 @@ func (ec *executionContext) fieldContext_Agreement_title(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Agreement", field, false, false, "String")
 }
 
-func (ec *executionContext) _Agreement_kind(ctx context.Context, field graphql.CollectedField, obj *relations.Agreement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Agreement_kind(ctx context.Context, field graphql.CollectedField, obj *knowledge.Agreement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5705,8 +5705,8 @@ func (ec *executionContext) _Agreement_kind(ctx context.Context, field graphql.C
 			return obj.Kind, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v relations.AgreementKind) graphql.Marshaler {
-			return ec.marshalNAgreementKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementKind(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v knowledge.AgreementKind) graphql.Marshaler {
+			return ec.marshalNAgreementKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreementKind(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5716,7 +5716,7 @@ func (ec *executionContext) fieldContext_Agreement_kind(_ context.Context, field
 	return graphql.NewScalarFieldContext("Agreement", field, false, false, "AgreementKind")
 }
 
-func (ec *executionContext) _Agreement_signedOn(ctx context.Context, field graphql.CollectedField, obj *relations.Agreement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Agreement_signedOn(ctx context.Context, field graphql.CollectedField, obj *knowledge.Agreement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5739,7 +5739,7 @@ func (ec *executionContext) fieldContext_Agreement_signedOn(_ context.Context, f
 	return graphql.NewScalarFieldContext("Agreement", field, false, false, "Date")
 }
 
-func (ec *executionContext) _Agreement_signedIn(ctx context.Context, field graphql.CollectedField, obj *relations.Agreement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Agreement_signedIn(ctx context.Context, field graphql.CollectedField, obj *knowledge.Agreement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5751,8 +5751,8 @@ func (ec *executionContext) _Agreement_signedIn(ctx context.Context, field graph
 			return ec.Resolvers.Agreement().SignedIn(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.City) graphql.Marshaler {
-			return ec.marshalOCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.City) graphql.Marshaler {
+			return ec.marshalOCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCity(ctx, selections, v)
 		},
 		true,
 		false,
@@ -5771,7 +5771,7 @@ func (ec *executionContext) fieldContext_Agreement_signedIn(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _Agreement_summary(ctx context.Context, field graphql.CollectedField, obj *relations.Agreement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Agreement_summary(ctx context.Context, field graphql.CollectedField, obj *knowledge.Agreement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5794,7 +5794,7 @@ func (ec *executionContext) fieldContext_Agreement_summary(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Agreement", field, false, false, "String")
 }
 
-func (ec *executionContext) _Agreement_areas(ctx context.Context, field graphql.CollectedField, obj *relations.Agreement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Agreement_areas(ctx context.Context, field graphql.CollectedField, obj *knowledge.Agreement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5806,8 +5806,8 @@ func (ec *executionContext) _Agreement_areas(ctx context.Context, field graphql.
 			return ec.Resolvers.Agreement().Areas(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []relations.CooperationArea) graphql.Marshaler {
-			return ec.marshalNCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationAreaᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []knowledge.CooperationArea) graphql.Marshaler {
+			return ec.marshalNCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCooperationAreaᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5817,7 +5817,7 @@ func (ec *executionContext) fieldContext_Agreement_areas(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Agreement", field, true, true, "CooperationArea")
 }
 
-func (ec *executionContext) _Agreement_parties(ctx context.Context, field graphql.CollectedField, obj *relations.Agreement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Agreement_parties(ctx context.Context, field graphql.CollectedField, obj *knowledge.Agreement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5829,8 +5829,8 @@ func (ec *executionContext) _Agreement_parties(ctx context.Context, field graphq
 			return ec.Resolvers.Agreement().Parties(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.City) graphql.Marshaler {
-			return ec.marshalNCity2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCityᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.City) graphql.Marshaler {
+			return ec.marshalNCity2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCityᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5849,7 +5849,7 @@ func (ec *executionContext) fieldContext_Agreement_parties(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Agreement_signatories(ctx context.Context, field graphql.CollectedField, obj *relations.Agreement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Agreement_signatories(ctx context.Context, field graphql.CollectedField, obj *knowledge.Agreement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5861,8 +5861,8 @@ func (ec *executionContext) _Agreement_signatories(ctx context.Context, field gr
 			return ec.Resolvers.Agreement().Signatories(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Signatory) graphql.Marshaler {
-			return ec.marshalNSignatory2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSignatoryᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.Signatory) graphql.Marshaler {
+			return ec.marshalNSignatory2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐSignatoryᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5881,7 +5881,7 @@ func (ec *executionContext) fieldContext_Agreement_signatories(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Agreement_institutions(ctx context.Context, field graphql.CollectedField, obj *relations.Agreement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Agreement_institutions(ctx context.Context, field graphql.CollectedField, obj *knowledge.Agreement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5893,8 +5893,8 @@ func (ec *executionContext) _Agreement_institutions(ctx context.Context, field g
 			return ec.Resolvers.Agreement().Institutions(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Institution) graphql.Marshaler {
-			return ec.marshalNInstitution2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitutionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.Institution) graphql.Marshaler {
+			return ec.marshalNInstitution2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitutionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5913,7 +5913,7 @@ func (ec *executionContext) fieldContext_Agreement_institutions(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _Agreement_partnerships(ctx context.Context, field graphql.CollectedField, obj *relations.Agreement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Agreement_partnerships(ctx context.Context, field graphql.CollectedField, obj *knowledge.Agreement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5925,8 +5925,8 @@ func (ec *executionContext) _Agreement_partnerships(ctx context.Context, field g
 			return ec.Resolvers.Agreement().Partnerships(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Partnership) graphql.Marshaler {
-			return ec.marshalNPartnership2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnershipᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.Partnership) graphql.Marshaler {
+			return ec.marshalNPartnership2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnershipᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5945,7 +5945,7 @@ func (ec *executionContext) fieldContext_Agreement_partnerships(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _Agreement_sources(ctx context.Context, field graphql.CollectedField, obj *relations.Agreement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Agreement_sources(ctx context.Context, field graphql.CollectedField, obj *knowledge.Agreement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5957,8 +5957,8 @@ func (ec *executionContext) _Agreement_sources(ctx context.Context, field graphq
 			return ec.Resolvers.Agreement().Sources(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Source) graphql.Marshaler {
-			return ec.marshalNSource2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSourceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐSourceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5977,7 +5977,7 @@ func (ec *executionContext) fieldContext_Agreement_sources(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Agreement_statements(ctx context.Context, field graphql.CollectedField, obj *relations.Agreement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Agreement_statements(ctx context.Context, field graphql.CollectedField, obj *knowledge.Agreement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5989,8 +5989,8 @@ func (ec *executionContext) _Agreement_statements(ctx context.Context, field gra
 			return ec.Resolvers.Agreement().Statements(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Statement) graphql.Marshaler {
-			return ec.marshalNStatement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐStatementᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.Statement) graphql.Marshaler {
+			return ec.marshalNStatement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐStatementᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6009,7 +6009,7 @@ func (ec *executionContext) fieldContext_Agreement_statements(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _Agreement_addedSequence(ctx context.Context, field graphql.CollectedField, obj *relations.Agreement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Agreement_addedSequence(ctx context.Context, field graphql.CollectedField, obj *knowledge.Agreement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6076,8 +6076,8 @@ func (ec *executionContext) _AgreementConnection_nodes(ctx context.Context, fiel
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Agreement) graphql.Marshaler {
-			return ec.marshalNAgreement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.Agreement) graphql.Marshaler {
+			return ec.marshalNAgreement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreementᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6186,8 +6186,8 @@ func (ec *executionContext) _AgreementEdge_node(ctx context.Context, field graph
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Agreement) graphql.Marshaler {
-			return ec.marshalNAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreement(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Agreement) graphql.Marshaler {
+			return ec.marshalNAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreement(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6218,8 +6218,8 @@ func (ec *executionContext) _AgreementPayload_agreement(ctx context.Context, fie
 			return obj.Agreement, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Agreement) graphql.Marshaler {
-			return ec.marshalOAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreement(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Agreement) graphql.Marshaler {
+			return ec.marshalOAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreement(ctx, selections, v)
 		},
 		true,
 		false,
@@ -6293,7 +6293,7 @@ func (ec *executionContext) fieldContext_AgreementPayload_clientMutationId(_ con
 	return graphql.NewScalarFieldContext("AgreementPayload", field, false, false, "String")
 }
 
-func (ec *executionContext) _AuditEntry_sequence(ctx context.Context, field graphql.CollectedField, obj *relations.AuditEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_sequence(ctx context.Context, field graphql.CollectedField, obj *knowledge.AuditEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6316,7 +6316,7 @@ func (ec *executionContext) fieldContext_AuditEntry_sequence(_ context.Context, 
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AuditEntry_at(ctx context.Context, field graphql.CollectedField, obj *relations.AuditEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_at(ctx context.Context, field graphql.CollectedField, obj *knowledge.AuditEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6339,7 +6339,7 @@ func (ec *executionContext) fieldContext_AuditEntry_at(_ context.Context, field 
 	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "String")
 }
 
-func (ec *executionContext) _AuditEntry_actor(ctx context.Context, field graphql.CollectedField, obj *relations.AuditEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_actor(ctx context.Context, field graphql.CollectedField, obj *knowledge.AuditEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6362,7 +6362,7 @@ func (ec *executionContext) fieldContext_AuditEntry_actor(_ context.Context, fie
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
-func (ec *executionContext) _AuditEntry_action(ctx context.Context, field graphql.CollectedField, obj *relations.AuditEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_action(ctx context.Context, field graphql.CollectedField, obj *knowledge.AuditEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6385,7 +6385,7 @@ func (ec *executionContext) fieldContext_AuditEntry_action(_ context.Context, fi
 	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "AuditAction")
 }
 
-func (ec *executionContext) _AuditEntry_entityId(ctx context.Context, field graphql.CollectedField, obj *relations.AuditEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_entityId(ctx context.Context, field graphql.CollectedField, obj *knowledge.AuditEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6408,7 +6408,7 @@ func (ec *executionContext) fieldContext_AuditEntry_entityId(_ context.Context, 
 	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "ID")
 }
 
-func (ec *executionContext) _AuditEntry_entityType(ctx context.Context, field graphql.CollectedField, obj *relations.AuditEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_entityType(ctx context.Context, field graphql.CollectedField, obj *knowledge.AuditEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6431,7 +6431,7 @@ func (ec *executionContext) fieldContext_AuditEntry_entityType(_ context.Context
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
-func (ec *executionContext) _AuditEntry_before(ctx context.Context, field graphql.CollectedField, obj *relations.AuditEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_before(ctx context.Context, field graphql.CollectedField, obj *knowledge.AuditEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6454,7 +6454,7 @@ func (ec *executionContext) fieldContext_AuditEntry_before(_ context.Context, fi
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
-func (ec *executionContext) _AuditEntry_after(ctx context.Context, field graphql.CollectedField, obj *relations.AuditEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_after(ctx context.Context, field graphql.CollectedField, obj *knowledge.AuditEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6477,7 +6477,7 @@ func (ec *executionContext) fieldContext_AuditEntry_after(_ context.Context, fie
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
-func (ec *executionContext) _AuditEntry_sources(ctx context.Context, field graphql.CollectedField, obj *relations.AuditEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_sources(ctx context.Context, field graphql.CollectedField, obj *knowledge.AuditEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6500,7 +6500,7 @@ func (ec *executionContext) fieldContext_AuditEntry_sources(_ context.Context, f
 	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "ID")
 }
 
-func (ec *executionContext) _AuditEntry_reason(ctx context.Context, field graphql.CollectedField, obj *relations.AuditEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_reason(ctx context.Context, field graphql.CollectedField, obj *knowledge.AuditEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6523,7 +6523,7 @@ func (ec *executionContext) fieldContext_AuditEntry_reason(_ context.Context, fi
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
-func (ec *executionContext) _AuditEntry_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *relations.AuditEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *knowledge.AuditEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6590,8 +6590,8 @@ func (ec *executionContext) _AuditEntryConnection_nodes(ctx context.Context, fie
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.AuditEntry) graphql.Marshaler {
-			return ec.marshalNAuditEntry2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAuditEntryᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.AuditEntry) graphql.Marshaler {
+			return ec.marshalNAuditEntry2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAuditEntryᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6700,8 +6700,8 @@ func (ec *executionContext) _AuditEntryEdge_node(ctx context.Context, field grap
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.AuditEntry) graphql.Marshaler {
-			return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAuditEntry(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.AuditEntry) graphql.Marshaler {
+			return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAuditEntry(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6720,7 +6720,7 @@ func (ec *executionContext) fieldContext_AuditEntryEdge_node(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _City_id(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
+func (ec *executionContext) _City_id(ctx context.Context, field graphql.CollectedField, obj *knowledge.City) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6743,7 +6743,7 @@ func (ec *executionContext) fieldContext_City_id(_ context.Context, field graphq
 	return graphql.NewScalarFieldContext("City", field, true, false, "ID")
 }
 
-func (ec *executionContext) _City_version(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
+func (ec *executionContext) _City_version(ctx context.Context, field graphql.CollectedField, obj *knowledge.City) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6766,7 +6766,7 @@ func (ec *executionContext) fieldContext_City_version(_ context.Context, field g
 	return graphql.NewScalarFieldContext("City", field, false, false, "Int")
 }
 
-func (ec *executionContext) _City_name(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
+func (ec *executionContext) _City_name(ctx context.Context, field graphql.CollectedField, obj *knowledge.City) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6789,7 +6789,7 @@ func (ec *executionContext) fieldContext_City_name(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("City", field, false, false, "String")
 }
 
-func (ec *executionContext) _City_names(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
+func (ec *executionContext) _City_names(ctx context.Context, field graphql.CollectedField, obj *knowledge.City) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6801,8 +6801,8 @@ func (ec *executionContext) _City_names(ctx context.Context, field graphql.Colle
 			return ec.Resolvers.City().Names(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.LocalizedName) graphql.Marshaler {
-			return ec.marshalNLocalizedName2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐLocalizedNameᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.LocalizedName) graphql.Marshaler {
+			return ec.marshalNLocalizedName2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐLocalizedNameᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6821,7 +6821,7 @@ func (ec *executionContext) fieldContext_City_names(_ context.Context, field gra
 	return fc, nil
 }
 
-func (ec *executionContext) _City_country(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
+func (ec *executionContext) _City_country(ctx context.Context, field graphql.CollectedField, obj *knowledge.City) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6833,8 +6833,8 @@ func (ec *executionContext) _City_country(ctx context.Context, field graphql.Col
 			return obj.Country, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Country) graphql.Marshaler {
-			return ec.marshalNCountry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCountry(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Country) graphql.Marshaler {
+			return ec.marshalNCountry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCountry(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6853,7 +6853,7 @@ func (ec *executionContext) fieldContext_City_country(_ context.Context, field g
 	return fc, nil
 }
 
-func (ec *executionContext) _City_population(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
+func (ec *executionContext) _City_population(ctx context.Context, field graphql.CollectedField, obj *knowledge.City) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6876,7 +6876,7 @@ func (ec *executionContext) fieldContext_City_population(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("City", field, false, false, "Int")
 }
 
-func (ec *executionContext) _City_location(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
+func (ec *executionContext) _City_location(ctx context.Context, field graphql.CollectedField, obj *knowledge.City) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6888,8 +6888,8 @@ func (ec *executionContext) _City_location(ctx context.Context, field graphql.Co
 			return obj.Location, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Location) graphql.Marshaler {
-			return ec.marshalOLocation2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐLocation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Location) graphql.Marshaler {
+			return ec.marshalOLocation2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐLocation(ctx, selections, v)
 		},
 		true,
 		false,
@@ -6908,7 +6908,7 @@ func (ec *executionContext) fieldContext_City_location(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _City_wikidataId(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
+func (ec *executionContext) _City_wikidataId(ctx context.Context, field graphql.CollectedField, obj *knowledge.City) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6931,7 +6931,7 @@ func (ec *executionContext) fieldContext_City_wikidataId(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("City", field, false, false, "String")
 }
 
-func (ec *executionContext) _City_geonamesId(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
+func (ec *executionContext) _City_geonamesId(ctx context.Context, field graphql.CollectedField, obj *knowledge.City) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6954,7 +6954,7 @@ func (ec *executionContext) fieldContext_City_geonamesId(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("City", field, false, false, "Int")
 }
 
-func (ec *executionContext) _City_externalIds(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
+func (ec *executionContext) _City_externalIds(ctx context.Context, field graphql.CollectedField, obj *knowledge.City) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6966,8 +6966,8 @@ func (ec *executionContext) _City_externalIds(ctx context.Context, field graphql
 			return ec.Resolvers.City().ExternalIds(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.ExternalIDs) graphql.Marshaler {
-			return ec.marshalNExternalIds2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐExternalIDs(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.ExternalIDs) graphql.Marshaler {
+			return ec.marshalNExternalIds2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐExternalIDs(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6986,7 +6986,7 @@ func (ec *executionContext) fieldContext_City_externalIds(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _City_partnerships(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
+func (ec *executionContext) _City_partnerships(ctx context.Context, field graphql.CollectedField, obj *knowledge.City) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6996,7 +6996,7 @@ func (ec *executionContext) _City_partnerships(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.City().Partnerships(ctx, obj, fc.Args["kind"].(*relations.PartnershipKind), fc.Args["asOf"].(*time.Time), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.City().Partnerships(ctx, obj, fc.Args["kind"].(*knowledge.PartnershipKind), fc.Args["asOf"].(*time.Time), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PartnershipConnection) graphql.Marshaler {
@@ -7030,7 +7030,7 @@ func (ec *executionContext) fieldContext_City_partnerships(ctx context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _City_network(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
+func (ec *executionContext) _City_network(ctx context.Context, field graphql.CollectedField, obj *knowledge.City) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7043,8 +7043,8 @@ func (ec *executionContext) _City_network(ctx context.Context, field graphql.Col
 			return ec.Resolvers.City().Network(ctx, obj, fc.Args["asOf"].(*time.Time))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.NetworkStats) graphql.Marshaler {
-			return ec.marshalNNetworkStats2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐNetworkStats(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.NetworkStats) graphql.Marshaler {
+			return ec.marshalNNetworkStats2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐNetworkStats(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7074,7 +7074,7 @@ func (ec *executionContext) fieldContext_City_network(ctx context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _City_agreements(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
+func (ec *executionContext) _City_agreements(ctx context.Context, field graphql.CollectedField, obj *knowledge.City) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7118,7 +7118,7 @@ func (ec *executionContext) fieldContext_City_agreements(ctx context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _City_officials(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
+func (ec *executionContext) _City_officials(ctx context.Context, field graphql.CollectedField, obj *knowledge.City) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7162,7 +7162,7 @@ func (ec *executionContext) fieldContext_City_officials(ctx context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _City_institutions(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
+func (ec *executionContext) _City_institutions(ctx context.Context, field graphql.CollectedField, obj *knowledge.City) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7206,7 +7206,7 @@ func (ec *executionContext) fieldContext_City_institutions(ctx context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _City_reportedFigures(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
+func (ec *executionContext) _City_reportedFigures(ctx context.Context, field graphql.CollectedField, obj *knowledge.City) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7218,8 +7218,8 @@ func (ec *executionContext) _City_reportedFigures(ctx context.Context, field gra
 			return ec.Resolvers.City().ReportedFigures(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.ReportedFigure) graphql.Marshaler {
-			return ec.marshalNReportedFigure2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐReportedFigureᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.ReportedFigure) graphql.Marshaler {
+			return ec.marshalNReportedFigure2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐReportedFigureᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7238,7 +7238,7 @@ func (ec *executionContext) fieldContext_City_reportedFigures(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _City_sources(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
+func (ec *executionContext) _City_sources(ctx context.Context, field graphql.CollectedField, obj *knowledge.City) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7250,8 +7250,8 @@ func (ec *executionContext) _City_sources(ctx context.Context, field graphql.Col
 			return ec.Resolvers.City().Sources(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Source) graphql.Marshaler {
-			return ec.marshalNSource2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSourceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐSourceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7270,7 +7270,7 @@ func (ec *executionContext) fieldContext_City_sources(_ context.Context, field g
 	return fc, nil
 }
 
-func (ec *executionContext) _City_statements(ctx context.Context, field graphql.CollectedField, obj *relations.City) (ret graphql.Marshaler) {
+func (ec *executionContext) _City_statements(ctx context.Context, field graphql.CollectedField, obj *knowledge.City) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7282,8 +7282,8 @@ func (ec *executionContext) _City_statements(ctx context.Context, field graphql.
 			return ec.Resolvers.City().Statements(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Statement) graphql.Marshaler {
-			return ec.marshalNStatement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐStatementᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.Statement) graphql.Marshaler {
+			return ec.marshalNStatement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐStatementᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7346,8 +7346,8 @@ func (ec *executionContext) _CityConnection_nodes(ctx context.Context, field gra
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.City) graphql.Marshaler {
-			return ec.marshalNCity2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCityᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.City) graphql.Marshaler {
+			return ec.marshalNCity2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCityᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7456,8 +7456,8 @@ func (ec *executionContext) _CityEdge_node(ctx context.Context, field graphql.Co
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.City) graphql.Marshaler {
-			return ec.marshalNCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.City) graphql.Marshaler {
+			return ec.marshalNCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCity(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7476,7 +7476,7 @@ func (ec *executionContext) fieldContext_CityEdge_node(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _CityPath_length(ctx context.Context, field graphql.CollectedField, obj *relations.CityPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _CityPath_length(ctx context.Context, field graphql.CollectedField, obj *knowledge.CityPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7499,7 +7499,7 @@ func (ec *executionContext) fieldContext_CityPath_length(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("CityPath", field, true, false, "Int")
 }
 
-func (ec *executionContext) _CityPath_cities(ctx context.Context, field graphql.CollectedField, obj *relations.CityPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _CityPath_cities(ctx context.Context, field graphql.CollectedField, obj *knowledge.CityPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7511,8 +7511,8 @@ func (ec *executionContext) _CityPath_cities(ctx context.Context, field graphql.
 			return ec.Resolvers.CityPath().Cities(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.City) graphql.Marshaler {
-			return ec.marshalNCity2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCityᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.City) graphql.Marshaler {
+			return ec.marshalNCity2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCityᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7531,7 +7531,7 @@ func (ec *executionContext) fieldContext_CityPath_cities(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _CityPath_hops(ctx context.Context, field graphql.CollectedField, obj *relations.CityPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _CityPath_hops(ctx context.Context, field graphql.CollectedField, obj *knowledge.CityPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7543,8 +7543,8 @@ func (ec *executionContext) _CityPath_hops(ctx context.Context, field graphql.Co
 			return ec.Resolvers.CityPath().Hops(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.PathHop) graphql.Marshaler {
-			return ec.marshalNPathHop2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPathHopᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.PathHop) graphql.Marshaler {
+			return ec.marshalNPathHop2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPathHopᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7575,8 +7575,8 @@ func (ec *executionContext) _CityPayload_city(ctx context.Context, field graphql
 			return obj.City, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.City) graphql.Marshaler {
-			return ec.marshalOCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.City) graphql.Marshaler {
+			return ec.marshalOCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCity(ctx, selections, v)
 		},
 		true,
 		false,
@@ -7650,7 +7650,7 @@ func (ec *executionContext) fieldContext_CityPayload_clientMutationId(_ context.
 	return graphql.NewScalarFieldContext("CityPayload", field, false, false, "String")
 }
 
-func (ec *executionContext) _Country_id(ctx context.Context, field graphql.CollectedField, obj *relations.Country) (ret graphql.Marshaler) {
+func (ec *executionContext) _Country_id(ctx context.Context, field graphql.CollectedField, obj *knowledge.Country) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7673,7 +7673,7 @@ func (ec *executionContext) fieldContext_Country_id(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Country", field, true, false, "ID")
 }
 
-func (ec *executionContext) _Country_code(ctx context.Context, field graphql.CollectedField, obj *relations.Country) (ret graphql.Marshaler) {
+func (ec *executionContext) _Country_code(ctx context.Context, field graphql.CollectedField, obj *knowledge.Country) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7696,7 +7696,7 @@ func (ec *executionContext) fieldContext_Country_code(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Country", field, false, false, "String")
 }
 
-func (ec *executionContext) _Country_name(ctx context.Context, field graphql.CollectedField, obj *relations.Country) (ret graphql.Marshaler) {
+func (ec *executionContext) _Country_name(ctx context.Context, field graphql.CollectedField, obj *knowledge.Country) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7719,7 +7719,7 @@ func (ec *executionContext) fieldContext_Country_name(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Country", field, false, false, "String")
 }
 
-func (ec *executionContext) _Country_wikidataId(ctx context.Context, field graphql.CollectedField, obj *relations.Country) (ret graphql.Marshaler) {
+func (ec *executionContext) _Country_wikidataId(ctx context.Context, field graphql.CollectedField, obj *knowledge.Country) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7742,7 +7742,7 @@ func (ec *executionContext) fieldContext_Country_wikidataId(_ context.Context, f
 	return graphql.NewScalarFieldContext("Country", field, false, false, "String")
 }
 
-func (ec *executionContext) _Country_externalIds(ctx context.Context, field graphql.CollectedField, obj *relations.Country) (ret graphql.Marshaler) {
+func (ec *executionContext) _Country_externalIds(ctx context.Context, field graphql.CollectedField, obj *knowledge.Country) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7754,8 +7754,8 @@ func (ec *executionContext) _Country_externalIds(ctx context.Context, field grap
 			return ec.Resolvers.Country().ExternalIds(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.ExternalIDs) graphql.Marshaler {
-			return ec.marshalNExternalIds2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐExternalIDs(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.ExternalIDs) graphql.Marshaler {
+			return ec.marshalNExternalIds2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐExternalIDs(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7774,7 +7774,7 @@ func (ec *executionContext) fieldContext_Country_externalIds(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _Country_cities(ctx context.Context, field graphql.CollectedField, obj *relations.Country) (ret graphql.Marshaler) {
+func (ec *executionContext) _Country_cities(ctx context.Context, field graphql.CollectedField, obj *knowledge.Country) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7862,8 +7862,8 @@ func (ec *executionContext) _CountryConnection_nodes(ctx context.Context, field 
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Country) graphql.Marshaler {
-			return ec.marshalNCountry2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCountryᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.Country) graphql.Marshaler {
+			return ec.marshalNCountry2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCountryᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7972,8 +7972,8 @@ func (ec *executionContext) _CountryEdge_node(ctx context.Context, field graphql
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Country) graphql.Marshaler {
-			return ec.marshalNCountry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCountry(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Country) graphql.Marshaler {
+			return ec.marshalNCountry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCountry(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8005,8 +8005,8 @@ func (ec *executionContext) _Entity_findAgreement(ctx context.Context, field gra
 			return ec.Resolvers.Entity().FindAgreement(ctx, fc.Args["reps"].([]*model.AgreementRepresentation))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Agreement) graphql.Marshaler {
-			return ec.marshalOAgreement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreement(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.Agreement) graphql.Marshaler {
+			return ec.marshalOAgreement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreement(ctx, selections, v)
 		},
 		true,
 		false,
@@ -8049,8 +8049,8 @@ func (ec *executionContext) _Entity_findCity(ctx context.Context, field graphql.
 			return ec.Resolvers.Entity().FindCity(ctx, fc.Args["reps"].([]*model.CityRepresentation))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.City) graphql.Marshaler {
-			return ec.marshalOCity2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.City) graphql.Marshaler {
+			return ec.marshalOCity2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCity(ctx, selections, v)
 		},
 		true,
 		false,
@@ -8093,8 +8093,8 @@ func (ec *executionContext) _Entity_findCountry(ctx context.Context, field graph
 			return ec.Resolvers.Entity().FindCountry(ctx, fc.Args["reps"].([]*model.CountryRepresentation))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Country) graphql.Marshaler {
-			return ec.marshalOCountry2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCountry(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.Country) graphql.Marshaler {
+			return ec.marshalOCountry2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCountry(ctx, selections, v)
 		},
 		true,
 		false,
@@ -8137,8 +8137,8 @@ func (ec *executionContext) _Entity_findInstitution(ctx context.Context, field g
 			return ec.Resolvers.Entity().FindInstitution(ctx, fc.Args["reps"].([]*model.InstitutionRepresentation))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Institution) graphql.Marshaler {
-			return ec.marshalOInstitution2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitution(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.Institution) graphql.Marshaler {
+			return ec.marshalOInstitution2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitution(ctx, selections, v)
 		},
 		true,
 		false,
@@ -8181,8 +8181,8 @@ func (ec *executionContext) _Entity_findOfficial(ctx context.Context, field grap
 			return ec.Resolvers.Entity().FindOfficial(ctx, fc.Args["reps"].([]*model.OfficialRepresentation))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Official) graphql.Marshaler {
-			return ec.marshalOOfficial2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐOfficial(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.Official) graphql.Marshaler {
+			return ec.marshalOOfficial2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐOfficial(ctx, selections, v)
 		},
 		true,
 		false,
@@ -8212,7 +8212,7 @@ func (ec *executionContext) fieldContext_Entity_findOfficial(ctx context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _ExternalIds_wikidata(ctx context.Context, field graphql.CollectedField, obj *relations.ExternalIDs) (ret graphql.Marshaler) {
+func (ec *executionContext) _ExternalIds_wikidata(ctx context.Context, field graphql.CollectedField, obj *knowledge.ExternalIDs) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8235,7 +8235,7 @@ func (ec *executionContext) fieldContext_ExternalIds_wikidata(_ context.Context,
 	return graphql.NewScalarFieldContext("ExternalIds", field, false, false, "String")
 }
 
-func (ec *executionContext) _ExternalIds_geonames(ctx context.Context, field graphql.CollectedField, obj *relations.ExternalIDs) (ret graphql.Marshaler) {
+func (ec *executionContext) _ExternalIds_geonames(ctx context.Context, field graphql.CollectedField, obj *knowledge.ExternalIDs) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8258,7 +8258,7 @@ func (ec *executionContext) fieldContext_ExternalIds_geonames(_ context.Context,
 	return graphql.NewScalarFieldContext("ExternalIds", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Institution_id(ctx context.Context, field graphql.CollectedField, obj *relations.Institution) (ret graphql.Marshaler) {
+func (ec *executionContext) _Institution_id(ctx context.Context, field graphql.CollectedField, obj *knowledge.Institution) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8281,7 +8281,7 @@ func (ec *executionContext) fieldContext_Institution_id(_ context.Context, field
 	return graphql.NewScalarFieldContext("Institution", field, true, false, "ID")
 }
 
-func (ec *executionContext) _Institution_version(ctx context.Context, field graphql.CollectedField, obj *relations.Institution) (ret graphql.Marshaler) {
+func (ec *executionContext) _Institution_version(ctx context.Context, field graphql.CollectedField, obj *knowledge.Institution) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8304,7 +8304,7 @@ func (ec *executionContext) fieldContext_Institution_version(_ context.Context, 
 	return graphql.NewScalarFieldContext("Institution", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Institution_name(ctx context.Context, field graphql.CollectedField, obj *relations.Institution) (ret graphql.Marshaler) {
+func (ec *executionContext) _Institution_name(ctx context.Context, field graphql.CollectedField, obj *knowledge.Institution) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8327,7 +8327,7 @@ func (ec *executionContext) fieldContext_Institution_name(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Institution", field, false, false, "String")
 }
 
-func (ec *executionContext) _Institution_kind(ctx context.Context, field graphql.CollectedField, obj *relations.Institution) (ret graphql.Marshaler) {
+func (ec *executionContext) _Institution_kind(ctx context.Context, field graphql.CollectedField, obj *knowledge.Institution) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8339,8 +8339,8 @@ func (ec *executionContext) _Institution_kind(ctx context.Context, field graphql
 			return obj.Kind, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v relations.InstitutionKind) graphql.Marshaler {
-			return ec.marshalNInstitutionKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitutionKind(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v knowledge.InstitutionKind) graphql.Marshaler {
+			return ec.marshalNInstitutionKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitutionKind(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8350,7 +8350,7 @@ func (ec *executionContext) fieldContext_Institution_kind(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Institution", field, false, false, "InstitutionKind")
 }
 
-func (ec *executionContext) _Institution_city(ctx context.Context, field graphql.CollectedField, obj *relations.Institution) (ret graphql.Marshaler) {
+func (ec *executionContext) _Institution_city(ctx context.Context, field graphql.CollectedField, obj *knowledge.Institution) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8362,8 +8362,8 @@ func (ec *executionContext) _Institution_city(ctx context.Context, field graphql
 			return ec.Resolvers.Institution().City(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.City) graphql.Marshaler {
-			return ec.marshalNCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.City) graphql.Marshaler {
+			return ec.marshalNCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCity(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8382,7 +8382,7 @@ func (ec *executionContext) fieldContext_Institution_city(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Institution_foundedOn(ctx context.Context, field graphql.CollectedField, obj *relations.Institution) (ret graphql.Marshaler) {
+func (ec *executionContext) _Institution_foundedOn(ctx context.Context, field graphql.CollectedField, obj *knowledge.Institution) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8405,7 +8405,7 @@ func (ec *executionContext) fieldContext_Institution_foundedOn(_ context.Context
 	return graphql.NewScalarFieldContext("Institution", field, false, false, "Date")
 }
 
-func (ec *executionContext) _Institution_description(ctx context.Context, field graphql.CollectedField, obj *relations.Institution) (ret graphql.Marshaler) {
+func (ec *executionContext) _Institution_description(ctx context.Context, field graphql.CollectedField, obj *knowledge.Institution) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8428,7 +8428,7 @@ func (ec *executionContext) fieldContext_Institution_description(_ context.Conte
 	return graphql.NewScalarFieldContext("Institution", field, false, false, "String")
 }
 
-func (ec *executionContext) _Institution_wikidataId(ctx context.Context, field graphql.CollectedField, obj *relations.Institution) (ret graphql.Marshaler) {
+func (ec *executionContext) _Institution_wikidataId(ctx context.Context, field graphql.CollectedField, obj *knowledge.Institution) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8451,7 +8451,7 @@ func (ec *executionContext) fieldContext_Institution_wikidataId(_ context.Contex
 	return graphql.NewScalarFieldContext("Institution", field, false, false, "String")
 }
 
-func (ec *executionContext) _Institution_externalIds(ctx context.Context, field graphql.CollectedField, obj *relations.Institution) (ret graphql.Marshaler) {
+func (ec *executionContext) _Institution_externalIds(ctx context.Context, field graphql.CollectedField, obj *knowledge.Institution) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8463,8 +8463,8 @@ func (ec *executionContext) _Institution_externalIds(ctx context.Context, field 
 			return ec.Resolvers.Institution().ExternalIds(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.ExternalIDs) graphql.Marshaler {
-			return ec.marshalNExternalIds2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐExternalIDs(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.ExternalIDs) graphql.Marshaler {
+			return ec.marshalNExternalIds2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐExternalIDs(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8483,7 +8483,7 @@ func (ec *executionContext) fieldContext_Institution_externalIds(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _Institution_agreements(ctx context.Context, field graphql.CollectedField, obj *relations.Institution) (ret graphql.Marshaler) {
+func (ec *executionContext) _Institution_agreements(ctx context.Context, field graphql.CollectedField, obj *knowledge.Institution) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8527,7 +8527,7 @@ func (ec *executionContext) fieldContext_Institution_agreements(ctx context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _Institution_sources(ctx context.Context, field graphql.CollectedField, obj *relations.Institution) (ret graphql.Marshaler) {
+func (ec *executionContext) _Institution_sources(ctx context.Context, field graphql.CollectedField, obj *knowledge.Institution) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8539,8 +8539,8 @@ func (ec *executionContext) _Institution_sources(ctx context.Context, field grap
 			return ec.Resolvers.Institution().Sources(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Source) graphql.Marshaler {
-			return ec.marshalNSource2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSourceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐSourceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8559,7 +8559,7 @@ func (ec *executionContext) fieldContext_Institution_sources(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _Institution_statements(ctx context.Context, field graphql.CollectedField, obj *relations.Institution) (ret graphql.Marshaler) {
+func (ec *executionContext) _Institution_statements(ctx context.Context, field graphql.CollectedField, obj *knowledge.Institution) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8571,8 +8571,8 @@ func (ec *executionContext) _Institution_statements(ctx context.Context, field g
 			return ec.Resolvers.Institution().Statements(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Statement) graphql.Marshaler {
-			return ec.marshalNStatement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐStatementᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.Statement) graphql.Marshaler {
+			return ec.marshalNStatement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐStatementᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8635,8 +8635,8 @@ func (ec *executionContext) _InstitutionConnection_nodes(ctx context.Context, fi
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Institution) graphql.Marshaler {
-			return ec.marshalNInstitution2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitutionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.Institution) graphql.Marshaler {
+			return ec.marshalNInstitution2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitutionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8745,8 +8745,8 @@ func (ec *executionContext) _InstitutionEdge_node(ctx context.Context, field gra
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Institution) graphql.Marshaler {
-			return ec.marshalNInstitution2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitution(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Institution) graphql.Marshaler {
+			return ec.marshalNInstitution2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitution(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8777,8 +8777,8 @@ func (ec *executionContext) _InstitutionPayload_institution(ctx context.Context,
 			return obj.Institution, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Institution) graphql.Marshaler {
-			return ec.marshalOInstitution2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitution(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Institution) graphql.Marshaler {
+			return ec.marshalOInstitution2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitution(ctx, selections, v)
 		},
 		true,
 		false,
@@ -8852,7 +8852,7 @@ func (ec *executionContext) fieldContext_InstitutionPayload_clientMutationId(_ c
 	return graphql.NewScalarFieldContext("InstitutionPayload", field, false, false, "String")
 }
 
-func (ec *executionContext) _LocalizedName_language(ctx context.Context, field graphql.CollectedField, obj *relations.LocalizedName) (ret graphql.Marshaler) {
+func (ec *executionContext) _LocalizedName_language(ctx context.Context, field graphql.CollectedField, obj *knowledge.LocalizedName) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8875,7 +8875,7 @@ func (ec *executionContext) fieldContext_LocalizedName_language(_ context.Contex
 	return graphql.NewScalarFieldContext("LocalizedName", field, false, false, "String")
 }
 
-func (ec *executionContext) _LocalizedName_name(ctx context.Context, field graphql.CollectedField, obj *relations.LocalizedName) (ret graphql.Marshaler) {
+func (ec *executionContext) _LocalizedName_name(ctx context.Context, field graphql.CollectedField, obj *knowledge.LocalizedName) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8898,7 +8898,7 @@ func (ec *executionContext) fieldContext_LocalizedName_name(_ context.Context, f
 	return graphql.NewScalarFieldContext("LocalizedName", field, false, false, "String")
 }
 
-func (ec *executionContext) _LocalizedName_source(ctx context.Context, field graphql.CollectedField, obj *relations.LocalizedName) (ret graphql.Marshaler) {
+func (ec *executionContext) _LocalizedName_source(ctx context.Context, field graphql.CollectedField, obj *knowledge.LocalizedName) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8910,8 +8910,8 @@ func (ec *executionContext) _LocalizedName_source(ctx context.Context, field gra
 			return ec.Resolvers.LocalizedName().Source(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Source) graphql.Marshaler {
-			return ec.marshalOSource2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSource(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Source) graphql.Marshaler {
+			return ec.marshalOSource2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐSource(ctx, selections, v)
 		},
 		true,
 		false,
@@ -8930,7 +8930,7 @@ func (ec *executionContext) fieldContext_LocalizedName_source(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _Location_latitude(ctx context.Context, field graphql.CollectedField, obj *relations.Location) (ret graphql.Marshaler) {
+func (ec *executionContext) _Location_latitude(ctx context.Context, field graphql.CollectedField, obj *knowledge.Location) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8953,7 +8953,7 @@ func (ec *executionContext) fieldContext_Location_latitude(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Location", field, false, false, "Float")
 }
 
-func (ec *executionContext) _Location_longitude(ctx context.Context, field graphql.CollectedField, obj *relations.Location) (ret graphql.Marshaler) {
+func (ec *executionContext) _Location_longitude(ctx context.Context, field graphql.CollectedField, obj *knowledge.Location) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9782,7 +9782,7 @@ func (ec *executionContext) fieldContext_Mutation_retract(ctx context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _NetworkStats_asOf(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkStats) (ret graphql.Marshaler) {
+func (ec *executionContext) _NetworkStats_asOf(ctx context.Context, field graphql.CollectedField, obj *knowledge.NetworkStats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9805,7 +9805,7 @@ func (ec *executionContext) fieldContext_NetworkStats_asOf(_ context.Context, fi
 	return graphql.NewScalarFieldContext("NetworkStats", field, false, false, "Date")
 }
 
-func (ec *executionContext) _NetworkStats_partnerCities(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkStats) (ret graphql.Marshaler) {
+func (ec *executionContext) _NetworkStats_partnerCities(ctx context.Context, field graphql.CollectedField, obj *knowledge.NetworkStats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9828,7 +9828,7 @@ func (ec *executionContext) fieldContext_NetworkStats_partnerCities(_ context.Co
 	return graphql.NewScalarFieldContext("NetworkStats", field, false, false, "Int")
 }
 
-func (ec *executionContext) _NetworkStats_partnerCountries(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkStats) (ret graphql.Marshaler) {
+func (ec *executionContext) _NetworkStats_partnerCountries(ctx context.Context, field graphql.CollectedField, obj *knowledge.NetworkStats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9851,7 +9851,7 @@ func (ec *executionContext) fieldContext_NetworkStats_partnerCountries(_ context
 	return graphql.NewScalarFieldContext("NetworkStats", field, false, false, "Int")
 }
 
-func (ec *executionContext) _NetworkStats_sisterCities(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkStats) (ret graphql.Marshaler) {
+func (ec *executionContext) _NetworkStats_sisterCities(ctx context.Context, field graphql.CollectedField, obj *knowledge.NetworkStats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9874,7 +9874,7 @@ func (ec *executionContext) fieldContext_NetworkStats_sisterCities(_ context.Con
 	return graphql.NewScalarFieldContext("NetworkStats", field, false, false, "Int")
 }
 
-func (ec *executionContext) _NetworkStats_friendlyExchangeCities(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkStats) (ret graphql.Marshaler) {
+func (ec *executionContext) _NetworkStats_friendlyExchangeCities(ctx context.Context, field graphql.CollectedField, obj *knowledge.NetworkStats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9897,7 +9897,7 @@ func (ec *executionContext) fieldContext_NetworkStats_friendlyExchangeCities(_ c
 	return graphql.NewScalarFieldContext("NetworkStats", field, false, false, "Int")
 }
 
-func (ec *executionContext) _NetworkStats_agreements(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkStats) (ret graphql.Marshaler) {
+func (ec *executionContext) _NetworkStats_agreements(ctx context.Context, field graphql.CollectedField, obj *knowledge.NetworkStats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9920,7 +9920,7 @@ func (ec *executionContext) fieldContext_NetworkStats_agreements(_ context.Conte
 	return graphql.NewScalarFieldContext("NetworkStats", field, false, false, "Int")
 }
 
-func (ec *executionContext) _NetworkStats_byYear(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkStats) (ret graphql.Marshaler) {
+func (ec *executionContext) _NetworkStats_byYear(ctx context.Context, field graphql.CollectedField, obj *knowledge.NetworkStats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9932,8 +9932,8 @@ func (ec *executionContext) _NetworkStats_byYear(ctx context.Context, field grap
 			return obj.ByYear, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.NetworkYear) graphql.Marshaler {
-			return ec.marshalNNetworkYear2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐNetworkYearᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.NetworkYear) graphql.Marshaler {
+			return ec.marshalNNetworkYear2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐNetworkYearᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9952,7 +9952,7 @@ func (ec *executionContext) fieldContext_NetworkStats_byYear(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _NetworkYear_year(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkYear) (ret graphql.Marshaler) {
+func (ec *executionContext) _NetworkYear_year(ctx context.Context, field graphql.CollectedField, obj *knowledge.NetworkYear) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9975,7 +9975,7 @@ func (ec *executionContext) fieldContext_NetworkYear_year(_ context.Context, fie
 	return graphql.NewScalarFieldContext("NetworkYear", field, false, false, "Int")
 }
 
-func (ec *executionContext) _NetworkYear_partnershipsBegun(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkYear) (ret graphql.Marshaler) {
+func (ec *executionContext) _NetworkYear_partnershipsBegun(ctx context.Context, field graphql.CollectedField, obj *knowledge.NetworkYear) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9998,7 +9998,7 @@ func (ec *executionContext) fieldContext_NetworkYear_partnershipsBegun(_ context
 	return graphql.NewScalarFieldContext("NetworkYear", field, false, false, "Int")
 }
 
-func (ec *executionContext) _NetworkYear_sisterCities(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkYear) (ret graphql.Marshaler) {
+func (ec *executionContext) _NetworkYear_sisterCities(ctx context.Context, field graphql.CollectedField, obj *knowledge.NetworkYear) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10021,7 +10021,7 @@ func (ec *executionContext) fieldContext_NetworkYear_sisterCities(_ context.Cont
 	return graphql.NewScalarFieldContext("NetworkYear", field, false, false, "Int")
 }
 
-func (ec *executionContext) _NetworkYear_friendlyExchangeCities(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkYear) (ret graphql.Marshaler) {
+func (ec *executionContext) _NetworkYear_friendlyExchangeCities(ctx context.Context, field graphql.CollectedField, obj *knowledge.NetworkYear) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10044,7 +10044,7 @@ func (ec *executionContext) fieldContext_NetworkYear_friendlyExchangeCities(_ co
 	return graphql.NewScalarFieldContext("NetworkYear", field, false, false, "Int")
 }
 
-func (ec *executionContext) _NetworkYear_agreementsSigned(ctx context.Context, field graphql.CollectedField, obj *relations.NetworkYear) (ret graphql.Marshaler) {
+func (ec *executionContext) _NetworkYear_agreementsSigned(ctx context.Context, field graphql.CollectedField, obj *knowledge.NetworkYear) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10067,7 +10067,7 @@ func (ec *executionContext) fieldContext_NetworkYear_agreementsSigned(_ context.
 	return graphql.NewScalarFieldContext("NetworkYear", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Official_id(ctx context.Context, field graphql.CollectedField, obj *relations.Official) (ret graphql.Marshaler) {
+func (ec *executionContext) _Official_id(ctx context.Context, field graphql.CollectedField, obj *knowledge.Official) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10090,7 +10090,7 @@ func (ec *executionContext) fieldContext_Official_id(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Official", field, true, false, "ID")
 }
 
-func (ec *executionContext) _Official_version(ctx context.Context, field graphql.CollectedField, obj *relations.Official) (ret graphql.Marshaler) {
+func (ec *executionContext) _Official_version(ctx context.Context, field graphql.CollectedField, obj *knowledge.Official) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10113,7 +10113,7 @@ func (ec *executionContext) fieldContext_Official_version(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Official", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Official_name(ctx context.Context, field graphql.CollectedField, obj *relations.Official) (ret graphql.Marshaler) {
+func (ec *executionContext) _Official_name(ctx context.Context, field graphql.CollectedField, obj *knowledge.Official) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10136,7 +10136,7 @@ func (ec *executionContext) fieldContext_Official_name(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Official", field, false, false, "String")
 }
 
-func (ec *executionContext) _Official_names(ctx context.Context, field graphql.CollectedField, obj *relations.Official) (ret graphql.Marshaler) {
+func (ec *executionContext) _Official_names(ctx context.Context, field graphql.CollectedField, obj *knowledge.Official) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10148,8 +10148,8 @@ func (ec *executionContext) _Official_names(ctx context.Context, field graphql.C
 			return ec.Resolvers.Official().Names(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.LocalizedName) graphql.Marshaler {
-			return ec.marshalNLocalizedName2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐLocalizedNameᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.LocalizedName) graphql.Marshaler {
+			return ec.marshalNLocalizedName2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐLocalizedNameᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10168,7 +10168,7 @@ func (ec *executionContext) fieldContext_Official_names(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Official_title(ctx context.Context, field graphql.CollectedField, obj *relations.Official) (ret graphql.Marshaler) {
+func (ec *executionContext) _Official_title(ctx context.Context, field graphql.CollectedField, obj *knowledge.Official) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10191,7 +10191,7 @@ func (ec *executionContext) fieldContext_Official_title(_ context.Context, field
 	return graphql.NewScalarFieldContext("Official", field, false, false, "String")
 }
 
-func (ec *executionContext) _Official_wikidataId(ctx context.Context, field graphql.CollectedField, obj *relations.Official) (ret graphql.Marshaler) {
+func (ec *executionContext) _Official_wikidataId(ctx context.Context, field graphql.CollectedField, obj *knowledge.Official) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10214,7 +10214,7 @@ func (ec *executionContext) fieldContext_Official_wikidataId(_ context.Context, 
 	return graphql.NewScalarFieldContext("Official", field, false, false, "String")
 }
 
-func (ec *executionContext) _Official_externalIds(ctx context.Context, field graphql.CollectedField, obj *relations.Official) (ret graphql.Marshaler) {
+func (ec *executionContext) _Official_externalIds(ctx context.Context, field graphql.CollectedField, obj *knowledge.Official) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10226,8 +10226,8 @@ func (ec *executionContext) _Official_externalIds(ctx context.Context, field gra
 			return ec.Resolvers.Official().ExternalIds(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.ExternalIDs) graphql.Marshaler {
-			return ec.marshalNExternalIds2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐExternalIDs(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.ExternalIDs) graphql.Marshaler {
+			return ec.marshalNExternalIds2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐExternalIDs(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10246,7 +10246,7 @@ func (ec *executionContext) fieldContext_Official_externalIds(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _Official_city(ctx context.Context, field graphql.CollectedField, obj *relations.Official) (ret graphql.Marshaler) {
+func (ec *executionContext) _Official_city(ctx context.Context, field graphql.CollectedField, obj *knowledge.Official) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10258,8 +10258,8 @@ func (ec *executionContext) _Official_city(ctx context.Context, field graphql.Co
 			return ec.Resolvers.Official().City(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.City) graphql.Marshaler {
-			return ec.marshalOCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.City) graphql.Marshaler {
+			return ec.marshalOCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCity(ctx, selections, v)
 		},
 		true,
 		false,
@@ -10278,7 +10278,7 @@ func (ec *executionContext) fieldContext_Official_city(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Official_agreements(ctx context.Context, field graphql.CollectedField, obj *relations.Official) (ret graphql.Marshaler) {
+func (ec *executionContext) _Official_agreements(ctx context.Context, field graphql.CollectedField, obj *knowledge.Official) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10322,7 +10322,7 @@ func (ec *executionContext) fieldContext_Official_agreements(ctx context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Official_sources(ctx context.Context, field graphql.CollectedField, obj *relations.Official) (ret graphql.Marshaler) {
+func (ec *executionContext) _Official_sources(ctx context.Context, field graphql.CollectedField, obj *knowledge.Official) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10334,8 +10334,8 @@ func (ec *executionContext) _Official_sources(ctx context.Context, field graphql
 			return ec.Resolvers.Official().Sources(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Source) graphql.Marshaler {
-			return ec.marshalNSource2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSourceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐSourceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10354,7 +10354,7 @@ func (ec *executionContext) fieldContext_Official_sources(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Official_statements(ctx context.Context, field graphql.CollectedField, obj *relations.Official) (ret graphql.Marshaler) {
+func (ec *executionContext) _Official_statements(ctx context.Context, field graphql.CollectedField, obj *knowledge.Official) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10366,8 +10366,8 @@ func (ec *executionContext) _Official_statements(ctx context.Context, field grap
 			return ec.Resolvers.Official().Statements(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Statement) graphql.Marshaler {
-			return ec.marshalNStatement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐStatementᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.Statement) graphql.Marshaler {
+			return ec.marshalNStatement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐStatementᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10430,8 +10430,8 @@ func (ec *executionContext) _OfficialConnection_nodes(ctx context.Context, field
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Official) graphql.Marshaler {
-			return ec.marshalNOfficial2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐOfficialᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.Official) graphql.Marshaler {
+			return ec.marshalNOfficial2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐOfficialᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10540,8 +10540,8 @@ func (ec *executionContext) _OfficialEdge_node(ctx context.Context, field graphq
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Official) graphql.Marshaler {
-			return ec.marshalNOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐOfficial(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Official) graphql.Marshaler {
+			return ec.marshalNOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐOfficial(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10572,8 +10572,8 @@ func (ec *executionContext) _OfficialPayload_official(ctx context.Context, field
 			return obj.Official, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Official) graphql.Marshaler {
-			return ec.marshalOOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐOfficial(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Official) graphql.Marshaler {
+			return ec.marshalOOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐOfficial(ctx, selections, v)
 		},
 		true,
 		false,
@@ -10739,7 +10739,7 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
-func (ec *executionContext) _Partnership_id(ctx context.Context, field graphql.CollectedField, obj *relations.Partnership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Partnership_id(ctx context.Context, field graphql.CollectedField, obj *knowledge.Partnership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10762,7 +10762,7 @@ func (ec *executionContext) fieldContext_Partnership_id(_ context.Context, field
 	return graphql.NewScalarFieldContext("Partnership", field, true, false, "ID")
 }
 
-func (ec *executionContext) _Partnership_version(ctx context.Context, field graphql.CollectedField, obj *relations.Partnership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Partnership_version(ctx context.Context, field graphql.CollectedField, obj *knowledge.Partnership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10785,7 +10785,7 @@ func (ec *executionContext) fieldContext_Partnership_version(_ context.Context, 
 	return graphql.NewScalarFieldContext("Partnership", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Partnership_kind(ctx context.Context, field graphql.CollectedField, obj *relations.Partnership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Partnership_kind(ctx context.Context, field graphql.CollectedField, obj *knowledge.Partnership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10797,8 +10797,8 @@ func (ec *executionContext) _Partnership_kind(ctx context.Context, field graphql
 			return obj.Kind, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v relations.PartnershipKind) graphql.Marshaler {
-			return ec.marshalNPartnershipKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnershipKind(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v knowledge.PartnershipKind) graphql.Marshaler {
+			return ec.marshalNPartnershipKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnershipKind(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10808,7 +10808,7 @@ func (ec *executionContext) fieldContext_Partnership_kind(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Partnership", field, false, false, "PartnershipKind")
 }
 
-func (ec *executionContext) _Partnership_since(ctx context.Context, field graphql.CollectedField, obj *relations.Partnership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Partnership_since(ctx context.Context, field graphql.CollectedField, obj *knowledge.Partnership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10831,7 +10831,7 @@ func (ec *executionContext) fieldContext_Partnership_since(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Partnership", field, false, false, "Date")
 }
 
-func (ec *executionContext) _Partnership_until(ctx context.Context, field graphql.CollectedField, obj *relations.Partnership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Partnership_until(ctx context.Context, field graphql.CollectedField, obj *knowledge.Partnership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10854,7 +10854,7 @@ func (ec *executionContext) fieldContext_Partnership_until(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Partnership", field, false, false, "Date")
 }
 
-func (ec *executionContext) _Partnership_partner(ctx context.Context, field graphql.CollectedField, obj *relations.Partnership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Partnership_partner(ctx context.Context, field graphql.CollectedField, obj *knowledge.Partnership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10866,8 +10866,8 @@ func (ec *executionContext) _Partnership_partner(ctx context.Context, field grap
 			return obj.Partner, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.City) graphql.Marshaler {
-			return ec.marshalNCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.City) graphql.Marshaler {
+			return ec.marshalNCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCity(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10886,7 +10886,7 @@ func (ec *executionContext) fieldContext_Partnership_partner(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _Partnership_distanceKm(ctx context.Context, field graphql.CollectedField, obj *relations.Partnership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Partnership_distanceKm(ctx context.Context, field graphql.CollectedField, obj *knowledge.Partnership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10909,7 +10909,7 @@ func (ec *executionContext) fieldContext_Partnership_distanceKm(_ context.Contex
 	return graphql.NewScalarFieldContext("Partnership", field, true, true, "Float")
 }
 
-func (ec *executionContext) _Partnership_cities(ctx context.Context, field graphql.CollectedField, obj *relations.Partnership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Partnership_cities(ctx context.Context, field graphql.CollectedField, obj *knowledge.Partnership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10921,8 +10921,8 @@ func (ec *executionContext) _Partnership_cities(ctx context.Context, field graph
 			return ec.Resolvers.Partnership().Cities(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.City) graphql.Marshaler {
-			return ec.marshalNCity2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCityᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.City) graphql.Marshaler {
+			return ec.marshalNCity2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCityᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10941,7 +10941,7 @@ func (ec *executionContext) fieldContext_Partnership_cities(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _Partnership_agreement(ctx context.Context, field graphql.CollectedField, obj *relations.Partnership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Partnership_agreement(ctx context.Context, field graphql.CollectedField, obj *knowledge.Partnership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10953,8 +10953,8 @@ func (ec *executionContext) _Partnership_agreement(ctx context.Context, field gr
 			return ec.Resolvers.Partnership().Agreement(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Agreement) graphql.Marshaler {
-			return ec.marshalOAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreement(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Agreement) graphql.Marshaler {
+			return ec.marshalOAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreement(ctx, selections, v)
 		},
 		true,
 		false,
@@ -10973,7 +10973,7 @@ func (ec *executionContext) fieldContext_Partnership_agreement(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Partnership_sources(ctx context.Context, field graphql.CollectedField, obj *relations.Partnership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Partnership_sources(ctx context.Context, field graphql.CollectedField, obj *knowledge.Partnership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10985,8 +10985,8 @@ func (ec *executionContext) _Partnership_sources(ctx context.Context, field grap
 			return ec.Resolvers.Partnership().Sources(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Source) graphql.Marshaler {
-			return ec.marshalNSource2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSourceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐSourceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11005,7 +11005,7 @@ func (ec *executionContext) fieldContext_Partnership_sources(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _Partnership_statements(ctx context.Context, field graphql.CollectedField, obj *relations.Partnership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Partnership_statements(ctx context.Context, field graphql.CollectedField, obj *knowledge.Partnership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11017,8 +11017,8 @@ func (ec *executionContext) _Partnership_statements(ctx context.Context, field g
 			return ec.Resolvers.Partnership().Statements(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Statement) graphql.Marshaler {
-			return ec.marshalNStatement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐStatementᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.Statement) graphql.Marshaler {
+			return ec.marshalNStatement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐStatementᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11037,7 +11037,7 @@ func (ec *executionContext) fieldContext_Partnership_statements(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _PartnershipChange_action(ctx context.Context, field graphql.CollectedField, obj *relations.PartnershipChange) (ret graphql.Marshaler) {
+func (ec *executionContext) _PartnershipChange_action(ctx context.Context, field graphql.CollectedField, obj *knowledge.PartnershipChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11060,7 +11060,7 @@ func (ec *executionContext) fieldContext_PartnershipChange_action(_ context.Cont
 	return graphql.NewScalarFieldContext("PartnershipChange", field, true, true, "ChangeAction")
 }
 
-func (ec *executionContext) _PartnershipChange_partnershipId(ctx context.Context, field graphql.CollectedField, obj *relations.PartnershipChange) (ret graphql.Marshaler) {
+func (ec *executionContext) _PartnershipChange_partnershipId(ctx context.Context, field graphql.CollectedField, obj *knowledge.PartnershipChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11083,7 +11083,7 @@ func (ec *executionContext) fieldContext_PartnershipChange_partnershipId(_ conte
 	return graphql.NewScalarFieldContext("PartnershipChange", field, true, true, "ID")
 }
 
-func (ec *executionContext) _PartnershipChange_partnership(ctx context.Context, field graphql.CollectedField, obj *relations.PartnershipChange) (ret graphql.Marshaler) {
+func (ec *executionContext) _PartnershipChange_partnership(ctx context.Context, field graphql.CollectedField, obj *knowledge.PartnershipChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11095,8 +11095,8 @@ func (ec *executionContext) _PartnershipChange_partnership(ctx context.Context, 
 			return ec.Resolvers.PartnershipChange().Partnership(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Partnership) graphql.Marshaler {
-			return ec.marshalOPartnership2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnership(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Partnership) graphql.Marshaler {
+			return ec.marshalOPartnership2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnership(ctx, selections, v)
 		},
 		true,
 		false,
@@ -11115,7 +11115,7 @@ func (ec *executionContext) fieldContext_PartnershipChange_partnership(_ context
 	return fc, nil
 }
 
-func (ec *executionContext) _PartnershipChange_cityIds(ctx context.Context, field graphql.CollectedField, obj *relations.PartnershipChange) (ret graphql.Marshaler) {
+func (ec *executionContext) _PartnershipChange_cityIds(ctx context.Context, field graphql.CollectedField, obj *knowledge.PartnershipChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11138,7 +11138,7 @@ func (ec *executionContext) fieldContext_PartnershipChange_cityIds(_ context.Con
 	return graphql.NewScalarFieldContext("PartnershipChange", field, true, true, "ID")
 }
 
-func (ec *executionContext) _PartnershipChange_sequence(ctx context.Context, field graphql.CollectedField, obj *relations.PartnershipChange) (ret graphql.Marshaler) {
+func (ec *executionContext) _PartnershipChange_sequence(ctx context.Context, field graphql.CollectedField, obj *knowledge.PartnershipChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11205,8 +11205,8 @@ func (ec *executionContext) _PartnershipConnection_nodes(ctx context.Context, fi
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Partnership) graphql.Marshaler {
-			return ec.marshalNPartnership2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnershipᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.Partnership) graphql.Marshaler {
+			return ec.marshalNPartnership2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnershipᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11315,8 +11315,8 @@ func (ec *executionContext) _PartnershipEdge_node(ctx context.Context, field gra
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Partnership) graphql.Marshaler {
-			return ec.marshalNPartnership2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnership(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Partnership) graphql.Marshaler {
+			return ec.marshalNPartnership2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnership(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11347,8 +11347,8 @@ func (ec *executionContext) _PartnershipPayload_partnership(ctx context.Context,
 			return obj.Partnership, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Partnership) graphql.Marshaler {
-			return ec.marshalOPartnership2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnership(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Partnership) graphql.Marshaler {
+			return ec.marshalOPartnership2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnership(ctx, selections, v)
 		},
 		true,
 		false,
@@ -11422,7 +11422,7 @@ func (ec *executionContext) fieldContext_PartnershipPayload_clientMutationId(_ c
 	return graphql.NewScalarFieldContext("PartnershipPayload", field, false, false, "String")
 }
 
-func (ec *executionContext) _PathHop_from(ctx context.Context, field graphql.CollectedField, obj *relations.PathHop) (ret graphql.Marshaler) {
+func (ec *executionContext) _PathHop_from(ctx context.Context, field graphql.CollectedField, obj *knowledge.PathHop) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11434,8 +11434,8 @@ func (ec *executionContext) _PathHop_from(ctx context.Context, field graphql.Col
 			return ec.Resolvers.PathHop().From(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.City) graphql.Marshaler {
-			return ec.marshalNCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.City) graphql.Marshaler {
+			return ec.marshalNCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCity(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11454,7 +11454,7 @@ func (ec *executionContext) fieldContext_PathHop_from(_ context.Context, field g
 	return fc, nil
 }
 
-func (ec *executionContext) _PathHop_to(ctx context.Context, field graphql.CollectedField, obj *relations.PathHop) (ret graphql.Marshaler) {
+func (ec *executionContext) _PathHop_to(ctx context.Context, field graphql.CollectedField, obj *knowledge.PathHop) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11466,8 +11466,8 @@ func (ec *executionContext) _PathHop_to(ctx context.Context, field graphql.Colle
 			return ec.Resolvers.PathHop().To(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.City) graphql.Marshaler {
-			return ec.marshalNCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.City) graphql.Marshaler {
+			return ec.marshalNCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCity(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11486,7 +11486,7 @@ func (ec *executionContext) fieldContext_PathHop_to(_ context.Context, field gra
 	return fc, nil
 }
 
-func (ec *executionContext) _PathHop_partnership(ctx context.Context, field graphql.CollectedField, obj *relations.PathHop) (ret graphql.Marshaler) {
+func (ec *executionContext) _PathHop_partnership(ctx context.Context, field graphql.CollectedField, obj *knowledge.PathHop) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11498,8 +11498,8 @@ func (ec *executionContext) _PathHop_partnership(ctx context.Context, field grap
 			return ec.Resolvers.PathHop().Partnership(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Partnership) graphql.Marshaler {
-			return ec.marshalNPartnership2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnership(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Partnership) graphql.Marshaler {
+			return ec.marshalNPartnership2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnership(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11619,8 +11619,8 @@ func (ec *executionContext) _Query_city(ctx context.Context, field graphql.Colle
 			return ec.Resolvers.Query().City(ctx, fc.Args["id"].(*string), fc.Args["name"].(*string), fc.Args["wikidata"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.City) graphql.Marshaler {
-			return ec.marshalOCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.City) graphql.Marshaler {
+			return ec.marshalOCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCity(ctx, selections, v)
 		},
 		true,
 		false,
@@ -11707,8 +11707,8 @@ func (ec *executionContext) _Query_country(ctx context.Context, field graphql.Co
 			return ec.Resolvers.Query().Country(ctx, fc.Args["code"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Country) graphql.Marshaler {
-			return ec.marshalOCountry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCountry(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Country) graphql.Marshaler {
+			return ec.marshalOCountry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCountry(ctx, selections, v)
 		},
 		true,
 		false,
@@ -11795,8 +11795,8 @@ func (ec *executionContext) _Query_official(ctx context.Context, field graphql.C
 			return ec.Resolvers.Query().Official(ctx, fc.Args["id"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Official) graphql.Marshaler {
-			return ec.marshalOOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐOfficial(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Official) graphql.Marshaler {
+			return ec.marshalOOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐOfficial(ctx, selections, v)
 		},
 		true,
 		false,
@@ -11883,8 +11883,8 @@ func (ec *executionContext) _Query_agreement(ctx context.Context, field graphql.
 			return ec.Resolvers.Query().Agreement(ctx, fc.Args["id"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Agreement) graphql.Marshaler {
-			return ec.marshalOAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreement(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Agreement) graphql.Marshaler {
+			return ec.marshalOAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreement(ctx, selections, v)
 		},
 		true,
 		false,
@@ -11971,8 +11971,8 @@ func (ec *executionContext) _Query_institution(ctx context.Context, field graphq
 			return ec.Resolvers.Query().Institution(ctx, fc.Args["id"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Institution) graphql.Marshaler {
-			return ec.marshalOInstitution2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitution(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Institution) graphql.Marshaler {
+			return ec.marshalOInstitution2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitution(ctx, selections, v)
 		},
 		true,
 		false,
@@ -12059,8 +12059,8 @@ func (ec *executionContext) _Query_source(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Query().Source(ctx, fc.Args["id"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Source) graphql.Marshaler {
-			return ec.marshalOSource2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSource(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Source) graphql.Marshaler {
+			return ec.marshalOSource2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐSource(ctx, selections, v)
 		},
 		true,
 		false,
@@ -12191,8 +12191,8 @@ func (ec *executionContext) _Query_connections(ctx context.Context, field graphq
 			return ec.Resolvers.Query().Connections(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["maxHops"].(*int), fc.Args["first"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.CityPath) graphql.Marshaler {
-			return ec.marshalNCityPath2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCityPathᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.CityPath) graphql.Marshaler {
+			return ec.marshalNCityPath2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCityPathᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -12436,7 +12436,7 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _ReportedFigure_metric(ctx context.Context, field graphql.CollectedField, obj *relations.ReportedFigure) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReportedFigure_metric(ctx context.Context, field graphql.CollectedField, obj *knowledge.ReportedFigure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12448,8 +12448,8 @@ func (ec *executionContext) _ReportedFigure_metric(ctx context.Context, field gr
 			return obj.Metric, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v relations.FigureMetric) graphql.Marshaler {
-			return ec.marshalNFigureMetric2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐFigureMetric(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v knowledge.FigureMetric) graphql.Marshaler {
+			return ec.marshalNFigureMetric2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐFigureMetric(ctx, selections, v)
 		},
 		true,
 		true,
@@ -12459,7 +12459,7 @@ func (ec *executionContext) fieldContext_ReportedFigure_metric(_ context.Context
 	return graphql.NewScalarFieldContext("ReportedFigure", field, false, false, "FigureMetric")
 }
 
-func (ec *executionContext) _ReportedFigure_value(ctx context.Context, field graphql.CollectedField, obj *relations.ReportedFigure) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReportedFigure_value(ctx context.Context, field graphql.CollectedField, obj *knowledge.ReportedFigure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12482,7 +12482,7 @@ func (ec *executionContext) fieldContext_ReportedFigure_value(_ context.Context,
 	return graphql.NewScalarFieldContext("ReportedFigure", field, false, false, "Int")
 }
 
-func (ec *executionContext) _ReportedFigure_asOf(ctx context.Context, field graphql.CollectedField, obj *relations.ReportedFigure) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReportedFigure_asOf(ctx context.Context, field graphql.CollectedField, obj *knowledge.ReportedFigure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12505,7 +12505,7 @@ func (ec *executionContext) fieldContext_ReportedFigure_asOf(_ context.Context, 
 	return graphql.NewScalarFieldContext("ReportedFigure", field, false, false, "Date")
 }
 
-func (ec *executionContext) _ReportedFigure_source(ctx context.Context, field graphql.CollectedField, obj *relations.ReportedFigure) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReportedFigure_source(ctx context.Context, field graphql.CollectedField, obj *knowledge.ReportedFigure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12517,8 +12517,8 @@ func (ec *executionContext) _ReportedFigure_source(ctx context.Context, field gr
 			return ec.Resolvers.ReportedFigure().Source(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Source) graphql.Marshaler {
-			return ec.marshalNSource2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSource(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐSource(ctx, selections, v)
 		},
 		true,
 		true,
@@ -12817,7 +12817,7 @@ func (ec *executionContext) fieldContext_SearchEdge_matched(_ context.Context, f
 	return graphql.NewScalarFieldContext("SearchEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _Signatory_official(ctx context.Context, field graphql.CollectedField, obj *relations.Signatory) (ret graphql.Marshaler) {
+func (ec *executionContext) _Signatory_official(ctx context.Context, field graphql.CollectedField, obj *knowledge.Signatory) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12829,8 +12829,8 @@ func (ec *executionContext) _Signatory_official(ctx context.Context, field graph
 			return obj.Official, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Official) graphql.Marshaler {
-			return ec.marshalNOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐOfficial(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Official) graphql.Marshaler {
+			return ec.marshalNOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐOfficial(ctx, selections, v)
 		},
 		true,
 		true,
@@ -12849,7 +12849,7 @@ func (ec *executionContext) fieldContext_Signatory_official(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _Signatory_party(ctx context.Context, field graphql.CollectedField, obj *relations.Signatory) (ret graphql.Marshaler) {
+func (ec *executionContext) _Signatory_party(ctx context.Context, field graphql.CollectedField, obj *knowledge.Signatory) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12861,8 +12861,8 @@ func (ec *executionContext) _Signatory_party(ctx context.Context, field graphql.
 			return ec.Resolvers.Signatory().Party(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.City) graphql.Marshaler {
-			return ec.marshalNCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.City) graphql.Marshaler {
+			return ec.marshalNCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCity(ctx, selections, v)
 		},
 		true,
 		true,
@@ -12881,7 +12881,7 @@ func (ec *executionContext) fieldContext_Signatory_party(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Signatory_role(ctx context.Context, field graphql.CollectedField, obj *relations.Signatory) (ret graphql.Marshaler) {
+func (ec *executionContext) _Signatory_role(ctx context.Context, field graphql.CollectedField, obj *knowledge.Signatory) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12904,7 +12904,7 @@ func (ec *executionContext) fieldContext_Signatory_role(_ context.Context, field
 	return graphql.NewScalarFieldContext("Signatory", field, false, false, "String")
 }
 
-func (ec *executionContext) _Source_id(ctx context.Context, field graphql.CollectedField, obj *relations.Source) (ret graphql.Marshaler) {
+func (ec *executionContext) _Source_id(ctx context.Context, field graphql.CollectedField, obj *knowledge.Source) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12927,7 +12927,7 @@ func (ec *executionContext) fieldContext_Source_id(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Source", field, true, false, "ID")
 }
 
-func (ec *executionContext) _Source_version(ctx context.Context, field graphql.CollectedField, obj *relations.Source) (ret graphql.Marshaler) {
+func (ec *executionContext) _Source_version(ctx context.Context, field graphql.CollectedField, obj *knowledge.Source) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12950,7 +12950,7 @@ func (ec *executionContext) fieldContext_Source_version(_ context.Context, field
 	return graphql.NewScalarFieldContext("Source", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Source_title(ctx context.Context, field graphql.CollectedField, obj *relations.Source) (ret graphql.Marshaler) {
+func (ec *executionContext) _Source_title(ctx context.Context, field graphql.CollectedField, obj *knowledge.Source) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12973,7 +12973,7 @@ func (ec *executionContext) fieldContext_Source_title(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Source", field, false, false, "String")
 }
 
-func (ec *executionContext) _Source_publisher(ctx context.Context, field graphql.CollectedField, obj *relations.Source) (ret graphql.Marshaler) {
+func (ec *executionContext) _Source_publisher(ctx context.Context, field graphql.CollectedField, obj *knowledge.Source) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12996,7 +12996,7 @@ func (ec *executionContext) fieldContext_Source_publisher(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Source", field, false, false, "String")
 }
 
-func (ec *executionContext) _Source_url(ctx context.Context, field graphql.CollectedField, obj *relations.Source) (ret graphql.Marshaler) {
+func (ec *executionContext) _Source_url(ctx context.Context, field graphql.CollectedField, obj *knowledge.Source) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13019,7 +13019,7 @@ func (ec *executionContext) fieldContext_Source_url(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Source", field, false, false, "String")
 }
 
-func (ec *executionContext) _Source_publishedOn(ctx context.Context, field graphql.CollectedField, obj *relations.Source) (ret graphql.Marshaler) {
+func (ec *executionContext) _Source_publishedOn(ctx context.Context, field graphql.CollectedField, obj *knowledge.Source) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13042,7 +13042,7 @@ func (ec *executionContext) fieldContext_Source_publishedOn(_ context.Context, f
 	return graphql.NewScalarFieldContext("Source", field, false, false, "Date")
 }
 
-func (ec *executionContext) _Source_excerpt(ctx context.Context, field graphql.CollectedField, obj *relations.Source) (ret graphql.Marshaler) {
+func (ec *executionContext) _Source_excerpt(ctx context.Context, field graphql.CollectedField, obj *knowledge.Source) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13065,7 +13065,7 @@ func (ec *executionContext) fieldContext_Source_excerpt(_ context.Context, field
 	return graphql.NewScalarFieldContext("Source", field, false, false, "String")
 }
 
-func (ec *executionContext) _Source_languages(ctx context.Context, field graphql.CollectedField, obj *relations.Source) (ret graphql.Marshaler) {
+func (ec *executionContext) _Source_languages(ctx context.Context, field graphql.CollectedField, obj *knowledge.Source) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13132,8 +13132,8 @@ func (ec *executionContext) _SourceConnection_nodes(ctx context.Context, field g
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*relations.Source) graphql.Marshaler {
-			return ec.marshalNSource2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSourceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*knowledge.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐSourceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13242,8 +13242,8 @@ func (ec *executionContext) _SourceEdge_node(ctx context.Context, field graphql.
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Source) graphql.Marshaler {
-			return ec.marshalNSource2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSource(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐSource(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13274,8 +13274,8 @@ func (ec *executionContext) _SourcePayload_source(ctx context.Context, field gra
 			return obj.Source, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Source) graphql.Marshaler {
-			return ec.marshalOSource2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSource(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Source) graphql.Marshaler {
+			return ec.marshalOSource2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐSource(ctx, selections, v)
 		},
 		true,
 		false,
@@ -13349,7 +13349,7 @@ func (ec *executionContext) fieldContext_SourcePayload_clientMutationId(_ contex
 	return graphql.NewScalarFieldContext("SourcePayload", field, false, false, "String")
 }
 
-func (ec *executionContext) _Statement_property(ctx context.Context, field graphql.CollectedField, obj *relations.Statement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Statement_property(ctx context.Context, field graphql.CollectedField, obj *knowledge.Statement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13372,7 +13372,7 @@ func (ec *executionContext) fieldContext_Statement_property(_ context.Context, f
 	return graphql.NewScalarFieldContext("Statement", field, false, false, "String")
 }
 
-func (ec *executionContext) _Statement_value(ctx context.Context, field graphql.CollectedField, obj *relations.Statement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Statement_value(ctx context.Context, field graphql.CollectedField, obj *knowledge.Statement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13395,7 +13395,7 @@ func (ec *executionContext) fieldContext_Statement_value(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Statement", field, false, false, "String")
 }
 
-func (ec *executionContext) _Statement_source(ctx context.Context, field graphql.CollectedField, obj *relations.Statement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Statement_source(ctx context.Context, field graphql.CollectedField, obj *knowledge.Statement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13407,8 +13407,8 @@ func (ec *executionContext) _Statement_source(ctx context.Context, field graphql
 			return ec.Resolvers.Statement().Source(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Source) graphql.Marshaler {
-			return ec.marshalNSource2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSource(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐSource(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13427,7 +13427,7 @@ func (ec *executionContext) fieldContext_Statement_source(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Statement_quote(ctx context.Context, field graphql.CollectedField, obj *relations.Statement) (ret graphql.Marshaler) {
+func (ec *executionContext) _Statement_quote(ctx context.Context, field graphql.CollectedField, obj *knowledge.Statement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13463,8 +13463,8 @@ func (ec *executionContext) _Subscription_agreementAdded(ctx context.Context, fi
 			return ec.Resolvers.Subscription().AgreementAdded(ctx, fc.Args["city"].(*string), fc.Args["after"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.Agreement) graphql.Marshaler {
-			return ec.marshalNAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreement(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Agreement) graphql.Marshaler {
+			return ec.marshalNAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreement(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13507,8 +13507,8 @@ func (ec *executionContext) _Subscription_partnershipChanged(ctx context.Context
 			return ec.Resolvers.Subscription().PartnershipChanged(ctx, fc.Args["city"].(*string), fc.Args["after"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relations.PartnershipChange) graphql.Marshaler {
-			return ec.marshalNPartnershipChange2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnershipChange(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.PartnershipChange) graphql.Marshaler {
+			return ec.marshalNPartnershipChange2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnershipChange(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14723,14 +14723,14 @@ func (ec *executionContext) unmarshalInputAgreementFilter(ctx context.Context, o
 		switch k {
 		case "kinds":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kinds"))
-			data, err := ec.unmarshalOAgreementKind2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementKindᚄ(ctx, v)
+			data, err := ec.unmarshalOAgreementKind2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreementKindᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Kinds = data
 		case "areas":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("areas"))
-			data, err := ec.unmarshalOCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationAreaᚄ(ctx, v)
+			data, err := ec.unmarshalOCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCooperationAreaᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -14807,7 +14807,7 @@ func (ec *executionContext) unmarshalInputAgreementInput(ctx context.Context, ob
 			it.Title = data
 		case "kind":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
-			data, err := ec.unmarshalNAgreementKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementKind(ctx, v)
+			data, err := ec.unmarshalNAgreementKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreementKind(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -14835,7 +14835,7 @@ func (ec *executionContext) unmarshalInputAgreementInput(ctx context.Context, ob
 			it.Summary = data
 		case "areas":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("areas"))
-			data, err := ec.unmarshalOCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationAreaᚄ(ctx, v)
+			data, err := ec.unmarshalOCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCooperationAreaᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -15312,7 +15312,7 @@ func (ec *executionContext) unmarshalInputInstitutionFilter(ctx context.Context,
 		switch k {
 		case "kind":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
-			data, err := ec.unmarshalOInstitutionKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitutionKind(ctx, v)
+			data, err := ec.unmarshalOInstitutionKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitutionKind(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -15375,7 +15375,7 @@ func (ec *executionContext) unmarshalInputInstitutionInput(ctx context.Context, 
 			it.Name = data
 		case "kind":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
-			data, err := ec.unmarshalNInstitutionKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitutionKind(ctx, v)
+			data, err := ec.unmarshalNInstitutionKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitutionKind(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -15837,7 +15837,7 @@ func (ec *executionContext) unmarshalInputPartnershipInput(ctx context.Context, 
 		switch k {
 		case "kind":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
-			data, err := ec.unmarshalNPartnershipKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnershipKind(ctx, v)
+			data, err := ec.unmarshalNPartnershipKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnershipKind(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -16201,7 +16201,7 @@ func (ec *executionContext) unmarshalInputUpdateAgreementInput(ctx context.Conte
 			it.Title = data
 		case "kind":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
-			data, err := ec.unmarshalOAgreementKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementKind(ctx, v)
+			data, err := ec.unmarshalOAgreementKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreementKind(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -16229,7 +16229,7 @@ func (ec *executionContext) unmarshalInputUpdateAgreementInput(ctx context.Conte
 			it.Summary = data
 		case "areas":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("areas"))
-			data, err := ec.unmarshalOCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationAreaᚄ(ctx, v)
+			data, err := ec.unmarshalOCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCooperationAreaᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -16418,7 +16418,7 @@ func (ec *executionContext) unmarshalInputUpdateInstitutionInput(ctx context.Con
 			it.Name = data
 		case "kind":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
-			data, err := ec.unmarshalOInstitutionKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitutionKind(ctx, v)
+			data, err := ec.unmarshalOInstitutionKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitutionKind(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -16607,7 +16607,7 @@ func (ec *executionContext) unmarshalInputUpdatePartnershipInput(ctx context.Con
 			it.Version = data
 		case "kind":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
-			data, err := ec.unmarshalOPartnershipKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnershipKind(ctx, v)
+			data, err := ec.unmarshalOPartnershipKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnershipKind(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -16763,51 +16763,51 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
-	case relations.Source:
+	case knowledge.Source:
 		return ec._Source(ctx, sel, &obj)
-	case *relations.Source:
+	case *knowledge.Source:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Source(ctx, sel, obj)
-	case relations.Partnership:
+	case knowledge.Partnership:
 		return ec._Partnership(ctx, sel, &obj)
-	case *relations.Partnership:
+	case *knowledge.Partnership:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Partnership(ctx, sel, obj)
-	case relations.Official:
+	case knowledge.Official:
 		return ec._Official(ctx, sel, &obj)
-	case *relations.Official:
+	case *knowledge.Official:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Official(ctx, sel, obj)
-	case relations.Institution:
+	case knowledge.Institution:
 		return ec._Institution(ctx, sel, &obj)
-	case *relations.Institution:
+	case *knowledge.Institution:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Institution(ctx, sel, obj)
-	case relations.Country:
+	case knowledge.Country:
 		return ec._Country(ctx, sel, &obj)
-	case *relations.Country:
+	case *knowledge.Country:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Country(ctx, sel, obj)
-	case relations.City:
+	case knowledge.City:
 		return ec._City(ctx, sel, &obj)
-	case *relations.City:
+	case *knowledge.City:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._City(ctx, sel, obj)
-	case relations.Agreement:
+	case knowledge.Agreement:
 		return ec._Agreement(ctx, sel, &obj)
-	case *relations.Agreement:
+	case *knowledge.Agreement:
 		if obj == nil {
 			return graphql.Null
 		}
@@ -16825,37 +16825,37 @@ func (ec *executionContext) _SearchResult(ctx context.Context, sel ast.Selection
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
-	case relations.Official:
+	case knowledge.Official:
 		return ec._Official(ctx, sel, &obj)
-	case *relations.Official:
+	case *knowledge.Official:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Official(ctx, sel, obj)
-	case relations.Institution:
+	case knowledge.Institution:
 		return ec._Institution(ctx, sel, &obj)
-	case *relations.Institution:
+	case *knowledge.Institution:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Institution(ctx, sel, obj)
-	case relations.Country:
+	case knowledge.Country:
 		return ec._Country(ctx, sel, &obj)
-	case *relations.Country:
+	case *knowledge.Country:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Country(ctx, sel, obj)
-	case relations.City:
+	case knowledge.City:
 		return ec._City(ctx, sel, &obj)
-	case *relations.City:
+	case *knowledge.City:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._City(ctx, sel, obj)
-	case relations.Agreement:
+	case knowledge.Agreement:
 		return ec._Agreement(ctx, sel, &obj)
-	case *relations.Agreement:
+	case *knowledge.Agreement:
 		if obj == nil {
 			return graphql.Null
 		}
@@ -16873,27 +16873,27 @@ func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, 
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
-	case *relations.Official:
+	case *knowledge.Official:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Official(ctx, sel, obj)
-	case *relations.Institution:
+	case *knowledge.Institution:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Institution(ctx, sel, obj)
-	case *relations.Country:
+	case *knowledge.Country:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Country(ctx, sel, obj)
-	case *relations.City:
+	case *knowledge.City:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._City(ctx, sel, obj)
-	case *relations.Agreement:
+	case *knowledge.Agreement:
 		if obj == nil {
 			return graphql.Null
 		}
@@ -16913,7 +16913,7 @@ func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, 
 
 var agreementImplementors = []string{"Agreement", "Node", "SearchResult", "_Entity"}
 
-func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet, obj *relations.Agreement) graphql.Marshaler {
+func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet, obj *knowledge.Agreement) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, agreementImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -17155,7 +17155,7 @@ func (ec *executionContext) _AgreementPayload(ctx context.Context, sel ast.Selec
 
 var auditEntryImplementors = []string{"AuditEntry"}
 
-func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *relations.AuditEntry) graphql.Marshaler {
+func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *knowledge.AuditEntry) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -17329,7 +17329,7 @@ func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.Selecti
 
 var cityImplementors = []string{"City", "Node", "SearchResult", "_Entity"}
 
-func (ec *executionContext) _City(ctx context.Context, sel ast.SelectionSet, obj *relations.City) graphql.Marshaler {
+func (ec *executionContext) _City(ctx context.Context, sel ast.SelectionSet, obj *knowledge.City) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, cityImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -17544,7 +17544,7 @@ func (ec *executionContext) _CityEdge(ctx context.Context, sel ast.SelectionSet,
 
 var cityPathImplementors = []string{"CityPath"}
 
-func (ec *executionContext) _CityPath(ctx context.Context, sel ast.SelectionSet, obj *relations.CityPath) graphql.Marshaler {
+func (ec *executionContext) _CityPath(ctx context.Context, sel ast.SelectionSet, obj *knowledge.CityPath) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, cityPathImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -17632,7 +17632,7 @@ func (ec *executionContext) _CityPayload(ctx context.Context, sel ast.SelectionS
 
 var countryImplementors = []string{"Country", "Node", "SearchResult", "_Entity"}
 
-func (ec *executionContext) _Country(ctx context.Context, sel ast.SelectionSet, obj *relations.Country) graphql.Marshaler {
+func (ec *executionContext) _Country(ctx context.Context, sel ast.SelectionSet, obj *knowledge.Country) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, countryImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -17845,7 +17845,7 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) g
 
 var externalIdsImplementors = []string{"ExternalIds"}
 
-func (ec *executionContext) _ExternalIds(ctx context.Context, sel ast.SelectionSet, obj *relations.ExternalIDs) graphql.Marshaler {
+func (ec *executionContext) _ExternalIds(ctx context.Context, sel ast.SelectionSet, obj *knowledge.ExternalIDs) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, externalIdsImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -17883,7 +17883,7 @@ func (ec *executionContext) _ExternalIds(ctx context.Context, sel ast.SelectionS
 
 var institutionImplementors = []string{"Institution", "Node", "SearchResult", "_Entity"}
 
-func (ec *executionContext) _Institution(ctx context.Context, sel ast.SelectionSet, obj *relations.Institution) graphql.Marshaler {
+func (ec *executionContext) _Institution(ctx context.Context, sel ast.SelectionSet, obj *knowledge.Institution) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, institutionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -18106,7 +18106,7 @@ func (ec *executionContext) _InstitutionPayload(ctx context.Context, sel ast.Sel
 
 var localizedNameImplementors = []string{"LocalizedName"}
 
-func (ec *executionContext) _LocalizedName(ctx context.Context, sel ast.SelectionSet, obj *relations.LocalizedName) graphql.Marshaler {
+func (ec *executionContext) _LocalizedName(ctx context.Context, sel ast.SelectionSet, obj *knowledge.LocalizedName) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, localizedNameImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -18150,7 +18150,7 @@ func (ec *executionContext) _LocalizedName(ctx context.Context, sel ast.Selectio
 
 var locationImplementors = []string{"Location"}
 
-func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet, obj *relations.Location) graphql.Marshaler {
+func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet, obj *knowledge.Location) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, locationImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -18315,7 +18315,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 
 var networkStatsImplementors = []string{"NetworkStats"}
 
-func (ec *executionContext) _NetworkStats(ctx context.Context, sel ast.SelectionSet, obj *relations.NetworkStats) graphql.Marshaler {
+func (ec *executionContext) _NetworkStats(ctx context.Context, sel ast.SelectionSet, obj *knowledge.NetworkStats) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, networkStatsImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -18378,7 +18378,7 @@ func (ec *executionContext) _NetworkStats(ctx context.Context, sel ast.Selection
 
 var networkYearImplementors = []string{"NetworkYear"}
 
-func (ec *executionContext) _NetworkYear(ctx context.Context, sel ast.SelectionSet, obj *relations.NetworkYear) graphql.Marshaler {
+func (ec *executionContext) _NetworkYear(ctx context.Context, sel ast.SelectionSet, obj *knowledge.NetworkYear) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, networkYearImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -18431,7 +18431,7 @@ func (ec *executionContext) _NetworkYear(ctx context.Context, sel ast.SelectionS
 
 var officialImplementors = []string{"Official", "Node", "SearchResult", "_Entity"}
 
-func (ec *executionContext) _Official(ctx context.Context, sel ast.SelectionSet, obj *relations.Official) graphql.Marshaler {
+func (ec *executionContext) _Official(ctx context.Context, sel ast.SelectionSet, obj *knowledge.Official) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, officialImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -18698,7 +18698,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 
 var partnershipImplementors = []string{"Partnership", "Node"}
 
-func (ec *executionContext) _Partnership(ctx context.Context, sel ast.SelectionSet, obj *relations.Partnership) graphql.Marshaler {
+func (ec *executionContext) _Partnership(ctx context.Context, sel ast.SelectionSet, obj *knowledge.Partnership) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, partnershipImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -18786,7 +18786,7 @@ func (ec *executionContext) _Partnership(ctx context.Context, sel ast.SelectionS
 
 var partnershipChangeImplementors = []string{"PartnershipChange"}
 
-func (ec *executionContext) _PartnershipChange(ctx context.Context, sel ast.SelectionSet, obj *relations.PartnershipChange) graphql.Marshaler {
+func (ec *executionContext) _PartnershipChange(ctx context.Context, sel ast.SelectionSet, obj *knowledge.PartnershipChange) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, partnershipChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -18974,7 +18974,7 @@ func (ec *executionContext) _PartnershipPayload(ctx context.Context, sel ast.Sel
 
 var pathHopImplementors = []string{"PathHop"}
 
-func (ec *executionContext) _PathHop(ctx context.Context, sel ast.SelectionSet, obj *relations.PathHop) graphql.Marshaler {
+func (ec *executionContext) _PathHop(ctx context.Context, sel ast.SelectionSet, obj *knowledge.PathHop) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, pathHopImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -19184,7 +19184,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 
 var reportedFigureImplementors = []string{"ReportedFigure"}
 
-func (ec *executionContext) _ReportedFigure(ctx context.Context, sel ast.SelectionSet, obj *relations.ReportedFigure) graphql.Marshaler {
+func (ec *executionContext) _ReportedFigure(ctx context.Context, sel ast.SelectionSet, obj *knowledge.ReportedFigure) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, reportedFigureImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -19373,7 +19373,7 @@ func (ec *executionContext) _SearchEdge(ctx context.Context, sel ast.SelectionSe
 
 var signatoryImplementors = []string{"Signatory"}
 
-func (ec *executionContext) _Signatory(ctx context.Context, sel ast.SelectionSet, obj *relations.Signatory) graphql.Marshaler {
+func (ec *executionContext) _Signatory(ctx context.Context, sel ast.SelectionSet, obj *knowledge.Signatory) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, signatoryImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -19417,7 +19417,7 @@ func (ec *executionContext) _Signatory(ctx context.Context, sel ast.SelectionSet
 
 var sourceImplementors = []string{"Source", "Node"}
 
-func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, obj *relations.Source) graphql.Marshaler {
+func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, obj *knowledge.Source) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, sourceImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -19615,7 +19615,7 @@ func (ec *executionContext) _SourcePayload(ctx context.Context, sel ast.Selectio
 
 var statementImplementors = []string{"Statement"}
 
-func (ec *executionContext) _Statement(ctx context.Context, sel ast.SelectionSet, obj *relations.Statement) graphql.Marshaler {
+func (ec *executionContext) _Statement(ctx context.Context, sel ast.SelectionSet, obj *knowledge.Statement) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, statementImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -20122,11 +20122,11 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNAgreement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.Agreement) graphql.Marshaler {
+func (ec *executionContext) marshalNAgreement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreementᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.Agreement) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreement(ctx, sel, v[i])
+		return ec.marshalNAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreement(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -20138,7 +20138,7 @@ func (ec *executionContext) marshalNAgreement2ᚕᚖgithubᚗcomᚋamityᚋamity
 	return ret
 }
 
-func (ec *executionContext) marshalNAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreement(ctx context.Context, sel ast.SelectionSet, v *relations.Agreement) graphql.Marshaler {
+func (ec *executionContext) marshalNAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreement(ctx context.Context, sel ast.SelectionSet, v *knowledge.Agreement) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Agreement!")
 		return graphql.Null
@@ -20183,13 +20183,13 @@ func (ec *executionContext) unmarshalNAgreementInput2githubᚗcomᚋamityᚋamit
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNAgreementKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementKind(ctx context.Context, v any) (relations.AgreementKind, error) {
-	var res relations.AgreementKind
+func (ec *executionContext) unmarshalNAgreementKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreementKind(ctx context.Context, v any) (knowledge.AgreementKind, error) {
+	var res knowledge.AgreementKind
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNAgreementKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementKind(ctx context.Context, sel ast.SelectionSet, v relations.AgreementKind) graphql.Marshaler {
+func (ec *executionContext) marshalNAgreementKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreementKind(ctx context.Context, sel ast.SelectionSet, v knowledge.AgreementKind) graphql.Marshaler {
 	return v
 }
 
@@ -20240,11 +20240,11 @@ func (ec *executionContext) marshalNAuditAction2githubᚗcomᚋamityᚋamityᚋg
 	return v
 }
 
-func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAuditEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.AuditEntry) graphql.Marshaler {
+func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAuditEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.AuditEntry) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAuditEntry(ctx, sel, v[i])
+		return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAuditEntry(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -20256,7 +20256,7 @@ func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋamityᚋamit
 	return ret
 }
 
-func (ec *executionContext) marshalNAuditEntry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAuditEntry(ctx context.Context, sel ast.SelectionSet, v *relations.AuditEntry) graphql.Marshaler {
+func (ec *executionContext) marshalNAuditEntry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAuditEntry(ctx context.Context, sel ast.SelectionSet, v *knowledge.AuditEntry) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuditEntry!")
 		return graphql.Null
@@ -20320,11 +20320,11 @@ func (ec *executionContext) marshalNChangeAction2githubᚗcomᚋamityᚋamityᚋ
 	return v
 }
 
-func (ec *executionContext) marshalNCity2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCityᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.City) graphql.Marshaler {
+func (ec *executionContext) marshalNCity2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCityᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.City) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx, sel, v[i])
+		return ec.marshalNCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCity(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -20336,7 +20336,7 @@ func (ec *executionContext) marshalNCity2ᚕᚖgithubᚗcomᚋamityᚋamityᚋin
 	return ret
 }
 
-func (ec *executionContext) marshalNCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx context.Context, sel ast.SelectionSet, v *relations.City) graphql.Marshaler {
+func (ec *executionContext) marshalNCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCity(ctx context.Context, sel ast.SelectionSet, v *knowledge.City) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "City!")
 		return graphql.Null
@@ -20391,11 +20391,11 @@ func (ec *executionContext) marshalNCityOrderField2githubᚗcomᚋamityᚋamity�
 	return v
 }
 
-func (ec *executionContext) marshalNCityPath2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCityPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.CityPath) graphql.Marshaler {
+func (ec *executionContext) marshalNCityPath2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCityPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.CityPath) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCityPath2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCityPath(ctx, sel, v[i])
+		return ec.marshalNCityPath2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCityPath(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -20407,7 +20407,7 @@ func (ec *executionContext) marshalNCityPath2ᚕᚖgithubᚗcomᚋamityᚋamity�
 	return ret
 }
 
-func (ec *executionContext) marshalNCityPath2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCityPath(ctx context.Context, sel ast.SelectionSet, v *relations.CityPath) graphql.Marshaler {
+func (ec *executionContext) marshalNCityPath2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCityPath(ctx context.Context, sel ast.SelectionSet, v *knowledge.CityPath) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CityPath!")
 		return graphql.Null
@@ -20442,23 +20442,23 @@ func (ec *executionContext) unmarshalNCityRepresentation2ᚖgithubᚗcomᚋamity
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationArea(ctx context.Context, v any) (relations.CooperationArea, error) {
-	var res relations.CooperationArea
+func (ec *executionContext) unmarshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCooperationArea(ctx context.Context, v any) (knowledge.CooperationArea, error) {
+	var res knowledge.CooperationArea
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationArea(ctx context.Context, sel ast.SelectionSet, v relations.CooperationArea) graphql.Marshaler {
+func (ec *executionContext) marshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCooperationArea(ctx context.Context, sel ast.SelectionSet, v knowledge.CooperationArea) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) unmarshalNCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationAreaᚄ(ctx context.Context, v any) ([]relations.CooperationArea, error) {
+func (ec *executionContext) unmarshalNCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCooperationAreaᚄ(ctx context.Context, v any) ([]knowledge.CooperationArea, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]relations.CooperationArea, len(vSlice))
+	res := make([]knowledge.CooperationArea, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationArea(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCooperationArea(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -20466,11 +20466,11 @@ func (ec *executionContext) unmarshalNCooperationArea2ᚕgithubᚗcomᚋamityᚋ
 	return res, nil
 }
 
-func (ec *executionContext) marshalNCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationAreaᚄ(ctx context.Context, sel ast.SelectionSet, v []relations.CooperationArea) graphql.Marshaler {
+func (ec *executionContext) marshalNCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCooperationAreaᚄ(ctx context.Context, sel ast.SelectionSet, v []knowledge.CooperationArea) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationArea(ctx, sel, v[i])
+		return ec.marshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCooperationArea(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -20482,11 +20482,11 @@ func (ec *executionContext) marshalNCooperationArea2ᚕgithubᚗcomᚋamityᚋam
 	return ret
 }
 
-func (ec *executionContext) marshalNCountry2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCountryᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.Country) graphql.Marshaler {
+func (ec *executionContext) marshalNCountry2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCountryᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.Country) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCountry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCountry(ctx, sel, v[i])
+		return ec.marshalNCountry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCountry(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -20498,7 +20498,7 @@ func (ec *executionContext) marshalNCountry2ᚕᚖgithubᚗcomᚋamityᚋamity�
 	return ret
 }
 
-func (ec *executionContext) marshalNCountry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCountry(ctx context.Context, sel ast.SelectionSet, v *relations.Country) graphql.Marshaler {
+func (ec *executionContext) marshalNCountry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCountry(ctx context.Context, sel ast.SelectionSet, v *knowledge.Country) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Country!")
 		return graphql.Null
@@ -20571,7 +20571,7 @@ func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
-func (ec *executionContext) marshalNExternalIds2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐExternalIDs(ctx context.Context, sel ast.SelectionSet, v *relations.ExternalIDs) graphql.Marshaler {
+func (ec *executionContext) marshalNExternalIds2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐExternalIDs(ctx context.Context, sel ast.SelectionSet, v *knowledge.ExternalIDs) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ExternalIds!")
 		return graphql.Null
@@ -20593,13 +20593,13 @@ func (ec *executionContext) marshalNFieldSet2string(ctx context.Context, sel ast
 	return res
 }
 
-func (ec *executionContext) unmarshalNFigureMetric2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐFigureMetric(ctx context.Context, v any) (relations.FigureMetric, error) {
-	var res relations.FigureMetric
+func (ec *executionContext) unmarshalNFigureMetric2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐFigureMetric(ctx context.Context, v any) (knowledge.FigureMetric, error) {
+	var res knowledge.FigureMetric
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNFigureMetric2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐFigureMetric(ctx context.Context, sel ast.SelectionSet, v relations.FigureMetric) graphql.Marshaler {
+func (ec *executionContext) marshalNFigureMetric2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐFigureMetric(ctx context.Context, sel ast.SelectionSet, v knowledge.FigureMetric) graphql.Marshaler {
 	return v
 }
 
@@ -20660,11 +20660,11 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 	return ret
 }
 
-func (ec *executionContext) marshalNInstitution2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitutionᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.Institution) graphql.Marshaler {
+func (ec *executionContext) marshalNInstitution2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitutionᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.Institution) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNInstitution2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitution(ctx, sel, v[i])
+		return ec.marshalNInstitution2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitution(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -20676,7 +20676,7 @@ func (ec *executionContext) marshalNInstitution2ᚕᚖgithubᚗcomᚋamityᚋami
 	return ret
 }
 
-func (ec *executionContext) marshalNInstitution2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitution(ctx context.Context, sel ast.SelectionSet, v *relations.Institution) graphql.Marshaler {
+func (ec *executionContext) marshalNInstitution2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitution(ctx context.Context, sel ast.SelectionSet, v *knowledge.Institution) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Institution!")
 		return graphql.Null
@@ -20721,13 +20721,13 @@ func (ec *executionContext) unmarshalNInstitutionInput2githubᚗcomᚋamityᚋam
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNInstitutionKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitutionKind(ctx context.Context, v any) (relations.InstitutionKind, error) {
-	var res relations.InstitutionKind
+func (ec *executionContext) unmarshalNInstitutionKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitutionKind(ctx context.Context, v any) (knowledge.InstitutionKind, error) {
+	var res knowledge.InstitutionKind
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNInstitutionKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitutionKind(ctx context.Context, sel ast.SelectionSet, v relations.InstitutionKind) graphql.Marshaler {
+func (ec *executionContext) marshalNInstitutionKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitutionKind(ctx context.Context, sel ast.SelectionSet, v knowledge.InstitutionKind) graphql.Marshaler {
 	return v
 }
 
@@ -20772,11 +20772,11 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
-func (ec *executionContext) marshalNLocalizedName2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐLocalizedNameᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.LocalizedName) graphql.Marshaler {
+func (ec *executionContext) marshalNLocalizedName2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐLocalizedNameᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.LocalizedName) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNLocalizedName2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐLocalizedName(ctx, sel, v[i])
+		return ec.marshalNLocalizedName2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐLocalizedName(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -20788,7 +20788,7 @@ func (ec *executionContext) marshalNLocalizedName2ᚕᚖgithubᚗcomᚋamityᚋa
 	return ret
 }
 
-func (ec *executionContext) marshalNLocalizedName2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐLocalizedName(ctx context.Context, sel ast.SelectionSet, v *relations.LocalizedName) graphql.Marshaler {
+func (ec *executionContext) marshalNLocalizedName2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐLocalizedName(ctx context.Context, sel ast.SelectionSet, v *knowledge.LocalizedName) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "LocalizedName!")
 		return graphql.Null
@@ -20801,7 +20801,7 @@ func (ec *executionContext) unmarshalNLocalizedNameInput2ᚖgithubᚗcomᚋamity
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNNetworkStats2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐNetworkStats(ctx context.Context, sel ast.SelectionSet, v *relations.NetworkStats) graphql.Marshaler {
+func (ec *executionContext) marshalNNetworkStats2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐNetworkStats(ctx context.Context, sel ast.SelectionSet, v *knowledge.NetworkStats) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "NetworkStats!")
 		return graphql.Null
@@ -20809,11 +20809,11 @@ func (ec *executionContext) marshalNNetworkStats2ᚖgithubᚗcomᚋamityᚋamity
 	return ec._NetworkStats(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNNetworkYear2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐNetworkYearᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.NetworkYear) graphql.Marshaler {
+func (ec *executionContext) marshalNNetworkYear2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐNetworkYearᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.NetworkYear) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNNetworkYear2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐNetworkYear(ctx, sel, v[i])
+		return ec.marshalNNetworkYear2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐNetworkYear(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -20825,7 +20825,7 @@ func (ec *executionContext) marshalNNetworkYear2ᚕᚖgithubᚗcomᚋamityᚋami
 	return ret
 }
 
-func (ec *executionContext) marshalNNetworkYear2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐNetworkYear(ctx context.Context, sel ast.SelectionSet, v *relations.NetworkYear) graphql.Marshaler {
+func (ec *executionContext) marshalNNetworkYear2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐNetworkYear(ctx context.Context, sel ast.SelectionSet, v *knowledge.NetworkYear) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "NetworkYear!")
 		return graphql.Null
@@ -20843,11 +20843,11 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋamityᚋamityᚋgraph
 	return ret
 }
 
-func (ec *executionContext) marshalNOfficial2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐOfficialᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.Official) graphql.Marshaler {
+func (ec *executionContext) marshalNOfficial2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐOfficialᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.Official) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐOfficial(ctx, sel, v[i])
+		return ec.marshalNOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐOfficial(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -20859,7 +20859,7 @@ func (ec *executionContext) marshalNOfficial2ᚕᚖgithubᚗcomᚋamityᚋamity�
 	return ret
 }
 
-func (ec *executionContext) marshalNOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐOfficial(ctx context.Context, sel ast.SelectionSet, v *relations.Official) graphql.Marshaler {
+func (ec *executionContext) marshalNOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐOfficial(ctx context.Context, sel ast.SelectionSet, v *knowledge.Official) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Official!")
 		return graphql.Null
@@ -20939,11 +20939,11 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋamityᚋamityᚋg
 	return ec._PageInfo(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNPartnership2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnershipᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.Partnership) graphql.Marshaler {
+func (ec *executionContext) marshalNPartnership2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnershipᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.Partnership) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPartnership2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnership(ctx, sel, v[i])
+		return ec.marshalNPartnership2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnership(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -20955,7 +20955,7 @@ func (ec *executionContext) marshalNPartnership2ᚕᚖgithubᚗcomᚋamityᚋami
 	return ret
 }
 
-func (ec *executionContext) marshalNPartnership2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnership(ctx context.Context, sel ast.SelectionSet, v *relations.Partnership) graphql.Marshaler {
+func (ec *executionContext) marshalNPartnership2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnership(ctx context.Context, sel ast.SelectionSet, v *knowledge.Partnership) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Partnership!")
 		return graphql.Null
@@ -20963,7 +20963,7 @@ func (ec *executionContext) marshalNPartnership2ᚖgithubᚗcomᚋamityᚋamity�
 	return ec._Partnership(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNPartnershipChange2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnershipChange(ctx context.Context, sel ast.SelectionSet, v *relations.PartnershipChange) graphql.Marshaler {
+func (ec *executionContext) marshalNPartnershipChange2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnershipChange(ctx context.Context, sel ast.SelectionSet, v *knowledge.PartnershipChange) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PartnershipChange!")
 		return graphql.Null
@@ -21008,13 +21008,13 @@ func (ec *executionContext) unmarshalNPartnershipInput2githubᚗcomᚋamityᚋam
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNPartnershipKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnershipKind(ctx context.Context, v any) (relations.PartnershipKind, error) {
-	var res relations.PartnershipKind
+func (ec *executionContext) unmarshalNPartnershipKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnershipKind(ctx context.Context, v any) (knowledge.PartnershipKind, error) {
+	var res knowledge.PartnershipKind
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNPartnershipKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnershipKind(ctx context.Context, sel ast.SelectionSet, v relations.PartnershipKind) graphql.Marshaler {
+func (ec *executionContext) marshalNPartnershipKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnershipKind(ctx context.Context, sel ast.SelectionSet, v knowledge.PartnershipKind) graphql.Marshaler {
 	return v
 }
 
@@ -21026,11 +21026,11 @@ func (ec *executionContext) marshalNPartnershipPayload2ᚖgithubᚗcomᚋamity�
 	return ec._PartnershipPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNPathHop2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPathHopᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.PathHop) graphql.Marshaler {
+func (ec *executionContext) marshalNPathHop2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPathHopᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.PathHop) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPathHop2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPathHop(ctx, sel, v[i])
+		return ec.marshalNPathHop2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPathHop(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -21042,7 +21042,7 @@ func (ec *executionContext) marshalNPathHop2ᚕᚖgithubᚗcomᚋamityᚋamity�
 	return ret
 }
 
-func (ec *executionContext) marshalNPathHop2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPathHop(ctx context.Context, sel ast.SelectionSet, v *relations.PathHop) graphql.Marshaler {
+func (ec *executionContext) marshalNPathHop2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPathHop(ctx context.Context, sel ast.SelectionSet, v *knowledge.PathHop) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PathHop!")
 		return graphql.Null
@@ -21050,11 +21050,11 @@ func (ec *executionContext) marshalNPathHop2ᚖgithubᚗcomᚋamityᚋamityᚋin
 	return ec._PathHop(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNReportedFigure2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐReportedFigureᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.ReportedFigure) graphql.Marshaler {
+func (ec *executionContext) marshalNReportedFigure2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐReportedFigureᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.ReportedFigure) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNReportedFigure2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐReportedFigure(ctx, sel, v[i])
+		return ec.marshalNReportedFigure2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐReportedFigure(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -21066,7 +21066,7 @@ func (ec *executionContext) marshalNReportedFigure2ᚕᚖgithubᚗcomᚋamityᚋ
 	return ret
 }
 
-func (ec *executionContext) marshalNReportedFigure2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐReportedFigure(ctx context.Context, sel ast.SelectionSet, v *relations.ReportedFigure) graphql.Marshaler {
+func (ec *executionContext) marshalNReportedFigure2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐReportedFigure(ctx context.Context, sel ast.SelectionSet, v *knowledge.ReportedFigure) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReportedFigure!")
 		return graphql.Null
@@ -21163,11 +21163,11 @@ func (ec *executionContext) marshalNSearchType2githubᚗcomᚋamityᚋamityᚋgr
 	return v
 }
 
-func (ec *executionContext) marshalNSignatory2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSignatoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.Signatory) graphql.Marshaler {
+func (ec *executionContext) marshalNSignatory2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐSignatoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.Signatory) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSignatory2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSignatory(ctx, sel, v[i])
+		return ec.marshalNSignatory2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐSignatory(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -21179,7 +21179,7 @@ func (ec *executionContext) marshalNSignatory2ᚕᚖgithubᚗcomᚋamityᚋamity
 	return ret
 }
 
-func (ec *executionContext) marshalNSignatory2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSignatory(ctx context.Context, sel ast.SelectionSet, v *relations.Signatory) graphql.Marshaler {
+func (ec *executionContext) marshalNSignatory2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐSignatory(ctx context.Context, sel ast.SelectionSet, v *knowledge.Signatory) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Signatory!")
 		return graphql.Null
@@ -21192,11 +21192,11 @@ func (ec *executionContext) unmarshalNSignatoryInput2ᚖgithubᚗcomᚋamityᚋa
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNSource2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.Source) graphql.Marshaler {
+func (ec *executionContext) marshalNSource2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.Source) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSource2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSource(ctx, sel, v[i])
+		return ec.marshalNSource2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐSource(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -21208,7 +21208,7 @@ func (ec *executionContext) marshalNSource2ᚕᚖgithubᚗcomᚋamityᚋamityᚋ
 	return ret
 }
 
-func (ec *executionContext) marshalNSource2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSource(ctx context.Context, sel ast.SelectionSet, v *relations.Source) graphql.Marshaler {
+func (ec *executionContext) marshalNSource2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐSource(ctx context.Context, sel ast.SelectionSet, v *knowledge.Source) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Source!")
 		return graphql.Null
@@ -21271,11 +21271,11 @@ func (ec *executionContext) unmarshalNSourcesInput2ᚖgithubᚗcomᚋamityᚋami
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNStatement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐStatementᚄ(ctx context.Context, sel ast.SelectionSet, v []*relations.Statement) graphql.Marshaler {
+func (ec *executionContext) marshalNStatement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐStatementᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.Statement) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNStatement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐStatement(ctx, sel, v[i])
+		return ec.marshalNStatement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐStatement(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -21287,7 +21287,7 @@ func (ec *executionContext) marshalNStatement2ᚕᚖgithubᚗcomᚋamityᚋamity
 	return ret
 }
 
-func (ec *executionContext) marshalNStatement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐStatement(ctx context.Context, sel ast.SelectionSet, v *relations.Statement) graphql.Marshaler {
+func (ec *executionContext) marshalNStatement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐStatement(ctx context.Context, sel ast.SelectionSet, v *knowledge.Statement) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Statement!")
 		return graphql.Null
@@ -21739,20 +21739,20 @@ func (ec *executionContext) marshalNfederation__Scope2ᚕᚕstringᚄ(ctx contex
 	return ret
 }
 
-func (ec *executionContext) marshalOAgreement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreement(ctx context.Context, sel ast.SelectionSet, v []*relations.Agreement) graphql.Marshaler {
+func (ec *executionContext) marshalOAgreement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreement(ctx context.Context, sel ast.SelectionSet, v []*knowledge.Agreement) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalOAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreement(ctx, sel, v[i])
+		return ec.marshalOAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreement(ctx, sel, v[i])
 	})
 
 	return ret
 }
 
-func (ec *executionContext) marshalOAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreement(ctx context.Context, sel ast.SelectionSet, v *relations.Agreement) graphql.Marshaler {
+func (ec *executionContext) marshalOAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreement(ctx context.Context, sel ast.SelectionSet, v *knowledge.Agreement) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -21767,16 +21767,16 @@ func (ec *executionContext) unmarshalOAgreementFilter2ᚖgithubᚗcomᚋamityᚋ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOAgreementKind2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementKindᚄ(ctx context.Context, v any) ([]relations.AgreementKind, error) {
+func (ec *executionContext) unmarshalOAgreementKind2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreementKindᚄ(ctx context.Context, v any) ([]knowledge.AgreementKind, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]relations.AgreementKind, len(vSlice))
+	res := make([]knowledge.AgreementKind, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNAgreementKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementKind(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNAgreementKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreementKind(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -21784,14 +21784,14 @@ func (ec *executionContext) unmarshalOAgreementKind2ᚕgithubᚗcomᚋamityᚋam
 	return res, nil
 }
 
-func (ec *executionContext) marshalOAgreementKind2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementKindᚄ(ctx context.Context, sel ast.SelectionSet, v []relations.AgreementKind) graphql.Marshaler {
+func (ec *executionContext) marshalOAgreementKind2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreementKindᚄ(ctx context.Context, sel ast.SelectionSet, v []knowledge.AgreementKind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAgreementKind2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementKind(ctx, sel, v[i])
+		return ec.marshalNAgreementKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreementKind(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -21803,16 +21803,16 @@ func (ec *executionContext) marshalOAgreementKind2ᚕgithubᚗcomᚋamityᚋamit
 	return ret
 }
 
-func (ec *executionContext) unmarshalOAgreementKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementKind(ctx context.Context, v any) (*relations.AgreementKind, error) {
+func (ec *executionContext) unmarshalOAgreementKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreementKind(ctx context.Context, v any) (*knowledge.AgreementKind, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(relations.AgreementKind)
+	var res = new(knowledge.AgreementKind)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOAgreementKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐAgreementKind(ctx context.Context, sel ast.SelectionSet, v *relations.AgreementKind) graphql.Marshaler {
+func (ec *executionContext) marshalOAgreementKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreementKind(ctx context.Context, sel ast.SelectionSet, v *knowledge.AgreementKind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -21857,20 +21857,20 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
-func (ec *executionContext) marshalOCity2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx context.Context, sel ast.SelectionSet, v []*relations.City) graphql.Marshaler {
+func (ec *executionContext) marshalOCity2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCity(ctx context.Context, sel ast.SelectionSet, v []*knowledge.City) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalOCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx, sel, v[i])
+		return ec.marshalOCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCity(ctx, sel, v[i])
 	})
 
 	return ret
 }
 
-func (ec *executionContext) marshalOCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCity(ctx context.Context, sel ast.SelectionSet, v *relations.City) graphql.Marshaler {
+func (ec *executionContext) marshalOCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCity(ctx context.Context, sel ast.SelectionSet, v *knowledge.City) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -21893,16 +21893,16 @@ func (ec *executionContext) unmarshalOCityOrder2ᚖgithubᚗcomᚋamityᚋamity�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationAreaᚄ(ctx context.Context, v any) ([]relations.CooperationArea, error) {
+func (ec *executionContext) unmarshalOCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCooperationAreaᚄ(ctx context.Context, v any) ([]knowledge.CooperationArea, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]relations.CooperationArea, len(vSlice))
+	res := make([]knowledge.CooperationArea, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationArea(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCooperationArea(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -21910,14 +21910,14 @@ func (ec *executionContext) unmarshalOCooperationArea2ᚕgithubᚗcomᚋamityᚋ
 	return res, nil
 }
 
-func (ec *executionContext) marshalOCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationAreaᚄ(ctx context.Context, sel ast.SelectionSet, v []relations.CooperationArea) graphql.Marshaler {
+func (ec *executionContext) marshalOCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCooperationAreaᚄ(ctx context.Context, sel ast.SelectionSet, v []knowledge.CooperationArea) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCooperationArea(ctx, sel, v[i])
+		return ec.marshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCooperationArea(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -21929,20 +21929,20 @@ func (ec *executionContext) marshalOCooperationArea2ᚕgithubᚗcomᚋamityᚋam
 	return ret
 }
 
-func (ec *executionContext) marshalOCountry2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCountry(ctx context.Context, sel ast.SelectionSet, v []*relations.Country) graphql.Marshaler {
+func (ec *executionContext) marshalOCountry2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCountry(ctx context.Context, sel ast.SelectionSet, v []*knowledge.Country) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalOCountry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCountry(ctx, sel, v[i])
+		return ec.marshalOCountry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCountry(ctx, sel, v[i])
 	})
 
 	return ret
 }
 
-func (ec *executionContext) marshalOCountry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐCountry(ctx context.Context, sel ast.SelectionSet, v *relations.Country) graphql.Marshaler {
+func (ec *executionContext) marshalOCountry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCountry(ctx context.Context, sel ast.SelectionSet, v *knowledge.Country) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -22037,20 +22037,20 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	return res
 }
 
-func (ec *executionContext) marshalOInstitution2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitution(ctx context.Context, sel ast.SelectionSet, v []*relations.Institution) graphql.Marshaler {
+func (ec *executionContext) marshalOInstitution2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitution(ctx context.Context, sel ast.SelectionSet, v []*knowledge.Institution) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalOInstitution2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitution(ctx, sel, v[i])
+		return ec.marshalOInstitution2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitution(ctx, sel, v[i])
 	})
 
 	return ret
 }
 
-func (ec *executionContext) marshalOInstitution2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitution(ctx context.Context, sel ast.SelectionSet, v *relations.Institution) graphql.Marshaler {
+func (ec *executionContext) marshalOInstitution2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitution(ctx context.Context, sel ast.SelectionSet, v *knowledge.Institution) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -22065,16 +22065,16 @@ func (ec *executionContext) unmarshalOInstitutionFilter2ᚖgithubᚗcomᚋamity�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOInstitutionKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitutionKind(ctx context.Context, v any) (*relations.InstitutionKind, error) {
+func (ec *executionContext) unmarshalOInstitutionKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitutionKind(ctx context.Context, v any) (*knowledge.InstitutionKind, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(relations.InstitutionKind)
+	var res = new(knowledge.InstitutionKind)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOInstitutionKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐInstitutionKind(ctx context.Context, sel ast.SelectionSet, v *relations.InstitutionKind) graphql.Marshaler {
+func (ec *executionContext) marshalOInstitutionKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitutionKind(ctx context.Context, sel ast.SelectionSet, v *knowledge.InstitutionKind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -22115,7 +22115,7 @@ func (ec *executionContext) unmarshalOLocalizedNameInput2ᚕᚖgithubᚗcomᚋam
 	return res, nil
 }
 
-func (ec *executionContext) marshalOLocation2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐLocation(ctx context.Context, sel ast.SelectionSet, v *relations.Location) graphql.Marshaler {
+func (ec *executionContext) marshalOLocation2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐLocation(ctx context.Context, sel ast.SelectionSet, v *knowledge.Location) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -22145,20 +22145,20 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋamityᚋamityᚋgraphᚋ
 	return ec._Node(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOOfficial2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐOfficial(ctx context.Context, sel ast.SelectionSet, v []*relations.Official) graphql.Marshaler {
+func (ec *executionContext) marshalOOfficial2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐOfficial(ctx context.Context, sel ast.SelectionSet, v []*knowledge.Official) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalOOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐOfficial(ctx, sel, v[i])
+		return ec.marshalOOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐOfficial(ctx, sel, v[i])
 	})
 
 	return ret
 }
 
-func (ec *executionContext) marshalOOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐOfficial(ctx context.Context, sel ast.SelectionSet, v *relations.Official) graphql.Marshaler {
+func (ec *executionContext) marshalOOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐOfficial(ctx context.Context, sel ast.SelectionSet, v *knowledge.Official) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -22189,23 +22189,23 @@ func (ec *executionContext) marshalOOrderDirection2ᚖgithubᚗcomᚋamityᚋami
 	return v
 }
 
-func (ec *executionContext) marshalOPartnership2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnership(ctx context.Context, sel ast.SelectionSet, v *relations.Partnership) graphql.Marshaler {
+func (ec *executionContext) marshalOPartnership2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnership(ctx context.Context, sel ast.SelectionSet, v *knowledge.Partnership) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Partnership(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOPartnershipKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnershipKind(ctx context.Context, v any) (*relations.PartnershipKind, error) {
+func (ec *executionContext) unmarshalOPartnershipKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnershipKind(ctx context.Context, v any) (*knowledge.PartnershipKind, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(relations.PartnershipKind)
+	var res = new(knowledge.PartnershipKind)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOPartnershipKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐPartnershipKind(ctx context.Context, sel ast.SelectionSet, v *relations.PartnershipKind) graphql.Marshaler {
+func (ec *executionContext) marshalOPartnershipKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnershipKind(ctx context.Context, sel ast.SelectionSet, v *knowledge.PartnershipKind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -22265,7 +22265,7 @@ func (ec *executionContext) unmarshalOSignatoryInput2ᚕᚖgithubᚗcomᚋamity�
 	return res, nil
 }
 
-func (ec *executionContext) marshalOSource2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋrelationsᚐSource(ctx context.Context, sel ast.SelectionSet, v *relations.Source) graphql.Marshaler {
+func (ec *executionContext) marshalOSource2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐSource(ctx context.Context, sel ast.SelectionSet, v *knowledge.Source) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

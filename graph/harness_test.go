@@ -10,10 +10,10 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/amity/amity/internal/edge/server"
+	"github.com/amity/amity/internal/ingest/seed"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/pgtest"
-	"github.com/amity/amity/internal/seed"
-	"github.com/amity/amity/internal/server"
 )
 
 // api is the whole HTTP surface over a database of the test's own.

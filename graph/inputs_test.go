@@ -6,10 +6,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/amity/amity/internal/auth"
+	"github.com/amity/amity/internal/edge/auth"
 )
 
-// The limits every input path keeps (internal/relations/limits.go) and the relationship
+// The limits every input path keeps (internal/knowledge/limits.go) and the relationship
 // rules on updates, as a client meets them.
 
 // TestReadArgumentsRefuseBadText: a NUL, a control character or an overlong value in a

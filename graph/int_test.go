@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/amity/amity/internal/auth"
+	"github.com/amity/amity/internal/edge/auth"
 )
 
 // TestInt32 holds Int to GraphQL's rule: a signed 32-bit integer, never a string or a

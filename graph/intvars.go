@@ -9,7 +9,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/amity/amity/graph/model"
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // intVariableError rewrites gqlparser's refusal of a variable that is no Int. gqlparser
@@ -41,7 +41,7 @@ func intVariableError(e *gqlerror.Error) bool {
 	if e.Extensions == nil {
 		e.Extensions = map[string]any{}
 	}
-	e.Extensions["code"] = relations.EINVALID
+	e.Extensions["code"] = knowledge.EINVALID
 	e.Extensions["field"] = field
 	return true
 }

@@ -10,9 +10,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/amity/amity/internal/loader"
+	"github.com/amity/amity/graph/loader"
+	"github.com/amity/amity/internal/knowledge"
 	"github.com/amity/amity/internal/postgres"
-	"github.com/amity/amity/internal/relations"
 )
 
 // Lookahead. gqlgen resolves the items of a list in parallel goroutines, and a loader
@@ -45,7 +45,7 @@ type lookahead struct {
 }
 
 // lookAhead preloads what the current field selects below objs (of a type the
-// lookahead knows: *relations.City, Agreement, Official or Partnership).
+// lookahead knows: *knowledge.City, Agreement, Official or Partnership).
 func lookAhead[T any](ctx context.Context, objs []*T) {
 	if fc := graphql.GetFieldContext(ctx); fc != nil {
 		lookAheadFrom(ctx, fc, fc.Field.Selections, objs)
@@ -69,13 +69,13 @@ func lookAheadFrom[T any](ctx context.Context, fc *graphql.FieldContext, sel ast
 	}()
 	var covered bool
 	switch objs := any(objs).(type) {
-	case []*relations.City:
+	case []*knowledge.City:
 		covered = walk(a, sel, objs, &cityFields)
-	case []*relations.Agreement:
+	case []*knowledge.Agreement:
 		covered = walk(a, sel, objs, &agreementFields)
-	case []*relations.Official:
+	case []*knowledge.Official:
 		covered = walk(a, sel, objs, &officialFields)
-	case []*relations.Partnership:
+	case []*knowledge.Partnership:
 		covered = walk(a, sel, objs, &partnershipFields)
 	}
 	// A read that failed left its keys to the resolvers, which must then wait together.
@@ -96,7 +96,7 @@ func withLookahead[T any](ctx context.Context) func(*T, error) (*T, error) {
 }
 
 // lookAheadPage preloads below the nodes of a connection's page.
-func lookAheadPage[T any](ctx context.Context, page *relations.Page[T]) {
+func lookAheadPage[T any](ctx context.Context, page *knowledge.Page[T]) {
 	fc := graphql.GetFieldContext(ctx)
 	if page == nil || fc == nil || !graphql.HasOperationContext(ctx) {
 		return
@@ -168,48 +168,48 @@ const (
 		"institutions listed below a level of cities or agreements; its loader batches it"
 )
 
-var cityFields = fields[relations.City]{
+var cityFields = fields[knowledge.City]{
 	plainFields: plainFields{
 		typeName:     "City",
 		implementors: cityImplementors,
 		plain:        fieldSet("id", "version", "name", "population", "location", "wikidataId", "geonamesId", "externalIds"),
 		loaders:      map[string]string{"statements": whyStatements},
 	},
-	id: func(c *relations.City) uuid.UUID { return c.ID },
+	id: func(c *knowledge.City) uuid.UUID { return c.ID },
 }
 
-var partnershipFields = fields[relations.Partnership]{
+var partnershipFields = fields[knowledge.Partnership]{
 	plainFields: plainFields{
 		typeName:     "Partnership",
 		implementors: partnershipImplementors,
 		plain:        fieldSet("id", "version", "kind", "since", "until"),
 		loaders:      map[string]string{"statements": whyStatements},
 	},
-	id: func(p *relations.Partnership) uuid.UUID { return p.ID },
+	id: func(p *knowledge.Partnership) uuid.UUID { return p.ID },
 }
 
-var agreementFields = fields[relations.Agreement]{
+var agreementFields = fields[knowledge.Agreement]{
 	plainFields: plainFields{
 		typeName:     "Agreement",
 		implementors: agreementImplementors,
 		plain:        fieldSet("id", "version", "title", "kind", "signedOn", "summary", "addedSequence"),
 		loaders:      map[string]string{"statements": whyStatements},
 	},
-	id: func(x *relations.Agreement) uuid.UUID { return x.ID },
+	id: func(x *knowledge.Agreement) uuid.UUID { return x.ID },
 }
 
-var officialFields = fields[relations.Official]{
+var officialFields = fields[knowledge.Official]{
 	plainFields: plainFields{
 		typeName:     "Official",
 		implementors: officialImplementors,
 		plain:        fieldSet("id", "version", "name", "title", "wikidataId", "externalIds"),
 		loaders:      map[string]string{"statements": whyStatements},
 	},
-	id: func(o *relations.Official) uuid.UUID { return o.ID },
+	id: func(o *knowledge.Official) uuid.UUID { return o.ID },
 }
 
 // Signatories come with their official (the store reads it with every signature).
-var signatoryFields = fields[relations.Signatory]{
+var signatoryFields = fields[knowledge.Signatory]{
 	plainFields: plainFields{
 		typeName:     "Signatory",
 		implementors: signatoryImplementors,
@@ -238,7 +238,7 @@ var institutionFields = plainFields{
 }
 
 // Names and figures name their source by id.
-var localizedNameFields = fields[relations.LocalizedName]{
+var localizedNameFields = fields[knowledge.LocalizedName]{
 	plainFields: plainFields{
 		typeName:     "LocalizedName",
 		implementors: localizedNameImplementors,
@@ -246,29 +246,29 @@ var localizedNameFields = fields[relations.LocalizedName]{
 	},
 }
 
-var reportedFigureFields = fields[relations.ReportedFigure]{
+var reportedFigureFields = fields[knowledge.ReportedFigure]{
 	plainFields: plainFields{
 		typeName:     "ReportedFigure",
 		implementors: reportedFigureImplementors,
 		plain:        fieldSet("metric", "value", "asOf"),
 	},
-	id: func(f *relations.ReportedFigure) uuid.UUID { return f.ID },
+	id: func(f *knowledge.ReportedFigure) uuid.UUID { return f.ID },
 }
 
 // The relations are set here rather than in the tables above because they walk the
 // types they lead to, whose tables would then take part in their own initialization, a
 // cycle Go refuses.
 func init() {
-	cityFields.preload = map[string]relation[relations.City]{
-		"country": func(a *lookahead, f graphql.CollectedField, _ []*relations.City, _ []uuid.UUID) bool {
+	cityFields.preload = map[string]relation[knowledge.City]{
+		"country": func(a *lookahead, f graphql.CollectedField, _ []*knowledge.City, _ []uuid.UUID) bool {
 			return a.plain(f.Selections, &countryFields)
 		},
-		"partnerships": func(a *lookahead, f graphql.CollectedField, _ []*relations.City, ids []uuid.UUID) bool {
+		"partnerships": func(a *lookahead, f graphql.CollectedField, _ []*knowledge.City, ids []uuid.UUID) bool {
 			args, ok := a.args(f, (*executionContext).field_City_partnerships_args)
 			var keys []loader.PartnershipPageKey
 			if ok {
 				keys, ok = keysFor(ids, func(id uuid.UUID) (loader.PartnershipPageKey, error) {
-					return partnershipPageKey(id, args["kind"].(*relations.PartnershipKind), args["asOf"].(*time.Time), args["first"].(*int), args["after"].(*string))
+					return partnershipPageKey(id, args["kind"].(*knowledge.PartnershipKind), args["asOf"].(*time.Time), args["first"].(*int), args["after"].(*string))
 				})
 			}
 			if !ok || !connectionPlain(a.op, f.Selections) {
@@ -284,19 +284,19 @@ func init() {
 			}
 			return walk(a, nodeSelections(a.op, f.Selections), itemsOf(pages), &partnershipFields)
 		},
-		"agreements": func(a *lookahead, f graphql.CollectedField, _ []*relations.City, ids []uuid.UUID) bool {
+		"agreements": func(a *lookahead, f graphql.CollectedField, _ []*knowledge.City, ids []uuid.UUID) bool {
 			pages, ok := preloadPages(a, f, ids, (*executionContext).field_City_agreements_args, a.l.CityAgreements, a.l.CityAgreementCount)
 			return ok && walk(a, nodeSelections(a.op, f.Selections), itemsOf(pages), &agreementFields)
 		},
-		"officials": func(a *lookahead, f graphql.CollectedField, _ []*relations.City, ids []uuid.UUID) bool {
+		"officials": func(a *lookahead, f graphql.CollectedField, _ []*knowledge.City, ids []uuid.UUID) bool {
 			pages, ok := preloadPages(a, f, ids, (*executionContext).field_City_officials_args, a.l.CityOfficials, a.l.CityOfficialCount)
 			return ok && walk(a, nodeSelections(a.op, f.Selections), itemsOf(pages), &officialFields)
 		},
-		"institutions": func(a *lookahead, f graphql.CollectedField, _ []*relations.City, ids []uuid.UUID) bool {
+		"institutions": func(a *lookahead, f graphql.CollectedField, _ []*knowledge.City, ids []uuid.UUID) bool {
 			_, ok := preloadPages(a, f, ids, (*executionContext).field_City_institutions_args, a.l.CityInstitutions, a.l.CityInstitutionCount)
 			return ok && a.plain(nodeSelections(a.op, f.Selections), &institutionFields)
 		},
-		"network": func(a *lookahead, f graphql.CollectedField, _ []*relations.City, ids []uuid.UUID) bool {
+		"network": func(a *lookahead, f graphql.CollectedField, _ []*knowledge.City, ids []uuid.UUID) bool {
 			args, ok := a.args(f, (*executionContext).field_City_network_args)
 			if !ok {
 				return false
@@ -308,99 +308,99 @@ func init() {
 			a.l.CityNetwork.Preload(a.ctx, keys)
 			return true
 		},
-		"names": func(a *lookahead, f graphql.CollectedField, _ []*relations.City, ids []uuid.UUID) bool {
+		"names": func(a *lookahead, f graphql.CollectedField, _ []*knowledge.City, ids []uuid.UUID) bool {
 			return walk(a, f.Selections, flatten(a.l.CityNames.Preload(a.ctx, ids)), &localizedNameFields)
 		},
-		"reportedFigures": func(a *lookahead, f graphql.CollectedField, _ []*relations.City, ids []uuid.UUID) bool {
+		"reportedFigures": func(a *lookahead, f graphql.CollectedField, _ []*knowledge.City, ids []uuid.UUID) bool {
 			return walk(a, f.Selections, flatten(a.l.ReportedFigures.Preload(a.ctx, ids)), &reportedFigureFields)
 		},
-		"sources": preloadSources[relations.City](postgres.CitySubject),
+		"sources": preloadSources[knowledge.City](postgres.CitySubject),
 	}
 
-	partnershipEnds := func(a *lookahead, f graphql.CollectedField, ps []*relations.Partnership, _ []uuid.UUID) []*relations.City {
-		ends := append(pointedTo(ps, func(p *relations.Partnership) *uuid.UUID { return &p.CityAID }),
-			pointedTo(ps, func(p *relations.Partnership) *uuid.UUID { return &p.CityBID })...)
+	partnershipEnds := func(a *lookahead, f graphql.CollectedField, ps []*knowledge.Partnership, _ []uuid.UUID) []*knowledge.City {
+		ends := append(pointedTo(ps, func(p *knowledge.Partnership) *uuid.UUID { return &p.CityAID }),
+			pointedTo(ps, func(p *knowledge.Partnership) *uuid.UUID { return &p.CityBID })...)
 		return a.l.City.Preload(a.ctx, unique(ends))
 	}
-	partnershipFields.preload = map[string]relation[relations.Partnership]{
+	partnershipFields.preload = map[string]relation[knowledge.Partnership]{
 		// The partner comes in the partnership's row.
-		"partner": func(a *lookahead, f graphql.CollectedField, ps []*relations.Partnership, _ []uuid.UUID) bool {
-			return walk(a, f.Selections, inRow(ps, func(p *relations.Partnership) *relations.City { return p.Partner }), &cityFields)
+		"partner": func(a *lookahead, f graphql.CollectedField, ps []*knowledge.Partnership, _ []uuid.UUID) bool {
+			return walk(a, f.Selections, inRow(ps, func(p *knowledge.Partnership) *knowledge.City { return p.Partner }), &cityFields)
 		},
-		"cities": func(a *lookahead, f graphql.CollectedField, ps []*relations.Partnership, ids []uuid.UUID) bool {
+		"cities": func(a *lookahead, f graphql.CollectedField, ps []*knowledge.Partnership, ids []uuid.UUID) bool {
 			return walk(a, f.Selections, partnershipEnds(a, f, ps, ids), &cityFields)
 		},
 		// The distance is computed from both cities' locations.
-		"distanceKm": func(a *lookahead, f graphql.CollectedField, ps []*relations.Partnership, ids []uuid.UUID) bool {
+		"distanceKm": func(a *lookahead, f graphql.CollectedField, ps []*knowledge.Partnership, ids []uuid.UUID) bool {
 			partnershipEnds(a, f, ps, ids)
 			return true
 		},
-		"agreement": func(a *lookahead, f graphql.CollectedField, ps []*relations.Partnership, _ []uuid.UUID) bool {
-			agreements := pointedTo(ps, func(p *relations.Partnership) *uuid.UUID { return p.AgreementID })
+		"agreement": func(a *lookahead, f graphql.CollectedField, ps []*knowledge.Partnership, _ []uuid.UUID) bool {
+			agreements := pointedTo(ps, func(p *knowledge.Partnership) *uuid.UUID { return p.AgreementID })
 			return walk(a, f.Selections, a.l.Agreement.Preload(a.ctx, agreements), &agreementFields)
 		},
-		"sources": preloadSources[relations.Partnership](postgres.PartnershipSubject),
+		"sources": preloadSources[knowledge.Partnership](postgres.PartnershipSubject),
 	}
 
-	agreementFields.preload = map[string]relation[relations.Agreement]{
-		"parties": func(a *lookahead, f graphql.CollectedField, _ []*relations.Agreement, ids []uuid.UUID) bool {
+	agreementFields.preload = map[string]relation[knowledge.Agreement]{
+		"parties": func(a *lookahead, f graphql.CollectedField, _ []*knowledge.Agreement, ids []uuid.UUID) bool {
 			return walk(a, f.Selections, flatten(a.l.AgreementParties.Preload(a.ctx, ids)), &cityFields)
 		},
-		"signatories": func(a *lookahead, f graphql.CollectedField, _ []*relations.Agreement, ids []uuid.UUID) bool {
+		"signatories": func(a *lookahead, f graphql.CollectedField, _ []*knowledge.Agreement, ids []uuid.UUID) bool {
 			return walk(a, f.Selections, flatten(a.l.AgreementSignatories.Preload(a.ctx, ids)), &signatoryFields)
 		},
-		"areas": func(a *lookahead, _ graphql.CollectedField, _ []*relations.Agreement, ids []uuid.UUID) bool {
+		"areas": func(a *lookahead, _ graphql.CollectedField, _ []*knowledge.Agreement, ids []uuid.UUID) bool {
 			a.l.AgreementAreas.Preload(a.ctx, ids)
 			return true
 		},
-		"institutions": func(a *lookahead, f graphql.CollectedField, _ []*relations.Agreement, ids []uuid.UUID) bool {
+		"institutions": func(a *lookahead, f graphql.CollectedField, _ []*knowledge.Agreement, ids []uuid.UUID) bool {
 			a.l.AgreementInstitutions.Preload(a.ctx, ids)
 			return a.plain(f.Selections, &institutionFields)
 		},
-		"partnerships": func(a *lookahead, f graphql.CollectedField, _ []*relations.Agreement, ids []uuid.UUID) bool {
+		"partnerships": func(a *lookahead, f graphql.CollectedField, _ []*knowledge.Agreement, ids []uuid.UUID) bool {
 			return walk(a, f.Selections, flatten(a.l.AgreementPartnerships.Preload(a.ctx, ids)), &partnershipFields)
 		},
-		"signedIn": func(a *lookahead, f graphql.CollectedField, as []*relations.Agreement, _ []uuid.UUID) bool {
-			places := pointedTo(as, func(x *relations.Agreement) *uuid.UUID { return x.SignedInID })
+		"signedIn": func(a *lookahead, f graphql.CollectedField, as []*knowledge.Agreement, _ []uuid.UUID) bool {
+			places := pointedTo(as, func(x *knowledge.Agreement) *uuid.UUID { return x.SignedInID })
 			return walk(a, f.Selections, a.l.City.Preload(a.ctx, places), &cityFields)
 		},
-		"sources": preloadSources[relations.Agreement](postgres.AgreementSubject),
+		"sources": preloadSources[knowledge.Agreement](postgres.AgreementSubject),
 	}
 
-	signatoryFields.preload = map[string]relation[relations.Signatory]{
-		"official": func(a *lookahead, f graphql.CollectedField, ss []*relations.Signatory, _ []uuid.UUID) bool {
-			return walk(a, f.Selections, inRow(ss, func(s *relations.Signatory) *relations.Official { return s.Official }), &officialFields)
+	signatoryFields.preload = map[string]relation[knowledge.Signatory]{
+		"official": func(a *lookahead, f graphql.CollectedField, ss []*knowledge.Signatory, _ []uuid.UUID) bool {
+			return walk(a, f.Selections, inRow(ss, func(s *knowledge.Signatory) *knowledge.Official { return s.Official }), &officialFields)
 		},
-		"party": func(a *lookahead, f graphql.CollectedField, ss []*relations.Signatory, _ []uuid.UUID) bool {
-			parties := pointedTo(ss, func(x *relations.Signatory) *uuid.UUID { return &x.PartyID })
+		"party": func(a *lookahead, f graphql.CollectedField, ss []*knowledge.Signatory, _ []uuid.UUID) bool {
+			parties := pointedTo(ss, func(x *knowledge.Signatory) *uuid.UUID { return &x.PartyID })
 			return walk(a, f.Selections, a.l.City.Preload(a.ctx, parties), &cityFields)
 		},
 	}
 
-	officialFields.preload = map[string]relation[relations.Official]{
-		"city": func(a *lookahead, f graphql.CollectedField, os []*relations.Official, _ []uuid.UUID) bool {
-			cities := pointedTo(os, func(o *relations.Official) *uuid.UUID { return o.CityID })
+	officialFields.preload = map[string]relation[knowledge.Official]{
+		"city": func(a *lookahead, f graphql.CollectedField, os []*knowledge.Official, _ []uuid.UUID) bool {
+			cities := pointedTo(os, func(o *knowledge.Official) *uuid.UUID { return o.CityID })
 			return walk(a, f.Selections, a.l.City.Preload(a.ctx, cities), &cityFields)
 		},
-		"agreements": func(a *lookahead, f graphql.CollectedField, _ []*relations.Official, ids []uuid.UUID) bool {
+		"agreements": func(a *lookahead, f graphql.CollectedField, _ []*knowledge.Official, ids []uuid.UUID) bool {
 			pages, ok := preloadPages(a, f, ids, (*executionContext).field_Official_agreements_args, a.l.OfficialAgreements, a.l.OfficialAgreementCnt)
 			return ok && walk(a, nodeSelections(a.op, f.Selections), itemsOf(pages), &agreementFields)
 		},
-		"names": func(a *lookahead, f graphql.CollectedField, _ []*relations.Official, ids []uuid.UUID) bool {
+		"names": func(a *lookahead, f graphql.CollectedField, _ []*knowledge.Official, ids []uuid.UUID) bool {
 			return walk(a, f.Selections, flatten(a.l.OfficialNames.Preload(a.ctx, ids)), &localizedNameFields)
 		},
-		"sources": preloadSources[relations.Official](postgres.OfficialSubject),
+		"sources": preloadSources[knowledge.Official](postgres.OfficialSubject),
 	}
 
-	localizedNameFields.preload = map[string]relation[relations.LocalizedName]{
-		"source": func(a *lookahead, _ graphql.CollectedField, names []*relations.LocalizedName, _ []uuid.UUID) bool {
-			a.l.Source.Preload(a.ctx, pointedTo(names, func(n *relations.LocalizedName) *uuid.UUID { return n.SourceID }))
+	localizedNameFields.preload = map[string]relation[knowledge.LocalizedName]{
+		"source": func(a *lookahead, _ graphql.CollectedField, names []*knowledge.LocalizedName, _ []uuid.UUID) bool {
+			a.l.Source.Preload(a.ctx, pointedTo(names, func(n *knowledge.LocalizedName) *uuid.UUID { return n.SourceID }))
 			return true
 		},
 	}
-	reportedFigureFields.preload = map[string]relation[relations.ReportedFigure]{
-		"source": func(a *lookahead, _ graphql.CollectedField, figures []*relations.ReportedFigure, _ []uuid.UUID) bool {
-			a.l.Source.Preload(a.ctx, pointedTo(figures, func(f *relations.ReportedFigure) *uuid.UUID { return &f.SourceID }))
+	reportedFigureFields.preload = map[string]relation[knowledge.ReportedFigure]{
+		"source": func(a *lookahead, _ graphql.CollectedField, figures []*knowledge.ReportedFigure, _ []uuid.UUID) bool {
+			a.l.Source.Preload(a.ctx, pointedTo(figures, func(f *knowledge.ReportedFigure) *uuid.UUID { return &f.SourceID }))
 			return true
 		},
 	}
@@ -530,7 +530,7 @@ func (a *lookahead) args(f graphql.CollectedField, parse func(*executionContext,
 // on the connection that needs a load).
 func preloadPages[T any](a *lookahead, f graphql.CollectedField, parents []uuid.UUID,
 	parse func(*executionContext, context.Context, map[string]any) (map[string]any, error),
-	pl *loader.Loader[loader.PageKey, *relations.Page[T]], cl *loader.Loader[uuid.UUID, int]) ([]*relations.Page[T], bool) {
+	pl *loader.Loader[loader.PageKey, *knowledge.Page[T]], cl *loader.Loader[uuid.UUID, int]) ([]*knowledge.Page[T], bool) {
 	args, ok := a.args(f, parse)
 	if !ok || !connectionPlain(a.op, f.Selections) {
 		return nil, false
@@ -605,7 +605,7 @@ func unique(ids []uuid.UUID) []uuid.UUID {
 	return out
 }
 
-func itemsOf[T any](pages []*relations.Page[T]) []*T {
+func itemsOf[T any](pages []*knowledge.Page[T]) []*T {
 	var out []*T
 	for _, p := range pages {
 		if p != nil {

@@ -8,7 +8,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/amity/amity/internal/loader"
+	"github.com/amity/amity/graph/loader"
 )
 
 // marshalSlice marshals a list of objects. The generated code calls it in place of

@@ -10,11 +10,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/amity/amity/graph/model"
-	"github.com/amity/amity/internal/auth"
+	"github.com/amity/amity/internal/edge/auth"
+	"github.com/amity/amity/internal/edge/seclog"
+	"github.com/amity/amity/internal/knowledge"
 	"github.com/amity/amity/internal/postgres"
-	"github.com/amity/amity/internal/relations"
-	"github.com/amity/amity/internal/relay"
-	"github.com/amity/amity/internal/seclog"
 )
 
 // The mutation resolvers turn GraphQL input into the store's write types: IDs are
@@ -22,12 +21,12 @@ import (
 // values lives in relations (Check methods) or the store (checks that need the database).
 
 // ids decodes global IDs of one type, recording a problem per bad one.
-type ids struct{ p relations.Problems }
+type ids struct{ p knowledge.Problems }
 
 func (d *ids) one(typ string, id string, path ...any) uuid.UUID {
-	t, u, ok := relay.Parse(id)
+	t, u, ok := knowledge.ParseGlobalID(id)
 	if !ok || t != typ {
-		d.p.Invalid(relations.Path(path...), "%q is not the ID of a %s", id, typ)
+		d.p.Invalid(knowledge.Path(path...), "%q is not the ID of a %s", id, typ)
 		return uuid.Nil
 	}
 	return u
@@ -41,10 +40,10 @@ func (d *ids) optional(typ string, id *string, path ...any) *uuid.UUID {
 	return &u
 }
 
-// maxDecoded is the largest cap of a list of IDs in one write (relations.MaxParties,
+// maxDecoded is the largest cap of a list of IDs in one write (knowledge.MaxParties,
 // MaxLinks). A longer list is refused whole by the write's Check; its IDs are not
 // decoded, which would only answer one problem per item.
-const maxDecoded = relations.MaxParties
+const maxDecoded = knowledge.MaxParties
 
 func (d *ids) list(typ string, list []string, path ...any) []uuid.UUID {
 	out := make([]uuid.UUID, len(list))
@@ -57,53 +56,53 @@ func (d *ids) list(typ string, list []string, path ...any) []uuid.UUID {
 	return out
 }
 
-func (d *ids) sources(in *model.SourcesInput) relations.SourceRefs {
-	var refs relations.SourceRefs
+func (d *ids) sources(in *model.SourcesInput) knowledge.SourceRefs {
+	var refs knowledge.SourceRefs
 	if in == nil {
 		return refs
 	}
-	refs.IDs = d.list(relay.Source, in.Ids, "sources", "ids")
+	refs.IDs = d.list(knowledge.TypeSource, in.Ids, "sources", "ids")
 	for _, s := range in.New {
 		refs.New = append(refs.New, newSource(s))
 	}
 	return refs
 }
 
-func newSource(s *model.SourceInput) relations.NewSource {
-	return relations.NewSource{Title: s.Title, Publisher: s.Publisher, URL: s.URL, PublishedOn: s.PublishedOn,
+func newSource(s *model.SourceInput) knowledge.NewSource {
+	return knowledge.NewSource{Title: s.Title, Publisher: s.Publisher, URL: s.URL, PublishedOn: s.PublishedOn,
 		Excerpt: s.Excerpt, Languages: s.Languages}
 }
 
-func names(in []*model.LocalizedNameInput) *[]relations.Name {
+func names(in []*model.LocalizedNameInput) *[]knowledge.Name {
 	if in == nil {
 		return nil
 	}
-	out := make([]relations.Name, len(in))
+	out := make([]knowledge.Name, len(in))
 	for i, n := range in {
-		out[i] = relations.Name{Language: n.Language, Name: n.Name}
+		out[i] = knowledge.Name{Language: n.Language, Name: n.Name}
 	}
 	return &out
 }
 
-func location(in *model.LocationInput) *relations.Location {
+func location(in *model.LocationInput) *knowledge.Location {
 	if in == nil {
 		return nil
 	}
-	return &relations.Location{Latitude: in.Latitude, Longitude: in.Longitude}
+	return &knowledge.Location{Latitude: in.Latitude, Longitude: in.Longitude}
 }
 
-func signatories(d *ids, in []*model.SignatoryInput) *[]relations.SignatoryWrite {
+func signatories(d *ids, in []*model.SignatoryInput) *[]knowledge.SignatoryWrite {
 	if in == nil {
 		return nil
 	}
-	out := make([]relations.SignatoryWrite, len(in))
+	out := make([]knowledge.SignatoryWrite, len(in))
 	if len(in) > maxDecoded {
-		return &out // refused whole (relations.MaxSignatories)
+		return &out // refused whole (knowledge.MaxSignatories)
 	}
 	for i, s := range in {
-		out[i] = relations.SignatoryWrite{
-			OfficialID: d.one(relay.Official, s.Official, "signatories", i, "official"),
-			PartyID:    d.one(relay.City, s.Party, "signatories", i, "party"),
+		out[i] = knowledge.SignatoryWrite{
+			OfficialID: d.one(knowledge.TypeOfficial, s.Official, "signatories", i, "official"),
+			PartyID:    d.one(knowledge.TypeCity, s.Party, "signatories", i, "party"),
 			Role:       s.Role,
 		}
 	}
@@ -131,7 +130,7 @@ func writeMeta(ctx context.Context, clientMutationID *string) postgres.WriteMeta
 // userErrors splits a write's error: problems with the input go to the payload, any
 // other error becomes a GraphQL error.
 func userErrors(err error) ([]*model.UserError, error) {
-	var in *relations.InputError
+	var in *knowledge.InputError
 	if !errors.As(err, &in) {
 		return []*model.UserError{}, err
 	}
@@ -208,7 +207,7 @@ func (r *mutationResolver) source(ctx context.Context, cmid *string, run func(po
 	return &model.SourcePayload{Source: s, Errors: errs, ClientMutationID: cmid}, err
 }
 
-func (r *mutationResolver) city(ctx context.Context, cmid *string, w relations.CityWrite, d *ids) (*model.CityPayload, error) {
+func (r *mutationResolver) city(ctx context.Context, cmid *string, w knowledge.CityWrite, d *ids) (*model.CityPayload, error) {
 	errs, id, err := write(ctx, d, func() (postgres.WriteResult, error) { return r.Store.WriteCity(ctx, writeMeta(ctx, cmid), w) })
 	if err != nil {
 		return nil, err
@@ -217,7 +216,7 @@ func (r *mutationResolver) city(ctx context.Context, cmid *string, w relations.C
 	return &model.CityPayload{City: c, Errors: errs, ClientMutationID: cmid}, err
 }
 
-func (r *mutationResolver) official(ctx context.Context, cmid *string, w relations.OfficialWrite, d *ids) (*model.OfficialPayload, error) {
+func (r *mutationResolver) official(ctx context.Context, cmid *string, w knowledge.OfficialWrite, d *ids) (*model.OfficialPayload, error) {
 	errs, id, err := write(ctx, d, func() (postgres.WriteResult, error) { return r.Store.WriteOfficial(ctx, writeMeta(ctx, cmid), w) })
 	if err != nil {
 		return nil, err
@@ -226,7 +225,7 @@ func (r *mutationResolver) official(ctx context.Context, cmid *string, w relatio
 	return &model.OfficialPayload{Official: o, Errors: errs, ClientMutationID: cmid}, err
 }
 
-func (r *mutationResolver) agreement(ctx context.Context, cmid *string, w relations.AgreementWrite, d *ids) (*model.AgreementPayload, error) {
+func (r *mutationResolver) agreement(ctx context.Context, cmid *string, w knowledge.AgreementWrite, d *ids) (*model.AgreementPayload, error) {
 	errs, id, err := write(ctx, d, func() (postgres.WriteResult, error) { return r.Store.WriteAgreement(ctx, writeMeta(ctx, cmid), w) })
 	if err != nil {
 		return nil, err
@@ -235,7 +234,7 @@ func (r *mutationResolver) agreement(ctx context.Context, cmid *string, w relati
 	return &model.AgreementPayload{Agreement: a, Errors: errs, ClientMutationID: cmid}, err
 }
 
-func (r *mutationResolver) partnership(ctx context.Context, cmid *string, w relations.PartnershipWrite, d *ids) (*model.PartnershipPayload, error) {
+func (r *mutationResolver) partnership(ctx context.Context, cmid *string, w knowledge.PartnershipWrite, d *ids) (*model.PartnershipPayload, error) {
 	errs, id, err := write(ctx, d, func() (postgres.WriteResult, error) { return r.Store.WritePartnership(ctx, writeMeta(ctx, cmid), w) })
 	if err != nil {
 		return nil, err
@@ -244,7 +243,7 @@ func (r *mutationResolver) partnership(ctx context.Context, cmid *string, w rela
 	return &model.PartnershipPayload{Partnership: p, Errors: errs, ClientMutationID: cmid}, err
 }
 
-func (r *mutationResolver) institution(ctx context.Context, cmid *string, w relations.InstitutionWrite, d *ids) (*model.InstitutionPayload, error) {
+func (r *mutationResolver) institution(ctx context.Context, cmid *string, w knowledge.InstitutionWrite, d *ids) (*model.InstitutionPayload, error) {
 	errs, id, err := write(ctx, d, func() (postgres.WriteResult, error) { return r.Store.WriteInstitution(ctx, writeMeta(ctx, cmid), w) })
 	if err != nil {
 		return nil, err

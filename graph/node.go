@@ -3,43 +3,42 @@ package graph
 import (
 	"context"
 
+	"github.com/amity/amity/graph/loader"
 	"github.com/amity/amity/graph/model"
-	"github.com/amity/amity/internal/loader"
-	"github.com/amity/amity/internal/relations"
-	"github.com/amity/amity/internal/relay"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // loadNode finds any object by its global ID through the request's loaders, so that
 // many node lookups in one request batch like any other relation.
 func loadNode(ctx context.Context, id string) (model.Node, error) {
-	typ, u, ok := relay.Parse(id)
+	typ, u, ok := knowledge.ParseGlobalID(id)
 	if !ok {
-		return nil, relations.FieldErrorf("id", "%q is not a valid ID", id)
+		return nil, knowledge.FieldErrorf("id", "%q is not a valid ID", id)
 	}
 	l := loader.For(ctx)
 	switch typ {
-	case relay.City:
+	case knowledge.TypeCity:
 		return nodeOf(l.City.Load(ctx, u))
-	case relay.Country:
+	case knowledge.TypeCountry:
 		return nodeOf(l.Country.Load(ctx, u))
-	case relay.Official:
+	case knowledge.TypeOfficial:
 		return nodeOf(l.Official.Load(ctx, u))
-	case relay.Agreement:
+	case knowledge.TypeAgreement:
 		return nodeOf(l.Agreement.Load(ctx, u))
-	case relay.Institution:
+	case knowledge.TypeInstitution:
 		return nodeOf(l.Institution.Load(ctx, u))
-	case relay.Partnership:
+	case knowledge.TypePartnership:
 		return nodeOf(l.Partnership.Load(ctx, u))
-	case relay.Source:
+	case knowledge.TypeSource:
 		return nodeOf(l.Source.Load(ctx, u))
 	}
-	return nil, relations.FieldErrorf("id", "%q is not a valid ID", id)
+	return nil, knowledge.FieldErrorf("id", "%q is not a valid ID", id)
 }
 
 // loadNodes resolves several IDs; loaders batch them per type.
 func loadNodes(ctx context.Context, ids []string) ([]model.Node, error) {
-	if len(ids) > relations.MaxPageSize {
-		return nil, relations.FieldErrorf("ids", "at most %d ids at once, got %d", relations.MaxPageSize, len(ids))
+	if len(ids) > knowledge.MaxPageSize {
+		return nil, knowledge.FieldErrorf("ids", "at most %d ids at once, got %d", knowledge.MaxPageSize, len(ids))
 	}
 	type result struct {
 		node model.Node
@@ -76,7 +75,7 @@ func nodeOf[T any](v *T, err error) (model.Node, error) {
 // nullIfNotFound reads a NOT_FOUND lookup as null: asking for something that is not
 // there is a question with an answer, not an error.
 func nullIfNotFound[T any](v *T, err error) (*T, error) {
-	if err != nil && relations.ErrorCode(err) == relations.ENOTFOUND {
+	if err != nil && knowledge.ErrorCode(err) == knowledge.ENOTFOUND {
 		return nil, nil
 	}
 	return v, err

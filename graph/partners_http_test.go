@@ -15,14 +15,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/amity/amity/internal/auth"
-	"github.com/amity/amity/internal/cors"
-	"github.com/amity/amity/internal/examples"
-	"github.com/amity/amity/internal/explore"
-	"github.com/amity/amity/internal/persisted"
-	"github.com/amity/amity/internal/ratelimit"
-	"github.com/amity/amity/internal/redistest"
-	"github.com/amity/amity/internal/server"
+	"github.com/amity/amity/internal/edge/auth"
+	"github.com/amity/amity/internal/edge/cors"
+	"github.com/amity/amity/internal/edge/persisted"
+	"github.com/amity/amity/internal/edge/ratelimit"
+	"github.com/amity/amity/internal/edge/server"
+	"github.com/amity/amity/internal/kit/redistest"
+	"github.com/amity/amity/internal/web/examples"
+	"github.com/amity/amity/internal/web/explore"
 )
 
 const moscowQuery = `{ city(name: "Moscow") { name } }`

@@ -3,8 +3,8 @@ package graph
 import (
 	"github.com/99designs/gqlgen/graphql/handler"
 
-	"github.com/amity/amity/internal/limits"
-	"github.com/amity/amity/internal/persisted"
+	"github.com/amity/amity/graph/limits"
+	"github.com/amity/amity/internal/edge/persisted"
 )
 
 // usePersistedQueries installs persisted queries: automatic persisted queries, and in

@@ -8,12 +8,12 @@ package graph
 import (
 	"log/slog"
 
-	"github.com/amity/amity/internal/notify"
 	"github.com/amity/amity/internal/postgres"
+	"github.com/amity/amity/internal/postgres/notify"
 )
 
 // Resolver holds what the resolvers need. Relations between objects go through the
-// per-request loaders in the context (internal/loader), never straight to the store.
+// per-request loaders in the context (graph/loader), never straight to the store.
 type Resolver struct {
 	Store *postgres.DB
 	// Changes feeds the subscriptions (nil: subscriptions are off).

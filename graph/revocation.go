@@ -10,9 +10,9 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/amity/amity/internal/auth"
-	"github.com/amity/amity/internal/relations"
-	"github.com/amity/amity/internal/seclog"
+	"github.com/amity/amity/internal/edge/auth"
+	"github.com/amity/amity/internal/edge/seclog"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // A WebSocket's principal is fixed at connection_init, and the socket may stay open for
@@ -123,7 +123,7 @@ func recheckOperation(authn *auth.Authenticator) graphql.OperationMiddleware {
 			}
 		default:
 			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{Message: "the key store is unavailable; try again shortly",
-				Extensions: map[string]any{"code": relations.EUNAVAILABLE}}}})
+				Extensions: map[string]any{"code": knowledge.EUNAVAILABLE}}}})
 		}
 	}
 }

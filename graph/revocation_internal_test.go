@@ -10,7 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/google/uuid"
 
-	"github.com/amity/amity/internal/auth"
+	"github.com/amity/amity/internal/edge/auth"
 )
 
 // keys is a key store of one key, revocable.

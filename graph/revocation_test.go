@@ -11,8 +11,8 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/amity/amity/graph"
-	"github.com/amity/amity/internal/auth"
-	"github.com/amity/amity/internal/server"
+	"github.com/amity/amity/internal/edge/auth"
+	"github.com/amity/amity/internal/edge/server"
 )
 
 const mutCreateSource = `mutation($in: SourceInput!) { createSource(input: $in) { source { id } errors { code } } }`

@@ -9,89 +9,88 @@ import (
 	"context"
 	"time"
 
+	"github.com/amity/amity/graph/loader"
 	"github.com/amity/amity/graph/model"
-	"github.com/amity/amity/internal/loader"
+	"github.com/amity/amity/internal/knowledge"
 	"github.com/amity/amity/internal/postgres"
-	"github.com/amity/amity/internal/relations"
-	"github.com/amity/amity/internal/relay"
 	"github.com/google/uuid"
 )
 
 // SignedIn is the resolver for the signedIn field.
-func (r *agreementResolver) SignedIn(ctx context.Context, obj *relations.Agreement) (*relations.City, error) {
+func (r *agreementResolver) SignedIn(ctx context.Context, obj *knowledge.Agreement) (*knowledge.City, error) {
 	return loadOptional(ctx, loader.For(ctx).City, obj.SignedInID)
 }
 
 // Areas is the resolver for the areas field.
-func (r *agreementResolver) Areas(ctx context.Context, obj *relations.Agreement) ([]relations.CooperationArea, error) {
+func (r *agreementResolver) Areas(ctx context.Context, obj *knowledge.Agreement) ([]knowledge.CooperationArea, error) {
 	return loader.For(ctx).AgreementAreas.Load(ctx, obj.ID)
 }
 
 // Parties is the resolver for the parties field.
-func (r *agreementResolver) Parties(ctx context.Context, obj *relations.Agreement) ([]*relations.City, error) {
+func (r *agreementResolver) Parties(ctx context.Context, obj *knowledge.Agreement) ([]*knowledge.City, error) {
 	return loader.For(ctx).AgreementParties.Load(ctx, obj.ID)
 }
 
 // Signatories is the resolver for the signatories field.
-func (r *agreementResolver) Signatories(ctx context.Context, obj *relations.Agreement) ([]*relations.Signatory, error) {
+func (r *agreementResolver) Signatories(ctx context.Context, obj *knowledge.Agreement) ([]*knowledge.Signatory, error) {
 	return loader.For(ctx).AgreementSignatories.Load(ctx, obj.ID)
 }
 
 // Institutions is the resolver for the institutions field.
-func (r *agreementResolver) Institutions(ctx context.Context, obj *relations.Agreement) ([]*relations.Institution, error) {
+func (r *agreementResolver) Institutions(ctx context.Context, obj *knowledge.Agreement) ([]*knowledge.Institution, error) {
 	return loader.For(ctx).AgreementInstitutions.Load(ctx, obj.ID)
 }
 
 // Partnerships is the resolver for the partnerships field.
-func (r *agreementResolver) Partnerships(ctx context.Context, obj *relations.Agreement) ([]*relations.Partnership, error) {
+func (r *agreementResolver) Partnerships(ctx context.Context, obj *knowledge.Agreement) ([]*knowledge.Partnership, error) {
 	return loader.For(ctx).AgreementPartnerships.Load(ctx, obj.ID)
 }
 
 // Sources is the resolver for the sources field.
-func (r *agreementResolver) Sources(ctx context.Context, obj *relations.Agreement) ([]*relations.Source, error) {
+func (r *agreementResolver) Sources(ctx context.Context, obj *knowledge.Agreement) ([]*knowledge.Source, error) {
 	return loader.For(ctx).Sources(postgres.AgreementSubject).Load(ctx, obj.ID)
 }
 
 // Statements is the resolver for the statements field.
-func (r *agreementResolver) Statements(ctx context.Context, obj *relations.Agreement) ([]*relations.Statement, error) {
+func (r *agreementResolver) Statements(ctx context.Context, obj *knowledge.Agreement) ([]*knowledge.Statement, error) {
 	return loader.For(ctx).Statements(postgres.AgreementSubject).Load(ctx, obj.ID)
 }
 
-func (r *agreementResolver) AddedSequence(ctx context.Context, obj *relations.Agreement) (*int, error) {
+func (r *agreementResolver) AddedSequence(ctx context.Context, obj *knowledge.Agreement) (*int, error) {
 	return sequence(obj.AddedSeq), nil
 }
 
-func (r *auditEntryResolver) At(ctx context.Context, obj *relations.AuditEntry) (string, error) {
+func (r *auditEntryResolver) At(ctx context.Context, obj *knowledge.AuditEntry) (string, error) {
 	return obj.At.UTC().Format(time.RFC3339Nano), nil
 }
 
-func (r *auditEntryResolver) Action(ctx context.Context, obj *relations.AuditEntry) (model.AuditAction, error) {
+func (r *auditEntryResolver) Action(ctx context.Context, obj *knowledge.AuditEntry) (model.AuditAction, error) {
 	return model.AuditAction(obj.Action), nil
 }
 
-func (r *auditEntryResolver) EntityID(ctx context.Context, obj *relations.AuditEntry) (string, error) {
-	return relay.ID(obj.EntityType, obj.EntityID), nil
+func (r *auditEntryResolver) EntityID(ctx context.Context, obj *knowledge.AuditEntry) (string, error) {
+	return knowledge.GlobalID(obj.EntityType, obj.EntityID), nil
 }
 
-func (r *auditEntryResolver) Sources(ctx context.Context, obj *relations.AuditEntry) ([]string, error) {
+func (r *auditEntryResolver) Sources(ctx context.Context, obj *knowledge.AuditEntry) ([]string, error) {
 	out := make([]string, len(obj.SourceIDs))
 	for i, id := range obj.SourceIDs {
-		out[i] = relay.ID(relay.Source, id)
+		out[i] = knowledge.GlobalID(knowledge.TypeSource, id)
 	}
 	return out, nil
 }
 
 // Names is the resolver for the names field.
-func (r *cityResolver) Names(ctx context.Context, obj *relations.City) ([]*relations.LocalizedName, error) {
+func (r *cityResolver) Names(ctx context.Context, obj *knowledge.City) ([]*knowledge.LocalizedName, error) {
 	return loader.For(ctx).CityNames.Load(ctx, obj.ID)
 }
 
-func (r *cityResolver) ExternalIds(ctx context.Context, obj *relations.City) (*relations.ExternalIDs, error) {
-	return &relations.ExternalIDs{Wikidata: obj.WikidataID, Geonames: obj.GeonamesID}, nil
+func (r *cityResolver) ExternalIds(ctx context.Context, obj *knowledge.City) (*knowledge.ExternalIDs, error) {
+	return &knowledge.ExternalIDs{Wikidata: obj.WikidataID, Geonames: obj.GeonamesID}, nil
 }
 
 // Partnerships is the resolver for the partnerships field.
-func (r *cityResolver) Partnerships(ctx context.Context, obj *relations.City, kind *relations.PartnershipKind, asOf *time.Time, first *int, after *string) (*model.PartnershipConnection, error) {
+func (r *cityResolver) Partnerships(ctx context.Context, obj *knowledge.City, kind *knowledge.PartnershipKind, asOf *time.Time, first *int, after *string) (*model.PartnershipConnection, error) {
 	key, err := partnershipPageKey(obj.ID, kind, asOf, first, after)
 	if err != nil {
 		return nil, err
@@ -104,12 +103,12 @@ func (r *cityResolver) Partnerships(ctx context.Context, obj *relations.City, ki
 	return model.NewPartnershipConnection(page, countOf(l.CityPartnershipCount, loader.PartnershipCountKey{Parent: obj.ID, PartnershipFilter: key.PartnershipFilter})), nil
 }
 
-func (r *cityResolver) Network(ctx context.Context, obj *relations.City, asOf *time.Time) (*relations.NetworkStats, error) {
+func (r *cityResolver) Network(ctx context.Context, obj *knowledge.City, asOf *time.Time) (*knowledge.NetworkStats, error) {
 	return loader.For(ctx).CityNetwork.Load(ctx, loader.NetworkKey{City: obj.ID, AsOf: dateKey(asOf)})
 }
 
 // Agreements is the resolver for the agreements field.
-func (r *cityResolver) Agreements(ctx context.Context, obj *relations.City, first *int, after *string) (*model.AgreementConnection, error) {
+func (r *cityResolver) Agreements(ctx context.Context, obj *knowledge.City, first *int, after *string) (*model.AgreementConnection, error) {
 	key, err := nestedPage(obj.ID, first, after)
 	if err != nil {
 		return nil, err
@@ -123,7 +122,7 @@ func (r *cityResolver) Agreements(ctx context.Context, obj *relations.City, firs
 }
 
 // Officials is the resolver for the officials field.
-func (r *cityResolver) Officials(ctx context.Context, obj *relations.City, first *int, after *string) (*model.OfficialConnection, error) {
+func (r *cityResolver) Officials(ctx context.Context, obj *knowledge.City, first *int, after *string) (*model.OfficialConnection, error) {
 	key, err := nestedPage(obj.ID, first, after)
 	if err != nil {
 		return nil, err
@@ -137,7 +136,7 @@ func (r *cityResolver) Officials(ctx context.Context, obj *relations.City, first
 }
 
 // Institutions is the resolver for the institutions field.
-func (r *cityResolver) Institutions(ctx context.Context, obj *relations.City, first *int, after *string) (*model.InstitutionConnection, error) {
+func (r *cityResolver) Institutions(ctx context.Context, obj *knowledge.City, first *int, after *string) (*model.InstitutionConnection, error) {
 	key, err := nestedPage(obj.ID, first, after)
 	if err != nil {
 		return nil, err
@@ -151,34 +150,34 @@ func (r *cityResolver) Institutions(ctx context.Context, obj *relations.City, fi
 }
 
 // ReportedFigures is the resolver for the reportedFigures field.
-func (r *cityResolver) ReportedFigures(ctx context.Context, obj *relations.City) ([]*relations.ReportedFigure, error) {
+func (r *cityResolver) ReportedFigures(ctx context.Context, obj *knowledge.City) ([]*knowledge.ReportedFigure, error) {
 	return loader.For(ctx).ReportedFigures.Load(ctx, obj.ID)
 }
 
 // Sources is the resolver for the sources field.
-func (r *cityResolver) Sources(ctx context.Context, obj *relations.City) ([]*relations.Source, error) {
+func (r *cityResolver) Sources(ctx context.Context, obj *knowledge.City) ([]*knowledge.Source, error) {
 	return loader.For(ctx).Sources(postgres.CitySubject).Load(ctx, obj.ID)
 }
 
 // Statements is the resolver for the statements field.
-func (r *cityResolver) Statements(ctx context.Context, obj *relations.City) ([]*relations.Statement, error) {
+func (r *cityResolver) Statements(ctx context.Context, obj *knowledge.City) ([]*knowledge.Statement, error) {
 	return loader.For(ctx).Statements(postgres.CitySubject).Load(ctx, obj.ID)
 }
 
-func (r *cityPathResolver) Cities(ctx context.Context, obj *relations.CityPath) ([]*relations.City, error) {
+func (r *cityPathResolver) Cities(ctx context.Context, obj *knowledge.CityPath) ([]*knowledge.City, error) {
 	return loader.For(ctx).City.LoadAll(ctx, obj.CityIDs)
 }
 
-func (r *cityPathResolver) Hops(ctx context.Context, obj *relations.CityPath) ([]*relations.PathHop, error) {
+func (r *cityPathResolver) Hops(ctx context.Context, obj *knowledge.CityPath) ([]*knowledge.PathHop, error) {
 	return obj.Hops, nil
 }
 
-func (r *countryResolver) ExternalIds(ctx context.Context, obj *relations.Country) (*relations.ExternalIDs, error) {
-	return &relations.ExternalIDs{Wikidata: obj.WikidataID}, nil
+func (r *countryResolver) ExternalIds(ctx context.Context, obj *knowledge.Country) (*knowledge.ExternalIDs, error) {
+	return &knowledge.ExternalIDs{Wikidata: obj.WikidataID}, nil
 }
 
 // Cities is the resolver for the cities field.
-func (r *countryResolver) Cities(ctx context.Context, obj *relations.Country, first *int, after *string) (*model.CityConnection, error) {
+func (r *countryResolver) Cities(ctx context.Context, obj *knowledge.Country, first *int, after *string) (*model.CityConnection, error) {
 	key, err := nestedPage(obj.ID, first, after)
 	if err != nil {
 		return nil, err
@@ -192,16 +191,16 @@ func (r *countryResolver) Cities(ctx context.Context, obj *relations.Country, fi
 }
 
 // City is the resolver for the city field.
-func (r *institutionResolver) City(ctx context.Context, obj *relations.Institution) (*relations.City, error) {
+func (r *institutionResolver) City(ctx context.Context, obj *knowledge.Institution) (*knowledge.City, error) {
 	return loader.For(ctx).City.Load(ctx, obj.CityID)
 }
 
-func (r *institutionResolver) ExternalIds(ctx context.Context, obj *relations.Institution) (*relations.ExternalIDs, error) {
-	return &relations.ExternalIDs{Wikidata: obj.WikidataID}, nil
+func (r *institutionResolver) ExternalIds(ctx context.Context, obj *knowledge.Institution) (*knowledge.ExternalIDs, error) {
+	return &knowledge.ExternalIDs{Wikidata: obj.WikidataID}, nil
 }
 
 // Agreements is the resolver for the agreements field.
-func (r *institutionResolver) Agreements(ctx context.Context, obj *relations.Institution, first *int, after *string) (*model.AgreementConnection, error) {
+func (r *institutionResolver) Agreements(ctx context.Context, obj *knowledge.Institution, first *int, after *string) (*model.AgreementConnection, error) {
 	key, err := nestedPage(obj.ID, first, after)
 	if err != nil {
 		return nil, err
@@ -215,17 +214,17 @@ func (r *institutionResolver) Agreements(ctx context.Context, obj *relations.Ins
 }
 
 // Sources is the resolver for the sources field.
-func (r *institutionResolver) Sources(ctx context.Context, obj *relations.Institution) ([]*relations.Source, error) {
+func (r *institutionResolver) Sources(ctx context.Context, obj *knowledge.Institution) ([]*knowledge.Source, error) {
 	return loader.For(ctx).Sources(postgres.InstitutionSubject).Load(ctx, obj.ID)
 }
 
 // Statements is the resolver for the statements field.
-func (r *institutionResolver) Statements(ctx context.Context, obj *relations.Institution) ([]*relations.Statement, error) {
+func (r *institutionResolver) Statements(ctx context.Context, obj *knowledge.Institution) ([]*knowledge.Statement, error) {
 	return loader.For(ctx).Statements(postgres.InstitutionSubject).Load(ctx, obj.ID)
 }
 
 // Source is the resolver for the source field.
-func (r *localizedNameResolver) Source(ctx context.Context, obj *relations.LocalizedName) (*relations.Source, error) {
+func (r *localizedNameResolver) Source(ctx context.Context, obj *knowledge.LocalizedName) (*knowledge.Source, error) {
 	return loadOptional(ctx, loader.For(ctx).Source, obj.SourceID)
 }
 
@@ -238,16 +237,16 @@ func (r *mutationResolver) CreateSource(ctx context.Context, input model.SourceI
 
 func (r *mutationResolver) UpdateSource(ctx context.Context, input model.UpdateSourceInput) (*model.SourcePayload, error) {
 	var d ids
-	id := d.one(relay.Source, input.ID, "id")
+	id := d.one(knowledge.TypeSource, input.ID, "id")
 	return r.source(ctx, input.ClientMutationID, func(meta postgres.WriteMeta) (postgres.WriteResult, error) {
-		return r.Store.UpdateSource(ctx, meta, relations.SourceUpdate{ID: id, Version: input.Version, Title: input.Title,
+		return r.Store.UpdateSource(ctx, meta, knowledge.SourceUpdate{ID: id, Version: input.Version, Title: input.Title,
 			Publisher: input.Publisher, URL: input.URL, PublishedOn: input.PublishedOn, Excerpt: input.Excerpt})
 	}, &d)
 }
 
 func (r *mutationResolver) CreateCity(ctx context.Context, input model.CityInput) (*model.CityPayload, error) {
 	var d ids
-	w := relations.CityWrite{Name: &input.Name, CountryCode: &input.Country, Names: names(input.Names),
+	w := knowledge.CityWrite{Name: &input.Name, CountryCode: &input.Country, Names: names(input.Names),
 		Population: input.Population, Location: location(input.Location), WikidataID: input.WikidataID,
 		GeonamesID: input.GeonamesID, Sources: d.sources(input.Sources)}
 	return r.city(ctx, input.ClientMutationID, w, &d)
@@ -255,7 +254,7 @@ func (r *mutationResolver) CreateCity(ctx context.Context, input model.CityInput
 
 func (r *mutationResolver) UpdateCity(ctx context.Context, input model.UpdateCityInput) (*model.CityPayload, error) {
 	var d ids
-	w := relations.CityWrite{ID: d.optional(relay.City, &input.ID, "id"), Version: input.Version, Name: input.Name,
+	w := knowledge.CityWrite{ID: d.optional(knowledge.TypeCity, &input.ID, "id"), Version: input.Version, Name: input.Name,
 		Names: names(input.Names), Population: input.Population, Location: location(input.Location),
 		WikidataID: input.WikidataID, Sources: d.sources(input.Sources)}
 	return r.city(ctx, input.ClientMutationID, w, &d)
@@ -263,24 +262,24 @@ func (r *mutationResolver) UpdateCity(ctx context.Context, input model.UpdateCit
 
 func (r *mutationResolver) CreateOfficial(ctx context.Context, input model.OfficialInput) (*model.OfficialPayload, error) {
 	var d ids
-	w := relations.OfficialWrite{Name: &input.Name, Title: input.Title, CityID: d.optional(relay.City, input.City, "city"),
+	w := knowledge.OfficialWrite{Name: &input.Name, Title: input.Title, CityID: d.optional(knowledge.TypeCity, input.City, "city"),
 		Names: names(input.Names), Sources: d.sources(input.Sources)}
 	return r.official(ctx, input.ClientMutationID, w, &d)
 }
 
 func (r *mutationResolver) UpdateOfficial(ctx context.Context, input model.UpdateOfficialInput) (*model.OfficialPayload, error) {
 	var d ids
-	w := relations.OfficialWrite{ID: d.optional(relay.Official, &input.ID, "id"), Version: input.Version, Name: input.Name,
-		Title: input.Title, CityID: d.optional(relay.City, input.City, "city"), Names: names(input.Names),
+	w := knowledge.OfficialWrite{ID: d.optional(knowledge.TypeOfficial, &input.ID, "id"), Version: input.Version, Name: input.Name,
+		Title: input.Title, CityID: d.optional(knowledge.TypeCity, input.City, "city"), Names: names(input.Names),
 		Sources: d.sources(input.Sources)}
 	return r.official(ctx, input.ClientMutationID, w, &d)
 }
 
 func (r *mutationResolver) CreateAgreement(ctx context.Context, input model.AgreementInput) (*model.AgreementPayload, error) {
 	var d ids
-	parties := d.list(relay.City, input.Parties, "parties")
-	w := relations.AgreementWrite{Title: &input.Title, Kind: &input.Kind, SignedOn: input.SignedOn,
-		SignedInID: d.optional(relay.City, input.SignedIn, "signedIn"), Summary: input.Summary,
+	parties := d.list(knowledge.TypeCity, input.Parties, "parties")
+	w := knowledge.AgreementWrite{Title: &input.Title, Kind: &input.Kind, SignedOn: input.SignedOn,
+		SignedInID: d.optional(knowledge.TypeCity, input.SignedIn, "signedIn"), Summary: input.Summary,
 		Areas: optionalList(input.Areas), Parties: &parties, Signatories: signatories(&d, input.Signatories),
 		Sources: d.sources(input.Sources)}
 	return r.agreement(ctx, input.ClientMutationID, w, &d)
@@ -288,12 +287,12 @@ func (r *mutationResolver) CreateAgreement(ctx context.Context, input model.Agre
 
 func (r *mutationResolver) UpdateAgreement(ctx context.Context, input model.UpdateAgreementInput) (*model.AgreementPayload, error) {
 	var d ids
-	w := relations.AgreementWrite{ID: d.optional(relay.Agreement, &input.ID, "id"), Version: input.Version, Title: input.Title,
-		Kind: input.Kind, SignedOn: input.SignedOn, SignedInID: d.optional(relay.City, input.SignedIn, "signedIn"),
+	w := knowledge.AgreementWrite{ID: d.optional(knowledge.TypeAgreement, &input.ID, "id"), Version: input.Version, Title: input.Title,
+		Kind: input.Kind, SignedOn: input.SignedOn, SignedInID: d.optional(knowledge.TypeCity, input.SignedIn, "signedIn"),
 		Summary: input.Summary, Areas: optionalList(input.Areas), Signatories: signatories(&d, input.Signatories),
 		Sources: d.sources(input.Sources)}
 	if input.Parties != nil {
-		parties := d.list(relay.City, input.Parties, "parties")
+		parties := d.list(knowledge.TypeCity, input.Parties, "parties")
 		w.Parties = &parties
 	}
 	return r.agreement(ctx, input.ClientMutationID, w, &d)
@@ -301,26 +300,26 @@ func (r *mutationResolver) UpdateAgreement(ctx context.Context, input model.Upda
 
 func (r *mutationResolver) CreatePartnership(ctx context.Context, input model.PartnershipInput) (*model.PartnershipPayload, error) {
 	var d ids
-	w := relations.PartnershipWrite{Kind: &input.Kind, CityIDs: d.list(relay.City, input.Cities, "cities"),
-		Since: input.Since, Until: input.Until, AgreementID: d.optional(relay.Agreement, input.Agreement, "agreement"),
+	w := knowledge.PartnershipWrite{Kind: &input.Kind, CityIDs: d.list(knowledge.TypeCity, input.Cities, "cities"),
+		Since: input.Since, Until: input.Until, AgreementID: d.optional(knowledge.TypeAgreement, input.Agreement, "agreement"),
 		Sources: d.sources(input.Sources)}
 	return r.partnership(ctx, input.ClientMutationID, w, &d)
 }
 
 func (r *mutationResolver) UpdatePartnership(ctx context.Context, input model.UpdatePartnershipInput) (*model.PartnershipPayload, error) {
 	var d ids
-	w := relations.PartnershipWrite{ID: d.optional(relay.Partnership, &input.ID, "id"), Version: input.Version, Kind: input.Kind,
-		Since: input.Since, Until: input.Until, AgreementID: d.optional(relay.Agreement, input.Agreement, "agreement"),
+	w := knowledge.PartnershipWrite{ID: d.optional(knowledge.TypePartnership, &input.ID, "id"), Version: input.Version, Kind: input.Kind,
+		Since: input.Since, Until: input.Until, AgreementID: d.optional(knowledge.TypeAgreement, input.Agreement, "agreement"),
 		ClearAgreement: input.Agreement == nil && explicitNull(ctx, "input", "agreement"), Sources: d.sources(input.Sources)}
 	return r.partnership(ctx, input.ClientMutationID, w, &d)
 }
 
 func (r *mutationResolver) CreateInstitution(ctx context.Context, input model.InstitutionInput) (*model.InstitutionPayload, error) {
 	var d ids
-	w := relations.InstitutionWrite{Name: &input.Name, Kind: &input.Kind, CityID: d.optional(relay.City, &input.City, "city"),
+	w := knowledge.InstitutionWrite{Name: &input.Name, Kind: &input.Kind, CityID: d.optional(knowledge.TypeCity, &input.City, "city"),
 		FoundedOn: input.FoundedOn, Description: input.Description, Sources: d.sources(input.Sources)}
 	if input.Agreements != nil {
-		agreements := d.list(relay.Agreement, input.Agreements, "agreements")
+		agreements := d.list(knowledge.TypeAgreement, input.Agreements, "agreements")
 		w.AgreementIDs = &agreements
 	}
 	return r.institution(ctx, input.ClientMutationID, w, &d)
@@ -328,11 +327,11 @@ func (r *mutationResolver) CreateInstitution(ctx context.Context, input model.In
 
 func (r *mutationResolver) UpdateInstitution(ctx context.Context, input model.UpdateInstitutionInput) (*model.InstitutionPayload, error) {
 	var d ids
-	w := relations.InstitutionWrite{ID: d.optional(relay.Institution, &input.ID, "id"), Version: input.Version, Name: input.Name,
-		Kind: input.Kind, CityID: d.optional(relay.City, input.City, "city"), FoundedOn: input.FoundedOn,
+	w := knowledge.InstitutionWrite{ID: d.optional(knowledge.TypeInstitution, &input.ID, "id"), Version: input.Version, Name: input.Name,
+		Kind: input.Kind, CityID: d.optional(knowledge.TypeCity, input.City, "city"), FoundedOn: input.FoundedOn,
 		Description: input.Description, Sources: d.sources(input.Sources)}
 	if input.Agreements != nil {
-		agreements := d.list(relay.Agreement, input.Agreements, "agreements")
+		agreements := d.list(knowledge.TypeAgreement, input.Agreements, "agreements")
 		w.AgreementIDs = &agreements
 	}
 	return r.institution(ctx, input.ClientMutationID, w, &d)
@@ -340,11 +339,11 @@ func (r *mutationResolver) UpdateInstitution(ctx context.Context, input model.Up
 
 func (r *mutationResolver) Retract(ctx context.Context, input model.RetractInput) (*model.RetractPayload, error) {
 	var d ids
-	typ, id, ok := relay.Parse(input.ID)
+	typ, id, ok := knowledge.ParseGlobalID(input.ID)
 	if !ok {
-		d.p.Invalid(relations.Path("id"), "%q is not a valid ID", input.ID)
+		d.p.Invalid(knowledge.Path("id"), "%q is not a valid ID", input.ID)
 	}
-	rt := relations.Retraction{Type: typ, ID: id, Version: input.Version, Reason: input.Reason, Sources: d.sources(input.Sources)}
+	rt := knowledge.Retraction{Type: typ, ID: id, Version: input.Version, Reason: input.Reason, Sources: d.sources(input.Sources)}
 	errs, done, err := write(ctx, &d, func() (postgres.WriteResult, error) {
 		return r.Store.Retract(ctx, writeMeta(ctx, input.ClientMutationID), rt)
 	})
@@ -353,28 +352,28 @@ func (r *mutationResolver) Retract(ctx context.Context, input model.RetractInput
 	}
 	payload := &model.RetractPayload{Errors: errs, ClientMutationID: input.ClientMutationID}
 	if done != nil {
-		rid := relay.ID(typ, *done)
+		rid := knowledge.GlobalID(typ, *done)
 		payload.RetractedID = &rid
 	}
 	return payload, nil
 }
 
 // Names is the resolver for the names field.
-func (r *officialResolver) Names(ctx context.Context, obj *relations.Official) ([]*relations.LocalizedName, error) {
+func (r *officialResolver) Names(ctx context.Context, obj *knowledge.Official) ([]*knowledge.LocalizedName, error) {
 	return loader.For(ctx).OfficialNames.Load(ctx, obj.ID)
 }
 
-func (r *officialResolver) ExternalIds(ctx context.Context, obj *relations.Official) (*relations.ExternalIDs, error) {
-	return &relations.ExternalIDs{Wikidata: obj.WikidataID}, nil
+func (r *officialResolver) ExternalIds(ctx context.Context, obj *knowledge.Official) (*knowledge.ExternalIDs, error) {
+	return &knowledge.ExternalIDs{Wikidata: obj.WikidataID}, nil
 }
 
 // City is the resolver for the city field.
-func (r *officialResolver) City(ctx context.Context, obj *relations.Official) (*relations.City, error) {
+func (r *officialResolver) City(ctx context.Context, obj *knowledge.Official) (*knowledge.City, error) {
 	return loadOptional(ctx, loader.For(ctx).City, obj.CityID)
 }
 
 // Agreements is the resolver for the agreements field.
-func (r *officialResolver) Agreements(ctx context.Context, obj *relations.Official, first *int, after *string) (*model.AgreementConnection, error) {
+func (r *officialResolver) Agreements(ctx context.Context, obj *knowledge.Official, first *int, after *string) (*model.AgreementConnection, error) {
 	key, err := nestedPage(obj.ID, first, after)
 	if err != nil {
 		return nil, err
@@ -388,72 +387,72 @@ func (r *officialResolver) Agreements(ctx context.Context, obj *relations.Offici
 }
 
 // Sources is the resolver for the sources field.
-func (r *officialResolver) Sources(ctx context.Context, obj *relations.Official) ([]*relations.Source, error) {
+func (r *officialResolver) Sources(ctx context.Context, obj *knowledge.Official) ([]*knowledge.Source, error) {
 	return loader.For(ctx).Sources(postgres.OfficialSubject).Load(ctx, obj.ID)
 }
 
 // Statements is the resolver for the statements field.
-func (r *officialResolver) Statements(ctx context.Context, obj *relations.Official) ([]*relations.Statement, error) {
+func (r *officialResolver) Statements(ctx context.Context, obj *knowledge.Official) ([]*knowledge.Statement, error) {
 	return loader.For(ctx).Statements(postgres.OfficialSubject).Load(ctx, obj.ID)
 }
 
-func (r *partnershipResolver) DistanceKm(ctx context.Context, obj *relations.Partnership) (*float64, error) {
+func (r *partnershipResolver) DistanceKm(ctx context.Context, obj *knowledge.Partnership) (*float64, error) {
 	cities, err := loader.For(ctx).City.LoadAll(ctx, []uuid.UUID{obj.CityAID, obj.CityBID})
 	if err != nil || cities[0] == nil || cities[1] == nil {
 		return nil, err
 	}
-	return relations.DistanceKm(cities[0].Location, cities[1].Location), nil
+	return knowledge.DistanceKm(cities[0].Location, cities[1].Location), nil
 }
 
 // Cities is the resolver for the cities field.
-func (r *partnershipResolver) Cities(ctx context.Context, obj *relations.Partnership) ([]*relations.City, error) {
+func (r *partnershipResolver) Cities(ctx context.Context, obj *knowledge.Partnership) ([]*knowledge.City, error) {
 	return loader.For(ctx).City.LoadAll(ctx, []uuid.UUID{obj.CityAID, obj.CityBID})
 }
 
 // Agreement is the resolver for the agreement field.
-func (r *partnershipResolver) Agreement(ctx context.Context, obj *relations.Partnership) (*relations.Agreement, error) {
+func (r *partnershipResolver) Agreement(ctx context.Context, obj *knowledge.Partnership) (*knowledge.Agreement, error) {
 	return loadOptional(ctx, loader.For(ctx).Agreement, obj.AgreementID)
 }
 
 // Sources is the resolver for the sources field.
-func (r *partnershipResolver) Sources(ctx context.Context, obj *relations.Partnership) ([]*relations.Source, error) {
+func (r *partnershipResolver) Sources(ctx context.Context, obj *knowledge.Partnership) ([]*knowledge.Source, error) {
 	return loader.For(ctx).Sources(postgres.PartnershipSubject).Load(ctx, obj.ID)
 }
 
 // Statements is the resolver for the statements field.
-func (r *partnershipResolver) Statements(ctx context.Context, obj *relations.Partnership) ([]*relations.Statement, error) {
+func (r *partnershipResolver) Statements(ctx context.Context, obj *knowledge.Partnership) ([]*knowledge.Statement, error) {
 	return loader.For(ctx).Statements(postgres.PartnershipSubject).Load(ctx, obj.ID)
 }
 
-func (r *partnershipChangeResolver) Action(ctx context.Context, obj *relations.PartnershipChange) (model.ChangeAction, error) {
+func (r *partnershipChangeResolver) Action(ctx context.Context, obj *knowledge.PartnershipChange) (model.ChangeAction, error) {
 	return partnershipChangeAction(obj), nil
 }
 
-func (r *partnershipChangeResolver) PartnershipID(ctx context.Context, obj *relations.PartnershipChange) (string, error) {
-	return relay.ID(relay.Partnership, obj.PartnershipID), nil
+func (r *partnershipChangeResolver) PartnershipID(ctx context.Context, obj *knowledge.PartnershipChange) (string, error) {
+	return knowledge.GlobalID(knowledge.TypePartnership, obj.PartnershipID), nil
 }
 
-func (r *partnershipChangeResolver) Partnership(ctx context.Context, obj *relations.PartnershipChange) (*relations.Partnership, error) {
+func (r *partnershipChangeResolver) Partnership(ctx context.Context, obj *knowledge.PartnershipChange) (*knowledge.Partnership, error) {
 	return changedPartnership(ctx, obj)
 }
 
-func (r *partnershipChangeResolver) CityIds(ctx context.Context, obj *relations.PartnershipChange) ([]string, error) {
+func (r *partnershipChangeResolver) CityIds(ctx context.Context, obj *knowledge.PartnershipChange) ([]string, error) {
 	return cityIDs(obj.CityIDs), nil
 }
 
-func (r *partnershipChangeResolver) Sequence(ctx context.Context, obj *relations.PartnershipChange) (int, error) {
+func (r *partnershipChangeResolver) Sequence(ctx context.Context, obj *knowledge.PartnershipChange) (int, error) {
 	return int(obj.Seq), nil
 }
 
-func (r *pathHopResolver) From(ctx context.Context, obj *relations.PathHop) (*relations.City, error) {
+func (r *pathHopResolver) From(ctx context.Context, obj *knowledge.PathHop) (*knowledge.City, error) {
 	return loader.For(ctx).City.Load(ctx, obj.FromID)
 }
 
-func (r *pathHopResolver) To(ctx context.Context, obj *relations.PathHop) (*relations.City, error) {
+func (r *pathHopResolver) To(ctx context.Context, obj *knowledge.PathHop) (*knowledge.City, error) {
 	return loader.For(ctx).City.Load(ctx, obj.ToID)
 }
 
-func (r *pathHopResolver) Partnership(ctx context.Context, obj *relations.PathHop) (*relations.Partnership, error) {
+func (r *pathHopResolver) Partnership(ctx context.Context, obj *knowledge.PathHop) (*knowledge.Partnership, error) {
 	p, err := loader.For(ctx).Partnership.Load(ctx, obj.PartnershipID)
 	if err != nil || p == nil {
 		return p, err
@@ -478,7 +477,7 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, 
 }
 
 // City is the resolver for the city field.
-func (r *queryResolver) City(ctx context.Context, id *string, name *string, wikidata *string) (*relations.City, error) {
+func (r *queryResolver) City(ctx context.Context, id *string, name *string, wikidata *string) (*knowledge.City, error) {
 	given := 0
 	for _, v := range []*string{id, name, wikidata} {
 		if v != nil {
@@ -490,19 +489,19 @@ func (r *queryResolver) City(ctx context.Context, id *string, name *string, wiki
 	}
 	switch {
 	case given > 1:
-		return nil, relations.FieldErrorf("name", "give one of id, name and wikidata, not several")
+		return nil, knowledge.FieldErrorf("name", "give one of id, name and wikidata, not several")
 	case id != nil:
-		u, err := parseID("id", relay.City, *id)
+		u, err := parseID("id", knowledge.TypeCity, *id)
 		if err != nil {
 			return nil, err
 		}
-		return withLookahead[relations.City](ctx)(fetchOne(ctx, r.Store.CitiesByID, loader.For(ctx).City, u))
+		return withLookahead[knowledge.City](ctx)(fetchOne(ctx, r.Store.CitiesByID, loader.For(ctx).City, u))
 	case name != nil:
-		return withLookahead[relations.City](ctx)(nullIfNotFound(r.Store.CityByName(ctx, *name)))
+		return withLookahead[knowledge.City](ctx)(nullIfNotFound(r.Store.CityByName(ctx, *name)))
 	case wikidata != nil:
-		return withLookahead[relations.City](ctx)(nullIfNotFound(r.Store.CityByWikidata(ctx, *wikidata)))
+		return withLookahead[knowledge.City](ctx)(nullIfNotFound(r.Store.CityByWikidata(ctx, *wikidata)))
 	default:
-		return nil, relations.FieldErrorf("id", "give the city's id, one of its names, or its Wikidata item")
+		return nil, knowledge.FieldErrorf("id", "give the city's id, one of its names, or its Wikidata item")
 	}
 }
 
@@ -521,7 +520,7 @@ func (r *queryResolver) Cities(ctx context.Context, filter *model.CityFilter, ne
 }
 
 // Country is the resolver for the country field.
-func (r *queryResolver) Country(ctx context.Context, code string) (*relations.Country, error) {
+func (r *queryResolver) Country(ctx context.Context, code string) (*knowledge.Country, error) {
 	if err := lookupArgs("code", &code); err != nil {
 		return nil, err
 	}
@@ -538,12 +537,12 @@ func (r *queryResolver) Countries(ctx context.Context, first *int, after *string
 }
 
 // Official is the resolver for the official field.
-func (r *queryResolver) Official(ctx context.Context, id string) (*relations.Official, error) {
-	u, err := parseID("id", relay.Official, id)
+func (r *queryResolver) Official(ctx context.Context, id string) (*knowledge.Official, error) {
+	u, err := parseID("id", knowledge.TypeOfficial, id)
 	if err != nil {
 		return nil, err
 	}
-	return withLookahead[relations.Official](ctx)(fetchOne(ctx, r.Store.OfficialsByID, loader.For(ctx).Official, u))
+	return withLookahead[knowledge.Official](ctx)(fetchOne(ctx, r.Store.OfficialsByID, loader.For(ctx).Official, u))
 }
 
 // Officials is the resolver for the officials field.
@@ -561,12 +560,12 @@ func (r *queryResolver) Officials(ctx context.Context, filter *model.OfficialFil
 }
 
 // Agreement is the resolver for the agreement field.
-func (r *queryResolver) Agreement(ctx context.Context, id string) (*relations.Agreement, error) {
-	u, err := parseID("id", relay.Agreement, id)
+func (r *queryResolver) Agreement(ctx context.Context, id string) (*knowledge.Agreement, error) {
+	u, err := parseID("id", knowledge.TypeAgreement, id)
 	if err != nil {
 		return nil, err
 	}
-	return withLookahead[relations.Agreement](ctx)(fetchOne(ctx, r.Store.AgreementsByID, loader.For(ctx).Agreement, u))
+	return withLookahead[knowledge.Agreement](ctx)(fetchOne(ctx, r.Store.AgreementsByID, loader.For(ctx).Agreement, u))
 }
 
 // Agreements is the resolver for the agreements field.
@@ -584,8 +583,8 @@ func (r *queryResolver) Agreements(ctx context.Context, filter *model.AgreementF
 }
 
 // Institution is the resolver for the institution field.
-func (r *queryResolver) Institution(ctx context.Context, id string) (*relations.Institution, error) {
-	u, err := parseID("id", relay.Institution, id)
+func (r *queryResolver) Institution(ctx context.Context, id string) (*knowledge.Institution, error) {
+	u, err := parseID("id", knowledge.TypeInstitution, id)
 	if err != nil {
 		return nil, err
 	}
@@ -606,8 +605,8 @@ func (r *queryResolver) Institutions(ctx context.Context, filter *model.Institut
 }
 
 // Source is the resolver for the source field.
-func (r *queryResolver) Source(ctx context.Context, id string) (*relations.Source, error) {
-	u, err := parseID("id", relay.Source, id)
+func (r *queryResolver) Source(ctx context.Context, id string) (*knowledge.Source, error) {
+	u, err := parseID("id", knowledge.TypeSource, id)
 	if err != nil {
 		return nil, err
 	}
@@ -624,8 +623,8 @@ func (r *queryResolver) Sources(ctx context.Context, first *int, after *string, 
 }
 
 func (r *queryResolver) Search(ctx context.Context, query string, types []model.SearchType, first *int, after *string) (*model.SearchConnection, error) {
-	sq := relations.SearchQuery{Text: query, Types: searchTypes(types)}
-	page, total, err := r.Store.Search(ctx, sq, relations.PageArgs{First: first, After: after})
+	sq := knowledge.SearchQuery{Text: query, Types: searchTypes(types)}
+	page, total, err := r.Store.Search(ctx, sq, knowledge.PageArgs{First: first, After: after})
 	if err != nil {
 		return nil, err
 	}
@@ -641,7 +640,7 @@ func (r *queryResolver) Search(ctx context.Context, query string, types []model.
 	}), nil
 }
 
-func (r *queryResolver) Connections(ctx context.Context, from string, to string, maxHops *int, first *int) ([]*relations.CityPath, error) {
+func (r *queryResolver) Connections(ctx context.Context, from string, to string, maxHops *int, first *int) ([]*knowledge.CityPath, error) {
 	q, err := pathQuery(from, to, maxHops, first)
 	if err != nil {
 		return nil, err
@@ -654,7 +653,7 @@ func (r *queryResolver) AuditLog(ctx context.Context, entity *string, first *int
 	if err != nil {
 		return nil, err
 	}
-	n := relations.DefaultPageSize
+	n := knowledge.DefaultPageSize
 	if first != nil {
 		n = *first
 	}
@@ -666,25 +665,25 @@ func (r *queryResolver) AuditLog(ctx context.Context, entity *string, first *int
 }
 
 // Source is the resolver for the source field.
-func (r *reportedFigureResolver) Source(ctx context.Context, obj *relations.ReportedFigure) (*relations.Source, error) {
+func (r *reportedFigureResolver) Source(ctx context.Context, obj *knowledge.ReportedFigure) (*knowledge.Source, error) {
 	return loader.For(ctx).Source.Load(ctx, obj.SourceID)
 }
 
 // Party is the resolver for the party field.
-func (r *signatoryResolver) Party(ctx context.Context, obj *relations.Signatory) (*relations.City, error) {
+func (r *signatoryResolver) Party(ctx context.Context, obj *knowledge.Signatory) (*knowledge.City, error) {
 	return loader.For(ctx).City.Load(ctx, obj.PartyID)
 }
 
 // Source is the resolver for the source field.
-func (r *statementResolver) Source(ctx context.Context, obj *relations.Statement) (*relations.Source, error) {
+func (r *statementResolver) Source(ctx context.Context, obj *knowledge.Statement) (*knowledge.Source, error) {
 	return loader.For(ctx).Source.Load(ctx, obj.SourceID)
 }
 
-func (r *subscriptionResolver) AgreementAdded(ctx context.Context, city *string, after *int) (<-chan *relations.Agreement, error) {
+func (r *subscriptionResolver) AgreementAdded(ctx context.Context, city *string, after *int) (<-chan *knowledge.Agreement, error) {
 	return r.agreementAdded(ctx, city, after)
 }
 
-func (r *subscriptionResolver) PartnershipChanged(ctx context.Context, city *string, after *int) (<-chan *relations.PartnershipChange, error) {
+func (r *subscriptionResolver) PartnershipChanged(ctx context.Context, city *string, after *int) (<-chan *knowledge.PartnershipChange, error) {
 	return r.partnershipChanged(ctx, city, after)
 }
 

@@ -15,9 +15,9 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/amity/amity/graph"
-	"github.com/amity/amity/internal/auth"
-	"github.com/amity/amity/internal/ratelimit"
-	"github.com/amity/amity/internal/server"
+	"github.com/amity/amity/internal/edge/auth"
+	"github.com/amity/amity/internal/edge/ratelimit"
+	"github.com/amity/amity/internal/edge/server"
 )
 
 // Every answer tells browsers not to guess its type: GraphQL answers, refusals and

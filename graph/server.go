@@ -14,14 +14,14 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/amity/amity/graph/limits"
 	"github.com/amity/amity/graph/model"
-	"github.com/amity/amity/internal/auth"
-	"github.com/amity/amity/internal/graphqlhttp"
-	"github.com/amity/amity/internal/limits"
-	"github.com/amity/amity/internal/notify"
-	"github.com/amity/amity/internal/persisted"
+	"github.com/amity/amity/internal/edge/auth"
+	"github.com/amity/amity/internal/edge/graphqlhttp"
+	"github.com/amity/amity/internal/edge/persisted"
+	"github.com/amity/amity/internal/knowledge"
 	"github.com/amity/amity/internal/postgres"
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/postgres/notify"
 )
 
 // Options tune the GraphQL handler. The zero value is not useful; start from
@@ -49,7 +49,7 @@ type Options struct {
 	Logger   *slog.Logger
 
 	// PersistedQueries stores automatic persisted queries (APQ); nil keeps them in an
-	// in-memory LRU of this replica. internal/persisted's RedisCache shares them.
+	// in-memory LRU of this replica. internal/edge/persisted's RedisCache shares them.
 	PersistedQueries graphql.Cache[string]
 	// Trusted, if set, turns on trusted-documents mode: only its list's documents run.
 	Trusted *persisted.Trusted
@@ -80,7 +80,7 @@ func DefaultOptions() Options {
 	return Options{MaxComplexity: 20000, Introspection: true, Limits: limits.Default(), Logger: slog.Default()}
 }
 
-// NewHandler returns the GraphQL endpoint over the store. It expects internal/loader's
+// NewHandler returns the GraphQL endpoint over the store. It expects graph/loader's
 // middleware in front of it.
 func NewHandler(store *postgres.DB, opts Options) *handler.Server {
 	cfg := Config{Resolvers: &Resolver{Store: store, Changes: opts.Subscriptions, Log: opts.Logger}}
@@ -128,7 +128,7 @@ func NewHandler(store *postgres.DB, opts Options) *handler.Server {
 	})
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-		return relations.Errorf(relations.EINTERNAL, "internal error")
+		return knowledge.Errorf(knowledge.EINTERNAL, "internal error")
 	})
 	return srv
 }
@@ -141,7 +141,7 @@ func presentError(ctx context.Context, log *slog.Logger, err error) *gqlerror.Er
 	if gqlErr.Extensions == nil {
 		gqlErr.Extensions = map[string]any{}
 	}
-	var domainErr *relations.Error
+	var domainErr *knowledge.Error
 	switch {
 	case errors.As(err, &domainErr):
 		gqlErr.Message = domainErr.Message
@@ -149,7 +149,7 @@ func presentError(ctx context.Context, log *slog.Logger, err error) *gqlerror.Er
 		if domainErr.Field != "" {
 			gqlErr.Extensions["field"] = domainErr.Field
 		}
-		if domainErr.Code == relations.EUNAVAILABLE {
+		if domainErr.Code == knowledge.EUNAVAILABLE {
 			log.WarnContext(ctx, "request failed: service unavailable", "path", gqlErr.Path.String(), "err", err)
 		}
 	case intVariableError(gqlErr):
@@ -158,11 +158,11 @@ func presentError(ctx context.Context, log *slog.Logger, err error) *gqlerror.Er
 		// gqlgen's own parse, validation and complexity errors already carry a code.
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
 		gqlErr.Message = "the request was cancelled or took too long"
-		gqlErr.Extensions["code"] = relations.EUNAVAILABLE
+		gqlErr.Extensions["code"] = knowledge.EUNAVAILABLE
 	default:
 		log.ErrorContext(ctx, "internal error", "path", gqlErr.Path.String(), "err", err)
 		gqlErr.Message = "internal error"
-		gqlErr.Extensions["code"] = relations.EINTERNAL
+		gqlErr.Extensions["code"] = knowledge.EINTERNAL
 	}
 	return gqlErr
 }
@@ -182,7 +182,7 @@ const CodeFederationDisabled = "FEDERATION_DISABLED"
 func refuseFederation(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 	switch graphql.GetRootFieldContext(ctx).Field.Name {
 	case "_service", "_entities":
-		graphql.AddError(ctx, relations.Errorf(CodeFederationDisabled, "this server does not run as a federation subgraph (start it with --federation)"))
+		graphql.AddError(ctx, knowledge.Errorf(CodeFederationDisabled, "this server does not run as a federation subgraph (start it with --federation)"))
 		return graphql.Null
 	}
 	return next(ctx)

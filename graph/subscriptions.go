@@ -17,13 +17,12 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/amity/amity/graph/loader"
 	"github.com/amity/amity/graph/model"
-	"github.com/amity/amity/internal/auth"
-	"github.com/amity/amity/internal/loader"
-	"github.com/amity/amity/internal/notify"
+	"github.com/amity/amity/internal/edge/auth"
+	"github.com/amity/amity/internal/knowledge"
 	"github.com/amity/amity/internal/postgres"
-	"github.com/amity/amity/internal/relations"
-	"github.com/amity/amity/internal/relay"
+	"github.com/amity/amity/internal/postgres/notify"
 )
 
 // WebSocket keep-alive: the server sends a graphql-transport-ws "ping" this often and
@@ -125,7 +124,7 @@ func initConnection(ctx context.Context, payload transport.InitPayload, authn *a
 		return ctx, nil, nil
 	}
 	if authn == nil {
-		return refuse(ctx, relations.Errorf(auth.CodeUnauthenticated, "this server does not take API keys over WebSocket"))
+		return refuse(ctx, knowledge.Errorf(auth.CodeUnauthenticated, "this server does not take API keys over WebSocket"))
 	}
 	r := &http.Request{Header: http.Header{}, RemoteAddr: conn.remoteAddr}
 	if header != "" {
@@ -139,8 +138,8 @@ func initConnection(ctx context.Context, payload transport.InitPayload, authn *a
 		ctx = transport.AppendCloseReason(ctx, auth.CodeRateLimited+": "+err.Error())
 		return ctx, nil, err
 	case err != nil:
-		if relations.ErrorCode(err) != auth.CodeUnauthenticated {
-			err = relations.Errorf(relations.EUNAVAILABLE, "the key store is unavailable; try again shortly")
+		if knowledge.ErrorCode(err) != auth.CodeUnauthenticated {
+			err = knowledge.Errorf(knowledge.EUNAVAILABLE, "the key store is unavailable; try again shortly")
 		}
 		return refuse(ctx, err)
 	}
@@ -176,17 +175,17 @@ func (r *Resolver) subscribe(ctx context.Context, what string, city *string, aft
 		return nil, err
 	}
 	if city != nil {
-		id, err := parseID("city", relay.City, *city)
+		id, err := parseID("city", knowledge.TypeCity, *city)
 		if err != nil {
 			return nil, err
 		}
 		f.City = id
 	}
 	if after != nil && *after < 0 {
-		return nil, relations.Errorf(relations.EINVALID, "after must be a sequence an event carried, not %d", *after)
+		return nil, knowledge.Errorf(knowledge.EINVALID, "after must be a sequence an event carried, not %d", *after)
 	}
 	if r.Changes == nil {
-		return nil, relations.Errorf(relations.EUNAVAILABLE, "subscriptions are not enabled on this server")
+		return nil, knowledge.Errorf(knowledge.EUNAVAILABLE, "subscriptions are not enabled on this server")
 	}
 	// "From now on" is from here: the changes committed after start and before the
 	// hub listens are not notified to this subscription, so it reads them from the log.
@@ -201,7 +200,7 @@ func (r *Resolver) subscribe(ctx context.Context, what string, city *string, aft
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return nil, err
 	default:
-		return nil, relations.Errorf(relations.EUNAVAILABLE, "subscriptions are unavailable right now; try again shortly")
+		return nil, knowledge.Errorf(knowledge.EUNAVAILABLE, "subscriptions are unavailable right now; try again shortly")
 	}
 	// Read now that the hub listens: every change after newest is notified.
 	newest, err := r.lastSeq(ctx)
@@ -214,10 +213,10 @@ func (r *Resolver) subscribe(ctx context.Context, what string, city *string, aft
 		switch a := int64(*after); {
 		case a > newest:
 			sub.Close()
-			return nil, relations.Errorf(relations.EINVALID, "after %d is beyond the newest change (%d); pass a sequence an event carried", a, newest)
+			return nil, knowledge.Errorf(knowledge.EINVALID, "after %d is beyond the newest change (%d); pass a sequence an event carried", a, newest)
 		case newest-a > maxResume:
 			sub.Close()
-			return nil, relations.Errorf(relations.EINVALID,
+			return nil, knowledge.Errorf(knowledge.EINVALID,
 				"after %d is too far back: at most %d changes before the newest (%d) can be replayed; re-read what you need and subscribe without after", a, maxResume, newest)
 		default:
 			feed.last = a
@@ -237,7 +236,7 @@ func (r *Resolver) lastSeq(ctx context.Context) (int64, error) {
 	case ctx.Err() != nil:
 		return 0, ctx.Err()
 	default:
-		return 0, relations.Errorf(relations.EUNAVAILABLE, "subscriptions are unavailable right now; try again shortly")
+		return 0, knowledge.Errorf(knowledge.EUNAVAILABLE, "subscriptions are unavailable right now; try again shortly")
 	}
 }
 
@@ -348,7 +347,7 @@ func (f *changeFeed) fail(ctx context.Context, what string, err error) {
 	f.r.logger().ErrorContext(ctx, f.what+": "+what+"; subscription ended", "after", f.last, "err", err)
 	transport.AddSubscriptionError(ctx, &gqlerror.Error{
 		Message:    fmt.Sprintf("changes cannot be read right now; subscribe again with after: %d", f.last),
-		Extensions: map[string]any{"code": relations.EUNAVAILABLE, "after": f.last},
+		Extensions: map[string]any{"code": knowledge.EUNAVAILABLE, "after": f.last},
 	})
 }
 
@@ -363,7 +362,7 @@ func feedEnded(ctx context.Context, sub *notify.Subscription) {
 	case errors.Is(err, notify.ErrClosed):
 		transport.AddSubscriptionError(ctx, &gqlerror.Error{
 			Message:    "the server is shutting down; reconnect",
-			Extensions: map[string]any{"code": relations.EUNAVAILABLE},
+			Extensions: map[string]any{"code": knowledge.EUNAVAILABLE},
 		})
 	}
 }
@@ -371,14 +370,14 @@ func feedEnded(ctx context.Context, sub *notify.Subscription) {
 // eventTimeout bounds the reads that turn one change into an event.
 const eventTimeout = 10 * time.Second
 
-func (r *Resolver) agreementAdded(ctx context.Context, city *string, after *int) (<-chan *relations.Agreement, error) {
+func (r *Resolver) agreementAdded(ctx context.Context, city *string, after *int) (<-chan *knowledge.Agreement, error) {
 	feed, err := r.subscribe(ctx, "agreementAdded", city, after,
-		notify.Filter{Entity: postgres.ChangeAgreement, Actions: []string{relations.ChangeCreated}})
+		notify.Filter{Entity: postgres.ChangeAgreement, Actions: []string{knowledge.ChangeCreated}})
 	if err != nil {
 		return nil, err
 	}
 	want := feed.filter.City
-	out := make(chan *relations.Agreement)
+	out := make(chan *knowledge.Agreement)
 	go func() {
 		defer close(out)
 		feed.run(ctx, func(c postgres.Change) error {
@@ -404,7 +403,7 @@ func (r *Resolver) agreementAdded(ctx context.Context, city *string, after *int)
 // agreementOf reads the agreement a change names, fresh from the store: nil if it is
 // gone, or if it turns out not to concern the city (when the change could not list its
 // cities).
-func (r *Resolver) agreementOf(ctx context.Context, c postgres.Change, city uuid.UUID) (*relations.Agreement, error) {
+func (r *Resolver) agreementOf(ctx context.Context, c postgres.Change, city uuid.UUID) (*knowledge.Agreement, error) {
 	ctx, cancel := context.WithTimeout(ctx, eventTimeout)
 	defer cancel()
 	if city != uuid.Nil && c.CitiesOmitted {
@@ -427,17 +426,17 @@ func (r *Resolver) agreementOf(ctx context.Context, c postgres.Change, city uuid
 	return got[c.ID], nil
 }
 
-func (r *Resolver) partnershipChanged(ctx context.Context, city *string, after *int) (<-chan *relations.PartnershipChange, error) {
+func (r *Resolver) partnershipChanged(ctx context.Context, city *string, after *int) (<-chan *knowledge.PartnershipChange, error) {
 	feed, err := r.subscribe(ctx, "partnershipChanged", city, after, notify.Filter{Entity: postgres.ChangePartnership})
 	if err != nil {
 		return nil, err
 	}
-	out := make(chan *relations.PartnershipChange)
+	out := make(chan *knowledge.PartnershipChange)
 	go func() {
 		defer close(out)
 		feed.run(ctx, func(c postgres.Change) error {
 			// The partnership itself resolves lazily, through the event's own loaders.
-			ev := &relations.PartnershipChange{Seq: c.Seq, Action: c.Action, PartnershipID: c.ID, CityIDs: c.Cities}
+			ev := &knowledge.PartnershipChange{Seq: c.Seq, Action: c.Action, PartnershipID: c.ID, CityIDs: c.Cities}
 			select {
 			case out <- ev:
 				return nil
@@ -459,13 +458,13 @@ func (r *Resolver) logger() *slog.Logger {
 	return slog.Default()
 }
 
-func partnershipChangeAction(c *relations.PartnershipChange) model.ChangeAction {
+func partnershipChangeAction(c *knowledge.PartnershipChange) model.ChangeAction {
 	return model.ChangeAction(c.Action)
 }
 
 // changedPartnership is the partnership as it is now, null once retracted.
-func changedPartnership(ctx context.Context, c *relations.PartnershipChange) (*relations.Partnership, error) {
-	if c.Action == relations.ChangeRetracted {
+func changedPartnership(ctx context.Context, c *knowledge.PartnershipChange) (*knowledge.Partnership, error) {
+	if c.Action == knowledge.ChangeRetracted {
 		return nil, nil
 	}
 	return loader.For(ctx).Partnership.Load(ctx, c.PartnershipID)
@@ -483,7 +482,7 @@ func sequence(seq int64) *int {
 func cityIDs(ids []uuid.UUID) []string {
 	out := make([]string, len(ids))
 	for i, id := range ids {
-		out[i] = relay.ID(relay.City, id)
+		out[i] = knowledge.GlobalID(knowledge.TypeCity, id)
 	}
 	return out
 }

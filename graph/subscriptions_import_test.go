@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/amity/amity/internal/importer"
+	"github.com/amity/amity/internal/edge/server"
+	"github.com/amity/amity/internal/ingest/importer"
 	"github.com/amity/amity/internal/postgres"
-	"github.com/amity/amity/internal/server"
 )
 
 // Partnerships and agreements that come by `amity import` reach subscribers as those

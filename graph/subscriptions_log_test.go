@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/amity/amity/internal/auth"
+	"github.com/amity/amity/internal/edge/auth"
+	"github.com/amity/amity/internal/edge/server"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/pgtest"
-	"github.com/amity/amity/internal/server"
 )
 
 const (

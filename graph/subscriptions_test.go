@@ -18,10 +18,10 @@ import (
 	"github.com/coder/websocket"
 	"github.com/google/uuid"
 
-	"github.com/amity/amity/internal/auth"
-	"github.com/amity/amity/internal/ratelimit"
-	"github.com/amity/amity/internal/relay"
-	"github.com/amity/amity/internal/server"
+	"github.com/amity/amity/internal/edge/auth"
+	"github.com/amity/amity/internal/edge/ratelimit"
+	"github.com/amity/amity/internal/edge/server"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // wsMsg is a graphql-transport-ws message.
@@ -268,7 +268,7 @@ func mustCityID(tb testing.TB, a *api, name string) string {
 	if err := a.db.Get(&id, "SELECT id FROM cities WHERE name = $1", name); err != nil {
 		tb.Fatalf("city %s: %v", name, err)
 	}
-	return relay.ID(relay.City, id)
+	return knowledge.GlobalID(knowledge.TypeCity, id)
 }
 
 func newSources(title string) map[string]any {
@@ -456,7 +456,7 @@ func TestSubscriptionBadCity(t *testing.T) {
 	a := MustAPI(t)
 	ts := serve(t, a.handler)
 	c := mustDialWS(t, ts.URL, nil)
-	country := relay.ID(relay.Country, uuid.New())
+	country := knowledge.GlobalID(knowledge.TypeCountry, uuid.New())
 	for id, city := range map[string]string{"garbage": "not-an-id", "country": country} {
 		c.subscribe(id, subAgreements, map[string]any{"city": city})
 		m := c.next(id, 5*time.Second)

@@ -12,7 +12,7 @@ import (
 
 // tracer spans GraphQL work: one span per operation, and one per resolver field (fields
 // read straight off a struct would only add noise). It uses the global tracer provider,
-// which is a no-op unless internal/tracing set one up.
+// which is a no-op unless internal/edge/tracing set one up.
 type tracer struct{}
 
 var _ interface {

@@ -8,8 +8,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/amity/amity/internal/server"
-	"github.com/amity/amity/internal/tracing"
+	"github.com/amity/amity/internal/edge/server"
+	"github.com/amity/amity/internal/edge/tracing"
 )
 
 // lockedBuffer collects what the stdout exporter writes from its own goroutine.

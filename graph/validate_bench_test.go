@@ -10,7 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/validator"
 
 	"github.com/amity/amity/graph"
-	"github.com/amity/amity/internal/limits"
+	"github.com/amity/amity/graph/limits"
 )
 
 // largestAllowed are documents at the edge of the default limits (fields, merged

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Vendors the browser builds of GraphiQL, React and ReactDOM into
-# internal/playground/assets/ so the playground can be embedded with
+# internal/web/playground/assets/ so the playground can be embedded with
 # go:embed and served without any CDN.
 #
 # Versions are pinned on purpose: the asset file names carry the version
 # (the playground serves them as immutable), so bumping a version here means
-# updating the file names referenced in internal/playground/playground.go.
+# updating the file names referenced in internal/web/playground/playground.go.
 #
 # Usage: scripts/vendor-graphiql.sh   (needs npm; talks only to the npm registry)
 set -euo pipefail
@@ -15,7 +15,7 @@ REACT_VERSION=18.3.1
 REACT_DOM_VERSION=18.3.1
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-dest="$repo_root/internal/playground/assets"
+dest="$repo_root/internal/web/playground/assets"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -12,15 +12,15 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/amity/amity/internal/admission"
-	"github.com/amity/amity/internal/cors"
-	"github.com/amity/amity/internal/envflag"
+	"github.com/amity/amity/internal/edge/admission"
+	"github.com/amity/amity/internal/edge/cors"
+	"github.com/amity/amity/internal/edge/ratelimit"
+	"github.com/amity/amity/internal/edge/redisguard"
+	"github.com/amity/amity/internal/edge/seclog"
+	"github.com/amity/amity/internal/edge/server"
+	"github.com/amity/amity/internal/edge/tracing"
+	"github.com/amity/amity/internal/kit/envflag"
 	"github.com/amity/amity/internal/postgres"
-	"github.com/amity/amity/internal/ratelimit"
-	"github.com/amity/amity/internal/redisguard"
-	"github.com/amity/amity/internal/seclog"
-	"github.com/amity/amity/internal/server"
-	"github.com/amity/amity/internal/tracing"
 )
 
 // Every setting of every command is read here, from its flag or else its environment

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/amity/amity/internal/server"
+	"github.com/amity/amity/internal/edge/server"
 )
 
 func envOf(m map[string]string) func(string) (string, bool) {

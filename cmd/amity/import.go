@@ -10,8 +10,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/amity/amity/internal/envflag"
-	"github.com/amity/amity/internal/importer"
+	"github.com/amity/amity/internal/ingest/importer"
+	"github.com/amity/amity/internal/kit/envflag"
 	"github.com/amity/amity/internal/postgres"
 )
 

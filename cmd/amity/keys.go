@@ -13,7 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/amity/amity/internal/auth"
+	"github.com/amity/amity/internal/edge/auth"
 )
 
 const keysUsage = `Usage:

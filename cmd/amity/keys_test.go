@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/amity/amity/internal/auth"
+	"github.com/amity/amity/internal/edge/auth"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/pgtest"
 )

@@ -19,11 +19,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/amity/amity/internal/envflag"
+	"github.com/amity/amity/internal/edge/server"
+	"github.com/amity/amity/internal/edge/tracing"
+	"github.com/amity/amity/internal/ingest/seed"
+	"github.com/amity/amity/internal/kit/envflag"
 	"github.com/amity/amity/internal/postgres"
-	"github.com/amity/amity/internal/seed"
-	"github.com/amity/amity/internal/server"
-	"github.com/amity/amity/internal/tracing"
 )
 
 const usage = `Usage: amity <command> [flags]

@@ -11,10 +11,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/amity/amity/internal/examples"
-	"github.com/amity/amity/internal/explore"
-	"github.com/amity/amity/internal/persisted"
-	"github.com/amity/amity/internal/redisguard"
+	"github.com/amity/amity/internal/edge/persisted"
+	"github.com/amity/amity/internal/edge/redisguard"
+	"github.com/amity/amity/internal/web/examples"
+	"github.com/amity/amity/internal/web/explore"
 )
 
 // openedPartners is what serve opened for partners and web clients.

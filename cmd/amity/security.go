@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/amity/amity/internal/server"
+	"github.com/amity/amity/internal/edge/server"
 )
 
 // serveMetrics serves the metrics on --metrics-addr, if set, until the returned

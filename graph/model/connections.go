@@ -3,7 +3,7 @@ package model
 import (
 	"context"
 
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // PageInfo is the Relay page information of a connection.
@@ -27,7 +27,7 @@ type connection struct {
 func (c *connection) TotalCount(ctx context.Context) (int, error) { return c.count(ctx) }
 
 // build turns a page into the parts every connection has.
-func build[T any, E any](p *relations.Page[T], count Counter, edge func(cursor string, node *T) *E) (connection, []*E) {
+func build[T any, E any](p *knowledge.Page[T], count Counter, edge func(cursor string, node *T) *E) (connection, []*E) {
 	info := &PageInfo{HasNextPage: p.HasNextPage, HasPreviousPage: p.HasPreviousPage}
 	if n := len(p.Cursors); n > 0 {
 		info.StartCursor, info.EndCursor = &p.Cursors[0], &p.Cursors[n-1]
@@ -43,18 +43,18 @@ func build[T any, E any](p *relations.Page[T], count Counter, edge func(cursor s
 type CityConnection struct {
 	connection
 	Edges []*CityEdge
-	Nodes []*relations.City
+	Nodes []*knowledge.City
 }
 
 // CityEdge is a city and its cursor.
 type CityEdge struct {
 	Cursor string
-	Node   *relations.City
+	Node   *knowledge.City
 }
 
 // NewCityConnection returns the connection for a page of cities.
-func NewCityConnection(p *relations.Page[relations.City], count Counter) *CityConnection {
-	c, edges := build(p, count, func(cur string, n *relations.City) *CityEdge { return &CityEdge{cur, n} })
+func NewCityConnection(p *knowledge.Page[knowledge.City], count Counter) *CityConnection {
+	c, edges := build(p, count, func(cur string, n *knowledge.City) *CityEdge { return &CityEdge{cur, n} })
 	return &CityConnection{connection: c, Edges: edges, Nodes: p.Items}
 }
 
@@ -62,18 +62,18 @@ func NewCityConnection(p *relations.Page[relations.City], count Counter) *CityCo
 type CountryConnection struct {
 	connection
 	Edges []*CountryEdge
-	Nodes []*relations.Country
+	Nodes []*knowledge.Country
 }
 
 // CountryEdge is a country and its cursor.
 type CountryEdge struct {
 	Cursor string
-	Node   *relations.Country
+	Node   *knowledge.Country
 }
 
 // NewCountryConnection returns the connection for a page of countries.
-func NewCountryConnection(p *relations.Page[relations.Country], count Counter) *CountryConnection {
-	c, edges := build(p, count, func(cur string, n *relations.Country) *CountryEdge { return &CountryEdge{cur, n} })
+func NewCountryConnection(p *knowledge.Page[knowledge.Country], count Counter) *CountryConnection {
+	c, edges := build(p, count, func(cur string, n *knowledge.Country) *CountryEdge { return &CountryEdge{cur, n} })
 	return &CountryConnection{connection: c, Edges: edges, Nodes: p.Items}
 }
 
@@ -81,18 +81,18 @@ func NewCountryConnection(p *relations.Page[relations.Country], count Counter) *
 type PartnershipConnection struct {
 	connection
 	Edges []*PartnershipEdge
-	Nodes []*relations.Partnership
+	Nodes []*knowledge.Partnership
 }
 
 // PartnershipEdge is a partnership and its cursor.
 type PartnershipEdge struct {
 	Cursor string
-	Node   *relations.Partnership
+	Node   *knowledge.Partnership
 }
 
 // NewPartnershipConnection returns the connection for a page of partnerships.
-func NewPartnershipConnection(p *relations.Page[relations.Partnership], count Counter) *PartnershipConnection {
-	c, edges := build(p, count, func(cur string, n *relations.Partnership) *PartnershipEdge { return &PartnershipEdge{cur, n} })
+func NewPartnershipConnection(p *knowledge.Page[knowledge.Partnership], count Counter) *PartnershipConnection {
+	c, edges := build(p, count, func(cur string, n *knowledge.Partnership) *PartnershipEdge { return &PartnershipEdge{cur, n} })
 	return &PartnershipConnection{connection: c, Edges: edges, Nodes: p.Items}
 }
 
@@ -100,18 +100,18 @@ func NewPartnershipConnection(p *relations.Page[relations.Partnership], count Co
 type OfficialConnection struct {
 	connection
 	Edges []*OfficialEdge
-	Nodes []*relations.Official
+	Nodes []*knowledge.Official
 }
 
 // OfficialEdge is an official and its cursor.
 type OfficialEdge struct {
 	Cursor string
-	Node   *relations.Official
+	Node   *knowledge.Official
 }
 
 // NewOfficialConnection returns the connection for a page of officials.
-func NewOfficialConnection(p *relations.Page[relations.Official], count Counter) *OfficialConnection {
-	c, edges := build(p, count, func(cur string, n *relations.Official) *OfficialEdge { return &OfficialEdge{cur, n} })
+func NewOfficialConnection(p *knowledge.Page[knowledge.Official], count Counter) *OfficialConnection {
+	c, edges := build(p, count, func(cur string, n *knowledge.Official) *OfficialEdge { return &OfficialEdge{cur, n} })
 	return &OfficialConnection{connection: c, Edges: edges, Nodes: p.Items}
 }
 
@@ -119,18 +119,18 @@ func NewOfficialConnection(p *relations.Page[relations.Official], count Counter)
 type AgreementConnection struct {
 	connection
 	Edges []*AgreementEdge
-	Nodes []*relations.Agreement
+	Nodes []*knowledge.Agreement
 }
 
 // AgreementEdge is an agreement and its cursor.
 type AgreementEdge struct {
 	Cursor string
-	Node   *relations.Agreement
+	Node   *knowledge.Agreement
 }
 
 // NewAgreementConnection returns the connection for a page of agreements.
-func NewAgreementConnection(p *relations.Page[relations.Agreement], count Counter) *AgreementConnection {
-	c, edges := build(p, count, func(cur string, n *relations.Agreement) *AgreementEdge { return &AgreementEdge{cur, n} })
+func NewAgreementConnection(p *knowledge.Page[knowledge.Agreement], count Counter) *AgreementConnection {
+	c, edges := build(p, count, func(cur string, n *knowledge.Agreement) *AgreementEdge { return &AgreementEdge{cur, n} })
 	return &AgreementConnection{connection: c, Edges: edges, Nodes: p.Items}
 }
 
@@ -138,18 +138,18 @@ func NewAgreementConnection(p *relations.Page[relations.Agreement], count Counte
 type InstitutionConnection struct {
 	connection
 	Edges []*InstitutionEdge
-	Nodes []*relations.Institution
+	Nodes []*knowledge.Institution
 }
 
 // InstitutionEdge is an institution and its cursor.
 type InstitutionEdge struct {
 	Cursor string
-	Node   *relations.Institution
+	Node   *knowledge.Institution
 }
 
 // NewInstitutionConnection returns the connection for a page of institutions.
-func NewInstitutionConnection(p *relations.Page[relations.Institution], count Counter) *InstitutionConnection {
-	c, edges := build(p, count, func(cur string, n *relations.Institution) *InstitutionEdge { return &InstitutionEdge{cur, n} })
+func NewInstitutionConnection(p *knowledge.Page[knowledge.Institution], count Counter) *InstitutionConnection {
+	c, edges := build(p, count, func(cur string, n *knowledge.Institution) *InstitutionEdge { return &InstitutionEdge{cur, n} })
 	return &InstitutionConnection{connection: c, Edges: edges, Nodes: p.Items}
 }
 
@@ -157,18 +157,18 @@ func NewInstitutionConnection(p *relations.Page[relations.Institution], count Co
 type SourceConnection struct {
 	connection
 	Edges []*SourceEdge
-	Nodes []*relations.Source
+	Nodes []*knowledge.Source
 }
 
 // SourceEdge is a source and its cursor.
 type SourceEdge struct {
 	Cursor string
-	Node   *relations.Source
+	Node   *knowledge.Source
 }
 
 // NewSourceConnection returns the connection for a page of sources.
-func NewSourceConnection(p *relations.Page[relations.Source], count Counter) *SourceConnection {
-	c, edges := build(p, count, func(cur string, n *relations.Source) *SourceEdge { return &SourceEdge{cur, n} })
+func NewSourceConnection(p *knowledge.Page[knowledge.Source], count Counter) *SourceConnection {
+	c, edges := build(p, count, func(cur string, n *knowledge.Source) *SourceEdge { return &SourceEdge{cur, n} })
 	return &SourceConnection{connection: c, Edges: edges, Nodes: p.Items}
 }
 
@@ -176,17 +176,17 @@ func NewSourceConnection(p *relations.Page[relations.Source], count Counter) *So
 type AuditEntryConnection struct {
 	connection
 	Edges []*AuditEntryEdge
-	Nodes []*relations.AuditEntry
+	Nodes []*knowledge.AuditEntry
 }
 
 // AuditEntryEdge is an audit entry and its cursor.
 type AuditEntryEdge struct {
 	Cursor string
-	Node   *relations.AuditEntry
+	Node   *knowledge.AuditEntry
 }
 
 // NewAuditEntryConnection returns the connection for a page of the audit log.
-func NewAuditEntryConnection(p *relations.Page[relations.AuditEntry], count Counter) *AuditEntryConnection {
-	c, edges := build(p, count, func(cur string, n *relations.AuditEntry) *AuditEntryEdge { return &AuditEntryEdge{cur, n} })
+func NewAuditEntryConnection(p *knowledge.Page[knowledge.AuditEntry], count Counter) *AuditEntryConnection {
+	c, edges := build(p, count, func(cur string, n *knowledge.AuditEntry) *AuditEntryEdge { return &AuditEntryEdge{cur, n} })
 	return &AuditEntryConnection{connection: c, Edges: edges, Nodes: p.Items}
 }

@@ -1,5 +1,5 @@
 // Package model holds the GraphQL-only types: connections, edges, page info and the
-// Date scalar. The knowledge types themselves come from internal/relations.
+// Date scalar. The knowledge types themselves come from internal/knowledge.
 package model
 
 import (
@@ -9,7 +9,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // DateLayout is the ISO 8601 calendar date format of the Date scalar.
@@ -27,7 +27,7 @@ func MarshalDate(t time.Time) graphql.Marshaler {
 func UnmarshalDate(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, relations.Errorf(relations.EINVALID, "a Date is a string like \"2024-03-07\", not %T", v)
+		return time.Time{}, knowledge.Errorf(knowledge.EINVALID, "a Date is a string like \"2024-03-07\", not %T", v)
 	}
 	t, err := ParseDate(s)
 	if err != nil {
@@ -40,7 +40,7 @@ func UnmarshalDate(v any) (time.Time, error) {
 func ParseDate(s string) (time.Time, error) {
 	t, err := time.Parse(DateLayout, s)
 	if err != nil || len(s) != len(DateLayout) {
-		return time.Time{}, relations.Errorf(relations.EINVALID, "%q is not a calendar date in the form YYYY-MM-DD", s)
+		return time.Time{}, knowledge.Errorf(knowledge.EINVALID, "%q is not a calendar date in the form YYYY-MM-DD", s)
 	}
 	return t, nil
 }

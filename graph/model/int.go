@@ -11,7 +11,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // GraphQL's Int is a signed 32-bit integer (spec §3.5.1). gqlgen's own Int takes any Go
@@ -50,9 +50,9 @@ func UnmarshalInt(ctx context.Context, v any) (int, error) {
 		name = "an Int"
 	}
 	if ok {
-		return 0, relations.FieldErrorf(field, "%s must be between %d and %d (a 32-bit Int), got %d", name, MinInt, MaxInt, n)
+		return 0, knowledge.FieldErrorf(field, "%s must be between %d and %d (a 32-bit Int), got %d", name, MinInt, MaxInt, n)
 	}
-	return 0, relations.FieldErrorf(field, "%s must be a whole number between %d and %d (a 32-bit Int), got %s", name, MinInt, MaxInt, describe(v))
+	return 0, knowledge.FieldErrorf(field, "%s must be a whole number between %d and %d (a 32-bit Int), got %s", name, MinInt, MaxInt, describe(v))
 }
 
 // intValue returns v as an integer if it is one: a Go integer, or a JSON number or float

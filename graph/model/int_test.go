@@ -10,7 +10,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 func TestUnmarshalInt(t *testing.T) {
@@ -49,8 +49,8 @@ func TestUnmarshalInt(t *testing.T) {
 			}
 			continue
 		}
-		var e *relations.Error
-		if !errors.As(err, &e) || e.Code != relations.EINVALID || e.Field != "input.population" || !strings.Contains(e.Message, tc.err) {
+		var e *knowledge.Error
+		if !errors.As(err, &e) || e.Code != knowledge.EINVALID || e.Field != "input.population" || !strings.Contains(e.Message, tc.err) {
 			t.Errorf("UnmarshalInt(%#v): error %#v, want BAD_USER_INPUT on input.population containing %q", tc.in, err, tc.err)
 		}
 	}

@@ -9,15 +9,15 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // Which agreements to list. All conditions must hold.
 type AgreementFilter struct {
 	// Any of these kinds.
-	Kinds []relations.AgreementKind `json:"kinds,omitempty"`
+	Kinds []knowledge.AgreementKind `json:"kinds,omitempty"`
 	// Covering all of these areas.
-	Areas []relations.CooperationArea `json:"areas,omitempty"`
+	Areas []knowledge.CooperationArea `json:"areas,omitempty"`
 	// Signed on or after this date.
 	SignedAfter *time.Time `json:"signedAfter,omitempty"`
 	// Signed on or before this date.
@@ -30,12 +30,12 @@ type AgreementFilter struct {
 
 type AgreementInput struct {
 	Title    string                  `json:"title"`
-	Kind     relations.AgreementKind `json:"kind"`
+	Kind     knowledge.AgreementKind `json:"kind"`
 	SignedOn *time.Time              `json:"signedOn,omitempty"`
 	// The city where it was signed (an ID).
 	SignedIn *string                     `json:"signedIn,omitempty"`
 	Summary  *string                     `json:"summary,omitempty"`
-	Areas    []relations.CooperationArea `json:"areas,omitempty"`
+	Areas    []knowledge.CooperationArea `json:"areas,omitempty"`
 	// The cities that are parties (IDs), at least two, in the order the agreement names them.
 	Parties          []string          `json:"parties"`
 	Signatories      []*SignatoryInput `json:"signatories,omitempty"`
@@ -50,7 +50,7 @@ type AgreementOrder struct {
 }
 
 type AgreementPayload struct {
-	Agreement        *relations.Agreement `json:"agreement,omitempty"`
+	Agreement        *knowledge.Agreement `json:"agreement,omitempty"`
 	Errors           []*UserError         `json:"errors"`
 	ClientMutationID *string              `json:"clientMutationId,omitempty"`
 }
@@ -92,7 +92,7 @@ type CityOrder struct {
 }
 
 type CityPayload struct {
-	City             *relations.City `json:"city,omitempty"`
+	City             *knowledge.City `json:"city,omitempty"`
 	Errors           []*UserError    `json:"errors"`
 	ClientMutationID *string         `json:"clientMutationId,omitempty"`
 }
@@ -115,7 +115,7 @@ type CountryRepresentation struct {
 
 // Which institutions to list. All conditions must hold.
 type InstitutionFilter struct {
-	Kind *relations.InstitutionKind `json:"kind,omitempty"`
+	Kind *knowledge.InstitutionKind `json:"kind,omitempty"`
 	// In this city (an ID).
 	City *string `json:"city,omitempty"`
 	// In this country (ISO 3166-1 alpha-2 code).
@@ -124,7 +124,7 @@ type InstitutionFilter struct {
 
 type InstitutionInput struct {
 	Name string                    `json:"name"`
-	Kind relations.InstitutionKind `json:"kind"`
+	Kind knowledge.InstitutionKind `json:"kind"`
 	// The city it is in (an ID).
 	City        string     `json:"city"`
 	FoundedOn   *time.Time `json:"foundedOn,omitempty"`
@@ -136,7 +136,7 @@ type InstitutionInput struct {
 }
 
 type InstitutionPayload struct {
-	Institution      *relations.Institution `json:"institution,omitempty"`
+	Institution      *knowledge.Institution `json:"institution,omitempty"`
 	Errors           []*UserError           `json:"errors"`
 	ClientMutationID *string                `json:"clientMutationId,omitempty"`
 }
@@ -202,7 +202,7 @@ type OfficialInput struct {
 }
 
 type OfficialPayload struct {
-	Official         *relations.Official `json:"official,omitempty"`
+	Official         *knowledge.Official `json:"official,omitempty"`
 	Errors           []*UserError        `json:"errors"`
 	ClientMutationID *string             `json:"clientMutationId,omitempty"`
 }
@@ -216,7 +216,7 @@ type OfficialRepresentation struct {
 }
 
 type PartnershipInput struct {
-	Kind relations.PartnershipKind `json:"kind"`
+	Kind knowledge.PartnershipKind `json:"kind"`
 	// The two cities (IDs); they must differ.
 	Cities []string   `json:"cities"`
 	Since  *time.Time `json:"since,omitempty"`
@@ -228,7 +228,7 @@ type PartnershipInput struct {
 }
 
 type PartnershipPayload struct {
-	Partnership      *relations.Partnership `json:"partnership,omitempty"`
+	Partnership      *knowledge.Partnership `json:"partnership,omitempty"`
 	Errors           []*UserError           `json:"errors"`
 	ClientMutationID *string                `json:"clientMutationId,omitempty"`
 }
@@ -278,7 +278,7 @@ type SourceInput struct {
 }
 
 type SourcePayload struct {
-	Source           *relations.Source `json:"source,omitempty"`
+	Source           *knowledge.Source `json:"source,omitempty"`
 	Errors           []*UserError      `json:"errors"`
 	ClientMutationID *string           `json:"clientMutationId,omitempty"`
 }
@@ -299,11 +299,11 @@ type UpdateAgreementInput struct {
 	ID               string                      `json:"id"`
 	Version          int                         `json:"version"`
 	Title            *string                     `json:"title,omitempty"`
-	Kind             *relations.AgreementKind    `json:"kind,omitempty"`
+	Kind             *knowledge.AgreementKind    `json:"kind,omitempty"`
 	SignedOn         *time.Time                  `json:"signedOn,omitempty"`
 	SignedIn         *string                     `json:"signedIn,omitempty"`
 	Summary          *string                     `json:"summary,omitempty"`
-	Areas            []relations.CooperationArea `json:"areas,omitempty"`
+	Areas            []knowledge.CooperationArea `json:"areas,omitempty"`
 	Parties          []string                    `json:"parties,omitempty"`
 	Signatories      []*SignatoryInput           `json:"signatories,omitempty"`
 	Sources          *SourcesInput               `json:"sources"`
@@ -327,7 +327,7 @@ type UpdateInstitutionInput struct {
 	ID               string                     `json:"id"`
 	Version          int                        `json:"version"`
 	Name             *string                    `json:"name,omitempty"`
-	Kind             *relations.InstitutionKind `json:"kind,omitempty"`
+	Kind             *knowledge.InstitutionKind `json:"kind,omitempty"`
 	City             *string                    `json:"city,omitempty"`
 	FoundedOn        *time.Time                 `json:"foundedOn,omitempty"`
 	Description      *string                    `json:"description,omitempty"`
@@ -350,7 +350,7 @@ type UpdateOfficialInput struct {
 type UpdatePartnershipInput struct {
 	ID      string                     `json:"id"`
 	Version int                        `json:"version"`
-	Kind    *relations.PartnershipKind `json:"kind,omitempty"`
+	Kind    *knowledge.PartnershipKind `json:"kind,omitempty"`
 	Since   *time.Time                 `json:"since,omitempty"`
 	Until   *time.Time                 `json:"until,omitempty"`
 	// The agreement the partnership stands on, between its two cities; null clears it, leaving it out keeps it.

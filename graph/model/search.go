@@ -1,8 +1,8 @@
 package model
 
-import "github.com/amity/amity/internal/relations"
+import "github.com/amity/amity/internal/knowledge"
 
-// SearchResult is anything search finds: a *relations.City, Official, Agreement,
+// SearchResult is anything search finds: a *knowledge.City, Official, Agreement,
 // Institution or Country.
 type SearchResult interface{}
 
@@ -22,8 +22,8 @@ type SearchConnection struct {
 }
 
 // NewSearchConnection returns the connection for a page of hits whose nodes are loaded.
-func NewSearchConnection(p *relations.Page[relations.SearchHit], nodes []SearchResult, count Counter) *SearchConnection {
-	c, edges := build(p, count, func(cur string, h *relations.SearchHit) *SearchEdge {
+func NewSearchConnection(p *knowledge.Page[knowledge.SearchHit], nodes []SearchResult, count Counter) *SearchConnection {
+	c, edges := build(p, count, func(cur string, h *knowledge.SearchHit) *SearchEdge {
 		return &SearchEdge{Cursor: cur, Score: h.Score, Matched: h.Matched}
 	})
 	for i := range edges {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/amity/amity/internal/relay"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // An op is one benchmark operation, written once for each server's schema, with a
@@ -406,10 +406,10 @@ func requestBodies(o op, city, other uuid.UUID, name string) (amity, pg []byte) 
 	av, pv := map[string]any{}, map[string]any{}
 	switch {
 	case o.NeedsCity:
-		av["id"] = relay.ID(relay.City, city)
+		av["id"] = knowledge.GlobalID(knowledge.TypeCity, city)
 		pv["id"] = city.String()
 	case o.NeedsPair:
-		av["from"], av["to"] = relay.ID(relay.City, city), relay.ID(relay.City, other)
+		av["from"], av["to"] = knowledge.GlobalID(knowledge.TypeCity, city), knowledge.GlobalID(knowledge.TypeCity, other)
 	case o.NeedsName:
 		av["q"] = strings.Replace(name, "ll", "l", 1)
 	}

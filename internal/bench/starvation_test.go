@@ -19,10 +19,10 @@ import (
 
 	"github.com/google/uuid"
 
+	amity "github.com/amity/amity/internal/edge/server"
+	"github.com/amity/amity/internal/knowledge"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/pgtest"
-	"github.com/amity/amity/internal/relay"
-	amity "github.com/amity/amity/internal/server"
 )
 
 // starvationScale is the graph of issue 11's item 5: 300 cities and 3,000 partnerships,
@@ -89,7 +89,7 @@ func BenchmarkStarvation(b *testing.B) {
 		q.WriteString("{")
 		for j := range starvationAliases {
 			from, to := ids[rng.IntN(len(ids))], ids[rng.IntN(len(ids))]
-			fmt.Fprintf(&q, ` p%d: connections(from: %q, to: %q, maxHops: 6, first: 20) { length }`, j, relay.ID(relay.City, from), relay.ID(relay.City, to))
+			fmt.Fprintf(&q, ` p%d: connections(from: %q, to: %q, maxHops: 6, first: 20) { length }`, j, knowledge.GlobalID(knowledge.TypeCity, from), knowledge.GlobalID(knowledge.TypeCity, to))
 		}
 		q.WriteString(" }")
 		floods[i], _ = json.Marshal(map[string]string{"query": q.String()})

@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/lib/pq"
 
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 type agreementRow struct {
@@ -25,9 +25,9 @@ type agreementRow struct {
 
 const agreementCols = "a.id, a.version, a.title, a.kind, a.signed_on, a.signed_in_id, a.summary"
 
-func (r *agreementRow) domain() *relations.Agreement {
-	return &relations.Agreement{
-		ID: r.ID, Version: r.Version, Title: r.Title, Kind: relations.AgreementKind(r.Kind),
+func (r *agreementRow) domain() *knowledge.Agreement {
+	return &knowledge.Agreement{
+		ID: r.ID, Version: r.Version, Title: r.Title, Kind: knowledge.AgreementKind(r.Kind),
 		SignedOn: r.SignedOn, SignedInID: r.SignedInID, Summary: r.Summary,
 	}
 }
@@ -40,23 +40,23 @@ var agreementListing = listing{
 }
 
 // AgreementsByID returns the agreements with the given ids.
-func (db *DB) AgreementsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*relations.Agreement, error) {
+func (db *DB) AgreementsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*knowledge.Agreement, error) {
 	rows, err := byIDs[agreementRow](ctx, db, agreementCols, "agreements a", "a.id", ids)
 	if err != nil {
 		return nil, err
 	}
-	return index(rows, func(a *relations.Agreement) uuid.UUID { return a.ID }), nil
+	return index(rows, func(a *knowledge.Agreement) uuid.UUID { return a.ID }), nil
 }
 
 // agreementQuery turns an agreement query into its ordering and WHERE clause.
-func agreementQuery(q relations.AgreementQuery) (listing, string, args) {
+func agreementQuery(q knowledge.AgreementQuery) (listing, string, args) {
 	l := agreementListing
 	switch {
-	case q.OrderBy == relations.AgreementByTitle && q.Desc:
+	case q.OrderBy == knowledge.AgreementByTitle && q.Desc:
 		l.order, l.key, l.keyType = "agreement:title:desc", "a.title", "text"
-	case q.OrderBy == relations.AgreementByTitle:
+	case q.OrderBy == knowledge.AgreementByTitle:
 		l.order, l.key, l.keyType, l.desc = "agreement:title:asc", "a.title", "text", false
-	case q.OrderBy == relations.AgreementBySignedOn && !q.Desc:
+	case q.OrderBy == knowledge.AgreementBySignedOn && !q.Desc:
 		// Undated agreements come last in both directions.
 		l.order, l.key, l.desc = "agreement:signed:asc", "coalesce(a.signed_on, 'infinity'::date)", false
 	}
@@ -95,7 +95,7 @@ func agreementQuery(q relations.AgreementQuery) (listing, string, args) {
 
 // Agreements returns a page of the agreements the query selects, newest first unless
 // it orders otherwise. It returns BAD_USER_INPUT for an invalid query or page.
-func (db *DB) Agreements(ctx context.Context, q relations.AgreementQuery, pa relations.PageArgs) (*relations.Page[relations.Agreement], error) {
+func (db *DB) Agreements(ctx context.Context, q knowledge.AgreementQuery, pa knowledge.PageArgs) (*knowledge.Page[knowledge.Agreement], error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
@@ -104,7 +104,7 @@ func (db *DB) Agreements(ctx context.Context, q relations.AgreementQuery, pa rel
 }
 
 // CountAgreements counts the agreements the query selects.
-func (db *DB) CountAgreements(ctx context.Context, q relations.AgreementQuery) (int, error) {
+func (db *DB) CountAgreements(ctx context.Context, q knowledge.AgreementQuery) (int, error) {
 	if err := q.Validate(); err != nil {
 		return 0, err
 	}
@@ -122,7 +122,7 @@ var (
 )
 
 // AgreementsOfCities returns the same page of each city's agreements.
-func (db *DB) AgreementsOfCities(ctx context.Context, cities []uuid.UUID, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[relations.Agreement], error) {
+func (db *DB) AgreementsOfCities(ctx context.Context, cities []uuid.UUID, pa knowledge.PageArgs) (map[uuid.UUID]*knowledge.Page[knowledge.Agreement], error) {
 	return nestedPages[agreementRow, *agreementRow](ctx, db, cityAgreements, "true", nil, cities, pa)
 }
 
@@ -132,7 +132,7 @@ func (db *DB) CountAgreementsOfCities(ctx context.Context, cities []uuid.UUID) (
 }
 
 // AgreementsOfOfficials returns the same page of the agreements each official signed.
-func (db *DB) AgreementsOfOfficials(ctx context.Context, officials []uuid.UUID, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[relations.Agreement], error) {
+func (db *DB) AgreementsOfOfficials(ctx context.Context, officials []uuid.UUID, pa knowledge.PageArgs) (map[uuid.UUID]*knowledge.Page[knowledge.Agreement], error) {
 	return nestedPages[agreementRow, *agreementRow](ctx, db, officialAgreements, "true", nil, officials, pa)
 }
 
@@ -142,7 +142,7 @@ func (db *DB) CountAgreementsOfOfficials(ctx context.Context, officials []uuid.U
 }
 
 // AgreementsOfInstitutions returns the same page of each institution's agreements.
-func (db *DB) AgreementsOfInstitutions(ctx context.Context, institutions []uuid.UUID, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[relations.Agreement], error) {
+func (db *DB) AgreementsOfInstitutions(ctx context.Context, institutions []uuid.UUID, pa knowledge.PageArgs) (map[uuid.UUID]*knowledge.Page[knowledge.Agreement], error) {
 	return nestedPages[agreementRow, *agreementRow](ctx, db, institutionAgreements, "true", nil, institutions, pa)
 }
 
@@ -152,7 +152,7 @@ func (db *DB) CountAgreementsOfInstitutions(ctx context.Context, institutions []
 }
 
 // AgreementParties returns each agreement's parties, in the order the agreement names them.
-func (db *DB) AgreementParties(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]*relations.City, error) {
+func (db *DB) AgreementParties(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]*knowledge.City, error) {
 	q := `SELECT ap.agreement_id AS parent_id, ` + cityCols + `
 FROM agreement_parties ap JOIN cities c ON c.id = ap.city_id JOIN countries ck ON ck.id = c.country_id
 WHERE ap.agreement_id = ANY($1::uuid[])
@@ -161,7 +161,7 @@ ORDER BY ap.agreement_id, ap.position, c.name, c.id`
 }
 
 // AgreementAreas returns the fields each agreement covers, in enum order.
-func (db *DB) AgreementAreas(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]relations.CooperationArea, error) {
+func (db *DB) AgreementAreas(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]knowledge.CooperationArea, error) {
 	const q = `SELECT agreement_id, area FROM agreement_areas
 WHERE agreement_id = ANY($1::uuid[])
 ORDER BY agreement_id, array_position(ARRAY['TRADE','INVESTMENT','TECHNOLOGY','EDUCATION','CULTURE',
@@ -174,16 +174,16 @@ ORDER BY agreement_id, array_position(ARRAY['TRADE','INVESTMENT','TECHNOLOGY','E
 	if err := db.SelectContext(ctx, &rows, q, pq.Array(uuidStrings(agreements))); err != nil {
 		return nil, mapError(err)
 	}
-	out := make(map[uuid.UUID][]relations.CooperationArea, len(agreements))
+	out := make(map[uuid.UUID][]knowledge.CooperationArea, len(agreements))
 	for _, r := range rows {
-		out[r.AgreementID] = append(out[r.AgreementID], relations.CooperationArea(r.Area))
+		out[r.AgreementID] = append(out[r.AgreementID], knowledge.CooperationArea(r.Area))
 	}
 	return out, nil
 }
 
 // Signatories returns who signed each agreement, in signing order, each with the
 // official, who is nearly always shown with the signature.
-func (db *DB) Signatories(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]*relations.Signatory, error) {
+func (db *DB) Signatories(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]*knowledge.Signatory, error) {
 	q := `SELECT s.agreement_id, s.official_id, s.party_city_id, s.role,
   ` + officialColumns("o", "official.") + `
 FROM signatories s JOIN officials o ON o.id = s.official_id
@@ -199,9 +199,9 @@ ORDER BY s.agreement_id, s.position, s.official_id`
 	if err := db.SelectContext(ctx, &rows, q, pq.Array(uuidStrings(agreements))); err != nil {
 		return nil, mapError(err)
 	}
-	out := make(map[uuid.UUID][]*relations.Signatory, len(agreements))
+	out := make(map[uuid.UUID][]*knowledge.Signatory, len(agreements))
 	for _, r := range rows {
-		out[r.AgreementID] = append(out[r.AgreementID], &relations.Signatory{
+		out[r.AgreementID] = append(out[r.AgreementID], &knowledge.Signatory{
 			AgreementID: r.AgreementID, OfficialID: r.OfficialID, PartyID: r.PartyID, Role: r.Role,
 			Official: r.Official.domain(),
 		})

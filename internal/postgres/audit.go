@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/lib/pq"
 
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 type auditRow struct {
@@ -28,16 +28,16 @@ type auditRow struct {
 
 // AuditLog returns a page of the audit log, newest first; with entity, only that
 // entity's entries. Paging is by sequence number, which only grows.
-func (db *DB) AuditLog(ctx context.Context, entity *uuid.UUID, first int, after *string) (*relations.Page[relations.AuditEntry], error) {
-	if first < 0 || first > relations.MaxPageSize {
-		return nil, relations.FieldErrorf("first", "first must be between 0 and %d, got %d", relations.MaxPageSize, first)
+func (db *DB) AuditLog(ctx context.Context, entity *uuid.UUID, first int, after *string) (*knowledge.Page[knowledge.AuditEntry], error) {
+	if first < 0 || first > knowledge.MaxPageSize {
+		return nil, knowledge.FieldErrorf("first", "first must be between 0 and %d, got %d", knowledge.MaxPageSize, first)
 	}
 	before := int64(1<<63 - 1)
 	if after != nil {
 		b, err := base64.RawURLEncoding.DecodeString(*after)
 		n, perr := strconv.ParseInt(string(b), 10, 64)
 		if err != nil || perr != nil || n <= 0 {
-			return nil, relations.FieldErrorf("after", "after is not a valid cursor; pass back a cursor this API returned")
+			return nil, knowledge.FieldErrorf("after", "after is not a valid cursor; pass back a cursor this API returned")
 		}
 		before = n
 	}
@@ -48,12 +48,12 @@ FROM audit_log WHERE id < $1 AND ($2::uuid IS NULL OR entity_id = $2) ORDER BY i
 	if err := db.SelectContext(ctx, &rows, q, before, entity, first+1); err != nil {
 		return nil, mapError(err)
 	}
-	page := &relations.Page[relations.AuditEntry]{HasPreviousPage: after != nil}
+	page := &knowledge.Page[knowledge.AuditEntry]{HasPreviousPage: after != nil}
 	if len(rows) > first {
 		rows, page.HasNextPage = rows[:first], true
 	}
 	for _, r := range rows {
-		e := &relations.AuditEntry{
+		e := &knowledge.AuditEntry{
 			Sequence: r.Sequence, At: r.At, Actor: r.Actor, Action: r.Action, EntityType: r.EntityType,
 			EntityID: r.EntityID, Before: r.Before, After: r.After, Reason: r.Reason, ClientMutationID: r.ClientMutationID,
 		}

@@ -11,7 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/amity/amity/internal/seed"
+	"github.com/amity/amity/internal/ingest/seed"
 )
 
 // BundleTables lists the tables a knowledge bundle writes, in the order ApplyBundle

@@ -13,9 +13,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/amity/amity/internal/ingest/seed"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/pgtest"
-	"github.com/amity/amity/internal/seed"
 )
 
 // bundleRows is how many rows each table should hold after b is loaded into an empty

@@ -6,8 +6,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/amity/amity/internal/relations"
-	"github.com/amity/amity/internal/seed"
+	"github.com/amity/amity/internal/ingest/seed"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // Bulk writes (an import file, the shipped knowledge) are writes like the mutations: a
@@ -135,9 +135,9 @@ SELECT action, min(id) AS first, max(id) AS last, count(*) AS count FROM a GROUP
 			return fmt.Errorf("record changes: audit %s: %w", k.table, err)
 		}
 		for _, r := range runs {
-			action := relations.ChangeUpdated
+			action := knowledge.ChangeUpdated
 			if r.Action == "CREATE" {
-				action = relations.ChangeCreated
+				action = knowledge.ChangeCreated
 			}
 			c := Change{Entity: k.change, Action: action, Bulk: &BulkChange{Actor: actor, First: r.First, Last: r.Last, Count: r.Count}}
 			if err := NotifyChange(ctx, tx, c); err != nil {

@@ -10,9 +10,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/amity/amity/internal/knowledge"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/pgtest"
-	"github.com/amity/amity/internal/relations"
 )
 
 // Audit entries are numbered in commit order: whenever a reader sees the newest entry,
@@ -56,7 +56,7 @@ func TestAuditSequenceIsCommitOrder(t *testing.T) {
 			for i := range writes {
 				url := fmt.Sprintf("https://example.org/seq/%d/%d/%s", w, i, uuid.NewString())
 				if _, err := db.CreateSource(ctx, postgres.WriteMeta{Actor: postgres.Actor{Name: "seq-test"}},
-					relations.NewSource{Title: "Sequence test", URL: &url}); err != nil {
+					knowledge.NewSource{Title: "Sequence test", URL: &url}); err != nil {
 					errs <- err
 					return
 				}
@@ -107,20 +107,20 @@ func TestLogChanges(t *testing.T) {
 	}
 	feed := listen(t, db)
 	meta := postgres.WriteMeta{Actor: postgres.Actor{Name: "log-test"}}
-	kind, url := relations.SisterCity, "https://example.org/log-test"
-	res, err := db.WritePartnership(ctx, meta, relations.PartnershipWrite{Kind: &kind, CityIDs: []uuid.UUID{a, b},
-		Sources: relations.SourceRefs{New: []relations.NewSource{{Title: "Log test gazette", URL: &url}}}})
+	kind, url := knowledge.SisterCity, "https://example.org/log-test"
+	res, err := db.WritePartnership(ctx, meta, knowledge.PartnershipWrite{Kind: &kind, CityIDs: []uuid.UUID{a, b},
+		Sources: knowledge.SourceRefs{New: []knowledge.NewSource{{Title: "Log test gazette", URL: &url}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	source := mustID(t, db.DB, `SELECT id FROM sources WHERE url = $1`, url)
 	since := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
-	if _, err := db.WritePartnership(ctx, meta, relations.PartnershipWrite{ID: &res.ID, Version: 1, Since: &since,
-		Sources: relations.SourceRefs{IDs: []uuid.UUID{source}}}); err != nil {
+	if _, err := db.WritePartnership(ctx, meta, knowledge.PartnershipWrite{ID: &res.ID, Version: 1, Since: &since,
+		Sources: knowledge.SourceRefs{IDs: []uuid.UUID{source}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Retract(ctx, meta, relations.Retraction{Type: "Partnership", ID: res.ID, Version: 2, Reason: "log test",
-		Sources: relations.SourceRefs{IDs: []uuid.UUID{source}}}); err != nil {
+	if _, err := db.Retract(ctx, meta, knowledge.Retraction{Type: "Partnership", ID: res.ID, Version: 2, Reason: "log test",
+		Sources: knowledge.SourceRefs{IDs: []uuid.UUID{source}}}); err != nil {
 		t.Fatal(err)
 	}
 	newest, err := db.LastSeq(ctx)
@@ -158,7 +158,7 @@ func TestLogChanges(t *testing.T) {
 		return out
 	}
 	all := read(nil, a, 1)
-	wantActions := []string{relations.ChangeCreated, relations.ChangeUpdated, relations.ChangeRetracted}
+	wantActions := []string{knowledge.ChangeCreated, knowledge.ChangeUpdated, knowledge.ChangeRetracted}
 	if len(all) != 3 {
 		t.Fatalf("log after %d: %+v, want the three changes", start, all)
 	}
@@ -168,7 +168,7 @@ func TestLogChanges(t *testing.T) {
 			t.Errorf("log change %d: %+v, want %s of %s at %d with both cities", i, c, wantActions[i], res.ID, audited[i])
 		}
 	}
-	if created := read([]string{relations.ChangeCreated}, uuid.Nil, 100); len(created) != 1 || created[0].Seq != audited[0] {
+	if created := read([]string{knowledge.ChangeCreated}, uuid.Nil, 100); len(created) != 1 || created[0].Seq != audited[0] {
 		t.Errorf("creations only: %+v, want the one at %d", created, audited[0])
 	}
 	if none := read(nil, other, 100); len(none) != 0 {

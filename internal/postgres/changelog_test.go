@@ -15,12 +15,12 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/amity/amity/internal/auth"
-	"github.com/amity/amity/internal/importer"
+	"github.com/amity/amity/internal/edge/auth"
+	"github.com/amity/amity/internal/ingest/importer"
+	"github.com/amity/amity/internal/ingest/seed"
+	"github.com/amity/amity/internal/knowledge"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/pgtest"
-	"github.com/amity/amity/internal/relations"
-	"github.com/amity/amity/internal/seed"
 )
 
 // changeListener counts the change notifications of one database, as a server
@@ -169,7 +169,7 @@ func TestImportIsAWrite(t *testing.T) {
 	if len(changes) > 2*len(importer.Kinds) {
 		t.Errorf("%d notifications for one file, want at most two per kind: %+v", len(changes), changes)
 	}
-	created := bulk(t, changes, postgres.ChangePartnership, relations.ChangeCreated)
+	created := bulk(t, changes, postgres.ChangePartnership, knowledge.ChangeCreated)
 	if created.Bulk.Actor != actor || created.Bulk.Count != 2 {
 		t.Errorf("partnership change %+v, want 2 created by %s", created.Bulk, actor)
 	}
@@ -181,7 +181,7 @@ func TestImportIsAWrite(t *testing.T) {
 		t.Fatalf("the bulk change reads as %+v, want the 2 partnerships", all)
 	}
 	for _, c := range all {
-		if c.Bulk != nil || c.Entity != postgres.ChangePartnership || c.Action != relations.ChangeCreated ||
+		if c.Bulk != nil || c.Entity != postgres.ChangePartnership || c.Action != knowledge.ChangeCreated ||
 			len(c.Cities) != 2 || !slices.Contains(c.Cities, testville) {
 			t.Errorf("change %+v: want a single created partnership of Testville", c)
 		}
@@ -190,7 +190,7 @@ func TestImportIsAWrite(t *testing.T) {
 	if len(onlySampleton) != 1 || onlySampleton[0].ID != tie {
 		t.Errorf("Sampleton's changes = %+v, want the Testville–Sampleton partnership %s", onlySampleton, tie)
 	}
-	bulk(t, changes, postgres.ChangeAgreement, relations.ChangeCreated)
+	bulk(t, changes, postgres.ChangeAgreement, knowledge.ChangeCreated)
 
 	// Unchanged: nothing written, nothing announced.
 	versions := func() string {
@@ -234,7 +234,7 @@ func TestImportIsAWrite(t *testing.T) {
 	if len(got) != 1 {
 		t.Fatalf("a one-partnership change announced %+v, want one notification", got)
 	}
-	if one := allBulkChanges(t, db, bulk(t, got, postgres.ChangePartnership, relations.ChangeUpdated), testville, 10); len(one) != 1 || one[0].ID != tie {
+	if one := allBulkChanges(t, db, bulk(t, got, postgres.ChangePartnership, knowledge.ChangeUpdated), testville, 10); len(one) != 1 || one[0].ID != tie {
 		t.Errorf("the update reads as %+v, want partnership %s", one, tie)
 	}
 
@@ -251,7 +251,7 @@ func TestImportIsAWrite(t *testing.T) {
 	if e := last[len(last)-1]; e.Action != "UPDATE" || e.ID != named.String() || e.Before == nil || e.Version == nil || *e.Version != 2 {
 		t.Errorf("audit of the new name = %+v, want an UPDATE of city %s to version 2 with its row before", e, named)
 	}
-	if got := feed.drain(); len(got) != 1 || got[0].Entity != postgres.ChangeCity || got[0].Action != relations.ChangeUpdated {
+	if got := feed.drain(); len(got) != 1 || got[0].Entity != postgres.ChangeCity || got[0].Action != knowledge.ChangeUpdated {
 		t.Errorf("a new name announced %+v, want one city update", got)
 	}
 }
@@ -281,7 +281,7 @@ func TestLargeImportNotificationsAreBounded(t *testing.T) {
 	if len(changes) != 2 {
 		t.Fatalf("%d notifications for %d cities and their source, want 2: %+v", len(changes), rows, changes)
 	}
-	c := bulk(t, changes, postgres.ChangeCity, relations.ChangeCreated)
+	c := bulk(t, changes, postgres.ChangeCity, knowledge.ChangeCreated)
 	if c.Bulk.Count != rows {
 		t.Errorf("bulk change counts %d cities, want %d", c.Bulk.Count, rows)
 	}
@@ -310,16 +310,16 @@ func TestMutationIsAWrite(t *testing.T) {
 	}
 	a := mustID(t, db.DB, `SELECT id FROM cities WHERE geonames_id = 99000001`)
 	b := mustID(t, db.DB, `SELECT id FROM cities WHERE geonames_id = 99000002`)
-	kind, cmid, url := relations.SisterCity, "tie-1", "https://example.org/gazette/1"
+	kind, cmid, url := knowledge.SisterCity, "tie-1", "https://example.org/gazette/1"
 	meta := postgres.WriteMeta{Actor: postgres.Actor{KeyID: &key.ID, Name: key.Name}, ClientMutationID: &cmid}
-	res, err := db.WritePartnership(ctx, meta, relations.PartnershipWrite{Kind: &kind, CityIDs: []uuid.UUID{a, b},
-		Sources: relations.SourceRefs{New: []relations.NewSource{{Title: "Gazette", URL: &url}}}})
+	res, err := db.WritePartnership(ctx, meta, knowledge.PartnershipWrite{Kind: &kind, CityIDs: []uuid.UUID{a, b},
+		Sources: knowledge.SourceRefs{New: []knowledge.NewSource{{Title: "Gazette", URL: &url}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	since := time.Date(2025, 1, 15, 0, 0, 0, 0, time.UTC)
-	if _, err := db.WritePartnership(ctx, postgres.WriteMeta{Actor: meta.Actor}, relations.PartnershipWrite{
-		ID: &res.ID, Version: 1, Since: &since, Sources: relations.SourceRefs{IDs: []uuid.UUID{mustID(t, db.DB, `SELECT id FROM sources WHERE url = $1`, url)}}}); err != nil {
+	if _, err := db.WritePartnership(ctx, postgres.WriteMeta{Actor: meta.Actor}, knowledge.PartnershipWrite{
+		ID: &res.ID, Version: 1, Since: &since, Sources: knowledge.SourceRefs{IDs: []uuid.UUID{mustID(t, db.DB, `SELECT id FROM sources WHERE url = $1`, url)}}}); err != nil {
 		t.Fatal(err)
 	}
 	if v := mustCount(t, db.DB, `SELECT version FROM partnerships WHERE id = $1`, res.ID); v != 2 {
@@ -346,7 +346,7 @@ func TestMutationIsAWrite(t *testing.T) {
 		}
 		want = append(want, c.Action)
 	}
-	if !slices.Equal(want, []string{relations.ChangeCreated, relations.ChangeUpdated}) {
+	if !slices.Equal(want, []string{knowledge.ChangeCreated, knowledge.ChangeUpdated}) {
 		t.Errorf("notified %v, want CREATED, UPDATED", want)
 	}
 }
@@ -380,7 +380,7 @@ func TestShippedKnowledgeIsAWrite(t *testing.T) {
 	if len(changes) > len(importer.Kinds) {
 		t.Errorf("%d notifications, want at most one per kind: %+v", len(changes), changes)
 	}
-	tie := bulk(t, changes, postgres.ChangePartnership, relations.ChangeCreated)
+	tie := bulk(t, changes, postgres.ChangePartnership, knowledge.ChangeCreated)
 	if n := len(allBulkChanges(t, db, tie, uuid.Nil, 100)); n != len(b.Partnerships) || n == 0 {
 		t.Errorf("the partnerships' bulk change reads as %d, want %d", n, len(b.Partnerships))
 	}
@@ -426,7 +426,7 @@ func TestShippedKnowledgeIsAWrite(t *testing.T) {
 // The change payload of a bulk write survives NOTIFY's round trip, and a malformed one
 // is refused.
 func TestBulkChangePayload(t *testing.T) {
-	c := postgres.Change{Entity: postgres.ChangeCity, Action: relations.ChangeCreated,
+	c := postgres.Change{Entity: postgres.ChangeCity, Action: knowledge.ChangeCreated,
 		Bulk: &postgres.BulkChange{Actor: "import:x.txt", First: 3, Last: 9, Count: 7}}
 	p, err := c.Payload()
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/lib/pq"
 
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // cityCore is a city's columns and, when the query joins it, its country's: clients
@@ -56,13 +56,13 @@ var cityCols = cityColumns("c", "ck", "")
 // cityFrom joins each city to its country for cityCols.
 const cityFrom = "cities c JOIN countries ck ON ck.id = c.country_id"
 
-func (r *cityCore) domain() *relations.City {
-	c := &relations.City{
+func (r *cityCore) domain() *knowledge.City {
+	c := &knowledge.City{
 		ID: r.ID, Version: r.Version, CountryID: r.CountryID, Name: r.Name, Population: r.Population,
 		WikidataID: r.WikidataQID, GeonamesID: r.GeonamesID,
 	}
 	if r.Latitude != nil && r.Longitude != nil {
-		c.Location = &relations.Location{Latitude: *r.Latitude, Longitude: *r.Longitude}
+		c.Location = &knowledge.Location{Latitude: *r.Latitude, Longitude: *r.Longitude}
 	}
 	if r.Country != nil {
 		c.Country = r.Country.domain()
@@ -73,7 +73,7 @@ func (r *cityCore) domain() *relations.City {
 var cityListing = listing{order: "city:name", from: cityFrom, cols: cityCols, key: "c.name", keyType: "text", id: "c.id"}
 
 // cityQuery turns a city query into its ordering and WHERE clause.
-func cityQuery(q relations.CityQuery) (listing, string, args) {
+func cityQuery(q knowledge.CityQuery) (listing, string, args) {
 	var a args
 	l := cityListing
 	var point string
@@ -81,9 +81,9 @@ func cityQuery(q relations.CityQuery) (listing, string, args) {
 	case q.Near != nil:
 		point = fmt.Sprintf("ll_to_earth(%s, %s)", a.add(q.Near.Latitude), a.add(q.Near.Longitude))
 		l.order, l.key, l.keyType = "city:near", "earth_distance("+point+", ll_to_earth(c.latitude, c.longitude))", "float8"
-	case q.OrderBy == relations.CityByPopulation && q.Desc:
+	case q.OrderBy == knowledge.CityByPopulation && q.Desc:
 		l.order, l.key, l.keyType, l.desc = "city:population:desc", "coalesce(c.population, -1)", "bigint", true
-	case q.OrderBy == relations.CityByPopulation:
+	case q.OrderBy == knowledge.CityByPopulation:
 		// Cities without a population come last in both directions.
 		l.order, l.key, l.keyType = "city:population:asc", "coalesce(c.population, 9223372036854775807)", "bigint"
 	case q.Desc:
@@ -121,18 +121,18 @@ func likePattern(param string) string {
 }
 
 // CitiesByID returns the cities with the given ids; missing ids are absent from the map.
-func (db *DB) CitiesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*relations.City, error) {
+func (db *DB) CitiesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*knowledge.City, error) {
 	rows, err := byIDs[cityRow](ctx, db, cityCols, cityFrom, "c.id", ids)
 	if err != nil {
 		return nil, err
 	}
-	return index(rows, func(c *relations.City) uuid.UUID { return c.ID }), nil
+	return index(rows, func(c *knowledge.City) uuid.UUID { return c.ID }), nil
 }
 
 // CityByName finds a city by any of its names in any language, ignoring case and
 // accents (and Москва matches Moskva). When several cities share the name, the one whose
 // English name it is wins, then the most populous. It returns a NOT_FOUND error when no city has the name.
-func (db *DB) CityByName(ctx context.Context, name string) (*relations.City, error) {
+func (db *DB) CityByName(ctx context.Context, name string) (*knowledge.City, error) {
 	q := `SELECT ` + cityCols + ` FROM ` + cityFrom + `
 WHERE amity_fold(c.name) = amity_fold($1)
    OR c.id IN (SELECT n.city_id FROM city_names n WHERE amity_fold(n.name) = amity_fold($1))
@@ -141,7 +141,7 @@ LIMIT 1`
 	var r cityRow
 	if err := db.GetContext(ctx, &r, q, name); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, relations.Errorf(relations.ENOTFOUND, "no city is named %q", name)
+			return nil, knowledge.Errorf(knowledge.ENOTFOUND, "no city is named %q", name)
 		}
 		return nil, mapError(err)
 	}
@@ -150,7 +150,7 @@ LIMIT 1`
 
 // Cities returns a page of the cities the query selects, in its order. It returns
 // BAD_USER_INPUT for an invalid query or page.
-func (db *DB) Cities(ctx context.Context, q relations.CityQuery, pa relations.PageArgs) (*relations.Page[relations.City], error) {
+func (db *DB) Cities(ctx context.Context, q knowledge.CityQuery, pa knowledge.PageArgs) (*knowledge.Page[knowledge.City], error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
@@ -159,7 +159,7 @@ func (db *DB) Cities(ctx context.Context, q relations.CityQuery, pa relations.Pa
 }
 
 // CountCities counts the cities the query selects.
-func (db *DB) CountCities(ctx context.Context, q relations.CityQuery) (int, error) {
+func (db *DB) CountCities(ctx context.Context, q knowledge.CityQuery) (int, error) {
 	if err := q.Validate(); err != nil {
 		return 0, err
 	}
@@ -168,12 +168,12 @@ func (db *DB) CountCities(ctx context.Context, q relations.CityQuery) (int, erro
 }
 
 // CityByWikidata finds a city by its Wikidata item. It returns NOT_FOUND when none has it.
-func (db *DB) CityByWikidata(ctx context.Context, qid string) (*relations.City, error) {
+func (db *DB) CityByWikidata(ctx context.Context, qid string) (*knowledge.City, error) {
 	q := `SELECT ` + cityCols + ` FROM ` + cityFrom + ` WHERE c.wikidata_qid = $1`
 	var r cityRow
 	if err := db.GetContext(ctx, &r, q, strings.ToUpper(strings.TrimSpace(qid))); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, relations.Errorf(relations.ENOTFOUND, "no city has the Wikidata item %q", qid)
+			return nil, knowledge.Errorf(knowledge.ENOTFOUND, "no city has the Wikidata item %q", qid)
 		}
 		return nil, mapError(err)
 	}
@@ -183,7 +183,7 @@ func (db *DB) CityByWikidata(ctx context.Context, qid string) (*relations.City, 
 var countryCities = nested{listing: cityListing, parent: "c.country_id = %s"}
 
 // CitiesOfCountries returns the same page of cities for each country.
-func (db *DB) CitiesOfCountries(ctx context.Context, countries []uuid.UUID, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[relations.City], error) {
+func (db *DB) CitiesOfCountries(ctx context.Context, countries []uuid.UUID, pa knowledge.PageArgs) (map[uuid.UUID]*knowledge.Page[knowledge.City], error) {
 	return nestedPages[cityRow, *cityRow](ctx, db, countryCities, "true", nil, countries, pa)
 }
 
@@ -201,7 +201,7 @@ type nameRow struct {
 
 // CityNames returns every name of each city: its English name first, then the others
 // by language.
-func (db *DB) CityNames(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]*relations.LocalizedName, error) {
+func (db *DB) CityNames(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]*knowledge.LocalizedName, error) {
 	const q = `SELECT owner_id, language, name, source_id FROM (
   SELECT c.id AS owner_id, 'en' AS language, c.name, NULL::uuid AS source_id, 0 AS rank
   FROM cities c
@@ -215,14 +215,14 @@ func (db *DB) CityNames(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]*
 	return db.names(ctx, q, ids)
 }
 
-func (db *DB) names(ctx context.Context, q string, ids []uuid.UUID) (map[uuid.UUID][]*relations.LocalizedName, error) {
+func (db *DB) names(ctx context.Context, q string, ids []uuid.UUID) (map[uuid.UUID][]*knowledge.LocalizedName, error) {
 	var rows []nameRow
 	if err := db.SelectContext(ctx, &rows, q, pq.Array(uuidStrings(ids))); err != nil {
 		return nil, mapError(err)
 	}
-	out := make(map[uuid.UUID][]*relations.LocalizedName, len(ids))
+	out := make(map[uuid.UUID][]*knowledge.LocalizedName, len(ids))
 	for _, r := range rows {
-		out[r.OwnerID] = append(out[r.OwnerID], &relations.LocalizedName{Language: r.Language, Name: r.Name, SourceID: r.SourceID})
+		out[r.OwnerID] = append(out[r.OwnerID], &knowledge.LocalizedName{Language: r.Language, Name: r.Name, SourceID: r.SourceID})
 	}
 	return out, nil
 }

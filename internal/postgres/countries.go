@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 type countryCore struct {
@@ -25,29 +25,29 @@ type countryRow struct {
 
 const countryCols = "k.id, k.code, k.name, k.wikidata_qid"
 
-func (r *countryCore) domain() *relations.Country {
-	return &relations.Country{ID: r.ID, Code: r.Code, Name: r.Name, WikidataID: r.WikidataQID}
+func (r *countryCore) domain() *knowledge.Country {
+	return &knowledge.Country{ID: r.ID, Code: r.Code, Name: r.Name, WikidataID: r.WikidataQID}
 }
 
 var countryListing = listing{order: "country:code", from: "countries k", cols: countryCols, key: "k.code", keyType: "text", id: "k.id"}
 
 // CountriesByID returns the countries with the given ids.
-func (db *DB) CountriesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*relations.Country, error) {
+func (db *DB) CountriesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*knowledge.Country, error) {
 	rows, err := byIDs[countryRow](ctx, db, countryCols, "countries k", "k.id", ids)
 	if err != nil {
 		return nil, err
 	}
-	return index(rows, func(c *relations.Country) uuid.UUID { return c.ID }), nil
+	return index(rows, func(c *knowledge.Country) uuid.UUID { return c.ID }), nil
 }
 
 // CountryByCode finds a country by its ISO 3166-1 alpha-2 code, ignoring case. It
 // returns NOT_FOUND when there is none.
-func (db *DB) CountryByCode(ctx context.Context, code string) (*relations.Country, error) {
+func (db *DB) CountryByCode(ctx context.Context, code string) (*knowledge.Country, error) {
 	const q = `SELECT ` + countryCols + ` FROM countries k WHERE k.code = $1`
 	var r countryRow
 	if err := db.GetContext(ctx, &r, q, strings.ToUpper(strings.TrimSpace(code))); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, relations.Errorf(relations.ENOTFOUND, "no country has the code %q", code)
+			return nil, knowledge.Errorf(knowledge.ENOTFOUND, "no country has the code %q", code)
 		}
 		return nil, mapError(err)
 	}
@@ -55,7 +55,7 @@ func (db *DB) CountryByCode(ctx context.Context, code string) (*relations.Countr
 }
 
 // Countries returns a page of all countries, by code.
-func (db *DB) Countries(ctx context.Context, pa relations.PageArgs) (*relations.Page[relations.Country], error) {
+func (db *DB) Countries(ctx context.Context, pa knowledge.PageArgs) (*knowledge.Page[knowledge.Country], error) {
 	return listPage[countryRow, *countryRow](ctx, db, countryListing, "true", nil, pa)
 }
 

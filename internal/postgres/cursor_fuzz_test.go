@@ -9,15 +9,15 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // cursorListings are every ordering a cursor can name, one per key type at least.
 func cursorListings() []listing {
-	near, _, _ := cityQuery(relations.CityQuery{Near: &relations.Near{Latitude: 22.5, Longitude: 114.1, RadiusKm: 100}})
-	popDesc, _, _ := cityQuery(relations.CityQuery{OrderBy: relations.CityByPopulation, Desc: true})
-	popAsc, _, _ := cityQuery(relations.CityQuery{OrderBy: relations.CityByPopulation})
-	signedAsc, _, _ := agreementQuery(relations.AgreementQuery{OrderBy: relations.AgreementBySignedOn})
+	near, _, _ := cityQuery(knowledge.CityQuery{Near: &knowledge.Near{Latitude: 22.5, Longitude: 114.1, RadiusKm: 100}})
+	popDesc, _, _ := cityQuery(knowledge.CityQuery{OrderBy: knowledge.CityByPopulation, Desc: true})
+	popAsc, _, _ := cityQuery(knowledge.CityQuery{OrderBy: knowledge.CityByPopulation})
+	signedAsc, _, _ := agreementQuery(knowledge.AgreementQuery{OrderBy: knowledge.AgreementBySignedOn})
 	return []listing{cityListing, countryListing, officialListing, institutionListing, agreementListing,
 		sourceListing, cityPartnerships.listing, near, popDesc, popAsc, signedAsc}
 }
@@ -38,8 +38,8 @@ func FuzzDecodeCursor(f *testing.F) {
 	f.Add(encodeCursor("city:near", "1.2345e+06", id))
 	f.Add(encodeCursor("city:near", "NaN", id))
 	f.Add(encodeCursor("city:population:desc", "9223372036854775808", id))
-	f.Add(encodeSearchCursor(searchRow{Key: "0.75", Type: relations.SearchCity, ID: uuid.MustParse(id)}))
-	f.Add(encodeSearchCursor(searchRow{Key: "Inf", Type: relations.SearchCity, ID: uuid.MustParse(id)}))
+	f.Add(encodeSearchCursor(searchRow{Key: "0.75", Type: knowledge.SearchCity, ID: uuid.MustParse(id)}))
+	f.Add(encodeSearchCursor(searchRow{Key: "Inf", Type: knowledge.SearchCity, ID: uuid.MustParse(id)}))
 	f.Add("WyJTaGVuemhlbiIsIjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMCJd")
 	f.Add("")
 	f.Add("not-a-cursor")

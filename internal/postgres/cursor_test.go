@@ -3,14 +3,14 @@ package postgres
 import (
 	"testing"
 
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 func TestDecodeCursorKeys(t *testing.T) {
 	t.Parallel()
 	const id = "6f1c1f5e-8a43-4c1a-9d7e-0b3f1d2e4a5b"
-	near, _, _ := cityQuery(relations.CityQuery{Near: &relations.Near{Latitude: 1, Longitude: 2, RadiusKm: 3}})
-	pop, _, _ := cityQuery(relations.CityQuery{OrderBy: relations.CityByPopulation})
+	near, _, _ := cityQuery(knowledge.CityQuery{Near: &knowledge.Near{Latitude: 1, Longitude: 2, RadiusKm: 3}})
+	pop, _, _ := cityQuery(knowledge.CityQuery{OrderBy: knowledge.CityByPopulation})
 	for _, tc := range []struct {
 		l   listing
 		key string
@@ -55,7 +55,7 @@ func TestDecodeCursorKeys(t *testing.T) {
 			t.Errorf("%s key %q: got error %v, want accepted %v", tc.l.order, tc.key, err, tc.ok)
 		}
 		if err != nil {
-			if e, isDomain := err.(*relations.Error); !isDomain || e.Code != relations.EINVALID || e.Field != "after" {
+			if e, isDomain := err.(*knowledge.Error); !isDomain || e.Code != knowledge.EINVALID || e.Field != "after" {
 				t.Errorf("%s key %q: error %#v, want BAD_USER_INPUT on after", tc.l.order, tc.key, err)
 			}
 		}
@@ -71,7 +71,7 @@ func TestDecodeSearchCursorScore(t *testing.T) {
 		{"0.75", true}, {"1", true}, {"2.5e-05", true},
 		{"0x1_0p0", false}, {"NaN", false}, {"+Inf", false}, {"1e400", false},
 	} {
-		_, err := decodeSearchCursor(encodeSearchCursor(searchRow{Key: tc.key, Type: relations.SearchCity}))
+		_, err := decodeSearchCursor(encodeSearchCursor(searchRow{Key: tc.key, Type: knowledge.SearchCity}))
 		if (err == nil) != tc.ok {
 			t.Errorf("score %q: got error %v, want accepted %v", tc.key, err, tc.ok)
 		}

@@ -8,7 +8,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // Lookups of many entities by an external key at once, for federation's _entities: a
@@ -18,27 +18,27 @@ import (
 // absent.
 
 // CountriesByCode finds countries by ISO 3166-1 alpha-2 code.
-func (db *DB) CountriesByCode(ctx context.Context, codes []string) (map[string]*relations.Country, error) {
+func (db *DB) CountriesByCode(ctx context.Context, codes []string) (map[string]*knowledge.Country, error) {
 	return byKeys[countryRow](ctx, db, countryCols, "countries k", "k.code", codes,
-		func(c *relations.Country) *string { return &c.Code })
+		func(c *knowledge.Country) *string { return &c.Code })
 }
 
 // CitiesByWikidata finds cities by Wikidata item.
-func (db *DB) CitiesByWikidata(ctx context.Context, qids []string) (map[string]*relations.City, error) {
+func (db *DB) CitiesByWikidata(ctx context.Context, qids []string) (map[string]*knowledge.City, error) {
 	return byKeys[cityRow](ctx, db, cityCols, cityFrom, "c.wikidata_qid", qids,
-		func(c *relations.City) *string { return c.WikidataID })
+		func(c *knowledge.City) *string { return c.WikidataID })
 }
 
 // OfficialsByWikidata finds officials by Wikidata item.
-func (db *DB) OfficialsByWikidata(ctx context.Context, qids []string) (map[string]*relations.Official, error) {
+func (db *DB) OfficialsByWikidata(ctx context.Context, qids []string) (map[string]*knowledge.Official, error) {
 	return byKeys[officialRow](ctx, db, officialCols, "officials o", "o.wikidata_qid", qids,
-		func(o *relations.Official) *string { return o.WikidataID })
+		func(o *knowledge.Official) *string { return o.WikidataID })
 }
 
 // InstitutionsByWikidata finds institutions by Wikidata item.
-func (db *DB) InstitutionsByWikidata(ctx context.Context, qids []string) (map[string]*relations.Institution, error) {
+func (db *DB) InstitutionsByWikidata(ctx context.Context, qids []string) (map[string]*knowledge.Institution, error) {
 	return byKeys[institutionRow](ctx, db, institutionCols, "institutions i", "i.wikidata_qid", qids,
-		func(i *relations.Institution) *string { return i.WikidataID })
+		func(i *knowledge.Institution) *string { return i.WikidataID })
 }
 
 // byKeys reads, in one statement, the rows whose unique text column holds one of the

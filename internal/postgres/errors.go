@@ -9,7 +9,7 @@ import (
 
 	"github.com/lib/pq"
 
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // mapError turns database errors into domain errors once, here: invalid input that the
@@ -25,11 +25,11 @@ func mapError(err error) error {
 		switch pqErr.Code.Class() {
 		case "08", "53", "57": // connection exception, insufficient resources, operator intervention
 			if pqErr.Code == "57014" { // query_canceled: statement timeout or cancelled request
-				return relations.Errorf(relations.EUNAVAILABLE, "the query took too long and was cancelled")
+				return knowledge.Errorf(knowledge.EUNAVAILABLE, "the query took too long and was cancelled")
 			}
 			return &unavailable{err}
 		case "22": // data exception: a value from the client did not fit its column
-			return relations.Errorf(relations.EINVALID, "invalid value: %s", pqErr.Message)
+			return knowledge.Errorf(knowledge.EINVALID, "invalid value: %s", pqErr.Message)
 		case "23":
 			return constraintError(pqErr)
 		}
@@ -37,7 +37,7 @@ func mapError(err error) error {
 	}
 	// Checked before net.Error, which context.DeadlineExceeded also satisfies.
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return relations.Errorf(relations.EUNAVAILABLE, "the request took too long or was cancelled")
+		return knowledge.Errorf(knowledge.EUNAVAILABLE, "the request took too long or was cancelled")
 	}
 	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
 		return &unavailable{err}
@@ -55,16 +55,16 @@ type unavailable struct{ cause error }
 
 func (u *unavailable) Error() string { return "database unavailable: " + u.cause.Error() }
 func (u *unavailable) Unwrap() []error {
-	return []error{u.cause, relations.Errorf(relations.EUNAVAILABLE, "the database is unavailable; try again shortly")}
+	return []error{u.cause, knowledge.Errorf(knowledge.EUNAVAILABLE, "the database is unavailable; try again shortly")}
 }
 
 func constraintError(e *pq.Error) error {
 	switch e.Code.Name() {
 	case "unique_violation":
-		return &relations.Error{Code: relations.ECONFLICT, Field: e.Constraint, Message: "already exists (" + e.Constraint + ")"}
+		return &knowledge.Error{Code: knowledge.ECONFLICT, Field: e.Constraint, Message: "already exists (" + e.Constraint + ")"}
 	case "foreign_key_violation":
-		return &relations.Error{Code: relations.EINVALID, Field: e.Constraint, Message: "refers to something that does not exist (" + e.Constraint + ")"}
+		return &knowledge.Error{Code: knowledge.EINVALID, Field: e.Constraint, Message: "refers to something that does not exist (" + e.Constraint + ")"}
 	default:
-		return &relations.Error{Code: relations.EINVALID, Field: e.Constraint, Message: "violates " + e.Constraint}
+		return &knowledge.Error{Code: knowledge.EINVALID, Field: e.Constraint, Message: "violates " + e.Constraint}
 	}
 }

@@ -7,11 +7,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/amity/amity/internal/importer"
+	"github.com/amity/amity/internal/ingest/importer"
 	"github.com/amity/amity/internal/postgres/pgtest"
 )
 
-// TestImportLimits: an NDJSON file is held to the API's limits (internal/relations),
+// TestImportLimits: an NDJSON file is held to the API's limits (internal/knowledge),
 // each problem reported as file:line: field: message, never as PostgreSQL's text, and a
 // refused file writes nothing.
 func TestImportLimits(t *testing.T) {

@@ -11,11 +11,11 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/amity/amity/internal/importer"
-	"github.com/amity/amity/internal/seed"
+	"github.com/amity/amity/internal/ingest/importer"
+	"github.com/amity/amity/internal/ingest/seed"
 )
 
-// Import writes one parsed import file (see internal/importer and docs/import.md) in
+// Import writes one parsed import file (see internal/ingest/importer and docs/import.md) in
 // one transaction: all of it or, on any problem, none of it. A problem the database
 // finds (a reference to nothing, an identifier another row already holds) comes back
 // as an *importer.Error naming the file, line and field.

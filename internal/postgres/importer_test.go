@@ -16,10 +16,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/jmoiron/sqlx"
 
-	"github.com/amity/amity/internal/importer"
+	"github.com/amity/amity/internal/ingest/importer"
+	"github.com/amity/amity/internal/ingest/seed"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/pgtest"
-	"github.com/amity/amity/internal/seed"
 )
 
 // MustImportFile parses and imports one file of testdata/import.

@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 type institutionRow struct {
@@ -23,9 +23,9 @@ type institutionRow struct {
 
 const institutionCols = "i.id, i.version, i.name, i.kind, i.city_id, i.founded_on, i.description, i.wikidata_qid"
 
-func (r *institutionRow) domain() *relations.Institution {
-	return &relations.Institution{
-		ID: r.ID, Version: r.Version, Name: r.Name, Kind: relations.InstitutionKind(r.Kind), CityID: r.CityID,
+func (r *institutionRow) domain() *knowledge.Institution {
+	return &knowledge.Institution{
+		ID: r.ID, Version: r.Version, Name: r.Name, Kind: knowledge.InstitutionKind(r.Kind), CityID: r.CityID,
 		FoundedOn: r.FoundedOn, Description: r.Description, WikidataID: r.QID,
 	}
 }
@@ -33,15 +33,15 @@ func (r *institutionRow) domain() *relations.Institution {
 var institutionListing = listing{order: "institution:name", from: "institutions i", cols: institutionCols, key: "i.name", keyType: "text", id: "i.id"}
 
 // InstitutionsByID returns the institutions with the given ids.
-func (db *DB) InstitutionsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*relations.Institution, error) {
+func (db *DB) InstitutionsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*knowledge.Institution, error) {
 	rows, err := byIDs[institutionRow](ctx, db, institutionCols, "institutions i", "i.id", ids)
 	if err != nil {
 		return nil, err
 	}
-	return index(rows, func(i *relations.Institution) uuid.UUID { return i.ID }), nil
+	return index(rows, func(i *knowledge.Institution) uuid.UUID { return i.ID }), nil
 }
 
-func institutionWhere(q relations.InstitutionQuery) (string, args) {
+func institutionWhere(q knowledge.InstitutionQuery) (string, args) {
 	var a args
 	var conds []string
 	if q.Kind != "" {
@@ -57,13 +57,13 @@ func institutionWhere(q relations.InstitutionQuery) (string, args) {
 }
 
 // Institutions returns a page of the institutions the query selects, by name.
-func (db *DB) Institutions(ctx context.Context, q relations.InstitutionQuery, pa relations.PageArgs) (*relations.Page[relations.Institution], error) {
+func (db *DB) Institutions(ctx context.Context, q knowledge.InstitutionQuery, pa knowledge.PageArgs) (*knowledge.Page[knowledge.Institution], error) {
 	where, a := institutionWhere(q)
 	return listPage[institutionRow, *institutionRow](ctx, db, institutionListing, where, a, pa)
 }
 
 // CountInstitutions counts the institutions the query selects.
-func (db *DB) CountInstitutions(ctx context.Context, q relations.InstitutionQuery) (int, error) {
+func (db *DB) CountInstitutions(ctx context.Context, q knowledge.InstitutionQuery) (int, error) {
 	where, a := institutionWhere(q)
 	return count(ctx, db, institutionListing, where, a)
 }
@@ -71,7 +71,7 @@ func (db *DB) CountInstitutions(ctx context.Context, q relations.InstitutionQuer
 var cityInstitutions = nested{listing: institutionListing, parent: "i.city_id = %s"}
 
 // InstitutionsOfCities returns the same page of institutions for each city.
-func (db *DB) InstitutionsOfCities(ctx context.Context, cities []uuid.UUID, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[relations.Institution], error) {
+func (db *DB) InstitutionsOfCities(ctx context.Context, cities []uuid.UUID, pa knowledge.PageArgs) (map[uuid.UUID]*knowledge.Page[knowledge.Institution], error) {
 	return nestedPages[institutionRow, *institutionRow](ctx, db, cityInstitutions, "true", nil, cities, pa)
 }
 
@@ -81,7 +81,7 @@ func (db *DB) CountInstitutionsOfCities(ctx context.Context, cities []uuid.UUID)
 }
 
 // InstitutionsOfAgreements returns the institutions linked to each agreement, by name.
-func (db *DB) InstitutionsOfAgreements(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]*relations.Institution, error) {
+func (db *DB) InstitutionsOfAgreements(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]*knowledge.Institution, error) {
 	const q = `SELECT ia.agreement_id AS parent_id, ` + institutionCols + `
 FROM institution_agreements ia JOIN institutions i ON i.id = ia.institution_id
 WHERE ia.agreement_id = ANY($1::uuid[])

@@ -9,8 +9,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/lib/pq"
 
-	"github.com/amity/amity/internal/auth"
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/edge/auth"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 type keyRow struct {
@@ -37,13 +37,13 @@ const keyCols = "id, name, secret_hash, scopes, rate_per_sec, created_at, revoke
 // an empty name, no scopes or a rate that is not positive.
 func (db *DB) CreateKey(ctx context.Context, name string, hash []byte, scopes []auth.Scope, ratePerSec *float64) (*auth.Key, error) {
 	if name == "" {
-		return nil, relations.FieldErrorf("name", "a key needs a name")
+		return nil, knowledge.FieldErrorf("name", "a key needs a name")
 	}
 	if len(scopes) == 0 {
-		return nil, relations.FieldErrorf("scopes", "a key needs at least one scope")
+		return nil, knowledge.FieldErrorf("scopes", "a key needs at least one scope")
 	}
 	if ratePerSec != nil && *ratePerSec <= 0 {
-		return nil, relations.FieldErrorf("rate", "the rate must be above 0 requests a second")
+		return nil, knowledge.FieldErrorf("rate", "the rate must be above 0 requests a second")
 	}
 	ss := make([]string, len(scopes))
 	for i, s := range scopes {
@@ -78,7 +78,7 @@ func (db *DB) RevokeKey(ctx context.Context, id uuid.UUID) (*auth.Key, error) {
 	var r keyRow
 	if err := db.GetContext(ctx, &r, q, id); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, relations.Errorf(relations.ENOTFOUND, "no key has the id %s", id)
+			return nil, knowledge.Errorf(knowledge.ENOTFOUND, "no key has the id %s", id)
 		}
 		return nil, mapError(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/lib/pq"
 
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // NetworkStats counts each city's network as it stood on asOf. A nil asOf counts the
@@ -17,7 +17,7 @@ import (
 // and every agreement. A given date counts only what is known to have begun by then.
 // The totals and the years come from one reading of each city's partnerships and
 // agreements, in one statement.
-func (db *DB) NetworkStats(ctx context.Context, cities []uuid.UUID, asOf *time.Time) (map[uuid.UUID]*relations.NetworkStats, error) {
+func (db *DB) NetworkStats(ctx context.Context, cities []uuid.UUID, asOf *time.Time) (map[uuid.UUID]*knowledge.NetworkStats, error) {
 	day := time.Now().UTC().Truncate(24 * time.Hour)
 	strict := asOf != nil
 	if strict {
@@ -72,19 +72,19 @@ FROM v`
 	if err := db.SelectContext(ctx, &rows, q, pq.Array(uuidStrings(cities)), day, strict); err != nil {
 		return nil, mapError(err)
 	}
-	out := make(map[uuid.UUID]*relations.NetworkStats, len(rows))
+	out := make(map[uuid.UUID]*knowledge.NetworkStats, len(rows))
 	for _, r := range rows {
 		var years []struct{ Year, Begun, Sister, Friendly, Signed int }
 		if err := json.Unmarshal(r.ByYear, &years); err != nil {
 			return nil, fmt.Errorf("network by year: %w", err)
 		}
-		s := &relations.NetworkStats{
+		s := &knowledge.NetworkStats{
 			AsOf: day, PartnerCities: r.PartnerCities, PartnerCountries: r.PartnerCountries,
 			SisterCities: r.SisterCities, FriendlyExchangeCities: r.FriendlyExchangeCities,
-			Agreements: r.Agreements, ByYear: make([]*relations.NetworkYear, 0, len(years)),
+			Agreements: r.Agreements, ByYear: make([]*knowledge.NetworkYear, 0, len(years)),
 		}
 		for _, y := range years {
-			s.ByYear = append(s.ByYear, &relations.NetworkYear{
+			s.ByYear = append(s.ByYear, &knowledge.NetworkYear{
 				Year: y.Year, PartnershipsBegun: y.Begun, SisterCities: y.Sister,
 				FriendlyExchangeCities: y.Friendly, AgreementsSigned: y.Signed,
 			})

@@ -9,11 +9,11 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // ChangesChannel is the PostgreSQL NOTIFY channel on which writes announce what they
-// changed. Every server replica LISTENs on it (internal/notify), so a subscriber is told
+// changed. Every server replica LISTENs on it (internal/postgres/notify), so a subscriber is told
 // of a write whichever replica took it.
 const ChangesChannel = "amity_changes"
 
@@ -37,7 +37,7 @@ const maxNotifyPayload = 7900
 //
 //	{"entity":"agreement","action":"CREATED","id":"<uuid>","cities":["<uuid>",…]}
 //
-// Action is relations.ChangeCreated, ChangeUpdated or ChangeRetracted. Cities are the
+// Action is knowledge.ChangeCreated, ChangeUpdated or ChangeRetracted. Cities are the
 // cities the entity concerns: an agreement's parties, a partnership's two cities, an
 // official's or institution's city. CitiesOmitted is set when there were too many
 // cities to fit PostgreSQL's payload limit; a listener that filters by city must then
@@ -188,7 +188,7 @@ func (db *DB) LastSeq(ctx context.Context) (int64, error) {
 const logWindow = 10000
 
 // LogChanges reads the audit log as a change log: the changes of the entity kind
-// (ChangeAgreement, …) with one of the actions (relations.ChangeCreated, …; all when
+// (ChangeAgreement, …) with one of the actions (knowledge.ChangeCreated, …; all when
 // empty) after sequence after and up to upTo, in sequence order, each as a
 // notification would carry it, with its Seq; when city is not uuid.Nil, only those that
 // concern the city. It reads at most limit changes and scans at most logWindow
@@ -203,11 +203,11 @@ func (db *DB) LogChanges(ctx context.Context, entity string, actions []string, c
 	auditActions := []string{}
 	for _, a := range actions {
 		switch a {
-		case relations.ChangeCreated:
+		case knowledge.ChangeCreated:
 			auditActions = append(auditActions, "CREATE")
-		case relations.ChangeUpdated:
+		case knowledge.ChangeUpdated:
 			auditActions = append(auditActions, "UPDATE")
-		case relations.ChangeRetracted:
+		case knowledge.ChangeRetracted:
 			auditActions = append(auditActions, "RETRACT")
 		default:
 			return nil, 0, fmt.Errorf("log changes: unknown action %q", a)

@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 type officialCore struct {
@@ -35,22 +35,22 @@ func officialColumns(o, prefix string) string {
 
 const officialCols = "o.id, o.version, o.name, o.title, o.city_id, o.wikidata_qid"
 
-func (r *officialCore) domain() *relations.Official {
-	return &relations.Official{ID: r.ID, Version: r.Version, Name: r.Name, Title: r.Title, CityID: r.CityID, WikidataID: r.QID}
+func (r *officialCore) domain() *knowledge.Official {
+	return &knowledge.Official{ID: r.ID, Version: r.Version, Name: r.Name, Title: r.Title, CityID: r.CityID, WikidataID: r.QID}
 }
 
 var officialListing = listing{order: "official:name", from: "officials o", cols: officialCols, key: "o.name", keyType: "text", id: "o.id"}
 
 // OfficialsByID returns the officials with the given ids.
-func (db *DB) OfficialsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*relations.Official, error) {
+func (db *DB) OfficialsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*knowledge.Official, error) {
 	rows, err := byIDs[officialRow](ctx, db, officialCols, "officials o", "o.id", ids)
 	if err != nil {
 		return nil, err
 	}
-	return index(rows, func(o *relations.Official) uuid.UUID { return o.ID }), nil
+	return index(rows, func(o *knowledge.Official) uuid.UUID { return o.ID }), nil
 }
 
-func officialWhere(q relations.OfficialQuery) (string, args) {
+func officialWhere(q knowledge.OfficialQuery) (string, args) {
 	var a args
 	var conds []string
 	if q.City != nil {
@@ -65,7 +65,7 @@ func officialWhere(q relations.OfficialQuery) (string, args) {
 }
 
 // Officials returns a page of the officials the query selects, by name.
-func (db *DB) Officials(ctx context.Context, q relations.OfficialQuery, pa relations.PageArgs) (*relations.Page[relations.Official], error) {
+func (db *DB) Officials(ctx context.Context, q knowledge.OfficialQuery, pa knowledge.PageArgs) (*knowledge.Page[knowledge.Official], error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func (db *DB) Officials(ctx context.Context, q relations.OfficialQuery, pa relat
 }
 
 // CountOfficials counts the officials the query selects.
-func (db *DB) CountOfficials(ctx context.Context, q relations.OfficialQuery) (int, error) {
+func (db *DB) CountOfficials(ctx context.Context, q knowledge.OfficialQuery) (int, error) {
 	if err := q.Validate(); err != nil {
 		return 0, err
 	}
@@ -85,7 +85,7 @@ func (db *DB) CountOfficials(ctx context.Context, q relations.OfficialQuery) (in
 var cityOfficials = nested{listing: officialListing, parent: "o.city_id = %s"}
 
 // OfficialsOfCities returns the same page of officials for each city.
-func (db *DB) OfficialsOfCities(ctx context.Context, cities []uuid.UUID, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[relations.Official], error) {
+func (db *DB) OfficialsOfCities(ctx context.Context, cities []uuid.UUID, pa knowledge.PageArgs) (map[uuid.UUID]*knowledge.Page[knowledge.Official], error) {
 	return nestedPages[officialRow, *officialRow](ctx, db, cityOfficials, "true", nil, cities, pa)
 }
 
@@ -95,7 +95,7 @@ func (db *DB) CountOfficialsOfCities(ctx context.Context, cities []uuid.UUID) (m
 }
 
 // OfficialNames returns every name and spelling of each official, the main name first.
-func (db *DB) OfficialNames(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]*relations.LocalizedName, error) {
+func (db *DB) OfficialNames(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]*knowledge.LocalizedName, error) {
 	const q = `SELECT owner_id, language, name, source_id FROM (
   SELECT o.id AS owner_id, 'en' AS language, o.name, NULL::uuid AS source_id, 0 AS rank
   FROM officials o

@@ -17,7 +17,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // Every list is ordered by a sort key and then the id, both in the same direction, and
@@ -77,7 +77,7 @@ func encodeCursor(order, key, id string) string {
 }
 
 func decodeCursor(field string, l listing, s string) (cursor, error) {
-	bad := relations.FieldErrorf(field, "%s is not a valid cursor; pass back a cursor this API returned", field)
+	bad := knowledge.FieldErrorf(field, "%s is not a valid cursor; pass back a cursor this API returned", field)
 	if len(s) > 1024 {
 		return cursor{}, bad
 	}
@@ -90,7 +90,7 @@ func decodeCursor(field string, l listing, s string) (cursor, error) {
 		return cursor{}, bad
 	}
 	if parts[0] != l.order {
-		return cursor{}, relations.FieldErrorf(field, "%s is a cursor of another ordering or list; pass back a cursor from this one", field)
+		return cursor{}, knowledge.FieldErrorf(field, "%s is a cursor of another ordering or list; pass back a cursor from this one", field)
 	}
 	id, err := uuid.Parse(parts[2])
 	if err != nil || !validKey(l.keyType, parts[1]) {
@@ -154,7 +154,7 @@ type plan struct {
 	after    *cursor
 }
 
-func planPage(l listing, pa relations.PageArgs) (plan, error) {
+func planPage(l listing, pa knowledge.PageArgs) (plan, error) {
 	n, backward, err := pa.Limit()
 	if err != nil {
 		return plan{}, err
@@ -198,13 +198,13 @@ func (l listing) selectCols() string {
 func listPage[R any, PR interface {
 	*R
 	pagedRow[T]
-}, T any](ctx context.Context, db sqlx.QueryerContext, l listing, where string, a args, pa relations.PageArgs) (*relations.Page[T], error) {
+}, T any](ctx context.Context, db sqlx.QueryerContext, l listing, where string, a args, pa knowledge.PageArgs) (*knowledge.Page[T], error) {
 	p, err := planPage(l, pa)
 	if err != nil {
 		return nil, err
 	}
 	if p.limit == 0 {
-		return &relations.Page[T]{HasPreviousPage: !p.backward && pa.After != nil, HasNextPage: p.backward && pa.Before != nil}, nil
+		return &knowledge.Page[T]{HasPreviousPage: !p.backward && pa.After != nil, HasNextPage: p.backward && pa.Before != nil}, nil
 	}
 	seek, order := l.orderAndSeek(p, &a)
 	q := fmt.Sprintf("SELECT %s FROM %s WHERE (%s) AND %s ORDER BY %s LIMIT %s",
@@ -219,7 +219,7 @@ func listPage[R any, PR interface {
 func toPage[R any, PR interface {
 	*R
 	pagedRow[T]
-}, T any](order string, rows []R, p plan, pa relations.PageArgs) *relations.Page[T] {
+}, T any](order string, rows []R, p plan, pa knowledge.PageArgs) *knowledge.Page[T] {
 	more := len(rows) > p.limit
 	if more {
 		rows = rows[:p.limit]
@@ -227,7 +227,7 @@ func toPage[R any, PR interface {
 	if p.backward {
 		slices.Reverse(rows)
 	}
-	page := &relations.Page[T]{
+	page := &knowledge.Page[T]{
 		Items:   make([]*T, len(rows)),
 		Cursors: make([]string, len(rows)),
 	}
@@ -257,12 +257,12 @@ type nested struct {
 func nestedPages[R any, PR interface {
 	*R
 	pagedRow[T]
-}, T any](ctx context.Context, db sqlx.QueryerContext, n nested, where string, a args, parents []uuid.UUID, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[T], error) {
+}, T any](ctx context.Context, db sqlx.QueryerContext, n nested, where string, a args, parents []uuid.UUID, pa knowledge.PageArgs) (map[uuid.UUID]*knowledge.Page[T], error) {
 	p, err := planPage(n.listing, pa)
 	if err != nil {
 		return nil, err
 	}
-	pages := make(map[uuid.UUID]*relations.Page[T], len(parents))
+	pages := make(map[uuid.UUID]*knowledge.Page[T], len(parents))
 	if p.limit == 0 {
 		for _, id := range parents {
 			pages[id] = toPage[R, PR](n.order, nil, p, pa)

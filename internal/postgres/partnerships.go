@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 type partnershipRow struct {
@@ -25,9 +25,9 @@ type partnershipRow struct {
 
 const partnershipCols = "p.id, p.version, p.kind, p.city_a_id, p.city_b_id, p.since, p.until, p.agreement_id"
 
-func (r *partnershipRow) domain() *relations.Partnership {
-	p := &relations.Partnership{
-		ID: r.ID, Version: r.Version, Kind: relations.PartnershipKind(r.Kind), CityAID: r.CityAID, CityBID: r.CityBID,
+func (r *partnershipRow) domain() *knowledge.Partnership {
+	p := &knowledge.Partnership{
+		ID: r.ID, Version: r.Version, Kind: knowledge.PartnershipKind(r.Kind), CityAID: r.CityAID, CityBID: r.CityBID,
 		Since: r.Since, Until: r.Until, AgreementID: r.AgreementID, ViewerID: r.ParentID,
 	}
 	if r.Partner != nil {
@@ -60,16 +60,16 @@ var (
 )
 
 // PartnershipsByID returns the partnerships with the given ids, seen from no city.
-func (db *DB) PartnershipsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*relations.Partnership, error) {
+func (db *DB) PartnershipsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*knowledge.Partnership, error) {
 	rows, err := byIDs[partnershipRow](ctx, db, partnershipWithPartnerCols, partnershipWithPartnerFrom, "p.id", ids)
 	if err != nil {
 		return nil, err
 	}
-	return index(rows, func(p *relations.Partnership) uuid.UUID { return p.ID }), nil
+	return index(rows, func(p *knowledge.Partnership) uuid.UUID { return p.ID }), nil
 }
 
 // partnershipWhere keeps the partnerships of the filter's kind that stood on its date.
-func partnershipWhere(f relations.PartnershipFilter) (string, args) {
+func partnershipWhere(f knowledge.PartnershipFilter) (string, args) {
 	var a args
 	var conds []string
 	if f.Kind != "" {
@@ -84,19 +84,19 @@ func partnershipWhere(f relations.PartnershipFilter) (string, args) {
 
 // PartnershipsOfCities returns the same page of each city's partnerships that the
 // filter keeps, newest first, each seen from that city.
-func (db *DB) PartnershipsOfCities(ctx context.Context, cities []uuid.UUID, f relations.PartnershipFilter, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[relations.Partnership], error) {
+func (db *DB) PartnershipsOfCities(ctx context.Context, cities []uuid.UUID, f knowledge.PartnershipFilter, pa knowledge.PageArgs) (map[uuid.UUID]*knowledge.Page[knowledge.Partnership], error) {
 	where, a := partnershipWhere(f)
 	return nestedPages[partnershipRow, *partnershipRow](ctx, db, cityPartnerships, where, a, cities, pa)
 }
 
 // CountPartnershipsOfCities counts each city's partnerships that the filter keeps.
-func (db *DB) CountPartnershipsOfCities(ctx context.Context, cities []uuid.UUID, f relations.PartnershipFilter) (map[uuid.UUID]int, error) {
+func (db *DB) CountPartnershipsOfCities(ctx context.Context, cities []uuid.UUID, f knowledge.PartnershipFilter) (map[uuid.UUID]int, error) {
 	where, a := partnershipWhere(f)
 	return nestedCounts(ctx, db, cityPartnerships, where, a, cities)
 }
 
 // PartnershipsOfAgreements returns the partnerships each agreement established.
-func (db *DB) PartnershipsOfAgreements(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]*relations.Partnership, error) {
+func (db *DB) PartnershipsOfAgreements(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]*knowledge.Partnership, error) {
 	q := `SELECT p.agreement_id AS parent_id, ` + partnershipWithPartnerCols + `
 FROM ` + partnershipWithPartnerFrom + ` WHERE p.agreement_id = ANY($1::uuid[])
 ORDER BY p.agreement_id, p.since DESC NULLS LAST, p.id`

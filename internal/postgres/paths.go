@@ -7,7 +7,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/lib/pq"
 
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // CityPaths finds the shortest chains of partnerships between two cities, meeting in
@@ -15,7 +15,7 @@ import (
 // join where they reach the same city. Walking half the depth from both sides keeps
 // the rows to about 2·d^(h/2) instead of d^h for cities of degree d. It returns
 // BAD_USER_INPUT for an invalid query.
-func (db *DB) CityPaths(ctx context.Context, q relations.PathQuery) ([]*relations.CityPath, error) {
+func (db *DB) CityPaths(ctx context.Context, q knowledge.PathQuery) ([]*knowledge.CityPath, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ LIMIT $6`
 		return nil, mapError(err)
 	}
 
-	var paths []*relations.CityPath
+	var paths []*knowledge.CityPath
 	seen := map[string]bool{}
 	shortest := -1
 	for _, r := range rows {
@@ -79,9 +79,9 @@ LIMIT $6`
 		}
 		seen[key] = true
 		shortest = len(edges)
-		p := &relations.CityPath{CityIDs: cities}
+		p := &knowledge.CityPath{CityIDs: cities}
 		for i, e := range edges {
-			p.Hops = append(p.Hops, &relations.PathHop{FromID: cities[i], ToID: cities[i+1], PartnershipID: e})
+			p.Hops = append(p.Hops, &knowledge.PathHop{FromID: cities[i], ToID: cities[i+1], PartnershipID: e})
 		}
 		paths = append(paths, p)
 		if len(paths) == q.First {

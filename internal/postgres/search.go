@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // searchLimit caps how many hits a search ranks; past it, a client should refine the
@@ -33,7 +33,7 @@ const wordSimilarity = "0.45"
 // word (mostly) and the whole name (a little, so "Shenzhen" ranks the city above a
 // title that mentions it); an exact name scores 1 more.
 var searchBranches = map[string][]string{
-	relations.SearchCity: {
+	knowledge.SearchCity: {
 		`SELECT 'CITY' AS type, c.id, c.name AS matched,
   0.8 * word_similarity(amity_fold($1::text), amity_fold(c.name)) + 0.2 * similarity(amity_fold($1::text), amity_fold(c.name)) + (amity_fold(c.name) = amity_fold($1::text))::int AS score
 FROM cities c WHERE amity_fold($1::text) <% amity_fold(c.name)
@@ -43,7 +43,7 @@ ORDER BY amity_fold($1::text) <<-> amity_fold(c.name) LIMIT ` + branchLimit,
 FROM city_names n WHERE amity_fold($1::text) <% amity_fold(n.name)
 ORDER BY amity_fold($1::text) <<-> amity_fold(n.name) LIMIT ` + branchLimit,
 	},
-	relations.SearchOfficial: {
+	knowledge.SearchOfficial: {
 		`SELECT 'OFFICIAL', o.id, o.name,
   0.8 * word_similarity(amity_fold($1::text), amity_fold(o.name)) + 0.2 * similarity(amity_fold($1::text), amity_fold(o.name)) + (amity_fold(o.name) = amity_fold($1::text))::int
 FROM officials o WHERE amity_fold($1::text) <% amity_fold(o.name)
@@ -53,7 +53,7 @@ ORDER BY amity_fold($1::text) <<-> amity_fold(o.name) LIMIT ` + branchLimit,
 FROM official_names n WHERE amity_fold($1::text) <% amity_fold(n.name)
 ORDER BY amity_fold($1::text) <<-> amity_fold(n.name) LIMIT ` + branchLimit,
 	},
-	relations.SearchAgreement: {
+	knowledge.SearchAgreement: {
 		`SELECT 'AGREEMENT', a.id, a.title,
   0.8 * word_similarity(amity_fold($1::text), amity_fold(a.title)) + 0.2 * similarity(amity_fold($1::text), amity_fold(a.title)) + (amity_fold(a.title) = amity_fold($1::text))::int
 FROM agreements a WHERE amity_fold($1::text) <% amity_fold(a.title)
@@ -64,13 +64,13 @@ FROM agreements a, q
 WHERE to_tsvector('simple', amity_fold(a.title || ' ' || coalesce(a.summary, ''))) @@ q.ts
 ORDER BY 4 DESC LIMIT ` + branchLimit,
 	},
-	relations.SearchInstitution: {
+	knowledge.SearchInstitution: {
 		`SELECT 'INSTITUTION', i.id, i.name,
   0.8 * word_similarity(amity_fold($1::text), amity_fold(i.name)) + 0.2 * similarity(amity_fold($1::text), amity_fold(i.name)) + (amity_fold(i.name) = amity_fold($1::text))::int
 FROM institutions i WHERE amity_fold($1::text) <% amity_fold(i.name)
 ORDER BY amity_fold($1::text) <<-> amity_fold(i.name) LIMIT ` + branchLimit,
 	},
-	relations.SearchCountry: {
+	knowledge.SearchCountry: {
 		`SELECT 'COUNTRY', k.id, k.name,
   0.8 * word_similarity(amity_fold($1::text), amity_fold(k.name)) + 0.2 * similarity(amity_fold($1::text), amity_fold(k.name)) + (amity_fold(k.name) = amity_fold($1::text))::int
 FROM countries k WHERE amity_fold($1::text) <% amity_fold(k.name)
@@ -79,8 +79,8 @@ ORDER BY amity_fold($1::text) <<-> amity_fold(k.name) LIMIT ` + branchLimit,
 	},
 }
 
-var searchTypes = []string{relations.SearchCity, relations.SearchOfficial, relations.SearchAgreement,
-	relations.SearchInstitution, relations.SearchCountry}
+var searchTypes = []string{knowledge.SearchCity, knowledge.SearchOfficial, knowledge.SearchAgreement,
+	knowledge.SearchInstitution, knowledge.SearchCountry}
 
 // searchSQL builds the ranked hits of a search: the best match per entity, best first,
 // at most searchLimit of them. $1 is the query text.
@@ -120,7 +120,7 @@ type searchRow struct {
 // type, id) within the searchLimit best hits. It returns BAD_USER_INPUT for an empty or
 // overlong query or a bad page. total is the number of hits (up to searchLimit), read
 // in the same statement; it is nil when the page is empty, and CountSearch counts then.
-func (db *DB) Search(ctx context.Context, q relations.SearchQuery, pa relations.PageArgs) (page *relations.Page[relations.SearchHit], total *int, err error) {
+func (db *DB) Search(ctx context.Context, q knowledge.SearchQuery, pa knowledge.PageArgs) (page *knowledge.Page[knowledge.SearchHit], total *int, err error) {
 	if err := q.Validate(); err != nil {
 		return nil, nil, err
 	}
@@ -129,7 +129,7 @@ func (db *DB) Search(ctx context.Context, q relations.SearchQuery, pa relations.
 		return nil, nil, err
 	}
 	if backward {
-		return nil, nil, relations.FieldErrorf("last", "search pages forwards only; use first and after")
+		return nil, nil, knowledge.FieldErrorf("last", "search pages forwards only; use first and after")
 	}
 	var after *searchCursor
 	if pa.After != nil {
@@ -139,7 +139,7 @@ func (db *DB) Search(ctx context.Context, q relations.SearchQuery, pa relations.
 		}
 		after = &c
 	}
-	page = &relations.Page[relations.SearchHit]{HasPreviousPage: after != nil}
+	page = &knowledge.Page[knowledge.SearchHit]{HasPreviousPage: after != nil}
 	if n == 0 {
 		return page, nil, nil
 	}
@@ -181,14 +181,14 @@ ORDER BY score DESC, type, id LIMIT %s`, seek, a.add(n+1))
 		rows, page.HasNextPage = rows[:n], true
 	}
 	for _, r := range rows {
-		page.Items = append(page.Items, &relations.SearchHit{Type: r.Type, ID: r.ID, Score: r.Score, Matched: r.Matched})
+		page.Items = append(page.Items, &knowledge.SearchHit{Type: r.Type, ID: r.ID, Score: r.Score, Matched: r.Matched})
 		page.Cursors = append(page.Cursors, encodeSearchCursor(r))
 	}
 	return page, total, nil
 }
 
 // CountSearch counts a search's hits, up to searchLimit.
-func (db *DB) CountSearch(ctx context.Context, q relations.SearchQuery) (int, error) {
+func (db *DB) CountSearch(ctx context.Context, q knowledge.SearchQuery) (int, error) {
 	if err := q.Validate(); err != nil {
 		return 0, err
 	}
@@ -233,7 +233,7 @@ func encodeSearchCursor(r searchRow) string {
 }
 
 func decodeSearchCursor(s string) (searchCursor, error) {
-	bad := relations.FieldErrorf("after", "after is not a valid search cursor; pass back a cursor this search returned")
+	bad := knowledge.FieldErrorf("after", "after is not a valid search cursor; pass back a cursor this search returned")
 	if len(s) > 512 {
 		return searchCursor{}, bad
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/lib/pq"
 
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 type sourceRow struct {
@@ -25,8 +25,8 @@ type sourceRow struct {
 
 const sourceCols = "s.id, s.version, s.title, s.publisher, s.url, s.published_on, s.excerpt, s.languages"
 
-func (r *sourceRow) domain() *relations.Source {
-	return &relations.Source{
+func (r *sourceRow) domain() *knowledge.Source {
+	return &knowledge.Source{
 		ID: r.ID, Version: r.Version, Title: r.Title, Publisher: r.Publisher, URL: r.URL,
 		PublishedOn: r.PublishedOn, Excerpt: r.Excerpt, Languages: []string(r.Languages),
 	}
@@ -39,16 +39,16 @@ var sourceListing = listing{
 }
 
 // SourcesByID returns the sources with the given ids.
-func (db *DB) SourcesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*relations.Source, error) {
+func (db *DB) SourcesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*knowledge.Source, error) {
 	rows, err := byIDs[sourceRow](ctx, db, sourceCols, "sources s", "s.id", ids)
 	if err != nil {
 		return nil, err
 	}
-	return index(rows, func(s *relations.Source) uuid.UUID { return s.ID }), nil
+	return index(rows, func(s *knowledge.Source) uuid.UUID { return s.ID }), nil
 }
 
 // Sources returns a page of all sources, newest first.
-func (db *DB) Sources(ctx context.Context, pa relations.PageArgs) (*relations.Page[relations.Source], error) {
+func (db *DB) Sources(ctx context.Context, pa knowledge.PageArgs) (*knowledge.Page[knowledge.Source], error) {
 	return listPage[sourceRow, *sourceRow](ctx, db, sourceListing, "true", nil, pa)
 }
 
@@ -80,7 +80,7 @@ func (s Subject) valid() error {
 // SourcesOf returns the sources each entity of the subject kind cites, newest first.
 // Besides the sources cited for the entity as a whole, that includes the sources of its
 // statements, so nothing an entity shows is without its source.
-func (db *DB) SourcesOf(ctx context.Context, subject Subject, ids []uuid.UUID) (map[uuid.UUID][]*relations.Source, error) {
+func (db *DB) SourcesOf(ctx context.Context, subject Subject, ids []uuid.UUID) (map[uuid.UUID][]*knowledge.Source, error) {
 	if err := subject.valid(); err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ ORDER BY cited.owner_id, s.published_on DESC NULLS LAST, s.title, s.id`, subject
 
 // StatementsOf returns the statements about each entity of the subject kind, in the
 // order they were recorded.
-func (db *DB) StatementsOf(ctx context.Context, subject Subject, ids []uuid.UUID) (map[uuid.UUID][]*relations.Statement, error) {
+func (db *DB) StatementsOf(ctx context.Context, subject Subject, ids []uuid.UUID) (map[uuid.UUID][]*knowledge.Statement, error) {
 	if err := subject.valid(); err != nil {
 		return nil, err
 	}
@@ -114,9 +114,9 @@ WHERE %[1]s_id = ANY($1::uuid[]) ORDER BY %[1]s_id, position, property, id`, sub
 	if err := db.SelectContext(ctx, &rows, q, pq.Array(uuidStrings(ids))); err != nil {
 		return nil, mapError(err)
 	}
-	out := make(map[uuid.UUID][]*relations.Statement, len(ids))
+	out := make(map[uuid.UUID][]*knowledge.Statement, len(ids))
 	for _, r := range rows {
-		out[r.OwnerID] = append(out[r.OwnerID], &relations.Statement{
+		out[r.OwnerID] = append(out[r.OwnerID], &knowledge.Statement{
 			ID: r.ID, Property: r.Property, Value: r.Value, SourceID: r.SourceID, Quote: r.Quote,
 		})
 	}
@@ -124,7 +124,7 @@ WHERE %[1]s_id = ANY($1::uuid[]) ORDER BY %[1]s_id, position, property, id`, sub
 }
 
 // ReportedFigures returns the figures sources report about each city, by metric and date.
-func (db *DB) ReportedFigures(ctx context.Context, cities []uuid.UUID) (map[uuid.UUID][]*relations.ReportedFigure, error) {
+func (db *DB) ReportedFigures(ctx context.Context, cities []uuid.UUID) (map[uuid.UUID][]*knowledge.ReportedFigure, error) {
 	const q = `SELECT id, city_id, metric, value, as_of, source_id FROM reported_figures
 WHERE city_id = ANY($1::uuid[])
 ORDER BY city_id, array_position(ARRAY['FRIENDLY_CITIES','FRIENDLY_COUNTRIES','SISTER_CITIES','FRIENDLY_EXCHANGE_CITIES'], metric),
@@ -140,10 +140,10 @@ ORDER BY city_id, array_position(ARRAY['FRIENDLY_CITIES','FRIENDLY_COUNTRIES','S
 	if err := db.SelectContext(ctx, &rows, q, pq.Array(uuidStrings(cities))); err != nil {
 		return nil, mapError(err)
 	}
-	out := make(map[uuid.UUID][]*relations.ReportedFigure, len(cities))
+	out := make(map[uuid.UUID][]*knowledge.ReportedFigure, len(cities))
 	for _, r := range rows {
-		out[r.CityID] = append(out[r.CityID], &relations.ReportedFigure{
-			ID: r.ID, CityID: r.CityID, Metric: relations.FigureMetric(r.Metric), Value: r.Value,
+		out[r.CityID] = append(out[r.CityID], &knowledge.ReportedFigure{
+			ID: r.ID, CityID: r.CityID, Metric: knowledge.FigureMetric(r.Metric), Value: r.Value,
 			AsOf: r.AsOf, SourceID: r.SourceID,
 		})
 	}

@@ -92,7 +92,7 @@ func (c countingConn) ExecContext(ctx context.Context, q string, args []driver.N
 	return res, err
 }
 
-// sqlSpan starts a span for a statement when tracing is on (internal/tracing); with the
+// sqlSpan starts a span for a statement when tracing is on (internal/edge/tracing); with the
 // default no-op provider it costs next to nothing. Statements are parameterised, so the
 // text carries no client data; it is cut short to keep spans small.
 func sqlSpan(ctx context.Context, q string) (context.Context, trace.Span) {

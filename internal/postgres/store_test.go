@@ -12,10 +12,10 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/google/uuid"
 
+	"github.com/amity/amity/internal/ingest/seed"
+	"github.com/amity/amity/internal/knowledge"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/pgtest"
-	"github.com/amity/amity/internal/relations"
-	"github.com/amity/amity/internal/seed"
 )
 
 // MustFixtureDB returns a fresh database holding the fixture graph.
@@ -56,9 +56,9 @@ type idPage struct {
 	HasPrev bool
 }
 
-type lister func(context.Context, relations.PageArgs) (idPage, error)
+type lister func(context.Context, knowledge.PageArgs) (idPage, error)
 
-func toIDPage[T any](p *relations.Page[T], id func(*T) uuid.UUID) idPage {
+func toIDPage[T any](p *knowledge.Page[T], id func(*T) uuid.UUID) idPage {
 	out := idPage{Cursors: p.Cursors, HasNext: p.HasNextPage, HasPrev: p.HasPreviousPage}
 	for _, it := range p.Items {
 		out.IDs = append(out.IDs, id(it))
@@ -68,8 +68,8 @@ func toIDPage[T any](p *relations.Page[T], id func(*T) uuid.UUID) idPage {
 
 // unfiltered adapts a list method that takes a query to the lister shape, with the
 // empty query: every row in the default order.
-func unfiltered[Q any, T any](f func(context.Context, Q, relations.PageArgs) (*relations.Page[T], error)) func(context.Context, relations.PageArgs) (*relations.Page[T], error) {
-	return func(ctx context.Context, pa relations.PageArgs) (*relations.Page[T], error) {
+func unfiltered[Q any, T any](f func(context.Context, Q, knowledge.PageArgs) (*knowledge.Page[T], error)) func(context.Context, knowledge.PageArgs) (*knowledge.Page[T], error) {
+	return func(ctx context.Context, pa knowledge.PageArgs) (*knowledge.Page[T], error) {
 		var q Q
 		return f(ctx, q, pa)
 	}
@@ -83,15 +83,15 @@ func countAll[Q any](f func(context.Context, Q) (int, error)) func(context.Conte
 	}
 }
 
-func kindFilter(kind *relations.PartnershipKind) relations.PartnershipFilter {
+func kindFilter(kind *knowledge.PartnershipKind) knowledge.PartnershipFilter {
 	if kind == nil {
-		return relations.PartnershipFilter{}
+		return knowledge.PartnershipFilter{}
 	}
-	return relations.PartnershipFilter{Kind: *kind}
+	return knowledge.PartnershipFilter{Kind: *kind}
 }
 
-func list[T any](f func(context.Context, relations.PageArgs) (*relations.Page[T], error), id func(*T) uuid.UUID) lister {
-	return func(ctx context.Context, pa relations.PageArgs) (idPage, error) {
+func list[T any](f func(context.Context, knowledge.PageArgs) (*knowledge.Page[T], error), id func(*T) uuid.UUID) lister {
+	return func(ctx context.Context, pa knowledge.PageArgs) (idPage, error) {
 		p, err := f(ctx, pa)
 		if err != nil {
 			return idPage{}, err
@@ -114,7 +114,7 @@ func MustWalkForward(t *testing.T, l lister, size int) []uuid.UUID {
 		if i > 100 {
 			t.Fatalf("walk forward: more than 100 pages; got %v so far", all)
 		}
-		p, err := l(ctx, relations.PageArgs{First: intp(size), After: after})
+		p, err := l(ctx, knowledge.PageArgs{First: intp(size), After: after})
 		if err != nil {
 			t.Fatalf("walk forward, page %d: %v", i, err)
 		}
@@ -143,7 +143,7 @@ func MustWalkBackward(t *testing.T, l lister, size int) []uuid.UUID {
 		if i > 100 {
 			t.Fatalf("walk backward: more than 100 pages; got %v so far", all)
 		}
-		p, err := l(ctx, relations.PageArgs{Last: intp(size), Before: before})
+		p, err := l(ctx, knowledge.PageArgs{Last: intp(size), Before: before})
 		if err != nil {
 			t.Fatalf("walk backward, page %d: %v", i, err)
 		}
@@ -168,13 +168,13 @@ func MustFail(t *testing.T, err error, code, field string) {
 	if err == nil {
 		t.Fatalf("got no error, want %s", code)
 	}
-	if got := relations.ErrorCode(err); got != code {
+	if got := knowledge.ErrorCode(err); got != code {
 		t.Fatalf("got code %s (%v), want %s", got, err, code)
 	}
 	if field == "*" {
 		return
 	}
-	var e *relations.Error
+	var e *knowledge.Error
 	errors.As(err, &e)
 	if e.Field != field {
 		t.Errorf("got field %q (%v), want %q", e.Field, err, field)
@@ -186,7 +186,7 @@ func TestTopLevelLists(t *testing.T) {
 	db, f := MustFixtureDB(t)
 	s, a := f.Sources, f.Agreements
 
-	cityID := func(c *relations.City) uuid.UUID { return c.ID }
+	cityID := func(c *knowledge.City) uuid.UUID { return c.ID }
 	tests := []struct {
 		name string
 		list lister
@@ -202,28 +202,28 @@ func TestTopLevelLists(t *testing.T) {
 		},
 		{
 			name: "countries",
-			list: list(db.Countries, func(c *relations.Country) uuid.UUID { return c.ID }),
+			list: list(db.Countries, func(c *knowledge.Country) uuid.UUID { return c.ID }),
 			want: []uuid.UUID{f.Countries["CN"], f.Countries["DE"], f.Countries["FR"], f.Countries["RU"]},
 		},
 		{
 			name: "officials",
-			list: list(unfiltered(db.Officials), func(o *relations.Official) uuid.UUID { return o.ID }),
+			list: list(unfiltered(db.Officials), func(o *knowledge.Official) uuid.UUID { return o.ID }),
 			want: MustIDs(t, db, `SELECT id FROM officials ORDER BY name, id`),
 		},
 		{
 			name:      "agreements",
-			list:      list(unfiltered(db.Agreements), func(a *relations.Agreement) uuid.UUID { return a.ID }),
+			list:      list(unfiltered(db.Agreements), func(a *knowledge.Agreement) uuid.UUID { return a.ID }),
 			want:      []uuid.UUID{a["a03"], a["a02"], a["a07"], a["a01"], a["a06"], a["a05"], a["a04"]},
 			keyCursor: b64(fmt.Sprintf(`["Moscow",%q]`, a["a01"])),
 		},
 		{
 			name: "institutions",
-			list: list(unfiltered(db.Institutions), func(i *relations.Institution) uuid.UUID { return i.ID }),
+			list: list(unfiltered(db.Institutions), func(i *knowledge.Institution) uuid.UUID { return i.ID }),
 			want: MustIDs(t, db, `SELECT id FROM institutions ORDER BY name, id`),
 		},
 		{
 			name:      "sources",
-			list:      list(db.Sources, func(s *relations.Source) uuid.UUID { return s.ID }),
+			list:      list(db.Sources, func(s *knowledge.Source) uuid.UUID { return s.ID }),
 			want:      []uuid.UUID{s["s01"], s["s06"], s["s04"], s["s02"], s["s05"], s["s03"]},
 			keyCursor: b64(fmt.Sprintf(`["2022-02-30",%q]`, s["s01"])),
 		},
@@ -244,11 +244,11 @@ func TestTopLevelLists(t *testing.T) {
 				}
 			}
 			// The default page holds everything here.
-			if p, err := tt.list(ctx, relations.PageArgs{}); err != nil || !cmp.Equal(p.IDs, tt.want) || p.HasNext || p.HasPrev {
+			if p, err := tt.list(ctx, knowledge.PageArgs{}); err != nil || !cmp.Equal(p.IDs, tt.want) || p.HasNext || p.HasPrev {
 				t.Errorf("default page: got %+v, %v, want all %d rows and no more", p, err, total)
 			}
 
-			all, err := tt.list(ctx, relations.PageArgs{First: intp(total)})
+			all, err := tt.list(ctx, knowledge.PageArgs{First: intp(total)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -256,22 +256,22 @@ func TestTopLevelLists(t *testing.T) {
 
 			pages := []struct {
 				name string
-				pa   relations.PageArgs
+				pa   knowledge.PageArgs
 				want idPage
 			}{
-				{"first=0", relations.PageArgs{First: intp(0)}, idPage{}},
-				{"first=0 after", relations.PageArgs{First: intp(0), After: cursor(1)}, idPage{HasPrev: true}},
-				{"last=0", relations.PageArgs{Last: intp(0)}, idPage{}},
-				{"exact page", relations.PageArgs{First: intp(total)}, idPage{IDs: tt.want}},
-				{"one short", relations.PageArgs{First: intp(total - 1)}, idPage{IDs: tt.want[:total-1], HasNext: true}},
-				{"more than all", relations.PageArgs{First: intp(100)}, idPage{IDs: tt.want}},
-				{"last page", relations.PageArgs{First: intp(2), After: cursor(total - 2)}, idPage{IDs: tt.want[total-1:], HasPrev: true}},
-				{"after the last row", relations.PageArgs{First: intp(2), After: cursor(total - 1)}, idPage{HasPrev: true}},
-				{"middle", relations.PageArgs{First: intp(2), After: cursor(0)}, idPage{IDs: tt.want[1:3], HasNext: true, HasPrev: true}},
-				{"last=2", relations.PageArgs{Last: intp(2)}, idPage{IDs: tt.want[total-2:], HasPrev: true}},
-				{"last=2 before", relations.PageArgs{Last: intp(2), Before: cursor(total - 1)}, idPage{IDs: tt.want[total-3 : total-1], HasNext: true, HasPrev: true}},
-				{"before the first row", relations.PageArgs{Last: intp(2), Before: cursor(0)}, idPage{HasNext: true}},
-				{"before without last", relations.PageArgs{Before: cursor(2)}, idPage{IDs: tt.want[:2], HasNext: true}},
+				{"first=0", knowledge.PageArgs{First: intp(0)}, idPage{}},
+				{"first=0 after", knowledge.PageArgs{First: intp(0), After: cursor(1)}, idPage{HasPrev: true}},
+				{"last=0", knowledge.PageArgs{Last: intp(0)}, idPage{}},
+				{"exact page", knowledge.PageArgs{First: intp(total)}, idPage{IDs: tt.want}},
+				{"one short", knowledge.PageArgs{First: intp(total - 1)}, idPage{IDs: tt.want[:total-1], HasNext: true}},
+				{"more than all", knowledge.PageArgs{First: intp(100)}, idPage{IDs: tt.want}},
+				{"last page", knowledge.PageArgs{First: intp(2), After: cursor(total - 2)}, idPage{IDs: tt.want[total-1:], HasPrev: true}},
+				{"after the last row", knowledge.PageArgs{First: intp(2), After: cursor(total - 1)}, idPage{HasPrev: true}},
+				{"middle", knowledge.PageArgs{First: intp(2), After: cursor(0)}, idPage{IDs: tt.want[1:3], HasNext: true, HasPrev: true}},
+				{"last=2", knowledge.PageArgs{Last: intp(2)}, idPage{IDs: tt.want[total-2:], HasPrev: true}},
+				{"last=2 before", knowledge.PageArgs{Last: intp(2), Before: cursor(total - 1)}, idPage{IDs: tt.want[total-3 : total-1], HasNext: true, HasPrev: true}},
+				{"before the first row", knowledge.PageArgs{Last: intp(2), Before: cursor(0)}, idPage{HasNext: true}},
+				{"before without last", knowledge.PageArgs{Before: cursor(2)}, idPage{IDs: tt.want[:2], HasNext: true}},
 			}
 			for _, pt := range pages {
 				got, err := tt.list(ctx, pt.pa)
@@ -290,43 +290,43 @@ func TestTopLevelLists(t *testing.T) {
 			valid := *cursor(0)
 			errs := []struct {
 				name  string
-				pa    relations.PageArgs
+				pa    knowledge.PageArgs
 				field string
 			}{
-				{"first=101", relations.PageArgs{First: intp(101)}, "first"},
-				{"first=-1", relations.PageArgs{First: intp(-1)}, "first"},
-				{"last=101", relations.PageArgs{Last: intp(101)}, "last"},
-				{"last=-1", relations.PageArgs{Last: intp(-1)}, "last"},
-				{"first and last", relations.PageArgs{First: intp(1), Last: intp(1)}, "last"},
-				{"after with last", relations.PageArgs{Last: intp(1), After: &valid}, "after"},
-				{"before with first", relations.PageArgs{First: intp(1), Before: &valid}, "before"},
-				{"not base64", relations.PageArgs{After: strp("%%% not base64 %%%")}, "after"},
-				{"padded base64", relations.PageArgs{After: strp(base64.URLEncoding.EncodeToString([]byte(`["a","b"]`)) + "==")}, "after"},
-				{"garbage json", relations.PageArgs{After: strp(b64(`{"k":`))}, "after"},
-				{"json object", relations.PageArgs{After: strp(b64(`{"k":"a","i":"b"}`))}, "after"},
-				{"json null", relations.PageArgs{After: strp(b64(`null`))}, "after"},
-				{"one part", relations.PageArgs{After: strp(b64(`["a"]`))}, "after"},
-				{"three parts", relations.PageArgs{After: strp(b64(fmt.Sprintf(`["a",%q,"c"]`, tt.want[0])))}, "after"},
-				{"numbers", relations.PageArgs{After: strp(b64(`[1,2]`))}, "after"},
-				{"id not a uuid", relations.PageArgs{After: strp(b64(`["a","not-a-uuid"]`))}, "after"},
-				{"empty id", relations.PageArgs{After: strp(b64(`["a",""]`))}, "after"},
-				{"empty cursor json", relations.PageArgs{After: strp("")}, "after"},
-				{"bad before", relations.PageArgs{Last: intp(2), Before: strp(b64(`["a","zz"]`))}, "before"},
+				{"first=101", knowledge.PageArgs{First: intp(101)}, "first"},
+				{"first=-1", knowledge.PageArgs{First: intp(-1)}, "first"},
+				{"last=101", knowledge.PageArgs{Last: intp(101)}, "last"},
+				{"last=-1", knowledge.PageArgs{Last: intp(-1)}, "last"},
+				{"first and last", knowledge.PageArgs{First: intp(1), Last: intp(1)}, "last"},
+				{"after with last", knowledge.PageArgs{Last: intp(1), After: &valid}, "after"},
+				{"before with first", knowledge.PageArgs{First: intp(1), Before: &valid}, "before"},
+				{"not base64", knowledge.PageArgs{After: strp("%%% not base64 %%%")}, "after"},
+				{"padded base64", knowledge.PageArgs{After: strp(base64.URLEncoding.EncodeToString([]byte(`["a","b"]`)) + "==")}, "after"},
+				{"garbage json", knowledge.PageArgs{After: strp(b64(`{"k":`))}, "after"},
+				{"json object", knowledge.PageArgs{After: strp(b64(`{"k":"a","i":"b"}`))}, "after"},
+				{"json null", knowledge.PageArgs{After: strp(b64(`null`))}, "after"},
+				{"one part", knowledge.PageArgs{After: strp(b64(`["a"]`))}, "after"},
+				{"three parts", knowledge.PageArgs{After: strp(b64(fmt.Sprintf(`["a",%q,"c"]`, tt.want[0])))}, "after"},
+				{"numbers", knowledge.PageArgs{After: strp(b64(`[1,2]`))}, "after"},
+				{"id not a uuid", knowledge.PageArgs{After: strp(b64(`["a","not-a-uuid"]`))}, "after"},
+				{"empty id", knowledge.PageArgs{After: strp(b64(`["a",""]`))}, "after"},
+				{"empty cursor json", knowledge.PageArgs{After: strp("")}, "after"},
+				{"bad before", knowledge.PageArgs{Last: intp(2), Before: strp(b64(`["a","zz"]`))}, "before"},
 				// Caught by the database rather than by the cursor decoder: the code is
 				// right but the error names no field.
-				{"key with NUL byte", relations.PageArgs{After: strp(b64(fmt.Sprintf(`["a\u0000b",%q]`, tt.want[0])))}, "*"},
-				{"urn uuid", relations.PageArgs{After: strp(b64(fmt.Sprintf(`["a","urn:uuid:%s"]`, tt.want[0])))}, "*"},
+				{"key with NUL byte", knowledge.PageArgs{After: strp(b64(fmt.Sprintf(`["a\u0000b",%q]`, tt.want[0])))}, "*"},
+				{"urn uuid", knowledge.PageArgs{After: strp(b64(fmt.Sprintf(`["a","urn:uuid:%s"]`, tt.want[0])))}, "*"},
 			}
 			if tt.keyCursor != "" {
 				errs = append(errs, struct {
 					name  string
-					pa    relations.PageArgs
+					pa    knowledge.PageArgs
 					field string
-				}{"key of the wrong type", relations.PageArgs{First: intp(2), After: &tt.keyCursor}, "*"})
+				}{"key of the wrong type", knowledge.PageArgs{First: intp(2), After: &tt.keyCursor}, "*"})
 			}
 			for _, et := range errs {
 				_, err := tt.list(ctx, et.pa)
-				t.Run(et.name, func(t *testing.T) { MustFail(t, err, relations.EINVALID, et.field) })
+				t.Run(et.name, func(t *testing.T) { MustFail(t, err, knowledge.EINVALID, et.field) })
 			}
 		})
 	}
@@ -338,22 +338,22 @@ func TestCursorOfOneListInAnother(t *testing.T) {
 	t.Parallel()
 	db, _ := MustFixtureDB(t)
 	ctx := context.Background()
-	cities, err := db.Cities(ctx, relations.CityQuery{}, relations.PageArgs{First: intp(1)})
+	cities, err := db.Cities(ctx, knowledge.CityQuery{}, knowledge.PageArgs{First: intp(1)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = db.Agreements(ctx, relations.AgreementQuery{}, relations.PageArgs{First: intp(2), After: &cities.Cursors[0]})
-	MustFail(t, err, relations.EINVALID, "*")
-	_, err = db.Sources(ctx, relations.PageArgs{Last: intp(2), Before: &cities.Cursors[0]})
-	MustFail(t, err, relations.EINVALID, "*")
+	_, err = db.Agreements(ctx, knowledge.AgreementQuery{}, knowledge.PageArgs{First: intp(2), After: &cities.Cursors[0]})
+	MustFail(t, err, knowledge.EINVALID, "*")
+	_, err = db.Sources(ctx, knowledge.PageArgs{Last: intp(2), Before: &cities.Cursors[0]})
+	MustFail(t, err, knowledge.EINVALID, "*")
 
-	agreements, err := db.Agreements(ctx, relations.AgreementQuery{}, relations.PageArgs{First: intp(1)})
+	agreements, err := db.Agreements(ctx, knowledge.AgreementQuery{}, knowledge.PageArgs{First: intp(1)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The cursor names its list and ordering, so even a key that would cast is refused.
-	_, err = db.Cities(ctx, relations.CityQuery{}, relations.PageArgs{First: intp(2), After: &agreements.Cursors[0]})
-	MustFail(t, err, relations.EINVALID, "after")
+	_, err = db.Cities(ctx, knowledge.CityQuery{}, knowledge.PageArgs{First: intp(2), After: &agreements.Cursors[0]})
+	MustFail(t, err, knowledge.EINVALID, "after")
 }
 
 // TestOrderTies checks the documented orders directly, apart from the walks.
@@ -362,7 +362,7 @@ func TestOrderTies(t *testing.T) {
 	db, f := MustFixtureDB(t)
 	ctx := context.Background()
 
-	cities, err := db.Cities(ctx, relations.CityQuery{}, relations.PageArgs{First: intp(100)})
+	cities, err := db.Cities(ctx, knowledge.CityQuery{}, knowledge.PageArgs{First: intp(100)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -376,7 +376,7 @@ func TestOrderTies(t *testing.T) {
 		t.Errorf("cities of the same name: got %v, want %v (by id)", springfields, want)
 	}
 
-	agreements, err := db.Agreements(ctx, relations.AgreementQuery{}, relations.PageArgs{})
+	agreements, err := db.Agreements(ctx, knowledge.AgreementQuery{}, knowledge.PageArgs{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -394,10 +394,10 @@ func TestOrderTies(t *testing.T) {
 }
 
 // nestedLister reads the same page of a nested list for many parents.
-type nestedLister func(context.Context, []uuid.UUID, relations.PageArgs) (map[uuid.UUID]idPage, error)
+type nestedLister func(context.Context, []uuid.UUID, knowledge.PageArgs) (map[uuid.UUID]idPage, error)
 
-func nestedList[T any](f func(context.Context, []uuid.UUID, relations.PageArgs) (map[uuid.UUID]*relations.Page[T], error), id func(*T) uuid.UUID) nestedLister {
-	return func(ctx context.Context, parents []uuid.UUID, pa relations.PageArgs) (map[uuid.UUID]idPage, error) {
+func nestedList[T any](f func(context.Context, []uuid.UUID, knowledge.PageArgs) (map[uuid.UUID]*knowledge.Page[T], error), id func(*T) uuid.UUID) nestedLister {
+	return func(ctx context.Context, parents []uuid.UUID, pa knowledge.PageArgs) (map[uuid.UUID]idPage, error) {
 		pages, err := f(ctx, parents, pa)
 		if err != nil {
 			return nil, err
@@ -418,7 +418,7 @@ func TestNestedLists(t *testing.T) {
 	db, f := MustFixtureDB(t)
 	c, a, o, in, k := f.Cities, f.Agreements, f.Officials, f.Institutions, f.Countries
 	missing := uuid.MustParse("ffffffff-ffff-4fff-bfff-ffffffffffff")
-	agreementID := func(a *relations.Agreement) uuid.UUID { return a.ID }
+	agreementID := func(a *knowledge.Agreement) uuid.UUID { return a.ID }
 
 	tests := []struct {
 		name  string
@@ -442,7 +442,7 @@ func TestNestedLists(t *testing.T) {
 		},
 		{
 			name:  "officials of cities",
-			list:  nestedList(db.OfficialsOfCities, func(o *relations.Official) uuid.UUID { return o.ID }),
+			list:  nestedList(db.OfficialsOfCities, func(o *knowledge.Official) uuid.UUID { return o.ID }),
 			count: db.CountOfficialsOfCities,
 			want: map[uuid.UUID][]uuid.UUID{
 				c["moscow"]:     {o["o03"], o["o01"]},
@@ -454,7 +454,7 @@ func TestNestedLists(t *testing.T) {
 		},
 		{
 			name:  "institutions of cities",
-			list:  nestedList(db.InstitutionsOfCities, func(i *relations.Institution) uuid.UUID { return i.ID }),
+			list:  nestedList(db.InstitutionsOfCities, func(i *knowledge.Institution) uuid.UUID { return i.ID }),
 			count: db.CountInstitutionsOfCities,
 			want: map[uuid.UUID][]uuid.UUID{
 				c["shenzhen"]: {in["i05"], in["i04"], in["i01"]},
@@ -466,7 +466,7 @@ func TestNestedLists(t *testing.T) {
 		},
 		{
 			name:  "cities of countries",
-			list:  nestedList(db.CitiesOfCountries, func(c *relations.City) uuid.UUID { return c.ID }),
+			list:  nestedList(db.CitiesOfCountries, func(c *knowledge.City) uuid.UUID { return c.ID }),
 			count: db.CountCitiesOfCountries,
 			want: map[uuid.UUID][]uuid.UUID{
 				k["CN"]: {c["guangzhou"], c["shenzhen"], c["zhuhai"]},
@@ -531,7 +531,7 @@ func MustCheckNested(t *testing.T, l nestedLister, want map[uuid.UUID][]uuid.UUI
 	for p := range want {
 		parents = append(parents, p)
 	}
-	get := func(pa relations.PageArgs) map[uuid.UUID]idPage {
+	get := func(pa knowledge.PageArgs) map[uuid.UUID]idPage {
 		t.Helper()
 		pages, err := l(ctx, parents, pa)
 		if err != nil {
@@ -544,7 +544,7 @@ func MustCheckNested(t *testing.T, l nestedLister, want map[uuid.UUID][]uuid.UUI
 	}
 
 	for _, size := range []int{0, 1, 2, 3, 100} {
-		pages := get(relations.PageArgs{First: intp(size)})
+		pages := get(knowledge.PageArgs{First: intp(size)})
 		for p, all := range want {
 			page, ok := pages[p]
 			if !ok {
@@ -560,7 +560,7 @@ func MustCheckNested(t *testing.T, l nestedLister, want map[uuid.UUID][]uuid.UUI
 				t.Errorf("first=%d, parent %v: got %d cursors, want %d", size, p, len(page.Cursors), len(page.IDs))
 			}
 		}
-		pages = get(relations.PageArgs{Last: intp(size)})
+		pages = get(knowledge.PageArgs{Last: intp(size)})
 		for p, all := range want {
 			n := min(size, len(all))
 			page := pages[p]
@@ -573,7 +573,7 @@ func MustCheckNested(t *testing.T, l nestedLister, want map[uuid.UUID][]uuid.UUI
 	// Walk each parent with after/before; the list is asked for one parent at a time
 	// since a cursor belongs to one parent's list.
 	for p, all := range want {
-		one := func(ctx context.Context, pa relations.PageArgs) (idPage, error) {
+		one := func(ctx context.Context, pa knowledge.PageArgs) (idPage, error) {
 			pages, err := l(ctx, []uuid.UUID{p}, pa)
 			if err != nil {
 				return idPage{}, err
@@ -590,18 +590,18 @@ func MustCheckNested(t *testing.T, l nestedLister, want map[uuid.UUID][]uuid.UUI
 
 	for _, et := range []struct {
 		name  string
-		pa    relations.PageArgs
+		pa    knowledge.PageArgs
 		field string
 	}{
-		{"first=101", relations.PageArgs{First: intp(101)}, "first"},
-		{"first=-1", relations.PageArgs{First: intp(-1)}, "first"},
-		{"last=101", relations.PageArgs{Last: intp(101)}, "last"},
-		{"first and last", relations.PageArgs{First: intp(1), Last: intp(1)}, "last"},
-		{"bad after", relations.PageArgs{First: intp(1), After: strp("!!")}, "after"},
-		{"bad before", relations.PageArgs{Last: intp(1), Before: strp(b64(`["x"]`))}, "before"},
+		{"first=101", knowledge.PageArgs{First: intp(101)}, "first"},
+		{"first=-1", knowledge.PageArgs{First: intp(-1)}, "first"},
+		{"last=101", knowledge.PageArgs{Last: intp(101)}, "last"},
+		{"first and last", knowledge.PageArgs{First: intp(1), Last: intp(1)}, "last"},
+		{"bad after", knowledge.PageArgs{First: intp(1), After: strp("!!")}, "after"},
+		{"bad before", knowledge.PageArgs{Last: intp(1), Before: strp(b64(`["x"]`))}, "before"},
 	} {
 		_, err := l(ctx, parents, et.pa)
-		t.Run(et.name, func(t *testing.T) { MustFail(t, err, relations.EINVALID, et.field) })
+		t.Run(et.name, func(t *testing.T) { MustFail(t, err, knowledge.EINVALID, et.field) })
 	}
 }
 
@@ -618,12 +618,12 @@ func TestPartnershipsOfCities(t *testing.T) {
 	db, f := MustFixtureDB(t)
 	ctx := context.Background()
 	c, p := f.Cities, f.Partnerships
-	sister, friendly := relations.SisterCity, relations.FriendlyExchange
+	sister, friendly := knowledge.SisterCity, knowledge.FriendlyExchange
 	missing := uuid.MustParse("ffffffff-ffff-4fff-bfff-ffffffffffff")
 
 	for _, tt := range []struct {
 		name string
-		kind *relations.PartnershipKind
+		kind *knowledge.PartnershipKind
 		want map[uuid.UUID][]uuid.UUID
 	}{
 		{
@@ -662,9 +662,9 @@ func TestPartnershipsOfCities(t *testing.T) {
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			l := nestedList(func(ctx context.Context, parents []uuid.UUID, pa relations.PageArgs) (map[uuid.UUID]*relations.Page[relations.Partnership], error) {
+			l := nestedList(func(ctx context.Context, parents []uuid.UUID, pa knowledge.PageArgs) (map[uuid.UUID]*knowledge.Page[knowledge.Partnership], error) {
 				return db.PartnershipsOfCities(ctx, parents, kindFilter(tt.kind), pa)
-			}, func(p *relations.Partnership) uuid.UUID { return p.ID })
+			}, func(p *knowledge.Partnership) uuid.UUID { return p.ID })
 			MustCheckNested(t, l, tt.want)
 			var parents []uuid.UUID
 			for id := range tt.want {
@@ -683,12 +683,12 @@ func TestPartnershipsOfCities(t *testing.T) {
 	}
 
 	t.Run("seen from the hub", func(t *testing.T) {
-		pages, err := db.PartnershipsOfCities(ctx, []uuid.UUID{c["shenzhen"]}, relations.PartnershipFilter{}, relations.PageArgs{})
+		pages, err := db.PartnershipsOfCities(ctx, []uuid.UUID{c["shenzhen"]}, knowledge.PartnershipFilter{}, knowledge.PageArgs{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		type seen struct {
-			Kind    relations.PartnershipKind
+			Kind    knowledge.PartnershipKind
 			Partner uuid.UUID
 			Viewer  uuid.UUID
 			Since   *string
@@ -702,14 +702,14 @@ func TestPartnershipsOfCities(t *testing.T) {
 		}
 		hub := c["shenzhen"]
 		want := []seen{
-			{relations.FriendlyExchange, c["lyon"], hub, strp("2022-03-15")},
-			{relations.FriendlyExchange, c["petersburg"], hub, strp("2019-09-09")},
-			{relations.SisterCity, c["nice"], hub, strp("2016-05-01")},
-			{relations.SisterCity, c["moscow"], hub, strp("2016-05-01")},
-			{relations.FriendlyExchange, c["moscow"], hub, strp("2010-01-01")},
-			{relations.SisterCity, c["evry"], hub, strp("1999-12-31")},
-			{relations.SisterCity, c["paris"], hub, nil},
-			{relations.FriendlyExchange, c["zhuhai"], hub, nil},
+			{knowledge.FriendlyExchange, c["lyon"], hub, strp("2022-03-15")},
+			{knowledge.FriendlyExchange, c["petersburg"], hub, strp("2019-09-09")},
+			{knowledge.SisterCity, c["nice"], hub, strp("2016-05-01")},
+			{knowledge.SisterCity, c["moscow"], hub, strp("2016-05-01")},
+			{knowledge.FriendlyExchange, c["moscow"], hub, strp("2010-01-01")},
+			{knowledge.SisterCity, c["evry"], hub, strp("1999-12-31")},
+			{knowledge.SisterCity, c["paris"], hub, nil},
+			{knowledge.FriendlyExchange, c["zhuhai"], hub, nil},
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("hub partnerships (-want +got):\n%s", diff)
@@ -728,7 +728,7 @@ func TestPartnershipsOfCities(t *testing.T) {
 			if x.ViewerID != uuid.Nil {
 				t.Errorf("PartnershipsByID(%v): got viewer %v, want none", id, x.ViewerID)
 			}
-			pages, err := db.PartnershipsOfCities(ctx, []uuid.UUID{x.CityAID, x.CityBID}, relations.PartnershipFilter{Kind: x.Kind}, relations.PageArgs{First: intp(100)})
+			pages, err := db.PartnershipsOfCities(ctx, []uuid.UUID{x.CityAID, x.CityBID}, knowledge.PartnershipFilter{Kind: x.Kind}, knowledge.PageArgs{First: intp(100)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -751,8 +751,8 @@ func TestPartnershipsOfCities(t *testing.T) {
 	})
 
 	t.Run("bad kind matches nothing", func(t *testing.T) {
-		bogus := relations.PartnershipKind("BOGUS")
-		pages, err := db.PartnershipsOfCities(ctx, []uuid.UUID{c["shenzhen"]}, relations.PartnershipFilter{Kind: bogus}, relations.PageArgs{})
+		bogus := knowledge.PartnershipKind("BOGUS")
+		pages, err := db.PartnershipsOfCities(ctx, []uuid.UUID{c["shenzhen"]}, knowledge.PartnershipFilter{Kind: bogus}, knowledge.PageArgs{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -809,7 +809,7 @@ func TestCityByName(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := db.CityByName(context.Background(), tt.input)
 			if tt.want == uuid.Nil {
-				MustFail(t, err, relations.ENOTFOUND, "")
+				MustFail(t, err, knowledge.ENOTFOUND, "")
 				return
 			}
 			if err != nil {
@@ -841,7 +841,7 @@ func TestCountryByCode(t *testing.T) {
 		t.Run(tt.input, func(t *testing.T) {
 			got, err := db.CountryByCode(context.Background(), tt.input)
 			if tt.want == uuid.Nil {
-				MustFail(t, err, relations.ENOTFOUND, "")
+				MustFail(t, err, knowledge.ENOTFOUND, "")
 				return
 			}
 			if err != nil {
@@ -856,7 +856,7 @@ func TestCountryByCode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &relations.Country{ID: f.Countries["CN"], Code: "CN", Name: "China", WikidataID: strp("Q148")}
+	want := &knowledge.Country{ID: f.Countries["CN"], Code: "CN", Name: "China", WikidataID: strp("Q148")}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("country (-want +got):\n%s", diff)
 	}
@@ -874,12 +874,12 @@ func TestByID(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := map[uuid.UUID]*relations.City{
+		want := map[uuid.UUID]*knowledge.City{
 			c["shenzhen"]: {ID: c["shenzhen"], Version: 1, CountryID: f.Countries["CN"], Name: "Shenzhen", Population: intp(17_560_000),
-				Location: &relations.Location{Latitude: 22.54, Longitude: 114.06}, WikidataID: strp("Q15174"), GeonamesID: intp(1005)},
+				Location: &knowledge.Location{Latitude: 22.54, Longitude: 114.06}, WikidataID: strp("Q15174"), GeonamesID: intp(1005)},
 			c["kazan"]: {ID: c["kazan"], Version: 1, CountryID: f.Countries["RU"], Name: "Kazan", GeonamesID: intp(1004)},
 		}
-		if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(relations.City{}, "Country")); diff != "" {
+		if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(knowledge.City{}, "Country")); diff != "" {
 			t.Errorf("(-want +got):\n%s", diff)
 		}
 		// Each city comes with its country, read in the same statement.
@@ -925,7 +925,7 @@ func TestByID(t *testing.T) {
 			t.Fatal(err)
 		}
 		a01 := ags[f.Agreements["a01"]]
-		if a01.Kind != relations.SisterCityAgreement || *day(a01.SignedOn) != "2016-05-01" || *a01.SignedInID != c["moscow"] || *a01.Summary != "Summary of a01" {
+		if a01.Kind != knowledge.SisterCityAgreement || *day(a01.SignedOn) != "2016-05-01" || *a01.SignedInID != c["moscow"] || *a01.Summary != "Summary of a01" {
 			t.Errorf("a01: got %+v", a01)
 		}
 		if a04 := ags[f.Agreements["a04"]]; a04.SignedOn != nil || a04.SignedInID != nil {
@@ -957,8 +957,8 @@ func TestNames(t *testing.T) {
 	ctx := context.Background()
 	c, o, s := f.Cities, f.Officials, f.Sources
 	missing := uuid.MustParse("ffffffff-ffff-4fff-bfff-ffffffffffff")
-	n := func(lang, name string, source *uuid.UUID) *relations.LocalizedName {
-		return &relations.LocalizedName{Language: lang, Name: name, SourceID: source}
+	n := func(lang, name string, source *uuid.UUID) *knowledge.LocalizedName {
+		return &knowledge.LocalizedName{Language: lang, Name: name, SourceID: source}
 	}
 	src := func(k string) *uuid.UUID { id := s[k]; return &id }
 
@@ -966,7 +966,7 @@ func TestNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[uuid.UUID][]*relations.LocalizedName{
+	want := map[uuid.UUID][]*knowledge.LocalizedName{
 		// The stored English name (with its source) comes first and only once.
 		c["shenzhen"]: {n("en", "Shenzhen", src("s01")), n("ru", "Шэньчжэнь", nil), n("zh", "深圳", src("s01"))},
 		c["moscow"]:   {n("en", "Moscow", nil), n("ru", "Москва", nil), n("zh", "莫斯科", nil)},
@@ -982,7 +982,7 @@ func TestNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantOfficials := map[uuid.UUID][]*relations.LocalizedName{
+	wantOfficials := map[uuid.UUID][]*knowledge.LocalizedName{
 		o["o01"]: {n("en", "Sergey Sobyanin", nil), n("ru", "Сергей Собянин", src("s02"))},
 		o["o02"]: {n("en", "Qin Weizhong", nil), n("zh", "覃伟中", nil)},
 		o["o07"]: {n("en", "Wang Wei", nil)},
@@ -1024,9 +1024,9 @@ func TestAgreementDetails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantAreas := map[uuid.UUID][]relations.CooperationArea{
-		a["a01"]: {relations.Trade, relations.Education, relations.Culture},
-		a["a03"]: {relations.Investment, relations.OtherArea},
+	wantAreas := map[uuid.UUID][]knowledge.CooperationArea{
+		a["a01"]: {knowledge.Trade, knowledge.Education, knowledge.Culture},
+		a["a03"]: {knowledge.Investment, knowledge.OtherArea},
 	}
 	if diff := cmp.Diff(wantAreas, areas); diff != "" {
 		t.Errorf("AgreementAreas (-want +got):\n%s", diff)
@@ -1036,15 +1036,15 @@ func TestAgreementDetails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sig := func(ag, off, party string, role *string) *relations.Signatory {
-		return &relations.Signatory{AgreementID: a[ag], OfficialID: o[off], PartyID: c[party], Role: role}
+	sig := func(ag, off, party string, role *string) *knowledge.Signatory {
+		return &knowledge.Signatory{AgreementID: a[ag], OfficialID: o[off], PartyID: c[party], Role: role}
 	}
-	wantSigs := map[uuid.UUID][]*relations.Signatory{
+	wantSigs := map[uuid.UUID][]*knowledge.Signatory{
 		a["a01"]: {sig("a01", "o01", "moscow", strp("Mayor")), sig("a01", "o02", "shenzhen", strp("Mayor"))},
 		a["a03"]: {sig("a03", "o05", "lyon", strp("Mayor")), sig("a03", "o02", "shenzhen", strp("Mayor"))},
 		a["a06"]: {sig("a06", "o01", "moscow", nil), sig("a06", "o04", "petersburg", nil)},
 	}
-	if diff := cmp.Diff(wantSigs, sigs, cmpopts.IgnoreFields(relations.Signatory{}, "Official")); diff != "" {
+	if diff := cmp.Diff(wantSigs, sigs, cmpopts.IgnoreFields(knowledge.Signatory{}, "Official")); diff != "" {
 		t.Errorf("Signatories (-want +got):\n%s", diff)
 	}
 	// Each signature comes with its official, read in the same statement.
@@ -1077,7 +1077,7 @@ func TestProvenance(t *testing.T) {
 	s := f.Sources
 	missing := uuid.MustParse("ffffffff-ffff-4fff-bfff-ffffffffffff")
 
-	sourceIDs := func(m map[uuid.UUID][]*relations.Source) map[uuid.UUID][]uuid.UUID {
+	sourceIDs := func(m map[uuid.UUID][]*knowledge.Source) map[uuid.UUID][]uuid.UUID {
 		out := map[uuid.UUID][]uuid.UUID{}
 		for k, ss := range m {
 			for _, x := range ss {
@@ -1147,7 +1147,7 @@ func TestProvenance(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := map[uuid.UUID][]*relations.Statement{
+		want := map[uuid.UUID][]*knowledge.Statement{
 			f.Agreements["a01"]: {
 				{ID: f.Statements["st02"], Property: "signedOn", Value: "2016-05-01", SourceID: s["s02"], Quote: strp("signed on 1 May 2016")},
 				{ID: f.Statements["st01"], Property: "title", Value: "Agreement on sister city relations", SourceID: s["s04"]},
@@ -1176,7 +1176,7 @@ func TestProvenance(t *testing.T) {
 		}
 		type fig struct {
 			ID     uuid.UUID
-			Metric relations.FigureMetric
+			Metric knowledge.FigureMetric
 			Value  int
 			AsOf   *string
 			Source uuid.UUID
@@ -1190,10 +1190,10 @@ func TestProvenance(t *testing.T) {
 		}
 		// By metric in enum order, then newest first, undated last.
 		want := []fig{
-			{f.Figures["f03"], relations.FriendlyCities, 93, strp("2023-01-01"), s["s01"]},
-			{f.Figures["f04"], relations.FriendlyCities, 88, strp("2020-01-01"), s["s03"]},
-			{f.Figures["f02"], relations.FriendlyCities, 80, nil, s["s05"]},
-			{f.Figures["f01"], relations.SisterCities, 25, strp("2023-01-01"), s["s01"]},
+			{f.Figures["f03"], knowledge.FriendlyCities, 93, strp("2023-01-01"), s["s01"]},
+			{f.Figures["f04"], knowledge.FriendlyCities, 88, strp("2020-01-01"), s["s03"]},
+			{f.Figures["f02"], knowledge.FriendlyCities, 80, nil, s["s05"]},
+			{f.Figures["f01"], knowledge.SisterCities, 25, strp("2023-01-01"), s["s01"]},
 		}
 		if diff := cmp.Diff(want, gotFigs); diff != "" {
 			t.Errorf("ReportedFigures (-want +got):\n%s", diff)
@@ -1245,74 +1245,74 @@ func TestConstraintErrors(t *testing.T) {
 			name:  "duplicate partnership",
 			query: `INSERT INTO partnerships (kind, city_a_id, city_b_id) VALUES ('SISTER_CITY', $1, $2)`,
 			args:  []any{c["moscow"], c["shenzhen"]},
-			code:  relations.ECONFLICT, field: "partnerships_cities_kind_key",
+			code:  knowledge.ECONFLICT, field: "partnerships_cities_kind_key",
 		},
 		{
 			name:  "partnership cities in the wrong order",
 			query: `INSERT INTO partnerships (kind, city_a_id, city_b_id) VALUES ('SISTER_CITY', $1, $2)`,
 			args:  []any{c["shenzhen"], c["moscow"]},
-			code:  relations.EINVALID, field: "partnerships_cities_check",
+			code:  knowledge.EINVALID, field: "partnerships_cities_check",
 		},
 		{
 			name:  "partnership ends before it starts",
 			query: `INSERT INTO partnerships (kind, city_a_id, city_b_id, since, until) VALUES ('SISTER_CITY', $1, $2, '2020-01-01', '2019-01-01')`,
 			args:  []any{c["kazan"], c["nice"]},
-			code:  relations.EINVALID, field: "partnerships_period_check",
+			code:  knowledge.EINVALID, field: "partnerships_period_check",
 		},
 		{
 			name:  "signatory for a city that is not a party",
 			query: `INSERT INTO signatories (agreement_id, official_id, party_city_id) VALUES ($1, $2, $3)`,
 			args:  []any{a["a01"], f.Officials["o04"], c["petersburg"]},
-			code:  relations.EINVALID, field: "signatories_party_fkey",
+			code:  knowledge.EINVALID, field: "signatories_party_fkey",
 		},
 		{
 			name:  "signatory twice",
 			query: `INSERT INTO signatories (agreement_id, official_id, party_city_id) VALUES ($1, $2, $3)`,
 			args:  []any{a["a01"], f.Officials["o01"], c["moscow"]},
-			code:  relations.ECONFLICT, field: "signatories_pkey",
+			code:  knowledge.ECONFLICT, field: "signatories_pkey",
 		},
 		{
 			name:  "duplicate country code",
 			query: `INSERT INTO countries (code, name) VALUES ('CN', 'China again')`,
-			code:  relations.ECONFLICT, field: "countries_code_key",
+			code:  knowledge.ECONFLICT, field: "countries_code_key",
 		},
 		{
 			name:  "bad country code",
 			query: `INSERT INTO countries (code, name) VALUES ('cn', 'China')`,
-			code:  relations.EINVALID, field: "countries_code_check",
+			code:  knowledge.EINVALID, field: "countries_code_check",
 		},
 		{
 			name:  "city of an unknown country",
 			query: `INSERT INTO cities (country_id, name) VALUES ($1, 'Nowhere')`,
 			args:  []any{uuid.MustParse("ffffffff-ffff-4fff-bfff-ffffffffffff")},
-			code:  relations.EINVALID, field: "cities_country_id_fkey",
+			code:  knowledge.EINVALID, field: "cities_country_id_fkey",
 		},
 		{
 			name:  "statement about two things",
 			query: `INSERT INTO statements (city_id, agreement_id, property, value, source_id) VALUES ($1, $2, 'x', 'y', $3)`,
 			args:  []any{c["moscow"], a["a01"], f.Sources["s01"]},
-			code:  relations.EINVALID, field: "statements_subject_check",
+			code:  knowledge.EINVALID, field: "statements_subject_check",
 		},
 		{
 			name:  "undated figure twice",
 			query: `INSERT INTO reported_figures (city_id, metric, value, source_id) VALUES ($1, 'FRIENDLY_CITIES', 1, $2)`,
 			args:  []any{c["shenzhen"], f.Sources["s05"]},
-			code:  relations.ECONFLICT, field: "reported_figures_key",
+			code:  knowledge.ECONFLICT, field: "reported_figures_key",
 		},
 		{
 			name:  "duplicate source url",
 			query: `INSERT INTO sources (title, url) VALUES ('again', 'https://mos.ru/news/1')`,
-			code:  relations.ECONFLICT, field: "sources_url_key",
+			code:  knowledge.ECONFLICT, field: "sources_url_key",
 		},
 		{
 			name:  "source url not http",
 			query: `INSERT INTO sources (title, url) VALUES ('bad', 'ftp://example.org')`,
-			code:  relations.EINVALID, field: "sources_url_check",
+			code:  knowledge.EINVALID, field: "sources_url_check",
 		},
 		{
 			name:  "value that does not fit its type",
 			query: `SELECT 'not a date'::date`,
-			code:  relations.EINVALID, field: "",
+			code:  knowledge.EINVALID, field: "",
 		},
 	}
 	for _, tt := range tests {
@@ -1332,11 +1332,11 @@ func TestConstraintErrors(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Nanosecond)
 		defer cancel()
 		<-ctx.Done()
-		if got := relations.ErrorCode(postgres.MapError(ctx.Err())); got != relations.EUNAVAILABLE {
-			t.Errorf("deadline: got %s, want %s", got, relations.EUNAVAILABLE)
+		if got := knowledge.ErrorCode(postgres.MapError(ctx.Err())); got != knowledge.EUNAVAILABLE {
+			t.Errorf("deadline: got %s, want %s", got, knowledge.EUNAVAILABLE)
 		}
-		if got := relations.ErrorCode(postgres.MapError(errors.New("boom"))); got != relations.EINTERNAL {
-			t.Errorf("other: got %s, want %s", got, relations.EINTERNAL)
+		if got := knowledge.ErrorCode(postgres.MapError(errors.New("boom"))); got != knowledge.EINTERNAL {
+			t.Errorf("other: got %s, want %s", got, knowledge.EINTERNAL)
 		}
 	})
 }
@@ -1362,17 +1362,17 @@ func TestShippedKnowledge(t *testing.T) {
 		count func(context.Context) (int, error)
 		order string
 	}{
-		{"cities", list(unfiltered(db.Cities), func(c *relations.City) uuid.UUID { return c.ID }), countAll(db.CountCities),
+		{"cities", list(unfiltered(db.Cities), func(c *knowledge.City) uuid.UUID { return c.ID }), countAll(db.CountCities),
 			`SELECT id FROM cities ORDER BY name, id`},
-		{"countries", list(db.Countries, func(c *relations.Country) uuid.UUID { return c.ID }), db.CountCountries,
+		{"countries", list(db.Countries, func(c *knowledge.Country) uuid.UUID { return c.ID }), db.CountCountries,
 			`SELECT id FROM countries ORDER BY code, id`},
-		{"officials", list(unfiltered(db.Officials), func(o *relations.Official) uuid.UUID { return o.ID }), countAll(db.CountOfficials),
+		{"officials", list(unfiltered(db.Officials), func(o *knowledge.Official) uuid.UUID { return o.ID }), countAll(db.CountOfficials),
 			`SELECT id FROM officials ORDER BY name, id`},
-		{"agreements", list(unfiltered(db.Agreements), func(a *relations.Agreement) uuid.UUID { return a.ID }), countAll(db.CountAgreements),
+		{"agreements", list(unfiltered(db.Agreements), func(a *knowledge.Agreement) uuid.UUID { return a.ID }), countAll(db.CountAgreements),
 			`SELECT id FROM agreements ORDER BY signed_on DESC NULLS LAST, id DESC`},
-		{"institutions", list(unfiltered(db.Institutions), func(i *relations.Institution) uuid.UUID { return i.ID }), countAll(db.CountInstitutions),
+		{"institutions", list(unfiltered(db.Institutions), func(i *knowledge.Institution) uuid.UUID { return i.ID }), countAll(db.CountInstitutions),
 			`SELECT id FROM institutions ORDER BY name, id`},
-		{"sources", list(db.Sources, func(s *relations.Source) uuid.UUID { return s.ID }), db.CountSources,
+		{"sources", list(db.Sources, func(s *knowledge.Source) uuid.UUID { return s.ID }), db.CountSources,
 			`SELECT id FROM sources ORDER BY published_on DESC NULLS LAST, id DESC`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1394,11 +1394,11 @@ func TestShippedKnowledge(t *testing.T) {
 
 	t.Run("partnerships", func(t *testing.T) {
 		cities := MustIDs(t, db, `SELECT id FROM cities ORDER BY id`)
-		pages, err := db.PartnershipsOfCities(ctx, cities, relations.PartnershipFilter{}, relations.PageArgs{First: intp(relations.MaxPageSize)})
+		pages, err := db.PartnershipsOfCities(ctx, cities, knowledge.PartnershipFilter{}, knowledge.PageArgs{First: intp(knowledge.MaxPageSize)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		counts, err := db.CountPartnershipsOfCities(ctx, cities, relations.PartnershipFilter{})
+		counts, err := db.CountPartnershipsOfCities(ctx, cities, knowledge.PartnershipFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1409,7 +1409,7 @@ func TestShippedKnowledge(t *testing.T) {
 				t.Fatalf("no page for city %v", c)
 			}
 			if page.HasNextPage {
-				t.Fatalf("city %v has more than %d partnerships; the test needs a walk", c, relations.MaxPageSize)
+				t.Fatalf("city %v has more than %d partnerships; the test needs a walk", c, knowledge.MaxPageSize)
 			}
 			if len(page.Items) != counts[c] {
 				t.Errorf("city %v: got %d partnerships, count %d", c, len(page.Items), counts[c])

@@ -6,9 +6,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/amity/amity/internal/importer"
+	"github.com/amity/amity/internal/ingest/importer"
+	"github.com/amity/amity/internal/knowledge"
 	"github.com/amity/amity/internal/postgres/pgtest"
-	"github.com/amity/amity/internal/relations"
 )
 
 // One rule for Wikidata ids on every way in: the mutations' checks, the bundle's
@@ -18,8 +18,8 @@ func TestOneWikidataRule(t *testing.T) {
 	db := pgtest.MustOpen(t).DB
 	MustImportFile(t, db, "countries.json")
 	for id, want := range map[string]bool{"Q1": true, "Q15174": true, "Q0": false, "Q012": false, "Q": false, "q42": false, "Q4a": false} {
-		var p relations.Problems
-		(&relations.CityWrite{WikidataID: &id}).Check(&p)
+		var p knowledge.Problems
+		(&knowledge.CityWrite{WikidataID: &id}).Check(&p)
 		mutation := !hasField(p, "wikidataId")
 
 		b := shipped(t)
@@ -43,7 +43,7 @@ SELECT $1, id, 'Wikiville', $2 FROM countries WHERE code = 'XT'`, uuid.New(), id
 	}
 }
 
-func hasField(p relations.Problems, field string) bool {
+func hasField(p knowledge.Problems, field string) bool {
 	err := p.Err()
 	return err != nil && strings.Contains(err.Error(), field)
 }

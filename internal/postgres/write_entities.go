@@ -9,20 +9,20 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // CreateSource creates a source. Problems with the input come back as an
-// *relations.InputError and change nothing.
-func (db *DB) CreateSource(ctx context.Context, meta WriteMeta, s relations.NewSource) (WriteResult, error) {
-	return db.writeTx(ctx, meta, "createSource", sourcesTable.typ, s, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
+// *knowledge.InputError and change nothing.
+func (db *DB) CreateSource(ctx context.Context, meta WriteMeta, s knowledge.NewSource) (WriteResult, error) {
+	return db.writeTx(ctx, meta, "createSource", sourcesTable.typ, s, func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error) {
 		s.Check(p, nil)
 		if p.Any() {
 			return uuid.Nil, nil
 		}
 		if taken, err := sourceURLTaken(ctx, tx, s.URL); err != nil || taken {
 			if taken {
-				p.Add(relations.CodeConflict, relations.Path("url"), "a source with this URL exists already")
+				p.Add(knowledge.CodeConflict, knowledge.Path("url"), "a source with this URL exists already")
 			}
 			return uuid.Nil, err
 		}
@@ -31,8 +31,8 @@ func (db *DB) CreateSource(ctx context.Context, meta WriteMeta, s relations.NewS
 }
 
 // UpdateSource changes a source's fields.
-func (db *DB) UpdateSource(ctx context.Context, meta WriteMeta, u relations.SourceUpdate) (WriteResult, error) {
-	return db.writeTx(ctx, meta, "updateSource", sourcesTable.typ, u, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
+func (db *DB) UpdateSource(ctx context.Context, meta WriteMeta, u knowledge.SourceUpdate) (WriteResult, error) {
+	return db.writeTx(ctx, meta, "updateSource", sourcesTable.typ, u, func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error) {
 		u.Check(p)
 		before, ok, err := lockVersion(ctx, tx, sourcesTable, u.ID, u.Version, p)
 		if err != nil || !ok || p.Any() {
@@ -58,12 +58,12 @@ func finish(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, action string, e e
 }
 
 // WriteCity creates a city (w.ID nil) or updates one.
-func (db *DB) WriteCity(ctx context.Context, meta WriteMeta, w relations.CityWrite) (WriteResult, error) {
+func (db *DB) WriteCity(ctx context.Context, meta WriteMeta, w knowledge.CityWrite) (WriteResult, error) {
 	mutation := "createCity"
 	if w.ID != nil {
 		mutation = "updateCity"
 	}
-	return db.writeTx(ctx, meta, mutation, citiesTable.typ, w, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
+	return db.writeTx(ctx, meta, mutation, citiesTable.typ, w, func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error) {
 		w.Check(p)
 		if p.Any() {
 			return uuid.Nil, nil
@@ -78,7 +78,7 @@ func (db *DB) WriteCity(ctx context.Context, meta WriteMeta, w relations.CityWri
 		if w.ID == nil {
 			var countryID uuid.UUID
 			if err := tx.GetContext(ctx, &countryID, `SELECT id FROM countries WHERE code = upper($1)`, *w.CountryCode); err != nil {
-				p.Add(relations.CodeNotFound, relations.Path("country"), "no country has the code %q", *w.CountryCode)
+				p.Add(knowledge.CodeNotFound, knowledge.Path("country"), "no country has the code %q", *w.CountryCode)
 				return uuid.Nil, nil
 			}
 			const q = `INSERT INTO cities (country_id, name, population, latitude, longitude, wikidata_qid, geonames_id)
@@ -114,7 +114,7 @@ WHERE id = $1`
 	})
 }
 
-func replaceNames(ctx context.Context, tx *sqlx.Tx, table, column string, id uuid.UUID, names []relations.Name) error {
+func replaceNames(ctx context.Context, tx *sqlx.Tx, table, column string, id uuid.UUID, names []knowledge.Name) error {
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE %s = $1`, table, column), id); err != nil {
 		return err
 	}
@@ -128,14 +128,14 @@ func replaceNames(ctx context.Context, tx *sqlx.Tx, table, column string, id uui
 }
 
 // WriteOfficial creates an official (w.ID nil) or updates one.
-func (db *DB) WriteOfficial(ctx context.Context, meta WriteMeta, w relations.OfficialWrite) (WriteResult, error) {
+func (db *DB) WriteOfficial(ctx context.Context, meta WriteMeta, w knowledge.OfficialWrite) (WriteResult, error) {
 	mutation := "createOfficial"
 	if w.ID != nil {
 		mutation = "updateOfficial"
 	}
-	return db.writeTx(ctx, meta, mutation, officialsTable.typ, w, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
+	return db.writeTx(ctx, meta, mutation, officialsTable.typ, w, func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error) {
 		w.Check(p)
-		if err := mustExist(ctx, tx, "cities", "city", w.CityID, relations.Path("city"), p); err != nil || p.Any() {
+		if err := mustExist(ctx, tx, "cities", "city", w.CityID, knowledge.Path("city"), p); err != nil || p.Any() {
 			return uuid.Nil, err
 		}
 		var id uuid.UUID
@@ -162,7 +162,7 @@ func (db *DB) WriteOfficial(ctx context.Context, meta WriteMeta, w relations.Off
 				if err := tx.SelectContext(ctx, &signsFor, sq, id); err != nil {
 					return uuid.Nil, err
 				}
-				if relations.RepresentsParty(p, relations.Path("city"), *w.CityID, signsFor); p.Any() {
+				if knowledge.RepresentsParty(p, knowledge.Path("city"), *w.CityID, signsFor); p.Any() {
 					return uuid.Nil, nil
 				}
 			}
@@ -187,12 +187,12 @@ func (db *DB) WriteOfficial(ctx context.Context, meta WriteMeta, w relations.Off
 
 // WriteAgreement creates an agreement (w.ID nil) or updates one. A signatory must sign
 // for one of the parties, and the official must represent one of them.
-func (db *DB) WriteAgreement(ctx context.Context, meta WriteMeta, w relations.AgreementWrite) (WriteResult, error) {
+func (db *DB) WriteAgreement(ctx context.Context, meta WriteMeta, w knowledge.AgreementWrite) (WriteResult, error) {
 	mutation := "createAgreement"
 	if w.ID != nil {
 		mutation = "updateAgreement"
 	}
-	return db.writeTx(ctx, meta, mutation, agreementsTable.typ, w, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
+	return db.writeTx(ctx, meta, mutation, agreementsTable.typ, w, func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error) {
 		var id uuid.UUID
 		var before []byte
 		action := "CREATE"
@@ -218,7 +218,7 @@ func (db *DB) WriteAgreement(ctx context.Context, meta WriteMeta, w relations.Ag
 				if err != nil {
 					return uuid.Nil, err
 				}
-				relations.SignatoriesStayParties(p, relations.Path("parties"), *w.Parties, kept)
+				knowledge.SignatoriesStayParties(p, knowledge.Path("parties"), *w.Parties, kept)
 			}
 			if w.Parties != nil {
 				if err := partnersStayParties(ctx, tx, id, *w.Parties, p); err != nil {
@@ -269,31 +269,31 @@ WHERE id = $1`
 func changeAction(auditAction string) string {
 	switch auditAction {
 	case "CREATE":
-		return relations.ChangeCreated
+		return knowledge.ChangeCreated
 	case "RETRACT":
-		return relations.ChangeRetracted
+		return knowledge.ChangeRetracted
 	}
-	return relations.ChangeUpdated
+	return knowledge.ChangeUpdated
 }
 
 // checkAgreementRefs checks that every city and official the agreement names exists,
 // and that each signatory represents one of the parties and signs for that one.
-func checkAgreementRefs(ctx context.Context, tx *sqlx.Tx, w relations.AgreementWrite, p *relations.Problems) error {
-	if err := mustExist(ctx, tx, "cities", "city", w.SignedInID, relations.Path("signedIn"), p); err != nil {
+func checkAgreementRefs(ctx context.Context, tx *sqlx.Tx, w knowledge.AgreementWrite, p *knowledge.Problems) error {
+	if err := mustExist(ctx, tx, "cities", "city", w.SignedInID, knowledge.Path("signedIn"), p); err != nil {
 		return err
 	}
-	if w.Parties != nil && len(*w.Parties) <= relations.MaxParties { // a longer list is refused whole
+	if w.Parties != nil && len(*w.Parties) <= knowledge.MaxParties { // a longer list is refused whole
 		gone, err := missing(ctx, tx, "cities", *w.Parties)
 		if err != nil {
 			return err
 		}
 		for i, id := range *w.Parties {
 			if gone[id] {
-				p.Add(relations.CodeNotFound, relations.Path("parties", i), "no city has this id")
+				p.Add(knowledge.CodeNotFound, knowledge.Path("parties", i), "no city has this id")
 			}
 		}
 	}
-	if w.Signatories == nil || len(*w.Signatories) > relations.MaxSignatories {
+	if w.Signatories == nil || len(*w.Signatories) > knowledge.MaxSignatories {
 		return nil
 	}
 	parties := map[uuid.UUID]bool{}
@@ -308,28 +308,28 @@ func checkAgreementRefs(ctx context.Context, tx *sqlx.Tx, w relations.AgreementW
 		err := tx.GetContext(ctx, &cityID, `SELECT city_id FROM officials WHERE id = $1 FOR SHARE`, s.OfficialID)
 		switch {
 		case err != nil && strings.Contains(err.Error(), "no rows"):
-			p.Add(relations.CodeNotFound, relations.Path("signatories", i, "official"), "no official has this id")
+			p.Add(knowledge.CodeNotFound, knowledge.Path("signatories", i, "official"), "no official has this id")
 		case err != nil:
 			return err
 		case cityID == nil || !parties[*cityID]:
-			p.Invalid(relations.Path("signatories", i, "official"), "the official does not represent any of the agreement's parties")
+			p.Invalid(knowledge.Path("signatories", i, "official"), "the official does not represent any of the agreement's parties")
 		case *cityID != s.PartyID:
-			p.Invalid(relations.Path("signatories", i, "party"), "the official represents another of the parties and signs for that one")
+			p.Invalid(knowledge.Path("signatories", i, "party"), "the official represents another of the parties and signs for that one")
 		}
 	}
 	return nil
 }
 
 // agreementSignatories reads an agreement's signatories, in order.
-func agreementSignatories(ctx context.Context, tx *sqlx.Tx, id uuid.UUID) ([]relations.SignatoryWrite, error) {
-	var keep []relations.SignatoryWrite
+func agreementSignatories(ctx context.Context, tx *sqlx.Tx, id uuid.UUID) ([]knowledge.SignatoryWrite, error) {
+	var keep []knowledge.SignatoryWrite
 	rows, err := tx.QueryxContext(ctx, `SELECT official_id, party_city_id, role FROM signatories WHERE agreement_id = $1 ORDER BY position`, id)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var s relations.SignatoryWrite
+		var s knowledge.SignatoryWrite
 		if err := rows.Scan(&s.OfficialID, &s.PartyID, &s.Role); err != nil {
 			return nil, err
 		}
@@ -339,10 +339,10 @@ func agreementSignatories(ctx context.Context, tx *sqlx.Tx, id uuid.UUID) ([]rel
 }
 
 // partnersStayParties checks new parties against the partnerships that stand on the
-// agreement (relations.PartnersStayParties). The agreement's row is locked for the
+// agreement (knowledge.PartnersStayParties). The agreement's row is locked for the
 // update, and a partnership's write takes a share lock on the agreement it names
 // (agreementJoinsPartners), so none can come to stand on it meanwhile.
-func partnersStayParties(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, parties []uuid.UUID, p *relations.Problems) error {
+func partnersStayParties(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, parties []uuid.UUID, p *knowledge.Problems) error {
 	var rows []struct {
 		A uuid.UUID `db:"city_a_id"`
 		B uuid.UUID `db:"city_b_id"`
@@ -354,32 +354,32 @@ func partnersStayParties(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, parties
 	for i, r := range rows {
 		pairs[i] = [2]uuid.UUID{r.A, r.B}
 	}
-	relations.PartnersStayParties(p, relations.Path("parties"), parties, pairs)
+	knowledge.PartnersStayParties(p, knowledge.Path("parties"), parties, pairs)
 	return nil
 }
 
 // agreementJoinsPartners checks that the agreement a partnership stands on is between
-// its two cities (relations.AgreementJoinsPartners), locking the agreement so that its
+// its two cities (knowledge.AgreementJoinsPartners), locking the agreement so that its
 // parties cannot change before the write commits. A missing agreement is NOT_FOUND.
-func agreementJoinsPartners(ctx context.Context, tx *sqlx.Tx, agreement uuid.UUID, cities [2]uuid.UUID, p *relations.Problems) error {
+func agreementJoinsPartners(ctx context.Context, tx *sqlx.Tx, agreement uuid.UUID, cities [2]uuid.UUID, p *knowledge.Problems) error {
 	var found []uuid.UUID
 	if err := tx.SelectContext(ctx, &found, `SELECT id FROM agreements WHERE id = $1 FOR SHARE`, agreement); err != nil {
 		return err
 	}
 	if len(found) == 0 {
-		p.Add(relations.CodeNotFound, relations.Path("agreement"), "no agreement has this id")
+		p.Add(knowledge.CodeNotFound, knowledge.Path("agreement"), "no agreement has this id")
 		return nil
 	}
 	var parties []uuid.UUID
 	if err := tx.SelectContext(ctx, &parties, `SELECT city_id FROM agreement_parties WHERE agreement_id = $1`, agreement); err != nil {
 		return err
 	}
-	relations.AgreementJoinsPartners(p, relations.Path("agreement"), cities, parties)
+	knowledge.AgreementJoinsPartners(p, knowledge.Path("agreement"), cities, parties)
 	return nil
 }
 
 // replaceAgreementParts writes the parties, areas and signatories the write gives.
-func replaceAgreementParts(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, w relations.AgreementWrite) error {
+func replaceAgreementParts(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, w knowledge.AgreementWrite) error {
 	if w.Parties != nil {
 		// Signatories hang off parties, so they go first and come back below.
 		if w.Signatories == nil {
@@ -428,12 +428,12 @@ SELECT $1, c, (o - 1)::smallint FROM unnest($2::uuid[]) WITH ORDINALITY AS t(c, 
 }
 
 // WritePartnership creates a partnership (w.ID nil) or updates one.
-func (db *DB) WritePartnership(ctx context.Context, meta WriteMeta, w relations.PartnershipWrite) (WriteResult, error) {
+func (db *DB) WritePartnership(ctx context.Context, meta WriteMeta, w knowledge.PartnershipWrite) (WriteResult, error) {
 	mutation := "createPartnership"
 	if w.ID != nil {
 		mutation = "updatePartnership"
 	}
-	return db.writeTx(ctx, meta, mutation, partnershipsTable.typ, w, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
+	return db.writeTx(ctx, meta, mutation, partnershipsTable.typ, w, func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error) {
 		w.Check(p)
 		if p.Any() {
 			return uuid.Nil, nil
@@ -448,7 +448,7 @@ func (db *DB) WritePartnership(ctx context.Context, meta WriteMeta, w relations.
 			}
 			for i, c := range w.CityIDs {
 				if gone[c] {
-					p.Add(relations.CodeNotFound, relations.Path("cities", i), "no city has this id")
+					p.Add(knowledge.CodeNotFound, knowledge.Path("cities", i), "no city has this id")
 				}
 			}
 			if w.AgreementID != nil {
@@ -520,24 +520,24 @@ VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
 }
 
 // WriteInstitution creates an institution (w.ID nil) or updates one.
-func (db *DB) WriteInstitution(ctx context.Context, meta WriteMeta, w relations.InstitutionWrite) (WriteResult, error) {
+func (db *DB) WriteInstitution(ctx context.Context, meta WriteMeta, w knowledge.InstitutionWrite) (WriteResult, error) {
 	mutation := "createInstitution"
 	if w.ID != nil {
 		mutation = "updateInstitution"
 	}
-	return db.writeTx(ctx, meta, mutation, institutionsTable.typ, w, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
+	return db.writeTx(ctx, meta, mutation, institutionsTable.typ, w, func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error) {
 		w.Check(p)
-		if err := mustExist(ctx, tx, "cities", "city", w.CityID, relations.Path("city"), p); err != nil {
+		if err := mustExist(ctx, tx, "cities", "city", w.CityID, knowledge.Path("city"), p); err != nil {
 			return uuid.Nil, err
 		}
-		if w.AgreementIDs != nil && len(*w.AgreementIDs) <= relations.MaxLinks { // a longer list is refused whole
+		if w.AgreementIDs != nil && len(*w.AgreementIDs) <= knowledge.MaxLinks { // a longer list is refused whole
 			gone, err := missing(ctx, tx, "agreements", *w.AgreementIDs)
 			if err != nil {
 				return uuid.Nil, err
 			}
 			for i, a := range *w.AgreementIDs {
 				if gone[a] {
-					p.Add(relations.CodeNotFound, relations.Path("agreements", i), "no agreement has this id")
+					p.Add(knowledge.CodeNotFound, knowledge.Path("agreements", i), "no agreement has this id")
 				}
 			}
 		}
@@ -591,12 +591,12 @@ WHERE id = $1`
 // Retract takes a fact out of the live graph. Its last state stays in the audit log
 // with the reason and the sources that justify the retraction. Facts that depend on it
 // must be retracted first; the database's foreign keys say which.
-func (db *DB) Retract(ctx context.Context, meta WriteMeta, r relations.Retraction) (WriteResult, error) {
-	return db.writeTx(ctx, meta, "retract", r.Type, r, func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error) {
+func (db *DB) Retract(ctx context.Context, meta WriteMeta, r knowledge.Retraction) (WriteResult, error) {
+	return db.writeTx(ctx, meta, "retract", r.Type, r, func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error) {
 		r.Check(p)
 		e, ok := retractable[r.Type]
 		if !ok {
-			p.Invalid(relations.Path("id"), "only cities, officials, agreements, partnerships and institutions can be retracted")
+			p.Invalid(knowledge.Path("id"), "only cities, officials, agreements, partnerships and institutions can be retracted")
 		}
 		if p.Any() {
 			return uuid.Nil, nil
@@ -660,7 +660,7 @@ func changeBeforeRetract(ctx context.Context, tx *sqlx.Tx, e entity, id uuid.UUI
 	if err := tx.SelectContext(ctx, &cities, q, id); err != nil {
 		return nil, err
 	}
-	return &Change{Entity: kind, Action: relations.ChangeRetracted, ID: id, Cities: cities}, nil
+	return &Change{Entity: kind, Action: knowledge.ChangeRetracted, ID: id, Cities: cities}, nil
 }
 
 // linkedInstitution is an institution linked to an agreement being retracted, as it was
@@ -684,7 +684,7 @@ WHERE i.id IN (SELECT institution_id FROM institution_agreements WHERE agreement
 // auditUnlinked gives each institution that lost its link to a retracted agreement a new
 // version and an UPDATE entry citing the retraction's reason and sources, so that its
 // history shows when and why the link went.
-func auditUnlinked(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, unlinked []linkedInstitution, r relations.Retraction, sources []uuid.UUID) error {
+func auditUnlinked(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, unlinked []linkedInstitution, r knowledge.Retraction, sources []uuid.UUID) error {
 	for _, in := range unlinked {
 		if _, err := tx.ExecContext(ctx, `UPDATE institutions SET version = version + 1, updated_at = now() WHERE id = $1`, in.ID); err != nil {
 			return err

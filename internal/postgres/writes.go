@@ -14,7 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/amity/amity/internal/relations"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // Writes follow one path: a transaction; for a retried client mutation id, the first
@@ -70,9 +70,9 @@ var retractable = map[string]entity{
 // concerns (a relay type name, as the audit log records it): mutation_requests keeps
 // it beside the entity's id, which alone does not say what it names.
 func (db *DB) writeTx(ctx context.Context, meta WriteMeta, mutation, typ string, input any,
-	fn func(tx *sqlx.Tx, p *relations.Problems) (uuid.UUID, error)) (WriteResult, error) {
-	var idp relations.Problems
-	relations.CheckClientMutationID(&idp, meta.ClientMutationID)
+	fn func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error)) (WriteResult, error) {
+	var idp knowledge.Problems
+	knowledge.CheckClientMutationID(&idp, meta.ClientMutationID)
 	if err := idp.Err(); err != nil {
 		return WriteResult{}, err
 	}
@@ -97,8 +97,8 @@ func (db *DB) writeTx(ctx context.Context, meta WriteMeta, mutation, typ string,
 		}
 		if prev != nil {
 			if prev.Mutation != mutation || string(prev.RequestHash) != string(hash) {
-				var p relations.Problems
-				p.Add(relations.CodeIdempotencyUsed, relations.Path("clientMutationId"),
+				var p knowledge.Problems
+				p.Add(knowledge.CodeIdempotencyUsed, knowledge.Path("clientMutationId"),
 					"this client mutation id was already used for a different %s call; use a new id for a new write", prev.Mutation)
 				return WriteResult{}, p.Err()
 			}
@@ -109,7 +109,7 @@ func (db *DB) writeTx(ctx context.Context, meta WriteMeta, mutation, typ string,
 		}
 	}
 
-	var p relations.Problems
+	var p knowledge.Problems
 	id, err := fn(tx, &p)
 	if err == nil {
 		err = p.Err()
@@ -153,8 +153,8 @@ func replayedGone(ctx context.Context, tx *sqlx.Tx, mutation string, id uuid.UUI
 	if at.Valid {
 		when = " on " + at.Time.UTC().Format(time.RFC3339)
 	}
-	var p relations.Problems
-	p.Add(relations.CodeRetracted, relations.Path("clientMutationId"),
+	var p knowledge.Problems
+	p.Add(knowledge.CodeRetracted, knowledge.Path("clientMutationId"),
 		"this client mutation id already ran: its %s was retracted since%s, so there is nothing to return; "+
 			"the audit log keeps its last state", strings.ToLower(e.typ), when)
 	return p.Err()
@@ -200,7 +200,7 @@ var constraintFields = map[string][]string{
 
 // writeError turns a database error into field problems where it is the input's fault.
 func writeError(err error) error {
-	var inErr *relations.InputError
+	var inErr *knowledge.InputError
 	if errors.As(err, &inErr) {
 		return err
 	}
@@ -208,13 +208,13 @@ func writeError(err error) error {
 	if !errors.As(err, &pqErr) || pqErr.Code.Class() != "23" {
 		return mapError(err)
 	}
-	var p relations.Problems
+	var p knowledge.Problems
 	field := constraintFields[pqErr.Constraint]
 	switch pqErr.Code.Name() {
 	case "unique_violation":
-		p.Add(relations.CodeConflict, field, "conflicts with an existing fact (%s)", pqErr.Constraint)
+		p.Add(knowledge.CodeConflict, field, "conflicts with an existing fact (%s)", pqErr.Constraint)
 	case "foreign_key_violation":
-		p.Add(relations.CodeConflict, field, "other facts depend on this one, or it refers to one that does not exist (%s); retract the dependent facts first", pqErr.Constraint)
+		p.Add(knowledge.CodeConflict, field, "other facts depend on this one, or it refers to one that does not exist (%s); retract the dependent facts first", pqErr.Constraint)
 	default:
 		p.Invalid(field, "breaks the rule %s", pqErr.Constraint)
 	}
@@ -233,7 +233,7 @@ func snapshot(ctx context.Context, tx *sqlx.Tx, e entity, id uuid.UUID) ([]byte,
 
 // lockVersion locks the entity's row for the update and checks the version the client
 // read. It records NOT_FOUND or STALE_VERSION and returns false when the write must stop.
-func lockVersion(ctx context.Context, tx *sqlx.Tx, e entity, id uuid.UUID, version int, p *relations.Problems) (before []byte, ok bool, err error) {
+func lockVersion(ctx context.Context, tx *sqlx.Tx, e entity, id uuid.UUID, version int, p *knowledge.Problems) (before []byte, ok bool, err error) {
 	q := fmt.Sprintf(`SELECT to_jsonb(x) AS row, x.version FROM %s x WHERE x.id = $1 FOR UPDATE`, e.table)
 	var r struct {
 		Row     []byte `db:"row"`
@@ -241,13 +241,13 @@ func lockVersion(ctx context.Context, tx *sqlx.Tx, e entity, id uuid.UUID, versi
 	}
 	if err := tx.GetContext(ctx, &r, q, id); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			p.Add(relations.CodeNotFound, relations.Path("id"), "no %s has this id", strings.ToLower(e.typ))
+			p.Add(knowledge.CodeNotFound, knowledge.Path("id"), "no %s has this id", strings.ToLower(e.typ))
 			return nil, false, nil
 		}
 		return nil, false, err
 	}
 	if r.Version != version {
-		p.Add(relations.CodeStaleVersion, relations.Path("version"),
+		p.Add(knowledge.CodeStaleVersion, knowledge.Path("version"),
 			"the %s is at version %d, not %d: someone changed it since you read it; read it again and reapply your change",
 			strings.ToLower(e.typ), r.Version, version)
 		return nil, false, nil
@@ -298,7 +298,7 @@ func missing(ctx context.Context, tx *sqlx.Tx, table string, ids []uuid.UUID) (m
 }
 
 // mustExist records NOT_FOUND at the path for an id that names nothing in the table.
-func mustExist(ctx context.Context, tx *sqlx.Tx, table, what string, id *uuid.UUID, path []string, p *relations.Problems) error {
+func mustExist(ctx context.Context, tx *sqlx.Tx, table, what string, id *uuid.UUID, path []string, p *knowledge.Problems) error {
 	if id == nil {
 		return nil
 	}
@@ -307,14 +307,14 @@ func mustExist(ctx context.Context, tx *sqlx.Tx, table, what string, id *uuid.UU
 		return err
 	}
 	if gone[*id] {
-		p.Add(relations.CodeNotFound, path, "no %s has this id", what)
+		p.Add(knowledge.CodeNotFound, path, "no %s has this id", what)
 	}
 	return nil
 }
 
 // citeSources checks the cited sources, creates the new ones, links them all to the
 // entity, and returns their ids for the audit log.
-func citeSources(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, refs relations.SourceRefs, e entity, id uuid.UUID, p *relations.Problems) ([]uuid.UUID, error) {
+func citeSources(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, refs knowledge.SourceRefs, e entity, id uuid.UUID, p *knowledge.Problems) ([]uuid.UUID, error) {
 	ids, err := resolveSources(ctx, tx, meta, refs, p)
 	if err != nil || e.sources == "" || len(ids) == 0 {
 		return ids, err
@@ -325,7 +325,7 @@ func citeSources(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, refs relation
 }
 
 // resolveSources checks existing source ids and creates the new sources.
-func resolveSources(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, refs relations.SourceRefs, p *relations.Problems) ([]uuid.UUID, error) {
+func resolveSources(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, refs knowledge.SourceRefs, p *knowledge.Problems) ([]uuid.UUID, error) {
 	gone, err := missing(ctx, tx, "sources", refs.IDs)
 	if err != nil {
 		return nil, err
@@ -333,7 +333,7 @@ func resolveSources(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, refs relat
 	ids := make([]uuid.UUID, 0, len(refs.IDs)+len(refs.New))
 	for i, id := range refs.IDs {
 		if gone[id] {
-			p.Add(relations.CodeNotFound, relations.Path("sources", "ids", i), "no source has this id")
+			p.Add(knowledge.CodeNotFound, knowledge.Path("sources", "ids", i), "no source has this id")
 			continue
 		}
 		ids = append(ids, id)
@@ -344,7 +344,7 @@ func resolveSources(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, refs relat
 			return nil, err
 		}
 		if taken {
-			p.Add(relations.CodeConflict, relations.Path("sources", "new", i, "url"),
+			p.Add(knowledge.CodeConflict, knowledge.Path("sources", "new", i, "url"),
 				"a source with this URL exists already: cite it by its id")
 			continue
 		}
@@ -370,7 +370,7 @@ func sourceURLTaken(ctx context.Context, tx *sqlx.Tx, url *string) (bool, error)
 	return taken, err
 }
 
-func insertSource(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, ns relations.NewSource) (uuid.UUID, error) {
+func insertSource(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, ns knowledge.NewSource) (uuid.UUID, error) {
 	const q = `INSERT INTO sources (title, publisher, url, published_on, excerpt, languages)
 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
 	langs := ns.Languages

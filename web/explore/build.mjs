@@ -1,4 +1,4 @@
-// Builds the explorer into internal/explore/assets, which the amity binary embeds:
+// Builds the explorer into internal/web/explore/assets, which the amity binary embeds:
 //
 //   cd web/explore && npm ci && npm run build
 //

@@ -1,0 +1,299 @@
+package importer
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/amity/amity/internal/knowledge"
+)
+
+// geonamesColumns is the width of GeoNames' "geoname" table dumps (cities15000.txt,
+// cities1000.txt, allCountries.txt, …): geonameid, name, asciiname, alternatenames,
+// latitude, longitude, feature class, feature code, country code, cc2, admin1–4 codes,
+// population, elevation, dem, timezone, modification date.
+const geonamesColumns = 19
+
+// GeoNamesSource is the source every city of a GeoNames file cites, so that gazetteer
+// rows keep their provenance like every other fact.
+var GeoNamesSource = Source{
+	Key:       "geonames",
+	Title:     "GeoNames geographical database",
+	Publisher: "GeoNames",
+	URL:       "https://www.geonames.org/",
+}
+
+// UndeterminedLanguage tags GeoNames' alternate names, whose language the cities files
+// do not give: BCP 47's "und" (undetermined).
+const UndeterminedLanguage = "und"
+
+// GeoNamesKey is the key of the city with a GeoNames id when it comes from a
+// gazetteer: its id is seed.ID("city", GeoNamesKey(id)).
+func GeoNamesKey(id int64) string { return "geonames-" + strconv.FormatInt(id, 10) }
+
+// ParseGeoNames reads a GeoNames gazetteer file (tab-separated, 19 columns) into
+// cities with their alternate names. Every row must be a populated place (feature
+// class P), so that loading allCountries.txt by mistake does not turn mountains into
+// cities. A population of 0 is GeoNames' "unknown" and is left empty.
+func ParseGeoNames(name string, r io.Reader, p *Progress) (*Batch, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: read: %w", name, err)
+	}
+	data = bytes.TrimPrefix(data, utf8BOM)
+	b := &Batch{File: name, Format: FormatGeoNames, Sources: []Source{GeoNamesSource}}
+	ps := &Problems{File: name}
+	src := &Ref{Key: GeoNamesSource.Key}
+	sources := []Ref{*src}
+
+	// The rows are independent: the file is parsed in one piece per processor, each
+	// from a line boundary, and the pieces joined in order.
+	pieces := runtime.GOMAXPROCS(0)
+	if n := len(data) / (1 << 20); n < pieces {
+		pieces = max(n, 1)
+	}
+	type piece struct {
+		data   []byte
+		line   int // of the piece's first line
+		cities []City
+		ps     Problems
+	}
+	parts := make([]piece, 0, pieces)
+	for start, line := 0, 1; start < len(data) || len(parts) == 0; {
+		end := len(data)
+		if len(parts) < pieces-1 {
+			end = start + (len(data)-start)/(pieces-len(parts))
+			if i := bytes.IndexByte(data[end:], '\n'); i >= 0 {
+				end += i + 1
+			} else {
+				end = len(data)
+			}
+		}
+		parts = append(parts, piece{data: data[start:end], line: line, ps: Problems{File: name}})
+		line += bytes.Count(data[start:end], []byte{'\n'})
+		start = end
+	}
+	var wg sync.WaitGroup
+	for i := range parts {
+		wg.Add(1)
+		go func(pc *piece) {
+			defer wg.Done()
+			pc.cities = parseGeoNamesPiece(pc.data, pc.line, &pc.ps, p, src, sources)
+		}(&parts[i])
+	}
+	wg.Wait()
+	n := 0
+	for i := range parts {
+		n += len(parts[i].cities)
+	}
+	b.Cities = make([]City, 0, n)
+	for i := range parts {
+		b.Cities = append(b.Cities, parts[i].cities...)
+		ps.merge(&parts[i].ps)
+	}
+	if len(b.Cities) == 0 && ps.Len() == 0 {
+		ps.Addf(0, "", "no GeoNames rows")
+	}
+	b.Validate(ps)
+	if err := ps.Err(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// maxGeoNamesLine is the longest line a GeoNames file may have.
+const maxGeoNamesLine = 1 << 20
+
+// parseGeoNamesPiece parses the rows of data, whose first line is line.
+func parseGeoNamesPiece(data []byte, line int, ps *Problems, p *Progress, src *Ref, sources []Ref) []City {
+	cities := make([]City, 0, bytes.Count(data, []byte{'\n'})+1)
+	var cols [geonamesColumns][]byte
+	rows := 0
+	for ; len(data) > 0; line++ {
+		raw := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			raw, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		if len(raw) >= maxGeoNamesLine {
+			ps.Addf(line, "", "line longer than %d bytes", maxGeoNamesLine)
+			continue
+		}
+		text := bytes.TrimRight(raw, "\r\n")
+		if len(text) == 0 || text[0] == '#' {
+			continue
+		}
+		if rows++; rows%4096 == 0 {
+			p.Add(4096)
+		}
+		if c, ok := parseGeoNamesRow(ps, line, text, &cols); ok {
+			c.Sources = sources
+			for i := range c.Names {
+				c.Names[i].Source = src
+			}
+			cities = append(cities, c)
+		}
+	}
+	p.Add(rows % 4096)
+	return cities
+}
+
+func parseGeoNamesRow(ps *Problems, line int, text []byte, cols *[geonamesColumns][]byte) (City, bool) {
+	n := 0
+	for rest := text; ; n++ {
+		i := bytes.IndexByte(rest, '\t')
+		if n < geonamesColumns {
+			if i < 0 {
+				cols[n] = rest
+			} else {
+				cols[n] = rest[:i]
+			}
+		}
+		if i < 0 {
+			break
+		}
+		rest = rest[i+1:]
+	}
+	if n+1 != geonamesColumns {
+		ps.Addf(line, "", "%d tab-separated columns, want %d (a GeoNames cities file)", n+1, geonamesColumns)
+		return City{}, false
+	}
+	if !utf8.Valid(text) {
+		ps.Addf(line, "", "not valid UTF-8")
+		return City{}, false
+	}
+	before := ps.Len()
+	var c City
+	c.Line = line
+	id, err := strconv.ParseInt(string(cols[0]), 10, 64)
+	if err != nil || id <= 0 {
+		ps.Addf(line, "geonameid", "%q is not a positive integer", cols[0])
+	}
+	c.Key = GeoNamesKey(id)
+	c.GeoNames = &id
+	c.Name = string(cols[1])
+	lat, err1 := strconv.ParseFloat(string(cols[4]), 64)
+	lon, err2 := strconv.ParseFloat(string(cols[5]), 64)
+	if err1 != nil {
+		ps.Addf(line, "latitude", "%q is not a number", cols[4])
+	}
+	if err2 != nil {
+		ps.Addf(line, "longitude", "%q is not a number", cols[5])
+	}
+	c.Latitude, c.Longitude = &lat, &lon
+	if string(cols[6]) != "P" {
+		ps.Addf(line, "feature class", "%q is not P (a populated place): import a GeoNames cities file", cols[6])
+	}
+	if len(cols[8]) == 0 {
+		ps.Addf(line, "country code", "required")
+	}
+	c.Country = Ref{Code: string(cols[8])}
+	if len(cols[14]) > 0 {
+		pop, err := strconv.ParseInt(string(cols[14]), 10, 64)
+		switch {
+		case err != nil:
+			ps.Addf(line, "population", "%q is not an integer", cols[14])
+		case pop > 0:
+			c.Population = &pop
+		}
+	}
+	if ps.Len() != before {
+		return City{}, false
+	}
+	// GeoNames lists the name itself, codes and near-duplicates among the alternate
+	// names; keep each distinct spelling once, as long as it keeps the rule of names
+	// (knowledge.NameText, the API's): an alternate name that breaks it is left out,
+	// as the gazetteer's noise, while a row's own name that breaks it refuses the row.
+	var seen map[string]bool // once there are too many names to compare one by one
+	add := func(s string) {
+		if s == "" || s == c.Name || strings.TrimSpace(s) == "" || knowledge.NameText.Problem(s) != "" {
+			return
+		}
+		if seen != nil {
+			if seen[s] {
+				return
+			}
+			seen[s] = true
+		} else {
+			for _, n := range c.Names {
+				if n.Name == s {
+					return
+				}
+			}
+			if len(c.Names) == 16 {
+				seen = make(map[string]bool, 64)
+				for _, n := range c.Names {
+					seen[n.Name] = true
+				}
+				seen[s] = true
+			}
+		}
+		c.Names = append(c.Names, Name{Language: UndeterminedLanguage, Name: s})
+	}
+	add(string(cols[2]))
+	for alt := cols[3]; len(alt) > 0; {
+		i := bytes.IndexByte(alt, ',')
+		if i < 0 {
+			add(string(alt))
+			break
+		}
+		add(string(alt[:i]))
+		alt = alt[i+1:]
+	}
+	return c, true
+}
+
+// ParseISO3166 reads the ISO 3166-1 JSON of Debian's iso-codes package
+// (/usr/share/iso-codes/json/iso_3166-1.json): {"3166-1": [{"alpha_2", "name", …}]}.
+// Each entry becomes a country with its short name.
+func ParseISO3166(name string, r io.Reader, p *Progress) (*Batch, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: read: %w", name, err)
+	}
+	data = bytes.TrimPrefix(data, utf8BOM)
+	b := &Batch{File: name, Format: FormatISO3166}
+	ps := &Problems{File: name}
+	var doc struct {
+		Entries []json.RawMessage `json:"3166-1"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		ps.Addf(0, "", "not ISO 3166-1 JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+		return nil, ps.Err()
+	}
+	if doc.Entries == nil {
+		ps.Addf(0, "3166-1", "required: the list of countries")
+		return nil, ps.Err()
+	}
+	// Entries are located in the file by their text so that problems name a line.
+	offset := 0
+	for _, raw := range doc.Entries {
+		line := 0
+		if i := bytes.Index(data[offset:], raw); i >= 0 {
+			line = 1 + bytes.Count(data[:offset+i], []byte("\n"))
+			offset += i + len(raw)
+		}
+		p.Add(1)
+		var e struct {
+			Alpha2 string `json:"alpha_2"`
+			Name   string `json:"name"`
+		}
+		if err := json.Unmarshal(raw, &e); err != nil {
+			ps.Addf(line, "", "not an ISO 3166-1 entry: %s", strings.TrimPrefix(err.Error(), "json: "))
+			continue
+		}
+		b.Countries = append(b.Countries, Country{Line: line, Code: e.Alpha2, Name: e.Name})
+	}
+	b.Validate(ps)
+	if err := ps.Err(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}

@@ -1,0 +1,180 @@
+package importer_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/amity/amity/internal/ingest/importer"
+)
+
+func mustOpen(t *testing.T, name string) *os.File {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "..", "testdata", "import", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func TestDetect(t *testing.T) {
+	tests := []struct {
+		name string
+		head string
+		want importer.Format
+	}{
+		{"knowledge.ndjson", "", importer.FormatNDJSON},
+		{"x.jsonl", "", importer.FormatNDJSON},
+		{"iso_3166-1.json", "{\n  \"3166-1\": [", importer.FormatISO3166},
+		{"facts.txt", `{"type":"city"}`, importer.FormatNDJSON},
+		{"cities15000.txt", "1\ta\ta\t\t1\t2\tP\tPPL\tXT\t\t\t\t\t\t0\t\t\t\t2024-01-01\n", importer.FormatGeoNames},
+	}
+	for _, tt := range tests {
+		got, err := importer.Detect(tt.name, []byte(tt.head))
+		if err != nil || got != tt.want {
+			t.Errorf("Detect(%q) = %q, %v; want %q", tt.name, got, err, tt.want)
+		}
+	}
+	if _, err := importer.Detect("notes.txt", []byte("hello")); err == nil {
+		t.Error("Detect(notes.txt) found a format in plain text")
+	}
+}
+
+func TestParseGeoNames(t *testing.T) {
+	b, err := importer.ParseGeoNames("cities.txt", mustOpen(t, "cities.txt"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Cities) != 3 {
+		t.Fatalf("%d cities, want 3", len(b.Cities))
+	}
+	c := b.Cities[0]
+	var names []string
+	for _, n := range c.Names {
+		names = append(names, n.Language+":"+n.Name)
+	}
+	if diff := cmp.Diff(names, []string{"und:Testburg", "und:Тествиль", "und:テストヴィル"}); diff != "" {
+		t.Errorf("names (-got +want):\n%s", diff)
+	}
+	if c.Key != "geonames-99000001" || *c.GeoNames != 99000001 || c.Country.Code != "XT" || *c.Population != 150000 || *c.Longitude != 20.25 {
+		t.Errorf("city = %+v", c)
+	}
+	if b.Cities[2].Population != nil {
+		t.Errorf("population 0 parsed as %d, want unknown", *b.Cities[2].Population)
+	}
+}
+
+func TestParseGeoNamesProblems(t *testing.T) {
+	in := strings.Join([]string{
+		"1\tA\tA\t\t1\t2\tP\tPPL\tXT\t\t\t\t\t\t0\t\t\t\t2024-01-01",
+		"x\tB\tB\t\tnorth\t2\tT\tMT\tXT\t\t\t\t\t\t0\t\t\t\t2024-01-01",
+		"3\tC\tC",
+		"4\tD\tD\t\t1\t2\tP\tPPL\t\t\t\t\t\t\t-5\t\t\t\t2024-01-01",
+	}, "\n")
+	_, err := importer.ParseGeoNames("g.txt", strings.NewReader(in), nil)
+	var ie *importer.Error
+	if !errors.As(err, &ie) {
+		t.Fatalf("err = %v, want *importer.Error", err)
+	}
+	var got []string
+	for _, p := range ie.Problems {
+		got = append(got, p.String())
+	}
+	want := []string{
+		`g.txt:2: geonameid: "x" is not a positive integer`,
+		`g.txt:2: latitude: "north" is not a number`,
+		`g.txt:2: feature class: "T" is not P (a populated place): import a GeoNames cities file`,
+		`g.txt:3: 3 tab-separated columns, want 19 (a GeoNames cities file)`,
+		`g.txt:4: country code: required`,
+	}
+	if diff := cmp.Diff(got, want); diff != "" {
+		t.Errorf("problems (-got +want):\n%s", diff)
+	}
+}
+
+func TestParseISO3166(t *testing.T) {
+	b, err := importer.ParseISO3166("countries.json", mustOpen(t, "countries.json"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []importer.Country{{Line: 3, Code: "XT", Name: "Testland"}, {Line: 9, Code: "XU", Name: "Sampleland"}}
+	if diff := cmp.Diff(b.Countries, want); diff != "" {
+		t.Errorf("countries (-got +want):\n%s", diff)
+	}
+}
+
+// TestParseDebianISO3166 reads the real file where the iso-codes package is installed.
+func TestParseDebianISO3166(t *testing.T) {
+	const path = "/usr/share/iso-codes/json/iso_3166-1.json"
+	f, err := os.Open(path)
+	if err != nil {
+		t.Skipf("%s: %v (apt-get install iso-codes)", path, err)
+	}
+	defer f.Close()
+	b, err := importer.ParseISO3166(path, f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Countries) < 240 {
+		t.Errorf("%d countries, want about 249", len(b.Countries))
+	}
+}
+
+func TestParseNDJSON(t *testing.T) {
+	b, err := importer.ParseNDJSON("knowledge.ndjson", mustOpen(t, "knowledge.ndjson"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []int{len(b.Sources), len(b.Cities), len(b.Officials), len(b.Agreements), len(b.Partnerships), len(b.Institutions), len(b.Figures)}
+	if diff := cmp.Diff(got, []int{2, 1, 2, 1, 2, 1, 1}); diff != "" {
+		t.Errorf("entities (-got +want):\n%s", diff)
+	}
+	a := b.Agreements[0]
+	if a.Line != 6 || a.Parties[0] != (importer.Ref{GeoNames: 99000001}) || a.Signatories[0].Official != (importer.Ref{Key: "alex-example"}) {
+		t.Errorf("agreement = %+v", a)
+	}
+	if !b.Defines(importer.KindCity, importer.Ref{Wikidata: "Q9000000003"}) || b.Defines(importer.KindCity, importer.Ref{GeoNames: 99000001}) {
+		t.Error("Defines: wrong answer about the file's own cities")
+	}
+}
+
+func TestParseNDJSONProblems(t *testing.T) {
+	tests := []struct {
+		line, want string
+	}{
+		{`{"type":"city","key":"t","name":"T","country":"XT","populaton":5}`, `f.ndjson:1: city.populaton: unknown field`},
+		{`{"type":"city","key":"t","name":"T","country":{"iso":"XT"}}`, `f.ndjson:1: city.country: not a reference`},
+		{`{"type":"city","key":"t","name":"T","country":{"geonames":5}}`, `f.ndjson:1: city.country: a country is referred to by code (or a plain string), wikidata`},
+		{`{"type":"city","key":"t","name":"T","country":"XT","latitude":95}`, `f.ndjson:1: city.latitude: latitude and longitude go together`},
+		{`{"type":"official","key":"o","name":"O","sources":["s"],"names":[{"language":"EN","name":"O"}]}`, `f.ndjson:1: official.names[0].language: "EN" is not a lowercase BCP 47 language tag`},
+		{`{"type":"agreement","key":"a","title":"A","kind":"OTHER","parties":["x"],"signatories":[{"official":"o","party":"y"}],"sources":["s"]}`, `f.ndjson:1: agreement.signatories[0].party: "y" is not one of this agreement's parties`},
+		{`{"type":"figure","key":"f","city":"t","metric":"SISTER_CITIES","value":-1,"source":"s"}`, `f.ndjson:1: figure.value: -1 is not between 0 and 2147483647`},
+		{`{"key":"x"}`, `f.ndjson:1: type: required`},
+	}
+	for _, tt := range tests {
+		_, err := importer.ParseNDJSON("f.ndjson", strings.NewReader(tt.line), nil)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s:\n got %v\nwant a problem %q", tt.line, err, tt.want)
+		}
+	}
+}
+
+func TestProblemsCapped(t *testing.T) {
+	var in strings.Builder
+	for i := 0; i < 120; i++ {
+		in.WriteString(`{"type":"country","code":"xx","name":"Testland"}` + "\n")
+	}
+	_, err := importer.ParseNDJSON("many.ndjson", strings.NewReader(in.String()), nil)
+	var ie *importer.Error
+	if !errors.As(err, &ie) {
+		t.Fatalf("err = %v", err)
+	}
+	if len(ie.Problems) != importer.MaxProblems || ie.Omitted == 0 {
+		t.Errorf("%d problems listed, %d omitted; want %d listed and the rest counted", len(ie.Problems), ie.Omitted, importer.MaxProblems)
+	}
+}

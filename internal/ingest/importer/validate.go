@@ -1,0 +1,653 @@
+package importer
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/amity/amity/internal/ingest/seed"
+	"github.com/amity/amity/internal/knowledge"
+)
+
+// The forms the database checks, repeated so that a bad line is reported with its
+// position instead of failing the whole COPY on the first one.
+var (
+	slugRE     = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	countryRE  = regexp.MustCompile(`^[A-Z]{2}$`)
+	languageRE = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+	urlRE      = regexp.MustCompile(`^https?://`)
+	dateRE     = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+)
+
+// RefUse is one reference in a batch: what it names, and where it is written.
+type RefUse struct {
+	Kind string
+	Ref  Ref // normalized (see Ref.Normalize)
+	Line int
+
+	// The field is put together only when a message needs it: a gazetteer holds
+	// millions of references.
+	field string // the field, or the list the reference is an element of
+	index int    // the reference's index in that list, or -1
+	sub   string // what follows the index, as in "city.names[2].source"
+}
+
+// Field names where the reference is written, as in "partnership.cities[1]".
+func (u RefUse) Field() string {
+	if u.index < 0 {
+		return u.field
+	}
+	return u.field + "[" + strconv.Itoa(u.index) + "]" + u.sub
+}
+
+// Refs lists every reference of the batch, in file order within each kind.
+func (b *Batch) Refs() []RefUse {
+	var out []RefUse
+	b.EachRef(func(u RefUse) { out = append(out, u) })
+	return out
+}
+
+// EachRef calls f with every reference of the batch, in the order of Refs.
+func (b *Batch) EachRef(f func(RefUse)) {
+	at := func(kind string, r Ref, line int, field string, index int, sub string) {
+		if !r.IsZero() || r.bad != "" {
+			f(RefUse{Kind: kind, Ref: r.Normalize(kind), Line: line, field: field, index: index, sub: sub})
+		}
+	}
+	one := func(kind string, r Ref, line int, field string) { at(kind, r, line, field, -1, "") }
+	opt := func(kind string, r *Ref, line int, field string) {
+		if r != nil {
+			one(kind, *r, line, field)
+		}
+	}
+	list := func(kind string, rs []Ref, line int, field string) {
+		for i, r := range rs {
+			at(kind, r, line, field, i, "")
+		}
+	}
+	names := func(ns []Name, line int, field string) {
+		for i, n := range ns {
+			if n.Source != nil {
+				at(KindSource, *n.Source, line, field, i, ".source")
+			}
+		}
+	}
+	for _, c := range b.Cities {
+		one(KindCountry, c.Country, c.Line, "city.country")
+		names(c.Names, c.Line, "city.names")
+		list(KindSource, c.Sources, c.Line, "city.sources")
+	}
+	for _, o := range b.Officials {
+		opt(KindCity, o.City, o.Line, "official.city")
+		names(o.Names, o.Line, "official.names")
+		list(KindSource, o.Sources, o.Line, "official.sources")
+	}
+	for _, in := range b.Institutions {
+		one(KindCity, in.City, in.Line, "institution.city")
+		list(KindAgreement, in.Agreements, in.Line, "institution.agreements")
+		list(KindSource, in.Sources, in.Line, "institution.sources")
+	}
+	for _, a := range b.Agreements {
+		opt(KindCity, a.SignedIn, a.Line, "agreement.signedIn")
+		list(KindCity, a.Parties, a.Line, "agreement.parties")
+		for i, s := range a.Signatories {
+			at(KindOfficial, s.Official, a.Line, "agreement.signatories", i, ".official")
+			at(KindCity, s.Party, a.Line, "agreement.signatories", i, ".party")
+		}
+		list(KindInstitution, a.Institutions, a.Line, "agreement.institutions")
+		list(KindSource, a.Sources, a.Line, "agreement.sources")
+	}
+	for _, p := range b.Partnerships {
+		list(KindCity, p.Cities, p.Line, "partnership.cities")
+		opt(KindAgreement, p.Agreement, p.Line, "partnership.agreement")
+		list(KindSource, p.Sources, p.Line, "partnership.sources")
+	}
+	for _, fg := range b.Figures {
+		one(KindCity, fg.City, fg.Line, "figure.city")
+		one(KindSource, fg.Source, fg.Line, "figure.source")
+	}
+}
+
+// index records the identifiers the batch's own entities carry, so that a reference
+// the file satisfies itself needs no database look-up. It is built one kind at a time,
+// when a reference of that kind is first asked about: a gazetteer refers to countries
+// and a source only, and its cities need no index.
+type index struct {
+	built    map[string]bool
+	keys     map[string]map[string]int // kind -> key -> line
+	qids     map[string]map[string]int // kind -> QID -> line
+	geonames map[int64]int
+	urls     map[string]int
+}
+
+func (ix *index) build(b *Batch, kind string) {
+	ix.built[kind] = true
+	keys, qids := map[string]int{}, map[string]int{}
+	ix.keys[kind], ix.qids[kind] = keys, qids
+	key := func(k string, line int) {
+		if _, ok := keys[k]; !ok {
+			keys[k] = line
+		}
+	}
+	qid := func(q string, line int) {
+		if _, ok := qids[q]; q != "" && !ok {
+			qids[q] = line
+		}
+	}
+	switch kind {
+	case KindSource:
+		for _, s := range b.Sources {
+			key(s.Key, s.Line)
+			if _, ok := ix.urls[s.URL]; s.URL != "" && !ok {
+				ix.urls[s.URL] = s.Line
+			}
+		}
+	case KindCountry:
+		for _, c := range b.Countries {
+			key(c.Code, c.Line)
+			qid(c.Wikidata, c.Line)
+		}
+	case KindCity:
+		for _, c := range b.Cities {
+			key(c.Key, c.Line)
+			qid(c.Wikidata, c.Line)
+			if c.GeoNames != nil {
+				if _, ok := ix.geonames[*c.GeoNames]; !ok {
+					ix.geonames[*c.GeoNames] = c.Line
+				}
+			}
+		}
+	case KindOfficial:
+		for _, o := range b.Officials {
+			key(o.Key, o.Line)
+			qid(o.Wikidata, o.Line)
+		}
+	case KindAgreement:
+		for _, a := range b.Agreements {
+			key(a.Key, a.Line)
+		}
+	case KindPartnership:
+		for _, p := range b.Partnerships {
+			key(p.Key, p.Line)
+		}
+	case KindInstitution:
+		for _, in := range b.Institutions {
+			key(in.Key, in.Line)
+			qid(in.Wikidata, in.Line)
+		}
+	case KindFigure:
+		for _, f := range b.Figures {
+			key(f.Key, f.Line)
+		}
+	}
+}
+
+// Defines reports whether an entity of the batch itself answers to the (normalized)
+// reference, so that the store need not find it in the database.
+func (b *Batch) Defines(kind string, r Ref) bool {
+	if b.index == nil {
+		b.index = &index{built: map[string]bool{}, keys: map[string]map[string]int{}, qids: map[string]map[string]int{},
+			geonames: map[int64]int{}, urls: map[string]int{}}
+	}
+	ix := b.index
+	if !ix.built[kind] {
+		ix.build(b, kind)
+	}
+	var ok bool
+	switch {
+	case r.Key != "":
+		_, ok = ix.keys[kind][r.Key]
+	case r.Code != "":
+		_, ok = ix.keys[kind][r.Code]
+	case r.Wikidata != "":
+		_, ok = ix.qids[kind][r.Wikidata]
+	case r.GeoNames != 0:
+		_, ok = ix.geonames[r.GeoNames]
+	case r.URL != "":
+		_, ok = ix.urls[r.URL]
+	}
+	return ok
+}
+
+// count is the number of entities of kind in the batch.
+func (b *Batch) count(kind string) int {
+	switch kind {
+	case KindSource:
+		return len(b.Sources)
+	case KindCountry:
+		return len(b.Countries)
+	case KindCity:
+		return len(b.Cities)
+	case KindOfficial:
+		return len(b.Officials)
+	case KindAgreement:
+		return len(b.Agreements)
+	case KindPartnership:
+		return len(b.Partnerships)
+	case KindInstitution:
+		return len(b.Institutions)
+	case KindFigure:
+		return len(b.Figures)
+	}
+	return 0
+}
+
+// Validate checks everything that can be checked without the database and records
+// each problem in ps: required fields, forms, enumerations, lengths, dates, duplicate
+// identifiers within the file, reference forms and citations.
+func (b *Batch) Validate(ps *Problems) {
+	v := validator{ps: ps, languages: map[string]bool{}}
+	keys := map[string]map[string]int{}
+	dupKey := func(kind string, line int, field, key string, re *regexp.Regexp, what string) {
+		if key == "" {
+			ps.Addf(line, field, "required")
+			return
+		}
+		if re == slugRE && isSlug(key) {
+			// The common case, without the regular expression.
+		} else if !re.MatchString(key) {
+			ps.Addf(line, field, "%q is not %s", key, what)
+		}
+		if keys[kind] == nil {
+			keys[kind] = make(map[string]int, b.count(kind))
+		}
+		if first, ok := keys[kind][key]; ok {
+			ps.Addf(line, field, "duplicate %s %q (first on line %d)", kind, key, first)
+			return
+		}
+		keys[kind][key] = line
+	}
+	const slugWhat = "a slug (lowercase letters and digits joined by single hyphens)"
+	uniq := map[string]map[string]int{}
+	unique := func(line int, field, what, value string) {
+		if value == "" {
+			return
+		}
+		if uniq[field] == nil {
+			kind, _, _ := strings.Cut(field, ".")
+			uniq[field] = make(map[string]int, b.count(kind))
+		}
+		if first, ok := uniq[field][value]; ok {
+			ps.Addf(line, field, "duplicate %s %s (first on line %d)", what, value, first)
+			return
+		}
+		uniq[field][value] = line
+	}
+
+	for _, s := range b.Sources {
+		dupKey(KindSource, s.Line, "source.key", s.Key, slugRE, slugWhat)
+		v.text(s.Line, "source.title", s.Title, true, knowledge.TitleText)
+		v.text(s.Line, "source.publisher", s.Publisher, false, knowledge.PublisherText)
+		v.text(s.Line, "source.excerpt", s.Excerpt, false, knowledge.ExcerptText)
+		if s.URL != "" {
+			if v.text(s.Line, "source.url", s.URL, false, knowledge.URLText) && !urlRE.MatchString(s.URL) {
+				ps.Addf(s.Line, "source.url", "%q is not an http or https URL", s.URL)
+			}
+			unique(s.Line, "source.url", "URL", fmt.Sprintf("%q", s.URL))
+		}
+		v.date(s.Line, "source.publishedOn", s.PublishedOn)
+		if !v.list(s.Line, "source.languages", len(s.Languages), knowledge.MaxLanguages) {
+			continue
+		}
+		for i, l := range s.Languages {
+			v.language(s.Line, fmt.Sprintf("source.languages[%d]", i), l)
+			if strings.Contains(l, ",") || slices.Index(s.Languages, l) != i {
+				ps.Addf(s.Line, fmt.Sprintf("source.languages[%d]", i), "duplicate language %q", l)
+			}
+		}
+	}
+	for _, c := range b.Countries {
+		dupKey(KindCountry, c.Line, "country.code", c.Code, countryRE, "an ISO 3166-1 alpha-2 code (two capital letters)")
+		v.text(c.Line, "country.name", c.Name, true, knowledge.NameText)
+		v.qid(c.Line, "country.wikidata", c.Wikidata)
+		unique(c.Line, "country.wikidata", "Wikidata id", c.Wikidata)
+	}
+	for _, c := range b.Cities {
+		dupKey(KindCity, c.Line, "city.key", c.Key, slugRE, slugWhat)
+		v.text(c.Line, "city.name", c.Name, true, knowledge.NameText)
+		v.required(c.Line, "city.country", c.Country)
+		if c.Population != nil {
+			if msg := knowledge.PopulationProblem(*c.Population); msg != "" {
+				ps.Addf(c.Line, "city.population", "%s", msg)
+			}
+		}
+		if (c.Latitude == nil) != (c.Longitude == nil) {
+			ps.Addf(c.Line, "city.latitude", "latitude and longitude go together: give both or neither")
+		}
+		if c.Latitude != nil && !(*c.Latitude >= -90 && *c.Latitude <= 90) {
+			ps.Addf(c.Line, "city.latitude", "%v is not between -90 and 90", *c.Latitude)
+		}
+		if c.Longitude != nil && !(*c.Longitude >= -180 && *c.Longitude <= 180) {
+			ps.Addf(c.Line, "city.longitude", "%v is not between -180 and 180", *c.Longitude)
+		}
+		v.qid(c.Line, "city.wikidata", c.Wikidata)
+		unique(c.Line, "city.wikidata", "Wikidata id", c.Wikidata)
+		if c.GeoNames != nil {
+			if *c.GeoNames <= 0 {
+				ps.Addf(c.Line, "city.geonames", "must be positive, got %d", *c.GeoNames)
+			}
+			unique(c.Line, "city.geonames", "GeoNames id", strconv.FormatInt(*c.GeoNames, 10))
+		}
+		v.names(c.Line, "city.names", c.Names)
+		v.list(c.Line, "city.sources", len(c.Sources), knowledge.MaxSourceRefs)
+	}
+	for _, o := range b.Officials {
+		dupKey(KindOfficial, o.Line, "official.key", o.Key, slugRE, slugWhat)
+		v.text(o.Line, "official.name", o.Name, true, knowledge.NameText)
+		v.text(o.Line, "official.title", o.Title, false, knowledge.TitleText)
+		v.qid(o.Line, "official.wikidata", o.Wikidata)
+		unique(o.Line, "official.wikidata", "Wikidata id", o.Wikidata)
+		v.names(o.Line, "official.names", o.Names)
+		v.cites(o.Line, "official.sources", o.Sources)
+	}
+	for _, a := range b.Agreements {
+		dupKey(KindAgreement, a.Line, "agreement.key", a.Key, slugRE, slugWhat)
+		v.text(a.Line, "agreement.title", a.Title, true, knowledge.TitleText)
+		v.enum(a.Line, "agreement.kind", a.Kind, seed.AgreementKinds)
+		v.date(a.Line, "agreement.signedOn", a.SignedOn)
+		v.text(a.Line, "agreement.summary", a.Summary, false, knowledge.SummaryText)
+		if !v.list(a.Line, "agreement.areas", len(a.Areas), knowledge.MaxAreas) ||
+			!v.list(a.Line, "agreement.parties", len(a.Parties), knowledge.MaxParties) ||
+			!v.list(a.Line, "agreement.signatories", len(a.Signatories), knowledge.MaxSignatories) ||
+			!v.list(a.Line, "agreement.institutions", len(a.Institutions), knowledge.MaxLinks) {
+			continue // lists that long are not looked at item by item
+		}
+		for i, area := range a.Areas {
+			f := fmt.Sprintf("agreement.areas[%d]", i)
+			v.enum(a.Line, f, area, seed.AgreementAreas)
+			if slices.Index(a.Areas, area) != i {
+				ps.Addf(a.Line, f, "duplicate area %q", area)
+			}
+		}
+		if len(a.Parties) == 0 {
+			ps.Addf(a.Line, "agreement.parties", "required: at least one party city")
+		}
+		v.noRepeats(a.Line, "agreement.parties", a.Parties)
+		for i, s := range a.Signatories {
+			f := fmt.Sprintf("agreement.signatories[%d]", i)
+			v.required(a.Line, f+".official", s.Official)
+			if !s.Official.IsZero() && slices.IndexFunc(a.Signatories, func(o Signatory) bool { return o.Official == s.Official }) != i {
+				ps.Addf(a.Line, f+".official", "%s already signs this agreement", s.Official)
+			}
+			v.required(a.Line, f+".party", s.Party)
+			if !s.Party.IsZero() && !slices.Contains(a.Parties, s.Party) {
+				ps.Addf(a.Line, f+".party", "%s is not one of this agreement's parties (write it as in parties)", s.Party)
+			}
+			v.text(a.Line, f+".role", s.Role, false, knowledge.RoleText)
+		}
+		v.noRepeats(a.Line, "agreement.institutions", a.Institutions)
+		v.cites(a.Line, "agreement.sources", a.Sources)
+	}
+	for _, p := range b.Partnerships {
+		dupKey(KindPartnership, p.Line, "partnership.key", p.Key, slugRE, slugWhat)
+		v.enum(p.Line, "partnership.kind", p.Kind, seed.PartnershipKinds)
+		switch {
+		case len(p.Cities) != 2:
+			ps.Addf(p.Line, "partnership.cities", "must name exactly two cities, got %d", len(p.Cities))
+		case p.Cities[0] == p.Cities[1] && !p.Cities[0].IsZero():
+			ps.Addf(p.Line, "partnership.cities", "a partnership joins two different cities, got %s twice", p.Cities[0])
+		}
+		since, okS := v.date(p.Line, "partnership.since", p.Since)
+		until, okU := v.date(p.Line, "partnership.until", p.Until)
+		if okS && okU && until.Before(since) {
+			ps.Addf(p.Line, "partnership.until", "%s is before since %s", p.Until, p.Since)
+		}
+		v.cites(p.Line, "partnership.sources", p.Sources)
+	}
+	for _, in := range b.Institutions {
+		dupKey(KindInstitution, in.Line, "institution.key", in.Key, slugRE, slugWhat)
+		v.text(in.Line, "institution.name", in.Name, true, knowledge.InstitutionNameText)
+		v.enum(in.Line, "institution.kind", in.Kind, seed.InstitutionKinds)
+		v.required(in.Line, "institution.city", in.City)
+		v.date(in.Line, "institution.foundedOn", in.FoundedOn)
+		v.text(in.Line, "institution.description", in.Description, false, knowledge.SummaryText)
+		v.list(in.Line, "institution.agreements", len(in.Agreements), knowledge.MaxLinks)
+		v.qid(in.Line, "institution.wikidata", in.Wikidata)
+		unique(in.Line, "institution.wikidata", "Wikidata id", in.Wikidata)
+		v.noRepeats(in.Line, "institution.agreements", in.Agreements)
+		v.cites(in.Line, "institution.sources", in.Sources)
+	}
+	for _, f := range b.Figures {
+		dupKey(KindFigure, f.Line, "figure.key", f.Key, slugRE, slugWhat)
+		v.required(f.Line, "figure.city", f.City)
+		v.enum(f.Line, "figure.metric", f.Metric, seed.FigureMetrics)
+		switch {
+		case f.Value == nil:
+			ps.Addf(f.Line, "figure.value", "required")
+		case *f.Value < 0 || *f.Value > knowledge.MaxFigure:
+			ps.Addf(f.Line, "figure.value", "%d is not between 0 and %d", *f.Value, knowledge.MaxFigure)
+		}
+		v.date(f.Line, "figure.asOf", f.AsOf)
+		if f.Source.IsZero() && f.Source.bad == "" {
+			ps.Addf(f.Line, "figure.source", "required: a figure cites the source that states it")
+		}
+	}
+
+	// A reference is usually repeated (a gazetteer names a few countries and one
+	// source a million times): one that passed is not checked again.
+	type refKey struct {
+		kind string
+		ref  Ref
+	}
+	passed := map[refKey]bool{}
+	var last refKey
+	b.EachRef(func(u RefUse) {
+		k := refKey{u.Kind, u.Ref}
+		if k == last || passed[k] {
+			return
+		}
+		before := ps.Len()
+		v.refForm(u)
+		if ps.Len() == before {
+			passed[k] = true
+			last = k
+		}
+	})
+}
+
+type validator struct {
+	ps *Problems
+	// languages holds the language tags already found well-formed.
+	languages map[string]bool
+}
+
+// isSlug is slugRE's test, by hand: ^[a-z0-9]+(-[a-z0-9]+)*$.
+func isSlug(s string) bool {
+	if s == "" || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case c == '-' && s[i-1] != '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// textOK reports whether text() finds nothing wrong with a required s.
+func textOK(s string, rule knowledge.TextRule) bool {
+	return strings.TrimSpace(s) != "" && rule.Problem(s) == ""
+}
+
+// text holds a field to the rule of its kind (knowledge.TextRule: UTF-8, control
+// characters, length), the same as the API's, and reports whether it passed.
+func (v validator) text(line int, field, s string, required bool, rule knowledge.TextRule) bool {
+	if msg := rule.Problem(s); msg != "" {
+		v.ps.Addf(line, field, "%s", msg)
+		return false
+	}
+	if strings.TrimSpace(s) == "" && required {
+		v.ps.Addf(line, field, "required")
+		return false
+	}
+	return true
+}
+
+// list holds a list to its cap (knowledge.Max*), and reports whether it passed.
+func (v validator) list(line int, field string, n, max int) bool {
+	if msg := knowledge.ListProblem(n, max); msg != "" {
+		v.ps.Addf(line, field, "%s", msg)
+		return false
+	}
+	return true
+}
+
+func (v validator) enum(line int, field, s string, allowed []string) {
+	if s == "" {
+		v.ps.Addf(line, field, "required")
+		return
+	}
+	if !slices.Contains(allowed, s) {
+		v.ps.Addf(line, field, "%q is not one of %s", s, strings.Join(allowed, ", "))
+	}
+}
+
+func (v validator) date(line int, field, s string) (time.Time, bool) {
+	if s == "" {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if !dateRE.MatchString(s) || err != nil {
+		v.ps.Addf(line, field, "%q is not a calendar date in the form YYYY-MM-DD", s)
+		return time.Time{}, false
+	}
+	if msg := knowledge.DateProblem(t); msg != "" {
+		v.ps.Addf(line, field, "%s", msg)
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+func (v validator) language(line int, field, s string) {
+	if s == "" {
+		v.ps.Addf(line, field, "required")
+		return
+	}
+	if v.languages[s] {
+		return
+	}
+	if languageRE.MatchString(s) {
+		if v.languages != nil {
+			v.languages[s] = true
+		}
+	} else {
+		v.ps.Addf(line, field, "%q is not a lowercase BCP 47 language tag such as \"zh\", \"zh-Hans\" or \"und\"", s)
+	}
+}
+
+func (v validator) qid(line int, field, s string) {
+	if s != "" && !knowledge.ValidWikidataID(s) {
+		v.ps.Addf(line, field, "%q is not a Wikidata id such as \"Q42\"", s)
+	}
+}
+
+func (v validator) required(line int, field string, r Ref) {
+	if r.IsZero() && r.bad == "" {
+		v.ps.Addf(line, field, "required")
+	}
+}
+
+// cites enforces provenance: a fact-bearing line names at least one source.
+func (v validator) cites(line int, field string, rs []Ref) {
+	if len(rs) == 0 {
+		v.ps.Addf(line, field, "required: cite at least one source (a source key or {\"url\": ...})")
+	}
+	if v.list(line, field, len(rs), knowledge.MaxSourceRefs) {
+		v.noRepeats(line, field, rs)
+	}
+}
+
+func (v validator) noRepeats(line int, field string, rs []Ref) {
+	for i, r := range rs {
+		if !r.IsZero() && slices.Index(rs, r) != i {
+			v.ps.Addf(line, fmt.Sprintf("%s[%d]", field, i), "%s is named twice", r)
+		}
+	}
+}
+
+func (v validator) names(line int, field string, ns []Name) {
+	if !v.list(line, field, len(ns), knowledge.MaxNames) {
+		return
+	}
+	for i, n := range ns {
+		if v.languages[n.Language] && textOK(n.Name, knowledge.NameText) &&
+			slices.IndexFunc(ns, func(o Name) bool { return o.Language == n.Language && o.Name == n.Name }) == i {
+			continue // the common case, without formatting the field
+		}
+		f := fmt.Sprintf("%s[%d]", field, i)
+		v.language(line, f+".language", n.Language)
+		v.text(line, f+".name", n.Name, true, knowledge.NameText)
+		if slices.IndexFunc(ns, func(o Name) bool { return o.Language == n.Language && o.Name == n.Name }) != i {
+			v.ps.Addf(line, f, "duplicate name %q in language %q", n.Name, n.Language)
+		}
+	}
+}
+
+// refForms lists the identifiers each kind is referred to by.
+var refForms = map[string]string{
+	KindSource:      "key, url",
+	KindCountry:     "code (or a plain string), wikidata",
+	KindCity:        "key, wikidata, geonames",
+	KindOfficial:    "key, wikidata",
+	KindInstitution: "key, wikidata",
+	KindAgreement:   "key",
+}
+
+// refForm checks that a reference uses exactly one identifier, one its kind has, in
+// the right form.
+func (v validator) refForm(u RefUse) {
+	r := u.Ref
+	if r.bad != "" {
+		v.ps.Addf(u.Line, u.Field(), "%s", r.bad)
+		return
+	}
+	set := 0
+	for _, b := range []bool{r.Key != "", r.Wikidata != "", r.GeoNames != 0, r.Code != "", r.URL != ""} {
+		if b {
+			set++
+		}
+	}
+	if set != 1 {
+		v.ps.Addf(u.Line, u.Field(), "a reference gives exactly one of key, wikidata, geonames, code, url")
+		return
+	}
+	allowed := refForms[u.Kind]
+	ok := true
+	switch {
+	case r.Key != "":
+		ok = u.Kind != KindCountry
+		if ok && !isSlug(r.Key) {
+			v.ps.Addf(u.Line, u.Field(), "%q is not a slug key", r.Key)
+		}
+	case r.Code != "":
+		ok = u.Kind == KindCountry
+		if ok && !countryRE.MatchString(r.Code) {
+			v.ps.Addf(u.Line, u.Field(), "%q is not an ISO 3166-1 alpha-2 code (two capital letters)", r.Code)
+		}
+	case r.Wikidata != "":
+		ok = u.Kind != KindSource && u.Kind != KindAgreement
+		if ok {
+			v.qid(u.Line, u.Field(), r.Wikidata)
+		}
+	case r.GeoNames != 0:
+		ok = u.Kind == KindCity
+		if ok && r.GeoNames < 0 {
+			v.ps.Addf(u.Line, u.Field(), "GeoNames id must be positive, got %d", r.GeoNames)
+		}
+	case r.URL != "":
+		ok = u.Kind == KindSource
+		if msg := knowledge.URLText.Problem(r.URL); ok && msg != "" {
+			v.ps.Addf(u.Line, u.Field(), "%s", msg)
+		}
+	}
+	if !ok {
+		v.ps.Addf(u.Line, u.Field(), "a %s is referred to by %s", u.Kind, allowed)
+	}
+}

@@ -1,0 +1,412 @@
+package explore_test
+
+// End-to-end: the whole server over a fresh database holding the shipped knowledge, the
+// explorer in a real headless Chromium (Debian's chromium package) driven by chromedp.
+// The test fails on any console error, uncaught exception or browser-logged error (a CSP
+// violation, a failed load).
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/amity/amity/internal/edge/server"
+	"github.com/amity/amity/internal/ingest/seed"
+	"github.com/amity/amity/internal/postgres"
+	"github.com/amity/amity/internal/postgres/pgtest"
+)
+
+var updateScreenshot = flag.Bool("update-screenshot", false, "write the Shenzhen screenshot to docs/explore.png (the README's)")
+
+// chromiumPath finds Debian's chromium, or the one AMITY_CHROMIUM names. Without one the
+// test skips, except in CI (CI=true), where it fails: .ci/run installs chromium.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	candidates := []string{os.Getenv("AMITY_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"}
+	for _, c := range candidates {
+		if c == "" {
+			continue
+		}
+		if p, err := exec.LookPath(c); err == nil {
+			return p
+		}
+	}
+	msg := "no chromium found (apt-get install -y chromium, or set AMITY_CHROMIUM): the explorer's browser test cannot run"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// browser is a headless Chromium tab that records every error the page reports.
+type browser struct {
+	ctx    context.Context
+	mu     sync.Mutex
+	errors []string
+}
+
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	exe := chromiumPath(t)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("lang", "en-US"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 860),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	t.Cleanup(func() {
+		cancelCtx()
+		cancelAlloc()
+	})
+	// The first call starts the browser; it must not carry a timeout (that would stop
+	// the browser with it), so the steps below get theirs one by one.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting chromium (%s): %v", exe, err)
+	}
+	b := &browser{ctx: ctx}
+	// Console errors, uncaught exceptions and browser-logged errors (a CSP violation, a
+	// failed load) all fail the test.
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				b.fail(fmt.Sprintf("%s (%s %s:%d)", m, m.Source, m.URL, m.Line))
+			}
+		}
+	}()
+	return b
+}
+
+func (b *browser) fail(msg string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.errors = append(b.errors, msg)
+}
+
+// checkErrors fails the test on anything the page reported so far.
+func (b *browser) checkErrors(t *testing.T) {
+	t.Helper()
+	time.Sleep(50 * time.Millisecond) // let the console stream catch up
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, e := range b.errors {
+		t.Errorf("page error: %s", e)
+	}
+	b.errors = nil
+}
+
+// do runs steps with a timeout, failing the test with what was being done.
+func (b *browser) do(t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		b.checkErrors(t)
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func get[T any](t *testing.T, b *browser, a chromedp.Action[T]) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		b.checkErrors(t)
+		t.Fatal(err)
+	}
+	return v
+}
+
+// waitState waits until the page reports the given state on <body data-state>.
+func waitState(state string) chromedp.Action[chromedp.Void] {
+	return chromedp.WaitVisible(chromedp.CSS(`body[data-state="` + state + `"]`))
+}
+
+func text(t *testing.T, b *browser, sel string) string {
+	t.Helper()
+	return get(t, b, chromedp.Text(chromedp.CSS(sel)))
+}
+
+func count(t *testing.T, b *browser, sel string) int {
+	t.Helper()
+	return get(t, b, chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll(%q).length`, sel)))
+}
+
+func serve(t *testing.T, db *postgres.DB) string {
+	t.Helper()
+	srv := httptest.NewServer(server.New(db, server.DefaultConfig(), slog.New(slog.NewTextHandler(io.Discard, nil))))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func shippedDB(t *testing.T) *postgres.DB {
+	t.Helper()
+	db := pgtest.MustOpen(t)
+	b, err := seed.Shipped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := postgres.ApplyBundle(context.Background(), db.DB, b, seed.ShippedDigest(), "shipped"); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func screenshot(t *testing.T, b *browser, name string) string {
+	t.Helper()
+	png := get(t, b, chromedp.CaptureScreenshot())
+	dir := os.Getenv("AMITY_SCREENSHOT_DIR") // to keep them, as CI artefacts
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", p)
+	return p
+}
+
+// TestBrowser is issue 7's acceptance test: open /explore, search "深圳", see Moscow
+// among the partners on the map and in the panel, follow the link to Moscow.
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	b := newBrowser(t)
+	base := serve(t, shippedDB(t))
+	css := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+
+	// First meaningful paint: the page's header, search box and introduction.
+	b.do(t, "open /explore",
+		chromedp.Navigate(base+"/explore"),
+		chromedp.WaitVisible(css(`#map svg path.land`)),
+		waitState("idle"),
+	)
+	// The paint entry can arrive a frame after the script ran, so wait for it.
+	fcp := get(t, b, chromedp.Poll[float64](`(performance.getEntriesByName("first-contentful-paint")[0] || {}).startTime`,
+		chromedp.WithPollingTimeout(10*time.Second)))
+	t.Logf("first contentful paint: %.0f ms", fcp)
+	if fcp < 0 || fcp > 1000 {
+		t.Errorf("first contentful paint = %.0f ms, want under 1000 ms", fcp)
+	}
+
+	// Search 深圳, typed as a user would, submitted with Enter.
+	b.do(t, "search 深圳",
+		chromedp.Focus(css(`#q`)),
+		chromedp.SendKeys(css(`#q`), "深圳"),
+		chromedp.SendKeys(css(`#q`), kb.Enter),
+		waitState("ready"),
+	)
+	if h := text(t, b, `#city-heading`); h != "Shenzhen" {
+		t.Errorf("heading = %q, want Shenzhen", h)
+	}
+	if loc := get(t, b, chromedp.Location()); !strings.HasSuffix(loc, "/explore?city="+url.QueryEscape("深圳")) {
+		t.Errorf("URL = %q, want /explore?city=深圳", loc)
+	}
+	if n, m := count(t, b, `#panel tr[data-partner="Moscow"] a.city-link`), count(t, b, `#map svg a.marker.partner[data-name="Moscow"]`); n != 1 || m != 1 {
+		t.Errorf("Moscow: %d rows in the panel, %d markers on the map; want 1 and 1", n, m)
+	}
+	if n := count(t, b, `#unknown [data-name="Moscow"]`); n != 1 {
+		t.Error("Moscow is not listed as a city of unknown location (the shipped knowledge has no coordinates)")
+	}
+	if n := count(t, b, `#panel ol.sources a[href^="http"]`); n < 2 {
+		t.Errorf("%d sources cited as links, want both shipped sources", n)
+	}
+	if k := text(t, b, `#panel tr[data-partner="Moscow"] .kind`); k != "Friendly exchange" {
+		t.Errorf("Moscow's partnership kind = %q", k)
+	}
+	if f := text(t, b, `#panel table.figures tr[data-metric="FRIENDLY_CITIES"]`); !strings.Contains(f, "93") {
+		t.Errorf("reported figure row = %q, want the reported 93", f)
+	}
+	agreement := text(t, b, `#panel ul.agreements`)
+	for _, want := range []string{"Memorandum of Friendly Exchange and Cooperation", "2024-03-06", "Wang Shourui", "Vice Mayor of Shenzhen", "Sergey Cheremin"} {
+		if !strings.Contains(agreement, want) {
+			t.Errorf("agreements section lacks %q:\n%s", want, agreement)
+		}
+	}
+	shot := screenshot(t, b, "explore-shenzhen.png")
+	if *updateScreenshot {
+		png, err := os.ReadFile(shot)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join("..", "..", "docs", "explore.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.checkErrors(t)
+
+	// Follow the link to Moscow: the view and the URL move to Moscow.
+	b.do(t, "follow the link to Moscow",
+		chromedp.Click(css(`#panel tr[data-partner="Moscow"] a.city-link`)),
+		chromedp.WaitVisible(css(`#panel tr[data-partner="Shenzhen"]`)),
+		waitState("ready"),
+	)
+	if h := text(t, b, `#city-heading`); h != "Moscow" {
+		t.Errorf("after following the link: heading %q, want Moscow", h)
+	}
+	moscowURL := get(t, b, chromedp.Location())
+	if u, _ := url.Parse(moscowURL); u == nil || u.Query().Get("city") == "" || u.Query().Get("city") == "深圳" {
+		t.Errorf("URL after the link = %q, want Moscow's", moscowURL)
+	}
+	screenshot(t, b, "explore-moscow.png")
+
+	// The URL is the state: loading it shows Moscow again, and Back returns to Shenzhen.
+	b.do(t, "reload", chromedp.Navigate(moscowURL), waitState("ready"))
+	if h := text(t, b, `#city-heading`); h != "Moscow" {
+		t.Errorf("loading %s shows %q", moscowURL, h)
+	}
+	b.do(t, "back to Shenzhen", chromedp.NavigateBack(),
+		chromedp.Poll[chromedp.Void](`document.getElementById("city-heading")?.textContent === "Shenzhen" && document.body.dataset.state === "ready"`))
+
+	// Keyboard only: type a spelling, choose the suggestion with the arrow keys.
+	b.do(t, "keyboard search",
+		chromedp.Navigate(base+"/explore"),
+		waitState("idle"),
+		chromedp.Focus(css(`#q`)),
+		chromedp.SendKeys(css(`#q`), "Москва"),
+		chromedp.WaitVisible(css(`#suggestions [role=option]`)),
+		chromedp.SendKeys(css(`#q`), kb.ArrowDown+kb.Enter),
+		waitState("ready"),
+	)
+	if h := text(t, b, `#city-heading`); h != "Moscow" {
+		t.Errorf("keyboard search for Москва shows %q", h)
+	}
+
+	// The network as of a date before the memorandum: no partnerships yet.
+	b.do(t, "asOf before the memorandum",
+		chromedp.Navigate(base+"/explore?city=Shenzhen&asOf=2023-12-31"),
+		waitState("ready"),
+	)
+	if none := text(t, b, `#panel section[aria-labelledby="h-partnerships"] p.none`); !strings.Contains(none, "No partnerships stood on 2023-12-31") {
+		t.Errorf("as of 2023-12-31: %q, want no partnerships", none)
+	}
+	if n := count(t, b, `#map svg a.marker.partner`); n != 0 {
+		t.Errorf("as of 2023-12-31: %d partner markers, want 0", n)
+	}
+	if get(t, b, chromedp.Evaluate[bool](`document.getElementById("time").hidden`)) {
+		t.Error("the time slider is hidden for Shenzhen, whose tie has a date")
+	}
+
+	// The slider, by keyboard: End replays up to today, when Moscow is a partner again.
+	b.do(t, "time slider to today",
+		chromedp.Focus(css(`#year`)),
+		chromedp.SendKeys(css(`#year`), kb.End),
+		chromedp.WaitVisible(css(`#map svg a.marker.partner[data-name="Moscow"]`)),
+		waitState("ready"),
+	)
+	if loc := get(t, b, chromedp.Location()); strings.Contains(loc, "asOf=") {
+		t.Errorf("URL at today = %q, want no asOf", loc)
+	}
+
+	// A narrow screen: one column, nothing wider than the viewport.
+	b.do(t, "narrow screen",
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(base+"/explore?city=Shenzhen"),
+		waitState("ready"),
+	)
+	if w := get(t, b, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`)); w > 0 {
+		t.Errorf("at 390 px wide the page overflows by %d px", w)
+	}
+	screenshot(t, b, "explore-narrow.png")
+	b.do(t, "wide screen", chromedp.ResetViewport())
+
+	// Nothing found: a clear message, not an error.
+	b.do(t, "unknown city", chromedp.Navigate(base+"/explore?city=Atlantis"), waitState("not-found"))
+	if msg := text(t, b, `#panel .message`); !strings.Contains(msg, "No city is named “Atlantis”") {
+		t.Errorf("not-found message = %q", msg)
+	}
+	b.checkErrors(t)
+}
+
+// syntheticNetwork is a hub city with 1,000 partners, with made-up coordinates, for the
+// issue's performance bar. It goes only into the test's own database.
+const syntheticNetwork = `
+INSERT INTO countries (code, name) VALUES ('AU', 'Australia'), ('BR', 'Brazil'), ('CN', 'China'),
+  ('DE', 'Germany'), ('FR', 'France'), ('IN', 'India'), ('JP', 'Japan'), ('RU', 'Russian Federation'),
+  ('US', 'United States of America'), ('ZA', 'South Africa');
+WITH hub AS (
+  INSERT INTO cities (country_id, name, latitude, longitude)
+  SELECT id, 'Hubton', 22.54, 114.06 FROM countries WHERE code = 'CN' RETURNING id
+), partners AS (
+  INSERT INTO cities (country_id, name, latitude, longitude)
+  SELECT (SELECT id FROM countries ORDER BY code OFFSET g % 10 LIMIT 1), 'Partner ' || g,
+         -55 + (g * 37) % 125, -180 + (g * 71) % 360
+  FROM generate_series(1, 1000) g RETURNING id, name
+)
+INSERT INTO partnerships (kind, city_a_id, city_b_id, since)
+SELECT CASE WHEN n % 3 = 0 THEN 'SISTER_CITY' ELSE 'FRIENDLY_EXCHANGE' END,
+       LEAST(h.id, p.id), GREATEST(h.id, p.id), make_date(1980 + (n % 45)::int, 1 + (n % 12)::int, 1)
+FROM hub h, (SELECT id, row_number() OVER (ORDER BY name) AS n FROM partners) p;
+`
+
+// TestBrowserThousandPartners: the map and panel of a city with 1,000 partners are
+// drawn within 2 s of navigation, all pages of partnerships fetched.
+func TestBrowserThousandPartners(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	b := newBrowser(t)
+	db := pgtest.MustOpen(t)
+	if _, err := db.ExecContext(context.Background(), syntheticNetwork); err != nil {
+		t.Fatal(err)
+	}
+	base := serve(t, db)
+	b.do(t, "open Hubton", chromedp.Navigate(base+"/explore?city=Hubton"), waitState("ready"))
+	ms := get(t, b, chromedp.Evaluate[float64](`performance.getEntriesByName("amity:rendered")[0].startTime`))
+	t.Logf("1,000 partners: rendered %.0f ms after navigation start", ms)
+	t.Logf("timings: %s", get(t, b, chromedp.Evaluate[string](`JSON.stringify({
+		dcl: Math.round(performance.getEntriesByType("navigation")[0].domContentLoadedEventEnd),
+		api: performance.getEntriesByType("resource").filter((r) => r.name.endsWith("/graphql")).map((r) => [Math.round(r.startTime), Math.round(r.duration)]),
+	})`)))
+	if ms > 2000 {
+		t.Errorf("a city with 1,000 partners took %.0f ms to render, want under 2000 ms", ms)
+	}
+	for sel, want := range map[string]int{
+		`#map svg a.marker.partner`:            1000,
+		`#map svg path.arc`:                    1000,
+		`#panel table.partnerships tbody tr`:   1000,
+		`#map svg a.marker.partner.approx`:     0,
+		`#map svg path.arc.sister`:             333,
+		`#panel td[data-counted=partnerships]`: 1,
+	} {
+		if n := count(t, b, sel); n != want {
+			t.Errorf("%s: %d, want %d", sel, n, want)
+		}
+	}
+	screenshot(t, b, "explore-1000.png")
+	b.checkErrors(t)
+}
