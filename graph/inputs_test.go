@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/amity/amity/internal/edge/auth"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // The limits every input path keeps (internal/knowledge/limits.go) and the relationship
@@ -67,7 +67,7 @@ func TestReadArgumentsRefuseBadText(t *testing.T) {
 func TestWriteLimits(t *testing.T) {
 	t.Parallel()
 	a := MustAPI(t)
-	writer := MustKey(t, a, "limits", auth.Read, auth.Write)
+	writer := MustKey(t, a, "limits", knowledge.ScopeRead, knowledge.ScopeWrite)
 	manyNames := make([]any, 1001)
 	for i := range manyNames {
 		manyNames[i] = map[string]any{"language": "en", "name": "Name " + strings.Repeat("x", i%50) + string(rune('a'+i%26)) + strings.Repeat("y", i/26)}
@@ -151,7 +151,7 @@ func TestWriteLimits(t *testing.T) {
 func TestClientMutationIDLimits(t *testing.T) {
 	t.Parallel()
 	a := MustAPI(t)
-	writer := MustKey(t, a, "cmid", auth.Read, auth.Write)
+	writer := MustKey(t, a, "cmid", knowledge.ScopeRead, knowledge.ScopeWrite)
 	before := a.MustTableCounts(t)
 	for name, id := range map[string]string{"empty": "", "201 characters": strings.Repeat("a", 201), "NUL": "a\x00b", "blank": "   "} {
 		t.Run(name, func(t *testing.T) {
@@ -193,7 +193,7 @@ func TestClientMutationIDLimits(t *testing.T) {
 func TestRetryAfterRetraction(t *testing.T) {
 	t.Parallel()
 	a := MustAPI(t)
-	writer := MustKey(t, a, "retry", auth.Read, auth.Write)
+	writer := MustKey(t, a, "retry", knowledge.ScopeRead, knowledge.ScopeWrite)
 	type payload struct {
 		CreateCity struct {
 			City *struct {
@@ -238,8 +238,8 @@ const retractMutation = `mutation($input: RetractInput!) { retract(input: $input
 func TestRelationshipRulesOnUpdates(t *testing.T) {
 	t.Parallel()
 	a := MustAPI(t)
-	writer := MustKey(t, a, "rules", auth.Read, auth.Write)
-	admin := MustKey(t, a, "rules-auditor", auth.Admin)
+	writer := MustKey(t, a, "rules", knowledge.ScopeRead, knowledge.ScopeWrite)
+	admin := MustKey(t, a, "rules-auditor", knowledge.ScopeAdmin)
 	var src struct {
 		Sources struct{ Nodes []struct{ ID string } }
 	}

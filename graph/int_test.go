@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/amity/amity/internal/edge/auth"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // TestInt32 holds Int to GraphQL's rule: a signed 32-bit integer, never a string or a
@@ -14,7 +14,7 @@ import (
 func TestInt32(t *testing.T) {
 	t.Parallel()
 	a := MustAPI(t)
-	writer := MustKey(t, a, "writer", auth.Read, auth.Write)
+	writer := MustKey(t, a, "writer", knowledge.ScopeRead, knowledge.ScopeWrite)
 	const cities = `query($n: Int) { cities(first: $n) { totalCount } }`
 	for _, tc := range []struct {
 		name, query string

@@ -12,7 +12,6 @@ import (
 
 	"github.com/amity/amity/graph/loader"
 	"github.com/amity/amity/internal/knowledge"
-	"github.com/amity/amity/internal/postgres"
 )
 
 // Lookahead. gqlgen resolves the items of a list in parallel goroutines, and a loader
@@ -314,7 +313,7 @@ func init() {
 		"reportedFigures": func(a *lookahead, f graphql.CollectedField, _ []*knowledge.City, ids []uuid.UUID) bool {
 			return walk(a, f.Selections, flatten(a.l.ReportedFigures.Preload(a.ctx, ids)), &reportedFigureFields)
 		},
-		"sources": preloadSources[knowledge.City](postgres.CitySubject),
+		"sources": preloadSources[knowledge.City](knowledge.CitySubject),
 	}
 
 	partnershipEnds := func(a *lookahead, f graphql.CollectedField, ps []*knowledge.Partnership, _ []uuid.UUID) []*knowledge.City {
@@ -339,7 +338,7 @@ func init() {
 			agreements := pointedTo(ps, func(p *knowledge.Partnership) *uuid.UUID { return p.AgreementID })
 			return walk(a, f.Selections, a.l.Agreement.Preload(a.ctx, agreements), &agreementFields)
 		},
-		"sources": preloadSources[knowledge.Partnership](postgres.PartnershipSubject),
+		"sources": preloadSources[knowledge.Partnership](knowledge.PartnershipSubject),
 	}
 
 	agreementFields.preload = map[string]relation[knowledge.Agreement]{
@@ -364,7 +363,7 @@ func init() {
 			places := pointedTo(as, func(x *knowledge.Agreement) *uuid.UUID { return x.SignedInID })
 			return walk(a, f.Selections, a.l.City.Preload(a.ctx, places), &cityFields)
 		},
-		"sources": preloadSources[knowledge.Agreement](postgres.AgreementSubject),
+		"sources": preloadSources[knowledge.Agreement](knowledge.AgreementSubject),
 	}
 
 	signatoryFields.preload = map[string]relation[knowledge.Signatory]{
@@ -389,7 +388,7 @@ func init() {
 		"names": func(a *lookahead, f graphql.CollectedField, _ []*knowledge.Official, ids []uuid.UUID) bool {
 			return walk(a, f.Selections, flatten(a.l.OfficialNames.Preload(a.ctx, ids)), &localizedNameFields)
 		},
-		"sources": preloadSources[knowledge.Official](postgres.OfficialSubject),
+		"sources": preloadSources[knowledge.Official](knowledge.OfficialSubject),
 	}
 
 	localizedNameFields.preload = map[string]relation[knowledge.LocalizedName]{
@@ -407,7 +406,7 @@ func init() {
 }
 
 // preloadSources preloads the sources of a level; a Source is read whole.
-func preloadSources[T any](s postgres.Subject) relation[T] {
+func preloadSources[T any](s knowledge.Subject) relation[T] {
 	return func(a *lookahead, _ graphql.CollectedField, _ []*T, ids []uuid.UUID) bool {
 		a.l.Sources(s).Preload(a.ctx, ids)
 		return true

@@ -13,7 +13,6 @@ import (
 	"github.com/amity/amity/internal/edge/auth"
 	"github.com/amity/amity/internal/edge/seclog"
 	"github.com/amity/amity/internal/knowledge"
-	"github.com/amity/amity/internal/postgres"
 )
 
 // The mutation resolvers turn GraphQL input into the store's write types: IDs are
@@ -117,9 +116,9 @@ func optionalList[T any](v []T) *[]T {
 }
 
 // writeMeta says who writes, from the request's principal.
-func writeMeta(ctx context.Context, clientMutationID *string) postgres.WriteMeta {
+func writeMeta(ctx context.Context, clientMutationID *string) knowledge.WriteMeta {
 	p := auth.ForContext(ctx)
-	meta := postgres.WriteMeta{Actor: postgres.Actor{Name: p.Name()}, ClientMutationID: clientMutationID}
+	meta := knowledge.WriteMeta{Actor: knowledge.Actor{Name: p.Name()}, ClientMutationID: clientMutationID}
 	if p.Key != nil {
 		id := p.Key.ID
 		meta.Actor.KeyID = &id
@@ -144,7 +143,7 @@ func userErrors(err error) ([]*model.UserError, error) {
 // write runs a store write unless decoding the input already found problems, and
 // returns the payload's errors and the written entity's id. A refused write goes to the
 // security log.
-func write(ctx context.Context, d *ids, run func() (postgres.WriteResult, error)) ([]*model.UserError, *uuid.UUID, error) {
+func write(ctx context.Context, d *ids, run func() (knowledge.WriteResult, error)) ([]*model.UserError, *uuid.UUID, error) {
 	if err := d.p.Err(); err != nil {
 		errs, _ := userErrors(err)
 		logRefusedWrite(ctx, errs)
@@ -198,8 +197,8 @@ func fresh[T any](ctx context.Context, fetch func(context.Context, []uuid.UUID) 
 	return got[*id], nil
 }
 
-func (r *mutationResolver) source(ctx context.Context, cmid *string, run func(postgres.WriteMeta) (postgres.WriteResult, error), d *ids) (*model.SourcePayload, error) {
-	errs, id, err := write(ctx, d, func() (postgres.WriteResult, error) { return run(writeMeta(ctx, cmid)) })
+func (r *mutationResolver) source(ctx context.Context, cmid *string, run func(knowledge.WriteMeta) (knowledge.WriteResult, error), d *ids) (*model.SourcePayload, error) {
+	errs, id, err := write(ctx, d, func() (knowledge.WriteResult, error) { return run(writeMeta(ctx, cmid)) })
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +207,7 @@ func (r *mutationResolver) source(ctx context.Context, cmid *string, run func(po
 }
 
 func (r *mutationResolver) city(ctx context.Context, cmid *string, w knowledge.CityWrite, d *ids) (*model.CityPayload, error) {
-	errs, id, err := write(ctx, d, func() (postgres.WriteResult, error) { return r.Store.WriteCity(ctx, writeMeta(ctx, cmid), w) })
+	errs, id, err := write(ctx, d, func() (knowledge.WriteResult, error) { return r.Store.WriteCity(ctx, writeMeta(ctx, cmid), w) })
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +216,7 @@ func (r *mutationResolver) city(ctx context.Context, cmid *string, w knowledge.C
 }
 
 func (r *mutationResolver) official(ctx context.Context, cmid *string, w knowledge.OfficialWrite, d *ids) (*model.OfficialPayload, error) {
-	errs, id, err := write(ctx, d, func() (postgres.WriteResult, error) { return r.Store.WriteOfficial(ctx, writeMeta(ctx, cmid), w) })
+	errs, id, err := write(ctx, d, func() (knowledge.WriteResult, error) { return r.Store.WriteOfficial(ctx, writeMeta(ctx, cmid), w) })
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +225,7 @@ func (r *mutationResolver) official(ctx context.Context, cmid *string, w knowled
 }
 
 func (r *mutationResolver) agreement(ctx context.Context, cmid *string, w knowledge.AgreementWrite, d *ids) (*model.AgreementPayload, error) {
-	errs, id, err := write(ctx, d, func() (postgres.WriteResult, error) { return r.Store.WriteAgreement(ctx, writeMeta(ctx, cmid), w) })
+	errs, id, err := write(ctx, d, func() (knowledge.WriteResult, error) { return r.Store.WriteAgreement(ctx, writeMeta(ctx, cmid), w) })
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +234,7 @@ func (r *mutationResolver) agreement(ctx context.Context, cmid *string, w knowle
 }
 
 func (r *mutationResolver) partnership(ctx context.Context, cmid *string, w knowledge.PartnershipWrite, d *ids) (*model.PartnershipPayload, error) {
-	errs, id, err := write(ctx, d, func() (postgres.WriteResult, error) { return r.Store.WritePartnership(ctx, writeMeta(ctx, cmid), w) })
+	errs, id, err := write(ctx, d, func() (knowledge.WriteResult, error) { return r.Store.WritePartnership(ctx, writeMeta(ctx, cmid), w) })
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +243,7 @@ func (r *mutationResolver) partnership(ctx context.Context, cmid *string, w know
 }
 
 func (r *mutationResolver) institution(ctx context.Context, cmid *string, w knowledge.InstitutionWrite, d *ids) (*model.InstitutionPayload, error) {
-	errs, id, err := write(ctx, d, func() (postgres.WriteResult, error) { return r.Store.WriteInstitution(ctx, writeMeta(ctx, cmid), w) })
+	errs, id, err := write(ctx, d, func() (knowledge.WriteResult, error) { return r.Store.WriteInstitution(ctx, writeMeta(ctx, cmid), w) })
 	if err != nil {
 		return nil, err
 	}

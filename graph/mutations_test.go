@@ -11,10 +11,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/amity/amity/internal/edge/auth"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // MustKey creates an API key with the scopes and returns its secret.
-func MustKey(tb testing.TB, a *api, name string, scopes ...auth.Scope) string {
+func MustKey(tb testing.TB, a *api, name string, scopes ...knowledge.Scope) string {
 	tb.Helper()
 	secret, hash, err := auth.NewSecret()
 	if err != nil {
@@ -66,9 +67,9 @@ func cityInput(name string, extra map[string]any) map[string]any {
 func TestKeysAndScopes(t *testing.T) {
 	t.Parallel()
 	a := MustAPI(t)
-	reader := MustKey(t, a, "reader", auth.Read)
-	writer := MustKey(t, a, "writer", auth.Read, auth.Write)
-	revoked := MustKey(t, a, "revoked", auth.Read, auth.Write)
+	reader := MustKey(t, a, "reader", knowledge.ScopeRead)
+	writer := MustKey(t, a, "writer", knowledge.ScopeRead, knowledge.ScopeWrite)
+	revoked := MustKey(t, a, "revoked", knowledge.ScopeRead, knowledge.ScopeWrite)
 	keys, err := a.db.Keys(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -136,8 +137,8 @@ func TestKeysAndScopes(t *testing.T) {
 func TestWritesWithProvenanceAndAudit(t *testing.T) {
 	t.Parallel()
 	a := MustAPI(t)
-	writer := MustKey(t, a, "Testland Foreign Affairs Office", auth.Read, auth.Write)
-	admin := MustKey(t, a, "auditor", auth.Admin)
+	writer := MustKey(t, a, "Testland Foreign Affairs Office", knowledge.ScopeRead, knowledge.ScopeWrite)
+	admin := MustKey(t, a, "auditor", knowledge.ScopeAdmin)
 
 	var created struct {
 		CreateCity struct {
@@ -337,7 +338,7 @@ func TestWritesWithProvenanceAndAudit(t *testing.T) {
 func TestInvalidWritesChangeNothing(t *testing.T) {
 	t.Parallel()
 	a := MustAPI(t)
-	writer := MustKey(t, a, "writer", auth.Read, auth.Write)
+	writer := MustKey(t, a, "writer", knowledge.ScopeRead, knowledge.ScopeWrite)
 	var ids struct {
 		Shenzhen, Moscow struct{ ID string }
 		Sources          struct{ Nodes []struct{ ID string } }
@@ -411,7 +412,7 @@ func TestInvalidWritesChangeNothing(t *testing.T) {
 func TestConcurrentUpdatesAreDetected(t *testing.T) {
 	t.Parallel()
 	a := MustAPI(t)
-	writer := MustKey(t, a, "writer", auth.Read, auth.Write)
+	writer := MustKey(t, a, "writer", knowledge.ScopeRead, knowledge.ScopeWrite)
 	var c struct {
 		CreateCity struct{ City struct{ ID string } }
 	}
@@ -445,7 +446,7 @@ func TestConcurrentUpdatesAreDetected(t *testing.T) {
 func TestSourceWrites(t *testing.T) {
 	t.Parallel()
 	a := MustAPI(t)
-	writer := MustKey(t, a, "writer", auth.Read, auth.Write)
+	writer := MustKey(t, a, "writer", knowledge.ScopeRead, knowledge.ScopeWrite)
 	const create = `mutation($in: SourceInput!) { createSource(input: $in) { source { id version title } errors { field code } } }`
 	var ok struct {
 		CreateSource struct {

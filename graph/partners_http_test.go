@@ -21,6 +21,7 @@ import (
 	"github.com/amity/amity/internal/edge/ratelimit"
 	"github.com/amity/amity/internal/edge/server"
 	"github.com/amity/amity/internal/kit/redistest"
+	"github.com/amity/amity/internal/knowledge"
 	"github.com/amity/amity/internal/web/examples"
 	"github.com/amity/amity/internal/web/explore"
 )
@@ -80,7 +81,7 @@ func mustKey(t *testing.T, a *api, rate *float64) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.db.CreateKey(context.Background(), "test-"+t.Name(), hash, []auth.Scope{auth.Read}, rate); err != nil {
+	if _, err := a.db.CreateKey(context.Background(), "test-"+t.Name(), hash, []knowledge.Scope{knowledge.ScopeRead}, rate); err != nil {
 		t.Fatal(err)
 	}
 	return secret

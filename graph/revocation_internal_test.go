@@ -11,12 +11,13 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/amity/amity/internal/edge/auth"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // keys is a key store of one key, revocable.
-type keys struct{ key *auth.Key }
+type keys struct{ key *knowledge.Key }
 
-func (k *keys) KeyByHash(context.Context, []byte) (*auth.Key, error) {
+func (k *keys) KeyByHash(context.Context, []byte) (*knowledge.Key, error) {
 	c := *k.key
 	return &c, nil
 }
@@ -40,7 +41,7 @@ func TestOperationOnRevokedKeyIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := &keys{key: &auth.Key{ID: uuid.New(), Name: "partner", SecretHash: hash, Scopes: []auth.Scope{auth.Write}}}
+	store := &keys{key: &knowledge.Key{ID: uuid.New(), Name: "partner", SecretHash: hash, Scopes: []knowledge.Scope{knowledge.ScopeWrite}}}
 	authn := auth.NewAuthenticator(store, auth.Config{CacheTTL: time.Millisecond})
 	r, _ := http.NewRequest(http.MethodGet, "/graphql", nil)
 	r.Header.Set("Authorization", "Bearer "+secret)

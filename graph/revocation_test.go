@@ -13,6 +13,7 @@ import (
 	"github.com/amity/amity/graph"
 	"github.com/amity/amity/internal/edge/auth"
 	"github.com/amity/amity/internal/edge/server"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 const mutCreateSource = `mutation($in: SourceInput!) { createSource(input: $in) { source { id } errors { code } } }`
@@ -28,7 +29,7 @@ func TestRevokedKeyClosesOpenWebSockets(t *testing.T) {
 	a := MustAPIWith(t, cfg)
 	ts := serve(t, a.handler)
 	srv := a.handler.(*server.Server)
-	secret := MustKey(t, a, "revoked writer", auth.Read, auth.Write)
+	secret := MustKey(t, a, "revoked writer", knowledge.ScopeRead, knowledge.ScopeWrite)
 	key, err := a.db.KeyByHash(context.Background(), auth.HashSecret(secret))
 	if err != nil || key == nil {
 		t.Fatalf("key: %v", err)

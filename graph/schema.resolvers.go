@@ -9,11 +9,11 @@ import (
 	"context"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/amity/amity/graph/loader"
 	"github.com/amity/amity/graph/model"
 	"github.com/amity/amity/internal/knowledge"
-	"github.com/amity/amity/internal/postgres"
-	"github.com/google/uuid"
 )
 
 // SignedIn is the resolver for the signedIn field.
@@ -48,12 +48,12 @@ func (r *agreementResolver) Partnerships(ctx context.Context, obj *knowledge.Agr
 
 // Sources is the resolver for the sources field.
 func (r *agreementResolver) Sources(ctx context.Context, obj *knowledge.Agreement) ([]*knowledge.Source, error) {
-	return loader.For(ctx).Sources(postgres.AgreementSubject).Load(ctx, obj.ID)
+	return loader.For(ctx).Sources(knowledge.AgreementSubject).Load(ctx, obj.ID)
 }
 
 // Statements is the resolver for the statements field.
 func (r *agreementResolver) Statements(ctx context.Context, obj *knowledge.Agreement) ([]*knowledge.Statement, error) {
-	return loader.For(ctx).Statements(postgres.AgreementSubject).Load(ctx, obj.ID)
+	return loader.For(ctx).Statements(knowledge.AgreementSubject).Load(ctx, obj.ID)
 }
 
 func (r *agreementResolver) AddedSequence(ctx context.Context, obj *knowledge.Agreement) (*int, error) {
@@ -156,12 +156,12 @@ func (r *cityResolver) ReportedFigures(ctx context.Context, obj *knowledge.City)
 
 // Sources is the resolver for the sources field.
 func (r *cityResolver) Sources(ctx context.Context, obj *knowledge.City) ([]*knowledge.Source, error) {
-	return loader.For(ctx).Sources(postgres.CitySubject).Load(ctx, obj.ID)
+	return loader.For(ctx).Sources(knowledge.CitySubject).Load(ctx, obj.ID)
 }
 
 // Statements is the resolver for the statements field.
 func (r *cityResolver) Statements(ctx context.Context, obj *knowledge.City) ([]*knowledge.Statement, error) {
-	return loader.For(ctx).Statements(postgres.CitySubject).Load(ctx, obj.ID)
+	return loader.For(ctx).Statements(knowledge.CitySubject).Load(ctx, obj.ID)
 }
 
 func (r *cityPathResolver) Cities(ctx context.Context, obj *knowledge.CityPath) ([]*knowledge.City, error) {
@@ -215,12 +215,12 @@ func (r *institutionResolver) Agreements(ctx context.Context, obj *knowledge.Ins
 
 // Sources is the resolver for the sources field.
 func (r *institutionResolver) Sources(ctx context.Context, obj *knowledge.Institution) ([]*knowledge.Source, error) {
-	return loader.For(ctx).Sources(postgres.InstitutionSubject).Load(ctx, obj.ID)
+	return loader.For(ctx).Sources(knowledge.InstitutionSubject).Load(ctx, obj.ID)
 }
 
 // Statements is the resolver for the statements field.
 func (r *institutionResolver) Statements(ctx context.Context, obj *knowledge.Institution) ([]*knowledge.Statement, error) {
-	return loader.For(ctx).Statements(postgres.InstitutionSubject).Load(ctx, obj.ID)
+	return loader.For(ctx).Statements(knowledge.InstitutionSubject).Load(ctx, obj.ID)
 }
 
 // Source is the resolver for the source field.
@@ -230,7 +230,7 @@ func (r *localizedNameResolver) Source(ctx context.Context, obj *knowledge.Local
 
 func (r *mutationResolver) CreateSource(ctx context.Context, input model.SourceInput) (*model.SourcePayload, error) {
 	var d ids
-	return r.source(ctx, input.ClientMutationID, func(meta postgres.WriteMeta) (postgres.WriteResult, error) {
+	return r.source(ctx, input.ClientMutationID, func(meta knowledge.WriteMeta) (knowledge.WriteResult, error) {
 		return r.Store.CreateSource(ctx, meta, newSource(&input))
 	}, &d)
 }
@@ -238,7 +238,7 @@ func (r *mutationResolver) CreateSource(ctx context.Context, input model.SourceI
 func (r *mutationResolver) UpdateSource(ctx context.Context, input model.UpdateSourceInput) (*model.SourcePayload, error) {
 	var d ids
 	id := d.one(knowledge.TypeSource, input.ID, "id")
-	return r.source(ctx, input.ClientMutationID, func(meta postgres.WriteMeta) (postgres.WriteResult, error) {
+	return r.source(ctx, input.ClientMutationID, func(meta knowledge.WriteMeta) (knowledge.WriteResult, error) {
 		return r.Store.UpdateSource(ctx, meta, knowledge.SourceUpdate{ID: id, Version: input.Version, Title: input.Title,
 			Publisher: input.Publisher, URL: input.URL, PublishedOn: input.PublishedOn, Excerpt: input.Excerpt})
 	}, &d)
@@ -344,7 +344,7 @@ func (r *mutationResolver) Retract(ctx context.Context, input model.RetractInput
 		d.p.Invalid(knowledge.Path("id"), "%q is not a valid ID", input.ID)
 	}
 	rt := knowledge.Retraction{Type: typ, ID: id, Version: input.Version, Reason: input.Reason, Sources: d.sources(input.Sources)}
-	errs, done, err := write(ctx, &d, func() (postgres.WriteResult, error) {
+	errs, done, err := write(ctx, &d, func() (knowledge.WriteResult, error) {
 		return r.Store.Retract(ctx, writeMeta(ctx, input.ClientMutationID), rt)
 	})
 	if err != nil {
@@ -388,12 +388,12 @@ func (r *officialResolver) Agreements(ctx context.Context, obj *knowledge.Offici
 
 // Sources is the resolver for the sources field.
 func (r *officialResolver) Sources(ctx context.Context, obj *knowledge.Official) ([]*knowledge.Source, error) {
-	return loader.For(ctx).Sources(postgres.OfficialSubject).Load(ctx, obj.ID)
+	return loader.For(ctx).Sources(knowledge.OfficialSubject).Load(ctx, obj.ID)
 }
 
 // Statements is the resolver for the statements field.
 func (r *officialResolver) Statements(ctx context.Context, obj *knowledge.Official) ([]*knowledge.Statement, error) {
-	return loader.For(ctx).Statements(postgres.OfficialSubject).Load(ctx, obj.ID)
+	return loader.For(ctx).Statements(knowledge.OfficialSubject).Load(ctx, obj.ID)
 }
 
 func (r *partnershipResolver) DistanceKm(ctx context.Context, obj *knowledge.Partnership) (*float64, error) {
@@ -416,12 +416,12 @@ func (r *partnershipResolver) Agreement(ctx context.Context, obj *knowledge.Part
 
 // Sources is the resolver for the sources field.
 func (r *partnershipResolver) Sources(ctx context.Context, obj *knowledge.Partnership) ([]*knowledge.Source, error) {
-	return loader.For(ctx).Sources(postgres.PartnershipSubject).Load(ctx, obj.ID)
+	return loader.For(ctx).Sources(knowledge.PartnershipSubject).Load(ctx, obj.ID)
 }
 
 // Statements is the resolver for the statements field.
 func (r *partnershipResolver) Statements(ctx context.Context, obj *knowledge.Partnership) ([]*knowledge.Statement, error) {
-	return loader.For(ctx).Statements(postgres.PartnershipSubject).Load(ctx, obj.ID)
+	return loader.For(ctx).Statements(knowledge.PartnershipSubject).Load(ctx, obj.ID)
 }
 
 func (r *partnershipChangeResolver) Action(ctx context.Context, obj *knowledge.PartnershipChange) (model.ChangeAction, error) {

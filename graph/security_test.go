@@ -18,6 +18,7 @@ import (
 	"github.com/amity/amity/internal/edge/auth"
 	"github.com/amity/amity/internal/edge/ratelimit"
 	"github.com/amity/amity/internal/edge/server"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // Every answer tells browsers not to guess its type: GraphQL answers, refusals and
@@ -67,21 +68,21 @@ func TestMetricsAccess(t *testing.T) {
 	}{
 		{"no key", "", http.StatusUnauthorized, auth.CodeUnauthenticated},
 		{"bad key", "amity_not-a-key", http.StatusUnauthorized, auth.CodeUnauthenticated},
-		{"read key", MustKey(t, a, "reader", auth.Read), http.StatusForbidden, auth.CodeForbidden},
-		{"write key", MustKey(t, a, "writer", auth.Write), http.StatusForbidden, auth.CodeForbidden},
+		{"read key", MustKey(t, a, "reader", knowledge.ScopeRead), http.StatusForbidden, auth.CodeForbidden},
+		{"write key", MustKey(t, a, "writer", knowledge.ScopeWrite), http.StatusForbidden, auth.CodeForbidden},
 	} {
 		rec := get(a.handler, tt.secret)
 		if rec.Code != tt.status || !strings.Contains(rec.Body.String(), tt.code) || strings.Contains(rec.Body.String(), metric) {
 			t.Errorf("%s: %d %.200s, want %d %s", tt.name, rec.Code, rec.Body, tt.status, tt.code)
 		}
 	}
-	if rec := get(a.handler, MustKey(t, a, "prometheus", auth.Admin)); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), metric) {
+	if rec := get(a.handler, MustKey(t, a, "prometheus", knowledge.ScopeAdmin)); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), metric) {
 		t.Errorf("admin key: %d %.200s", rec.Code, rec.Body)
 	}
 
 	cfg.MetricsAccess = server.MetricsElsewhere
 	srv := replica(t, a, cfg)
-	if rec := get(srv, MustKey(t, a, "prometheus 2", auth.Admin)); strings.Contains(rec.Body.String(), metric) {
+	if rec := get(srv, MustKey(t, a, "prometheus 2", knowledge.ScopeAdmin)); strings.Contains(rec.Body.String(), metric) {
 		t.Errorf("metrics served on the API's listener with MetricsElsewhere: %d", rec.Code)
 	}
 	if rec := get(srv.Metrics(), ""); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), metric) {
@@ -164,8 +165,8 @@ func TestSecurityLogAndFailedAuthLimit(t *testing.T) {
 	srv := server.New(a.db, cfg, slog.New(slog.NewTextHandler(&log, nil)))
 	t.Cleanup(func() { srv.Close() })
 	ts := serve(t, srv)
-	reader := MustKey(t, a, "log reader", auth.Read)
-	writer := MustKey(t, a, "log writer", auth.Read, auth.Write)
+	reader := MustKey(t, a, "log reader", knowledge.ScopeRead)
+	writer := MustKey(t, a, "log writer", knowledge.ScopeRead, knowledge.ScopeWrite)
 	post := func(secret, query string, vars map[string]any) (int, string) {
 		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/graphql", bytes.NewReader(mustRaw(t, map[string]any{"query": query, "variables": vars})))
 		req.Header.Set("Content-Type", "application/json")

@@ -169,7 +169,7 @@ func presentError(ctx context.Context, log *slog.Logger, err error) *gqlerror.Er
 
 // requireScope enforces @needsScope(scope:) before the field resolves.
 func requireScope(ctx context.Context, _ any, next graphql.Resolver, scope model.Scope) (any, error) {
-	if err := auth.Require(ctx, auth.Scope(strings.ToLower(string(scope)))); err != nil {
+	if err := auth.Require(ctx, knowledge.Scope(strings.ToLower(string(scope)))); err != nil {
 		return nil, err
 	}
 	return next(ctx)

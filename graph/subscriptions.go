@@ -171,7 +171,7 @@ const maxResume = 1_000_000
 // subscribe checks a subscription's access, city and resume point, and opens its change
 // feed: a resumable hub subscription, completed from the change log (the audit log).
 func (r *Resolver) subscribe(ctx context.Context, what string, city *string, after *int, f notify.Filter) (*changeFeed, error) {
-	if err := auth.Require(ctx, auth.Read); err != nil {
+	if err := auth.Require(ctx, knowledge.ScopeRead); err != nil {
 		return nil, err
 	}
 	if city != nil {
@@ -241,7 +241,7 @@ func (r *Resolver) lastSeq(ctx context.Context) (int64, error) {
 }
 
 // changeFeed turns one subscription's notifications into events in sequence order,
-// none missed and none twice. Notifications come in sequence order (postgres.Change.Seq)
+// none missed and none twice. Notifications come in sequence order (knowledge.Change.Seq)
 // but some only say that changes happened (a bulk write, a gap after a listener outage
 // or a full buffer): those changes are read from the change log after last, the
 // sequence the feed has delivered up to.
@@ -260,7 +260,7 @@ type changeFeed struct {
 // deliverFunc sends the event of one change: nil once sent (or when the change turns
 // out not to be the subscriber's), errGone when the client has gone, another error when
 // the event could not be read.
-type deliverFunc func(postgres.Change) error
+type deliverFunc func(knowledge.Change) error
 
 // errGone: the subscription's client has gone.
 var errGone = errors.New("the subscriber has gone")
@@ -327,7 +327,7 @@ func (f *changeFeed) catchUp(ctx context.Context, upTo int64, deliver deliverFun
 // send delivers one change's event and moves last past it. An event that cannot be
 // read ends the subscription, telling the client where to resume, rather than being
 // skipped.
-func (f *changeFeed) send(ctx context.Context, c postgres.Change, deliver deliverFunc) bool {
+func (f *changeFeed) send(ctx context.Context, c knowledge.Change, deliver deliverFunc) bool {
 	if err := deliver(c); err != nil {
 		if !errors.Is(err, errGone) {
 			f.fail(ctx, "cannot read an event", err)
@@ -380,7 +380,7 @@ func (r *Resolver) agreementAdded(ctx context.Context, city *string, after *int)
 	out := make(chan *knowledge.Agreement)
 	go func() {
 		defer close(out)
-		feed.run(ctx, func(c postgres.Change) error {
+		feed.run(ctx, func(c knowledge.Change) error {
 			a, err := r.agreementOf(ctx, c, want)
 			if err != nil {
 				return fmt.Errorf("agreement %s: %w", c.ID, err)
@@ -403,7 +403,7 @@ func (r *Resolver) agreementAdded(ctx context.Context, city *string, after *int)
 // agreementOf reads the agreement a change names, fresh from the store: nil if it is
 // gone, or if it turns out not to concern the city (when the change could not list its
 // cities).
-func (r *Resolver) agreementOf(ctx context.Context, c postgres.Change, city uuid.UUID) (*knowledge.Agreement, error) {
+func (r *Resolver) agreementOf(ctx context.Context, c knowledge.Change, city uuid.UUID) (*knowledge.Agreement, error) {
 	ctx, cancel := context.WithTimeout(ctx, eventTimeout)
 	defer cancel()
 	if city != uuid.Nil && c.CitiesOmitted {
@@ -434,7 +434,7 @@ func (r *Resolver) partnershipChanged(ctx context.Context, city *string, after *
 	out := make(chan *knowledge.PartnershipChange)
 	go func() {
 		defer close(out)
-		feed.run(ctx, func(c postgres.Change) error {
+		feed.run(ctx, func(c knowledge.Change) error {
 			// The partnership itself resolves lazily, through the event's own loaders.
 			ev := &knowledge.PartnershipChange{Seq: c.Seq, Action: c.Action, PartnershipID: c.ID, CityIDs: c.Cities}
 			select {

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/amity/amity/internal/edge/auth"
 	"github.com/amity/amity/internal/edge/server"
+	"github.com/amity/amity/internal/knowledge"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/pgtest"
 )
@@ -78,7 +78,7 @@ func TestSubscriptionResumesAfter(t *testing.T) {
 	a := MustAPI(t)
 	ts := serve(t, a.handler)
 	srv := a.handler.(*server.Server)
-	writer := MustKey(t, a, "writer", auth.Read, auth.Write)
+	writer := MustKey(t, a, "writer", knowledge.ScopeRead, knowledge.ScopeWrite)
 	shenzhen, moscow := mustCityID(t, a, "Shenzhen"), mustCityID(t, a, "Moscow")
 	paris, lyon := mustCreateCity(t, ts, writer, "Resumeville"), mustCreateCity(t, ts, writer, "Resumeburg")
 
@@ -179,7 +179,7 @@ func TestSubscriptionCatchesUpAfterListenerOutage(t *testing.T) {
 	t.Parallel()
 	a := MustAPI(t)
 	writer := serve(t, a.handler)
-	secret := MustKey(t, a, "writer", auth.Read, auth.Write)
+	secret := MustKey(t, a, "writer", knowledge.ScopeRead, knowledge.ScopeWrite)
 	proxy := pgtest.MustProxy(t)
 	db, err := postgres.Open(context.Background(), postgres.Config{URL: proxy.URL(t, a.db.ListenDSN()), MaxOpenConns: 4,
 		ConnectTimeout: time.Second, StatementTimeout: 5 * time.Second})

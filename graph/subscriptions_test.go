@@ -18,7 +18,6 @@ import (
 	"github.com/coder/websocket"
 	"github.com/google/uuid"
 
-	"github.com/amity/amity/internal/edge/auth"
 	"github.com/amity/amity/internal/edge/ratelimit"
 	"github.com/amity/amity/internal/edge/server"
 	"github.com/amity/amity/internal/knowledge"
@@ -351,7 +350,7 @@ func TestSubscriptionsAcrossReplicas(t *testing.T) {
 	a := MustAPI(t)
 	b := replica(t, a, server.DefaultConfig())
 	srvA, srvB := serve(t, a.handler), serve(t, b)
-	writer := MustKey(t, a, "writer", auth.Read, auth.Write)
+	writer := MustKey(t, a, "writer", knowledge.ScopeRead, knowledge.ScopeWrite)
 	shenzhen, moscow := mustCityID(t, a, "Shenzhen"), mustCityID(t, a, "Moscow")
 
 	c := mustDialWS(t, srvB.URL, nil)
@@ -415,7 +414,7 @@ func TestSubscriptionCityFilter(t *testing.T) {
 	a := MustAPI(t)
 	ts := serve(t, a.handler)
 	srv := a.handler.(*server.Server)
-	writer := MustKey(t, a, "writer", auth.Read, auth.Write)
+	writer := MustKey(t, a, "writer", knowledge.ScopeRead, knowledge.ScopeWrite)
 	shenzhen, moscow := mustCityID(t, a, "Shenzhen"), mustCityID(t, a, "Moscow")
 	var city struct {
 		CreateCity struct {
@@ -520,7 +519,7 @@ func TestSubscriptionAuthentication(t *testing.T) {
 	a := MustAPIWith(t, cfg)
 	ts := serve(t, a.handler)
 	srv := a.handler.(*server.Server)
-	reader := MustKey(t, a, "reader", auth.Read)
+	reader := MustKey(t, a, "reader", knowledge.ScopeRead)
 
 	c, _, err := dialWS(t, ts.URL, nil, nil)
 	if err != nil {

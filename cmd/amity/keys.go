@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/amity/amity/internal/edge/auth"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 const keysUsage = `Usage:
@@ -57,7 +58,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 	switch args[0] {
 	case "create":
-		sc, err := auth.ParseScopes(*scopes)
+		sc, err := knowledge.ParseScopes(*scopes)
 		if err != nil {
 			return err
 		}

@@ -186,8 +186,8 @@ type Loaders struct {
 	// everything the query selects is already cached.
 	preloaded sync.Map
 
-	sources    map[postgres.Subject]*Loader[uuid.UUID, []*knowledge.Source]
-	statements map[postgres.Subject]*Loader[uuid.UUID, []*knowledge.Statement]
+	sources    map[knowledge.Subject]*Loader[uuid.UUID, []*knowledge.Source]
+	statements map[knowledge.Subject]*Loader[uuid.UUID, []*knowledge.Statement]
 }
 
 // New returns fresh loaders over the store. Make one per request: loaders cache what
@@ -228,8 +228,8 @@ func New(db *postgres.DB, wait time.Duration) *Loaders {
 		InstitutionAgreements: paged(wait, db.AgreementsOfInstitutions),
 		InstitutionAgreeCnt:   grouped(wait, db.CountAgreementsOfInstitutions),
 
-		sources:    map[postgres.Subject]*Loader[uuid.UUID, []*knowledge.Source]{},
-		statements: map[postgres.Subject]*Loader[uuid.UUID, []*knowledge.Statement]{},
+		sources:    map[knowledge.Subject]*Loader[uuid.UUID, []*knowledge.Source]{},
+		statements: map[knowledge.Subject]*Loader[uuid.UUID, []*knowledge.Statement]{},
 	}
 	l.CityPartnerships = newLoader(wait, func(ctx context.Context, keys []PartnershipPageKey) ([]*knowledge.Page[knowledge.Partnership], []error) {
 		return fetchGroups(ctx, keys, func(k PartnershipPageKey) (PageKey, PartnershipFilter) { return k.PageKey, k.PartnershipFilter },
@@ -249,8 +249,8 @@ func New(db *postgres.DB, wait time.Duration) *Loaders {
 				return db.NetworkStats(ctx, cities, PartnershipFilter{AsOf: asOf}.filter().AsOf)
 			})
 	})
-	for _, s := range []postgres.Subject{postgres.CitySubject, postgres.OfficialSubject, postgres.AgreementSubject,
-		postgres.PartnershipSubject, postgres.InstitutionSubject} {
+	for _, s := range []knowledge.Subject{knowledge.CitySubject, knowledge.OfficialSubject, knowledge.AgreementSubject,
+		knowledge.PartnershipSubject, knowledge.InstitutionSubject} {
 		l.sources[s] = grouped(wait, func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]*knowledge.Source, error) {
 			return db.SourcesOf(ctx, s, ids)
 		})
@@ -271,12 +271,12 @@ func (l *Loaders) Preloaded(key any) bool {
 }
 
 // Sources returns the loader of the sources that entities of the subject kind cite.
-func (l *Loaders) Sources(s postgres.Subject) *Loader[uuid.UUID, []*knowledge.Source] {
+func (l *Loaders) Sources(s knowledge.Subject) *Loader[uuid.UUID, []*knowledge.Source] {
 	return l.sources[s]
 }
 
 // Statements returns the loader of statements about entities of the subject kind.
-func (l *Loaders) Statements(s postgres.Subject) *Loader[uuid.UUID, []*knowledge.Statement] {
+func (l *Loaders) Statements(s knowledge.Subject) *Loader[uuid.UUID, []*knowledge.Statement] {
 	return l.statements[s]
 }
 

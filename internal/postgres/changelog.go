@@ -17,7 +17,7 @@ import (
 // recordChanges bumps the versions of the entities that gained only names, citations
 // or links (an entity whose own row changed got its new version in the same statement
 // that changed it), writes one audit entry per entity in one statement per kind, and
-// announces each kind's entries with one notification per action (BulkChange), so that
+// announces each kind's entries with one notification per action (knowledge.BulkChange), so that
 // a file of 100,000 rows sends at most two notifications per kind, not 100,000.
 
 // changedTable is the staging table of the entities a bulk write created or changed:
@@ -139,7 +139,7 @@ SELECT action, min(id) AS first, max(id) AS last, count(*) AS count FROM a GROUP
 			if r.Action == "CREATE" {
 				action = knowledge.ChangeCreated
 			}
-			c := Change{Entity: k.change, Action: action, Bulk: &BulkChange{Actor: actor, First: r.First, Last: r.Last, Count: r.Count}}
+			c := knowledge.Change{Entity: k.change, Action: action, Bulk: &knowledge.BulkChange{Actor: actor, First: r.First, Last: r.Last, Count: r.Count}}
 			if err := NotifyChange(ctx, tx, c); err != nil {
 				return err
 			}

@@ -55,7 +55,7 @@ func TestAuditSequenceIsCommitOrder(t *testing.T) {
 			defer writing.Done()
 			for i := range writes {
 				url := fmt.Sprintf("https://example.org/seq/%d/%d/%s", w, i, uuid.NewString())
-				if _, err := db.CreateSource(ctx, postgres.WriteMeta{Actor: postgres.Actor{Name: "seq-test"}},
+				if _, err := db.CreateSource(ctx, knowledge.WriteMeta{Actor: knowledge.Actor{Name: "seq-test"}},
 					knowledge.NewSource{Title: "Sequence test", URL: &url}); err != nil {
 					errs <- err
 					return
@@ -106,7 +106,7 @@ func TestLogChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	feed := listen(t, db)
-	meta := postgres.WriteMeta{Actor: postgres.Actor{Name: "log-test"}}
+	meta := knowledge.WriteMeta{Actor: knowledge.Actor{Name: "log-test"}}
 	kind, url := knowledge.SisterCity, "https://example.org/log-test"
 	res, err := db.WritePartnership(ctx, meta, knowledge.PartnershipWrite{Kind: &kind, CityIDs: []uuid.UUID{a, b},
 		Sources: knowledge.SourceRefs{New: []knowledge.NewSource{{Title: "Log test gazette", URL: &url}}}})
@@ -141,9 +141,9 @@ func TestLogChanges(t *testing.T) {
 		}
 	}
 
-	read := func(actions []string, city uuid.UUID, page int) []postgres.Change {
+	read := func(actions []string, city uuid.UUID, page int) []knowledge.Change {
 		t.Helper()
-		var out []postgres.Change
+		var out []knowledge.Change
 		for after := start; after < newest; {
 			got, next, err := db.LogChanges(ctx, postgres.ChangePartnership, actions, city, after, newest, page)
 			if err != nil {

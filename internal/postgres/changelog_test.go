@@ -15,7 +15,6 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/amity/amity/internal/edge/auth"
 	"github.com/amity/amity/internal/ingest/importer"
 	"github.com/amity/amity/internal/ingest/seed"
 	"github.com/amity/amity/internal/knowledge"
@@ -44,13 +43,13 @@ func listen(t testing.TB, db *postgres.DB) *changeListener {
 // drain returns the changes announced since the last drain. A sentinel notification
 // sent after them marks the end: PostgreSQL delivers notifications in commit order, so
 // once it arrives, every change committed before it has arrived too.
-func (c *changeListener) drain() []postgres.Change {
+func (c *changeListener) drain() []knowledge.Change {
 	c.t.Helper()
 	sentinel := "sentinel-" + uuid.NewString()
 	if _, err := c.db.Exec(`SELECT pg_notify($1, $2)`, postgres.ChangesChannel, sentinel); err != nil {
 		c.t.Fatal(err)
 	}
-	var out []postgres.Change
+	var out []knowledge.Change
 	timeout := time.After(30 * time.Second)
 	for {
 		select {
@@ -74,9 +73,9 @@ func (c *changeListener) drain() []postgres.Change {
 
 // bulk returns the single bulk change of entity and action among changes, failing
 // if there is none or more than one.
-func bulk(t *testing.T, changes []postgres.Change, entity, action string) postgres.Change {
+func bulk(t *testing.T, changes []knowledge.Change, entity, action string) knowledge.Change {
 	t.Helper()
-	var found []postgres.Change
+	var found []knowledge.Change
 	for _, c := range changes {
 		if c.Entity == entity && c.Action == action {
 			found = append(found, c)
@@ -90,9 +89,9 @@ func bulk(t *testing.T, changes []postgres.Change, entity, action string) postgr
 
 // allBulkChanges reads every change a bulk change stands for from the change log, in
 // pages of page.
-func allBulkChanges(t *testing.T, db *postgres.DB, c postgres.Change, city uuid.UUID, page int) []postgres.Change {
+func allBulkChanges(t *testing.T, db *postgres.DB, c knowledge.Change, city uuid.UUID, page int) []knowledge.Change {
 	t.Helper()
-	var out []postgres.Change
+	var out []knowledge.Change
 	after := c.Bulk.First - 1
 	for after < c.Bulk.Last {
 		got, next, err := db.LogChanges(context.Background(), c.Entity, []string{c.Action}, city, after, c.Bulk.Last, page)
@@ -304,21 +303,21 @@ func TestMutationIsAWrite(t *testing.T) {
 	MustImportFile(t, db.DB, "cities.txt")
 	feed := listen(t, db)
 	hash := sha256.Sum256([]byte("test key"))
-	key, err := db.CreateKey(ctx, "partner-agency", hash[:], []auth.Scope{auth.Write}, nil)
+	key, err := db.CreateKey(ctx, "partner-agency", hash[:], []knowledge.Scope{knowledge.ScopeWrite}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	a := mustID(t, db.DB, `SELECT id FROM cities WHERE geonames_id = 99000001`)
 	b := mustID(t, db.DB, `SELECT id FROM cities WHERE geonames_id = 99000002`)
 	kind, cmid, url := knowledge.SisterCity, "tie-1", "https://example.org/gazette/1"
-	meta := postgres.WriteMeta{Actor: postgres.Actor{KeyID: &key.ID, Name: key.Name}, ClientMutationID: &cmid}
+	meta := knowledge.WriteMeta{Actor: knowledge.Actor{KeyID: &key.ID, Name: key.Name}, ClientMutationID: &cmid}
 	res, err := db.WritePartnership(ctx, meta, knowledge.PartnershipWrite{Kind: &kind, CityIDs: []uuid.UUID{a, b},
 		Sources: knowledge.SourceRefs{New: []knowledge.NewSource{{Title: "Gazette", URL: &url}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	since := time.Date(2025, 1, 15, 0, 0, 0, 0, time.UTC)
-	if _, err := db.WritePartnership(ctx, postgres.WriteMeta{Actor: meta.Actor}, knowledge.PartnershipWrite{
+	if _, err := db.WritePartnership(ctx, knowledge.WriteMeta{Actor: meta.Actor}, knowledge.PartnershipWrite{
 		ID: &res.ID, Version: 1, Since: &since, Sources: knowledge.SourceRefs{IDs: []uuid.UUID{mustID(t, db.DB, `SELECT id FROM sources WHERE url = $1`, url)}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -426,9 +425,9 @@ func TestShippedKnowledgeIsAWrite(t *testing.T) {
 // The change payload of a bulk write survives NOTIFY's round trip, and a malformed one
 // is refused.
 func TestBulkChangePayload(t *testing.T) {
-	c := postgres.Change{Entity: postgres.ChangeCity, Action: knowledge.ChangeCreated,
-		Bulk: &postgres.BulkChange{Actor: "import:x.txt", First: 3, Last: 9, Count: 7}}
-	p, err := c.Payload()
+	c := knowledge.Change{Entity: postgres.ChangeCity, Action: knowledge.ChangeCreated,
+		Bulk: &knowledge.BulkChange{Actor: "import:x.txt", First: 3, Last: 9, Count: 7}}
+	p, err := postgres.ChangePayload(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -436,8 +435,8 @@ func TestBulkChangePayload(t *testing.T) {
 	if err != nil || back.Bulk == nil || *back.Bulk != *c.Bulk {
 		t.Errorf("ParseChange(%s) = %+v, %v", p, back, err)
 	}
-	for _, bad := range []postgres.BulkChange{{First: 3, Last: 9}, {Actor: "x", First: 0, Last: 9}, {Actor: "x", First: 9, Last: 3}} {
-		b, _ := json.Marshal(postgres.Change{Entity: "city", Action: "CREATED", Bulk: &bad})
+	for _, bad := range []knowledge.BulkChange{{First: 3, Last: 9}, {Actor: "x", First: 0, Last: 9}, {Actor: "x", First: 9, Last: 3}} {
+		b, _ := json.Marshal(knowledge.Change{Entity: "city", Action: "CREATED", Bulk: &bad})
 		if _, err := postgres.ParseChange(string(b)); err == nil {
 			t.Errorf("ParseChange(%s) accepted a malformed bulk change", b)
 		}

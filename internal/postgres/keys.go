@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/lib/pq"
 
-	"github.com/amity/amity/internal/edge/auth"
 	"github.com/amity/amity/internal/knowledge"
 )
 
@@ -23,10 +22,10 @@ type keyRow struct {
 	RevokedAt  *time.Time     `db:"revoked_at"`
 }
 
-func (r *keyRow) domain() *auth.Key {
-	k := &auth.Key{ID: r.ID, Name: r.Name, SecretHash: r.SecretHash, RatePerSec: r.RatePerSec, CreatedAt: r.CreatedAt, RevokedAt: r.RevokedAt}
+func (r *keyRow) domain() *knowledge.Key {
+	k := &knowledge.Key{ID: r.ID, Name: r.Name, SecretHash: r.SecretHash, RatePerSec: r.RatePerSec, CreatedAt: r.CreatedAt, RevokedAt: r.RevokedAt}
 	for _, s := range r.Scopes {
-		k.Scopes = append(k.Scopes, auth.Scope(s))
+		k.Scopes = append(k.Scopes, knowledge.Scope(s))
 	}
 	return k
 }
@@ -35,7 +34,7 @@ const keyCols = "id, name, secret_hash, scopes, rate_per_sec, created_at, revoke
 
 // CreateKey stores a new key under the hash of its secret. It returns BAD_USER_INPUT for
 // an empty name, no scopes or a rate that is not positive.
-func (db *DB) CreateKey(ctx context.Context, name string, hash []byte, scopes []auth.Scope, ratePerSec *float64) (*auth.Key, error) {
+func (db *DB) CreateKey(ctx context.Context, name string, hash []byte, scopes []knowledge.Scope, ratePerSec *float64) (*knowledge.Key, error) {
 	if name == "" {
 		return nil, knowledge.FieldErrorf("name", "a key needs a name")
 	}
@@ -58,13 +57,13 @@ func (db *DB) CreateKey(ctx context.Context, name string, hash []byte, scopes []
 }
 
 // Keys lists every key, revoked ones too, oldest first.
-func (db *DB) Keys(ctx context.Context) ([]*auth.Key, error) {
+func (db *DB) Keys(ctx context.Context) ([]*knowledge.Key, error) {
 	const q = `SELECT ` + keyCols + ` FROM api_keys ORDER BY created_at, id`
 	var rows []keyRow
 	if err := db.SelectContext(ctx, &rows, q); err != nil {
 		return nil, mapError(err)
 	}
-	keys := make([]*auth.Key, len(rows))
+	keys := make([]*knowledge.Key, len(rows))
 	for i := range rows {
 		keys[i] = rows[i].domain()
 	}
@@ -73,7 +72,7 @@ func (db *DB) Keys(ctx context.Context) ([]*auth.Key, error) {
 
 // RevokeKey revokes a key for good. It returns NOT_FOUND for an unknown id; revoking a
 // revoked key again changes nothing.
-func (db *DB) RevokeKey(ctx context.Context, id uuid.UUID) (*auth.Key, error) {
+func (db *DB) RevokeKey(ctx context.Context, id uuid.UUID) (*knowledge.Key, error) {
 	const q = `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING ` + keyCols
 	var r keyRow
 	if err := db.GetContext(ctx, &r, q, id); err != nil {
@@ -86,7 +85,7 @@ func (db *DB) RevokeKey(ctx context.Context, id uuid.UUID) (*auth.Key, error) {
 }
 
 // KeyByHash returns the key with the secret hash, or nil if there is none.
-func (db *DB) KeyByHash(ctx context.Context, hash []byte) (*auth.Key, error) {
+func (db *DB) KeyByHash(ctx context.Context, hash []byte) (*knowledge.Key, error) {
 	const q = `SELECT ` + keyCols + ` FROM api_keys WHERE secret_hash = $1`
 	var r keyRow
 	if err := db.GetContext(ctx, &r, q, hash); err != nil {

@@ -33,52 +33,8 @@ const (
 // with a margin.
 const maxNotifyPayload = 7900
 
-// Change is what a committed write announces on ChangesChannel, as JSON:
-//
-//	{"entity":"agreement","action":"CREATED","id":"<uuid>","cities":["<uuid>",…]}
-//
-// Action is knowledge.ChangeCreated, ChangeUpdated or ChangeRetracted. Cities are the
-// cities the entity concerns: an agreement's parties, a partnership's two cities, an
-// official's or institution's city. CitiesOmitted is set when there were too many
-// cities to fit PostgreSQL's payload limit; a listener that filters by city must then
-// look the cities up itself.
-//
-// A bulk write (an import file, the shipped knowledge) announces many changes of one
-// entity kind and action at once, with Bulk set and no ID or cities:
-//
-//	{"entity":"partnership","action":"CREATED","id":"00000000-…","cities":[],
-//	 "bulk":{"actor":"import:ties.ndjson","first":812,"last":1311,"count":500}}
-//
-// The changes themselves are the audit log's entries of that actor, entity and action
-// with sequences first to last (the log is appended under one lock, so no other write's
-// entries fall between); DB.LogChanges reads them, each as a Change of its own.
-//
-// Seq is the change's sequence: the id of its audit log entry. Audit entries are
-// numbered in commit order (lockAuditLog), so notifications arrive in increasing Seq
-// and the log is a change log a subscriber can resume from (DB.LogChanges). It is 0 in
-// a bulk change, and in a notification from a server that predates sequences.
-type Change struct {
-	Seq           int64       `json:"seq,omitempty"`
-	Entity        string      `json:"entity"`
-	Action        string      `json:"action"`
-	ID            uuid.UUID   `json:"id"`
-	Cities        []uuid.UUID `json:"cities"`
-	CitiesOmitted bool        `json:"citiesOmitted,omitempty"`
-	Bulk          *BulkChange `json:"bulk,omitempty"`
-}
-
-// BulkChange names the audit log entries that stand for the changes of a bulk write:
-// those of Actor (with no API key) from sequence First to Last, Count of them. Other
-// writers' entries may lie between First and Last; they are not part of it.
-type BulkChange struct {
-	Actor string `json:"actor"`
-	First int64  `json:"first"`
-	Last  int64  `json:"last"`
-	Count int64  `json:"count"`
-}
-
-// Payload is the change as NOTIFY carries it.
-func (c Change) Payload() (string, error) {
+// ChangePayload is the change as NOTIFY carries it; ParseChange reads it back.
+func ChangePayload(c knowledge.Change) (string, error) {
 	if c.Cities == nil {
 		c.Cities = []uuid.UUID{}
 	}
@@ -96,16 +52,16 @@ func (c Change) Payload() (string, error) {
 }
 
 // ParseChange reads a NOTIFY payload.
-func ParseChange(payload string) (Change, error) {
-	var c Change
+func ParseChange(payload string) (knowledge.Change, error) {
+	var c knowledge.Change
 	if err := json.Unmarshal([]byte(payload), &c); err != nil {
-		return Change{}, fmt.Errorf("change notification %q: %w", payload, err)
+		return knowledge.Change{}, fmt.Errorf("change notification %q: %w", payload, err)
 	}
 	if c.Entity == "" || c.Action == "" || (c.ID == uuid.Nil && c.Bulk == nil) {
-		return Change{}, fmt.Errorf("change notification %q: entity, action and id (or bulk) are required", payload)
+		return knowledge.Change{}, fmt.Errorf("change notification %q: entity, action and id (or bulk) are required", payload)
 	}
 	if b := c.Bulk; b != nil && (b.Actor == "" || b.First <= 0 || b.Last < b.First) {
-		return Change{}, fmt.Errorf("change notification %q: a bulk change needs an actor and a sequence range", payload)
+		return knowledge.Change{}, fmt.Errorf("change notification %q: a bulk change needs an actor and a sequence range", payload)
 	}
 	return c, nil
 }
@@ -114,7 +70,7 @@ func ParseChange(payload string) (Change, error) {
 // delivers the notification when the transaction commits, and never if it rolls back,
 // so listeners hear of exactly the writes that happened. Call it with the transaction
 // (a *sqlx.Tx), never with the pool.
-func (db *DB) notifyChange(ctx context.Context, tx *sqlx.Tx, c Change) error {
+func (db *DB) notifyChange(ctx context.Context, tx *sqlx.Tx, c knowledge.Change) error {
 	if c.Seq == 0 && c.Bulk == nil {
 		// The write has just appended the entity's audit entry, and holds the entity's
 		// row lock, so its newest entry is this write's.
@@ -145,8 +101,8 @@ func lockAuditLog(ctx context.Context, tx sqlx.ExecerContext) error {
 }
 
 // NotifyChange is notifyChange for writers outside the store (bulk import, tests).
-func NotifyChange(ctx context.Context, tx sqlx.ExecerContext, c Change) error {
-	payload, err := c.Payload()
+func NotifyChange(ctx context.Context, tx sqlx.ExecerContext, c knowledge.Change) error {
+	payload, err := ChangePayload(c)
 	if err != nil {
 		return fmt.Errorf("notify change: %w", err)
 	}
@@ -195,7 +151,7 @@ const logWindow = 10000
 // sequences: next is the sequence it read up to, to pass as after for the rest, which
 // is upTo when there is no more. Cities are read as they are now, as each event is read
 // fresh when it is sent; a partnership's are its ends even once it is retracted.
-func (db *DB) LogChanges(ctx context.Context, entity string, actions []string, city uuid.UUID, after, upTo int64, limit int) (changes []Change, next int64, err error) {
+func (db *DB) LogChanges(ctx context.Context, entity string, actions []string, city uuid.UUID, after, upTo int64, limit int) (changes []knowledge.Change, next int64, err error) {
 	k, ok := bulkKindOfChange(entity)
 	if !ok {
 		return nil, 0, fmt.Errorf("log changes: unknown entity %q", entity)
@@ -244,7 +200,7 @@ LIMIT $6`
 		if err := rows.Scan(&seq, &id, &action, &cities); err != nil {
 			return nil, 0, mapError(err)
 		}
-		changes = append(changes, Change{Seq: seq, Entity: entity, Action: changeAction(action), ID: id, Cities: parseCities(cities)})
+		changes = append(changes, knowledge.Change{Seq: seq, Entity: entity, Action: changeAction(action), ID: id, Cities: parseCities(cities)})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, mapError(err)

@@ -57,31 +57,11 @@ func (db *DB) CountSources(ctx context.Context) (int, error) {
 	return count(ctx, db, sourceListing, "true", nil)
 }
 
-// Subject names a kind of entity that cites sources and carries statements.
-type Subject string
-
-// Subjects; each has its <subject>_sources table and a <subject>_id column in statements.
-const (
-	CitySubject        Subject = "city"
-	OfficialSubject    Subject = "official"
-	AgreementSubject   Subject = "agreement"
-	PartnershipSubject Subject = "partnership"
-	InstitutionSubject Subject = "institution"
-)
-
-func (s Subject) valid() error {
-	switch s {
-	case CitySubject, OfficialSubject, AgreementSubject, PartnershipSubject, InstitutionSubject:
-		return nil
-	}
-	return fmt.Errorf("postgres: unknown subject %q", s)
-}
-
 // SourcesOf returns the sources each entity of the subject kind cites, newest first.
 // Besides the sources cited for the entity as a whole, that includes the sources of its
 // statements, so nothing an entity shows is without its source.
-func (db *DB) SourcesOf(ctx context.Context, subject Subject, ids []uuid.UUID) (map[uuid.UUID][]*knowledge.Source, error) {
-	if err := subject.valid(); err != nil {
+func (db *DB) SourcesOf(ctx context.Context, subject knowledge.Subject, ids []uuid.UUID) (map[uuid.UUID][]*knowledge.Source, error) {
+	if err := subject.Valid(); err != nil {
 		return nil, err
 	}
 	// The table and column names come from the closed set of Subjects above, never from
@@ -97,8 +77,8 @@ ORDER BY cited.owner_id, s.published_on DESC NULLS LAST, s.title, s.id`, subject
 
 // StatementsOf returns the statements about each entity of the subject kind, in the
 // order they were recorded.
-func (db *DB) StatementsOf(ctx context.Context, subject Subject, ids []uuid.UUID) (map[uuid.UUID][]*knowledge.Statement, error) {
-	if err := subject.valid(); err != nil {
+func (db *DB) StatementsOf(ctx context.Context, subject knowledge.Subject, ids []uuid.UUID) (map[uuid.UUID][]*knowledge.Statement, error) {
+	if err := subject.Valid(); err != nil {
 		return nil, err
 	}
 	q := fmt.Sprintf(`SELECT %[1]s_id AS owner_id, id, property, value, source_id, quote FROM statements

@@ -1088,35 +1088,35 @@ func TestProvenance(t *testing.T) {
 	}
 	tests := []struct {
 		name    string
-		subject postgres.Subject
+		subject knowledge.Subject
 		ids     []uuid.UUID
 		want    map[uuid.UUID][]uuid.UUID
 	}{
 		{
 			// s01 is cited and also the source of a statement: listed once. s03 and s05
 			// have no date, so they come last, by title.
-			name: "city", subject: postgres.CitySubject,
+			name: "city", subject: knowledge.CitySubject,
 			ids:  []uuid.UUID{f.Cities["shenzhen"], f.Cities["kazan"], missing},
 			want: map[uuid.UUID][]uuid.UUID{f.Cities["shenzhen"]: {s["s01"], s["s03"], s["s05"]}},
 		},
 		{
 			// Only statements cite s04; s02 is cited twice.
-			name: "agreement", subject: postgres.AgreementSubject,
+			name: "agreement", subject: knowledge.AgreementSubject,
 			ids:  []uuid.UUID{f.Agreements["a01"], f.Agreements["a02"]},
 			want: map[uuid.UUID][]uuid.UUID{f.Agreements["a01"]: {s["s04"], s["s02"]}},
 		},
 		{
-			name: "official", subject: postgres.OfficialSubject,
+			name: "official", subject: knowledge.OfficialSubject,
 			ids:  []uuid.UUID{f.Officials["o01"]},
 			want: map[uuid.UUID][]uuid.UUID{f.Officials["o01"]: {s["s02"]}},
 		},
 		{
-			name: "institution", subject: postgres.InstitutionSubject,
+			name: "institution", subject: knowledge.InstitutionSubject,
 			ids:  []uuid.UUID{f.Institutions["i01"], f.Institutions["i02"]},
 			want: map[uuid.UUID][]uuid.UUID{f.Institutions["i01"]: {s["s06"]}},
 		},
 		{
-			name: "partnership", subject: postgres.PartnershipSubject,
+			name: "partnership", subject: knowledge.PartnershipSubject,
 			ids:  []uuid.UUID{f.Partnerships["p02"], f.Partnerships["p01"]},
 			want: map[uuid.UUID][]uuid.UUID{f.Partnerships["p02"]: {s["s02"]}},
 		},
@@ -1134,16 +1134,16 @@ func TestProvenance(t *testing.T) {
 	}
 
 	t.Run("unknown subject", func(t *testing.T) {
-		if _, err := db.SourcesOf(ctx, postgres.Subject("cities; DROP TABLE sources"), []uuid.UUID{missing}); err == nil {
+		if _, err := db.SourcesOf(ctx, knowledge.Subject("cities; DROP TABLE sources"), []uuid.UUID{missing}); err == nil {
 			t.Error("SourcesOf: got no error, want one")
 		}
-		if _, err := db.StatementsOf(ctx, postgres.Subject("country"), []uuid.UUID{missing}); err == nil {
+		if _, err := db.StatementsOf(ctx, knowledge.Subject("country"), []uuid.UUID{missing}); err == nil {
 			t.Error("StatementsOf: got no error, want one")
 		}
 	})
 
 	t.Run("statements", func(t *testing.T) {
-		got, err := db.StatementsOf(ctx, postgres.AgreementSubject, []uuid.UUID{f.Agreements["a01"], f.Agreements["a02"], missing})
+		got, err := db.StatementsOf(ctx, knowledge.AgreementSubject, []uuid.UUID{f.Agreements["a01"], f.Agreements["a02"], missing})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1156,7 +1156,7 @@ func TestProvenance(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("StatementsOf (-want +got):\n%s", diff)
 		}
-		cities, err := db.StatementsOf(ctx, postgres.CitySubject, []uuid.UUID{f.Cities["shenzhen"]})
+		cities, err := db.StatementsOf(ctx, knowledge.CitySubject, []uuid.UUID{f.Cities["shenzhen"]})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,7 +14,7 @@ import (
 
 // CreateSource creates a source. Problems with the input come back as an
 // *knowledge.InputError and change nothing.
-func (db *DB) CreateSource(ctx context.Context, meta WriteMeta, s knowledge.NewSource) (WriteResult, error) {
+func (db *DB) CreateSource(ctx context.Context, meta knowledge.WriteMeta, s knowledge.NewSource) (knowledge.WriteResult, error) {
 	return db.writeTx(ctx, meta, "createSource", sourcesTable.typ, s, func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error) {
 		s.Check(p, nil)
 		if p.Any() {
@@ -31,7 +31,7 @@ func (db *DB) CreateSource(ctx context.Context, meta WriteMeta, s knowledge.NewS
 }
 
 // UpdateSource changes a source's fields.
-func (db *DB) UpdateSource(ctx context.Context, meta WriteMeta, u knowledge.SourceUpdate) (WriteResult, error) {
+func (db *DB) UpdateSource(ctx context.Context, meta knowledge.WriteMeta, u knowledge.SourceUpdate) (knowledge.WriteResult, error) {
 	return db.writeTx(ctx, meta, "updateSource", sourcesTable.typ, u, func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error) {
 		u.Check(p)
 		before, ok, err := lockVersion(ctx, tx, sourcesTable, u.ID, u.Version, p)
@@ -49,7 +49,7 @@ WHERE id = $1`
 }
 
 // finish records the write in the audit log with the entity as it is now.
-func finish(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, action string, e entity, id uuid.UUID, before []byte, sources []uuid.UUID, reason *string) error {
+func finish(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, action string, e entity, id uuid.UUID, before []byte, sources []uuid.UUID, reason *string) error {
 	after, err := snapshot(ctx, tx, e, id)
 	if err != nil {
 		return err
@@ -58,7 +58,7 @@ func finish(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, action string, e e
 }
 
 // WriteCity creates a city (w.ID nil) or updates one.
-func (db *DB) WriteCity(ctx context.Context, meta WriteMeta, w knowledge.CityWrite) (WriteResult, error) {
+func (db *DB) WriteCity(ctx context.Context, meta knowledge.WriteMeta, w knowledge.CityWrite) (knowledge.WriteResult, error) {
 	mutation := "createCity"
 	if w.ID != nil {
 		mutation = "updateCity"
@@ -128,7 +128,7 @@ func replaceNames(ctx context.Context, tx *sqlx.Tx, table, column string, id uui
 }
 
 // WriteOfficial creates an official (w.ID nil) or updates one.
-func (db *DB) WriteOfficial(ctx context.Context, meta WriteMeta, w knowledge.OfficialWrite) (WriteResult, error) {
+func (db *DB) WriteOfficial(ctx context.Context, meta knowledge.WriteMeta, w knowledge.OfficialWrite) (knowledge.WriteResult, error) {
 	mutation := "createOfficial"
 	if w.ID != nil {
 		mutation = "updateOfficial"
@@ -187,7 +187,7 @@ func (db *DB) WriteOfficial(ctx context.Context, meta WriteMeta, w knowledge.Off
 
 // WriteAgreement creates an agreement (w.ID nil) or updates one. A signatory must sign
 // for one of the parties, and the official must represent one of them.
-func (db *DB) WriteAgreement(ctx context.Context, meta WriteMeta, w knowledge.AgreementWrite) (WriteResult, error) {
+func (db *DB) WriteAgreement(ctx context.Context, meta knowledge.WriteMeta, w knowledge.AgreementWrite) (knowledge.WriteResult, error) {
 	mutation := "createAgreement"
 	if w.ID != nil {
 		mutation = "updateAgreement"
@@ -262,7 +262,7 @@ WHERE id = $1`
 		if err := tx.SelectContext(ctx, &cities, `SELECT city_id FROM agreement_parties WHERE agreement_id = $1 ORDER BY position`, id); err != nil {
 			return uuid.Nil, err
 		}
-		return id, db.notifyChange(ctx, tx, Change{Entity: "agreement", Action: changeAction(action), ID: id, Cities: cities})
+		return id, db.notifyChange(ctx, tx, knowledge.Change{Entity: "agreement", Action: changeAction(action), ID: id, Cities: cities})
 	})
 }
 
@@ -428,7 +428,7 @@ SELECT $1, c, (o - 1)::smallint FROM unnest($2::uuid[]) WITH ORDINALITY AS t(c, 
 }
 
 // WritePartnership creates a partnership (w.ID nil) or updates one.
-func (db *DB) WritePartnership(ctx context.Context, meta WriteMeta, w knowledge.PartnershipWrite) (WriteResult, error) {
+func (db *DB) WritePartnership(ctx context.Context, meta knowledge.WriteMeta, w knowledge.PartnershipWrite) (knowledge.WriteResult, error) {
 	mutation := "createPartnership"
 	if w.ID != nil {
 		mutation = "updatePartnership"
@@ -515,12 +515,12 @@ VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
 		if err := tx.GetContext(ctx, &ends, `SELECT city_a_id, city_b_id FROM partnerships WHERE id = $1`, id); err != nil {
 			return uuid.Nil, err
 		}
-		return id, db.notifyChange(ctx, tx, Change{Entity: "partnership", Action: changeAction(action), ID: id, Cities: []uuid.UUID{ends.A, ends.B}})
+		return id, db.notifyChange(ctx, tx, knowledge.Change{Entity: "partnership", Action: changeAction(action), ID: id, Cities: []uuid.UUID{ends.A, ends.B}})
 	})
 }
 
 // WriteInstitution creates an institution (w.ID nil) or updates one.
-func (db *DB) WriteInstitution(ctx context.Context, meta WriteMeta, w knowledge.InstitutionWrite) (WriteResult, error) {
+func (db *DB) WriteInstitution(ctx context.Context, meta knowledge.WriteMeta, w knowledge.InstitutionWrite) (knowledge.WriteResult, error) {
 	mutation := "createInstitution"
 	if w.ID != nil {
 		mutation = "updateInstitution"
@@ -591,7 +591,7 @@ WHERE id = $1`
 // Retract takes a fact out of the live graph. Its last state stays in the audit log
 // with the reason and the sources that justify the retraction. Facts that depend on it
 // must be retracted first; the database's foreign keys say which.
-func (db *DB) Retract(ctx context.Context, meta WriteMeta, r knowledge.Retraction) (WriteResult, error) {
+func (db *DB) Retract(ctx context.Context, meta knowledge.WriteMeta, r knowledge.Retraction) (knowledge.WriteResult, error) {
 	return db.writeTx(ctx, meta, "retract", r.Type, r, func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error) {
 		r.Check(p)
 		e, ok := retractable[r.Type]
@@ -617,7 +617,7 @@ func (db *DB) Retract(ctx context.Context, meta WriteMeta, r knowledge.Retractio
 		if err != nil || p.Any() {
 			return uuid.Nil, err
 		}
-		var change *Change
+		var change *knowledge.Change
 		switch e {
 		case agreementsTable, partnershipsTable:
 			c, err := changeBeforeRetract(ctx, tx, e, r.ID)
@@ -649,7 +649,7 @@ func (db *DB) Retract(ctx context.Context, meta WriteMeta, r knowledge.Retractio
 	})
 }
 
-func changeBeforeRetract(ctx context.Context, tx *sqlx.Tx, e entity, id uuid.UUID) (*Change, error) {
+func changeBeforeRetract(ctx context.Context, tx *sqlx.Tx, e entity, id uuid.UUID) (*knowledge.Change, error) {
 	var cities []uuid.UUID
 	var q, kind string
 	if e == agreementsTable {
@@ -660,7 +660,7 @@ func changeBeforeRetract(ctx context.Context, tx *sqlx.Tx, e entity, id uuid.UUI
 	if err := tx.SelectContext(ctx, &cities, q, id); err != nil {
 		return nil, err
 	}
-	return &Change{Entity: kind, Action: knowledge.ChangeRetracted, ID: id, Cities: cities}, nil
+	return &knowledge.Change{Entity: kind, Action: knowledge.ChangeRetracted, ID: id, Cities: cities}, nil
 }
 
 // linkedInstitution is an institution linked to an agreement being retracted, as it was
@@ -684,7 +684,7 @@ WHERE i.id IN (SELECT institution_id FROM institution_agreements WHERE agreement
 // auditUnlinked gives each institution that lost its link to a retracted agreement a new
 // version and an UPDATE entry citing the retraction's reason and sources, so that its
 // history shows when and why the link went.
-func auditUnlinked(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, unlinked []linkedInstitution, r knowledge.Retraction, sources []uuid.UUID) error {
+func auditUnlinked(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, unlinked []linkedInstitution, r knowledge.Retraction, sources []uuid.UUID) error {
 	for _, in := range unlinked {
 		if _, err := tx.ExecContext(ctx, `UPDATE institutions SET version = version + 1, updated_at = now() WHERE id = $1`, in.ID); err != nil {
 			return err

@@ -22,26 +22,6 @@ import (
 // an audit entry with the entity before and after; a change notification; commit. Any
 // problem rolls the whole transaction back, so invalid input changes nothing.
 
-// Actor is who writes: the API key (nil for none) and the names the audit log keeps.
-type Actor struct {
-	KeyID     *uuid.UUID
-	Name      string
-	RequestID string
-}
-
-// WriteMeta is what every write carries besides its input.
-type WriteMeta struct {
-	Actor            Actor
-	ClientMutationID *string
-}
-
-// WriteResult is the entity a write created or changed, and whether the result is a
-// replay of an earlier call with the same client mutation id.
-type WriteResult struct {
-	ID       uuid.UUID
-	Replayed bool
-}
-
 // entity describes one writable table.
 type entity struct {
 	typ     string // relay type name, as the audit log records it
@@ -69,16 +49,16 @@ var retractable = map[string]entity{
 // the client mutation id for something else. typ is the type of the entity the write
 // concerns (a relay type name, as the audit log records it): mutation_requests keeps
 // it beside the entity's id, which alone does not say what it names.
-func (db *DB) writeTx(ctx context.Context, meta WriteMeta, mutation, typ string, input any,
-	fn func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error)) (WriteResult, error) {
+func (db *DB) writeTx(ctx context.Context, meta knowledge.WriteMeta, mutation, typ string, input any,
+	fn func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error)) (knowledge.WriteResult, error) {
 	var idp knowledge.Problems
 	knowledge.CheckClientMutationID(&idp, meta.ClientMutationID)
 	if err := idp.Err(); err != nil {
-		return WriteResult{}, err
+		return knowledge.WriteResult{}, err
 	}
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
-		return WriteResult{}, mapError(err)
+		return knowledge.WriteResult{}, mapError(err)
 	}
 	defer tx.Rollback()
 
@@ -87,25 +67,25 @@ func (db *DB) writeTx(ctx context.Context, meta WriteMeta, mutation, typ string,
 	if idempotent {
 		b, err := json.Marshal(input)
 		if err != nil {
-			return WriteResult{}, err
+			return knowledge.WriteResult{}, err
 		}
 		h := sha256.Sum256(append([]byte(mutation+"\x00"), b...))
 		hash = h[:]
 		prev, err := previousWrite(ctx, tx, *meta.Actor.KeyID, *meta.ClientMutationID)
 		if err != nil {
-			return WriteResult{}, mapError(err)
+			return knowledge.WriteResult{}, mapError(err)
 		}
 		if prev != nil {
 			if prev.Mutation != mutation || string(prev.RequestHash) != string(hash) {
 				var p knowledge.Problems
 				p.Add(knowledge.CodeIdempotencyUsed, knowledge.Path("clientMutationId"),
 					"this client mutation id was already used for a different %s call; use a new id for a new write", prev.Mutation)
-				return WriteResult{}, p.Err()
+				return knowledge.WriteResult{}, p.Err()
 			}
 			if err := replayedGone(ctx, tx, mutation, prev.EntityID); err != nil {
-				return WriteResult{}, err
+				return knowledge.WriteResult{}, err
 			}
-			return WriteResult{ID: prev.EntityID, Replayed: true}, nil
+			return knowledge.WriteResult{ID: prev.EntityID, Replayed: true}, nil
 		}
 	}
 
@@ -115,19 +95,19 @@ func (db *DB) writeTx(ctx context.Context, meta WriteMeta, mutation, typ string,
 		err = p.Err()
 	}
 	if err != nil {
-		return WriteResult{}, writeError(err)
+		return knowledge.WriteResult{}, writeError(err)
 	}
 	if idempotent {
 		const q = `INSERT INTO mutation_requests (key_id, client_mutation_id, mutation, request_hash, entity_type, entity_id)
 VALUES ($1, $2, $3, $4, $5, $6)`
 		if _, err := tx.ExecContext(ctx, q, *meta.Actor.KeyID, *meta.ClientMutationID, mutation, hash, typ, id); err != nil {
-			return WriteResult{}, writeError(err)
+			return knowledge.WriteResult{}, writeError(err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return WriteResult{}, mapError(err)
+		return knowledge.WriteResult{}, mapError(err)
 	}
-	return WriteResult{ID: id}, nil
+	return knowledge.WriteResult{ID: id}, nil
 }
 
 // replayedGone returns a RETRACTED problem when the entity a replayed write created or
@@ -256,7 +236,7 @@ func lockVersion(ctx context.Context, tx *sqlx.Tx, e entity, id uuid.UUID, versi
 }
 
 // audit appends one entry to the audit log.
-func audit(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, action string, e entity, id uuid.UUID, before, after []byte, sources []uuid.UUID, reason *string) error {
+func audit(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, action string, e entity, id uuid.UUID, before, after []byte, sources []uuid.UUID, reason *string) error {
 	if err := lockAuditLog(ctx, tx); err != nil {
 		return err
 	}
@@ -314,7 +294,7 @@ func mustExist(ctx context.Context, tx *sqlx.Tx, table, what string, id *uuid.UU
 
 // citeSources checks the cited sources, creates the new ones, links them all to the
 // entity, and returns their ids for the audit log.
-func citeSources(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, refs knowledge.SourceRefs, e entity, id uuid.UUID, p *knowledge.Problems) ([]uuid.UUID, error) {
+func citeSources(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, refs knowledge.SourceRefs, e entity, id uuid.UUID, p *knowledge.Problems) ([]uuid.UUID, error) {
 	ids, err := resolveSources(ctx, tx, meta, refs, p)
 	if err != nil || e.sources == "" || len(ids) == 0 {
 		return ids, err
@@ -325,7 +305,7 @@ func citeSources(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, refs knowledg
 }
 
 // resolveSources checks existing source ids and creates the new sources.
-func resolveSources(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, refs knowledge.SourceRefs, p *knowledge.Problems) ([]uuid.UUID, error) {
+func resolveSources(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, refs knowledge.SourceRefs, p *knowledge.Problems) ([]uuid.UUID, error) {
 	gone, err := missing(ctx, tx, "sources", refs.IDs)
 	if err != nil {
 		return nil, err
@@ -370,7 +350,7 @@ func sourceURLTaken(ctx context.Context, tx *sqlx.Tx, url *string) (bool, error)
 	return taken, err
 }
 
-func insertSource(ctx context.Context, tx *sqlx.Tx, meta WriteMeta, ns knowledge.NewSource) (uuid.UUID, error) {
+func insertSource(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, ns knowledge.NewSource) (uuid.UUID, error) {
 	const q = `INSERT INTO sources (title, publisher, url, published_on, excerpt, languages)
 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
 	langs := ns.Languages

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const out = join(here, "..", "..", "internal", "explore", "assets");
+const out = join(here, "..", "..", "internal", "web", "explore", "assets");
 const read = (p) => readFileSync(join(here, p));
 const mod = (p) => join(here, "node_modules", p);
 

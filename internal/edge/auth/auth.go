@@ -19,56 +19,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/amity/amity/internal/edge/seclog"
 	"github.com/amity/amity/internal/knowledge"
 )
 
-// Scope is what a key may do.
-type Scope string
-
-// Scopes.
-const (
-	Read  Scope = "read"
-	Write Scope = "write"
-	Admin Scope = "admin"
-)
-
-// ParseScopes reads a comma-separated scope list such as "read,write".
-func ParseScopes(s string) ([]Scope, error) {
-	var out []Scope
-	for _, part := range strings.Split(s, ",") {
-		switch sc := Scope(strings.ToLower(strings.TrimSpace(part))); sc {
-		case Read, Write, Admin:
-			out = append(out, sc)
-		case "":
-		default:
-			return nil, knowledge.FieldErrorf("scopes", "unknown scope %q: use read, write and admin", part)
-		}
-	}
-	if len(out) == 0 {
-		return nil, knowledge.FieldErrorf("scopes", "give at least one scope: read, write or admin")
-	}
-	return out, nil
-}
-
-// Key is a stored API key: never the secret, only its hash.
-type Key struct {
-	ID         uuid.UUID
-	Name       string
-	SecretHash []byte
-	Scopes     []Scope
-	RatePerSec *float64
-	CreatedAt  time.Time
-	RevokedAt  *time.Time
-}
-
 // Principal is who makes a request.
 type Principal struct {
 	// Key is nil for anonymous requests.
-	Key *Key
+	Key *knowledge.Key
 	// Addr is the client's IP address, which keys anonymous rate limits.
 	Addr string
 }
@@ -82,12 +42,12 @@ func (p *Principal) Name() string {
 }
 
 // Has reports whether the principal may act with the scope. Anonymous callers may read.
-func (p *Principal) Has(s Scope) bool {
+func (p *Principal) Has(s knowledge.Scope) bool {
 	if p == nil || p.Key == nil {
-		return s == Read
+		return s == knowledge.ScopeRead
 	}
 	for _, have := range p.Key.Scopes {
-		if have == s || have == Admin {
+		if have == s || have == knowledge.ScopeAdmin {
 			return true
 		}
 	}
@@ -102,7 +62,7 @@ const (
 
 // Require returns a FORBIDDEN error unless the request's principal has the scope. A
 // refusal goes to the security log: probing for writes without the scope is a sign.
-func Require(ctx context.Context, s Scope) error {
+func Require(ctx context.Context, s knowledge.Scope) error {
 	p := ForContext(ctx)
 	if p.Has(s) {
 		return nil
@@ -137,7 +97,7 @@ func HashSecret(secret string) []byte {
 // KeyStore finds stored keys by the hash of their secret.
 type KeyStore interface {
 	// KeyByHash returns the key with the hash, revoked or not, or nil if there is none.
-	KeyByHash(ctx context.Context, hash []byte) (*Key, error)
+	KeyByHash(ctx context.Context, hash []byte) (*knowledge.Key, error)
 }
 
 // Config tunes authentication.
@@ -204,7 +164,7 @@ type Authenticator struct {
 }
 
 type cached struct {
-	key     *Key // nil: no such key
+	key     *knowledge.Key // nil: no such key
 	expires time.Time
 }
 
@@ -257,7 +217,7 @@ func retrySeconds(d time.Duration) int {
 
 // usable reports whether a stored key may act. Keys have no expiry of their own yet;
 // this is the one place that would check one.
-func usable(k *Key) bool { return k != nil && k.RevokedAt == nil }
+func usable(k *knowledge.Key) bool { return k != nil && k.RevokedAt == nil }
 
 // Authenticate returns the principal for a request, or an UNAUTHENTICATED error, or a
 // *ThrottledError when the client address has failed too often.
@@ -302,7 +262,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request) (*Pri
 }
 
 // fail charges a failed authentication to the address and logs it.
-func (a *Authenticator) fail(ctx context.Context, addr, reason string, k *Key) {
+func (a *Authenticator) fail(ctx context.Context, addr, reason string, k *knowledge.Key) {
 	if a.cfg.Failures != nil {
 		a.cfg.Failures.Fail(addr)
 	}
@@ -317,7 +277,7 @@ func (a *Authenticator) fail(ctx context.Context, addr, reason string, k *Key) {
 // outlive a request (WebSockets): it returns when the answer stops holding (then ask
 // again), or UNAUTHENTICATED once the key is revoked or gone. Because it goes through
 // the cache, a revoked key is refused within CacheTTL, as it is over HTTP.
-func (a *Authenticator) Recheck(ctx context.Context, k *Key) (time.Time, error) {
+func (a *Authenticator) Recheck(ctx context.Context, k *knowledge.Key) (time.Time, error) {
 	c, err := a.lookup(ctx, k.SecretHash)
 	if err != nil {
 		return time.Time{}, err

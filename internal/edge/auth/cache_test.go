@@ -14,19 +14,20 @@ import (
 
 	"github.com/amity/amity/internal/edge/auth"
 	"github.com/amity/amity/internal/edge/ratelimit"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // store is a key store in memory that counts its look-ups.
 type store struct {
 	mu      sync.Mutex
-	keys    map[string]*auth.Key
+	keys    map[string]*knowledge.Key
 	lookups map[string]int
 	total   int
 }
 
-func newStore() *store { return &store{keys: map[string]*auth.Key{}, lookups: map[string]int{}} }
+func newStore() *store { return &store{keys: map[string]*knowledge.Key{}, lookups: map[string]int{}} }
 
-func (s *store) KeyByHash(_ context.Context, hash []byte) (*auth.Key, error) {
+func (s *store) KeyByHash(_ context.Context, hash []byte) (*knowledge.Key, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lookups[string(hash)]++
@@ -38,20 +39,20 @@ func (s *store) KeyByHash(_ context.Context, hash []byte) (*auth.Key, error) {
 	return nil, nil
 }
 
-func (s *store) add(t *testing.T, name string) (string, *auth.Key) {
+func (s *store) add(t *testing.T, name string) (string, *knowledge.Key) {
 	t.Helper()
 	secret, hash, err := auth.NewSecret()
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := &auth.Key{ID: uuid.New(), Name: name, SecretHash: hash, Scopes: []auth.Scope{auth.Read}}
+	k := &knowledge.Key{ID: uuid.New(), Name: name, SecretHash: hash, Scopes: []knowledge.Scope{knowledge.ScopeRead}}
 	s.mu.Lock()
 	s.keys[string(hash)] = k
 	s.mu.Unlock()
 	return secret, k
 }
 
-func (s *store) revoke(k *auth.Key) {
+func (s *store) revoke(k *knowledge.Key) {
 	now := time.Now()
 	s.mu.Lock()
 	s.keys[string(k.SecretHash)].RevokedAt = &now

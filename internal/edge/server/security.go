@@ -38,13 +38,13 @@ func metricsRoute(access MetricsAccess, authn *auth.Authenticator, h http.Handle
 	case MetricsAdmin:
 		return authn.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			p := auth.ForContext(r.Context())
-			if !p.Has(auth.Admin) {
+			if !p.Has(knowledge.ScopeAdmin) {
 				status := http.StatusForbidden
 				if p.Key == nil {
 					status = http.StatusUnauthorized
 					w.Header().Set("WWW-Authenticate", `Bearer realm="amity"`)
 				}
-				err := auth.Require(r.Context(), auth.Admin)
+				err := auth.Require(r.Context(), knowledge.ScopeAdmin)
 				w.Header().Set("Content-Type", "application/json; charset=utf-8")
 				w.WriteHeader(status)
 				w.Write(errorJSON(err))

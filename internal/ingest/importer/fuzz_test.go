@@ -11,7 +11,7 @@ import (
 // answer any file with a batch or an error, never a panic or a hang.
 func FuzzParse(f *testing.F) {
 	for _, name := range []string{"knowledge.ndjson", "bad.ndjson", "cities.txt", "countries.json"} {
-		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "import", name))
+		b, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "import", name))
 		if err == nil {
 			f.Add(name, b)
 		}

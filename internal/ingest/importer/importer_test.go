@@ -14,7 +14,7 @@ import (
 
 func mustOpen(t *testing.T, name string) *os.File {
 	t.Helper()
-	f, err := os.Open(filepath.Join("..", "..", "testdata", "import", name))
+	f, err := os.Open(filepath.Join("..", "..", "..", "testdata", "import", name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,12 +7,12 @@
 // hears every committed write, whichever replica took it.
 //
 // A bulk write (an import file, the shipped knowledge) announces each entity kind it
-// changed with one bulk change (postgres.Change.Bulk) instead of one per entity; the
+// changed with one bulk change (knowledge.Change.Bulk) instead of one per entity; the
 // hub passes it on like any other, and the subscriber reads the entities it stands for
 // from the audit log (postgres.DB.LogChanges), at its own pace.
 //
 // Notifications arrive in commit order, which is the order of their sequences
-// (postgres.Change.Seq): every write appends its audit log entry under one lock, so the
+// (knowledge.Change.Seq): every write appends its audit log entry under one lock, so the
 // audit log is the change log, and the hub's notifications are wake-ups that a
 // subscriber may complete from it:
 //   - PostgreSQL only delivers a notification to connections that are listening when
@@ -41,6 +41,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/lib/pq"
 
+	"github.com/amity/amity/internal/knowledge"
 	"github.com/amity/amity/internal/postgres"
 )
 
@@ -100,8 +101,8 @@ type Filter struct {
 	// Actions keeps changes with one of these actions; empty keeps all.
 	Actions []string
 	// City keeps changes that concern the city; uuid.Nil keeps all. A change whose
-	// cities were omitted (postgres.Change.CitiesOmitted) and a bulk change
-	// (postgres.Change.Bulk: many changes, read with postgres.DB.LogChanges) are
+	// cities were omitted (knowledge.Change.CitiesOmitted) and a bulk change
+	// (knowledge.Change.Bulk: many changes, read with postgres.DB.LogChanges) are
 	// kept: the subscriber must check them.
 	City uuid.UUID
 	// Resumable: the subscriber completes its feed from the audit log, so instead of
@@ -114,10 +115,10 @@ type Filter struct {
 // IsGap reports whether a change on a resumable subscriber's feed is the gap marker:
 // changes may have been missed before it (every change has an entity; the marker has
 // none). Changes after it arrive as usual.
-func IsGap(c postgres.Change) bool { return c.Entity == "" }
+func IsGap(c knowledge.Change) bool { return c.Entity == "" }
 
 // Match reports whether the filter keeps the change.
-func (f Filter) Match(c postgres.Change) bool {
+func (f Filter) Match(c knowledge.Change) bool {
 	if f.Entity != "" && c.Entity != f.Entity {
 		return false
 	}
@@ -180,7 +181,7 @@ func New(dsn string, opts Options) *Hub {
 type Subscription struct {
 	hub    *Hub
 	filter Filter
-	ch     chan postgres.Change
+	ch     chan knowledge.Change
 
 	once sync.Once
 	err  error // why the feed ended; set before ch is closed
@@ -189,7 +190,7 @@ type Subscription struct {
 // C delivers the changes the filter keeps, in the order they were committed, and on a
 // resumable feed gap markers (IsGap). It is closed when the subscription ends: Err then
 // says why.
-func (s *Subscription) C() <-chan postgres.Change { return s.ch }
+func (s *Subscription) C() <-chan knowledge.Change { return s.ch }
 
 // Err is why C was closed: nil after Close, ErrSlowConsumer or ErrClosed. Read it only
 // after C is closed.
@@ -217,7 +218,7 @@ func (s *Subscription) endLocked(err error) {
 // in the log, after the sequence the subscriber has delivered.
 func (s *Subscription) gapLocked() {
 	select {
-	case s.ch <- postgres.Change{}:
+	case s.ch <- knowledge.Change{}:
 		return
 	default:
 	}
@@ -227,7 +228,7 @@ func (s *Subscription) gapLocked() {
 		default:
 		}
 	}
-	s.ch <- postgres.Change{}
+	s.ch <- knowledge.Change{}
 }
 
 // Subscribe starts a feed of the changes f keeps. The first call starts the listener
@@ -244,7 +245,7 @@ func (h *Hub) Subscribe(ctx context.Context, f Filter) (*Subscription, error) {
 		h.startLocked()
 	}
 	ready := h.ready
-	s := &Subscription{hub: h, filter: f, ch: make(chan postgres.Change, h.opts.Buffer)}
+	s := &Subscription{hub: h, filter: f, ch: make(chan knowledge.Change, h.opts.Buffer)}
 	h.subs[s] = struct{}{}
 	h.mu.Unlock()
 
@@ -344,7 +345,7 @@ func (h *Hub) dispatch(l *pq.Listener, done chan struct{}) {
 
 // publish hands the change to every subscriber that wants it, without ever waiting:
 // a subscriber whose buffer is full is dropped.
-func (h *Hub) publish(c postgres.Change) {
+func (h *Hub) publish(c knowledge.Change) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {

@@ -41,7 +41,7 @@ func mustSubscribe(t *testing.T, h *notify.Hub, f notify.Filter) *notify.Subscri
 }
 
 // mustNotify announces changes in one transaction, committed or rolled back.
-func mustNotify(t *testing.T, db *postgres.DB, commit bool, changes ...postgres.Change) {
+func mustNotify(t *testing.T, db *postgres.DB, commit bool, changes ...knowledge.Change) {
 	t.Helper()
 	ctx := context.Background()
 	tx, err := db.BeginTxx(ctx, nil)
@@ -64,7 +64,7 @@ func mustNotify(t *testing.T, db *postgres.DB, commit bool, changes ...postgres.
 	}
 }
 
-func receive(t *testing.T, s *notify.Subscription) postgres.Change {
+func receive(t *testing.T, s *notify.Subscription) knowledge.Change {
 	t.Helper()
 	select {
 	case c, ok := <-s.C():
@@ -75,7 +75,7 @@ func receive(t *testing.T, s *notify.Subscription) postgres.Change {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no change within 5s")
 	}
-	return postgres.Change{}
+	return knowledge.Change{}
 }
 
 func nothing(t *testing.T, s *notify.Subscription, within time.Duration) {
@@ -102,9 +102,9 @@ func TestHubsShareTheDatabase(t *testing.T) {
 		t.Fatalf("status after subscribe: %+v", st)
 	}
 
-	rolledBack := postgres.Change{Entity: postgres.ChangeAgreement, Action: knowledge.ChangeCreated, ID: uuid.New()}
+	rolledBack := knowledge.Change{Entity: postgres.ChangeAgreement, Action: knowledge.ChangeCreated, ID: uuid.New()}
 	mustNotify(t, db, false, rolledBack)
-	want := postgres.Change{Entity: postgres.ChangeAgreement, Action: knowledge.ChangeCreated, ID: uuid.New(), Cities: []uuid.UUID{uuid.New(), uuid.New()}}
+	want := knowledge.Change{Entity: postgres.ChangeAgreement, Action: knowledge.ChangeCreated, ID: uuid.New(), Cities: []uuid.UUID{uuid.New(), uuid.New()}}
 	mustNotify(t, db, true, want)
 	for name, s := range map[string]*notify.Subscription{"A": onA, "B": onB} {
 		got := receive(t, s)
@@ -122,10 +122,10 @@ func TestFilter(t *testing.T) {
 	agreementsOfCity := mustSubscribe(t, h, notify.Filter{Entity: postgres.ChangeAgreement, Actions: []string{knowledge.ChangeCreated}, City: city})
 	partnerships := mustSubscribe(t, h, notify.Filter{Entity: postgres.ChangePartnership})
 
-	other := postgres.Change{Entity: postgres.ChangeAgreement, Action: knowledge.ChangeCreated, ID: uuid.New(), Cities: []uuid.UUID{uuid.New()}}
-	updated := postgres.Change{Entity: postgres.ChangeAgreement, Action: knowledge.ChangeUpdated, ID: uuid.New(), Cities: []uuid.UUID{city}}
-	mine := postgres.Change{Entity: postgres.ChangeAgreement, Action: knowledge.ChangeCreated, ID: uuid.New(), Cities: []uuid.UUID{uuid.New(), city}}
-	p := postgres.Change{Entity: postgres.ChangePartnership, Action: knowledge.ChangeRetracted, ID: uuid.New(), Cities: []uuid.UUID{city, uuid.New()}}
+	other := knowledge.Change{Entity: postgres.ChangeAgreement, Action: knowledge.ChangeCreated, ID: uuid.New(), Cities: []uuid.UUID{uuid.New()}}
+	updated := knowledge.Change{Entity: postgres.ChangeAgreement, Action: knowledge.ChangeUpdated, ID: uuid.New(), Cities: []uuid.UUID{city}}
+	mine := knowledge.Change{Entity: postgres.ChangeAgreement, Action: knowledge.ChangeCreated, ID: uuid.New(), Cities: []uuid.UUID{uuid.New(), city}}
+	p := knowledge.Change{Entity: postgres.ChangePartnership, Action: knowledge.ChangeRetracted, ID: uuid.New(), Cities: []uuid.UUID{city, uuid.New()}}
 	mustNotify(t, db, true, other, updated, mine, p)
 	if got := receive(t, agreementsOfCity); got.ID != mine.ID {
 		t.Errorf("city filter: got %+v, want %s", got, mine.ID)
@@ -148,7 +148,7 @@ func TestTooManyCities(t *testing.T) {
 	for i := range many {
 		many[i] = uuid.New()
 	}
-	mustNotify(t, db, true, postgres.Change{Entity: postgres.ChangeAgreement, Action: knowledge.ChangeCreated, ID: uuid.New(), Cities: many})
+	mustNotify(t, db, true, knowledge.Change{Entity: postgres.ChangeAgreement, Action: knowledge.ChangeCreated, ID: uuid.New(), Cities: many})
 	if got := receive(t, s); !got.CitiesOmitted || len(got.Cities) != 0 {
 		t.Errorf("got %+v, want cities omitted", got)
 	}
@@ -167,7 +167,7 @@ func TestSlowSubscriberIsDropped(t *testing.T) {
 		// The fast subscriber reads each change before the next is written, so only the
 		// slow one ever falls behind.
 		id := uuid.New()
-		mustNotify(t, db, true, postgres.Change{Entity: postgres.ChangeCity, Action: knowledge.ChangeUpdated, ID: id})
+		mustNotify(t, db, true, knowledge.Change{Entity: postgres.ChangeCity, Action: knowledge.ChangeUpdated, ID: id})
 		if got := receive(t, fast); got.ID != id {
 			t.Fatalf("change %d: fast subscriber got %s, want %s", i, got.ID, id)
 		}
@@ -260,7 +260,7 @@ func TestImportReachesSubscribers(t *testing.T) {
 
 func mustImport(t *testing.T, db *postgres.DB, name string) {
 	t.Helper()
-	path := filepath.Join("..", "..", "testdata", "import", name)
+	path := filepath.Join("..", "..", "..", "testdata", "import", name)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -292,7 +292,7 @@ func TestSlowResumableSubscriberGetsAGap(t *testing.T) {
 	for i := range n {
 		id := uuid.New()
 		ids = append(ids, id)
-		mustNotify(t, db, true, postgres.Change{Entity: postgres.ChangeCity, Action: knowledge.ChangeUpdated, ID: id})
+		mustNotify(t, db, true, knowledge.Change{Entity: postgres.ChangeCity, Action: knowledge.ChangeUpdated, ID: id})
 		if got := receive(t, fast); got.ID != id {
 			t.Fatalf("change %d: fast subscriber got %s, want %s", i, got.ID, id)
 		}
@@ -334,7 +334,7 @@ func TestReconnectGivesResumableSubscribersAGap(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	lost := uuid.New()
-	mustNotify(t, db, true, postgres.Change{Entity: postgres.ChangeCity, Action: knowledge.ChangeUpdated, ID: lost})
+	mustNotify(t, db, true, knowledge.Change{Entity: postgres.ChangeCity, Action: knowledge.ChangeUpdated, ID: lost})
 	if err := proxy.Restore(); err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +342,7 @@ func TestReconnectGivesResumableSubscribersAGap(t *testing.T) {
 		t.Fatalf("resumable subscriber got %+v after the reconnection, want the gap marker", c)
 	}
 	next := uuid.New()
-	mustNotify(t, db, true, postgres.Change{Entity: postgres.ChangeCity, Action: knowledge.ChangeUpdated, ID: next})
+	mustNotify(t, db, true, knowledge.Change{Entity: postgres.ChangeCity, Action: knowledge.ChangeUpdated, ID: next})
 	for name, s := range map[string]*notify.Subscription{"resumable": resumable, "plain": plain} {
 		if c := receive(t, s); c.ID != next {
 			t.Errorf("%s subscriber got %+v, want %s", name, c, next)

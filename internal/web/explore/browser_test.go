@@ -263,7 +263,7 @@ func TestBrowser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join("..", "..", "docs", "explore.png"), png, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join("..", "..", "..", "docs", "explore.png"), png, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

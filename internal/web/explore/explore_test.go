@@ -187,7 +187,7 @@ func TestQueriesMatchSchema(t *testing.T) {
 	if want := "ExploreSearch ExploreCity ExploreNetwork"; strings.Join(names, " ") != want {
 		t.Errorf("operations = %v, want %s (update the page and this test together)", names, want)
 	}
-	src, err := os.ReadFile(filepath.Join("..", "..", "web", "explore", "src", "queries.graphql"))
+	src, err := os.ReadFile(filepath.Join("..", "..", "..", "web", "explore", "src", "queries.graphql"))
 	if err == nil && string(src) != Queries {
 		t.Error("assets/queries.graphql differs from web/explore/src/queries.graphql: rebuild the bundle (docs/explore.md)")
 	}
@@ -200,7 +200,7 @@ func TestBundleIsCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root := filepath.Join("..", "..", "web", "explore")
+	root := filepath.Join("..", "..", "..", "web", "explore")
 	if _, err := os.Stat(root); err != nil {
 		t.Skip("web/explore not present")
 	}
