@@ -1,0 +1,340 @@
+// Package readcache keeps the store's recent reads in memory, across requests, and
+// never hands out one that a committed write has made stale.
+//
+// Every entry names what it depends on (Dep): an entity, everything that concerns a
+// city, or every entity of a kind. Every committed change (knowledge.Change, as the
+// writer announces it and the change feed delivers it) drops the entries it touches,
+// before the writing request returns on the writing replica (the writer calls
+// Invalidate itself) and when its notification arrives on the others.
+//
+// A read that was already running when a change arrived may have read the database
+// before that change committed; its result is refused rather than cached (Put checks
+// the changes that arrived since its Ticket). When the change feed is down, changes may
+// be missed, so the owner empties the cache and turns it off (SetEnabled) until the
+// feed is back.
+//
+// Cached values are shared by every request that reads them: they must never be
+// modified after Put.
+package readcache
+
+import (
+	"container/list"
+	"slices"
+	"sync"
+
+	"github.com/google/uuid"
+
+	"github.com/amity/amity/internal/knowledge"
+)
+
+// Dep is something a cached read depends on.
+type Dep struct {
+	scope  scope
+	id     uuid.UUID
+	entity string
+}
+
+type scope uint8
+
+const (
+	scopeEntity scope = iota + 1
+	scopeCity
+	scopeKind
+)
+
+// Entity is a dependency on one entity's own row and what is written with it (its
+// names, citations, an agreement's parties): a change to that entity drops the entry.
+func Entity(id uuid.UUID) Dep { return Dep{scope: scopeEntity, id: id} }
+
+// City is a dependency on everything that concerns a city: a change to the city, or a
+// change to an entity whose cities include it (its partnerships, agreements, officials,
+// institutions), drops the entry. A city's pages of partnerships depend on it.
+func City(id uuid.UUID) Dep { return Dep{scope: scopeCity, id: id} }
+
+// Kind is a dependency on every entity of a kind (knowledge.Change.Entity, such as
+// "city"): any change of that kind drops the entry. Lists, counts and searches over
+// all entities depend on their kinds.
+func Kind(entity string) Dep { return Dep{scope: scopeKind, entity: entity} }
+
+// hitBy reports whether the change makes a read that depends on d stale.
+func (d Dep) hitBy(c knowledge.Change) bool {
+	switch d.scope {
+	case scopeEntity:
+		return c.ID == d.id
+	case scopeCity:
+		return c.ID == d.id || c.CitiesOmitted || slices.Contains(c.Cities, d.id)
+	case scopeKind:
+		return c.Entity == d.entity
+	}
+	return true
+}
+
+// Stats are the cache's counters since it was made.
+type Stats struct {
+	Hits, Misses int64
+	// Evictions counts entries dropped to stay within the byte budget.
+	Evictions int64
+	// Invalidations counts entries dropped because a change made them stale (a flush
+	// counts every entry it drops).
+	Invalidations int64
+	// Refused counts reads not cached because a change arrived while they ran, or
+	// because the cache was off.
+	Refused int64
+	Entries int
+	Bytes   int64
+}
+
+// recentChanges is how many of the latest changes Put can check a read against. A read
+// that ran across more changes than this is not cached.
+const recentChanges = 1024
+
+// entryOverhead is what an entry costs besides its value: the list element, the index
+// and dependency map slots.
+const entryOverhead = 200
+
+type entry struct {
+	key   any
+	value any
+	size  int64
+	deps  []Dep
+}
+
+type change struct {
+	seq uint64
+	c   knowledge.Change
+}
+
+// Cache is a least-recently-used cache bounded by bytes. A nil *Cache is a cache that
+// is always off: every Get misses and every Put is refused.
+type Cache struct {
+	budget int64
+
+	mu        sync.Mutex
+	enabled   bool
+	order     *list.List // of *entry, most recently used first
+	index     map[any]*list.Element
+	byDep     map[Dep]map[*list.Element]struct{}
+	bytes     int64
+	seq       uint64   // changes seen (and flushes), in arrival order
+	recent    []change // the last recentChanges changes, oldest first
+	flushedAt uint64   // seq of the last flush
+	stats     Stats
+}
+
+// New returns a cache that holds at most budget bytes of values (as Put's size counts
+// them, plus an overhead per entry), or nil when budget is 0 or less.
+func New(budget int64) *Cache {
+	if budget <= 0 {
+		return nil
+	}
+	return &Cache{budget: budget, enabled: true, order: list.New(), index: map[any]*list.Element{}, byDep: map[Dep]map[*list.Element]struct{}{}}
+}
+
+// Ticket marks when a read began. Take it before reading the database, and give it to
+// Put with what was read.
+type Ticket struct{ seq uint64 }
+
+// Ticket returns the mark of a read that begins now.
+func (c *Cache) Ticket() Ticket {
+	if c == nil {
+		return Ticket{}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return Ticket{seq: c.seq}
+}
+
+// Get returns the value cached under key, and marks it used.
+func (c *Cache) Get(key any) (any, bool) {
+	if c == nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.index[key]
+	if !ok {
+		c.stats.Misses++
+		return nil, false
+	}
+	c.stats.Hits++
+	c.order.MoveToFront(el)
+	return el.Value.(*entry).value, true
+}
+
+// Put caches what a read that began at t returned, under key, with its size in bytes
+// and what it depends on. It refuses (and reports false) when the cache is off, when a
+// change that arrived since t touches deps, or when t is older than every change the
+// cache remembers.
+func (c *Cache) Put(t Ticket, key, value any, size int64, deps []Dep) bool {
+	if c == nil {
+		return false
+	}
+	size += entryOverhead
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.enabled || size > c.budget || !c.freshSince(t, deps) {
+		c.stats.Refused++
+		return false
+	}
+	if el, ok := c.index[key]; ok {
+		c.removeLocked(el)
+	}
+	el := c.order.PushFront(&entry{key: key, value: value, size: size, deps: deps})
+	c.index[key] = el
+	for _, d := range deps {
+		set := c.byDep[d]
+		if set == nil {
+			set = map[*list.Element]struct{}{}
+			c.byDep[d] = set
+		}
+		set[el] = struct{}{}
+	}
+	c.bytes += size
+	// Bounded: each pass removes one entry, and the new one alone fits.
+	for c.bytes > c.budget {
+		c.removeLocked(c.order.Back())
+		c.stats.Evictions++
+	}
+	return true
+}
+
+// freshSince reports whether no change since t touches deps; the lock is held.
+func (c *Cache) freshSince(t Ticket, deps []Dep) bool {
+	if t.seq < c.flushedAt {
+		return false
+	}
+	if t.seq == c.seq {
+		return true
+	}
+	if len(c.recent) == 0 || c.recent[0].seq > t.seq+1 {
+		return false // changes since t were forgotten
+	}
+	for _, ch := range c.recent {
+		if ch.seq <= t.seq {
+			continue
+		}
+		for _, d := range deps {
+			if d.hitBy(ch.c) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Invalidate drops every entry the committed change makes stale. A bulk change (an
+// import file: many entities, read from the log) empties the whole cache.
+func (c *Cache) Invalidate(ch knowledge.Change) {
+	if c == nil {
+		return
+	}
+	if ch.Bulk != nil {
+		c.Flush()
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.seq++
+	if len(c.recent) == recentChanges {
+		c.recent = append(c.recent[:0], c.recent[1:]...)
+	}
+	c.recent = append(c.recent, change{seq: c.seq, c: ch})
+	if ch.CitiesOmitted {
+		// Which cities' pages it touches is unknown.
+		c.dropLocked(func(d Dep) bool { return d.scope == scopeCity })
+	}
+	c.dropDepLocked(Entity(ch.ID))
+	c.dropDepLocked(City(ch.ID))
+	for _, city := range ch.Cities {
+		c.dropDepLocked(City(city))
+	}
+	c.dropDepLocked(Kind(ch.Entity))
+}
+
+// Flush empties the cache, and refuses every read that began before it.
+func (c *Cache) Flush() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.flushLocked()
+}
+
+func (c *Cache) flushLocked() {
+	c.seq++
+	c.flushedAt = c.seq
+	c.recent = c.recent[:0]
+	c.stats.Invalidations += int64(c.order.Len())
+	c.order.Init()
+	clear(c.index)
+	clear(c.byDep)
+	c.bytes = 0
+}
+
+// SetEnabled turns the cache on or off. Turning it off empties it: while the change
+// feed is down, changes may go unheard, and nothing cached may outlive them.
+func (c *Cache) SetEnabled(on bool) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !on {
+		c.flushLocked()
+	}
+	c.enabled = on
+}
+
+// Enabled reports whether the cache takes new entries.
+func (c *Cache) Enabled() bool {
+	if c == nil {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.enabled
+}
+
+// Stats returns the counters and the current size.
+func (c *Cache) Stats() Stats {
+	if c == nil {
+		return Stats{}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.stats
+	s.Entries, s.Bytes = c.order.Len(), c.bytes
+	return s
+}
+
+func (c *Cache) dropDepLocked(d Dep) {
+	for el := range c.byDep[d] {
+		c.removeLocked(el)
+		c.stats.Invalidations++
+	}
+}
+
+func (c *Cache) dropLocked(match func(Dep) bool) {
+	for d := range c.byDep {
+		if match(d) {
+			c.dropDepLocked(d)
+		}
+	}
+}
+
+// removeLocked takes an entry out of the list, the index and its dependencies.
+func (c *Cache) removeLocked(el *list.Element) {
+	e := el.Value.(*entry)
+	c.order.Remove(el)
+	delete(c.index, e.key)
+	for _, d := range e.deps {
+		if set := c.byDep[d]; set != nil {
+			delete(set, el)
+			if len(set) == 0 {
+				delete(c.byDep, d)
+			}
+		}
+	}
+	c.bytes -= e.size
+}
