@@ -2,6 +2,7 @@ package readcache
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -210,6 +211,9 @@ func TestConcurrentReadersNeverSeeAStaleValue(t *testing.T) {
 				if !ok {
 					tk := c.Ticket()
 					v = db.Load()
+					// Let the writer commit and announce between the read and the Put,
+					// as a slow query would.
+					runtime.Gosched()
 					c.Put(tk, "a", v, 8, []Dep{Entity(cityA)})
 				}
 				if v.(int64) < floor {
