@@ -119,6 +119,11 @@ type Cache struct {
 	recent    []change // the last recentChanges changes, oldest first
 	flushedAt uint64   // seq of the last flush
 	stats     Stats
+
+	// On a standby: the WAL position every change heard so far is committed at on the
+	// primary, and the position the standby has replayed. While replayed < awaited, a
+	// read may not see a change already heard, and is not cached.
+	awaited, replayed uint64
 }
 
 // New returns a cache that holds at most budget bytes of values (as Put's size counts
@@ -132,7 +137,11 @@ func New(budget int64) *Cache {
 
 // Ticket marks when a read began. Take it before reading the database, and give it to
 // Put with what was read.
-type Ticket struct{ seq uint64 }
+type Ticket struct {
+	seq uint64
+	// behind: the database the read goes to had not replayed every change heard.
+	behind bool
+}
 
 // Ticket returns the mark of a read that begins now.
 func (c *Cache) Ticket() Ticket {
@@ -141,7 +150,42 @@ func (c *Cache) Ticket() Ticket {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return Ticket{seq: c.seq}
+	return Ticket{seq: c.seq, behind: c.replayed < c.awaited}
+}
+
+// Await records, on a standby, the primary's WAL position at which the changes heard so
+// far are committed (at or after their commits): reads that begin before the standby
+// has replayed it are not cached.
+func (c *Cache) Await(lsn uint64) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.awaited = max(c.awaited, lsn)
+}
+
+// Replayed records the WAL position the standby has replayed, and reports whether it
+// has caught up with every change heard.
+func (c *Cache) Replayed(lsn uint64) bool {
+	if c == nil {
+		return true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.replayed = max(c.replayed, lsn)
+	return c.replayed >= c.awaited
+}
+
+// Awaiting reports the WAL position the cache waits for the standby to replay, and
+// whether it waits at all.
+func (c *Cache) Awaiting() (lsn uint64, waiting bool) {
+	if c == nil {
+		return 0, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.awaited, c.replayed < c.awaited
 }
 
 // Get returns the value cached under key, and marks it used.
@@ -163,8 +207,9 @@ func (c *Cache) Get(key any) (any, bool) {
 
 // Put caches what a read that began at t returned, under key, with its size in bytes
 // and what it depends on. It refuses (and reports false) when the cache is off, when a
-// change that arrived since t touches deps, or when t is older than every change the
-// cache remembers.
+// change that arrived since t touches deps, when t is older than every change the
+// cache remembers, or when the read began on a standby that had not yet replayed every
+// change heard (Await).
 func (c *Cache) Put(t Ticket, key, value any, size int64, deps []Dep) bool {
 	if c == nil {
 		return false
@@ -172,7 +217,7 @@ func (c *Cache) Put(t Ticket, key, value any, size int64, deps []Dep) bool {
 	size += entryOverhead
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.enabled || size > c.budget || !c.freshSince(t, deps) {
+	if !c.enabled || t.behind || size > c.budget || !c.freshSince(t, deps) {
 		c.stats.Refused++
 		return false
 	}

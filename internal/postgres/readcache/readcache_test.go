@@ -232,3 +232,35 @@ func TestConcurrentReadersNeverSeeAStaleValue(t *testing.T) {
 		t.Errorf("no read was served from the cache: %+v", st)
 	}
 }
+
+// On a standby, a change is heard before the standby has replayed it: a read that
+// begins before the replay may return what the change replaced, and is not cached; a
+// read that begins after it is.
+func TestReadsBehindTheReplayAreNotCached(t *testing.T) {
+	c := New(1 << 20)
+	c.Invalidate(knowledge.Change{Entity: "city", ID: cityA})
+	c.Await(200)
+	if c.Replayed(100) {
+		t.Fatal("Replayed(100) reports caught up with 200")
+	}
+	behind := c.Ticket()
+	if lsn, waiting := c.Awaiting(); !waiting || lsn != 200 {
+		t.Errorf("Awaiting() = %d, %v", lsn, waiting)
+	}
+	if !c.Replayed(250) {
+		t.Fatal("Replayed(250) does not report caught up with 200")
+	}
+	if c.Put(behind, "a", "old A", 1, []Dep{Entity(cityA)}) {
+		t.Error("cached a read that began before the standby replayed the change")
+	}
+	if c.Put(behind, "b", "B", 1, []Dep{Entity(cityB)}) {
+		t.Error("cached a read that began while the standby was behind (it cannot know what it missed)")
+	}
+	if !c.Put(c.Ticket(), "a", "new A", 1, []Dep{Entity(cityA)}) {
+		t.Error("refused a read that began after the replay")
+	}
+	c.Await(150) // an older position changes nothing
+	if _, waiting := c.Awaiting(); waiting {
+		t.Error("waiting again for a position already replayed")
+	}
+}
