@@ -5,17 +5,26 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/amity/amity/internal/knowledge"
+	"github.com/amity/amity/internal/postgres/readcache"
 )
 
-// Invalidator is a cache of reads that the change feed keeps true
-// (readcache.Cache).
-type Invalidator interface {
-	// Invalidate drops what the change made stale.
-	Invalidate(knowledge.Change)
-	// SetEnabled turns the cache on, or off and empty.
-	SetEnabled(on bool)
+// KeepOptions tune Keep.
+type KeepOptions struct {
+	// Every is how often the feed proves itself live by a ping (default 1s): a silent
+	// network turns the cache off within 2 × Every.
+	Every time.Duration
+	// PrimaryPosition and ReplayPosition, both set, say that the cache's reads go to a
+	// standby: the primary's WAL insert position (postgres.DB.WALInsertPosition, on the
+	// database the hub listens to) and the standby's replayed position
+	// (postgres.DB.ReplayPosition). After each change heard, the cache caches nothing
+	// until the standby has replayed the primary's position read after the change.
+	PrimaryPosition func(context.Context) (uint64, error)
+	ReplayPosition  func(context.Context) (uint64, error)
 }
+
+// positionPoll is how often a standby's cache asks for the positions while it waits:
+// the replay delay a fresh read may wait for, at most, beyond the standby's own lag.
+const positionPoll = 5 * time.Millisecond
 
 // Keep feeds every change to the cache until ctx ends, and keeps it on only while the
 // feed is known to hear every change: while the listener is connected, and has proven
@@ -29,9 +38,17 @@ type Invalidator interface {
 // changes may have been missed. So another replica's write reaches this cache within
 // the notification's delay while the feed is healthy, and otherwise within
 // 2 × every, after which the cache is off until the feed is back.
-func (h *Hub) Keep(ctx context.Context, c Invalidator, every time.Duration) {
+func (h *Hub) Keep(ctx context.Context, c *readcache.Cache, opts KeepOptions) {
+	every := opts.Every
+	if every <= 0 {
+		every = time.Second
+	}
 	c.SetEnabled(false)
 	defer c.SetEnabled(false)
+	if opts.PrimaryPosition != nil && opts.ReplayPosition != nil {
+		c.SetStandby(true)
+		go followReplay(ctx, c, opts)
+	}
 	for ctx.Err() == nil {
 		s, err := h.Subscribe(ctx, Filter{Resumable: true})
 		if err != nil {
@@ -50,7 +67,7 @@ func (h *Hub) Keep(ctx context.Context, c Invalidator, every time.Duration) {
 }
 
 // keep follows one subscription until it ends.
-func (h *Hub) keep(ctx context.Context, c Invalidator, s *Subscription, every time.Duration) {
+func (h *Hub) keep(ctx context.Context, c *readcache.Cache, s *Subscription, every time.Duration) {
 	h.mu.Lock()
 	l := h.listener
 	h.mu.Unlock()
@@ -107,6 +124,33 @@ func (h *Hub) keep(ctx context.Context, c Invalidator, s *Subscription, every ti
 				h.log.Info("read cache: the change feed is live again; caching")
 				c.SetEnabled(true)
 				on = true
+			}
+		}
+	}
+}
+
+// followReplay gives a standby's cache what it waits for: the primary's position after
+// the changes heard, then the standby's replay of it.
+func followReplay(ctx context.Context, c *readcache.Cache, opts KeepOptions) {
+	tick := time.NewTicker(positionPoll)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		unpositioned, _, replaying := c.Waiting()
+		if unpositioned {
+			seq := c.Seq()
+			if lsn, err := opts.PrimaryPosition(ctx); err == nil {
+				c.Positioned(seq, lsn)
+				replaying = true
+			}
+		}
+		if replaying {
+			if lsn, err := opts.ReplayPosition(ctx); err == nil {
+				c.Replayed(lsn)
 			}
 		}
 	}

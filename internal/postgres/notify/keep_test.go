@@ -40,7 +40,7 @@ func TestKeepFollowsTheFeed(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	const every = 200 * time.Millisecond
-	go h.Keep(ctx, cache, every)
+	go h.Keep(ctx, cache, notify.KeepOptions{Every: every})
 	eventually(t, "the cache is on once the feed listens", cache.Enabled)
 
 	city, other := uuid.New(), uuid.New()
@@ -86,4 +86,50 @@ func TestKeepFollowsTheFeed(t *testing.T) {
 
 	cancel()
 	eventually(t, "the cache is off once Keep ends", func() bool { return !cache.Enabled() })
+}
+
+// On a standby that lags, a change heard from the primary keeps the cache from caching
+// until the standby has replayed it: reads that begin before may hold what the change
+// replaced.
+func TestKeepWaitsForTheStandbysReplay(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pair := pgtest.StartPair(t, "amity")
+	primary, err := postgres.Open(ctx, postgres.Config{URL: pair.Primary.URL("amity"), MaxOpenConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer primary.Close()
+	standby, err := postgres.Open(ctx, postgres.Config{URL: pair.Standby.URL("amity"), MaxOpenConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer standby.Close()
+	replayed := func(ctx context.Context) (uint64, error) {
+		lsn, _, err := standby.ReplayPosition(ctx)
+		return lsn, err
+	}
+
+	h := mustHub(t, primary, notify.Options{})
+	cache := readcache.New(1 << 20)
+	cache.SetEnabled(false)
+	go h.Keep(ctx, cache, notify.KeepOptions{Every: 200 * time.Millisecond, PrimaryPosition: primary.WALInsertPosition, ReplayPosition: replayed})
+	eventually(t, "the cache is on once the feed listens", cache.Enabled)
+
+	pair.PauseReplay(t)
+	primary.MustExec(`CREATE TABLE written (v int)`) // WAL the standby has not replayed
+	mustNotify(t, primary, true, knowledge.Change{Entity: postgres.ChangeCity, Action: knowledge.ChangeUpdated, ID: uuid.New()})
+	eventually(t, "the change's position is known and awaited", func() bool {
+		unpositioned, _, replaying := cache.Waiting()
+		return !unpositioned && replaying
+	})
+	if cache.Put(cache.Ticket(), "k", "v", 8, nil) {
+		t.Error("cached a read that began while the standby had not replayed a change heard")
+	}
+	pair.ResumeReplay(t)
+	eventually(t, "the replay catches up", func() bool { _, _, replaying := cache.Waiting(); return !replaying })
+	if !cache.Put(cache.Ticket(), "k", "v", 8, nil) {
+		t.Error("refused a read that began after the standby replayed every change heard")
+	}
 }

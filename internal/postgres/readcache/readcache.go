@@ -120,9 +120,13 @@ type Cache struct {
 	flushedAt uint64   // seq of the last flush
 	stats     Stats
 
-	// On a standby: the WAL position every change heard so far is committed at on the
-	// primary, and the position the standby has replayed. While replayed < awaited, a
-	// read may not see a change already heard, and is not cached.
+	// On a standby (SetStandby), a change is heard from the primary before the standby
+	// has replayed it. positioned is the last change (seq) whose WAL position on the
+	// primary is known, awaited the highest such position, replayed the position the
+	// standby has replayed. A read that begins while a change heard has no position yet,
+	// or before the standby has replayed it, may miss it, and is not cached.
+	standby           bool
+	positioned        uint64
 	awaited, replayed uint64
 }
 
@@ -150,42 +154,67 @@ func (c *Cache) Ticket() Ticket {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return Ticket{seq: c.seq, behind: c.replayed < c.awaited}
+	return Ticket{seq: c.seq, behind: c.behindLocked()}
 }
 
-// Await records, on a standby, the primary's WAL position at which the changes heard so
-// far are committed (at or after their commits): reads that begin before the standby
-// has replayed it are not cached.
-func (c *Cache) Await(lsn uint64) {
+func (c *Cache) behindLocked() bool {
+	return c.standby && (c.positioned < c.seq || c.replayed < c.awaited)
+}
+
+// SetStandby tells the cache that its reads go to a standby, whose replay may lag the
+// changes it hears: from now on a read is cached only if it began once every change
+// heard had a WAL position (Positioned) that the standby had replayed (Replayed).
+func (c *Cache) SetStandby(on bool) {
 	if c == nil {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.standby = on
+}
+
+// Seq is the count of changes (and flushes) heard so far, for Positioned.
+func (c *Cache) Seq() uint64 {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.seq
+}
+
+// Positioned records that every change up to seq (Seq) is committed on the primary at
+// or before WAL position lsn: read the position after taking seq, so that it is at or
+// after those commits.
+func (c *Cache) Positioned(seq, lsn uint64) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.positioned = max(c.positioned, seq)
 	c.awaited = max(c.awaited, lsn)
 }
 
-// Replayed records the WAL position the standby has replayed, and reports whether it
-// has caught up with every change heard.
-func (c *Cache) Replayed(lsn uint64) bool {
+// Replayed records the WAL position the standby has replayed.
+func (c *Cache) Replayed(lsn uint64) {
 	if c == nil {
-		return true
+		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.replayed = max(c.replayed, lsn)
-	return c.replayed >= c.awaited
 }
 
-// Awaiting reports the WAL position the cache waits for the standby to replay, and
-// whether it waits at all.
-func (c *Cache) Awaiting() (lsn uint64, waiting bool) {
+// Waiting reports what a standby's cache waits for before it caches again: a position
+// for changes heard (unpositioned), or the replay of position lsn.
+func (c *Cache) Waiting() (unpositioned bool, lsn uint64, replaying bool) {
 	if c == nil {
-		return 0, false
+		return false, 0, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.awaited, c.replayed < c.awaited
+	return c.standby && c.positioned < c.seq, c.awaited, c.standby && c.replayed < c.awaited
 }
 
 // Get returns the value cached under key, and marks it used.
@@ -209,7 +238,7 @@ func (c *Cache) Get(key any) (any, bool) {
 // and what it depends on. It refuses (and reports false) when the cache is off, when a
 // change that arrived since t touches deps, when t is older than every change the
 // cache remembers, or when the read began on a standby that had not yet replayed every
-// change heard (Await).
+// change heard (SetStandby).
 func (c *Cache) Put(t Ticket, key, value any, size int64, deps []Dep) bool {
 	if c == nil {
 		return false

@@ -234,33 +234,41 @@ func TestConcurrentReadersNeverSeeAStaleValue(t *testing.T) {
 }
 
 // On a standby, a change is heard before the standby has replayed it: a read that
-// begins before the replay may return what the change replaced, and is not cached; a
-// read that begins after it is.
+// begins before the change's position is known, or before the standby has replayed
+// it, may return what the change replaced, and is not cached; a read that begins after
+// both is.
 func TestReadsBehindTheReplayAreNotCached(t *testing.T) {
 	c := New(1 << 20)
+	c.SetStandby(true)
 	c.Invalidate(knowledge.Change{Entity: "city", ID: cityA})
-	c.Await(200)
-	if c.Replayed(100) {
-		t.Fatal("Replayed(100) reports caught up with 200")
+	unknown := c.Ticket()
+	if u, _, _ := c.Waiting(); !u {
+		t.Error("Waiting() does not report a change without a position")
 	}
+	c.Positioned(c.Seq(), 200)
+	c.Replayed(100)
 	behind := c.Ticket()
-	if lsn, waiting := c.Awaiting(); !waiting || lsn != 200 {
-		t.Errorf("Awaiting() = %d, %v", lsn, waiting)
+	if u, lsn, r := c.Waiting(); u || lsn != 200 || !r {
+		t.Errorf("Waiting() = %v, %d, %v; want false, 200, true", u, lsn, r)
 	}
-	if !c.Replayed(250) {
-		t.Fatal("Replayed(250) does not report caught up with 200")
-	}
-	if c.Put(behind, "a", "old A", 1, []Dep{Entity(cityA)}) {
-		t.Error("cached a read that began before the standby replayed the change")
-	}
-	if c.Put(behind, "b", "B", 1, []Dep{Entity(cityB)}) {
-		t.Error("cached a read that began while the standby was behind (it cannot know what it missed)")
+	c.Replayed(250)
+	for name, tk := range map[string]Ticket{"before the position was known": unknown, "before the replay": behind} {
+		if c.Put(tk, "a", "old A", 1, []Dep{Entity(cityA)}) {
+			t.Errorf("cached a read of A that began %s", name)
+		}
+		if c.Put(tk, "b", "B", 1, []Dep{Entity(cityB)}) {
+			t.Errorf("cached a read of B that began %s (it cannot know what it missed)", name)
+		}
 	}
 	if !c.Put(c.Ticket(), "a", "new A", 1, []Dep{Entity(cityA)}) {
 		t.Error("refused a read that began after the replay")
 	}
-	c.Await(150) // an older position changes nothing
-	if _, waiting := c.Awaiting(); waiting {
+	c.Positioned(c.Seq(), 150) // an older position changes nothing
+	if _, _, r := c.Waiting(); r {
 		t.Error("waiting again for a position already replayed")
+	}
+	c.Flush() // a gap: what was missed has no position yet
+	if c.Put(c.Ticket(), "a", "A", 1, nil) {
+		t.Error("cached a read that began after a gap, before its position was known")
 	}
 }
