@@ -7,6 +7,7 @@ package explore_test
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -199,6 +200,39 @@ func screenshot(t *testing.T, b *browser, name string) string {
 	return p
 }
 
+// axeViolation is one rule that axe-core finds broken, with the elements that break it.
+type axeViolation struct {
+	ID     string   `json:"id"`
+	Impact string   `json:"impact"`
+	Help   string   `json:"help"`
+	Nodes  []string `json:"nodes"`
+}
+
+// checkAxe runs axe-core (vendored under testdata/axe-core by web/explore's build, with
+// its licenses: never fetched from the network) on the page as it stands, and fails the
+// test on any violation. DevTools evaluation is not subject to the page's CSP, so the
+// page's policy stays as strict as it ships.
+func checkAxe(t *testing.T, b *browser, what string) {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("testdata", "axe-core", "axe.min.js"))
+	if err != nil {
+		t.Fatalf("axe-core: %v (rebuild web/explore: docs/explore.md)", err)
+	}
+	get(t, b, chromedp.Evaluate[bool](`window.axe ? true : (function () {`+string(src)+`
+return true; })()`))
+	out := get(t, b, chromedp.Evaluate[string](`axe.run(document, { resultTypes: ["violations"] }).then((r) => JSON.stringify(r.violations.map((v) => ({
+		id: v.id, impact: v.impact, help: v.help,
+		nodes: v.nodes.map((n) => n.target.join(" ") + ": " + (n.failureSummary || "").replace(/\s+/g, " ")),
+	}))))`, chromedp.EvalAwaitPromise))
+	var vs []axeViolation
+	if err := json.Unmarshal([]byte(out), &vs); err != nil {
+		t.Fatalf("axe-core's answer: %v", err)
+	}
+	for _, v := range vs {
+		t.Errorf("axe-core on %s: %s (%s): %s\n\t%s", what, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n\t"))
+	}
+}
+
 // TestBrowser is issue 7's acceptance test: open /explore, search "深圳", see Moscow
 // among the partners on the map and in the panel, follow the link to Moscow.
 func TestBrowser(t *testing.T) {
@@ -222,6 +256,7 @@ func TestBrowser(t *testing.T) {
 	if fcp < 0 || fcp > 1000 {
 		t.Errorf("first contentful paint = %.0f ms, want under 1000 ms", fcp)
 	}
+	checkAxe(t, b, "/explore")
 
 	// Search 深圳, typed as a user would, submitted with Enter.
 	b.do(t, "search 深圳",
@@ -257,6 +292,7 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("agreements section lacks %q:\n%s", want, agreement)
 		}
 	}
+	checkAxe(t, b, "Shenzhen")
 	shot := screenshot(t, b, "explore-shenzhen.png")
 	if *updateScreenshot {
 		png, err := os.ReadFile(shot)
@@ -342,6 +378,7 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("at 390 px wide the page overflows by %d px", w)
 	}
 	screenshot(t, b, "explore-narrow.png")
+	checkAxe(t, b, "Shenzhen at 390 px")
 	b.do(t, "wide screen", chromedp.ResetViewport())
 
 	// Nothing found: a clear message, not an error.
@@ -349,6 +386,7 @@ func TestBrowser(t *testing.T) {
 	if msg := text(t, b, `#panel .message`); !strings.Contains(msg, "No city is named “Atlantis”") {
 		t.Errorf("not-found message = %q", msg)
 	}
+	checkAxe(t, b, "an unknown city")
 	b.checkErrors(t)
 }
 
