@@ -11,7 +11,12 @@ import { clear, h, s } from "./dom.js";
 
 const W = 960;
 const H = 500;
-const LABEL_LIMIT = 40;
+// A network's extent is framed with this margin (labels need room), and never magnified
+// more than MAX_ZOOM times the world view: the 1:110m outline turns to polygons beyond it.
+const PAD = 36;
+const MAX_ZOOM = 6;
+const LABEL_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans CJK SC", sans-serif';
+const CENTER_FONT = '700 13px system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans CJK SC", sans-serif';
 
 export const KINDS = {
   SISTER_CITY: { label: "Sister city", cls: "sister" },
@@ -55,6 +60,58 @@ function place(city) {
   return { at, approx: true };
 }
 
+// projectionFor frames the points (the city and its partners) or, when world is asked
+// for or the points are too few or too spread to gain from it, the whole world; either
+// way centred on the city's longitude.
+function projectionFor(lon, points, world) {
+  const whole = geoNaturalEarth1().rotate([-lon, 0]).fitExtent([[6, 6], [W - 6, H - 6]], { type: "Sphere" });
+  if (world || points.length < 2) return whole;
+  const multi = { type: "MultiPoint", coordinates: points };
+  const p = geoNaturalEarth1().rotate([-lon, 0]).fitExtent([[PAD, PAD], [W - PAD, H - PAD]], multi);
+  const zoom = p.scale() / whole.scale();
+  if (!(zoom > 1)) return whole; // NaN too: points that project to one spot
+  if (zoom > MAX_ZOOM) {
+    p.scale(whole.scale() * MAX_ZOOM);
+    const [[x0, y0], [x1, y1]] = geoPath(p).bounds(multi);
+    const [tx, ty] = p.translate();
+    p.translate([tx + W / 2 - (x0 + x1) / 2, ty + H / 2 - (y0 + y1) / 2]);
+  }
+  return p;
+}
+
+// measure gives a label's width in the map's units (the SVG's text is sized in them).
+const measure = (() => {
+  let ctx = null;
+  return (text, font) => {
+    ctx = ctx || document.createElement("canvas").getContext("2d");
+    if (!ctx) return text.length * 7;
+    ctx.font = font;
+    return ctx.measureText(text).width;
+  };
+})();
+
+const overlaps = (a, b) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+
+// Where a label may sit around its marker, in order of preference: right, left, above,
+// below. y is the text's baseline; the box is what it covers.
+function spots(x, y, w, r) {
+  return [
+    { x: x + r + 3, y: y + 4, anchor: "start", box: { x0: x + r + 2, x1: x + r + 4 + w, y0: y - 7, y1: y + 6 } },
+    { x: x - r - 3, y: y + 4, anchor: "end", box: { x0: x - r - 4 - w, x1: x - r - 2, y0: y - 7, y1: y + 6 } },
+    { x, y: y - r - 4, anchor: "middle", box: { x0: x - w / 2 - 1, x1: x + w / 2 + 1, y0: y - r - 16, y1: y - r - 1 } },
+    { x, y: y + r + 13, anchor: "middle", box: { x0: x - w / 2 - 1, x1: x + w / 2 + 1, y0: y + r + 1, y1: y + r + 16 } },
+  ];
+}
+
+// importance orders partners for a label, the most important first: the most populous,
+// then those whose population is known, then by name. The labels that would overlap a
+// more important one are left out (shown on hover and focus instead).
+function byImportance(a, b) {
+  const pa = a.city.population ?? -1;
+  const pb = b.city.population ?? -1;
+  return pb - pa || (a.city.name < b.city.name ? -1 : a.city.name > b.city.name ? 1 : 0);
+}
+
 export function createMap(root, { href, onSelect }) {
   const titleId = "map-title";
   const descId = "map-desc";
@@ -67,14 +124,50 @@ export function createMap(root, { href, onSelect }) {
   const gArcs = s("g", { class: "arcs", "aria-hidden": "true" });
   const gMarkers = s("g", { class: "markers" });
   const gLabels = s("g", { class: "labels", "aria-hidden": "true" });
-  svg.append(title, desc, gBase, gTint, gBorders, gArcs, gMarkers, gLabels);
-  root.append(svg);
+  // The label of a marker under the pointer or the keyboard's focus, when its own label
+  // was left out for want of room; drawn last, so above everything.
+  const hover = s("text", { class: "hover-label", "aria-hidden": "true", visibility: "hidden" });
+  svg.append(title, desc, gBase, gTint, gBorders, gArcs, gMarkers, gLabels, hover);
+  const worldButton = h("button", { type: "button", class: "world", "aria-pressed": "false", hidden: true }, "World view");
+  root.append(svg, h("div", { class: "map-tools" }, worldButton));
 
   let projection = geoNaturalEarth1();
   let path = geoPath(projection);
+  let world = false;
+  let last = null;
 
-  function drawBase(lon) {
-    projection = geoNaturalEarth1().rotate([-lon, 0]).fitExtent([[6, 6], [W - 6, H - 6]], { type: "Sphere" });
+  worldButton.addEventListener("click", () => {
+    world = !world;
+    worldButton.setAttribute("aria-pressed", String(world));
+    if (last) render(last.city, last.rows);
+  });
+
+  const showHover = (e) => {
+    const a = e.target.closest?.("a.marker");
+    if (!a || a.dataset.labelled === "true") return;
+    const x = Number(a.dataset.x);
+    const y = Number(a.dataset.y);
+    const w = measure(a.dataset.name, LABEL_FONT);
+    const right = x + 10 + w <= W - 2;
+    hover.textContent = a.dataset.name;
+    hover.setAttribute("x", (right ? x + 8 : x - 8).toFixed(1));
+    hover.setAttribute("y", (y + 4).toFixed(1));
+    hover.setAttribute("text-anchor", right ? "start" : "end");
+    hover.setAttribute("class", `hover-label${a.classList.contains("approx") ? " approx" : ""}`);
+    hover.setAttribute("visibility", "visible");
+    hover.dataset.for = a.dataset.id;
+  };
+  const hideHover = (e) => {
+    const a = e.target.closest?.("a.marker");
+    if (a && hover.dataset.for === a.dataset.id) hover.setAttribute("visibility", "hidden");
+  };
+  gMarkers.addEventListener("mouseover", showHover);
+  gMarkers.addEventListener("focusin", showHover);
+  gMarkers.addEventListener("mouseout", hideHover);
+  gMarkers.addEventListener("focusout", hideHover);
+
+  function drawBase(lon, points) {
+    projection = projectionFor(lon, points, world);
     path = geoPath(projection);
     clear(gBase).append(
       s("path", { class: "sphere", d: path({ type: "Sphere" }) }),
@@ -83,20 +176,24 @@ export function createMap(root, { href, onSelect }) {
     );
     clear(gBorders).append(s("path", { class: "border", d: path(borders) }));
   }
-  drawBase(0);
+  drawBase(0, []);
 
-  function marker(city, p, role, kind, offset) {
+  function marker(city, p, role, kind, offset, undated) {
     const [x, y] = projection(p.at);
     const cx = x + offset[0];
     const cy = y + offset[1];
     const where = p.approx ? " — location unknown, shown at the centre of its country" : "";
-    const label = `${city.name}, ${city.country ? city.country.name : "country unknown"}${where}`;
-    const cls = `marker ${role}${kind ? " " + KINDS[kind]?.cls : ""}${p.approx ? " approx" : ""}`;
+    const when = undated ? " — partnership undated (start unknown), shown at every date" : "";
+    const label = `${city.name}, ${city.country ? city.country.name : "country unknown"}${where}${when}`;
+    const cls = `marker ${role}${kind ? " " + KINDS[kind]?.cls : ""}${p.approx ? " approx" : ""}${undated ? " undated" : ""}`;
     const circle = s("circle", { cx: cx.toFixed(1), cy: cy.toFixed(1), r: role === "center" ? 6 : 4.5 });
     if (role === "center") {
       return { el: s("g", { class: cls, "data-name": city.name, "data-approx": p.approx ? "true" : null, role: "img", "aria-label": label }, s("title", null, label), circle), x: cx, y: cy };
     }
-    const a = s("a", { href: href(city), class: cls, "data-id": city.id, "data-name": city.name, "data-approx": p.approx ? "true" : null, "aria-label": `Partner: ${label}` }, s("title", null, label), circle);
+    const a = s("a", {
+      href: href(city), class: cls, "data-id": city.id, "data-name": city.name, "data-approx": p.approx ? "true" : null,
+      "data-undated": undated ? "true" : null, "data-x": cx.toFixed(1), "data-y": cy.toFixed(1), "aria-label": `Partner: ${label}`,
+    }, s("title", null, label), circle);
     a.addEventListener("click", (e) => {
       if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
       e.preventDefault();
@@ -105,10 +202,16 @@ export function createMap(root, { href, onSelect }) {
     return { el: a, x: cx, y: cy };
   }
 
-  // render draws a city and its partnerships. rows are { kind, partner } items.
+  // render draws a city and its partnerships, framed to their extent unless the world
+  // view is on. rows are { kind, since, partner } items; a row without since is undated.
   function render(city, rows) {
+    last = { city, rows };
+    worldButton.hidden = false;
+    hover.setAttribute("visibility", "hidden");
     const c = place(city);
-    drawBase(c.at ? c.at[0] : 0);
+    const placed = rows.map((row) => ({ row, p: place(row.partner) }));
+    const points = [c, ...placed.map((x) => x.p)].filter((p) => p.at).map((p) => p.at);
+    drawBase(c.at ? c.at[0] : 0, points);
     clear(gTint);
     clear(gArcs);
     clear(gMarkers);
@@ -123,7 +226,6 @@ export function createMap(root, { href, onSelect }) {
     if (city.country) tint(city.country.code, "home");
     const arcs = document.createDocumentFragment();
     const markers = document.createDocumentFragment();
-    const labels = document.createDocumentFragment();
     // Cities drawn at the same anchor are spread on a small spiral so each stays visible
     // and clickable.
     const stacked = new Map();
@@ -138,41 +240,69 @@ export function createMap(root, { href, onSelect }) {
     };
     if (c.at) spread(c.at);
     const unplaced = [];
+    const candidates = [];
     let drawn = 0;
-    for (const row of rows) {
+    for (const { row, p } of placed) {
       const partner = row.partner;
       if (partner.country) tint(partner.country.code, "partner");
-      const p = place(partner);
       if (!p.at) {
         unplaced.push(partner);
         continue;
       }
-      const cls = `arc ${KINDS[row.kind]?.cls || "other"}${p.approx || c.approx ? " approx" : ""}`;
+      const undated = !row.since;
+      const cls = `arc ${KINDS[row.kind]?.cls || "other"}${p.approx || c.approx ? " approx" : ""}${undated ? " undated" : ""}`;
       if (c.at) {
         const d = path({ type: "LineString", coordinates: [c.at, p.at] });
         if (d) arcs.append(s("path", { class: cls, d }));
       }
-      const m = marker(partner, p, "partner", row.kind, spread(p.at));
+      const m = marker(partner, p, "partner", row.kind, spread(p.at), undated);
       markers.append(m.el);
-      if (rows.length <= LABEL_LIMIT) labels.append(s("text", { x: (m.x + 7).toFixed(1), y: (m.y + 4).toFixed(1), class: p.approx ? "approx" : null }, partner.name));
+      candidates.push({ city: partner, m, approx: p.approx });
       drawn++;
-    }
-    if (c.at) {
-      const m = marker(city, c, "center", null, [0, 0]);
-      markers.append(m.el);
-      labels.append(s("text", { x: (m.x + 9).toFixed(1), y: (m.y - 7).toFixed(1), class: `center${c.approx ? " approx" : ""}` }, city.name));
     }
     gArcs.append(arcs);
     gMarkers.append(markers);
+
+    // Labels: the city's own first, then the partners' by importance, each where it
+    // overlaps no label already placed and stays inside the map; the rest are left out.
+    const taken = [];
+    const inside = (b) => b.x0 >= 0 && b.x1 <= W && b.y0 >= 0 && b.y1 <= H;
+    const labels = document.createDocumentFragment();
+    const label = (text, x, y, r, font, cls) => {
+      const w = measure(text, font);
+      const spot = spots(x, y, w, r).find((sp) => inside(sp.box) && !taken.some((b) => overlaps(b, sp.box)));
+      if (!spot) return false;
+      taken.push(spot.box);
+      labels.append(s("text", { x: spot.x.toFixed(1), y: spot.y.toFixed(1), "text-anchor": spot.anchor, class: cls }, text));
+      return true;
+    };
+    if (c.at) {
+      const m = marker(city, c, "center", null, [0, 0]);
+      gMarkers.append(m.el);
+      // The city's own marker is never covered by a partner's label.
+      taken.push({ x0: m.x - 7, x1: m.x + 7, y0: m.y - 7, y1: m.y + 7 });
+      label(city.name, m.x, m.y, 7, CENTER_FONT, `center${c.approx ? " approx" : ""}`);
+    }
+    candidates.sort(byImportance);
+    for (const k of candidates) {
+      const ok = label(k.city.name, k.m.x, k.m.y, 5, LABEL_FONT, k.approx ? "approx" : null);
+      k.m.el.dataset.labelled = String(ok);
+    }
     gLabels.append(labels);
     title.textContent = `Map of ${city.name}'s partnerships`;
-    desc.textContent = `${city.name} and ${drawn} partner ${drawn === 1 ? "city" : "cities"} with a great-circle arc per partnership.` +
+    const shown = gLabels.childElementCount - (c.at ? 1 : 0);
+    desc.textContent = `${city.name} and ${drawn} partner ${drawn === 1 ? "city" : "cities"} with a great-circle arc per partnership, ` +
+      (world ? "on the world map." : "framed to the network's extent.") +
+      (shown < drawn ? ` ${drawn - shown} names are left out where they would overlap; each shows on hover or focus.` : "") +
       (unplaced.length ? ` ${unplaced.length} not on the map: their country is not on it.` : "");
     return { unplaced, centerApprox: c.approx };
   }
 
   function reset() {
-    drawBase(0);
+    last = null;
+    worldButton.hidden = true;
+    hover.setAttribute("visibility", "hidden");
+    drawBase(0, []);
     for (const g of [gTint, gArcs, gMarkers, gLabels]) clear(g);
     title.textContent = "World map";
     desc.textContent = "Search a city to see its partnerships.";
@@ -181,9 +311,10 @@ export function createMap(root, { href, onSelect }) {
   return { render, reset, isApprox: (city) => place(city).approx };
 }
 
-export function legend(counts) {
+export function legend(counts, undated) {
   return h("ul", { class: "legend", "aria-label": "Legend" },
     Object.entries(KINDS).map(([kind, k]) => h("li", null, h("span", { class: `swatch ${k.cls}`, "aria-hidden": "true" }), `${k.label} (${counts[kind] || 0})`)),
     h("li", null, h("span", { class: "swatch approx", "aria-hidden": "true" }), "Hollow marker, dotted arc: location unknown, shown at the centre of its country"),
+    undated ? h("li", { class: "undated" }, h("span", { class: "swatch undated", "aria-hidden": "true" }), `Faded arc: undated, start unknown, shown at every date (${undated})`) : null,
   );
 }
