@@ -29,26 +29,33 @@ const borders = mesh(world, world.objects.countries, (a, b) => a !== b);
 const byCode = new Map(countries.filter((f) => f.properties.a2).map((f) => [f.properties.a2, f]));
 const anchors = new Map();
 
-// countryAnchor is where a city of unknown location is drawn: the centroid of the largest
-// part of its country (so France's is in Europe, not between Europe and Guiana).
+// mainPart is the largest part of a country (so France's is in Europe, not spread to
+// Guiana): where a city of unknown location may be.
+const parts = new Map();
+function mainPart(code) {
+  if (parts.has(code)) return parts.get(code);
+  const f = byCode.get(code);
+  let g = f ? f.geometry : null;
+  if (g && g.type === "MultiPolygon") {
+    let best = null;
+    let bestArea = -1;
+    for (const coordinates of g.coordinates) {
+      const p = { type: "Polygon", coordinates };
+      const a = geoArea(p);
+      if (a > bestArea) [best, bestArea] = [p, a];
+    }
+    g = best;
+  }
+  parts.set(code, g);
+  return g;
+}
+
+// countryAnchor is where a city of unknown location is drawn: the centroid of its
+// country's largest part.
 function countryAnchor(code) {
   if (anchors.has(code)) return anchors.get(code);
-  const f = byCode.get(code);
-  let at = null;
-  if (f) {
-    let g = f.geometry;
-    if (g.type === "MultiPolygon") {
-      let best = null;
-      let bestArea = -1;
-      for (const coordinates of g.coordinates) {
-        const p = { type: "Polygon", coordinates };
-        const a = geoArea(p);
-        if (a > bestArea) [best, bestArea] = [p, a];
-      }
-      g = best;
-    }
-    at = geoCentroid(g);
-  }
+  const g = mainPart(code);
+  const at = g ? geoCentroid(g) : null;
   anchors.set(code, at);
   return at;
 }
@@ -60,13 +67,14 @@ function place(city) {
   return { at, approx: true };
 }
 
-// projectionFor frames the points (the city and its partners) or, when world is asked
-// for or the points are too few or too spread to gain from it, the whole world; either
-// way centred on the city's longitude.
-function projectionFor(lon, points, world) {
+// projectionFor frames the network (the city and its partners: where each is, or the
+// country it is somewhere in when its location is unknown) or, when the world is asked
+// for or there is no network to frame, the whole world; either way centred on the city's
+// longitude.
+function projectionFor(lon, points, areas, world) {
   const whole = geoNaturalEarth1().rotate([-lon, 0]).fitExtent([[6, 6], [W - 6, H - 6]], { type: "Sphere" });
-  if (world || points.length < 2) return whole;
-  const multi = { type: "MultiPoint", coordinates: points };
+  if (world || points.length + 2 * areas.length < 2) return whole;
+  const multi = { type: "GeometryCollection", geometries: [{ type: "MultiPoint", coordinates: points }, ...areas] };
   const p = geoNaturalEarth1().rotate([-lon, 0]).fitExtent([[PAD, PAD], [W - PAD, H - PAD]], multi);
   const zoom = p.scale() / whole.scale();
   if (!(zoom > 1)) return whole; // NaN too: points that project to one spot
@@ -166,8 +174,8 @@ export function createMap(root, { href, onSelect }) {
   gMarkers.addEventListener("mouseout", hideHover);
   gMarkers.addEventListener("focusout", hideHover);
 
-  function drawBase(lon, points) {
-    projection = projectionFor(lon, points, world);
+  function drawBase(lon, points, areas) {
+    projection = projectionFor(lon, points, areas, world);
     path = geoPath(projection);
     clear(gBase).append(
       s("path", { class: "sphere", d: path({ type: "Sphere" }) }),
@@ -176,7 +184,7 @@ export function createMap(root, { href, onSelect }) {
     );
     clear(gBorders).append(s("path", { class: "border", d: path(borders) }));
   }
-  drawBase(0, []);
+  drawBase(0, [], []);
 
   function marker(city, p, role, kind, offset, undated) {
     const [x, y] = projection(p.at);
@@ -210,8 +218,17 @@ export function createMap(root, { href, onSelect }) {
     hover.setAttribute("visibility", "hidden");
     const c = place(city);
     const placed = rows.map((row) => ({ row, p: place(row.partner) }));
-    const points = [c, ...placed.map((x) => x.p)].filter((p) => p.at).map((p) => p.at);
-    drawBase(c.at ? c.at[0] : 0, points);
+    const points = [];
+    const areas = new Map();
+    [{ city, p: c }, ...placed.map((x) => ({ city: x.row.partner, p: x.p }))].forEach(({ city: k, p }) => {
+      if (!p.at) return;
+      const area = p.approx && mainPart(k.country.code);
+      if (area) areas.set(k.country.code, area);
+      else points.push(p.at);
+    });
+    // A city alone has no network to frame.
+    const alone = !placed.some((x) => x.p.at);
+    drawBase(c.at ? c.at[0] : 0, alone ? [] : points, alone ? [] : [...areas.values()]);
     clear(gTint);
     clear(gArcs);
     clear(gMarkers);
@@ -302,7 +319,7 @@ export function createMap(root, { href, onSelect }) {
     last = null;
     worldButton.hidden = true;
     hover.setAttribute("visibility", "hidden");
-    drawBase(0, []);
+    drawBase(0, [], []);
     for (const g of [gTint, gArcs, gMarkers, gLabels]) clear(g);
     title.textContent = "World map";
     desc.textContent = "Search a city to see its partnerships.";
