@@ -445,9 +445,27 @@ func TestBrowserThousandPartners(t *testing.T) {
 			t.Errorf("%s: %d, want %d", sel, n, want)
 		}
 	}
+	if n := get(t, b, chromedp.Evaluate[int](overlappingLabels)); n != 0 {
+		t.Errorf("1,000 partners: %d pairs of labels overlap", n)
+	}
+	if n := count(t, b, `#map svg .labels text`); n < 10 {
+		t.Errorf("1,000 partners: %d labels, want the map's room used", n)
+	}
 	screenshot(t, b, "explore-1000.png")
 	b.checkErrors(t)
 }
+
+// overlappingLabels counts the pairs of map labels whose boxes overlap (by more than
+// half a unit: neighbours may touch).
+const overlappingLabels = `(() => {
+	const bs = [...document.querySelectorAll("#map svg .labels text")].map((t) => t.getBBox());
+	let n = 0;
+	for (let i = 0; i < bs.length; i++) for (let j = i + 1; j < bs.length; j++) {
+		const a = bs[i], b = bs[j];
+		if (a.x + 0.5 < b.x + b.width && b.x + 0.5 < a.x + a.width && a.y + 0.5 < b.y + b.height && b.y + 0.5 < a.y + a.height) n++;
+	}
+	return n;
+})()`
 
 // realWorldNetwork is a city as a gazetteer and a partner's spreadsheet leave it: scores of
 // alternate names (Buenos Aires has 86 in GeoNames; Testville has as many), partners close
@@ -540,20 +558,11 @@ func TestBrowserRealWorld(t *testing.T) {
 	}
 
 	// Labels: none overlaps another; the left-out ones belong to the least populous.
-	const overlapping = `(() => {
-		const bs = [...document.querySelectorAll("#map svg .labels text")].map((t) => t.getBBox());
-		let n = 0;
-		for (let i = 0; i < bs.length; i++) for (let j = i + 1; j < bs.length; j++) {
-			const a = bs[i], b = bs[j];
-			if (a.x + 0.5 < b.x + b.width && b.x + 0.5 < a.x + a.width && a.y + 0.5 < b.y + b.height && b.y + 0.5 < a.y + a.height) n++;
-		}
-		return n;
-	})()`
 	labels, markers := count(t, b, `#map svg .labels text`), count(t, b, `#map svg a.marker.partner`)
 	if markers != 40 || labels < 2 || labels > markers {
 		t.Errorf("%d labels for %d partner markers", labels, markers)
 	}
-	if n := num(overlapping); n != 0 {
+	if n := num(overlappingLabels); n != 0 {
 		t.Errorf("%.0f pairs of labels overlap", n)
 	}
 	if count(t, b, `#map svg a.marker.partner[data-labelled="false"]`) == 0 {
