@@ -87,27 +87,34 @@ function projectionFor(lon, points, areas, world) {
   return p;
 }
 
-// measure gives a label's width in the map's units (the SVG's text is sized in them).
+// measure gives a label's width, ascent and descent in the map's units (the SVG's text
+// is sized in them), from the font the stylesheet gives it.
 const measure = (() => {
   let ctx = null;
-  return (text, font) => {
+  return (text, font, size) => {
     ctx = ctx || document.createElement("canvas").getContext("2d");
-    if (!ctx) return text.length * 7;
+    if (!ctx) return { w: text.length * size * 0.6, asc: size, desc: size * 0.3 };
     ctx.font = font;
-    return ctx.measureText(text).width;
+    const m = ctx.measureText(text);
+    return { w: m.width, asc: m.fontBoundingBoxAscent ?? size, desc: m.fontBoundingBoxDescent ?? size * 0.3 };
   };
 })();
 
 const overlaps = (a, b) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
 
-// Where a label may sit around its marker, in order of preference: right, left, above,
-// below. y is the text's baseline; the box is what it covers.
-function spots(x, y, w, r) {
+// Where a label may sit around a marker of radius r, in order of preference: right,
+// left, above, below. y is the text's baseline; the box is what its glyphs may cover,
+// with a unit to spare so that neighbours do not touch.
+function spots(x, y, { w, asc, desc }, r) {
+  const mid = y + (asc - desc) / 2;
+  const box = (x0, base) => ({ x0: x0 - 1, x1: x0 + w + 1, y0: base - asc - 0.5, y1: base + desc + 0.5 });
+  const above = y - r - 2 - desc;
+  const below = y + r + 2 + asc;
   return [
-    { x: x + r + 3, y: y + 4, anchor: "start", box: { x0: x + r + 2, x1: x + r + 4 + w, y0: y - 7, y1: y + 6 } },
-    { x: x - r - 3, y: y + 4, anchor: "end", box: { x0: x - r - 4 - w, x1: x - r - 2, y0: y - 7, y1: y + 6 } },
-    { x, y: y - r - 4, anchor: "middle", box: { x0: x - w / 2 - 1, x1: x + w / 2 + 1, y0: y - r - 16, y1: y - r - 1 } },
-    { x, y: y + r + 13, anchor: "middle", box: { x0: x - w / 2 - 1, x1: x + w / 2 + 1, y0: y + r + 1, y1: y + r + 16 } },
+    { x: x + r + 3, y: mid, anchor: "start", box: box(x + r + 3, mid) },
+    { x: x - r - 3, y: mid, anchor: "end", box: box(x - r - 3 - w, mid) },
+    { x, y: above, anchor: "middle", box: box(x - w / 2, above) },
+    { x, y: below, anchor: "middle", box: box(x - w / 2, below) },
   ];
 }
 
@@ -155,7 +162,7 @@ export function createMap(root, { href, onSelect }) {
     if (!a || a.dataset.labelled === "true") return;
     const x = Number(a.dataset.x);
     const y = Number(a.dataset.y);
-    const w = measure(a.dataset.name, LABEL_FONT);
+    const { w } = measure(a.dataset.name, LABEL_FONT, 12);
     const right = x + 10 + w <= W - 2;
     hover.textContent = a.dataset.name;
     hover.setAttribute("x", (right ? x + 8 : x - 8).toFixed(1));
@@ -285,9 +292,8 @@ export function createMap(root, { href, onSelect }) {
     const taken = [];
     const inside = (b) => b.x0 >= 0 && b.x1 <= W && b.y0 >= 0 && b.y1 <= H;
     const labels = document.createDocumentFragment();
-    const label = (text, x, y, r, font, cls) => {
-      const w = measure(text, font);
-      const spot = spots(x, y, w, r).find((sp) => inside(sp.box) && !taken.some((b) => overlaps(b, sp.box)));
+    const label = (text, x, y, r, font, size, cls) => {
+      const spot = spots(x, y, measure(text, font, size), r).find((sp) => inside(sp.box) && !taken.some((b) => overlaps(b, sp.box)));
       if (!spot) return false;
       taken.push(spot.box);
       labels.append(s("text", { x: spot.x.toFixed(1), y: spot.y.toFixed(1), "text-anchor": spot.anchor, class: cls }, text));
@@ -298,11 +304,11 @@ export function createMap(root, { href, onSelect }) {
       gMarkers.append(m.el);
       // The city's own marker is never covered by a partner's label.
       taken.push({ x0: m.x - 7, x1: m.x + 7, y0: m.y - 7, y1: m.y + 7 });
-      label(city.name, m.x, m.y, 7, CENTER_FONT, `center${c.approx ? " approx" : ""}`);
+      label(city.name, m.x, m.y, 7, c.approx ? `italic ${CENTER_FONT}` : CENTER_FONT, 13, `center${c.approx ? " approx" : ""}`);
     }
     candidates.sort(byImportance);
     for (const k of candidates) {
-      const ok = label(k.city.name, k.m.x, k.m.y, 5, LABEL_FONT, k.approx ? "approx" : null);
+      const ok = label(k.city.name, k.m.x, k.m.y, 5, k.approx ? `italic ${LABEL_FONT}` : LABEL_FONT, 12, k.approx ? "approx" : null);
       k.m.el.dataset.labelled = String(ok);
     }
     gLabels.append(labels);
