@@ -605,6 +605,8 @@ func TestBrowserRealWorld(t *testing.T) {
 		}
 	}
 	undated(10, "today")
+	const frame = `(() => { const b = document.querySelector("#map svg path.sphere").getBBox(); return [b.x, b.y, b.width].map(Math.round).join(" "); })()`
+	today := eval(frame)
 	b.do(t, "Testville in 2010", chromedp.Navigate(base+"/explore?city=Testville&asOf=2010-12-31"), waitState("ready"))
 	undated(9, "2010-12-31")
 	if got := text(t, b, `#panel table.figures tr[data-metric="FRIENDLY_CITIES"] td:last-child`); !strings.Contains(got, "+ 9 undated") {
@@ -617,6 +619,9 @@ func TestBrowserRealWorld(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`location.search.includes("asOf=1991-12-31") && document.body.dataset.state === "ready"`),
 	)
 	undated(10, "1991-12-31")
+	if got := eval(frame); got != today {
+		t.Errorf("the frame moved with the date: world box %s in 1991, %s today", got, today)
+	}
 	if n := count(t, b, `#panel tr:not([data-undated])[data-partner]`); n != 1 {
 		t.Errorf("1991-12-31: %d dated ties, want 1", n)
 	}

@@ -86,11 +86,13 @@ async function fetchNetwork(id, asOf, first, signal) {
 // the view too would make a city's history look emptier than it is (a gazetteer's ties
 // are mostly undated), so they are shown at every date, marked as undated. They come
 // from the list of today (every partnership), less those ended by the date.
+// The same list frames the map at every date, so that the slider and Play do not
+// move it from year to year.
 async function withUndated(id, asOf, net, signal) {
-  if (!asOf) return { ...net, added: 0 };
+  if (!asOf) return { ...net, added: 0, frame: net.rows };
   const all = await fetchNetwork(id, null, null, signal);
   const undated = all.rows.filter((r) => !r.since && !(r.until && r.until <= asOf));
-  return { ...net, rows: [...net.rows, ...undated], added: undated.length };
+  return { ...net, rows: [...net.rows, ...undated], added: undated.length, frame: all.rows };
 }
 
 // go shows a city: ref is a name (as typed) or a global ID (from a link).
@@ -141,7 +143,7 @@ function show(net, focus) {
   const { city, asOf } = current;
   const counts = {};
   for (const r of net.rows) counts[r.kind] = (counts[r.kind] || 0) + 1;
-  const { unplaced } = map.render(city, net.rows);
+  const { unplaced } = map.render(city, net.rows, net.frame);
   const undated = net.rows.filter((r) => !r.since).length;
   els.legend.replaceChildren(legend(counts, undated));
   const unknown = [city, ...net.rows.map((r) => r.partner)].filter((c) => !c.location);

@@ -154,7 +154,7 @@ export function createMap(root, { href, onSelect }) {
   worldButton.addEventListener("click", () => {
     world = !world;
     worldButton.setAttribute("aria-pressed", String(world));
-    if (last) render(last.city, last.rows);
+    if (last) render(last.city, last.rows, last.frame);
   });
 
   const showHover = (e) => {
@@ -219,22 +219,24 @@ export function createMap(root, { href, onSelect }) {
 
   // render draws a city and its partnerships, framed to their extent unless the world
   // view is on. rows are { kind, since, partner } items; a row without since is undated.
-  function render(city, rows) {
-    last = { city, rows };
+  // frame are the rows whose extent the map shows (all of the city's partnerships, so
+  // that the frame stays put as the date changes); by default rows.
+  function render(city, rows, frame = rows) {
+    last = { city, rows, frame };
     worldButton.hidden = false;
     hover.setAttribute("visibility", "hidden");
     const c = place(city);
     const placed = rows.map((row) => ({ row, p: place(row.partner) }));
     const points = [];
     const areas = new Map();
-    [{ city, p: c }, ...placed.map((x) => ({ city: x.row.partner, p: x.p }))].forEach(({ city: k, p }) => {
-      if (!p.at) return;
+    const framed = [{ city, p: c }, ...frame.map((row) => ({ city: row.partner, p: place(row.partner) }))].filter((x) => x.p.at);
+    for (const { city: k, p } of framed) {
       const area = p.approx && mainPart(k.country.code);
       if (area) areas.set(k.country.code, area);
       else points.push(p.at);
-    });
+    }
     // A city alone has no network to frame.
-    const alone = !placed.some((x) => x.p.at);
+    const alone = framed.length < (c.at ? 2 : 1);
     drawBase(c.at ? c.at[0] : 0, alone ? [] : points, alone ? [] : [...areas.values()]);
     clear(gTint);
     clear(gArcs);
