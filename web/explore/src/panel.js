@@ -45,7 +45,7 @@ class Sources {
 // first (the browser's, then English), then those in any other known language, then those
 // whose language is undetermined (a gazetteer's alternate names), each group in the API's
 // order. A spelling is listed once.
-export function otherNames(city, languages = navigator.languages || []) {
+function otherNames(city, languages = navigator.languages || []) {
   const prefs = [...languages, "en"].map((l) => l.toLowerCase().split("-")[0]);
   const rank = (n) => {
     const base = (n.language || "").toLowerCase().split("-")[0];
@@ -147,7 +147,8 @@ export function renderPanel(panel, view, { href, onSelect }) {
               extra?.[m.counted] ? h("span", { class: "undated-note" }, ` + ${extra[m.counted]} undated`) : null),
           );
         }),
-        h("tr", null, h("th", { scope: "row" }, "Partnerships in the graph"), h("td", null, h("span", { class: "none" }, "—")), h("td", { "data-counted": "partnerships" }, String(total))),
+        h("tr", null, h("th", { scope: "row" }, "Partnerships in the graph"), h("td", null, h("span", { class: "none" }, "—")), h("td", { "data-counted": "partnerships" }, String(total - added),
+          added ? h("span", { class: "undated-note" }, ` + ${added} undated`) : null)),
       ),
     ),
   );
@@ -158,7 +159,7 @@ export function renderPanel(panel, view, { href, onSelect }) {
       ? h("table", { class: "partnerships" },
           h("caption", { class: "sr-only" }, `Partnerships of ${city.name} ${when}`),
           h("thead", null, h("tr", null, ["Partner", "Country", "Kind", "Since", "Sources"].map((t) => h("th", { scope: "col" }, t)))),
-          h("tbody", null, rows.map((p) => h("tr", { "data-partner": p.partner.name, "data-undated": p.since ? null : "true", class: p.since ? null : "undated" },
+          h("tbody", null, rows.map((p) => h("tr", { "data-partner": p.partner.name, "data-undated": p.since ? null : "true" },
             h("td", null, link(p.partner), p.partner.location ? null : h("span", { class: "unknown-loc", title: "Location unknown" }, " (location unknown)")),
             h("td", null, p.partner.country ? p.partner.country.name : "—"),
             h("td", null, h("span", { class: `kind ${KINDS[p.kind]?.cls || ""}` }, KINDS[p.kind]?.label || cap(words(p.kind)))),
@@ -173,7 +174,9 @@ export function renderPanel(panel, view, { href, onSelect }) {
       : null,
   );
 
-  const agreementsShown = (city.agreements?.nodes || []).filter((a) => !asOf || (a.signedOn && a.signedOn <= asOf));
+  // An agreement whose signing date no source gives is shown at every date too (its
+  // "date unknown" says why), as the undated ties are.
+  const agreementsShown = (city.agreements?.nodes || []).filter((a) => !asOf || !a.signedOn || a.signedOn <= asOf);
   const agreements = h("section", { "aria-labelledby": "h-agreements" },
     h("h3", { id: "h-agreements" }, `Agreements (${agreementsShown.length})`),
     agreementsShown.length
