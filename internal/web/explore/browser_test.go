@@ -470,7 +470,8 @@ const overlappingLabels = `(() => {
 // realWorldNetwork is a city as a gazetteer and a partner's spreadsheet leave it: scores of
 // alternate names (Buenos Aires has 86 in GeoNames; Testville has as many), partners close
 // together whose labels would overlap, and ties whose start no source gives. Synthetic
-// names and coordinates, an example.org source, in the test's own database only.
+// names and coordinates, an example.org source, in the test's own database only. One
+// agreement has no date either.
 const realWorldNetwork = `
 INSERT INTO countries (code, name) VALUES ('AR', 'Argentina'), ('BR', 'Brazil'), ('CL', 'Chile'),
   ('PY', 'Paraguay'), ('UY', 'Uruguay');
@@ -499,6 +500,15 @@ WITH src AS (
   FROM hub h, (SELECT id, row_number() OVER (ORDER BY name) AS n FROM partners) p RETURNING id
 )
 INSERT INTO partnership_sources (partnership_id, source_id) SELECT ties.id, src.id FROM ties, src;
+WITH a AS (
+  INSERT INTO agreements (title, kind) VALUES ('Testville–Testburg 3 memorandum', 'MEMORANDUM') RETURNING id
+), parties AS (
+  INSERT INTO agreement_parties (agreement_id, city_id, position)
+  SELECT a.id, c.id, (row_number() OVER (ORDER BY c.name) - 1)::smallint FROM a, cities c
+  WHERE c.name IN ('Testville', 'Testburg 3') RETURNING agreement_id
+)
+INSERT INTO agreement_sources (agreement_id, source_id)
+SELECT a.id, s.id FROM a, sources s WHERE s.url = 'https://example.org/testville-twins';
 `
 
 // TestBrowserRealWorld: issue 13's explorer on real-ish data. The names are collapsed and
@@ -611,6 +621,9 @@ func TestBrowserRealWorld(t *testing.T) {
 	undated(9, "2010-12-31")
 	if got := text(t, b, `#panel table.figures tr[data-metric="FRIENDLY_CITIES"] td:last-child`); !strings.Contains(got, "+ 9 undated") {
 		t.Errorf("counted partner cities on 2010-12-31 = %q, want the undated ties added", got)
+	}
+	if got := text(t, b, `#panel ul.agreements`); !strings.Contains(got, "Testville–Testburg 3 memorandum") || !strings.Contains(got, "date unknown") {
+		t.Errorf("on 2010-12-31, the undated agreement is not listed as such: %q", got)
 	}
 	checkAxe(t, b, "Testville on 2010-12-31")
 	b.do(t, "slide to the first year",
