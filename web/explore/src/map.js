@@ -71,9 +71,9 @@ function place(city) {
 // country it is somewhere in when its location is unknown) or, when the world is asked
 // for or there is no network to frame, the whole world; either way centred on the city's
 // longitude.
-function projectionFor(lon, points, areas, world) {
+function projectionFor(lon, points, areas, wholeWorld) {
   const whole = geoNaturalEarth1().rotate([-lon, 0]).fitExtent([[6, 6], [W - 6, H - 6]], { type: "Sphere" });
-  if (world || points.length + 2 * areas.length < 2) return whole;
+  if (wholeWorld || points.length + 2 * areas.length < 2) return whole;
   const multi = { type: "GeometryCollection", geometries: [{ type: "MultiPoint", coordinates: points }, ...areas] };
   const p = geoNaturalEarth1().rotate([-lon, 0]).fitExtent([[PAD, PAD], [W - PAD, H - PAD]], multi);
   const zoom = p.scale() / whole.scale();
@@ -148,12 +148,12 @@ export function createMap(root, { href, onSelect }) {
 
   let projection = geoNaturalEarth1();
   let path = geoPath(projection);
-  let world = false;
+  let worldView = false;
   let last = null;
 
   worldButton.addEventListener("click", () => {
-    world = !world;
-    worldButton.setAttribute("aria-pressed", String(world));
+    worldView = !worldView;
+    worldButton.setAttribute("aria-pressed", String(worldView));
     if (last) render(last.city, last.rows, last.frame);
   });
 
@@ -182,7 +182,7 @@ export function createMap(root, { href, onSelect }) {
   gMarkers.addEventListener("focusout", hideHover);
 
   function drawBase(lon, points, areas) {
-    projection = projectionFor(lon, points, areas, world);
+    projection = projectionFor(lon, points, areas, worldView);
     path = geoPath(projection);
     clear(gBase).append(
       s("path", { class: "sphere", d: path({ type: "Sphere" }) }),
@@ -317,7 +317,7 @@ export function createMap(root, { href, onSelect }) {
     title.textContent = `Map of ${city.name}'s partnerships`;
     const shown = gLabels.childElementCount - (c.at ? 1 : 0);
     desc.textContent = `${city.name} and ${drawn} partner ${drawn === 1 ? "city" : "cities"} with a great-circle arc per partnership, ` +
-      (world ? "on the world map." : "framed to the network's extent.") +
+      (worldView ? "on the world map." : "framed to the network's extent.") +
       (shown < drawn ? ` ${drawn - shown} names are left out where they would overlap; each shows on hover or focus.` : "") +
       (unplaced.length ? ` ${unplaced.length} not on the map: their country is not on it.` : "");
     return { unplaced, centerApprox: c.approx };
