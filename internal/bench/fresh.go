@@ -12,10 +12,12 @@ import (
 // freshness records what the mixed cell's writer changed and checks every read answer
 // against it. The check is exact, not statistical: each write sets a field that Q1–Q4
 // return (a city's population, an agreement's title, the set of a city's partnerships the
-// writer made) to a value no earlier state of that field had, and one writer sends one
-// write at a time, so the states of each field form a sequence in commit order. An
-// answer read after write w's response arrived must show w's state of the field or a
-// later one.
+// writer made), and one writer sends one write at a time, so the states of each field
+// form a sequence in commit order. An answer read after write w's response arrived must
+// show w's state of the field or a later one, and a later one only if its write was
+// sent before the answer arrived. A value may recur (a partnership created, then
+// retracted), which is why the check looks for the observed value among the allowed
+// states rather than deciding from the value alone.
 //
 // A key names one such field ("pop/<city>", "title/<agreement>", "ps/<city>").
 type freshness struct {
@@ -32,6 +34,7 @@ type freshness struct {
 type fstate struct {
 	value string
 	seq   int       // the write's number; -1 for the initial state
+	sent  time.Time // when the write was sent; zero for the initial state
 	done  time.Time // response arrival; zero while in flight or when uncertain
 	// uncertain: the write's outcome is unknown (a transport error), so the state may
 	// be seen but is never required.
@@ -52,11 +55,11 @@ func (f *freshness) initial(key, value string) {
 	}
 }
 
-// sent records that write seq is about to set key to value; call it before sending.
-func (f *freshness) sent(key, value string, seq int) {
+// sent records that write seq, sent at t, sets key to value; call it before sending.
+func (f *freshness) sent(key, value string, seq int, t time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.hist[key] = append(f.hist[key], fstate{value: value, seq: seq})
+	f.hist[key] = append(f.hist[key], fstate{value: value, seq: seq, sent: t})
 }
 
 // committed records that write seq's response arrived at t and said the write was done.
@@ -97,8 +100,9 @@ func (f *freshness) finish(seq int, t time.Time, drop bool) {
 }
 
 // check compares what an answer showed for key with the states committed before the
-// read began. It reports whether the answer was fresh, and counts it.
-func (f *freshness) check(server, op, key, observed string, readStart time.Time) bool {
+// read began (readStart) and those sent before its answer arrived (readEnd). It reports
+// whether the answer was fresh, and counts it.
+func (f *freshness) check(server, op, key, observed string, readStart, readEnd time.Time) bool {
 	f.mu.RLock()
 	h := f.hist[key]
 	// The last state whose write had committed before the read began: the answer may
@@ -111,7 +115,8 @@ func (f *freshness) check(server, op, key, observed string, readStart time.Time)
 		}
 	}
 	ok := len(h) == 0
-	for j := k; j < len(h) && !ok; j++ {
+	// States are appended in the order their writes were sent.
+	for j := k; j < len(h) && !ok && (j == 0 || h[j].sent.Before(readEnd)); j++ {
 		ok = h[j].value == observed
 	}
 	var msg string
@@ -187,7 +192,7 @@ func titleBase(title string) string {
 // checkAnswer checks the fields of one normalized answer (n1, n2, n4 for a city, []n3a)
 // and returns how many were fresh and stale. city is the city the request asked for
 // (and the key prefix its fields go under); Q3 takes none.
-func (f *freshness) checkAnswer(server, op, city string, norm any, readStart time.Time) (stale int) {
+func (f *freshness) checkAnswer(server, op, city string, norm any, readStart, readEnd time.Time) (stale int) {
 	bad := func(ok bool) {
 		if !ok {
 			stale++
@@ -197,20 +202,20 @@ func (f *freshness) checkAnswer(server, op, city string, norm any, readStart tim
 		for _, t := range ts {
 			key := "title/" + titleBase(t)
 			if f.tracked(key) {
-				bad(f.check(server, op, key, t, readStart))
+				bad(f.check(server, op, key, t, readStart, readEnd))
 			}
 		}
 	}
 	partners := func(sig []string) {
 		key := "ps/" + city
 		if f.tracked(key) {
-			bad(f.check(server, op, key, partnershipSet(sig), readStart))
+			bad(f.check(server, op, key, partnershipSet(sig), readStart, readEnd))
 		}
 	}
 	switch a := norm.(type) {
 	case n1:
 		if key := "pop/" + city; f.tracked(key) {
-			bad(f.check(server, op, key, a.Population, readStart))
+			bad(f.check(server, op, key, a.Population, readStart, readEnd))
 		}
 	case n2:
 		var sig []string

@@ -293,7 +293,7 @@ func (wr *writer) population(ctx context.Context, seq int) error {
 		wr.fresh.initial("pop/"+c.id.String(), pop)
 	}
 	val := wr.popBase + seq
-	wr.fresh.sent("pop/"+c.id.String(), strconv.Itoa(val), seq)
+	wr.fresh.sent("pop/"+c.id.String(), strconv.Itoa(val), seq, time.Now())
 	p, at, err := wr.post(ctx, mUpdateCity, map[string]any{"input": map[string]any{"id": relay.ID(relay.City, c.id),
 		"version": wr.cityVer[c.id], "population": val, "sources": map[string]any{"ids": []string{wr.source}}}})
 	wr.settle(seq, at, err)
@@ -323,8 +323,8 @@ func (wr *writer) createPartnership(ctx context.Context, seq int) error {
 	ka, kb := "ps/"+a.id.String(), "ps/"+b.id.String()
 	wr.fresh.initial(ka, "")
 	wr.fresh.initial(kb, "")
-	wr.fresh.sent(ka, partnershipSet(append(wr.ps[a.id], p.sigA)), seq)
-	wr.fresh.sent(kb, partnershipSet(append(wr.ps[b.id], p.sigB)), seq)
+	wr.fresh.sent(ka, partnershipSet(append(wr.ps[a.id], p.sigA)), seq, time.Now())
+	wr.fresh.sent(kb, partnershipSet(append(wr.ps[b.id], p.sigB)), seq, time.Now())
 	kind := "FRIENDLY_EXCHANGE"
 	if seq%3 == 0 {
 		kind = "SISTER_CITY"
@@ -366,8 +366,8 @@ func (wr *writer) retract(ctx context.Context, seq int) error {
 	p := wr.live[0]
 	wr.live = wr.live[1:]
 	if seq >= 0 {
-		wr.fresh.sent("ps/"+p.a.String(), partnershipSet(without(wr.ps[p.a], p.sigA)), seq)
-		wr.fresh.sent("ps/"+p.b.String(), partnershipSet(without(wr.ps[p.b], p.sigB)), seq)
+		wr.fresh.sent("ps/"+p.a.String(), partnershipSet(without(wr.ps[p.a], p.sigA)), seq, time.Now())
+		wr.fresh.sent("ps/"+p.b.String(), partnershipSet(without(wr.ps[p.b], p.sigB)), seq, time.Now())
 	}
 	_, at, err := wr.post(ctx, mRetract, map[string]any{"input": map[string]any{"id": p.id, "version": p.version,
 		"reason": "amity-bench: the writer's own test partnership", "sources": map[string]any{"ids": []string{wr.source}}}})
@@ -387,7 +387,7 @@ func (wr *writer) retitle(ctx context.Context, seq int) error {
 	key := "title/" + titleBase(a.orig)
 	wr.fresh.initial(key, a.title)
 	title := titleBase(a.orig) + titleRevSep + strconv.Itoa(seq)
-	wr.fresh.sent(key, title, seq)
+	wr.fresh.sent(key, title, seq, time.Now())
 	pl, at, err := wr.post(ctx, mUpdateAg, map[string]any{"input": map[string]any{"id": relay.ID(relay.Agreement, a.id),
 		"version": a.version, "title": title, "sources": map[string]any{"ids": []string{wr.source}}}})
 	wr.settle(seq, at, err)
@@ -518,9 +518,10 @@ func mixedLoad(ctx context.Context, db *sql.DB, s, amity *server, w *workload, s
 				} else {
 					msg = err.Error()
 				}
-				el := time.Since(t0)
+				t1 := time.Now()
+				el := t1.Sub(t0)
 				if msg == "" {
-					msg = checkRead(fresh, s, o, w.cities[i].id.String(), buf, t0)
+					msg = checkRead(fresh, s, o, w.cities[i].id.String(), buf, t0, t1)
 				}
 				if msg != "" {
 					errCount.Add(1)
@@ -568,7 +569,7 @@ func mixedLoad(ctx context.Context, db *sql.DB, s, amity *server, w *workload, s
 // checkRead parses a read's answer, normalizes it like the data check does, and checks
 // it for freshness. It returns "" when the answer is well formed (fresh or stale: stale
 // answers are counted by fresh, not as errors).
-func checkRead(fresh *freshness, s *server, o op, city string, raw []byte, readStart time.Time) string {
+func checkRead(fresh *freshness, s *server, o op, city string, raw []byte, readStart, readEnd time.Time) string {
 	var r struct {
 		Data   json.RawMessage `json:"data"`
 		Errors []any           `json:"errors"`
@@ -584,6 +585,6 @@ func checkRead(fresh *freshness, s *server, o op, city string, raw []byte, readS
 	if err != nil {
 		return o.Name + ": " + err.Error()
 	}
-	fresh.checkAnswer(s.name, o.Name, city, n, readStart)
+	fresh.checkAnswer(s.name, o.Name, city, n, readStart, readEnd)
 	return ""
 }

@@ -64,9 +64,9 @@ type RunOptions struct {
 	WriteRate float64
 	// PostGraphileWorkers is the number of node:cluster workers (0: one per core).
 	PostGraphileWorkers int
-	JSONOut     string
-	MarkdownOut string
-	Log         io.Writer
+	JSONOut             string
+	MarkdownOut         string
+	Log                 io.Writer
 }
 
 // DefaultRunOptions are the settings `make bench` uses.
@@ -135,11 +135,11 @@ type Result struct {
 	Started time.Time         `json:"started"`
 	Machine map[string]string `json:"machine"`
 	Options struct {
-		Duration    string `json:"duration"`
-		MaxRequests int    `json:"max_requests"`
-		Warmup      string `json:"warmup"`
-		Rounds      int    `json:"rounds"`
-		Pool        int    `json:"pool"`
+		Duration    string  `json:"duration"`
+		MaxRequests int     `json:"max_requests"`
+		Warmup      string  `json:"warmup"`
+		Rounds      int     `json:"rounds"`
+		Pool        int     `json:"pool"`
 		ZipfS       float64 `json:"zipf_s"`
 		WriteRate   float64 `json:"write_rate"`
 		PGWorkers   int     `json:"postgraphile_workers"`
@@ -299,6 +299,9 @@ func runScale(ctx context.Context, o RunOptions, sdb ScaleDB, selected []op) (*S
 				c = w.cities[w.draw(rng)]
 			}
 			other = w.cities[w.draw(rng)]
+			for k := 0; k < 10 && other.id == c.id; k++ {
+				other = w.cities[rng.IntN(len(w.cities))]
+			}
 			ad, err := fetchData(ctx, client, amity.url, w.bodyFor(op.Name, 0, c, other), op.Name)
 			if err != nil {
 				return sr, fmt.Errorf("%s on amity: %w", op.Name, err)
