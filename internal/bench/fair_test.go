@@ -262,3 +262,18 @@ func TestProcessTreeOfThisProcess(t *testing.T) {
 		t.Error("no VmHWM for this process")
 	}
 }
+
+// Every worker sends from an address of its own, on loopback.
+func TestWorkerAddrsAreDistinctLoopback(t *testing.T) {
+	seen := map[string]bool{}
+	for w := 0; w < 512; w++ {
+		ip := workerAddr(w)
+		if !ip.IsLoopback() {
+			t.Fatalf("worker %d: %v is not loopback", w, ip)
+		}
+		if seen[ip.String()] {
+			t.Fatalf("worker %d: %v repeats", w, ip)
+		}
+		seen[ip.String()] = true
+	}
+}

@@ -453,8 +453,8 @@ func mixedLoad(ctx context.Context, db *sql.DB, s, amity *server, w *workload, s
 		o, _ := opByName(n)
 		opsByName[n] = o
 	}
-	client := newClient(conc)
-	defer client.CloseIdleConnections()
+	clients := newWorkerClients(conc)
+	defer clients.close()
 	var sent, errCount atomic.Int64
 	var firstErr atomic.Value
 	lat := make([][]time.Duration, conc)
@@ -505,7 +505,7 @@ func mixedLoad(ctx context.Context, db *sql.DB, s, amity *server, w *workload, s
 				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("X-Request-Id", "mixed-load")
-				resp, err := client.Do(req)
+				resp, err := clients[k].Do(req)
 				var msg string
 				if err == nil {
 					bb := bytes.NewBuffer(buf[:0])

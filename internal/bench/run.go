@@ -635,17 +635,51 @@ func waitReady(ctx context.Context, s *server, url string, body []byte) error {
 	return fmt.Errorf("%s was not ready within a minute: %s", s.name, s.logTail.String())
 }
 
-func newClient(conns int) *http.Client {
+func newClient(conns int) *http.Client { return newClientFrom(conns, nil) }
+
+// newClientFrom is newClient with connections from the local address src (nil: any).
+func newClientFrom(conns int, src net.IP) *http.Client {
+	d := &net.Dialer{Timeout: 10 * time.Second}
+	if src != nil {
+		d.LocalAddr = &net.TCPAddr{IP: src}
+	}
 	return &http.Client{
 		Timeout: 30 * time.Second,
 		Transport: &http.Transport{
 			Proxy:               nil, // loopback only, never through a proxy
+			DialContext:         d.DialContext,
 			MaxIdleConns:        conns,
 			MaxIdleConnsPerHost: conns,
 			MaxConnsPerHost:     conns,
 			DisableCompression:  true,
 			IdleConnTimeout:     time.Minute,
 		},
+	}
+}
+
+// workerAddr is the loopback address load worker w sends from. Each worker is a client
+// of its own, as the clients of a public API are: Amity schedules and limits operations
+// per client address, and 64 workers behind one address would be one client with 64
+// operations at once, refused beyond its share (503) instead of queued. All of 127/8 is
+// loopback, so the traffic still goes to 127.0.0.1 only and never leaves the machine.
+func workerAddr(w int) net.IP {
+	return net.IPv4(127, byte(1+w/250), byte(w%250), 1)
+}
+
+// workerClients are one single-connection client per worker, each from its own address.
+type workerClients []*http.Client
+
+func newWorkerClients(n int) workerClients {
+	cs := make(workerClients, n)
+	for w := range cs {
+		cs[w] = newClientFrom(1, workerAddr(w))
+	}
+	return cs
+}
+
+func (cs workerClients) close() {
+	for _, c := range cs {
+		c.CloseIdleConnections()
 	}
 }
 
@@ -679,8 +713,8 @@ func fetchData(ctx context.Context, c *http.Client, url string, body []byte, req
 // load runs one closed-loop cell: conc workers each send a request, wait for the whole
 // answer, and send the next, until the duration is over or maxReq requests were sent.
 func load(ctx context.Context, db *sql.DB, s *server, opName string, wl *workload, conc int, d time.Duration, maxReq int, seed int64) Cell {
-	client := newClient(conc)
-	defer client.CloseIdleConnections()
+	clients := newWorkerClients(conc)
+	defer clients.close()
 	var sent atomic.Int64
 	var errCount atomic.Int64
 	var firstErr atomic.Value
@@ -706,7 +740,7 @@ func load(ctx context.Context, db *sql.DB, s *server, opName string, wl *workloa
 				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("X-Request-Id", reqID)
-				resp, err := client.Do(req)
+				resp, err := clients[w].Do(req)
 				ok := false
 				var msg string
 				if err == nil {
