@@ -277,3 +277,50 @@ func TestWorkerAddrsAreDistinctLoopback(t *testing.T) {
 		seen[ip.String()] = true
 	}
 }
+
+// checkRead parses real answers of both servers with the data check's projections and
+// finds a stale population, partnership or title in them.
+func TestCheckReadParsesBothServersAnswers(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	city := "8c1d0d3e-0000-4000-8000-000000000001"
+	f := newFreshness()
+	f.initial("pop/"+city, "100")
+	f.sent("pop/"+city, "1000000007", 7, t0)
+	f.committed(7, t0.Add(time.Millisecond))
+	f.initial("title/Synthetic Agreement 000042", "Synthetic Agreement 000042")
+	f.sent("title/Synthetic Agreement 000042", "Synthetic Agreement 000042 rev 8", 8, t0)
+	f.committed(8, t0.Add(2*time.Millisecond))
+	read, end := t0.Add(10*time.Millisecond), t0.Add(20*time.Millisecond)
+
+	amity := &server{name: "amity", index: 0}
+	pg := &server{name: "postgraphile", index: 1}
+	q1, _ := opByName("Q1")
+	q3, _ := opByName("Q3")
+	cases := []struct {
+		name  string
+		s     *server
+		o     op
+		raw   string
+		stale int
+	}{
+		{"amity Q1 fresh", amity, q1, `{"data":{"city":{"name":"T","population":1000000007,"country":{"code":"TL","name":"Testland"}}}}`, 0},
+		{"amity Q1 stale", amity, q1, `{"data":{"city":{"name":"T","population":100,"country":{"code":"TL","name":"Testland"}}}}`, 1},
+		{"postgraphile Q1 stale", pg, q1, `{"data":{"cityByRowId":{"name":"T","population":"100","countryByCountryId":{"code":"TL","name":"Testland"}}}}`, 1},
+		{"postgraphile Q1 fresh", pg, q1, `{"data":{"cityByRowId":{"name":"T","population":"1000000007","countryByCountryId":{"code":"TL","name":"Testland"}}}}`, 0},
+		{"amity Q3 stale title", amity, q3, `{"data":{"agreements":{"nodes":[{"title":"Synthetic Agreement 000042","signedOn":"2024-11-01","parties":[],"signatories":[]}]}}}`, 1},
+		{"postgraphile Q3 fresh title", pg, q3, `{"data":{"allAgreements":{"nodes":[{"title":"Synthetic Agreement 000042 rev 8","signedOn":"2024-11-01","agreementPartiesByAgreementId":{"nodes":[]},"signatories":{"nodes":[]}}]}}}`, 0},
+	}
+	for _, c := range cases {
+		_, before, _ := f.counts()
+		if msg := checkRead(f, c.s, c.o, city, []byte(c.raw), read, end); msg != "" {
+			t.Fatalf("%s: %s", c.name, msg)
+		}
+		_, after, _ := f.counts()
+		if got := after - before; got != c.stale {
+			t.Errorf("%s: %d stale, want %d", c.name, got, c.stale)
+		}
+	}
+	if msg := checkRead(f, amity, q1, city, []byte(`{"errors":[{"message":"x"}]}`), read, end); msg == "" {
+		t.Error("an answer with errors passed as well formed")
+	}
+}

@@ -181,8 +181,9 @@ func (wr *writer) cleanup(ctx context.Context) error {
 }
 
 // post sends a mutation and returns the payload (the data's only field), when its
-// response arrived, and an error for a transport failure, a GraphQL error or user errors.
-// userErr says the server refused the write (it did not happen).
+// response arrived, and an error: an *uncertainError when the write may or may not have
+// happened (no full response), a *refusedError when the server refused it with user
+// errors (it did not happen), any other for a GraphQL error.
 func (wr *writer) post(ctx context.Context, query string, vars map[string]any) (payload json.RawMessage, at time.Time, err error) {
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars, "operationName": "W"})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, wr.url, bytes.NewReader(body))
@@ -259,7 +260,6 @@ func (wr *writer) step(ctx context.Context) {
 		wr.refused++
 	case errors.As(err, &unc):
 		wr.failed++
-		wr.fresh.uncertain(seq)
 	default:
 		wr.failed++
 	}
