@@ -185,8 +185,8 @@ func TestFreshnessPartnershipSets(t *testing.T) {
 		}
 	}
 	checked, n, msgs := f.counts()
-	if checked != len(cases) || n != 2 || len(msgs) != 2 || !strings.Contains(msgs[0], "ps/a") {
-		t.Errorf("checked %d, %d violations, reports %q", checked, n, msgs)
+	if checked != len(cases) || n != 2 || len(msgs) != 2 || !strings.Contains(msgs[0], "ps/a") || f.staleAnswers() != 2 {
+		t.Errorf("checked %d, %d stale fields in %d answers, reports %q", checked, n, f.staleAnswers(), msgs)
 	}
 }
 
@@ -322,5 +322,26 @@ func TestCheckReadParsesBothServersAnswers(t *testing.T) {
 	}
 	if msg := checkRead(f, amity, q1, city, []byte(`{"errors":[{"message":"x"}]}`), read, end); msg == "" {
 		t.Error("an answer with errors passed as well formed")
+	}
+}
+
+// A stale answer fails the run, and the error says which field on which server.
+func TestStaleAnswersFailTheRun(t *testing.T) {
+	res := &Result{Scales: []*ScaleResult{{Scale: "s", Cells: []Cell{
+		{Op: "mixed", Concurrency: 16, Server: "amity", Mixed: &MixedStats{Checked: 10}},
+		{Op: "Q1", Concurrency: 16, Server: "amity"},
+	}}}}
+	if err := staleError(res); err != nil {
+		t.Fatalf("no stale answers, yet: %v", err)
+	}
+	res.Scales[0].Cells = append(res.Scales[0].Cells, Cell{Op: "mixed", Concurrency: 64, Server: "postgraphile",
+		Mixed: &MixedStats{Checked: 10, StaleFields: 1, Violations: 1, FirstViolations: []string{"postgraphile Q1: pop/x …"}}})
+	err := staleError(res)
+	if err == nil || !strings.Contains(err.Error(), "c=64, postgraphile: 1 stale answers") || !strings.Contains(err.Error(), "pop/x") {
+		t.Fatalf("stale answer: %v", err)
+	}
+	md := Markdown(res)
+	if !strings.Contains(md, "| 64 | postgraphile | 0 | 0 | 0 (0, 0) |  | 10 | 1 | 1 |") || !strings.Contains(md, "STALE (postgraphile, c=64)") {
+		t.Errorf("markdown does not show the stale answer:\n%s", md)
 	}
 }

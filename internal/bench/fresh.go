@@ -26,7 +26,8 @@ type freshness struct {
 	// Counted under mu.
 	checked    int
 	violations []string
-	nViolation int
+	nViolation int // stale fields
+	staleReads int // answers with at least one stale field
 }
 
 // fstate is one state of a field: its value and, once known, when the write that made
@@ -164,6 +165,13 @@ func (f *freshness) counts() (checked, violations int, first []string) {
 	return f.checked, f.nViolation, append([]string(nil), f.violations...)
 }
 
+// staleAnswers counts the answers that had at least one stale field.
+func (f *freshness) staleAnswers() int {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.staleReads
+}
+
 // Writer partnerships start on or after this date, later than any in the data set, so
 // they sort first in every newest-first list and are told apart from the data set's.
 const writerSinceFrom = "2100-01-01"
@@ -243,6 +251,11 @@ func (f *freshness) checkAnswer(server, op, city string, norm any, readStart, re
 			ts = append(ts, ag.Title)
 		}
 		titles(ts)
+	}
+	if stale > 0 {
+		f.mu.Lock()
+		f.staleReads++
+		f.mu.Unlock()
 	}
 	return stale
 }

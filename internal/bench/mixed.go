@@ -559,7 +559,7 @@ func mixedLoad(ctx context.Context, db *sql.DB, s, amity *server, w *workload, s
 	}
 	checked, nv, first := fresh.counts()
 	c.Mixed = &MixedStats{Writes: wr.writes, WritesByKind: wr.byKind, WritesRefused: wr.refused, WritesFailed: wr.failed,
-		FirstWriteError: wr.firstErr, Checked: checked, Violations: nv, FirstViolations: first}
+		FirstWriteError: wr.firstErr, Checked: checked, StaleFields: nv, Violations: fresh.staleAnswers(), FirstViolations: first}
 	if err := wr.restore(ctx); err != nil {
 		return c, fmt.Errorf("undo the writer's changes: %w", err)
 	}

@@ -162,8 +162,8 @@ func mixedTable(b *strings.Builder, cells []Cell) {
 		return
 	}
 	fmt.Fprintln(b, "\nMixed cells (Q1–Q4 at random while the writer mutates through Amity; every answer checked):")
-	fmt.Fprintln(b, "\n| c | readers on | round | reads | writes (refused, failed) | by kind | fields checked | stale answers |")
-	fmt.Fprintln(b, "| ---: | --- | ---: | ---: | ---: | --- | ---: | ---: |")
+	fmt.Fprintln(b, "\n| c | readers on | round | reads | writes (refused, failed) | by kind | fields checked | stale fields | stale answers |")
+	fmt.Fprintln(b, "| ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
 	for _, c := range rows {
 		m := c.Mixed
 		kinds := make([]string, 0, len(m.WritesByKind))
@@ -171,8 +171,8 @@ func mixedTable(b *strings.Builder, cells []Cell) {
 			kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
 		}
 		sort.Strings(kinds)
-		fmt.Fprintf(b, "| %d | %s | %d | %d | %d (%d, %d) | %s | %d | %d |\n", c.Concurrency, c.Server, c.Round, c.Requests,
-			m.Writes, m.WritesRefused, m.WritesFailed, strings.Join(kinds, ", "), m.Checked, m.Violations)
+		fmt.Fprintf(b, "| %d | %s | %d | %d | %d (%d, %d) | %s | %d | %d | %d |\n", c.Concurrency, c.Server, c.Round, c.Requests,
+			m.Writes, m.WritesRefused, m.WritesFailed, strings.Join(kinds, ", "), m.Checked, m.StaleFields, m.Violations)
 	}
 	for _, c := range rows {
 		for _, v := range c.Mixed.FirstViolations {

@@ -110,10 +110,12 @@ type MixedStats struct {
 	WritesRefused   int            `json:"writes_refused"`
 	WritesFailed    int            `json:"writes_failed"`
 	FirstWriteError string         `json:"first_write_error,omitempty"`
-	// Checked counts the fields of answers compared with the writer's history.
+	// Checked counts the fields of answers compared with the writer's history;
+	// StaleFields those that were stale, Violations the answers that had any.
 	Checked         int      `json:"fields_checked"`
+	StaleFields     int      `json:"stale_fields"`
 	Violations      int      `json:"stale_answers"`
-	FirstViolations []string `json:"first_stale_answers,omitempty"`
+	FirstViolations []string `json:"first_stale_fields,omitempty"`
 }
 
 // ScaleResult is what one scale measured.
@@ -207,8 +209,8 @@ func staleError(res *Result) error {
 	for _, s := range res.Scales {
 		for _, c := range s.Cells {
 			if c.Mixed != nil && c.Mixed.Violations > 0 {
-				msgs = append(msgs, fmt.Sprintf("scale %s, c=%d, %s: %d stale answers of %d fields checked; first: %s",
-					s.Scale, c.Concurrency, c.Server, c.Mixed.Violations, c.Mixed.Checked, strings.Join(c.Mixed.FirstViolations, "; ")))
+				msgs = append(msgs, fmt.Sprintf("scale %s, c=%d, %s: %d stale answers (%d stale fields of %d checked); first: %s",
+					s.Scale, c.Concurrency, c.Server, c.Mixed.Violations, c.Mixed.StaleFields, c.Mixed.Checked, strings.Join(c.Mixed.FirstViolations, "; ")))
 			}
 		}
 	}
@@ -361,8 +363,8 @@ func runScale(ctx context.Context, o RunOptions, sdb ScaleDB, selected []op) (*S
 			fmt.Fprintf(log, "    first error: %.300s\n", cell.FirstError)
 		}
 		if m := cell.Mixed; m != nil {
-			fmt.Fprintf(log, "    writer: %d writes (%v), %d refused, %d failed; %d fields checked, %d stale\n",
-				m.Writes, m.WritesByKind, m.WritesRefused, m.WritesFailed, m.Checked, m.Violations)
+			fmt.Fprintf(log, "    writer: %d writes (%v), %d refused, %d failed; %d fields checked, %d stale in %d answers\n",
+				m.Writes, m.WritesByKind, m.WritesRefused, m.WritesFailed, m.Checked, m.StaleFields, m.Violations)
 			if m.FirstWriteError != "" {
 				fmt.Fprintf(log, "    first write error: %.300s\n", m.FirstWriteError)
 			}
