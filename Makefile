@@ -98,7 +98,7 @@ bench-postgraphile:
 	  (cd bench/postgraphile && npm ci --no-audit --no-fund)
 
 ## bench: Amity and PostGraphile side by side at both scales, Q1-Q6 and the mixed read/write cell with its
-## freshness check, concurrency 16 and 64 (about 12 minutes); PostGraphile gets the indexes its own
+## freshness check, concurrency 16 and 64 (about 10 minutes); PostGraphile gets the indexes its own
 ## orderings need and one node:cluster worker per core. Exits non-zero if any answer was stale.
 bench: bench-seed bench-postgraphile
 	./bin/amity-bench run $(BENCH_FLAGS)
