@@ -97,7 +97,9 @@ bench-postgraphile:
 	@[ bench/postgraphile/node_modules/.package-lock.json -nt bench/postgraphile/package-lock.json ] || \
 	  (cd bench/postgraphile && npm ci --no-audit --no-fund)
 
-## bench: Amity and PostGraphile side by side at both scales, Q1-Q6, concurrency 16 and 64 (about 10 minutes)
+## bench: Amity and PostGraphile side by side at both scales, Q1-Q6 and the mixed read/write cell with its
+## freshness check, concurrency 16 and 64 (about 10 minutes); PostGraphile gets the indexes its own
+## orderings need and one node:cluster worker per core. Exits non-zero if any answer was stale.
 bench: bench-seed bench-postgraphile
 	./bin/amity-bench run $(BENCH_FLAGS)
 
