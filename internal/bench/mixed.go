@@ -22,7 +22,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/amity/amity/internal/relay"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // The mixed cell: readers send Q1–Q4 (a random one per request, cities by Zipf rank) to
@@ -134,7 +134,7 @@ func newWriter(ctx context.Context, db *sql.DB, url, secret string, w *workload,
 	if err := db.QueryRowContext(ctx, `SELECT id FROM sources ORDER BY id LIMIT 1`).Scan(&src); err != nil {
 		return nil, fmt.Errorf("writer source: %w", err)
 	}
-	wr.source = relay.ID(relay.Source, src)
+	wr.source = knowledge.GlobalID(knowledge.TypeSource, src)
 	// The agreements of Q3's page (newest first, as both servers order them): the writer
 	// retitles them, and they also show in Q4 under their parties.
 	rows, err := db.QueryContext(ctx, `SELECT id, title, version FROM agreements ORDER BY coalesce(signed_on, '-infinity'::date) DESC, id DESC LIMIT 20`)
@@ -168,7 +168,7 @@ func (wr *writer) cleanup(ctx context.Context) error {
 			rows.Close()
 			return err
 		}
-		left = append(left, livePartnership{id: relay.ID(relay.Partnership, id), version: v})
+		left = append(left, livePartnership{id: knowledge.GlobalID(knowledge.TypePartnership, id), version: v})
 	}
 	rows.Close()
 	for _, p := range left {
@@ -294,7 +294,7 @@ func (wr *writer) population(ctx context.Context, seq int) error {
 	}
 	val := wr.popBase + seq
 	wr.fresh.sent("pop/"+c.id.String(), strconv.Itoa(val), seq, time.Now())
-	p, at, err := wr.post(ctx, mUpdateCity, map[string]any{"input": map[string]any{"id": relay.ID(relay.City, c.id),
+	p, at, err := wr.post(ctx, mUpdateCity, map[string]any{"input": map[string]any{"id": knowledge.GlobalID(knowledge.TypeCity, c.id),
 		"version": wr.cityVer[c.id], "population": val, "sources": map[string]any{"ids": []string{wr.source}}}})
 	wr.settle(seq, at, err)
 	if err != nil {
@@ -330,7 +330,7 @@ func (wr *writer) createPartnership(ctx context.Context, seq int) error {
 		kind = "SISTER_CITY"
 	}
 	pl, at, err := wr.post(ctx, mCreatePs, map[string]any{"input": map[string]any{"kind": kind,
-		"cities": []string{relay.ID(relay.City, a.id), relay.ID(relay.City, b.id)}, "since": since,
+		"cities": []string{knowledge.GlobalID(knowledge.TypeCity, a.id), knowledge.GlobalID(knowledge.TypeCity, b.id)}, "since": since,
 		"sources": map[string]any{"ids": []string{wr.source}}}})
 	wr.settle(seq, at, err)
 	if err != nil {
@@ -388,7 +388,7 @@ func (wr *writer) retitle(ctx context.Context, seq int) error {
 	wr.fresh.initial(key, a.title)
 	title := titleBase(a.orig) + titleRevSep + strconv.Itoa(seq)
 	wr.fresh.sent(key, title, seq, time.Now())
-	pl, at, err := wr.post(ctx, mUpdateAg, map[string]any{"input": map[string]any{"id": relay.ID(relay.Agreement, a.id),
+	pl, at, err := wr.post(ctx, mUpdateAg, map[string]any{"input": map[string]any{"id": knowledge.GlobalID(knowledge.TypeAgreement, a.id),
 		"version": a.version, "title": title, "sources": map[string]any{"ids": []string{wr.source}}}})
 	wr.settle(seq, at, err)
 	if err != nil {
@@ -418,7 +418,7 @@ func (wr *writer) restore(ctx context.Context) error {
 		if err != nil {
 			continue // no population before; UpdateCityInput cannot clear one
 		}
-		_, _, err = wr.post(ctx, mUpdateCity, map[string]any{"input": map[string]any{"id": relay.ID(relay.City, id),
+		_, _, err = wr.post(ctx, mUpdateCity, map[string]any{"input": map[string]any{"id": knowledge.GlobalID(knowledge.TypeCity, id),
 			"version": wr.cityVer[id], "population": n, "sources": map[string]any{"ids": []string{wr.source}}}})
 		if err != nil {
 			errs = append(errs, err)
@@ -428,7 +428,7 @@ func (wr *writer) restore(ctx context.Context) error {
 		if a.title == a.orig {
 			continue
 		}
-		if _, _, err := wr.post(ctx, mUpdateAg, map[string]any{"input": map[string]any{"id": relay.ID(relay.Agreement, a.id),
+		if _, _, err := wr.post(ctx, mUpdateAg, map[string]any{"input": map[string]any{"id": knowledge.GlobalID(knowledge.TypeAgreement, a.id),
 			"version": a.version, "title": a.orig, "sources": map[string]any{"ids": []string{wr.source}}}}); err != nil {
 			errs = append(errs, err)
 		}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/amity/amity/internal/relay"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // cityRef is a city of the bench data set.
@@ -88,7 +88,7 @@ func jsonString(s string) []byte {
 // cityVals are a city's variables as each server's body carries them.
 func cityVals(c cityRef) [3][]byte {
 	return [3][]byte{
-		jsonString(relay.ID(relay.City, c.id)),
+		jsonString(knowledge.GlobalID(knowledge.TypeCity, c.id)),
 		jsonString(c.id.String()),
 		jsonString(strings.Replace(c.name, "ll", "l", 1)),
 	}
