@@ -4,6 +4,7 @@ package graph
 
 //go:generate go run github.com/99designs/gqlgen generate
 //go:generate go run ../internal/tools/marshalpatch generated.go
+//go:generate go run ../internal/tools/schemaprint ../schema.graphqls
 
 import (
 	"log/slog"
