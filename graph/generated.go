@@ -19219,13 +19219,17 @@ func (ec *executionContext) unmarshalNAgreementInput2githubᚗcomᚋamityᚋamit
 }
 
 func (ec *executionContext) unmarshalNAgreementKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreementKind(ctx context.Context, v any) (knowledge.AgreementKind, error) {
-	var res knowledge.AgreementKind
-	err := res.UnmarshalGQL(v)
+	res, err := model.UnmarshalAgreementKind(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNAgreementKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreementKind(ctx context.Context, sel ast.SelectionSet, v knowledge.AgreementKind) graphql.Marshaler {
-	return v
+	_ = sel
+	res := model.MarshalAgreementKind(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AgreementKind!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNAgreementOrderField2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementOrderField(ctx context.Context, v any) (model.AgreementOrderField, error) {
@@ -19478,13 +19482,17 @@ func (ec *executionContext) unmarshalNCityRepresentation2ᚖgithubᚗcomᚋamity
 }
 
 func (ec *executionContext) unmarshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCooperationArea(ctx context.Context, v any) (knowledge.CooperationArea, error) {
-	var res knowledge.CooperationArea
-	err := res.UnmarshalGQL(v)
+	res, err := model.UnmarshalCooperationArea(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCooperationArea(ctx context.Context, sel ast.SelectionSet, v knowledge.CooperationArea) graphql.Marshaler {
-	return v
+	_ = sel
+	res := model.MarshalCooperationArea(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CooperationArea!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCooperationAreaᚄ(ctx context.Context, v any) ([]knowledge.CooperationArea, error) {
@@ -19629,13 +19637,17 @@ func (ec *executionContext) marshalNFieldSet2string(ctx context.Context, sel ast
 }
 
 func (ec *executionContext) unmarshalNFigureMetric2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐFigureMetric(ctx context.Context, v any) (knowledge.FigureMetric, error) {
-	var res knowledge.FigureMetric
-	err := res.UnmarshalGQL(v)
+	res, err := model.UnmarshalFigureMetric(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNFigureMetric2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐFigureMetric(ctx context.Context, sel ast.SelectionSet, v knowledge.FigureMetric) graphql.Marshaler {
-	return v
+	_ = sel
+	res := model.MarshalFigureMetric(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "FigureMetric!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
@@ -19757,13 +19769,17 @@ func (ec *executionContext) unmarshalNInstitutionInput2githubᚗcomᚋamityᚋam
 }
 
 func (ec *executionContext) unmarshalNInstitutionKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitutionKind(ctx context.Context, v any) (knowledge.InstitutionKind, error) {
-	var res knowledge.InstitutionKind
-	err := res.UnmarshalGQL(v)
+	res, err := model.UnmarshalInstitutionKind(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNInstitutionKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitutionKind(ctx context.Context, sel ast.SelectionSet, v knowledge.InstitutionKind) graphql.Marshaler {
-	return v
+	_ = sel
+	res := model.MarshalInstitutionKind(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "InstitutionKind!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNInstitutionPayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐInstitutionPayload(ctx context.Context, sel ast.SelectionSet, v *model.InstitutionPayload) graphql.Marshaler {
@@ -20044,13 +20060,17 @@ func (ec *executionContext) unmarshalNPartnershipInput2githubᚗcomᚋamityᚋam
 }
 
 func (ec *executionContext) unmarshalNPartnershipKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnershipKind(ctx context.Context, v any) (knowledge.PartnershipKind, error) {
-	var res knowledge.PartnershipKind
-	err := res.UnmarshalGQL(v)
+	res, err := model.UnmarshalPartnershipKind(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNPartnershipKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnershipKind(ctx context.Context, sel ast.SelectionSet, v knowledge.PartnershipKind) graphql.Marshaler {
-	return v
+	_ = sel
+	res := model.MarshalPartnershipKind(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "PartnershipKind!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNPartnershipPayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐPartnershipPayload(ctx context.Context, sel ast.SelectionSet, v *model.PartnershipPayload) graphql.Marshaler {
@@ -20842,16 +20862,18 @@ func (ec *executionContext) unmarshalOAgreementKind2ᚖgithubᚗcomᚋamityᚋam
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(knowledge.AgreementKind)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := model.UnmarshalAgreementKind(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOAgreementKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreementKind(ctx context.Context, sel ast.SelectionSet, v *knowledge.AgreementKind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := model.MarshalAgreementKind(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOAgreementOrder2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementOrder(ctx context.Context, v any) (*model.AgreementOrder, error) {
@@ -21104,16 +21126,18 @@ func (ec *executionContext) unmarshalOInstitutionKind2ᚖgithubᚗcomᚋamityᚋ
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(knowledge.InstitutionKind)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := model.UnmarshalInstitutionKind(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOInstitutionKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitutionKind(ctx context.Context, sel ast.SelectionSet, v *knowledge.InstitutionKind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := model.MarshalInstitutionKind(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
@@ -21235,16 +21259,18 @@ func (ec *executionContext) unmarshalOPartnershipKind2ᚖgithubᚗcomᚋamityᚋ
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(knowledge.PartnershipKind)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := model.UnmarshalPartnershipKind(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOPartnershipKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnershipKind(ctx context.Context, sel ast.SelectionSet, v *knowledge.PartnershipKind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := model.MarshalPartnershipKind(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOSearchType2ᚕgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchTypeᚄ(ctx context.Context, v any) ([]model.SearchType, error) {
