@@ -21,14 +21,14 @@ build:
 build-bench:
 	$(GO) build -o bin/amity-bench ./cmd/amity-bench
 
-## generate: regenerate gqlgen code from schema.graphqls
+## generate: regenerate gqlgen code, resolver stubs and the printed schema.graphqls from graph/schema/*.graphqls
 generate:
 	$(GO) generate ./...
 
-## check-generate: fail if generated code is not up to date with the schema
+## check-generate: fail if generated code or schema.graphqls is not up to date with graph/schema
 check-generate: generate
-	@git diff --exit-code -- graph/ || (echo "generated code is out of date: run 'make generate' and commit" >&2; exit 1)
-	@test -z "$$(git status --porcelain -- graph/)" || (git status --porcelain -- graph/; echo "generation left untracked files in graph/" >&2; exit 1)
+	@git diff --exit-code -- graph/ schema.graphqls || (echo "generated code is out of date: run 'make generate' and commit" >&2; exit 1)
+	@test -z "$$(git status --porcelain -- graph/ schema.graphqls)" || (git status --porcelain -- graph/ schema.graphqls; echo "generation left untracked files in graph/" >&2; exit 1)
 
 ## db-up: make sure a PostgreSQL server answers on 127.0.0.1:5432
 db-up:
