@@ -63,7 +63,7 @@ func (r *queryResolver) Agreement(ctx context.Context, id string) (*knowledge.Ag
 	if err != nil {
 		return nil, err
 	}
-	return withLookahead[knowledge.Agreement](ctx)(fetchOne(ctx, r.Store.AgreementsByID, loader.For(ctx).Agreement, u))
+	return withLookahead[knowledge.Agreement](ctx)(fetchOne(ctx, loader.For(ctx).Agreement, u))
 }
 
 // Agreements is the resolver for the agreements field.

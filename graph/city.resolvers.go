@@ -117,7 +117,7 @@ func (r *queryResolver) City(ctx context.Context, id *string, name *string, wiki
 		if err != nil {
 			return nil, err
 		}
-		return withLookahead[knowledge.City](ctx)(fetchOne(ctx, r.Store.CitiesByID, loader.For(ctx).City, u))
+		return withLookahead[knowledge.City](ctx)(fetchOne(ctx, loader.For(ctx).City, u))
 	case name != nil:
 		return withLookahead[knowledge.City](ctx)(nullIfNotFound(r.Store.CityByName(ctx, *name)))
 	case wikidata != nil:

@@ -52,7 +52,7 @@ func (r *queryResolver) Institution(ctx context.Context, id string) (*knowledge.
 	if err != nil {
 		return nil, err
 	}
-	return fetchOne(ctx, r.Store.InstitutionsByID, loader.For(ctx).Institution, u)
+	return fetchOne(ctx, loader.For(ctx).Institution, u)
 }
 
 // Institutions is the resolver for the institutions field.

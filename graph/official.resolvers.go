@@ -57,7 +57,7 @@ func (r *queryResolver) Official(ctx context.Context, id string) (*knowledge.Off
 	if err != nil {
 		return nil, err
 	}
-	return withLookahead[knowledge.Official](ctx)(fetchOne(ctx, r.Store.OfficialsByID, loader.For(ctx).Official, u))
+	return withLookahead[knowledge.Official](ctx)(fetchOne(ctx, loader.For(ctx).Official, u))
 }
 
 // Officials is the resolver for the officials field.

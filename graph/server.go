@@ -25,6 +25,7 @@ import (
 	"github.com/amity/amity/internal/knowledge"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/notify"
+	"github.com/amity/amity/internal/postgres/readcache"
 )
 
 // Options tune the GraphQL handler. The zero value is not useful; start from
@@ -67,6 +68,9 @@ type Options struct {
 	Authenticator *auth.Authenticator
 	// LoaderWait is the wait of the loaders made per WebSocket event and operation.
 	LoaderWait time.Duration
+	// ReadCache, if set, keeps reads across requests (internal/postgres/readcache);
+	// the server keeps it true with the change feed.
+	ReadCache *readcache.Cache
 	// OperationTimeout bounds a query or mutation sent over a WebSocket (the HTTP
 	// request timeout does not apply to a long-lived connection).
 	OperationTimeout time.Duration

@@ -24,7 +24,7 @@ func (r *queryResolver) Source(ctx context.Context, id string) (*knowledge.Sourc
 	if err != nil {
 		return nil, err
 	}
-	return fetchOne(ctx, r.Store.SourcesByID, loader.For(ctx).Source, u)
+	return fetchOne(ctx, loader.For(ctx).Source, u)
 }
 
 // Sources is the resolver for the sources field.

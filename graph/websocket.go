@@ -77,7 +77,13 @@ func addWebsocket(srv *handler.Server, store *postgres.DB, opts Options) {
 		if !overWS && !subscription {
 			return next(ctx)
 		}
-		ctx = loader.WithLoaders(ctx, loader.New(store, opts.LoaderWait))
+		// A subscription event is resolved without the cross-request cache: the event
+		// may arrive before the cache has heard of the change it reports.
+		cache := opts.ReadCache
+		if subscription {
+			cache = nil
+		}
+		ctx = loader.WithLoaders(ctx, loader.New(store, opts.LoaderWait, cache))
 		if overWS && !subscription && opts.OperationTimeout > 0 {
 			// HTTP requests are bounded by the server's request timeout; a query or
 			// mutation over a long-lived WebSocket gets the same bound on its own.

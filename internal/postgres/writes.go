@@ -56,6 +56,7 @@ func (db *DB) writeTx(ctx context.Context, meta knowledge.WriteMeta, mutation, t
 	if err := idp.Err(); err != nil {
 		return knowledge.WriteResult{}, err
 	}
+	ctx, pending := collectChanges(ctx)
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return knowledge.WriteResult{}, mapError(err)
@@ -107,6 +108,7 @@ VALUES ($1, $2, $3, $4, $5, $6)`
 	if err := tx.Commit(); err != nil {
 		return knowledge.WriteResult{}, mapError(err)
 	}
+	db.announceCommitted(*pending)
 	return knowledge.WriteResult{ID: id}, nil
 }
 

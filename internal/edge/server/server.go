@@ -7,10 +7,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"log/slog"
 	"net/http"
 	"time"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/redis/go-redis/v9"
@@ -31,6 +32,7 @@ import (
 	"github.com/amity/amity/internal/edge/seclog"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/notify"
+	"github.com/amity/amity/internal/postgres/readcache"
 )
 
 // Config tunes the HTTP surface.
@@ -91,6 +93,13 @@ type Config struct {
 	CORS cors.Config
 	// Cache sets how long anonymous GET answers may be cached.
 	Cache httpcache.Config
+	// ReadCacheBytes bounds the cache of reads that requests share
+	// (internal/postgres/readcache); 0 turns it off. The change feed keeps it true
+	// (notify.Hub.Keep): docs/operations.md, "The read cache".
+	ReadCacheBytes int64
+	// FeedPing is how often the change feed proves itself live while the read cache is
+	// on (0: 1s): a feed that stops answering turns the cache off within two of them.
+	FeedPing time.Duration
 }
 
 // GraphQL is what a deployment chooses about the GraphQL endpoint; each field is
@@ -110,6 +119,11 @@ type GraphQL struct {
 	Trusted *persisted.Trusted
 }
 
+// DefaultReadCacheBytes is the read cache's default budget: at about 2 KB a cached read
+// (a city, a page of 20 partnerships with their partners) some 30,000 reads, well
+// within the memory a replica is given.
+const DefaultReadCacheBytes = 64 << 20
+
 // DefaultConfig returns production-safe defaults for the handler. What guards the
 // network edge — the Host policy, admin-only /metrics, the failed-authentication budget,
 // like the rate limits — is left off here (tests reach the handler as example.com and
@@ -118,15 +132,21 @@ func DefaultConfig() Config {
 	g := graph.DefaultOptions()
 	return Config{GraphQL: GraphQL{MaxComplexity: g.MaxComplexity, Introspection: g.Introspection, Limits: g.Limits, Dev: g.Dev}, MaxBodyBytes: 1 << 20, RequestTimeout: 15 * time.Second, LoaderWait: loader.DefaultWait, Metrics: true,
 		MaxConcurrentRequests: admission.DefaultCapacity(),
-		Auth:                  auth.Config{Anonymous: true, CacheTTL: 10 * time.Second}, Cache: httpcache.Config{MaxAge: 60 * time.Second}}
+		Auth:                  auth.Config{Anonymous: true, CacheTTL: 10 * time.Second}, Cache: httpcache.Config{MaxAge: 60 * time.Second},
+		ReadCacheBytes: DefaultReadCacheBytes}
 }
 
 // New returns the HTTP handler of the whole service. Close it on shutdown: it owns the
 // subscriptions' change feed and WebSocket connections.
 func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 	m := metrics.New(db.DB.DB)
-	s := &Server{changes: notify.New(db.ListenDSN(), notify.Options{Logger: log})}
+	s := &Server{changes: notify.New(db.ListenDSN(), notify.Options{Logger: log}), cache: readcache.New(cfg.ReadCacheBytes)}
 	s.lifetime, s.stop = context.WithCancel(context.Background())
+	if s.cache != nil {
+		db.OnCommit(s.cache.Invalidate)
+		go s.changes.Keep(s.lifetime, s.cache, notify.KeepOptions{Every: cfg.FeedPing})
+		m.WatchReadCache(s.cache)
+	}
 	authCfg := cfg.Auth
 	if authCfg.Failures == nil && cfg.AuthFailures.Rate > 0 {
 		authCfg.Failures = ratelimit.NewFailures(cfg.AuthFailures, ratelimit.DefaultMaxKeys)
@@ -145,7 +165,7 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 	gql := graph.NewHandler(db, graphOptions(cfg.GraphQL, wiring{
 		log: log, observer: observer, persisted: persistedQueryCache(cfg, log),
 		changes: s.changes, authn: authn, origins: cfg.CORS.Origins,
-		loaderWait: cfg.LoaderWait, operationTimeout: cfg.RequestTimeout, tracing: cfg.Tracing,
+		loaderWait: cfg.LoaderWait, readCache: s.cache, operationTimeout: cfg.RequestTimeout, tracing: cfg.Tracing,
 		operationLimit: limiter.Operation, admission: adm,
 	}))
 
@@ -156,7 +176,7 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 			mux.Handle("GET /metrics", h)
 		}
 	}
-	api := withTimeout(cfg.RequestTimeout, log, m, loader.Middleware(db, cfg.LoaderWait, gql))
+	api := withTimeout(cfg.RequestTimeout, log, m, loader.Middleware(db, cfg.LoaderWait, s.cache, gql))
 	mux.Handle("/graphql", edge(cfg, limitBody(cfg.MaxBodyBytes, m, s.upgrades(authn, authn.Middleware(limiter.Middleware(api)), limiter.Middleware(api)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -197,6 +217,7 @@ type wiring struct {
 	authn            *auth.Authenticator
 	origins          []string
 	loaderWait       time.Duration
+	readCache        *readcache.Cache
 	operationTimeout time.Duration
 	tracing          bool
 	operationLimit   func(context.Context) *gqlerror.Error
@@ -212,7 +233,7 @@ func graphOptions(p GraphQL, w wiring) graph.Options {
 		Limits: p.Limits, Dev: p.Dev, Trusted: p.Trusted,
 		Observer: w.observer, PersistedQueries: w.persisted, Logger: w.log,
 		Subscriptions: w.changes, WebSocketOrigins: w.origins, Authenticator: w.authn,
-		LoaderWait: w.loaderWait, OperationTimeout: w.operationTimeout, Tracing: w.tracing,
+		LoaderWait: w.loaderWait, ReadCache: w.readCache, OperationTimeout: w.operationTimeout, Tracing: w.tracing,
 		OperationLimit: w.operationLimit, Admission: w.admission,
 	}
 }

@@ -141,7 +141,8 @@ type Status struct {
 	// Listening: the first LISTEN has run, so a change committed from now on reaches
 	// the subscribers (Connected alone may be seen before LISTEN has run).
 	Listening bool
-	// Subscribers is the number of live subscriptions.
+	// Subscribers is the number of live subscriptions of clients (the read cache's own
+	// is not counted).
 	Subscribers int
 	// Dropped counts subscribers dropped for falling behind.
 	Dropped int64
@@ -182,6 +183,9 @@ type Subscription struct {
 	hub    *Hub
 	filter Filter
 	ch     chan knowledge.Change
+	// internal: the server's own (the read cache's, Keep), not a client's; Status does
+	// not count it.
+	internal bool
 
 	once sync.Once
 	err  error // why the feed ended; set before ch is closed
@@ -236,6 +240,10 @@ func (s *Subscription) gapLocked() {
 // change committed after Subscribe returns is delivered. The subscription ends when
 // ctx ends, when Close is called, or when the hub closes.
 func (h *Hub) Subscribe(ctx context.Context, f Filter) (*Subscription, error) {
+	return h.subscribe(ctx, f, false)
+}
+
+func (h *Hub) subscribe(ctx context.Context, f Filter, internal bool) (*Subscription, error) {
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
@@ -245,7 +253,7 @@ func (h *Hub) Subscribe(ctx context.Context, f Filter) (*Subscription, error) {
 		h.startLocked()
 	}
 	ready := h.ready
-	s := &Subscription{hub: h, filter: f, ch: make(chan knowledge.Change, h.opts.Buffer)}
+	s := &Subscription{hub: h, filter: f, ch: make(chan knowledge.Change, h.opts.Buffer), internal: internal}
 	h.subs[s] = struct{}{}
 	h.mu.Unlock()
 
@@ -380,7 +388,12 @@ func (h *Hub) gap() {
 // Status reports the hub's health.
 func (h *Hub) Status() Status {
 	h.mu.Lock()
-	st := Status{Started: h.listener != nil && !h.closed, Subscribers: len(h.subs)}
+	st := Status{Started: h.listener != nil && !h.closed}
+	for s := range h.subs {
+		if !s.internal {
+			st.Subscribers++
+		}
+	}
 	if st.Started {
 		select {
 		case <-h.ready:

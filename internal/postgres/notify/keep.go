@@ -50,7 +50,7 @@ func (h *Hub) Keep(ctx context.Context, c *readcache.Cache, opts KeepOptions) {
 		go followReplay(ctx, c, opts)
 	}
 	for ctx.Err() == nil {
-		s, err := h.Subscribe(ctx, Filter{Resumable: true})
+		s, err := h.subscribe(ctx, Filter{Resumable: true}, true)
 		if err != nil {
 			if err == ErrClosed {
 				return
