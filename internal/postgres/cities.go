@@ -173,15 +173,8 @@ func (db *DB) CitiesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*k
 // is ranked: an OR of the two made PostgreSQL scan every city (160–280 ms with the
 // gazetteer).
 func (db *DB) CityByName(ctx context.Context, name string) (*knowledge.City, error) {
-	q := `WITH m AS (
-  SELECT c.id FROM cities c WHERE ` + foldC("c.name") + ` = amity_fold($1)
-  UNION
-  SELECT n.city_id FROM city_names n WHERE ` + foldC("n.name") + ` = amity_fold($1))
-SELECT ` + cityCols + ` FROM m JOIN cities c ON c.id = m.id JOIN countries ck ON ck.id = c.country_id
-ORDER BY ` + cityImportance("c") + `
-LIMIT 1`
 	var r cityRow
-	if err := db.GetContext(ctx, &r, q, name); err != nil {
+	if err := db.GetContext(ctx, &r, cityByNameSQL, name); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, knowledge.Errorf(knowledge.ENOTFOUND, "no city is named %q", name)
 		}
@@ -189,6 +182,14 @@ LIMIT 1`
 	}
 	return r.domain(), nil
 }
+
+var cityByNameSQL = `WITH m AS (
+  SELECT c.id FROM cities c WHERE ` + foldC("c.name") + ` = amity_fold($1)
+  UNION
+  SELECT n.city_id FROM city_names n WHERE ` + foldC("n.name") + ` = amity_fold($1))
+SELECT ` + cityCols + ` FROM m JOIN cities c ON c.id = m.id JOIN countries ck ON ck.id = c.country_id
+ORDER BY ` + cityImportance("c") + `
+LIMIT 1`
 
 // cityImportance orders cities (alias c) most important first, for every choice among
 // cities that are otherwise equal: which city a name means (CityByName) and the order

@@ -160,6 +160,29 @@ ranked AS (
 // partners, -1 and 0 for other types), then by id.
 const searchOrder = "score DESC, type, pop DESC, partners DESC, id"
 
+// searchSeek is the condition "after the cursor's hit" in searchOrder. The cursor
+// keeps its old form (score, type, id): a city's importance keys are read again for
+// the seek, so a page starts where the last one ended unless the city's population or
+// partnerships changed in between.
+func searchSeek(a *args, after searchCursor) string {
+	typ, id := a.add(after.Type), a.add(after.ID)
+	pop, partners := importanceKeys("c")
+	// Best first is score descending; negating it (and the other descending keys)
+	// makes the whole key ascending, so one row comparison seeks exactly.
+	return fmt.Sprintf(`(-score, type, -pop, -partners, id) > (%s::float8, %s,
+  -coalesce((SELECT %s FROM cities c WHERE c.id = %s::uuid AND %s = 'CITY'), -1),
+  -coalesce((SELECT %s FROM cities c WHERE c.id = %s::uuid AND %s = 'CITY'), 0), %s::uuid)`,
+		a.add(-after.Score), typ, pop, id, typ, partners, id, typ, id)
+}
+
+// searchPageSQL is the statement of a page of search hits: those after the seek
+// condition, at most limit (a parameter) of them.
+func searchPageSQL(types []string, seek, limit string) string {
+	return searchSQL(types) + fmt.Sprintf(`
+SELECT type, id, matched, score, score::text AS sort_key, (SELECT count(*) FROM ranked) AS total FROM ranked WHERE %s
+ORDER BY %s LIMIT %s`, seek, searchOrder, limit)
+}
+
 type searchRow struct {
 	Type    string    `db:"type"`
 	ID      uuid.UUID `db:"id"`
@@ -200,21 +223,9 @@ func (db *DB) Search(ctx context.Context, q knowledge.SearchQuery, pa knowledge.
 	a := args{strings.TrimSpace(q.Text)}
 	seek := "true"
 	if after != nil {
-		// Best first is score descending; negating it makes the whole key ascending, so
-		// one row comparison seeks exactly.
-		// The cursor keeps its old form (score, type, id): a city's importance keys are
-		// read again for the seek, so a page starts where the last one ended unless
-		// the city's population or partnerships changed in between.
-		typ, id := a.add(after.Type), a.add(after.ID)
-		pop, partners := importanceKeys("c")
-		seek = fmt.Sprintf(`(-score, type, -pop, -partners, id) > (%s::float8, %s,
-  -coalesce((SELECT %s FROM cities c WHERE c.id = %s::uuid AND %s = 'CITY'), -1),
-  -coalesce((SELECT %s FROM cities c WHERE c.id = %s::uuid AND %s = 'CITY'), 0), %s::uuid)`,
-			a.add(-after.Score), typ, pop, id, typ, partners, id, typ, id)
+		seek = searchSeek(&a, *after)
 	}
-	query := searchSQL(q.Types) + fmt.Sprintf(`
-SELECT type, id, matched, score, score::text AS sort_key, (SELECT count(*) FROM ranked) AS total FROM ranked WHERE %s
-ORDER BY %s LIMIT %s`, seek, searchOrder, a.add(n+1))
+	query := searchPageSQL(q.Types, seek, a.add(n+1))
 
 	var rows []searchRow
 	err = db.inSearchTx(ctx, func(tx *sql.Tx) error {
