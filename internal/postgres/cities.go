@@ -183,6 +183,7 @@ func (db *DB) CityByName(ctx context.Context, name string) (*knowledge.City, err
 	return r.domain(), nil
 }
 
+// cityByNameSQL is CityByName's statement; $1 is the name.
 var cityByNameSQL = `WITH m AS (
   SELECT c.id FROM cities c WHERE ` + foldC("c.name") + ` = amity_fold($1)
   UNION

@@ -109,9 +109,10 @@ ORDER BY amity_fold($1::text) <<-> amity_fold(%[2]s) LIMIT %[6]s`,
 }
 
 // longCityBranch finds the names similar to a longer query through the trigram GIN
-// index and keeps the branchLimit nearest. Each name is folded once (the inner
-// subquery is not flattened), since folding and scoring every candidate is most of the
-// branch's time.
+// index and keeps the branchLimit nearest. Folding and scoring the candidates is most
+// of the branch's time, so each candidate is folded once for its distance besides the
+// index's recheck (the inner subquery is not flattened), and only the nearest are
+// scored.
 func longCityBranch(id, name, from string) string {
 	return fmt.Sprintf(`SELECT 'CITY', s.id, s.name, %[1]s FROM (
   SELECT m.id, m.name, m.f FROM (
