@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -109,19 +110,23 @@ func NotifyChange(ctx context.Context, tx sqlx.ExecerContext, c knowledge.Change
 	if _, err := tx.ExecContext(ctx, "SELECT pg_notify($1, $2)", ChangesChannel, payload); err != nil {
 		return fmt.Errorf("notify change: %w", err)
 	}
-	if pending, ok := ctx.Value(pendingChangesKey{}).(*[]knowledge.Change); ok {
-		*pending = append(*pending, c)
+	if pending, ok := pendingChanges.Load(tx); ok {
+		*pending.(*[]knowledge.Change) = append(*pending.(*[]knowledge.Change), c)
 	}
 	return nil
 }
 
-type pendingChangesKey struct{}
+// pendingChanges holds, for each write transaction of this process that collects them
+// (collectChanges), the changes it has announced so far. Keyed by the transaction, not
+// carried in a context: a write's statements run under the context its caller gave.
+var pendingChanges sync.Map // sqlx.ExecerContext → *[]knowledge.Change
 
-// collectChanges returns a context under which NotifyChange also records each change
-// it announces, for announcing them in this process after the commit (OnCommit).
-func collectChanges(ctx context.Context) (context.Context, *[]knowledge.Change) {
-	pending := new([]knowledge.Change)
-	return context.WithValue(ctx, pendingChangesKey{}, pending), pending
+// collectChanges makes NotifyChange record each change tx announces, for announcing
+// them in this process once tx has committed (OnCommit); done forgets tx.
+func collectChanges(tx sqlx.ExecerContext) (pending *[]knowledge.Change, done func()) {
+	pending = new([]knowledge.Change)
+	pendingChanges.Store(tx, pending)
+	return pending, func() { pendingChanges.Delete(tx) }
 }
 
 // OnCommit adds f to what the store calls with each change a write of this process

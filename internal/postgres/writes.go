@@ -56,12 +56,13 @@ func (db *DB) writeTx(ctx context.Context, meta knowledge.WriteMeta, mutation, t
 	if err := idp.Err(); err != nil {
 		return knowledge.WriteResult{}, err
 	}
-	ctx, pending := collectChanges(ctx)
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return knowledge.WriteResult{}, mapError(err)
 	}
 	defer tx.Rollback()
+	pending, forget := collectChanges(tx)
+	defer forget()
 
 	var hash []byte
 	idempotent := meta.ClientMutationID != nil && meta.Actor.KeyID != nil
