@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -150,8 +151,18 @@ func parseServe(args []string, stderr io.Writer, lookup func(string) (string, bo
 	s.Int64(&h.MaxBodyBytes, "max-body-bytes", "AMITY_MAX_BODY_BYTES", h.MaxBodyBytes, "largest request body in bytes", envflag.AtLeast[int64](1))
 	s.Bool(&g.Dev, "dev", "AMITY_DEV", false, "development mode: \"did you mean\" suggestions in validation errors")
 
+	// The read cache.
+	s.Func("cache-size", "AMITY_CACHE_SIZE", "MiB", strconv.Itoa(int(server.DefaultReadCacheBytes>>20)), "MiB of reads the requests share, kept true by the change feed (docs/operations.md, \"The read cache\"); 0 turns the cache off", func(t string) string {
+		mib, err := strconv.Atoi(t)
+		if err != nil || mib < 0 {
+			return "not a whole number of MiB, 0 or more"
+		}
+		h.ReadCacheBytes = int64(mib) << 20
+		return ""
+	})
+
 	// The Go runtime and the HTTP listener.
-	s.Int(&cfg.memoryLimitMiB, "memory-limit-mib", "AMITY_MEMORY_LIMIT_MIB", 72, "soft limit of the Go heap in MiB: the GC works harder near it rather than grow (GOMEMLIMIT, when set, wins; 0 for none)", nonNegative)
+	s.Int(&cfg.memoryLimitMiB, "memory-limit-mib", "AMITY_MEMORY_LIMIT_MIB", 72, "soft limit of the Go heap in MiB, besides the read cache's --cache-size, which is added to it: the GC works harder near it rather than grow (GOMEMLIMIT, when set, wins; 0 for none)", nonNegative)
 	s.Int(&cfg.gcPercent, "gc-percent", "AMITY_GC_PERCENT", 400, "Go GC growth target, as GOGC: a larger value collects less often, within the memory limit (GOGC, when set, wins; 0 keeps Go's default)", nonNegative)
 	t := &cfg.timeouts
 	s.Duration(&t.readHeader, "read-header-timeout", "AMITY_READ_HEADER_TIMEOUT", 5*time.Second, "longest wait for a request's headers", nonNegativeDuration)

@@ -117,7 +117,7 @@ func openMigrated(ctx context.Context, cfg postgres.Config) (*postgres.DB, error
 // hands it only what it needs, and undoes them in reverse order.
 func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, ready chan<- string) error {
 	log := newLogger(cfg.logJSON, stdout)
-	tuneRuntime(cfg.memoryLimitMiB, cfg.gcPercent)
+	tuneRuntime(cfg.memoryLimitMiB+int(cfg.http.ReadCacheBytes>>20), cfg.gcPercent)
 
 	tc := cfg.tracing
 	tc.Writer = stdout

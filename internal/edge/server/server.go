@@ -120,9 +120,9 @@ type GraphQL struct {
 }
 
 // DefaultReadCacheBytes is the read cache's default budget: at about 2 KB a cached read
-// (a city, a page of 20 partnerships with their partners) some 30,000 reads, well
-// within the memory a replica is given.
-const DefaultReadCacheBytes = 64 << 20
+// (a city, a page of 20 partnerships with their partners) some 15,000 reads, and with
+// the server's own heap limit (--memory-limit-mib) a replica's RSS stays under 150 MB.
+const DefaultReadCacheBytes = 32 << 20
 
 // DefaultConfig returns production-safe defaults for the handler. What guards the
 // network edge — the Host policy, admin-only /metrics, the failed-authentication budget,
