@@ -13,13 +13,6 @@ type KeepOptions struct {
 	// Every is how often the feed proves itself live by a ping (default 1s): a silent
 	// network turns the cache off within 2 × Every.
 	Every time.Duration
-	// PrimaryPosition and ReplayPosition, both set, say that the cache's reads go to a
-	// standby: the primary's WAL insert position (postgres.DB.WALInsertPosition, on the
-	// database the hub listens to) and the standby's replayed position
-	// (postgres.DB.ReplayPosition). After each change heard, the cache caches nothing
-	// until the standby has replayed the primary's position read after the change.
-	PrimaryPosition func(context.Context) (uint64, error)
-	ReplayPosition  func(context.Context) (uint64, error)
 }
 
 // positionPoll is how often a standby's cache asks for the positions while it waits:
@@ -45,9 +38,11 @@ func (h *Hub) Keep(ctx context.Context, c *readcache.Cache, opts KeepOptions) {
 	}
 	c.SetEnabled(false)
 	defer c.SetEnabled(false)
-	if opts.PrimaryPosition != nil && opts.ReplayPosition != nil {
+	if h.opts.Standby != nil {
+		// The cache's reads go to a standby: after each change heard, it caches
+		// nothing until the standby has replayed the primary's position read after it.
 		c.SetStandby(true)
-		go followReplay(ctx, c, opts)
+		go followReplay(ctx, c, *h.opts.Standby)
 	}
 	for ctx.Err() == nil {
 		s, err := h.subscribe(ctx, Filter{Resumable: true}, true)
@@ -131,7 +126,7 @@ func (h *Hub) keep(ctx context.Context, c *readcache.Cache, s *Subscription, eve
 
 // followReplay gives a standby's cache what it waits for: the primary's position after
 // the changes heard, then the standby's replay of it.
-func followReplay(ctx context.Context, c *readcache.Cache, opts KeepOptions) {
+func followReplay(ctx context.Context, c *readcache.Cache, st Positions) {
 	tick := time.NewTicker(positionPoll)
 	defer tick.Stop()
 	for {
@@ -143,13 +138,13 @@ func followReplay(ctx context.Context, c *readcache.Cache, opts KeepOptions) {
 		unpositioned, _, replaying := c.Waiting()
 		if unpositioned {
 			seq := c.Seq()
-			if lsn, err := opts.PrimaryPosition(ctx); err == nil {
+			if lsn, err := st.Primary(ctx); err == nil {
 				c.Positioned(seq, lsn)
 				replaying = true
 			}
 		}
 		if replaying {
-			if lsn, err := opts.ReplayPosition(ctx); err == nil {
+			if lsn, err := st.Replayed(ctx); err == nil {
 				c.Replayed(lsn)
 			}
 		}

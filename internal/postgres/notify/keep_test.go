@@ -111,10 +111,11 @@ func TestKeepWaitsForTheStandbysReplay(t *testing.T) {
 		return lsn, err
 	}
 
-	h := mustHub(t, primary, notify.Options{})
+	h := mustHub(t, primary, notify.Options{Standby: &notify.Positions{Primary: primary.WALInsertPosition, Replayed: replayed}})
 	cache := readcache.New(1 << 20)
 	cache.SetEnabled(false)
-	go h.Keep(ctx, cache, notify.KeepOptions{Every: 200 * time.Millisecond, PrimaryPosition: primary.WALInsertPosition, ReplayPosition: replayed})
+	go h.Keep(ctx, cache, notify.KeepOptions{Every: 200 * time.Millisecond})
+	client := mustSubscribe(t, h, notify.Filter{})
 	eventually(t, "the cache is on once the feed listens", cache.Enabled)
 
 	pair.PauseReplay(t)
@@ -127,7 +128,9 @@ func TestKeepWaitsForTheStandbysReplay(t *testing.T) {
 	if cache.Put(cache.Ticket(), "k", "v", 8, nil) {
 		t.Error("cached a read that began while the standby had not replayed a change heard")
 	}
+	nothing(t, client, 300*time.Millisecond) // a client's subscription waits for the replay
 	pair.ResumeReplay(t)
+	receive(t, client)
 	eventually(t, "the replay catches up", func() bool { _, _, replaying := cache.Waiting(); return !replaying })
 	if !cache.Put(cache.Ticket(), "k", "v", 8, nil) {
 		t.Error("refused a read that began after the standby replayed every change heard")
