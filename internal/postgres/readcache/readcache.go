@@ -3,9 +3,12 @@
 //
 // Every entry names what it depends on (Dep): an entity, everything that concerns a
 // city, or every entity of a kind. Every committed change (knowledge.Change, as the
-// writer announces it and the change feed delivers it) drops the entries it touches,
-// before the writing request returns on the writing replica (the writer calls
-// Invalidate itself) and when its notification arrives on the others.
+// writer announces it and the change feed delivers it) marks what it touches, before
+// the writing request returns on the writing replica (the writer calls Invalidate
+// itself) and when its notification arrives on the others; an entry read before a mark
+// on one of its dependencies is stale, and Get drops it instead of answering it. Marks
+// rather than an index of entries by dependency: a page of 50 partnerships depends on
+// some 100 entities, and an index of them held twice the memory of the pages.
 //
 // A read that was already running when a change arrived may have read the database
 // before that change committed; its result is refused rather than cached (Put checks
@@ -19,7 +22,6 @@ package readcache
 
 import (
 	"container/list"
-	"slices"
 	"sync"
 
 	"github.com/google/uuid"
@@ -56,26 +58,13 @@ func City(id uuid.UUID) Dep { return Dep{scope: scopeCity, id: id} }
 // all entities depend on their kinds.
 func Kind(entity string) Dep { return Dep{scope: scopeKind, entity: entity} }
 
-// hitBy reports whether the change makes a read that depends on d stale.
-func (d Dep) hitBy(c knowledge.Change) bool {
-	switch d.scope {
-	case scopeEntity:
-		return c.ID == d.id
-	case scopeCity:
-		return c.ID == d.id || c.CitiesOmitted || slices.Contains(c.Cities, d.id)
-	case scopeKind:
-		return c.Entity == d.entity
-	}
-	return true
-}
-
 // Stats are the cache's counters since it was made.
 type Stats struct {
 	Hits, Misses int64
 	// Evictions counts entries dropped to stay within the byte budget.
 	Evictions int64
-	// Invalidations counts entries dropped because a change made them stale (a flush
-	// counts every entry it drops).
+	// Invalidations counts entries dropped because a change made them stale (found
+	// stale by Get, or emptied by a flush).
 	Invalidations int64
 	// Refused counts reads not cached because a change arrived while they ran, or
 	// because the cache was off.
@@ -84,24 +73,23 @@ type Stats struct {
 	Bytes   int64
 }
 
-// recentChanges is how many of the latest changes Put can check a read against. A read
-// that ran across more changes than this is not cached.
-const recentChanges = 1024
+// maxMarks bounds the marks kept: past it, the cache is emptied and the marks with it
+// (at 20 writes a second touching 3 dependencies each, about once in half an hour).
+const maxMarks = 1 << 17
 
-// entryOverhead is what an entry costs besides its value: the list element, the index
-// and dependency map slots.
-const entryOverhead = 200
+// entryOverhead is what an entry costs besides its value and its dependencies: the
+// list element and the index slot; depSize is what each dependency costs.
+const (
+	entryOverhead = 200
+	depSize       = 40
+)
 
 type entry struct {
 	key   any
 	value any
 	size  int64
 	deps  []Dep
-}
-
-type change struct {
-	seq uint64
-	c   knowledge.Change
+	read  uint64 // the seq its read began at (its Ticket)
 }
 
 // Cache is a least-recently-used cache bounded by bytes. A nil *Cache is a cache that
@@ -109,16 +97,17 @@ type change struct {
 type Cache struct {
 	budget int64
 
-	mu        sync.Mutex
-	enabled   bool
-	order     *list.List // of *entry, most recently used first
-	index     map[any]*list.Element
-	byDep     map[Dep]map[*list.Element]struct{}
-	bytes     int64
-	seq       uint64   // changes seen (and flushes), in arrival order
-	recent    []change // the last recentChanges changes, oldest first
-	flushedAt uint64   // seq of the last flush
-	stats     Stats
+	mu      sync.Mutex
+	enabled bool
+	order   *list.List // of *entry, most recently used first
+	index   map[any]*list.Element
+	bytes   int64
+	seq     uint64         // changes seen (and flushes), in arrival order
+	marks   map[Dep]uint64 // the seq of the last change that touched each dependency
+	// allCities is the seq of the last change that may touch any city (its cities
+	// omitted); flushedAt the seq of the last flush.
+	allCities, flushedAt uint64
+	stats                Stats
 
 	// On a standby (SetStandby), a change is heard from the primary before the standby
 	// has replayed it. positioned is the last change (seq) whose WAL position on the
@@ -136,7 +125,7 @@ func New(budget int64) *Cache {
 	if budget <= 0 {
 		return nil
 	}
-	return &Cache{budget: budget, enabled: true, order: list.New(), index: map[any]*list.Element{}, byDep: map[Dep]map[*list.Element]struct{}{}}
+	return &Cache{budget: budget, enabled: true, order: list.New(), index: map[any]*list.Element{}, marks: map[Dep]uint64{}}
 }
 
 // Ticket marks when a read began. Take it before reading the database, and give it to
@@ -229,40 +218,38 @@ func (c *Cache) Get(key any) (any, bool) {
 		c.stats.Misses++
 		return nil, false
 	}
+	e := el.Value.(*entry)
+	if !c.freshLocked(e.read, e.deps) {
+		c.removeLocked(el)
+		c.stats.Invalidations++
+		c.stats.Misses++
+		return nil, false
+	}
 	c.stats.Hits++
 	c.order.MoveToFront(el)
-	return el.Value.(*entry).value, true
+	return e.value, true
 }
 
 // Put caches what a read that began at t returned, under key, with its size in bytes
 // and what it depends on. It refuses (and reports false) when the cache is off, when a
-// change that arrived since t touches deps, when t is older than every change the
-// cache remembers, or when the read began on a standby that had not yet replayed every
-// change heard (SetStandby).
+// change that arrived since t touches deps, or when the read began on a standby that
+// had not yet replayed every change heard (SetStandby).
 func (c *Cache) Put(t Ticket, key, value any, size int64, deps []Dep) bool {
 	if c == nil {
 		return false
 	}
-	size += entryOverhead
+	deps = dedupe(deps)
+	size += entryOverhead + int64(len(deps))*depSize
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.enabled || t.behind || size > c.budget || !c.freshSince(t, deps) {
+	if !c.enabled || t.behind || size > c.budget || !c.freshLocked(t.seq, deps) {
 		c.stats.Refused++
 		return false
 	}
 	if el, ok := c.index[key]; ok {
 		c.removeLocked(el)
 	}
-	el := c.order.PushFront(&entry{key: key, value: value, size: size, deps: deps})
-	c.index[key] = el
-	for _, d := range deps {
-		set := c.byDep[d]
-		if set == nil {
-			set = map[*list.Element]struct{}{}
-			c.byDep[d] = set
-		}
-		set[el] = struct{}{}
-	}
+	c.index[key] = c.order.PushFront(&entry{key: key, value: value, size: size, deps: deps, read: t.seq})
 	c.bytes += size
 	// Bounded: each pass removes one entry, and the new one alone fits.
 	for c.bytes > c.budget {
@@ -272,32 +259,41 @@ func (c *Cache) Put(t Ticket, key, value any, size int64, deps []Dep) bool {
 	return true
 }
 
-// freshSince reports whether no change since t touches deps; the lock is held.
-func (c *Cache) freshSince(t Ticket, deps []Dep) bool {
-	if t.seq < c.flushedAt {
+// freshLocked reports whether a read that began at seq read is still true: no change
+// since touched what it depends on. The lock is held.
+func (c *Cache) freshLocked(read uint64, deps []Dep) bool {
+	if read < c.flushedAt {
 		return false
 	}
-	if t.seq == c.seq {
+	if read >= c.seq {
 		return true
 	}
-	if len(c.recent) == 0 || c.recent[0].seq > t.seq+1 {
-		return false // changes since t were forgotten
-	}
-	for _, ch := range c.recent {
-		if ch.seq <= t.seq {
-			continue
-		}
-		for _, d := range deps {
-			if d.hitBy(ch.c) {
-				return false
-			}
+	for _, d := range deps {
+		if c.marks[d] > read || d.scope == scopeCity && c.allCities > read {
+			return false
 		}
 	}
 	return true
 }
 
-// Invalidate drops every entry the committed change makes stale. A bulk change (an
-// import file: many entities, read from the log) empties the whole cache.
+func dedupe(deps []Dep) []Dep {
+	if len(deps) < 2 {
+		return deps
+	}
+	seen := make(map[Dep]struct{}, len(deps))
+	out := deps[:0:0]
+	for _, d := range deps {
+		if _, ok := seen[d]; !ok {
+			seen[d] = struct{}{}
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// Invalidate marks what the committed change touches: the entries that depend on it
+// are stale from now on. A bulk change (an import file: many entities, read from the
+// log) empties the whole cache.
 func (c *Cache) Invalidate(ch knowledge.Change) {
 	if c == nil {
 		return
@@ -308,21 +304,19 @@ func (c *Cache) Invalidate(ch knowledge.Change) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if len(c.marks) > maxMarks {
+		c.flushLocked()
+	}
 	c.seq++
-	if len(c.recent) == recentChanges {
-		c.recent = append(c.recent[:0], c.recent[1:]...)
-	}
-	c.recent = append(c.recent, change{seq: c.seq, c: ch})
 	if ch.CitiesOmitted {
-		// Which cities' pages it touches is unknown.
-		c.dropLocked(func(d Dep) bool { return d.scope == scopeCity })
+		c.allCities = c.seq
 	}
-	c.dropDepLocked(Entity(ch.ID))
-	c.dropDepLocked(City(ch.ID))
+	c.marks[Entity(ch.ID)] = c.seq
+	c.marks[City(ch.ID)] = c.seq
 	for _, city := range ch.Cities {
-		c.dropDepLocked(City(city))
+		c.marks[City(city)] = c.seq
 	}
-	c.dropDepLocked(Kind(ch.Entity))
+	c.marks[Kind(ch.Entity)] = c.seq
 }
 
 // Flush empties the cache, and refuses every read that began before it.
@@ -338,11 +332,10 @@ func (c *Cache) Flush() {
 func (c *Cache) flushLocked() {
 	c.seq++
 	c.flushedAt = c.seq
-	c.recent = c.recent[:0]
+	clear(c.marks)
 	c.stats.Invalidations += int64(c.order.Len())
 	c.order.Init()
 	clear(c.index)
-	clear(c.byDep)
 	c.bytes = 0
 }
 
@@ -382,33 +375,10 @@ func (c *Cache) Stats() Stats {
 	return s
 }
 
-func (c *Cache) dropDepLocked(d Dep) {
-	for el := range c.byDep[d] {
-		c.removeLocked(el)
-		c.stats.Invalidations++
-	}
-}
-
-func (c *Cache) dropLocked(match func(Dep) bool) {
-	for d := range c.byDep {
-		if match(d) {
-			c.dropDepLocked(d)
-		}
-	}
-}
-
-// removeLocked takes an entry out of the list, the index and its dependencies.
+// removeLocked takes an entry out of the list and the index.
 func (c *Cache) removeLocked(el *list.Element) {
 	e := el.Value.(*entry)
 	c.order.Remove(el)
 	delete(c.index, e.key)
-	for _, d := range e.deps {
-		if set := c.byDep[d]; set != nil {
-			delete(set, el)
-			if len(set) == 0 {
-				delete(c.byDep, d)
-			}
-		}
-	}
 	c.bytes -= e.size
 }
