@@ -71,6 +71,10 @@ type Options struct {
 	// ReadCache, if set, keeps reads across requests (internal/postgres/readcache);
 	// the server keeps it true with the change feed.
 	ReadCache *readcache.Cache
+	// ReadOnly, if set, refuses mutations with READ_ONLY while it reports true (a
+	// replica on a standby); WritesTo names where writes go, for the message.
+	ReadOnly func() bool
+	WritesTo string
 	// OperationTimeout bounds a query or mutation sent over a WebSocket (the HTTP
 	// request timeout does not apply to a long-lived connection).
 	OperationTimeout time.Duration
@@ -108,6 +112,9 @@ func NewHandler(store *postgres.DB, opts Options) *handler.Server {
 		srv.AroundRootFields(refuseFederation)
 	}
 	srv.Use(extension.DeferRefusal{})
+	if opts.ReadOnly != nil {
+		srv.Use(extension.ReadOnlyRefusal{ReadOnly: opts.ReadOnly, WritesTo: opts.WritesTo})
+	}
 	if opts.Introspection {
 		srv.Use(gqlextension.Introspection{})
 	} else {

@@ -32,6 +32,7 @@ func TestGraphOptionsSetsEveryField(t *testing.T) {
 		log: slog.Default(), observer: nopObserver{}, persisted: graphql.MapCache[string]{},
 		changes: &notify.Hub{}, authn: &auth.Authenticator{}, origins: []string{"https://a.example"},
 		loaderWait: 1, readCache: readcache.New(1), operationTimeout: 1, tracing: true,
+		readOnly: func() bool { return true }, writesTo: "https://primary.example",
 		operationLimit: func(context.Context) *gqlerror.Error { return nil },
 		admission:      graph.Admission{MaxWait: 1},
 	}

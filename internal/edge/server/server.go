@@ -100,6 +100,27 @@ type Config struct {
 	// FeedPing is how often the change feed proves itself live while the read cache is
 	// on (0: 1s): a feed that stops answering turns the cache off within two of them.
 	FeedPing time.Duration
+	// Replica says what this replica's database is, when it may be a standby.
+	Replica Replica
+}
+
+// Replica is how a replica whose database may be a standby serves (docs/operations.md,
+// "Replicas on standbys"). The zero value is a replica of the primary.
+type Replica struct {
+	// ReadOnly, if set, refuses mutations with READ_ONLY while it reports true.
+	ReadOnly func() bool
+	// WritesTo names where writes go, for READ_ONLY's message.
+	WritesTo string
+	// NotifyDSN is the database whose change notifications the change feed listens to:
+	// the primary's, since a standby relays no notifications. Empty: the store's own.
+	NotifyDSN string
+	// Standby, if set, says the store is a standby: the change feed gives a change to
+	// subscribers once the standby has replayed it, and the read cache caches nothing
+	// read before that.
+	Standby *notify.Positions
+	// Lag reads how far the standby's replay is behind; /readyz fails past MaxLag.
+	Lag    func(context.Context) (time.Duration, error)
+	MaxLag time.Duration
 }
 
 // GraphQL is what a deployment chooses about the GraphQL endpoint; each field is
@@ -140,7 +161,11 @@ func DefaultConfig() Config {
 // subscriptions' change feed and WebSocket connections.
 func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 	m := metrics.New(db.DB.DB)
-	s := &Server{changes: notify.New(db.ListenDSN(), notify.Options{Logger: log}), cache: readcache.New(cfg.ReadCacheBytes)}
+	feed := db.ListenDSN()
+	if cfg.Replica.NotifyDSN != "" {
+		feed = cfg.Replica.NotifyDSN
+	}
+	s := &Server{changes: notify.New(feed, notify.Options{Logger: log, Standby: cfg.Replica.Standby}), cache: readcache.New(cfg.ReadCacheBytes)}
 	s.lifetime, s.stop = context.WithCancel(context.Background())
 	if s.cache != nil {
 		db.OnCommit(s.cache.Invalidate)
@@ -165,7 +190,8 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 	gql := graph.NewHandler(db, graphOptions(cfg.GraphQL, wiring{
 		log: log, observer: observer, persisted: persistedQueryCache(cfg, log),
 		changes: s.changes, authn: authn, origins: cfg.CORS.Origins,
-		loaderWait: cfg.LoaderWait, readCache: s.cache, operationTimeout: cfg.RequestTimeout, tracing: cfg.Tracing,
+		loaderWait: cfg.LoaderWait, readCache: s.cache, readOnly: cfg.Replica.ReadOnly, writesTo: cfg.Replica.WritesTo,
+		operationTimeout: cfg.RequestTimeout, tracing: cfg.Tracing,
 		operationLimit: limiter.Operation, admission: adm,
 	}))
 
@@ -189,6 +215,21 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 		if err := db.PingContext(ctx); err != nil {
 			log.WarnContext(ctx, "not ready", "err", err)
 			http.Error(w, "database unavailable\n", http.StatusServiceUnavailable)
+			return
+		}
+		if lag := cfg.Replica.Lag; lag != nil {
+			d, err := lag(ctx)
+			switch {
+			case err != nil:
+				log.WarnContext(ctx, "not ready", "err", err)
+				http.Error(w, "standby replay position unavailable\n", http.StatusServiceUnavailable)
+				return
+			case cfg.Replica.MaxLag > 0 && d > cfg.Replica.MaxLag:
+				http.Error(w, fmt.Sprintf("standby lags the primary by %s, more than %s\n", d.Round(time.Millisecond), cfg.Replica.MaxLag), http.StatusServiceUnavailable)
+				return
+			}
+			fmt.Fprintf(w, "ready\nstandby replay lag: %s\n", d.Round(time.Millisecond))
+			w.Write([]byte(changeFeedStatus(s.changes.Status())))
 			return
 		}
 		w.Write([]byte("ready\n"))
@@ -218,6 +259,8 @@ type wiring struct {
 	origins          []string
 	loaderWait       time.Duration
 	readCache        *readcache.Cache
+	readOnly         func() bool
+	writesTo         string
 	operationTimeout time.Duration
 	tracing          bool
 	operationLimit   func(context.Context) *gqlerror.Error
@@ -233,7 +276,8 @@ func graphOptions(p GraphQL, w wiring) graph.Options {
 		Limits: p.Limits, Dev: p.Dev, Trusted: p.Trusted,
 		Observer: w.observer, PersistedQueries: w.persisted, Logger: w.log,
 		Subscriptions: w.changes, WebSocketOrigins: w.origins, Authenticator: w.authn,
-		LoaderWait: w.loaderWait, ReadCache: w.readCache, OperationTimeout: w.operationTimeout, Tracing: w.tracing,
+		LoaderWait: w.loaderWait, ReadCache: w.readCache, ReadOnly: w.readOnly, WritesTo: w.writesTo,
+		OperationTimeout: w.operationTimeout, Tracing: w.tracing,
 		OperationLimit: w.operationLimit, Admission: w.admission,
 	}
 }
