@@ -109,6 +109,11 @@ func TestReplicaOnAStandby(t *testing.T) {
 		t.Fatalf("keys create: %v\n%s", err, out.String())
 	}
 	key := regexp.MustCompile(`amity_[A-Za-z0-9_-]{43}`).FindString(out.String())
+	out.Reset()
+	if err := run(context.Background(), []string{"keys", "create", "--name", "Testland ops", "--scopes", "admin", "--database-url", primaryURL}, &out, &out, nil); err != nil {
+		t.Fatalf("keys create: %v\n%s", err, out.String())
+	}
+	admin := regexp.MustCompile(`amity_[A-Za-z0-9_-]{43}`).FindString(out.String())
 	pair.WaitReplayed(t)
 	standby := serveWith(t, &slog, "--database-url", standbyURL, "--notify-database-url", primaryURL,
 		"--max-replay-lag", "1s", "--writes-url", "https://primary.example.org/graphql")
@@ -128,6 +133,17 @@ func TestReplicaOnAStandby(t *testing.T) {
 	}
 	if code, body := status(t, "http://"+standby+"/readyz"); code != 200 || !strings.Contains(body, "standby replay lag") {
 		t.Errorf("standby /readyz: %d %s", code, body)
+	}
+	req, _ := http.NewRequest(http.MethodGet, "http://"+standby+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+admin)
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Error(err)
+	} else {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), "amity_replay_lag_seconds") {
+			t.Errorf("standby /metrics (%d) has no amity_replay_lag_seconds", resp.StatusCode)
+		}
 	}
 
 	// A subscriber on the standby's replica hears a write made through the primary's.

@@ -1,6 +1,9 @@
 package metrics
 
 import (
+	"context"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/amity/amity/internal/postgres/readcache"
@@ -51,4 +54,28 @@ func (c readCacheCollector) Collect(ch chan<- prometheus.Metric) {
 		on = 1
 	}
 	ch <- prometheus.MustNewConstMetric(readCacheOn, prometheus.GaugeValue, on)
+}
+
+var replayLag = prometheus.NewDesc("amity_replay_lag_seconds",
+	"How far the standby this replica reads has replayed behind the primary (0 when caught up).", nil, nil)
+
+// WatchReplayLag exports a standby's replay lag, read at each scrape.
+func (m *Metrics) WatchReplayLag(lag func(context.Context) (time.Duration, error)) {
+	if lag != nil {
+		m.reg.MustRegister(replayLagCollector{lag})
+	}
+}
+
+type replayLagCollector struct {
+	lag func(context.Context) (time.Duration, error)
+}
+
+func (replayLagCollector) Describe(ch chan<- *prometheus.Desc) { ch <- replayLag }
+
+func (c replayLagCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if d, err := c.lag(ctx); err == nil {
+		ch <- prometheus.MustNewConstMetric(replayLag, prometheus.GaugeValue, d.Seconds())
+	}
 }

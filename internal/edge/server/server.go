@@ -172,6 +172,7 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 		go s.changes.Keep(s.lifetime, s.cache, notify.KeepOptions{Every: cfg.FeedPing})
 		m.WatchReadCache(s.cache)
 	}
+	m.WatchReplayLag(cfg.Replica.Lag)
 	authCfg := cfg.Auth
 	if authCfg.Failures == nil && cfg.AuthFailures.Rate > 0 {
 		authCfg.Failures = ratelimit.NewFailures(cfg.AuthFailures, ratelimit.DefaultMaxKeys)
