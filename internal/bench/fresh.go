@@ -147,18 +147,6 @@ func (f *freshness) tracked(key string) bool {
 	return ok
 }
 
-// last is the latest state of key the writer made (committed or not), and whether
-// there is one.
-func (f *freshness) last(key string) (string, bool) {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	h := f.hist[key]
-	if len(h) == 0 {
-		return "", false
-	}
-	return h[len(h)-1].value, true
-}
-
 func (f *freshness) counts() (checked, violations int, first []string) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()

@@ -889,11 +889,6 @@ func (t *tailBuffer) String() string {
 	return string(t.b)
 }
 
-// procStatusKB reads a field such as VmHWM (peak resident set) from /proc/PID/status.
-func procStatusKB(pid int, field string) int64 {
-	return procStatusKBFile(fmt.Sprintf("/proc/%d/status", pid), field)
-}
-
 // withAppName sets application_name in a postgres:// URL.
 func withAppName(dbURL, app string) string {
 	u, err := url.Parse(dbURL)
