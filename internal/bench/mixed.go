@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -537,26 +536,7 @@ func mixedLoad(ctx context.Context, db *sql.DB, s, amity *server, w *workload, s
 	<-writerDone
 	elapsed := time.Since(start)
 	cpu1, pg1 := treeCPU("/proc", s.pid()), backendsCPU(ctx, db, s.app)
-	var all []time.Duration
-	for _, l := range lat {
-		all = append(all, l...)
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-	c := Cell{Server: s.name, Requests: len(all) + int(errCount.Load()), Errors: int(errCount.Load()), Seconds: elapsed.Seconds()}
-	c.RPS = float64(len(all)) / elapsed.Seconds()
-	c.P50ms, c.P99ms = pct(all, 0.50), pct(all, 0.99)
-	c.CPUSeconds = (cpu1 - cpu0).Seconds()
-	if c.Requests > 0 {
-		c.CPUus = c.CPUSeconds * 1e6 / float64(c.Requests)
-		var pg time.Duration
-		for pid, t1 := range pg1 {
-			pg += t1 - pg0[pid]
-		}
-		c.PGCPUus = pg.Seconds() * 1e6 / float64(c.Requests)
-	}
-	if v, ok := firstErr.Load().(string); ok {
-		c.FirstError = v
-	}
+	c := summarize(s.name, lat, int(errCount.Load()), elapsed, cpu1-cpu0, pg0, pg1, &firstErr)
 	checked, nv, first := fresh.counts()
 	c.Mixed = &MixedStats{Writes: wr.writes, WritesByKind: wr.byKind, WritesRefused: wr.refused, WritesFailed: wr.failed,
 		FirstWriteError: wr.firstErr, Checked: checked, StaleFields: nv, Violations: fresh.staleAnswers(), FirstViolations: first}

@@ -771,28 +771,7 @@ func load(ctx context.Context, db *sql.DB, s *server, opName string, wl *workloa
 	wg.Wait()
 	elapsed := time.Since(start)
 	cpu1, pg1 := treeCPU("/proc", s.pid()), backendsCPU(ctx, db, s.app)
-	var all []time.Duration
-	for _, l := range lat {
-		all = append(all, l...)
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-	c := Cell{Server: s.name, Requests: len(all) + int(errCount.Load()), Errors: int(errCount.Load()), Seconds: elapsed.Seconds()}
-	c.RPS = float64(len(all)) / elapsed.Seconds()
-	c.P50ms, c.P99ms = pct(all, 0.50), pct(all, 0.99)
-	c.CPUSeconds = (cpu1 - cpu0).Seconds()
-	if c.Requests > 0 {
-		c.CPUus = c.CPUSeconds * 1e6 / float64(c.Requests)
-		var pg time.Duration
-		// A backend that opened during the cell (a pool growing back) counts whole.
-		for pid, t1 := range pg1 {
-			pg += t1 - pg0[pid]
-		}
-		c.PGCPUus = pg.Seconds() * 1e6 / float64(c.Requests)
-	}
-	if v, ok := firstErr.Load().(string); ok {
-		c.FirstError = v
-	}
-	return c
+	return summarize(s.name, lat, int(errCount.Load()), elapsed, cpu1-cpu0, pg0, pg1, &firstErr)
 }
 
 func pct(sorted []time.Duration, p float64) float64 {
@@ -976,4 +955,31 @@ func procStatusKBFile(path, field string) int64 {
 		}
 	}
 	return 0
+}
+
+// summarize makes a cell of what its workers measured: latencies, errors, the server's
+// CPU over the cell and each PostgreSQL backend's CPU at its start (pg0) and end (pg1).
+func summarize(server string, lat [][]time.Duration, errors int, elapsed, cpu time.Duration, pg0, pg1 map[int]time.Duration, firstErr *atomic.Value) Cell {
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	c := Cell{Server: server, Requests: len(all) + errors, Errors: errors, Seconds: elapsed.Seconds()}
+	c.RPS = float64(len(all)) / elapsed.Seconds()
+	c.P50ms, c.P99ms = pct(all, 0.50), pct(all, 0.99)
+	c.CPUSeconds = cpu.Seconds()
+	if c.Requests > 0 {
+		c.CPUus = c.CPUSeconds * 1e6 / float64(c.Requests)
+		var pg time.Duration
+		// A backend that opened during the cell (a pool growing back) counts whole.
+		for pid, t1 := range pg1 {
+			pg += t1 - pg0[pid]
+		}
+		c.PGCPUus = pg.Seconds() * 1e6 / float64(c.Requests)
+	}
+	if v, ok := firstErr.Load().(string); ok {
+		c.FirstError = v
+	}
+	return c
 }
