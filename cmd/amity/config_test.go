@@ -53,7 +53,7 @@ func TestServeDefaults(t *testing.T) {
 		{"redis-prefix", cfg.http.RedisPrefix, "amity:"},
 		{"cors-max-age", cfg.http.CORS.MaxAge, time.Hour},
 		{"cache-max-age", cfg.http.Cache.MaxAge, 60 * time.Second},
-		{"cache-size", cfg.http.ReadCacheBytes, int64(32 << 20)},
+		{"cache-size", cfg.http.ReadCacheBytes, int64(16 << 20)},
 	}
 	for _, c := range checks {
 		if c.got != c.want {

@@ -140,10 +140,11 @@ type GraphQL struct {
 	Trusted *persisted.Trusted
 }
 
-// DefaultReadCacheBytes is the read cache's default budget: at about 2 KB a cached read
-// (a city, a page of 20 partnerships with their partners) some 15,000 reads, and with
-// the server's own heap limit (--memory-limit-mib) a replica's RSS stays under 150 MB.
-const DefaultReadCacheBytes = 32 << 20
+// DefaultReadCacheBytes is the read cache's default budget. A cached read lives on the
+// heap the garbage collector marks: at l scale, Q2 at c=64 went from 1,843 requests a
+// second without the cache to 2,342 with 16 MiB (107 MB peak RSS) and 2,142 with 32 MiB,
+// whose marking cost more than its hits saved (docs/benchmarks.md).
+const DefaultReadCacheBytes = 16 << 20
 
 // DefaultConfig returns production-safe defaults for the handler. What guards the
 // network edge — the Host policy, admin-only /metrics, the failed-authentication budget,
