@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+
+	"github.com/amity/amity/internal/knowledge"
 	"github.com/lib/pq"
 
 	"github.com/amity/amity/internal/ingest/seed"
@@ -169,17 +171,17 @@ var bundleWrites = map[string]struct {
 	kind, col string
 	created   bool
 }{
-	"sources": {seed.KindSource, "id", true}, "countries": {seed.KindCountry, "id", true},
-	"cities": {seed.KindCity, "id", true}, "officials": {seed.KindOfficial, "id", true},
-	"agreements": {seed.KindAgreement, "id", true}, "institutions": {seed.KindInstitution, "id", true},
-	"partnerships": {seed.KindPartnership, "id", true}, "reported_figures": {seed.KindFigure, "id", true},
-	"city_names": {seed.KindCity, "city_id", false}, "city_sources": {seed.KindCity, "city_id", false},
-	"official_names": {seed.KindOfficial, "official_id", false}, "official_sources": {seed.KindOfficial, "official_id", false},
-	"agreement_parties": {seed.KindAgreement, "agreement_id", false}, "agreement_areas": {seed.KindAgreement, "agreement_id", false},
-	"signatories": {seed.KindAgreement, "agreement_id", false}, "agreement_sources": {seed.KindAgreement, "agreement_id", false},
-	"institution_agreements": {seed.KindInstitution, "institution_id", false},
-	"institution_sources":    {seed.KindInstitution, "institution_id", false},
-	"partnership_sources":    {seed.KindPartnership, "partnership_id", false},
+	"sources": {knowledge.KindSource, "id", true}, "countries": {knowledge.KindCountry, "id", true},
+	"cities": {knowledge.KindCity, "id", true}, "officials": {knowledge.KindOfficial, "id", true},
+	"agreements": {knowledge.KindAgreement, "id", true}, "institutions": {knowledge.KindInstitution, "id", true},
+	"partnerships": {knowledge.KindPartnership, "id", true}, "reported_figures": {knowledge.KindFigure, "id", true},
+	"city_names": {knowledge.KindCity, "city_id", false}, "city_sources": {knowledge.KindCity, "city_id", false},
+	"official_names": {knowledge.KindOfficial, "official_id", false}, "official_sources": {knowledge.KindOfficial, "official_id", false},
+	"agreement_parties": {knowledge.KindAgreement, "agreement_id", false}, "agreement_areas": {knowledge.KindAgreement, "agreement_id", false},
+	"signatories": {knowledge.KindAgreement, "agreement_id", false}, "agreement_sources": {knowledge.KindAgreement, "agreement_id", false},
+	"institution_agreements": {knowledge.KindInstitution, "institution_id", false},
+	"institution_sources":    {knowledge.KindInstitution, "institution_id", false},
+	"partnership_sources":    {knowledge.KindPartnership, "partnership_id", false},
 }
 
 // change records that the load created or changed the entity.
@@ -214,7 +216,7 @@ SELECT id, kind, created, NOT created FROM unnest($1::uuid[], $2::text[], $3::bo
 
 // id is the id a reference to the entity of kind and key must use.
 func (l *bundleLoader) id(kind, key string) string {
-	id := seed.ID(kind, key)
+	id := knowledge.KeyID(kind, key)
 	if r, ok := l.remap[id]; ok {
 		id = r
 	}
@@ -339,7 +341,7 @@ WHERE s.id <> input.id AND NOT EXISTS (SELECT 1 FROM sources x WHERE x.id = inpu
 	ids, titles, langs := make([]string, n), make([]string, n), make([]string, n)
 	publishers, urls, published, excerpts := make([]sql.NullString, n), make([]sql.NullString, n), make([]sql.NullString, n), make([]sql.NullString, n)
 	for i, s := range l.b.Sources {
-		ids[i] = l.id(seed.KindSource, s.Key)
+		ids[i] = l.id(knowledge.KindSource, s.Key)
 		titles[i] = s.Title
 		publishers[i] = optText(s.Publisher)
 		urls[i] = optText(s.URL)
@@ -369,7 +371,7 @@ WHERE c.id <> input.id AND NOT EXISTS (SELECT 1 FROM countries x WHERE x.id = in
 	n := len(l.b.Countries)
 	ids, codes, names, qids := make([]string, n), make([]string, n), make([]string, n), make([]sql.NullString, n)
 	for i, c := range l.b.Countries {
-		ids[i] = l.id(seed.KindCountry, c.Key)
+		ids[i] = l.id(knowledge.KindCountry, c.Key)
 		codes[i] = c.Key
 		names[i] = c.Name
 		qids[i] = optText(c.WikidataQID)
@@ -402,8 +404,8 @@ UNION ALL
 	lats, lons := make([]sql.NullFloat64, n), make([]sql.NullFloat64, n)
 	qids := make([]sql.NullString, n)
 	for i, c := range l.b.Cities {
-		ids[i] = l.id(seed.KindCity, c.Key)
-		countries[i] = l.id(seed.KindCountry, c.Country)
+		ids[i] = l.id(knowledge.KindCity, c.Key)
+		countries[i] = l.id(knowledge.KindCountry, c.Country)
 		names[i] = c.Name
 		pops[i] = optInt(c.Population)
 		lats[i] = optFloat(c.Latitude)
@@ -424,10 +426,10 @@ ON CONFLICT DO NOTHING`
 	var sources []sql.NullString
 	for _, c := range l.b.Cities {
 		for _, nm := range c.Names {
-			cityIDs = append(cityIDs, l.id(seed.KindCity, c.Key))
+			cityIDs = append(cityIDs, l.id(knowledge.KindCity, c.Key))
 			langs = append(langs, nm.Language)
 			names = append(names, nm.Name)
-			sources = append(sources, l.optID(seed.KindSource, nm.Source))
+			sources = append(sources, l.optID(knowledge.KindSource, nm.Source))
 		}
 	}
 	return l.exec(ctx, "city_names", len(cityIDs), query, pq.Array(cityIDs), pq.Array(langs), pq.Array(names), pq.Array(sources))
@@ -441,8 +443,8 @@ ON CONFLICT DO NOTHING`
 	var cityIDs, sourceIDs []string
 	for _, c := range l.b.Cities {
 		for _, s := range c.Sources {
-			cityIDs = append(cityIDs, l.id(seed.KindCity, c.Key))
-			sourceIDs = append(sourceIDs, l.id(seed.KindSource, s))
+			cityIDs = append(cityIDs, l.id(knowledge.KindCity, c.Key))
+			sourceIDs = append(sourceIDs, l.id(knowledge.KindSource, s))
 		}
 	}
 	return l.exec(ctx, "city_sources", len(cityIDs), query, pq.Array(cityIDs), pq.Array(sourceIDs))
@@ -457,10 +459,10 @@ ON CONFLICT DO NOTHING`
 	ids, names := make([]string, n), make([]string, n)
 	titles, cityIDs := make([]sql.NullString, n), make([]sql.NullString, n)
 	for i, o := range l.b.Officials {
-		ids[i] = l.id(seed.KindOfficial, o.Key)
+		ids[i] = l.id(knowledge.KindOfficial, o.Key)
 		names[i] = o.Name
 		titles[i] = optText(o.Title)
-		cityIDs[i] = l.optID(seed.KindCity, o.City)
+		cityIDs[i] = l.optID(knowledge.KindCity, o.City)
 	}
 	return l.exec(ctx, "officials", n, query, pq.Array(ids), pq.Array(names), pq.Array(titles), pq.Array(cityIDs))
 }
@@ -474,10 +476,10 @@ ON CONFLICT DO NOTHING`
 	var sources []sql.NullString
 	for _, o := range l.b.Officials {
 		for _, nm := range o.Names {
-			officialIDs = append(officialIDs, l.id(seed.KindOfficial, o.Key))
+			officialIDs = append(officialIDs, l.id(knowledge.KindOfficial, o.Key))
 			langs = append(langs, nm.Language)
 			names = append(names, nm.Name)
-			sources = append(sources, l.optID(seed.KindSource, nm.Source))
+			sources = append(sources, l.optID(knowledge.KindSource, nm.Source))
 		}
 	}
 	return l.exec(ctx, "official_names", len(officialIDs), query, pq.Array(officialIDs), pq.Array(langs), pq.Array(names), pq.Array(sources))
@@ -491,8 +493,8 @@ ON CONFLICT DO NOTHING`
 	var officialIDs, sourceIDs []string
 	for _, o := range l.b.Officials {
 		for _, s := range o.Sources {
-			officialIDs = append(officialIDs, l.id(seed.KindOfficial, o.Key))
-			sourceIDs = append(sourceIDs, l.id(seed.KindSource, s))
+			officialIDs = append(officialIDs, l.id(knowledge.KindOfficial, o.Key))
+			sourceIDs = append(sourceIDs, l.id(knowledge.KindSource, s))
 		}
 	}
 	return l.exec(ctx, "official_sources", len(officialIDs), query, pq.Array(officialIDs), pq.Array(sourceIDs))
@@ -507,11 +509,11 @@ ON CONFLICT DO NOTHING`
 	ids, titles, kinds := make([]string, n), make([]string, n), make([]string, n)
 	signedOn, signedIn, summaries := make([]sql.NullString, n), make([]sql.NullString, n), make([]sql.NullString, n)
 	for i, a := range l.b.Agreements {
-		ids[i] = l.id(seed.KindAgreement, a.Key)
+		ids[i] = l.id(knowledge.KindAgreement, a.Key)
 		titles[i] = a.Title
 		kinds[i] = a.Kind
 		signedOn[i] = optText(a.SignedOn)
-		signedIn[i] = l.optID(seed.KindCity, a.SignedIn)
+		signedIn[i] = l.optID(knowledge.KindCity, a.SignedIn)
 		summaries[i] = optText(a.Summary)
 	}
 	return l.exec(ctx, "agreements", n, query, pq.Array(ids), pq.Array(titles), pq.Array(kinds),
@@ -527,8 +529,8 @@ ON CONFLICT DO NOTHING`
 	var positions []int64
 	for _, a := range l.b.Agreements {
 		for i, c := range a.Parties {
-			agreementIDs = append(agreementIDs, l.id(seed.KindAgreement, a.Key))
-			cityIDs = append(cityIDs, l.id(seed.KindCity, c))
+			agreementIDs = append(agreementIDs, l.id(knowledge.KindAgreement, a.Key))
+			cityIDs = append(cityIDs, l.id(knowledge.KindCity, c))
 			positions = append(positions, int64(i))
 		}
 	}
@@ -543,7 +545,7 @@ ON CONFLICT DO NOTHING`
 	var agreementIDs, areas []string
 	for _, a := range l.b.Agreements {
 		for _, area := range a.Areas {
-			agreementIDs = append(agreementIDs, l.id(seed.KindAgreement, a.Key))
+			agreementIDs = append(agreementIDs, l.id(knowledge.KindAgreement, a.Key))
 			areas = append(areas, area)
 		}
 	}
@@ -560,9 +562,9 @@ ON CONFLICT DO NOTHING`
 	var positions []int64
 	for _, a := range l.b.Agreements {
 		for i, s := range a.Signatories {
-			agreementIDs = append(agreementIDs, l.id(seed.KindAgreement, a.Key))
-			officialIDs = append(officialIDs, l.id(seed.KindOfficial, s.Official))
-			partyIDs = append(partyIDs, l.id(seed.KindCity, s.Party))
+			agreementIDs = append(agreementIDs, l.id(knowledge.KindAgreement, a.Key))
+			officialIDs = append(officialIDs, l.id(knowledge.KindOfficial, s.Official))
+			partyIDs = append(partyIDs, l.id(knowledge.KindCity, s.Party))
 			roles = append(roles, optText(s.Role))
 			positions = append(positions, int64(i))
 		}
@@ -579,8 +581,8 @@ ON CONFLICT DO NOTHING`
 	var agreementIDs, sourceIDs []string
 	for _, a := range l.b.Agreements {
 		for _, s := range a.Sources {
-			agreementIDs = append(agreementIDs, l.id(seed.KindAgreement, a.Key))
-			sourceIDs = append(sourceIDs, l.id(seed.KindSource, s))
+			agreementIDs = append(agreementIDs, l.id(knowledge.KindAgreement, a.Key))
+			sourceIDs = append(sourceIDs, l.id(knowledge.KindSource, s))
 		}
 	}
 	return l.exec(ctx, "agreement_sources", len(agreementIDs), query, pq.Array(agreementIDs), pq.Array(sourceIDs))
@@ -595,10 +597,10 @@ ON CONFLICT DO NOTHING`
 	ids, names, kinds, cityIDs := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	founded, descriptions := make([]sql.NullString, n), make([]sql.NullString, n)
 	for i, in := range l.b.Institutions {
-		ids[i] = l.id(seed.KindInstitution, in.Key)
+		ids[i] = l.id(knowledge.KindInstitution, in.Key)
 		names[i] = in.Name
 		kinds[i] = in.Kind
-		cityIDs[i] = l.id(seed.KindCity, in.City)
+		cityIDs[i] = l.id(knowledge.KindCity, in.City)
 		founded[i] = optText(in.FoundedOn)
 		descriptions[i] = optText(in.Description)
 	}
@@ -615,14 +617,14 @@ ON CONFLICT DO NOTHING`
 	var institutionIDs, agreementIDs []string
 	for _, a := range l.b.Agreements {
 		for _, in := range a.Institutions {
-			institutionIDs = append(institutionIDs, l.id(seed.KindInstitution, in))
-			agreementIDs = append(agreementIDs, l.id(seed.KindAgreement, a.Key))
+			institutionIDs = append(institutionIDs, l.id(knowledge.KindInstitution, in))
+			agreementIDs = append(agreementIDs, l.id(knowledge.KindAgreement, a.Key))
 		}
 	}
 	for _, in := range l.b.Institutions {
 		for _, a := range in.Agreements {
-			institutionIDs = append(institutionIDs, l.id(seed.KindInstitution, in.Key))
-			agreementIDs = append(agreementIDs, l.id(seed.KindAgreement, a))
+			institutionIDs = append(institutionIDs, l.id(knowledge.KindInstitution, in.Key))
+			agreementIDs = append(agreementIDs, l.id(knowledge.KindAgreement, a))
 		}
 	}
 	return l.exec(ctx, "institution_agreements", len(institutionIDs), query, pq.Array(institutionIDs), pq.Array(agreementIDs))
@@ -636,8 +638,8 @@ ON CONFLICT DO NOTHING`
 	var institutionIDs, sourceIDs []string
 	for _, in := range l.b.Institutions {
 		for _, s := range in.Sources {
-			institutionIDs = append(institutionIDs, l.id(seed.KindInstitution, in.Key))
-			sourceIDs = append(sourceIDs, l.id(seed.KindSource, s))
+			institutionIDs = append(institutionIDs, l.id(knowledge.KindInstitution, in.Key))
+			sourceIDs = append(sourceIDs, l.id(knowledge.KindSource, s))
 		}
 	}
 	return l.exec(ctx, "institution_sources", len(institutionIDs), query, pq.Array(institutionIDs), pq.Array(sourceIDs))
@@ -667,13 +669,13 @@ WHERE p.id <> input.id AND NOT EXISTS (SELECT 1 FROM partnerships x WHERE x.id =
 	ids, kinds, as, bs := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	since, until, agreementIDs := make([]sql.NullString, n), make([]sql.NullString, n), make([]sql.NullString, n)
 	for i, p := range l.b.Partnerships {
-		ids[i] = l.id(seed.KindPartnership, p.Key)
+		ids[i] = l.id(knowledge.KindPartnership, p.Key)
 		kinds[i] = p.Kind
-		as[i] = l.id(seed.KindCity, p.Cities[0])
-		bs[i] = l.id(seed.KindCity, p.Cities[1])
+		as[i] = l.id(knowledge.KindCity, p.Cities[0])
+		bs[i] = l.id(knowledge.KindCity, p.Cities[1])
 		since[i] = optText(p.Since)
 		until[i] = optText(p.Until)
-		agreementIDs[i] = l.optID(seed.KindAgreement, p.Agreement)
+		agreementIDs[i] = l.optID(knowledge.KindAgreement, p.Agreement)
 	}
 	return l.adopt(ctx, "partnerships", n, query, pq.Array(ids), pq.Array(kinds), pq.Array(as), pq.Array(bs),
 		pq.Array(since), pq.Array(until), pq.Array(agreementIDs))
@@ -687,8 +689,8 @@ ON CONFLICT DO NOTHING`
 	var partnershipIDs, sourceIDs []string
 	for _, p := range l.b.Partnerships {
 		for _, s := range p.Sources {
-			partnershipIDs = append(partnershipIDs, l.id(seed.KindPartnership, p.Key))
-			sourceIDs = append(sourceIDs, l.id(seed.KindSource, s))
+			partnershipIDs = append(partnershipIDs, l.id(knowledge.KindPartnership, p.Key))
+			sourceIDs = append(sourceIDs, l.id(knowledge.KindSource, s))
 		}
 	}
 	return l.exec(ctx, "partnership_sources", len(partnershipIDs), query, pq.Array(partnershipIDs), pq.Array(sourceIDs))
@@ -704,12 +706,12 @@ ON CONFLICT DO NOTHING`
 	values := make([]int64, n)
 	asOf := make([]sql.NullString, n)
 	for i, f := range l.b.Figures {
-		ids[i] = l.id(seed.KindFigure, f.Key)
-		cityIDs[i] = l.id(seed.KindCity, f.City)
+		ids[i] = l.id(knowledge.KindFigure, f.Key)
+		cityIDs[i] = l.id(knowledge.KindCity, f.City)
 		metrics[i] = f.Metric
 		values[i] = *f.Value
 		asOf[i] = optText(f.AsOf)
-		sourceIDs[i] = l.id(seed.KindSource, f.Source)
+		sourceIDs[i] = l.id(knowledge.KindSource, f.Source)
 	}
 	return l.exec(ctx, "reported_figures", n, query, pq.Array(ids), pq.Array(cityIDs), pq.Array(metrics),
 		pq.Array(values), pq.Array(asOf), pq.Array(sourceIDs))
@@ -729,25 +731,25 @@ ON CONFLICT DO NOTHING`
 	institutionIDs, partnershipIDs, quotes := make([]sql.NullString, n), make([]sql.NullString, n), make([]sql.NullString, n)
 	positions := make([]int64, n)
 	for i, s := range stmts {
-		ids[i] = l.id(seed.KindStatement, s.Key)
+		ids[i] = l.id(knowledge.KindStatement, s.Key)
 		subject := l.optID(s.SubjectKind, s.SubjectKey)
 		switch s.SubjectKind {
-		case seed.KindCity:
+		case knowledge.KindCity:
 			cityIDs[i] = subject
-		case seed.KindOfficial:
+		case knowledge.KindOfficial:
 			officialIDs[i] = subject
-		case seed.KindAgreement:
+		case knowledge.KindAgreement:
 			agreementIDs[i] = subject
-		case seed.KindInstitution:
+		case knowledge.KindInstitution:
 			institutionIDs[i] = subject
-		case seed.KindPartnership:
+		case knowledge.KindPartnership:
 			partnershipIDs[i] = subject
 		default:
 			return fmt.Errorf("insert statements: unknown subject kind %q", s.SubjectKind)
 		}
 		properties[i] = s.Property
 		values[i] = s.Value
-		sourceIDs[i] = l.id(seed.KindSource, s.Source)
+		sourceIDs[i] = l.id(knowledge.KindSource, s.Source)
 		quotes[i] = optText(s.Quote)
 		positions[i] = int64(s.Position)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/amity/amity/internal/ingest/seed"
+	"github.com/amity/amity/internal/knowledge"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/pgtest"
 )
@@ -128,7 +129,7 @@ SELECT a.title, to_char(a.signed_on, 'YYYY-MM-DD') AS signed_on, c.name AS signe
          WHERE s.agreement_id = a.id) AS signers
 FROM agreements a JOIN cities c ON c.id = a.signed_in_id
 WHERE a.id = $1`
-	if err := db.Get(&got, agreementQuery, seed.ID(seed.KindAgreement, "shenzhen-moscow-memorandum-2024")); err != nil {
+	if err := db.Get(&got, agreementQuery, knowledge.KeyID(knowledge.KindAgreement, "shenzhen-moscow-memorandum-2024")); err != nil {
 		t.Fatalf("read agreement: %v", err)
 	}
 	if got.SignedOn != "2024-03-06" || got.SignedIn != "Shenzhen" || got.Parties != "Shenzhen,Moscow" ||
@@ -138,7 +139,7 @@ WHERE a.id = $1`
 
 	var moscowNames []string
 	const namesQuery = `SELECT name FROM city_names WHERE city_id = $1 ORDER BY language, name`
-	if err := db.Select(&moscowNames, namesQuery, seed.ID(seed.KindCity, "moscow")); err != nil {
+	if err := db.Select(&moscowNames, namesQuery, knowledge.KeyID(knowledge.KindCity, "moscow")); err != nil {
 		t.Fatalf("read names: %v", err)
 	}
 	if diff := cmp.Diff([]string{"Moscow", "Москва", "莫斯科"}, moscowNames); diff != "" {
@@ -147,7 +148,7 @@ WHERE a.id = $1`
 
 	var langs []string
 	const langQuery = `SELECT unnest(languages) FROM sources WHERE id = $1`
-	if err := db.Select(&langs, langQuery, seed.ID(seed.KindSource, "fao-2024-03-07")); err != nil {
+	if err := db.Select(&langs, langQuery, knowledge.KeyID(knowledge.KindSource, "fao-2024-03-07")); err != nil {
 		t.Fatalf("read languages: %v", err)
 	}
 	if diff := cmp.Diff([]string{"zh", "en"}, langs); diff != "" {
@@ -156,7 +157,7 @@ WHERE a.id = $1`
 
 	var visited string
 	const stmtQuery = `SELECT value FROM statements WHERE official_id = $1 AND property = 'firstVisitedShenzhen'`
-	if err := db.Get(&visited, stmtQuery, seed.ID(seed.KindOfficial, "sergey-cheremin")); err != nil {
+	if err := db.Get(&visited, stmtQuery, knowledge.KeyID(knowledge.KindOfficial, "sergey-cheremin")); err != nil {
 		t.Fatalf("read statement: %v", err)
 	}
 	if visited != "1994" {
@@ -341,7 +342,7 @@ func TestApplyBundleAdoptsExistingRows(t *testing.T) {
 			res.Inserted["countries"], res.Inserted["sources"])
 	}
 	var shenzhenCountry uuid.UUID
-	if err := db.Get(&shenzhenCountry, `SELECT country_id FROM cities WHERE id = $1`, seed.ID(seed.KindCity, "shenzhen")); err != nil {
+	if err := db.Get(&shenzhenCountry, `SELECT country_id FROM cities WHERE id = $1`, knowledge.KeyID(knowledge.KindCity, "shenzhen")); err != nil {
 		t.Fatal(err)
 	}
 	if shenzhenCountry != countryID {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/amity/amity/internal/ingest/seed"
 	"github.com/amity/amity/internal/knowledge"
 )
 
@@ -29,7 +28,7 @@ const changedTable = `CREATE TEMP TABLE imp_changed (id uuid NOT NULL, kind text
 
 // bulkKind is how a bulk write's entity kind is stored, audited and announced.
 type bulkKind struct {
-	kind      string // seed.Kind…, as imp_changed.kind holds it
+	kind      string // knowledge.Kind…, as imp_changed.kind holds it
 	table     string
 	typ       string // the audit log's entity type: the GraphQL type name
 	change    string // Change.Entity
@@ -39,14 +38,14 @@ type bulkKind struct {
 // bulkKinds are the kinds in the order their changes are recorded: parents first, as
 // they are written.
 var bulkKinds = []bulkKind{
-	{seed.KindSource, "sources", sourcesTable.typ, ChangeSource, true},
-	{seed.KindCountry, "countries", "Country", ChangeCountry, false},
-	{seed.KindCity, "cities", citiesTable.typ, ChangeCity, true},
-	{seed.KindOfficial, "officials", officialsTable.typ, ChangeOfficial, true},
-	{seed.KindInstitution, "institutions", institutionsTable.typ, ChangeInstitution, true},
-	{seed.KindAgreement, "agreements", agreementsTable.typ, ChangeAgreement, true},
-	{seed.KindPartnership, "partnerships", partnershipsTable.typ, ChangePartnership, true},
-	{seed.KindFigure, "reported_figures", "ReportedFigure", ChangeFigure, false},
+	{knowledge.KindSource, "sources", sourcesTable.typ, ChangeSource, true},
+	{knowledge.KindCountry, "countries", "Country", ChangeCountry, false},
+	{knowledge.KindCity, "cities", citiesTable.typ, ChangeCity, true},
+	{knowledge.KindOfficial, "officials", officialsTable.typ, ChangeOfficial, true},
+	{knowledge.KindInstitution, "institutions", institutionsTable.typ, ChangeInstitution, true},
+	{knowledge.KindAgreement, "agreements", agreementsTable.typ, ChangeAgreement, true},
+	{knowledge.KindPartnership, "partnerships", partnershipsTable.typ, ChangePartnership, true},
+	{knowledge.KindFigure, "reported_figures", "ReportedFigure", ChangeFigure, false},
 }
 
 // versioned reports whether a staged kind's table has a version column.

@@ -165,7 +165,7 @@ func TestImportIsAWrite(t *testing.T) {
 	}
 
 	changes := feed.drain()
-	if len(changes) > 2*len(importer.Kinds) {
+	if len(changes) > 2*len(knowledge.Kinds) {
 		t.Errorf("%d notifications for one file, want at most two per kind: %+v", len(changes), changes)
 	}
 	created := bulk(t, changes, postgres.ChangePartnership, knowledge.ChangeCreated)
@@ -174,7 +174,7 @@ func TestImportIsAWrite(t *testing.T) {
 	}
 	testville := mustID(t, db.DB, `SELECT id FROM cities WHERE geonames_id = 99000001`)
 	sampleton := mustID(t, db.DB, `SELECT id FROM cities WHERE geonames_id = 99000002`)
-	tie := seed.ID(seed.KindPartnership, "testville-sampleton")
+	tie := knowledge.KeyID(knowledge.KindPartnership, "testville-sampleton")
 	all := allBulkChanges(t, db, created, uuid.Nil, 1)
 	if len(all) != 2 {
 		t.Fatalf("the bulk change reads as %+v, want the 2 partnerships", all)
@@ -376,7 +376,7 @@ func TestShippedKnowledgeIsAWrite(t *testing.T) {
 		}
 	}
 	changes := feed.drain()
-	if len(changes) > len(importer.Kinds) {
+	if len(changes) > len(knowledge.Kinds) {
 		t.Errorf("%d notifications, want at most one per kind: %+v", len(changes), changes)
 	}
 	tie := bulk(t, changes, postgres.ChangePartnership, knowledge.ChangeCreated)

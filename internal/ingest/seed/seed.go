@@ -13,8 +13,9 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/google/uuid"
 	"gopkg.in/yaml.v3"
+
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // ShippedName names the embedded bundle in bundle_loads, so an operator can tell the
@@ -23,31 +24,6 @@ const ShippedName = "shipped:knowledge.yaml"
 
 //go:embed knowledge.yaml
 var shipped []byte
-
-// Namespace is the UUIDv5 namespace of every id derived from a bundle key. It must never
-// change: the ids it yields are the public, stable global ids of the shipped facts.
-var Namespace = uuid.MustParse("052c999d-bdca-4051-8e36-8326a972f045")
-
-// The kinds of entity ID accepts. Each kind is its own key space, so a city and an
-// official may share a key without sharing an id.
-const (
-	KindSource      = "source"
-	KindCountry     = "country"
-	KindCity        = "city"
-	KindOfficial    = "official"
-	KindAgreement   = "agreement"
-	KindPartnership = "partnership"
-	KindInstitution = "institution"
-	KindFigure      = "figure"
-	KindStatement   = "statement"
-)
-
-// ID is the deterministic id of the entity of the given kind and key: UUIDv5 of
-// kind+":"+key in Namespace. The same key yields the same id in every database, which
-// keeps the shipped facts' global ids stable and makes re-loading idempotent.
-func ID(kind, key string) uuid.UUID {
-	return uuid.NewSHA1(Namespace, []byte(kind+":"+key))
-}
 
 // Bundle is a set of facts with their sources, as written in a knowledge YAML file.
 // References between entities are keys, never ids.
@@ -187,21 +163,13 @@ type Statement struct {
 
 // SubjectStatement is a statement with the entity it is about and its derived key.
 type SubjectStatement struct {
-	SubjectKind string // KindCity, KindOfficial, KindAgreement, KindPartnership or KindInstitution
+	SubjectKind string // knowledge.KindCity, knowledge.KindOfficial, knowledge.KindAgreement, knowledge.KindPartnership or knowledge.KindInstitution
 	SubjectKey  string
-	// Key is the statement's derived key: ID(KindStatement, Key) is its id.
+	// Key is the statement's derived key: ID(knowledge.KindStatement, Key) is its id.
 	Key string
 	// Position is the statement's index in its subject's list.
 	Position int
 	Statement
-}
-
-// StatementKey derives a statement's key from its subject, property, source and n, its
-// 1-based ordinal among the subject's statements of that property and source. Keying by
-// property and source rather than by list index keeps ids stable when statements are
-// added to a subject or reordered across properties.
-func StatementKey(subjectKind, subjectKey, property, source string, n int) string {
-	return fmt.Sprintf("%s/%s/%s/%s/%d", subjectKind, subjectKey, property, source, n)
 }
 
 // Statements lists every statement in the bundle with its subject and key, subjects in
@@ -215,26 +183,26 @@ func (b *Bundle) Statements() []SubjectStatement {
 			out = append(out, SubjectStatement{
 				SubjectKind: kind,
 				SubjectKey:  key,
-				Key:         StatementKey(kind, key, s.Property, s.Source, seen[[2]string{s.Property, s.Source}]),
+				Key:         knowledge.StatementKey(kind, key, s.Property, s.Source, seen[[2]string{s.Property, s.Source}]),
 				Position:    i,
 				Statement:   s,
 			})
 		}
 	}
 	for _, c := range b.Cities {
-		add(KindCity, c.Key, c.Statements)
+		add(knowledge.KindCity, c.Key, c.Statements)
 	}
 	for _, o := range b.Officials {
-		add(KindOfficial, o.Key, o.Statements)
+		add(knowledge.KindOfficial, o.Key, o.Statements)
 	}
 	for _, a := range b.Agreements {
-		add(KindAgreement, a.Key, a.Statements)
+		add(knowledge.KindAgreement, a.Key, a.Statements)
 	}
 	for _, p := range b.Partnerships {
-		add(KindPartnership, p.Key, p.Statements)
+		add(knowledge.KindPartnership, p.Key, p.Statements)
 	}
 	for _, in := range b.Institutions {
-		add(KindInstitution, in.Key, in.Statements)
+		add(knowledge.KindInstitution, in.Key, in.Statements)
 	}
 	return out
 }

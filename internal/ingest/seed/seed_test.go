@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/uuid"
 )
 
 func TestShippedIsValid(t *testing.T) {
@@ -62,47 +61,6 @@ func TestShippedFacts(t *testing.T) {
 			t.Errorf("duplicate statement key %q", s.Key)
 		}
 		keys[s.Key] = true
-	}
-}
-
-func TestID(t *testing.T) {
-	a, b := ID(KindCity, "shenzhen"), ID(KindCity, "shenzhen")
-	if a != b {
-		t.Errorf("ID is not deterministic: %s vs %s", a, b)
-	}
-	if a.Version() != 5 {
-		t.Errorf("ID version = %d, want 5", a.Version())
-	}
-	if ID(KindOfficial, "shenzhen") == a {
-		t.Error("a city and an official with the same key share an id")
-	}
-	// Pinned: changing Namespace or the derivation would change every shipped global id.
-	if want := uuid.NewSHA1(uuid.MustParse("052c999d-bdca-4051-8e36-8326a972f045"), []byte("city:shenzhen")); a != want {
-		t.Errorf("ID(city, shenzhen) = %s, want %s", a, want)
-	}
-}
-
-func TestStatementKeysAreStable(t *testing.T) {
-	b := &Bundle{Cities: []City{{Key: "x", Statements: []Statement{
-		{Property: "p", Source: "s"}, {Property: "q", Source: "s"}, {Property: "p", Source: "s"},
-	}}}}
-	var got []string
-	for _, s := range b.Statements() {
-		got = append(got, s.Key)
-	}
-	want := []string{"city/x/p/s/1", "city/x/q/s/1", "city/x/p/s/2"}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("statement keys (-want +got):\n%s", diff)
-	}
-	// Inserting a statement of another property leaves the others' keys alone.
-	b.Cities[0].Statements = slices.Insert(b.Cities[0].Statements, 0, Statement{Property: "r", Source: "s"})
-	got = got[:0]
-	for _, s := range b.Statements() {
-		got = append(got, s.Key)
-	}
-	want = []string{"city/x/r/s/1", "city/x/p/s/1", "city/x/q/s/1", "city/x/p/s/2"}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("statement keys after insert (-want +got):\n%s", diff)
 	}
 }
 

@@ -80,28 +80,28 @@ func (b *Bundle) Validate() error {
 
 	// Keys first, so that references can be checked whatever the order of the lists.
 	for i, s := range b.Sources {
-		v.key(fmt.Sprintf("sources[%d]", i), KindSource, s.Key, slugRE)
+		v.key(fmt.Sprintf("sources[%d]", i), knowledge.KindSource, s.Key, slugRE)
 	}
 	for i, c := range b.Countries {
-		v.key(fmt.Sprintf("countries[%d]", i), KindCountry, c.Key, countryRE)
+		v.key(fmt.Sprintf("countries[%d]", i), knowledge.KindCountry, c.Key, countryRE)
 	}
 	for i, c := range b.Cities {
-		v.key(fmt.Sprintf("cities[%d]", i), KindCity, c.Key, slugRE)
+		v.key(fmt.Sprintf("cities[%d]", i), knowledge.KindCity, c.Key, slugRE)
 	}
 	for i, o := range b.Officials {
-		v.key(fmt.Sprintf("officials[%d]", i), KindOfficial, o.Key, slugRE)
+		v.key(fmt.Sprintf("officials[%d]", i), knowledge.KindOfficial, o.Key, slugRE)
 	}
 	for i, a := range b.Agreements {
-		v.key(fmt.Sprintf("agreements[%d]", i), KindAgreement, a.Key, slugRE)
+		v.key(fmt.Sprintf("agreements[%d]", i), knowledge.KindAgreement, a.Key, slugRE)
 	}
 	for i, p := range b.Partnerships {
-		v.key(fmt.Sprintf("partnerships[%d]", i), KindPartnership, p.Key, slugRE)
+		v.key(fmt.Sprintf("partnerships[%d]", i), knowledge.KindPartnership, p.Key, slugRE)
 	}
 	for i, in := range b.Institutions {
-		v.key(fmt.Sprintf("institutions[%d]", i), KindInstitution, in.Key, slugRE)
+		v.key(fmt.Sprintf("institutions[%d]", i), knowledge.KindInstitution, in.Key, slugRE)
 	}
 	for i, f := range b.Figures {
-		v.key(fmt.Sprintf("figures[%d]", i), KindFigure, f.Key, slugRE)
+		v.key(fmt.Sprintf("figures[%d]", i), knowledge.KindFigure, f.Key, slugRE)
 	}
 
 	urls := make(map[string]string)
@@ -145,7 +145,7 @@ func (b *Bundle) Validate() error {
 	for i, c := range b.Cities {
 		p := fmt.Sprintf("cities[%d]", i)
 		v.text(p+".name", c.Name, true, knowledge.NameText)
-		v.ref(p+".country", KindCountry, c.Country, true)
+		v.ref(p+".country", knowledge.KindCountry, c.Country, true)
 		if c.Population != nil {
 			if msg := knowledge.PopulationProblem(*c.Population); msg != "" {
 				v.addf(p+".population", "%s", msg)
@@ -186,7 +186,7 @@ func (b *Bundle) Validate() error {
 		p := fmt.Sprintf("officials[%d]", i)
 		v.text(p+".name", o.Name, true, knowledge.NameText)
 		v.text(p+".title", o.Title, false, knowledge.TitleText)
-		v.ref(p+".city", KindCity, o.City, false)
+		v.ref(p+".city", knowledge.KindCity, o.City, false)
 		v.names(p+".names", o.Names)
 		v.sources(p+".sources", o.Sources, true)
 		v.statements(p+".statements", o.Statements)
@@ -201,7 +201,7 @@ func (b *Bundle) Validate() error {
 	agreementParties := make(map[string][]uuid.UUID)
 	for _, a := range b.Agreements {
 		for _, c := range a.Parties {
-			agreementParties[a.Key] = append(agreementParties[a.Key], ID(KindCity, c))
+			agreementParties[a.Key] = append(agreementParties[a.Key], knowledge.KeyID(knowledge.KindCity, c))
 		}
 	}
 	for i, a := range b.Agreements {
@@ -209,7 +209,7 @@ func (b *Bundle) Validate() error {
 		v.text(p+".title", a.Title, true, knowledge.TitleText)
 		v.enum(p+".kind", a.Kind, AgreementKinds)
 		v.date(p+".signedOn", a.SignedOn)
-		v.ref(p+".signedIn", KindCity, a.SignedIn, false)
+		v.ref(p+".signedIn", knowledge.KindCity, a.SignedIn, false)
 		v.text(p+".summary", a.Summary, false, knowledge.SummaryText)
 		v.list(p+".areas", len(a.Areas), knowledge.MaxAreas)
 		v.list(p+".parties", len(a.Parties), knowledge.MaxParties)
@@ -230,7 +230,7 @@ func (b *Bundle) Validate() error {
 		parties := make(map[string]bool)
 		for j, c := range a.Parties {
 			cp := fmt.Sprintf("%s.parties[%d]", p, j)
-			v.ref(cp, KindCity, c, true)
+			v.ref(cp, knowledge.KindCity, c, true)
 			if parties[c] {
 				v.addf(cp, "duplicate party %q", c)
 			}
@@ -239,7 +239,7 @@ func (b *Bundle) Validate() error {
 		signers := make(map[string]bool)
 		for j, s := range a.Signatories {
 			sp := fmt.Sprintf("%s.signatories[%d]", p, j)
-			v.ref(sp+".official", KindOfficial, s.Official, true)
+			v.ref(sp+".official", knowledge.KindOfficial, s.Official, true)
 			if s.Official != "" && signers[s.Official] {
 				v.addf(sp+".official", "%q already signs this agreement", s.Official)
 			}
@@ -248,16 +248,16 @@ func (b *Bundle) Validate() error {
 				v.addf(sp+".party", "required")
 			} else if !parties[s.Party] {
 				v.addf(sp+".party", "%q is not a party of this agreement", s.Party)
-			} else if city, ok := officialCity[s.Official]; ok && v.known(KindCity, city) {
+			} else if city, ok := officialCity[s.Official]; ok && v.known(knowledge.KindCity, city) {
 				var rp knowledge.Problems
-				knowledge.RepresentsParty(&rp, nil, ID(KindCity, city), []uuid.UUID{ID(KindCity, s.Party)})
+				knowledge.RepresentsParty(&rp, nil, knowledge.KeyID(knowledge.KindCity, city), []uuid.UUID{knowledge.KeyID(knowledge.KindCity, s.Party)})
 				if rp.Any() {
 					v.addf(sp+".party", "%q represents %q and signs for that city, not for %q", s.Official, city, s.Party)
 				}
 			}
 			v.text(sp+".role", s.Role, false, knowledge.RoleText)
 		}
-		v.refList(p+".institutions", KindInstitution, a.Institutions)
+		v.refList(p+".institutions", knowledge.KindInstitution, a.Institutions)
 		v.sources(p+".sources", a.Sources, true)
 		v.statements(p+".statements", a.Statements)
 	}
@@ -270,7 +270,7 @@ func (b *Bundle) Validate() error {
 			v.addf(p+".cities", "must name exactly two cities, got %d", len(pt.Cities))
 		}
 		for j, c := range pt.Cities {
-			v.ref(fmt.Sprintf("%s.cities[%d]", p, j), KindCity, c, true)
+			v.ref(fmt.Sprintf("%s.cities[%d]", p, j), knowledge.KindCity, c, true)
 		}
 		if len(pt.Cities) == 2 && pt.Cities[0] != "" {
 			if pt.Cities[0] == pt.Cities[1] {
@@ -292,10 +292,10 @@ func (b *Bundle) Validate() error {
 		if sinceOK && untilOK && until.Before(since) {
 			v.addf(p+".until", "%s is before since %s", pt.Until, pt.Since)
 		}
-		v.ref(p+".agreement", KindAgreement, pt.Agreement, false)
+		v.ref(p+".agreement", knowledge.KindAgreement, pt.Agreement, false)
 		if parties, ok := agreementParties[pt.Agreement]; ok && len(pt.Cities) == 2 {
 			var rp knowledge.Problems
-			knowledge.AgreementJoinsPartners(&rp, nil, [2]uuid.UUID{ID(KindCity, pt.Cities[0]), ID(KindCity, pt.Cities[1])}, parties)
+			knowledge.AgreementJoinsPartners(&rp, nil, [2]uuid.UUID{knowledge.KeyID(knowledge.KindCity, pt.Cities[0]), knowledge.KeyID(knowledge.KindCity, pt.Cities[1])}, parties)
 			if rp.Any() {
 				v.addf(p+".agreement", "%q is not between the partnership's two cities: both must be among its parties", pt.Agreement)
 			}
@@ -308,10 +308,10 @@ func (b *Bundle) Validate() error {
 		p := fmt.Sprintf("institutions[%d]", i)
 		v.text(p+".name", in.Name, true, knowledge.InstitutionNameText)
 		v.enum(p+".kind", in.Kind, InstitutionKinds)
-		v.ref(p+".city", KindCity, in.City, true)
+		v.ref(p+".city", knowledge.KindCity, in.City, true)
 		v.date(p+".foundedOn", in.FoundedOn)
 		v.text(p+".description", in.Description, false, knowledge.SummaryText)
-		v.refList(p+".agreements", KindAgreement, in.Agreements)
+		v.refList(p+".agreements", knowledge.KindAgreement, in.Agreements)
 		v.sources(p+".sources", in.Sources, true)
 		v.statements(p+".statements", in.Statements)
 	}
@@ -319,7 +319,7 @@ func (b *Bundle) Validate() error {
 	figures := make(map[string]string)
 	for i, f := range b.Figures {
 		p := fmt.Sprintf("figures[%d]", i)
-		v.ref(p+".city", KindCity, f.City, true)
+		v.ref(p+".city", knowledge.KindCity, f.City, true)
 		v.enum(p+".metric", f.Metric, FigureMetrics)
 		switch {
 		case f.Value == nil:
@@ -328,7 +328,7 @@ func (b *Bundle) Validate() error {
 			v.addf(p+".value", "%d is not between 0 and %d", *f.Value, knowledge.MaxFigure)
 		}
 		v.date(p+".asOf", f.AsOf)
-		v.ref(p+".source", KindSource, f.Source, true)
+		v.ref(p+".source", knowledge.KindSource, f.Source, true)
 		// The database keeps one figure per city, metric, date and source.
 		id := f.City + "|" + f.Metric + "|" + f.AsOf + "|" + f.Source
 		if f.City == "" || f.Metric == "" || f.Source == "" {
@@ -355,7 +355,7 @@ func (v *validator) key(path, kind, key string, re *regexp.Regexp) {
 		return
 	}
 	if !re.MatchString(key) {
-		if kind == KindCountry {
+		if kind == knowledge.KindCountry {
 			v.addf(p, "%q is not an ISO 3166-1 alpha-2 code (two capital letters)", key)
 		} else {
 			v.addf(p, "%q is not a slug (lowercase letters and digits joined by single hyphens)", key)
@@ -410,7 +410,7 @@ func (v *validator) sources(path string, keys []string, required bool) {
 		v.addf(path, "required: cite at least one source")
 	}
 	if v.list(path, len(keys), knowledge.MaxSourceRefs) {
-		v.refList(path, KindSource, keys)
+		v.refList(path, knowledge.KindSource, keys)
 	}
 }
 
@@ -423,7 +423,7 @@ func (v *validator) names(path string, names []Name) {
 		p := fmt.Sprintf("%s[%d]", path, i)
 		v.language(p+".language", n.Language)
 		v.text(p+".name", n.Name, true, knowledge.NameText)
-		v.ref(p+".source", KindSource, n.Source, false)
+		v.ref(p+".source", knowledge.KindSource, n.Source, false)
 		// The database keys a name by language and spelling, so it can cite one source.
 		k := [2]string{n.Language, n.Name}
 		if seen[k] {
@@ -446,7 +446,7 @@ func (v *validator) statements(path string, stmts []Statement) {
 			v.addf(p+".property", "%q is not a property name (a letter, then up to 63 letters, digits, '_' or '.')", s.Property)
 		}
 		v.text(p+".value", s.Value, true, knowledge.StatementValueText)
-		v.ref(p+".source", KindSource, s.Source, true)
+		v.ref(p+".source", knowledge.KindSource, s.Source, true)
 		v.text(p+".quote", s.Quote, false, knowledge.QuoteText)
 	}
 }
