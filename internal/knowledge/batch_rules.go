@@ -567,6 +567,14 @@ type batchChecker struct {
 	languages map[string]bool
 }
 
+// article is the indefinite article of a kind's name.
+func article(kind string) string {
+	if strings.ContainsRune("aeiou", rune(kind[0])) {
+		return "an"
+	}
+	return "a"
+}
+
 // refKeyOf is the key an optional reference gives, or "".
 func refKeyOf(r *Ref) string {
 	if r == nil {
@@ -770,6 +778,6 @@ func (v batchChecker) refForm(u RefUse) {
 		}
 	}
 	if !ok {
-		v.ps.Addf(u.Line, u.Field(), "a %s is referred to by %s", u.Kind, allowed)
+		v.ps.Addf(u.Line, u.Field(), "%s %s is referred to by %s", article(u.Kind), u.Kind, allowed)
 	}
 }

@@ -16,38 +16,15 @@ import (
 	"github.com/amity/amity/internal/ingest/seed"
 )
 
-// BundleTables lists the tables a knowledge bundle writes, in the order ApplyBundle
-// fills them (parents before children).
-var BundleTables = []string{
-	"sources", "countries", "cities", "city_names", "city_sources",
-	"officials", "official_names", "official_sources",
-	"agreements", "agreement_parties", "agreement_areas", "signatories", "agreement_sources",
-	"institutions", "institution_agreements", "institution_sources",
-	"partnerships", "partnership_sources", "reported_figures", "statements",
-}
-
-// BundleResult says what ApplyBundle did.
-type BundleResult struct {
-	Digest string
-	Name   string
-	// Skipped is true when bundle_loads already held the digest, so nothing was written.
-	Skipped bool
-	// Inserted counts the rows inserted per table, every table of BundleTables present.
-	// A row already in the database (from an earlier load, or entered by hand with the
-	// same natural key) is not counted.
+// YAMLBundleResult says what ApplyYAMLBundle did.
+type YAMLBundleResult struct {
+	Digest   string
+	Name     string
+	Skipped  bool
 	Inserted map[string]int64
 }
 
-// Total is the number of rows inserted across all tables.
-func (r BundleResult) Total() int64 {
-	var n int64
-	for _, c := range r.Inserted {
-		n += c
-	}
-	return n
-}
-
-// ApplyBundle loads a knowledge bundle into the database, once per digest, all or
+// ApplyYAMLBundle loads a knowledge bundle into the database, once per digest, all or
 // nothing. digest identifies the bundle's content (seed.Digest of its file) and name is
 // recorded beside it for operators.
 //
@@ -63,7 +40,7 @@ func (r BundleResult) Total() int64 {
 //
 // Each table is written by one statement over unnest'ed arrays, so the round trips per
 // load are fixed however many facts the bundle holds.
-func ApplyBundle(ctx context.Context, db *sqlx.DB, b *seed.Bundle, digest, name string) (BundleResult, error) {
+func ApplyYAMLBundle(ctx context.Context, db *sqlx.DB, b *seed.Bundle, digest, name string) (YAMLBundleResult, error) {
 	// "amitybnd" in ASCII: fixed so every replica contends for the same lock, and
 	// distinct from the key goose's migration locker uses.
 	const lockKey int64 = 0x616d697479626e64
@@ -71,7 +48,7 @@ func ApplyBundle(ctx context.Context, db *sqlx.DB, b *seed.Bundle, digest, name 
 	const loadedQuery = `SELECT EXISTS (SELECT 1 FROM bundle_loads WHERE digest = $1)`
 	const recordQuery = `INSERT INTO bundle_loads (digest, name) VALUES ($1, $2)`
 
-	res := BundleResult{Digest: digest, Name: name, Inserted: make(map[string]int64, len(BundleTables))}
+	res := YAMLBundleResult{Digest: digest, Name: name, Inserted: make(map[string]int64, len(BundleTables))}
 	for _, t := range BundleTables {
 		res.Inserted[t] = 0
 	}
@@ -155,12 +132,6 @@ type bundleLoader struct {
 type bundleChange struct {
 	kind    string
 	created bool
-}
-
-// BundleActor is the audit log's actor of a knowledge bundle's load: "seed:" and the
-// bundle's digest, which says exactly which facts were loaded.
-func BundleActor(digest string) string {
-	return "seed:" + digest
 }
 
 // bundleWrites says, for each table the bundle writes, which entity a row it inserts

@@ -383,15 +383,12 @@ func TestShippedKnowledgeIsAWrite(t *testing.T) {
 	if n := len(allBulkChanges(t, db, tie, uuid.Nil, 100)); n != len(b.Partnerships) || n == 0 {
 		t.Errorf("the partnerships' bulk change reads as %d, want %d", n, len(b.Partnerships))
 	}
-	if res.Total() == 0 {
+	if !res.Summary.Changed() {
 		t.Fatal("nothing loaded")
 	}
 
-	data := append(seed.ShippedBytes(), "\n# reviewed\n"...)
-	same, err := seed.Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := append(seed.ShippedBytes(), "\n"...)
+	same := parseShipped(t, data)
 	logged := mustCount(t, db.DB, `SELECT count(*) FROM audit_log`)
 	if _, err := postgres.ApplyBundle(ctx, db.DB, same, seed.Digest(data), "edited"); err != nil {
 		t.Fatal(err)
@@ -404,7 +401,7 @@ func TestShippedKnowledgeIsAWrite(t *testing.T) {
 	}
 
 	city := &same.Cities[0]
-	city.Names = append(city.Names, seed.Name{Language: "eo", Name: "Testnomo"})
+	city.Names = append(city.Names, knowledge.NameRecord{Language: "eo", Name: "Testnomo"})
 	if _, err := postgres.ApplyBundle(ctx, db.DB, same, "test-digest-named", "named"); err != nil {
 		t.Fatal(err)
 	}

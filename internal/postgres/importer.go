@@ -34,32 +34,16 @@ import (
 // constraints of the city tables aside until the end (see BulkCities).
 func Import(ctx context.Context, db *sqlx.DB, b *knowledge.Batch, p ImportProgress) (knowledge.BatchSummary, error) {
 	start := time.Now()
-	if p == nil {
-		p = noProgress{}
-	}
 	sum := knowledge.BatchSummary{File: b.File, Format: b.Format, Counts: map[string]knowledge.BatchCounts{}}
 
-	tx, err := db.BeginTxx(ctx, nil)
+	tx, err := beginBatch(ctx, db)
 	if err != nil {
-		return sum, fmt.Errorf("import %s: begin: %w", b.File, err)
+		return sum, fmt.Errorf("import %s: %w", b.File, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-
-	// The bundle loader's lock: imports and bundle loads both adopt rows by natural
-	// key, so two of them at once could each decide a row is new.
-	const lockKey int64 = 0x616d697479626e64
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey); err != nil {
-		return sum, fmt.Errorf("import %s: lock: %w", b.File, err)
-	}
-	w := &batchWriter{tx: tx, b: b, p: p, ps: &knowledge.FileProblems{File: b.File}, refNos: map[refKey]int{}, uses: map[int][]knowledge.RefUse{},
-		adopted: map[string]bool{}, actor: ImportActor(b.File)}
-	counts, err := w.run(ctx)
+	counts, err := writeBatch(ctx, tx, b, p, ImportActor(b.File))
 	if err != nil {
-		var ie *knowledge.FileError
-		if errors.As(err, &ie) {
-			return sum, err
-		}
-		return sum, fmt.Errorf("import %s: %w", b.File, err)
+		return sum, err
 	}
 	if err := tx.Commit(); err != nil {
 		return sum, fmt.Errorf("import %s: commit: %w", b.File, err)
@@ -67,6 +51,109 @@ func Import(ctx context.Context, db *sqlx.DB, b *knowledge.Batch, p ImportProgre
 	sum.Counts = counts
 	sum.Elapsed = time.Since(start)
 	return sum, nil
+}
+
+// beginBatch opens the transaction of a batch write and takes the lock every batch
+// write holds: batches adopt rows by natural key, so two of them at once could each
+// decide a row is new; and replicas that start together load the shipped knowledge
+// one after the other, the later ones finding it loaded.
+func beginBatch(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error) {
+	// "amitybnd" in ASCII: distinct from the key goose's migration locker uses.
+	const lockKey int64 = 0x616d697479626e64
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey); err != nil {
+		tx.Rollback() //nolint:errcheck // the lock's error is the one to report
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	return tx, nil
+}
+
+// writeBatch writes a batch inside tx as actor, and says what it did to each kind.
+func writeBatch(ctx context.Context, tx *sqlx.Tx, b *knowledge.Batch, p ImportProgress, actor string) (map[string]knowledge.BatchCounts, error) {
+	if p == nil {
+		p = noProgress{}
+	}
+	w := &batchWriter{tx: tx, b: b, p: p, ps: &knowledge.FileProblems{File: b.File}, refNos: map[refKey]int{}, uses: map[int][]knowledge.RefUse{},
+		adopted: map[string]bool{}, actor: actor}
+	counts, err := w.run(ctx)
+	if err != nil {
+		var ie *knowledge.FileError
+		if errors.As(err, &ie) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("import %s: %w", b.File, err)
+	}
+	return counts, nil
+}
+
+// BundleTables lists the tables a batch of knowledge writes, parents before children.
+var BundleTables = []string{
+	"sources", "countries", "cities", "city_names", "city_sources",
+	"officials", "official_names", "official_sources",
+	"agreements", "agreement_parties", "agreement_areas", "signatories", "agreement_sources",
+	"institutions", "institution_agreements", "institution_sources",
+	"partnerships", "partnership_sources", "reported_figures", "statements",
+}
+
+// BundleResult says what ApplyBundle did.
+type BundleResult struct {
+	Digest string
+	Name   string
+	// Skipped is true when bundle_loads already held the digest, so nothing was written.
+	Skipped bool
+	// Summary is what the load did to each kind of entity; empty when Skipped.
+	Summary knowledge.BatchSummary
+}
+
+// BundleActor is the audit log's actor of a knowledge bundle's load: "seed:" and the
+// bundle's digest, which says exactly which facts were loaded.
+func BundleActor(digest string) string {
+	return "seed:" + digest
+}
+
+// ApplyBundle writes a bundle of knowledge (the shipped knowledge, an import file
+// embedded in the binary) as Import writes a file, once per digest: digest identifies
+// the bundle's content and name is recorded beside it for operators. The audit log's
+// actor is BundleActor(digest). A digest already in bundle_loads writes nothing,
+// so a server that restarts does not write its shipped knowledge again, and a fact
+// corrected by a mutation since stays corrected until a new bundle states it anew.
+//
+// Replicas that start together queue on the lock of batch writes; the first loads,
+// the others find the digest recorded and skip.
+func ApplyBundle(ctx context.Context, db *sqlx.DB, b *knowledge.Batch, digest, name string) (BundleResult, error) {
+	const loadedQuery = `SELECT EXISTS (SELECT 1 FROM bundle_loads WHERE digest = $1)`
+	const recordQuery = `INSERT INTO bundle_loads (digest, name) VALUES ($1, $2)`
+	start := time.Now()
+	res := BundleResult{Digest: digest, Name: name}
+	if digest == "" || name == "" {
+		return res, errors.New("apply bundle: digest and name are required")
+	}
+	tx, err := beginBatch(ctx, db)
+	if err != nil {
+		return res, fmt.Errorf("apply bundle %s: %w", name, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := tx.GetContext(ctx, &res.Skipped, loadedQuery, digest); err != nil {
+		return res, fmt.Errorf("apply bundle %s: check loads: %w", name, err)
+	}
+	if res.Skipped {
+		return res, tx.Commit()
+	}
+	counts, err := writeBatch(ctx, tx, b, nil, BundleActor(digest))
+	if err != nil {
+		return res, fmt.Errorf("apply bundle %s: %w", name, err)
+	}
+	if _, err := tx.ExecContext(ctx, recordQuery, digest, name); err != nil {
+		return res, fmt.Errorf("apply bundle %s: record load: %w", name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return res, fmt.Errorf("apply bundle %s: commit: %w", name, err)
+	}
+	res.Summary = knowledge.BatchSummary{File: b.File, Format: b.Format, Counts: counts, Elapsed: time.Since(start)}
+	return res, nil
 }
 
 // ImportProgress is told of an import's rows as they are written, for a progress line

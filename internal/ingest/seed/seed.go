@@ -6,9 +6,7 @@ package seed
 
 import (
 	"bytes"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -18,12 +16,8 @@ import (
 	"github.com/amity/amity/internal/knowledge"
 )
 
-// ShippedName names the embedded bundle in bundle_loads, so an operator can tell the
-// shipped knowledge from bundles imported by hand.
-const ShippedName = "shipped:knowledge.yaml"
-
 //go:embed knowledge.yaml
-var shipped []byte
+var shippedYAML []byte
 
 // Bundle is a set of facts with their sources, as written in a knowledge YAML file.
 // References between entities are keys, never ids.
@@ -227,26 +221,9 @@ func Parse(data []byte) (*Bundle, error) {
 	return &b, nil
 }
 
-// Digest is the sha256 hex digest of a bundle file's raw bytes: the loader records it
-// so that a bundle is applied once however often the server starts.
-func Digest(data []byte) string {
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
-}
-
-// ShippedBytes returns a copy of the embedded bundle file.
-func ShippedBytes() []byte {
-	return bytes.Clone(shipped)
-}
-
-// ShippedDigest is Digest of the embedded bundle file.
-func ShippedDigest() string {
-	return Digest(shipped)
-}
-
-// Shipped parses and validates the embedded bundle.
-func Shipped() (*Bundle, error) {
-	b, err := Parse(shipped)
+// ShippedYAML parses and validates the embedded YAML bundle.
+func ShippedYAML() (*Bundle, error) {
+	b, err := Parse(shippedYAML)
 	if err != nil {
 		return nil, fmt.Errorf("shipped bundle: %w", err)
 	}
@@ -255,3 +232,6 @@ func Shipped() (*Bundle, error) {
 	}
 	return b, nil
 }
+
+// ShippedYAMLDigest is Digest of the embedded YAML bundle.
+func ShippedYAMLDigest() string { return Digest(shippedYAML) }

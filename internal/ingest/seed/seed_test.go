@@ -9,8 +9,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestShippedIsValid(t *testing.T) {
-	b, err := Shipped()
+func TestShippedYAMLIsValid(t *testing.T) {
+	b, err := ShippedYAML()
 	if err != nil {
 		t.Fatalf("Shipped: %v", err)
 	}
@@ -31,14 +31,14 @@ func TestShippedIsValid(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("shipped entity counts (-want +got):\n%s", diff)
 	}
-	if d := ShippedDigest(); len(d) != 64 || d != Digest(ShippedBytes()) {
+	if d := ShippedYAMLDigest(); len(d) != 64 || d != Digest(shippedYAML) {
 		t.Errorf("ShippedDigest = %q, want the sha256 hex of the embedded file", d)
 	}
 }
 
 // The shipped facts the product brief names must survive edits to the file.
-func TestShippedFacts(t *testing.T) {
-	b, err := Shipped()
+func TestShippedYAMLFacts(t *testing.T) {
+	b, err := ShippedYAML()
 	if err != nil {
 		t.Fatalf("Shipped: %v", err)
 	}
