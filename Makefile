@@ -104,7 +104,6 @@ bench: bench-seed bench-postgraphile
 # ---- fuzzing (issue 5) ----
 FUZZTIME ?= 5s
 FUZZ_TARGETS = \
-	./internal/ingest/seed:FuzzParseValidate \
 	./internal/knowledge:FuzzParseGlobalID \
 	./internal/postgres:FuzzDecodeCursor \
 	./graph/model:FuzzParseDate \

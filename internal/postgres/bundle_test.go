@@ -106,55 +106,6 @@ func created(b *knowledge.Batch) map[string]knowledge.BatchCounts {
 	return out
 }
 
-// dump is every row of every table a batch writes, and the audit log's entries, as
-// JSON without the moments they were written at.
-func dump(t *testing.T, db *sqlx.DB) map[string][]string {
-	t.Helper()
-	out := map[string][]string{}
-	for _, table := range postgres.BundleTables {
-		var rows []string
-		// Table names come from a fixed list, never from input.
-		if err := db.Select(&rows, `SELECT (to_jsonb(t) - 'created_at' - 'updated_at')::text FROM `+table+` t ORDER BY 1`); err != nil {
-			t.Fatalf("dump %s: %v", table, err)
-		}
-		out[table] = rows
-	}
-	var audit []string
-	if err := db.Select(&audit, `SELECT jsonb_build_array(action, entity_type, entity_id, before,
-    after - 'created_at' - 'updated_at')::text FROM audit_log ORDER BY 1`); err != nil {
-		t.Fatalf("dump audit_log: %v", err)
-	}
-	out["audit_log"] = audit
-	return out
-}
-
-// The shipped knowledge, converted from the YAML bundle to an NDJSON import file,
-// states exactly what the YAML stated: the database after loading the YAML with its
-// own loader is the database after importing the NDJSON, row for row and id for id,
-// audit log included (but for its actor, the file's digest).
-func TestShippedKnowledgeStatesWhatTheYAMLStated(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	yamlDB, ndjsonDB := pgtest.MustOpen(t), pgtest.MustOpen(t)
-	y, err := seed.ShippedYAML()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := postgres.ApplyYAMLBundle(ctx, yamlDB.DB, y, seed.ShippedYAMLDigest(), "shipped"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := postgres.ApplyBundle(ctx, ndjsonDB.DB, shipped(t), seed.ShippedDigest(), "shipped"); err != nil {
-		t.Fatal(err)
-	}
-	want, got := dump(t, yamlDB.DB), dump(t, ndjsonDB.DB)
-	if diff := cmp.Diff(got, want); diff != "" {
-		t.Errorf("database after the NDJSON (-got +after the YAML):\n%s", diff)
-	}
-	if len(want["statements"]) != 18 || len(want["audit_log"]) != 17 {
-		t.Errorf("%d statements and %d audit entries compared, want the shipped 18 and 17", len(want["statements"]), len(want["audit_log"]))
-	}
-}
-
 func TestApplyShippedBundle(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

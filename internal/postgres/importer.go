@@ -19,7 +19,7 @@ import (
 // finds (a reference to nothing, an identifier another row already holds) comes back
 // as an *knowledge.FileError naming the file, line and field.
 //
-// Every row gets the id seed.ID derives from its key, unless a stored row already
+// Every row gets the id knowledge.KeyID derives from its key, unless a stored row already
 // answers to one of its natural keys (a source's URL, a country's code, a Wikidata or
 // GeoNames id, a partnership's cities and kind, a figure's city, metric, date and
 // source), whose id it then takes: importing a file twice, or a gazetteer over the
@@ -966,8 +966,7 @@ FROM imp_countries i JOIN countries c ON c.wikidata_qid = i.qid WHERE c.id <> i.
 }
 
 func (w *batchWriter) cities(ctx context.Context) error {
-	// A Wikidata match wins over a GeoNames one, as in the bundle loader: it is the
-	// more curated identifier.
+	// A Wikidata match wins over a GeoNames one: it is the more curated identifier.
 	if err := w.adopt(ctx, "cities", "imp_cities", `
 SELECT j.id, coalesce(q.id, g.id) AS target
 FROM imp_cities j LEFT JOIN cities q ON q.wikidata_qid = j.qid LEFT JOIN cities g ON g.geonames_id = j.gn

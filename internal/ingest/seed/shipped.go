@@ -1,3 +1,7 @@
+// Package seed holds the knowledge Amity ships with: knowledge.ndjson, a file in the
+// NDJSON import format, embedded in the binary, and its digest. It has no model or
+// rules of its own: the file reads as every import file does (importer.ParseNDJSON,
+// knowledge.Batch.Check), and the store loads it once per digest (postgres.ApplyBundle).
 package seed
 
 import (
