@@ -829,8 +829,10 @@ func (w *batchWriter) upsert(ctx context.Context, kind, table, temp, joins strin
 // already holds every value are left out before the insert, so that an unchanged row
 // costs a hash-join probe and nothing else: no conflict check, no row lock, no WAL. A
 // stored row that changes gets a new version (in a versioned table), and imp_changed
-// keeps it as it was, for the audit log: read by its primary key only for the rows
-// updated, so that neither a first load nor an unchanged re-import pays for it.
+// keeps, for the audit log, each written row as it was (read by its primary key only
+// for the rows updated, so that neither a first load nor an unchanged re-import pays
+// for it) and as it is written (from RETURNING, so that the audit entries need not
+// join the written table again).
 func upsertSQL(kind, table, temp, joins string, stamped bool, cols []column) string {
 	var names, exprs, sets, olds, news, stored, wanted []string
 	for _, c := range cols {
@@ -858,10 +860,11 @@ WITH up AS (
     WHERE o.id IS NULL OR (%[6]s) IS DISTINCT FROM (%[7]s)
     ON CONFLICT (id) DO UPDATE SET %[8]s
     WHERE (%[9]s) IS DISTINCT FROM (%[10]s)
-    RETURNING t.id, (t.xmax = 0) AS created
+    RETURNING t.id, (t.xmax = 0) AS created, to_jsonb(t) AS after
 )
-INSERT INTO imp_changed (id, kind, created, before)
-SELECT up.id, '%[11]s', up.created, CASE WHEN NOT up.created THEN (SELECT to_jsonb(b) FROM %[1]s b WHERE b.id = up.id) END
+INSERT INTO imp_changed (id, kind, created, before, after)
+SELECT up.id, '%[11]s', up.created, CASE WHEN NOT up.created THEN (SELECT to_jsonb(b) FROM %[1]s b WHERE b.id = up.id) END,
+    up.after
 FROM up`,
 		table, strings.Join(names, ", "), strings.Join(exprs, ", "), temp, joins,
 		strings.Join(stored, ", "), strings.Join(wanted, ", "),
@@ -1334,7 +1337,15 @@ WHERE o.city_id IS NULL
 RETURNING city_id AS id`); err != nil {
 		return err
 	}
-	// Only a city stored before this import can have a stored name.
+	// Only a city stored before this import can have a stored name; on a first load
+	// there is none, and counting what was created costs less than looking.
+	var created int
+	if err := w.tx.GetContext(ctx, &created, `SELECT count(*) FROM imp_changed WHERE kind = $1 AND created`, knowledge.KindCity); err != nil {
+		return fmt.Errorf("write city_names: %w", err)
+	}
+	if created == len(w.b.Cities) {
+		return nil
+	}
 	return w.link(ctx, "city_names", knowledge.KindCity, `
 UPDATE city_names t SET source_id = r.target
 FROM `+unnestNames("imp_cities", "NOT EXISTS (SELECT 1 FROM imp_changed c WHERE c.id = e.target AND c.created)")+`
