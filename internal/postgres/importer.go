@@ -14,16 +14,17 @@ import (
 	"github.com/amity/amity/internal/knowledge"
 )
 
-// Import writes one parsed import file (see internal/ingest/importer and docs/import.md) in
-// one transaction: all of it or, on any problem, none of it. A problem the database
-// finds (a reference to nothing, an identifier another row already holds) comes back
-// as an *knowledge.FileError naming the file, line and field.
+// Import writes one file's batch, checked by its Check (the parsers of
+// internal/ingest/importer check what they read; see docs/import.md), in one
+// transaction: all of it or, on any problem, none of it. A problem the database finds
+// (a reference to nothing, an identifier another row already holds) comes back as a
+// *knowledge.FileError naming the file, line and field.
 //
 // Every row gets the id knowledge.KeyID derives from its key, unless a stored row already
 // answers to one of its natural keys (a source's URL, a country's code, a Wikidata or
 // GeoNames id, a partnership's cities and kind, a figure's city, metric, date and
 // source), whose id it then takes: importing a file twice, or a gazetteer over the
-// shipped bundle, never duplicates. Existing rows are updated only where a value the
+// shipped knowledge, never duplicates. Existing rows are updated only where a value the
 // file gives differs; an optional field the file leaves out keeps its stored value.
 // Names, citations and links are added, never removed.
 //
@@ -114,15 +115,16 @@ func BundleActor(digest string) string {
 	return "seed:" + digest
 }
 
-// ApplyBundle writes a bundle of knowledge (the shipped knowledge, an import file
-// embedded in the binary) as Import writes a file, once per digest: digest identifies
+// ApplyBundle writes a knowledge bundle (a file of knowledge shipped with the binary,
+// such as the shipped knowledge) as Import writes a file, once per digest: digest identifies
 // the bundle's content and name is recorded beside it for operators. The audit log's
 // actor is BundleActor(digest). A digest already in bundle_loads writes nothing,
 // so a server that restarts does not write its shipped knowledge again, and a fact
 // corrected by a mutation since stays corrected until a new bundle states it anew.
 //
 // Replicas that start together queue on the lock of batch writes; the first loads,
-// the others find the digest recorded and skip.
+// the others find the digest recorded and skip. b must have passed its Check, as
+// Import's batch must.
 func ApplyBundle(ctx context.Context, db *sqlx.DB, b *knowledge.Batch, digest, name string) (BundleResult, error) {
 	const loadedQuery = `SELECT EXISTS (SELECT 1 FROM bundle_loads WHERE digest = $1)`
 	const recordQuery = `INSERT INTO bundle_loads (digest, name) VALUES ($1, $2)`
