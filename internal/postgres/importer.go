@@ -971,12 +971,22 @@ FROM imp_countries i JOIN countries c ON c.wikidata_qid = i.qid WHERE c.id <> i.
 }
 
 func (w *batchWriter) cities(ctx context.Context) error {
+	// Only a stored city with a Wikidata or GeoNames id can be adopted. On a first load
+	// there is none, and asking costs less than matching every staged city (the
+	// planner, knowing nothing of the empty table, hashes the staged rows).
+	var adoptable bool
+	if err := w.tx.GetContext(ctx, &adoptable, `SELECT EXISTS (SELECT 1 FROM cities WHERE wikidata_qid IS NOT NULL)
+    OR EXISTS (SELECT 1 FROM cities WHERE geonames_id IS NOT NULL)`); err != nil {
+		return fmt.Errorf("match cities: %w", err)
+	}
 	// A Wikidata match wins over a GeoNames one: it is the more curated identifier.
-	if err := w.adopt(ctx, "cities", "imp_cities", `
+	if adoptable {
+		if err := w.adopt(ctx, "cities", "imp_cities", `
 SELECT j.id, coalesce(q.id, g.id) AS target
 FROM imp_cities j LEFT JOIN cities q ON q.wikidata_qid = j.qid LEFT JOIN cities g ON g.geonames_id = j.gn
 WHERE (q.id IS NOT NULL OR g.id IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM cities a WHERE a.id = j.id)`); err != nil {
-		return err
+			return err
+		}
 	}
 	if err := w.problems(ctx, "cities", `
 SELECT i.line, 'city.wikidata' AS field, format('Wikidata id %s already belongs to another city', i.qid) AS message
