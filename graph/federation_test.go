@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -22,6 +23,15 @@ func TestFederation(t *testing.T) {
 		if !strings.Contains(sdl.Service.SDL, want) {
 			t.Errorf("SDL lacks %q", want)
 		}
+	}
+	// schema.graphqls is printed from graph/schema by make generate: a generated header,
+	// a blank line, then the served SDL. A stale print fails here.
+	printed, err := os.ReadFile("../schema.graphqls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, body, _ := strings.Cut(string(printed), "\n\n"); body != sdl.Service.SDL {
+		t.Error("schema.graphqls is not the SDL the server serves: run make generate")
 	}
 
 	var ids struct {

@@ -5,6 +5,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"embed"
 	"errors"
 	"fmt"
 	"math"
@@ -2578,999 +2579,33 @@ func newExecutionContext(
 	}
 }
 
+//go:embed "schema/node.graphqls" "schema/city.graphqls" "schema/country.graphqls" "schema/partnership.graphqls" "schema/official.graphqls" "schema/agreement.graphqls" "schema/institution.graphqls" "schema/source.graphqls" "schema/search.graphqls" "schema/network.graphqls" "schema/audit.graphqls" "schema/mutation.graphqls" "schema/subscription.graphqls" "schema/keys.graphqls" "schema/values.graphqls"
+var sourcesFS embed.FS
+
+func sourceData(filename string) string {
+	data, err := sourcesFS.ReadFile(filename)
+	if err != nil {
+		panic(fmt.Sprintf("codegen problem: %s not available", filename))
+	}
+	return string(data)
+}
+
 var sources = []*ast.Source{
-	{Name: "../schema.graphqls", Input: `"""
-Amity: city-level international relations as a knowledge graph. Cities, the officials who
-represent them, the agreements they sign, the partnerships and institutions that come of it,
-and every fact with the sources that state it.
-"""
-schema {
-  query: Query
-  mutation: Mutation
-  subscription: Subscription
-}
-
-# Amity can serve as an Apollo Federation v2 subgraph; its entities are keyed by id and
-# by external ids (--federation switches the _service and _entities fields on).
-extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
-
-# gqlgen's federation plugin: an entity marked multi is resolved for all its
-# representations in one call, so _entities runs a statement per type and key rather
-# than one per representation.
-directive @entityResolver(multi: Boolean) on OBJECT
-
-"An ISO 8601 calendar date, such as \"2024-03-07\"."
-scalar Date
-
-"An object with a stable, opaque global ID. Pass it to ` + "`" + `node` + "`" + ` to fetch the object again."
-interface Node {
-  "The object's global ID: opaque, stable across releases and database reloads."
-  id: ID!
-}
-
-"Relay pagination state of a connection."
-type PageInfo {
-  "Whether more items follow the last one returned."
-  hasNextPage: Boolean!
-  "Whether items come before the first one returned."
-  hasPreviousPage: Boolean!
-  "Cursor of the first item returned; pass it as ` + "`" + `before` + "`" + ` to page backwards."
-  startCursor: String
-  "Cursor of the last item returned; pass it as ` + "`" + `after` + "`" + ` to page forwards."
-  endCursor: String
-}
-
-"A name of a city or an official in one language or spelling."
-type LocalizedName {
-  "BCP 47 language tag, such as ` + "`" + `en` + "`" + `, ` + "`" + `zh` + "`" + ` or ` + "`" + `ru` + "`" + `."
-  language: String!
-  "The name as written in that language."
-  name: String!
-  "The source that gives this name or spelling, when one does."
-  source: Source
-}
-
-"A point on the Earth (WGS 84)."
-type Location {
-  latitude: Float!
-  longitude: Float!
-}
-
-"""
-One source's word on one property of an entity. Where sources disagree (a date, the spelling
-of a name, a title), each keeps its own statement, so a client can show both.
-"""
-type Statement {
-  "The property stated, such as ` + "`" + `signedOn` + "`" + `, ` + "`" + `title` + "`" + ` or ` + "`" + `areas` + "`" + `."
-  property: String!
-  "The value as the source states it."
-  value: String!
-  "The source that states it."
-  source: Source!
-  "The source's own words, where they can be quoted."
-  quote: String
-}
-
-"The two kinds of city-to-city tie."
-enum PartnershipKind {
-  "A formal sister-city (twin town) relationship."
-  SISTER_CITY
-  "A friendly-exchange (friendship) city relationship, often a step before sister cities."
-  FRIENDLY_EXCHANGE
-}
-
-"What kind of document an agreement is."
-enum AgreementKind {
-  MEMORANDUM
-  SISTER_CITY_AGREEMENT
-  FRIENDLY_EXCHANGE_AGREEMENT
-  COOPERATION_AGREEMENT
-  OTHER
-}
-
-"A field that an agreement covers."
-enum CooperationArea {
-  TRADE
-  INVESTMENT
-  TECHNOLOGY
-  EDUCATION
-  CULTURE
-  TRANSPORTATION
-  INFRASTRUCTURE
-  TOURISM
-  HEALTH
-  ENVIRONMENT
-  SCIENCE
-  SPORT
-  YOUTH
-  URBAN_PLANNING
-  OTHER
-}
-
-"What kind of institution."
-enum InstitutionKind {
-  UNIVERSITY
-  SCHOOL
-  RESEARCH_INSTITUTE
-  CULTURAL_CENTER
-  HOSPITAL
-  COMPANY
-  CHAMBER_OF_COMMERCE
-  GOVERNMENT_OFFICE
-  PARK
-  OTHER
-}
-
-"What a reported figure counts."
-enum FigureMetric {
-  "Cities the city has friendly ties with (sister and friendly-exchange cities together)."
-  FRIENDLY_CITIES
-  "Countries those cities lie in."
-  FRIENDLY_COUNTRIES
-  "Sister cities."
-  SISTER_CITIES
-  "Friendly-exchange cities."
-  FRIENDLY_EXCHANGE_CITIES
-}
-
-"""
-A city: the unit of city diplomacy. Find one by id or by any of its names:
-` + "`" + `city(name: "深圳")` + "`" + `, ` + "`" + `city(name: "moscow")` + "`" + `.
-"""
-type City implements Node @key(fields: "id") @key(fields: "wikidataId") @entityResolver(multi: true) {
-  id: ID!
-  "Increases with every update; pass it back to update or retract (optimistic concurrency)."
-  version: Int!
-  "The English name."
-  name: String!
-  "Every known name: the English one and others in other languages and scripts."
-  names: [LocalizedName!]!
-  country: Country!
-  "Inhabitants, where known."
-  population: Int
-  location: Location
-  "Wikidata identifier (such as Q15174), where known."
-  wikidataId: String
-  "GeoNames identifier, where known."
-  geonamesId: Int
-  "Identifiers of the city in other knowledge bases."
-  externalIds: ExternalIds!
-  """
-  The city's partnerships, newest first, each seen from this city. With ` + "`" + `asOf` + "`" + `, only the
-  partnerships that stood on that date: begun on or before it (a partnership whose start
-  is unknown is left out) and not ended by then.
-  """
-  partnerships(kind: PartnershipKind, asOf: Date, first: Int = 20, after: String): PartnershipConnection!
-  """
-  What the graph itself counts of the city's network, as it stood on ` + "`" + `asOf` + "`" + ` (default:
-  today). Set it beside ` + "`" + `reportedFigures` + "`" + ` to see how much of what sources report the graph
-  holds.
-  """
-  network(asOf: Date): NetworkStats!
-  "Agreements this city is a party to, newest first."
-  agreements(first: Int = 20, after: String): AgreementConnection!
-  "Officials who represent this city, by name."
-  officials(first: Int = 20, after: String): OfficialConnection!
-  "Institutions in this city, by name."
-  institutions(first: Int = 20, after: String): InstitutionConnection!
-  "Figures that sources report about this city, such as its number of friendly cities. Compare them with what the graph counts."
-  reportedFigures: [ReportedFigure!]!
-  "Sources that state facts about the city."
-  sources: [Source!]!
-  "Per-source statements about the city."
-  statements: [Statement!]!
-}
-
-"A country, identified by its ISO 3166-1 alpha-2 code."
-type Country implements Node @key(fields: "id") @key(fields: "code") @entityResolver(multi: true) {
-  id: ID!
-  "ISO 3166-1 alpha-2 code, such as ` + "`" + `CN` + "`" + `."
-  code: String!
-  name: String!
-  "Wikidata identifier, where known."
-  wikidataId: String
-  "Identifiers of the country in other knowledge bases."
-  externalIds: ExternalIds!
-  "The country's cities, by name."
-  cities(first: Int = 20, after: String): CityConnection!
-}
-
-"A tie between two cities."
-type Partnership implements Node {
-  id: ID!
-  "Increases with every update; pass it back to update or retract (optimistic concurrency)."
-  version: Int!
-  kind: PartnershipKind!
-  "The date the tie began, where known."
-  since: Date
-  "The date the tie ended, if it has."
-  until: Date
-  """
-  The other city, seen from the city you came from. When the partnership is reached
-  without a city (through ` + "`" + `node` + "`" + `), this is the second of ` + "`" + `cities` + "`" + `.
-  """
-  partner: City!
-  "Great-circle distance between the two cities in kilometres, when both locations are known."
-  distanceKm: Float
-  "Both cities."
-  cities: [City!]!
-  "The agreement that established the tie, if known."
-  agreement: Agreement
-  sources: [Source!]!
-  statements: [Statement!]!
-}
-
-"A person who represents a city, such as a mayor or a minister of a city government."
-type Official implements Node @key(fields: "id") @key(fields: "wikidataId") @entityResolver(multi: true) {
-  id: ID!
-  "Increases with every update; pass it back to update or retract (optimistic concurrency)."
-  version: Int!
-  "The name most often used in English."
-  name: String!
-  "Every known name and spelling, with the source that uses it."
-  names: [LocalizedName!]!
-  "Office held, such as \"Vice Mayor of Shenzhen\"."
-  title: String
-  "Wikidata item of the official, where known."
-  wikidataId: String
-  "Identifiers of the official in other knowledge bases."
-  externalIds: ExternalIds!
-  "The city the official represents."
-  city: City
-  "Agreements the official signed, newest first."
-  agreements(first: Int = 20, after: String): AgreementConnection!
-  sources: [Source!]!
-  statements: [Statement!]!
-}
-
-"A document that cities signed: a memorandum, a sister-city agreement, and so on."
-type Agreement implements Node @key(fields: "id") @entityResolver(multi: true) {
-  id: ID!
-  "Increases with every update; pass it back to update or retract (optimistic concurrency)."
-  version: Int!
-  title: String!
-  kind: AgreementKind!
-  "The signing date, where a source states it."
-  signedOn: Date
-  "The city where it was signed, where known."
-  signedIn: City
-  summary: String
-  "The fields it covers."
-  areas: [CooperationArea!]!
-  "The cities that are parties to it."
-  parties: [City!]!
-  "Who signed it, and for which party."
-  signatories: [Signatory!]!
-  "Institutions that came of it."
-  institutions: [Institution!]!
-  "Partnerships it established."
-  partnerships: [Partnership!]!
-  sources: [Source!]!
-  statements: [Statement!]!
-  """
-  In an ` + "`" + `agreementAdded` + "`" + ` event, the sequence of the agreement's creation in the change
-  log: pass it as ` + "`" + `agreementAdded(after:)` + "`" + ` to resume after it. Null elsewhere.
-  """
-  addedSequence: Int
-}
-
-"An official's signature on an agreement, for one of its parties."
-type Signatory {
-  official: Official!
-  "The city the official signed for."
-  party: City!
-  "The capacity in which the official signed."
-  role: String
-}
-
-"A university, company, centre or other body in a city, often one that city ties produced."
-type Institution implements Node @key(fields: "id") @key(fields: "wikidataId") @entityResolver(multi: true) {
-  id: ID!
-  "Increases with every update; pass it back to update or retract (optimistic concurrency)."
-  version: Int!
-  name: String!
-  kind: InstitutionKind!
-  city: City!
-  foundedOn: Date
-  description: String
-  "Wikidata item of the institution, where known."
-  wikidataId: String
-  "Identifiers of the institution in other knowledge bases."
-  externalIds: ExternalIds!
-  "Agreements it is linked to, newest first."
-  agreements(first: Int = 20, after: String): AgreementConnection!
-  sources: [Source!]!
-  statements: [Statement!]!
-}
-
-"A document that states facts: a news report, an official notice."
-type Source implements Node {
-  id: ID!
-  "Increases with every update; pass it back to update or retract (optimistic concurrency)."
-  version: Int!
-  title: String!
-  publisher: String
-  url: String
-  publishedOn: Date
-  "A short passage of the document."
-  excerpt: String
-  "Languages the document is written in (BCP 47)."
-  languages: [String!]!
-}
-
-"Identifiers of an entity in other knowledge bases, where known."
-type ExternalIds {
-  "Wikidata item, such as Q15174."
-  wikidata: String
-  "GeoNames id (cities only)."
-  geonames: Int
-}
-
-"What the graph counts of a city's network on one date."
-type NetworkStats {
-  "The date counted: the ` + "`" + `asOf` + "`" + ` asked for, or today."
-  asOf: Date!
-  "Distinct partner cities (sister and friendly-exchange together)."
-  partnerCities: Int!
-  "Distinct countries of those partner cities."
-  partnerCountries: Int!
-  sisterCities: Int!
-  friendlyExchangeCities: Int!
-  "Agreements the city is a party to, signed on or before the date."
-  agreements: Int!
-  "Partnerships begun and agreements signed, year by year, up to the date."
-  byYear: [NetworkYear!]!
-}
-
-"One year of a city's network."
-type NetworkYear {
-  year: Int!
-  "Partnerships begun that year."
-  partnershipsBegun: Int!
-  "Of those, sister-city ties."
-  sisterCities: Int!
-  "Of those, friendly-exchange ties."
-  friendlyExchangeCities: Int!
-  "Agreements signed that year."
-  agreementsSigned: Int!
-}
-
-"A chain of partnerships from one city to another."
-type CityPath {
-  "Number of partnerships in the chain."
-  length: Int!
-  "The cities along the chain, from the first to the last."
-  cities: [City!]!
-  "Each hop with the partnership it crosses."
-  hops: [PathHop!]!
-}
-
-"One step of a CityPath."
-type PathHop {
-  from: City!
-  to: City!
-  partnership: Partnership!
-}
-
-"What ` + "`" + `search` + "`" + ` can find."
-enum SearchType {
-  CITY
-  OFFICIAL
-  AGREEMENT
-  INSTITUTION
-  COUNTRY
-}
-
-"Something ` + "`" + `search` + "`" + ` found."
-union SearchResult = City | Official | Agreement | Institution | Country
-
-"A search hit and its cursor."
-type SearchEdge {
-  cursor: String!
-  node: SearchResult!
-  "Relevance: higher is better. An exact name scores highest."
-  score: Float!
-  "The name or text that matched, in the form it is stored."
-  matched: String!
-}
-
-"Search results, best first."
-type SearchConnection {
-  edges: [SearchEdge!]!
-  nodes: [SearchResult!]!
-  pageInfo: PageInfo!
-  "Results in all, counting at most the 100 best of each kind of name searched (a search is for finding, not for counting)."
-  totalCount: Int!
-}
-
-"Sort direction."
-enum OrderDirection {
-  ASC
-  DESC
-}
-
-"Fields cities can be ordered by."
-enum CityOrderField {
-  NAME
-  POPULATION
-}
-
-"How to order cities. Cities without a population come last either way."
-input CityOrder {
-  field: CityOrderField!
-  direction: OrderDirection = ASC
-}
-
-"Which cities to list. All conditions must hold."
-input CityFilter {
-  "ISO 3166-1 alpha-2 code of the country."
-  country: String
-  "Part of any of the city's names, ignoring case and accents."
-  nameContains: String
-  populationMin: Int
-  populationMax: Int
-}
-
-"A circle on the Earth."
-input NearInput {
-  latitude: Float!
-  longitude: Float!
-  "Radius in kilometres, at most 20,000."
-  radiusKm: Float!
-}
-
-"Fields agreements can be ordered by."
-enum AgreementOrderField {
-  SIGNED_ON
-  TITLE
-}
-
-"How to order agreements. Undated agreements come last either way."
-input AgreementOrder {
-  field: AgreementOrderField!
-  direction: OrderDirection = DESC
-}
-
-"Which agreements to list. All conditions must hold."
-input AgreementFilter {
-  "Any of these kinds."
-  kinds: [AgreementKind!]
-  "Covering all of these areas."
-  areas: [CooperationArea!]
-  "Signed on or after this date."
-  signedAfter: Date
-  "Signed on or before this date."
-  signedBefore: Date
-  "With this city (an ID) among the parties."
-  partyCity: ID
-  "Signed by this official (an ID)."
-  signatory: ID
-}
-
-"Which officials to list."
-input OfficialFilter {
-  "Representing this city (an ID)."
-  city: ID
-  "Part of any of the official's names, ignoring case and accents."
-  nameContains: String
-}
-
-"Which institutions to list. All conditions must hold."
-input InstitutionFilter {
-  kind: InstitutionKind
-  "In this city (an ID)."
-  city: ID
-  "In this country (ISO 3166-1 alpha-2 code)."
-  country: String
-}
-
-"A figure that a source states, kept apart from what the graph itself counts."
-type ReportedFigure {
-  metric: FigureMetric!
-  value: Int!
-  "The date the figure describes."
-  asOf: Date
-  source: Source!
-}
-
-type CityConnection {
-  edges: [CityEdge!]!
-  nodes: [City!]!
-  pageInfo: PageInfo!
-  "Items in the whole list, not only this page."
-  totalCount: Int!
-}
-type CityEdge {
-  cursor: String!
-  node: City!
-}
-type CountryConnection {
-  edges: [CountryEdge!]!
-  nodes: [Country!]!
-  pageInfo: PageInfo!
-  totalCount: Int!
-}
-type CountryEdge {
-  cursor: String!
-  node: Country!
-}
-type PartnershipConnection {
-  edges: [PartnershipEdge!]!
-  nodes: [Partnership!]!
-  pageInfo: PageInfo!
-  totalCount: Int!
-}
-type PartnershipEdge {
-  cursor: String!
-  node: Partnership!
-}
-type OfficialConnection {
-  edges: [OfficialEdge!]!
-  nodes: [Official!]!
-  pageInfo: PageInfo!
-  totalCount: Int!
-}
-type OfficialEdge {
-  cursor: String!
-  node: Official!
-}
-type AgreementConnection {
-  edges: [AgreementEdge!]!
-  nodes: [Agreement!]!
-  pageInfo: PageInfo!
-  totalCount: Int!
-}
-type AgreementEdge {
-  cursor: String!
-  node: Agreement!
-}
-type InstitutionConnection {
-  edges: [InstitutionEdge!]!
-  nodes: [Institution!]!
-  pageInfo: PageInfo!
-  totalCount: Int!
-}
-type InstitutionEdge {
-  cursor: String!
-  node: Institution!
-}
-type SourceConnection {
-  edges: [SourceEdge!]!
-  nodes: [Source!]!
-  pageInfo: PageInfo!
-  totalCount: Int!
-}
-type SourceEdge {
-  cursor: String!
-  node: Source!
-}
-
-"""
-Entry points. Lists are Relay connections: pass ` + "`" + `first` + "`" + ` (0 to 100) and ` + "`" + `after` + "`" + ` to page
-forwards, or ` + "`" + `last` + "`" + ` and ` + "`" + `before` + "`" + ` to page backwards.
-"""
-type Query {
-  "Any object by its global ID; null if there is none."
-  node(id: ID!): Node
-  "Several objects by their global IDs, in the same order; null where there is none."
-  nodes(ids: [ID!]!): [Node]!
-  """
-  A city by id, by any of its names in any language (ignoring case and accents), or by
-  its Wikidata item. Give exactly one.
-  """
-  city(id: ID, name: String, wikidata: String): City
-  """
-  Cities, by name unless ` + "`" + `orderBy` + "`" + ` says otherwise. With ` + "`" + `near` + "`" + `, only cities within the
-  radius, nearest first.
-  """
-  cities(filter: CityFilter, near: NearInput, orderBy: CityOrder, first: Int, after: String, last: Int, before: String): CityConnection!
-  "A country by its ISO 3166-1 alpha-2 code (case-insensitive)."
-  country(code: String!): Country
-  "Countries, by code."
-  countries(first: Int, after: String, last: Int, before: String): CountryConnection!
-  official(id: ID!): Official
-  "Officials, by name."
-  officials(filter: OfficialFilter, first: Int, after: String, last: Int, before: String): OfficialConnection!
-  agreement(id: ID!): Agreement
-  "Agreements, newest first unless ` + "`" + `orderBy` + "`" + ` says otherwise."
-  agreements(filter: AgreementFilter, orderBy: AgreementOrder, first: Int, after: String, last: Int, before: String): AgreementConnection!
-  institution(id: ID!): Institution
-  "Institutions, by name."
-  institutions(filter: InstitutionFilter, first: Int, after: String, last: Int, before: String): InstitutionConnection!
-  source(id: ID!): Source
-  "Sources, newest first."
-  sources(first: Int, after: String, last: Int, before: String): SourceConnection!
-  """
-  Search cities, officials, agreements, institutions and countries by any of their names
-  in any language or script, ignoring case and accents and tolerating small typos
-  ("Shenzen", "Moskva", "深圳"); agreements also by words of their title and summary.
-  Best matches first.
-  """
-  search(query: String!, types: [SearchType!], first: Int = 20, after: String): SearchConnection!
-  """
-  The shortest chains of partnerships from one city to another, at most ` + "`" + `maxHops` + "`" + ` long
-  (1 to 6) and at most ` + "`" + `first` + "`" + ` chains (1 to 20). Empty when the cities are not connected
-  within that many hops. The search's cost grows steeply with ` + "`" + `maxHops` + "`" + ` (docs/operations.md,
-  "Query cost and limits"): under the default cost limit one query may search up to 5
-  hops; 6 needs a server run with a higher ` + "`" + `--max-complexity` + "`" + `.
-  """
-  connections(from: ID!, to: ID!, maxHops: Int = 4, first: Int = 10): [CityPath!]!
-}
-
-"""
-What an API key may do. Anonymous requests may read, unless the server turns anonymous
-access off.
-"""
-enum Scope {
-  "Query the knowledge."
-  READ
-  "Create, update and retract facts."
-  WRITE
-  "Read the audit log."
-  ADMIN
-}
-
-"The field needs an API key with this scope (sent as ` + "`" + `Authorization: Bearer <key>` + "`" + `)."
-directive @needsScope(scope: Scope!) on FIELD_DEFINITION
-
-"""
-Curated writes. Each needs a key with the WRITE scope, cites at least one source (an
-existing one by id, or a new one given in the same call), runs in one transaction, is
-recorded in the audit log, and may carry a ` + "`" + `clientMutationId` + "`" + `: a retry with the same id
-returns the first call's result instead of writing twice.
-
-Input that breaks a rule changes nothing and comes back in the payload's ` + "`" + `errors` + "`" + `, one
-per field (` + "`" + `field` + "`" + ` is the path into the input, such as ` + "`" + `["input", "since"]` + "`" + `), with a
-stable ` + "`" + `code` + "`" + `: INVALID, NOT_FOUND, CONFLICT, STALE_VERSION, MISSING_SOURCE,
-IDEMPOTENCY_KEY_REUSED or RETRACTED (a retry whose entity has been retracted since).
-Every text, list and number has a documented limit (docs/partners.md, "Limits").
-Authentication and authorisation failures are GraphQL errors
-with the code UNAUTHENTICATED or FORBIDDEN.
-"""
-type Mutation {
-  createSource(input: SourceInput!): SourcePayload! @needsScope(scope: WRITE)
-  updateSource(input: UpdateSourceInput!): SourcePayload! @needsScope(scope: WRITE)
-  createCity(input: CityInput!): CityPayload! @needsScope(scope: WRITE)
-  updateCity(input: UpdateCityInput!): CityPayload! @needsScope(scope: WRITE)
-  createOfficial(input: OfficialInput!): OfficialPayload! @needsScope(scope: WRITE)
-  updateOfficial(input: UpdateOfficialInput!): OfficialPayload! @needsScope(scope: WRITE)
-  createAgreement(input: AgreementInput!): AgreementPayload! @needsScope(scope: WRITE)
-  updateAgreement(input: UpdateAgreementInput!): AgreementPayload! @needsScope(scope: WRITE)
-  createPartnership(input: PartnershipInput!): PartnershipPayload! @needsScope(scope: WRITE)
-  updatePartnership(input: UpdatePartnershipInput!): PartnershipPayload! @needsScope(scope: WRITE)
-  createInstitution(input: InstitutionInput!): InstitutionPayload! @needsScope(scope: WRITE)
-  updateInstitution(input: UpdateInstitutionInput!): InstitutionPayload! @needsScope(scope: WRITE)
-  """
-  Retract a fact: the city, official, agreement, partnership or institution leaves the
-  live graph, and its last state stays in the audit log with the reason and the sources
-  that justify the retraction. Facts that depend on it (a city's partnerships, an
-  agreement's partnerships) must be retracted first.
-  """
-  retract(input: RetractInput!): RetractPayload! @needsScope(scope: WRITE)
-}
-
-"A problem with one field of a mutation's input."
-type UserError {
-  "Path to the field in the input, such as [\"input\", \"signatories\", \"1\", \"party\"]."
-  field: [String!]!
-  message: String!
-  "INVALID, NOT_FOUND, CONFLICT, STALE_VERSION, MISSING_SOURCE, IDEMPOTENCY_KEY_REUSED or RETRACTED."
-  code: String!
-}
-
-"""
-The sources a write cites: existing ones by id, new ones in full. At least one in all.
-"""
-input SourcesInput {
-  ids: [ID!]
-  new: [SourceInput!]
-}
-
-"A new source."
-input SourceInput {
-  title: String!
-  publisher: String
-  "http(s) URL; unique: a URL that is already a source is an error naming it."
-  url: String
-  publishedOn: Date
-  excerpt: String
-  languages: [String!]
-  clientMutationId: String
-}
-
-input UpdateSourceInput {
-  id: ID!
-  "The version you read; the update fails with STALE_VERSION if it has changed since."
-  version: Int!
-  title: String
-  publisher: String
-  url: String
-  publishedOn: Date
-  excerpt: String
-  clientMutationId: String
-}
-
-"A name in one language."
-input LocalizedNameInput {
-  language: String!
-  name: String!
-}
-
-input LocationInput {
-  latitude: Float!
-  longitude: Float!
-}
-
-input CityInput {
-  name: String!
-  "ISO 3166-1 alpha-2 code of a country Amity knows."
-  country: String!
-  names: [LocalizedNameInput!]
-  population: Int
-  location: LocationInput
-  wikidataId: String
-  geonamesId: Int
-  sources: SourcesInput!
-  clientMutationId: String
-}
-
-"Fields left out keep their value. ` + "`" + `names` + "`" + `, when given, replaces the other names."
-input UpdateCityInput {
-  id: ID!
-  version: Int!
-  name: String
-  names: [LocalizedNameInput!]
-  population: Int
-  location: LocationInput
-  wikidataId: String
-  sources: SourcesInput!
-  clientMutationId: String
-}
-
-input OfficialInput {
-  name: String!
-  title: String
-  "The city the official represents (an ID)."
-  city: ID
-  names: [LocalizedNameInput!]
-  sources: SourcesInput!
-  clientMutationId: String
-}
-
-input UpdateOfficialInput {
-  id: ID!
-  version: Int!
-  name: String
-  title: String
-  city: ID
-  names: [LocalizedNameInput!]
-  sources: SourcesInput!
-  clientMutationId: String
-}
-
-"An official's signature on an agreement."
-input SignatoryInput {
-  "The official (an ID)."
-  official: ID!
-  "The party the official signed for (an ID); it must be one of the agreement's parties."
-  party: ID!
-  role: String
-}
-
-input AgreementInput {
-  title: String!
-  kind: AgreementKind!
-  signedOn: Date
-  "The city where it was signed (an ID)."
-  signedIn: ID
-  summary: String
-  areas: [CooperationArea!]
-  "The cities that are parties (IDs), at least two, in the order the agreement names them."
-  parties: [ID!]!
-  signatories: [SignatoryInput!]
-  sources: SourcesInput!
-  clientMutationId: String
-}
-
-"Fields left out keep their value; ` + "`" + `parties` + "`" + `, ` + "`" + `areas` + "`" + ` and ` + "`" + `signatories` + "`" + `, when given, replace the old ones."
-input UpdateAgreementInput {
-  id: ID!
-  version: Int!
-  title: String
-  kind: AgreementKind
-  signedOn: Date
-  signedIn: ID
-  summary: String
-  areas: [CooperationArea!]
-  parties: [ID!]
-  signatories: [SignatoryInput!]
-  sources: SourcesInput!
-  clientMutationId: String
-}
-
-input PartnershipInput {
-  kind: PartnershipKind!
-  "The two cities (IDs); they must differ."
-  cities: [ID!]!
-  since: Date
-  until: Date
-  "The agreement that established it (an ID)."
-  agreement: ID
-  sources: SourcesInput!
-  clientMutationId: String
-}
-
-input UpdatePartnershipInput {
-  id: ID!
-  version: Int!
-  kind: PartnershipKind
-  since: Date
-  until: Date
-  "The agreement the partnership stands on, between its two cities; null clears it, leaving it out keeps it."
-  agreement: ID
-  sources: SourcesInput!
-  clientMutationId: String
-}
-
-input InstitutionInput {
-  name: String!
-  kind: InstitutionKind!
-  "The city it is in (an ID)."
-  city: ID!
-  foundedOn: Date
-  description: String
-  "Agreements it is linked to (IDs)."
-  agreements: [ID!]
-  sources: SourcesInput!
-  clientMutationId: String
-}
-
-input UpdateInstitutionInput {
-  id: ID!
-  version: Int!
-  name: String
-  kind: InstitutionKind
-  city: ID
-  foundedOn: Date
-  description: String
-  agreements: [ID!]
-  sources: SourcesInput!
-  clientMutationId: String
-}
-
-input RetractInput {
-  "The city, official, agreement, partnership or institution to retract."
-  id: ID!
-  version: Int!
-  "Why, for the record."
-  reason: String!
-  "The sources that show the fact was wrong or no longer holds."
-  sources: SourcesInput!
-  clientMutationId: String
-}
-
-type SourcePayload {
-  source: Source
-  errors: [UserError!]!
-  clientMutationId: String
-}
-type CityPayload {
-  city: City
-  errors: [UserError!]!
-  clientMutationId: String
-}
-type OfficialPayload {
-  official: Official
-  errors: [UserError!]!
-  clientMutationId: String
-}
-type AgreementPayload {
-  agreement: Agreement
-  errors: [UserError!]!
-  clientMutationId: String
-}
-type PartnershipPayload {
-  partnership: Partnership
-  errors: [UserError!]!
-  clientMutationId: String
-}
-type InstitutionPayload {
-  institution: Institution
-  errors: [UserError!]!
-  clientMutationId: String
-}
-type RetractPayload {
-  "The ID of the retracted fact."
-  retractedId: ID
-  errors: [UserError!]!
-  clientMutationId: String
-}
-
-"One write, as the audit log keeps it."
-type AuditEntry {
-  "Position in the log; later entries have larger numbers."
-  sequence: Int!
-  at: String!
-  "Who wrote: the name of the API key of a mutation, ` + "`" + `import:<file name>` + "`" + ` for ` + "`" + `amity import` + "`" + `, ` + "`" + `seed:<digest>` + "`" + ` for the shipped knowledge."
-  actor: String!
-  action: AuditAction!
-  "The global ID of the entity written."
-  entityId: ID!
-  entityType: String!
-  "The entity before the write, as JSON; null for a creation."
-  before: String
-  "The entity after the write, as JSON; null for a retraction."
-  after: String
-  "IDs of the sources the write cited."
-  sources: [ID!]!
-  reason: String
-  clientMutationId: String
-}
-
-enum AuditAction {
-  CREATE
-  UPDATE
-  RETRACT
-}
-
-type AuditEntryEdge {
-  cursor: String!
-  node: AuditEntry!
-}
-
-type AuditEntryConnection {
-  edges: [AuditEntryEdge!]!
-  nodes: [AuditEntry!]!
-  pageInfo: PageInfo!
-  totalCount: Int!
-}
-
-extend type Query {
-  "The audit log, newest first; with ` + "`" + `entity` + "`" + `, only that entity's history. Needs an ADMIN key."
-  auditLog(entity: ID, first: Int = 20, after: String): AuditEntryConnection! @needsScope(scope: ADMIN)
-}
-
-"""
-Changes as they happen, over WebSocket (the graphql-transport-ws protocol). Every
-replica delivers every change, whichever replica took the write.
-"""
-type Subscription {
-  """
-  Agreements created from now on; with ` + "`" + `city` + "`" + `, only those the city is a party to. With
-  ` + "`" + `after` + "`" + ` (an event's ` + "`" + `addedSequence` + "`" + `), first every one created since, in order, then
-  the new ones, none missed and none twice.
-  """
-  agreementAdded(city: ID, after: Int): Agreement!
-  """
-  Partnerships created, updated or retracted from now on; with ` + "`" + `city` + "`" + `, only the city's.
-  With ` + "`" + `after` + "`" + ` (an event's ` + "`" + `sequence` + "`" + `), first every change since, in order, then the
-  new ones, none missed and none twice.
-  """
-  partnershipChanged(city: ID, after: Int): PartnershipChange!
-}
-
-"What happened to a partnership."
-enum ChangeAction {
-  CREATED
-  UPDATED
-  RETRACTED
-}
-
-"A change to a partnership."
-type PartnershipChange {
-  action: ChangeAction!
-  partnershipId: ID!
-  "The partnership as it is now; null once retracted."
-  partnership: Partnership
-  "The IDs of its two cities."
-  cityIds: [ID!]!
-  """
-  The change's sequence in the change log: it increases from one event to the next;
-  pass it as ` + "`" + `partnershipChanged(after:)` + "`" + ` to resume after it.
-  """
-  sequence: Int!
-}
-`, BuiltIn: false},
+	{Name: "schema/node.graphqls", Input: sourceData("schema/node.graphqls"), BuiltIn: false},
+	{Name: "schema/city.graphqls", Input: sourceData("schema/city.graphqls"), BuiltIn: false},
+	{Name: "schema/country.graphqls", Input: sourceData("schema/country.graphqls"), BuiltIn: false},
+	{Name: "schema/partnership.graphqls", Input: sourceData("schema/partnership.graphqls"), BuiltIn: false},
+	{Name: "schema/official.graphqls", Input: sourceData("schema/official.graphqls"), BuiltIn: false},
+	{Name: "schema/agreement.graphqls", Input: sourceData("schema/agreement.graphqls"), BuiltIn: false},
+	{Name: "schema/institution.graphqls", Input: sourceData("schema/institution.graphqls"), BuiltIn: false},
+	{Name: "schema/source.graphqls", Input: sourceData("schema/source.graphqls"), BuiltIn: false},
+	{Name: "schema/search.graphqls", Input: sourceData("schema/search.graphqls"), BuiltIn: false},
+	{Name: "schema/network.graphqls", Input: sourceData("schema/network.graphqls"), BuiltIn: false},
+	{Name: "schema/audit.graphqls", Input: sourceData("schema/audit.graphqls"), BuiltIn: false},
+	{Name: "schema/mutation.graphqls", Input: sourceData("schema/mutation.graphqls"), BuiltIn: false},
+	{Name: "schema/subscription.graphqls", Input: sourceData("schema/subscription.graphqls"), BuiltIn: false},
+	{Name: "schema/keys.graphqls", Input: sourceData("schema/keys.graphqls"), BuiltIn: false},
+	{Name: "schema/values.graphqls", Input: sourceData("schema/values.graphqls"), BuiltIn: false},
 	{Name: "../federation/directives.graphql", Input: `
 	directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
 	directive @composeDirective(name: String!) repeatable on SCHEMA
@@ -20184,13 +19219,17 @@ func (ec *executionContext) unmarshalNAgreementInput2githubᚗcomᚋamityᚋamit
 }
 
 func (ec *executionContext) unmarshalNAgreementKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreementKind(ctx context.Context, v any) (knowledge.AgreementKind, error) {
-	var res knowledge.AgreementKind
-	err := res.UnmarshalGQL(v)
+	res, err := model.UnmarshalAgreementKind(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNAgreementKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreementKind(ctx context.Context, sel ast.SelectionSet, v knowledge.AgreementKind) graphql.Marshaler {
-	return v
+	_ = sel
+	res := model.MarshalAgreementKind(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AgreementKind!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNAgreementOrderField2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementOrderField(ctx context.Context, v any) (model.AgreementOrderField, error) {
@@ -20443,13 +19482,17 @@ func (ec *executionContext) unmarshalNCityRepresentation2ᚖgithubᚗcomᚋamity
 }
 
 func (ec *executionContext) unmarshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCooperationArea(ctx context.Context, v any) (knowledge.CooperationArea, error) {
-	var res knowledge.CooperationArea
-	err := res.UnmarshalGQL(v)
+	res, err := model.UnmarshalCooperationArea(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCooperationArea(ctx context.Context, sel ast.SelectionSet, v knowledge.CooperationArea) graphql.Marshaler {
-	return v
+	_ = sel
+	res := model.MarshalCooperationArea(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CooperationArea!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCooperationAreaᚄ(ctx context.Context, v any) ([]knowledge.CooperationArea, error) {
@@ -20594,13 +19637,17 @@ func (ec *executionContext) marshalNFieldSet2string(ctx context.Context, sel ast
 }
 
 func (ec *executionContext) unmarshalNFigureMetric2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐFigureMetric(ctx context.Context, v any) (knowledge.FigureMetric, error) {
-	var res knowledge.FigureMetric
-	err := res.UnmarshalGQL(v)
+	res, err := model.UnmarshalFigureMetric(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNFigureMetric2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐFigureMetric(ctx context.Context, sel ast.SelectionSet, v knowledge.FigureMetric) graphql.Marshaler {
-	return v
+	_ = sel
+	res := model.MarshalFigureMetric(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "FigureMetric!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
@@ -20722,13 +19769,17 @@ func (ec *executionContext) unmarshalNInstitutionInput2githubᚗcomᚋamityᚋam
 }
 
 func (ec *executionContext) unmarshalNInstitutionKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitutionKind(ctx context.Context, v any) (knowledge.InstitutionKind, error) {
-	var res knowledge.InstitutionKind
-	err := res.UnmarshalGQL(v)
+	res, err := model.UnmarshalInstitutionKind(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNInstitutionKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitutionKind(ctx context.Context, sel ast.SelectionSet, v knowledge.InstitutionKind) graphql.Marshaler {
-	return v
+	_ = sel
+	res := model.MarshalInstitutionKind(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "InstitutionKind!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNInstitutionPayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐInstitutionPayload(ctx context.Context, sel ast.SelectionSet, v *model.InstitutionPayload) graphql.Marshaler {
@@ -21009,13 +20060,17 @@ func (ec *executionContext) unmarshalNPartnershipInput2githubᚗcomᚋamityᚋam
 }
 
 func (ec *executionContext) unmarshalNPartnershipKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnershipKind(ctx context.Context, v any) (knowledge.PartnershipKind, error) {
-	var res knowledge.PartnershipKind
-	err := res.UnmarshalGQL(v)
+	res, err := model.UnmarshalPartnershipKind(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNPartnershipKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnershipKind(ctx context.Context, sel ast.SelectionSet, v knowledge.PartnershipKind) graphql.Marshaler {
-	return v
+	_ = sel
+	res := model.MarshalPartnershipKind(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "PartnershipKind!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNPartnershipPayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐPartnershipPayload(ctx context.Context, sel ast.SelectionSet, v *model.PartnershipPayload) graphql.Marshaler {
@@ -21807,16 +20862,18 @@ func (ec *executionContext) unmarshalOAgreementKind2ᚖgithubᚗcomᚋamityᚋam
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(knowledge.AgreementKind)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := model.UnmarshalAgreementKind(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOAgreementKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreementKind(ctx context.Context, sel ast.SelectionSet, v *knowledge.AgreementKind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := model.MarshalAgreementKind(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOAgreementOrder2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementOrder(ctx context.Context, v any) (*model.AgreementOrder, error) {
@@ -22069,16 +21126,18 @@ func (ec *executionContext) unmarshalOInstitutionKind2ᚖgithubᚗcomᚋamityᚋ
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(knowledge.InstitutionKind)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := model.UnmarshalInstitutionKind(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOInstitutionKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitutionKind(ctx context.Context, sel ast.SelectionSet, v *knowledge.InstitutionKind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := model.MarshalInstitutionKind(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
@@ -22200,16 +21259,18 @@ func (ec *executionContext) unmarshalOPartnershipKind2ᚖgithubᚗcomᚋamityᚋ
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(knowledge.PartnershipKind)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := model.UnmarshalPartnershipKind(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOPartnershipKind2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnershipKind(ctx context.Context, sel ast.SelectionSet, v *knowledge.PartnershipKind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := model.MarshalPartnershipKind(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOSearchType2ᚕgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchTypeᚄ(ctx context.Context, v any) ([]model.SearchType, error) {

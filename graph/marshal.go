@@ -4,9 +4,6 @@ import (
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/errcode"
-	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/amity/amity/graph/loader"
 )
@@ -59,71 +56,12 @@ func preloaded(ctx context.Context) bool {
 	return false
 }
 
-// Every object gqlgen marshals starts a group for its @defer'd fields, and computes its
-// full path for it (graphql.NewDeferredGroup): 15 % of a nested query's allocations.
-// Amity refuses @defer before anything runs (deferRefusal), so no field is ever
-// deferred and gqlgen never reads the group: the generated code calls newDeferredGroup
-// instead (the same rewrite as marshalSlice), which builds an empty one.
-
-// CodeDeferNotSupported refuses @defer: the HTTP transport sends one answer per request
-// (no incremental delivery), so gqlgen would leave every deferred field null and never
-// send the rest. A client is told so instead of getting silently partial data.
-const CodeDeferNotSupported = "DEFER_NOT_SUPPORTED"
-
-// deferRefusal is the gqlgen extension that refuses operations using @defer, as the
-// validation errors are refused: before anything runs.
-type deferRefusal struct{}
-
-func (deferRefusal) ExtensionName() string                   { return "DeferRefusal" }
-func (deferRefusal) Validate(graphql.ExecutableSchema) error { return nil }
-
-func (deferRefusal) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if !usesDefer(oc.Doc) {
-		return nil
-	}
-	err := &gqlerror.Error{Message: "@defer is not supported: this server answers each request at once; drop the directive to get the deferred fields in the same answer"}
-	errcode.Set(err, CodeDeferNotSupported)
-	return err
-}
-
+// newDeferredGroup stands for graphql.NewDeferredGroup. Every object gqlgen marshals
+// starts a group for its @defer'd fields, and computes its full path for it: 15 % of a
+// nested query's allocations. Amity refuses @defer before anything runs
+// (extension.DeferRefusal, which server.go installs), so no field is ever deferred and
+// gqlgen never reads the group: the generated code calls this instead (the same rewrite
+// as marshalSlice), and it builds an empty one.
 func newDeferredGroup(ctx context.Context) graphql.DeferredGroup {
 	return graphql.DeferredGroup{Context: ctx}
-}
-
-// usesDefer reports whether any selection of the document carries @defer.
-func usesDefer(doc *ast.QueryDocument) bool {
-	if doc == nil {
-		return false
-	}
-	var walk func(ast.SelectionSet) bool
-	walk = func(sel ast.SelectionSet) bool {
-		for _, s := range sel {
-			switch s := s.(type) {
-			case *ast.Field:
-				if s.Directives.ForName("defer") != nil || walk(s.SelectionSet) {
-					return true
-				}
-			case *ast.InlineFragment:
-				if s.Directives.ForName("defer") != nil || walk(s.SelectionSet) {
-					return true
-				}
-			case *ast.FragmentSpread:
-				if s.Directives.ForName("defer") != nil {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	for _, op := range doc.Operations {
-		if walk(op.SelectionSet) {
-			return true
-		}
-	}
-	for _, f := range doc.Fragments {
-		if walk(f.SelectionSet) {
-			return true
-		}
-	}
-	return false
 }

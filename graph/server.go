@@ -6,14 +6,17 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
-	"github.com/99designs/gqlgen/graphql/handler/extension"
+	gqlextension "github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/amity/amity/graph/extension"
 	"github.com/amity/amity/graph/limits"
 	"github.com/amity/amity/graph/model"
 	"github.com/amity/amity/internal/edge/auth"
@@ -22,6 +25,7 @@ import (
 	"github.com/amity/amity/internal/knowledge"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/notify"
+	"github.com/amity/amity/internal/postgres/readcache"
 )
 
 // Options tune the GraphQL handler. The zero value is not useful; start from
@@ -64,6 +68,13 @@ type Options struct {
 	Authenticator *auth.Authenticator
 	// LoaderWait is the wait of the loaders made per WebSocket event and operation.
 	LoaderWait time.Duration
+	// ReadCache, if set, keeps reads across requests (internal/postgres/readcache);
+	// the server keeps it true with the change feed.
+	ReadCache *readcache.Cache
+	// ReadOnly, if set, refuses mutations with READ_ONLY while it reports true (a
+	// replica on a standby); WritesTo names where writes go, for the message.
+	ReadOnly func() bool
+	WritesTo string
 	// OperationTimeout bounds a query or mutation sent over a WebSocket (the HTTP
 	// request timeout does not apply to a long-lived connection).
 	OperationTimeout time.Duration
@@ -100,23 +111,26 @@ func NewHandler(store *postgres.DB, opts Options) *handler.Server {
 	if !opts.Federation {
 		srv.AroundRootFields(refuseFederation)
 	}
-	srv.Use(deferRefusal{})
+	srv.Use(extension.DeferRefusal{})
+	if opts.ReadOnly != nil {
+		srv.Use(extension.ReadOnlyRefusal{ReadOnly: opts.ReadOnly, WritesTo: opts.WritesTo})
+	}
 	if opts.Introspection {
-		srv.Use(extension.Introspection{})
+		srv.Use(gqlextension.Introspection{})
 	} else {
-		srv.Use(introspectionRefusal{federation: opts.Federation})
+		srv.Use(extension.IntrospectionRefusal{Federation: opts.Federation})
 	}
 	if opts.Federation {
-		srv.Use(newEntityGuard(schema.Schema()))
+		srv.Use(extension.NewEntityGuard(schema.Schema()))
 	}
 	lim := limits.New(opts.Limits)
 	usePersistedQueries(srv, opts, lim)
 	srv.Use(lim)
 	if opts.Tracing {
-		srv.Use(tracer{})
+		srv.Use(extension.Tracer{})
 	}
 	if opts.MaxComplexity > 0 {
-		srv.Use(extension.FixedComplexityLimit(opts.MaxComplexity))
+		srv.Use(gqlextension.FixedComplexityLimit(opts.MaxComplexity))
 	}
 
 	log := opts.Logger
@@ -131,6 +145,26 @@ func NewHandler(store *postgres.DB, opts Options) *handler.Server {
 		return knowledge.Errorf(knowledge.EINTERNAL, "internal error")
 	})
 	return srv
+}
+
+// usePersistedQueries installs persisted queries: automatic persisted queries, and in
+// trusted-documents mode the allow list before them. They run before the limits, so a
+// document sent by hash is checked like one sent in full; and APQ checks a document
+// against the same limits before storing it, so nothing the limits refuse is ever
+// stored (in memory or in Redis).
+func usePersistedQueries(srv *handler.Server, opts Options, lim *limits.Extension) {
+	cache := opts.PersistedQueries
+	if cache == nil {
+		cache = persisted.NewMemoryCache(persisted.DefaultMemoryBytes)
+	}
+	if opts.Trusted != nil {
+		srv.Use(*opts.Trusted)
+		if !opts.Trusted.AnonymousOnly {
+			// Every document is on the list, which answers hashes itself.
+			return
+		}
+	}
+	srv.Use(persisted.APQ{Cache: cache, Check: lim.CheckQuery})
 }
 
 // presentError gives every error a stable extensions.code. Errors meant for clients
@@ -165,6 +199,40 @@ func presentError(ctx context.Context, log *slog.Logger, err error) *gqlerror.Er
 		gqlErr.Extensions["code"] = knowledge.EINTERNAL
 	}
 	return gqlErr
+}
+
+// intVariableError rewrites gqlparser's refusal of a variable that is no Int. gqlparser
+// coerces variables of the built-in Int itself, before model.UnmarshalInt sees them, and
+// refuses a fraction such as 1.5 as "cannot use value 0 as Int" (or "cannot use string
+// as Int" inside an input object, a JSON number being a string to it). The client gets
+// the rule it broke instead, as the BAD_USER_INPUT every other bad Int gets, naming the
+// variable. It reports whether e was such an error.
+func intVariableError(e *gqlerror.Error) bool {
+	if len(e.Path) < 2 || e.Path[0] != ast.PathName("variable") ||
+		!strings.HasPrefix(e.Message, "cannot use ") || !strings.HasSuffix(e.Message, " as Int") {
+		return false
+	}
+	var b strings.Builder
+	b.WriteString("$")
+	for i, p := range e.Path[1:] {
+		switch p := p.(type) {
+		case ast.PathIndex:
+			b.WriteString("[" + strconv.Itoa(int(p)) + "]")
+		case ast.PathName:
+			if i > 0 {
+				b.WriteString(".")
+			}
+			b.WriteString(string(p))
+		}
+	}
+	field := b.String()
+	e.Message = fmt.Sprintf("%s must be a whole number between %d and %d (a 32-bit Int)", field, model.MinInt, model.MaxInt)
+	if e.Extensions == nil {
+		e.Extensions = map[string]any{}
+	}
+	e.Extensions["code"] = knowledge.EINVALID
+	e.Extensions["field"] = field
+	return true
 }
 
 // requireScope enforces @needsScope(scope:) before the field resolves.

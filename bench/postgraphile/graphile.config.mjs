@@ -1,7 +1,7 @@
 // PostGraphile v5 preset for the Amity benchmark: production settings over an Amity bench
 // database (docs/benchmarks.md). No GraphiQL, no watch mode, no explain, no introspection
-// of anything but the public schema. DATABASE_URL names the database; PG_POOL_MAX sizes the
-// pool (the harness passes the same size as Amity's --db-max-conns).
+// of anything but the public schema. DATABASE_URL names the database; PG_POOL_MAX sizes this
+// process's pool (server.mjs gives each worker its share of the total the harness passes).
 import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
 import { makePgService } from "postgraphile/adaptors/pg";
 

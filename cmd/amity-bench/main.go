@@ -116,7 +116,11 @@ func benchRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.PoolSize, "pool", o.PoolSize, "database pool size of both servers")
 	fs.StringVar(&o.JSONOut, "json", o.JSONOut, "also write the results as JSON to this file")
 	fs.StringVar(&o.MarkdownOut, "markdown", o.MarkdownOut, "also write the result tables as Markdown to this file")
-	fs.Int64Var(&o.Seed, "seed", o.Seed, "seed of the variable choice")
+	fs.Int64Var(&o.Seed, "seed", o.Seed, "seed of the variable choice (the permutation of cities and each worker's draws)")
+	fs.Float64Var(&o.ZipfS, "zipf-s", o.ZipfS, "exponent of the Zipf law city ranks are drawn with (0: uniform)")
+	fs.BoolVar(&o.Mixed, "mixed", o.Mixed, "add the mixed cells: Q1-Q4 read while a writer mutates through Amity, every answer checked for freshness")
+	fs.Float64Var(&o.WriteRate, "write-rate", o.WriteRate, "mutations a second in the mixed cells")
+	fs.IntVar(&o.PostGraphileWorkers, "postgraphile-workers", o.PostGraphileWorkers, "PostGraphile's node:cluster workers (0: one per core); the pool is split between them")
 	urlS := fs.String("database-url-s", bench.DefaultDatabaseURL("s"), "database of scale s")
 	urlL := fs.String("database-url-l", bench.DefaultDatabaseURL("l"), "database of scale l")
 	if err := fs.Parse(args); err != nil {
@@ -142,6 +146,15 @@ func benchRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("run: bad concurrency %q", c)
 		}
 		o.Concurrency = append(o.Concurrency, n)
+	}
+	if o.ZipfS < 0 || o.ZipfS > 5 {
+		return errors.New("run: --zipf-s must be in [0, 5]")
+	}
+	if o.WriteRate < 0 || o.WriteRate > 1000 {
+		return errors.New("run: --write-rate must be in [0, 1000]")
+	}
+	if o.PostGraphileWorkers < 0 || o.PostGraphileWorkers > 64 {
+		return errors.New("run: --postgraphile-workers must be in [0, 64]")
 	}
 	if o.Duration <= 0 || o.Duration > 5*time.Minute {
 		return errors.New("run: --duration must be in (0, 5m]")

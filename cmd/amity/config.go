@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,6 +50,21 @@ type serveConfig struct {
 	// gcPercent is the Go GC's growth target (GOGC). The memory limit bounds the heap,
 	// so the GC can let it grow further between cycles than Go's default of 100.
 	gcPercent int
+	replica   replicaConfig
+}
+
+// replicaConfig is what serve needs to run on a standby (docs/operations.md, "Replicas
+// on standbys").
+type replicaConfig struct {
+	// readOnly: "auto" follows the database (read-only while it is a standby, writable
+	// once promoted), "true" never takes writes, "false" never refuses them.
+	readOnly string
+	// notifyURL is the primary, whose change notifications a replica on a standby
+	// listens to ("": its own database).
+	notifyURL string
+	// writesTo names where writes go, in READ_ONLY's message.
+	writesTo     string
+	maxReplayLag time.Duration
 }
 
 // httpTimeouts bound how long a client may hold a connection, so slow or stalled
@@ -150,8 +166,34 @@ func parseServe(args []string, stderr io.Writer, lookup func(string) (string, bo
 	s.Int64(&h.MaxBodyBytes, "max-body-bytes", "AMITY_MAX_BODY_BYTES", h.MaxBodyBytes, "largest request body in bytes", envflag.AtLeast[int64](1))
 	s.Bool(&g.Dev, "dev", "AMITY_DEV", false, "development mode: \"did you mean\" suggestions in validation errors")
 
+	// Replicas on standbys.
+	r := &cfg.replica
+	s.OneOf(&r.readOnly, "read-only", "AMITY_READ_ONLY", "auto", []string{"auto", "true", "false"}, "refuse mutations with READ_ONLY: auto while the database is a standby (writable once it is promoted), true always, false never")
+	s.Func("notify-database-url", "AMITY_NOTIFY_DATABASE_URL", "url", "", "the primary, whose change notifications a replica on a standby listens to (a standby relays none); empty: the replica's own database", func(t string) string {
+		if t == "" {
+			return ""
+		}
+		if problem := checkDatabaseURL(t); problem != "" {
+			return problem
+		}
+		r.notifyURL = t
+		return ""
+	})
+	s.String(&r.writesTo, "writes-url", "AMITY_WRITES_URL", "", "where writes go, named in the READ_ONLY error of a read-only replica (such as https://api.example.org/graphql)")
+	s.Duration(&r.maxReplayLag, "max-replay-lag", "AMITY_MAX_REPLAY_LAG", 30*time.Second, "on a standby, /readyz fails while replay lags the primary by more than this (0: never)", nonNegativeDuration)
+
+	// The read cache.
+	s.Func("cache-size", "AMITY_CACHE_SIZE", "MiB", strconv.Itoa(int(server.DefaultReadCacheBytes>>20)), "MiB of reads the requests share, kept true by the change feed (docs/operations.md, \"The read cache\"); 0 turns the cache off", func(t string) string {
+		mib, err := strconv.Atoi(t)
+		if err != nil || mib < 0 {
+			return "not a whole number of MiB, 0 or more"
+		}
+		h.ReadCacheBytes = int64(mib) << 20
+		return ""
+	})
+
 	// The Go runtime and the HTTP listener.
-	s.Int(&cfg.memoryLimitMiB, "memory-limit-mib", "AMITY_MEMORY_LIMIT_MIB", 72, "soft limit of the Go heap in MiB: the GC works harder near it rather than grow (GOMEMLIMIT, when set, wins; 0 for none)", nonNegative)
+	s.Int(&cfg.memoryLimitMiB, "memory-limit-mib", "AMITY_MEMORY_LIMIT_MIB", 72, "soft limit of the Go heap in MiB, besides the read cache's --cache-size, which is added to it: the GC works harder near it rather than grow (GOMEMLIMIT, when set, wins; 0 for none)", nonNegative)
 	s.Int(&cfg.gcPercent, "gc-percent", "AMITY_GC_PERCENT", 400, "Go GC growth target, as GOGC: a larger value collects less often, within the memory limit (GOGC, when set, wins; 0 keeps Go's default)", nonNegative)
 	t := &cfg.timeouts
 	s.Duration(&t.readHeader, "read-header-timeout", "AMITY_READ_HEADER_TIMEOUT", 5*time.Second, "longest wait for a request's headers", nonNegativeDuration)

@@ -53,6 +53,7 @@ func TestServeDefaults(t *testing.T) {
 		{"redis-prefix", cfg.http.RedisPrefix, "amity:"},
 		{"cors-max-age", cfg.http.CORS.MaxAge, time.Hour},
 		{"cache-max-age", cfg.http.Cache.MaxAge, 60 * time.Second},
+		{"cache-size", cfg.http.ReadCacheBytes, int64(32 << 20)},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -68,9 +69,9 @@ func TestServePrecedence(t *testing.T) {
 		"AMITY_DB_MAX_CONNS": "5", "AMITY_MAX_DEPTH": "9", "AMITY_REQUEST_TIMEOUT": "30s",
 		"AMITY_METRICS_ADDR": "127.0.0.1:9090", "AMITY_OTEL_EXPORTER": "stdout", "AMITY_SEED": "false",
 		"AMITY_CORS_ORIGINS": "https://a.example, https://b.example/", "AMITY_TRUSTED_PROXIES": "10.0.0.0/8",
-		"AMITY_REDIS_URL": "redis://127.0.0.1:6379/2",
+		"AMITY_REDIS_URL": "redis://127.0.0.1:6379/2", "AMITY_CACHE_SIZE": "8",
 	}
-	cfg, err := parseServe([]string{"--db-max-conns", "7", "--seed", "--allowed-hosts", "api.example.org"}, io.Discard, envOf(env))
+	cfg, err := parseServe([]string{"--db-max-conns", "7", "--seed", "--allowed-hosts", "api.example.org", "--cache-size", "0"}, io.Discard, envOf(env))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,6 +90,7 @@ func TestServePrecedence(t *testing.T) {
 		{"trusted proxies", len(cfg.http.Auth.TrustedProxies), 1},
 		{"allowed hosts", strings.Join(cfg.http.Hosts.Allowed, " "), "api.example.org"},
 		{"redis db", cfg.partners.redis.DB, 2},
+		{"--cache-size 0 turns the read cache off", cfg.http.ReadCacheBytes, int64(0)},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -108,6 +110,8 @@ func TestServeBadValues(t *testing.T) {
 		// integers, and their ranges
 		{map[string]string{"AMITY_DB_MAX_CONNS": "2O"}, nil, "AMITY_DB_MAX_CONNS: not an integer"},
 		{nil, []string{"--db-max-conns=2O"}, "--db-max-conns: not an integer"},
+		{map[string]string{"AMITY_CACHE_SIZE": "32MB"}, nil, "AMITY_CACHE_SIZE: not a whole number of MiB"},
+		{nil, []string{"--cache-size=-1"}, "--cache-size: not a whole number of MiB"},
 		{map[string]string{"AMITY_DB_MAX_CONNS": "0"}, nil, "AMITY_DB_MAX_CONNS: must be at least 1"},
 		{map[string]string{"AMITY_MAX_DEPTH": "-1"}, nil, "AMITY_MAX_DEPTH: must not be negative"},
 		{map[string]string{"AMITY_MAX_BODY_BYTES": "0"}, nil, "AMITY_MAX_BODY_BYTES: must be at least 1"},

@@ -117,7 +117,7 @@ func openMigrated(ctx context.Context, cfg postgres.Config) (*postgres.DB, error
 // hands it only what it needs, and undoes them in reverse order.
 func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, ready chan<- string) error {
 	log := newLogger(cfg.logJSON, stdout)
-	tuneRuntime(cfg.memoryLimitMiB, cfg.gcPercent)
+	tuneRuntime(cfg.memoryLimitMiB+int(cfg.http.ReadCacheBytes>>20), cfg.gcPercent)
 
 	tc := cfg.tracing
 	tc.Writer = stdout
@@ -131,16 +131,37 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, ready chan<- 
 		stopTracing(flushCtx)
 	}()
 
-	db, err := openMigrated(ctx, cfg.db)
+	db, err := postgres.Open(ctx, cfg.db)
+	if err != nil {
+		return fmt.Errorf("%w (is PostgreSQL running and does the database exist? `make db-up` provisions one)", err)
+	}
+	defer db.Close()
+	standby, err := db.InRecovery(ctx)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if cfg.loadSeed {
-		if err := loadShipped(ctx, db, log); err != nil {
+	if standby || cfg.replica.readOnly == "true" {
+		// A standby takes no writes, and a read-only replica makes none: the schema
+		// comes from the primary, through replication.
+		if err := postgres.CheckSchema(ctx, db.DB.DB); err != nil {
 			return err
 		}
+		log.Info("read-only start: no migrations, no shipped knowledge", "standby", standby)
+	} else {
+		if err := postgres.Migrate(ctx, db.DB.DB); err != nil {
+			return err
+		}
+		if cfg.loadSeed {
+			if err := loadShipped(ctx, db, log); err != nil {
+				return err
+			}
+		}
 	}
+	replica, closeReplica, err := replicaOf(ctx, db, standby, cfg.replica, log)
+	if err != nil {
+		return err
+	}
+	defer closeReplica()
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -154,6 +175,12 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, ready chan<- 
 	defer partners.close()
 	httpCfg := cfg.http
 	httpCfg.GraphQL.Trusted, httpCfg.Redis = partners.trusted, partners.redis
+	httpCfg.Replica = replica
+	if standby && replica.NotifyDSN == "" {
+		// A standby relays no notifications: without the primary's, changes go unheard,
+		// and a cache could not be kept true.
+		httpCfg.ReadCacheBytes = 0
+	}
 	handler := server.New(db, httpCfg, log)
 	defer handler.Close()
 	stopMetrics, err := serveMetrics(cfg.metricsAddr, handler, log)

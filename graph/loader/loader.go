@@ -5,6 +5,7 @@ package loader
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/amity/amity/internal/knowledge"
 	"github.com/amity/amity/internal/postgres"
+	"github.com/amity/amity/internal/postgres/readcache"
 )
 
 // DefaultWait is how long a loader collects keys before it runs its batch. gqlgen
@@ -100,6 +102,24 @@ func (l *Loader[K, V]) LoadThunk(ctx context.Context, key K) func() (V, error) {
 // LoadAll returns the values of keys, in order.
 func (l *Loader[K, V]) LoadAll(ctx context.Context, keys []K) ([]V, error) {
 	return l.loader().LoadAll(ctx, keys)
+}
+
+// Fetch reads the values of keys in one call of the batch function (through the
+// cross-request cache, if the loaders have one) and primes the loader with them.
+func (l *Loader[K, V]) Fetch(ctx context.Context, keys []K) ([]V, error) {
+	vals, errs := l.fetch(ctx, keys)
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(vals) != len(keys) {
+		return nil, fmt.Errorf("loader: %d values for %d keys", len(vals), len(keys))
+	}
+	for i, k := range keys {
+		l.Prime(k, vals[i])
+	}
+	return vals, nil
 }
 
 // Prime caches value for key unless key is cached already.
@@ -190,9 +210,10 @@ type Loaders struct {
 	statements map[knowledge.Subject]*Loader[uuid.UUID, []*knowledge.Statement]
 }
 
-// New returns fresh loaders over the store. Make one per request: loaders cache what
-// they read, and a cache that outlived the request would serve stale facts.
-func New(db *postgres.DB, wait time.Duration) *Loaders {
+// New returns fresh loaders over the store. Make one per request: loaders keep what
+// they read for the request, and only the cross-request cache (nil: none), which every
+// committed change invalidates, may keep it longer.
+func New(db *postgres.DB, wait time.Duration, cache *readcache.Cache) *Loaders {
 	if wait <= 0 {
 		wait = DefaultWait
 	}
@@ -257,6 +278,9 @@ func New(db *postgres.DB, wait time.Duration) *Loaders {
 		l.statements[s] = grouped(wait, func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]*knowledge.Statement, error) {
 			return db.StatementsOf(ctx, s, ids)
 		})
+	}
+	if cache != nil {
+		l.useCache(cache)
 	}
 	return l
 }
@@ -392,9 +416,9 @@ func fetchGroups[K any, X comparable, T any](ctx context.Context, keys []K, spli
 type ctxKey struct{}
 
 // Middleware puts fresh loaders in each request's context.
-func Middleware(db *postgres.DB, wait time.Duration, next http.Handler) http.Handler {
+func Middleware(db *postgres.DB, wait time.Duration, cache *readcache.Cache, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), ctxKey{}, New(db, wait))
+		ctx := context.WithValue(r.Context(), ctxKey{}, New(db, wait, cache))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -1,5 +1,7 @@
-// Package model holds the GraphQL-only types: connections, edges, page info and the
-// Date scalar. The knowledge types themselves come from internal/knowledge.
+// Package model holds the GraphQL-only types: connections, edges, page info, the Date
+// and Int scalars, and the GraphQL encoding of the knowledge enums (enums.go). The
+// knowledge types themselves come from internal/knowledge, which knows nothing of how
+// GraphQL writes them.
 package model
 
 import (

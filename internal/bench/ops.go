@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -41,6 +43,51 @@ CREATE OR REPLACE VIEW bench_city_agreements AS
 COMMENT ON VIEW bench_city_agreements IS E'@primaryKey city_id,agreement_id\n@foreignKey (city_id) references cities (id)|@foreignFieldName agreements\n@foreignKey (agreement_id) references agreements (id)|@fieldName agreement';
 COMMENT ON TABLE signatories IS E'@foreignKey (agreement_id) references agreements (id)|@foreignFieldName signatories';
 `
+
+// PostGraphileIndexes are the indexes PostGraphile's own orderings need, created on the
+// bench databases (never by a migration: Amity does not read them). Amity's migration
+// 00004 indexes its newest-first lists on coalesce(date, '-infinity'), which sorts
+// undated rows last and which only Amity's ORDER BY names; PostGraphile orders by the
+// plain column (`ORDER BY signed_on DESC, id DESC`, and `since DESC, partnership_id
+// DESC` through bench_city_partnerships, whose two halves PostgreSQL reads with a Merge
+// Append of the two city indexes). Without these its Q3 sorts every agreement (86 ms a
+// statement at l) and its Q2 reads all of a hub's partnerships. Read from its SQL with
+// EXPLAIN (docs/benchmarks.md, "Indexes").
+var PostGraphileIndexes = []string{
+	`CREATE INDEX IF NOT EXISTS bench_pg_agreements_signed_on_idx ON agreements (signed_on DESC, id DESC)`,
+	`CREATE INDEX IF NOT EXISTS bench_pg_partnerships_city_a_since_idx ON partnerships (city_a_id, since DESC, id DESC)`,
+	`CREATE INDEX IF NOT EXISTS bench_pg_partnerships_city_b_since_idx ON partnerships (city_b_id, since DESC, id DESC)`,
+}
+
+// createPostGraphileIndexes creates PostGraphileIndexes where missing and, when it
+// created any, refreshes the planner's statistics so that it sees them.
+func createPostGraphileIndexes(ctx context.Context, db *sql.DB) error {
+	var before int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pg_indexes WHERE schemaname = 'public' AND indexname LIKE 'bench_pg_%'`).Scan(&before); err != nil {
+		return err
+	}
+	if before == len(PostGraphileIndexes) {
+		return nil
+	}
+	// One connection, so that the memory setting applies to the builds.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SET maintenance_work_mem = '256MB'`); err != nil {
+		return err
+	}
+	for _, q := range PostGraphileIndexes {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("postgraphile index: %w", err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, `ANALYZE agreements; ANALYZE partnerships`); err != nil {
+		return fmt.Errorf("analyze after the postgraphile indexes: %w", err)
+	}
+	return nil
+}
 
 type nName struct {
 	Name string `json:"name"`

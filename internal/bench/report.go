@@ -8,8 +8,8 @@ import (
 
 // agg is a cell averaged over its rounds.
 type agg struct {
-	rps, p50, p99, cpu, pgcpu float64
-	req, errs, n              int
+	rps, p50, p99, cpu, pgcpu, cpuSec float64
+	req, errs, n                      int
 }
 
 func aggregate(cells []Cell) map[[3]string]*agg {
@@ -26,13 +26,14 @@ func aggregate(cells []Cell) map[[3]string]*agg {
 		a.p99 += c.P99ms
 		a.cpu += c.CPUus
 		a.pgcpu += c.PGCPUus
+		a.cpuSec += c.CPUSeconds
 		a.req += c.Requests
 		a.errs += c.Errors
 		a.n++
 	}
 	for _, a := range out {
 		n := float64(a.n)
-		a.rps, a.p50, a.p99, a.cpu, a.pgcpu = a.rps/n, a.p50/n, a.p99/n, a.cpu/n, a.pgcpu/n
+		a.rps, a.p50, a.p99, a.cpu, a.pgcpu, a.cpuSec = a.rps/n, a.p50/n, a.p99/n, a.cpu/n, a.pgcpu/n, a.cpuSec/n
 	}
 	return out
 }
@@ -52,8 +53,9 @@ func Markdown(r *Result) string {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	fmt.Fprintf(&b, "Run of %s UTC; cells of %s (at most %d requests), %s warm-up per server and operation, %d round(s), pool %d per server.\n\n",
-		r.Started.Format("2006-01-02 15:04"), r.Options.Duration, r.Options.MaxRequests, r.Options.Warmup, r.Options.Rounds, r.Options.Pool)
+	fmt.Fprintf(&b, "Run of %s UTC; cells of %s (at most %d requests), %s warm-up per server and operation, %d round(s), pool %d per server (PostGraphile: %d node:cluster workers sharing it); cities drawn by Zipf rank, s = %g; mixed cells: %g writes a second.\n\n",
+		r.Started.Format("2006-01-02 15:04"), r.Options.Duration, r.Options.MaxRequests, r.Options.Warmup, r.Options.Rounds, r.Options.Pool,
+		r.Options.PGWorkers, r.Options.ZipfS, r.Options.WriteRate)
 	for _, k := range keys {
 		fmt.Fprintf(&b, "- %s: %s\n", k, r.Machine[k])
 	}
@@ -62,8 +64,8 @@ func Markdown(r *Result) string {
 		a := aggregate(s.Cells)
 		byScale[s.Scale] = a
 		fmt.Fprintf(&b, "\n### Scale %s\n\n", s.Scale)
-		fmt.Fprintln(&b, "| op | c | Amity rps | PostGraphile rps | rps ratio A/P | Amity p50 / p99 ms | PostGraphile p50 / p99 ms | p99 ratio A/P | errors A / P | Amity SQL stmts/req | server CPU µs/req A / P | PostgreSQL CPU µs/req A / P |")
-		fmt.Fprintln(&b, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+		fmt.Fprintln(&b, "| op | c | Amity rps | PostGraphile rps | rps ratio A/P | Amity p50 / p99 ms | PostGraphile p50 / p99 ms | p99 ratio A/P | errors A / P | Amity SQL stmts/req | server CPU µs/req A / P | server CPU s A / P | PostgreSQL CPU µs/req A / P |")
+		fmt.Fprintln(&b, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 		ops, concs := cellAxes(s.Cells)
 		for _, op := range ops {
 			for _, c := range concs {
@@ -71,10 +73,11 @@ func Markdown(r *Result) string {
 				if am == nil {
 					continue
 				}
-				pgRPS, pgLat, pgErr, pgCPU, pgPGCPU := "–", "–", "–", "–", "–"
+				pgRPS, pgLat, pgErr, pgCPU, pgPGCPU, pgSec := "–", "–", "–", "–", "–", "–"
 				if pg != nil {
 					pgRPS, pgLat = fmt.Sprintf("%.0f", pg.rps), fmt.Sprintf("%.1f / %.1f", pg.p50, pg.p99)
 					pgErr, pgCPU, pgPGCPU = fmt.Sprint(pg.errs), fmt.Sprintf("%.0f", pg.cpu), fmt.Sprintf("%.0f", pg.pgcpu)
+					pgSec = fmt.Sprintf("%.1f", pg.cpuSec)
 				} else {
 					pg = &agg{}
 				}
@@ -82,13 +85,14 @@ func Markdown(r *Result) string {
 				if v, ok := s.Statements[op]; ok {
 					stm = fmt.Sprintf("%.2f (max %d)", v, s.StatementsMax[op])
 				}
-				fmt.Fprintf(&b, "| %s | %s | %.0f | %s | %s | %.1f / %.1f | %s | %s | %d / %s | %s | %.0f / %s | %.0f / %s |\n",
+				fmt.Fprintf(&b, "| %s | %s | %.0f | %s | %s | %.1f / %.1f | %s | %s | %d / %s | %s | %.0f / %s | %.1f / %s | %.0f / %s |\n",
 					op, c, am.rps, pgRPS, ratio(am.rps, pg.rps), am.p50, am.p99, pgLat, ratio(am.p99, pg.p99),
-					am.errs, pgErr, stm, am.cpu, pgCPU, am.pgcpu, pgPGCPU)
+					am.errs, pgErr, stm, am.cpu, pgCPU, am.cpuSec, pgSec, am.pgcpu, pgPGCPU)
 			}
 		}
-		fmt.Fprintf(&b, "\nPeak RSS (VmHWM): Amity %.0f MB, PostGraphile %.0f MB. Start to ready: Amity %.0f ms, PostGraphile %.0f ms. Data checked equal on %s.\n",
-			s.PeakRSSMB["amity"], s.PeakRSSMB["postgraphile"], s.StartupMS["amity"], s.StartupMS["postgraphile"], verified(s.Verified))
+		fmt.Fprintf(&b, "\nPeak RSS (VmHWM, summed over each server's processes: Amity %d, PostGraphile %d): Amity %.0f MB, PostGraphile %.0f MB. Start to ready: Amity %.0f ms, PostGraphile %.0f ms. Data checked equal on %s. Cities drawn from: %d.\n",
+			s.Processes["amity"], s.Processes["postgraphile"], s.PeakRSSMB["amity"], s.PeakRSSMB["postgraphile"], s.StartupMS["amity"], s.StartupMS["postgraphile"], verified(s.Verified), s.Cities)
+		mixedTable(&b, s.Cells)
 	}
 	if sa, la := byScale["s"], byScale["l"]; sa != nil && la != nil {
 		fmt.Fprintln(&b, "\n### l versus s (Amity; target: latency within 1.3×)")
@@ -143,4 +147,37 @@ func cellAxes(cells []Cell) (ops, concs []string) {
 		concs = append(concs, fmt.Sprint(c))
 	}
 	return ops, concs
+}
+
+// mixedTable lists what the writer of each mixed cell did and what the freshness check
+// found; the cells' throughput is in the main table (op "mixed").
+func mixedTable(b *strings.Builder, cells []Cell) {
+	var rows []Cell
+	for _, c := range cells {
+		if c.Mixed != nil {
+			rows = append(rows, c)
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintln(b, "\nMixed cells (Q1–Q4 at random while the writer mutates through Amity; every answer checked):")
+	fmt.Fprintln(b, "\n| c | readers on | round | reads | writes (refused, failed) | by kind | fields checked | stale fields | stale answers |")
+	fmt.Fprintln(b, "| ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
+	for _, c := range rows {
+		m := c.Mixed
+		kinds := make([]string, 0, len(m.WritesByKind))
+		for k, n := range m.WritesByKind {
+			kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
+		}
+		sort.Strings(kinds)
+		fmt.Fprintf(b, "| %d | %s | %d | %d | %d (%d, %d) | %s | %d | %d | %d |\n", c.Concurrency, c.Server, c.Round, c.Requests,
+			m.Writes, m.WritesRefused, m.WritesFailed, strings.Join(kinds, ", "), m.Checked, m.StaleFields, m.Violations)
+	}
+	for _, c := range rows {
+		for _, v := range c.Mixed.FirstViolations {
+			fmt.Fprintf(b, "\n- STALE (%s, c=%d): %s", c.Server, c.Concurrency, v)
+		}
+	}
+	fmt.Fprintln(b)
 }

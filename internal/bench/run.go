@@ -6,7 +6,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -26,7 +25,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/lib/pq"
 )
 
@@ -53,13 +51,22 @@ type RunOptions struct {
 	SkipPostGraphile bool
 	MaxComplexity    int
 	PoolSize         int
-	// Seed picks the city ids that requests draw from.
-	Seed        int64
-	Sample      int // how many city ids requests draw from
-	VerifyN     int // variable sets compared between servers per op
-	JSONOut     string
-	MarkdownOut string
-	Log         io.Writer
+	// Seed picks the permutation of cities that Zipf ranks map to, and each worker's draws.
+	Seed int64
+	// ZipfS is the exponent of the Zipf law that city ranks are drawn with (1: the
+	// second city is asked for half as often as the first).
+	ZipfS   float64
+	VerifyN int // variable sets compared between servers per op
+	// Mixed adds, per scale and concurrency, a cell where readers send Q1–Q4 while a
+	// writer sends WriteRate mutations a second through Amity; every answer is checked
+	// for freshness.
+	Mixed     bool
+	WriteRate float64
+	// PostGraphileWorkers is the number of node:cluster workers (0: one per core).
+	PostGraphileWorkers int
+	JSONOut             string
+	MarkdownOut         string
+	Log                 io.Writer
 }
 
 // DefaultRunOptions are the settings `make bench` uses.
@@ -68,7 +75,7 @@ func DefaultRunOptions() RunOptions {
 		Ops: []string{"Q1", "Q2", "Q3", "Q4", "Q5", "Q6"}, Concurrency: []int{16, 64},
 		Duration: 10 * time.Second, MaxRequests: 200_000, Warmup: 3 * time.Second, Rounds: 1,
 		AmityBin: "bin/amity", PostGraphileDir: "bench/postgraphile",
-		MaxComplexity: 0, PoolSize: 20, Seed: 42, Sample: 2000, VerifyN: 25,
+		MaxComplexity: 0, PoolSize: 20, Seed: 42, ZipfS: 1, VerifyN: 25, Mixed: true, WriteRate: 20,
 	}
 }
 
@@ -86,10 +93,29 @@ type Cell struct {
 	P50ms       float64 `json:"p50_ms"`
 	P99ms       float64 `json:"p99_ms"`
 	CPUus       float64 `json:"server_cpu_us_per_req"`
+	// CPUSeconds is the server's CPU time over the cell, summed over all its processes.
+	CPUSeconds float64 `json:"server_cpu_seconds"`
 	// PGCPUus is the CPU time PostgreSQL's backends for the bench database spent per
 	// request: the other half of what a request costs on a machine both share.
 	PGCPUus    float64 `json:"postgres_cpu_us_per_req"`
 	FirstError string  `json:"first_error,omitempty"`
+	// Mixed is set for the mixed cell (Op "mixed").
+	Mixed *MixedStats `json:"mixed,omitempty"`
+}
+
+// MixedStats are what the writer of a mixed cell did and what the freshness check found.
+type MixedStats struct {
+	Writes          int            `json:"writes"`
+	WritesByKind    map[string]int `json:"writes_by_kind"`
+	WritesRefused   int            `json:"writes_refused"`
+	WritesFailed    int            `json:"writes_failed"`
+	FirstWriteError string         `json:"first_write_error,omitempty"`
+	// Checked counts the fields of answers compared with the writer's history;
+	// StaleFields those that were stale, Violations the answers that had any.
+	Checked         int      `json:"fields_checked"`
+	StaleFields     int      `json:"stale_fields"`
+	Violations      int      `json:"stale_answers"`
+	FirstViolations []string `json:"first_stale_fields,omitempty"`
 }
 
 // ScaleResult is what one scale measured.
@@ -101,6 +127,9 @@ type ScaleResult struct {
 	PeakRSSMB     map[string]float64 `json:"peak_rss_mb"`
 	StartupMS     map[string]float64 `json:"startup_ms"`
 	Verified      map[string]int     `json:"verified_variable_sets"`
+	// Processes counts each server's processes at the end (PostGraphile: primary + workers).
+	Processes map[string]int `json:"processes"`
+	Cities    int            `json:"cities_drawn_from"`
 }
 
 // Result is the whole run.
@@ -108,11 +137,14 @@ type Result struct {
 	Started time.Time         `json:"started"`
 	Machine map[string]string `json:"machine"`
 	Options struct {
-		Duration    string `json:"duration"`
-		MaxRequests int    `json:"max_requests"`
-		Warmup      string `json:"warmup"`
-		Rounds      int    `json:"rounds"`
-		Pool        int    `json:"pool"`
+		Duration    string  `json:"duration"`
+		MaxRequests int     `json:"max_requests"`
+		Warmup      string  `json:"warmup"`
+		Rounds      int     `json:"rounds"`
+		Pool        int     `json:"pool"`
+		ZipfS       float64 `json:"zipf_s"`
+		WriteRate   float64 `json:"write_rate"`
+		PGWorkers   int     `json:"postgraphile_workers"`
 	} `json:"options"`
 	Scales []*ScaleResult `json:"scales"`
 }
@@ -138,6 +170,10 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 	res := &Result{Started: time.Now().UTC(), Machine: machine(o)}
 	res.Options.Duration, res.Options.MaxRequests, res.Options.Warmup = o.Duration.String(), o.MaxRequests, o.Warmup.String()
 	res.Options.Rounds, res.Options.Pool = o.Rounds, o.PoolSize
+	res.Options.ZipfS, res.Options.WriteRate, res.Options.PGWorkers = o.ZipfS, o.WriteRate, pgWorkers(o)
+	if !o.Mixed {
+		res.Options.WriteRate = 0
+	}
 	for k, v := range res.Machine {
 		fmt.Fprintf(o.Log, "%-12s %s\n", k, v)
 	}
@@ -164,7 +200,31 @@ func Run(ctx context.Context, o RunOptions) (*Result, error) {
 			return res, err
 		}
 	}
-	return res, nil
+	return res, staleError(res)
+}
+
+// staleError fails the run when any answer of a mixed cell was stale.
+func staleError(res *Result) error {
+	var msgs []string
+	for _, s := range res.Scales {
+		for _, c := range s.Cells {
+			if c.Mixed != nil && c.Mixed.Violations > 0 {
+				msgs = append(msgs, fmt.Sprintf("scale %s, c=%d, %s: %d stale answers (%d stale fields of %d checked); first: %s",
+					s.Scale, c.Concurrency, c.Server, c.Mixed.Violations, c.Mixed.StaleFields, c.Mixed.Checked, strings.Join(c.Mixed.FirstViolations, "; ")))
+			}
+		}
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("freshness violated:\n%s", strings.Join(msgs, "\n"))
+}
+
+func pgWorkers(o RunOptions) int {
+	if o.PostGraphileWorkers > 0 {
+		return o.PostGraphileWorkers
+	}
+	return runtime.NumCPU()
 }
 
 func runScale(ctx context.Context, o RunOptions, sdb ScaleDB, selected []op) (*ScaleResult, error) {
@@ -183,15 +243,27 @@ func runScale(ctx context.Context, o RunOptions, sdb ScaleDB, selected []op) (*S
 	if comment.String != marker(sdb.Scale) {
 		return nil, fmt.Errorf("database %s does not hold the %s data set (comment %q); run `amity-bench seed --scale %s --recreate`", name, sdb.Scale.Name, comment.String, sdb.Scale.Name)
 	}
-	cities, names, err := sampleCities(ctx, db, o.Sample, o.Seed)
+	w, err := newWorkload(ctx, db, selected, o.Seed, o.ZipfS)
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(log, "drawing variables from %d city ids (seed %d)\n", len(cities), o.Seed)
+	fmt.Fprintf(log, "drawing cities by Zipf rank (s = %g) over all %d cities, permuted with seed %d; the first rank gets %.1f%% of requests, the first 100 %.1f%%\n",
+		o.ZipfS, len(w.cities), o.Seed, 100*w.z.p(0), 100*w.z.cdf[min(99, len(w.cities)-1)])
 
 	sr := &ScaleResult{Scale: sdb.Scale.Name, Statements: map[string]float64{}, StatementsMax: map[string]int{},
-		PeakRSSMB: map[string]float64{}, StartupMS: map[string]float64{}, Verified: map[string]int{}}
+		PeakRSSMB: map[string]float64{}, StartupMS: map[string]float64{}, Verified: map[string]int{}, Processes: map[string]int{},
+		Cities: len(w.cities)}
 
+	if !o.SkipPostGraphile {
+		if _, err := db.ExecContext(ctx, PostGraphileSchemaSQL); err != nil {
+			return sr, fmt.Errorf("postgraphile views: %w", err)
+		}
+		t0 := time.Now()
+		if err := createPostGraphileIndexes(ctx, db); err != nil {
+			return sr, err
+		}
+		fmt.Fprintf(log, "PostGraphile's indexes for its own orderings in place (%v)\n", time.Since(t0).Round(time.Millisecond))
+	}
 	amity, err := startAmity(ctx, o, sdb.URL)
 	if err != nil {
 		return sr, err
@@ -201,51 +273,38 @@ func runScale(ctx context.Context, o RunOptions, sdb ScaleDB, selected []op) (*S
 	fmt.Fprintf(log, "amity serving on %s (pid %d, ready in %v)\n", amity.url, amity.pid(), amity.startup.Round(time.Millisecond))
 	servers := []*server{amity}
 	if !o.SkipPostGraphile {
-		if _, err := db.ExecContext(ctx, PostGraphileSchemaSQL); err != nil {
-			return sr, fmt.Errorf("postgraphile views: %w", err)
-		}
 		pg, err := startPostGraphile(ctx, o, sdb.URL)
 		if err != nil {
 			return sr, err
 		}
 		defer pg.stop()
 		sr.StartupMS["postgraphile"] = pg.startup.Seconds() * 1000
-		fmt.Fprintf(log, "postgraphile serving on %s (pid %d, ready in %v)\n", pg.url, pg.pid(), pg.startup.Round(time.Millisecond))
+		fmt.Fprintf(log, "postgraphile serving on %s (pid %d and %d more processes, ready in %v)\n", pg.url, pg.pid(),
+			len(procTree("/proc", pg.pid()))-1, pg.startup.Round(time.Millisecond))
 		servers = append(servers, pg)
 	}
 
-	// Bodies per op and city, for each server, built before any timing.
+	// Same data from both servers for the same variables: the hubs, then cities drawn
+	// like the load draws them.
 	rng := rand.New(rand.NewPCG(uint64(o.Seed), 7))
-	bodies := map[string][2][][]byte{}
+	client := newClient(4)
 	for _, op := range selected {
-		var b [2][][]byte
-		n := len(cities)
+		n := o.VerifyN
 		if !op.NeedsCity && !op.NeedsPair && !op.NeedsName {
 			n = 1
 		}
 		for i := 0; i < n; i++ {
-			a, p := requestBodies(op, cities[i], cities[(i+n/2)%len(cities)], names[i])
-			b[0], b[1] = append(b[0], a), append(b[1], p)
-		}
-		bodies[op.Name] = b
-	}
-
-	// Same data from both servers for the same variables.
-	client := newClient(4)
-	for _, op := range selected {
-		n := o.VerifyN
-		if len(bodies[op.Name][0]) == 1 {
-			n = 1
-		}
-		for i := 0; i < n; i++ {
-			k := i // the first ids include the biggest hubs (see sampleCities)
-			if i >= 3 {
-				k = rng.IntN(len(bodies[op.Name][0]))
+			var c, other cityRef
+			if i < len(w.hubs) {
+				c = w.hubs[i]
+			} else {
+				c = w.cities[w.draw(rng)]
 			}
-			if len(bodies[op.Name][0]) == 1 {
-				k = 0
+			other = w.cities[w.draw(rng)]
+			for k := 0; k < 10 && other.id == c.id; k++ {
+				other = w.cities[rng.IntN(len(w.cities))]
 			}
-			ad, err := fetchData(ctx, client, amity.url, bodies[op.Name][0][k], op.Name)
+			ad, err := fetchData(ctx, client, amity.url, w.bodyFor(op.Name, 0, c, other), op.Name)
 			if err != nil {
 				return sr, fmt.Errorf("%s on amity: %w", op.Name, err)
 			}
@@ -258,7 +317,7 @@ func runScale(ctx context.Context, o RunOptions, sdb ScaleDB, selected []op) (*S
 				return sr, fmt.Errorf("%s on amity: %w", op.Name, err)
 			}
 			if len(servers) > 1 {
-				pd, err := fetchData(ctx, client, servers[1].url, bodies[op.Name][1][k], op.Name)
+				pd, err := fetchData(ctx, client, servers[1].url, w.bodyFor(op.Name, 1, c, other), op.Name)
 				if err != nil {
 					return sr, fmt.Errorf("%s on postgraphile: %w", op.Name, err)
 				}
@@ -269,7 +328,7 @@ func runScale(ctx context.Context, o RunOptions, sdb ScaleDB, selected []op) (*S
 				if !reflect.DeepEqual(an, pn) {
 					aj, _ := json.Marshal(an)
 					pj, _ := json.Marshal(pn)
-					return sr, fmt.Errorf("%s: the servers disagree for %s\namity:        %.600s\npostgraphile: %.600s", op.Name, cities[k], aj, pj)
+					return sr, fmt.Errorf("%s: the servers disagree for %s\namity:        %.600s\npostgraphile: %.600s", op.Name, c.id, aj, pj)
 				}
 			}
 			sr.Verified[op.Name]++
@@ -291,12 +350,29 @@ func runScale(ctx context.Context, o RunOptions, sdb ScaleDB, selected []op) (*S
 	for _, op := range selected {
 		for _, s := range serversOf(op) {
 			if o.Warmup > 0 {
-				load(ctx, db, s, op.Name, bodies[op.Name][s.index], 16, o.Warmup, o.MaxRequests, o.Seed)
+				load(ctx, db, s, op.Name, w, 16, o.Warmup, o.MaxRequests, o.Seed)
 			}
 		}
 	}
 	fmt.Fprintf(log, "warmed up (%v per server and operation)\n", o.Warmup)
 
+	report := func(cell Cell, s *server) {
+		fmt.Fprintf(log, "%s %-5s c=%-3d %-12s %8.0f rps  p50 %7.2f ms  p99 %7.2f ms  cpu %6.0f µs/req (%5.1f s)  postgres %6.0f µs/req  %d req  %d errors\n",
+			sdb.Scale.Name, cell.Op, cell.Concurrency, s.name, cell.RPS, cell.P50ms, cell.P99ms, cell.CPUus, cell.CPUSeconds, cell.PGCPUus, cell.Requests, cell.Errors)
+		if cell.FirstError != "" {
+			fmt.Fprintf(log, "    first error: %.300s\n", cell.FirstError)
+		}
+		if m := cell.Mixed; m != nil {
+			fmt.Fprintf(log, "    writer: %d writes (%v), %d refused, %d failed; %d fields checked, %d stale in %d answers\n",
+				m.Writes, m.WritesByKind, m.WritesRefused, m.WritesFailed, m.Checked, m.StaleFields, m.Violations)
+			if m.FirstWriteError != "" {
+				fmt.Fprintf(log, "    first write error: %.300s\n", m.FirstWriteError)
+			}
+			for _, v := range m.FirstViolations {
+				fmt.Fprintf(log, "    STALE: %s\n", v)
+			}
+		}
+	}
 	cellNo := 0
 	for _, op := range selected {
 		for _, c := range o.Concurrency {
@@ -307,14 +383,10 @@ func runScale(ctx context.Context, o RunOptions, sdb ScaleDB, selected []op) (*S
 				}
 				cellNo++
 				for _, s := range order {
-					cell := load(ctx, db, s, op.Name, bodies[op.Name][s.index], c, o.Duration, o.MaxRequests, o.Seed+int64(cellNo))
+					cell := load(ctx, db, s, op.Name, w, c, o.Duration, o.MaxRequests, o.Seed+int64(cellNo))
 					cell.Scale, cell.Op, cell.Concurrency, cell.Round = sdb.Scale.Name, op.Name, c, round
 					sr.Cells = append(sr.Cells, cell)
-					fmt.Fprintf(log, "%s %s c=%-3d %-12s %8.0f rps  p50 %7.2f ms  p99 %7.2f ms  cpu %6.0f µs/req  postgres %6.0f µs/req  %d req  %d errors\n",
-						sdb.Scale.Name, op.Name, c, s.name, cell.RPS, cell.P50ms, cell.P99ms, cell.CPUus, cell.PGCPUus, cell.Requests, cell.Errors)
-					if cell.FirstError != "" {
-						fmt.Fprintf(log, "    first error: %.300s\n", cell.FirstError)
-					}
+					report(cell, s)
 					if err := ctx.Err(); err != nil {
 						return sr, err
 					}
@@ -322,8 +394,14 @@ func runScale(ctx context.Context, o RunOptions, sdb ScaleDB, selected []op) (*S
 			}
 		}
 	}
+	if o.Mixed && hasMixedOps(selected) {
+		if err := runMixed(ctx, o, db, sdb, sr, w, servers, &cellNo, report); err != nil {
+			return sr, err
+		}
+	}
 	for _, s := range servers {
-		sr.PeakRSSMB[s.name] = float64(procStatusKB(s.pid(), "VmHWM")) / 1024
+		sr.PeakRSSMB[s.name] = float64(treeStatusKB("/proc", s.pid(), "VmHWM")) / 1024
+		sr.Processes[s.name] = len(procTree("/proc", s.pid()))
 	}
 	// Let the last log lines arrive, then read the statement counts.
 	time.Sleep(300 * time.Millisecond)
@@ -335,51 +413,56 @@ func runScale(ctx context.Context, o RunOptions, sdb ScaleDB, selected []op) (*S
 	return sr, nil
 }
 
-// sampleCities draws n city ids with a seeded PRNG. The three most connected cities come
-// first, so the data check always covers a hub with a full page of partners.
-func sampleCities(ctx context.Context, db *sql.DB, n int, seed int64) ([]uuid.UUID, []string, error) {
-	type city struct {
-		id   uuid.UUID
-		name string
-	}
-	read := func(q string) ([]city, error) {
-		rows, err := db.QueryContext(ctx, q)
-		if err != nil {
-			return nil, err
+// hasMixedOps reports whether the run selected every operation the mixed cell reads
+// with: a run narrowed to other operations leaves the mixed cell out.
+func hasMixedOps(selected []op) bool {
+	for _, n := range mixedOps {
+		found := false
+		for _, o := range selected {
+			found = found || o.Name == n
 		}
-		defer rows.Close()
-		var out []city
-		for rows.Next() {
-			var c city
-			if err := rows.Scan(&c.id, &c.name); err != nil {
-				return nil, err
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// runMixed runs the mixed cells of a scale: for each concurrency, each server in turn
+// (alternating which goes first), with the writer writing through Amity throughout.
+func runMixed(ctx context.Context, o RunOptions, db *sql.DB, sdb ScaleDB, sr *ScaleResult, w *workload, servers []*server, cellNo *int, report func(Cell, *server)) error {
+	keyID, secret, err := writeKey(ctx, o.AmityBin, sdb.URL)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := revokeKey(o.AmityBin, sdb.URL, keyID); err != nil {
+			fmt.Fprintf(o.Log, "revoking the writer's key %s: %v\n", keyID, err)
+		}
+	}()
+	fmt.Fprintf(o.Log, "mixed cells: readers send Q1-Q4 while a writer sends %g mutations a second through Amity (key %s)\n", o.WriteRate, keyID)
+	for _, c := range o.Concurrency {
+		for round := 1; round <= o.Rounds; round++ {
+			order := servers
+			if len(order) == 2 && *cellNo%2 == 1 {
+				order = []*server{servers[1], servers[0]}
 			}
-			out = append(out, c)
+			*cellNo++
+			for _, s := range order {
+				cell, err := mixedLoad(ctx, db, s, servers[0], w, secret, c, o.Duration, o.MaxRequests, o.WriteRate, o.Seed+int64(*cellNo))
+				cell.Scale, cell.Op, cell.Concurrency, cell.Round = sdb.Scale.Name, "mixed", c, round
+				sr.Cells = append(sr.Cells, cell)
+				report(cell, s)
+				if err != nil {
+					return fmt.Errorf("mixed cell: %w", err)
+				}
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
 		}
-		return out, rows.Err()
 	}
-	hubs, err := read(`SELECT id, name FROM cities WHERE name IN ('Testville 000000', 'Testville 000001', 'Testville 000002') ORDER BY name`)
-	if err != nil {
-		return nil, nil, err
-	}
-	all, err := read(`SELECT id, name FROM cities ORDER BY id`)
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(all) == 0 {
-		return nil, nil, errors.New("the bench database has no cities")
-	}
-	r := rand.New(rand.NewPCG(uint64(seed), 3))
-	r.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
-	if n > len(all) {
-		n = len(all)
-	}
-	var ids []uuid.UUID
-	var names []string
-	for _, c := range append(hubs, all[:n]...) {
-		ids, names = append(ids, c.id), append(names, c.name)
-	}
-	return ids, names, nil
+	return nil
 }
 
 // server is a benchmarked server subprocess.
@@ -484,7 +567,7 @@ func startPostGraphile(ctx context.Context, o RunOptions, dbURL string) (*server
 	cmd := exec.Command(node, "server.mjs")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "NODE_ENV=production", "DATABASE_URL="+withAppName(dbURL, "postgraphile-bench"), "PORT="+strconv.Itoa(port),
-		"PG_POOL_MAX="+strconv.Itoa(o.PoolSize))
+		"PG_POOL_MAX="+strconv.Itoa(o.PoolSize), "PG_WORKERS="+strconv.Itoa(pgWorkers(o)))
 	s := &server{name: "postgraphile", app: "postgraphile-bench", index: 1, url: fmt.Sprintf("http://127.0.0.1:%d/graphql", port), cmd: cmd, done: make(chan struct{}), logTail: &tailBuffer{}}
 	cmd.Stdout, cmd.Stderr = s.logTail, s.logTail
 	start := time.Now()
@@ -492,6 +575,11 @@ func startPostGraphile(ctx context.Context, o RunOptions, dbURL string) (*server
 		return nil, err
 	}
 	go func() { cmd.Wait(); close(s.done) }()
+	// The first worker to listen answers the probe; the primary says when all do.
+	if err := waitLine(ctx, s, "postgraphile ready"); err != nil {
+		s.stop()
+		return nil, err
+	}
 	probe := []byte(`{"query":"{ __typename }"}`)
 	if err := waitReady(ctx, s, s.url, probe); err != nil {
 		s.stop()
@@ -499,6 +587,24 @@ func startPostGraphile(ctx context.Context, o RunOptions, dbURL string) (*server
 	}
 	s.startup = time.Since(start)
 	return s, nil
+}
+
+// waitLine waits, for at most a minute, until the server's output holds line.
+func waitLine(ctx context.Context, s *server, line string) error {
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		if strings.Contains(s.logTail.String(), line) {
+			return nil
+		}
+		select {
+		case <-s.done:
+			return fmt.Errorf("%s exited: %s", s.name, s.logTail.String())
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("%s did not say %q within a minute: %s", s.name, line, s.logTail.String())
 }
 
 // waitReady polls the server until it answers 200 (GET, or POST of body), for at most a minute.
@@ -531,17 +637,51 @@ func waitReady(ctx context.Context, s *server, url string, body []byte) error {
 	return fmt.Errorf("%s was not ready within a minute: %s", s.name, s.logTail.String())
 }
 
-func newClient(conns int) *http.Client {
+func newClient(conns int) *http.Client { return newClientFrom(conns, nil) }
+
+// newClientFrom is newClient with connections from the local address src (nil: any).
+func newClientFrom(conns int, src net.IP) *http.Client {
+	d := &net.Dialer{Timeout: 10 * time.Second}
+	if src != nil {
+		d.LocalAddr = &net.TCPAddr{IP: src}
+	}
 	return &http.Client{
 		Timeout: 30 * time.Second,
 		Transport: &http.Transport{
 			Proxy:               nil, // loopback only, never through a proxy
+			DialContext:         d.DialContext,
 			MaxIdleConns:        conns,
 			MaxIdleConnsPerHost: conns,
 			MaxConnsPerHost:     conns,
 			DisableCompression:  true,
 			IdleConnTimeout:     time.Minute,
 		},
+	}
+}
+
+// workerAddr is the loopback address load worker w sends from. Each worker is a client
+// of its own, as the clients of a public API are: Amity schedules and limits operations
+// per client address, and 64 workers behind one address would be one client with 64
+// operations at once, refused beyond its share (503) instead of queued. All of 127/8 is
+// loopback, so the traffic still goes to 127.0.0.1 only and never leaves the machine.
+func workerAddr(w int) net.IP {
+	return net.IPv4(127, byte(1+w/250), byte(w%250), 1)
+}
+
+// workerClients are one single-connection client per worker, each from its own address.
+type workerClients []*http.Client
+
+func newWorkerClients(n int) workerClients {
+	cs := make(workerClients, n)
+	for w := range cs {
+		cs[w] = newClientFrom(1, workerAddr(w))
+	}
+	return cs
+}
+
+func (cs workerClients) close() {
+	for _, c := range cs {
+		c.CloseIdleConnections()
 	}
 }
 
@@ -574,14 +714,14 @@ func fetchData(ctx context.Context, c *http.Client, url string, body []byte, req
 
 // load runs one closed-loop cell: conc workers each send a request, wait for the whole
 // answer, and send the next, until the duration is over or maxReq requests were sent.
-func load(ctx context.Context, db *sql.DB, s *server, opName string, bodies [][]byte, conc int, d time.Duration, maxReq int, seed int64) Cell {
-	client := newClient(conc)
-	defer client.CloseIdleConnections()
+func load(ctx context.Context, db *sql.DB, s *server, opName string, wl *workload, conc int, d time.Duration, maxReq int, seed int64) Cell {
+	clients := newWorkerClients(conc)
+	defer clients.close()
 	var sent atomic.Int64
 	var errCount atomic.Int64
 	var firstErr atomic.Value
 	lat := make([][]time.Duration, conc)
-	cpu0, pg0 := procCPU(s.pid()), backendsCPU(ctx, db, s.app)
+	cpu0, pg0 := treeCPU("/proc", s.pid()), backendsCPU(ctx, db, s.app)
 	start := time.Now()
 	deadline := start.Add(d)
 	var wg sync.WaitGroup
@@ -592,16 +732,17 @@ func load(ctx context.Context, db *sql.DB, s *server, opName string, bodies [][]
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(uint64(seed), uint64(w)))
 			buf := make([]byte, 0, 64<<10)
+			body := make([]byte, 0, 2<<10)
 			for time.Now().Before(deadline) && ctx.Err() == nil {
 				if sent.Add(1) > int64(maxReq) {
 					return
 				}
-				body := bodies[r.IntN(len(bodies))]
+				body = wl.body(body[:0], opName, s.index, wl.draw(r), wl.draw(r))
 				t0 := time.Now()
 				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("X-Request-Id", reqID)
-				resp, err := client.Do(req)
+				resp, err := clients[w].Do(req)
 				ok := false
 				var msg string
 				if err == nil {
@@ -629,7 +770,7 @@ func load(ctx context.Context, db *sql.DB, s *server, opName string, bodies [][]
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	cpu1, pg1 := procCPU(s.pid()), backendsCPU(ctx, db, s.app)
+	cpu1, pg1 := treeCPU("/proc", s.pid()), backendsCPU(ctx, db, s.app)
 	var all []time.Duration
 	for _, l := range lat {
 		all = append(all, l...)
@@ -638,8 +779,9 @@ func load(ctx context.Context, db *sql.DB, s *server, opName string, bodies [][]
 	c := Cell{Server: s.name, Requests: len(all) + int(errCount.Load()), Errors: int(errCount.Load()), Seconds: elapsed.Seconds()}
 	c.RPS = float64(len(all)) / elapsed.Seconds()
 	c.P50ms, c.P99ms = pct(all, 0.50), pct(all, 0.99)
+	c.CPUSeconds = (cpu1 - cpu0).Seconds()
 	if c.Requests > 0 {
-		c.CPUus = (cpu1 - cpu0).Seconds() * 1e6 / float64(c.Requests)
+		c.CPUus = c.CPUSeconds * 1e6 / float64(c.Requests)
 		var pg time.Duration
 		// A backend that opened during the cell (a pool growing back) counts whole.
 		for pid, t1 := range pg1 {
@@ -780,24 +922,9 @@ func backendsCPU(ctx context.Context, db *sql.DB, app string) map[int]time.Durat
 	return out
 }
 
-// procCPU is the user+system CPU time a process has used (/proc/PID/stat, in clock ticks
-// of 1/100 s).
+// procCPU is the user+system CPU time a process has used.
 func procCPU(pid int) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	if i := strings.LastIndexByte(s, ')'); i >= 0 {
-		s = s[i+1:]
-	}
-	f := strings.Fields(s)
-	if len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * 10 * time.Millisecond
+	return procCPUFile(fmt.Sprintf("/proc/%d/stat", pid))
 }
 
 func machine(o RunOptions) map[string]string {

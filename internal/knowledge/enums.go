@@ -1,9 +1,6 @@
 package knowledge
 
-import (
-	"io"
-	"strconv"
-)
+import "slices"
 
 // PartnershipKind is the kind of a tie between two cities.
 type PartnershipKind string
@@ -86,71 +83,17 @@ var (
 	figureMetrics = []FigureMetric{FriendlyCities, FriendlyCountries, SisterCities, FriendlyExchangeCities}
 )
 
-// The enum types marshal themselves as GraphQL enum values, so the API binds to them
-// directly; unmarshalling refuses any value the type does not define.
-
-func parseEnum[T ~string](v any, valid []T, typeName string) (T, error) {
-	s, ok := v.(string)
-	if !ok {
-		return "", Errorf(EINVALID, "%s must be an enum value, not %T", typeName, v)
-	}
-	for _, e := range valid {
-		if string(e) == s {
-			return e, nil
-		}
-	}
-	return "", Errorf(EINVALID, "%q is not a valid %s", s, typeName)
-}
-
-func writeEnum[T ~string](w io.Writer, e T) { io.WriteString(w, strconv.Quote(string(e))) }
-
 // IsValid reports whether k is a defined partnership kind.
-func (k PartnershipKind) IsValid() bool {
-	_, err := parseEnum(string(k), partnershipKinds, "")
-	return err == nil
-}
+func (k PartnershipKind) IsValid() bool { return slices.Contains(partnershipKinds, k) }
 
-// MarshalGQL writes the kind as a GraphQL enum value.
-func (k PartnershipKind) MarshalGQL(w io.Writer) { writeEnum(w, k) }
+// IsValid reports whether k is a defined agreement kind.
+func (k AgreementKind) IsValid() bool { return slices.Contains(agreementKinds, k) }
 
-// UnmarshalGQL reads a GraphQL enum value.
-func (k *PartnershipKind) UnmarshalGQL(v any) (err error) {
-	*k, err = parseEnum(v, partnershipKinds, "PartnershipKind")
-	return err
-}
+// IsValid reports whether a is a defined cooperation area.
+func (a CooperationArea) IsValid() bool { return slices.Contains(cooperationAreas, a) }
 
-// MarshalGQL writes the kind as a GraphQL enum value.
-func (k AgreementKind) MarshalGQL(w io.Writer) { writeEnum(w, k) }
+// IsValid reports whether k is a defined institution kind.
+func (k InstitutionKind) IsValid() bool { return slices.Contains(institutionKinds, k) }
 
-// UnmarshalGQL reads a GraphQL enum value.
-func (k *AgreementKind) UnmarshalGQL(v any) (err error) {
-	*k, err = parseEnum(v, agreementKinds, "AgreementKind")
-	return err
-}
-
-// MarshalGQL writes the area as a GraphQL enum value.
-func (a CooperationArea) MarshalGQL(w io.Writer) { writeEnum(w, a) }
-
-// UnmarshalGQL reads a GraphQL enum value.
-func (a *CooperationArea) UnmarshalGQL(v any) (err error) {
-	*a, err = parseEnum(v, cooperationAreas, "CooperationArea")
-	return err
-}
-
-// MarshalGQL writes the kind as a GraphQL enum value.
-func (k InstitutionKind) MarshalGQL(w io.Writer) { writeEnum(w, k) }
-
-// UnmarshalGQL reads a GraphQL enum value.
-func (k *InstitutionKind) UnmarshalGQL(v any) (err error) {
-	*k, err = parseEnum(v, institutionKinds, "InstitutionKind")
-	return err
-}
-
-// MarshalGQL writes the metric as a GraphQL enum value.
-func (m FigureMetric) MarshalGQL(w io.Writer) { writeEnum(w, m) }
-
-// UnmarshalGQL reads a GraphQL enum value.
-func (m *FigureMetric) UnmarshalGQL(v any) (err error) {
-	*m, err = parseEnum(v, figureMetrics, "FigureMetric")
-	return err
-}
+// IsValid reports whether m is a defined figure metric.
+func (m FigureMetric) IsValid() bool { return slices.Contains(figureMetrics, m) }

@@ -24,8 +24,13 @@ func (p *Partnership) GlobalID() string { return GlobalID(TypePartnership, p.ID)
 // GlobalID is the source's global ID.
 func (s *Source) GlobalID() string { return GlobalID(TypeSource, s.ID) }
 
-// IsEntity marks the types that Apollo Federation resolves by their keys; the
-// federation runtime asks for this method and nothing else.
+// IsEntity marks the types that Apollo Federation resolves by their keys. These markers
+// are the one trace of GraphQL left in this package, and they import nothing: gqlgen's
+// generated federation code holds resolved entities as fedruntime.Entity, an interface
+// with this method, and gqlgen refuses a binding of the _Entity union ("_Entity already
+// exists which must be reserved when Federation is enabled"), so the union cannot be an
+// empty interface in graph/model the way Node is. docs/architecture.md says what would
+// remove them.
 
 // IsEntity marks City as a federation entity.
 func (*City) IsEntity() {}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -70,7 +71,7 @@ func ParseChange(payload string) (knowledge.Change, error) {
 // delivers the notification when the transaction commits, and never if it rolls back,
 // so listeners hear of exactly the writes that happened. Call it with the transaction
 // (a *sqlx.Tx), never with the pool.
-func (db *DB) notifyChange(ctx context.Context, tx *sqlx.Tx, c knowledge.Change) error {
+func notifyChange(ctx context.Context, tx *sqlx.Tx, c knowledge.Change) error {
 	if c.Seq == 0 && c.Bulk == nil {
 		// The write has just appended the entity's audit entry, and holds the entity's
 		// row lock, so its newest entry is this write's.
@@ -109,7 +110,45 @@ func NotifyChange(ctx context.Context, tx sqlx.ExecerContext, c knowledge.Change
 	if _, err := tx.ExecContext(ctx, "SELECT pg_notify($1, $2)", ChangesChannel, payload); err != nil {
 		return fmt.Errorf("notify change: %w", err)
 	}
+	if pending, ok := pendingChanges.Load(tx); ok {
+		*pending.(*[]knowledge.Change) = append(*pending.(*[]knowledge.Change), c)
+	}
 	return nil
+}
+
+// pendingChanges holds, for each write transaction of this process that collects them
+// (collectChanges), the changes it has announced so far. Keyed by the transaction, not
+// carried in a context: a write's statements run under the context its caller gave.
+var pendingChanges sync.Map // sqlx.ExecerContext → *[]knowledge.Change
+
+// collectChanges makes NotifyChange record each change tx announces, for announcing
+// them in this process once tx has committed (OnCommit); done forgets tx.
+func collectChanges(tx sqlx.ExecerContext) (pending *[]knowledge.Change, done func()) {
+	pending = new([]knowledge.Change)
+	pendingChanges.Store(tx, pending)
+	return pending, func() { pendingChanges.Delete(tx) }
+}
+
+// OnCommit adds f to what the store calls with each change a write of this process
+// announced, once the write has committed and before the write returns: a cache of
+// reads in this process drops what the write made stale before the writer's client
+// hears of it, without waiting for the notification's round trip.
+func (db *DB) OnCommit(f func(knowledge.Change)) {
+	db.committedMu.Lock()
+	defer db.committedMu.Unlock()
+	db.committed = append(db.committed, f)
+}
+
+// announceCommitted calls OnCommit's functions with the changes of a committed write.
+func (db *DB) announceCommitted(changes []knowledge.Change) {
+	db.committedMu.Lock()
+	fs := db.committed
+	db.committedMu.Unlock()
+	for _, f := range fs {
+		for _, c := range changes {
+			f(c)
+		}
+	}
 }
 
 // ListenDSN is the connection string a LISTEN connection opens: the store's own.

@@ -193,6 +193,13 @@ func (l listing) selectCols() string {
 	return fmt.Sprintf("%s, (%s)::text AS sort_key, (%s)::text AS sort_id", l.cols, l.key, l.id)
 }
 
+// pageSQL is the statement of one page of a top-level list; it adds its parameters to a.
+func (l listing) pageSQL(where string, a *args, p plan) string {
+	seek, order := l.orderAndSeek(p, a)
+	return fmt.Sprintf("SELECT %s FROM %s WHERE (%s) AND %s ORDER BY %s LIMIT %s",
+		l.selectCols(), l.from, where, seek, order, a.add(p.limit+1))
+}
+
 // listPage reads one page of a top-level list. where filters the rows; its parameters
 // are already in a.
 func listPage[R any, PR interface {
@@ -206,9 +213,7 @@ func listPage[R any, PR interface {
 	if p.limit == 0 {
 		return &knowledge.Page[T]{HasPreviousPage: !p.backward && pa.After != nil, HasNextPage: p.backward && pa.Before != nil}, nil
 	}
-	seek, order := l.orderAndSeek(p, &a)
-	q := fmt.Sprintf("SELECT %s FROM %s WHERE (%s) AND %s ORDER BY %s LIMIT %s",
-		l.selectCols(), l.from, where, seek, order, a.add(p.limit+1))
+	q := l.pageSQL(where, &a, p)
 	var rows []R
 	if err := selectContext(ctx, db, &rows, q, a...); err != nil {
 		return nil, mapError(err)

@@ -9,12 +9,15 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+
+	"github.com/amity/amity/internal/knowledge"
 )
 
 //go:embed migrations/*.sql
@@ -42,6 +45,9 @@ type DB struct {
 	// dsn is the connection string Open used; change listeners open their own
 	// connection with it (see notify.go).
 	dsn string
+	// committed are told of each change a write of this process committed (OnCommit).
+	committedMu sync.Mutex
+	committed   []func(knowledge.Change)
 }
 
 // Open connects to the database and checks that it answers. It does not migrate.

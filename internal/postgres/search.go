@@ -34,14 +34,12 @@ const wordSimilarity = "0.45"
 // title that mentions it); an exact name scores 1 more.
 var searchBranches = map[string][]string{
 	knowledge.SearchCity: {
-		`SELECT 'CITY' AS type, c.id, c.name AS matched,
-  0.8 * word_similarity(amity_fold($1::text), amity_fold(c.name)) + 0.2 * similarity(amity_fold($1::text), amity_fold(c.name)) + (amity_fold(c.name) = amity_fold($1::text))::int AS score
-FROM cities c WHERE amity_fold($1::text) <% amity_fold(c.name)
-ORDER BY amity_fold($1::text) <<-> amity_fold(c.name) LIMIT ` + branchLimit,
-		`SELECT 'CITY', n.city_id, n.name,
-  0.8 * word_similarity(amity_fold($1::text), amity_fold(n.name)) + 0.2 * similarity(amity_fold($1::text), amity_fold(n.name)) + (amity_fold(n.name) = amity_fold($1::text))::int
-FROM city_names n WHERE amity_fold($1::text) <% amity_fold(n.name)
-ORDER BY amity_fold($1::text) <<-> amity_fold(n.name) LIMIT ` + branchLimit,
+		exactCityBranch("c.id", "c.name", "cities c"),
+		exactCityBranch("n.city_id", "n.name", "city_names n"),
+		shortCityBranch("c.id", "c.name", "cities c"),
+		shortCityBranch("n.city_id", "n.name", "city_names n"),
+		longCityBranch("c.id", "c.name", "cities c"),
+		longCityBranch("n.city_id", "n.name", "city_names n"),
 	},
 	knowledge.SearchOfficial: {
 		`SELECT 'OFFICIAL', o.id, o.name,
@@ -79,6 +77,52 @@ ORDER BY amity_fold($1::text) <<-> amity_fold(k.name) LIMIT ` + branchLimit,
 	},
 }
 
+// shortSearch is the length, in folded characters, from which a search looks for
+// similar city names through the trigram GIN indexes instead of the GiST ones. A short
+// text shares its trigrams with tens of thousands of names: GIN would hand back every
+// one of them to be scored, while a GiST index hands back the nearest first and the
+// branch stops after branchLimit. A longer text is similar to few names, and over the
+// gazetteer's names GiST, whose signatures are lossy, then reads most of the index
+// before it knows it has found them all (100–300 ms), where GIN takes a few.
+const shortSearch = 5
+
+// nameScore scores the folded name f against the folded query.
+func nameScore(f string) string {
+	return fmt.Sprintf("0.8 * word_similarity(amity_fold($1::text), %[1]s) + 0.2 * similarity(amity_fold($1::text), %[1]s) + (%[1]s = amity_fold($1::text))::int", f)
+}
+
+// exactCityBranch finds every city one of whose names is the query, folded, through
+// the exact-name index: however many names are similar, a city that has the very name
+// always reaches the ranking, where importance orders the cities that share it.
+func exactCityBranch(id, name, from string) string {
+	return fmt.Sprintf("SELECT 'CITY', %s, %s, %s FROM %s WHERE %s = amity_fold($1::text) LIMIT %d",
+		id, name, nameScore("amity_fold("+name+")"), from, foldC(name), searchLimit)
+}
+
+// shortCityBranch finds the names most similar to a short query, nearest first off the
+// trigram GiST index.
+func shortCityBranch(id, name, from string) string {
+	return fmt.Sprintf(`SELECT 'CITY', %[1]s, %[2]s, %[3]s FROM %[4]s
+WHERE length(amity_fold($1::text)) < %[5]d AND amity_fold($1::text) <%% amity_fold(%[2]s)
+ORDER BY amity_fold($1::text) <<-> amity_fold(%[2]s) LIMIT %[6]s`,
+		id, name, nameScore("amity_fold("+name+")"), from, shortSearch, branchLimit)
+}
+
+// longCityBranch finds the names similar to a longer query through the trigram GIN
+// index and keeps the branchLimit nearest. Folding and scoring the candidates is most
+// of the branch's time, so each candidate is folded once for its distance besides the
+// index's recheck (the inner subquery is not flattened), and only the nearest are
+// scored.
+func longCityBranch(id, name, from string) string {
+	return fmt.Sprintf(`SELECT 'CITY', s.id, s.name, %[1]s FROM (
+  SELECT m.id, m.name, m.f FROM (
+    SELECT %[2]s AS id, %[3]s AS name, amity_fold(%[3]s) AS f FROM %[4]s
+    WHERE length(amity_fold($1::text)) >= %[5]d AND amity_fold($1::text) <%% %[6]s
+    OFFSET 0) m
+  ORDER BY amity_fold($1::text) <<-> m.f LIMIT %[7]s) s`,
+		nameScore("s.f"), id, name, from, shortSearch, foldC(name), branchLimit)
+}
+
 var searchTypes = []string{knowledge.SearchCity, knowledge.SearchOfficial, knowledge.SearchAgreement,
 	knowledge.SearchInstitution, knowledge.SearchCountry}
 
@@ -97,14 +141,47 @@ func searchSQL(types []string) string {
 			}
 		}
 	}
+	pop, partners := importanceKeys("c")
 	return fmt.Sprintf(`WITH q AS (
   SELECT amity_fold($1) AS q, $1 AS raw, plainto_tsquery('simple', amity_fold($1)) AS ts),
 hits(type, id, matched, score) AS (%s),
 best AS (
   SELECT DISTINCT ON (type, id) type, id, matched, score::float8 AS score
   FROM hits ORDER BY type, id, score DESC, matched),
-ranked AS (SELECT * FROM best ORDER BY score DESC, type, id LIMIT %d)`,
-		"("+strings.Join(branches, ")\nUNION ALL\n(")+")", searchLimit)
+ranked AS (
+  SELECT b.type, b.id, b.matched, b.score, %s AS pop,
+    CASE WHEN b.type = 'CITY' THEN %s ELSE 0 END AS partners
+  FROM best b LEFT JOIN cities c ON b.type = 'CITY' AND c.id = b.id
+  ORDER BY %s LIMIT %d)`,
+		"("+strings.Join(branches, ")\nUNION ALL\n(")+")", pop, partners, searchOrder, searchLimit)
+}
+
+// searchOrder ranks hits: best score first, then by type, then, among cities with the
+// same score, by importance (cityImportance: ranked computes its keys as pop and
+// partners, -1 and 0 for other types), then by id.
+const searchOrder = "score DESC, type, pop DESC, partners DESC, id"
+
+// searchSeek is the condition "after the cursor's hit" in searchOrder. The cursor
+// keeps its old form (score, type, id): a city's importance keys are read again for
+// the seek, so a page starts where the last one ended unless the city's population or
+// partnerships changed in between.
+func searchSeek(a *args, after searchCursor) string {
+	typ, id := a.add(after.Type), a.add(after.ID)
+	pop, partners := importanceKeys("c")
+	// Best first is score descending; negating it (and the other descending keys)
+	// makes the whole key ascending, so one row comparison seeks exactly.
+	return fmt.Sprintf(`(-score, type, -pop, -partners, id) > (%s::float8, %s,
+  -coalesce((SELECT %s FROM cities c WHERE c.id = %s::uuid AND %s = 'CITY'), -1),
+  -coalesce((SELECT %s FROM cities c WHERE c.id = %s::uuid AND %s = 'CITY'), 0), %s::uuid)`,
+		a.add(-after.Score), typ, pop, id, typ, partners, id, typ, id)
+}
+
+// searchPageSQL is the statement of a page of search hits: those after the seek
+// condition, at most limit (a parameter) of them.
+func searchPageSQL(types []string, seek, limit string) string {
+	return searchSQL(types) + fmt.Sprintf(`
+SELECT type, id, matched, score, score::text AS sort_key, (SELECT count(*) FROM ranked) AS total FROM ranked WHERE %s
+ORDER BY %s LIMIT %s`, seek, searchOrder, limit)
 }
 
 type searchRow struct {
@@ -147,13 +224,9 @@ func (db *DB) Search(ctx context.Context, q knowledge.SearchQuery, pa knowledge.
 	a := args{strings.TrimSpace(q.Text)}
 	seek := "true"
 	if after != nil {
-		// Best first is score descending; negating it makes the whole key ascending, so
-		// one row comparison seeks exactly.
-		seek = fmt.Sprintf("(-score, type, id) > (%s::float8, %s, %s::uuid)", a.add(-after.Score), a.add(after.Type), a.add(after.ID))
+		seek = searchSeek(&a, *after)
 	}
-	query := searchSQL(q.Types) + fmt.Sprintf(`
-SELECT type, id, matched, score, score::text AS sort_key, (SELECT count(*) FROM ranked) AS total FROM ranked WHERE %s
-ORDER BY score DESC, type, id LIMIT %s`, seek, a.add(n+1))
+	query := searchPageSQL(q.Types, seek, a.add(n+1))
 
 	var rows []searchRow
 	err = db.inSearchTx(ctx, func(tx *sql.Tx) error {

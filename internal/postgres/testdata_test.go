@@ -145,7 +145,8 @@ func MustLoadFixture(tb testing.TB, db *DB) *Fixture {
 		{"guangzhou", "en", "Canton", nil},
 		{"guangzhou", "zh", "广州", nil},
 		// Lyon is also known as "Nice" here, so that a name that is one city's English
-		// name and another's alias has a defined winner (the English name).
+		// name and another's alias has a defined winner (the more important city:
+		// docs/cities.md).
 		{"lyon", "en", "Nice", nil},
 	} {
 		exec(`INSERT INTO city_names (city_id, language, name, source_id) VALUES ($1, $2, $3, $4)`,

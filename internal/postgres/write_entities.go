@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -48,13 +50,47 @@ WHERE id = $1`
 	})
 }
 
-// finish records the write in the audit log with the entity as it is now.
+// finish records the write in the audit log with the entity as it is now, and
+// announces the change of an entity that does not announce its own (agreements and
+// partnerships do, with their cities, once their parts are written).
 func finish(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, action string, e entity, id uuid.UUID, before []byte, sources []uuid.UUID, reason *string) error {
 	after, err := snapshot(ctx, tx, e, id)
 	if err != nil {
 		return err
 	}
-	return audit(ctx, tx, meta, action, e, id, before, after, sources, reason)
+	if err := audit(ctx, tx, meta, action, e, id, before, after, sources, reason); err != nil {
+		return err
+	}
+	kind, ok := announcedByFinish[e.typ]
+	if !ok {
+		return nil
+	}
+	return notifyChange(ctx, tx, knowledge.Change{Entity: kind, Action: changeAction(action), ID: id, Cities: citiesOfRow(e, id, before, after)})
+}
+
+// announcedByFinish are the entities whose writes finish announces, by change kind.
+var announcedByFinish = map[string]string{
+	citiesTable.typ: ChangeCity, officialsTable.typ: ChangeOfficial,
+	institutionsTable.typ: ChangeInstitution, sourcesTable.typ: ChangeSource,
+}
+
+// citiesOfRow are the cities a change of the entity concerns, as it was and as it is:
+// an official or institution that moves concerns both its cities (each city's lists
+// change), a city itself.
+func citiesOfRow(e entity, id uuid.UUID, before, after []byte) []uuid.UUID {
+	if e == citiesTable {
+		return []uuid.UUID{id}
+	}
+	var out []uuid.UUID
+	for _, row := range [][]byte{before, after} {
+		var r struct {
+			CityID *uuid.UUID `json:"city_id"`
+		}
+		if row != nil && json.Unmarshal(row, &r) == nil && r.CityID != nil && !slices.Contains(out, *r.CityID) {
+			out = append(out, *r.CityID)
+		}
+	}
+	return out
 }
 
 // WriteCity creates a city (w.ID nil) or updates one.
@@ -248,6 +284,11 @@ WHERE id = $1`
 				return uuid.Nil, err
 			}
 		}
+		// The parties it had: a city that stops being one sees its list change too.
+		var cities []uuid.UUID
+		if err := tx.SelectContext(ctx, &cities, `SELECT city_id FROM agreement_parties WHERE agreement_id = $1 ORDER BY position`, id); err != nil {
+			return uuid.Nil, err
+		}
 		if err := replaceAgreementParts(ctx, tx, id, w); err != nil {
 			return uuid.Nil, err
 		}
@@ -258,11 +299,16 @@ WHERE id = $1`
 		if err := finish(ctx, tx, meta, action, agreementsTable, id, before, sources, nil); err != nil {
 			return uuid.Nil, err
 		}
-		var cities []uuid.UUID
-		if err := tx.SelectContext(ctx, &cities, `SELECT city_id FROM agreement_parties WHERE agreement_id = $1 ORDER BY position`, id); err != nil {
+		var now []uuid.UUID
+		if err := tx.SelectContext(ctx, &now, `SELECT city_id FROM agreement_parties WHERE agreement_id = $1 ORDER BY position`, id); err != nil {
 			return uuid.Nil, err
 		}
-		return id, db.notifyChange(ctx, tx, knowledge.Change{Entity: "agreement", Action: changeAction(action), ID: id, Cities: cities})
+		for _, c := range now {
+			if !slices.Contains(cities, c) {
+				cities = append(cities, c)
+			}
+		}
+		return id, notifyChange(ctx, tx, knowledge.Change{Entity: "agreement", Action: changeAction(action), ID: id, Cities: cities})
 	})
 }
 
@@ -515,7 +561,7 @@ VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
 		if err := tx.GetContext(ctx, &ends, `SELECT city_a_id, city_b_id FROM partnerships WHERE id = $1`, id); err != nil {
 			return uuid.Nil, err
 		}
-		return id, db.notifyChange(ctx, tx, knowledge.Change{Entity: "partnership", Action: changeAction(action), ID: id, Cities: []uuid.UUID{ends.A, ends.B}})
+		return id, notifyChange(ctx, tx, knowledge.Change{Entity: "partnership", Action: changeAction(action), ID: id, Cities: []uuid.UUID{ends.A, ends.B}})
 	})
 }
 
@@ -625,6 +671,12 @@ func (db *DB) Retract(ctx context.Context, meta knowledge.WriteMeta, r knowledge
 				return uuid.Nil, err
 			}
 			change = c
+		case citiesTable:
+			// The city's partnerships, parties and officials go with it (the foreign
+			// keys cascade): every city's lists may have changed.
+			change = &knowledge.Change{Entity: ChangeCity, Action: knowledge.ChangeRetracted, ID: r.ID, CitiesOmitted: true}
+		default:
+			change = &knowledge.Change{Entity: announcedByFinish[e.typ], Action: knowledge.ChangeRetracted, ID: r.ID, Cities: citiesOfRow(e, r.ID, before, nil)}
 		}
 		var unlinked []linkedInstitution
 		if e == agreementsTable {
@@ -642,10 +694,7 @@ func (db *DB) Retract(ctx context.Context, meta knowledge.WriteMeta, r knowledge
 		if err := auditUnlinked(ctx, tx, meta, unlinked, r, sources); err != nil {
 			return uuid.Nil, err
 		}
-		if change != nil {
-			return r.ID, db.notifyChange(ctx, tx, *change)
-		}
-		return r.ID, nil
+		return r.ID, notifyChange(ctx, tx, *change)
 	})
 }
 

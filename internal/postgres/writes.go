@@ -61,6 +61,8 @@ func (db *DB) writeTx(ctx context.Context, meta knowledge.WriteMeta, mutation, t
 		return knowledge.WriteResult{}, mapError(err)
 	}
 	defer tx.Rollback()
+	pending, forget := collectChanges(tx)
+	defer forget()
 
 	var hash []byte
 	idempotent := meta.ClientMutationID != nil && meta.Actor.KeyID != nil
@@ -107,6 +109,7 @@ VALUES ($1, $2, $3, $4, $5, $6)`
 	if err := tx.Commit(); err != nil {
 		return knowledge.WriteResult{}, mapError(err)
 	}
+	db.announceCommitted(*pending)
 	return knowledge.WriteResult{ID: id}, nil
 }
 

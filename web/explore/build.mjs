@@ -2,6 +2,8 @@
 //
 //   cd web/explore && npm ci && npm run build
 //
+// and copies axe-core into internal/web/explore/testdata for the browser test.
+//
 // Same inputs, same bytes: versions are pinned in package-lock.json, esbuild's output is
 // deterministic, nothing time- or machine-dependent is written, and SOURCE.sha256 records
 // the inputs so a Go test can tell when the committed bundle is older than its source.
@@ -74,6 +76,13 @@ const licenses = [
   ["i18n-iso-countries (country codes, used at build time)", "i18n-iso-countries/LICENSE"],
 ];
 writeFileSync(join(out, "LICENSES.txt"), licenses.map(([name, p]) => `== ${name}\n\n${readFileSync(mod(p), "utf8").trim()}\n`).join("\n"));
+
+// axe-core, the accessibility checker that the browser test injects into the page, is
+// neither bundled nor served: it is copied with its licenses under the test's testdata,
+// so the test needs neither Node nor the network.
+const axe = join(here, "..", "..", "internal", "web", "explore", "testdata", "axe-core");
+mkdirSync(axe, { recursive: true });
+for (const f of ["axe.min.js", "LICENSE", "LICENSE-3RD-PARTY.txt"]) writeFileSync(join(axe, f), readFileSync(mod("axe-core/" + f)));
 
 // SOURCE.sha256: one line per input, sorted, as sha256sum prints them.
 const inputs = ["build.mjs", "package.json", "package-lock.json", ...readdirSync(join(here, "src")).sort().map((f) => "src/" + f)];

@@ -10,6 +10,7 @@ import (
 	"github.com/amity/amity/graph"
 	"github.com/amity/amity/internal/edge/auth"
 	"github.com/amity/amity/internal/postgres/notify"
+	"github.com/amity/amity/internal/postgres/readcache"
 )
 
 // Server is Amity's HTTP surface. Besides serving requests it owns what outlives a
@@ -20,6 +21,7 @@ type Server struct {
 	handler  http.Handler
 	metrics  http.Handler
 	changes  *notify.Hub
+	cache    *readcache.Cache
 	lifetime context.Context
 	stop     context.CancelFunc
 }
@@ -29,6 +31,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 // Changes is the server's change feed (its health is in Status).
 func (s *Server) Changes() *notify.Hub { return s.changes }
+
+// ReadCache is the cache of reads the server's requests share (nil when off).
+func (s *Server) ReadCache() *readcache.Cache { return s.cache }
 
 // Close ends every subscription and closes every WebSocket connection, then the change
 // feed's database connection. Requests over plain HTTP are not affected. It is safe to

@@ -15,6 +15,7 @@ import (
 	"github.com/amity/amity/internal/edge/graphqlhttp"
 	"github.com/amity/amity/internal/edge/persisted"
 	"github.com/amity/amity/internal/postgres/notify"
+	"github.com/amity/amity/internal/postgres/readcache"
 )
 
 type nopObserver struct{ graphqlhttp.Observer }
@@ -30,7 +31,8 @@ func TestGraphOptionsSetsEveryField(t *testing.T) {
 	w := wiring{
 		log: slog.Default(), observer: nopObserver{}, persisted: graphql.MapCache[string]{},
 		changes: &notify.Hub{}, authn: &auth.Authenticator{}, origins: []string{"https://a.example"},
-		loaderWait: 1, operationTimeout: 1, tracing: true,
+		loaderWait: 1, readCache: readcache.New(1), operationTimeout: 1, tracing: true,
+		readOnly: func() bool { return true }, writesTo: "https://primary.example",
 		operationLimit: func(context.Context) *gqlerror.Error { return nil },
 		admission:      graph.Admission{MaxWait: 1},
 	}

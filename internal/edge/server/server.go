@@ -7,10 +7,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"log/slog"
 	"net/http"
 	"time"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/redis/go-redis/v9"
@@ -31,6 +32,7 @@ import (
 	"github.com/amity/amity/internal/edge/seclog"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/notify"
+	"github.com/amity/amity/internal/postgres/readcache"
 )
 
 // Config tunes the HTTP surface.
@@ -91,6 +93,34 @@ type Config struct {
 	CORS cors.Config
 	// Cache sets how long anonymous GET answers may be cached.
 	Cache httpcache.Config
+	// ReadCacheBytes bounds the cache of reads that requests share
+	// (internal/postgres/readcache); 0 turns it off. The change feed keeps it true
+	// (notify.Hub.Keep): docs/operations.md, "The read cache".
+	ReadCacheBytes int64
+	// FeedPing is how often the change feed proves itself live while the read cache is
+	// on (0: 1s): a feed that stops answering turns the cache off within two of them.
+	FeedPing time.Duration
+	// Replica says what this replica's database is, when it may be a standby.
+	Replica Replica
+}
+
+// Replica is how a replica whose database may be a standby serves (docs/operations.md,
+// "Replicas on standbys"). The zero value is a replica of the primary.
+type Replica struct {
+	// ReadOnly, if set, refuses mutations with READ_ONLY while it reports true.
+	ReadOnly func() bool
+	// WritesTo names where writes go, for READ_ONLY's message.
+	WritesTo string
+	// NotifyDSN is the database whose change notifications the change feed listens to:
+	// the primary's, since a standby relays no notifications. Empty: the store's own.
+	NotifyDSN string
+	// Standby, if set, says the store is a standby: the change feed gives a change to
+	// subscribers once the standby has replayed it, and the read cache caches nothing
+	// read before that.
+	Standby *notify.Positions
+	// Lag reads how far the standby's replay is behind; /readyz fails past MaxLag.
+	Lag    func(context.Context) (time.Duration, error)
+	MaxLag time.Duration
 }
 
 // GraphQL is what a deployment chooses about the GraphQL endpoint; each field is
@@ -110,6 +140,11 @@ type GraphQL struct {
 	Trusted *persisted.Trusted
 }
 
+// DefaultReadCacheBytes is the read cache's default budget: at about 2 KB a cached read
+// (a city, a page of 20 partnerships with their partners) some 15,000 reads, and with
+// the server's own heap limit (--memory-limit-mib) a replica's RSS stays under 150 MB.
+const DefaultReadCacheBytes = 32 << 20
+
 // DefaultConfig returns production-safe defaults for the handler. What guards the
 // network edge — the Host policy, admin-only /metrics, the failed-authentication budget,
 // like the rate limits — is left off here (tests reach the handler as example.com and
@@ -118,15 +153,26 @@ func DefaultConfig() Config {
 	g := graph.DefaultOptions()
 	return Config{GraphQL: GraphQL{MaxComplexity: g.MaxComplexity, Introspection: g.Introspection, Limits: g.Limits, Dev: g.Dev}, MaxBodyBytes: 1 << 20, RequestTimeout: 15 * time.Second, LoaderWait: loader.DefaultWait, Metrics: true,
 		MaxConcurrentRequests: admission.DefaultCapacity(),
-		Auth:                  auth.Config{Anonymous: true, CacheTTL: 10 * time.Second}, Cache: httpcache.Config{MaxAge: 60 * time.Second}}
+		Auth:                  auth.Config{Anonymous: true, CacheTTL: 10 * time.Second}, Cache: httpcache.Config{MaxAge: 60 * time.Second},
+		ReadCacheBytes: DefaultReadCacheBytes}
 }
 
 // New returns the HTTP handler of the whole service. Close it on shutdown: it owns the
 // subscriptions' change feed and WebSocket connections.
 func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 	m := metrics.New(db.DB.DB)
-	s := &Server{changes: notify.New(db.ListenDSN(), notify.Options{Logger: log})}
+	feed := db.ListenDSN()
+	if cfg.Replica.NotifyDSN != "" {
+		feed = cfg.Replica.NotifyDSN
+	}
+	s := &Server{changes: notify.New(feed, notify.Options{Logger: log, Standby: cfg.Replica.Standby}), cache: readcache.New(cfg.ReadCacheBytes)}
 	s.lifetime, s.stop = context.WithCancel(context.Background())
+	if s.cache != nil {
+		db.OnCommit(s.cache.Invalidate)
+		go s.changes.Keep(s.lifetime, s.cache, notify.KeepOptions{Every: cfg.FeedPing})
+		m.WatchReadCache(s.cache)
+	}
+	m.WatchReplayLag(cfg.Replica.Lag)
 	authCfg := cfg.Auth
 	if authCfg.Failures == nil && cfg.AuthFailures.Rate > 0 {
 		authCfg.Failures = ratelimit.NewFailures(cfg.AuthFailures, ratelimit.DefaultMaxKeys)
@@ -145,7 +191,8 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 	gql := graph.NewHandler(db, graphOptions(cfg.GraphQL, wiring{
 		log: log, observer: observer, persisted: persistedQueryCache(cfg, log),
 		changes: s.changes, authn: authn, origins: cfg.CORS.Origins,
-		loaderWait: cfg.LoaderWait, operationTimeout: cfg.RequestTimeout, tracing: cfg.Tracing,
+		loaderWait: cfg.LoaderWait, readCache: s.cache, readOnly: cfg.Replica.ReadOnly, writesTo: cfg.Replica.WritesTo,
+		operationTimeout: cfg.RequestTimeout, tracing: cfg.Tracing,
 		operationLimit: limiter.Operation, admission: adm,
 	}))
 
@@ -156,7 +203,7 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 			mux.Handle("GET /metrics", h)
 		}
 	}
-	api := withTimeout(cfg.RequestTimeout, log, m, loader.Middleware(db, cfg.LoaderWait, gql))
+	api := withTimeout(cfg.RequestTimeout, log, m, loader.Middleware(db, cfg.LoaderWait, s.cache, gql))
 	mux.Handle("/graphql", edge(cfg, limitBody(cfg.MaxBodyBytes, m, s.upgrades(authn, authn.Middleware(limiter.Middleware(api)), limiter.Middleware(api)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -169,6 +216,21 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 		if err := db.PingContext(ctx); err != nil {
 			log.WarnContext(ctx, "not ready", "err", err)
 			http.Error(w, "database unavailable\n", http.StatusServiceUnavailable)
+			return
+		}
+		if lag := cfg.Replica.Lag; lag != nil {
+			d, err := lag(ctx)
+			switch {
+			case err != nil:
+				log.WarnContext(ctx, "not ready", "err", err)
+				http.Error(w, "standby replay position unavailable\n", http.StatusServiceUnavailable)
+				return
+			case cfg.Replica.MaxLag > 0 && d > cfg.Replica.MaxLag:
+				http.Error(w, fmt.Sprintf("standby lags the primary by %s, more than %s\n", d.Round(time.Millisecond), cfg.Replica.MaxLag), http.StatusServiceUnavailable)
+				return
+			}
+			fmt.Fprintf(w, "ready\nstandby replay lag: %s\n", d.Round(time.Millisecond))
+			w.Write([]byte(changeFeedStatus(s.changes.Status())))
 			return
 		}
 		w.Write([]byte("ready\n"))
@@ -197,6 +259,9 @@ type wiring struct {
 	authn            *auth.Authenticator
 	origins          []string
 	loaderWait       time.Duration
+	readCache        *readcache.Cache
+	readOnly         func() bool
+	writesTo         string
 	operationTimeout time.Duration
 	tracing          bool
 	operationLimit   func(context.Context) *gqlerror.Error
@@ -212,7 +277,8 @@ func graphOptions(p GraphQL, w wiring) graph.Options {
 		Limits: p.Limits, Dev: p.Dev, Trusted: p.Trusted,
 		Observer: w.observer, PersistedQueries: w.persisted, Logger: w.log,
 		Subscriptions: w.changes, WebSocketOrigins: w.origins, Authenticator: w.authn,
-		LoaderWait: w.loaderWait, OperationTimeout: w.operationTimeout, Tracing: w.tracing,
+		LoaderWait: w.loaderWait, ReadCache: w.readCache, ReadOnly: w.readOnly, WritesTo: w.writesTo,
+		OperationTimeout: w.operationTimeout, Tracing: w.tracing,
 		OperationLimit: w.operationLimit, Admission: w.admission,
 	}
 }

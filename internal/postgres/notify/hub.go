@@ -70,6 +70,20 @@ type Options struct {
 	// alive (default 30s); a dead one is replaced.
 	PingInterval time.Duration
 	Logger       *slog.Logger
+	// Standby, when set, says the hub listens on the primary while the server reads a
+	// standby: a change is given to subscribers only once the standby has replayed it,
+	// so that what they read of it is there (the read cache's own subscription still
+	// gets it at once, to drop what it makes stale).
+	Standby *Positions
+}
+
+// Positions read the WAL positions a standby's replica waits on.
+type Positions struct {
+	// Primary is the primary's WAL insert position (postgres.DB.WALInsertPosition on
+	// the primary): read after a notification arrives, it is at or after the commit.
+	Primary func(context.Context) (uint64, error)
+	// Replayed is the position the standby has replayed (postgres.DB.ReplayPosition).
+	Replayed func(context.Context) (uint64, error)
 }
 
 func (o Options) withDefaults() Options {
@@ -141,7 +155,8 @@ type Status struct {
 	// Listening: the first LISTEN has run, so a change committed from now on reaches
 	// the subscribers (Connected alone may be seen before LISTEN has run).
 	Listening bool
-	// Subscribers is the number of live subscriptions.
+	// Subscribers is the number of live subscriptions of clients (the read cache's own
+	// is not counted).
 	Subscribers int
 	// Dropped counts subscribers dropped for falling behind.
 	Dropped int64
@@ -163,6 +178,7 @@ type Hub struct {
 	listener *pq.Listener
 	ready    chan struct{} // closed once the first LISTEN is in effect
 	closed   bool
+	closing  chan struct{} // closed by Close: a wait for the standby's replay ends
 	done     chan struct{} // closed when the dispatch loop has ended
 
 	connected  atomic.Bool
@@ -174,7 +190,7 @@ type Hub struct {
 // (postgres.DB.ListenDSN).
 func New(dsn string, opts Options) *Hub {
 	opts = opts.withDefaults()
-	return &Hub{dsn: dsn, opts: opts, log: opts.Logger, subs: map[*Subscription]struct{}{}}
+	return &Hub{dsn: dsn, opts: opts, log: opts.Logger, subs: map[*Subscription]struct{}{}, closing: make(chan struct{})}
 }
 
 // Subscription is one subscriber's feed.
@@ -182,6 +198,9 @@ type Subscription struct {
 	hub    *Hub
 	filter Filter
 	ch     chan knowledge.Change
+	// internal: the server's own (the read cache's, Keep), not a client's; Status does
+	// not count it.
+	internal bool
 
 	once sync.Once
 	err  error // why the feed ended; set before ch is closed
@@ -236,6 +255,10 @@ func (s *Subscription) gapLocked() {
 // change committed after Subscribe returns is delivered. The subscription ends when
 // ctx ends, when Close is called, or when the hub closes.
 func (h *Hub) Subscribe(ctx context.Context, f Filter) (*Subscription, error) {
+	return h.subscribe(ctx, f, false)
+}
+
+func (h *Hub) subscribe(ctx context.Context, f Filter, internal bool) (*Subscription, error) {
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
@@ -245,7 +268,7 @@ func (h *Hub) Subscribe(ctx context.Context, f Filter) (*Subscription, error) {
 		h.startLocked()
 	}
 	ready := h.ready
-	s := &Subscription{hub: h, filter: f, ch: make(chan knowledge.Change, h.opts.Buffer)}
+	s := &Subscription{hub: h, filter: f, ch: make(chan knowledge.Change, h.opts.Buffer), internal: internal}
 	h.subs[s] = struct{}{}
 	h.mu.Unlock()
 
@@ -327,7 +350,9 @@ func (h *Hub) dispatch(l *pq.Listener, done chan struct{}) {
 			if n == nil {
 				// A reconnection (event() has logged it), after LISTEN is in effect
 				// again: what was committed in between is only in the log.
-				h.gap()
+				h.gap(true)
+				h.awaitReplay()
+				h.gap(false)
 				continue
 			}
 			c, err := postgres.ParseChange(n.Extra)
@@ -335,7 +360,9 @@ func (h *Hub) dispatch(l *pq.Listener, done chan struct{}) {
 				h.log.Warn("change feed: ignoring a malformed notification", "err", err)
 				continue
 			}
-			h.publish(c)
+			h.publish(c, true)
+			h.awaitReplay()
+			h.publish(c, false)
 		case <-ping.C:
 			// pq only notices a dead connection when it reads; a ping makes it read.
 			go l.Ping()
@@ -343,13 +370,13 @@ func (h *Hub) dispatch(l *pq.Listener, done chan struct{}) {
 	}
 }
 
-// publish hands the change to every subscriber that wants it, without ever waiting:
-// a subscriber whose buffer is full is dropped.
-func (h *Hub) publish(c knowledge.Change) {
+// publish hands the change to every subscriber that wants it (the server's own, or its
+// clients'), without ever waiting: a subscriber whose buffer is full is dropped.
+func (h *Hub) publish(c knowledge.Change, internal bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {
-		if !s.filter.Match(c) {
+		if s.internal != internal || !s.filter.Match(c) {
 			continue
 		}
 		select {
@@ -366,21 +393,72 @@ func (h *Hub) publish(c knowledge.Change) {
 	}
 }
 
-// gap tells every resumable subscriber that changes may have been missed.
-func (h *Hub) gap() {
+// gap tells every resumable subscriber (the server's own, or its clients') that
+// changes may have been missed.
+func (h *Hub) gap(internal bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {
-		if s.filter.Resumable {
+		if s.internal == internal && s.filter.Resumable {
 			s.gapLocked()
 		}
+	}
+}
+
+// replayPoll is how often a standby's replay position is read while a change waits.
+const replayPoll = 5 * time.Millisecond
+
+// awaitReplay waits, on a standby, until it has replayed what the primary had written
+// when the notifications so far arrived. A position that cannot be read is asked again:
+// giving a change to subscribers before the standby has it would let them read what
+// it replaced.
+func (h *Hub) awaitReplay() {
+	st := h.opts.Standby
+	if st == nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-h.closing
+		cancel()
+	}()
+	var target uint64
+	for ctx.Err() == nil {
+		pos, err := st.Primary(ctx)
+		if err == nil {
+			target = pos
+			break
+		}
+		h.log.Warn("change feed: cannot read the primary's WAL position; retrying", "err", err)
+		sleep(ctx, h.opts.MinReconnect)
+	}
+	for ctx.Err() == nil {
+		if pos, err := st.Replayed(ctx); err == nil && pos >= target {
+			return
+		}
+		sleep(ctx, replayPoll)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
 	}
 }
 
 // Status reports the hub's health.
 func (h *Hub) Status() Status {
 	h.mu.Lock()
-	st := Status{Started: h.listener != nil && !h.closed, Subscribers: len(h.subs)}
+	st := Status{Started: h.listener != nil && !h.closed}
+	for s := range h.subs {
+		if !s.internal {
+			st.Subscribers++
+		}
+	}
 	if st.Started {
 		select {
 		case <-h.ready:
@@ -404,6 +482,7 @@ func (h *Hub) Close() error {
 		return nil
 	}
 	h.closed = true
+	close(h.closing)
 	for s := range h.subs {
 		s.endLocked(ErrClosed)
 	}

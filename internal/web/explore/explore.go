@@ -87,10 +87,10 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <input id="q" name="city" type="search" required placeholder="Any name: Shenzhen, 深圳, Москва…" aria-describedby="q-hint" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="suggestions" spellcheck="false">
 <ul id="suggestions" role="listbox" aria-label="Matching cities" hidden></ul>
 <button type="submit">Show</button>
+<p id="q-hint" class="sr-only">Type a city's name in any language or script; suggestions appear below. Use the arrow keys to choose one.</p>
 </form>
 <nav aria-label="Elsewhere"><a href="/">GraphQL playground</a></nav>
 </header>
-<p id="q-hint" class="sr-only">Type a city's name in any language or script; suggestions appear below. Use the arrow keys to choose one.</p>
 <div id="status" role="status" aria-live="polite"></div>
 <main>
 <section class="map-section" aria-label="Map">

@@ -61,7 +61,8 @@ const (
 // newcomers can run something meaningful before they know the schema.
 type Example struct {
 	// Name identifies the example; it is shown as a comment on the first
-	// line of the tab because GraphiQL titles tabs by operation name only.
+	// line of the tab because GraphiQL titles tabs by operation name only
+	// (once: a query that already opens with that comment keeps just its own).
 	Name string
 	// Query is the GraphQL document placed in the tab's editor.
 	Query string
@@ -147,9 +148,28 @@ type pageConfig struct {
 }
 
 type exampleJSON struct {
-	Name      string `json:"name"`
+	Name string `json:"name"`
+	// Query is the text of the tab's editor: the example's query, opened by its name
+	// as a comment (see tabQuery).
 	Query     string `json:"query"`
 	Variables string `json:"variables,omitempty"`
+}
+
+// tabQuery is the text of an example's tab. GraphiQL titles tabs by operation name only,
+// so the example's name opens the tab as a GraphQL comment, which says what the example
+// is without changing what the query means. A query that already opens with that
+// comment (every file in internal/web/examples does: its first line is its name) is
+// left as it is, or the tab would say its name twice.
+func tabQuery(e Example) string {
+	name := strings.Join(strings.Fields(e.Name), " ") // one line, whatever the name holds
+	if name == "" {
+		return e.Query
+	}
+	first, _, _ := strings.Cut(strings.TrimLeft(e.Query, " \t\r\n"), "\n")
+	if c, ok := strings.CutPrefix(strings.TrimSpace(first), "#"); ok && strings.Join(strings.Fields(c), " ") == name {
+		return e.Query
+	}
+	return "# " + name + "\n" + e.Query
 }
 
 type pageData struct {
@@ -177,7 +197,7 @@ func Handler(endpoint string, examples []Example) http.Handler {
 	}
 	cfg := pageConfig{Endpoint: endpoint, Examples: make([]exampleJSON, 0, len(examples))}
 	for _, e := range examples {
-		cfg.Examples = append(cfg.Examples, exampleJSON(e))
+		cfg.Examples = append(cfg.Examples, exampleJSON{Name: e.Name, Query: tabQuery(e), Variables: e.Variables})
 	}
 	site := webasset.Site{
 		Path:         "/",

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/amity/amity/internal/web/examples"
 )
 
 var testExamples = []Example{
@@ -105,9 +107,46 @@ func TestPage(t *testing.T) {
 	}
 	for i, e := range testExamples {
 		got := cfg.Examples[i]
-		if got.Name != e.Name || got.Query != e.Query || got.Variables != e.Variables {
-			t.Errorf("example %d = %+v, want %+v", i, got, e)
+		if got.Name != e.Name || got.Query != "# "+strings.Join(strings.Fields(e.Name), " ")+"\n"+e.Query || got.Variables != e.Variables {
+			t.Errorf("example %d = %+v, want %+v opened by its name", i, got, e)
 		}
+	}
+}
+
+// TestExampleTabsNameOnce: each tab opens with its example's name as a comment, once,
+// whether or not the query already starts with it (the shipped examples do).
+func TestExampleTabsNameOnce(t *testing.T) {
+	var tabs []Example
+	for _, ex := range examples.All() {
+		tabs = append(tabs, Example{Name: ex.Name, Query: ex.Query})
+	}
+	if len(tabs) == 0 {
+		t.Fatal("no shipped examples")
+	}
+	tabs = append(tabs,
+		Example{Name: "Bare", Query: "{ cities { totalCount } }"},
+		Example{Name: "Spaced  out\nname", Query: "#   Spaced out name\n{ a }"},
+		Example{Name: "Other comment", Query: "# Something else\n{ a }"},
+	)
+	cfg := configFromPage(t, readBody(t, get(t, Handler("/graphql", tabs), "/")))
+	if len(cfg.Examples) != len(tabs) {
+		t.Fatalf("%d tabs, want %d", len(cfg.Examples), len(tabs))
+	}
+	for i, got := range cfg.Examples {
+		name := strings.Join(strings.Fields(tabs[i].Name), " ")
+		lines := strings.Split(got.Query, "\n")
+		if c := strings.Join(strings.Fields(strings.TrimPrefix(lines[0], "#")), " "); !strings.HasPrefix(lines[0], "#") || c != name {
+			t.Errorf("tab %d opens with %q, want the comment # %s", i, lines[0], name)
+		}
+		if len(lines) > 1 && strings.HasPrefix(lines[1], "#") && strings.Join(strings.Fields(strings.TrimPrefix(lines[1], "#")), " ") == name {
+			t.Errorf("tab %d repeats its name:\n%s", i, got.Query)
+		}
+		if !strings.HasSuffix(got.Query, tabs[i].Query) {
+			t.Errorf("tab %d does not hold the example's query:\n%s", i, got.Query)
+		}
+	}
+	if got := cfg.Examples[len(tabs)-1].Query; got != "# Other comment\n# Something else\n{ a }" {
+		t.Errorf("a query opening with another comment: tab %q", got)
 	}
 }
 

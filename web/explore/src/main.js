@@ -81,6 +81,20 @@ async function fetchNetwork(id, asOf, first, signal) {
   return result;
 }
 
+// withUndated adds to a past date's partnerships those whose start is unknown. The API
+// leaves them out of every asOf, since it cannot say they stood then; leaving them out of
+// the view too would make a city's history look emptier than it is (a gazetteer's ties
+// are mostly undated), so they are shown at every date, marked as undated. They come
+// from the list of today (every partnership), less those ended by the date.
+// The same list frames the map at every date, so that the slider and Play do not
+// move it from year to year.
+async function withUndated(id, asOf, net, signal) {
+  if (!asOf) return { ...net, added: 0, frame: net.rows };
+  const all = await fetchNetwork(id, null, null, signal);
+  const undated = all.rows.filter((r) => !r.since && !(r.until && r.until <= asOf));
+  return { ...net, rows: [...net.rows, ...undated], added: undated.length, frame: all.rows };
+}
+
 // go shows a city: ref is a name (as typed) or a global ID (from a link).
 async function go(ref, { push = false, asOf = null, focus = true } = {}) {
   ref = (ref || "").trim();
@@ -107,7 +121,7 @@ async function go(ref, { push = false, asOf = null, focus = true } = {}) {
       setState("not-found");
       return;
     }
-    const net = await fetchNetwork(city.id, asOf, city, signal);
+    const net = await withUndated(city.id, asOf, await fetchNetwork(city.id, asOf, city, signal), signal);
     current = { city, ref, asOf, years: yearsOf(city.network, asOf) };
     show(net, focus);
     setupTime();
@@ -129,8 +143,9 @@ function show(net, focus) {
   const { city, asOf } = current;
   const counts = {};
   for (const r of net.rows) counts[r.kind] = (counts[r.kind] || 0) + 1;
-  const { unplaced } = map.render(city, net.rows);
-  els.legend.replaceChildren(legend(counts));
+  const { unplaced } = map.render(city, net.rows, net.frame);
+  const undated = net.rows.filter((r) => !r.since).length;
+  els.legend.replaceChildren(legend(counts, undated));
   const unknown = [city, ...net.rows.map((r) => r.partner)].filter((c) => !c.location);
   const notes = [
     unknown.length
@@ -140,13 +155,15 @@ function show(net, focus) {
     unplaced.length ? h("p", null, "Not on the map (country outside the world outline): ", unplaced.map((c, i) => [i ? ", " : "", cityLink(c)])) : null,
   ];
   els.unknown.replaceChildren(...notes.filter(Boolean));
-  const heading = renderPanel(els.panel, { city, rows: net.rows, network: net.network, asOf, total: net.total }, {
+  const total = net.total + net.added;
+  const heading = renderPanel(els.panel, { city, rows: net.rows, network: net.network, asOf, total, added: net.added }, {
     href: partnerHref,
     onSelect: (c) => go(c.id, { push: true, asOf }),
   });
   if (document.activeElement !== els.input) els.input.value = city.name;
   document.title = `${city.name}${asOf ? " on " + asOf : ""} — Amity explorer`;
-  setStatus(`${city.name}: ${net.total} ${net.total === 1 ? "partnership" : "partnerships"}${asOf ? " on " + asOf : ""}.`);
+  setStatus(`${city.name}: ${total} ${total === 1 ? "partnership" : "partnerships"}${asOf ? " on " + asOf : ""}` +
+    `${undated ? `, ${undated} of them undated` : ""}.`);
   if (focus) heading.focus({ preventScroll: false });
   setState("ready");
   performance.mark("amity:rendered");
@@ -211,7 +228,7 @@ async function showYear(y, push) {
   els.yearOut.textContent = asOf || "today";
   setState("loading");
   try {
-    const net = await fetchNetwork(current.city.id, asOf, null, signal);
+    const net = await withUndated(current.city.id, asOf, await fetchNetwork(current.city.id, asOf, null, signal), signal);
     current.asOf = asOf;
     history[push ? "pushState" : "replaceState"](null, "", hrefFor(current.ref, asOf));
     show(net, false);

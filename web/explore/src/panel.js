@@ -10,6 +10,11 @@ const METRICS = {
   FRIENDLY_EXCHANGE_CITIES: { label: "Friendly-exchange cities", counted: "friendlyExchangeCities" },
 };
 
+// A city's other names shown before "n more": a gazetteer gives a capital scores of them
+// (Buenos Aires has 86 in GeoNames), which would push the partnerships out of sight.
+const NAMES_SHOWN = 5;
+const LANG = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
+
 const words = (e) => e.toLowerCase().replace(/_/g, " ");
 const cap = (t) => t.charAt(0).toUpperCase() + t.slice(1);
 
@@ -36,8 +41,70 @@ class Sources {
   }
 }
 
+// otherNames orders a city's other names for the reader: those in the reader's languages
+// first (the browser's, then English), then those in any other known language, then those
+// whose language is undetermined (a gazetteer's alternate names), each group in the API's
+// order. A spelling is listed once.
+function otherNames(city, languages = navigator.languages || []) {
+  const prefs = [...languages, "en"].map((l) => l.toLowerCase().split("-")[0]);
+  const rank = (n) => {
+    const base = (n.language || "").toLowerCase().split("-")[0];
+    const i = prefs.indexOf(base);
+    if (i >= 0) return i;
+    return base && base !== "und" ? prefs.length : prefs.length + 1;
+  };
+  const seen = new Set([city.name]);
+  const out = [];
+  (city.names || []).forEach((n, i) => {
+    if (seen.has(n.name)) return;
+    seen.add(n.name);
+    out.push({ n, r: rank(n), i });
+  });
+  return out.sort((a, b) => a.r - b.r || a.i - b.i).map((x) => x.n);
+}
+
+function namesLine(city) {
+  const others = otherNames(city);
+  if (!others.length) return null;
+  // lang only where it is a language: "und" says nothing, and an invalid tag is worse.
+  const name = (n) => h("span", { lang: LANG.test(n.language) && n.language !== "und" ? n.language : null }, n.name);
+  const list = (ns, from) => ns.map((n, i) => [i + from ? ", " : "", name(n)]);
+  const first = others.slice(0, NAMES_SHOWN);
+  const rest = others.slice(NAMES_SHOWN);
+  if (!rest.length) return h("p", { class: "names" }, "Also: ", list(first, 0));
+  const more = h("span", { id: "more-names", class: "more-names", hidden: true }, list(rest, first.length));
+  const toggle = h("button", { type: "button", class: "linkish", "aria-expanded": "false", "aria-controls": "more-names" }, `${rest.length} more names`);
+  toggle.addEventListener("click", () => {
+    const open = more.hidden;
+    more.hidden = !open;
+    toggle.setAttribute("aria-expanded", String(open));
+    toggle.textContent = open ? "fewer names" : `${rest.length} more names`;
+  });
+  return h("p", { class: "names", "data-names": others.length }, "Also: ", list(first, 0), more, " ", toggle);
+}
+
+// undatedExtra counts, for each figure, what the undated ties add to the API's count on a
+// past date (which leaves them out): partners and countries not already counted there.
+function undatedExtra(rows) {
+  const dated = rows.filter((r) => r.since);
+  const undated = rows.filter((r) => !r.since);
+  const fresh = (key, filter = () => true) => {
+    const have = new Set(dated.filter(filter).map(key));
+    return new Set(undated.filter(filter).map(key).filter((k) => !have.has(k))).size;
+  };
+  return {
+    partnerCities: fresh((r) => r.partner.id),
+    partnerCountries: fresh((r) => r.partner.country?.code),
+    sisterCities: fresh((r) => r.partner.id, (r) => r.kind === "SISTER_CITY"),
+    friendlyExchangeCities: fresh((r) => r.partner.id, (r) => r.kind === "FRIENDLY_EXCHANGE"),
+  };
+}
+
 export function renderPanel(panel, view, { href, onSelect }) {
-  const { city, rows, network, asOf, total } = view;
+  const { city, rows, network, asOf, total, added = 0 } = view;
+  const undatedCount = rows.filter((r) => !r.since).length;
+  // Today's count already holds the undated ties; a past date's does not.
+  const extra = asOf && undatedCount ? undatedExtra(rows) : null;
   const sources = new Sources();
   const link = (c) => {
     const a = h("a", { href: href(c), class: "city-link", "data-id": c.id }, c.name);
@@ -48,7 +115,6 @@ export function renderPanel(panel, view, { href, onSelect }) {
     });
     return a;
   };
-  const others = (city.names || []).filter((n) => n.name !== city.name);
   const heading = h("h2", { id: "city-heading", tabindex: "-1" }, city.name);
   const header = h("header", { class: "city" },
     heading,
@@ -56,7 +122,7 @@ export function renderPanel(panel, view, { href, onSelect }) {
       city.country ? `${city.country.name} (${city.country.code})` : "Country unknown",
       city.population ? ` · population ${city.population.toLocaleString("en")}` : "",
     ),
-    others.length ? h("p", { class: "names" }, "Also: ", others.map((n, i) => [i ? ", " : "", h("span", { lang: n.language }, n.name)])) : null,
+    namesLine(city),
     h("p", { class: "meta" }, city.location
       ? `Location: ${city.location.latitude.toFixed(2)}, ${city.location.longitude.toFixed(2)}`
       : h("span", { class: "unknown-loc" }, "Location unknown: no source states it. The map shows the city at the centre of its country.")),
@@ -77,10 +143,12 @@ export function renderPanel(panel, view, { href, onSelect }) {
             h("td", null, reported.length
               ? reported.map((f, i) => [i ? h("br") : null, h("strong", null, String(f.value)), f.asOf ? ` as of ${f.asOf} ` : " ", sources.cite([f.source])])
               : h("span", { class: "none" }, "none reported")),
-            h("td", null, network ? String(network[m.counted]) : "—"),
+            h("td", null, network ? String(network[m.counted]) : "—",
+              extra?.[m.counted] ? h("span", { class: "undated-note" }, ` + ${extra[m.counted]} undated`) : null),
           );
         }),
-        h("tr", null, h("th", { scope: "row" }, "Partnerships in the graph"), h("td", null, h("span", { class: "none" }, "—")), h("td", { "data-counted": "partnerships" }, String(total))),
+        h("tr", null, h("th", { scope: "row" }, "Partnerships in the graph"), h("td", null, h("span", { class: "none" }, "—")), h("td", { "data-counted": "partnerships" }, String(total - added),
+          added ? h("span", { class: "undated-note" }, ` + ${added} undated`) : null)),
       ),
     ),
   );
@@ -91,19 +159,24 @@ export function renderPanel(panel, view, { href, onSelect }) {
       ? h("table", { class: "partnerships" },
           h("caption", { class: "sr-only" }, `Partnerships of ${city.name} ${when}`),
           h("thead", null, h("tr", null, ["Partner", "Country", "Kind", "Since", "Sources"].map((t) => h("th", { scope: "col" }, t)))),
-          h("tbody", null, rows.map((p) => h("tr", { "data-partner": p.partner.name },
+          h("tbody", null, rows.map((p) => h("tr", { "data-partner": p.partner.name, "data-undated": p.since ? null : "true" },
             h("td", null, link(p.partner), p.partner.location ? null : h("span", { class: "unknown-loc", title: "Location unknown" }, " (location unknown)")),
             h("td", null, p.partner.country ? p.partner.country.name : "—"),
             h("td", null, h("span", { class: `kind ${KINDS[p.kind]?.cls || ""}` }, KINDS[p.kind]?.label || cap(words(p.kind)))),
-            h("td", null, p.since || "unknown", p.until ? ` – ${p.until}` : ""),
+            h("td", null, p.since || h("span", { class: "undated-tag" }, "undated"), p.until ? ` – ${p.until}` : ""),
             h("td", null, sources.cite(p.sources) || h("span", { class: "none" }, "none")),
           ))),
         )
       : h("p", { class: "none" }, asOf ? `No partnerships stood on ${asOf}.` : "No partnerships in the graph yet."),
-    rows.length < total ? h("p", { class: "hint" }, `Showing the first ${rows.length}.`) : null,
+    rows.length < total ? h("p", { class: "hint" }, `Showing ${rows.length} of ${total}.`) : null,
+    undatedCount
+      ? h("p", { class: "hint undated-hint" }, `${undatedCount} undated: no source gives ${undatedCount === 1 ? "its" : "their"} start, so ${undatedCount === 1 ? "it is" : "they are"} shown at every date of the time slider.`)
+      : null,
   );
 
-  const agreementsShown = (city.agreements?.nodes || []).filter((a) => !asOf || (a.signedOn && a.signedOn <= asOf));
+  // An agreement whose signing date no source gives is shown at every date too (its
+  // "date unknown" says why), as the undated ties are.
+  const agreementsShown = (city.agreements?.nodes || []).filter((a) => !asOf || !a.signedOn || a.signedOn <= asOf);
   const agreements = h("section", { "aria-labelledby": "h-agreements" },
     h("h3", { id: "h-agreements" }, `Agreements (${agreementsShown.length})`),
     agreementsShown.length

@@ -11,11 +11,11 @@
   var config = JSON.parse(document.getElementById("config").textContent);
   var examples = config.examples || [];
 
-  // GraphiQL titles tabs by operation name only, so the example's name is
-  // prepended as a GraphQL comment: the editor then says what the example
-  // is, and the query still means the same thing.
+  // Each example's query arrives as its tab's text, already opened by the
+  // example's name as a comment (the server adds it where the query lacks
+  // it: playground.go's tabQuery).
   var tabs = examples.map(function (ex) {
-    var tab = { query: "# " + ex.name.replace(/[\r\n]+/g, " ") + "\n" + ex.query };
+    var tab = { query: ex.query };
     if (ex.variables) {
       tab.variables = ex.variables;
     }

@@ -1,4 +1,4 @@
-package graph
+package extension
 
 import (
 	"context"
@@ -10,21 +10,25 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// tracer spans GraphQL work: one span per operation, and one per resolver field (fields
+// Tracer spans GraphQL work: one span per operation, and one per resolver field (fields
 // read straight off a struct would only add noise). It uses the global tracer provider,
 // which is a no-op unless internal/edge/tracing set one up.
-type tracer struct{}
+type Tracer struct{}
 
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationInterceptor
 	graphql.FieldInterceptor
-} = tracer{}
+} = Tracer{}
 
-func (tracer) ExtensionName() string                   { return "OpenTelemetry" }
-func (tracer) Validate(graphql.ExecutableSchema) error { return nil }
-func (tracer) otel() trace.Tracer                      { return otel.Tracer("github.com/amity/amity/graph") }
-func (t tracer) spanName(oc *graphql.OperationContext) string {
+// instrumentationName names the spans' source; it predates this package and stays, so
+// trace queries that filter on it keep working.
+const instrumentationName = "github.com/amity/amity/graph"
+
+func (Tracer) ExtensionName() string                   { return "OpenTelemetry" }
+func (Tracer) Validate(graphql.ExecutableSchema) error { return nil }
+func (Tracer) otel() trace.Tracer                      { return otel.Tracer(instrumentationName) }
+func (t Tracer) spanName(oc *graphql.OperationContext) string {
 	return "graphql " + spanOperationName(oc)
 }
 
@@ -38,7 +42,7 @@ func spanOperationName(oc *graphql.OperationContext) string {
 	return "anonymous"
 }
 
-func (t tracer) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+func (t Tracer) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
 	ctx, span := t.otel().Start(ctx, t.spanName(oc), trace.WithSpanKind(trace.SpanKindServer),
 		trace.WithAttributes(attribute.String("graphql.operation.name", spanOperationName(oc))))
@@ -60,7 +64,7 @@ func (t tracer) InterceptOperation(ctx context.Context, next graphql.OperationHa
 	}
 }
 
-func (t tracer) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+func (t Tracer) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil || !fc.IsResolver {
 		return next(ctx)

@@ -1,4 +1,4 @@
-package graph
+package extension
 
 import (
 	"context"
@@ -13,25 +13,26 @@ import (
 // --introspection=false.
 const CodeIntrospectionDisabled = "INTROSPECTION_DISABLED"
 
-// introspectionRefusal refuses schema introspection before the operation runs when it
+// IntrospectionRefusal refuses schema introspection before the operation runs when it
 // is turned off. gqlgen's own refusal is a resolver error without a code, which Amity
 // would report, log and count as an internal error: a bug alert any anonymous client
 // could fire. A refusal here is the client's: no ERROR log, and the request counts as
 // invalid. _service (federation's SDL) is introspection too; it is refused only when
 // the server is a subgraph, since otherwise FEDERATION_DISABLED says more.
-type introspectionRefusal struct {
-	federation bool
+type IntrospectionRefusal struct {
+	// Federation is whether the server answers federation's fields.
+	Federation bool
 }
 
 var (
-	_ graphql.HandlerExtension        = introspectionRefusal{}
-	_ graphql.OperationContextMutator = introspectionRefusal{}
+	_ graphql.HandlerExtension        = IntrospectionRefusal{}
+	_ graphql.OperationContextMutator = IntrospectionRefusal{}
 )
 
-func (introspectionRefusal) ExtensionName() string                   { return "IntrospectionRefusal" }
-func (introspectionRefusal) Validate(graphql.ExecutableSchema) error { return nil }
+func (IntrospectionRefusal) ExtensionName() string                   { return "IntrospectionRefusal" }
+func (IntrospectionRefusal) Validate(graphql.ExecutableSchema) error { return nil }
 
-func (r introspectionRefusal) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+func (r IntrospectionRefusal) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	if oc.Operation == nil || oc.Operation.Operation != ast.Query {
 		return nil
 	}
@@ -39,7 +40,7 @@ func (r introspectionRefusal) MutateOperationContext(_ context.Context, oc *grap
 		switch f.Name {
 		case "__schema", "__type":
 		case "_service":
-			if !r.federation {
+			if !r.Federation {
 				continue
 			}
 		default:

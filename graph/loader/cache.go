@@ -1,0 +1,129 @@
+package loader
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/amity/amity/internal/postgres"
+	"github.com/amity/amity/internal/postgres/readcache"
+)
+
+// What each relation's cached reads depend on. The value's own entities (every city,
+// official, partnership, source… it holds, nested ones included) are always
+// dependencies (readcache.Entities); these are the rest: what decides which entities a value
+// holds. A relation whose membership a change may alter without naming the parent
+// (a new partnership of an agreement names the partnership and its cities, not the
+// agreement) depends on the whole kind.
+var (
+	onEntity = func(id uuid.UUID) []readcache.Dep { return []readcache.Dep{readcache.Entity(id)} }
+	onCity   = func(id uuid.UUID) []readcache.Dep { return []readcache.Dep{readcache.City(id)} }
+)
+
+func onEntityAndKind(kind string) func(uuid.UUID) []readcache.Dep {
+	return func(id uuid.UUID) []readcache.Dep { return []readcache.Dep{readcache.Entity(id), readcache.Kind(kind)} }
+}
+
+// useCache puts the cross-request cache in front of every loader's batch function.
+func (l *Loaders) useCache(c *readcache.Cache) {
+	cacheBy(l.City, c, "city", onEntity)
+	cacheBy(l.Country, c, "country", onEntity)
+	cacheBy(l.Official, c, "official", onEntity)
+	cacheBy(l.Agreement, c, "agreement", onEntity)
+	cacheBy(l.Institution, c, "institution", onEntity)
+	cacheBy(l.Partnership, c, "partnership", onEntity)
+	cacheBy(l.Source, c, "source", onEntity)
+
+	cacheBy(l.CityNames, c, "cityNames", onEntity)
+	cacheBy(l.OfficialNames, c, "officialNames", onEntity)
+	cacheBy(l.ReportedFigures, c, "reportedFigures", onEntityAndKind(postgres.ChangeFigure))
+
+	cacheBy(l.AgreementParties, c, "agreementParties", onEntity)
+	cacheBy(l.AgreementAreas, c, "agreementAreas", onEntity)
+	cacheBy(l.AgreementSignatories, c, "agreementSignatories", onEntity)
+	cacheBy(l.AgreementInstitutions, c, "agreementInstitutions", onEntityAndKind(postgres.ChangeInstitution))
+	cacheBy(l.AgreementPartnerships, c, "agreementPartnerships", onEntityAndKind(postgres.ChangePartnership))
+
+	cacheBy(l.CityPartnerships, c, "cityPartnerships", func(k PartnershipPageKey) []readcache.Dep { return onCity(k.Parent) })
+	cacheBy(l.CityPartnershipCount, c, "cityPartnershipCount", func(k PartnershipCountKey) []readcache.Dep { return onCity(k.Parent) })
+	// A partner's country decides the countries counted, and the partner's own change
+	// names only the partner.
+	cacheBy(l.CityNetwork, c, "cityNetwork", func(k NetworkKey) []readcache.Dep {
+		return []readcache.Dep{readcache.City(k.City), readcache.Kind(postgres.ChangeCity)}
+	})
+	cacheBy(l.CityAgreements, c, "cityAgreements", func(k PageKey) []readcache.Dep { return onCity(k.Parent) })
+	cacheBy(l.CityAgreementCount, c, "cityAgreementCount", onCity)
+	cacheBy(l.CityOfficials, c, "cityOfficials", func(k PageKey) []readcache.Dep { return onCity(k.Parent) })
+	cacheBy(l.CityOfficialCount, c, "cityOfficialCount", onCity)
+	cacheBy(l.CityInstitutions, c, "cityInstitutions", func(k PageKey) []readcache.Dep { return onCity(k.Parent) })
+	cacheBy(l.CityInstitutionCount, c, "cityInstitutionCount", onCity)
+	// A new city names itself, not its country.
+	cacheBy(l.CountryCities, c, "countryCities", func(k PageKey) []readcache.Dep { return onEntityAndKind(postgres.ChangeCity)(k.Parent) })
+	cacheBy(l.CountryCityCount, c, "countryCityCount", onEntityAndKind(postgres.ChangeCity))
+	// An agreement's signatories are written with the agreement, which names its
+	// parties, not its signing officials or linked institutions.
+	cacheBy(l.OfficialAgreements, c, "officialAgreements", func(k PageKey) []readcache.Dep { return onEntityAndKind(postgres.ChangeAgreement)(k.Parent) })
+	cacheBy(l.OfficialAgreementCnt, c, "officialAgreementCount", onEntityAndKind(postgres.ChangeAgreement))
+	cacheBy(l.InstitutionAgreements, c, "institutionAgreements", func(k PageKey) []readcache.Dep { return onEntityAndKind(postgres.ChangeAgreement)(k.Parent) })
+	cacheBy(l.InstitutionAgreeCnt, c, "institutionAgreementCount", onEntityAndKind(postgres.ChangeAgreement))
+
+	for s, sl := range l.sources {
+		cacheBy(sl, c, "sources:"+string(s), onEntity)
+	}
+	for s, sl := range l.statements {
+		cacheBy(sl, c, "statements:"+string(s), onEntity)
+	}
+}
+
+type cacheKey struct {
+	relation string
+	key      any
+}
+
+// cacheBy makes the loader read through the cache: keys found there are not fetched,
+// the others are fetched in one call of the loader's batch function and cached with
+// what they depend on (deps of the key, and every entity the value holds). It must run
+// before the loader is first used.
+func cacheBy[K comparable, V any](l *Loader[K, V], c *readcache.Cache, relation string, deps func(K) []readcache.Dep) {
+	fetch := l.fetch
+	l.fetch = func(ctx context.Context, keys []K) ([]V, []error) {
+		out := make([]V, len(keys))
+		var missing []int
+		for i, k := range keys {
+			if v, ok := c.Get(cacheKey{relation, k}); ok {
+				out[i] = v.(V)
+				continue
+			}
+			missing = append(missing, i)
+		}
+		if len(missing) == 0 {
+			return out, nil
+		}
+		ask := keys
+		if len(missing) < len(keys) {
+			ask = make([]K, len(missing))
+			for j, i := range missing {
+				ask[j] = keys[i]
+			}
+		}
+		ticket := c.Ticket()
+		vals, errs := fetch(ctx, ask)
+		if len(vals) != len(ask) || len(errs) == 1 && len(ask) != 1 && errs[0] != nil {
+			return nil, errs // the whole batch failed
+		}
+		var outErrs []error
+		if len(errs) == len(ask) {
+			outErrs = make([]error, len(keys))
+		}
+		for j, i := range missing {
+			out[i] = vals[j]
+			if len(errs) == len(ask) && errs[j] != nil {
+				outErrs[i] = errs[j]
+				continue
+			}
+			d := append(deps(keys[i]), readcache.Entities(vals[j])...)
+			c.Put(ticket, cacheKey{relation, keys[i]}, vals[j], readcache.Size(vals[j]), d)
+		}
+		return out, outErrs
+	}
+}

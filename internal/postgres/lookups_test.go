@@ -1,0 +1,38 @@
+package postgres
+
+// This file is in package postgres so that the plan test (plans_test.go, package
+// postgres_test) can EXPLAIN the very statements the lookups run.
+
+import (
+	"github.com/google/uuid"
+
+	"github.com/amity/amity/internal/knowledge"
+)
+
+// LookupStatement is one statement a name lookup runs, with its arguments.
+type LookupStatement struct {
+	Name string
+	SQL  string
+	Args []any
+}
+
+// LookupStatements returns the statements of city(name:), cities(filter:
+// {nameContains}) (a page and its count) and search (a first page and the next, for a
+// long and a short query), with the given texts. afterCity is the city a search
+// cursor stands on.
+func LookupStatements(name, contains, long, short string, afterCity uuid.UUID) []LookupStatement {
+	out := []LookupStatement{{"city(name:)", cityByNameSQL, []any{name}}}
+
+	l, where, a := cityQuery(knowledge.CityQuery{NameContains: contains})
+	countArgs := append(args(nil), a...)
+	out = append(out, LookupStatement{"cities(nameContains) page", l.pageSQL(where, &a, plan{limit: 20}), a})
+	out = append(out, LookupStatement{"cities(nameContains) count", "SELECT count(*) FROM " + l.from + " WHERE " + where, countArgs})
+
+	for _, text := range []string{long, short} {
+		out = append(out, LookupStatement{"search " + text, searchPageSQL(nil, "true", "$2"), []any{text, 21}})
+		s := args{text}
+		seek := searchSeek(&s, searchCursor{Score: 2, Type: knowledge.SearchCity, ID: afterCity})
+		out = append(out, LookupStatement{"search " + text + " after", searchPageSQL(nil, seek, s.add(21)), s})
+	}
+	return out
+}
