@@ -121,7 +121,6 @@ bench-world: db-up
 # ---- fuzzing (issue 5) ----
 FUZZTIME ?= 5s
 FUZZ_TARGETS = \
-	./internal/ingest/seed:FuzzParseValidate \
 	./internal/knowledge:FuzzParseGlobalID \
 	./internal/postgres:FuzzDecodeCursor \
 	./graph/model:FuzzParseDate \

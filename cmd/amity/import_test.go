@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 
+	"github.com/amity/amity/internal/ingest/importer"
+	"github.com/amity/amity/internal/ingest/seed"
 	"github.com/amity/amity/internal/postgres/pgtest"
 )
 
@@ -34,5 +37,36 @@ func TestImportCommand(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(strings.Fields(out.String()), " "), "agreement 0 0 1") {
 		t.Errorf("second import of knowledge.ndjson not unchanged:\n%s", out.String())
+	}
+}
+
+// The shipped knowledge is an import file like any other: `amity import` reads it, and
+// a server that starts over what it wrote finds nothing to write.
+func TestImportShippedKnowledge(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.MustOpen(t)
+	var out, errOut bytes.Buffer
+	if err := importFile(ctx, db, "../../"+seed.ShippedPath, importer.FormatAuto, 0, &out, &errOut); err != nil {
+		t.Fatalf("import: %v\n%s", err, errOut.String())
+	}
+	for _, want := range []string{"knowledge.ndjson (ndjson): 17 rows", "agreement 1 0 0", "institution 3 0 0", "figure 4 0 0"} {
+		if !strings.Contains(strings.Join(strings.Fields(out.String()), " "), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	var statements int
+	if err := db.Get(&statements, `SELECT count(*) FROM statements`); err != nil {
+		t.Fatal(err)
+	}
+	if statements != 18 {
+		t.Errorf("%d statements imported, want the shipped 18", statements)
+	}
+	var log bytes.Buffer
+	if err := loadShipped(ctx, db, slog.New(slog.NewTextHandler(&log, nil))); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "loaded shipped knowledge") || !strings.Contains(log.String(), "created=0 updated=0 entities=17") {
+		t.Errorf("the start after the import wrote something: %s", log.String())
 	}
 }

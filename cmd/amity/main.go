@@ -241,21 +241,27 @@ func tuneRuntime(memoryLimitMiB, gcPercent int) {
 	}
 }
 
-// loadShipped loads the shipped knowledge bundle, once per bundle version.
+// loadShipped loads the shipped knowledge, an NDJSON import file embedded in the
+// binary, through the importer's parser and postgres' import: once per version of
+// the file.
 func loadShipped(ctx context.Context, db *postgres.DB, log *slog.Logger) error {
 	b, err := seed.Shipped()
 	if err != nil {
-		return fmt.Errorf("shipped knowledge: %w", err)
+		return err
 	}
-	res, err := postgres.ApplyBundle(ctx, db.DB, b, seed.ShippedDigest(), "shipped")
+	res, err := postgres.ApplyBundle(ctx, db.DB, b, seed.ShippedDigest(), seed.ShippedName)
 	if err != nil {
 		return fmt.Errorf("load shipped knowledge: %w", err)
 	}
 	if res.Skipped {
-		log.Info("shipped knowledge already loaded")
-	} else {
-		log.Info("loaded shipped knowledge", "rows", res.Total())
+		log.Info("shipped knowledge already loaded", "digest", res.Digest)
+		return nil
 	}
+	var created, updated int64
+	for _, c := range res.Summary.Counts {
+		created, updated = created+c.Created, updated+c.Updated
+	}
+	log.Info("loaded shipped knowledge", "digest", res.Digest, "created", created, "updated", updated, "entities", res.Summary.Rows())
 	return nil
 }
 

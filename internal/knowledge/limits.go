@@ -11,7 +11,7 @@ import (
 )
 
 // The limits every way in holds a fact to: the mutations, `amity import` (NDJSON,
-// GeoNames, ISO 3166) and the shipped bundle. They live here, in one place, so that a
+// GeoNames, ISO 3166) and the shipped knowledge. They live here, in one place, so that a
 // fact refused by one path cannot come in by another, and docs/partners.md lists them
 // in one table. The text lengths are those of the database's checks (which count
 // characters, not bytes); the checks here come first so that a refusal names the field
@@ -46,7 +46,7 @@ var (
 	SummaryText = TextRule{Max: 10000, Lines: true}
 	// ReasonText: why a fact is retracted.
 	ReasonText = TextRule{Max: 2000, Lines: true}
-	// StatementValueText: what one source states of a property (bundle statements).
+	// StatementValueText: what one source states of a property (a statement).
 	StatementValueText = TextRule{Max: 2000}
 	// QuoteText: a source's own words for a statement.
 	QuoteText = TextRule{Max: 4000, Lines: true}
@@ -96,7 +96,7 @@ func (r TextRule) badControl(s string) (rune, bool) {
 	return 0, false
 }
 
-// List caps: how many items one write (a mutation, an import line, a bundle entry) may
+// List caps: how many items one write (a mutation, a line of an import file) may
 // give. They bound what one call can plant for every later reader to download.
 const (
 	// MaxNames: the names of one city or official. GeoNames' most-named cities have a
@@ -117,7 +117,7 @@ const (
 	// MaxLinks: the agreements an institution is linked to, or the institutions an
 	// agreement is.
 	MaxLinks = 100
-	// MaxStatements: the per-source statements about one fact (bundle).
+	// MaxStatements: the per-source statements about one fact in one file.
 	MaxStatements = 100
 )
 

@@ -6,7 +6,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/amity/amity/internal/ingest/seed"
 	"github.com/amity/amity/internal/knowledge"
 )
 
@@ -21,15 +20,16 @@ import (
 // a file of 100,000 rows sends at most two notifications per kind, not 100,000.
 
 // changedTable is the staging table of the entities a bulk write created or changed:
-// created (a new row) or not; before, the row as it was stored, for an entity whose own
-// row the write changed (set by the statement that changed it, NULL otherwise); linked,
-// an existing entity of which only names, citations or links changed.
+// created (a new row) or not; before and after, the row as it was stored and as it is
+// written, for an entity whose own row the write changed (set by the statement that
+// changed it, NULL otherwise); linked, an existing entity of which only names,
+// citations or links changed.
 const changedTable = `CREATE TEMP TABLE imp_changed (id uuid NOT NULL, kind text NOT NULL, created bool NOT NULL,
-    before jsonb, linked bool NOT NULL DEFAULT false) ON COMMIT DROP`
+    before jsonb, after jsonb, linked bool NOT NULL DEFAULT false) ON COMMIT DROP`
 
 // bulkKind is how a bulk write's entity kind is stored, audited and announced.
 type bulkKind struct {
-	kind      string // seed.Kind…, as imp_changed.kind holds it
+	kind      string // knowledge.Kind…, as imp_changed.kind holds it
 	table     string
 	typ       string // the audit log's entity type: the GraphQL type name
 	change    string // Change.Entity
@@ -39,14 +39,14 @@ type bulkKind struct {
 // bulkKinds are the kinds in the order their changes are recorded: parents first, as
 // they are written.
 var bulkKinds = []bulkKind{
-	{seed.KindSource, "sources", sourcesTable.typ, ChangeSource, true},
-	{seed.KindCountry, "countries", "Country", ChangeCountry, false},
-	{seed.KindCity, "cities", citiesTable.typ, ChangeCity, true},
-	{seed.KindOfficial, "officials", officialsTable.typ, ChangeOfficial, true},
-	{seed.KindInstitution, "institutions", institutionsTable.typ, ChangeInstitution, true},
-	{seed.KindAgreement, "agreements", agreementsTable.typ, ChangeAgreement, true},
-	{seed.KindPartnership, "partnerships", partnershipsTable.typ, ChangePartnership, true},
-	{seed.KindFigure, "reported_figures", "ReportedFigure", ChangeFigure, false},
+	{knowledge.KindSource, "sources", sourcesTable.typ, ChangeSource, true},
+	{knowledge.KindCountry, "countries", "Country", ChangeCountry, false},
+	{knowledge.KindCity, "cities", citiesTable.typ, ChangeCity, true},
+	{knowledge.KindOfficial, "officials", officialsTable.typ, ChangeOfficial, true},
+	{knowledge.KindInstitution, "institutions", institutionsTable.typ, ChangeInstitution, true},
+	{knowledge.KindAgreement, "agreements", agreementsTable.typ, ChangeAgreement, true},
+	{knowledge.KindPartnership, "partnerships", partnershipsTable.typ, ChangePartnership, true},
+	{knowledge.KindFigure, "reported_figures", "ReportedFigure", ChangeFigure, false},
 }
 
 // versioned reports whether a staged kind's table has a version column.
@@ -116,11 +116,14 @@ UPDATE %[1]s t SET version = t.version + 1, updated_at = now() FROM b WHERE t.id
 		if !has[k.kind] {
 			continue
 		}
+		// The statement that wrote an entity's row kept it as written (after); only an
+		// entity that gained names or links alone is read back, by its primary key.
 		q := fmt.Sprintf(`
 WITH a AS (
     INSERT INTO audit_log (actor, action, entity_type, entity_id, before, after)
-    SELECT $1, CASE WHEN c.created THEN 'CREATE' ELSE 'UPDATE' END, $2, c.id, c.before, to_jsonb(t)
-    FROM imp_changed c JOIN %s t ON t.id = c.id
+    SELECT $1, CASE WHEN c.created THEN 'CREATE' ELSE 'UPDATE' END, $2, c.id, c.before,
+        coalesce(c.after, (SELECT to_jsonb(t) FROM %s t WHERE t.id = c.id))
+    FROM imp_changed c
     WHERE c.kind = $3
     RETURNING id, action
 )

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/amity/amity/internal/ingest/importer"
+	"github.com/amity/amity/internal/knowledge"
 	"github.com/amity/amity/internal/postgres/pgtest"
 )
 
@@ -46,7 +47,7 @@ func TestImportLimits(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := importBytes(db, "f.ndjson", []byte(c.file), importer.FormatNDJSON)
-			var ie *importer.Error
+			var ie *knowledge.FileError
 			if !errors.As(err, &ie) || len(ie.Problems) != 1 {
 				t.Fatalf("err = %v, want one problem", err)
 			}

@@ -11,20 +11,20 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/amity/amity/internal/ingest/importer"
-	"github.com/amity/amity/internal/ingest/seed"
+	"github.com/amity/amity/internal/knowledge"
 )
 
-// Import writes one parsed import file (see internal/ingest/importer and docs/import.md) in
-// one transaction: all of it or, on any problem, none of it. A problem the database
-// finds (a reference to nothing, an identifier another row already holds) comes back
-// as an *importer.Error naming the file, line and field.
+// Import writes one file's batch, checked by its Check (the parsers of
+// internal/ingest/importer check what they read; see docs/import.md), in one
+// transaction: all of it or, on any problem, none of it. A problem the database finds
+// (a reference to nothing, an identifier another row already holds) comes back as a
+// *knowledge.FileError naming the file, line and field.
 //
-// Every row gets the id seed.ID derives from its key, unless a stored row already
+// Every row gets the id knowledge.KeyID derives from its key, unless a stored row already
 // answers to one of its natural keys (a source's URL, a country's code, a Wikidata or
 // GeoNames id, a partnership's cities and kind, a figure's city, metric, date and
 // source), whose id it then takes: importing a file twice, or a gazetteer over the
-// shipped bundle, never duplicates. Existing rows are updated only where a value the
+// shipped knowledge, never duplicates. Existing rows are updated only where a value the
 // file gives differs; an optional field the file leaves out keeps its stored value.
 // Names, citations and links are added, never removed.
 //
@@ -33,31 +33,18 @@ import (
 // holds. Rows already stored as the file has them are left out before the writes, so
 // that re-importing a file writes nothing; a large first load sets the indexes and
 // constraints of the city tables aside until the end (see BulkCities).
-func Import(ctx context.Context, db *sqlx.DB, b *importer.Batch, p *importer.Progress) (importer.Summary, error) {
+func Import(ctx context.Context, db *sqlx.DB, b *knowledge.Batch, p ImportProgress) (knowledge.BatchSummary, error) {
 	start := time.Now()
-	sum := importer.Summary{File: b.File, Format: b.Format, Counts: map[string]importer.Counts{}}
+	sum := knowledge.BatchSummary{File: b.File, Format: b.Format, Counts: map[string]knowledge.BatchCounts{}}
 
-	tx, err := db.BeginTxx(ctx, nil)
+	tx, err := beginBatch(ctx, db)
 	if err != nil {
-		return sum, fmt.Errorf("import %s: begin: %w", b.File, err)
+		return sum, fmt.Errorf("import %s: %w", b.File, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-
-	// The bundle loader's lock: imports and bundle loads both adopt rows by natural
-	// key, so two of them at once could each decide a row is new.
-	const lockKey int64 = 0x616d697479626e64
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey); err != nil {
-		return sum, fmt.Errorf("import %s: lock: %w", b.File, err)
-	}
-	w := &batchWriter{tx: tx, b: b, p: p, ps: &importer.Problems{File: b.File}, refNos: map[refKey]int{}, uses: map[int][]importer.RefUse{},
-		adopted: map[string]bool{}, actor: ImportActor(b.File)}
-	counts, err := w.run(ctx)
+	counts, err := writeBatch(ctx, tx, b, p, ImportActor(b.File))
 	if err != nil {
-		var ie *importer.Error
-		if errors.As(err, &ie) {
-			return sum, err
-		}
-		return sum, fmt.Errorf("import %s: %w", b.File, err)
+		return sum, err
 	}
 	if err := tx.Commit(); err != nil {
 		return sum, fmt.Errorf("import %s: commit: %w", b.File, err)
@@ -66,6 +53,124 @@ func Import(ctx context.Context, db *sqlx.DB, b *importer.Batch, p *importer.Pro
 	sum.Elapsed = time.Since(start)
 	return sum, nil
 }
+
+// beginBatch opens the transaction of a batch write and takes the lock every batch
+// write holds: batches adopt rows by natural key, so two of them at once could each
+// decide a row is new; and replicas that start together load the shipped knowledge
+// one after the other, the later ones finding it loaded.
+func beginBatch(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error) {
+	// "amitybnd" in ASCII: distinct from the key goose's migration locker uses.
+	const lockKey int64 = 0x616d697479626e64
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey); err != nil {
+		tx.Rollback() //nolint:errcheck // the lock's error is the one to report
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	return tx, nil
+}
+
+// writeBatch writes a batch inside tx as actor, and says what it did to each kind.
+func writeBatch(ctx context.Context, tx *sqlx.Tx, b *knowledge.Batch, p ImportProgress, actor string) (map[string]knowledge.BatchCounts, error) {
+	if p == nil {
+		p = noProgress{}
+	}
+	w := &batchWriter{tx: tx, b: b, p: p, ps: &knowledge.FileProblems{File: b.File}, refNos: map[refKey]int{}, uses: map[int][]knowledge.RefUse{},
+		adopted: map[string]bool{}, actor: actor}
+	counts, err := w.run(ctx)
+	if err != nil {
+		var ie *knowledge.FileError
+		if errors.As(err, &ie) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("import %s: %w", b.File, err)
+	}
+	return counts, nil
+}
+
+// BundleTables lists the tables a batch of knowledge writes, parents before children.
+var BundleTables = []string{
+	"sources", "countries", "cities", "city_names", "city_sources",
+	"officials", "official_names", "official_sources",
+	"agreements", "agreement_parties", "agreement_areas", "signatories", "agreement_sources",
+	"institutions", "institution_agreements", "institution_sources",
+	"partnerships", "partnership_sources", "reported_figures", "statements",
+}
+
+// BundleResult says what ApplyBundle did.
+type BundleResult struct {
+	Digest string
+	Name   string
+	// Skipped is true when bundle_loads already held the digest, so nothing was written.
+	Skipped bool
+	// Summary is what the load did to each kind of entity; empty when Skipped.
+	Summary knowledge.BatchSummary
+}
+
+// BundleActor is the audit log's actor of a knowledge bundle's load: "seed:" and the
+// bundle's digest, which says exactly which facts were loaded.
+func BundleActor(digest string) string {
+	return "seed:" + digest
+}
+
+// ApplyBundle writes a knowledge bundle (a file of knowledge shipped with the binary,
+// such as the shipped knowledge) as Import writes a file, once per digest: digest identifies
+// the bundle's content and name is recorded beside it for operators. The audit log's
+// actor is BundleActor(digest). A digest already in bundle_loads writes nothing,
+// so a server that restarts does not write its shipped knowledge again, and a fact
+// corrected by a mutation since stays corrected until a new bundle states it anew.
+//
+// Replicas that start together queue on the lock of batch writes; the first loads,
+// the others find the digest recorded and skip. b must have passed its Check, as
+// Import's batch must.
+func ApplyBundle(ctx context.Context, db *sqlx.DB, b *knowledge.Batch, digest, name string) (BundleResult, error) {
+	const loadedQuery = `SELECT EXISTS (SELECT 1 FROM bundle_loads WHERE digest = $1)`
+	const recordQuery = `INSERT INTO bundle_loads (digest, name) VALUES ($1, $2)`
+	start := time.Now()
+	res := BundleResult{Digest: digest, Name: name}
+	if digest == "" || name == "" {
+		return res, errors.New("apply bundle: digest and name are required")
+	}
+	tx, err := beginBatch(ctx, db)
+	if err != nil {
+		return res, fmt.Errorf("apply bundle %s: %w", name, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := tx.GetContext(ctx, &res.Skipped, loadedQuery, digest); err != nil {
+		return res, fmt.Errorf("apply bundle %s: check loads: %w", name, err)
+	}
+	if res.Skipped {
+		return res, tx.Commit()
+	}
+	counts, err := writeBatch(ctx, tx, b, nil, BundleActor(digest))
+	if err != nil {
+		return res, fmt.Errorf("apply bundle %s: %w", name, err)
+	}
+	if _, err := tx.ExecContext(ctx, recordQuery, digest, name); err != nil {
+		return res, fmt.Errorf("apply bundle %s: record load: %w", name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return res, fmt.Errorf("apply bundle %s: commit: %w", name, err)
+	}
+	res.Summary = knowledge.BatchSummary{File: b.File, Format: b.Format, Counts: counts, Elapsed: time.Since(start)}
+	return res, nil
+}
+
+// ImportProgress is told of an import's rows as they are written, for a progress line
+// (importer.Progress is one). Import takes nil for none.
+type ImportProgress interface {
+	// Phase starts a new phase ("writing"), whose rows count from zero.
+	Phase(name string)
+	// Add counts n more rows in the current phase.
+	Add(n int)
+}
+
+type noProgress struct{}
+
+func (noProgress) Phase(string) {}
+func (noProgress) Add(int)      {}
 
 // ImportActor is the audit log's actor of an import of the file: "import:" and the
 // file's base name (its directory says where it lay on the importing machine, not
@@ -76,19 +181,19 @@ func ImportActor(file string) string {
 
 type refKey struct {
 	kind string
-	ref  importer.Ref
+	ref  knowledge.Ref
 }
 
 // batchWriter writes one batch inside one transaction.
 type batchWriter struct {
 	tx     *sqlx.Tx
-	b      *importer.Batch
-	p      *importer.Progress
-	ps     *importer.Problems
+	b      *knowledge.Batch
+	p      ImportProgress
+	ps     *knowledge.FileProblems
 	refNos map[refKey]int
 	// uses keeps where each reference is written, for error messages; a few per
 	// reference are enough, as a gazetteer names one country thousands of times.
-	uses map[int][]importer.RefUse
+	uses map[int][]knowledge.RefUse
 	// bulk is set while prepareBulk has set the indexes and constraints aside.
 	bulk bool
 	// adopted holds the staging tables some rows of which adopt a stored row's id.
@@ -132,6 +237,8 @@ CREATE TEMP TABLE imp_partnerships (id uuid NOT NULL, target uuid NOT NULL, line
     b_ref int, since date, until date, agreement_ref int, city_a uuid, city_b uuid, srcs int[]) ON COMMIT DROP;
 CREATE TEMP TABLE imp_figures (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, city_ref int, metric text,
     value int, as_of date, source_ref int) ON COMMIT DROP;
+CREATE TEMP TABLE imp_statements (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, subject_kind text NOT NULL,
+    subject_ref int NOT NULL, property text, value text, source_ref int NOT NULL, quote text) ON COMMIT DROP;
 CREATE TEMP TABLE imp_links (kind text NOT NULL, rel text NOT NULL, subject uuid NOT NULL, ref int, ref2 int,
     pos int, txt text) ON COMMIT DROP;
 ` + changedTable + `;
@@ -146,7 +253,7 @@ const hashJoinRows = 1000
 // default of 8 MB would send a gazetteer's staging rows through the file system.
 const tempBuffers = "256MB"
 
-func (w *batchWriter) run(ctx context.Context) (map[string]importer.Counts, error) {
+func (w *batchWriter) run(ctx context.Context) (map[string]knowledge.BatchCounts, error) {
 	// temp_buffers can only be set before a session's first temporary table; a pooled
 	// connection that already had one keeps what it has.
 	if _, err := w.tx.ExecContext(ctx, `SAVEPOINT imp_temp_buffers`); err != nil {
@@ -180,7 +287,7 @@ func (w *batchWriter) run(ctx context.Context) (map[string]importer.Counts, erro
 		return nil, fmt.Errorf("analyze staging tables: %w", err)
 	}
 	if _, err := w.tx.ExecContext(ctx, `ANALYZE imp_refs, imp_sources, imp_countries, imp_cities, imp_officials,
-        imp_institutions, imp_agreements, imp_partnerships, imp_figures, imp_links`); err != nil {
+        imp_institutions, imp_agreements, imp_partnerships, imp_figures, imp_statements, imp_links`); err != nil {
 		return nil, fmt.Errorf("analyze staging tables: %w", err)
 	}
 	if err := w.checkExternal(ctx); err != nil {
@@ -194,7 +301,7 @@ func (w *batchWriter) run(ctx context.Context) (map[string]importer.Counts, erro
 		return nil, err
 	}
 	for _, step := range []func(context.Context) error{
-		w.sources, w.countries, w.cities, w.officials, w.institutions, w.agreements, w.partnerships, w.figures, w.links,
+		w.sources, w.countries, w.cities, w.officials, w.institutions, w.agreements, w.partnerships, w.figures, w.links, w.statements,
 	} {
 		if err := step(ctx); err != nil {
 			return nil, err
@@ -285,7 +392,7 @@ SELECT drop, def FROM (
 
 // refNo numbers a reference, the same number for the same reference however often
 // the file repeats it.
-func (w *batchWriter) refNo(kind string, r importer.Ref) int {
+func (w *batchWriter) refNo(kind string, r knowledge.Ref) int {
 	k := refKey{kind, r.Normalize(kind)}
 	if n, ok := w.refNos[k]; ok {
 		return n
@@ -295,7 +402,7 @@ func (w *batchWriter) refNo(kind string, r importer.Ref) int {
 	return n
 }
 
-func (w *batchWriter) optRef(kind string, r *importer.Ref) any {
+func (w *batchWriter) optRef(kind string, r *knowledge.Ref) any {
 	if r == nil || r.IsZero() {
 		return nil
 	}
@@ -347,7 +454,7 @@ func nzFloat(p *float64) any {
 	return *p
 }
 
-func keyID(kind, key string) string { return seed.ID(kind, key).String() }
+func keyID(kind, key string) string { return knowledge.KeyID(kind, key).String() }
 
 // copyIn streams rows into a staging table with COPY.
 func (w *batchWriter) copyIn(ctx context.Context, table string, cols []string, fill func(emit func(vals ...any) error) error) error {
@@ -373,7 +480,7 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	b := w.b
 	// References first: every one is numbered, and those the file does not satisfy
 	// itself are marked for the look-up in the database.
-	b.EachRef(func(u importer.RefUse) {
+	b.EachRef(func(u knowledge.RefUse) {
 		n := w.refNo(u.Kind, u.Ref)
 		if len(w.uses[n]) < maxUses {
 			w.uses[n] = append(w.uses[n], u)
@@ -409,7 +516,7 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	err = w.copyIn(ctx, "imp_sources", []string{"id", "target", "line", "title", "publisher", "url", "published_on", "excerpt", "languages"}, func(emit func(...any) error) error {
 		for _, s := range b.Sources {
 			w.p.Add(1)
-			id := keyID(importer.KindSource, s.Key)
+			id := keyID(knowledge.KindSource, s.Key)
 			if err := emit(id, id, s.Line, s.Title, nz(s.Publisher), nz(s.URL), nz(s.PublishedOn),
 				nz(s.Excerpt), nz(strings.Join(s.Languages, ","))); err != nil {
 				return err
@@ -423,7 +530,7 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	err = w.copyIn(ctx, "imp_countries", []string{"id", "target", "line", "code", "name", "qid"}, func(emit func(...any) error) error {
 		for _, c := range b.Countries {
 			w.p.Add(1)
-			id := keyID(importer.KindCountry, c.Code)
+			id := keyID(knowledge.KindCountry, c.Code)
 			if err := emit(id, id, c.Line, c.Code, c.Name, nz(c.Wikidata)); err != nil {
 				return err
 			}
@@ -442,7 +549,7 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	}
 	var links []link
 	var buf []byte
-	sources := func(rs []importer.Ref) any {
+	sources := func(rs []knowledge.Ref) any {
 		if len(rs) == 0 {
 			return nil
 		}
@@ -452,11 +559,11 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
-			buf = strconv.AppendInt(buf, int64(w.refNo(importer.KindSource, r)), 10)
+			buf = strconv.AppendInt(buf, int64(w.refNo(knowledge.KindSource, r)), 10)
 		}
 		return string(append(buf, '}'))
 	}
-	names := func(ns []importer.Name) (langs, texts, srcs any) {
+	names := func(ns []knowledge.NameRecord) (langs, texts, srcs any) {
 		if len(ns) == 0 {
 			return nil, nil, nil
 		}
@@ -472,7 +579,7 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 			if n.Source == nil || n.Source.IsZero() {
 				buf = append(buf, "NULL"...)
 			} else {
-				buf = strconv.AppendInt(buf, int64(w.refNo(importer.KindSource, *n.Source)), 10)
+				buf = strconv.AppendInt(buf, int64(w.refNo(knowledge.KindSource, *n.Source)), 10)
 			}
 		}
 		srcs = string(append(buf, '}'))
@@ -482,9 +589,9 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 		"name_langs", "names", "name_srcs", "srcs"}, func(emit func(...any) error) error {
 		for _, c := range b.Cities {
 			w.p.Add(1)
-			id := keyID(importer.KindCity, c.Key)
+			id := keyID(knowledge.KindCity, c.Key)
 			langs, texts, srcs := names(c.Names)
-			if err := emit(id, id, c.Line, w.refNo(importer.KindCountry, c.Country), c.Name, nzInt(c.Population),
+			if err := emit(id, id, c.Line, w.refNo(knowledge.KindCountry, c.Country), c.Name, nzInt(c.Population),
 				nzFloat(c.Latitude), nzFloat(c.Longitude), nz(c.Wikidata), nzInt(c.GeoNames), langs, texts, srcs, sources(c.Sources)); err != nil {
 				return err
 			}
@@ -498,9 +605,9 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 		"name_langs", "names", "name_srcs", "srcs"}, func(emit func(...any) error) error {
 		for _, o := range b.Officials {
 			w.p.Add(1)
-			id := keyID(importer.KindOfficial, o.Key)
+			id := keyID(knowledge.KindOfficial, o.Key)
 			langs, texts, srcs := names(o.Names)
-			if err := emit(id, id, o.Line, o.Name, nz(o.Title), w.optRef(importer.KindCity, o.City), nz(o.Wikidata),
+			if err := emit(id, id, o.Line, o.Name, nz(o.Title), w.optRef(knowledge.KindCity, o.City), nz(o.Wikidata),
 				langs, texts, srcs, sources(o.Sources)); err != nil {
 				return err
 			}
@@ -513,13 +620,13 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	err = w.copyIn(ctx, "imp_institutions", []string{"id", "target", "line", "name", "kind", "city_ref", "founded_on", "description", "qid", "srcs"}, func(emit func(...any) error) error {
 		for _, in := range b.Institutions {
 			w.p.Add(1)
-			id := keyID(importer.KindInstitution, in.Key)
-			if err := emit(id, id, in.Line, in.Name, in.Kind, w.refNo(importer.KindCity, in.City), nz(in.FoundedOn), nz(in.Description), nz(in.Wikidata),
+			id := keyID(knowledge.KindInstitution, in.Key)
+			if err := emit(id, id, in.Line, in.Name, in.Kind, w.refNo(knowledge.KindCity, in.City), nz(in.FoundedOn), nz(in.Description), nz(in.Wikidata),
 				sources(in.Sources)); err != nil {
 				return err
 			}
 			for i, a := range in.Agreements {
-				links = append(links, link{kind: importer.KindInstitution, rel: "agreement", subject: id, ref: w.refNo(importer.KindAgreement, a), pos: i})
+				links = append(links, link{kind: knowledge.KindInstitution, rel: "agreement", subject: id, ref: w.refNo(knowledge.KindAgreement, a), pos: i})
 			}
 		}
 		return nil
@@ -530,23 +637,23 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	err = w.copyIn(ctx, "imp_agreements", []string{"id", "target", "line", "title", "kind", "signed_on", "signed_in_ref", "summary", "srcs"}, func(emit func(...any) error) error {
 		for _, a := range b.Agreements {
 			w.p.Add(1)
-			id := keyID(importer.KindAgreement, a.Key)
-			if err := emit(id, id, a.Line, a.Title, a.Kind, nz(a.SignedOn), w.optRef(importer.KindCity, a.SignedIn), nz(a.Summary),
+			id := keyID(knowledge.KindAgreement, a.Key)
+			if err := emit(id, id, a.Line, a.Title, a.Kind, nz(a.SignedOn), w.optRef(knowledge.KindCity, a.SignedIn), nz(a.Summary),
 				sources(a.Sources)); err != nil {
 				return err
 			}
 			for i, c := range a.Parties {
-				links = append(links, link{kind: importer.KindAgreement, rel: "party", subject: id, ref: w.refNo(importer.KindCity, c), pos: i})
+				links = append(links, link{kind: knowledge.KindAgreement, rel: "party", subject: id, ref: w.refNo(knowledge.KindCity, c), pos: i})
 			}
 			for i, area := range a.Areas {
-				links = append(links, link{kind: importer.KindAgreement, rel: "area", subject: id, pos: i, txt: area})
+				links = append(links, link{kind: knowledge.KindAgreement, rel: "area", subject: id, pos: i, txt: area})
 			}
 			for i, s := range a.Signatories {
-				links = append(links, link{kind: importer.KindAgreement, rel: "signatory", subject: id, pos: i,
-					ref: w.refNo(importer.KindOfficial, s.Official), ref2: w.refNo(importer.KindCity, s.Party), txt: nz(s.Role)})
+				links = append(links, link{kind: knowledge.KindAgreement, rel: "signatory", subject: id, pos: i,
+					ref: w.refNo(knowledge.KindOfficial, s.Official), ref2: w.refNo(knowledge.KindCity, s.Party), txt: nz(s.Role)})
 			}
 			for i, in := range a.Institutions {
-				links = append(links, link{kind: importer.KindAgreement, rel: "institution", subject: id, ref: w.refNo(importer.KindInstitution, in), pos: i})
+				links = append(links, link{kind: knowledge.KindAgreement, rel: "institution", subject: id, ref: w.refNo(knowledge.KindInstitution, in), pos: i})
 			}
 		}
 		return nil
@@ -557,9 +664,9 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	err = w.copyIn(ctx, "imp_partnerships", []string{"id", "target", "line", "kind", "a_ref", "b_ref", "since", "until", "agreement_ref", "srcs"}, func(emit func(...any) error) error {
 		for _, pt := range b.Partnerships {
 			w.p.Add(1)
-			id := keyID(importer.KindPartnership, pt.Key)
-			if err := emit(id, id, pt.Line, pt.Kind, w.refNo(importer.KindCity, pt.Cities[0]), w.refNo(importer.KindCity, pt.Cities[1]),
-				nz(pt.Since), nz(pt.Until), w.optRef(importer.KindAgreement, pt.Agreement), sources(pt.Sources)); err != nil {
+			id := keyID(knowledge.KindPartnership, pt.Key)
+			if err := emit(id, id, pt.Line, pt.Kind, w.refNo(knowledge.KindCity, pt.Cities[0]), w.refNo(knowledge.KindCity, pt.Cities[1]),
+				nz(pt.Since), nz(pt.Until), w.optRef(knowledge.KindAgreement, pt.Agreement), sources(pt.Sources)); err != nil {
 				return err
 			}
 		}
@@ -571,9 +678,25 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	err = w.copyIn(ctx, "imp_figures", []string{"id", "target", "line", "city_ref", "metric", "value", "as_of", "source_ref"}, func(emit func(...any) error) error {
 		for _, f := range b.Figures {
 			w.p.Add(1)
-			id := keyID(importer.KindFigure, f.Key)
-			if err := emit(id, id, f.Line, w.refNo(importer.KindCity, f.City), f.Metric, *f.Value,
-				nz(f.AsOf), w.refNo(importer.KindSource, f.Source)); err != nil {
+			id := keyID(knowledge.KindFigure, f.Key)
+			if err := emit(id, id, f.Line, w.refNo(knowledge.KindCity, f.City), f.Metric, *f.Value,
+				nz(f.AsOf), w.refNo(knowledge.KindSource, f.Source)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	keys := b.StatementKeys()
+	err = w.copyIn(ctx, "imp_statements", []string{"id", "target", "line", "subject_kind", "subject_ref", "property", "value", "source_ref", "quote"}, func(emit func(...any) error) error {
+		for i, st := range b.Statements {
+			w.p.Add(1)
+			id := keyID(knowledge.KindStatement, keys[i])
+			kind, subject, _ := st.Subject.Of()
+			if err := emit(id, id, st.Line, kind, w.refNo(kind, subject), st.Property, st.Value,
+				w.refNo(knowledge.KindSource, st.Source), nz(st.Quote)); err != nil {
 				return err
 			}
 		}
@@ -610,6 +733,7 @@ WHERE external AND NOT CASE kind
     WHEN 'institution' THEN EXISTS (SELECT 1 FROM institutions x WHERE x.id = r.key_id)
         OR EXISTS (SELECT 1 FROM institutions x WHERE x.wikidata_qid = r.qid)
     WHEN 'agreement' THEN EXISTS (SELECT 1 FROM agreements x WHERE x.id = r.key_id)
+    WHEN 'partnership' THEN EXISTS (SELECT 1 FROM partnerships x WHERE x.id = r.key_id)
     ELSE false END
 ORDER BY no`
 	var missing []int
@@ -622,7 +746,7 @@ ORDER BY no`
 
 // unknown reports each place an unresolved reference is written, in file order.
 func (w *batchWriter) unknown(nos []int) {
-	var all []importer.RefUse
+	var all []knowledge.RefUse
 	for _, n := range nos {
 		all = append(all, w.uses[n]...)
 	}
@@ -632,7 +756,7 @@ func (w *batchWriter) unknown(nos []int) {
 	}
 }
 
-func sortUses(us []importer.RefUse) {
+func sortUses(us []knowledge.RefUse) {
 	for i := 1; i < len(us); i++ {
 		for j := i; j > 0 && us[j].Line < us[j-1].Line; j-- {
 			us[j], us[j-1] = us[j-1], us[j]
@@ -707,8 +831,10 @@ func (w *batchWriter) upsert(ctx context.Context, kind, table, temp, joins strin
 // already holds every value are left out before the insert, so that an unchanged row
 // costs a hash-join probe and nothing else: no conflict check, no row lock, no WAL. A
 // stored row that changes gets a new version (in a versioned table), and imp_changed
-// keeps it as it was, for the audit log: read by its primary key only for the rows
-// updated, so that neither a first load nor an unchanged re-import pays for it.
+// keeps, for the audit log, each written row as it was (read by its primary key only
+// for the rows updated, so that neither a first load nor an unchanged re-import pays
+// for it) and as it is written (from RETURNING, so that the audit entries need not
+// join the written table again).
 func upsertSQL(kind, table, temp, joins string, stamped bool, cols []column) string {
 	var names, exprs, sets, olds, news, stored, wanted []string
 	for _, c := range cols {
@@ -736,10 +862,11 @@ WITH up AS (
     WHERE o.id IS NULL OR (%[6]s) IS DISTINCT FROM (%[7]s)
     ON CONFLICT (id) DO UPDATE SET %[8]s
     WHERE (%[9]s) IS DISTINCT FROM (%[10]s)
-    RETURNING t.id, (t.xmax = 0) AS created
+    RETURNING t.id, (t.xmax = 0) AS created, to_jsonb(t) AS after
 )
-INSERT INTO imp_changed (id, kind, created, before)
-SELECT up.id, '%[11]s', up.created, CASE WHEN NOT up.created THEN (SELECT to_jsonb(b) FROM %[1]s b WHERE b.id = up.id) END
+INSERT INTO imp_changed (id, kind, created, before, after)
+SELECT up.id, '%[11]s', up.created, CASE WHEN NOT up.created THEN (SELECT to_jsonb(b) FROM %[1]s b WHERE b.id = up.id) END,
+    up.after
 FROM up`,
 		table, strings.Join(names, ", "), strings.Join(exprs, ", "), temp, joins,
 		strings.Join(stored, ", "), strings.Join(wanted, ", "),
@@ -800,7 +927,7 @@ UNION ALL `+w.sameTarget("imp_sources", "source")); err != nil {
 	if w.ps.Len() > 0 {
 		return nil
 	}
-	if err := w.upsert(ctx, importer.KindSource, "sources", "imp_sources", "", true, []column{
+	if err := w.upsert(ctx, knowledge.KindSource, "sources", "imp_sources", "", true, []column{
 		{name: "title", expr: "i.title"},
 		{name: "publisher", expr: "i.publisher", keep: true},
 		{name: "url", expr: "i.url", keep: true},
@@ -813,7 +940,7 @@ UNION ALL `+w.sameTarget("imp_sources", "source")); err != nil {
 	}); err != nil {
 		return err
 	}
-	return w.resolve(ctx, importer.KindSource,
+	return w.resolve(ctx, knowledge.KindSource,
 		`LEFT JOIN imp_sources e ON e.id = j.key_id LEFT JOIN sources a ON a.id = j.key_id LEFT JOIN sources u ON u.url = j.url`,
 		"e.target", "a.id", "u.id")
 }
@@ -832,25 +959,34 @@ FROM imp_countries i JOIN countries c ON c.wikidata_qid = i.qid WHERE c.id <> i.
 	if w.ps.Len() > 0 {
 		return nil
 	}
-	if err := w.upsert(ctx, importer.KindCountry, "countries", "imp_countries", "", true, []column{
+	if err := w.upsert(ctx, knowledge.KindCountry, "countries", "imp_countries", "", true, []column{
 		{name: "code", expr: "i.code"},
 		{name: "name", expr: "i.name"},
 		{name: "wikidata_qid", expr: "i.qid", keep: true},
 	}); err != nil {
 		return err
 	}
-	return w.resolve(ctx, importer.KindCountry,
+	return w.resolve(ctx, knowledge.KindCountry,
 		`LEFT JOIN countries c ON c.code = j.code LEFT JOIN countries q ON q.wikidata_qid = j.qid`, "c.id", "q.id")
 }
 
 func (w *batchWriter) cities(ctx context.Context) error {
-	// A Wikidata match wins over a GeoNames one, as in the bundle loader: it is the
-	// more curated identifier.
-	if err := w.adopt(ctx, "cities", "imp_cities", `
+	// Only a stored city with a Wikidata or GeoNames id can be adopted. On a first load
+	// there is none, and asking costs less than matching every staged city (the
+	// planner, knowing nothing of the empty table, hashes the staged rows).
+	var adoptable bool
+	if err := w.tx.GetContext(ctx, &adoptable, `SELECT EXISTS (SELECT 1 FROM cities WHERE wikidata_qid IS NOT NULL)
+    OR EXISTS (SELECT 1 FROM cities WHERE geonames_id IS NOT NULL)`); err != nil {
+		return fmt.Errorf("match cities: %w", err)
+	}
+	// A Wikidata match wins over a GeoNames one: it is the more curated identifier.
+	if adoptable {
+		if err := w.adopt(ctx, "cities", "imp_cities", `
 SELECT j.id, coalesce(q.id, g.id) AS target
 FROM imp_cities j LEFT JOIN cities q ON q.wikidata_qid = j.qid LEFT JOIN cities g ON g.geonames_id = j.gn
 WHERE (q.id IS NOT NULL OR g.id IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM cities a WHERE a.id = j.id)`); err != nil {
-		return err
+			return err
+		}
 	}
 	if err := w.problems(ctx, "cities", `
 SELECT i.line, 'city.wikidata' AS field, format('Wikidata id %s already belongs to another city', i.qid) AS message
@@ -864,7 +1000,7 @@ UNION ALL `+w.sameTarget("imp_cities", "city")); err != nil {
 	if w.ps.Len() > 0 {
 		return nil
 	}
-	if err := w.upsert(ctx, importer.KindCity, "cities", "imp_cities", "JOIN imp_refs rc ON rc.no = i.country_ref", true, []column{
+	if err := w.upsert(ctx, knowledge.KindCity, "cities", "imp_cities", "JOIN imp_refs rc ON rc.no = i.country_ref", true, []column{
 		{name: "country_id", expr: "rc.target"},
 		{name: "name", expr: "i.name"},
 		{name: "population", expr: "i.population", keep: true},
@@ -875,7 +1011,7 @@ UNION ALL `+w.sameTarget("imp_cities", "city")); err != nil {
 	}); err != nil {
 		return err
 	}
-	return w.resolve(ctx, importer.KindCity, `LEFT JOIN imp_cities e ON e.id = j.key_id LEFT JOIN cities a ON a.id = j.key_id
+	return w.resolve(ctx, knowledge.KindCity, `LEFT JOIN imp_cities e ON e.id = j.key_id LEFT JOIN cities a ON a.id = j.key_id
     LEFT JOIN cities q ON q.wikidata_qid = j.qid LEFT JOIN cities g ON g.geonames_id = j.gn`, "e.target", "a.id", "q.id", "g.id")
 }
 
@@ -894,7 +1030,7 @@ UNION ALL `+w.sameTarget("imp_officials", "official")); err != nil {
 	if w.ps.Len() > 0 {
 		return nil
 	}
-	if err := w.upsert(ctx, importer.KindOfficial, "officials", "imp_officials", "LEFT JOIN imp_refs rc ON rc.no = i.city_ref", true, []column{
+	if err := w.upsert(ctx, knowledge.KindOfficial, "officials", "imp_officials", "LEFT JOIN imp_refs rc ON rc.no = i.city_ref", true, []column{
 		{name: "name", expr: "i.name"},
 		{name: "title", expr: "i.title", keep: true},
 		{name: "city_id", expr: "rc.target", keep: true},
@@ -902,7 +1038,7 @@ UNION ALL `+w.sameTarget("imp_officials", "official")); err != nil {
 	}); err != nil {
 		return err
 	}
-	return w.resolve(ctx, importer.KindOfficial, `LEFT JOIN imp_officials e ON e.id = j.key_id
+	return w.resolve(ctx, knowledge.KindOfficial, `LEFT JOIN imp_officials e ON e.id = j.key_id
     LEFT JOIN officials a ON a.id = j.key_id LEFT JOIN officials q ON q.wikidata_qid = j.qid`, "e.target", "a.id", "q.id")
 }
 
@@ -921,7 +1057,7 @@ UNION ALL `+w.sameTarget("imp_institutions", "institution")); err != nil {
 	if w.ps.Len() > 0 {
 		return nil
 	}
-	if err := w.upsert(ctx, importer.KindInstitution, "institutions", "imp_institutions", "JOIN imp_refs rc ON rc.no = i.city_ref", true, []column{
+	if err := w.upsert(ctx, knowledge.KindInstitution, "institutions", "imp_institutions", "JOIN imp_refs rc ON rc.no = i.city_ref", true, []column{
 		{name: "name", expr: "i.name"},
 		{name: "kind", expr: "i.kind"},
 		{name: "city_id", expr: "rc.target"},
@@ -931,12 +1067,12 @@ UNION ALL `+w.sameTarget("imp_institutions", "institution")); err != nil {
 	}); err != nil {
 		return err
 	}
-	return w.resolve(ctx, importer.KindInstitution, `LEFT JOIN imp_institutions e ON e.id = j.key_id
+	return w.resolve(ctx, knowledge.KindInstitution, `LEFT JOIN imp_institutions e ON e.id = j.key_id
     LEFT JOIN institutions a ON a.id = j.key_id LEFT JOIN institutions q ON q.wikidata_qid = j.qid`, "e.target", "a.id", "q.id")
 }
 
 func (w *batchWriter) agreements(ctx context.Context) error {
-	if err := w.upsert(ctx, importer.KindAgreement, "agreements", "imp_agreements", "LEFT JOIN imp_refs rc ON rc.no = i.signed_in_ref", true, []column{
+	if err := w.upsert(ctx, knowledge.KindAgreement, "agreements", "imp_agreements", "LEFT JOIN imp_refs rc ON rc.no = i.signed_in_ref", true, []column{
 		{name: "title", expr: "i.title"},
 		{name: "kind", expr: "i.kind"},
 		{name: "signed_on", expr: "i.signed_on", keep: true},
@@ -945,7 +1081,7 @@ func (w *batchWriter) agreements(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	return w.resolve(ctx, importer.KindAgreement, `LEFT JOIN imp_agreements e ON e.id = j.key_id
+	return w.resolve(ctx, knowledge.KindAgreement, `LEFT JOIN imp_agreements e ON e.id = j.key_id
     LEFT JOIN agreements a ON a.id = j.key_id`, "e.target", "a.id")
 }
 
@@ -976,14 +1112,21 @@ UNION ALL `+w.sameTarget("imp_partnerships", "partnership")); err != nil {
 	if w.ps.Len() > 0 {
 		return nil
 	}
-	return w.upsert(ctx, importer.KindPartnership, "partnerships", "imp_partnerships", "LEFT JOIN imp_refs ra ON ra.no = i.agreement_ref", true, []column{
+	if err := w.upsert(ctx, knowledge.KindPartnership, "partnerships", "imp_partnerships", "LEFT JOIN imp_refs ra ON ra.no = i.agreement_ref", true, []column{
 		{name: "kind", expr: "i.kind"},
 		{name: "city_a_id", expr: "i.city_a"},
 		{name: "city_b_id", expr: "i.city_b"},
 		{name: "since", expr: "i.since", keep: true},
 		{name: "until", expr: "i.until", keep: true},
 		{name: "agreement_id", expr: "ra.target", keep: true},
-	})
+	}); err != nil {
+		return err
+	}
+	if len(w.b.Statements) == 0 {
+		return nil // only a statement refers to a partnership
+	}
+	return w.resolve(ctx, knowledge.KindPartnership, `LEFT JOIN imp_partnerships e ON e.id = j.key_id
+    LEFT JOIN partnerships a ON a.id = j.key_id`, "e.target", "a.id")
 }
 
 func (w *batchWriter) figures(ctx context.Context) error {
@@ -1003,7 +1146,7 @@ WHERE NOT EXISTS (SELECT 1 FROM reported_figures a WHERE a.id = j.id)`); err != 
 	if w.ps.Len() > 0 {
 		return nil
 	}
-	return w.upsert(ctx, importer.KindFigure, "reported_figures", "imp_figures",
+	return w.upsert(ctx, knowledge.KindFigure, "reported_figures", "imp_figures",
 		"JOIN imp_refs rc ON rc.no = i.city_ref JOIN imp_refs rs ON rs.no = i.source_ref", false, []column{
 			{name: "city_id", expr: "rc.target"},
 			{name: "metric", expr: "i.metric"},
@@ -1045,8 +1188,8 @@ ORDER BY 1`); err != nil {
 		return err
 	}
 	for _, k := range []struct{ kind, table, col, temp string }{
-		{importer.KindCity, "city_names", "city_id", "imp_cities"},
-		{importer.KindOfficial, "official_names", "official_id", "imp_officials"},
+		{knowledge.KindCity, "city_names", "city_id", "imp_cities"},
+		{knowledge.KindOfficial, "official_names", "official_id", "imp_officials"},
 	} {
 		if w.bulk && k.table == "city_names" {
 			if err := w.bulkNames(ctx); err != nil {
@@ -1067,13 +1210,13 @@ RETURNING t.%[2]s AS id`, k.table, k.col, unnestNames(k.temp))); err != nil {
 		}
 	}
 	for _, k := range []struct{ kind, temp string }{
-		{importer.KindCity, "imp_cities"}, {importer.KindOfficial, "imp_officials"},
-		{importer.KindInstitution, "imp_institutions"}, {importer.KindAgreement, "imp_agreements"},
-		{importer.KindPartnership, "imp_partnerships"},
+		{knowledge.KindCity, "imp_cities"}, {knowledge.KindOfficial, "imp_officials"},
+		{knowledge.KindInstitution, "imp_institutions"}, {knowledge.KindAgreement, "imp_agreements"},
+		{knowledge.KindPartnership, "imp_partnerships"},
 	} {
 		// Two references in different forms may name one source.
 		distinct, conflict := "", "ON CONFLICT DO NOTHING"
-		if w.bulk && k.kind == importer.KindCity {
+		if w.bulk && k.kind == knowledge.KindCity {
 			distinct, conflict = "DISTINCT", "" // no primary key to arbitrate, and no other writer
 		}
 		if err := w.link(ctx, k.kind+"_sources", k.kind, fmt.Sprintf(`
@@ -1087,21 +1230,21 @@ RETURNING %[1]s_id AS id`, k.kind, k.temp, conflict, distinct)); err != nil {
 		}
 	}
 	inserts := []struct{ what, kind, query string }{
-		{"agreement_parties", importer.KindAgreement, `
+		{"agreement_parties", knowledge.KindAgreement, `
 INSERT INTO agreement_parties AS t (agreement_id, city_id, position)
 SELECT e.target, r.target, l.pos FROM imp_links l JOIN imp_agreements e ON e.id = l.subject JOIN imp_refs r ON r.no = l.ref
     LEFT JOIN agreement_parties o ON o.agreement_id = e.target AND o.city_id = r.target
 WHERE l.rel = 'party' AND (o.agreement_id IS NULL OR o.position <> l.pos)
 ON CONFLICT (agreement_id, city_id) DO UPDATE SET position = excluded.position WHERE t.position <> excluded.position
 RETURNING t.agreement_id AS id`},
-		{"agreement_areas", importer.KindAgreement, `
+		{"agreement_areas", knowledge.KindAgreement, `
 INSERT INTO agreement_areas (agreement_id, area)
 SELECT e.target, l.txt FROM imp_links l JOIN imp_agreements e ON e.id = l.subject
     LEFT JOIN agreement_areas o ON o.agreement_id = e.target AND o.area = l.txt
 WHERE l.rel = 'area' AND o.agreement_id IS NULL
 ON CONFLICT DO NOTHING
 RETURNING agreement_id AS id`},
-		{"signatories", importer.KindAgreement, `
+		{"signatories", knowledge.KindAgreement, `
 INSERT INTO signatories AS t (agreement_id, official_id, party_city_id, role, position)
 SELECT e.target, r.target, p.target, l.txt, l.pos
 FROM imp_links l JOIN imp_agreements e ON e.id = l.subject JOIN imp_refs r ON r.no = l.ref JOIN imp_refs p ON p.no = l.ref2
@@ -1112,14 +1255,14 @@ ON CONFLICT (agreement_id, official_id) DO UPDATE
 SET party_city_id = excluded.party_city_id, role = coalesce(excluded.role, t.role), position = excluded.position
 WHERE (t.party_city_id, t.role, t.position) IS DISTINCT FROM (excluded.party_city_id, coalesce(excluded.role, t.role), excluded.position)
 RETURNING t.agreement_id AS id`},
-		{"institution_agreements", importer.KindAgreement, `
+		{"institution_agreements", knowledge.KindAgreement, `
 INSERT INTO institution_agreements (institution_id, agreement_id)
 SELECT r.target, e.target FROM imp_links l JOIN imp_agreements e ON e.id = l.subject JOIN imp_refs r ON r.no = l.ref
     LEFT JOIN institution_agreements o ON o.institution_id = r.target AND o.agreement_id = e.target
 WHERE l.kind = 'agreement' AND l.rel = 'institution' AND o.agreement_id IS NULL
 ON CONFLICT DO NOTHING
 RETURNING agreement_id AS id`},
-		{"institution_agreements", importer.KindInstitution, `
+		{"institution_agreements", knowledge.KindInstitution, `
 INSERT INTO institution_agreements (institution_id, agreement_id)
 SELECT e.target, r.target FROM imp_links l JOIN imp_institutions e ON e.id = l.subject JOIN imp_refs r ON r.no = l.ref
     LEFT JOIN institution_agreements o ON o.institution_id = e.target AND o.agreement_id = r.target
@@ -1135,11 +1278,69 @@ RETURNING institution_id AS id`},
 	return nil
 }
 
+// statementSubject is the subject of a statement row (its only non-NULL subject column).
+func statementSubject(row string) string {
+	return fmt.Sprintf(`coalesce(%[1]s.city_id, %[1]s.official_id, %[1]s.agreement_id, %[1]s.institution_id, %[1]s.partnership_id)`, row)
+}
+
+// statements writes the file's statements. A statement is not an entity of its own:
+// one created or changed changes its subject, as a name or a citation does. A stored
+// statement with the same subject, property, source and value is the same statement,
+// whatever the identifiers the file refers to them by (which its key derives from).
+func (w *batchWriter) statements(ctx context.Context) error {
+	if len(w.b.Statements) == 0 {
+		return nil
+	}
+	if err := w.adopt(ctx, "statements", "imp_statements", `
+SELECT j.id, s.id AS target
+FROM imp_statements j JOIN imp_refs rs ON rs.no = j.subject_ref JOIN imp_refs src ON src.no = j.source_ref
+    JOIN statements s ON `+statementSubject("s")+` = rs.target AND s.property = j.property AND s.value = j.value
+        AND s.source_id = src.target
+WHERE NOT EXISTS (SELECT 1 FROM statements a WHERE a.id = j.id)`); err != nil {
+		return err
+	}
+	if err := w.problems(ctx, "statements", w.sameTarget("imp_statements", "statement")); err != nil {
+		return err
+	}
+	if w.ps.Len() > 0 {
+		return nil
+	}
+	subject := func(kind string) string {
+		return fmt.Sprintf("CASE WHEN i.subject_kind = '%s' THEN i.subject END", kind)
+	}
+	// A statement's position is its place among the file's statements about its
+	// subject, in file order, which is how a client lists them.
+	return w.exec(ctx, "write statements", fmt.Sprintf(`
+WITH i AS (
+    SELECT i.target, i.subject_kind, rs.target AS subject, i.property, i.value, src.target AS source, i.quote,
+        (row_number() OVER (PARTITION BY rs.target ORDER BY i.line) - 1)::int AS position
+    FROM imp_statements i JOIN imp_refs rs ON rs.no = i.subject_ref JOIN imp_refs src ON src.no = i.source_ref
+), ins AS (
+    INSERT INTO statements AS t (id, city_id, official_id, agreement_id, institution_id, partnership_id,
+        property, value, source_id, quote, position)
+    SELECT i.target, %s, %s, %s, %s, %s, i.property, i.value, i.source, i.quote, i.position
+    FROM i LEFT JOIN statements o ON o.id = i.target
+    WHERE o.id IS NULL OR (`+statementSubject("o")+`, o.property, o.value, o.source_id, o.quote, o.position)
+        IS DISTINCT FROM (i.subject, i.property, i.value, i.source, coalesce(i.quote, o.quote), i.position)
+    ON CONFLICT (id) DO UPDATE SET city_id = excluded.city_id, official_id = excluded.official_id,
+        agreement_id = excluded.agreement_id, institution_id = excluded.institution_id,
+        partnership_id = excluded.partnership_id, property = excluded.property, value = excluded.value,
+        source_id = excluded.source_id, quote = coalesce(excluded.quote, t.quote), position = excluded.position
+    RETURNING `+statementSubject("t")+` AS id, CASE WHEN t.city_id IS NOT NULL THEN 'city'
+        WHEN t.official_id IS NOT NULL THEN 'official' WHEN t.agreement_id IS NOT NULL THEN 'agreement'
+        WHEN t.institution_id IS NOT NULL THEN 'institution' ELSE 'partnership' END AS kind
+)
+INSERT INTO imp_changed (id, kind, created, linked)
+SELECT DISTINCT id, kind, false, true FROM ins WHERE NOT EXISTS (SELECT 1 FROM imp_changed c WHERE c.id = ins.id)`,
+		subject(knowledge.KindCity), subject(knowledge.KindOfficial), subject(knowledge.KindAgreement),
+		subject(knowledge.KindInstitution), subject(knowledge.KindPartnership)))
+}
+
 // bulkNames writes the names of the staged cities during a bulk load, when
 // city_names has no primary key to arbitrate an ON CONFLICT: new names by a plain
 // insert, and a new source of a stored name by an update.
 func (w *batchWriter) bulkNames(ctx context.Context) error {
-	if err := w.link(ctx, "city_names", importer.KindCity, `
+	if err := w.link(ctx, "city_names", knowledge.KindCity, `
 INSERT INTO city_names (city_id, language, name, source_id)
 SELECT n.target, n.language, n.name, r.target
 FROM `+unnestNames("imp_cities")+` LEFT JOIN imp_refs r ON r.no = n.source_ref
@@ -1148,8 +1349,16 @@ WHERE o.city_id IS NULL
 RETURNING city_id AS id`); err != nil {
 		return err
 	}
-	// Only a city stored before this import can have a stored name.
-	return w.link(ctx, "city_names", importer.KindCity, `
+	// Only a city stored before this import can have a stored name; on a first load
+	// there is none, and counting what was created costs less than looking.
+	var created int
+	if err := w.tx.GetContext(ctx, &created, `SELECT count(*) FROM imp_changed WHERE kind = $1 AND created`, knowledge.KindCity); err != nil {
+		return fmt.Errorf("write city_names: %w", err)
+	}
+	if created == len(w.b.Cities) {
+		return nil
+	}
+	return w.link(ctx, "city_names", knowledge.KindCity, `
 UPDATE city_names t SET source_id = r.target
 FROM `+unnestNames("imp_cities", "NOT EXISTS (SELECT 1 FROM imp_changed c WHERE c.id = e.target AND c.created)")+`
     JOIN imp_refs r ON r.no = n.source_ref
@@ -1172,12 +1381,12 @@ func unnestNames(temp string, conds ...string) string {
 
 // counts reads back what happened to every staged entity: created or updated as
 // imp_changed says, unchanged otherwise.
-func (w *batchWriter) counts(ctx context.Context) (map[string]importer.Counts, error) {
+func (w *batchWriter) counts(ctx context.Context) (map[string]knowledge.BatchCounts, error) {
 	b := w.b
 	totals := map[string]int{
-		importer.KindSource: len(b.Sources), importer.KindCountry: len(b.Countries), importer.KindCity: len(b.Cities),
-		importer.KindOfficial: len(b.Officials), importer.KindInstitution: len(b.Institutions),
-		importer.KindAgreement: len(b.Agreements), importer.KindPartnership: len(b.Partnerships), importer.KindFigure: len(b.Figures),
+		knowledge.KindSource: len(b.Sources), knowledge.KindCountry: len(b.Countries), knowledge.KindCity: len(b.Cities),
+		knowledge.KindOfficial: len(b.Officials), knowledge.KindInstitution: len(b.Institutions),
+		knowledge.KindAgreement: len(b.Agreements), knowledge.KindPartnership: len(b.Partnerships), knowledge.KindFigure: len(b.Figures),
 	}
 	var rows []struct {
 		Kind    string `db:"kind"`
@@ -1188,12 +1397,12 @@ func (w *batchWriter) counts(ctx context.Context) (map[string]importer.Counts, e
     count(*) FILTER (WHERE NOT created) AS updated FROM imp_changed GROUP BY kind`); err != nil {
 		return nil, fmt.Errorf("count: %w", err)
 	}
-	changed := map[string]importer.Counts{}
+	changed := map[string]knowledge.BatchCounts{}
 	for _, r := range rows {
-		changed[r.Kind] = importer.Counts{Created: r.Created, Updated: r.Updated}
+		changed[r.Kind] = knowledge.BatchCounts{Created: r.Created, Updated: r.Updated}
 	}
-	out := map[string]importer.Counts{}
-	for _, k := range importer.Kinds {
+	out := map[string]knowledge.BatchCounts{}
+	for _, k := range knowledge.Kinds {
 		if totals[k] > 0 {
 			c := changed[k]
 			c.Unchanged = int64(totals[k]) - c.Created - c.Updated

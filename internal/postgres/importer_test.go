@@ -17,13 +17,13 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/amity/amity/internal/ingest/importer"
-	"github.com/amity/amity/internal/ingest/seed"
+	"github.com/amity/amity/internal/knowledge"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/pgtest"
 )
 
 // MustImportFile parses and imports one file of testdata/import.
-func MustImportFile(t *testing.T, db *sqlx.DB, name string) importer.Summary {
+func MustImportFile(t *testing.T, db *sqlx.DB, name string) knowledge.BatchSummary {
 	t.Helper()
 	sum, err := importFile(db, filepath.Join("..", "..", "testdata", "import", name))
 	if err != nil {
@@ -32,24 +32,24 @@ func MustImportFile(t *testing.T, db *sqlx.DB, name string) importer.Summary {
 	return sum
 }
 
-func importFile(db *sqlx.DB, path string) (importer.Summary, error) {
+func importFile(db *sqlx.DB, path string) (knowledge.BatchSummary, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return importer.Summary{}, err
+		return knowledge.BatchSummary{}, err
 	}
 	return importBytes(db, filepath.Base(path), data, importer.FormatAuto)
 }
 
-func importBytes(db *sqlx.DB, name string, data []byte, f importer.Format) (importer.Summary, error) {
+func importBytes(db *sqlx.DB, name string, data []byte, f importer.Format) (knowledge.BatchSummary, error) {
 	if f == importer.FormatAuto {
 		var err error
 		if f, err = importer.Detect(name, data); err != nil {
-			return importer.Summary{}, err
+			return knowledge.BatchSummary{}, err
 		}
 	}
 	b, err := importer.Parse(name, bytes.NewReader(data), f, nil)
 	if err != nil {
-		return importer.Summary{}, err
+		return knowledge.BatchSummary{}, err
 	}
 	return postgres.Import(context.Background(), db, b, nil)
 }
@@ -75,11 +75,11 @@ func TestImportFormats(t *testing.T) {
 	t.Parallel()
 	db := pgtest.MustOpen(t).DB
 
-	got := map[string]map[string]importer.Counts{}
+	got := map[string]map[string]knowledge.BatchCounts{}
 	for _, f := range []string{"countries.json", "cities.txt", "knowledge.ndjson"} {
 		got[f] = MustImportFile(t, db, f).Counts
 	}
-	want := map[string]map[string]importer.Counts{
+	want := map[string]map[string]knowledge.BatchCounts{
 		"countries.json": {"country": {Created: 2}},
 		"cities.txt":     {"source": {Created: 1}, "city": {Created: 3}},
 		"knowledge.ndjson": {
@@ -120,7 +120,7 @@ FROM cities c JOIN countries k ON k.id = c.country_id WHERE c.geonames_id = $1`
 	}
 
 	// References by GeoNames id, Wikidata id and key all resolved to the same rows.
-	testville := seed.ID(seed.KindCity, importer.GeoNamesKey(99000001))
+	testville := knowledge.KeyID(knowledge.KindCity, importer.GeoNamesKey(99000001))
 	checks := []struct {
 		name  string
 		query string
@@ -172,7 +172,7 @@ func TestImportUpdatesChangedValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(sum.Counts["city"], importer.Counts{Updated: 1, Unchanged: 2}); diff != "" {
+	if diff := cmp.Diff(sum.Counts["city"], knowledge.BatchCounts{Updated: 1, Unchanged: 2}); diff != "" {
 		t.Errorf("city counts (-got +want):\n%s", diff)
 	}
 	if n := mustCount(t, db, `SELECT population FROM cities WHERE geonames_id = 99000001`); n != 151000 {
@@ -185,7 +185,7 @@ func TestImportUpdatesChangedValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(sum.Counts["city"], importer.Counts{Updated: 1, Unchanged: 2}); diff != "" {
+	if diff := cmp.Diff(sum.Counts["city"], knowledge.BatchCounts{Updated: 1, Unchanged: 2}); diff != "" {
 		t.Errorf("city counts after a new name (-got +want):\n%s", diff)
 	}
 }
@@ -197,9 +197,9 @@ func TestImportBadFileWritesNothing(t *testing.T) {
 	before := tableRows(t, db)
 
 	_, err := importFile(db, filepath.Join("..", "..", "testdata", "import", "bad.ndjson"))
-	var ie *importer.Error
+	var ie *knowledge.FileError
 	if !errors.As(err, &ie) {
-		t.Fatalf("err = %v, want *importer.Error", err)
+		t.Fatalf("err = %v, want *knowledge.FileError", err)
 	}
 	want := []string{
 		`bad.ndjson:1: source.url: "ftp://example.org/x" is not an http or https URL`,
@@ -208,7 +208,7 @@ func TestImportBadFileWritesNothing(t *testing.T) {
 		`bad.ndjson:5: partnership.sources: required: cite at least one source (a source key or {"url": ...})`,
 		`bad.ndjson:6: agreement.kind: "TREATY" is not one of MEMORANDUM, SISTER_CITY_AGREEMENT, FRIENDLY_EXCHANGE_AGREEMENT, COOPERATION_AGREEMENT, OTHER`,
 		`bad.ndjson:6: agreement.sources: required: cite at least one source (a source key or {"url": ...})`,
-		`bad.ndjson:8: type: "spaceship" is not one of source, country, city, official, agreement, partnership, institution, figure`,
+		`bad.ndjson:8: type: "spaceship" is not one of source, country, city, official, agreement, partnership, institution, figure, statement`,
 		`bad.ndjson:9: not a JSON object: invalid character 'o' in literal null (expecting 'u')`,
 	}
 	var got []string
@@ -250,9 +250,9 @@ func TestImportUnknownReferences(t *testing.T) {
 		`{"type":"figure","key":"f","city":{"wikidata":"Q9000000999"},"metric":"SISTER_CITIES","value":1,"source":{"url":"https://example.org/elsewhere"}}`,
 	}, "\n")
 	_, err := importBytes(db, "cities.ndjson", []byte(file), importer.FormatNDJSON)
-	var ie *importer.Error
+	var ie *knowledge.FileError
 	if !errors.As(err, &ie) {
-		t.Fatalf("err = %v, want *importer.Error", err)
+		t.Fatalf("err = %v, want *knowledge.FileError", err)
 	}
 	var got []string
 	for _, p := range ie.Problems {
@@ -284,7 +284,7 @@ func TestImportRequiresSources(t *testing.T) {
 		`{"type":"figure","key":"unsourced","city":{"geonames":99000001},"metric":"SISTER_CITIES","value":1}`,
 	} {
 		_, err := importBytes(db, "facts.ndjson", []byte(line), importer.FormatNDJSON)
-		var ie *importer.Error
+		var ie *knowledge.FileError
 		if !errors.As(err, &ie) || len(ie.Problems) != 1 || !strings.Contains(ie.Problems[0].Field, "source") {
 			t.Errorf("%s: err = %v, want one problem about its sources", line, err)
 		}
@@ -295,10 +295,10 @@ func TestImportRequiresSources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(sum.Counts, map[string]importer.Counts{"partnership": {Created: 1}}); diff != "" {
+	if diff := cmp.Diff(sum.Counts, map[string]knowledge.BatchCounts{"partnership": {Created: 1}}); diff != "" {
 		t.Errorf("counts (-got +want):\n%s", diff)
 	}
-	if n := mustCount(t, db, `SELECT count(*) FROM partnership_sources WHERE partnership_id = $1`, seed.ID(seed.KindPartnership, "exampleford-sampleton")); n != 2 {
+	if n := mustCount(t, db, `SELECT count(*) FROM partnership_sources WHERE partnership_id = $1`, knowledge.KeyID(knowledge.KindPartnership, "exampleford-sampleton")); n != 2 {
 		t.Errorf("partnership cites %d sources, want 2", n)
 	}
 }
@@ -315,7 +315,7 @@ SELECT id, 'Testville', 99000001, 'Q9000000001' FROM countries WHERE code = 'XT'
 		t.Fatal(err)
 	}
 	sum := MustImportFile(t, db, "cities.txt")
-	if diff := cmp.Diff(sum.Counts["city"], importer.Counts{Created: 2, Updated: 1}); diff != "" {
+	if diff := cmp.Diff(sum.Counts["city"], knowledge.BatchCounts{Created: 2, Updated: 1}); diff != "" {
 		t.Errorf("city counts (-got +want):\n%s", diff)
 	}
 	if n := mustCount(t, db, `SELECT count(*) FROM cities WHERE geonames_id = 99000001 AND id = $1 AND population = 150000 AND wikidata_qid = 'Q9000000001'`, id); n != 1 {
@@ -343,9 +343,9 @@ func TestImportConflictingIdentifiers(t *testing.T) {
 		`{"type":"city","key":"geonames-99000003","name":"Exampleford","country":"XT","geonames":99000002}`,
 	}, "\n")
 	_, err := importBytes(db, "cities.ndjson", []byte(file), importer.FormatNDJSON)
-	var ie *importer.Error
+	var ie *knowledge.FileError
 	if !errors.As(err, &ie) {
-		t.Fatalf("err = %v, want *importer.Error", err)
+		t.Fatalf("err = %v, want *knowledge.FileError", err)
 	}
 	var got []string
 	for _, p := range ie.Problems {
@@ -385,7 +385,7 @@ func TestImportNamesRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stored []string
-	if err := db.Select(&stored, `SELECT name FROM city_names WHERE city_id = $1 ORDER BY name`, seed.ID(seed.KindCity, "testville")); err != nil {
+	if err := db.Select(&stored, `SELECT name FROM city_names WHERE city_id = $1 ORDER BY name`, knowledge.KeyID(knowledge.KindCity, "testville")); err != nil {
 		t.Fatal(err)
 	}
 	want := append([]string(nil), names...)
@@ -400,10 +400,10 @@ func TestImportNamesRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(sum.Counts, map[string]importer.Counts{"source": {Unchanged: 1}, "city": {Updated: 1}}); diff != "" {
+	if diff := cmp.Diff(sum.Counts, map[string]knowledge.BatchCounts{"source": {Unchanged: 1}, "city": {Updated: 1}}); diff != "" {
 		t.Errorf("counts (-got +want):\n%s", diff)
 	}
-	if n := mustCount(t, db, `SELECT count(*) FROM city_names WHERE source_id = $1`, seed.ID(seed.KindSource, "s")); n != int64(len(names)) {
+	if n := mustCount(t, db, `SELECT count(*) FROM city_names WHERE source_id = $1`, knowledge.KeyID(knowledge.KindSource, "s")); n != int64(len(names)) {
 		t.Errorf("%d names cite the source, want %d", n, len(names))
 	}
 }
@@ -436,7 +436,7 @@ ORDER BY 1`); err != nil {
 	if _, err := db.Exec(`INSERT INTO cities (id, country_id, name, geonames_id)
 SELECT x.id, c.id, x.name, x.gn FROM countries c,
     (VALUES ($1::uuid, 'Testville', NULL::bigint), (gen_random_uuid(), 'Sampleton', 91000001)) x (id, name, gn)
-WHERE c.code = 'XT'`, seed.ID(seed.KindCity, importer.GeoNamesKey(91_000_001))); err != nil {
+WHERE c.code = 'XT'`, knowledge.KeyID(knowledge.KindCity, importer.GeoNamesKey(91_000_001))); err != nil {
 		t.Fatal(err)
 	}
 	_, err := importBytes(db, "cities.txt", data, importer.FormatGeoNames)
@@ -446,7 +446,17 @@ WHERE c.code = 'XT'`, seed.ID(seed.KindCity, importer.GeoNamesKey(91_000_001)));
 	if diff := cmp.Diff(schema(), before); diff != "" {
 		t.Fatalf("a refused bulk load changed indexes or constraints (-got +want):\n%s", diff)
 	}
+	// One city of the file is stored already, with one of its names and no source for
+	// it: the bulk load adopts it and cites GeoNames for the name.
+	stored := knowledge.KeyID(knowledge.KindCity, importer.GeoNamesKey(91_000_002))
 	if _, err := db.Exec(`DELETE FROM cities`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO cities (id, country_id, name, geonames_id) SELECT $1, id, 'Testville 91000002', 91000002
+FROM countries WHERE code = 'XU'`, stored); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO city_names (city_id, language, name) VALUES ($1, 'und', 'Testburg 91000002')`, stored); err != nil {
 		t.Fatal(err)
 	}
 
@@ -454,7 +464,7 @@ WHERE c.code = 'XT'`, seed.ID(seed.KindCity, importer.GeoNamesKey(91_000_001)));
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(sum.Counts["city"], importer.Counts{Created: postgres.BulkCities}); diff != "" {
+	if diff := cmp.Diff(sum.Counts["city"], knowledge.BatchCounts{Created: postgres.BulkCities - 1, Updated: 1}); diff != "" {
 		t.Errorf("city counts (-got +want):\n%s", diff)
 	}
 	if diff := cmp.Diff(schema(), before); diff != "" {
@@ -551,4 +561,136 @@ func mustRead(tb testing.TB, name string) []byte {
 		tb.Fatal(err)
 	}
 	return data
+}
+
+// Statements come by file as every other fact: each one source's word on one property
+// of its subject, written with its position among the subject's statements, changing
+// its subject (a new version, an audit entry) when it is new or different, and nothing
+// when repeated, whichever identifiers the file names the subject and source by.
+func TestImportStatements(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t).DB
+	MustImportAll(t, db)
+	alex := knowledge.KeyID(knowledge.KindOfficial, "alex-example")
+	tie := knowledge.KeyID(knowledge.KindPartnership, "testville-sampleton")
+
+	const file = `{"type":"statement","subject":{"official":"alex-example"},"property":"name","value":"Alexander Example","source":"testville-gazette-2001-01-01","quote":"Mayor Alexander Example"}
+{"type":"statement","subject":{"partnership":"testville-sampleton"},"property":"since","value":"2001-01-02","source":{"url":"https://example.org/sampleton/notice-2001"}}
+{"type":"statement","subject":{"official":"alex-example"},"property":"title","value":"Mayor","source":"sampleton-notice-2001"}
+`
+	sum, err := importBytes(db, "statements.ndjson", []byte(file), importer.FormatNDJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(sum.Counts, map[string]knowledge.BatchCounts{}); diff != "" {
+		t.Errorf("counts of a file of statements only (-got +want):\n%s", diff)
+	}
+	type stmt struct {
+		Subject  string  `db:"subject"`
+		Property string  `db:"property"`
+		Value    string  `db:"value"`
+		Source   string  `db:"source"`
+		Quote    *string `db:"quote"`
+		Position int     `db:"position"`
+	}
+	read := func() []stmt {
+		t.Helper()
+		var got []stmt
+		if err := db.Select(&got, `SELECT coalesce(st.official_id, st.partnership_id)::text AS subject, property, value,
+    s.url AS source, quote, position FROM statements st JOIN sources s ON s.id = st.source_id ORDER BY 1, position`); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	quote := "Mayor Alexander Example"
+	gazette, notice := "https://example.org/testville-gazette/2001-01-01", "https://example.org/sampleton/notice-2001"
+	want := []stmt{
+		{alex.String(), "name", "Alexander Example", gazette, &quote, 0},
+		{alex.String(), "title", "Mayor", notice, nil, 1},
+		{tie.String(), "since", "2001-01-02", notice, nil, 0},
+	}
+	if want[0].Subject > want[2].Subject {
+		want = []stmt{want[2], want[0], want[1]}
+	}
+	if diff := cmp.Diff(read(), want); diff != "" {
+		t.Errorf("statements (-got +want):\n%s", diff)
+	}
+	audit := auditOf(t, db, "import:statements.ndjson")
+	var updated []string
+	for _, a := range audit {
+		if a.Action != "UPDATE" {
+			t.Errorf("audit entry %+v, want updates of the subjects only", a)
+		}
+		updated = append(updated, a.Type+" "+a.ID)
+	}
+	slices.Sort(updated)
+	wantUpdated := []string{"Official " + alex.String(), "Partnership " + tie.String()}
+	slices.Sort(wantUpdated)
+	if diff := cmp.Diff(updated, wantUpdated); diff != "" {
+		t.Errorf("audited subjects (-got +want):\n%s", diff)
+	}
+	if v := mustCount(t, db, `SELECT version FROM officials WHERE id = $1`, alex); v != 2 {
+		t.Errorf("official version %d after a new statement, want 2", v)
+	}
+
+	// The same statements again, the official now named by his Wikidata id: the same
+	// statements, nothing written.
+	again := strings.Replace(file, `{"official":"alex-example"},"property":"name"`, `{"official":{"wikidata":"Q9000000004"}},"property":"name"`, 1)
+	if _, err := importBytes(db, "statements.ndjson", []byte(again), importer.FormatNDJSON); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(read(), want); diff != "" {
+		t.Errorf("statements after re-import (-got +want):\n%s", diff)
+	}
+	if n := len(auditOf(t, db, "import:statements.ndjson")); n != len(audit) {
+		t.Errorf("%d audit entries after an unchanged re-import, want %d", n, len(audit))
+	}
+
+	// A changed quote changes the statement and its subject.
+	changed := strings.Replace(file, `"quote":"Mayor Alexander Example"`, `"quote":"Alexander Example, mayor"`, 1)
+	if _, err := importBytes(db, "statements-v2.ndjson", []byte(changed), importer.FormatNDJSON); err != nil {
+		t.Fatal(err)
+	}
+	quote = "Alexander Example, mayor"
+	if diff := cmp.Diff(read(), want); diff != "" {
+		t.Errorf("statements after a changed quote (-got +want):\n%s", diff)
+	}
+	if got := auditOf(t, db, "import:statements-v2.ndjson"); len(got) != 1 || got[0].ID != alex.String() {
+		t.Errorf("audit of the changed quote %+v, want one update of the official", got)
+	}
+
+	// Wrong statements are refused with their line, and nothing is written.
+	before := tableRows(t, db)
+	const bad = `{"type":"statement","subject":{"official":"alex-example","city":"mocktown"},"property":"name","value":"X","source":"sampleton-notice-2001"}
+{"type":"statement","subject":{"official":"nobody"},"property":"name","value":"X","source":"sampleton-notice-2001"}
+{"type":"statement","subject":{"partnership":{"wikidata":"Q1"}},"property":"2nd","value":"","source":"sampleton-notice-2001"}
+{"type":"statement","subject":{"city":"mocktown"},"property":"name","value":"X"}
+`
+	_, err = importBytes(db, "bad-statements.ndjson", []byte(bad), importer.FormatNDJSON)
+	var ie *knowledge.FileError
+	if !errors.As(err, &ie) {
+		t.Fatalf("err = %v, want *knowledge.FileError", err)
+	}
+	var got []string
+	for _, p := range ie.Problems {
+		got = append(got, p.String())
+	}
+	wantProblems := []string{
+		`bad-statements.ndjson:1: statement.subject: give exactly one of city, official, agreement, partnership, institution`,
+		`bad-statements.ndjson:3: statement.property: "2nd" is not a property name (a letter, then up to 63 letters, digits, '_' or '.')`,
+		`bad-statements.ndjson:3: statement.value: required`,
+		`bad-statements.ndjson:3: statement.subject.partnership: a partnership is referred to by key`,
+		`bad-statements.ndjson:4: statement.source: required`,
+	}
+	if diff := cmp.Diff(sortedLines(got), sortedLines(wantProblems)); diff != "" {
+		t.Errorf("problems (-got +want):\n%s", diff)
+	}
+	// The unknown subject is the database's to find, once the file is otherwise right.
+	_, err = importBytes(db, "bad-statements.ndjson", []byte(strings.SplitAfter(bad, "\n")[1]), importer.FormatNDJSON)
+	if !errors.As(err, &ie) || len(ie.Problems) != 1 || ie.Problems[0].String() != `bad-statements.ndjson:1: statement.subject.official: unknown official "nobody"` {
+		t.Errorf("err = %v, want the unknown official", err)
+	}
+	if diff := cmp.Diff(tableRows(t, db), before); diff != "" {
+		t.Errorf("a refused file changed the database (-got +want):\n%s", diff)
+	}
 }

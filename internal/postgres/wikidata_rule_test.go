@@ -11,8 +11,9 @@ import (
 	"github.com/amity/amity/internal/postgres/pgtest"
 )
 
-// One rule for Wikidata ids on every way in: the mutations' checks, the bundle's
-// validation, the importer's and the database's check constraint agree on each id.
+// One rule for Wikidata ids on every way in: the mutations' checks, the rules of a
+// batch (the shipped knowledge's and every import file's) and the database's check
+// constraint agree on each id.
 func TestOneWikidataRule(t *testing.T) {
 	t.Parallel()
 	db := pgtest.MustOpen(t).DB
@@ -23,8 +24,10 @@ func TestOneWikidataRule(t *testing.T) {
 		mutation := !hasField(p, "wikidataId")
 
 		b := shipped(t)
-		b.Cities[0].WikidataQID = id
-		bundle := b.Validate() == nil
+		b.Cities[0].Wikidata = id
+		var ps knowledge.FileProblems
+		b.Check(&ps)
+		bundle := ps.Err() == nil
 
 		line := `{"type":"country","code":"XW","name":"Wikiland","wikidata":"` + id + `"}`
 		_, err := importer.ParseNDJSON("w.ndjson", strings.NewReader(line), nil)

@@ -22,7 +22,7 @@ const geonamesColumns = 19
 
 // GeoNamesSource is the source every city of a GeoNames file cites, so that gazetteer
 // rows keep their provenance like every other fact.
-var GeoNamesSource = Source{
+var GeoNamesSource = knowledge.SourceRecord{
 	Key:       "geonames",
 	Title:     "GeoNames geographical database",
 	Publisher: "GeoNames",
@@ -34,23 +34,23 @@ var GeoNamesSource = Source{
 const UndeterminedLanguage = "und"
 
 // GeoNamesKey is the key of the city with a GeoNames id when it comes from a
-// gazetteer: its id is seed.ID("city", GeoNamesKey(id)).
+// gazetteer: its id is knowledge.KeyID("city", GeoNamesKey(id)).
 func GeoNamesKey(id int64) string { return "geonames-" + strconv.FormatInt(id, 10) }
 
 // ParseGeoNames reads a GeoNames gazetteer file (tab-separated, 19 columns) into
 // cities with their alternate names. Every row must be a populated place (feature
 // class P), so that loading allCountries.txt by mistake does not turn mountains into
 // cities. A population of 0 is GeoNames' "unknown" and is left empty.
-func ParseGeoNames(name string, r io.Reader, p *Progress) (*Batch, error) {
+func ParseGeoNames(name string, r io.Reader, p *Progress) (*knowledge.Batch, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: read: %w", name, err)
 	}
 	data = bytes.TrimPrefix(data, utf8BOM)
-	b := &Batch{File: name, Format: FormatGeoNames, Sources: []Source{GeoNamesSource}}
-	ps := &Problems{File: name}
-	src := &Ref{Key: GeoNamesSource.Key}
-	sources := []Ref{*src}
+	b := &knowledge.Batch{File: name, Format: string(FormatGeoNames), Sources: []knowledge.SourceRecord{GeoNamesSource}}
+	ps := &knowledge.FileProblems{File: name}
+	src := &knowledge.Ref{Key: GeoNamesSource.Key}
+	sources := []knowledge.Ref{*src}
 
 	// The rows are independent: the file is parsed in one piece per processor, each
 	// from a line boundary, and the pieces joined in order.
@@ -61,8 +61,8 @@ func ParseGeoNames(name string, r io.Reader, p *Progress) (*Batch, error) {
 	type piece struct {
 		data   []byte
 		line   int // of the piece's first line
-		cities []City
-		ps     Problems
+		cities []knowledge.CityRecord
+		ps     knowledge.FileProblems
 	}
 	parts := make([]piece, 0, pieces)
 	for start, line := 0, 1; start < len(data) || len(parts) == 0; {
@@ -75,7 +75,7 @@ func ParseGeoNames(name string, r io.Reader, p *Progress) (*Batch, error) {
 				end = len(data)
 			}
 		}
-		parts = append(parts, piece{data: data[start:end], line: line, ps: Problems{File: name}})
+		parts = append(parts, piece{data: data[start:end], line: line, ps: knowledge.FileProblems{File: name}})
 		line += bytes.Count(data[start:end], []byte{'\n'})
 		start = end
 	}
@@ -92,15 +92,15 @@ func ParseGeoNames(name string, r io.Reader, p *Progress) (*Batch, error) {
 	for i := range parts {
 		n += len(parts[i].cities)
 	}
-	b.Cities = make([]City, 0, n)
+	b.Cities = make([]knowledge.CityRecord, 0, n)
 	for i := range parts {
 		b.Cities = append(b.Cities, parts[i].cities...)
-		ps.merge(&parts[i].ps)
+		ps.Merge(&parts[i].ps)
 	}
 	if len(b.Cities) == 0 && ps.Len() == 0 {
 		ps.Addf(0, "", "no GeoNames rows")
 	}
-	b.Validate(ps)
+	b.Check(ps)
 	if err := ps.Err(); err != nil {
 		return nil, err
 	}
@@ -111,8 +111,8 @@ func ParseGeoNames(name string, r io.Reader, p *Progress) (*Batch, error) {
 const maxGeoNamesLine = 1 << 20
 
 // parseGeoNamesPiece parses the rows of data, whose first line is line.
-func parseGeoNamesPiece(data []byte, line int, ps *Problems, p *Progress, src *Ref, sources []Ref) []City {
-	cities := make([]City, 0, bytes.Count(data, []byte{'\n'})+1)
+func parseGeoNamesPiece(data []byte, line int, ps *knowledge.FileProblems, p *Progress, src *knowledge.Ref, sources []knowledge.Ref) []knowledge.CityRecord {
+	cities := make([]knowledge.CityRecord, 0, bytes.Count(data, []byte{'\n'})+1)
 	var cols [geonamesColumns][]byte
 	rows := 0
 	for ; len(data) > 0; line++ {
@@ -145,7 +145,7 @@ func parseGeoNamesPiece(data []byte, line int, ps *Problems, p *Progress, src *R
 	return cities
 }
 
-func parseGeoNamesRow(ps *Problems, line int, text []byte, cols *[geonamesColumns][]byte) (City, bool) {
+func parseGeoNamesRow(ps *knowledge.FileProblems, line int, text []byte, cols *[geonamesColumns][]byte) (knowledge.CityRecord, bool) {
 	n := 0
 	for rest := text; ; n++ {
 		i := bytes.IndexByte(rest, '\t')
@@ -163,14 +163,14 @@ func parseGeoNamesRow(ps *Problems, line int, text []byte, cols *[geonamesColumn
 	}
 	if n+1 != geonamesColumns {
 		ps.Addf(line, "", "%d tab-separated columns, want %d (a GeoNames cities file)", n+1, geonamesColumns)
-		return City{}, false
+		return knowledge.CityRecord{}, false
 	}
 	if !utf8.Valid(text) {
 		ps.Addf(line, "", "not valid UTF-8")
-		return City{}, false
+		return knowledge.CityRecord{}, false
 	}
 	before := ps.Len()
-	var c City
+	var c knowledge.CityRecord
 	c.Line = line
 	id, err := strconv.ParseInt(string(cols[0]), 10, 64)
 	if err != nil || id <= 0 {
@@ -194,7 +194,7 @@ func parseGeoNamesRow(ps *Problems, line int, text []byte, cols *[geonamesColumn
 	if len(cols[8]) == 0 {
 		ps.Addf(line, "country code", "required")
 	}
-	c.Country = Ref{Code: string(cols[8])}
+	c.Country = knowledge.Ref{Code: string(cols[8])}
 	if len(cols[14]) > 0 {
 		pop, err := strconv.ParseInt(string(cols[14]), 10, 64)
 		switch {
@@ -205,7 +205,7 @@ func parseGeoNamesRow(ps *Problems, line int, text []byte, cols *[geonamesColumn
 		}
 	}
 	if ps.Len() != before {
-		return City{}, false
+		return knowledge.CityRecord{}, false
 	}
 	// GeoNames lists the name itself, codes and near-duplicates among the alternate
 	// names; keep each distinct spelling once, as long as it keeps the rule of names
@@ -235,7 +235,7 @@ func parseGeoNamesRow(ps *Problems, line int, text []byte, cols *[geonamesColumn
 				seen[s] = true
 			}
 		}
-		c.Names = append(c.Names, Name{Language: UndeterminedLanguage, Name: s})
+		c.Names = append(c.Names, knowledge.NameRecord{Language: UndeterminedLanguage, Name: s})
 	}
 	add(string(cols[2]))
 	for alt := cols[3]; len(alt) > 0; {
@@ -253,14 +253,14 @@ func parseGeoNamesRow(ps *Problems, line int, text []byte, cols *[geonamesColumn
 // ParseISO3166 reads the ISO 3166-1 JSON of Debian's iso-codes package
 // (/usr/share/iso-codes/json/iso_3166-1.json): {"3166-1": [{"alpha_2", "name", …}]}.
 // Each entry becomes a country with its short name.
-func ParseISO3166(name string, r io.Reader, p *Progress) (*Batch, error) {
+func ParseISO3166(name string, r io.Reader, p *Progress) (*knowledge.Batch, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: read: %w", name, err)
 	}
 	data = bytes.TrimPrefix(data, utf8BOM)
-	b := &Batch{File: name, Format: FormatISO3166}
-	ps := &Problems{File: name}
+	b := &knowledge.Batch{File: name, Format: string(FormatISO3166)}
+	ps := &knowledge.FileProblems{File: name}
 	var doc struct {
 		Entries []json.RawMessage `json:"3166-1"`
 	}
@@ -289,9 +289,9 @@ func ParseISO3166(name string, r io.Reader, p *Progress) (*Batch, error) {
 			ps.Addf(line, "", "not an ISO 3166-1 entry: %s", strings.TrimPrefix(err.Error(), "json: "))
 			continue
 		}
-		b.Countries = append(b.Countries, Country{Line: line, Code: e.Alpha2, Name: e.Name})
+		b.Countries = append(b.Countries, knowledge.CountryRecord{Line: line, Code: e.Alpha2, Name: e.Name})
 	}
-	b.Validate(ps)
+	b.Check(ps)
 	if err := ps.Err(); err != nil {
 		return nil, err
 	}

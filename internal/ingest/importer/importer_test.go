@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/amity/amity/internal/ingest/importer"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 func mustOpen(t *testing.T, name string) *os.File {
@@ -77,9 +78,9 @@ func TestParseGeoNamesProblems(t *testing.T) {
 		"4\tD\tD\t\t1\t2\tP\tPPL\t\t\t\t\t\t\t-5\t\t\t\t2024-01-01",
 	}, "\n")
 	_, err := importer.ParseGeoNames("g.txt", strings.NewReader(in), nil)
-	var ie *importer.Error
+	var ie *knowledge.FileError
 	if !errors.As(err, &ie) {
-		t.Fatalf("err = %v, want *importer.Error", err)
+		t.Fatalf("err = %v, want *knowledge.FileError", err)
 	}
 	var got []string
 	for _, p := range ie.Problems {
@@ -102,7 +103,7 @@ func TestParseISO3166(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []importer.Country{{Line: 3, Code: "XT", Name: "Testland"}, {Line: 9, Code: "XU", Name: "Sampleland"}}
+	want := []knowledge.CountryRecord{{Line: 3, Code: "XT", Name: "Testland"}, {Line: 9, Code: "XU", Name: "Sampleland"}}
 	if diff := cmp.Diff(b.Countries, want); diff != "" {
 		t.Errorf("countries (-got +want):\n%s", diff)
 	}
@@ -135,10 +136,10 @@ func TestParseNDJSON(t *testing.T) {
 		t.Errorf("entities (-got +want):\n%s", diff)
 	}
 	a := b.Agreements[0]
-	if a.Line != 6 || a.Parties[0] != (importer.Ref{GeoNames: 99000001}) || a.Signatories[0].Official != (importer.Ref{Key: "alex-example"}) {
+	if a.Line != 6 || a.Parties[0] != (knowledge.Ref{GeoNames: 99000001}) || a.Signatories[0].Official != (knowledge.Ref{Key: "alex-example"}) {
 		t.Errorf("agreement = %+v", a)
 	}
-	if !b.Defines(importer.KindCity, importer.Ref{Wikidata: "Q9000000003"}) || b.Defines(importer.KindCity, importer.Ref{GeoNames: 99000001}) {
+	if !b.Defines(knowledge.KindCity, knowledge.Ref{Wikidata: "Q9000000003"}) || b.Defines(knowledge.KindCity, knowledge.Ref{GeoNames: 99000001}) {
 		t.Error("Defines: wrong answer about the file's own cities")
 	}
 }
@@ -170,11 +171,11 @@ func TestProblemsCapped(t *testing.T) {
 		in.WriteString(`{"type":"country","code":"xx","name":"Testland"}` + "\n")
 	}
 	_, err := importer.ParseNDJSON("many.ndjson", strings.NewReader(in.String()), nil)
-	var ie *importer.Error
+	var ie *knowledge.FileError
 	if !errors.As(err, &ie) {
 		t.Fatalf("err = %v", err)
 	}
-	if len(ie.Problems) != importer.MaxProblems || ie.Omitted == 0 {
-		t.Errorf("%d problems listed, %d omitted; want %d listed and the rest counted", len(ie.Problems), ie.Omitted, importer.MaxProblems)
+	if len(ie.Problems) != knowledge.MaxFileProblems || ie.Omitted == 0 {
+		t.Errorf("%d problems listed, %d omitted; want %d listed and the rest counted", len(ie.Problems), ie.Omitted, knowledge.MaxFileProblems)
 	}
 }

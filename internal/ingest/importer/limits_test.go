@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/amity/amity/internal/ingest/importer"
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // A byte order mark at the start of a file is skipped, whatever the format.
@@ -39,7 +40,7 @@ func TestGeoNamesLimits(t *testing.T) {
 	}
 	for name, c := range cases {
 		_, err := importer.ParseGeoNames("g.txt", strings.NewReader(c.row), nil)
-		var ie *importer.Error
+		var ie *knowledge.FileError
 		if !errors.As(err, &ie) || len(ie.Problems) != 1 || !strings.HasPrefix(ie.Problems[0].String(), c.want) {
 			t.Errorf("%s: err = %v, want %q", name, err, c.want)
 		}
@@ -54,7 +55,7 @@ func TestNDJSONListCaps(t *testing.T) {
 	}
 	line := `{"type":"city","key":"manynames","name":"Manynames","country":"XT","names":[` + strings.Join(names, ",") + `]}`
 	_, err := importer.ParseNDJSON("n.ndjson", strings.NewReader(line), nil)
-	var ie *importer.Error
+	var ie *knowledge.FileError
 	if !errors.As(err, &ie) || len(ie.Problems) != 1 || ie.Problems[0].String() != "n.ndjson:1: city.names: has 1001 items, at most 1000" {
 		t.Errorf("err = %v", err)
 	}

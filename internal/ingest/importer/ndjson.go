@@ -9,6 +9,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/amity/amity/internal/knowledge"
 )
 
 // maxLine bounds one NDJSON line; a longer one is almost certainly not NDJSON.
@@ -20,9 +22,9 @@ const maxLine = 16 << 20
 // a field given twice, or bytes that are not UTF-8 are errors, because each would
 // otherwise change a fact silently (encoding/json keeps the last of two fields and
 // replaces invalid UTF-8 with U+FFFD).
-func ParseNDJSON(name string, r io.Reader, p *Progress) (*Batch, error) {
-	b := &Batch{File: name, Format: FormatNDJSON}
-	ps := &Problems{File: name}
+func ParseNDJSON(name string, r io.Reader, p *Progress) (*knowledge.Batch, error) {
+	b := &knowledge.Batch{File: name, Format: string(FormatNDJSON)}
+	ps := &knowledge.FileProblems{File: name}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), maxLine)
 	line := 0
@@ -41,7 +43,7 @@ func ParseNDJSON(name string, r io.Reader, p *Progress) (*Batch, error) {
 			ps.Addf(line, "", "not valid UTF-8 (at byte %d of the line)", invalidUTF8At(text)+1)
 			continue
 		}
-		if err := b.decodeLine(line, text); err != nil {
+		if err := decodeLine(b, line, text); err != nil {
 			var le *lineError
 			if errors.As(err, &le) {
 				ps.Addf(line, le.field, "%s", le.msg)
@@ -57,7 +59,7 @@ func ParseNDJSON(name string, r io.Reader, p *Progress) (*Batch, error) {
 			return nil, fmt.Errorf("%s: read: %w", name, err)
 		}
 	}
-	b.Validate(ps)
+	b.Check(ps)
 	if err := ps.Err(); err != nil {
 		return nil, err
 	}
@@ -83,8 +85,11 @@ type lineError struct{ field, msg string }
 
 func (e *lineError) Error() string { return e.field + ": " + e.msg }
 
-// decodeLine appends the entity of one line to the batch.
-func (b *Batch) decodeLine(line int, text []byte) error {
+// lineTypes lists the values of "type", as an error message names them.
+const lineTypes = "source, country, city, official, agreement, partnership, institution, figure, statement"
+
+// decodeLine appends the record of one line to the batch.
+func decodeLine(b *knowledge.Batch, line int, text []byte) error {
 	var probe struct {
 		Type *string `json:"type"`
 	}
@@ -92,94 +97,104 @@ func (b *Batch) decodeLine(line int, text []byte) error {
 		return &lineError{msg: "not a JSON object: " + strings.TrimPrefix(err.Error(), "json: ")}
 	}
 	if probe.Type == nil {
-		return &lineError{field: "type", msg: "required: one of source, country, city, official, agreement, partnership, institution, figure"}
+		return &lineError{field: "type", msg: "required: one of " + lineTypes}
 	}
 	typ := *probe.Type
-	// Each line decodes into its type plus the "type" field itself, so that strict
-	// decoding accepts "type" and nothing the type does not define.
+	// Each line decodes into its record plus the "type" field itself, so that strict
+	// decoding accepts "type" and nothing the record does not define.
 	switch typ {
-	case KindSource:
+	case knowledge.KindSource:
 		var v struct {
 			typeField
-			Source
+			knowledge.SourceRecord
 		}
 		if err := strict(typ, text, &v); err != nil {
 			return err
 		}
-		v.Source.Line = line
-		b.Sources = append(b.Sources, v.Source)
-	case KindCountry:
+		v.SourceRecord.Line = line
+		b.Sources = append(b.Sources, v.SourceRecord)
+	case knowledge.KindCountry:
 		var v struct {
 			typeField
-			Country
+			knowledge.CountryRecord
 		}
 		if err := strict(typ, text, &v); err != nil {
 			return err
 		}
-		v.Country.Line = line
-		b.Countries = append(b.Countries, v.Country)
-	case KindCity:
+		v.CountryRecord.Line = line
+		b.Countries = append(b.Countries, v.CountryRecord)
+	case knowledge.KindCity:
 		var v struct {
 			typeField
-			City
+			knowledge.CityRecord
 		}
 		if err := strict(typ, text, &v); err != nil {
 			return err
 		}
-		v.City.Line = line
-		b.Cities = append(b.Cities, v.City)
-	case KindOfficial:
+		v.CityRecord.Line = line
+		b.Cities = append(b.Cities, v.CityRecord)
+	case knowledge.KindOfficial:
 		var v struct {
 			typeField
-			Official
+			knowledge.OfficialRecord
 		}
 		if err := strict(typ, text, &v); err != nil {
 			return err
 		}
-		v.Official.Line = line
-		b.Officials = append(b.Officials, v.Official)
-	case KindAgreement:
+		v.OfficialRecord.Line = line
+		b.Officials = append(b.Officials, v.OfficialRecord)
+	case knowledge.KindAgreement:
 		var v struct {
 			typeField
-			Agreement
+			knowledge.AgreementRecord
 		}
 		if err := strict(typ, text, &v); err != nil {
 			return err
 		}
-		v.Agreement.Line = line
-		b.Agreements = append(b.Agreements, v.Agreement)
-	case KindPartnership:
+		v.AgreementRecord.Line = line
+		b.Agreements = append(b.Agreements, v.AgreementRecord)
+	case knowledge.KindPartnership:
 		var v struct {
 			typeField
-			Partnership
+			knowledge.PartnershipRecord
 		}
 		if err := strict(typ, text, &v); err != nil {
 			return err
 		}
-		v.Partnership.Line = line
-		b.Partnerships = append(b.Partnerships, v.Partnership)
-	case KindInstitution:
+		v.PartnershipRecord.Line = line
+		b.Partnerships = append(b.Partnerships, v.PartnershipRecord)
+	case knowledge.KindInstitution:
 		var v struct {
 			typeField
-			Institution
+			knowledge.InstitutionRecord
 		}
 		if err := strict(typ, text, &v); err != nil {
 			return err
 		}
-		v.Institution.Line = line
-		b.Institutions = append(b.Institutions, v.Institution)
-	case KindFigure:
+		v.InstitutionRecord.Line = line
+		b.Institutions = append(b.Institutions, v.InstitutionRecord)
+	case knowledge.KindFigure:
 		var v struct {
 			typeField
-			Figure
+			knowledge.FigureRecord
 		}
 		if err := strict(typ, text, &v); err != nil {
 			return err
 		}
-		v.Figure.Line = line
-		b.Figures = append(b.Figures, v.Figure)
+		v.FigureRecord.Line = line
+		b.Figures = append(b.Figures, v.FigureRecord)
+	case knowledge.KindStatement:
+		var v struct {
+			typeField
+			knowledge.StatementRecord
+		}
+		if err := strict(typ, text, &v); err != nil {
+			return err
+		}
+		v.StatementRecord.Line = line
+		b.Statements = append(b.Statements, v.StatementRecord)
 	default:
-		return &lineError{field: "type", msg: fmt.Sprintf("%q is not one of source, country, city, official, agreement, partnership, institution, figure", typ)}
+		return &lineError{field: "type", msg: fmt.Sprintf("%q is not one of %s", typ, lineTypes)}
 	}
 	return nil
 }

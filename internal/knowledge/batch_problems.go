@@ -1,17 +1,17 @@
-package importer
+package knowledge
 
 import (
 	"fmt"
 	"strings"
 )
 
-// MaxProblems is how many problems an Error lists; past it only a count is kept, since
+// MaxFileProblems is how many problems a FileError lists; past it only a count is kept, since
 // a file that wrong is usually wrong in one systematic way.
-const MaxProblems = 50
+const MaxFileProblems = 50
 
-// Problem is one thing wrong with an import file, at a line and a field such as
+// FileProblem is one thing wrong with an import file, at a line and a field such as
 // "agreement.signatories[1].party".
-type Problem struct {
+type FileProblem struct {
 	File    string
 	Line    int // 1-based; 0 when the problem concerns the whole file
 	Field   string
@@ -20,7 +20,7 @@ type Problem struct {
 
 // String renders the problem as "file:line: field: message", the form editors and
 // compilers use, so that editors can jump to it.
-func (p Problem) String() string {
+func (p FileProblem) String() string {
 	var b strings.Builder
 	b.WriteString(p.File)
 	if p.Line > 0 {
@@ -35,16 +35,16 @@ func (p Problem) String() string {
 	return b.String()
 }
 
-// Error lists the problems that kept a file from being imported. Nothing of the file
+// FileError lists the problems that kept a file from being imported. Nothing of the file
 // was written.
-type Error struct {
+type FileError struct {
 	File     string
-	Problems []Problem
-	// Omitted counts problems found beyond MaxProblems.
+	Problems []FileProblem
+	// Omitted counts problems found beyond MaxFileProblems.
 	Omitted int
 }
 
-func (e *Error) Error() string {
+func (e *FileError) Error() string {
 	var b strings.Builder
 	n := len(e.Problems) + e.Omitted
 	fmt.Fprintf(&b, "%s: not imported, %d problem", e.File, n)
@@ -62,25 +62,25 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Problems collects the problems of one file, up to MaxProblems.
-type Problems struct {
+// FileProblems collects the problems of one file, up to MaxFileProblems.
+type FileProblems struct {
 	File string
-	err  Error
+	err  FileError
 }
 
 // Addf records a problem at line and field.
-func (ps *Problems) Addf(line int, field, format string, args ...any) {
-	if len(ps.err.Problems) >= MaxProblems {
+func (ps *FileProblems) Addf(line int, field, format string, args ...any) {
+	if len(ps.err.Problems) >= MaxFileProblems {
 		ps.err.Omitted++
 		return
 	}
-	ps.err.Problems = append(ps.err.Problems, Problem{File: ps.File, Line: line, Field: field, Message: fmt.Sprintf(format, args...)})
+	ps.err.Problems = append(ps.err.Problems, FileProblem{File: ps.File, Line: line, Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
-// merge records the problems of o after those of ps.
-func (ps *Problems) merge(o *Problems) {
+// Merge records the problems of o after those of ps.
+func (ps *FileProblems) Merge(o *FileProblems) {
 	for _, p := range o.err.Problems {
-		if len(ps.err.Problems) >= MaxProblems {
+		if len(ps.err.Problems) >= MaxFileProblems {
 			ps.err.Omitted++
 			continue
 		}
@@ -91,13 +91,13 @@ func (ps *Problems) merge(o *Problems) {
 }
 
 // Len is the number of problems recorded, omitted ones included.
-func (ps *Problems) Len() int { return len(ps.err.Problems) + ps.err.Omitted }
+func (ps *FileProblems) Len() int { return len(ps.err.Problems) + ps.err.Omitted }
 
 // Full reports whether more problems would only be counted.
-func (ps *Problems) Full() bool { return len(ps.err.Problems) >= MaxProblems }
+func (ps *FileProblems) Full() bool { return len(ps.err.Problems) >= MaxFileProblems }
 
-// Err returns an *Error with every problem, or nil when there is none.
-func (ps *Problems) Err() error {
+// Err returns a *FileError with every problem, or nil when there is none.
+func (ps *FileProblems) Err() error {
 	if ps.Len() == 0 {
 		return nil
 	}

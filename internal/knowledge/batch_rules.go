@@ -1,26 +1,41 @@
-package importer
+package knowledge
 
 import (
 	"fmt"
+	"github.com/google/uuid"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/amity/amity/internal/ingest/seed"
-	"github.com/amity/amity/internal/knowledge"
 )
 
-// The forms the database checks, repeated so that a bad line is reported with its
-// position instead of failing the whole COPY on the first one.
+// The forms the database checks, held here too so that a bad line is reported with its
+// position instead of failing the whole write on the first one. Language tags and
+// country codes are those of the mutations (languageTag, countryCode).
 var (
 	slugRE     = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	countryRE  = regexp.MustCompile(`^[A-Z]{2}$`)
-	languageRE = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
 	urlRE      = regexp.MustCompile(`^https?://`)
 	dateRE     = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+	propertyRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_.]{0,63}$`)
 )
+
+// The enumerations as a file spells them: the values of the domain's enum types.
+var (
+	agreementKindNames   = enumNames(agreementKinds)
+	areaNames            = enumNames(cooperationAreas)
+	partnershipKindNames = enumNames(partnershipKinds)
+	institutionKindNames = enumNames(institutionKinds)
+	figureMetricNames    = enumNames(figureMetrics)
+)
+
+func enumNames[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
 
 // RefUse is one reference in a batch: what it names, and where it is written.
 type RefUse struct {
@@ -68,7 +83,7 @@ func (b *Batch) EachRef(f func(RefUse)) {
 			at(kind, r, line, field, i, "")
 		}
 	}
-	names := func(ns []Name, line int, field string) {
+	names := func(ns []NameRecord, line int, field string) {
 		for i, n := range ns {
 			if n.Source != nil {
 				at(KindSource, *n.Source, line, field, i, ".source")
@@ -109,13 +124,19 @@ func (b *Batch) EachRef(f func(RefUse)) {
 		one(KindCity, fg.City, fg.Line, "figure.city")
 		one(KindSource, fg.Source, fg.Line, "figure.source")
 	}
+	for _, st := range b.Statements {
+		if kind, r, n := st.Subject.Of(); n == 1 {
+			one(kind, r, st.Line, "statement.subject."+kind)
+		}
+		one(KindSource, st.Source, st.Line, "statement.source")
+	}
 }
 
 // index records the identifiers the batch's own entities carry, so that a reference
 // the file satisfies itself needs no database look-up. It is built one kind at a time,
 // when a reference of that kind is first asked about: a gazetteer refers to countries
 // and a source only, and its cities need no index.
-type index struct {
+type batchIndex struct {
 	built    map[string]bool
 	keys     map[string]map[string]int // kind -> key -> line
 	qids     map[string]map[string]int // kind -> QID -> line
@@ -123,7 +144,7 @@ type index struct {
 	urls     map[string]int
 }
 
-func (ix *index) build(b *Batch, kind string) {
+func (ix *batchIndex) build(b *Batch, kind string) {
 	ix.built[kind] = true
 	keys, qids := map[string]int{}, map[string]int{}
 	ix.keys[kind], ix.qids[kind] = keys, qids
@@ -189,7 +210,7 @@ func (ix *index) build(b *Batch, kind string) {
 // reference, so that the store need not find it in the database.
 func (b *Batch) Defines(kind string, r Ref) bool {
 	if b.index == nil {
-		b.index = &index{built: map[string]bool{}, keys: map[string]map[string]int{}, qids: map[string]map[string]int{},
+		b.index = &batchIndex{built: map[string]bool{}, keys: map[string]map[string]int{}, qids: map[string]map[string]int{},
 			geonames: map[int64]int{}, urls: map[string]int{}}
 	}
 	ix := b.index
@@ -235,11 +256,13 @@ func (b *Batch) count(kind string) int {
 	return 0
 }
 
-// Validate checks everything that can be checked without the database and records
-// each problem in ps: required fields, forms, enumerations, lengths, dates, duplicate
-// identifiers within the file, reference forms and citations.
-func (b *Batch) Validate(ps *Problems) {
-	v := validator{ps: ps, languages: map[string]bool{}}
+// Check holds the batch to every rule that needs no database and records each problem
+// in ps with its line and field: required fields, forms, enumerations, lengths, dates,
+// duplicate identifiers within the file, reference forms, citations, and the
+// relationship rules (rules.go) where the file itself says enough to apply them. They
+// are the rules of the mutations (writes.go), for facts that come by file.
+func (b *Batch) Check(ps *FileProblems) {
+	v := batchChecker{ps: ps, languages: map[string]bool{}}
 	keys := map[string]map[string]int{}
 	dupKey := func(kind string, line int, field, key string, re *regexp.Regexp, what string) {
 		if key == "" {
@@ -279,17 +302,17 @@ func (b *Batch) Validate(ps *Problems) {
 
 	for _, s := range b.Sources {
 		dupKey(KindSource, s.Line, "source.key", s.Key, slugRE, slugWhat)
-		v.text(s.Line, "source.title", s.Title, true, knowledge.TitleText)
-		v.text(s.Line, "source.publisher", s.Publisher, false, knowledge.PublisherText)
-		v.text(s.Line, "source.excerpt", s.Excerpt, false, knowledge.ExcerptText)
+		v.text(s.Line, "source.title", s.Title, true, TitleText)
+		v.text(s.Line, "source.publisher", s.Publisher, false, PublisherText)
+		v.text(s.Line, "source.excerpt", s.Excerpt, false, ExcerptText)
 		if s.URL != "" {
-			if v.text(s.Line, "source.url", s.URL, false, knowledge.URLText) && !urlRE.MatchString(s.URL) {
+			if v.text(s.Line, "source.url", s.URL, false, URLText) && !urlRE.MatchString(s.URL) {
 				ps.Addf(s.Line, "source.url", "%q is not an http or https URL", s.URL)
 			}
 			unique(s.Line, "source.url", "URL", fmt.Sprintf("%q", s.URL))
 		}
 		v.date(s.Line, "source.publishedOn", s.PublishedOn)
-		if !v.list(s.Line, "source.languages", len(s.Languages), knowledge.MaxLanguages) {
+		if !v.list(s.Line, "source.languages", len(s.Languages), MaxLanguages) {
 			continue
 		}
 		for i, l := range s.Languages {
@@ -300,17 +323,17 @@ func (b *Batch) Validate(ps *Problems) {
 		}
 	}
 	for _, c := range b.Countries {
-		dupKey(KindCountry, c.Line, "country.code", c.Code, countryRE, "an ISO 3166-1 alpha-2 code (two capital letters)")
-		v.text(c.Line, "country.name", c.Name, true, knowledge.NameText)
+		dupKey(KindCountry, c.Line, "country.code", c.Code, countryCode, "an ISO 3166-1 alpha-2 code (two capital letters)")
+		v.text(c.Line, "country.name", c.Name, true, NameText)
 		v.qid(c.Line, "country.wikidata", c.Wikidata)
 		unique(c.Line, "country.wikidata", "Wikidata id", c.Wikidata)
 	}
 	for _, c := range b.Cities {
 		dupKey(KindCity, c.Line, "city.key", c.Key, slugRE, slugWhat)
-		v.text(c.Line, "city.name", c.Name, true, knowledge.NameText)
+		v.text(c.Line, "city.name", c.Name, true, NameText)
 		v.required(c.Line, "city.country", c.Country)
 		if c.Population != nil {
-			if msg := knowledge.PopulationProblem(*c.Population); msg != "" {
+			if msg := PopulationProblem(*c.Population); msg != "" {
 				ps.Addf(c.Line, "city.population", "%s", msg)
 			}
 		}
@@ -332,32 +355,51 @@ func (b *Batch) Validate(ps *Problems) {
 			unique(c.Line, "city.geonames", "GeoNames id", strconv.FormatInt(*c.GeoNames, 10))
 		}
 		v.names(c.Line, "city.names", c.Names)
-		v.list(c.Line, "city.sources", len(c.Sources), knowledge.MaxSourceRefs)
+		v.list(c.Line, "city.sources", len(c.Sources), MaxSourceRefs)
 	}
 	for _, o := range b.Officials {
 		dupKey(KindOfficial, o.Line, "official.key", o.Key, slugRE, slugWhat)
-		v.text(o.Line, "official.name", o.Name, true, knowledge.NameText)
-		v.text(o.Line, "official.title", o.Title, false, knowledge.TitleText)
+		v.text(o.Line, "official.name", o.Name, true, NameText)
+		v.text(o.Line, "official.title", o.Title, false, TitleText)
 		v.qid(o.Line, "official.wikidata", o.Wikidata)
 		unique(o.Line, "official.wikidata", "Wikidata id", o.Wikidata)
 		v.names(o.Line, "official.names", o.Names)
 		v.cites(o.Line, "official.sources", o.Sources)
 	}
+	// The relationship rules, where the file says enough: references by key that the
+	// file itself defines. Other forms name rows the store resolves, and it holds them
+	// to the rules that need the database.
+	officialCity := map[Ref]Ref{}
+	for _, o := range b.Officials {
+		if o.City != nil && o.Key != "" {
+			officialCity[Ref{Key: o.Key}] = *o.City
+		}
+	}
+	parties := map[string][]uuid.UUID{}
+	for _, a := range b.Agreements {
+		for _, c := range a.Parties {
+			if c.Key == "" {
+				parties[a.Key] = nil
+				break
+			}
+			parties[a.Key] = append(parties[a.Key], KeyID(KindCity, c.Key))
+		}
+	}
 	for _, a := range b.Agreements {
 		dupKey(KindAgreement, a.Line, "agreement.key", a.Key, slugRE, slugWhat)
-		v.text(a.Line, "agreement.title", a.Title, true, knowledge.TitleText)
-		v.enum(a.Line, "agreement.kind", a.Kind, seed.AgreementKinds)
+		v.text(a.Line, "agreement.title", a.Title, true, TitleText)
+		v.enum(a.Line, "agreement.kind", a.Kind, agreementKindNames)
 		v.date(a.Line, "agreement.signedOn", a.SignedOn)
-		v.text(a.Line, "agreement.summary", a.Summary, false, knowledge.SummaryText)
-		if !v.list(a.Line, "agreement.areas", len(a.Areas), knowledge.MaxAreas) ||
-			!v.list(a.Line, "agreement.parties", len(a.Parties), knowledge.MaxParties) ||
-			!v.list(a.Line, "agreement.signatories", len(a.Signatories), knowledge.MaxSignatories) ||
-			!v.list(a.Line, "agreement.institutions", len(a.Institutions), knowledge.MaxLinks) {
+		v.text(a.Line, "agreement.summary", a.Summary, false, SummaryText)
+		if !v.list(a.Line, "agreement.areas", len(a.Areas), MaxAreas) ||
+			!v.list(a.Line, "agreement.parties", len(a.Parties), MaxParties) ||
+			!v.list(a.Line, "agreement.signatories", len(a.Signatories), MaxSignatories) ||
+			!v.list(a.Line, "agreement.institutions", len(a.Institutions), MaxLinks) {
 			continue // lists that long are not looked at item by item
 		}
 		for i, area := range a.Areas {
 			f := fmt.Sprintf("agreement.areas[%d]", i)
-			v.enum(a.Line, f, area, seed.AgreementAreas)
+			v.enum(a.Line, f, area, areaNames)
 			if slices.Index(a.Areas, area) != i {
 				ps.Addf(a.Line, f, "duplicate area %q", area)
 			}
@@ -369,21 +411,33 @@ func (b *Batch) Validate(ps *Problems) {
 		for i, s := range a.Signatories {
 			f := fmt.Sprintf("agreement.signatories[%d]", i)
 			v.required(a.Line, f+".official", s.Official)
-			if !s.Official.IsZero() && slices.IndexFunc(a.Signatories, func(o Signatory) bool { return o.Official == s.Official }) != i {
+			if !s.Official.IsZero() && slices.IndexFunc(a.Signatories, func(o SignatoryRecord) bool { return o.Official == s.Official }) != i {
 				ps.Addf(a.Line, f+".official", "%s already signs this agreement", s.Official)
 			}
 			v.required(a.Line, f+".party", s.Party)
 			if !s.Party.IsZero() && !slices.Contains(a.Parties, s.Party) {
 				ps.Addf(a.Line, f+".party", "%s is not one of this agreement's parties (write it as in parties)", s.Party)
 			}
-			v.text(a.Line, f+".role", s.Role, false, knowledge.RoleText)
+			if city, ok := officialCity[s.Official]; ok && !s.Party.IsZero() && s.Party.Key != "" && city.Key != "" {
+				var rp Problems
+				RepresentsParty(&rp, nil, KeyID(KindCity, city.Key), []uuid.UUID{KeyID(KindCity, s.Party.Key)})
+				if rp.Any() {
+					ps.Addf(a.Line, f+".party", "official %s represents city %s and signs for it, not for %s", s.Official, city, s.Party)
+				}
+			}
+			v.text(a.Line, f+".role", s.Role, false, RoleText)
 		}
 		v.noRepeats(a.Line, "agreement.institutions", a.Institutions)
 		v.cites(a.Line, "agreement.sources", a.Sources)
 	}
+	type partnershipTie struct {
+		cities [2]Ref
+		kind   string
+	}
+	ties := map[partnershipTie]int{}
 	for _, p := range b.Partnerships {
 		dupKey(KindPartnership, p.Line, "partnership.key", p.Key, slugRE, slugWhat)
-		v.enum(p.Line, "partnership.kind", p.Kind, seed.PartnershipKinds)
+		v.enum(p.Line, "partnership.kind", p.Kind, partnershipKindNames)
 		switch {
 		case len(p.Cities) != 2:
 			ps.Addf(p.Line, "partnership.cities", "must name exactly two cities, got %d", len(p.Cities))
@@ -395,35 +449,94 @@ func (b *Batch) Validate(ps *Problems) {
 		if okS && okU && until.Before(since) {
 			ps.Addf(p.Line, "partnership.until", "%s is before since %s", p.Until, p.Since)
 		}
+		if len(p.Cities) == 2 && p.Cities[0] != p.Cities[1] && !p.Cities[0].IsZero() && !p.Cities[1].IsZero() {
+			// The store keeps a tie once whichever way round it is written.
+			pair := [2]Ref{p.Cities[0].Normalize(KindCity), p.Cities[1].Normalize(KindCity)}
+			if pair[1].String() < pair[0].String() {
+				pair[0], pair[1] = pair[1], pair[0]
+			}
+			tie := partnershipTie{pair, p.Kind}
+			if first, ok := ties[tie]; ok {
+				ps.Addf(p.Line, "partnership.cities", "another %s partnership of %s and %s is on line %d", p.Kind, pair[0], pair[1], first)
+			} else {
+				ties[tie] = p.Line
+			}
+			if between, ok := parties[refKeyOf(p.Agreement)]; ok && between != nil && p.Cities[0].Key != "" && p.Cities[1].Key != "" {
+				var rp Problems
+				AgreementJoinsPartners(&rp, nil, [2]uuid.UUID{KeyID(KindCity, p.Cities[0].Key), KeyID(KindCity, p.Cities[1].Key)}, between)
+				if rp.Any() {
+					ps.Addf(p.Line, "partnership.agreement", "%s is not between the partnership's two cities: both must be among its parties", *p.Agreement)
+				}
+			}
+		}
 		v.cites(p.Line, "partnership.sources", p.Sources)
 	}
 	for _, in := range b.Institutions {
 		dupKey(KindInstitution, in.Line, "institution.key", in.Key, slugRE, slugWhat)
-		v.text(in.Line, "institution.name", in.Name, true, knowledge.InstitutionNameText)
-		v.enum(in.Line, "institution.kind", in.Kind, seed.InstitutionKinds)
+		v.text(in.Line, "institution.name", in.Name, true, InstitutionNameText)
+		v.enum(in.Line, "institution.kind", in.Kind, institutionKindNames)
 		v.required(in.Line, "institution.city", in.City)
 		v.date(in.Line, "institution.foundedOn", in.FoundedOn)
-		v.text(in.Line, "institution.description", in.Description, false, knowledge.SummaryText)
-		v.list(in.Line, "institution.agreements", len(in.Agreements), knowledge.MaxLinks)
+		v.text(in.Line, "institution.description", in.Description, false, SummaryText)
+		v.list(in.Line, "institution.agreements", len(in.Agreements), MaxLinks)
 		v.qid(in.Line, "institution.wikidata", in.Wikidata)
 		unique(in.Line, "institution.wikidata", "Wikidata id", in.Wikidata)
 		v.noRepeats(in.Line, "institution.agreements", in.Agreements)
 		v.cites(in.Line, "institution.sources", in.Sources)
 	}
+	type figureFact struct {
+		city         Ref
+		metric, asOf string
+		source       Ref
+	}
+	facts := map[figureFact]int{}
 	for _, f := range b.Figures {
 		dupKey(KindFigure, f.Line, "figure.key", f.Key, slugRE, slugWhat)
 		v.required(f.Line, "figure.city", f.City)
-		v.enum(f.Line, "figure.metric", f.Metric, seed.FigureMetrics)
+		v.enum(f.Line, "figure.metric", f.Metric, figureMetricNames)
 		switch {
 		case f.Value == nil:
 			ps.Addf(f.Line, "figure.value", "required")
-		case *f.Value < 0 || *f.Value > knowledge.MaxFigure:
-			ps.Addf(f.Line, "figure.value", "%d is not between 0 and %d", *f.Value, knowledge.MaxFigure)
+		case *f.Value < 0 || *f.Value > MaxFigure:
+			ps.Addf(f.Line, "figure.value", "%d is not between 0 and %d", *f.Value, MaxFigure)
 		}
 		v.date(f.Line, "figure.asOf", f.AsOf)
 		if f.Source.IsZero() && f.Source.bad == "" {
 			ps.Addf(f.Line, "figure.source", "required: a figure cites the source that states it")
 		}
+		// The store keeps one figure per city, metric, date and source.
+		if !f.City.IsZero() && !f.Source.IsZero() && f.Metric != "" {
+			same := figureFact{f.City, f.Metric, f.AsOf, f.Source}
+			if first, ok := facts[same]; ok {
+				ps.Addf(f.Line, "figure", "line %d already states %s of city %s as of %q by source %s", first, f.Metric, f.City, f.AsOf, f.Source)
+			} else {
+				facts[same] = f.Line
+			}
+		}
+	}
+	perSubject := map[[2]string]int{}
+	for _, st := range b.Statements {
+		kind, r, n := st.Subject.Of()
+		switch {
+		case n != 1:
+			ps.Addf(st.Line, "statement.subject", "give exactly one of city, official, agreement, partnership, institution")
+		case r.IsZero() && r.bad == "":
+			ps.Addf(st.Line, "statement.subject."+kind, "required")
+		default:
+			k := [2]string{kind, r.Normalize(kind).KeyText()}
+			if perSubject[k]++; perSubject[k] == MaxStatements+1 {
+				ps.Addf(st.Line, "statement.subject."+kind, "%s %s already has %d statements, at most %d", kind, r, MaxStatements, MaxStatements)
+			}
+		}
+		switch {
+		case st.Property == "":
+			ps.Addf(st.Line, "statement.property", "required")
+		case !propertyRE.MatchString(st.Property):
+			ps.Addf(st.Line, "statement.property", "%q is not a property name (a letter, then up to 63 letters, digits, '_' or '.')", st.Property)
+		}
+		v.text(st.Line, "statement.value", st.Value, true, StatementValueText)
+		v.required(st.Line, "statement.source", st.Source)
+		v.text(st.Line, "statement.quote", st.Quote, false, QuoteText)
 	}
 
 	// A reference is usually repeated (a gazetteer names a few countries and one
@@ -448,10 +561,26 @@ func (b *Batch) Validate(ps *Problems) {
 	})
 }
 
-type validator struct {
-	ps *Problems
+type batchChecker struct {
+	ps *FileProblems
 	// languages holds the language tags already found well-formed.
 	languages map[string]bool
+}
+
+// article is the indefinite article of a kind's name.
+func article(kind string) string {
+	if strings.ContainsRune("aeiou", rune(kind[0])) {
+		return "an"
+	}
+	return "a"
+}
+
+// refKeyOf is the key an optional reference gives, or "".
+func refKeyOf(r *Ref) string {
+	if r == nil {
+		return ""
+	}
+	return r.Key
 }
 
 // isSlug is slugRE's test, by hand: ^[a-z0-9]+(-[a-z0-9]+)*$.
@@ -472,13 +601,13 @@ func isSlug(s string) bool {
 }
 
 // textOK reports whether text() finds nothing wrong with a required s.
-func textOK(s string, rule knowledge.TextRule) bool {
+func textOK(s string, rule TextRule) bool {
 	return strings.TrimSpace(s) != "" && rule.Problem(s) == ""
 }
 
-// text holds a field to the rule of its kind (knowledge.TextRule: UTF-8, control
+// text holds a field to the rule of its kind (TextRule: UTF-8, control
 // characters, length), the same as the API's, and reports whether it passed.
-func (v validator) text(line int, field, s string, required bool, rule knowledge.TextRule) bool {
+func (v batchChecker) text(line int, field, s string, required bool, rule TextRule) bool {
 	if msg := rule.Problem(s); msg != "" {
 		v.ps.Addf(line, field, "%s", msg)
 		return false
@@ -490,16 +619,16 @@ func (v validator) text(line int, field, s string, required bool, rule knowledge
 	return true
 }
 
-// list holds a list to its cap (knowledge.Max*), and reports whether it passed.
-func (v validator) list(line int, field string, n, max int) bool {
-	if msg := knowledge.ListProblem(n, max); msg != "" {
+// list holds a list to its cap (Max*), and reports whether it passed.
+func (v batchChecker) list(line int, field string, n, max int) bool {
+	if msg := ListProblem(n, max); msg != "" {
 		v.ps.Addf(line, field, "%s", msg)
 		return false
 	}
 	return true
 }
 
-func (v validator) enum(line int, field, s string, allowed []string) {
+func (v batchChecker) enum(line int, field, s string, allowed []string) {
 	if s == "" {
 		v.ps.Addf(line, field, "required")
 		return
@@ -509,7 +638,7 @@ func (v validator) enum(line int, field, s string, allowed []string) {
 	}
 }
 
-func (v validator) date(line int, field, s string) (time.Time, bool) {
+func (v batchChecker) date(line int, field, s string) (time.Time, bool) {
 	if s == "" {
 		return time.Time{}, false
 	}
@@ -518,14 +647,14 @@ func (v validator) date(line int, field, s string) (time.Time, bool) {
 		v.ps.Addf(line, field, "%q is not a calendar date in the form YYYY-MM-DD", s)
 		return time.Time{}, false
 	}
-	if msg := knowledge.DateProblem(t); msg != "" {
+	if msg := DateProblem(t); msg != "" {
 		v.ps.Addf(line, field, "%s", msg)
 		return time.Time{}, false
 	}
 	return t, true
 }
 
-func (v validator) language(line int, field, s string) {
+func (v batchChecker) language(line int, field, s string) {
 	if s == "" {
 		v.ps.Addf(line, field, "required")
 		return
@@ -533,7 +662,7 @@ func (v validator) language(line int, field, s string) {
 	if v.languages[s] {
 		return
 	}
-	if languageRE.MatchString(s) {
+	if languageTag.MatchString(s) {
 		if v.languages != nil {
 			v.languages[s] = true
 		}
@@ -542,29 +671,29 @@ func (v validator) language(line int, field, s string) {
 	}
 }
 
-func (v validator) qid(line int, field, s string) {
-	if s != "" && !knowledge.ValidWikidataID(s) {
+func (v batchChecker) qid(line int, field, s string) {
+	if s != "" && !ValidWikidataID(s) {
 		v.ps.Addf(line, field, "%q is not a Wikidata id such as \"Q42\"", s)
 	}
 }
 
-func (v validator) required(line int, field string, r Ref) {
+func (v batchChecker) required(line int, field string, r Ref) {
 	if r.IsZero() && r.bad == "" {
 		v.ps.Addf(line, field, "required")
 	}
 }
 
 // cites enforces provenance: a fact-bearing line names at least one source.
-func (v validator) cites(line int, field string, rs []Ref) {
+func (v batchChecker) cites(line int, field string, rs []Ref) {
 	if len(rs) == 0 {
 		v.ps.Addf(line, field, "required: cite at least one source (a source key or {\"url\": ...})")
 	}
-	if v.list(line, field, len(rs), knowledge.MaxSourceRefs) {
+	if v.list(line, field, len(rs), MaxSourceRefs) {
 		v.noRepeats(line, field, rs)
 	}
 }
 
-func (v validator) noRepeats(line int, field string, rs []Ref) {
+func (v batchChecker) noRepeats(line int, field string, rs []Ref) {
 	for i, r := range rs {
 		if !r.IsZero() && slices.Index(rs, r) != i {
 			v.ps.Addf(line, fmt.Sprintf("%s[%d]", field, i), "%s is named twice", r)
@@ -572,19 +701,19 @@ func (v validator) noRepeats(line int, field string, rs []Ref) {
 	}
 }
 
-func (v validator) names(line int, field string, ns []Name) {
-	if !v.list(line, field, len(ns), knowledge.MaxNames) {
+func (v batchChecker) names(line int, field string, ns []NameRecord) {
+	if !v.list(line, field, len(ns), MaxNames) {
 		return
 	}
 	for i, n := range ns {
-		if v.languages[n.Language] && textOK(n.Name, knowledge.NameText) &&
-			slices.IndexFunc(ns, func(o Name) bool { return o.Language == n.Language && o.Name == n.Name }) == i {
+		if v.languages[n.Language] && textOK(n.Name, NameText) &&
+			slices.IndexFunc(ns, func(o NameRecord) bool { return o.Language == n.Language && o.Name == n.Name }) == i {
 			continue // the common case, without formatting the field
 		}
 		f := fmt.Sprintf("%s[%d]", field, i)
 		v.language(line, f+".language", n.Language)
-		v.text(line, f+".name", n.Name, true, knowledge.NameText)
-		if slices.IndexFunc(ns, func(o Name) bool { return o.Language == n.Language && o.Name == n.Name }) != i {
+		v.text(line, f+".name", n.Name, true, NameText)
+		if slices.IndexFunc(ns, func(o NameRecord) bool { return o.Language == n.Language && o.Name == n.Name }) != i {
 			v.ps.Addf(line, f, "duplicate name %q in language %q", n.Name, n.Language)
 		}
 	}
@@ -598,11 +727,12 @@ var refForms = map[string]string{
 	KindOfficial:    "key, wikidata",
 	KindInstitution: "key, wikidata",
 	KindAgreement:   "key",
+	KindPartnership: "key",
 }
 
 // refForm checks that a reference uses exactly one identifier, one its kind has, in
 // the right form.
-func (v validator) refForm(u RefUse) {
+func (v batchChecker) refForm(u RefUse) {
 	r := u.Ref
 	if r.bad != "" {
 		v.ps.Addf(u.Line, u.Field(), "%s", r.bad)
@@ -628,11 +758,11 @@ func (v validator) refForm(u RefUse) {
 		}
 	case r.Code != "":
 		ok = u.Kind == KindCountry
-		if ok && !countryRE.MatchString(r.Code) {
+		if ok && !countryCode.MatchString(r.Code) {
 			v.ps.Addf(u.Line, u.Field(), "%q is not an ISO 3166-1 alpha-2 code (two capital letters)", r.Code)
 		}
 	case r.Wikidata != "":
-		ok = u.Kind != KindSource && u.Kind != KindAgreement
+		ok = u.Kind != KindSource && u.Kind != KindAgreement && u.Kind != KindPartnership
 		if ok {
 			v.qid(u.Line, u.Field(), r.Wikidata)
 		}
@@ -643,11 +773,11 @@ func (v validator) refForm(u RefUse) {
 		}
 	case r.URL != "":
 		ok = u.Kind == KindSource
-		if msg := knowledge.URLText.Problem(r.URL); ok && msg != "" {
+		if msg := URLText.Problem(r.URL); ok && msg != "" {
 			v.ps.Addf(u.Line, u.Field(), "%s", msg)
 		}
 	}
 	if !ok {
-		v.ps.Addf(u.Line, u.Field(), "a %s is referred to by %s", u.Kind, allowed)
+		v.ps.Addf(u.Line, u.Field(), "%s %s is referred to by %s", article(u.Kind), u.Kind, allowed)
 	}
 }

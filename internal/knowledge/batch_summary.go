@@ -1,4 +1,4 @@
-package importer
+package knowledge
 
 import (
 	"fmt"
@@ -6,23 +6,23 @@ import (
 	"time"
 )
 
-// Counts says what an import did to the entities of one kind. An entity counts as
+// BatchCounts says what an import did to the entities of one kind. An entity counts as
 // updated when a stored value changed or it gained a name, source or link; as
 // unchanged when the file only repeated what the database held.
-type Counts struct {
+type BatchCounts struct {
 	Created, Updated, Unchanged int64
 }
 
-// Summary is the outcome of importing one file.
-type Summary struct {
+// BatchSummary is the outcome of importing one file.
+type BatchSummary struct {
 	File    string
-	Format  Format
-	Counts  map[string]Counts // by kind; kinds the file did not hold are absent
+	Format  string
+	Counts  map[string]BatchCounts // by kind; kinds the file did not hold are absent
 	Elapsed time.Duration
 }
 
 // Rows is the number of entities the file held.
-func (s Summary) Rows() int64 {
+func (s BatchSummary) Rows() int64 {
 	var n int64
 	for _, c := range s.Counts {
 		n += c.Created + c.Updated + c.Unchanged
@@ -31,7 +31,7 @@ func (s Summary) Rows() int64 {
 }
 
 // Changed reports whether the import wrote anything.
-func (s Summary) Changed() bool {
+func (s BatchSummary) Changed() bool {
 	for _, c := range s.Counts {
 		if c.Created+c.Updated > 0 {
 			return true
@@ -41,7 +41,7 @@ func (s Summary) Changed() bool {
 }
 
 // Write prints the summary as a small table, kinds in Kinds order.
-func (s Summary) Write(w io.Writer) {
+func (s BatchSummary) Write(w io.Writer) {
 	rate := ""
 	if secs := s.Elapsed.Seconds(); secs > 0 {
 		rate = fmt.Sprintf(", %.0f rows/s", float64(s.Rows())/secs)

@@ -1,0 +1,337 @@
+package knowledge
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// A Batch is a set of facts as they arrive by file: the shipped knowledge, an NDJSON
+// knowledge file, a GeoNames gazetteer or the ISO 3166 country list all decode into
+// one. Its entities are keyed records that refer to each other by Ref (a key, or a
+// natural identifier), never by id; Check holds a batch to the same rules as the
+// mutations, and the store writes it in one transaction, resolving each Ref against
+// the batch and the database.
+
+// The kinds of entity a batch holds. Each kind is its own key space, so a city and an
+// official may share a key without sharing an id.
+const (
+	KindSource      = "source"
+	KindCountry     = "country"
+	KindCity        = "city"
+	KindOfficial    = "official"
+	KindAgreement   = "agreement"
+	KindPartnership = "partnership"
+	KindInstitution = "institution"
+	KindFigure      = "figure"
+	KindStatement   = "statement"
+)
+
+// Kinds lists the entity kinds in the order the store writes them (parents first),
+// which is also the order of a summary. Statements are not entities of their own: they
+// change their subject.
+var Kinds = []string{KindSource, KindCountry, KindCity, KindOfficial, KindInstitution, KindAgreement, KindPartnership, KindFigure}
+
+// KeyNamespace is the UUIDv5 namespace of every id derived from a key. It must never
+// change: the ids it yields are the public, stable global ids of the shipped facts.
+var KeyNamespace = uuid.MustParse("052c999d-bdca-4051-8e36-8326a972f045")
+
+// KeyID is the id of the entity of the given kind and key: UUIDv5 of kind+":"+key in
+// KeyNamespace. The same key yields the same id in every database, which keeps the
+// shipped facts' global ids stable and makes re-importing a file idempotent.
+func KeyID(kind, key string) uuid.UUID {
+	return uuid.NewSHA1(KeyNamespace, []byte(kind+":"+key))
+}
+
+// StatementKey derives a statement's key from its subject, property, source and n, its
+// 1-based ordinal among the subject's statements of that property and source. Keying by
+// property and source rather than by position keeps ids stable when statements are
+// added to a subject or reordered across properties. subject and source are the
+// references as written (see Ref.KeyText).
+func StatementKey(subjectKind, subject, property, source string, n int) string {
+	return fmt.Sprintf("%s/%s/%s/%s/%d", subjectKind, subject, property, source, n)
+}
+
+// Ref refers to an entity by one stable identifier: its key (for a country, its ISO
+// code), its Wikidata item, its GeoNames id (cities), its ISO code (countries) or its
+// URL (sources). In JSON it is a string (a key, or a country's code) or an object with
+// exactly one of "key", "wikidata", "geonames", "code" and "url".
+type Ref struct {
+	Key      string `json:"key,omitempty"`
+	Wikidata string `json:"wikidata,omitempty"`
+	GeoNames int64  `json:"geonames,omitempty"`
+	Code     string `json:"code,omitempty"`
+	URL      string `json:"url,omitempty"`
+
+	// bad holds why the JSON was not a reference; Check reports it with its path,
+	// which an error returned from UnmarshalJSON would lose.
+	bad string
+}
+
+// UnmarshalJSON accepts a string or an object; a malformed value is kept for Check.
+func (r *Ref) UnmarshalJSON(b []byte) error {
+	*r = Ref{}
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		r.Key = s
+		return nil
+	}
+	type plain Ref
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var p plain
+	if err := dec.Decode(&p); err != nil {
+		r.bad = fmt.Sprintf("not a reference (want a key, or an object with one of key, wikidata, geonames, code, url): %s", strings.TrimPrefix(err.Error(), "json: "))
+		return nil
+	}
+	*r = Ref(p)
+	return nil
+}
+
+// IsZero reports whether the reference names nothing.
+func (r Ref) IsZero() bool { return r == Ref{} }
+
+// String renders the reference as it reads in an error message.
+func (r Ref) String() string {
+	switch {
+	case r.Key != "":
+		return fmt.Sprintf("%q", r.Key)
+	case r.Wikidata != "":
+		return fmt.Sprintf("with Wikidata id %q", r.Wikidata)
+	case r.GeoNames != 0:
+		return fmt.Sprintf("with GeoNames id %d", r.GeoNames)
+	case r.Code != "":
+		return fmt.Sprintf("%q", r.Code)
+	case r.URL != "":
+		return fmt.Sprintf("with URL %q", r.URL)
+	}
+	return "(none)"
+}
+
+// KeyText is the reference as a statement's key spells it: the key itself, so that a
+// statement about a keyed subject citing a keyed source keeps the id it has always had,
+// and otherwise the identifier with its name ("wikidata:Q42", "geonames:2038349",
+// "url:https://…").
+func (r Ref) KeyText() string {
+	switch {
+	case r.Key != "":
+		return r.Key
+	case r.Code != "":
+		return r.Code
+	case r.Wikidata != "":
+		return "wikidata:" + r.Wikidata
+	case r.GeoNames != 0:
+		return fmt.Sprintf("geonames:%d", r.GeoNames)
+	case r.URL != "":
+		return "url:" + r.URL
+	}
+	return ""
+}
+
+// Normalize returns the reference in the one form the store looks it up by: a
+// country's key is its code.
+func (r Ref) Normalize(kind string) Ref {
+	if kind == KindCountry && r.Key != "" {
+		return Ref{Code: r.Key}
+	}
+	return r
+}
+
+// Batch is one file's facts, each record with the line it came from.
+type Batch struct {
+	File string
+	// Format names the file format the batch was read from (ndjson, geonames, iso3166).
+	Format       string
+	Sources      []SourceRecord
+	Countries    []CountryRecord
+	Cities       []CityRecord
+	Officials    []OfficialRecord
+	Agreements   []AgreementRecord
+	Partnerships []PartnershipRecord
+	Institutions []InstitutionRecord
+	Figures      []FigureRecord
+	Statements   []StatementRecord
+
+	index *batchIndex
+}
+
+// Len is the number of entities in the batch (statements are not entities).
+func (b *Batch) Len() int {
+	return len(b.Sources) + len(b.Countries) + len(b.Cities) + len(b.Officials) + len(b.Agreements) +
+		len(b.Partnerships) + len(b.Institutions) + len(b.Figures)
+}
+
+// SourceRecord is a document that states facts.
+type SourceRecord struct {
+	Line        int      `json:"-"`
+	Key         string   `json:"key"`
+	Title       string   `json:"title"`
+	Publisher   string   `json:"publisher,omitempty"`
+	URL         string   `json:"url,omitempty"`
+	PublishedOn string   `json:"publishedOn,omitempty"`
+	Languages   []string `json:"languages,omitempty"`
+	Excerpt     string   `json:"excerpt,omitempty"`
+}
+
+// CountryRecord is keyed by its ISO 3166-1 alpha-2 code.
+type CountryRecord struct {
+	Line     int    `json:"-"`
+	Code     string `json:"code"`
+	Name     string `json:"name"`
+	Wikidata string `json:"wikidata,omitempty"`
+}
+
+// NameRecord is one spelling of a city's or official's name in one language. Source is
+// optional because an entity's own name needs no citation; a spelling a document uses
+// should cite it.
+type NameRecord struct {
+	Language string `json:"language"`
+	Name     string `json:"name"`
+	Source   *Ref   `json:"source,omitempty"`
+}
+
+// CityRecord is a city; GeoNames rows become cities keyed "geonames-<id>".
+type CityRecord struct {
+	Line       int          `json:"-"`
+	Key        string       `json:"key"`
+	Name       string       `json:"name"`
+	Country    Ref          `json:"country"`
+	Population *int64       `json:"population,omitempty"`
+	Latitude   *float64     `json:"latitude,omitempty"`
+	Longitude  *float64     `json:"longitude,omitempty"`
+	Wikidata   string       `json:"wikidata,omitempty"`
+	GeoNames   *int64       `json:"geonames,omitempty"`
+	Names      []NameRecord `json:"names,omitempty"`
+	Sources    []Ref        `json:"sources,omitempty"`
+}
+
+// OfficialRecord is a person who acts for a city.
+type OfficialRecord struct {
+	Line     int          `json:"-"`
+	Key      string       `json:"key"`
+	Name     string       `json:"name"`
+	Title    string       `json:"title,omitempty"`
+	City     *Ref         `json:"city,omitempty"`
+	Wikidata string       `json:"wikidata,omitempty"`
+	Names    []NameRecord `json:"names,omitempty"`
+	Sources  []Ref        `json:"sources"`
+}
+
+// AgreementRecord is a signed document between cities.
+type AgreementRecord struct {
+	Line         int               `json:"-"`
+	Key          string            `json:"key"`
+	Title        string            `json:"title"`
+	Kind         string            `json:"kind"`
+	SignedOn     string            `json:"signedOn,omitempty"`
+	SignedIn     *Ref              `json:"signedIn,omitempty"`
+	Summary      string            `json:"summary,omitempty"`
+	Areas        []string          `json:"areas,omitempty"`
+	Parties      []Ref             `json:"parties"`
+	Signatories  []SignatoryRecord `json:"signatories,omitempty"`
+	Institutions []Ref             `json:"institutions,omitempty"`
+	Sources      []Ref             `json:"sources"`
+}
+
+// SignatoryRecord is an official who signed for one of the agreement's parties.
+type SignatoryRecord struct {
+	Official Ref    `json:"official"`
+	Party    Ref    `json:"party"`
+	Role     string `json:"role,omitempty"`
+}
+
+// PartnershipRecord is a tie between two cities, in either order.
+type PartnershipRecord struct {
+	Line      int    `json:"-"`
+	Key       string `json:"key"`
+	Kind      string `json:"kind"`
+	Cities    []Ref  `json:"cities"`
+	Since     string `json:"since,omitempty"`
+	Until     string `json:"until,omitempty"`
+	Agreement *Ref   `json:"agreement,omitempty"`
+	Sources   []Ref  `json:"sources"`
+}
+
+// InstitutionRecord is a university, company or other body in a city.
+type InstitutionRecord struct {
+	Line        int    `json:"-"`
+	Key         string `json:"key"`
+	Name        string `json:"name"`
+	Kind        string `json:"kind"`
+	City        Ref    `json:"city"`
+	FoundedOn   string `json:"foundedOn,omitempty"`
+	Description string `json:"description,omitempty"`
+	Wikidata    string `json:"wikidata,omitempty"`
+	Agreements  []Ref  `json:"agreements,omitempty"`
+	Sources     []Ref  `json:"sources"`
+}
+
+// FigureRecord is a number a source states about a city ("friendly ties with 93
+// cities"), kept apart from what the graph itself can count.
+type FigureRecord struct {
+	Line   int    `json:"-"`
+	Key    string `json:"key"`
+	City   Ref    `json:"city"`
+	Metric string `json:"metric"`
+	Value  *int64 `json:"value"` // a pointer so that a missing value is an error, not 0
+	AsOf   string `json:"asOf,omitempty"`
+	Source Ref    `json:"source"`
+}
+
+// StatementRecord is one source's word on one property of one entity, its subject:
+// where sources disagree (a spelling, a date), each keeps its own statement and the
+// entity's own field holds the reconciled value.
+type StatementRecord struct {
+	Line     int        `json:"-"`
+	Subject  SubjectRef `json:"subject"`
+	Property string     `json:"property"`
+	Value    string     `json:"value"`
+	Source   Ref        `json:"source"`
+	Quote    string     `json:"quote,omitempty"` // verbatim text of the source, where there is one
+}
+
+// SubjectRef names the entity a statement is about: exactly one of its fields, named
+// for the entity's kind (a Subject), holds a reference to it ({"official": "sergey-cheremin"}).
+type SubjectRef struct {
+	City        *Ref `json:"city,omitempty"`
+	Official    *Ref `json:"official,omitempty"`
+	Agreement   *Ref `json:"agreement,omitempty"`
+	Partnership *Ref `json:"partnership,omitempty"`
+	Institution *Ref `json:"institution,omitempty"`
+}
+
+// Of returns the subject's kind (a Subject) and reference; n is how many kinds were
+// given, which Check requires to be exactly one.
+func (s SubjectRef) Of() (kind string, ref Ref, n int) {
+	for _, c := range []struct {
+		kind string
+		ref  *Ref
+	}{{string(CitySubject), s.City}, {string(OfficialSubject), s.Official}, {string(AgreementSubject), s.Agreement},
+		{string(PartnershipSubject), s.Partnership}, {string(InstitutionSubject), s.Institution}} {
+		if c.ref != nil {
+			kind, ref = c.kind, *c.ref
+			n++
+		}
+	}
+	return kind, ref, n
+}
+
+// StatementKeys returns the derived key of each statement of the batch, in order: the
+// key of its id, KeyID(KindStatement, key).
+func (b *Batch) StatementKeys() []string {
+	type group struct {
+		kind, subject, property, source string
+	}
+	seen := map[group]int{}
+	keys := make([]string, len(b.Statements))
+	for i, s := range b.Statements {
+		kind, ref, _ := s.Subject.Of()
+		g := group{kind, ref.Normalize(kind).KeyText(), s.Property, s.Source.KeyText()}
+		seen[g]++
+		keys[i] = StatementKey(g.kind, g.subject, g.property, g.source, seen[g])
+	}
+	return keys
+}
