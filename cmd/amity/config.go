@@ -144,7 +144,7 @@ func parseServe(args []string, stderr io.Writer, lookup func(string) (string, bo
 		cfg.addr = t
 		return checkHostPort(t)
 	})
-	s.Bool(&cfg.loadSeed, "seed", "AMITY_SEED", true, "load the shipped knowledge bundle at start")
+	s.Bool(&cfg.loadSeed, "seed", "AMITY_SEED", true, "load the shipped knowledge (an import file) at start, once per version of it")
 	s.Bool(&cfg.logJSON, "log-json", "AMITY_LOG_JSON", false, "log JSON lines instead of text")
 
 	// The GraphQL endpoint: cost, limits, schema features.
