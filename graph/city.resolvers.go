@@ -99,19 +99,21 @@ func (r *cityResolver) Statements(ctx context.Context, obj *knowledge.City) ([]*
 }
 
 // City is the resolver for the city field.
-func (r *queryResolver) City(ctx context.Context, id *string, name *string, wikidata *string) (*knowledge.City, error) {
+func (r *queryResolver) City(ctx context.Context, id *string, name *string, country *string, wikidata *string) (*knowledge.City, error) {
 	given := 0
 	for _, v := range []*string{id, name, wikidata} {
 		if v != nil {
 			given++
 		}
 	}
-	if err := lookupArgs("name", name, "wikidata", wikidata); err != nil {
+	if err := lookupArgs("name", name, "country", country, "wikidata", wikidata); err != nil {
 		return nil, err
 	}
 	switch {
 	case given > 1:
 		return nil, knowledge.FieldErrorf("name", "give one of id, name and wikidata, not several")
+	case country != nil && name == nil:
+		return nil, knowledge.FieldErrorf("country", "country narrows a name: give it with name")
 	case id != nil:
 		u, err := parseID("id", knowledge.TypeCity, *id)
 		if err != nil {
@@ -119,7 +121,7 @@ func (r *queryResolver) City(ctx context.Context, id *string, name *string, wiki
 		}
 		return withLookahead[knowledge.City](ctx)(fetchOne(ctx, loader.For(ctx).City, u))
 	case name != nil:
-		return withLookahead[knowledge.City](ctx)(nullIfNotFound(r.Store.CityByName(ctx, *name)))
+		return withLookahead[knowledge.City](ctx)(nullIfNotFound(r.Store.CityByName(ctx, *name, deref(country))))
 	case wikidata != nil:
 		return withLookahead[knowledge.City](ctx)(nullIfNotFound(r.Store.CityByWikidata(ctx, *wikidata)))
 	default:

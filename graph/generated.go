@@ -366,7 +366,7 @@ type ComplexityRoot struct {
 		Agreements         func(childComplexity int, filter *model.AgreementFilter, orderBy *model.AgreementOrder, first *int, after *string, last *int, before *string) int
 		AuditLog           func(childComplexity int, entity *string, first *int, after *string) int
 		Cities             func(childComplexity int, filter *model.CityFilter, near *model.NearInput, orderBy *model.CityOrder, first *int, after *string, last *int, before *string) int
-		City               func(childComplexity int, id *string, name *string, wikidata *string) int
+		City               func(childComplexity int, id *string, name *string, country *string, wikidata *string) int
 		Connections        func(childComplexity int, from string, to string, maxHops *int, first *int) int
 		Countries          func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Country            func(childComplexity int, code string) int
@@ -577,7 +577,7 @@ type PathHopResolver interface {
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
-	City(ctx context.Context, id *string, name *string, wikidata *string) (*knowledge.City, error)
+	City(ctx context.Context, id *string, name *string, country *string, wikidata *string) (*knowledge.City, error)
 	Cities(ctx context.Context, filter *model.CityFilter, near *model.NearInput, orderBy *model.CityOrder, first *int, after *string, last *int, before *string) (*model.CityConnection, error)
 	Country(ctx context.Context, code string) (*knowledge.Country, error)
 	Countries(ctx context.Context, first *int, after *string, last *int, before *string) (*model.CountryConnection, error)
@@ -2004,7 +2004,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.City(childComplexity, args["id"].(*string), args["name"].(*string), args["wikidata"].(*string)), true
+		return e.ComplexityRoot.Query.City(childComplexity, args["id"].(*string), args["name"].(*string), args["country"].(*string), args["wikidata"].(*string)), true
 	case "Query.connections":
 		if e.ComplexityRoot.Query.Connections == nil {
 			break
@@ -4202,14 +4202,22 @@ func (ec *executionContext) field_Query_city_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["name"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "wikidata",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "country",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["wikidata"] = arg2
+	args["country"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "wikidata",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["wikidata"] = arg3
 	return args, nil
 }
 
@@ -10651,7 +10659,7 @@ func (ec *executionContext) _Query_city(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().City(ctx, fc.Args["id"].(*string), fc.Args["name"].(*string), fc.Args["wikidata"].(*string))
+			return ec.Resolvers.Query().City(ctx, fc.Args["id"].(*string), fc.Args["name"].(*string), fc.Args["country"].(*string), fc.Args["wikidata"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.City) graphql.Marshaler {

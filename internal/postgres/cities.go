@@ -172,10 +172,22 @@ func (db *DB) CitiesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*k
 // The two name tables are looked up apart, each through its own index, and the union
 // is ranked: an OR of the two made PostgreSQL scan every city (160–280 ms with the
 // gazetteer).
-func (db *DB) CityByName(ctx context.Context, name string) (*knowledge.City, error) {
+//
+// A country ("" for any) keeps the cities of one country, named by its ISO 3166-1
+// alpha-2 code or by its name, ignoring case and accents.
+func (db *DB) CityByName(ctx context.Context, name, country string) (*knowledge.City, error) {
 	var r cityRow
-	if err := db.GetContext(ctx, &r, cityByNameSQL, name); err != nil {
+	var err error
+	if country == "" {
+		err = db.GetContext(ctx, &r, cityByNameSQL, name)
+	} else {
+		err = db.GetContext(ctx, &r, cityByNameInCountrySQL, name, country)
+	}
+	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
+			if country != "" {
+				return nil, knowledge.Errorf(knowledge.ENOTFOUND, "no city of %q is named %q", country, name)
+			}
 			return nil, knowledge.Errorf(knowledge.ENOTFOUND, "no city is named %q", name)
 		}
 		return nil, mapError(err)
@@ -183,12 +195,20 @@ func (db *DB) CityByName(ctx context.Context, name string) (*knowledge.City, err
 	return r.domain(), nil
 }
 
-// cityByNameSQL is CityByName's statement; $1 is the name.
-var cityByNameSQL = `WITH m AS (
+// cityByNameMatches are the ids of the cities one of whose names is $1.
+var cityByNameMatches = `WITH m AS (
   SELECT c.id FROM cities c WHERE ` + foldC("c.name") + ` = amity_fold($1)
   UNION
   SELECT n.city_id FROM city_names n WHERE ` + foldC("n.name") + ` = amity_fold($1))
 SELECT ` + cityCols + ` FROM m JOIN cities c ON c.id = m.id JOIN countries ck ON ck.id = c.country_id
+`
+
+// cityByNameSQL is CityByName's statement; $1 is the name.
+var cityByNameSQL = cityByNameMatches + `ORDER BY ` + cityImportance("c") + `
+LIMIT 1`
+
+// cityByNameInCountrySQL is CityByName's statement with a country; $2 is its code or name.
+var cityByNameInCountrySQL = cityByNameMatches + `WHERE ck.code = upper($2) OR amity_fold(ck.name) = amity_fold($2)
 ORDER BY ` + cityImportance("c") + `
 LIMIT 1`
 

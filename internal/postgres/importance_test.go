@@ -92,19 +92,23 @@ func TestCityByNameImportance(t *testing.T) {
 	t.Parallel()
 	db, ids := mustImportanceDB(t, importanceCities)
 	tests := []struct {
-		name, input, want string
+		name, input, country, want string
 	}{
-		{"population decides", "Montevideo", "montevideo-uy"},
-		{"a known population beats partnerships", "montevideo", "montevideo-uy"},
-		{"an alias of a larger city beats a city's own name", "Moskva", "moscow"},
-		{"any script", "Москва", "moscow"},
-		{"accents ignored, then population", "Cordoba", "cordoba-ar"},
-		{"no population: partnerships decide", "Tirana", "tirana-b"},
-		{"same population: partnerships decide", "Sameville", "same-c"},
+		{"population decides", "Montevideo", "", "montevideo-uy"},
+		{"a known population beats partnerships", "montevideo", "", "montevideo-uy"},
+		{"an alias of a larger city beats a city's own name", "Moskva", "", "moscow"},
+		{"any script", "Москва", "", "moscow"},
+		{"accents ignored, then population", "Cordoba", "", "cordoba-ar"},
+		{"no population: partnerships decide", "Tirana", "", "tirana-b"},
+		{"same population: partnerships decide", "Sameville", "", "same-c"},
+		{"a country by its code narrows the name", "Montevideo", "us", "montevideo-us"},
+		{"a country by its name, case and accents ignored", "Montevideo", "COUNTRY PE", "montevideo-pe"},
+		{"the country's own name wins over a larger city elsewhere", "Moskva", "TJ", "moskva-tj"},
+		{"importance decides within the country", "Tirana", "AL", "tirana-b"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := db.CityByName(context.Background(), tt.input)
+			got, err := db.CityByName(context.Background(), tt.input, tt.country)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -119,10 +123,12 @@ func TestCityByNameImportance(t *testing.T) {
 		{"first", "AA", "Twinton", nil, 500, 1},
 		{"second", "BB", "Twinton", nil, 500, 1},
 	})
-	got, err := db2.CityByName(context.Background(), "Twinton")
+	got, err := db2.CityByName(context.Background(), "Twinton", "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	_, err = db.CityByName(context.Background(), "Montevideo", "RU")
+	MustFail(t, err, knowledge.ENOTFOUND, "")
 	if got.ID != ids2["first"] {
 		t.Errorf("equal cities: got %v, want the lower id %v", got.ID, ids2["first"])
 	}

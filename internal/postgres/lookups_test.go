@@ -21,7 +21,7 @@ type LookupStatement struct {
 // long and a short query), with the given texts. afterCity is the city a search
 // cursor stands on.
 func LookupStatements(name, contains, long, short string, afterCity uuid.UUID) []LookupStatement {
-	out := []LookupStatement{{"city(name:)", cityByNameSQL, []any{name}}}
+	out := []LookupStatement{{"city(name:)", cityByNameSQL, []any{name}}, {"city(name:, country:)", cityByNameInCountrySQL, []any{name, "TL"}}}
 
 	l, where, a := cityQuery(knowledge.CityQuery{NameContains: contains})
 	countArgs := append(args(nil), a...)

@@ -809,7 +809,7 @@ func TestCityByName(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := db.CityByName(context.Background(), tt.input)
+			got, err := db.CityByName(context.Background(), tt.input, "")
 			if tt.want == uuid.Nil {
 				MustFail(t, err, knowledge.ENOTFOUND, "")
 				return

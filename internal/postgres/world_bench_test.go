@@ -82,7 +82,7 @@ func BenchmarkWorldLookups(b *testing.B) {
 		run  func(i int) error
 	}{
 		{"city-by-name", func(i int) error {
-			_, err := db.CityByName(ctx, cityNames[i%len(cityNames)])
+			_, err := db.CityByName(ctx, cityNames[i%len(cityNames)], "")
 			return allowNotFound(err)
 		}},
 		{"cities-name-contains", func(i int) error {
@@ -167,7 +167,7 @@ func mustWorldDB(b *testing.B, countries, cities string) *postgres.DB {
 // (with their partners) and their count, first 50 agreements and institutions and
 // their counts, then the partnerships' sources.
 func exploreCity(ctx context.Context, db *postgres.DB, name string) error {
-	c, err := db.CityByName(ctx, name)
+	c, err := db.CityByName(ctx, name, "")
 	if err != nil {
 		return err
 	}
