@@ -362,7 +362,7 @@ func TestNetworkOverTime(t *testing.T) {
 	MustInsertAtlas(t, a)
 	const q = `query($asOf: Date) { city(name: "Testville") {
   partnerships(asOf: $asOf, first: 10) { totalCount nodes { partner { name } } }
-  network(asOf: $asOf) { asOf partnerCities partnerCountries sisterCities friendlyExchangeCities agreements
+  network(asOf: $asOf) { asOf partnerCities undatedPartnerCities partnerCountries sisterCities friendlyExchangeCities agreements
     byYear { year partnershipsBegun sisterCities friendlyExchangeCities agreementsSigned } } } }`
 	type result struct {
 		City struct {
@@ -374,6 +374,7 @@ func TestNetworkOverTime(t *testing.T) {
 				AsOf                                          string
 				PartnerCities, PartnerCountries, SisterCities int
 				FriendlyExchangeCities, Agreements            int
+				UndatedPartnerCities                          int
 				ByYear                                        []map[string]int
 			}
 		}
@@ -381,14 +382,15 @@ func TestNetworkOverTime(t *testing.T) {
 	tests := []struct {
 		asOf     any
 		partners []string
-		counts   [5]int // partner cities, countries, sister, friendly, agreements
+		counts   [6]int // partner cities, countries, sister, friendly, agreements, undated partner cities
 	}{
-		{"1989-12-31", []string{}, [5]int{0, 0, 0, 0, 0}},
-		{"1996-06-01", []string{"Zürichtest", "Nordtest"}, [5]int{2, 2, 2, 0, 1}},
-		{"2001-06-01", []string{"Nordtest"}, [5]int{1, 1, 1, 0, 1}}, // Zürichtest ended in 2000
-		{"2020-01-01", []string{"Sudtest", "Nordtest"}, [5]int{2, 1, 1, 1, 2}},
+		// Farville's tie has no start date: on every date it is counted apart, as undated.
+		{"1989-12-31", []string{}, [6]int{0, 0, 0, 0, 0, 1}},
+		{"1996-06-01", []string{"Zürichtest", "Nordtest"}, [6]int{2, 2, 2, 0, 1, 1}},
+		{"2001-06-01", []string{"Nordtest"}, [6]int{1, 1, 1, 0, 1, 1}}, // Zürichtest ended in 2000
+		{"2020-01-01", []string{"Sudtest", "Nordtest"}, [6]int{2, 1, 1, 1, 2, 1}},
 		// Today: every partnership not ended, including Farville whose start is unknown.
-		{nil, []string{"Sudtest", "Zürichtest", "Nordtest", "Farville"}, [5]int{3, 2, 1, 2, 2}},
+		{nil, []string{"Sudtest", "Zürichtest", "Nordtest", "Farville"}, [6]int{3, 2, 1, 2, 2, 1}},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.asOf), func(t *testing.T) {
@@ -407,7 +409,7 @@ func TestNetworkOverTime(t *testing.T) {
 				t.Errorf("partners (-want +got):\n%s", diff)
 			}
 			n := r.City.Network
-			gotCounts := [5]int{n.PartnerCities, n.PartnerCountries, n.SisterCities, n.FriendlyExchangeCities, n.Agreements}
+			gotCounts := [6]int{n.PartnerCities, n.PartnerCountries, n.SisterCities, n.FriendlyExchangeCities, n.Agreements, n.UndatedPartnerCities}
 			if gotCounts != tt.counts {
 				t.Errorf("network counts: got %v, want %v", gotCounts, tt.counts)
 			}

@@ -266,6 +266,7 @@ type ComplexityRoot struct {
 		PartnerCities          func(childComplexity int) int
 		PartnerCountries       func(childComplexity int) int
 		SisterCities           func(childComplexity int) int
+		UndatedPartnerCities   func(childComplexity int) int
 	}
 
 	NetworkYear struct {
@@ -1590,6 +1591,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NetworkStats.SisterCities(childComplexity), true
+	case "NetworkStats.undatedPartnerCities":
+		if e.ComplexityRoot.NetworkStats.UndatedPartnerCities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NetworkStats.UndatedPartnerCities(childComplexity), true
 
 	case "NetworkYear.agreementsSigned":
 		if e.ComplexityRoot.NetworkYear.AgreementsSigned == nil {
@@ -3071,6 +3078,8 @@ func (ec *executionContext) childFields_NetworkStats(ctx context.Context, field 
 		return ec.fieldContext_NetworkStats_asOf(ctx, field)
 	case "partnerCities":
 		return ec.fieldContext_NetworkStats_partnerCities(ctx, field)
+	case "undatedPartnerCities":
+		return ec.fieldContext_NetworkStats_undatedPartnerCities(ctx, field)
 	case "partnerCountries":
 		return ec.fieldContext_NetworkStats_partnerCountries(ctx, field)
 	case "sisterCities":
@@ -8868,6 +8877,29 @@ func (ec *executionContext) _NetworkStats_partnerCities(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_NetworkStats_partnerCities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NetworkStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NetworkStats_undatedPartnerCities(ctx context.Context, field graphql.CollectedField, obj *knowledge.NetworkStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NetworkStats_undatedPartnerCities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UndatedPartnerCities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NetworkStats_undatedPartnerCities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("NetworkStats", field, false, false, "Int")
 }
 
@@ -17374,6 +17406,11 @@ func (ec *executionContext) _NetworkStats(ctx context.Context, sel ast.Selection
 			}
 		case "partnerCities":
 			out.Values[i] = ec._NetworkStats_partnerCities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "undatedPartnerCities":
+			out.Values[i] = ec._NetworkStats_undatedPartnerCities(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

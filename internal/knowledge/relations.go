@@ -1,4 +1,4 @@
-// Package relations holds Amity's knowledge model: cities, the officials who represent
+// Package knowledge holds Amity's knowledge model: cities, the officials who represent
 // them, the agreements they sign and the partnerships and institutions that come of it,
 // each with the sources that state it. It knows nothing of SQL or GraphQL.
 package knowledge
@@ -157,8 +157,11 @@ type ExternalIDs struct {
 
 // NetworkStats is what the graph counts of a city's network on one date.
 type NetworkStats struct {
-	AsOf                   time.Time
-	PartnerCities          int
+	AsOf          time.Time
+	PartnerCities int
+	// UndatedPartnerCities are partners by ties with no start date, not ended by AsOf:
+	// counted in PartnerCities today, not on a past date.
+	UndatedPartnerCities   int
 	PartnerCountries       int
 	SisterCities           int
 	FriendlyExchangeCities int

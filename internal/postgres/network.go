@@ -53,6 +53,7 @@ years AS (
 )
 SELECT v.city_id,
   (SELECT count(DISTINCT partner_id) FROM live WHERE live.city_id = v.city_id) AS partner_cities,
+  (SELECT count(DISTINCT partner_id) FROM ps WHERE ps.city_id = v.city_id AND ps.since IS NULL AND (ps.until IS NULL OR ps.until > $2::date)) AS undated_partner_cities,
   (SELECT count(DISTINCT c.country_id) FROM live JOIN cities c ON c.id = live.partner_id WHERE live.city_id = v.city_id) AS partner_countries,
   (SELECT count(DISTINCT partner_id) FROM live WHERE live.city_id = v.city_id AND live.kind = 'SISTER_CITY') AS sister_cities,
   (SELECT count(DISTINCT partner_id) FROM live WHERE live.city_id = v.city_id AND live.kind = 'FRIENDLY_EXCHANGE') AS friendly_exchange_cities,
@@ -63,6 +64,7 @@ FROM v`
 	var rows []struct {
 		CityID                 uuid.UUID `db:"city_id"`
 		PartnerCities          int       `db:"partner_cities"`
+		UndatedPartnerCities   int       `db:"undated_partner_cities"`
 		PartnerCountries       int       `db:"partner_countries"`
 		SisterCities           int       `db:"sister_cities"`
 		FriendlyExchangeCities int       `db:"friendly_exchange_cities"`
@@ -79,7 +81,7 @@ FROM v`
 			return nil, fmt.Errorf("network by year: %w", err)
 		}
 		s := &knowledge.NetworkStats{
-			AsOf: day, PartnerCities: r.PartnerCities, PartnerCountries: r.PartnerCountries,
+			AsOf: day, PartnerCities: r.PartnerCities, UndatedPartnerCities: r.UndatedPartnerCities, PartnerCountries: r.PartnerCountries,
 			SisterCities: r.SisterCities, FriendlyExchangeCities: r.FriendlyExchangeCities,
 			Agreements: r.Agreements, ByYear: make([]*knowledge.NetworkYear, 0, len(years)),
 		}
