@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -77,7 +78,7 @@ func writeBatch(ctx context.Context, tx *sqlx.Tx, b *knowledge.Batch, p ImportPr
 	if p == nil {
 		p = noProgress{}
 	}
-	w := &batchWriter{tx: tx, b: b, p: p, ps: &knowledge.FileProblems{File: b.File}, refNos: map[refKey]int{}, uses: map[int][]knowledge.RefUse{},
+	w := &batchWriter{tx: tx, b: b, p: p, ps: &knowledge.FileProblems{File: b.File}, refNos: map[refKey]int{},
 		adopted: map[string]bool{}, actor: actor}
 	counts, err := w.run(ctx)
 	if err != nil {
@@ -191,9 +192,6 @@ type batchWriter struct {
 	p      ImportProgress
 	ps     *knowledge.FileProblems
 	refNos map[refKey]int
-	// uses keeps where each reference is written, for error messages; a few per
-	// reference are enough, as a gazetteer names one country thousands of times.
-	uses map[int][]knowledge.RefUse
 	// bulk is set while prepareBulk has set the indexes and constraints aside.
 	bulk bool
 	// adopted holds the staging tables some rows of which adopt a stored row's id.
@@ -203,9 +201,6 @@ type batchWriter struct {
 	// actor is who the audit log says wrote: the import of the file.
 	actor string
 }
-
-// maxUses is how many places of one unresolved reference an error lists.
-const maxUses = 10
 
 // tempTables are the staging tables of one import, dropped at commit. Each entity table
 // holds the key-derived id, the line it came from, its values, references as numbers
@@ -481,10 +476,7 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	// References first: every one is numbered, and those the file does not satisfy
 	// itself are marked for the look-up in the database.
 	b.EachRef(func(u knowledge.RefUse) {
-		n := w.refNo(u.Kind, u.Ref)
-		if len(w.uses[n]) < maxUses {
-			w.uses[n] = append(w.uses[n], u)
-		}
+		w.refNo(u.Kind, u.Ref)
 	})
 	type refRow struct {
 		refKey
@@ -744,12 +736,24 @@ ORDER BY no`
 	return nil
 }
 
-// unknown reports each place an unresolved reference is written, in file order.
+// unknown reports each place an unresolved reference is written, in file order: every
+// place, so that the count is the true one and --skip-invalid rejects every line that
+// needs the missing row (the batch is walked again, which only a failing import
+// does).
 func (w *batchWriter) unknown(nos []int) {
-	var all []knowledge.RefUse
-	for _, n := range nos {
-		all = append(all, w.uses[n]...)
+	if len(nos) == 0 {
+		return
 	}
+	missing := make(map[int]bool, len(nos))
+	for _, n := range nos {
+		missing[n] = true
+	}
+	var all []knowledge.RefUse
+	w.b.EachRef(func(u knowledge.RefUse) {
+		if n, ok := w.refNos[refKey{u.Kind, u.Ref}]; ok && missing[n] {
+			all = append(all, u)
+		}
+	})
 	sortUses(all)
 	for _, u := range all {
 		w.ps.Addf(u.Line, u.Field(), "unknown %s %s", u.Kind, u.Ref)
@@ -757,11 +761,7 @@ func (w *batchWriter) unknown(nos []int) {
 }
 
 func sortUses(us []knowledge.RefUse) {
-	for i := 1; i < len(us); i++ {
-		for j := i; j > 0 && us[j].Line < us[j-1].Line; j-- {
-			us[j], us[j-1] = us[j-1], us[j]
-		}
-	}
+	sort.SliceStable(us, func(i, j int) bool { return us[i].Line < us[j].Line })
 }
 
 // problems runs a query returning (line, field, message) rows and records each.
