@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"log/slog"
 	"strings"
 	"testing"
@@ -10,6 +13,7 @@ import (
 	"github.com/amity/amity/internal/ingest/importer"
 	"github.com/amity/amity/internal/ingest/seed"
 	"github.com/amity/amity/internal/postgres/pgtest"
+	"github.com/jmoiron/sqlx"
 )
 
 func TestImportCommand(t *testing.T) {
@@ -47,7 +51,7 @@ func TestImportShippedKnowledge(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.MustOpen(t)
 	var out, errOut bytes.Buffer
-	if err := importFile(ctx, db, "../../"+seed.ShippedPath, importer.FormatAuto, 0, &out, &errOut); err != nil {
+	if err := importFile(ctx, db, "../../"+seed.ShippedPath, importOptions{format: importer.FormatAuto}, &out, &errOut); err != nil {
 		t.Fatalf("import: %v\n%s", err, errOut.String())
 	}
 	for _, want := range []string{"knowledge.ndjson (ndjson): 17 rows", "agreement 1 0 0", "institution 3 0 0", "figure 4 0 0"} {
@@ -68,5 +72,101 @@ func TestImportShippedKnowledge(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "loaded shipped knowledge") || !strings.Contains(log.String(), "created=0 updated=0 entities=17") {
 		t.Errorf("the start after the import wrote something: %s", log.String())
+	}
+}
+
+// --skip-invalid writes every valid line and puts each invalid one, as it was, with its
+// reasons in a reject file; without it the same file changes nothing.
+func TestImportSkipInvalid(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dbURL := pgtest.MustCreateDB(t)
+	var out, errOut bytes.Buffer
+	base := []string{"../../testdata/import/countries.json", "../../testdata/import/cities.txt"}
+	if err := run(ctx, append([]string{"import", "--database-url", dbURL}, base...), &out, &errOut, nil); err != nil {
+		t.Fatalf("import: %v\n%s", err, errOut.String())
+	}
+	src, err := os.ReadFile("../../testdata/import/skip/mixed.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "mixed.ndjson")
+	if err := os.WriteFile(file, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlx.Connect("postgres", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	count := func(query string) int {
+		t.Helper()
+		var n int
+		if err := db.Get(&n, query); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	const skipCities = `SELECT count(*) FROM cities WHERE name LIKE 'Skipton%'`
+
+	// All or nothing: refused, every problem counted, nothing written.
+	out.Reset()
+	errOut.Reset()
+	err = run(ctx, []string{"import", "--database-url", dbURL, file}, &out, &errOut, nil)
+	if err == nil {
+		t.Fatal("a file with invalid lines was imported without --skip-invalid")
+	}
+	if !strings.Contains(errOut.String(), "mixed.ndjson:5: city.key: duplicate city") {
+		t.Errorf("stderr lacks the duplicate key with file:line:field:\n%s", errOut.String())
+	}
+	if n := count(skipCities); n != 0 {
+		t.Errorf("%d cities written by a refused file", n)
+	}
+
+	out.Reset()
+	errOut.Reset()
+	if err := run(ctx, []string{"import", "--database-url", dbURL, "--skip-invalid", file}, &out, &errOut, nil); err != nil {
+		t.Fatalf("import --skip-invalid: %v\n%s", err, errOut.String())
+	}
+	if !strings.Contains(out.String(), "8 lines rejected, with their reasons: "+file+".rejects") {
+		t.Errorf("output lacks the rejects:\n%s", out.String())
+	}
+	if n := count(skipCities); n != 1 {
+		t.Errorf("%d Skipton cities, want 1", n)
+	}
+	if n := count(`SELECT count(*) FROM partnerships p JOIN cities c ON c.id IN (p.city_a_id, p.city_b_id) WHERE c.name = 'Skipton Example'`); n != 2 {
+		t.Errorf("%d partnerships of Skipton, want the 2 valid ones", n)
+	}
+	rejects, err := os.ReadFile(file + ".rejects")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(rejects), "\n"), "\n")
+	srcLines := strings.Split(string(src), "\n")
+	want := []struct {
+		line   int
+		reason string
+	}{
+		{1, "unknown field"},
+		{4, "city.name: "},
+		{5, "city.key: duplicate city \"skipton-example\" (first on line 3)"},
+		{6, "partnership.cities[1]: refers to city \"badville\", which is on a rejected line"},
+		{8, "partnership.cities: another SISTER_CITY partnership"},
+		{9, "a partnership joins two different cities"},
+		{10, "unknown city with GeoNames id 99000999"},
+		{11, "partnership.since: \"2001-13-01\" is not a calendar date"},
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("reject file has %d lines, want %d:\n%s", len(lines), len(want), rejects)
+	}
+	for i, w := range want {
+		text, reasons, ok := strings.Cut(lines[i], "\t")
+		if !ok || text != srcLines[w.line-1] {
+			t.Errorf("reject %d is not line %d as it was:\n%s", i, w.line, lines[i])
+		}
+		if !strings.HasPrefix(reasons, fmt.Sprintf("line %d: ", w.line)) || !strings.Contains(reasons, w.reason) {
+			t.Errorf("reject %d: reasons %q, want line %d and %q", i, reasons, w.line, w.reason)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package importer
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -101,10 +102,8 @@ func ParseGeoNames(name string, r io.Reader, p *Progress) (*knowledge.Batch, err
 		ps.Addf(0, "", "no GeoNames rows")
 	}
 	b.Check(ps)
-	if err := ps.Err(); err != nil {
-		return nil, err
-	}
-	return b, nil
+	// The batch comes back with the problems: --skip-invalid writes what is valid.
+	return b, ps.Err()
 }
 
 // maxGeoNamesLine is the longest line a GeoNames file may have.
@@ -261,25 +260,17 @@ func ParseISO3166(name string, r io.Reader, p *Progress) (*knowledge.Batch, erro
 	data = bytes.TrimPrefix(data, utf8BOM)
 	b := &knowledge.Batch{File: name, Format: string(FormatISO3166)}
 	ps := &knowledge.FileProblems{File: name}
-	var doc struct {
-		Entries []json.RawMessage `json:"3166-1"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		ps.Addf(0, "", "not ISO 3166-1 JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
-		return nil, ps.Err()
-	}
-	if doc.Entries == nil {
-		ps.Addf(0, "3166-1", "required: the list of countries")
-		return nil, ps.Err()
-	}
-	// Entries are located in the file by their text so that problems name a line.
-	offset := 0
-	for _, raw := range doc.Entries {
-		line := 0
-		if i := bytes.Index(data[offset:], raw); i >= 0 {
-			line = 1 + bytes.Count(data[:offset+i], []byte("\n"))
-			offset += i + len(raw)
+	entries, lines, err := isoEntries(data)
+	if err != nil {
+		var le *lineError
+		if errors.As(err, &le) {
+			ps.Addf(0, le.field, "%s", le.msg)
+			return nil, ps.Err()
 		}
+		return nil, err
+	}
+	for i, raw := range entries {
+		line := lines[i]
 		p.Add(1)
 		var e struct {
 			Alpha2 string `json:"alpha_2"`
@@ -292,8 +283,29 @@ func ParseISO3166(name string, r io.Reader, p *Progress) (*knowledge.Batch, erro
 		b.Countries = append(b.Countries, knowledge.CountryRecord{Line: line, Code: e.Alpha2, Name: e.Name})
 	}
 	b.Check(ps)
-	if err := ps.Err(); err != nil {
-		return nil, err
+	// The batch comes back with the problems: --skip-invalid writes what is valid.
+	return b, ps.Err()
+}
+
+// isoEntries returns the entries of an ISO 3166-1 JSON document with the line each
+// starts on. Entries are located in the file by their text so that problems name a line.
+func isoEntries(data []byte) ([]json.RawMessage, []int, error) {
+	var doc struct {
+		Entries []json.RawMessage `json:"3166-1"`
 	}
-	return b, nil
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, nil, &lineError{msg: "not ISO 3166-1 JSON: " + strings.TrimPrefix(err.Error(), "json: ")}
+	}
+	if doc.Entries == nil {
+		return nil, nil, &lineError{field: "3166-1", msg: "required: the list of countries"}
+	}
+	lines := make([]int, len(doc.Entries))
+	offset := 0
+	for i, raw := range doc.Entries {
+		if j := bytes.Index(data[offset:], raw); j >= 0 {
+			lines[i] = 1 + bytes.Count(data[:offset+j], []byte("\n"))
+			offset += j + len(raw)
+		}
+	}
+	return doc.Entries, lines, nil
 }
