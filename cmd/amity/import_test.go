@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
-	"log/slog"
 	"strings"
 	"testing"
 
@@ -129,7 +129,7 @@ func TestImportSkipInvalid(t *testing.T) {
 	if err := run(ctx, []string{"import", "--database-url", dbURL, "--skip-invalid", file}, &out, &errOut, nil); err != nil {
 		t.Fatalf("import --skip-invalid: %v\n%s", err, errOut.String())
 	}
-	if !strings.Contains(out.String(), "8 lines rejected, with their reasons: "+file+".rejects") {
+	if !strings.Contains(out.String(), "9 lines rejected, with their reasons: "+file+".rejects") {
 		t.Errorf("output lacks the rejects:\n%s", out.String())
 	}
 	if n := count(skipCities); n != 1 {
@@ -156,6 +156,7 @@ func TestImportSkipInvalid(t *testing.T) {
 		{9, "a partnership joins two different cities"},
 		{10, "unknown city with GeoNames id 99000999"},
 		{11, "partnership.since: \"2001-13-01\" is not a calendar date"},
+		{13, "partnership.cities: another SISTER_CITY partnership of these two cities is on line 7"},
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("reject file has %d lines, want %d:\n%s", len(lines), len(want), rejects)
@@ -168,5 +169,21 @@ func TestImportSkipInvalid(t *testing.T) {
 		if !strings.HasPrefix(reasons, fmt.Sprintf("line %d: ", w.line)) || !strings.Contains(reasons, w.reason) {
 			t.Errorf("reject %d: reasons %q, want line %d and %q", i, reasons, w.line, w.reason)
 		}
+	}
+}
+
+// A refusal counts every problem: twelve rows naming a country the database lacks are
+// twelve problems (the store once listed ten places of one unknown reference and
+// counted only those).
+func TestImportCountsEveryProblem(t *testing.T) {
+	t.Parallel()
+	dbURL := pgtest.MustCreateDB(t)
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"import", "--database-url", dbURL, "../../testdata/import/skip/cities-xk.txt"}, &out, &errOut, nil)
+	if err == nil {
+		t.Fatal("cities of an unknown country imported")
+	}
+	if !strings.Contains(errOut.String(), "not imported, 12 problems:") || !strings.Contains(errOut.String(), "cities-xk.txt:12: city.country: unknown country \"XK\"") {
+		t.Errorf("stderr does not count and list all 12:\n%s", errOut.String())
 	}
 }

@@ -1106,6 +1106,14 @@ UNION ALL
 SELECT i.line, 'partnership.cities', format('another %s partnership of these two cities is already stored', i.kind)
 FROM imp_partnerships i JOIN partnerships p ON p.city_a_id = i.city_a AND p.city_b_id = i.city_b AND p.kind = i.kind
 WHERE p.id <> i.target
+UNION ALL
+-- The same pair listed twice in the file under two keys, written as references of two
+-- forms (a key and a GeoNames id) that the file's own check cannot see are one city.
+SELECT line, 'partnership.cities', format('another %s partnership of these two cities is on line %s', kind, first)
+FROM (SELECT line, kind, target, min(line) OVER w AS first, first_value(target) OVER w AS first_target
+      FROM imp_partnerships WHERE city_a <> city_b
+      WINDOW w AS (PARTITION BY city_a, city_b, kind ORDER BY line)) d
+WHERE line <> first AND target <> first_target
 UNION ALL `+w.sameTarget("imp_partnerships", "partnership")); err != nil {
 		return err
 	}
