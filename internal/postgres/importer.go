@@ -285,6 +285,10 @@ func (w *batchWriter) run(ctx context.Context) (map[string]knowledge.BatchCounts
         imp_institutions, imp_agreements, imp_partnerships, imp_figures, imp_statements, imp_links`); err != nil {
 		return nil, fmt.Errorf("analyze staging tables: %w", err)
 	}
+	// Each of the steps below is a few long statements that move rows the progress
+	// line cannot count as they go: it names the step, and counts the step's rows when
+	// the step is done.
+	w.p.Phase("looking up references")
 	if err := w.checkExternal(ctx); err != nil {
 		return nil, err
 	}
@@ -295,16 +299,27 @@ func (w *batchWriter) run(ctx context.Context) (map[string]knowledge.BatchCounts
 	if err != nil {
 		return nil, err
 	}
-	for _, step := range []func(context.Context) error{
-		w.sources, w.countries, w.cities, w.officials, w.institutions, w.agreements, w.partnerships, w.figures, w.links, w.statements,
+	b := w.b
+	for _, step := range []struct {
+		name string
+		rows int
+		run  func(context.Context) error
+	}{
+		{"sources", len(b.Sources), w.sources}, {"countries", len(b.Countries), w.countries}, {"cities", len(b.Cities), w.cities},
+		{"officials", len(b.Officials), w.officials}, {"institutions", len(b.Institutions), w.institutions},
+		{"agreements", len(b.Agreements), w.agreements}, {"partnerships", len(b.Partnerships), w.partnerships},
+		{"figures", len(b.Figures), w.figures}, {"links", 0, w.links}, {"statements", len(b.Statements), w.statements},
 	} {
-		if err := step(ctx); err != nil {
+		w.p.Phase("storing " + step.name)
+		if err := step.run(ctx); err != nil {
 			return nil, err
 		}
 		if err := w.ps.Err(); err != nil {
 			return nil, err
 		}
+		w.p.Add(step.rows)
 	}
+	w.p.Phase("recording changes and indexing")
 	// Before the indexes come back: a new version of a city that only gained names
 	// then updates no secondary index.
 	if err := recordChanges(ctx, w.tx, w.actor); err != nil {
