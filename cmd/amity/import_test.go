@@ -24,7 +24,7 @@ func TestImportCommand(t *testing.T) {
 	if err := run(context.Background(), append([]string{"import", "--database-url", dbURL}, files...), &out, &errOut, nil); err != nil {
 		t.Fatalf("import: %v\n%s", err, errOut.String())
 	}
-	for _, want := range []string{"countries.json (iso3166): 2 rows", "cities.txt (geonames): 4 rows", "partnership 2 0 0"} {
+	for _, want := range []string{"countries.json (iso3166): 4 rows", "cities.txt (geonames): 4 rows", "partnership 2 0 0"} {
 		if !strings.Contains(strings.Join(strings.Fields(out.String()), " "), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
@@ -185,5 +185,62 @@ func TestImportCountsEveryProblem(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "not imported, 12 problems:") || !strings.Contains(errOut.String(), "cities-xk.txt:12: city.country: unknown country \"XK\"") {
 		t.Errorf("stderr does not count and list all 12:\n%s", errOut.String())
+	}
+}
+
+// The documented order, ISO 3166 then a GeoNames cities file, works with a file that
+// has rows in Kosovo (XK, which GeoNames uses and iso-codes lacks); countries are
+// named by iso-codes' common_name where it has one.
+func TestImportCountriesAsUsersKnowThem(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tc := range []struct {
+		countries string
+		names     map[string]string
+		source    int
+	}{
+		{"countries.json", map[string]string{"XT": "Testland", "XU": "Sampleland", "XK": "Kosovo"}, 1},
+		{"countries-common.json", map[string]string{"XT": "Testland", "XU": "Sampleland", "XK": "Kosovo (as the file gives it)"}, 0},
+	} {
+		t.Run(tc.countries, func(t *testing.T) {
+			dbURL := pgtest.MustCreateDB(t)
+			var out, errOut bytes.Buffer
+			files := []string{"../../testdata/import/" + tc.countries, "../../testdata/import/skip/cities-xk.txt"}
+			if err := run(ctx, append([]string{"import", "--database-url", dbURL}, files...), &out, &errOut, nil); err != nil {
+				t.Fatalf("import: %v\n%s", err, errOut.String())
+			}
+			db, err := sqlx.Connect("postgres", dbURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var rows []struct {
+				Code string `db:"code"`
+				Name string `db:"name"`
+			}
+			if err := db.Select(&rows, `SELECT code, name FROM countries`); err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, r := range rows {
+				got[r.Code] = r.Name
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.names) {
+				t.Errorf("countries %v, want %v", got, tc.names)
+			}
+			var cities, sources int
+			if err := db.Get(&cities, `SELECT count(*) FROM cities c JOIN countries k ON k.id = c.country_id WHERE k.code = 'XK'`); err != nil {
+				t.Fatal(err)
+			}
+			if cities != 12 {
+				t.Errorf("%d cities in XK, want 12", cities)
+			}
+			if err := db.Get(&sources, `SELECT count(*) FROM sources WHERE url = 'https://download.geonames.org/export/dump/countryInfo.txt'`); err != nil {
+				t.Fatal(err)
+			}
+			if sources != tc.source {
+				t.Errorf("%d sources for GeoNames' countryInfo.txt, want %d", sources, tc.source)
+			}
+		})
 	}
 }

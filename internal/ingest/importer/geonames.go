@@ -249,9 +249,29 @@ func parseGeoNamesRow(ps *knowledge.FileProblems, line int, text []byte, cols *[
 	return c, true
 }
 
+// GeoNamesCountryInfoSource is GeoNames' table of countries, the source of the one
+// country an ISO 3166 import adds to the file's: Kosovo (see Kosovo).
+var GeoNamesCountryInfoSource = knowledge.SourceRecord{
+	Key:       "geonames-countryinfo",
+	Title:     "GeoNames countryInfo.txt",
+	Publisher: "GeoNames",
+	URL:       "https://download.geonames.org/export/dump/countryInfo.txt",
+}
+
+// Kosovo is the country GeoNames lists under the user-assigned code XK, which ISO 3166-1
+// does not assign and iso-codes therefore lacks, while current GeoNames cities files
+// have rows in it. GeoNames' countryInfo.txt (GeoNamesCountryInfoSource) states the code
+// XK and the name Kosovo; nothing more is taken from it.
+var Kosovo = knowledge.CountryRecord{Code: "XK", Name: "Kosovo"}
+
 // ParseISO3166 reads the ISO 3166-1 JSON of Debian's iso-codes package
-// (/usr/share/iso-codes/json/iso_3166-1.json): {"3166-1": [{"alpha_2", "name", …}]}.
-// Each entry becomes a country with its short name.
+// (/usr/share/iso-codes/json/iso_3166-1.json): {"3166-1": [{"alpha_2", "name",
+// "common_name", "official_name", …}]}. Each entry becomes a country named as users
+// know it: its common_name where iso-codes gives one ("South Korea", "Taiwan"), else
+// its name (the ISO short name, "Russian Federation": iso-codes has no other). A file
+// without XK gains Kosovo, citing GeoNamesCountryInfoSource, so that a current GeoNames
+// cities file can follow it. The official name is not kept: a country has one name in
+// the schema.
 func ParseISO3166(name string, r io.Reader, p *Progress) (*knowledge.Batch, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -269,18 +289,31 @@ func ParseISO3166(name string, r io.Reader, p *Progress) (*knowledge.Batch, erro
 		}
 		return nil, err
 	}
+	hasKosovo := false
 	for i, raw := range entries {
 		line := lines[i]
 		p.Add(1)
 		var e struct {
-			Alpha2 string `json:"alpha_2"`
-			Name   string `json:"name"`
+			Alpha2     string  `json:"alpha_2"`
+			Name       string  `json:"name"`
+			CommonName *string `json:"common_name"`
 		}
 		if err := json.Unmarshal(raw, &e); err != nil {
 			ps.Addf(line, "", "not an ISO 3166-1 entry: %s", strings.TrimPrefix(err.Error(), "json: "))
 			continue
 		}
-		b.Countries = append(b.Countries, knowledge.CountryRecord{Line: line, Code: e.Alpha2, Name: e.Name})
+		name := e.Name
+		if e.CommonName != nil {
+			// Given, it is held to the rules as name is: an empty one is an error, not
+			// a reason to fall back silently.
+			name = *e.CommonName
+		}
+		b.Countries = append(b.Countries, knowledge.CountryRecord{Line: line, Code: e.Alpha2, Name: name})
+		hasKosovo = hasKosovo || e.Alpha2 == Kosovo.Code
+	}
+	if !hasKosovo && len(b.Countries) > 0 {
+		b.Sources = append(b.Sources, GeoNamesCountryInfoSource)
+		b.Countries = append(b.Countries, Kosovo)
 	}
 	b.Check(ps)
 	// The batch comes back with the problems: --skip-invalid writes what is valid.
