@@ -244,3 +244,67 @@ func TestImportCountriesAsUsersKnowThem(t *testing.T) {
 		})
 	}
 }
+
+// --skip-invalid on a GeoNames file: rows the store refuses (a country the database
+// lacks) are rejected with their reason as a 20th column, the rest written.
+func TestImportSkipInvalidGeoNames(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dbURL := pgtest.MustCreateDB(t)
+	src, err := os.ReadFile("../../testdata/import/skip/cities-xk.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.SplitAfter(string(src), "\n")
+	// Two rows in a country the database has, then the twelve in XK, then a row
+	// without a name.
+	extra := "99200001\tTestville North\tTestville North\t\t1\t2\tP\tPPL\tXT\t\t\t\t\t\t10\t\t\t\t2024-01-01\n" +
+		"99200002\tTestville South\tTestville South\t\t1\t2\tP\tPPL\tXT\t\t\t\t\t\t10\t\t\t\t2024-01-01\n"
+	bad := "99200003\t\t\t\t1\t2\tP\tPPL\tXT\t\t\t\t\t\t10\t\t\t\t2024-01-01\n"
+	file := filepath.Join(t.TempDir(), "cities.txt")
+	if err := os.WriteFile(file, []byte(extra+strings.Join(rows, "")+bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rejectsDir := t.TempDir()
+	var out, errOut bytes.Buffer
+	args := []string{"import", "--database-url", dbURL, "../../testdata/import/countries-common.json"}
+	if err := run(ctx, args, &out, &errOut, nil); err != nil {
+		t.Fatalf("import: %v\n%s", err, errOut.String())
+	}
+	db, err := sqlx.Connect("postgres", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`DELETE FROM countries WHERE code = 'XK'`); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	args = []string{"import", "--database-url", dbURL, "--skip-invalid", "--rejects", rejectsDir, file}
+	if err := run(ctx, args, &out, &errOut, nil); err != nil {
+		t.Fatalf("import: %v\n%s", err, errOut.String())
+	}
+	if !strings.Contains(strings.Join(strings.Fields(out.String()), " "), "city 2 0 0") ||
+		!strings.Contains(out.String(), "13 lines rejected") {
+		t.Errorf("output:\n%s", out.String())
+	}
+	rejects, err := os.ReadFile(filepath.Join(rejectsDir, "cities.txt.rejects"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(rejects), "\n"), "\n")
+	if len(lines) != 13 {
+		t.Fatalf("%d reject lines, want 13:\n%s", len(lines), rejects)
+	}
+	if cols := strings.Split(lines[0], "\t"); len(cols) != 20 || cols[19] != `line 3: city.country: unknown country "XK"` ||
+		strings.Join(cols[:19], "\t") != strings.TrimSuffix(rows[0], "\n") {
+		t.Errorf("first reject line %q: want row 3 as it was and its reason as a 20th column", lines[0])
+	}
+	if !strings.HasSuffix(lines[12], "\tline 15: city.name: required") {
+		t.Errorf("last reject line %q: want the nameless row 15", lines[12])
+	}
+	if err := run(ctx, []string{"import", "--database-url", dbURL, "--rejects", rejectsDir, file}, &out, &errOut, nil); err == nil ||
+		!strings.Contains(err.Error(), "--rejects goes with --skip-invalid") {
+		t.Errorf("--rejects without --skip-invalid: err = %v", err)
+	}
+}
