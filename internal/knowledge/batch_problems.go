@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -106,12 +107,18 @@ func (ps *FileProblems) Len() int { return len(ps.err.Problems) + ps.err.Omitted
 // Full reports whether more problems would only be counted.
 func (ps *FileProblems) Full() bool { return len(ps.err.Problems) >= MaxFileProblems }
 
-// Err returns a *FileError with every problem, or nil when there is none.
+// Err returns a *FileError with every problem, in the order of their lines (a file's
+// own problems are found in several passes), or nil when there is none.
 func (ps *FileProblems) Err() error {
 	if ps.Len() == 0 {
 		return nil
 	}
-	e := ps.err
-	e.File = ps.File
+	all := ps.err.All()
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Line < all[j].Line })
+	n := min(len(all), MaxFileProblems)
+	e := FileError{File: ps.File, Problems: all[:n:n], Omitted: len(all) - n}
+	if e.Omitted > 0 {
+		e.Rest = all[n:]
+	}
 	return &e
 }
