@@ -144,7 +144,8 @@ func importFile(ctx context.Context, db *postgres.DB, name string, opts importOp
 				return err
 			}
 		}
-		if b.Len() == 0 && len(b.Statements) == 0 {
+		if opts.skipInvalid && b.Len() == 0 && len(b.Statements) == 0 {
+			// Every line rejected: nothing to write.
 			sum = knowledge.BatchSummary{File: name, Format: string(format), Counts: map[string]knowledge.BatchCounts{}}
 			break
 		}
