@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -42,6 +43,14 @@ type FileError struct {
 	Problems []FileProblem
 	// Omitted counts problems found beyond MaxFileProblems.
 	Omitted int
+	// Rest holds the omitted problems themselves (len(Rest) == Omitted), so that
+	// `amity import --skip-invalid` can reject every line that has one.
+	Rest []FileProblem
+}
+
+// All returns every problem, the listed ones and the omitted ones, in the order found.
+func (e *FileError) All() []FileProblem {
+	return append(append([]FileProblem(nil), e.Problems...), e.Rest...)
 }
 
 func (e *FileError) Error() string {
@@ -70,24 +79,26 @@ type FileProblems struct {
 
 // Addf records a problem at line and field.
 func (ps *FileProblems) Addf(line int, field, format string, args ...any) {
+	p := FileProblem{File: ps.File, Line: line, Field: field, Message: fmt.Sprintf(format, args...)}
 	if len(ps.err.Problems) >= MaxFileProblems {
 		ps.err.Omitted++
+		ps.err.Rest = append(ps.err.Rest, p)
 		return
 	}
-	ps.err.Problems = append(ps.err.Problems, FileProblem{File: ps.File, Line: line, Field: field, Message: fmt.Sprintf(format, args...)})
+	ps.err.Problems = append(ps.err.Problems, p)
 }
 
 // Merge records the problems of o after those of ps.
 func (ps *FileProblems) Merge(o *FileProblems) {
-	for _, p := range o.err.Problems {
+	for _, p := range o.err.All() {
+		p.File = ps.File
 		if len(ps.err.Problems) >= MaxFileProblems {
 			ps.err.Omitted++
+			ps.err.Rest = append(ps.err.Rest, p)
 			continue
 		}
-		p.File = ps.File
 		ps.err.Problems = append(ps.err.Problems, p)
 	}
-	ps.err.Omitted += o.err.Omitted
 }
 
 // Len is the number of problems recorded, omitted ones included.
@@ -96,12 +107,18 @@ func (ps *FileProblems) Len() int { return len(ps.err.Problems) + ps.err.Omitted
 // Full reports whether more problems would only be counted.
 func (ps *FileProblems) Full() bool { return len(ps.err.Problems) >= MaxFileProblems }
 
-// Err returns a *FileError with every problem, or nil when there is none.
+// Err returns a *FileError with every problem, in the order of their lines (a file's
+// own problems are found in several passes), or nil when there is none.
 func (ps *FileProblems) Err() error {
 	if ps.Len() == 0 {
 		return nil
 	}
-	e := ps.err
-	e.File = ps.File
+	all := ps.err.All()
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Line < all[j].Line })
+	n := min(len(all), MaxFileProblems)
+	e := FileError{File: ps.File, Problems: all[:n:n], Omitted: len(all) - n}
+	if e.Omitted > 0 {
+		e.Rest = all[n:]
+	}
 	return &e
 }

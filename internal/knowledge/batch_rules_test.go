@@ -98,12 +98,13 @@ func TestBatchRelationshipRules(t *testing.T) {
 				)
 			},
 			want: []string{
+				// In the order of their lines, whichever pass found them.
 				`f:10: statement.subject: give exactly one of city, official, agreement, partnership, institution`,
+				`f:11: statement.subject.agreement: an agreement is referred to by key`,
 				`f:12: statement.property: "x y" is not a property name (a letter, then up to 63 letters, digits, '_' or '.')`,
 				`f:12: statement.value: required`,
 				`f:12: statement.source: required`,
 				`f:12: statement.quote: contains a NUL character (U+0000)`,
-				`f:11: statement.subject.agreement: an agreement is referred to by key`,
 			},
 		},
 	}

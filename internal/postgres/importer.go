@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -77,7 +78,7 @@ func writeBatch(ctx context.Context, tx *sqlx.Tx, b *knowledge.Batch, p ImportPr
 	if p == nil {
 		p = noProgress{}
 	}
-	w := &batchWriter{tx: tx, b: b, p: p, ps: &knowledge.FileProblems{File: b.File}, refNos: map[refKey]int{}, uses: map[int][]knowledge.RefUse{},
+	w := &batchWriter{tx: tx, b: b, p: p, ps: &knowledge.FileProblems{File: b.File}, refNos: map[refKey]int{},
 		adopted: map[string]bool{}, actor: actor}
 	counts, err := w.run(ctx)
 	if err != nil {
@@ -191,9 +192,6 @@ type batchWriter struct {
 	p      ImportProgress
 	ps     *knowledge.FileProblems
 	refNos map[refKey]int
-	// uses keeps where each reference is written, for error messages; a few per
-	// reference are enough, as a gazetteer names one country thousands of times.
-	uses map[int][]knowledge.RefUse
 	// bulk is set while prepareBulk has set the indexes and constraints aside.
 	bulk bool
 	// adopted holds the staging tables some rows of which adopt a stored row's id.
@@ -203,9 +201,6 @@ type batchWriter struct {
 	// actor is who the audit log says wrote: the import of the file.
 	actor string
 }
-
-// maxUses is how many places of one unresolved reference an error lists.
-const maxUses = 10
 
 // tempTables are the staging tables of one import, dropped at commit. Each entity table
 // holds the key-derived id, the line it came from, its values, references as numbers
@@ -290,6 +285,10 @@ func (w *batchWriter) run(ctx context.Context) (map[string]knowledge.BatchCounts
         imp_institutions, imp_agreements, imp_partnerships, imp_figures, imp_statements, imp_links`); err != nil {
 		return nil, fmt.Errorf("analyze staging tables: %w", err)
 	}
+	// Each of the steps below is a few long statements that move rows the progress
+	// line cannot count as they go: it names the step, and counts the step's rows when
+	// the step is done.
+	w.p.Phase("looking up references")
 	if err := w.checkExternal(ctx); err != nil {
 		return nil, err
 	}
@@ -300,16 +299,27 @@ func (w *batchWriter) run(ctx context.Context) (map[string]knowledge.BatchCounts
 	if err != nil {
 		return nil, err
 	}
-	for _, step := range []func(context.Context) error{
-		w.sources, w.countries, w.cities, w.officials, w.institutions, w.agreements, w.partnerships, w.figures, w.links, w.statements,
+	b := w.b
+	for _, step := range []struct {
+		name string
+		rows int
+		run  func(context.Context) error
+	}{
+		{"sources", len(b.Sources), w.sources}, {"countries", len(b.Countries), w.countries}, {"cities", len(b.Cities), w.cities},
+		{"officials", len(b.Officials), w.officials}, {"institutions", len(b.Institutions), w.institutions},
+		{"agreements", len(b.Agreements), w.agreements}, {"partnerships", len(b.Partnerships), w.partnerships},
+		{"figures", len(b.Figures), w.figures}, {"links", 0, w.links}, {"statements", len(b.Statements), w.statements},
 	} {
-		if err := step(ctx); err != nil {
+		w.p.Phase("storing " + step.name)
+		if err := step.run(ctx); err != nil {
 			return nil, err
 		}
 		if err := w.ps.Err(); err != nil {
 			return nil, err
 		}
+		w.p.Add(step.rows)
 	}
+	w.p.Phase("recording changes and indexing")
 	// Before the indexes come back: a new version of a city that only gained names
 	// then updates no secondary index.
 	if err := recordChanges(ctx, w.tx, w.actor); err != nil {
@@ -481,10 +491,7 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	// References first: every one is numbered, and those the file does not satisfy
 	// itself are marked for the look-up in the database.
 	b.EachRef(func(u knowledge.RefUse) {
-		n := w.refNo(u.Kind, u.Ref)
-		if len(w.uses[n]) < maxUses {
-			w.uses[n] = append(w.uses[n], u)
-		}
+		w.refNo(u.Kind, u.Ref)
 	})
 	type refRow struct {
 		refKey
@@ -744,12 +751,24 @@ ORDER BY no`
 	return nil
 }
 
-// unknown reports each place an unresolved reference is written, in file order.
+// unknown reports each place an unresolved reference is written, in file order: every
+// place, so that the count is the true one and --skip-invalid rejects every line that
+// needs the missing row (the batch is walked again, which only a failing import
+// does).
 func (w *batchWriter) unknown(nos []int) {
-	var all []knowledge.RefUse
-	for _, n := range nos {
-		all = append(all, w.uses[n]...)
+	if len(nos) == 0 {
+		return
 	}
+	missing := make(map[int]bool, len(nos))
+	for _, n := range nos {
+		missing[n] = true
+	}
+	var all []knowledge.RefUse
+	w.b.EachRef(func(u knowledge.RefUse) {
+		if n, ok := w.refNos[refKey{u.Kind, u.Ref}]; ok && missing[n] {
+			all = append(all, u)
+		}
+	})
 	sortUses(all)
 	for _, u := range all {
 		w.ps.Addf(u.Line, u.Field(), "unknown %s %s", u.Kind, u.Ref)
@@ -757,11 +776,7 @@ func (w *batchWriter) unknown(nos []int) {
 }
 
 func sortUses(us []knowledge.RefUse) {
-	for i := 1; i < len(us); i++ {
-		for j := i; j > 0 && us[j].Line < us[j-1].Line; j-- {
-			us[j], us[j-1] = us[j-1], us[j]
-		}
-	}
+	sort.SliceStable(us, func(i, j int) bool { return us[i].Line < us[j].Line })
 }
 
 // problems runs a query returning (line, field, message) rows and records each.
@@ -1106,6 +1121,14 @@ UNION ALL
 SELECT i.line, 'partnership.cities', format('another %s partnership of these two cities is already stored', i.kind)
 FROM imp_partnerships i JOIN partnerships p ON p.city_a_id = i.city_a AND p.city_b_id = i.city_b AND p.kind = i.kind
 WHERE p.id <> i.target
+UNION ALL
+-- The same pair listed twice in the file under two keys, written as references of two
+-- forms (a key and a GeoNames id) that the file's own check cannot see are one city.
+SELECT line, 'partnership.cities', format('another %s partnership of these two cities is on line %s', kind, first)
+FROM (SELECT line, kind, target, min(line) OVER w AS first, first_value(target) OVER w AS first_target
+      FROM imp_partnerships WHERE city_a <> city_b
+      WINDOW w AS (PARTITION BY city_a, city_b, kind ORDER BY line)) d
+WHERE line <> first AND target <> first_target
 UNION ALL `+w.sameTarget("imp_partnerships", "partnership")); err != nil {
 		return err
 	}

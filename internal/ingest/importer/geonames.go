@@ -3,6 +3,7 @@ package importer
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -101,10 +102,8 @@ func ParseGeoNames(name string, r io.Reader, p *Progress) (*knowledge.Batch, err
 		ps.Addf(0, "", "no GeoNames rows")
 	}
 	b.Check(ps)
-	if err := ps.Err(); err != nil {
-		return nil, err
-	}
-	return b, nil
+	// The batch comes back with the problems: --skip-invalid writes what is valid.
+	return b, ps.Err()
 }
 
 // maxGeoNamesLine is the longest line a GeoNames file may have.
@@ -250,9 +249,29 @@ func parseGeoNamesRow(ps *knowledge.FileProblems, line int, text []byte, cols *[
 	return c, true
 }
 
+// GeoNamesCountryInfoSource is GeoNames' table of countries, the source of the one
+// country an ISO 3166 import adds to the file's: Kosovo (see Kosovo).
+var GeoNamesCountryInfoSource = knowledge.SourceRecord{
+	Key:       "geonames-countryinfo",
+	Title:     "GeoNames countryInfo.txt",
+	Publisher: "GeoNames",
+	URL:       "https://download.geonames.org/export/dump/countryInfo.txt",
+}
+
+// Kosovo is the country GeoNames lists under the user-assigned code XK, which ISO 3166-1
+// does not assign and iso-codes therefore lacks, while current GeoNames cities files
+// have rows in it. GeoNames' countryInfo.txt (GeoNamesCountryInfoSource) states the code
+// XK and the name Kosovo; nothing more is taken from it.
+var Kosovo = knowledge.CountryRecord{Code: "XK", Name: "Kosovo"}
+
 // ParseISO3166 reads the ISO 3166-1 JSON of Debian's iso-codes package
-// (/usr/share/iso-codes/json/iso_3166-1.json): {"3166-1": [{"alpha_2", "name", …}]}.
-// Each entry becomes a country with its short name.
+// (/usr/share/iso-codes/json/iso_3166-1.json): {"3166-1": [{"alpha_2", "name",
+// "common_name", "official_name", …}]}. Each entry becomes a country named as users
+// know it: its common_name where iso-codes gives one ("South Korea", "Taiwan"), else
+// its name (the ISO short name, "Russian Federation": iso-codes has no other). A file
+// without XK gains Kosovo, citing GeoNamesCountryInfoSource, so that a current GeoNames
+// cities file can follow it. The official name is not kept: a country has one name in
+// the schema.
 func ParseISO3166(name string, r io.Reader, p *Progress) (*knowledge.Batch, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -261,39 +280,65 @@ func ParseISO3166(name string, r io.Reader, p *Progress) (*knowledge.Batch, erro
 	data = bytes.TrimPrefix(data, utf8BOM)
 	b := &knowledge.Batch{File: name, Format: string(FormatISO3166)}
 	ps := &knowledge.FileProblems{File: name}
-	var doc struct {
-		Entries []json.RawMessage `json:"3166-1"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		ps.Addf(0, "", "not ISO 3166-1 JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
-		return nil, ps.Err()
-	}
-	if doc.Entries == nil {
-		ps.Addf(0, "3166-1", "required: the list of countries")
-		return nil, ps.Err()
-	}
-	// Entries are located in the file by their text so that problems name a line.
-	offset := 0
-	for _, raw := range doc.Entries {
-		line := 0
-		if i := bytes.Index(data[offset:], raw); i >= 0 {
-			line = 1 + bytes.Count(data[:offset+i], []byte("\n"))
-			offset += i + len(raw)
+	entries, lines, err := isoEntries(data)
+	if err != nil {
+		var le *lineError
+		if errors.As(err, &le) {
+			ps.Addf(0, le.field, "%s", le.msg)
+			return nil, ps.Err()
 		}
+		return nil, err
+	}
+	hasKosovo := false
+	for i, raw := range entries {
+		line := lines[i]
 		p.Add(1)
 		var e struct {
-			Alpha2 string `json:"alpha_2"`
-			Name   string `json:"name"`
+			Alpha2     string  `json:"alpha_2"`
+			Name       string  `json:"name"`
+			CommonName *string `json:"common_name"`
 		}
 		if err := json.Unmarshal(raw, &e); err != nil {
 			ps.Addf(line, "", "not an ISO 3166-1 entry: %s", strings.TrimPrefix(err.Error(), "json: "))
 			continue
 		}
-		b.Countries = append(b.Countries, knowledge.CountryRecord{Line: line, Code: e.Alpha2, Name: e.Name})
+		name := e.Name
+		if e.CommonName != nil {
+			// Given, it is held to the rules as name is: an empty one is an error, not
+			// a reason to fall back silently.
+			name = *e.CommonName
+		}
+		b.Countries = append(b.Countries, knowledge.CountryRecord{Line: line, Code: e.Alpha2, Name: name})
+		hasKosovo = hasKosovo || e.Alpha2 == Kosovo.Code
+	}
+	if !hasKosovo && len(b.Countries) > 0 {
+		b.Sources = append(b.Sources, GeoNamesCountryInfoSource)
+		b.Countries = append(b.Countries, Kosovo)
 	}
 	b.Check(ps)
-	if err := ps.Err(); err != nil {
-		return nil, err
+	// The batch comes back with the problems: --skip-invalid writes what is valid.
+	return b, ps.Err()
+}
+
+// isoEntries returns the entries of an ISO 3166-1 JSON document with the line each
+// starts on. Entries are located in the file by their text so that problems name a line.
+func isoEntries(data []byte) ([]json.RawMessage, []int, error) {
+	var doc struct {
+		Entries []json.RawMessage `json:"3166-1"`
 	}
-	return b, nil
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, nil, &lineError{msg: "not ISO 3166-1 JSON: " + strings.TrimPrefix(err.Error(), "json: ")}
+	}
+	if doc.Entries == nil {
+		return nil, nil, &lineError{field: "3166-1", msg: "required: the list of countries"}
+	}
+	lines := make([]int, len(doc.Entries))
+	offset := 0
+	for i, raw := range doc.Entries {
+		if j := bytes.Index(data[offset:], raw); j >= 0 {
+			lines[i] = 1 + bytes.Count(data[:offset+j], []byte("\n"))
+			offset += j + len(raw)
+		}
+	}
+	return doc.Entries, lines, nil
 }

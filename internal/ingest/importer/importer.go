@@ -64,7 +64,10 @@ func firstLine(b []byte) []byte {
 
 // Parse reads a whole file of the given format (not FormatAuto) into a checked Batch.
 // name is used in error messages. The error is a *knowledge.FileError listing every
-// problem found, up to knowledge.MaxFileProblems, when the file is malformed.
+// problem found when the file is malformed (the first knowledge.MaxFileProblems listed).
+// With a *knowledge.FileError whose problems all have a line, the batch is returned
+// too, holding every record that could be read, for SkipInvalid; with any other error
+// it is nil.
 func Parse(name string, r io.Reader, f Format, p *Progress) (*knowledge.Batch, error) {
 	switch f {
 	case FormatNDJSON:

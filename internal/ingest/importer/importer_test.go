@@ -103,9 +103,46 @@ func TestParseISO3166(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []knowledge.CountryRecord{{Line: 3, Code: "XT", Name: "Testland"}, {Line: 9, Code: "XU", Name: "Sampleland"}}
+	// A file without XK gains Kosovo, citing GeoNames' countryInfo.txt.
+	want := []knowledge.CountryRecord{{Line: 3, Code: "XT", Name: "Testland"}, {Line: 9, Code: "XU", Name: "Sampleland"}, importer.Kosovo}
 	if diff := cmp.Diff(b.Countries, want); diff != "" {
 		t.Errorf("countries (-got +want):\n%s", diff)
+	}
+	if diff := cmp.Diff(b.Sources, []knowledge.SourceRecord{importer.GeoNamesCountryInfoSource}); diff != "" {
+		t.Errorf("sources (-got +want):\n%s", diff)
+	}
+}
+
+// Countries are named as users know them: iso-codes' common_name where it has one, else
+// its name; a file that has XK keeps its own and gains nothing.
+func TestParseISO3166CommonNames(t *testing.T) {
+	b, err := importer.ParseISO3166("countries-common.json", mustOpen(t, "countries-common.json"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []knowledge.CountryRecord{{Line: 3, Code: "XT", Name: "Testland"}, {Line: 11, Code: "XU", Name: "Sampleland"},
+		{Line: 17, Code: "XK", Name: "Kosovo (as the file gives it)"}}
+	if diff := cmp.Diff(b.Countries, want); diff != "" {
+		t.Errorf("countries (-got +want):\n%s", diff)
+	}
+	if len(b.Sources) != 0 {
+		t.Errorf("sources %+v, want none", b.Sources)
+	}
+	cases := []struct{ name, entry, want string }{
+		{"empty common name", `{"alpha_2": "XT", "name": "Testland", "common_name": ""}`, "iso.json:1: country.name: required"},
+		{"control character in the common name", `{"alpha_2": "XT", "name": "Testland", "common_name": "Test\u0007land"}`,
+			"iso.json:1: country.name: contains the control character U+0007"},
+		{"control character in the name", `{"alpha_2": "XT", "name": "Test\u001bland"}`,
+			"iso.json:1: country.name: contains the control character U+001B"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := importer.ParseISO3166("iso.json", strings.NewReader(`{"3166-1": [`+tc.entry+`]}`), nil)
+			var ie *knowledge.FileError
+			if !errors.As(err, &ie) || len(ie.Problems) != 1 || !strings.HasPrefix(ie.Problems[0].String(), tc.want) {
+				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+		})
 	}
 }
 
@@ -123,6 +160,18 @@ func TestParseDebianISO3166(t *testing.T) {
 	}
 	if len(b.Countries) < 240 {
 		t.Errorf("%d countries, want about 249", len(b.Countries))
+	}
+	// What iso-codes 4.15 gives: common_name for KR and TW, none for RU (its name
+	// stays); XK is not in it and comes from GeoNames.
+	names := map[string]string{}
+	for _, c := range b.Countries {
+		names[c.Code] = c.Name
+	}
+	for code, want := range map[string]string{"KR": "South Korea", "TW": "Taiwan", "KP": "North Korea", "RU": "Russian Federation",
+		"FR": "France", "XK": "Kosovo"} {
+		if names[code] != want {
+			t.Errorf("%s is named %q, want %q", code, names[code], want)
+		}
 	}
 }
 

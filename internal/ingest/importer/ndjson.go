@@ -54,16 +54,18 @@ func ParseNDJSON(name string, r io.Reader, p *Progress) (*knowledge.Batch, error
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			ps.Addf(line+1, "", "line longer than %d bytes", maxLine)
+			// The rest of the file is unread: no batch, so that nothing can be written
+			// as if it were the whole file.
+			ps.Addf(line+1, "", "line longer than %d bytes (the rest of the file was not read)", maxLine)
+			b.Check(ps)
+			return nil, ps.Err()
 		} else {
 			return nil, fmt.Errorf("%s: read: %w", name, err)
 		}
 	}
 	b.Check(ps)
-	if err := ps.Err(); err != nil {
-		return nil, err
-	}
-	return b, nil
+	// The batch comes back with the problems: --skip-invalid writes what is valid.
+	return b, ps.Err()
 }
 
 // utf8BOM is the byte order mark some editors write at the start of a UTF-8 file.
