@@ -34,6 +34,7 @@ Commands:
   keys      create, list and revoke API keys
   trusted-documents  write the allow list for serve --trusted-documents
   import    bulk-import NDJSON knowledge, GeoNames cities or ISO 3166 countries
+  merge-candidates  list pairs of cities that may be one city recorded twice
 
 Run 'amity <command> -h' for the command's flags.
 `
@@ -93,6 +94,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return runTrustedDocuments(args[1:], stdout, stderr)
 	case "import":
 		return runImport(ctx, args[1:], stdout, stderr)
+	case "merge-candidates":
+		return runMergeCandidates(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
