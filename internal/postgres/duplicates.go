@@ -106,4 +106,3 @@ LIMIT $2`
 	}
 	return out, nil
 }
-
