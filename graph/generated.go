@@ -14066,7 +14066,7 @@ func (ec *executionContext) unmarshalInputCityFilter(ctx context.Context, obj an
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"country", "nameContains", "populationMin", "populationMax"}
+	fieldsInOrder := [...]string{"country", "name", "nameContains", "populationMin", "populationMax"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14080,6 +14080,13 @@ func (ec *executionContext) unmarshalInputCityFilter(ctx context.Context, obj an
 				return it, err
 			}
 			it.Country = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
 		case "nameContains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)

@@ -66,6 +66,9 @@ type AgreementRepresentation struct {
 type CityFilter struct {
 	// ISO 3166-1 alpha-2 code of the country.
 	Country *string `json:"country,omitempty"`
+	// One of the city's names, whole, ignoring case and accents: every city that
+	// `city(name:)` chooses among.
+	Name *string `json:"name,omitempty"`
 	// Part of any of the city's names, ignoring case and accents.
 	NameContains  *string `json:"nameContains,omitempty"`
 	PopulationMin *int    `json:"populationMin,omitempty"`

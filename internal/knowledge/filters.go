@@ -24,7 +24,10 @@ type Near struct {
 // CityQuery selects and orders cities. With Near, cities within the radius come
 // nearest first and OrderBy must be empty.
 type CityQuery struct {
-	CountryCode   string
+	CountryCode string
+	// Name keeps the cities one of whose names is it, ignoring case and accents: every
+	// city city(name:) chooses among.
+	Name          string
 	NameContains  string
 	PopulationMin *int
 	PopulationMax *int
@@ -36,6 +39,9 @@ type CityQuery struct {
 // Validate reports the first problem with the query, naming the input field.
 func (q CityQuery) Validate() error {
 	if err := checkText("filter.nameContains", q.NameContains); err != nil {
+		return err
+	}
+	if err := checkText("filter.name", q.Name); err != nil {
 		return err
 	}
 	if err := checkText("filter.country", q.CountryCode); err != nil {

@@ -94,6 +94,11 @@ func cityQuery(q knowledge.CityQuery) (listing, string, args) {
 	if q.CountryCode != "" {
 		conds = append(conds, "c.country_id = (SELECT k.id FROM countries k WHERE k.code = upper("+a.add(q.CountryCode)+"))")
 	}
+	if q.Name != "" {
+		name := a.add(q.Name)
+		conds = append(conds, "c.id IN (SELECT c2.id FROM cities c2 WHERE "+foldC("c2.name")+" = amity_fold("+name+
+			") UNION SELECT n.city_id FROM city_names n WHERE "+foldC("n.name")+" = amity_fold("+name+"))")
+	}
 	if q.NameContains != "" {
 		conds = append(conds, nameContains(a.add(q.NameContains), utf8.RuneCountInString(strings.TrimSpace(q.NameContains))))
 	}

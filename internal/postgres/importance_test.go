@@ -190,3 +190,40 @@ func TestSearchTiesByImportance(t *testing.T) {
 		})
 	}
 }
+
+// cities(filter: {name}) lists every city city(name:) chooses among, whole names only.
+func TestCitiesByName(t *testing.T) {
+	t.Parallel()
+	db, ids := mustImportanceDB(t, importanceCities)
+	tests := []struct {
+		name string
+		q    knowledge.CityQuery
+		want []string
+	}{
+		{"every Montevideo", knowledge.CityQuery{Name: "montevideo"}, []string{"montevideo-us", "montevideo-uy", "montevideo-pe"}},
+		{"own names and other names", knowledge.CityQuery{Name: "Moskva"}, []string{"moskva-tj", "moscow"}},
+		{"with a country", knowledge.CityQuery{Name: "Montevideo", CountryCode: "uy"}, []string{"montevideo-uy"}},
+		{"whole names only", knowledge.CityQuery{Name: "Montevid"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			first := 50
+			page, err := db.Cities(context.Background(), tt.q, knowledge.PageArgs{First: &first})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[uuid.UUID]bool{}
+			for _, c := range page.Items {
+				got[c.ID] = true
+			}
+			if len(got) != len(tt.want) {
+				t.Errorf("got %d cities, want %v", len(got), tt.want)
+			}
+			for _, w := range tt.want {
+				if !got[ids[w]] {
+					t.Errorf("%s missing", w)
+				}
+			}
+		})
+	}
+}

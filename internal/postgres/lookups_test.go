@@ -23,6 +23,9 @@ type LookupStatement struct {
 func LookupStatements(name, contains, long, short string, afterCity uuid.UUID) []LookupStatement {
 	out := []LookupStatement{{"city(name:)", cityByNameSQL, []any{name}}, {"city(name:, country:)", cityByNameInCountrySQL, []any{name, "TL"}}}
 
+	byName, whereName, nameArgs := cityQuery(knowledge.CityQuery{Name: name})
+	out = append(out, LookupStatement{"cities(name) page", byName.pageSQL(whereName, &nameArgs, plan{limit: 20}), nameArgs})
+
 	l, where, a := cityQuery(knowledge.CityQuery{NameContains: contains})
 	countArgs := append(args(nil), a...)
 	out = append(out, LookupStatement{"cities(nameContains) page", l.pageSQL(where, &a, plan{limit: 20}), a})
