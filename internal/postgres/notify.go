@@ -132,17 +132,28 @@ func collectChanges(tx sqlx.ExecerContext) (pending *[]knowledge.Change, done fu
 // OnCommit adds f to what the store calls with each change a write of this process
 // announced, once the write has committed and before the write returns: a cache of
 // reads in this process drops what the write made stale before the writer's client
-// hears of it, without waiting for the notification's round trip.
-func (db *DB) OnCommit(f func(knowledge.Change)) {
+// hears of it, without waiting for the notification's round trip. The function it
+// returns removes f again (a server that closes).
+func (db *DB) OnCommit(f func(knowledge.Change)) (remove func()) {
 	db.committedMu.Lock()
 	defer db.committedMu.Unlock()
-	db.committed = append(db.committed, f)
+	db.committedNext++
+	id := db.committedNext
+	db.committed[id] = f
+	return func() {
+		db.committedMu.Lock()
+		defer db.committedMu.Unlock()
+		delete(db.committed, id)
+	}
 }
 
 // announceCommitted calls OnCommit's functions with the changes of a committed write.
 func (db *DB) announceCommitted(changes []knowledge.Change) {
 	db.committedMu.Lock()
-	fs := db.committed
+	fs := make([]func(knowledge.Change), 0, len(db.committed))
+	for _, f := range db.committed {
+		fs = append(fs, f)
+	}
 	db.committedMu.Unlock()
 	for _, f := range fs {
 		for _, c := range changes {

@@ -46,8 +46,9 @@ type DB struct {
 	// connection with it (see notify.go).
 	dsn string
 	// committed are told of each change a write of this process committed (OnCommit).
-	committedMu sync.Mutex
-	committed   []func(knowledge.Change)
+	committedMu   sync.Mutex
+	committed     map[int]func(knowledge.Change)
+	committedNext int
 }
 
 // Open connects to the database and checks that it answers. It does not migrate.
@@ -86,7 +87,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("ping database: %w", err)
 	}
-	return &DB{DB: db, dsn: dsn}, nil
+	return &DB{DB: db, dsn: dsn, committed: map[int]func(knowledge.Change){}}, nil
 }
 
 // Migrate applies every embedded migration not yet applied. A Postgres session advisory

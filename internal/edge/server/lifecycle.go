@@ -18,12 +18,14 @@ import (
 // carry them. Close it when the HTTP server shuts down (http.Server.Shutdown does not
 // touch WebSocket connections: they are hijacked, no longer the HTTP server's).
 type Server struct {
-	handler  http.Handler
-	metrics  http.Handler
-	changes  *notify.Hub
-	cache    *readcache.Cache
-	lifetime context.Context
-	stop     context.CancelFunc
+	handler http.Handler
+	metrics http.Handler
+	changes *notify.Hub
+	cache   *readcache.Cache
+	// stopCommits stops the store telling the cache of this process's writes.
+	stopCommits func()
+	lifetime    context.Context
+	stop        context.CancelFunc
 }
 
 // ServeHTTP serves a request.
@@ -40,6 +42,9 @@ func (s *Server) ReadCache() *readcache.Cache { return s.cache }
 // call more than once.
 func (s *Server) Close() error {
 	s.stop()
+	if s.stopCommits != nil {
+		s.stopCommits()
+	}
 	return s.changes.Close()
 }
 

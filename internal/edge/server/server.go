@@ -169,7 +169,7 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 	s := &Server{changes: notify.New(feed, notify.Options{Logger: log, Standby: cfg.Replica.Standby}), cache: readcache.New(cfg.ReadCacheBytes)}
 	s.lifetime, s.stop = context.WithCancel(context.Background())
 	if s.cache != nil {
-		db.OnCommit(s.cache.Invalidate)
+		s.stopCommits = db.OnCommit(s.cache.Invalidate)
 		go s.changes.Keep(s.lifetime, s.cache, notify.KeepOptions{Every: cfg.FeedPing})
 		m.WatchReadCache(s.cache)
 	}
