@@ -69,26 +69,32 @@ type candidate struct {
 // importance (1 the most important).
 var reconcileSQL = `
 WITH q AS (
-    SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::float8[], $5::float8[]) AS q(no, name, country, lat, lon)
-), k AS (
-    SELECT q.*, c.id AS country_id, c.code FROM q LEFT JOIN LATERAL (
+    SELECT q.*, amity_fold(q.name) AS folded
+    FROM unnest($1::int[], $2::text[], $3::text[], $4::float8[], $5::float8[]) AS q(no, name, country, lat, lon)
+), cs AS (
+    -- Each country as written once: a file names a few countries many times.
+    SELECT w.country, c.id, c.code FROM (SELECT DISTINCT country FROM q) w LEFT JOIN LATERAL (
         SELECT x.id, x.code FROM countries x
-        WHERE x.code = upper(q.country) OR amity_fold(x.name) = amity_fold(q.country)
-        ORDER BY x.code = upper(q.country) DESC, x.code LIMIT 1) c ON true
+        WHERE x.code = upper(w.country) OR amity_fold(x.name) = amity_fold(w.country)
+        ORDER BY x.code = upper(w.country) DESC, x.code LIMIT 1) c ON true
+), k AS (
+    SELECT q.*, cs.id AS country_id, cs.code FROM q JOIN cs ON cs.country = q.country
 )
 SELECT k.no, k.code, m.id, m.name, m.geonames_id, m.population, m.km, m.rank, m.partners
 FROM k LEFT JOIN LATERAL (
+    -- Driven by the exact-name indexes, as CityByName is, then kept to the country.
     SELECT c.id::text AS id, c.name, c.geonames_id, c.population,
         CASE WHEN k.lat IS NOT NULL AND c.latitude IS NOT NULL AND c.longitude IS NOT NULL
             THEN earth_distance(ll_to_earth(k.lat, k.lon), ll_to_earth(c.latitude, c.longitude)) / 1000 END AS km,
         row_number() OVER (ORDER BY ` + cityImportance("c") + `) AS rank,
         ` + partnershipCount("c.id") + ` AS partners
-    FROM cities c
-    WHERE c.country_id = k.country_id AND c.id IN (
-        SELECT x.id FROM cities x WHERE ` + foldC("x.name") + ` = amity_fold(k.name)
-        UNION
-        SELECT n.city_id FROM city_names n WHERE ` + foldC("n.name") + ` = amity_fold(k.name))
-) m ON true
+    FROM (SELECT x.id FROM cities x WHERE ` + foldC("x.name") + ` = k.folded
+          UNION
+          SELECT n.city_id FROM city_names n WHERE ` + foldC("n.name") + ` = k.folded) f
+    -- Each match read by its primary key (OFFSET 0 keeps the subquery apart): joined
+    -- as a plain join, the planner may read every city of the country instead.
+    CROSS JOIN LATERAL (SELECT * FROM cities c0 WHERE c0.id = f.id AND c0.country_id = k.country_id OFFSET 0) c
+) m ON k.country_id IS NOT NULL
 ORDER BY k.no, m.rank`
 
 // reconcile resolves every reference by name of the batch, in one statement, and
