@@ -196,3 +196,25 @@ func TestImportReconcileSkipInvalid(t *testing.T) {
 		t.Errorf("the valid line was not written")
 	}
 }
+
+// A name that resolves to the partnership's other city, or a pair a second line names
+// by name, is a problem of its line, not a database error.
+func TestImportReconcileSamePairs(t *testing.T) {
+	t.Parallel()
+	db := reconcileDB(t)
+	for _, tc := range []struct{ file, want string }{
+		{`{"type":"partnership","key":"p","kind":"SISTER_CITY","cities":[{"name":"Testville","country":"XT"},"testville"],"sources":["s"]}`,
+			"same.ndjson:1: partnership.cities"},
+		{strings.Join([]string{
+			`{"type":"partnership","key":"p","kind":"SISTER_CITY","cities":["testville","anchor"],"sources":["s"]}`,
+			`{"type":"partnership","key":"q","kind":"SISTER_CITY","cities":[{"name":"Testville","country":"XT"},"anchor"],"sources":["s"]}`,
+		}, "\n"), "same.ndjson:2: partnership"},
+	} {
+		_, err := importBytes(db, "same.ndjson", []byte(tc.file), importer.FormatNDJSON)
+		var fe *knowledge.FileError
+		t.Log(err)
+		if !errors.As(err, &fe) || !strings.HasPrefix(fe.Problems[0].String(), tc.want) {
+			t.Errorf("err = %v, want a problem at %s", err, tc.want)
+		}
+	}
+}
