@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -216,5 +217,41 @@ func TestImportReconcileSamePairs(t *testing.T) {
 		if !errors.As(err, &fe) || !strings.HasPrefix(fe.Problems[0].String(), tc.want) {
 			t.Errorf("err = %v, want a problem at %s", err, tc.want)
 		}
+	}
+}
+
+// testdata/import/by-name.ndjson names cities the way a partner's list does, after the
+// gazetteer and the knowledge of testdata/import: by a name in capitals, by another name
+// (Mockstadt is Mocktown), with coordinates, and one new city, created once.
+func TestImportByNameFile(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t).DB
+	MustImportAll(t, db)
+	sum := MustImportFile(t, db, "by-name.ndjson")
+	if c := sum.Counts[knowledge.KindCity]; c.Created != 1 {
+		t.Errorf("cities %+v, want 1 created (Newtestville)", c)
+	}
+	if c := sum.Counts[knowledge.KindPartnership]; c.Created != 2 {
+		t.Errorf("partnerships %+v, want 2 created", c)
+	}
+	var pairs []string
+	if err := db.Select(&pairs, `SELECT a.name || '-' || b.name FROM partnerships p JOIN cities a ON a.id = p.city_a_id
+        JOIN cities b ON b.id = p.city_b_id JOIN partnership_sources s ON s.partnership_id = p.id
+        JOIN sources x ON x.id = s.source_id WHERE x.url = 'https://example.org/partners/2024' ORDER BY 1`); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range pairs {
+		ns := strings.Split(p, "-")
+		if ns[0] > ns[1] {
+			ns[0], ns[1] = ns[1], ns[0]
+		}
+		pairs[i] = ns[0] + "-" + ns[1]
+	}
+	slices.Sort(pairs)
+	if diff := cmp.Diff(pairs, []string{"Exampleford-Sampleton", "Mocktown-Newtestville"}); diff != "" {
+		t.Errorf("pairs (-got +want):\n%s", diff)
+	}
+	if sum := MustImportFile(t, db, "by-name.ndjson"); sum.Counts[knowledge.KindCity].Created != 0 {
+		t.Errorf("again: cities %+v, want none created", sum.Counts[knowledge.KindCity])
 	}
 }
