@@ -25,7 +25,9 @@ import (
 //     is known and at least ReconcileDominance times every other candidate's (which
 //     must be known too); otherwise the line is refused with the candidates listed;
 //  5. none: the line is refused, or, with "create": true, a city is created with the
-//     given name, country and coordinates, citing the line's sources.
+//     given name, country and coordinates, citing the line's sources; but when
+//     coordinates were given and a candidate has none, the line is refused, created
+//     or not, since that candidate may be the city.
 
 // ReconcileMaxKm is how far from the given coordinates a candidate may lie: 50 km
 // holds a city's centre as a partner's list or a geocoder places it, even for the
@@ -185,6 +187,21 @@ func decide(r knowledge.Ref, rows []candidate) reconciled {
 	if pick != nil {
 		out.id = *pick.ID
 		return out
+	}
+	if r.Located {
+		// A candidate without coordinates may be the city: neither picked nor ruled out,
+		// and not duplicated by a creation.
+		var unplaced []candidate
+		for _, c := range cands {
+			if c.Km == nil {
+				unplaced = append(unplaced, c)
+			}
+		}
+		if len(unplaced) > 0 {
+			out.problem = fmt.Sprintf("no city of %s named %q lies within %g km of %.4f,%.4f, and %d without coordinates may be the one; give a key to choose: %s",
+				out.country, r.Name, ReconcileMaxKm, r.Lat, r.Lon, len(unplaced), listCandidates(cands, true))
+			return out
+		}
 	}
 	if r.Create {
 		out.created = createdKey(out.country, r)

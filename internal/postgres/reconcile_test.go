@@ -26,6 +26,7 @@ const reconcileSetup = `{"type":"source","key":"s","title":"Synthetic source","u
 {"type":"city","key":"bigtown","name":"Bigtown","country":"XT","population":1000000,"latitude":30,"longitude":10,"sources":["s"]}
 {"type":"city","key":"bigtown-village","name":"Bigtown","country":"XT","population":500,"latitude":31,"longitude":10,"sources":["s"]}
 {"type":"city","key":"anchor","name":"Anchorville","country":"XU","sources":["s"]}
+{"type":"city","key":"unplaced","name":"Unplacedville","country":"XT","sources":["s"]}
 `
 
 func reconcileDB(t *testing.T) *sqlx.DB {
@@ -76,6 +77,9 @@ func TestImportReconcilesCitiesByName(t *testing.T) {
 			"id " + cityID("samplecity-south") + ` "Samplecity", population 2000`, cityID("samplecity-north")}},
 		{name: "too far", ref: `{"name":"Samplecity","country":"XT","latitude":45,"longitude":10}`, problems: []string{
 			"no city of XT named \"Samplecity\" lies within 50 km", "km away", cityID("samplecity-north")}},
+		{name: "coordinates, a candidate without", ref: `{"name":"Unplacedville","country":"XT","latitude":5,"longitude":5,"create":true}`, problems: []string{
+			"1 without coordinates may be the one", cityID("unplaced") + ` "Unplacedville", population unknown, 0 partnerships, no coordinates`}},
+		{name: "no coordinates, one candidate without", ref: `{"name":"Unplacedville","country":"XT"}`, want: "unplaced"},
 		{name: "no such city", ref: `{"name":"Nowheresville","country":"XT"}`, problems: []string{
 			`partnership.cities[0]: no city of XT is named "Nowheresville"`}},
 		{name: "unknown country", ref: `{"name":"Testville","country":"Atlantis"}`, problems: []string{
