@@ -66,6 +66,18 @@ type Ref struct {
 	Code     string `json:"code,omitempty"`
 	URL      string `json:"url,omitempty"`
 
+	// A city may also be named by its name and country (an ISO code or the country's
+	// name), optionally with coordinates, and Create to create it when no stored city
+	// matches: the store reconciles it by the rule of docs/import.md ("Cities by
+	// name"). Lat and Lon hold the coordinates when Located is set; they are values,
+	// not pointers, so that a Ref stays comparable by value.
+	Name    string  `json:"name,omitempty"`
+	Country string  `json:"country,omitempty"`
+	Lat     float64 `json:"-"`
+	Lon     float64 `json:"-"`
+	Located bool    `json:"-"`
+	Create  bool    `json:"create,omitempty"`
+
 	// bad holds why the JSON was not a reference; Check reports it with its path,
 	// which an error returned from UnmarshalJSON would lose.
 	bad string
@@ -79,20 +91,40 @@ func (r *Ref) UnmarshalJSON(b []byte) error {
 		r.Key = s
 		return nil
 	}
-	type plain Ref
+	var p struct {
+		Key       string   `json:"key"`
+		Wikidata  string   `json:"wikidata"`
+		GeoNames  int64    `json:"geonames"`
+		Code      string   `json:"code"`
+		URL       string   `json:"url"`
+		Name      string   `json:"name"`
+		Country   string   `json:"country"`
+		Latitude  *float64 `json:"latitude"`
+		Longitude *float64 `json:"longitude"`
+		Create    bool     `json:"create"`
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	var p plain
 	if err := dec.Decode(&p); err != nil {
-		r.bad = fmt.Sprintf("not a reference (want a key, or an object with one of key, wikidata, geonames, code, url): %s", strings.TrimPrefix(err.Error(), "json: "))
+		r.bad = fmt.Sprintf("not a reference (want a key, or an object with one of key, wikidata, geonames, code, url, or a city's name and country): %s", strings.TrimPrefix(err.Error(), "json: "))
 		return nil
 	}
-	*r = Ref(p)
+	*r = Ref{Key: p.Key, Wikidata: p.Wikidata, GeoNames: p.GeoNames, Code: p.Code, URL: p.URL,
+		Name: p.Name, Country: p.Country, Create: p.Create}
+	switch {
+	case (p.Latitude == nil) != (p.Longitude == nil):
+		r.bad = "latitude and longitude go together"
+	case p.Latitude != nil:
+		r.Lat, r.Lon, r.Located = *p.Latitude, *p.Longitude, true
+	}
 	return nil
 }
 
 // IsZero reports whether the reference names nothing.
 func (r Ref) IsZero() bool { return r == Ref{} }
+
+// ByName reports whether the reference names a city by its name and country.
+func (r Ref) ByName() bool { return r.Name != "" || r.Country != "" || r.Located || r.Create }
 
 // String renders the reference as it reads in an error message.
 func (r Ref) String() string {
@@ -107,6 +139,11 @@ func (r Ref) String() string {
 		return fmt.Sprintf("%q", r.Code)
 	case r.URL != "":
 		return fmt.Sprintf("with URL %q", r.URL)
+	case r.ByName():
+		if r.Located {
+			return fmt.Sprintf("%q in %q near %.4f,%.4f", r.Name, r.Country, r.Lat, r.Lon)
+		}
+		return fmt.Sprintf("%q in %q", r.Name, r.Country)
 	}
 	return "(none)"
 }
@@ -127,6 +164,8 @@ func (r Ref) KeyText() string {
 		return fmt.Sprintf("geonames:%d", r.GeoNames)
 	case r.URL != "":
 		return "url:" + r.URL
+	case r.ByName():
+		return "name:" + r.Country + "/" + r.Name
 	}
 	return ""
 }

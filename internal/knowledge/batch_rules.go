@@ -723,11 +723,29 @@ func (v batchChecker) names(line int, field string, ns []NameRecord) {
 var refForms = map[string]string{
 	KindSource:      "key, url",
 	KindCountry:     "code (or a plain string), wikidata",
-	KindCity:        "key, wikidata, geonames",
+	KindCity:        "key, wikidata, geonames, or name and country",
 	KindOfficial:    "key, wikidata",
 	KindInstitution: "key, wikidata",
 	KindAgreement:   "key",
 	KindPartnership: "key",
+}
+
+// byName checks a reference to a city by name and country (see Ref).
+func (v batchChecker) byName(u RefUse) {
+	r := u.Ref
+	if r.Name == "" {
+		v.ps.Addf(u.Line, u.Field()+".name", "required with a country")
+	} else {
+		v.text(u.Line, u.Field()+".name", r.Name, true, NameText)
+	}
+	if r.Country == "" {
+		v.ps.Addf(u.Line, u.Field()+".country", "required with a name (an ISO 3166-1 alpha-2 code or the country's name)")
+	} else {
+		v.text(u.Line, u.Field()+".country", r.Country, true, NameText)
+	}
+	if r.Located && (r.Lat < -90 || r.Lat > 90 || r.Lon < -180 || r.Lon > 180) {
+		v.ps.Addf(u.Line, u.Field()+".latitude", "coordinates %g,%g are out of range (latitude -90..90, longitude -180..180)", r.Lat, r.Lon)
+	}
 }
 
 // refForm checks that a reference uses exactly one identifier, one its kind has, in
@@ -739,18 +757,26 @@ func (v batchChecker) refForm(u RefUse) {
 		return
 	}
 	set := 0
+	if r.ByName() {
+		set++
+	}
 	for _, b := range []bool{r.Key != "", r.Wikidata != "", r.GeoNames != 0, r.Code != "", r.URL != ""} {
 		if b {
 			set++
 		}
 	}
 	if set != 1 {
-		v.ps.Addf(u.Line, u.Field(), "a reference gives exactly one of key, wikidata, geonames, code, url")
+		v.ps.Addf(u.Line, u.Field(), "a reference gives exactly one of key, wikidata, geonames, code, url, or a city's name and country")
 		return
 	}
 	allowed := refForms[u.Kind]
 	ok := true
 	switch {
+	case r.ByName():
+		ok = u.Kind == KindCity
+		if ok {
+			v.byName(u)
+		}
 	case r.Key != "":
 		ok = u.Kind != KindCountry
 		if ok && !isSlug(r.Key) {

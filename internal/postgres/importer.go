@@ -200,6 +200,18 @@ type batchWriter struct {
 	rows int
 	// actor is who the audit log says wrote: the import of the file.
 	actor string
+	// named holds what reconciliation decided for each city referred to by name, and
+	// created the cities it creates for them (see reconcile.go).
+	named   map[knowledge.Ref]reconciled
+	created []knowledge.CityRecord
+}
+
+// cityRecords are the batch's cities and those the import creates for references by name.
+func (w *batchWriter) cityRecords() []knowledge.CityRecord {
+	if len(w.created) == 0 {
+		return w.b.Cities
+	}
+	return append(w.b.Cities[:len(w.b.Cities):len(w.b.Cities)], w.created...)
 }
 
 // tempTables are the staging tables of one import, dropped at commit. Each entity table
@@ -266,6 +278,10 @@ func (w *batchWriter) run(ctx context.Context) (map[string]knowledge.BatchCounts
 		return nil, fmt.Errorf("staging tables: %w", err)
 	}
 	w.p.Phase("writing")
+	if err := w.reconcile(ctx); err != nil {
+		return nil, err
+	}
+	w.created = w.createdCities()
 	if err := w.copyAll(ctx); err != nil {
 		return nil, err
 	}
@@ -493,6 +509,9 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	b.EachRef(func(u knowledge.RefUse) {
 		w.refNo(u.Kind, u.Ref)
 	})
+	for _, c := range w.created {
+		w.refNo(knowledge.KindCountry, c.Country)
+	}
 	type refRow struct {
 		refKey
 		no int
@@ -510,7 +529,20 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 			if r.ref.GeoNames != 0 {
 				gn = r.ref.GeoNames
 			}
-			if err := emit(r.no, r.kind, key, nz(r.ref.Wikidata), gn, nz(r.ref.Code), nz(r.ref.URL), !b.Defines(r.kind, r.ref)); err != nil {
+			external := !b.Defines(r.kind, r.ref)
+			if r.kind == knowledge.KindCity && r.ref.ByName() {
+				// Reconciled: a stored city's id, looked up like a key's; a city the
+				// import creates, staged like the file's own; or refused already.
+				switch rc := w.named[r.ref]; {
+				case rc.id != "":
+					key = rc.id
+				case rc.created != "":
+					key, external = keyID(knowledge.KindCity, rc.created), false
+				default:
+					external = false
+				}
+			}
+			if err := emit(r.no, r.kind, key, nz(r.ref.Wikidata), gn, nz(r.ref.Code), nz(r.ref.URL), external); err != nil {
 				return err
 			}
 		}
@@ -594,7 +626,7 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	}
 	err = w.copyIn(ctx, "imp_cities", []string{"id", "target", "line", "country_ref", "name", "population", "latitude", "longitude", "qid", "gn",
 		"name_langs", "names", "name_srcs", "srcs"}, func(emit func(...any) error) error {
-		for _, c := range b.Cities {
+		for _, c := range w.cityRecords() {
 			w.p.Add(1)
 			id := keyID(knowledge.KindCity, c.Key)
 			langs, texts, srcs := names(c.Names)
@@ -1378,7 +1410,7 @@ RETURNING city_id AS id`); err != nil {
 	if err := w.tx.GetContext(ctx, &created, `SELECT count(*) FROM imp_changed WHERE kind = $1 AND created`, knowledge.KindCity); err != nil {
 		return fmt.Errorf("write city_names: %w", err)
 	}
-	if created == len(w.b.Cities) {
+	if created == len(w.cityRecords()) {
 		return nil
 	}
 	return w.link(ctx, "city_names", knowledge.KindCity, `
@@ -1407,7 +1439,7 @@ func unnestNames(temp string, conds ...string) string {
 func (w *batchWriter) counts(ctx context.Context) (map[string]knowledge.BatchCounts, error) {
 	b := w.b
 	totals := map[string]int{
-		knowledge.KindSource: len(b.Sources), knowledge.KindCountry: len(b.Countries), knowledge.KindCity: len(b.Cities),
+		knowledge.KindSource: len(b.Sources), knowledge.KindCountry: len(b.Countries), knowledge.KindCity: len(w.cityRecords()),
 		knowledge.KindOfficial: len(b.Officials), knowledge.KindInstitution: len(b.Institutions),
 		knowledge.KindAgreement: len(b.Agreements), knowledge.KindPartnership: len(b.Partnerships), knowledge.KindFigure: len(b.Figures),
 	}
