@@ -54,7 +54,7 @@ func TestImportShippedKnowledge(t *testing.T) {
 	if err := importFile(ctx, db, "../../"+seed.ShippedPath, importOptions{format: importer.FormatAuto}, &out, &errOut); err != nil {
 		t.Fatalf("import: %v\n%s", err, errOut.String())
 	}
-	for _, want := range []string{"knowledge.ndjson (ndjson): 17 rows", "agreement 1 0 0", "institution 3 0 0", "figure 4 0 0"} {
+	for _, want := range []string{"knowledge.ndjson (ndjson): 18 rows", "agreement 1 0 0", "institution 3 0 0", "figure 4 0 0"} {
 		if !strings.Contains(strings.Join(strings.Fields(out.String()), " "), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
@@ -70,7 +70,7 @@ func TestImportShippedKnowledge(t *testing.T) {
 	if err := loadShipped(ctx, db, slog.New(slog.NewTextHandler(&log, nil))); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(log.String(), "loaded shipped knowledge") || !strings.Contains(log.String(), "created=0 updated=0 entities=17") {
+	if !strings.Contains(log.String(), "loaded shipped knowledge") || !strings.Contains(log.String(), "created=0 updated=0 entities=18") {
 		t.Errorf("the start after the import wrote something: %s", log.String())
 	}
 }

@@ -20,7 +20,7 @@ func TestShippedIsValid(t *testing.T) {
 		"figures": len(b.Figures), "statements": len(b.Statements),
 	}
 	want := map[string]int{
-		"sources": 2, "countries": 2, "cities": 2, "officials": 2,
+		"sources": 3, "countries": 2, "cities": 2, "officials": 2,
 		"agreements": 1, "partnerships": 1, "institutions": 3, "figures": 4, "statements": 18,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
