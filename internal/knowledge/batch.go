@@ -71,8 +71,11 @@ type Ref struct {
 	// matches: the store reconciles it by the rule of docs/import.md ("Cities by
 	// name"). Lat and Lon hold the coordinates when Located is set; they are values,
 	// not pointers, so that a Ref stays comparable by value.
-	Name    string  `json:"name,omitempty"`
-	Country string  `json:"country,omitempty"`
+	Name    string `json:"name,omitempty"`
+	Country string `json:"country,omitempty"`
+	// Admin1 narrows a name to a first-level division: its GeoNames admin1 code
+	// ("01") or its name ("Córdoba").
+	Admin1  string  `json:"admin1,omitempty"`
 	Lat     float64 `json:"-"`
 	Lon     float64 `json:"-"`
 	Located bool    `json:"-"`
@@ -99,6 +102,7 @@ func (r *Ref) UnmarshalJSON(b []byte) error {
 		URL       string   `json:"url"`
 		Name      string   `json:"name"`
 		Country   string   `json:"country"`
+		Admin1    string   `json:"admin1"`
 		Latitude  *float64 `json:"latitude"`
 		Longitude *float64 `json:"longitude"`
 		Create    bool     `json:"create"`
@@ -110,7 +114,7 @@ func (r *Ref) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	*r = Ref{Key: p.Key, Wikidata: p.Wikidata, GeoNames: p.GeoNames, Code: p.Code, URL: p.URL,
-		Name: p.Name, Country: p.Country, Create: p.Create}
+		Name: p.Name, Country: p.Country, Admin1: p.Admin1, Create: p.Create}
 	switch {
 	case (p.Latitude == nil) != (p.Longitude == nil):
 		r.bad = "latitude and longitude go together"
@@ -124,7 +128,9 @@ func (r *Ref) UnmarshalJSON(b []byte) error {
 func (r Ref) IsZero() bool { return r == Ref{} }
 
 // ByName reports whether the reference names a city by its name and country.
-func (r Ref) ByName() bool { return r.Name != "" || r.Country != "" || r.Located || r.Create }
+func (r Ref) ByName() bool {
+	return r.Name != "" || r.Country != "" || r.Admin1 != "" || r.Located || r.Create
+}
 
 // String renders the reference as it reads in an error message.
 func (r Ref) String() string {
