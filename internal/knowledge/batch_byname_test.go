@@ -23,7 +23,8 @@ func TestBatchCityByName(t *testing.T) {
 		{`{"name":"Testville","country":"XT","latitude":10}`, `latitude and longitude go together`},
 		{`{"name":"Testville","country":"XT","latitude":91,"longitude":0}`, `partnership.cities[0].latitude: coordinates 91,0 are out of range`},
 		{`{"name":"Test\u0007ville","country":"XT"}`, `partnership.cities[0].name:`},
-		{`{"name":"Testville","country":"XT","admin1":"01"}`, `unknown field "admin1"`},
+		{`{"name":"Testville","country":"XT","admin1":"01"}`, ``},
+		{`{"name":"Testville","country":"XT","region":"01"}`, `unknown field "region"`},
 	} {
 		var refs []knowledge.Ref
 		if err := json.Unmarshal([]byte(`[`+tc.ref+`,"anchor"]`), &refs); err != nil {
