@@ -120,6 +120,8 @@ func benchRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Float64Var(&o.ZipfS, "zipf-s", o.ZipfS, "exponent of the Zipf law city ranks are drawn with (0: uniform)")
 	fs.BoolVar(&o.Mixed, "mixed", o.Mixed, "add the mixed cells: Q1-Q4 read while a writer mutates through Amity, every answer checked for freshness")
 	fs.Float64Var(&o.WriteRate, "write-rate", o.WriteRate, "mutations a second in the mixed cells")
+	fs.BoolVar(&o.OtherReplica, "other-replica", o.OtherReplica, "in the mixed cells, also read from a second Amity process on the same database while the writer writes through the first")
+	fs.DurationVar(&o.ReplicaBound, "replica-bound", o.ReplicaBound, "how long after a write's response the other replica may still answer the state before it")
 	fs.IntVar(&o.PostGraphileWorkers, "postgraphile-workers", o.PostGraphileWorkers, "PostGraphile's node:cluster workers (0: one per core); the pool is split between them")
 	urlS := fs.String("database-url-s", bench.DefaultDatabaseURL("s"), "database of scale s")
 	urlL := fs.String("database-url-l", bench.DefaultDatabaseURL("l"), "database of scale l")
@@ -152,6 +154,9 @@ func benchRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if o.WriteRate < 0 || o.WriteRate > 1000 {
 		return errors.New("run: --write-rate must be in [0, 1000]")
+	}
+	if o.ReplicaBound < 0 || o.ReplicaBound > time.Minute {
+		return errors.New("run: --replica-bound must be in [0, 1m]")
 	}
 	if o.PostGraphileWorkers < 0 || o.PostGraphileWorkers > 64 {
 		return errors.New("run: --postgraphile-workers must be in [0, 64]")

@@ -136,7 +136,7 @@ func TestFreshnessCatchesStaleAnswers(t *testing.T) {
 			if tt.read.After(at(60)) {
 				f.failed(2)
 			}
-			stale := f.checkAnswer("amity", "Q1", city, n1{Population: tt.observed}, tt.read, tt.read.Add(time.Millisecond))
+			stale := f.checkAnswer("amity", "Q1", city, n1{Population: tt.observed}, tt.read, tt.read.Add(time.Millisecond), 0)
 			if got := stale == 0; got != tt.fresh {
 				_, _, msgs := f.counts()
 				t.Errorf("fresh = %v, want %v (%v)", got, tt.fresh, msgs)
@@ -180,7 +180,7 @@ func TestFreshnessPartnershipSets(t *testing.T) {
 		{"read during the retraction: either", answer(with), at(26), 0},
 	}
 	for _, c := range cases {
-		if got := f.checkAnswer("postgraphile", "Q2", "a", c.a, c.read, c.read.Add(time.Millisecond)); got != c.stale {
+		if got := f.checkAnswer("postgraphile", "Q2", "a", c.a, c.read, c.read.Add(time.Millisecond), 0); got != c.stale {
 			t.Errorf("%s: %d stale, want %d", c.name, got, c.stale)
 		}
 	}
@@ -343,5 +343,38 @@ func TestStaleAnswersFailTheRun(t *testing.T) {
 	md := Markdown(res)
 	if !strings.Contains(md, "| 64 | postgraphile | 0 | 0 | 0 (0, 0) |  | 10 | 1 | 1 |") || !strings.Contains(md, "STALE (postgraphile, c=64)") {
 		t.Errorf("markdown does not show the stale answer:\n%s", md)
+	}
+}
+
+// Another replica may show a field's state before a write for up to its bound after the
+// write's response, and never later.
+func TestFreshnessOtherReplicaLag(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	const city, key = "c", "pop/c"
+	bound := 100 * time.Millisecond
+	cases := []struct {
+		name     string
+		observed string
+		read     time.Time
+		lag      time.Duration
+		fresh    bool
+	}{
+		{"same replica, 50 ms after the response: the old value is stale", "100", at(60), 0, false},
+		{"other replica, 50 ms after the response: the old value is within the bound", "100", at(60), bound, true},
+		{"other replica, 50 ms after: the new value is fresh", "1000000000", at(60), bound, true},
+		{"other replica, 150 ms after the response: the old value is stale", "100", at(160), bound, false},
+		{"other replica, 150 ms after: the new value is fresh", "1000000000", at(160), bound, true},
+	}
+	for _, c := range cases {
+		f := newFreshness()
+		f.initial(key, "100")
+		f.sent(key, "1000000000", 0, at(0))
+		f.committed(0, at(10))
+		stale := f.checkAnswer("amity-replica", "Q1", city, n1{Population: c.observed}, c.read, c.read.Add(time.Millisecond), c.lag)
+		if got := stale == 0; got != c.fresh {
+			_, _, msgs := f.counts()
+			t.Errorf("%s: fresh = %v, want %v (%v)", c.name, got, c.fresh, msgs)
+		}
 	}
 }

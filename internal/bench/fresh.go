@@ -100,17 +100,19 @@ func (f *freshness) finish(seq int, t time.Time, drop bool) {
 	}
 }
 
-// check compares what an answer showed for key with the states committed before the
-// read began (readStart) and those sent before its answer arrived (readEnd). It reports
-// whether the answer was fresh, and counts it.
-func (f *freshness) check(server, op, key, observed string, readStart, readEnd time.Time) bool {
+// check compares what an answer showed for key with the states committed more than lag
+// before the read began (readStart) and those sent before its answer arrived (readEnd).
+// lag is 0 on the replica the writes go through (read-your-writes) and the promised
+// bound on another replica. It reports whether the answer was fresh, and counts it.
+func (f *freshness) check(server, op, key, observed string, readStart, readEnd time.Time, lag time.Duration) bool {
 	f.mu.RLock()
 	h := f.hist[key]
-	// The last state whose write had committed before the read began: the answer may
-	// show it or any later one (later writes may or may not have been seen yet).
+	// The last state whose write had committed more than lag before the read began: the
+	// answer may show it or any later one (later writes may or may not have been seen yet).
+	cutoff := readStart.Add(-lag)
 	k := 0
 	for i := len(h) - 1; i > 0; i-- {
-		if !h[i].uncertain && !h[i].done.IsZero() && h[i].done.Before(readStart) {
+		if !h[i].uncertain && !h[i].done.IsZero() && h[i].done.Before(cutoff) {
 			k = i
 			break
 		}
@@ -123,8 +125,8 @@ func (f *freshness) check(server, op, key, observed string, readStart, readEnd t
 	var msg string
 	if !ok {
 		want := h[k]
-		msg = fmt.Sprintf("%s %s: %s read %s showed %q, but write #%d, whose response arrived %v before the read began, had made it %q",
-			server, op, key, readStart.Format("15:04:05.000000"), observed, want.seq, readStart.Sub(want.done).Round(time.Microsecond), want.value)
+		msg = fmt.Sprintf("%s %s: %s read %s showed %q, but write #%d, whose response arrived %v before the read began (allowed lag %v), had made it %q",
+			server, op, key, readStart.Format("15:04:05.000000"), observed, want.seq, readStart.Sub(want.done).Round(time.Microsecond), lag, want.value)
 	}
 	f.mu.RUnlock()
 	f.mu.Lock()
@@ -188,7 +190,7 @@ func titleBase(title string) string {
 // checkAnswer checks the fields of one normalized answer (n1, n2, n4 for a city, []n3a)
 // and returns how many were fresh and stale. city is the city the request asked for
 // (and the key prefix its fields go under); Q3 takes none.
-func (f *freshness) checkAnswer(server, op, city string, norm any, readStart, readEnd time.Time) (stale int) {
+func (f *freshness) checkAnswer(server, op, city string, norm any, readStart, readEnd time.Time, lag time.Duration) (stale int) {
 	bad := func(ok bool) {
 		if !ok {
 			stale++
@@ -198,20 +200,20 @@ func (f *freshness) checkAnswer(server, op, city string, norm any, readStart, re
 		for _, t := range ts {
 			key := "title/" + titleBase(t)
 			if f.tracked(key) {
-				bad(f.check(server, op, key, t, readStart, readEnd))
+				bad(f.check(server, op, key, t, readStart, readEnd, lag))
 			}
 		}
 	}
 	partners := func(sig []string) {
 		key := "ps/" + city
 		if f.tracked(key) {
-			bad(f.check(server, op, key, partnershipSet(sig), readStart, readEnd))
+			bad(f.check(server, op, key, partnershipSet(sig), readStart, readEnd, lag))
 		}
 	}
 	switch a := norm.(type) {
 	case n1:
 		if key := "pop/" + city; f.tracked(key) {
-			bad(f.check(server, op, key, a.Population, readStart, readEnd))
+			bad(f.check(server, op, key, a.Population, readStart, readEnd, lag))
 		}
 	case n2:
 		var sig []string

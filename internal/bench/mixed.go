@@ -547,7 +547,7 @@ func mixedLoad(ctx context.Context, db *sql.DB, s, amity *server, w *workload, s
 }
 
 // checkRead parses a read's answer, normalizes it like the data check does, and checks
-// it for freshness. It returns "" when the answer is well formed (fresh or stale: stale
+// it for freshness, allowing s its lag. It returns "" when the answer is well formed (fresh or stale: stale
 // answers are counted by fresh, not as errors).
 func checkRead(fresh *freshness, s *server, o op, city string, raw []byte, readStart, readEnd time.Time) string {
 	var r struct {
@@ -565,6 +565,6 @@ func checkRead(fresh *freshness, s *server, o op, city string, raw []byte, readS
 	if err != nil {
 		return o.Name + ": " + err.Error()
 	}
-	fresh.checkAnswer(s.name, o.Name, city, n, readStart, readEnd)
+	fresh.checkAnswer(s.name, o.Name, city, n, readStart, readEnd, s.lag)
 	return ""
 }

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -62,6 +63,12 @@ type RunOptions struct {
 	// for freshness.
 	Mixed     bool
 	WriteRate float64
+	// OtherReplica adds to each mixed cell a second Amity process on the same database
+	// (a replica that learns of the writer's changes only by notification), read while
+	// the writer writes through the first: its answers may lag the writes by at most
+	// ReplicaBound, the bound docs/operations.md promises for other replicas.
+	OtherReplica bool
+	ReplicaBound time.Duration
 	// PostGraphileWorkers is the number of node:cluster workers (0: one per core).
 	PostGraphileWorkers int
 	JSONOut             string
@@ -76,6 +83,7 @@ func DefaultRunOptions() RunOptions {
 		Duration: 10 * time.Second, MaxRequests: 200_000, Warmup: 3 * time.Second, Rounds: 1,
 		AmityBin: "bin/amity", PostGraphileDir: "bench/postgraphile",
 		MaxComplexity: 0, PoolSize: 20, Seed: 42, ZipfS: 1, VerifyN: 25, Mixed: true, WriteRate: 20,
+		OtherReplica: true, ReplicaBound: 100 * time.Millisecond,
 	}
 }
 
@@ -264,7 +272,7 @@ func runScale(ctx context.Context, o RunOptions, sdb ScaleDB, selected []op) (*S
 		}
 		fmt.Fprintf(log, "PostGraphile's indexes for its own orderings in place (%v)\n", time.Since(t0).Round(time.Millisecond))
 	}
-	amity, err := startAmity(ctx, o, sdb.URL)
+	amity, err := startAmity(ctx, o, sdb.URL, "amity")
 	if err != nil {
 		return sr, err
 	}
@@ -441,11 +449,25 @@ func runMixed(ctx context.Context, o RunOptions, db *sql.DB, sdb ScaleDB, sr *Sc
 		}
 	}()
 	fmt.Fprintf(o.Log, "mixed cells: readers send Q1-Q4 while a writer sends %g mutations a second through Amity (key %s)\n", o.WriteRate, keyID)
+	readers := servers
+	if o.OtherReplica {
+		other, err := startAmity(ctx, o, sdb.URL, "amity-replica")
+		if err != nil {
+			return fmt.Errorf("the other replica: %w", err)
+		}
+		defer other.stop()
+		other.lag = o.ReplicaBound
+		sr.StartupMS[other.name] = other.startup.Seconds() * 1000
+		fmt.Fprintf(o.Log, "amity-replica serving on %s (pid %d, ready in %v): read in the mixed cells while the writer writes through amity; answers may lag by %v\n",
+			other.url, other.pid(), other.startup.Round(time.Millisecond), o.ReplicaBound)
+		readers = append(append([]*server{}, servers...), other)
+	}
 	for _, c := range o.Concurrency {
 		for round := 1; round <= o.Rounds; round++ {
-			order := servers
-			if len(order) == 2 && *cellNo%2 == 1 {
-				order = []*server{servers[1], servers[0]}
+			order := readers
+			if *cellNo%2 == 1 {
+				order = append([]*server{}, order...)
+				slices.Reverse(order)
 			}
 			*cellNo++
 			for _, s := range order {
@@ -470,8 +492,12 @@ type server struct {
 	name string
 	// app is the application_name its database connections carry, so the harness can
 	// tell its PostgreSQL backends from the other server's.
-	app     string
-	index   int // 0 amity, 1 postgraphile: which request bodies it takes
+	app   string
+	index int // 0 amity, 1 postgraphile: which request bodies it takes
+	// lag is how long after a write's response its answers may still show the state
+	// before it: 0 where the write went (read-your-writes) and for PostGraphile, which
+	// reads the same database uncached; the other replica's bound for another replica.
+	lag     time.Duration
 	url     string
 	cmd     *exec.Cmd
 	startup time.Duration
@@ -504,7 +530,9 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-func startAmity(ctx context.Context, o RunOptions, dbURL string) (*server, error) {
+// startAmity starts an Amity server named name on the database; its connections carry
+// the name as their application_name.
+func startAmity(ctx context.Context, o RunOptions, dbURL, name string) (*server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -515,13 +543,13 @@ func startAmity(ctx context.Context, o RunOptions, dbURL string) (*server, error
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	// The load comes from one address without a key: the anonymous rate limit would cap it.
-	args := []string{"serve", "--seed=false", "--log-json", "--database-url", withAppName(dbURL, "amity-bench"), "--addr", addr, "--db-max-conns", strconv.Itoa(o.PoolSize), "--rate-limit-anonymous=0"}
+	args := []string{"serve", "--seed=false", "--log-json", "--database-url", withAppName(dbURL, name+"-bench"), "--addr", addr, "--db-max-conns", strconv.Itoa(o.PoolSize), "--rate-limit-anonymous=0"}
 	if o.MaxComplexity > 0 {
 		args = append(args, "--max-complexity", strconv.Itoa(o.MaxComplexity))
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(runtime.NumCPU()))
-	s := &server{name: "amity", app: "amity-bench", index: 0, url: "http://" + addr + "/graphql", cmd: cmd, stmts: newStmtCounter(), done: make(chan struct{}), logTail: &tailBuffer{}}
+	s := &server{name: name, app: name + "-bench", index: 0, url: "http://" + addr + "/graphql", cmd: cmd, stmts: newStmtCounter(), done: make(chan struct{}), logTail: &tailBuffer{}}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
