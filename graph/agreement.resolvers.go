@@ -72,12 +72,19 @@ func (r *queryResolver) Agreements(ctx context.Context, filter *model.AgreementF
 	if err != nil {
 		return nil, err
 	}
-	page, err := r.Store.Agreements(ctx, q, pageArgs(first, after, last, before))
+	pa := pageArgs(first, after, last, before)
+	page, err := loader.Cached(ctx, "agreements", listKey(q, pa), anyAgreement, func(ctx context.Context) (*knowledge.Page[knowledge.Agreement], error) {
+		return r.Store.Agreements(ctx, q, pa)
+	})
 	if err != nil {
 		return nil, err
 	}
 	lookAheadPage(ctx, page)
-	return model.NewAgreementConnection(page, func(ctx context.Context) (int, error) { return r.Store.CountAgreements(ctx, q) }), nil
+	return model.NewAgreementConnection(page, func(ctx context.Context) (int, error) {
+		return loader.Cached(ctx, "agreementCount", listKey(q, knowledge.PageArgs{}), anyAgreement, func(ctx context.Context) (int, error) {
+			return r.Store.CountAgreements(ctx, q)
+		})
+	}), nil
 }
 
 // Party is the resolver for the party field.

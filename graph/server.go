@@ -104,6 +104,9 @@ func NewHandler(store *postgres.DB, opts Options) *handler.Server {
 	if opts.Subscriptions != nil {
 		addWebsocket(srv, store, opts)
 	}
+	if opts.ReadCache != nil {
+		srv.AroundOperations(cacheAnswers(opts.ReadCache)) // before admission: an answer at hand needs no slot
+	}
 	srv.AroundOperations(opts.Admission.admit) // after the WebSocket rate limit: what it refuses never queues
 	srv.SetQueryCache(limits.NewQueryCache(0)) // bounded by the bytes its parsed documents hold
 	srv.SetParserTokenLimit(max(0, opts.Limits.MaxTokens))

@@ -26,6 +26,7 @@ func onEntityAndKind(kind string) func(uuid.UUID) []readcache.Dep {
 
 // useCache puts the cross-request cache in front of every loader's batch function.
 func (l *Loaders) useCache(c *readcache.Cache) {
+	l.cache = c
 	cacheBy(l.City, c, "city", onEntity)
 	cacheBy(l.Country, c, "country", onEntity)
 	cacheBy(l.Official, c, "official", onEntity)
@@ -82,15 +83,18 @@ type cacheKey struct {
 
 // cacheBy makes the loader read through the cache: keys found there are not fetched,
 // the others are fetched in one call of the loader's batch function and cached with
-// what they depend on (deps of the key, and every entity the value holds). It must run
-// before the loader is first used.
+// what they depend on (deps of the key, and every entity the value holds). Either way
+// the request's recorder, if any, learns those dependencies, and the fetch is a
+// declared read (postgres.DeclaredRead), so that the request's answer may be cached
+// whole (graph/answers.go). It must run before the loader is first used.
 func cacheBy[K comparable, V any](l *Loader[K, V], c *readcache.Cache, relation string, deps func(K) []readcache.Dep) {
 	fetch := l.fetch
 	l.fetch = func(ctx context.Context, keys []K) ([]V, []error) {
 		out := make([]V, len(keys))
 		var missing []int
+		rec := readcache.RecorderFrom(ctx)
 		for i, k := range keys {
-			if v, ok := c.Get(cacheKey{relation, k}); ok {
+			if v, ok := c.GetRecorded(cacheKey{relation, k}, rec); ok {
 				out[i] = v.(V)
 				continue
 			}
@@ -107,7 +111,7 @@ func cacheBy[K comparable, V any](l *Loader[K, V], c *readcache.Cache, relation 
 			}
 		}
 		ticket := c.Ticket()
-		vals, errs := fetch(ctx, ask)
+		vals, errs := fetch(postgres.DeclaredRead(ctx), ask)
 		if len(vals) != len(ask) || len(errs) == 1 && len(ask) != 1 && errs[0] != nil {
 			return nil, errs // the whole batch failed
 		}
@@ -122,8 +126,33 @@ func cacheBy[K comparable, V any](l *Loader[K, V], c *readcache.Cache, relation 
 				continue
 			}
 			d := append(deps(keys[i]), readcache.Entities(vals[j])...)
+			rec.Add(d...)
 			c.Put(ticket, cacheKey{relation, keys[i]}, vals[j], readcache.Size(vals[j]), d)
 		}
 		return out, outErrs
 	}
+}
+
+// Cached reads one value through the request's cross-request cache, for a read that is
+// no loader's (a top-level list): key must name the read fully, and deps say what
+// decides the value besides the entities it holds. Like a loader's read, it is a
+// declared read whose dependencies the request's recorder learns.
+func Cached[V any](ctx context.Context, relation string, key any, deps []readcache.Dep, read func(context.Context) (V, error)) (V, error) {
+	var c *readcache.Cache
+	if l, ok := From(ctx); ok {
+		c = l.cache
+	}
+	rec := readcache.RecorderFrom(ctx)
+	if v, ok := c.GetRecorded(cacheKey{relation, key}, rec); ok {
+		return v.(V), nil
+	}
+	ticket := c.Ticket()
+	v, err := read(postgres.DeclaredRead(ctx))
+	if err != nil {
+		return v, err
+	}
+	d := append(deps[:len(deps):len(deps)], readcache.Entities(v)...)
+	rec.Add(d...)
+	c.Put(ticket, cacheKey{relation, key}, v, readcache.Size(v), d)
+	return v, nil
 }

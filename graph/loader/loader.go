@@ -208,6 +208,10 @@ type Loaders struct {
 
 	sources    map[knowledge.Subject]*Loader[uuid.UUID, []*knowledge.Source]
 	statements map[knowledge.Subject]*Loader[uuid.UUID, []*knowledge.Statement]
+
+	// cache is the cross-request cache the loaders read through (nil: none), for the
+	// reads that are no loader's (Cached).
+	cache *readcache.Cache
 }
 
 // New returns fresh loaders over the store. Make one per request: loaders keep what

@@ -33,6 +33,34 @@ func countStatement(ctx context.Context) {
 	if n, ok := ctx.Value(counterKey{}).(*atomic.Int64); ok {
 		n.Add(1)
 	}
+	if n, ok := ctx.Value(undeclaredKey{}).(*atomic.Int64); ok && ctx.Value(declaredKey{}) == nil {
+		n.Add(1)
+	}
+}
+
+// A read is declared when its caller knows what it depends on (the read cache's
+// loaders do); an answer built only from declared reads may be cached whole, since
+// its dependencies are known. Statements run outside a declared read are counted, so
+// that an answer that ran any is not cached: a new read path is safe before anyone
+// declares it.
+
+type undeclaredKey struct{}
+type declaredKey struct{}
+
+// WithUndeclaredCounter returns a context whose statements outside declared reads
+// (DeclaredRead) are counted into the returned counter.
+func WithUndeclaredCounter(ctx context.Context) (context.Context, *atomic.Int64) {
+	n := new(atomic.Int64)
+	return context.WithValue(ctx, undeclaredKey{}, n), n
+}
+
+// DeclaredRead returns a context whose statements belong to a read whose
+// dependencies the caller records.
+func DeclaredRead(ctx context.Context) context.Context {
+	if ctx.Value(undeclaredKey{}) == nil || ctx.Value(declaredKey{}) != nil {
+		return ctx
+	}
+	return context.WithValue(ctx, declaredKey{}, true)
 }
 
 // driverConn is what lib/pq's connection offers; the wrapper must pass every one of

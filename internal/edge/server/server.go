@@ -171,6 +171,7 @@ func New(db *postgres.DB, cfg Config, log *slog.Logger) *Server {
 	if s.cache != nil {
 		s.stopCommits = db.OnCommit(s.cache.Invalidate)
 		go s.changes.Keep(s.lifetime, s.cache, notify.KeepOptions{Every: cfg.FeedPing})
+		go s.cache.FlushDaily(s.lifetime, time.Now)
 		m.WatchReadCache(s.cache)
 	}
 	m.WatchReplayLag(cfg.Replica.Lag)

@@ -213,21 +213,28 @@ func (c *Cache) Get(key any) (any, bool) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	v, _, ok := c.getLocked(key)
+	return v, ok
+}
+
+// getLocked is Get with the lock held; it also returns what the entry depends on
+// (shared: not to be modified).
+func (c *Cache) getLocked(key any) (any, []Dep, bool) {
 	el, ok := c.index[key]
 	if !ok {
 		c.stats.Misses++
-		return nil, false
+		return nil, nil, false
 	}
 	e := el.Value.(*entry)
 	if !c.freshLocked(e.read, e.deps) {
 		c.removeLocked(el)
 		c.stats.Invalidations++
 		c.stats.Misses++
-		return nil, false
+		return nil, nil, false
 	}
 	c.stats.Hits++
 	c.order.MoveToFront(el)
-	return e.value, true
+	return e.value, e.deps, true
 }
 
 // Put caches what a read that began at t returned, under key, with its size in bytes

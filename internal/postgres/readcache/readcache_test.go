@@ -1,11 +1,13 @@
 package readcache
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -266,5 +268,29 @@ func TestReadsBehindTheReplayAreNotCached(t *testing.T) {
 	c.Flush() // a gap: what was missed has no position yet
 	if c.Put(c.Ticket(), "a", "A", 1, nil) {
 		t.Error("cached a read that began after a gap, before its position was known")
+	}
+}
+
+// What was read yesterday about today is gone at midnight UTC.
+func TestFlushDaily(t *testing.T) {
+	c := New(1 << 20)
+	c.Put(c.Ticket(), "network as of today", 1, 8, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	start := time.Now()
+	almostMidnight := time.Date(2026, 12, 2, 23, 59, 59, 900_000_000, time.UTC)
+	go c.FlushDaily(ctx, func() time.Time { return almostMidnight.Add(time.Since(start)) })
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, ok := c.Get("network as of today"); !ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the cache was not emptied at midnight")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if waited := time.Since(start); waited < 50*time.Millisecond {
+		t.Errorf("emptied after %v, before midnight", waited)
 	}
 }
