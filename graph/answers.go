@@ -62,7 +62,9 @@ func cacheAnswers(c *readcache.Cache) graphql.OperationMiddleware {
 		if !ok {
 			return next(ctx)
 		}
-		if v, hit := c.Get(key); hit {
+		v, hit := c.Get(key)
+		c.CountAnswer(hit)
+		if hit {
 			return graphql.OneShot(&graphql.Response{Data: v.(json.RawMessage)})
 		}
 		rec := c.NewRecorder()

@@ -341,7 +341,7 @@ func TestStaleAnswersFailTheRun(t *testing.T) {
 		t.Fatalf("stale answer: %v", err)
 	}
 	md := Markdown(res)
-	if !strings.Contains(md, "| 64 | postgraphile | 0 | 0 | 0 (0, 0) |  | 10 | 1 | 1 |") || !strings.Contains(md, "STALE (postgraphile, c=64)") {
+	if !strings.Contains(md, "| 64 | postgraphile | 0 | 0 | 0 | 0.0 / 0.0 | – | 0 (0, 0) |  | 10 | 1 | 1 |") || !strings.Contains(md, "STALE (postgraphile, c=64)") {
 		t.Errorf("markdown does not show the stale answer:\n%s", md)
 	}
 }

@@ -458,6 +458,7 @@ func mixedLoad(ctx context.Context, db *sql.DB, s, amity *server, w *workload, s
 	var firstErr atomic.Value
 	lat := make([][]time.Duration, conc)
 	cpu0, pg0 := treeCPU("/proc", s.pid()), backendsCPU(ctx, db, s.app)
+	answers0 := answerLookups(ctx, s)
 	start := time.Now()
 	deadline := start.Add(d)
 	stop := make(chan struct{})
@@ -537,6 +538,7 @@ func mixedLoad(ctx context.Context, db *sql.DB, s, amity *server, w *workload, s
 	elapsed := time.Since(start)
 	cpu1, pg1 := treeCPU("/proc", s.pid()), backendsCPU(ctx, db, s.app)
 	c := summarize(s.name, lat, int(errCount.Load()), elapsed, cpu1-cpu0, pg0, pg1, &firstErr)
+	c.AnswerHits, c.AnswerLookups = answerLookups(ctx, s).since(answers0)
 	checked, nv, first := fresh.counts()
 	c.Mixed = &MixedStats{Writes: wr.writes, WritesByKind: wr.byKind, WritesRefused: wr.refused, WritesFailed: wr.failed,
 		FirstWriteError: wr.firstErr, Checked: checked, StaleFields: nv, Violations: fresh.staleAnswers(), FirstViolations: first}

@@ -10,6 +10,7 @@ import (
 type agg struct {
 	rps, p50, p99, cpu, pgcpu, cpuSec float64
 	req, errs, n                      int
+	answerHits, answerLookups         int64
 }
 
 func aggregate(cells []Cell) map[[3]string]*agg {
@@ -29,6 +30,8 @@ func aggregate(cells []Cell) map[[3]string]*agg {
 		a.cpuSec += c.CPUSeconds
 		a.req += c.Requests
 		a.errs += c.Errors
+		a.answerHits += c.AnswerHits
+		a.answerLookups += c.AnswerLookups
 		a.n++
 	}
 	for _, a := range out {
@@ -36,6 +39,14 @@ func aggregate(cells []Cell) map[[3]string]*agg {
 		a.rps, a.p50, a.p99, a.cpu, a.pgcpu, a.cpuSec = a.rps/n, a.p50/n, a.p99/n, a.cpu/n, a.pgcpu/n, a.cpuSec/n
 	}
 	return out
+}
+
+// share renders part of whole as a percentage, "–" when whole is 0.
+func share(part, whole int64) string {
+	if whole == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f%%", 100*float64(part)/float64(whole))
 }
 
 func ratio(a, b float64) string {
@@ -64,8 +75,8 @@ func Markdown(r *Result) string {
 		a := aggregate(s.Cells)
 		byScale[s.Scale] = a
 		fmt.Fprintf(&b, "\n### Scale %s\n\n", s.Scale)
-		fmt.Fprintln(&b, "| op | c | Amity rps | PostGraphile rps | rps ratio A/P | Amity p50 / p99 ms | PostGraphile p50 / p99 ms | p99 ratio A/P | errors A / P | Amity SQL stmts/req | server CPU µs/req A / P | server CPU s A / P | PostgreSQL CPU µs/req A / P |")
-		fmt.Fprintln(&b, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+		fmt.Fprintln(&b, "| op | c | Amity rps | PostGraphile rps | rps ratio A/P | Amity p50 / p99 ms | PostGraphile p50 / p99 ms | p99 ratio A/P | errors A / P | Amity SQL stmts/req | Amity answers from cache | server CPU µs/req A / P | server CPU s A / P | PostgreSQL CPU µs/req A / P |")
+		fmt.Fprintln(&b, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 		ops, concs := cellAxes(s.Cells)
 		for _, op := range ops {
 			for _, c := range concs {
@@ -85,9 +96,9 @@ func Markdown(r *Result) string {
 				if v, ok := s.Statements[op]; ok {
 					stm = fmt.Sprintf("%.2f (max %d)", v, s.StatementsMax[op])
 				}
-				fmt.Fprintf(&b, "| %s | %s | %.0f | %s | %s | %.1f / %.1f | %s | %s | %d / %s | %s | %.0f / %s | %.1f / %s | %.0f / %s |\n",
+				fmt.Fprintf(&b, "| %s | %s | %.0f | %s | %s | %.1f / %.1f | %s | %s | %d / %s | %s | %s | %.0f / %s | %.1f / %s | %.0f / %s |\n",
 					op, c, am.rps, pgRPS, ratio(am.rps, pg.rps), am.p50, am.p99, pgLat, ratio(am.p99, pg.p99),
-					am.errs, pgErr, stm, am.cpu, pgCPU, am.cpuSec, pgSec, am.pgcpu, pgPGCPU)
+					am.errs, pgErr, stm, share(am.answerHits, am.answerLookups), am.cpu, pgCPU, am.cpuSec, pgSec, am.pgcpu, pgPGCPU)
 			}
 		}
 		fmt.Fprintf(&b, "\nPeak RSS (VmHWM, summed over each server's processes: Amity %d, PostGraphile %d): Amity %.0f MB, PostGraphile %.0f MB. Start to ready: Amity %.0f ms, PostGraphile %.0f ms. Data checked equal on %s. Cities drawn from: %d.\n",
@@ -162,8 +173,8 @@ func mixedTable(b *strings.Builder, cells []Cell) {
 		return
 	}
 	fmt.Fprintln(b, "\nMixed cells (Q1–Q4 at random while the writer mutates through Amity; every answer checked):")
-	fmt.Fprintln(b, "\n| c | readers on | round | reads | writes (refused, failed) | by kind | fields checked | stale fields | stale answers |")
-	fmt.Fprintln(b, "| ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
+	fmt.Fprintln(b, "\n| c | readers on | round | reads | reads per second | p50 / p99 ms | answers from cache | writes (refused, failed) | by kind | fields checked | stale fields | stale answers |")
+	fmt.Fprintln(b, "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
 	for _, c := range rows {
 		m := c.Mixed
 		kinds := make([]string, 0, len(m.WritesByKind))
@@ -171,8 +182,8 @@ func mixedTable(b *strings.Builder, cells []Cell) {
 			kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
 		}
 		sort.Strings(kinds)
-		fmt.Fprintf(b, "| %d | %s | %d | %d | %d (%d, %d) | %s | %d | %d | %d |\n", c.Concurrency, c.Server, c.Round, c.Requests,
-			m.Writes, m.WritesRefused, m.WritesFailed, strings.Join(kinds, ", "), m.Checked, m.StaleFields, m.Violations)
+		fmt.Fprintf(b, "| %d | %s | %d | %d | %.0f | %.1f / %.1f | %s | %d (%d, %d) | %s | %d | %d | %d |\n", c.Concurrency, c.Server, c.Round, c.Requests,
+			c.RPS, c.P50ms, c.P99ms, share(c.AnswerHits, c.AnswerLookups), m.Writes, m.WritesRefused, m.WritesFailed, strings.Join(kinds, ", "), m.Checked, m.StaleFields, m.Violations)
 	}
 	for _, c := range rows {
 		for _, v := range c.Mixed.FirstViolations {

@@ -107,6 +107,10 @@ type Cell struct {
 	// request: the other half of what a request costs on a machine both share.
 	PGCPUus    float64 `json:"postgres_cpu_us_per_req"`
 	FirstError string  `json:"first_error,omitempty"`
+	// AnswerHits and AnswerLookups count the queries Amity answered whole from its read
+	// cache during the cell, out of those it looked up (its metrics; 0 for PostGraphile).
+	AnswerHits    int64 `json:"answer_cache_hits,omitempty"`
+	AnswerLookups int64 `json:"answer_cache_lookups,omitempty"`
 	// Mixed is set for the mixed cell (Op "mixed").
 	Mixed *MixedStats `json:"mixed,omitempty"`
 }
@@ -499,6 +503,8 @@ type server struct {
 	// reads the same database uncached; the other replica's bound for another replica.
 	lag     time.Duration
 	url     string
+	// metrics is the URL of an Amity server's Prometheus metrics ("" for PostGraphile).
+	metrics string
 	cmd     *exec.Cmd
 	startup time.Duration
 	stmts   *stmtCounter
@@ -542,14 +548,20 @@ func startAmity(ctx context.Context, o RunOptions, dbURL, name string) (*server,
 		return nil, err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	metricsPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	metricsAddr := fmt.Sprintf("127.0.0.1:%d", metricsPort)
 	// The load comes from one address without a key: the anonymous rate limit would cap it.
-	args := []string{"serve", "--seed=false", "--log-json", "--database-url", withAppName(dbURL, name+"-bench"), "--addr", addr, "--db-max-conns", strconv.Itoa(o.PoolSize), "--rate-limit-anonymous=0"}
+	args := []string{"serve", "--seed=false", "--log-json", "--database-url", withAppName(dbURL, name+"-bench"), "--addr", addr,
+		"--db-max-conns", strconv.Itoa(o.PoolSize), "--rate-limit-anonymous=0", "--metrics-addr", metricsAddr}
 	if o.MaxComplexity > 0 {
 		args = append(args, "--max-complexity", strconv.Itoa(o.MaxComplexity))
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(runtime.NumCPU()))
-	s := &server{name: name, app: name + "-bench", index: 0, url: "http://" + addr + "/graphql", cmd: cmd, stmts: newStmtCounter(), done: make(chan struct{}), logTail: &tailBuffer{}}
+	s := &server{name: name, app: name + "-bench", index: 0, url: "http://" + addr + "/graphql", metrics: "http://" + metricsAddr + "/metrics", cmd: cmd, stmts: newStmtCounter(), done: make(chan struct{}), logTail: &tailBuffer{}}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -750,6 +762,7 @@ func load(ctx context.Context, db *sql.DB, s *server, opName string, wl *workloa
 	var firstErr atomic.Value
 	lat := make([][]time.Duration, conc)
 	cpu0, pg0 := treeCPU("/proc", s.pid()), backendsCPU(ctx, db, s.app)
+	answers0 := answerLookups(ctx, s)
 	start := time.Now()
 	deadline := start.Add(d)
 	var wg sync.WaitGroup
@@ -799,7 +812,53 @@ func load(ctx context.Context, db *sql.DB, s *server, opName string, wl *workloa
 	wg.Wait()
 	elapsed := time.Since(start)
 	cpu1, pg1 := treeCPU("/proc", s.pid()), backendsCPU(ctx, db, s.app)
-	return summarize(s.name, lat, int(errCount.Load()), elapsed, cpu1-cpu0, pg0, pg1, &firstErr)
+	c := summarize(s.name, lat, int(errCount.Load()), elapsed, cpu1-cpu0, pg0, pg1, &firstErr)
+	c.AnswerHits, c.AnswerLookups = answerLookups(ctx, s).since(answers0)
+	return c
+}
+
+// answerCounts are an Amity server's counters of whole answers looked up in its read
+// cache (amity_answer_cache_lookups_total).
+type answerCounts struct{ hits, misses int64 }
+
+// since returns the hits and the lookups between then and c.
+func (c answerCounts) since(then answerCounts) (hits, lookups int64) {
+	return c.hits - then.hits, c.hits - then.hits + c.misses - then.misses
+}
+
+// answerLookups reads s's answer cache counters from its metrics; zero for a server
+// without metrics or when they cannot be read (the report then shows none).
+func answerLookups(ctx context.Context, s *server) answerCounts {
+	var out answerCounts
+	if s.metrics == "" {
+		return out
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.metrics, nil)
+	if err != nil {
+		return out
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return out
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		for prefix, into := range map[string]*int64{
+			`amity_answer_cache_lookups_total{result="hit"} `:  &out.hits,
+			`amity_answer_cache_lookups_total{result="miss"} `: &out.misses,
+		} {
+			if v, ok := strings.CutPrefix(line, prefix); ok {
+				f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				*into = int64(f)
+			}
+		}
+	}
+	return out
 }
 
 func pct(sorted []time.Duration, p float64) float64 {

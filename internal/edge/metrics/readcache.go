@@ -28,6 +28,8 @@ var (
 		"Bytes the read cache holds, as it estimates them.", nil, nil)
 	readCacheEntries = prometheus.NewDesc("amity_read_cache_entries",
 		"Reads the read cache holds.", nil, nil)
+	answerLookups = prometheus.NewDesc("amity_answer_cache_lookups_total",
+		"Queries looked up whole in the read cache, by result (hit: answered without running; miss).", []string{"result"}, nil)
 	readCacheOn = prometheus.NewDesc("amity_read_cache_enabled",
 		"1 while the read cache takes entries; 0 while the change feed is down or unproven.", nil, nil)
 )
@@ -35,7 +37,7 @@ var (
 type readCacheCollector struct{ c *readcache.Cache }
 
 func (readCacheCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{readCacheLookups, readCacheDropped, readCacheRefused, readCacheBytes, readCacheEntries, readCacheOn} {
+	for _, d := range []*prometheus.Desc{readCacheLookups, readCacheDropped, readCacheRefused, readCacheBytes, readCacheEntries, readCacheOn, answerLookups} {
 		ch <- d
 	}
 }
@@ -47,6 +49,8 @@ func (c readCacheCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(readCacheDropped, prometheus.CounterValue, float64(st.Evictions), "evicted")
 	ch <- prometheus.MustNewConstMetric(readCacheDropped, prometheus.CounterValue, float64(st.Invalidations), "invalidated")
 	ch <- prometheus.MustNewConstMetric(readCacheRefused, prometheus.CounterValue, float64(st.Refused))
+	ch <- prometheus.MustNewConstMetric(answerLookups, prometheus.CounterValue, float64(st.AnswerHits), "hit")
+	ch <- prometheus.MustNewConstMetric(answerLookups, prometheus.CounterValue, float64(st.AnswerMisses), "miss")
 	ch <- prometheus.MustNewConstMetric(readCacheBytes, prometheus.GaugeValue, float64(st.Bytes))
 	ch <- prometheus.MustNewConstMetric(readCacheEntries, prometheus.GaugeValue, float64(st.Entries))
 	on := 0.0

@@ -71,6 +71,9 @@ type Stats struct {
 	Refused int64
 	Entries int
 	Bytes   int64
+	// AnswerHits and AnswerMisses count the queries answered whole from the cache and
+	// those that were not (CountAnswer); their lookups are in Hits and Misses too.
+	AnswerHits, AnswerMisses int64
 }
 
 // maxMarks bounds the marks kept: past it, the cache is emptied and the marks with it
@@ -368,6 +371,20 @@ func (c *Cache) Enabled() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.enabled
+}
+
+// CountAnswer counts a query's lookup of its whole answer (graph/answers.go).
+func (c *Cache) CountAnswer(hit bool) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if hit {
+		c.stats.AnswerHits++
+	} else {
+		c.stats.AnswerMisses++
+	}
 }
 
 // Stats returns the counters and the current size.
