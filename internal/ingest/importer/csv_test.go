@@ -159,8 +159,8 @@ func TestParseCSVCreateCities(t *testing.T) {
 func TestDetectCSV(t *testing.T) {
 	t.Parallel()
 	for name, head := range map[string]string{
-		"partners.csv":  "anything",
-		"partners.txt":  "\ufeffCity;Country;Partner_City;Partner_Country\n",
+		"partners.csv":   "anything",
+		"partners.txt":   "\ufeffCity;Country;Partner_City;Partner_Country\n",
 		"export (1).dat": "city,country,partner city,partner_country\n",
 	} {
 		if f, err := Detect(name, []byte(head)); err != nil || f != FormatCSV {
