@@ -176,19 +176,22 @@ func csvHeader(ps *knowledge.FileProblems, header []string) map[string]int {
 		known[c] = true
 	}
 	cols := map[string]int{}
+	unknown := false
 	for i, h := range header {
 		c := csvColumn(h)
 		switch {
 		case !known[c]:
 			ps.Addf(1, "", "unknown column %q (the columns are %s)", h, strings.Join(csvColumns, ", "))
+			unknown = true
 		case hasKey(cols, c):
 			ps.Addf(1, "", "column %q given twice (columns %d and %d)", c, cols[c]+1, i+1)
 		default:
 			cols[c] = i
 		}
 	}
+	// An unknown column is often a required one misspelt: that one message says it.
 	for _, c := range csvRequired {
-		if !hasKey(cols, c) && ps.Len() == 0 {
+		if !hasKey(cols, c) && !unknown {
 			ps.Addf(1, "", "missing column %q (required: %s)", c, strings.Join(csvRequired, ", "))
 		}
 	}

@@ -2,7 +2,9 @@ package importer
 
 import (
 	"encoding/csv"
+	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,7 +57,7 @@ func RowOutcomes(parsed *knowledge.Batch, rejected []Rejection, byName map[knowl
 	seen := map[int]bool{}
 	for _, p := range parsed.Partnerships {
 		seen[p.Line] = true
-		o := RowOutcome{Line: p.Line, Reasons: reasons[p.Line]}
+		o := RowOutcome{Line: p.Line, Reasons: slices.Clone(reasons[p.Line])}
 		var ms [2]knowledge.CityMatch
 		looked := [2]bool{}
 		if len(p.Cities) == 2 {
@@ -63,6 +65,13 @@ func RowOutcomes(parsed *knowledge.Batch, rejected []Rejection, byName map[knowl
 			ms[0], looked[0] = byName[p.Cities[0]]
 			ms[1], looked[1] = byName[p.Cities[1]]
 			o.CityID, o.PartnerCityID = ms[0].ID, ms[1].ID
+		}
+		// A row rejected before the store looked (a bad date) may name a city that
+		// another row's look-up refused: the row is told that too.
+		for i, m := range ms {
+			if r := fmt.Sprintf("partnership.cities[%d]: %s", i, m.Problem); m.Problem != "" && !slices.Contains(o.Reasons, r) {
+				o.Reasons = append(o.Reasons, r)
+			}
 		}
 		switch {
 		case ms[0].Ambiguous || ms[1].Ambiguous:
@@ -76,7 +85,7 @@ func RowOutcomes(parsed *knowledge.Batch, rejected []Rejection, byName map[knowl
 		default:
 			o.Outcome = RowMatched
 		}
-		o.Written = written && len(o.Reasons) == 0
+		o.Written = written && (o.Outcome == RowMatched || o.Outcome == RowCreated)
 		out = append(out, o)
 	}
 	// Rows that could not be read as a partnership at all (the wrong number of
