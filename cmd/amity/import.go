@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"time"
@@ -30,7 +31,11 @@ Import countries before the cities that refer to them, e.g.
   amity import /usr/share/iso-codes/json/iso_3166-1.json cities15000.txt knowledge.ndjson
 
 Formats (see docs/import.md): ndjson (Amity's knowledge format), geonames (a GeoNames
-cities file such as cities15000.txt), iso3166 (iso-codes' iso_3166-1.json).
+cities file such as cities15000.txt), iso3166 (iso-codes' iso_3166-1.json), csv (a
+partner's spreadsheet: one partnership per row, both cities by name and country). For
+a CSV file the summary counts its rows by outcome (matched, created, ambiguous,
+refused, unchecked), and --report FILE writes each row's outcome, with the cities'
+ids or the reasons (ambiguous: the candidates).
 
 Flags:
 `
@@ -44,10 +49,12 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		envflag.PrintDefaults(fs.Output(), fs)
 	}
 	dbSettings(settings, &cfg.db)
-	formatFlag := fs.String("format", "auto", "file format: auto, ndjson, geonames or iso3166")
+	formatFlag := fs.String("format", "auto", "file format: auto, ndjson, geonames, iso3166 or csv")
 	every := fs.Duration("progress", time.Second, "how often to print a progress line to stderr; 0 turns it off")
 	skip := fs.Bool("skip-invalid", false, "write every valid line and put the invalid ones, with their reasons, in a reject file (FILE.rejects)")
 	rejectsDir := fs.String("rejects", "", "with --skip-invalid: the directory of the reject files (default: beside each FILE)")
+	report := fs.String("report", "", "for one CSV file: write each row's outcome (matched, created, ambiguous, refused, unchecked) to this CSV file")
+	createCities := fs.Bool("create-cities", false, "for CSV files: create every city no stored city matches, as a create column of yes would")
 	if err := settings.ParseAndResolve(args); err != nil {
 		return err
 	}
@@ -61,6 +68,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return errors.New("import: no file given")
+	}
+	if *report != "" && fs.NArg() > 1 {
+		return errors.New("import: --report takes one file")
 	}
 	// A large file takes longer than the server's per-statement limit is meant for;
 	// only an explicit setting bounds an import.
@@ -78,7 +88,8 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 	failed := 0
 	for _, name := range fs.Args() {
-		opts := importOptions{format: format, every: *every, skipInvalid: *skip, rejectsDir: *rejectsDir}
+		opts := importOptions{format: format, every: *every, skipInvalid: *skip, rejectsDir: *rejectsDir,
+			report: *report, createCities: *createCities}
 		if err := importFile(ctx, db, name, opts, stdout, stderr); err != nil {
 			if ctx.Err() != nil {
 				return err
@@ -99,6 +110,10 @@ type importOptions struct {
 	every       time.Duration // progress interval; 0 for none
 	skipInvalid bool
 	rejectsDir  string // "" for beside the file
+	// report is where a CSV file's per-row report goes ("" for none); createCities
+	// creates a CSV file's unknown cities.
+	report       string
+	createCities bool
 }
 
 // maxSkipRounds bounds how often an import with --skip-invalid is tried again after
@@ -121,15 +136,38 @@ func importFile(ctx context.Context, db *postgres.DB, name string, opts importOp
 			return err
 		}
 	}
+	if format != importer.FormatCSV && (opts.report != "" || opts.createCities) {
+		return fmt.Errorf("%s: --report and --create-cities are for CSV files, not %s", name, format)
+	}
 	p := new(importer.Progress)
 	stop := p.Report(stderr, name, opts.every)
 	defer stop()
 	start := time.Now()
 	p.Phase("reading")
-	parsed, err := importer.Parse(name, r, format, p)
+	var parsed *knowledge.Batch
+	if format == importer.FormatCSV {
+		parsed, err = importer.ParseCSV(name, r, importer.CSVOptions{CreateCities: opts.createCities}, p)
+	} else {
+		parsed, err = importer.Parse(name, r, format, p)
+	}
 	var fe *knowledge.FileError
-	if err != nil && (!opts.skipInvalid || parsed == nil || !errors.As(err, &fe)) {
+	if err != nil && (parsed == nil || !errors.As(err, &fe)) {
 		return err
+	}
+	// rows reports a CSV file's rows, also when the file is refused: a partner's
+	// spreadsheet is answered row by row.
+	rows := func(rejected []importer.Rejection, byName map[knowledge.Ref]knowledge.CityMatch, written bool) error {
+		if format != importer.FormatCSV {
+			return nil
+		}
+		lead := "  rows:"
+		if !written {
+			lead = name + ": not imported; rows:"
+		}
+		return reportRows(stdout, lead, opts.report, importer.RowOutcomes(parsed, rejected, byName, written))
+	}
+	if err != nil && !opts.skipInvalid {
+		return errors.Join(err, rows(importer.Rejections(fe.All()), nil, false))
 	}
 	var problems []knowledge.FileProblem
 	if fe != nil {
@@ -138,6 +176,9 @@ func importFile(ctx context.Context, db *postgres.DB, name string, opts importOp
 	b := parsed
 	var rejected []importer.Rejection
 	var sum knowledge.BatchSummary
+	// What the store decided for each city by name, over every round: each round
+	// decides against the same stored cities, the earlier rounds' writes rolled back.
+	byName := map[knowledge.Ref]knowledge.CityMatch{}
 	for round := 0; ; round++ {
 		if opts.skipInvalid {
 			if b, rejected, err = importer.SkipInvalid(parsed, problems); err != nil {
@@ -150,11 +191,18 @@ func importFile(ctx context.Context, db *postgres.DB, name string, opts importOp
 			break
 		}
 		sum, err = postgres.Import(ctx, db.DB, b, p)
+		maps.Copy(byName, sum.ByName)
 		if err == nil {
 			break
 		}
 		fe = nil
-		if !opts.skipInvalid || !errors.As(err, &fe) || round+1 == maxSkipRounds {
+		if !errors.As(err, &fe) {
+			return err
+		}
+		if !opts.skipInvalid {
+			return errors.Join(err, rows(importer.Rejections(fe.All()), byName, false))
+		}
+		if round+1 == maxSkipRounds {
 			return err
 		}
 		problems = append(problems, fe.All()...)
@@ -162,9 +210,42 @@ func importFile(ctx context.Context, db *postgres.DB, name string, opts importOp
 	stop()
 	sum.Elapsed = time.Since(start)
 	sum.Write(stdout)
+	if err := rows(rejected, byName, true); err != nil {
+		return err
+	}
 	if opts.skipInvalid {
 		return writeRejects(name, format, opts.rejectsDir, rejected, stdout)
 	}
+	return nil
+}
+
+// reportRows prints, after lead, how many rows of a CSV file had each outcome and,
+// when path is set, writes each row's outcome there.
+func reportRows(stdout io.Writer, lead, path string, rows []importer.RowOutcome) error {
+	n := importer.CountRowOutcomes(rows)
+	fmt.Fprint(stdout, lead)
+	for i, o := range importer.RowOutcomesOrder {
+		if i > 0 {
+			fmt.Fprint(stdout, ",")
+		}
+		fmt.Fprintf(stdout, " %d %s", n[o], o)
+	}
+	fmt.Fprintln(stdout)
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	err = importer.WriteRowOutcomes(f, rows)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("report %s: %w", path, err)
+	}
+	fmt.Fprintf(stdout, "  each row's outcome: %s\n", path)
 	return nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // BatchCounts says what an import did to the entities of one kind. An entity counts as
@@ -19,6 +21,9 @@ type BatchSummary struct {
 	Format  string
 	Counts  map[string]BatchCounts // by kind; kinds the file did not hold are absent
 	Elapsed time.Duration
+	// ByName holds what the import decided for each city the file refers to by name,
+	// also when the file was refused once its cities were looked up.
+	ByName map[Ref]CityMatch
 }
 
 // Rows is the number of entities the file held.
@@ -55,4 +60,19 @@ func (s BatchSummary) Write(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  %-12s %10d %10d %10d\n", k, c.Created, c.Updated, c.Unchanged)
 	}
+}
+
+// CityMatch is what an import decided for a city referred to by name and country
+// (Ref.ByName), by the rule of docs/import.md ("Cities by name"): so that a partner's
+// list can be answered row by row.
+type CityMatch struct {
+	// ID is the city the reference names: a stored one, or the one the import creates
+	// for it. It is uuid.Nil when the reference was refused.
+	ID      uuid.UUID
+	Created bool
+	// Ambiguous is set when the reference was refused because more than one stored city
+	// may be the one; Problem then lists the candidates.
+	Ambiguous bool
+	// Problem says why the reference was refused, or is "".
+	Problem string
 }

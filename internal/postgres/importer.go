@@ -43,7 +43,8 @@ func Import(ctx context.Context, db *sqlx.DB, b *knowledge.Batch, p ImportProgre
 		return sum, fmt.Errorf("import %s: %w", b.File, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	counts, err := writeBatch(ctx, tx, b, p, ImportActor(b.File))
+	counts, byName, err := writeBatch(ctx, tx, b, p, ImportActor(b.File))
+	sum.ByName = byName
 	if err != nil {
 		return sum, err
 	}
@@ -73,8 +74,10 @@ func beginBatch(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error) {
 	return tx, nil
 }
 
-// writeBatch writes a batch inside tx as actor, and says what it did to each kind.
-func writeBatch(ctx context.Context, tx *sqlx.Tx, b *knowledge.Batch, p ImportProgress, actor string) (map[string]knowledge.BatchCounts, error) {
+// writeBatch writes a batch inside tx as actor, and says what it did to each kind and
+// what it decided for each city the batch names by name (also when it refused the
+// batch after deciding).
+func writeBatch(ctx context.Context, tx *sqlx.Tx, b *knowledge.Batch, p ImportProgress, actor string) (map[string]knowledge.BatchCounts, map[knowledge.Ref]knowledge.CityMatch, error) {
 	if p == nil {
 		p = noProgress{}
 	}
@@ -84,11 +87,11 @@ func writeBatch(ctx context.Context, tx *sqlx.Tx, b *knowledge.Batch, p ImportPr
 	if err != nil {
 		var ie *knowledge.FileError
 		if errors.As(err, &ie) {
-			return nil, err
+			return nil, w.byName(), err
 		}
-		return nil, fmt.Errorf("import %s: %w", b.File, err)
+		return nil, nil, fmt.Errorf("import %s: %w", b.File, err)
 	}
-	return counts, nil
+	return counts, w.byName(), nil
 }
 
 // BundleTables lists the tables a batch of knowledge writes, parents before children.
@@ -145,7 +148,7 @@ func ApplyBundle(ctx context.Context, db *sqlx.DB, b *knowledge.Batch, digest, n
 	if res.Skipped {
 		return res, tx.Commit()
 	}
-	counts, err := writeBatch(ctx, tx, b, nil, BundleActor(digest))
+	counts, _, err := writeBatch(ctx, tx, b, nil, BundleActor(digest))
 	if err != nil {
 		return res, fmt.Errorf("apply bundle %s: %w", name, err)
 	}

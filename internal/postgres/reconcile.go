@@ -8,6 +8,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/lib/pq"
 
 	"github.com/amity/amity/internal/knowledge"
@@ -49,6 +50,28 @@ type reconciled struct {
 	created string // the key of the city the import creates for it, or ""
 	country string // the country's code, "" when unknown
 	problem string // why the reference was refused, or ""
+	// ambiguous is set when it was refused because several stored cities may be the one.
+	ambiguous bool
+}
+
+// byName is what reconciliation decided for each reference by name, as the domain
+// reports it (knowledge.BatchSummary.ByName); nil before reconcile ran.
+func (w *batchWriter) byName() map[knowledge.Ref]knowledge.CityMatch {
+	if w.named == nil {
+		return nil
+	}
+	out := make(map[knowledge.Ref]knowledge.CityMatch, len(w.named))
+	for r, rc := range w.named {
+		m := knowledge.CityMatch{Created: rc.created != "", Ambiguous: rc.ambiguous, Problem: rc.problem}
+		switch {
+		case rc.id != "":
+			m.ID = uuid.MustParse(rc.id)
+		case rc.created != "":
+			m.ID = knowledge.KeyID(knowledge.KindCity, rc.created)
+		}
+		out[r] = m
+	}
+	return out
 }
 
 // candidate is a stored city that has the name.
@@ -181,6 +204,7 @@ func decide(r knowledge.Ref, rows []candidate) reconciled {
 		} else {
 			out.problem = fmt.Sprintf("%d cities of %s are named %q; give coordinates or a key to choose: %s",
 				len(cands), out.country, r.Name, listCandidates(cands, false))
+			out.ambiguous = true
 			return out
 		}
 	}
@@ -200,6 +224,7 @@ func decide(r knowledge.Ref, rows []candidate) reconciled {
 		if len(unplaced) > 0 {
 			out.problem = fmt.Sprintf("no city of %s named %q lies within %g km of %.4f,%.4f, and %d without coordinates may be the one; give a key to choose: %s",
 				out.country, r.Name, ReconcileMaxKm, r.Lat, r.Lon, len(unplaced), listCandidates(cands, true))
+			out.ambiguous = true
 			return out
 		}
 	}

@@ -1,5 +1,6 @@
 // Package importer reads the file formats of `amity import` (Amity's NDJSON knowledge
-// format, the GeoNames gazetteer and the ISO 3166-1 JSON of Debian's iso-codes) into
+// format, the GeoNames gazetteer, the ISO 3166-1 JSON of Debian's iso-codes and a
+// partner's spreadsheet of partnerships as CSV) into
 // the domain's knowledge.Batch, checks it with the domain's rules (Batch.Check), and
 // reports progress. It knows nothing of SQL: the store (internal/postgres) writes a
 // checked Batch in one transaction.
@@ -24,15 +25,16 @@ const (
 	FormatNDJSON   Format = "ndjson"
 	FormatGeoNames Format = "geonames"
 	FormatISO3166  Format = "iso3166"
+	FormatCSV      Format = "csv"
 )
 
 // ParseFormat checks a --format value.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(s); f {
-	case FormatAuto, FormatNDJSON, FormatGeoNames, FormatISO3166:
+	case FormatAuto, FormatNDJSON, FormatGeoNames, FormatISO3166, FormatCSV:
 		return f, nil
 	}
-	return "", fmt.Errorf("unknown format %q (want auto, ndjson, geonames or iso3166)", s)
+	return "", fmt.Errorf("unknown format %q (want auto, ndjson, geonames, iso3166 or csv)", s)
 }
 
 // Detect picks the format of a file from its name and its first bytes. The extension
@@ -42,6 +44,8 @@ func Detect(name string, head []byte) (Format, error) {
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".ndjson", ".jsonl":
 		return FormatNDJSON, nil
+	case ".csv":
+		return FormatCSV, nil
 	}
 	trimmed := bytes.TrimLeft(head, " \t\r\n\ufeff")
 	switch {
@@ -51,8 +55,12 @@ func Detect(name string, head []byte) (Format, error) {
 		return FormatNDJSON, nil
 	case bytes.Count(firstLine(head), []byte("\t")) == geonamesColumns-1:
 		return FormatGeoNames, nil
+	case bytes.Contains(bytes.ToLower(firstLine(trimmed)), []byte("partner_city")),
+		bytes.Contains(bytes.ToLower(firstLine(trimmed)), []byte("partner city")):
+		// A partner's spreadsheet saved under another name: its header says so.
+		return FormatCSV, nil
 	}
-	return "", fmt.Errorf("%s: cannot tell the format (want NDJSON, a GeoNames cities file or ISO 3166-1 JSON); give --format", name)
+	return "", fmt.Errorf("%s: cannot tell the format (want NDJSON, a GeoNames cities file, ISO 3166-1 JSON or a CSV of partnerships); give --format", name)
 }
 
 func firstLine(b []byte) []byte {
@@ -76,6 +84,8 @@ func Parse(name string, r io.Reader, f Format, p *Progress) (*knowledge.Batch, e
 		return ParseGeoNames(name, r, p)
 	case FormatISO3166:
 		return ParseISO3166(name, r, p)
+	case FormatCSV:
+		return ParseCSV(name, r, CSVOptions{}, p)
 	}
 	return nil, fmt.Errorf("%s: parse: format %q is not a concrete format", name, f)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -22,7 +23,10 @@ type Rejection struct {
 
 // SkipInvalid returns the part of b that the problems leave valid: every record on a
 // line with a problem is dropped, and so is every record that refers to an entity only
-// a dropped line defines (a partnership naming a rejected city), with that reason. The
+// a dropped line defines (a partnership naming a rejected city), with that reason. A
+// source is the exception: a spreadsheet's row defines the source it cites beside its
+// partnership, and other rows cite it too, so a source is dropped only for a problem
+// of its own (its field "source.…", or none) and stays for its row's partnership's. The
 // rest is checked again (Batch.Check) until no problem remains, so the batch returned
 // passes the domain's rules. It fails when a problem concerns the whole file (line 0):
 // such a file cannot be imported in part.
@@ -31,15 +35,13 @@ type Rejection struct {
 // called again with more problems (those the store finds).
 func SkipInvalid(b *knowledge.Batch, problems []knowledge.FileProblem) (*knowledge.Batch, []Rejection, error) {
 	reasons := map[int][]string{}
+	badSource := map[int]bool{}
 	add := func(p knowledge.FileProblem) error {
 		if p.Line <= 0 {
 			return fmt.Errorf("%s: cannot skip invalid lines: %s", b.File, p)
 		}
-		r := p.Message
-		if p.Field != "" {
-			r = p.Field + ": " + p.Message
-		}
-		reasons[p.Line] = append(reasons[p.Line], r)
+		reasons[p.Line] = append(reasons[p.Line], reason(p))
+		badSource[p.Line] = badSource[p.Line] || fieldKind(p.Field) == "" || fieldKind(p.Field) == knowledge.KindSource
 		return nil
 	}
 	for _, p := range problems {
@@ -48,7 +50,7 @@ func SkipInvalid(b *knowledge.Batch, problems []knowledge.FileProblem) (*knowled
 		}
 	}
 	for {
-		kept := keepLines(b, reasons)
+		kept := keepLines(b, reasons, badSource)
 		dependent := false
 		kept.EachRef(func(u knowledge.RefUse) {
 			if b.Defines(u.Kind, u.Ref) && !kept.Defines(u.Kind, u.Ref) {
@@ -76,6 +78,38 @@ func SkipInvalid(b *knowledge.Batch, problems []knowledge.FileProblem) (*knowled
 	}
 }
 
+// fieldKind is the kind of record a problem's field belongs to ("source" of
+// "source.title"), or "" for a problem of the whole line or of a format's column.
+func fieldKind(field string) string {
+	k, _, _ := strings.Cut(field, ".")
+	k, _, _ = strings.Cut(k, "[")
+	if slices.Contains(knowledge.Kinds, k) || k == knowledge.KindStatement {
+		return k
+	}
+	return ""
+}
+
+// reason is a problem as a reject file gives it: "field: message", or the message.
+func reason(p knowledge.FileProblem) string {
+	if p.Field == "" {
+		return p.Message
+	}
+	return p.Field + ": " + p.Message
+}
+
+// Rejections groups problems by line, as SkipInvalid rejects lines: for a report of
+// a file refused as a whole, whose every problem is a line's. Problems of the whole
+// file (line 0) are left out.
+func Rejections(problems []knowledge.FileProblem) []Rejection {
+	reasons := map[int][]string{}
+	for _, p := range problems {
+		if p.Line > 0 {
+			reasons[p.Line] = append(reasons[p.Line], reason(p))
+		}
+	}
+	return rejections(reasons)
+}
+
 func rejections(reasons map[int][]string) []Rejection {
 	out := make([]Rejection, 0, len(reasons))
 	for line, rs := range reasons {
@@ -98,13 +132,14 @@ func dedupe(rs []string) []string {
 }
 
 // keepLines returns a new batch of b's records whose lines have no reason to be
-// rejected. Records at line 0 (a format's own source, such as GeoNames') are kept.
-func keepLines(b *knowledge.Batch, reasons map[int][]string) *knowledge.Batch {
+// rejected, and of the sources of lines whose reasons are not the source's
+// (badSource). Records at line 0 (a format's own source, such as GeoNames') are kept.
+func keepLines(b *knowledge.Batch, reasons map[int][]string, badSource map[int]bool) *knowledge.Batch {
 	ok := func(line int) bool { _, bad := reasons[line]; return !bad }
 	return &knowledge.Batch{
 		File:         b.File,
 		Format:       b.Format,
-		Sources:      keep(b.Sources, func(r knowledge.SourceRecord) bool { return ok(r.Line) }),
+		Sources:      keep(b.Sources, func(r knowledge.SourceRecord) bool { return !badSource[r.Line] }),
 		Countries:    keep(b.Countries, func(r knowledge.CountryRecord) bool { return ok(r.Line) }),
 		Cities:       keep(b.Cities, func(r knowledge.CityRecord) bool { return ok(r.Line) }),
 		Officials:    keep(b.Officials, func(r knowledge.OfficialRecord) bool { return ok(r.Line) }),
@@ -133,7 +168,8 @@ const RejectsSuffix = ".rejects"
 // the given format), to w: each rejected line as it was, then a tab and a last column
 // of its reasons, "line N: reason; reason". A line of NDJSON or of a GeoNames file is
 // copied byte for byte; an ISO 3166 entry, which spans lines, is written as its JSON on
-// one line. It returns how many lines it wrote.
+// one line; a CSV file's reject file is a CSV file (see writeCSVRejects). It returns
+// how many lines (CSV: rows) it wrote.
 func WriteRejects(w io.Writer, r io.Reader, f Format, rejected []Rejection) (int, error) {
 	if len(rejected) == 0 {
 		return 0, nil
@@ -141,6 +177,9 @@ func WriteRejects(w io.Writer, r io.Reader, f Format, rejected []Rejection) (int
 	byLine := make(map[int]Rejection, len(rejected))
 	for _, rj := range rejected {
 		byLine[rj.Line] = rj
+	}
+	if f == FormatCSV {
+		return writeCSVRejects(w, r, byLine)
 	}
 	bw := bufio.NewWriter(w)
 	n := 0
