@@ -41,6 +41,15 @@ func TestMergeCitiesMutation(t *testing.T) {
 			"merged": merged, "mergedVersion": mergedVersion, "reason": "one city spelt twice", "clientMutationId": "m-1"}}
 	}
 
+	// Read before the merge, so that the read cache holds the merged city: the merge's
+	// notifications must drop it.
+	const readOld = `query($id: ID!) { node(id: $id) { id ... on City { name } } city(id: $id) { id } nodes(ids: [$id]) { id } }`
+	var early struct{ Node struct{ ID, Name string } }
+	a.MustPost(t, readOld, map[string]any{"id": merged}).MustData(t, &early)
+	if early.Node.Name != "Testvile" {
+		t.Fatalf("before the merge, node(merged) = %+v", early.Node)
+	}
+
 	before := a.MustTableCounts(t)
 	if resp := a.MustPostAs(t, writer, mergeCities, input(1, 1)); len(resp.Errors) == 0 || resp.Errors[0].code() != "FORBIDDEN" {
 		t.Fatalf("a writer merging: %s, want FORBIDDEN", resp.Raw)
@@ -98,8 +107,7 @@ func TestMergeCitiesMutation(t *testing.T) {
 		City  struct{ ID string }
 		Nodes []struct{ ID string }
 	}
-	a.MustPost(t, `query($id: ID!) { node(id: $id) { id ... on City { name } } city(id: $id) { id } nodes(ids: [$id]) { id } }`,
-		map[string]any{"id": merged}).MustData(t, &read)
+	a.MustPost(t, readOld, map[string]any{"id": merged}).MustData(t, &read)
 	if read.Node.ID != survivor || read.Node.Name != "Testville" || read.City.ID != survivor || len(read.Nodes) != 1 || read.Nodes[0].ID != survivor {
 		t.Errorf("old ID reads %+v, want the survivor %s", read, survivor)
 	}
