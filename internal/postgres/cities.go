@@ -299,7 +299,12 @@ func (db *DB) CountCities(ctx context.Context, q knowledge.CityQuery) (int, erro
 
 // CityByWikidata finds a city by its Wikidata item. It returns NOT_FOUND when none has it.
 func (db *DB) CityByWikidata(ctx context.Context, qid string) (*knowledge.City, error) {
-	q := `SELECT ` + cityCols + ` FROM ` + cityFrom + ` WHERE c.wikidata_qid = $1`
+	// A Wikidata item a merged city kept (a statement now, MergeCities) finds the
+	// survivor, unless a city holds it.
+	q := `SELECT ` + cityCols + ` FROM ` + cityFrom + ` WHERE c.wikidata_qid = $1
+UNION ALL
+SELECT ` + cityCols + ` FROM city_merges m JOIN cities c ON c.id = m.survivor_id JOIN countries ck ON ck.id = c.country_id
+WHERE m.wikidata_qid = $1 AND NOT EXISTS (SELECT 1 FROM cities x WHERE x.wikidata_qid = $1)`
 	var r cityRow
 	if err := db.GetContext(ctx, &r, q, strings.ToUpper(strings.TrimSpace(qid))); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {

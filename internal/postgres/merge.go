@@ -187,6 +187,15 @@ WHERE c.id = ANY($1::uuid[]) ORDER BY c.id FOR UPDATE OF c`
 		r, ok := found[c.id]
 		switch {
 		case !ok:
+			var into *uuid.UUID
+			if err := mg.tx.GetContext(mg.ctx, &into, `SELECT (SELECT survivor_id FROM city_merges WHERE merged_id = $1)`, c.id); err != nil {
+				return false, err
+			}
+			if into != nil {
+				mg.p.Add(knowledge.CodeNotFound, knowledge.Path(c.field), "this city was merged into %s already: name that one",
+					knowledge.GlobalID(knowledge.TypeCity, *into))
+				continue
+			}
 			mg.p.Add(knowledge.CodeNotFound, knowledge.Path(c.field), "no city has this id")
 		case r.Version != c.version:
 			mg.p.Add(knowledge.CodeStaleVersion, knowledge.Path(c.vfield),

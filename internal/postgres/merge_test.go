@@ -197,6 +197,15 @@ func TestMergeMovesEveryFact(t *testing.T) {
 	if got, err := db.CitiesByID(ctx, []uuid.UUID{l}); err != nil || got[l] == nil || got[l].ID != exampleford {
 		t.Errorf("CitiesByID(first merged) = %v (%v), want %s", got, err, exampleford)
 	}
+	// The Wikidata item the first merged city kept finds the last survivor.
+	if got, err := db.CityByWikidata(ctx, "Q9000000101"); err != nil || got.ID != exampleford {
+		t.Errorf("CityByWikidata(the merged city's) = %+v (%v), want %s", got, err, exampleford)
+	}
+	// Naming a merged city in a merge says where it went.
+	if _, err := db.MergeCities(ctx, meta, knowledge.CityMerge{SurvivorID: exampleford, SurvivorVersion: version(t, db.DB, exampleford),
+		MergedID: l, MergedVersion: 1}); problemAt(err) != knowledge.CodeNotFound+" input.merged" || !strings.Contains(err.Error(), "was merged into") {
+		t.Errorf("merging a merged city: %v", err)
+	}
 }
 
 // A refused merge changes nothing, and says why with a stable code and field.
