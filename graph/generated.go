@@ -152,6 +152,19 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CityMergeCounts struct {
+		Agreements         func(childComplexity int) int
+		Conflicts          func(childComplexity int) int
+		Figures            func(childComplexity int) int
+		Institutions       func(childComplexity int) int
+		JoinedPartnerships func(childComplexity int) int
+		Names              func(childComplexity int) int
+		Officials          func(childComplexity int) int
+		Partnerships       func(childComplexity int) int
+		Sources            func(childComplexity int) int
+		Statements         func(childComplexity int) int
+	}
+
 	CityPath struct {
 		Cities func(childComplexity int) int
 		Hops   func(childComplexity int) int
@@ -242,6 +255,14 @@ type ComplexityRoot struct {
 		Longitude func(childComplexity int) int
 	}
 
+	MergeCitiesPayload struct {
+		City             func(childComplexity int) int
+		ClientMutationID func(childComplexity int) int
+		Errors           func(childComplexity int) int
+		MergedID         func(childComplexity int) int
+		Moved            func(childComplexity int) int
+	}
+
 	Mutation struct {
 		CreateAgreement   func(childComplexity int, input model.AgreementInput) int
 		CreateCity        func(childComplexity int, input model.CityInput) int
@@ -249,6 +270,7 @@ type ComplexityRoot struct {
 		CreateOfficial    func(childComplexity int, input model.OfficialInput) int
 		CreatePartnership func(childComplexity int, input model.PartnershipInput) int
 		CreateSource      func(childComplexity int, input model.SourceInput) int
+		MergeCities       func(childComplexity int, input model.MergeCitiesInput) int
 		Retract           func(childComplexity int, input model.RetractInput) int
 		UpdateAgreement   func(childComplexity int, input model.UpdateAgreementInput) int
 		UpdateCity        func(childComplexity int, input model.UpdateCityInput) int
@@ -546,6 +568,7 @@ type MutationResolver interface {
 	CreateInstitution(ctx context.Context, input model.InstitutionInput) (*model.InstitutionPayload, error)
 	UpdateInstitution(ctx context.Context, input model.UpdateInstitutionInput) (*model.InstitutionPayload, error)
 	Retract(ctx context.Context, input model.RetractInput) (*model.RetractPayload, error)
+	MergeCities(ctx context.Context, input model.MergeCitiesInput) (*model.MergeCitiesPayload, error)
 }
 type OfficialResolver interface {
 	Names(ctx context.Context, obj *knowledge.Official) ([]*knowledge.LocalizedName, error)
@@ -1051,6 +1074,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CityEdge.Node(childComplexity), true
 
+	case "CityMergeCounts.agreements":
+		if e.ComplexityRoot.CityMergeCounts.Agreements == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityMergeCounts.Agreements(childComplexity), true
+	case "CityMergeCounts.conflicts":
+		if e.ComplexityRoot.CityMergeCounts.Conflicts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityMergeCounts.Conflicts(childComplexity), true
+	case "CityMergeCounts.figures":
+		if e.ComplexityRoot.CityMergeCounts.Figures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityMergeCounts.Figures(childComplexity), true
+	case "CityMergeCounts.institutions":
+		if e.ComplexityRoot.CityMergeCounts.Institutions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityMergeCounts.Institutions(childComplexity), true
+	case "CityMergeCounts.joinedPartnerships":
+		if e.ComplexityRoot.CityMergeCounts.JoinedPartnerships == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityMergeCounts.JoinedPartnerships(childComplexity), true
+	case "CityMergeCounts.names":
+		if e.ComplexityRoot.CityMergeCounts.Names == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityMergeCounts.Names(childComplexity), true
+	case "CityMergeCounts.officials":
+		if e.ComplexityRoot.CityMergeCounts.Officials == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityMergeCounts.Officials(childComplexity), true
+	case "CityMergeCounts.partnerships":
+		if e.ComplexityRoot.CityMergeCounts.Partnerships == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityMergeCounts.Partnerships(childComplexity), true
+	case "CityMergeCounts.sources":
+		if e.ComplexityRoot.CityMergeCounts.Sources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityMergeCounts.Sources(childComplexity), true
+	case "CityMergeCounts.statements":
+		if e.ComplexityRoot.CityMergeCounts.Statements == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityMergeCounts.Statements(childComplexity), true
+
 	case "CityPath.cities":
 		if e.ComplexityRoot.CityPath.Cities == nil {
 			break
@@ -1405,6 +1489,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Location.Longitude(childComplexity), true
 
+	case "MergeCitiesPayload.city":
+		if e.ComplexityRoot.MergeCitiesPayload.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MergeCitiesPayload.City(childComplexity), true
+	case "MergeCitiesPayload.clientMutationId":
+		if e.ComplexityRoot.MergeCitiesPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MergeCitiesPayload.ClientMutationID(childComplexity), true
+	case "MergeCitiesPayload.errors":
+		if e.ComplexityRoot.MergeCitiesPayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MergeCitiesPayload.Errors(childComplexity), true
+	case "MergeCitiesPayload.mergedId":
+		if e.ComplexityRoot.MergeCitiesPayload.MergedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MergeCitiesPayload.MergedID(childComplexity), true
+	case "MergeCitiesPayload.moved":
+		if e.ComplexityRoot.MergeCitiesPayload.Moved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MergeCitiesPayload.Moved(childComplexity), true
+
 	case "Mutation.createAgreement":
 		if e.ComplexityRoot.Mutation.CreateAgreement == nil {
 			break
@@ -1471,6 +1586,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateSource(childComplexity, args["input"].(model.SourceInput)), true
+	case "Mutation.mergeCities":
+		if e.ComplexityRoot.Mutation.MergeCities == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_mergeCities_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MergeCities(childComplexity, args["input"].(model.MergeCitiesInput)), true
 	case "Mutation.retract":
 		if e.ComplexityRoot.Mutation.Retract == nil {
 			break
@@ -2479,6 +2605,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("InstitutionRepresentation", ec.unmarshalInputInstitutionRepresentation),
 			graphql.NewInputUnmarshaler("LocalizedNameInput", ec.unmarshalInputLocalizedNameInput),
 			graphql.NewInputUnmarshaler("LocationInput", ec.unmarshalInputLocationInput),
+			graphql.NewInputUnmarshaler("MergeCitiesInput", ec.unmarshalInputMergeCitiesInput),
 			graphql.NewInputUnmarshaler("NearInput", ec.unmarshalInputNearInput),
 			graphql.NewInputUnmarshaler("OfficialFilter", ec.unmarshalInputOfficialFilter),
 			graphql.NewInputUnmarshaler("OfficialInput", ec.unmarshalInputOfficialInput),
@@ -2908,6 +3035,32 @@ func (ec *executionContext) childFields_CityEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type CityEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CityMergeCounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "names":
+		return ec.fieldContext_CityMergeCounts_names(ctx, field)
+	case "sources":
+		return ec.fieldContext_CityMergeCounts_sources(ctx, field)
+	case "statements":
+		return ec.fieldContext_CityMergeCounts_statements(ctx, field)
+	case "partnerships":
+		return ec.fieldContext_CityMergeCounts_partnerships(ctx, field)
+	case "joinedPartnerships":
+		return ec.fieldContext_CityMergeCounts_joinedPartnerships(ctx, field)
+	case "agreements":
+		return ec.fieldContext_CityMergeCounts_agreements(ctx, field)
+	case "institutions":
+		return ec.fieldContext_CityMergeCounts_institutions(ctx, field)
+	case "officials":
+		return ec.fieldContext_CityMergeCounts_officials(ctx, field)
+	case "figures":
+		return ec.fieldContext_CityMergeCounts_figures(ctx, field)
+	case "conflicts":
+		return ec.fieldContext_CityMergeCounts_conflicts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CityMergeCounts", field.Name)
+}
+
 func (ec *executionContext) childFields_CityPath(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "length":
@@ -3070,6 +3223,22 @@ func (ec *executionContext) childFields_Location(ctx context.Context, field grap
 		return ec.fieldContext_Location_longitude(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Location", field.Name)
+}
+
+func (ec *executionContext) childFields_MergeCitiesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "city":
+		return ec.fieldContext_MergeCitiesPayload_city(ctx, field)
+	case "mergedId":
+		return ec.fieldContext_MergeCitiesPayload_mergedId(ctx, field)
+	case "moved":
+		return ec.fieldContext_MergeCitiesPayload_moved(ctx, field)
+	case "errors":
+		return ec.fieldContext_MergeCitiesPayload_errors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_MergeCitiesPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MergeCitiesPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_NetworkStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3876,6 +4045,20 @@ func (ec *executionContext) field_Mutation_createSource_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.SourceInput, error) {
 			return ec.unmarshalNSourceInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_mergeCities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MergeCitiesInput, error) {
+			return ec.unmarshalNMergeCitiesInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐMergeCitiesInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6528,6 +6711,236 @@ func (ec *executionContext) fieldContext_CityEdge_node(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _CityMergeCounts_names(ctx context.Context, field graphql.CollectedField, obj *knowledge.CityMergeCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityMergeCounts_names(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Names, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityMergeCounts_names(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityMergeCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CityMergeCounts_sources(ctx context.Context, field graphql.CollectedField, obj *knowledge.CityMergeCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityMergeCounts_sources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sources, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityMergeCounts_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityMergeCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CityMergeCounts_statements(ctx context.Context, field graphql.CollectedField, obj *knowledge.CityMergeCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityMergeCounts_statements(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Statements, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityMergeCounts_statements(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityMergeCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CityMergeCounts_partnerships(ctx context.Context, field graphql.CollectedField, obj *knowledge.CityMergeCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityMergeCounts_partnerships(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Partnerships, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityMergeCounts_partnerships(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityMergeCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CityMergeCounts_joinedPartnerships(ctx context.Context, field graphql.CollectedField, obj *knowledge.CityMergeCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityMergeCounts_joinedPartnerships(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.JoinedPartnerships, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityMergeCounts_joinedPartnerships(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityMergeCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CityMergeCounts_agreements(ctx context.Context, field graphql.CollectedField, obj *knowledge.CityMergeCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityMergeCounts_agreements(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agreements, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityMergeCounts_agreements(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityMergeCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CityMergeCounts_institutions(ctx context.Context, field graphql.CollectedField, obj *knowledge.CityMergeCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityMergeCounts_institutions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Institutions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityMergeCounts_institutions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityMergeCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CityMergeCounts_officials(ctx context.Context, field graphql.CollectedField, obj *knowledge.CityMergeCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityMergeCounts_officials(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Officials, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityMergeCounts_officials(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityMergeCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CityMergeCounts_figures(ctx context.Context, field graphql.CollectedField, obj *knowledge.CityMergeCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityMergeCounts_figures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Figures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityMergeCounts_figures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityMergeCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CityMergeCounts_conflicts(ctx context.Context, field graphql.CollectedField, obj *knowledge.CityMergeCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityMergeCounts_conflicts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conflicts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityMergeCounts_conflicts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityMergeCounts", field, false, false, "Int")
+}
+
 func (ec *executionContext) _CityPath_length(ctx context.Context, field graphql.CollectedField, obj *knowledge.CityPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8028,6 +8441,148 @@ func (ec *executionContext) fieldContext_Location_longitude(_ context.Context, f
 	return graphql.NewScalarFieldContext("Location", field, false, false, "Float")
 }
 
+func (ec *executionContext) _MergeCitiesPayload_city(ctx context.Context, field graphql.CollectedField, obj *model.MergeCitiesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MergeCitiesPayload_city(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.City, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.City) graphql.Marshaler {
+			return ec.marshalOCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MergeCitiesPayload_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MergeCitiesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_City(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MergeCitiesPayload_mergedId(ctx context.Context, field graphql.CollectedField, obj *model.MergeCitiesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MergeCitiesPayload_mergedId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MergedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MergeCitiesPayload_mergedId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MergeCitiesPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MergeCitiesPayload_moved(ctx context.Context, field graphql.CollectedField, obj *model.MergeCitiesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MergeCitiesPayload_moved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Moved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.CityMergeCounts) graphql.Marshaler {
+			return ec.marshalOCityMergeCounts2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCityMergeCounts(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MergeCitiesPayload_moved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MergeCitiesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CityMergeCounts(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MergeCitiesPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.MergeCitiesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MergeCitiesPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MergeCitiesPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MergeCitiesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MergeCitiesPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.MergeCitiesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MergeCitiesPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MergeCitiesPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MergeCitiesPayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _Mutation_createSource(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8828,6 +9383,68 @@ func (ec *executionContext) fieldContext_Mutation_retract(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_retract_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_mergeCities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_mergeCities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MergeCities(ctx, fc.Args["input"].(model.MergeCitiesInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNScope2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐScope(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.MergeCitiesPayload
+					return zeroVal, err
+				}
+				if ec.Directives.NeedsScope == nil {
+					var zeroVal *model.MergeCitiesPayload
+					return zeroVal, errors.New("directive needsScope is not implemented")
+				}
+				return ec.Directives.NeedsScope(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MergeCitiesPayload) graphql.Marshaler {
+			return ec.marshalNMergeCitiesPayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐMergeCitiesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_mergeCities(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MergeCitiesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_mergeCities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14668,6 +15285,90 @@ func UnmarshalLocationInput(ctx context.Context, raw any) (model.LocationInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputMergeCitiesInput(ctx context.Context, obj any) (model.MergeCitiesInput, error) {
+	var it model.MergeCitiesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"survivor", "survivorVersion", "merged", "mergedVersion", "reason", "sources", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "survivor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("survivor"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Survivor = data
+		case "survivorVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("survivorVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SurvivorVersion = data
+		case "merged":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("merged"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Merged = data
+		case "mergedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mergedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MergedVersion = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "sources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sources"))
+			data, err := ec.unmarshalOSourcesInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourcesInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sources = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMergeCitiesInput unmarshals raw into the MergeCitiesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMergeCitiesInput(ctx context.Context, raw any) (model.MergeCitiesInput, error) {
+	var out model.MergeCitiesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MergeCitiesInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputNearInput(ctx context.Context, obj any) (model.NearInput, error) {
 	var it model.NearInput
 	if obj == nil {
@@ -16624,6 +17325,84 @@ func (ec *executionContext) _CityEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var cityMergeCountsImplementors = []string{"CityMergeCounts"}
+
+func (ec *executionContext) _CityMergeCounts(ctx context.Context, sel ast.SelectionSet, obj *knowledge.CityMergeCounts) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cityMergeCountsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := newDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CityMergeCounts")
+		case "names":
+			out.Values[i] = ec._CityMergeCounts_names(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sources":
+			out.Values[i] = ec._CityMergeCounts_sources(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "statements":
+			out.Values[i] = ec._CityMergeCounts_statements(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "partnerships":
+			out.Values[i] = ec._CityMergeCounts_partnerships(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "joinedPartnerships":
+			out.Values[i] = ec._CityMergeCounts_joinedPartnerships(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agreements":
+			out.Values[i] = ec._CityMergeCounts_agreements(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "institutions":
+			out.Values[i] = ec._CityMergeCounts_institutions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "officials":
+			out.Values[i] = ec._CityMergeCounts_officials(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "figures":
+			out.Values[i] = ec._CityMergeCounts_figures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conflicts":
+			out.Values[i] = ec._CityMergeCounts_conflicts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var cityPathImplementors = []string{"CityPath"}
 
 func (ec *executionContext) _CityPath(ctx context.Context, sel ast.SelectionSet, obj *knowledge.CityPath) graphql.Marshaler {
@@ -17268,6 +18047,59 @@ func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var mergeCitiesPayloadImplementors = []string{"MergeCitiesPayload"}
+
+func (ec *executionContext) _MergeCitiesPayload(ctx context.Context, sel ast.SelectionSet, obj *model.MergeCitiesPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mergeCitiesPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := newDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MergeCitiesPayload")
+		case "city":
+			out.Values[i] = ec._MergeCitiesPayload_city(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "mergedId":
+			out.Values[i] = ec._MergeCitiesPayload_mergedId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "moved":
+			out.Values[i] = ec._MergeCitiesPayload_moved(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._MergeCitiesPayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._MergeCitiesPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -17374,6 +18206,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "retract":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_retract(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mergeCities":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_mergeCities(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -19904,6 +20743,19 @@ func (ec *executionContext) unmarshalNLocalizedNameInput2ᚖgithubᚗcomᚋamity
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNMergeCitiesInput2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐMergeCitiesInput(ctx context.Context, v any) (model.MergeCitiesInput, error) {
+	res, err := ec.unmarshalInputMergeCitiesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMergeCitiesPayload2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐMergeCitiesPayload(ctx context.Context, sel ast.SelectionSet, v *model.MergeCitiesPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MergeCitiesPayload!")
+		return graphql.Null
+	}
+	return ec._MergeCitiesPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNNetworkStats2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐNetworkStats(ctx context.Context, sel ast.SelectionSet, v *knowledge.NetworkStats) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "NetworkStats!")
@@ -20994,6 +21846,13 @@ func (ec *executionContext) unmarshalOCityFilter2ᚖgithubᚗcomᚋamityᚋamity
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOCityMergeCounts2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCityMergeCounts(ctx context.Context, sel ast.SelectionSet, v *knowledge.CityMergeCounts) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CityMergeCounts(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOCityOrder2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCityOrder(ctx context.Context, v any) (*model.CityOrder, error) {
 	if v == nil {
 		return nil, nil
@@ -21400,6 +22259,14 @@ func (ec *executionContext) unmarshalOSourceInput2ᚕᚖgithubᚗcomᚋamityᚋa
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOSourcesInput2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourcesInput(ctx context.Context, v any) (*model.SourcesInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSourcesInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

@@ -142,6 +142,14 @@ func (r *mutationResolver) Retract(ctx context.Context, input model.RetractInput
 	return payload, nil
 }
 
+func (r *mutationResolver) MergeCities(ctx context.Context, input model.MergeCitiesInput) (*model.MergeCitiesPayload, error) {
+	var d ids
+	m := knowledge.CityMerge{SurvivorID: d.one(knowledge.TypeCity, input.Survivor, "survivor"), SurvivorVersion: input.SurvivorVersion,
+		MergedID: d.one(knowledge.TypeCity, input.Merged, "merged"), MergedVersion: input.MergedVersion,
+		Reason: input.Reason, Sources: d.sources(input.Sources)}
+	return r.mergeCities(ctx, input.ClientMutationID, m, &d)
+}
+
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
 type mutationResolver struct{ *Resolver }

@@ -250,3 +250,22 @@ func (r *mutationResolver) institution(ctx context.Context, cmid *string, w know
 	i, err := fresh(ctx, r.Store.InstitutionsByID, id)
 	return &model.InstitutionPayload{Institution: i, Errors: errs, ClientMutationID: cmid}, err
 }
+
+func (r *mutationResolver) mergeCities(ctx context.Context, cmid *string, m knowledge.CityMerge, d *ids) (*model.MergeCitiesPayload, error) {
+	var moved *knowledge.CityMergeCounts
+	errs, id, err := write(ctx, d, func() (knowledge.WriteResult, error) {
+		res, err := r.Store.MergeCities(ctx, writeMeta(ctx, cmid), m)
+		moved = res.Moved
+		return res.WriteResult, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	payload := &model.MergeCitiesPayload{Moved: moved, Errors: errs, ClientMutationID: cmid}
+	if id != nil {
+		merged := knowledge.GlobalID(knowledge.TypeCity, m.MergedID)
+		payload.MergedID = &merged
+	}
+	payload.City, err = fresh(ctx, r.Store.CitiesByID, id)
+	return payload, err
+}

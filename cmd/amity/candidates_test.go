@@ -44,7 +44,10 @@ func TestMergeCandidatesCommand(t *testing.T) {
 	if err := run(ctx, []string{"merge-candidates", "--database-url", dbURL, "--country", "xt"}, &out, &out, nil); err != nil {
 		t.Fatalf("merge-candidates: %v\n%s", err, out.String())
 	}
-	if got := out.String(); strings.Count(got, "Testville")+strings.Count(got, "TESTVILLE") != 2 || !strings.Contains(got, "1 pairs") || !strings.Contains(got, " km") {
+	// The table lists both records, and the command that merges them follows it.
+	table, merge, _ := strings.Cut(out.String(), "To merge a pair")
+	if got := table; strings.Count(got, "Testville")+strings.Count(got, "TESTVILLE") != 2 || !strings.Contains(got, "1 pairs") || !strings.Contains(got, " km") ||
+		!strings.Contains(merge, "\namity merge --into ") {
 		t.Errorf("merge-candidates after the partner's list:\n%s", got)
 	}
 	out.Reset()

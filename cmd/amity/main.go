@@ -35,6 +35,7 @@ Commands:
   trusted-documents  write the allow list for serve --trusted-documents
   import    bulk-import NDJSON knowledge, GeoNames cities or ISO 3166 countries
   merge-candidates  list pairs of cities that may be one city recorded twice
+  merge     merge two records of one city (merge --into SURVIVOR MERGED)
 
 Run 'amity <command> -h' for the command's flags.
 `
@@ -96,6 +97,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return runImport(ctx, args[1:], stdout, stderr)
 	case "merge-candidates":
 		return runMergeCandidates(ctx, args[1:], stdout, stderr)
+	case "merge":
+		return runMerge(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

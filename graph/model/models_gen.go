@@ -163,6 +163,33 @@ type LocationInput struct {
 	Longitude float64 `json:"longitude"`
 }
 
+type MergeCitiesInput struct {
+	// The city that stays.
+	Survivor string `json:"survivor"`
+	// The survivor's version as you read it: a city changed since is STALE_VERSION.
+	SurvivorVersion int `json:"survivorVersion"`
+	// The city merged into the survivor: its record goes, its ID answers with the survivor.
+	Merged        string `json:"merged"`
+	MergedVersion int    `json:"mergedVersion"`
+	// Why the two are one city, for the audit log.
+	Reason *string `json:"reason,omitempty"`
+	// Sources that show the two are one city. The audit entries cite them, and so do the
+	// statements of the merged city's differing values when the merged city cites no source.
+	Sources          *SourcesInput `json:"sources,omitempty"`
+	ClientMutationID *string       `json:"clientMutationId,omitempty"`
+}
+
+type MergeCitiesPayload struct {
+	// The survivor, after the merge.
+	City *knowledge.City `json:"city,omitempty"`
+	// The ID of the merged city, which now answers with the survivor.
+	MergedID *string `json:"mergedId,omitempty"`
+	// What moved to the survivor; null when the call is a retry answered from the first call.
+	Moved            *knowledge.CityMergeCounts `json:"moved,omitempty"`
+	Errors           []*UserError               `json:"errors"`
+	ClientMutationID *string                    `json:"clientMutationId,omitempty"`
+}
+
 // Curated writes. Each needs a key with the WRITE scope, cites at least one source (an
 // existing one by id, or a new one given in the same call), runs in one transaction, is
 // recorded in the audit log, and may carry a `clientMutationId`: a retry with the same id
@@ -445,17 +472,20 @@ const (
 	AuditActionCreate  AuditAction = "CREATE"
 	AuditActionUpdate  AuditAction = "UPDATE"
 	AuditActionRetract AuditAction = "RETRACT"
+	// Two cities merged (mergeCities): the merged city's entry has no after, the survivor's has both.
+	AuditActionMerge AuditAction = "MERGE"
 )
 
 var AllAuditAction = []AuditAction{
 	AuditActionCreate,
 	AuditActionUpdate,
 	AuditActionRetract,
+	AuditActionMerge,
 }
 
 func (e AuditAction) IsValid() bool {
 	switch e {
-	case AuditActionCreate, AuditActionUpdate, AuditActionRetract:
+	case AuditActionCreate, AuditActionUpdate, AuditActionRetract, AuditActionMerge:
 		return true
 	}
 	return false
@@ -675,7 +705,7 @@ const (
 	ScopeRead Scope = "READ"
 	// Create, update and retract facts.
 	ScopeWrite Scope = "WRITE"
-	// Read the audit log.
+	// Read the audit log and merge cities.
 	ScopeAdmin Scope = "ADMIN"
 )
 

@@ -160,12 +160,39 @@ func likePattern(param string) string {
 }
 
 // CitiesByID returns the cities with the given ids; missing ids are absent from the map.
+// The id of a city merged into another (MergeCities) maps to the survivor, which keeps
+// its own id: old IDs keep working.
 func (db *DB) CitiesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*knowledge.City, error) {
 	rows, err := byIDs[cityRow](ctx, db, cityCols, cityFrom, "c.id", ids)
 	if err != nil {
 		return nil, err
 	}
-	return index(rows, func(c *knowledge.City) uuid.UUID { return c.ID }), nil
+	out := index(rows, func(c *knowledge.City) uuid.UUID { return c.ID })
+	var misses []uuid.UUID
+	for _, id := range ids {
+		if _, ok := out[id]; !ok {
+			misses = append(misses, id)
+		}
+	}
+	if len(misses) == 0 {
+		return out, nil
+	}
+	// One more statement for all the ids not found, and only when some are not: a
+	// request's statements still grow with its depth, not its rows.
+	var merged []struct {
+		MergedID uuid.UUID `db:"merged_id"`
+		cityCore
+	}
+	q := `SELECT m.merged_id, ` + cityCols + `
+FROM city_merges m JOIN cities c ON c.id = m.survivor_id JOIN countries ck ON ck.id = c.country_id
+WHERE m.merged_id = ANY($1::uuid[])`
+	if err := selectContext(ctx, db, &merged, q, pq.Array(uuidStrings(misses))); err != nil {
+		return nil, mapError(err)
+	}
+	for _, m := range merged {
+		out[m.MergedID] = m.domain()
+	}
+	return out, nil
 }
 
 // CityByName finds a city by any of its names in any language, ignoring case and
@@ -272,7 +299,12 @@ func (db *DB) CountCities(ctx context.Context, q knowledge.CityQuery) (int, erro
 
 // CityByWikidata finds a city by its Wikidata item. It returns NOT_FOUND when none has it.
 func (db *DB) CityByWikidata(ctx context.Context, qid string) (*knowledge.City, error) {
-	q := `SELECT ` + cityCols + ` FROM ` + cityFrom + ` WHERE c.wikidata_qid = $1`
+	// A Wikidata item a merged city kept (a statement now, MergeCities) finds the
+	// survivor, unless a city holds it.
+	q := `SELECT ` + cityCols + ` FROM ` + cityFrom + ` WHERE c.wikidata_qid = $1
+UNION ALL
+SELECT ` + cityCols + ` FROM city_merges m JOIN cities c ON c.id = m.survivor_id JOIN countries ck ON ck.id = c.country_id
+WHERE m.wikidata_qid = $1 AND NOT EXISTS (SELECT 1 FROM cities x WHERE x.wikidata_qid = $1)`
 	var r cityRow
 	if err := db.GetContext(ctx, &r, q, strings.ToUpper(strings.TrimSpace(qid))); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {

@@ -56,18 +56,21 @@ func Import(ctx context.Context, db *sqlx.DB, b *knowledge.Batch, p ImportProgre
 	return sum, nil
 }
 
+// batchLockKey is the transaction-level advisory lock of batch writes (beginBatch),
+// which a merge of cities takes too (MergeCities). "amitybnd" in ASCII: distinct from
+// the key goose's migration locker uses.
+const batchLockKey int64 = 0x616d697479626e64
+
 // beginBatch opens the transaction of a batch write and takes the lock every batch
 // write holds: batches adopt rows by natural key, so two of them at once could each
 // decide a row is new; and replicas that start together load the shipped knowledge
 // one after the other, the later ones finding it loaded.
 func beginBatch(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error) {
-	// "amitybnd" in ASCII: distinct from the key goose's migration locker uses.
-	const lockKey int64 = 0x616d697479626e64
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey); err != nil {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, batchLockKey); err != nil {
 		tx.Rollback() //nolint:errcheck // the lock's error is the one to report
 		return nil, fmt.Errorf("lock: %w", err)
 	}
@@ -770,12 +773,16 @@ WHERE external AND NOT CASE kind
     WHEN 'city' THEN EXISTS (SELECT 1 FROM cities x WHERE x.id = r.key_id)
         OR EXISTS (SELECT 1 FROM cities x WHERE x.wikidata_qid = r.qid)
         OR EXISTS (SELECT 1 FROM cities x WHERE x.geonames_id = r.gn)
+        OR EXISTS (SELECT 1 FROM city_merges x WHERE x.merged_id = r.key_id)
+        OR EXISTS (SELECT 1 FROM city_merges x WHERE x.wikidata_qid = r.qid)
+        OR EXISTS (SELECT 1 FROM city_merges x WHERE x.geonames_id = r.gn)
     WHEN 'official' THEN EXISTS (SELECT 1 FROM officials x WHERE x.id = r.key_id)
         OR EXISTS (SELECT 1 FROM officials x WHERE x.wikidata_qid = r.qid)
     WHEN 'institution' THEN EXISTS (SELECT 1 FROM institutions x WHERE x.id = r.key_id)
         OR EXISTS (SELECT 1 FROM institutions x WHERE x.wikidata_qid = r.qid)
     WHEN 'agreement' THEN EXISTS (SELECT 1 FROM agreements x WHERE x.id = r.key_id)
     WHEN 'partnership' THEN EXISTS (SELECT 1 FROM partnerships x WHERE x.id = r.key_id)
+        OR EXISTS (SELECT 1 FROM partnership_merges x WHERE x.merged_id = r.key_id)
     ELSE false END
 ORDER BY no`
 	var missing []int
@@ -1021,6 +1028,9 @@ FROM imp_countries i JOIN countries c ON c.wikidata_qid = i.qid WHERE c.id <> i.
 }
 
 func (w *batchWriter) cities(ctx context.Context) error {
+	if err := w.mergedCities(ctx); err != nil {
+		return err
+	}
 	// Only a stored city with a Wikidata or GeoNames id can be adopted. On a first load
 	// there is none, and asking costs less than matching every staged city (the
 	// planner, knowing nothing of the empty table, hashes the staged rows).
@@ -1061,8 +1071,31 @@ UNION ALL `+w.sameTarget("imp_cities", "city")); err != nil {
 	}); err != nil {
 		return err
 	}
+	// A merged city's key, or an identifier of it that the survivor did not take over,
+	// finds the survivor; an identifier a stored city holds comes first.
 	return w.resolve(ctx, knowledge.KindCity, `LEFT JOIN imp_cities e ON e.id = j.key_id LEFT JOIN cities a ON a.id = j.key_id
-    LEFT JOIN cities q ON q.wikidata_qid = j.qid LEFT JOIN cities g ON g.geonames_id = j.gn`, "e.target", "a.id", "q.id", "g.id")
+    LEFT JOIN city_merges m ON m.merged_id = j.key_id
+    LEFT JOIN cities q ON q.wikidata_qid = j.qid LEFT JOIN cities g ON g.geonames_id = j.gn
+    LEFT JOIN city_merges mq ON mq.wikidata_qid = j.qid LEFT JOIN city_merges mg ON mg.geonames_id = j.gn`,
+		"e.target", "a.id", "m.survivor_id", "q.id", "g.id", "mq.survivor_id", "mg.survivor_id")
+}
+
+// mergedCities takes out of the staged cities those that are a merged city
+// (MergeCities): its id (the file's key, such as the file that first created it, read
+// again), or a Wikidata or GeoNames id it kept as a statement that no stored city
+// holds. Such a line is read as a reference to the survivor, which resolve finds: its
+// values do not overwrite the survivor's, which the merge decided, and the merge moved
+// its names and citations already. Nothing is recreated.
+func (w *batchWriter) mergedCities(ctx context.Context) error {
+	var merges bool
+	if err := w.tx.GetContext(ctx, &merges, `SELECT EXISTS (SELECT 1 FROM city_merges)`); err != nil || !merges {
+		return err
+	}
+	return w.exec(ctx, "match merged cities", `
+DELETE FROM imp_cities j
+WHERE j.id IN (SELECT merged_id FROM city_merges)
+    OR (j.qid IN (SELECT wikidata_qid FROM city_merges) AND NOT EXISTS (SELECT 1 FROM cities c WHERE c.wikidata_qid = j.qid))
+    OR (j.gn IN (SELECT geonames_id FROM city_merges) AND NOT EXISTS (SELECT 1 FROM cities c WHERE c.geonames_id = j.gn))`)
 }
 
 func (w *batchWriter) officials(ctx context.Context) error {
@@ -1143,6 +1176,17 @@ UPDATE imp_partnerships i SET city_a = least(a.target, b.target), city_b = great
 FROM imp_refs a, imp_refs b WHERE a.no = i.a_ref AND b.no = i.b_ref`); err != nil {
 		return err
 	}
+	// A partnership joined to another when its city was merged is that one: the line
+	// that stated it is read as a reference (resolve), as a merged city's is.
+	var joined bool
+	if err := w.tx.GetContext(ctx, &joined, `SELECT EXISTS (SELECT 1 FROM partnership_merges)`); err != nil {
+		return fmt.Errorf("match partnerships: %w", err)
+	}
+	if joined {
+		if err := w.exec(ctx, "match joined partnerships", `DELETE FROM imp_partnerships WHERE id IN (SELECT merged_id FROM partnership_merges)`); err != nil {
+			return err
+		}
+	}
 	if err := w.adopt(ctx, "partnerships", "imp_partnerships", `
 SELECT j.id, n.id AS target
 FROM imp_partnerships j JOIN partnerships n ON n.city_a_id = j.city_a AND n.city_b_id = j.city_b AND n.kind = j.kind
@@ -1184,7 +1228,8 @@ UNION ALL `+w.sameTarget("imp_partnerships", "partnership")); err != nil {
 		return nil // only a statement refers to a partnership
 	}
 	return w.resolve(ctx, knowledge.KindPartnership, `LEFT JOIN imp_partnerships e ON e.id = j.key_id
-    LEFT JOIN partnerships a ON a.id = j.key_id`, "e.target", "a.id")
+    LEFT JOIN partnerships a ON a.id = j.key_id LEFT JOIN partnership_merges m ON m.merged_id = j.key_id`,
+		"e.target", "a.id", "m.survivor_id")
 }
 
 func (w *batchWriter) figures(ctx context.Context) error {

@@ -222,13 +222,16 @@ func (db *DB) LogChanges(ctx context.Context, entity string, actions []string, c
 	end := min(upTo, after+logWindow)
 	const q = `
 SELECT seq, id, action, cities::text[] AS cities FROM (
-    SELECT a.id AS seq, a.entity_id AS id, a.action, array_remove(CASE a.entity_type
+    SELECT a.id AS seq, a.entity_id AS id, x.action, array_remove(CASE a.entity_type
         WHEN 'Partnership' THEN ARRAY[(coalesce(a.after, a.before)->>'city_a_id')::uuid, (coalesce(a.after, a.before)->>'city_b_id')::uuid]
         WHEN 'Agreement' THEN ARRAY(SELECT p.city_id FROM agreement_parties p WHERE p.agreement_id = a.entity_id ORDER BY p.position)
         WHEN 'City' THEN ARRAY[a.entity_id]
         ELSE ARRAY[(coalesce(a.after, a.before)->>'city_id')::uuid] END, NULL) AS cities
     FROM audit_log a
-    WHERE a.id > $1 AND a.id <= $2 AND a.entity_type = $3 AND (cardinality($4::text[]) = 0 OR a.action = ANY ($4::text[]))
+        -- A merge is the merged entity's retraction and the survivor's update.
+        CROSS JOIN LATERAL (SELECT CASE WHEN a.action <> 'MERGE' THEN a.action
+            WHEN a.after IS NULL THEN 'RETRACT' ELSE 'UPDATE' END AS action) x
+    WHERE a.id > $1 AND a.id <= $2 AND a.entity_type = $3 AND (cardinality($4::text[]) = 0 OR x.action = ANY ($4::text[]))
     ORDER BY a.id
 ) e
 WHERE $5::uuid IS NULL OR $5::uuid = ANY (cities)
