@@ -1,5 +1,6 @@
 // Package importer reads the file formats of `amity import` (Amity's NDJSON knowledge
-// format, the GeoNames gazetteer and the ISO 3166-1 JSON of Debian's iso-codes) into
+// format, the GeoNames gazetteer and its first-level divisions, and the ISO 3166-1
+// JSON of Debian's iso-codes) into
 // the domain's knowledge.Batch, checks it with the domain's rules (Batch.Check), and
 // reports progress. It knows nothing of SQL: the store (internal/postgres) writes a
 // checked Batch in one transaction.
@@ -24,15 +25,16 @@ const (
 	FormatNDJSON   Format = "ndjson"
 	FormatGeoNames Format = "geonames"
 	FormatISO3166  Format = "iso3166"
+	FormatAdmin1   Format = "admin1"
 )
 
 // ParseFormat checks a --format value.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(s); f {
-	case FormatAuto, FormatNDJSON, FormatGeoNames, FormatISO3166:
+	case FormatAuto, FormatNDJSON, FormatGeoNames, FormatISO3166, FormatAdmin1:
 		return f, nil
 	}
-	return "", fmt.Errorf("unknown format %q (want auto, ndjson, geonames or iso3166)", s)
+	return "", fmt.Errorf("unknown format %q (want auto, ndjson, geonames, iso3166 or admin1)", s)
 }
 
 // Detect picks the format of a file from its name and its first bytes. The extension
@@ -51,8 +53,10 @@ func Detect(name string, head []byte) (Format, error) {
 		return FormatNDJSON, nil
 	case bytes.Count(firstLine(head), []byte("\t")) == geonamesColumns-1:
 		return FormatGeoNames, nil
+	case admin1Key.Match(firstLine(trimmed)) && bytes.Count(firstLine(head), []byte("\t")) == admin1Columns-1:
+		return FormatAdmin1, nil
 	}
-	return "", fmt.Errorf("%s: cannot tell the format (want NDJSON, a GeoNames cities file or ISO 3166-1 JSON); give --format", name)
+	return "", fmt.Errorf("%s: cannot tell the format (want NDJSON, a GeoNames cities file, GeoNames admin1CodesASCII.txt or ISO 3166-1 JSON); give --format", name)
 }
 
 func firstLine(b []byte) []byte {
@@ -76,6 +80,8 @@ func Parse(name string, r io.Reader, f Format, p *Progress) (*knowledge.Batch, e
 		return ParseGeoNames(name, r, p)
 	case FormatISO3166:
 		return ParseISO3166(name, r, p)
+	case FormatAdmin1:
+		return ParseAdmin1(name, r, p)
 	}
 	return nil, fmt.Errorf("%s: parse: format %q is not a concrete format", name, f)
 }
