@@ -99,7 +99,7 @@ func cityQuery(q knowledge.CityQuery) (listing, string, args) {
 		if q.Admin1 != "" {
 			// Uncorrelated, so computed once: the division's codes, then the cities of
 			// each off cities_admin1_idx.
-			conds = append(conds, "c.admin1_code = ANY (("+admin1CodesSQL(country, a.add(q.Admin1))+"))")
+			conds = append(conds, "c.admin1_code = ANY (("+admin1CodesSQL(country, a.add(q.Admin1))+")::text[])")
 		}
 	}
 	if q.Name != "" {
@@ -251,7 +251,7 @@ LIMIT 1`
 // cityByNameInDivisionSQL is CityByNameInDivision's statement; $3 is the division's
 // code or name. The division's codes are looked up per candidate, of which there are few.
 var cityByNameInDivisionSQL = cityByNameMatches + `WHERE ` + countryNamed("ck", "$2") + `
-    AND c.admin1_code = ANY ((` + admin1CodesSQL("ck.id", "$3") + `))
+    AND c.admin1_code = ANY ((` + admin1CodesSQL("ck.id", "$3") + `)::text[])
 ORDER BY ` + cityImportance("c") + `
 LIMIT 1`
 

@@ -21,7 +21,11 @@ type LookupStatement struct {
 // long and a short query), with the given texts. afterCity is the city a search
 // cursor stands on.
 func LookupStatements(name, contains, long, short string, afterCity uuid.UUID) []LookupStatement {
-	out := []LookupStatement{{"city(name:)", cityByNameSQL, []any{name}}, {"city(name:, country:)", cityByNameInCountrySQL, []any{name, "TL"}}}
+	out := []LookupStatement{{"city(name:)", cityByNameSQL, []any{name}}, {"city(name:, country:)", cityByNameInCountrySQL, []any{name, "TL"}},
+		{"city(name:, country:, admin1:)", cityByNameInDivisionSQL, []any{name, "XT", "01"}}}
+
+	div, whereDiv, divArgs := cityQuery(knowledge.CityQuery{CountryCode: "XT", Admin1: "01"})
+	out = append(out, LookupStatement{"cities(country, admin1) page", div.pageSQL(whereDiv, &divArgs, plan{limit: 20}), divArgs})
 
 	byName, whereName, nameArgs := cityQuery(knowledge.CityQuery{Name: name})
 	out = append(out, LookupStatement{"cities(name) page", byName.pageSQL(whereName, &nameArgs, plan{limit: 20}), nameArgs})

@@ -124,12 +124,16 @@ ORDER BY k.no, m.rank`
 // when a division or a city of the country has it, so that codes work before
 // admin1CodesASCII.txt is imported; and every division whose name or ASCII name,
 // folded, is the text folded. Each is one index probe (divisions' primary key and fold
-// indexes, cities_admin1_idx).
+// indexes, cities_admin1_idx). The cities are asked for their first by name, the
+// index's order: with a bare LIMIT 1 the planner expected a sequential scan to meet a
+// common code soon, which for a code of a small country means reading most cities.
 func admin1CodesSQL(country, admin1 string) string {
 	return fmt.Sprintf(`SELECT array_agg(DISTINCT x.code ORDER BY x.code) AS codes FROM (
     SELECT d.code FROM divisions d WHERE d.country_id = %[1]s AND d.code IN (%[2]s, upper(%[2]s))
     UNION ALL
-    (SELECT c.admin1_code FROM cities c WHERE c.country_id = %[1]s AND c.admin1_code IN (%[2]s, upper(%[2]s)) LIMIT 1)
+    (SELECT c.admin1_code FROM cities c WHERE c.country_id = %[1]s AND c.admin1_code = %[2]s ORDER BY c.name LIMIT 1)
+    UNION ALL
+    (SELECT c.admin1_code FROM cities c WHERE c.country_id = %[1]s AND c.admin1_code = upper(%[2]s) ORDER BY c.name LIMIT 1)
     UNION ALL
     SELECT d.code FROM divisions d WHERE d.country_id = %[1]s AND %[3]s = amity_fold(%[2]s)
     UNION ALL
