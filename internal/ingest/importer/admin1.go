@@ -21,9 +21,10 @@ const admin1Columns = 4
 var admin1Key = regexp.MustCompile(`^[A-Z]{2}\.[0-9A-Za-z]+\t`)
 
 // ParseAdmin1 reads GeoNames' admin1CodesASCII.txt, the names of the countries'
-// first-level divisions (tab-separated: "AR.05", "Córdoba", "Cordoba", 3860255), into
-// divisions. The file has no header; lines starting with # are skipped, as in the
-// cities files. A division's country must be stored or in the same import.
+// first-level divisions (tab-separated: "AR.05", the name, the ASCII name, the
+// geonameid), into divisions. The file has no header; lines starting with # are
+// skipped, as in the cities files. A division's country must be stored or in the same
+// import.
 func ParseAdmin1(name string, r io.Reader, p *Progress) (*knowledge.Batch, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {

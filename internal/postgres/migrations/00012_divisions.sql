@@ -15,9 +15,10 @@ ALTER TABLE cities ADD COLUMN admin1_code text
 -- admin1CodesASCII.txt imported) is checked by one probe of it.
 CREATE INDEX cities_admin1_idx ON cities (country_id, admin1_code, name, id);
 
--- The divisions' names, from GeoNames' admin1CodesASCII.txt ("AR.05<TAB>Cordoba<TAB>
--- Cordoba<TAB>3860255"). The key is the country and the code; id is the entity's id
--- for the audit log (derived from "CC.code", as every imported key is).
+-- The divisions' names, from GeoNames' admin1CodesASCII.txt (a line per division: the
+-- country and admin1 code as "AR.05", the name, the ASCII name, the geonameid). The key
+-- is the country and the code; id is the entity's id for the audit log (derived from
+-- "CC.code", as every imported key is).
 CREATE TABLE divisions (
     id          uuid NOT NULL,
     country_id  uuid NOT NULL CONSTRAINT divisions_country_id_fkey REFERENCES countries (id),
