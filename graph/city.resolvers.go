@@ -19,6 +19,14 @@ func (r *cityResolver) Names(ctx context.Context, obj *knowledge.City) ([]*knowl
 	return loader.For(ctx).CityNames.Load(ctx, obj.ID)
 }
 
+// Division is the resolver for the division field.
+func (r *cityResolver) Division(ctx context.Context, obj *knowledge.City) (*knowledge.Division, error) {
+	if obj.Admin1 == nil {
+		return nil, nil
+	}
+	return loader.For(ctx).Division.Load(ctx, knowledge.DivisionKey{CountryID: obj.CountryID, Code: *obj.Admin1})
+}
+
 func (r *cityResolver) ExternalIds(ctx context.Context, obj *knowledge.City) (*knowledge.ExternalIDs, error) {
 	return &knowledge.ExternalIDs{Wikidata: obj.WikidataID, Geonames: obj.GeonamesID}, nil
 }
@@ -99,14 +107,14 @@ func (r *cityResolver) Statements(ctx context.Context, obj *knowledge.City) ([]*
 }
 
 // City is the resolver for the city field.
-func (r *queryResolver) City(ctx context.Context, id *string, name *string, country *string, wikidata *string) (*knowledge.City, error) {
+func (r *queryResolver) City(ctx context.Context, id *string, name *string, country *string, admin1 *string, wikidata *string) (*knowledge.City, error) {
 	given := 0
 	for _, v := range []*string{id, name, wikidata} {
 		if v != nil {
 			given++
 		}
 	}
-	if err := lookupArgs("name", name, "country", country, "wikidata", wikidata); err != nil {
+	if err := lookupArgs("name", name, "country", country, "admin1", admin1, "wikidata", wikidata); err != nil {
 		return nil, err
 	}
 	switch {
@@ -114,12 +122,16 @@ func (r *queryResolver) City(ctx context.Context, id *string, name *string, coun
 		return nil, knowledge.FieldErrorf("name", "give one of id, name and wikidata, not several")
 	case country != nil && name == nil:
 		return nil, knowledge.FieldErrorf("country", "country narrows a name: give it with name")
+	case admin1 != nil && country == nil:
+		return nil, knowledge.FieldErrorf("admin1", "admin1 is a division of a country: give it with name and country")
 	case id != nil:
 		u, err := parseID("id", knowledge.TypeCity, *id)
 		if err != nil {
 			return nil, err
 		}
 		return withLookahead[knowledge.City](ctx)(fetchOne(ctx, loader.For(ctx).City, u))
+	case admin1 != nil:
+		return withLookahead[knowledge.City](ctx)(nullIfNotFound(r.Store.CityByNameInDivision(ctx, *name, *country, *admin1)))
 	case name != nil:
 		return withLookahead[knowledge.City](ctx)(nullIfNotFound(r.Store.CityByName(ctx, *name, deref(country))))
 	case wikidata != nil:

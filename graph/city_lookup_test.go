@@ -1,8 +1,13 @@
 package graph_test
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/amity/amity/internal/ingest/importer"
+	"github.com/amity/amity/internal/postgres"
 )
 
 // city(name:, country:) narrows a name to one country, given by its code or its name;
@@ -28,6 +33,67 @@ func TestCityByNameAndCountry(t *testing.T) {
 		}
 		if len(r.Errors) > 0 || strings.TrimSpace(string(r.Data)) != tt.want {
 			t.Errorf("%s: %s, want data %s", tt.query, r.Raw, tt.want)
+		}
+	}
+}
+
+// mustImport imports a file of the given format into the API's database.
+func (a *api) mustImport(tb testing.TB, name, file string, f importer.Format) {
+	tb.Helper()
+	b, err := importer.Parse(name, strings.NewReader(file), f, nil)
+	if err != nil {
+		tb.Fatalf("parse %s: %v", name, err)
+	}
+	if _, err := postgres.Import(context.Background(), a.db.DB, b, nil); err != nil {
+		tb.Fatalf("import %s: %v", name, err)
+	}
+}
+
+// city(name:, country:, admin1:) narrows a name to one first-level division, by its
+// GeoNames admin1 code or its name, and City.division gives the code and, once
+// admin1CodesASCII.txt is imported, the name. Synthetic: two Testvilles in Testland.
+func TestCityByDivision(t *testing.T) {
+	t.Parallel()
+	a := MustAPI(t)
+	a.mustImport(t, "countries.json", `{"3166-1": [{"alpha_2": "XT", "name": "Testland", "official_name": "Republic of Testland"}]}`, importer.FormatISO3166)
+	row := func(id int, lat float64, admin1 string, population int) string {
+		return fmt.Sprintf("%d\tTestville\tTestville\t\t%g\t10\tP\tPPL\tXT\t\t%s\t\t\t\t%d\t\t1\tEtc/UTC\t2024-01-01\n", id, lat, admin1, population)
+	}
+	a.mustImport(t, "cities1000.txt", row(99300001, 10, "01", 5000)+row(99300002, 20, "02", 6000), importer.FormatGeoNames)
+	const q = `query($admin1: String) { city(name: "Testville", country: "Republic of Testland", admin1: $admin1) { geonamesId division { code name } } }`
+	tests := []struct {
+		admin1 any
+		want   string
+	}{
+		{"01", `{"city":{"geonamesId":99300001,"division":{"code":"01","name":null}}}`},
+		{nil, `{"city":{"geonamesId":99300002,"division":{"code":"02","name":null}}}`},
+		{"Alphaprovince", `{"city":null}`},
+	}
+	check := func() {
+		t.Helper()
+		for _, tt := range tests {
+			r := a.MustPost(t, q, map[string]any{"admin1": tt.admin1})
+			if len(r.Errors) > 0 || strings.TrimSpace(string(r.Data)) != tt.want {
+				t.Errorf("admin1 %v: %s, want data %s", tt.admin1, r.Raw, tt.want)
+			}
+		}
+	}
+	check()
+	a.mustImport(t, "admin1CodesASCII.txt", "XT.01\tAlphaprovince\tAlphaprovince\t99100001\n", importer.FormatAdmin1)
+	tests[0].want = `{"city":{"geonamesId":99300001,"division":{"code":"01","name":"Alphaprovince"}}}`
+	tests[2].want = tests[0].want
+	check()
+
+	r := a.MustPost(t, `{ cities(filter: {country: "XT", admin1: "alphaprovince"}) { nodes { geonamesId division { name } } } }`, nil)
+	if want := `{"cities":{"nodes":[{"geonamesId":99300001,"division":{"name":"Alphaprovince"}}]}}`; len(r.Errors) > 0 || strings.TrimSpace(string(r.Data)) != want {
+		t.Errorf("cities in a division: %s, want data %s", r.Raw, want)
+	}
+	for _, bad := range []string{
+		`{ city(name: "Testville", admin1: "01") { name } }`,
+		`{ cities(filter: {admin1: "01"}) { totalCount } }`,
+	} {
+		if r := a.MustPost(t, bad, nil); len(r.Errors) == 0 || r.Errors[0].code() != "BAD_USER_INPUT" {
+			t.Errorf("%s: %s, want BAD_USER_INPUT", bad, r.Raw)
 		}
 	}
 }

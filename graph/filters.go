@@ -19,6 +19,7 @@ func cityQuery(f *model.CityFilter, near *model.NearInput, order *model.CityOrde
 	var q knowledge.CityQuery
 	if f != nil {
 		q.CountryCode = deref(f.Country)
+		q.Admin1 = deref(f.Admin1)
 		q.Name = deref(f.Name)
 		q.NameContains = deref(f.NameContains)
 		q.PopulationMin, q.PopulationMax = f.PopulationMin, f.PopulationMax

@@ -122,6 +122,7 @@ type ComplexityRoot struct {
 	City struct {
 		Agreements      func(childComplexity int, first *int, after *string) int
 		Country         func(childComplexity int) int
+		Division        func(childComplexity int) int
 		ExternalIds     func(childComplexity int) int
 		GeonamesID      func(childComplexity int) int
 		GlobalID        func(childComplexity int) int
@@ -196,6 +197,11 @@ type ComplexityRoot struct {
 	CountryEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	Division struct {
+		Code func(childComplexity int) int
+		Name func(childComplexity int) int
 	}
 
 	Entity struct {
@@ -389,7 +395,7 @@ type ComplexityRoot struct {
 		Agreements         func(childComplexity int, filter *model.AgreementFilter, orderBy *model.AgreementOrder, first *int, after *string, last *int, before *string) int
 		AuditLog           func(childComplexity int, entity *string, first *int, after *string) int
 		Cities             func(childComplexity int, filter *model.CityFilter, near *model.NearInput, orderBy *model.CityOrder, first *int, after *string, last *int, before *string) int
-		City               func(childComplexity int, id *string, name *string, country *string, wikidata *string) int
+		City               func(childComplexity int, id *string, name *string, country *string, admin1 *string, wikidata *string) int
 		Connections        func(childComplexity int, from string, to string, maxHops *int, first *int) int
 		Countries          func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Country            func(childComplexity int, code string) int
@@ -518,6 +524,8 @@ type AuditEntryResolver interface {
 type CityResolver interface {
 	Names(ctx context.Context, obj *knowledge.City) ([]*knowledge.LocalizedName, error)
 
+	Division(ctx context.Context, obj *knowledge.City) (*knowledge.Division, error)
+
 	ExternalIds(ctx context.Context, obj *knowledge.City) (*knowledge.ExternalIDs, error)
 	Partnerships(ctx context.Context, obj *knowledge.City, kind *knowledge.PartnershipKind, asOf *time.Time, first *int, after *string) (*model.PartnershipConnection, error)
 	Network(ctx context.Context, obj *knowledge.City, asOf *time.Time) (*knowledge.NetworkStats, error)
@@ -601,7 +609,7 @@ type PathHopResolver interface {
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
-	City(ctx context.Context, id *string, name *string, country *string, wikidata *string) (*knowledge.City, error)
+	City(ctx context.Context, id *string, name *string, country *string, admin1 *string, wikidata *string) (*knowledge.City, error)
 	Cities(ctx context.Context, filter *model.CityFilter, near *model.NearInput, orderBy *model.CityOrder, first *int, after *string, last *int, before *string) (*model.CityConnection, error)
 	Country(ctx context.Context, code string) (*knowledge.Country, error)
 	Countries(ctx context.Context, first *int, after *string, last *int, before *string) (*model.CountryConnection, error)
@@ -919,6 +927,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.City.Country(childComplexity), true
+	case "City.division":
+		if e.ComplexityRoot.City.Division == nil {
+			break
+		}
+
+		return e.ComplexityRoot.City.Division(childComplexity), true
 	case "City.externalIds":
 		if e.ComplexityRoot.City.ExternalIds == nil {
 			break
@@ -1252,6 +1266,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CountryEdge.Node(childComplexity), true
+
+	case "Division.code":
+		if e.ComplexityRoot.Division.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Division.Code(childComplexity), true
+	case "Division.name":
+		if e.ComplexityRoot.Division.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Division.Name(childComplexity), true
 
 	case "Entity.findAgreement":
 		if e.ComplexityRoot.Entity.FindAgreement == nil {
@@ -2137,7 +2164,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.City(childComplexity, args["id"].(*string), args["name"].(*string), args["country"].(*string), args["wikidata"].(*string)), true
+		return e.ComplexityRoot.Query.City(childComplexity, args["id"].(*string), args["name"].(*string), args["country"].(*string), args["admin1"].(*string), args["wikidata"].(*string)), true
 	case "Query.connections":
 		if e.ComplexityRoot.Query.Connections == nil {
 			break
@@ -2981,6 +3008,8 @@ func (ec *executionContext) childFields_City(ctx context.Context, field graphql.
 		return ec.fieldContext_City_names(ctx, field)
 	case "country":
 		return ec.fieldContext_City_country(ctx, field)
+	case "division":
+		return ec.fieldContext_City_division(ctx, field)
 	case "population":
 		return ec.fieldContext_City_population(ctx, field)
 	case "location":
@@ -3125,6 +3154,16 @@ func (ec *executionContext) childFields_CountryEdge(ctx context.Context, field g
 		return ec.fieldContext_CountryEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CountryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Division(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_Division_code(ctx, field)
+	case "name":
+		return ec.fieldContext_Division_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Division", field.Name)
 }
 
 func (ec *executionContext) childFields_ExternalIds(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4402,14 +4441,22 @@ func (ec *executionContext) field_Query_city_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["country"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "wikidata",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "admin1",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["wikidata"] = arg3
+	args["admin1"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "wikidata",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["wikidata"] = arg4
 	return args, nil
 }
 
@@ -6088,6 +6135,38 @@ func (ec *executionContext) fieldContext_City_country(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _City_division(ctx context.Context, field graphql.CollectedField, obj *knowledge.City) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_City_division(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.City().Division(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Division) graphql.Marshaler {
+			return ec.marshalODivision2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDivision(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_City_division(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "City",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Division(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _City_population(ctx context.Context, field graphql.CollectedField, obj *knowledge.City) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7455,6 +7534,52 @@ func (ec *executionContext) fieldContext_CountryEdge_node(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Division_code(ctx context.Context, field graphql.CollectedField, obj *knowledge.Division) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Division_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Division_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Division", field, false, false, "String")
+}
+
+func (ec *executionContext) _Division_name(ctx context.Context, field graphql.CollectedField, obj *knowledge.Division) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Division_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Division_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Division", field, false, false, "String")
 }
 
 func (ec *executionContext) _Entity_findAgreement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -11308,7 +11433,7 @@ func (ec *executionContext) _Query_city(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().City(ctx, fc.Args["id"].(*string), fc.Args["name"].(*string), fc.Args["country"].(*string), fc.Args["wikidata"].(*string))
+			return ec.Resolvers.Query().City(ctx, fc.Args["id"].(*string), fc.Args["name"].(*string), fc.Args["country"].(*string), fc.Args["admin1"].(*string), fc.Args["wikidata"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.City) graphql.Marshaler {
@@ -14683,7 +14808,7 @@ func (ec *executionContext) unmarshalInputCityFilter(ctx context.Context, obj an
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"country", "name", "nameContains", "populationMin", "populationMax"}
+	fieldsInOrder := [...]string{"country", "admin1", "name", "nameContains", "populationMin", "populationMax"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14697,6 +14822,13 @@ func (ec *executionContext) unmarshalInputCityFilter(ctx context.Context, obj an
 				return it, err
 			}
 			it.Country = data
+		case "admin1":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("admin1"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Admin1 = data
 		case "name":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -17147,6 +17279,12 @@ func (ec *executionContext) _City(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "division":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._City_division(ctx, field, obj)
+				})
 		case "population":
 			out.Values[i] = ec._City_population(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -17619,6 +17757,44 @@ func (ec *executionContext) _CountryEdge(ctx context.Context, sel ast.SelectionS
 		case "node":
 			out.Values[i] = ec._CountryEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var divisionImplementors = []string{"Division"}
+
+func (ec *executionContext) _Division(ctx context.Context, sel ast.SelectionSet, obj *knowledge.Division) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, divisionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := newDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Division")
+		case "code":
+			out.Values[i] = ec._Division_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._Division_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -21933,6 +22109,13 @@ func (ec *executionContext) marshalODate2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := model.MarshalDate(*v)
 	return res
+}
+
+func (ec *executionContext) marshalODivision2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDivision(ctx context.Context, sel ast.SelectionSet, v *knowledge.Division) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Division(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {

@@ -153,7 +153,7 @@ func (f *fields[T]) table() (*plainFields, []string) {
 var fenced = []interface {
 	table() (*plainFields, []string)
 }{&cityFields, &partnershipFields, &agreementFields, &officialFields, &signatoryFields,
-	&countryFields, &institutionFields, &localizedNameFields, &reportedFigureFields}
+	&countryFields, &divisionFields, &institutionFields, &localizedNameFields, &reportedFigureFields}
 
 // wholeTypes are read whole with the object that holds them, and the lookahead does not
 // look into their selections: none of their fields may need a load (the test checks).
@@ -214,6 +214,13 @@ var signatoryFields = fields[knowledge.Signatory]{
 		implementors: signatoryImplementors,
 		plain:        fieldSet("role"),
 	},
+}
+
+// A division is its code (in the city's row) and its name.
+var divisionFields = plainFields{
+	typeName:     "Division",
+	implementors: divisionImplementors,
+	plain:        fieldSet("code", "name"),
 }
 
 // A city's country comes in the city's row.
@@ -314,6 +321,18 @@ func init() {
 			return walk(a, f.Selections, flatten(a.l.ReportedFigures.Preload(a.ctx, ids)), &reportedFigureFields)
 		},
 		"sources": preloadSources[knowledge.City](knowledge.CitySubject),
+		"division": func(a *lookahead, f graphql.CollectedField, cities []*knowledge.City, _ []uuid.UUID) bool {
+			seen := map[knowledge.DivisionKey]bool{}
+			var keys []knowledge.DivisionKey
+			for _, c := range cities {
+				if k := (knowledge.DivisionKey{CountryID: c.CountryID, Code: deref(c.Admin1)}); c.Admin1 != nil && !seen[k] {
+					seen[k] = true
+					keys = append(keys, k)
+				}
+			}
+			a.l.Division.Preload(a.ctx, keys)
+			return a.plain(f.Selections, &divisionFields)
+		},
 	}
 
 	partnershipEnds := func(a *lookahead, f graphql.CollectedField, ps []*knowledge.Partnership, _ []uuid.UUID) []*knowledge.City {

@@ -31,7 +31,8 @@ Import countries before the cities that refer to them, e.g.
   amity import /usr/share/iso-codes/json/iso_3166-1.json cities15000.txt knowledge.ndjson
 
 Formats (see docs/import.md): ndjson (Amity's knowledge format), geonames (a GeoNames
-cities file such as cities15000.txt), iso3166 (iso-codes' iso_3166-1.json), csv (a
+cities file such as cities15000.txt), admin1 (GeoNames' admin1CodesASCII.txt, the
+names of first-level divisions), iso3166 (iso-codes' iso_3166-1.json), csv (a
 partner's spreadsheet: one partnership per row, both cities by name and country). For
 a CSV file the summary counts its rows by outcome (matched, created, ambiguous,
 refused, unchecked), and --report FILE writes each row's outcome, with the cities'
@@ -49,7 +50,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		envflag.PrintDefaults(fs.Output(), fs)
 	}
 	dbSettings(settings, &cfg.db)
-	formatFlag := fs.String("format", "auto", "file format: auto, ndjson, geonames, iso3166 or csv")
+	formatFlag := fs.String("format", "auto", "file format: auto, ndjson, geonames, admin1, iso3166 or csv")
 	every := fs.Duration("progress", time.Second, "how often to print a progress line to stderr; 0 turns it off")
 	skip := fs.Bool("skip-invalid", false, "write every valid line and put the invalid ones, with their reasons, in a reject file (FILE.rejects)")
 	rejectsDir := fs.String("rejects", "", "with --skip-invalid: the directory of the reject files (default: beside each FILE)")

@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/amity/amity/internal/knowledge"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/readcache"
 )
@@ -35,6 +36,10 @@ func (l *Loaders) useCache(c *readcache.Cache) {
 	cacheBy(l.Partnership, c, "partnership", onEntity)
 	cacheBy(l.Source, c, "source", onEntity)
 
+	// A division has no entity id: any import of divisions may change its name.
+	cacheBy(l.Division, c, "division", func(knowledge.DivisionKey) []readcache.Dep {
+		return []readcache.Dep{readcache.Kind(postgres.ChangeDivision)}
+	})
 	cacheBy(l.CityNames, c, "cityNames", onEntity)
 	cacheBy(l.OfficialNames, c, "officialNames", onEntity)
 	cacheBy(l.ReportedFigures, c, "reportedFigures", onEntityAndKind(postgres.ChangeFigure))

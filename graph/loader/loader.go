@@ -176,6 +176,7 @@ type Loaders struct {
 	Partnership *Loader[uuid.UUID, *knowledge.Partnership]
 	Source      *Loader[uuid.UUID, *knowledge.Source]
 
+	Division        *Loader[knowledge.DivisionKey, *knowledge.Division]
 	CityNames       *Loader[uuid.UUID, []*knowledge.LocalizedName]
 	OfficialNames   *Loader[uuid.UUID, []*knowledge.LocalizedName]
 	ReportedFigures *Loader[uuid.UUID, []*knowledge.ReportedFigure]
@@ -230,6 +231,7 @@ func New(db *postgres.DB, wait time.Duration, cache *readcache.Cache) *Loaders {
 		Partnership: byID(wait, db.PartnershipsByID),
 		Source:      byID(wait, db.SourcesByID),
 
+		Division:        grouped(wait, db.Divisions),
 		CityNames:       grouped(wait, db.CityNames),
 		OfficialNames:   grouped(wait, db.OfficialNames),
 		ReportedFigures: grouped(wait, db.ReportedFigures),
@@ -343,10 +345,10 @@ func byID[T any](wait time.Duration, fetch func(context.Context, []uuid.UUID) (m
 	return grouped(wait, fetch)
 }
 
-// grouped loads one value per id from a fetch that returns a map; absent ids get the
-// zero value (an empty list, a zero count).
-func grouped[V any](wait time.Duration, fetch func(context.Context, []uuid.UUID) (map[uuid.UUID]V, error)) *Loader[uuid.UUID, V] {
-	return newLoader(wait, func(ctx context.Context, ids []uuid.UUID) ([]V, []error) {
+// grouped loads one value per key (usually an id) from a fetch that returns a map;
+// absent keys get the zero value (an empty list, a zero count).
+func grouped[K comparable, V any](wait time.Duration, fetch func(context.Context, []K) (map[K]V, error)) *Loader[K, V] {
+	return newLoader(wait, func(ctx context.Context, ids []K) ([]V, []error) {
 		got, err := fetch(ctx, ids)
 		if err != nil {
 			return nil, []error{err}

@@ -66,6 +66,9 @@ type AgreementRepresentation struct {
 type CityFilter struct {
 	// ISO 3166-1 alpha-2 code of the country.
 	Country *string `json:"country,omitempty"`
+	// A first-level division of `country` (required with it): its GeoNames admin1 code
+	// (`05`) or its name (`Córdoba`), ignoring case and accents.
+	Admin1 *string `json:"admin1,omitempty"`
 	// One of the city's names, whole, ignoring case and accents: every city that
 	// `city(name:)` chooses among.
 	Name *string `json:"name,omitempty"`

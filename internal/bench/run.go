@@ -501,8 +501,8 @@ type server struct {
 	// lag is how long after a write's response its answers may still show the state
 	// before it: 0 where the write went (read-your-writes) and for PostGraphile, which
 	// reads the same database uncached; the other replica's bound for another replica.
-	lag     time.Duration
-	url     string
+	lag time.Duration
+	url string
 	// metrics is the URL of an Amity server's Prometheus metrics ("" for PostGraphile).
 	metrics string
 	cmd     *exec.Cmd

@@ -21,6 +21,7 @@ import (
 const (
 	KindSource      = "source"
 	KindCountry     = "country"
+	KindDivision    = "division"
 	KindCity        = "city"
 	KindOfficial    = "official"
 	KindAgreement   = "agreement"
@@ -33,7 +34,7 @@ const (
 // Kinds lists the entity kinds in the order the store writes them (parents first),
 // which is also the order of a summary. Statements are not entities of their own: they
 // change their subject.
-var Kinds = []string{KindSource, KindCountry, KindCity, KindOfficial, KindInstitution, KindAgreement, KindPartnership, KindFigure}
+var Kinds = []string{KindSource, KindCountry, KindDivision, KindCity, KindOfficial, KindInstitution, KindAgreement, KindPartnership, KindFigure}
 
 // KeyNamespace is the UUIDv5 namespace of every id derived from a key. It must never
 // change: the ids it yields are the public, stable global ids of the shipped facts.
@@ -146,10 +147,14 @@ func (r Ref) String() string {
 	case r.URL != "":
 		return fmt.Sprintf("with URL %q", r.URL)
 	case r.ByName():
-		if r.Located {
-			return fmt.Sprintf("%q in %q near %.4f,%.4f", r.Name, r.Country, r.Lat, r.Lon)
+		in := fmt.Sprintf("%q in %q", r.Name, r.Country)
+		if r.Admin1 != "" {
+			in = fmt.Sprintf("%q in %q, %q", r.Name, r.Admin1, r.Country)
 		}
-		return fmt.Sprintf("%q in %q", r.Name, r.Country)
+		if r.Located {
+			return fmt.Sprintf("%s near %.4f,%.4f", in, r.Lat, r.Lon)
+		}
+		return in
 	}
 	return "(none)"
 }
@@ -192,6 +197,7 @@ type Batch struct {
 	Format       string
 	Sources      []SourceRecord
 	Countries    []CountryRecord
+	Divisions    []DivisionRecord
 	Cities       []CityRecord
 	Officials    []OfficialRecord
 	Agreements   []AgreementRecord
@@ -205,7 +211,7 @@ type Batch struct {
 
 // Len is the number of entities in the batch (statements are not entities).
 func (b *Batch) Len() int {
-	return len(b.Sources) + len(b.Countries) + len(b.Cities) + len(b.Officials) + len(b.Agreements) +
+	return len(b.Sources) + len(b.Countries) + len(b.Divisions) + len(b.Cities) + len(b.Officials) + len(b.Agreements) +
 		len(b.Partnerships) + len(b.Institutions) + len(b.Figures)
 }
 
@@ -221,13 +227,31 @@ type SourceRecord struct {
 	Excerpt     string   `json:"excerpt,omitempty"`
 }
 
-// CountryRecord is keyed by its ISO 3166-1 alpha-2 code.
+// CountryRecord is keyed by its ISO 3166-1 alpha-2 code. Names are its other names
+// (the official name, the ISO short name a common name replaces): added, never
+// removed.
 type CountryRecord struct {
-	Line     int    `json:"-"`
-	Code     string `json:"code"`
-	Name     string `json:"name"`
-	Wikidata string `json:"wikidata,omitempty"`
+	Line     int      `json:"-"`
+	Code     string   `json:"code"`
+	Name     string   `json:"name"`
+	Wikidata string   `json:"wikidata,omitempty"`
+	Names    []string `json:"names,omitempty"`
 }
+
+// DivisionRecord is a country's first-level division as GeoNames' admin1CodesASCII.txt
+// gives it, keyed by its country and its admin1 code (DivisionKey).
+type DivisionRecord struct {
+	Line      int
+	Country   Ref // by code
+	Code      string
+	Name      string
+	ASCIIName string // "" when not given
+	GeoNames  *int64
+}
+
+// Key is the division's key, its country's code and its admin1 code as GeoNames
+// writes them ("AR.05"); its id is KeyID(KindDivision, key).
+func (d DivisionRecord) Key() string { return d.Country.Code + "." + d.Code }
 
 // NameRecord is one spelling of a city's or official's name in one language. Source is
 // optional because an entity's own name needs no citation; a spelling a document uses
@@ -240,17 +264,20 @@ type NameRecord struct {
 
 // CityRecord is a city; GeoNames rows become cities keyed "geonames-<id>".
 type CityRecord struct {
-	Line       int          `json:"-"`
-	Key        string       `json:"key"`
-	Name       string       `json:"name"`
-	Country    Ref          `json:"country"`
-	Population *int64       `json:"population,omitempty"`
-	Latitude   *float64     `json:"latitude,omitempty"`
-	Longitude  *float64     `json:"longitude,omitempty"`
-	Wikidata   string       `json:"wikidata,omitempty"`
-	GeoNames   *int64       `json:"geonames,omitempty"`
-	Names      []NameRecord `json:"names,omitempty"`
-	Sources    []Ref        `json:"sources,omitempty"`
+	Line       int      `json:"-"`
+	Key        string   `json:"key"`
+	Name       string   `json:"name"`
+	Country    Ref      `json:"country"`
+	Population *int64   `json:"population,omitempty"`
+	Latitude   *float64 `json:"latitude,omitempty"`
+	Longitude  *float64 `json:"longitude,omitempty"`
+	Wikidata   string   `json:"wikidata,omitempty"`
+	GeoNames   *int64   `json:"geonames,omitempty"`
+	// Admin1 is the GeoNames admin1 code of the city's first-level division, unique
+	// within its country ("" when not given).
+	Admin1  string       `json:"admin1,omitempty"`
+	Names   []NameRecord `json:"names,omitempty"`
+	Sources []Ref        `json:"sources,omitempty"`
 }
 
 // OfficialRecord is a person who acts for a city.

@@ -18,6 +18,9 @@ var (
 	urlRE      = regexp.MustCompile(`^https?://`)
 	dateRE     = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 	propertyRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_.]{0,63}$`)
+	// Admin1CodeRE is the form of a GeoNames admin1 code ("01", "ENG", "CA"), as the
+	// database checks it (cities_admin1_code_check, divisions_code_check).
+	Admin1CodeRE = regexp.MustCompile(`^[0-9A-Za-z]{1,20}$`)
 )
 
 // The enumerations as a file spells them: the values of the domain's enum types.
@@ -89,6 +92,9 @@ func (b *Batch) EachRef(f func(RefUse)) {
 				at(KindSource, *n.Source, line, field, i, ".source")
 			}
 		}
+	}
+	for _, d := range b.Divisions {
+		one(KindCountry, d.Country, d.Line, "division.country")
 	}
 	for _, c := range b.Cities {
 		one(KindCountry, c.Country, c.Line, "city.country")
@@ -240,6 +246,8 @@ func (b *Batch) count(kind string) int {
 		return len(b.Sources)
 	case KindCountry:
 		return len(b.Countries)
+	case KindDivision:
+		return len(b.Divisions)
 	case KindCity:
 		return len(b.Cities)
 	case KindOfficial:
@@ -327,6 +335,34 @@ func (b *Batch) Check(ps *FileProblems) {
 		v.text(c.Line, "country.name", c.Name, true, NameText)
 		v.qid(c.Line, "country.wikidata", c.Wikidata)
 		unique(c.Line, "country.wikidata", "Wikidata id", c.Wikidata)
+		if v.list(c.Line, "country.names", len(c.Names), MaxNames) {
+			for i, n := range c.Names {
+				f := fmt.Sprintf("country.names[%d]", i)
+				v.text(c.Line, f, n, true, NameText)
+				if slices.Index(c.Names, n) != i {
+					ps.Addf(c.Line, f, "duplicate name %q", n)
+				}
+			}
+		}
+	}
+	divisions := make(map[string]int, len(b.Divisions))
+	for _, d := range b.Divisions {
+		v.required(d.Line, "division.country", d.Country)
+		if !Admin1CodeRE.MatchString(d.Code) {
+			ps.Addf(d.Line, "division.code", "%q is not a GeoNames admin1 code (1 to 20 letters and digits)", d.Code)
+		} else if first, ok := divisions[d.Key()]; ok {
+			ps.Addf(d.Line, "division.code", "duplicate division %q (first on line %d)", d.Key(), first)
+		} else {
+			divisions[d.Key()] = d.Line
+		}
+		v.text(d.Line, "division.name", d.Name, true, NameText)
+		v.text(d.Line, "division.asciiName", d.ASCIIName, false, NameText)
+		if d.GeoNames != nil {
+			if *d.GeoNames <= 0 {
+				ps.Addf(d.Line, "division.geonames", "must be positive, got %d", *d.GeoNames)
+			}
+			unique(d.Line, "division.geonames", "GeoNames id", strconv.FormatInt(*d.GeoNames, 10))
+		}
 	}
 	for _, c := range b.Cities {
 		dupKey(KindCity, c.Line, "city.key", c.Key, slugRE, slugWhat)
@@ -348,6 +384,9 @@ func (b *Batch) Check(ps *FileProblems) {
 		}
 		v.qid(c.Line, "city.wikidata", c.Wikidata)
 		unique(c.Line, "city.wikidata", "Wikidata id", c.Wikidata)
+		if c.Admin1 != "" && !Admin1CodeRE.MatchString(c.Admin1) {
+			ps.Addf(c.Line, "city.admin1", "%q is not a GeoNames admin1 code (1 to 20 letters and digits)", c.Admin1)
+		}
 		if c.GeoNames != nil {
 			if *c.GeoNames <= 0 {
 				ps.Addf(c.Line, "city.geonames", "must be positive, got %d", *c.GeoNames)
@@ -743,6 +782,7 @@ func (v batchChecker) byName(u RefUse) {
 	} else {
 		v.text(u.Line, u.Field()+".country", r.Country, true, NameText)
 	}
+	v.text(u.Line, u.Field()+".admin1", r.Admin1, false, NameText)
 	if r.Located && (r.Lat < -90 || r.Lat > 90 || r.Lon < -180 || r.Lon > 180) {
 		v.ps.Addf(u.Line, u.Field()+".latitude", "coordinates %g,%g are out of range (latitude -90..90, longitude -180..180)", r.Lat, r.Lon)
 	}

@@ -25,6 +25,9 @@ type Near struct {
 // nearest first and OrderBy must be empty.
 type CityQuery struct {
 	CountryCode string
+	// Admin1 keeps the cities of one first-level division of the country: its GeoNames
+	// admin1 code or its name, ignoring case and accents. It needs CountryCode.
+	Admin1 string
 	// Name keeps the cities one of whose names is it, ignoring case and accents: every
 	// city city(name:) chooses among.
 	Name          string
@@ -46,6 +49,12 @@ func (q CityQuery) Validate() error {
 	}
 	if err := checkText("filter.country", q.CountryCode); err != nil {
 		return err
+	}
+	if err := checkText("filter.admin1", q.Admin1); err != nil {
+		return err
+	}
+	if q.Admin1 != "" && q.CountryCode == "" {
+		return FieldErrorf("filter.admin1", "a division is one of a country's: give country too")
 	}
 	if q.PopulationMin != nil && q.PopulationMax != nil && *q.PopulationMin > *q.PopulationMax {
 		return FieldErrorf("filter.populationMin", "populationMin (%d) is above populationMax (%d)", *q.PopulationMin, *q.PopulationMax)

@@ -17,6 +17,21 @@ type Country struct {
 	WikidataID *string
 }
 
+// Division is a country's first-level division (GeoNames' admin1: a province, state
+// or region), identified by its code within the country. Name is nil when only the
+// code is known (no admin1CodesASCII.txt imported).
+type Division struct {
+	CountryID uuid.UUID
+	Code      string
+	Name      *string
+}
+
+// DivisionKey names a division: its country and its admin1 code.
+type DivisionKey struct {
+	CountryID uuid.UUID
+	Code      string
+}
+
 // City is a city that takes part in city diplomacy.
 type City struct {
 	ID         uuid.UUID
@@ -27,6 +42,9 @@ type City struct {
 	Location   *Location
 	WikidataID *string
 	GeonamesID *int
+	// Admin1 is the GeoNames admin1 code of the city's first-level division (a
+	// province, state or region), unique within the country, where known.
+	Admin1 *string
 	// Country is the city's country. The store reads it with every city (a join on a
 	// 200-row table), so the API serves it straight from here.
 	Country *Country

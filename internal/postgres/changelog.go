@@ -41,6 +41,7 @@ type bulkKind struct {
 var bulkKinds = []bulkKind{
 	{knowledge.KindSource, "sources", sourcesTable.typ, ChangeSource, true},
 	{knowledge.KindCountry, "countries", "Country", ChangeCountry, false},
+	{knowledge.KindDivision, "divisions", "Division", ChangeDivision, false},
 	{knowledge.KindCity, "cities", citiesTable.typ, ChangeCity, true},
 	{knowledge.KindOfficial, "officials", officialsTable.typ, ChangeOfficial, true},
 	{knowledge.KindInstitution, "institutions", institutionsTable.typ, ChangeInstitution, true},

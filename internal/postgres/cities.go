@@ -27,6 +27,7 @@ type cityCore struct {
 	Longitude   *float64     `db:"longitude"`
 	WikidataQID *string      `db:"wikidata_qid"`
 	GeonamesID  *int         `db:"geonames_id"`
+	Admin1      *string      `db:"admin1_code"`
 	Country     *countryCore `db:"country"`
 }
 
@@ -47,6 +48,7 @@ func cityColumns(c, k, prefix string) string {
 	cols := []string{col(c, "id", "id"), col(c, "version", "version"), col(c, "country_id", "country_id"),
 		col(c, "name", "name"), col(c, "population", "population"), col(c, "latitude", "latitude"),
 		col(c, "longitude", "longitude"), col(c, "wikidata_qid", "wikidata_qid"), col(c, "geonames_id", "geonames_id"),
+		col(c, "admin1_code", "admin1_code"),
 		col(k, "id", "country.id"), col(k, "code", "country.code"), col(k, "name", "country.name"),
 		col(k, "wikidata_qid", "country.wikidata_qid")}
 	return strings.Join(cols, ", ")
@@ -60,7 +62,7 @@ const cityFrom = "cities c JOIN countries ck ON ck.id = c.country_id"
 func (r *cityCore) domain() *knowledge.City {
 	c := &knowledge.City{
 		ID: r.ID, Version: r.Version, CountryID: r.CountryID, Name: r.Name, Population: r.Population,
-		WikidataID: r.WikidataQID, GeonamesID: r.GeonamesID,
+		WikidataID: r.WikidataQID, GeonamesID: r.GeonamesID, Admin1: r.Admin1,
 	}
 	if r.Latitude != nil && r.Longitude != nil {
 		c.Location = &knowledge.Location{Latitude: *r.Latitude, Longitude: *r.Longitude}
@@ -92,7 +94,13 @@ func cityQuery(q knowledge.CityQuery) (listing, string, args) {
 	}
 	var conds []string
 	if q.CountryCode != "" {
-		conds = append(conds, "c.country_id = (SELECT k.id FROM countries k WHERE k.code = upper("+a.add(q.CountryCode)+"))")
+		country := "(SELECT k.id FROM countries k WHERE k.code = upper(" + a.add(q.CountryCode) + "))"
+		conds = append(conds, "c.country_id = "+country)
+		if q.Admin1 != "" {
+			// Uncorrelated, so computed once: the division's codes, then the cities of
+			// each off cities_admin1_idx.
+			conds = append(conds, "c.admin1_code = ANY (("+admin1CodesSQL(country, a.add(q.Admin1))+")::text[])")
+		}
 	}
 	if q.Name != "" {
 		name := a.add(q.Name)
@@ -206,7 +214,7 @@ WHERE m.merged_id = ANY($1::uuid[])`
 // gazetteer).
 //
 // A country ("" for any) keeps the cities of one country, named by its ISO 3166-1
-// alpha-2 code or by its name, ignoring case and accents.
+// alpha-2 code or by any of its names, ignoring case and accents.
 func (db *DB) CityByName(ctx context.Context, name, country string) (*knowledge.City, error) {
 	var r cityRow
 	var err error
@@ -227,6 +235,29 @@ func (db *DB) CityByName(ctx context.Context, name, country string) (*knowledge.
 	return r.domain(), nil
 }
 
+// CityByNameInDivision is CityByName for the cities of one first-level division of the
+// country: admin1 is its GeoNames admin1 code ("05") or its name ("Córdoba"), ignoring
+// case and accents (a name needs admin1CodesASCII.txt imported). It returns NOT_FOUND
+// when no city of the division has the name.
+func (db *DB) CityByNameInDivision(ctx context.Context, name, country, admin1 string) (*knowledge.City, error) {
+	var r cityRow
+	if err := db.GetContext(ctx, &r, cityByNameInDivisionSQL, name, country, admin1); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, knowledge.Errorf(knowledge.ENOTFOUND, "no city of %q in the division %q is named %q", country, admin1, name)
+		}
+		return nil, mapError(err)
+	}
+	return r.domain(), nil
+}
+
+// countryNamed is the condition "the country k is the one p names" (p an SQL
+// expression): its ISO code, its name or one of its other names (the official name,
+// the ISO short name), ignoring case and accents.
+func countryNamed(k, p string) string {
+	return fmt.Sprintf(`(%[1]s.code = upper(%[2]s) OR amity_fold(%[1]s.name) = amity_fold(%[2]s)
+    OR %[1]s.id IN (SELECT n.country_id FROM country_names n WHERE %[3]s = amity_fold(%[2]s)))`, k, p, foldC("n.name"))
+}
+
 // cityByNameMatches are the ids of the cities one of whose names is $1.
 var cityByNameMatches = `WITH m AS (
   SELECT c.id FROM cities c WHERE ` + foldC("c.name") + ` = amity_fold($1)
@@ -240,7 +271,14 @@ var cityByNameSQL = cityByNameMatches + `ORDER BY ` + cityImportance("c") + `
 LIMIT 1`
 
 // cityByNameInCountrySQL is CityByName's statement with a country; $2 is its code or name.
-var cityByNameInCountrySQL = cityByNameMatches + `WHERE ck.code = upper($2) OR amity_fold(ck.name) = amity_fold($2)
+var cityByNameInCountrySQL = cityByNameMatches + `WHERE ` + countryNamed("ck", "$2") + `
+ORDER BY ` + cityImportance("c") + `
+LIMIT 1`
+
+// cityByNameInDivisionSQL is CityByNameInDivision's statement; $3 is the division's
+// code or name. The division's codes are looked up per candidate, of which there are few.
+var cityByNameInDivisionSQL = cityByNameMatches + `WHERE ` + countryNamed("ck", "$2") + `
+    AND c.admin1_code = ANY ((` + admin1CodesSQL("ck.id", "$3") + `)::text[])
 ORDER BY ` + cityImportance("c") + `
 LIMIT 1`
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 
 	"github.com/amity/amity/internal/knowledge"
 )
@@ -62,4 +63,31 @@ func (db *DB) Countries(ctx context.Context, pa knowledge.PageArgs) (*knowledge.
 // CountCountries counts all countries.
 func (db *DB) CountCountries(ctx context.Context) (int, error) {
 	return count(ctx, db, countryListing, "true", nil)
+}
+
+// Divisions returns the divisions with the given keys, each with its name where
+// admin1CodesASCII.txt gave one and without it otherwise: a city's admin1 code is a
+// division whether or not its name is known, so every key has a value.
+func (db *DB) Divisions(ctx context.Context, keys []knowledge.DivisionKey) (map[knowledge.DivisionKey]*knowledge.Division, error) {
+	const q = `SELECT k.country_id, k.code, d.name
+FROM unnest($1::uuid[], $2::text[]) AS k(country_id, code)
+LEFT JOIN divisions d ON d.country_id = k.country_id AND d.code = k.code`
+	countries := make([]string, len(keys))
+	codes := make([]string, len(keys))
+	for i, k := range keys {
+		countries[i], codes[i] = k.CountryID.String(), k.Code
+	}
+	var rows []struct {
+		CountryID uuid.UUID `db:"country_id"`
+		Code      string    `db:"code"`
+		Name      *string   `db:"name"`
+	}
+	if err := db.SelectContext(ctx, &rows, q, pq.Array(countries), pq.Array(codes)); err != nil {
+		return nil, mapError(err)
+	}
+	out := make(map[knowledge.DivisionKey]*knowledge.Division, len(rows))
+	for _, r := range rows {
+		out[knowledge.DivisionKey{CountryID: r.CountryID, Code: r.Code}] = &knowledge.Division{CountryID: r.CountryID, Code: r.Code, Name: r.Name}
+	}
+	return out, nil
 }

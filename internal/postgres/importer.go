@@ -99,7 +99,7 @@ func writeBatch(ctx context.Context, tx *sqlx.Tx, b *knowledge.Batch, p ImportPr
 
 // BundleTables lists the tables a batch of knowledge writes, parents before children.
 var BundleTables = []string{
-	"sources", "countries", "cities", "city_names", "city_sources",
+	"sources", "countries", "country_names", "divisions", "cities", "city_names", "city_sources",
 	"officials", "official_names", "official_sources",
 	"agreements", "agreement_parties", "agreement_areas", "signatories", "agreement_sources",
 	"institutions", "institution_agreements", "institution_sources",
@@ -236,9 +236,11 @@ CREATE TEMP TABLE imp_refs (no int NOT NULL, kind text NOT NULL, key_id uuid, qi
 CREATE TEMP TABLE imp_sources (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, title text, publisher text,
     url text, published_on date, excerpt text, languages text) ON COMMIT DROP;
 CREATE TEMP TABLE imp_countries (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, code text, name text,
-    qid text) ON COMMIT DROP;
+    qid text, names text[]) ON COMMIT DROP;
+CREATE TEMP TABLE imp_divisions (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, country_ref int, code text,
+    name text, ascii_name text, gn bigint) ON COMMIT DROP;
 CREATE TEMP TABLE imp_cities (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, country_ref int, name text,
-    population bigint, latitude float8, longitude float8, qid text, gn bigint,
+    population bigint, latitude float8, longitude float8, qid text, gn bigint, admin1 text,
     name_langs text[], names text[], name_srcs int[], srcs int[]) ON COMMIT DROP;
 CREATE TEMP TABLE imp_officials (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, name text, title text,
     city_ref int, qid text, name_langs text[], names text[], name_srcs int[], srcs int[]) ON COMMIT DROP;
@@ -303,7 +305,7 @@ func (w *batchWriter) run(ctx context.Context) (map[string]knowledge.BatchCounts
 	if _, err := w.tx.ExecContext(ctx, `SET LOCAL default_statistics_target = 10`); err != nil {
 		return nil, fmt.Errorf("analyze staging tables: %w", err)
 	}
-	if _, err := w.tx.ExecContext(ctx, `ANALYZE imp_refs, imp_sources, imp_countries, imp_cities, imp_officials,
+	if _, err := w.tx.ExecContext(ctx, `ANALYZE imp_refs, imp_sources, imp_countries, imp_divisions, imp_cities, imp_officials,
         imp_institutions, imp_agreements, imp_partnerships, imp_figures, imp_statements, imp_links`); err != nil {
 		return nil, fmt.Errorf("analyze staging tables: %w", err)
 	}
@@ -327,7 +329,8 @@ func (w *batchWriter) run(ctx context.Context) (map[string]knowledge.BatchCounts
 		rows int
 		run  func(context.Context) error
 	}{
-		{"sources", len(b.Sources), w.sources}, {"countries", len(b.Countries), w.countries}, {"cities", len(b.Cities), w.cities},
+		{"sources", len(b.Sources), w.sources}, {"countries", len(b.Countries), w.countries},
+		{"divisions", len(b.Divisions), w.divisions}, {"cities", len(b.Cities), w.cities},
 		{"officials", len(b.Officials), w.officials}, {"institutions", len(b.Institutions), w.institutions},
 		{"agreements", len(b.Agreements), w.agreements}, {"partnerships", len(b.Partnerships), w.partnerships},
 		{"figures", len(b.Figures), w.figures}, {"links", 0, w.links}, {"statements", len(b.Statements), w.statements},
@@ -572,11 +575,28 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = w.copyIn(ctx, "imp_countries", []string{"id", "target", "line", "code", "name", "qid"}, func(emit func(...any) error) error {
+	err = w.copyIn(ctx, "imp_countries", []string{"id", "target", "line", "code", "name", "qid", "names"}, func(emit func(...any) error) error {
 		for _, c := range b.Countries {
 			w.p.Add(1)
 			id := keyID(knowledge.KindCountry, c.Code)
-			if err := emit(id, id, c.Line, c.Code, c.Name, nz(c.Wikidata)); err != nil {
+			var names any
+			if len(c.Names) > 0 {
+				names = textArray(c.Names)
+			}
+			if err := emit(id, id, c.Line, c.Code, c.Name, nz(c.Wikidata), names); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = w.copyIn(ctx, "imp_divisions", []string{"id", "target", "line", "country_ref", "code", "name", "ascii_name", "gn"}, func(emit func(...any) error) error {
+		for _, d := range b.Divisions {
+			w.p.Add(1)
+			id := keyID(knowledge.KindDivision, d.Key())
+			if err := emit(id, id, d.Line, w.refNo(knowledge.KindCountry, d.Country), d.Code, d.Name, nz(d.ASCIIName), nzInt(d.GeoNames)); err != nil {
 				return err
 			}
 		}
@@ -631,13 +651,13 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 		return textArray(ls), textArray(ts), srcs
 	}
 	err = w.copyIn(ctx, "imp_cities", []string{"id", "target", "line", "country_ref", "name", "population", "latitude", "longitude", "qid", "gn",
-		"name_langs", "names", "name_srcs", "srcs"}, func(emit func(...any) error) error {
+		"admin1", "name_langs", "names", "name_srcs", "srcs"}, func(emit func(...any) error) error {
 		for _, c := range w.cityRecords() {
 			w.p.Add(1)
 			id := keyID(knowledge.KindCity, c.Key)
 			langs, texts, srcs := names(c.Names)
 			if err := emit(id, id, c.Line, w.refNo(knowledge.KindCountry, c.Country), c.Name, nzInt(c.Population),
-				nzFloat(c.Latitude), nzFloat(c.Longitude), nz(c.Wikidata), nzInt(c.GeoNames), langs, texts, srcs, sources(c.Sources)); err != nil {
+				nzFloat(c.Latitude), nzFloat(c.Longitude), nz(c.Wikidata), nzInt(c.GeoNames), nz(c.Admin1), langs, texts, srcs, sources(c.Sources)); err != nil {
 				return err
 			}
 		}
@@ -1023,8 +1043,42 @@ FROM imp_countries i JOIN countries c ON c.wikidata_qid = i.qid WHERE c.id <> i.
 	}); err != nil {
 		return err
 	}
+	// Other names are added, never removed; a country that gains one is updated.
+	if err := w.link(ctx, "country_names", knowledge.KindCountry, `
+INSERT INTO country_names (country_id, name)
+SELECT DISTINCT n.target, n.name FROM (SELECT e.target, unnest(e.names) AS name FROM imp_countries e) n
+    LEFT JOIN country_names o ON o.country_id = n.target AND o.name = n.name
+WHERE o.country_id IS NULL
+ON CONFLICT DO NOTHING
+RETURNING country_id AS id`); err != nil {
+		return err
+	}
 	return w.resolve(ctx, knowledge.KindCountry,
 		`LEFT JOIN countries c ON c.code = j.code LEFT JOIN countries q ON q.wikidata_qid = j.qid`, "c.id", "q.id")
+}
+
+// divisions writes the first-level divisions of admin1CodesASCII.txt. A division is
+// its country and code: the id its key derives is the same in every database, so no
+// stored row can hold the pair under another id.
+func (w *batchWriter) divisions(ctx context.Context) error {
+	if len(w.b.Divisions) == 0 {
+		return nil
+	}
+	if err := w.problems(ctx, "divisions", `
+SELECT i.line, 'division.geonames' AS field, format('GeoNames id %s already belongs to another division', i.gn) AS message
+FROM imp_divisions i JOIN divisions d ON d.geonames_id = i.gn WHERE d.id <> i.target ORDER BY 1`); err != nil {
+		return err
+	}
+	if w.ps.Len() > 0 {
+		return nil
+	}
+	return w.upsert(ctx, knowledge.KindDivision, "divisions", "imp_divisions", "JOIN imp_refs rc ON rc.no = i.country_ref", true, []column{
+		{name: "country_id", expr: "rc.target"},
+		{name: "code", expr: "i.code"},
+		{name: "name", expr: "i.name"},
+		{name: "ascii_name", expr: "i.ascii_name", keep: true},
+		{name: "geonames_id", expr: "i.gn", keep: true},
+	})
 }
 
 func (w *batchWriter) cities(ctx context.Context) error {
@@ -1068,6 +1122,7 @@ UNION ALL `+w.sameTarget("imp_cities", "city")); err != nil {
 		{name: "longitude", expr: "i.longitude", keep: true},
 		{name: "wikidata_qid", expr: "i.qid", keep: true},
 		{name: "geonames_id", expr: "i.gn", keep: true},
+		{name: "admin1_code", expr: "i.admin1", keep: true},
 	}); err != nil {
 		return err
 	}
@@ -1487,7 +1542,8 @@ func unnestNames(temp string, conds ...string) string {
 func (w *batchWriter) counts(ctx context.Context) (map[string]knowledge.BatchCounts, error) {
 	b := w.b
 	totals := map[string]int{
-		knowledge.KindSource: len(b.Sources), knowledge.KindCountry: len(b.Countries), knowledge.KindCity: len(w.cityRecords()),
+		knowledge.KindSource: len(b.Sources), knowledge.KindCountry: len(b.Countries), knowledge.KindDivision: len(b.Divisions),
+		knowledge.KindCity:     len(w.cityRecords()),
 		knowledge.KindOfficial: len(b.Officials), knowledge.KindInstitution: len(b.Institutions),
 		knowledge.KindAgreement: len(b.Agreements), knowledge.KindPartnership: len(b.Partnerships), knowledge.KindFigure: len(b.Figures),
 	}

@@ -22,6 +22,7 @@ type LookupStatement struct {
 // cursor stands on.
 func LookupStatements(name, contains, long, short string, afterCity uuid.UUID) []LookupStatement {
 	out := []LookupStatement{{"city(name:)", cityByNameSQL, []any{name}}, {"city(name:, country:)", cityByNameInCountrySQL, []any{name, "TL"}}}
+	out = append(out, DivisionStatements(name, "XT", "01")...)
 
 	byName, whereName, nameArgs := cityQuery(knowledge.CityQuery{Name: name})
 	out = append(out, LookupStatement{"cities(name) page", byName.pageSQL(whereName, &nameArgs, plan{limit: 20}), nameArgs})
@@ -38,4 +39,11 @@ func LookupStatements(name, contains, long, short string, afterCity uuid.UUID) [
 		out = append(out, LookupStatement{"search " + text + " after", searchPageSQL(nil, seek, s.add(21)), s})
 	}
 	return out
+}
+
+// DivisionStatements are the lookups by division, for the plan checks at world scale.
+func DivisionStatements(name, country, admin1 string) []LookupStatement {
+	div, where, a := cityQuery(knowledge.CityQuery{CountryCode: country, Admin1: admin1})
+	return []LookupStatement{{"city(name:, country:, admin1:)", cityByNameInDivisionSQL, []any{name, country, admin1}},
+		{"cities(country, admin1) page", div.pageSQL(where, &a, plan{limit: 20}), a}}
 }

@@ -27,6 +27,7 @@ const (
 	ChangeInstitution = "institution"
 	ChangeSource      = "source"
 	ChangeCountry     = "country"
+	ChangeDivision    = "division"
 	ChangeFigure      = "figure"
 )
 

@@ -58,10 +58,11 @@ func TestLookupPlans(t *testing.T) {
 	// The indexes each lookup must use, by statement name prefix.
 	long, short := strings.ToLower(name), strings.ToLower(name[:3])
 	want := map[string][]string{
-		"city(name:)":           {"cities_fold_c_idx", "city_names_fold_c_idx"},
-		"cities(nameContains)":  {"cities_name_gin_idx", "city_names_name_gin_idx"},
-		"search " + long:        {"cities_fold_c_idx", "city_names_fold_c_idx", "cities_name_gin_idx", "city_names_name_gin_idx"},
-		"search " + short + " ": {"cities_name_trgm_idx", "city_names_name_trgm_idx"},
+		"city(name:)":                    {"cities_fold_c_idx", "city_names_fold_c_idx"},
+		"city(name:, country:, admin1:)": {"cities_fold_c_idx", "city_names_fold_c_idx", "divisions_pkey", "cities_admin1_idx"},
+		"cities(nameContains)":           {"cities_name_gin_idx", "city_names_name_gin_idx"},
+		"search " + long:                 {"cities_fold_c_idx", "city_names_fold_c_idx", "cities_name_gin_idx", "city_names_name_gin_idx"},
+		"search " + short + " ":          {"cities_name_trgm_idx", "city_names_name_trgm_idx"},
 	}
 	stmts := postgres.LookupStatements(name, name[1:7], long, short, city)
 	for _, st := range stmts {

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"crypto/sha1"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"math"
@@ -20,6 +21,8 @@ import (
 //
 //  1. candidates: the cities of the country (its ISO code, or its name folded) one of
 //     whose names (its own or a city_names row), folded, equals the given name folded;
+//     with admin1, only those of that first-level division (its GeoNames admin1 code,
+//     or a division's name folded), and none when the country has no such division;
 //  2. with coordinates: the nearest candidate within ReconcileMaxKm, else none;
 //  3. else exactly one candidate: it;
 //  4. else several: the most important one (cityImportance) only when its population
@@ -49,6 +52,7 @@ type reconciled struct {
 	id      string // the stored city's id, or "" when created or refused
 	created string // the key of the city the import creates for it, or ""
 	country string // the country's code, "" when unknown
+	admin1  string // the admin1 code of the city the import creates, or ""
 	problem string // why the reference was refused, or ""
 	// ambiguous is set when it was refused because several stored cities may be the one.
 	ambiguous bool
@@ -85,42 +89,80 @@ type candidate struct {
 	Km         *float64 `db:"km"`
 	Rank       *int64   `db:"rank"`
 	Partners   *int64   `db:"partners"`
+	// The candidate's division: its admin1 code and, where known, its name.
+	Admin1   *string `db:"admin1_code"`
+	Division *string `db:"division"`
+	// The admin1 codes the reference's admin1 names in its country (the same on every
+	// row of a reference); NULL when it gave none or named no division.
+	Admin1Codes pq.StringArray `db:"admin1_codes"`
 }
 
 // reconcileSQL finds the candidates of every reference by name in one statement: $1
-// numbers the references, $2 to $5 give their names, countries and coordinates (NULL
-// when not given). A reference whose country is unknown yields one row with a NULL
-// code; one without candidates one row with a NULL id. rank is the candidate's rank by
-// importance (1 the most important).
+// numbers the references, $2 to $6 give their names, countries, coordinates and
+// divisions (NULL when not given). A reference whose country is unknown yields one row
+// with a NULL code; one without candidates one row with a NULL id. rank is the
+// candidate's rank by importance (1 the most important).
 var reconcileSQL = `
 WITH q AS (
     SELECT q.*, amity_fold(q.name) AS folded
-    FROM unnest($1::int[], $2::text[], $3::text[], $4::float8[], $5::float8[]) AS q(no, name, country, lat, lon)
+    FROM unnest($1::int[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::text[]) AS q(no, name, country, lat, lon, admin1)
 ), cs AS (
     -- Each country as written once: a file names a few countries many times.
     SELECT w.country, c.id, c.code FROM (SELECT DISTINCT country FROM q) w LEFT JOIN LATERAL (
         SELECT x.id, x.code FROM countries x
-        WHERE x.code = upper(w.country) OR amity_fold(x.name) = amity_fold(w.country)
+        WHERE ` + countryNamed("x", "w.country") + `
         ORDER BY x.code = upper(w.country) DESC, x.code LIMIT 1) c ON true
+), ds AS (
+    -- Each division as written once, per country: the admin1 codes it names.
+    SELECT w.country_id, w.admin1, d.codes FROM (SELECT DISTINCT cs.id AS country_id, q.admin1 FROM q JOIN cs ON cs.country = q.country
+        WHERE q.admin1 IS NOT NULL AND cs.id IS NOT NULL) w
+    CROSS JOIN LATERAL (` + admin1CodesSQL("w.country_id", "w.admin1") + `) d
 ), k AS (
-    SELECT q.*, cs.id AS country_id, cs.code FROM q JOIN cs ON cs.country = q.country
+    SELECT q.*, cs.id AS country_id, cs.code, ds.codes AS admin1_codes
+    FROM q JOIN cs ON cs.country = q.country LEFT JOIN ds ON ds.country_id = cs.id AND ds.admin1 = q.admin1
 )
-SELECT k.no, k.code, m.id, m.name, m.geonames_id, m.population, m.km, m.rank, m.partners
+SELECT k.no, k.code, k.admin1_codes, m.id, m.name, m.geonames_id, m.population, m.km, m.rank, m.partners,
+    m.admin1_code, m.division
 FROM k LEFT JOIN LATERAL (
     -- Driven by the exact-name indexes, as CityByName is, then kept to the country.
     SELECT c.id::text AS id, c.name, c.geonames_id, c.population,
         CASE WHEN k.lat IS NOT NULL AND c.latitude IS NOT NULL AND c.longitude IS NOT NULL
             THEN earth_distance(ll_to_earth(k.lat, k.lon), ll_to_earth(c.latitude, c.longitude)) / 1000 END AS km,
         row_number() OVER (ORDER BY ` + cityImportance("c") + `) AS rank,
-        ` + partnershipCount("c.id") + ` AS partners
+        ` + partnershipCount("c.id") + ` AS partners, c.admin1_code,
+        (SELECT d.name FROM divisions d WHERE d.country_id = c.country_id AND d.code = c.admin1_code) AS division
     FROM (SELECT x.id FROM cities x WHERE ` + foldC("x.name") + ` = k.folded
           UNION
           SELECT n.city_id FROM city_names n WHERE ` + foldC("n.name") + ` = k.folded) f
     -- Each match read by its primary key (OFFSET 0 keeps the subquery apart): joined
     -- as a plain join, the planner may read every city of the country instead.
-    CROSS JOIN LATERAL (SELECT * FROM cities c0 WHERE c0.id = f.id AND c0.country_id = k.country_id OFFSET 0) c
-) m ON k.country_id IS NOT NULL
+    CROSS JOIN LATERAL (SELECT * FROM cities c0 WHERE c0.id = f.id AND c0.country_id = k.country_id
+        AND (k.admin1 IS NULL OR c0.admin1_code = ANY (k.admin1_codes)) OFFSET 0) c
+) m ON k.country_id IS NOT NULL AND (k.admin1 IS NULL OR k.admin1_codes IS NOT NULL)
 ORDER BY k.no, m.rank`
+
+// admin1CodesSQL selects codes, the admin1 codes of the divisions of the country (an
+// SQL expression for its id) that admin1 (an SQL expression for the text given) names,
+// NULL when it names none: the code itself, as GeoNames writes it (or in capitals),
+// when a division or a city of the country has it, so that codes work before
+// admin1CodesASCII.txt is imported; and every division whose name or ASCII name,
+// folded, is the text folded. Each is one index probe (divisions' primary key and fold
+// indexes, cities_admin1_idx). The cities are asked for their first by name, the
+// index's order: with a bare LIMIT 1 the planner expected a sequential scan to meet a
+// common code soon, which for a code of a small country means reading most cities.
+func admin1CodesSQL(country, admin1 string) string {
+	return fmt.Sprintf(`SELECT array_agg(DISTINCT x.code ORDER BY x.code) AS codes FROM (
+    SELECT d.code FROM divisions d WHERE d.country_id = %[1]s AND d.code IN (%[2]s, upper(%[2]s))
+    UNION ALL
+    (SELECT c.admin1_code FROM cities c WHERE c.country_id = %[1]s AND c.admin1_code = %[2]s ORDER BY c.name LIMIT 1)
+    UNION ALL
+    (SELECT c.admin1_code FROM cities c WHERE c.country_id = %[1]s AND c.admin1_code = upper(%[2]s) ORDER BY c.name LIMIT 1)
+    UNION ALL
+    SELECT d.code FROM divisions d WHERE d.country_id = %[1]s AND %[3]s = amity_fold(%[2]s)
+    UNION ALL
+    SELECT d.code FROM divisions d WHERE d.country_id = %[1]s AND %[4]s = amity_fold(%[2]s)) x`,
+		country, admin1, foldC("d.name"), foldC("d.ascii_name"))
+}
 
 // reconcile resolves every reference by name of the batch, in one statement, and
 // records a problem at every place a refused one is written.
@@ -144,15 +186,17 @@ func (w *batchWriter) reconcile(ctx context.Context) error {
 	countries := make([]string, len(order))
 	lats := make([]sqlFloat, len(order))
 	lons := make([]sqlFloat, len(order))
+	admin1s := make([]sql.NullString, len(order))
 	for i, r := range order {
 		nos[i], names[i], countries[i] = int64(i), r.Name, r.Country
+		admin1s[i] = sql.NullString{String: r.Admin1, Valid: r.Admin1 != ""}
 		if r.Located {
 			lats[i], lons[i] = sqlFloat{r.Lat, true}, sqlFloat{r.Lon, true}
 		}
 	}
 	var rows []candidate
 	if err := w.tx.SelectContext(ctx, &rows, reconcileSQL, pq.Array(nos), pq.Array(names), pq.Array(countries),
-		floatArray(lats), floatArray(lons)); err != nil {
+		floatArray(lats), floatArray(lons), pq.Array(admin1s)); err != nil {
 		return fmt.Errorf("reconcile cities by name: %w", err)
 	}
 	byNo := make([][]candidate, len(order))
@@ -182,6 +226,19 @@ func decide(r knowledge.Ref, rows []candidate) reconciled {
 		return reconciled{problem: fmt.Sprintf("unknown country %q (want an ISO 3166-1 alpha-2 code or a stored country's name)", r.Country)}
 	}
 	out := reconciled{country: *rows[0].Code}
+	// in is how the refusals name where the cities were looked for.
+	in := out.country
+	if r.Admin1 != "" {
+		codes := rows[0].Admin1Codes
+		if codes == nil {
+			out.problem = fmt.Sprintf("no first-level division of %s is %q (want a GeoNames admin1 code, or a division's name once admin1CodesASCII.txt is imported)", out.country, r.Admin1)
+			return out
+		}
+		in = fmt.Sprintf("%s, division %s", out.country, strings.Join(codes, " or "))
+		if len(codes) == 1 {
+			out.admin1 = codes[0]
+		}
+	}
 	var cands []candidate
 	for _, c := range rows {
 		if c.ID != nil {
@@ -202,8 +259,8 @@ func decide(r knowledge.Ref, rows []candidate) reconciled {
 		if dominant(cands) {
 			pick = &cands[0]
 		} else {
-			out.problem = fmt.Sprintf("%d cities of %s are named %q; give coordinates or a key to choose: %s",
-				len(cands), out.country, r.Name, listCandidates(cands, false))
+			out.problem = fmt.Sprintf("%d cities of %s are named %q; give coordinates, a division or a key to choose: %s",
+				len(cands), in, r.Name, listCandidates(cands, false))
 			out.ambiguous = true
 			return out
 		}
@@ -223,21 +280,27 @@ func decide(r knowledge.Ref, rows []candidate) reconciled {
 		}
 		if len(unplaced) > 0 {
 			out.problem = fmt.Sprintf("no city of %s named %q lies within %g km of %.4f,%.4f, and %d without coordinates may be the one; give a key to choose: %s",
-				out.country, r.Name, ReconcileMaxKm, r.Lat, r.Lon, len(unplaced), listCandidates(cands, true))
+				in, r.Name, ReconcileMaxKm, r.Lat, r.Lon, len(unplaced), listCandidates(cands, true))
 			out.ambiguous = true
 			return out
 		}
 	}
 	if r.Create {
-		out.created = createdKey(out.country, r)
+		if r.Admin1 != "" && out.admin1 == "" {
+			// Which of the divisions would the new city be in?
+			out.problem = fmt.Sprintf("%q names several first-level divisions of %s (%s); give the code to create the city",
+				r.Admin1, out.country, strings.Join(rows[0].Admin1Codes, ", "))
+			return out
+		}
+		out.created = createdKey(out.country, out.admin1, r)
 		return out
 	}
 	switch {
 	case len(cands) == 0:
-		out.problem = fmt.Sprintf("no city of %s is named %q (add \"create\": true to create it)", out.country, r.Name)
+		out.problem = fmt.Sprintf("no city of %s is named %q (add \"create\": true to create it)", in, r.Name)
 	default:
 		out.problem = fmt.Sprintf("no city of %s named %q lies within %g km of %.4f,%.4f (add \"create\": true to create it): %s",
-			out.country, r.Name, ReconcileMaxKm, r.Lat, r.Lon, listCandidates(cands, true))
+			in, r.Name, ReconcileMaxKm, r.Lat, r.Lon, listCandidates(cands, true))
 	}
 	return out
 }
@@ -258,7 +321,7 @@ func dominant(cands []candidate) bool {
 }
 
 // listCandidates names each candidate for a refusal: its GeoNames id or id, name,
-// population and partnerships, and distance when coordinates were given.
+// division, population and partnerships, and distance when coordinates were given.
 func listCandidates(cands []candidate, located bool) string {
 	parts := make([]string, len(cands))
 	for i, c := range cands {
@@ -270,7 +333,15 @@ func listCandidates(cands []candidate, located bool) string {
 		if c.Population != nil {
 			pop = fmt.Sprintf("population %d", *c.Population)
 		}
-		s := fmt.Sprintf("%s %q, %s, %d partnerships", id, deref(c.Name), pop, deref(c.Partners))
+		// A city without a division (not from GeoNames) is listed as before divisions.
+		div := ""
+		switch {
+		case c.Admin1 != nil && c.Division != nil:
+			div = fmt.Sprintf(", division %s %q", *c.Admin1, *c.Division)
+		case c.Admin1 != nil:
+			div = ", division " + *c.Admin1
+		}
+		s := fmt.Sprintf("%s %q%s, %s, %d partnerships", id, deref(c.Name), div, pop, deref(c.Partners))
 		if located {
 			if c.Km != nil {
 				s += fmt.Sprintf(", %.1f km away", *c.Km)
@@ -292,12 +363,16 @@ func deref[T any](p *T) T {
 }
 
 // createdKey is the key of the city an import creates for a reference by name: derived
-// from the country and the name in lower case, so that every reference of one file to
-// the same new city names one city, and the same line imported twice names the same
-// city (the second import finds it by name anyway).
-func createdKey(country string, r knowledge.Ref) string {
+// from the country, the division's admin1 code (when given) and the name in lower
+// case, so that every reference of one file to the same new city names one city, and
+// the same line imported twice names the same city (the second import finds it by
+// name anyway). Without a division the key is what it was before divisions existed.
+func createdKey(country, admin1 string, r knowledge.Ref) string {
 	h := sha1.New()
 	fmt.Fprintf(h, "%s\x00%s", country, strings.ToLower(r.Name))
+	if admin1 != "" {
+		fmt.Fprintf(h, "\x00%s", admin1)
+	}
 	return "named-" + strings.ToLower(country) + "-" + hex.EncodeToString(h.Sum(nil))[:16]
 }
 
@@ -315,7 +390,8 @@ func (w *batchWriter) createdCities() []knowledge.CityRecord {
 			return
 		}
 		seen[rc.created] = true
-		c := knowledge.CityRecord{Line: line, Key: rc.created, Name: r.Name, Country: knowledge.Ref{Code: rc.country}, Sources: sources}
+		c := knowledge.CityRecord{Line: line, Key: rc.created, Name: r.Name, Country: knowledge.Ref{Code: rc.country},
+			Admin1: rc.admin1, Sources: sources}
 		if r.Located {
 			lat, lon := r.Lat, r.Lon
 			c.Latitude, c.Longitude = &lat, &lon

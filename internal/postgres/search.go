@@ -73,6 +73,12 @@ ORDER BY amity_fold($1::text) <<-> amity_fold(i.name) LIMIT ` + branchLimit,
   0.8 * word_similarity(amity_fold($1::text), amity_fold(k.name)) + 0.2 * similarity(amity_fold($1::text), amity_fold(k.name)) + (amity_fold(k.name) = amity_fold($1::text))::int
 FROM countries k WHERE amity_fold($1::text) <% amity_fold(k.name)
 ORDER BY amity_fold($1::text) <<-> amity_fold(k.name) LIMIT ` + branchLimit,
+		// A country's other names (the official name, the ISO short name), so that
+		// "Argentine Republic" finds Argentina.
+		`SELECT 'COUNTRY', n.country_id, n.name,
+  0.8 * word_similarity(amity_fold($1::text), amity_fold(n.name)) + 0.2 * similarity(amity_fold($1::text), amity_fold(n.name)) + (amity_fold(n.name) = amity_fold($1::text))::int
+FROM country_names n WHERE amity_fold($1::text) <% amity_fold(n.name)
+ORDER BY amity_fold($1::text) <<-> amity_fold(n.name) LIMIT ` + branchLimit,
 		`SELECT 'COUNTRY', k.id, k.code, 2 FROM countries k, q WHERE k.code = upper(q.raw)`,
 	},
 }

@@ -127,7 +127,7 @@ func BenchmarkWorldLookups(b *testing.B) {
 
 // mustWorldDB imports the countries and the gazetteer into a fresh database, adds the
 // benchmark's partnerships, and vacuums, as autovacuum would after a load.
-func mustWorldDB(b *testing.B, countries, cities string) *postgres.DB {
+func mustWorldDB(b testing.TB, countries, cities string) *postgres.DB {
 	b.Helper()
 	pdb := pgtest.MustOpen(b)
 	db := pdb.DB

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -194,6 +195,8 @@ func parseGeoNamesRow(ps *knowledge.FileProblems, line int, text []byte, cols *[
 		ps.Addf(line, "country code", "required")
 	}
 	c.Country = knowledge.Ref{Code: string(cols[8])}
+	// The admin1 code, unique within the country; Check holds it to its form.
+	c.Admin1 = string(cols[10])
 	if len(cols[14]) > 0 {
 		pop, err := strconv.ParseInt(string(cols[14]), 10, 64)
 		switch {
@@ -270,8 +273,8 @@ var Kosovo = knowledge.CountryRecord{Code: "XK", Name: "Kosovo"}
 // know it: its common_name where iso-codes gives one ("South Korea", "Taiwan"), else
 // its name (the ISO short name, "Russian Federation": iso-codes has no other). A file
 // without XK gains Kosovo, citing GeoNamesCountryInfoSource, so that a current GeoNames
-// cities file can follow it. The official name is not kept: a country has one name in
-// the schema.
+// cities file can follow it. The official name and the ISO short name a common name
+// replaces are kept as the country's other names (country_names).
 func ParseISO3166(name string, r io.Reader, p *Progress) (*knowledge.Batch, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -294,9 +297,10 @@ func ParseISO3166(name string, r io.Reader, p *Progress) (*knowledge.Batch, erro
 		line := lines[i]
 		p.Add(1)
 		var e struct {
-			Alpha2     string  `json:"alpha_2"`
-			Name       string  `json:"name"`
-			CommonName *string `json:"common_name"`
+			Alpha2       string  `json:"alpha_2"`
+			Name         string  `json:"name"`
+			CommonName   *string `json:"common_name"`
+			OfficialName string  `json:"official_name"`
 		}
 		if err := json.Unmarshal(raw, &e); err != nil {
 			ps.Addf(line, "", "not an ISO 3166-1 entry: %s", strings.TrimPrefix(err.Error(), "json: "))
@@ -308,7 +312,15 @@ func ParseISO3166(name string, r io.Reader, p *Progress) (*knowledge.Batch, erro
 			// a reason to fall back silently.
 			name = *e.CommonName
 		}
-		b.Countries = append(b.Countries, knowledge.CountryRecord{Line: line, Code: e.Alpha2, Name: name})
+		// The names the country is not called by are kept as names of its own, so that
+		// "Korea, Republic of" and "Argentine Republic" still find it.
+		var others []string
+		for _, n := range []string{e.Name, e.OfficialName} {
+			if n != "" && n != name && !slices.Contains(others, n) {
+				others = append(others, n)
+			}
+		}
+		b.Countries = append(b.Countries, knowledge.CountryRecord{Line: line, Code: e.Alpha2, Name: name, Names: others})
 		hasKosovo = hasKosovo || e.Alpha2 == Kosovo.Code
 	}
 	if !hasKosovo && len(b.Countries) > 0 {

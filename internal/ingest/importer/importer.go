@@ -1,6 +1,6 @@
 // Package importer reads the file formats of `amity import` (Amity's NDJSON knowledge
-// format, the GeoNames gazetteer, the ISO 3166-1 JSON of Debian's iso-codes and a
-// partner's spreadsheet of partnerships as CSV) into
+// format, the GeoNames gazetteer and its first-level divisions, the ISO 3166-1 JSON of
+// Debian's iso-codes and a partner's spreadsheet of partnerships as CSV) into
 // the domain's knowledge.Batch, checks it with the domain's rules (Batch.Check), and
 // reports progress. It knows nothing of SQL: the store (internal/postgres) writes a
 // checked Batch in one transaction.
@@ -26,15 +26,16 @@ const (
 	FormatGeoNames Format = "geonames"
 	FormatISO3166  Format = "iso3166"
 	FormatCSV      Format = "csv"
+	FormatAdmin1   Format = "admin1"
 )
 
 // ParseFormat checks a --format value.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(s); f {
-	case FormatAuto, FormatNDJSON, FormatGeoNames, FormatISO3166, FormatCSV:
+	case FormatAuto, FormatNDJSON, FormatGeoNames, FormatISO3166, FormatAdmin1, FormatCSV:
 		return f, nil
 	}
-	return "", fmt.Errorf("unknown format %q (want auto, ndjson, geonames, iso3166 or csv)", s)
+	return "", fmt.Errorf("unknown format %q (want auto, ndjson, geonames, admin1, iso3166 or csv)", s)
 }
 
 // Detect picks the format of a file from its name and its first bytes. The extension
@@ -55,12 +56,14 @@ func Detect(name string, head []byte) (Format, error) {
 		return FormatNDJSON, nil
 	case bytes.Count(firstLine(head), []byte("\t")) == geonamesColumns-1:
 		return FormatGeoNames, nil
+	case admin1Key.Match(firstLine(trimmed)) && bytes.Count(firstLine(head), []byte("\t")) == admin1Columns-1:
+		return FormatAdmin1, nil
 	case bytes.Contains(bytes.ToLower(firstLine(trimmed)), []byte("partner_city")),
 		bytes.Contains(bytes.ToLower(firstLine(trimmed)), []byte("partner city")):
 		// A partner's spreadsheet saved under another name: its header says so.
 		return FormatCSV, nil
 	}
-	return "", fmt.Errorf("%s: cannot tell the format (want NDJSON, a GeoNames cities file, ISO 3166-1 JSON or a CSV of partnerships); give --format", name)
+	return "", fmt.Errorf("%s: cannot tell the format (want NDJSON, a GeoNames cities file, GeoNames admin1CodesASCII.txt, ISO 3166-1 JSON or a CSV of partnerships); give --format", name)
 }
 
 func firstLine(b []byte) []byte {
@@ -86,6 +89,8 @@ func Parse(name string, r io.Reader, f Format, p *Progress) (*knowledge.Batch, e
 		return ParseISO3166(name, r, p)
 	case FormatCSV:
 		return ParseCSV(name, r, CSVOptions{}, p)
+	case FormatAdmin1:
+		return ParseAdmin1(name, r, p)
 	}
 	return nil, fmt.Errorf("%s: parse: format %q is not a concrete format", name, f)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/amity/amity/internal/ingest/importer"
 	"github.com/amity/amity/internal/knowledge"
@@ -34,6 +35,7 @@ func TestDetect(t *testing.T) {
 		{"iso_3166-1.json", "{\n  \"3166-1\": [", importer.FormatISO3166},
 		{"facts.txt", `{"type":"city"}`, importer.FormatNDJSON},
 		{"cities15000.txt", "1\ta\ta\t\t1\t2\tP\tPPL\tXT\t\t\t\t\t\t0\t\t\t\t2024-01-01\n", importer.FormatGeoNames},
+		{"admin1CodesASCII.txt", "XT.01\tAlphaprovince\tAlphaprovince\t99100001\n", importer.FormatAdmin1},
 	}
 	for _, tt := range tests {
 		got, err := importer.Detect(tt.name, []byte(tt.head))
@@ -62,7 +64,8 @@ func TestParseGeoNames(t *testing.T) {
 	if diff := cmp.Diff(names, []string{"und:Testburg", "und:Тествиль", "und:テストヴィル"}); diff != "" {
 		t.Errorf("names (-got +want):\n%s", diff)
 	}
-	if c.Key != "geonames-99000001" || *c.GeoNames != 99000001 || c.Country.Code != "XT" || *c.Population != 150000 || *c.Longitude != 20.25 {
+	if c.Key != "geonames-99000001" || *c.GeoNames != 99000001 || c.Country.Code != "XT" || *c.Population != 150000 || *c.Longitude != 20.25 ||
+		c.Admin1 != "01" {
 		t.Errorf("city = %+v", c)
 	}
 	if b.Cities[2].Population != nil {
@@ -104,7 +107,9 @@ func TestParseISO3166(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A file without XK gains Kosovo, citing GeoNames' countryInfo.txt.
-	want := []knowledge.CountryRecord{{Line: 3, Code: "XT", Name: "Testland"}, {Line: 9, Code: "XU", Name: "Sampleland"}, importer.Kosovo}
+	// The official name is kept as another name.
+	want := []knowledge.CountryRecord{{Line: 3, Code: "XT", Name: "Testland"},
+		{Line: 9, Code: "XU", Name: "Sampleland", Names: []string{"Republic of Sampleland"}}, importer.Kosovo}
 	if diff := cmp.Diff(b.Countries, want); diff != "" {
 		t.Errorf("countries (-got +want):\n%s", diff)
 	}
@@ -120,7 +125,9 @@ func TestParseISO3166CommonNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []knowledge.CountryRecord{{Line: 3, Code: "XT", Name: "Testland"}, {Line: 11, Code: "XU", Name: "Sampleland"},
+	// The ISO name a common name replaces and the official name are other names.
+	want := []knowledge.CountryRecord{{Line: 3, Code: "XT", Name: "Testland", Names: []string{"Testland, Republic of", "Republic of Testland"}},
+		{Line: 11, Code: "XU", Name: "Sampleland"},
 		{Line: 17, Code: "XK", Name: "Kosovo (as the file gives it)"}}
 	if diff := cmp.Diff(b.Countries, want); diff != "" {
 		t.Errorf("countries (-got +want):\n%s", diff)
@@ -226,5 +233,34 @@ func TestProblemsCapped(t *testing.T) {
 	}
 	if len(ie.Problems) != knowledge.MaxFileProblems || ie.Omitted == 0 {
 		t.Errorf("%d problems listed, %d omitted; want %d listed and the rest counted", len(ie.Problems), ie.Omitted, knowledge.MaxFileProblems)
+	}
+}
+
+// admin1CodesASCII.txt: one division a line; problems name the line and field.
+func TestParseAdmin1(t *testing.T) {
+	in := "XT.01\tAlphaprovince\tAlphaprovince\t99100001\r\n# a comment\nXU.A1\tBétaprovince\tBetaprovince\t\n"
+	b, err := importer.ParseAdmin1("admin1CodesASCII.txt", strings.NewReader(in), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := int64(99100001)
+	want := []knowledge.DivisionRecord{
+		{Line: 1, Country: knowledge.Ref{Code: "XT"}, Code: "01", Name: "Alphaprovince", ASCIIName: "Alphaprovince", GeoNames: &id},
+		{Line: 3, Country: knowledge.Ref{Code: "XU"}, Code: "A1", Name: "Bétaprovince", ASCIIName: "Betaprovince"},
+	}
+	if diff := cmp.Diff(b.Divisions, want, cmpopts.IgnoreUnexported(knowledge.Ref{})); diff != "" {
+		t.Errorf("divisions (-got +want):\n%s", diff)
+	}
+	_, err = importer.ParseAdmin1("a.txt", strings.NewReader("XT.01\t\tX\tx\nXT.02\tB\tB\t0\n"), nil)
+	var fe *knowledge.FileError
+	if !errors.As(err, &fe) {
+		t.Fatalf("err = %v, want *knowledge.FileError", err)
+	}
+	var got []string
+	for _, p := range fe.All() {
+		got = append(got, p.String())
+	}
+	if diff := cmp.Diff(got, []string{`a.txt:1: geonameid: "x" is not an integer`, "a.txt:2: division.geonames: must be positive, got 0"}); diff != "" {
+		t.Errorf("problems (-got +want):\n%s", diff)
 	}
 }

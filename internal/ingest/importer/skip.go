@@ -141,6 +141,7 @@ func keepLines(b *knowledge.Batch, reasons map[int][]string, badSource map[int]b
 		Format:       b.Format,
 		Sources:      keep(b.Sources, func(r knowledge.SourceRecord) bool { return !badSource[r.Line] }),
 		Countries:    keep(b.Countries, func(r knowledge.CountryRecord) bool { return ok(r.Line) }),
+		Divisions:    keep(b.Divisions, func(r knowledge.DivisionRecord) bool { return ok(r.Line) }),
 		Cities:       keep(b.Cities, func(r knowledge.CityRecord) bool { return ok(r.Line) }),
 		Officials:    keep(b.Officials, func(r knowledge.OfficialRecord) bool { return ok(r.Line) }),
 		Agreements:   keep(b.Agreements, func(r knowledge.AgreementRecord) bool { return ok(r.Line) }),

@@ -300,6 +300,14 @@ function setActive(i) {
   opts[active].scrollIntoView({ block: "nearest" });
 }
 
+// place is where a suggested city lies, after its name: "Córdoba, Córdoba, AR" where
+// its division is known (the name alone cannot tell Córdoba, AR from Córdoba, ES),
+// else its country's name.
+function place(c) {
+  if (c.division?.name && c.country) return `, ${c.division.name}, ${c.country.code}`;
+  return c.country ? `, ${c.country.name}` : "";
+}
+
 async function suggest(q) {
   suggestCtl?.abort();
   suggestCtl = new AbortController();
@@ -310,7 +318,7 @@ async function suggest(q) {
     els.list.replaceChildren(...hits.map((e, i) => {
       const c = e.node;
       const li = h("li", { role: "option", id: `suggestion-${i}`, "aria-selected": "false", "data-id": c.id },
-        h("span", { class: "name" }, c.name), c.country ? `, ${c.country.name}` : "",
+        h("span", { class: "name" }, c.name), place(c),
         e.matched && e.matched !== c.name ? h("span", { class: "matched" }, ` (${e.matched})`) : "");
       li.addEventListener("mousedown", (ev) => ev.preventDefault());
       li.addEventListener("click", () => {

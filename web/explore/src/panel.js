@@ -119,6 +119,8 @@ export function renderPanel(panel, view, { href, onSelect }) {
   const header = h("header", { class: "city" },
     heading,
     h("p", { class: "meta" },
+      // "Córdoba, Argentina (AR)": the division, where its name is known, then the country.
+      city.division?.name ? `${city.division.name}, ` : "",
       city.country ? `${city.country.name} (${city.country.code})` : "Country unknown",
       city.population ? ` · population ${city.population.toLocaleString("en")}` : "",
     ),
@@ -161,7 +163,8 @@ export function renderPanel(panel, view, { href, onSelect }) {
           h("thead", null, h("tr", null, ["Partner", "Country", "Kind", "Since", "Sources"].map((t) => h("th", { scope: "col" }, t)))),
           h("tbody", null, rows.map((p) => h("tr", { "data-partner": p.partner.name, "data-undated": p.since ? null : "true" },
             h("td", null, link(p.partner), p.partner.location ? null : h("span", { class: "unknown-loc", title: "Location unknown" }, " (location unknown)")),
-            h("td", null, p.partner.country ? p.partner.country.name : "—"),
+            h("td", null, p.partner.division?.name ? `${p.partner.division.name}, ` : "",
+              p.partner.country ? p.partner.country.name : "—"),
             h("td", null, h("span", { class: `kind ${KINDS[p.kind]?.cls || ""}` }, KINDS[p.kind]?.label || cap(words(p.kind)))),
             h("td", null, p.since || h("span", { class: "undated-tag" }, "undated"), p.until ? ` – ${p.until}` : ""),
             h("td", null, sources.cite(p.sources) || h("span", { class: "none" }, "none")),
