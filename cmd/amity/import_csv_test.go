@@ -134,8 +134,8 @@ func TestImportCSV(t *testing.T) {
 		{"2", "matched", "yes", "Exampleford, XT", "Sampleton, XU", exampleford, sampleton, ""},
 		{"3", "matched", "yes", "Testville, Testland", "Sampleton, Sampleland", testville, sampleton, ""},
 		{"4", "ambiguous", "no", "Testville, XT", "Exampleford, XT", "", exampleford,
-			`partnership.cities[0]: 2 cities of XT are named "Testville"; give coordinates or a key to choose: GeoNames 99000001 (id ` +
-				knowledge.KeyID(knowledge.KindCity, "geonames-99000001").String() + `) "Testville", population 150000, 0 partnerships; id ` +
+			`partnership.cities[0]: 2 cities of XT are named "Testville"; give coordinates, a division or a key to choose: GeoNames 99000001 (id ` +
+				knowledge.KeyID(knowledge.KindCity, "geonames-99000001").String() + `) "Testville", division 01, population 150000, 0 partnerships; id ` +
 				knowledge.KeyID(knowledge.KindCity, "testville-east").String() + ` "Testville", population 40000, 0 partnerships`},
 		{"5", "refused", "no", "Nowhereville, XT", "Sampleton, XU", "", sampleton,
 			`partnership.cities[0]: no city of XT is named "Nowhereville" (add "create": true to create it)`},
@@ -240,7 +240,7 @@ func TestImportCSVRefusedByTheStore(t *testing.T) {
 	want := []reportRow{
 		{"2", "matched", "no", "Exampleford, XT", "Sampleton, XU", globalCity("geonames-99000003"), globalCity("geonames-99000002"), ""},
 		{"3", "matched", "no", "Testville, Testland", "Sampleton, Sampleland", globalCity("geonames-99000001"), globalCity("geonames-99000002"), ""},
-		{"4", "ambiguous", "no", "Testville, XT", "Exampleford, XT", "", globalCity("geonames-99000003"), "give coordinates or a key to choose"},
+		{"4", "ambiguous", "no", "Testville, XT", "Exampleford, XT", "", globalCity("geonames-99000003"), "give coordinates, a division or a key to choose"},
 	}
 	if diff := cmp.Diff(readReport(t, report, want), want); diff != "" {
 		t.Errorf("report (-got +want):\n%s", diff)
