@@ -11,7 +11,6 @@ import (
 	"math"
 	"strconv"
 	"sync/atomic"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
@@ -129,9 +128,9 @@ type ComplexityRoot struct {
 		Location        func(childComplexity int) int
 		Name            func(childComplexity int) int
 		Names           func(childComplexity int) int
-		Network         func(childComplexity int, asOf *time.Time) int
+		Network         func(childComplexity int, asOf *knowledge.Date) int
 		Officials       func(childComplexity int, first *int, after *string) int
-		Partnerships    func(childComplexity int, kind *knowledge.PartnershipKind, asOf *time.Time, first *int, after *string) int
+		Partnerships    func(childComplexity int, kind *knowledge.PartnershipKind, asOf *knowledge.Date, first *int, after *string) int
 		Population      func(childComplexity int) int
 		ReportedFigures func(childComplexity int) int
 		Sources         func(childComplexity int) int
@@ -497,8 +496,8 @@ type CityResolver interface {
 	Names(ctx context.Context, obj *knowledge.City) ([]*knowledge.LocalizedName, error)
 
 	ExternalIds(ctx context.Context, obj *knowledge.City) (*knowledge.ExternalIDs, error)
-	Partnerships(ctx context.Context, obj *knowledge.City, kind *knowledge.PartnershipKind, asOf *time.Time, first *int, after *string) (*model.PartnershipConnection, error)
-	Network(ctx context.Context, obj *knowledge.City, asOf *time.Time) (*knowledge.NetworkStats, error)
+	Partnerships(ctx context.Context, obj *knowledge.City, kind *knowledge.PartnershipKind, asOf *knowledge.Date, first *int, after *string) (*model.PartnershipConnection, error)
+	Network(ctx context.Context, obj *knowledge.City, asOf *knowledge.Date) (*knowledge.NetworkStats, error)
 	Agreements(ctx context.Context, obj *knowledge.City, first *int, after *string) (*model.AgreementConnection, error)
 	Officials(ctx context.Context, obj *knowledge.City, first *int, after *string) (*model.OfficialConnection, error)
 	Institutions(ctx context.Context, obj *knowledge.City, first *int, after *string) (*model.InstitutionConnection, error)
@@ -953,7 +952,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.City.Network(childComplexity, args["asOf"].(*time.Time)), true
+		return e.ComplexityRoot.City.Network(childComplexity, args["asOf"].(*knowledge.Date)), true
 	case "City.officials":
 		if e.ComplexityRoot.City.Officials == nil {
 			break
@@ -975,7 +974,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.City.Partnerships(childComplexity, args["kind"].(*knowledge.PartnershipKind), args["asOf"].(*time.Time), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.City.Partnerships(childComplexity, args["kind"].(*knowledge.PartnershipKind), args["asOf"].(*knowledge.Date), args["first"].(*int), args["after"].(*string)), true
 	case "City.population":
 		if e.ComplexityRoot.City.Population == nil {
 			break
@@ -3616,8 +3615,8 @@ func (ec *executionContext) field_City_network_args(ctx context.Context, rawArgs
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
-		func(ctx context.Context, v any) (*time.Time, error) {
-			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		func(ctx context.Context, v any) (*knowledge.Date, error) {
+			return ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3660,8 +3659,8 @@ func (ec *executionContext) field_City_partnerships_args(ctx context.Context, ra
 	}
 	args["kind"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
-		func(ctx context.Context, v any) (*time.Time, error) {
-			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		func(ctx context.Context, v any) (*knowledge.Date, error) {
+			return ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4780,8 +4779,8 @@ func (ec *executionContext) _Agreement_signedOn(ctx context.Context, field graph
 			return obj.SignedOn, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, selections, v)
 		},
 		true,
 		false,
@@ -6048,7 +6047,7 @@ func (ec *executionContext) _City_partnerships(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.City().Partnerships(ctx, obj, fc.Args["kind"].(*knowledge.PartnershipKind), fc.Args["asOf"].(*time.Time), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.City().Partnerships(ctx, obj, fc.Args["kind"].(*knowledge.PartnershipKind), fc.Args["asOf"].(*knowledge.Date), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PartnershipConnection) graphql.Marshaler {
@@ -6092,7 +6091,7 @@ func (ec *executionContext) _City_network(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.City().Network(ctx, obj, fc.Args["asOf"].(*time.Time))
+			return ec.Resolvers.City().Network(ctx, obj, fc.Args["asOf"].(*knowledge.Date))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.NetworkStats) graphql.Marshaler {
@@ -7446,8 +7445,8 @@ func (ec *executionContext) _Institution_foundedOn(ctx context.Context, field gr
 			return obj.FoundedOn, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, selections, v)
 		},
 		true,
 		false,
@@ -8846,8 +8845,8 @@ func (ec *executionContext) _NetworkStats_asOf(ctx context.Context, field graphq
 			return obj.AsOf, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v knowledge.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9895,8 +9894,8 @@ func (ec *executionContext) _Partnership_since(ctx context.Context, field graphq
 			return obj.Since, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, selections, v)
 		},
 		true,
 		false,
@@ -9918,8 +9917,8 @@ func (ec *executionContext) _Partnership_until(ctx context.Context, field graphq
 			return obj.Until, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, selections, v)
 		},
 		true,
 		false,
@@ -11569,8 +11568,8 @@ func (ec *executionContext) _ReportedFigure_asOf(ctx context.Context, field grap
 			return obj.AsOf, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, selections, v)
 		},
 		true,
 		false,
@@ -12106,8 +12105,8 @@ func (ec *executionContext) _Source_publishedOn(ctx context.Context, field graph
 			return obj.PublishedOn, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, selections, v)
 		},
 		true,
 		false,
@@ -13812,14 +13811,14 @@ func (ec *executionContext) unmarshalInputAgreementFilter(ctx context.Context, o
 			it.Areas = data
 		case "signedAfter":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedAfter"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SignedAfter = data
 		case "signedBefore":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedBefore"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -13889,7 +13888,7 @@ func (ec *executionContext) unmarshalInputAgreementInput(ctx context.Context, ob
 			it.Kind = data
 		case "signedOn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedOn"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -14471,7 +14470,7 @@ func (ec *executionContext) unmarshalInputInstitutionInput(ctx context.Context, 
 			it.City = data
 		case "foundedOn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("foundedOn"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -14933,14 +14932,14 @@ func (ec *executionContext) unmarshalInputPartnershipInput(ctx context.Context, 
 			it.Cities = data
 		case "since":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("since"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Since = data
 		case "until":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("until"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -15150,7 +15149,7 @@ func (ec *executionContext) unmarshalInputSourceInput(ctx context.Context, obj a
 			it.URL = data
 		case "publishedOn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedOn"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -15290,7 +15289,7 @@ func (ec *executionContext) unmarshalInputUpdateAgreementInput(ctx context.Conte
 			it.Kind = data
 		case "signedOn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedOn"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -15514,7 +15513,7 @@ func (ec *executionContext) unmarshalInputUpdateInstitutionInput(ctx context.Con
 			it.City = data
 		case "foundedOn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("foundedOn"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -15696,14 +15695,14 @@ func (ec *executionContext) unmarshalInputUpdatePartnershipInput(ctx context.Con
 			it.Kind = data
 		case "since":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("since"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Since = data
 		case "until":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("until"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -15801,7 +15800,7 @@ func (ec *executionContext) unmarshalInputUpdateSourceInput(ctx context.Context,
 			it.URL = data
 		case "publishedOn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedOn"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -15999,7 +15998,7 @@ func (ec *executionContext) _Agreement(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, agreementImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16111,7 +16110,7 @@ func (ec *executionContext) _AgreementConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, agreementConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16160,7 +16159,7 @@ func (ec *executionContext) _AgreementEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, agreementEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16198,7 +16197,7 @@ func (ec *executionContext) _AgreementPayload(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, agreementPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16241,7 +16240,7 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16328,7 +16327,7 @@ func (ec *executionContext) _AuditEntryConnection(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16377,7 +16376,7 @@ func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16415,7 +16414,7 @@ func (ec *executionContext) _City(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, cityImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16543,7 +16542,7 @@ func (ec *executionContext) _CityConnection(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, cityConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16592,7 +16591,7 @@ func (ec *executionContext) _CityEdge(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, cityEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16630,7 +16629,7 @@ func (ec *executionContext) _CityPath(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, cityPathImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16675,7 +16674,7 @@ func (ec *executionContext) _CityPayload(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, cityPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16718,7 +16717,7 @@ func (ec *executionContext) _Country(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, countryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16778,7 +16777,7 @@ func (ec *executionContext) _CountryConnection(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, countryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16827,7 +16826,7 @@ func (ec *executionContext) _CountryEdge(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, countryEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16868,7 +16867,7 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) g
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -16931,7 +16930,7 @@ func (ec *executionContext) _ExternalIds(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, externalIdsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16969,7 +16968,7 @@ func (ec *executionContext) _Institution(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, institutionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17062,7 +17061,7 @@ func (ec *executionContext) _InstitutionConnection(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, institutionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17111,7 +17110,7 @@ func (ec *executionContext) _InstitutionEdge(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, institutionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17149,7 +17148,7 @@ func (ec *executionContext) _InstitutionPayload(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, institutionPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17192,7 +17191,7 @@ func (ec *executionContext) _LocalizedName(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, localizedNameImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17236,7 +17235,7 @@ func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, locationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17277,7 +17276,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -17401,7 +17400,7 @@ func (ec *executionContext) _NetworkStats(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, networkStatsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17469,7 +17468,7 @@ func (ec *executionContext) _NetworkYear(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, networkYearImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17522,7 +17521,7 @@ func (ec *executionContext) _Official(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, officialImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17611,7 +17610,7 @@ func (ec *executionContext) _OfficialConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, officialConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17660,7 +17659,7 @@ func (ec *executionContext) _OfficialEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, officialEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17698,7 +17697,7 @@ func (ec *executionContext) _OfficialPayload(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, officialPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17741,7 +17740,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17789,7 +17788,7 @@ func (ec *executionContext) _Partnership(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, partnershipImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17877,7 +17876,7 @@ func (ec *executionContext) _PartnershipChange(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, partnershipChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17935,7 +17934,7 @@ func (ec *executionContext) _PartnershipConnection(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, partnershipConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17984,7 +17983,7 @@ func (ec *executionContext) _PartnershipEdge(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, partnershipEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18022,7 +18021,7 @@ func (ec *executionContext) _PartnershipPayload(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, partnershipPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18065,7 +18064,7 @@ func (ec *executionContext) _PathHop(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, pathHopImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18114,7 +18113,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -18275,7 +18274,7 @@ func (ec *executionContext) _ReportedFigure(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, reportedFigureImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18324,7 +18323,7 @@ func (ec *executionContext) _RetractPayload(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, retractPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18367,7 +18366,7 @@ func (ec *executionContext) _SearchConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, searchConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18416,7 +18415,7 @@ func (ec *executionContext) _SearchEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, searchEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18464,7 +18463,7 @@ func (ec *executionContext) _Signatory(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, signatoryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18508,7 +18507,7 @@ func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, sourceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18576,7 +18575,7 @@ func (ec *executionContext) _SourceConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, sourceConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18625,7 +18624,7 @@ func (ec *executionContext) _SourceEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, sourceEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18663,7 +18662,7 @@ func (ec *executionContext) _SourcePayload(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, sourcePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18706,7 +18705,7 @@ func (ec *executionContext) _Statement(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, statementImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18777,7 +18776,7 @@ func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, userErrorImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18820,7 +18819,7 @@ func (ec *executionContext) __Service(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, _ServiceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18853,7 +18852,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18906,7 +18905,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18954,7 +18953,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19012,7 +19011,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19070,7 +19069,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19128,7 +19127,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19210,7 +19209,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNAgreement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreementᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.Agreement) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreement(ctx, sel, v[i])
@@ -19242,7 +19241,7 @@ func (ec *executionContext) marshalNAgreementConnection2ᚖgithubᚗcomᚋamity�
 }
 
 func (ec *executionContext) marshalNAgreementEdge2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AgreementEdge) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAgreementEdge2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAgreementEdge(ctx, sel, v[i])
@@ -19332,7 +19331,7 @@ func (ec *executionContext) marshalNAuditAction2githubᚗcomᚋamityᚋamityᚋg
 }
 
 func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAuditEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.AuditEntry) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAuditEntry(ctx, sel, v[i])
@@ -19364,7 +19363,7 @@ func (ec *executionContext) marshalNAuditEntryConnection2ᚖgithubᚗcomᚋamity
 }
 
 func (ec *executionContext) marshalNAuditEntryEdge2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAuditEntryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AuditEntryEdge) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAuditEntryEdge2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐAuditEntryEdge(ctx, sel, v[i])
@@ -19412,7 +19411,7 @@ func (ec *executionContext) marshalNChangeAction2githubᚗcomᚋamityᚋamityᚋ
 }
 
 func (ec *executionContext) marshalNCity2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCityᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.City) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCity(ctx, sel, v[i])
@@ -19444,7 +19443,7 @@ func (ec *executionContext) marshalNCityConnection2ᚖgithubᚗcomᚋamityᚋami
 }
 
 func (ec *executionContext) marshalNCityEdge2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCityEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CityEdge) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCityEdge2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCityEdge(ctx, sel, v[i])
@@ -19483,7 +19482,7 @@ func (ec *executionContext) marshalNCityOrderField2githubᚗcomᚋamityᚋamity�
 }
 
 func (ec *executionContext) marshalNCityPath2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCityPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.CityPath) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCityPath2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCityPath(ctx, sel, v[i])
@@ -19562,7 +19561,7 @@ func (ec *executionContext) unmarshalNCooperationArea2ᚕgithubᚗcomᚋamityᚋ
 }
 
 func (ec *executionContext) marshalNCooperationArea2ᚕgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCooperationAreaᚄ(ctx context.Context, sel ast.SelectionSet, v []knowledge.CooperationArea) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCooperationArea(ctx, sel, v[i])
@@ -19578,7 +19577,7 @@ func (ec *executionContext) marshalNCooperationArea2ᚕgithubᚗcomᚋamityᚋam
 }
 
 func (ec *executionContext) marshalNCountry2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCountryᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.Country) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCountry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCountry(ctx, sel, v[i])
@@ -19610,7 +19609,7 @@ func (ec *executionContext) marshalNCountryConnection2ᚖgithubᚗcomᚋamityᚋ
 }
 
 func (ec *executionContext) marshalNCountryEdge2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCountryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CountryEdge) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCountryEdge2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐCountryEdge(ctx, sel, v[i])
@@ -19652,12 +19651,12 @@ func (ec *executionContext) unmarshalNCountryRepresentation2ᚖgithubᚗcomᚋam
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNDate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+func (ec *executionContext) unmarshalNDate2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx context.Context, v any) (knowledge.Date, error) {
 	res, err := model.UnmarshalDate(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+func (ec *executionContext) marshalNDate2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx context.Context, sel ast.SelectionSet, v knowledge.Date) graphql.Marshaler {
 	_ = sel
 	res := model.MarshalDate(v)
 	if res == graphql.Null {
@@ -19760,7 +19759,7 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 }
 
 func (ec *executionContext) marshalNInstitution2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitutionᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.Institution) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNInstitution2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitution(ctx, sel, v[i])
@@ -19792,7 +19791,7 @@ func (ec *executionContext) marshalNInstitutionConnection2ᚖgithubᚗcomᚋamit
 }
 
 func (ec *executionContext) marshalNInstitutionEdge2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐInstitutionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.InstitutionEdge) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNInstitutionEdge2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐInstitutionEdge(ctx, sel, v[i])
@@ -19876,7 +19875,7 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 }
 
 func (ec *executionContext) marshalNLocalizedName2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐLocalizedNameᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.LocalizedName) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLocalizedName2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐLocalizedName(ctx, sel, v[i])
@@ -19913,7 +19912,7 @@ func (ec *executionContext) marshalNNetworkStats2ᚖgithubᚗcomᚋamityᚋamity
 }
 
 func (ec *executionContext) marshalNNetworkYear2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐNetworkYearᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.NetworkYear) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNetworkYear2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐNetworkYear(ctx, sel, v[i])
@@ -19937,7 +19936,7 @@ func (ec *executionContext) marshalNNetworkYear2ᚖgithubᚗcomᚋamityᚋamity�
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐNode(ctx, sel, v[i])
@@ -19947,7 +19946,7 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋamityᚋamityᚋgraph
 }
 
 func (ec *executionContext) marshalNOfficial2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐOfficialᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.Official) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐOfficial(ctx, sel, v[i])
@@ -19979,7 +19978,7 @@ func (ec *executionContext) marshalNOfficialConnection2ᚖgithubᚗcomᚋamity�
 }
 
 func (ec *executionContext) marshalNOfficialEdge2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐOfficialEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OfficialEdge) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOfficialEdge2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐOfficialEdge(ctx, sel, v[i])
@@ -20043,7 +20042,7 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋamityᚋamityᚋg
 }
 
 func (ec *executionContext) marshalNPartnership2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnershipᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.Partnership) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPartnership2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPartnership(ctx, sel, v[i])
@@ -20083,7 +20082,7 @@ func (ec *executionContext) marshalNPartnershipConnection2ᚖgithubᚗcomᚋamit
 }
 
 func (ec *executionContext) marshalNPartnershipEdge2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐPartnershipEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PartnershipEdge) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPartnershipEdge2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐPartnershipEdge(ctx, sel, v[i])
@@ -20134,7 +20133,7 @@ func (ec *executionContext) marshalNPartnershipPayload2ᚖgithubᚗcomᚋamity�
 }
 
 func (ec *executionContext) marshalNPathHop2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPathHopᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.PathHop) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPathHop2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐPathHop(ctx, sel, v[i])
@@ -20158,7 +20157,7 @@ func (ec *executionContext) marshalNPathHop2ᚖgithubᚗcomᚋamityᚋamityᚋin
 }
 
 func (ec *executionContext) marshalNReportedFigure2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐReportedFigureᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.ReportedFigure) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReportedFigure2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐReportedFigure(ctx, sel, v[i])
@@ -20213,7 +20212,7 @@ func (ec *executionContext) marshalNSearchConnection2ᚖgithubᚗcomᚋamityᚋa
 }
 
 func (ec *executionContext) marshalNSearchEdge2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SearchEdge) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSearchEdge2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchEdge(ctx, sel, v[i])
@@ -20245,7 +20244,7 @@ func (ec *executionContext) marshalNSearchResult2githubᚗcomᚋamityᚋamityᚋ
 }
 
 func (ec *executionContext) marshalNSearchResult2ᚕgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchResultᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SearchResult) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSearchResult2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchResult(ctx, sel, v[i])
@@ -20271,7 +20270,7 @@ func (ec *executionContext) marshalNSearchType2githubᚗcomᚋamityᚋamityᚋgr
 }
 
 func (ec *executionContext) marshalNSignatory2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐSignatoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.Signatory) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSignatory2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐSignatory(ctx, sel, v[i])
@@ -20300,7 +20299,7 @@ func (ec *executionContext) unmarshalNSignatoryInput2ᚖgithubᚗcomᚋamityᚋa
 }
 
 func (ec *executionContext) marshalNSource2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.Source) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSource2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐSource(ctx, sel, v[i])
@@ -20332,7 +20331,7 @@ func (ec *executionContext) marshalNSourceConnection2ᚖgithubᚗcomᚋamityᚋa
 }
 
 func (ec *executionContext) marshalNSourceEdge2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourceEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SourceEdge) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSourceEdge2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSourceEdge(ctx, sel, v[i])
@@ -20379,7 +20378,7 @@ func (ec *executionContext) unmarshalNSourcesInput2ᚖgithubᚗcomᚋamityᚋami
 }
 
 func (ec *executionContext) marshalNStatement2ᚕᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐStatementᚄ(ctx context.Context, sel ast.SelectionSet, v []*knowledge.Statement) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStatement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐStatement(ctx, sel, v[i])
@@ -20476,7 +20475,7 @@ func (ec *executionContext) unmarshalNUpdateSourceInput2githubᚗcomᚋamityᚋa
 }
 
 func (ec *executionContext) marshalNUserError2ᚕᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUserError2ᚖgithubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐUserError(ctx, sel, v[i])
@@ -20547,7 +20546,7 @@ func (ec *executionContext) marshalN_Any2ᚕmapᚄ(ctx context.Context, sel ast.
 }
 
 func (ec *executionContext) marshalN_Entity2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx context.Context, sel ast.SelectionSet, v []fedruntime.Entity) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalO_Entity2githubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx, sel, v[i])
@@ -20565,7 +20564,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -20609,7 +20608,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -20637,7 +20636,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -20665,7 +20664,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -20850,7 +20849,7 @@ func (ec *executionContext) marshalOAgreement2ᚕᚖgithubᚗcomᚋamityᚋamity
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOAgreement2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreement(ctx, sel, v[i])
@@ -20895,7 +20894,7 @@ func (ec *executionContext) marshalOAgreementKind2ᚕgithubᚗcomᚋamityᚋamit
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAgreementKind2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐAgreementKind(ctx, sel, v[i])
@@ -20970,7 +20969,7 @@ func (ec *executionContext) marshalOCity2ᚕᚖgithubᚗcomᚋamityᚋamityᚋin
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOCity2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCity(ctx, sel, v[i])
@@ -21023,7 +21022,7 @@ func (ec *executionContext) marshalOCooperationArea2ᚕgithubᚗcomᚋamityᚋam
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCooperationArea2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCooperationArea(ctx, sel, v[i])
@@ -21042,7 +21041,7 @@ func (ec *executionContext) marshalOCountry2ᚕᚖgithubᚗcomᚋamityᚋamity�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOCountry2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐCountry(ctx, sel, v[i])
@@ -21058,7 +21057,7 @@ func (ec *executionContext) marshalOCountry2ᚖgithubᚗcomᚋamityᚋamityᚋin
 	return ec._Country(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalODate2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+func (ec *executionContext) unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx context.Context, v any) (*knowledge.Date, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -21066,7 +21065,7 @@ func (ec *executionContext) unmarshalODate2ᚖtimeᚐTime(ctx context.Context, v
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalODate2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+func (ec *executionContext) marshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx context.Context, sel ast.SelectionSet, v *knowledge.Date) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -21150,7 +21149,7 @@ func (ec *executionContext) marshalOInstitution2ᚕᚖgithubᚗcomᚋamityᚋami
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOInstitution2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐInstitution(ctx, sel, v[i])
@@ -21260,7 +21259,7 @@ func (ec *executionContext) marshalOOfficial2ᚕᚖgithubᚗcomᚋamityᚋamity�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOOfficial2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐOfficial(ctx, sel, v[i])
@@ -21346,7 +21345,7 @@ func (ec *executionContext) marshalOSearchType2ᚕgithubᚗcomᚋamityᚋamity�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSearchType2githubᚗcomᚋamityᚋamityᚋgraphᚋmodelᚐSearchType(ctx, sel, v[i])
@@ -21478,7 +21477,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -21497,7 +21496,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -21516,7 +21515,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -21535,7 +21534,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
