@@ -20,25 +20,17 @@ const (
 	PrecisionYear
 )
 
-// DatePrecisions are the precisions as the store spells them, by value.
-var DatePrecisions = [...]string{PrecisionDay: "day", PrecisionMonth: "month", PrecisionYear: "year"}
-
 // String is the precision as the store spells it: "day", "month" or "year".
 func (p DatePrecision) String() string {
-	if int(p) < len(DatePrecisions) {
-		return DatePrecisions[p]
+	switch p {
+	case PrecisionDay:
+		return "day"
+	case PrecisionMonth:
+		return "month"
+	case PrecisionYear:
+		return "year"
 	}
 	return fmt.Sprintf("DatePrecision(%d)", uint8(p))
-}
-
-// ParseDatePrecision reads a precision as String writes it.
-func ParseDatePrecision(s string) (DatePrecision, error) {
-	for p, name := range DatePrecisions {
-		if name == s {
-			return DatePrecision(p), nil
-		}
-	}
-	return 0, fmt.Errorf("%q is not a date precision (day, month or year)", s)
 }
 
 // Date is a date as a source gives it: Time is the first day of the period it names

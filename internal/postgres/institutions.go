@@ -10,14 +10,14 @@ import (
 
 type institutionRow struct {
 	pageCols
-	ID          uuid.UUID  `db:"id"`
-	Version     int        `db:"version"`
-	Name        string     `db:"name"`
-	Kind        string     `db:"kind"`
-	CityID      uuid.UUID  `db:"city_id"`
-	FoundedOn   dbDate     `db:"founded_on"`
-	Description *string    `db:"description"`
-	QID         *string    `db:"wikidata_qid"`
+	ID          uuid.UUID `db:"id"`
+	Version     int       `db:"version"`
+	Name        string    `db:"name"`
+	Kind        string    `db:"kind"`
+	CityID      uuid.UUID `db:"city_id"`
+	FoundedOn   dbDate    `db:"founded_on"`
+	Description *string   `db:"description"`
+	QID         *string   `db:"wikidata_qid"`
 }
 
 const institutionCols = "i.id, i.version, i.name, i.kind, i.city_id, amity_date_text(i.founded_on, i.founded_on_precision) AS founded_on, i.description, i.wikidata_qid"

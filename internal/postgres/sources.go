@@ -109,12 +109,12 @@ WHERE city_id = ANY($1::uuid[])
 ORDER BY city_id, array_position(ARRAY['FRIENDLY_CITIES','FRIENDLY_COUNTRIES','SISTER_CITIES','FRIENDLY_EXCHANGE_CITIES'], metric),
          reported_figures.as_of DESC NULLS LAST, reported_figures.as_of_precision, id`
 	var rows []struct {
-		ID       uuid.UUID  `db:"id"`
-		CityID   uuid.UUID  `db:"city_id"`
-		Metric   string     `db:"metric"`
-		Value    int        `db:"value"`
-		AsOf     dbDate     `db:"as_of"`
-		SourceID uuid.UUID  `db:"source_id"`
+		ID       uuid.UUID `db:"id"`
+		CityID   uuid.UUID `db:"city_id"`
+		Metric   string    `db:"metric"`
+		Value    int       `db:"value"`
+		AsOf     dbDate    `db:"as_of"`
+		SourceID uuid.UUID `db:"source_id"`
 	}
 	if err := db.SelectContext(ctx, &rows, q, pq.Array(uuidStrings(cities))); err != nil {
 		return nil, mapError(err)

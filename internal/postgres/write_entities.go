@@ -200,16 +200,21 @@ func (db *DB) WriteOfficial(ctx context.Context, meta knowledge.WriteMeta, w kno
 			if before, ok, err = lockVersion(ctx, tx, officialsTable, id, w.Version, p); err != nil || !ok {
 				return uuid.Nil, err
 			}
-			if w.CityID != nil {
+			if w.CityID != nil || w.Clear.Has("city") {
 				// His row is locked (lockVersion), and an agreement's write takes a
 				// share lock on every official it names (checkAgreementRefs): no
-				// signature for his old city can be added while he moves.
+				// signature for his old city can be added while he moves. An official
+				// whose city is cleared represents none, so signs for none.
+				city := uuid.Nil
+				if w.CityID != nil {
+					city = *w.CityID
+				}
 				var signsFor []uuid.UUID
 				const sq = `SELECT party_city_id FROM signatories WHERE official_id = $1 ORDER BY agreement_id`
 				if err := tx.SelectContext(ctx, &signsFor, sq, id); err != nil {
 					return uuid.Nil, err
 				}
-				if knowledge.RepresentsParty(p, knowledge.Path("city"), *w.CityID, signsFor); p.Any() {
+				if knowledge.RepresentsParty(p, knowledge.Path("city"), city, signsFor); p.Any() {
 					return uuid.Nil, nil
 				}
 			}
