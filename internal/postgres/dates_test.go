@@ -25,9 +25,11 @@ const datedFile = `{"type":"source","key":"dated-gazette","title":"Testville Gaz
 {"type":"figure","key":"dated-figure","city":{"geonames":99000001},"metric":"SISTER_CITIES","value":2,"asOf":"1996","source":"dated-gazette"}
 `
 
+// datedData is datedFile with the replacements (old, new, …), then the defaults; a
+// Replacer tries its pairs in order, so the test's come first.
 func datedData(replace ...string) []byte {
-	r := strings.NewReplacer(append([]string{"{publisher}", `,"publisher":"Testville Gazette"`, "{summary}", `,"summary":"A synthetic memorandum."`,
-		"{since}", `,"since":"1994"`}, replace...)...)
+	r := strings.NewReplacer(append(replace, "{publisher}", `,"publisher":"Testville Gazette"`, "{summary}", `,"summary":"A synthetic memorandum."`,
+		"{since}", `,"since":"1994"`)...)
 	return []byte(r.Replace(datedFile))
 }
 
