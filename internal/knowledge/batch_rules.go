@@ -665,7 +665,8 @@ func (v batchChecker) cleared(line int, kind string, fields []string) {
 	}
 }
 
-// date checks a date by the one rule of dates, ParseDate.
+// date checks a date by the one rule of dates, ParseDate, and its year by the limit
+// of dates, DateProblem.
 func (v batchChecker) date(line int, field, s string) (Date, bool) {
 	if s == "" {
 		return Date{}, false
@@ -673,6 +674,10 @@ func (v batchChecker) date(line int, field, s string) (Date, bool) {
 	d, err := ParseDate(s)
 	if err != nil {
 		v.ps.Addf(line, field, "%s", err)
+		return Date{}, false
+	}
+	if msg := DateProblem(d); msg != "" {
+		v.ps.Addf(line, field, "%s", msg)
 		return Date{}, false
 	}
 	return d, true

@@ -55,9 +55,10 @@ var dateForm = regexp.MustCompile(`^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$`)
 // ParseDate reads a date in one of the three ISO 8601 forms a source may give: a year
 // ("1994"), a year and month ("1994-05") or a calendar date ("1994-05-12"). It is the
 // one rule for dates on every way in (the Date scalar, the NDJSON import, the shipped
-// knowledge): a month or day that does not exist ("1994-13", "1994-02-30"), a year
-// not written with four digits ("94") or outside MinYear..MaxYear is refused with the
-// reason.
+// knowledge): a month or day that does not exist ("1994-13", "1994-02-30") or a year
+// not written with four digits ("94") is refused with the reason. The range of years
+// is a limit, checked with the others (DateProblem), so that a mutation answers it as
+// a problem of its input's field.
 func ParseDate(s string) (Date, error) {
 	if !dateForm.MatchString(s) {
 		return Date{}, fmt.Errorf("%q is not a calendar date in the form %s", s, DateForms)
@@ -73,11 +74,7 @@ func ParseDate(s string) (Date, error) {
 	if err != nil {
 		return Date{}, fmt.Errorf("%q is not a calendar date in the form %s: %s", s, DateForms, dateReason(s))
 	}
-	d := Date{Time: t, Precision: precision}
-	if msg := DateProblem(d); msg != "" {
-		return Date{}, fmt.Errorf("%q: %s", s, msg)
-	}
-	return d, nil
+	return Date{Time: t, Precision: precision}, nil
 }
 
 // dateReason says which part of a well-formed but impossible date is wrong.
