@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
@@ -47,7 +46,7 @@ func nestedPage(parent uuid.UUID, first *int, after *string) (loader.PageKey, er
 
 // partnershipPageKey checks the arguments of City.partnerships and returns the loader
 // key for the city.
-func partnershipPageKey(city uuid.UUID, kind *knowledge.PartnershipKind, asOf *time.Time, first *int, after *string) (loader.PartnershipPageKey, error) {
+func partnershipPageKey(city uuid.UUID, kind *knowledge.PartnershipKind, asOf *knowledge.Date, first *int, after *string) (loader.PartnershipPageKey, error) {
 	key, err := nestedPage(city, first, after)
 	if err != nil {
 		return loader.PartnershipPageKey{}, err

@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"time"
 
 	"github.com/amity/amity/graph/loader"
 	"github.com/amity/amity/graph/model"
@@ -32,7 +31,7 @@ func (r *cityResolver) ExternalIds(ctx context.Context, obj *knowledge.City) (*k
 }
 
 // Partnerships is the resolver for the partnerships field.
-func (r *cityResolver) Partnerships(ctx context.Context, obj *knowledge.City, kind *knowledge.PartnershipKind, asOf *time.Time, first *int, after *string) (*model.PartnershipConnection, error) {
+func (r *cityResolver) Partnerships(ctx context.Context, obj *knowledge.City, kind *knowledge.PartnershipKind, asOf *knowledge.Date, first *int, after *string) (*model.PartnershipConnection, error) {
 	key, err := partnershipPageKey(obj.ID, kind, asOf, first, after)
 	if err != nil {
 		return nil, err
@@ -45,7 +44,7 @@ func (r *cityResolver) Partnerships(ctx context.Context, obj *knowledge.City, ki
 	return model.NewPartnershipConnection(page, countOf(l.CityPartnershipCount, loader.PartnershipCountKey{Parent: obj.ID, PartnershipFilter: key.PartnershipFilter})), nil
 }
 
-func (r *cityResolver) Network(ctx context.Context, obj *knowledge.City, asOf *time.Time) (*knowledge.NetworkStats, error) {
+func (r *cityResolver) Network(ctx context.Context, obj *knowledge.City, asOf *knowledge.Date) (*knowledge.NetworkStats, error) {
 	return loader.For(ctx).CityNetwork.Load(ctx, loader.NetworkKey{City: obj.ID, AsOf: dateKey(asOf)})
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"time"
 
 	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -99,7 +98,7 @@ func weighPages(c *ComplexityRoot) {
 		}
 		return mul(child, pageCost(first))
 	}
-	c.City.Partnerships = func(child int, _ *knowledge.PartnershipKind, _ *time.Time, first *int, _ *string) int {
+	c.City.Partnerships = func(child int, _ *knowledge.PartnershipKind, _ *knowledge.Date, first *int, _ *string) int {
 		return nested(child, first)
 	}
 	c.City.Agreements = func(child int, first *int, _ *string) int { return nested(child, first) }

@@ -38,7 +38,15 @@ func agreementQuery(f *model.AgreementFilter, order *model.AgreementOrder) (know
 	q := knowledge.AgreementQuery{Desc: true}
 	if f != nil {
 		q.Kinds, q.Areas = f.Kinds, f.Areas
-		q.SignedAfter, q.SignedBefore = f.SignedAfter, f.SignedBefore
+		// A bound given as a year or month covers the whole period (docs/dates.md).
+		if f.SignedAfter != nil {
+			first := f.SignedAfter.First()
+			q.SignedAfter = &first
+		}
+		if f.SignedBefore != nil {
+			last := f.SignedBefore.Last()
+			q.SignedBefore = &last
+		}
 		var err error
 		if q.PartyCity, err = optionalID("filter.partyCity", knowledge.TypeCity, f.PartyCity); err != nil {
 			return q, err
@@ -169,9 +177,10 @@ func deref(s *string) string {
 }
 
 // dateKey is a date as a loader key: "YYYY-MM-DD", or "" for none.
-func dateKey(d *time.Time) string {
+func dateKey(d *knowledge.Date) string {
 	if d == nil {
 		return ""
 	}
-	return d.Format(time.DateOnly)
+	// asOf is a day: a year or month asked for stands for its last day (docs/dates.md).
+	return d.Last().Format(time.DateOnly)
 }

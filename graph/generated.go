@@ -11,7 +11,6 @@ import (
 	"math"
 	"strconv"
 	"sync/atomic"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
@@ -130,9 +129,9 @@ type ComplexityRoot struct {
 		Location        func(childComplexity int) int
 		Name            func(childComplexity int) int
 		Names           func(childComplexity int) int
-		Network         func(childComplexity int, asOf *time.Time) int
+		Network         func(childComplexity int, asOf *knowledge.Date) int
 		Officials       func(childComplexity int, first *int, after *string) int
-		Partnerships    func(childComplexity int, kind *knowledge.PartnershipKind, asOf *time.Time, first *int, after *string) int
+		Partnerships    func(childComplexity int, kind *knowledge.PartnershipKind, asOf *knowledge.Date, first *int, after *string) int
 		Population      func(childComplexity int) int
 		ReportedFigures func(childComplexity int) int
 		Sources         func(childComplexity int) int
@@ -527,8 +526,8 @@ type CityResolver interface {
 	Division(ctx context.Context, obj *knowledge.City) (*knowledge.Division, error)
 
 	ExternalIds(ctx context.Context, obj *knowledge.City) (*knowledge.ExternalIDs, error)
-	Partnerships(ctx context.Context, obj *knowledge.City, kind *knowledge.PartnershipKind, asOf *time.Time, first *int, after *string) (*model.PartnershipConnection, error)
-	Network(ctx context.Context, obj *knowledge.City, asOf *time.Time) (*knowledge.NetworkStats, error)
+	Partnerships(ctx context.Context, obj *knowledge.City, kind *knowledge.PartnershipKind, asOf *knowledge.Date, first *int, after *string) (*model.PartnershipConnection, error)
+	Network(ctx context.Context, obj *knowledge.City, asOf *knowledge.Date) (*knowledge.NetworkStats, error)
 	Agreements(ctx context.Context, obj *knowledge.City, first *int, after *string) (*model.AgreementConnection, error)
 	Officials(ctx context.Context, obj *knowledge.City, first *int, after *string) (*model.OfficialConnection, error)
 	Institutions(ctx context.Context, obj *knowledge.City, first *int, after *string) (*model.InstitutionConnection, error)
@@ -990,7 +989,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.City.Network(childComplexity, args["asOf"].(*time.Time)), true
+		return e.ComplexityRoot.City.Network(childComplexity, args["asOf"].(*knowledge.Date)), true
 	case "City.officials":
 		if e.ComplexityRoot.City.Officials == nil {
 			break
@@ -1012,7 +1011,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.City.Partnerships(childComplexity, args["kind"].(*knowledge.PartnershipKind), args["asOf"].(*time.Time), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.City.Partnerships(childComplexity, args["kind"].(*knowledge.PartnershipKind), args["asOf"].(*knowledge.Date), args["first"].(*int), args["after"].(*string)), true
 	case "City.population":
 		if e.ComplexityRoot.City.Population == nil {
 			break
@@ -3824,8 +3823,8 @@ func (ec *executionContext) field_City_network_args(ctx context.Context, rawArgs
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
-		func(ctx context.Context, v any) (*time.Time, error) {
-			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		func(ctx context.Context, v any) (*knowledge.Date, error) {
+			return ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3868,8 +3867,8 @@ func (ec *executionContext) field_City_partnerships_args(ctx context.Context, ra
 	}
 	args["kind"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
-		func(ctx context.Context, v any) (*time.Time, error) {
-			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		func(ctx context.Context, v any) (*knowledge.Date, error) {
+			return ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5010,8 +5009,8 @@ func (ec *executionContext) _Agreement_signedOn(ctx context.Context, field graph
 			return obj.SignedOn, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, selections, v)
 		},
 		true,
 		false,
@@ -6310,7 +6309,7 @@ func (ec *executionContext) _City_partnerships(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.City().Partnerships(ctx, obj, fc.Args["kind"].(*knowledge.PartnershipKind), fc.Args["asOf"].(*time.Time), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.City().Partnerships(ctx, obj, fc.Args["kind"].(*knowledge.PartnershipKind), fc.Args["asOf"].(*knowledge.Date), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PartnershipConnection) graphql.Marshaler {
@@ -6354,7 +6353,7 @@ func (ec *executionContext) _City_network(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.City().Network(ctx, obj, fc.Args["asOf"].(*time.Time))
+			return ec.Resolvers.City().Network(ctx, obj, fc.Args["asOf"].(*knowledge.Date))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.NetworkStats) graphql.Marshaler {
@@ -7984,8 +7983,8 @@ func (ec *executionContext) _Institution_foundedOn(ctx context.Context, field gr
 			return obj.FoundedOn, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, selections, v)
 		},
 		true,
 		false,
@@ -9588,8 +9587,8 @@ func (ec *executionContext) _NetworkStats_asOf(ctx context.Context, field graphq
 			return obj.AsOf, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v knowledge.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10637,8 +10636,8 @@ func (ec *executionContext) _Partnership_since(ctx context.Context, field graphq
 			return obj.Since, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, selections, v)
 		},
 		true,
 		false,
@@ -10660,8 +10659,8 @@ func (ec *executionContext) _Partnership_until(ctx context.Context, field graphq
 			return obj.Until, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, selections, v)
 		},
 		true,
 		false,
@@ -12311,8 +12310,8 @@ func (ec *executionContext) _ReportedFigure_asOf(ctx context.Context, field grap
 			return obj.AsOf, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, selections, v)
 		},
 		true,
 		false,
@@ -12848,8 +12847,8 @@ func (ec *executionContext) _Source_publishedOn(ctx context.Context, field graph
 			return obj.PublishedOn, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *knowledge.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, selections, v)
 		},
 		true,
 		false,
@@ -14554,14 +14553,14 @@ func (ec *executionContext) unmarshalInputAgreementFilter(ctx context.Context, o
 			it.Areas = data
 		case "signedAfter":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedAfter"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SignedAfter = data
 		case "signedBefore":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedBefore"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -14631,7 +14630,7 @@ func (ec *executionContext) unmarshalInputAgreementInput(ctx context.Context, ob
 			it.Kind = data
 		case "signedOn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedOn"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -15220,7 +15219,7 @@ func (ec *executionContext) unmarshalInputInstitutionInput(ctx context.Context, 
 			it.City = data
 		case "foundedOn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("foundedOn"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -15766,14 +15765,14 @@ func (ec *executionContext) unmarshalInputPartnershipInput(ctx context.Context, 
 			it.Cities = data
 		case "since":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("since"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Since = data
 		case "until":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("until"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -15983,7 +15982,7 @@ func (ec *executionContext) unmarshalInputSourceInput(ctx context.Context, obj a
 			it.URL = data
 		case "publishedOn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedOn"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -16123,7 +16122,7 @@ func (ec *executionContext) unmarshalInputUpdateAgreementInput(ctx context.Conte
 			it.Kind = data
 		case "signedOn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedOn"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -16347,7 +16346,7 @@ func (ec *executionContext) unmarshalInputUpdateInstitutionInput(ctx context.Con
 			it.City = data
 		case "foundedOn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("foundedOn"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -16529,14 +16528,14 @@ func (ec *executionContext) unmarshalInputUpdatePartnershipInput(ctx context.Con
 			it.Kind = data
 		case "since":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("since"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Since = data
 		case "until":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("until"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -16634,7 +16633,7 @@ func (ec *executionContext) unmarshalInputUpdateSourceInput(ctx context.Context,
 			it.URL = data
 		case "publishedOn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishedOn"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -20667,12 +20666,12 @@ func (ec *executionContext) unmarshalNCountryRepresentation2ᚖgithubᚗcomᚋam
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNDate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+func (ec *executionContext) unmarshalNDate2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx context.Context, v any) (knowledge.Date, error) {
 	res, err := model.UnmarshalDate(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+func (ec *executionContext) marshalNDate2githubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx context.Context, sel ast.SelectionSet, v knowledge.Date) graphql.Marshaler {
 	_ = sel
 	res := model.MarshalDate(v)
 	if res == graphql.Null {
@@ -22093,7 +22092,7 @@ func (ec *executionContext) marshalOCountry2ᚖgithubᚗcomᚋamityᚋamityᚋin
 	return ec._Country(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalODate2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+func (ec *executionContext) unmarshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx context.Context, v any) (*knowledge.Date, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -22101,7 +22100,7 @@ func (ec *executionContext) unmarshalODate2ᚖtimeᚐTime(ctx context.Context, v
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalODate2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+func (ec *executionContext) marshalODate2ᚖgithubᚗcomᚋamityᚋamityᚋinternalᚋknowledgeᚐDate(ctx context.Context, sel ast.SelectionSet, v *knowledge.Date) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"slices"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
@@ -274,7 +273,7 @@ func init() {
 			var keys []loader.PartnershipPageKey
 			if ok {
 				keys, ok = keysFor(ids, func(id uuid.UUID) (loader.PartnershipPageKey, error) {
-					return partnershipPageKey(id, args["kind"].(*knowledge.PartnershipKind), args["asOf"].(*time.Time), args["first"].(*int), args["after"].(*string))
+					return partnershipPageKey(id, args["kind"].(*knowledge.PartnershipKind), args["asOf"].(*knowledge.Date), args["first"].(*int), args["after"].(*string))
 				})
 			}
 			if !ok || !connectionPlain(a.op, f.Selections) {
@@ -309,7 +308,7 @@ func init() {
 			}
 			keys := make([]loader.NetworkKey, len(ids))
 			for i, id := range ids {
-				keys[i] = loader.NetworkKey{City: id, AsOf: dateKey(args["asOf"].(*time.Time))}
+				keys[i] = loader.NetworkKey{City: id, AsOf: dateKey(args["asOf"].(*knowledge.Date))}
 			}
 			a.l.CityNetwork.Preload(a.ctx, keys)
 			return true

@@ -24,7 +24,8 @@ func (r *mutationResolver) UpdateSource(ctx context.Context, input model.UpdateS
 	id := d.one(knowledge.TypeSource, input.ID, "id")
 	return r.source(ctx, input.ClientMutationID, func(meta knowledge.WriteMeta) (knowledge.WriteResult, error) {
 		return r.Store.UpdateSource(ctx, meta, knowledge.SourceUpdate{ID: id, Version: input.Version, Title: input.Title,
-			Publisher: input.Publisher, URL: input.URL, PublishedOn: input.PublishedOn, Excerpt: input.Excerpt})
+			Publisher: input.Publisher, URL: input.URL, PublishedOn: input.PublishedOn, Excerpt: input.Excerpt,
+			Clear: cleared(ctx, knowledge.TypeSource)})
 	}, &d)
 }
 
@@ -40,7 +41,7 @@ func (r *mutationResolver) UpdateCity(ctx context.Context, input model.UpdateCit
 	var d ids
 	w := knowledge.CityWrite{ID: d.optional(knowledge.TypeCity, &input.ID, "id"), Version: input.Version, Name: input.Name,
 		Names: names(input.Names), Population: input.Population, Location: location(input.Location),
-		WikidataID: input.WikidataID, Sources: d.sources(input.Sources)}
+		WikidataID: input.WikidataID, Sources: d.sources(input.Sources), Clear: cleared(ctx, knowledge.TypeCity)}
 	return r.city(ctx, input.ClientMutationID, w, &d)
 }
 
@@ -55,7 +56,7 @@ func (r *mutationResolver) UpdateOfficial(ctx context.Context, input model.Updat
 	var d ids
 	w := knowledge.OfficialWrite{ID: d.optional(knowledge.TypeOfficial, &input.ID, "id"), Version: input.Version, Name: input.Name,
 		Title: input.Title, CityID: d.optional(knowledge.TypeCity, input.City, "city"), Names: names(input.Names),
-		Sources: d.sources(input.Sources)}
+		Sources: d.sources(input.Sources), Clear: cleared(ctx, knowledge.TypeOfficial)}
 	return r.official(ctx, input.ClientMutationID, w, &d)
 }
 
@@ -74,7 +75,7 @@ func (r *mutationResolver) UpdateAgreement(ctx context.Context, input model.Upda
 	w := knowledge.AgreementWrite{ID: d.optional(knowledge.TypeAgreement, &input.ID, "id"), Version: input.Version, Title: input.Title,
 		Kind: input.Kind, SignedOn: input.SignedOn, SignedInID: d.optional(knowledge.TypeCity, input.SignedIn, "signedIn"),
 		Summary: input.Summary, Areas: optionalList(input.Areas), Signatories: signatories(&d, input.Signatories),
-		Sources: d.sources(input.Sources)}
+		Sources: d.sources(input.Sources), Clear: cleared(ctx, knowledge.TypeAgreement)}
 	if input.Parties != nil {
 		parties := d.list(knowledge.TypeCity, input.Parties, "parties")
 		w.Parties = &parties
@@ -94,7 +95,8 @@ func (r *mutationResolver) UpdatePartnership(ctx context.Context, input model.Up
 	var d ids
 	w := knowledge.PartnershipWrite{ID: d.optional(knowledge.TypePartnership, &input.ID, "id"), Version: input.Version, Kind: input.Kind,
 		Since: input.Since, Until: input.Until, AgreementID: d.optional(knowledge.TypeAgreement, input.Agreement, "agreement"),
-		ClearAgreement: input.Agreement == nil && explicitNull(ctx, "input", "agreement"), Sources: d.sources(input.Sources)}
+		ClearAgreement: input.Agreement == nil && explicitNull(ctx, "input", "agreement"), Sources: d.sources(input.Sources),
+		Clear: cleared(ctx, knowledge.TypePartnership)}
 	return r.partnership(ctx, input.ClientMutationID, w, &d)
 }
 
@@ -113,7 +115,7 @@ func (r *mutationResolver) UpdateInstitution(ctx context.Context, input model.Up
 	var d ids
 	w := knowledge.InstitutionWrite{ID: d.optional(knowledge.TypeInstitution, &input.ID, "id"), Version: input.Version, Name: input.Name,
 		Kind: input.Kind, CityID: d.optional(knowledge.TypeCity, input.City, "city"), FoundedOn: input.FoundedOn,
-		Description: input.Description, Sources: d.sources(input.Sources)}
+		Description: input.Description, Sources: d.sources(input.Sources), Clear: cleared(ctx, knowledge.TypeInstitution)}
 	if input.Agreements != nil {
 		agreements := d.list(knowledge.TypeAgreement, input.Agreements, "agreements")
 		w.AgreementIDs = &agreements

@@ -108,6 +108,19 @@ func signatories(d *ids, in []*model.SignatoryInput) *[]knowledge.SignatoryWrite
 	return &out
 }
 
+// cleared lists the fields of the update's input that the request sets to null, of
+// those an update of the type may clear (knowledge.ClearableOnUpdate). gqlgen decodes
+// null and a missing field alike into a nil pointer; only the request tells them apart.
+func cleared(ctx context.Context, typ string) knowledge.Cleared {
+	var out knowledge.Cleared
+	for _, f := range knowledge.ClearableOnUpdate[typ] {
+		if explicitNull(ctx, "input", f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 func optionalList[T any](v []T) *[]T {
 	if v == nil {
 		return nil

@@ -7,42 +7,31 @@ package model
 import (
 	"io"
 	"strconv"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/amity/amity/internal/knowledge"
 )
 
-// DateLayout is the ISO 8601 calendar date format of the Date scalar.
-const DateLayout = "2006-01-02"
-
-// MarshalDate writes a date as "YYYY-MM-DD".
-func MarshalDate(t time.Time) graphql.Marshaler {
+// MarshalDate writes a date as its source gave it: "1994", "1994-05" or "1994-05-12"
+// (knowledge.Date.String), so a full date reads exactly as it always has.
+func MarshalDate(d knowledge.Date) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) {
-		io.WriteString(w, strconv.Quote(t.Format(DateLayout)))
+		io.WriteString(w, strconv.Quote(d.String()))
 	})
 }
 
-// UnmarshalDate reads "YYYY-MM-DD" and refuses anything else, including dates that do
-// not exist such as 2023-02-29.
-func UnmarshalDate(v any) (time.Time, error) {
+// UnmarshalDate reads a date by the one rule of every way in, knowledge.ParseDate: a
+// year, a year and month or a calendar date, and nothing that does not exist, such as
+// 2023-02-29 or 1994-13.
+func UnmarshalDate(v any) (knowledge.Date, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, knowledge.Errorf(knowledge.EINVALID, "a Date is a string like \"2024-03-07\", not %T", v)
+		return knowledge.Date{}, knowledge.Errorf(knowledge.EINVALID, "a Date is a string like \"2024-03-07\", \"2024-03\" or \"2024\", not %T", v)
 	}
-	t, err := ParseDate(s)
+	d, err := knowledge.ParseDate(s)
 	if err != nil {
-		return time.Time{}, err
+		return knowledge.Date{}, knowledge.Errorf(knowledge.EINVALID, "%s", err)
 	}
-	return t, nil
-}
-
-// ParseDate parses an ISO 8601 calendar date.
-func ParseDate(s string) (time.Time, error) {
-	t, err := time.Parse(DateLayout, s)
-	if err != nil || len(s) != len(DateLayout) {
-		return time.Time{}, knowledge.Errorf(knowledge.EINVALID, "%q is not a calendar date in the form YYYY-MM-DD", s)
-	}
-	return t, nil
+	return d, nil
 }

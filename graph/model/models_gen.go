@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"time"
 
 	"github.com/amity/amity/internal/knowledge"
 )
@@ -18,10 +17,11 @@ type AgreementFilter struct {
 	Kinds []knowledge.AgreementKind `json:"kinds,omitempty"`
 	// Covering all of these areas.
 	Areas []knowledge.CooperationArea `json:"areas,omitempty"`
-	// Signed on or after this date.
-	SignedAfter *time.Time `json:"signedAfter,omitempty"`
-	// Signed on or before this date.
-	SignedBefore *time.Time `json:"signedBefore,omitempty"`
+	// Signed on or after this date (a year or month: its first day).
+	SignedAfter *knowledge.Date `json:"signedAfter,omitempty"`
+	// Signed on or before this date (a year or month: its last day). An agreement dated only
+	// by its year or month is kept when that whole period lies before the bound.
+	SignedBefore *knowledge.Date `json:"signedBefore,omitempty"`
 	// With this city (an ID) among the parties.
 	PartyCity *string `json:"partyCity,omitempty"`
 	// Signed by this official (an ID).
@@ -31,7 +31,7 @@ type AgreementFilter struct {
 type AgreementInput struct {
 	Title    string                  `json:"title"`
 	Kind     knowledge.AgreementKind `json:"kind"`
-	SignedOn *time.Time              `json:"signedOn,omitempty"`
+	SignedOn *knowledge.Date         `json:"signedOn,omitempty"`
 	// The city where it was signed (an ID).
 	SignedIn *string                     `json:"signedIn,omitempty"`
 	Summary  *string                     `json:"summary,omitempty"`
@@ -132,9 +132,9 @@ type InstitutionInput struct {
 	Name string                    `json:"name"`
 	Kind knowledge.InstitutionKind `json:"kind"`
 	// The city it is in (an ID).
-	City        string     `json:"city"`
-	FoundedOn   *time.Time `json:"foundedOn,omitempty"`
-	Description *string    `json:"description,omitempty"`
+	City        string          `json:"city"`
+	FoundedOn   *knowledge.Date `json:"foundedOn,omitempty"`
+	Description *string         `json:"description,omitempty"`
 	// Agreements it is linked to (IDs).
 	Agreements       []string      `json:"agreements,omitempty"`
 	Sources          *SourcesInput `json:"sources"`
@@ -251,9 +251,9 @@ type OfficialRepresentation struct {
 type PartnershipInput struct {
 	Kind knowledge.PartnershipKind `json:"kind"`
 	// The two cities (IDs); they must differ.
-	Cities []string   `json:"cities"`
-	Since  *time.Time `json:"since,omitempty"`
-	Until  *time.Time `json:"until,omitempty"`
+	Cities []string        `json:"cities"`
+	Since  *knowledge.Date `json:"since,omitempty"`
+	Until  *knowledge.Date `json:"until,omitempty"`
 	// The agreement that established it (an ID).
 	Agreement        *string       `json:"agreement,omitempty"`
 	Sources          *SourcesInput `json:"sources"`
@@ -303,11 +303,11 @@ type SourceInput struct {
 	Title     string  `json:"title"`
 	Publisher *string `json:"publisher,omitempty"`
 	// http(s) URL; unique: a URL that is already a source is an error naming it.
-	URL              *string    `json:"url,omitempty"`
-	PublishedOn      *time.Time `json:"publishedOn,omitempty"`
-	Excerpt          *string    `json:"excerpt,omitempty"`
-	Languages        []string   `json:"languages,omitempty"`
-	ClientMutationID *string    `json:"clientMutationId,omitempty"`
+	URL              *string         `json:"url,omitempty"`
+	PublishedOn      *knowledge.Date `json:"publishedOn,omitempty"`
+	Excerpt          *string         `json:"excerpt,omitempty"`
+	Languages        []string        `json:"languages,omitempty"`
+	ClientMutationID *string         `json:"clientMutationId,omitempty"`
 }
 
 type SourcePayload struct {
@@ -329,12 +329,15 @@ type Subscription struct {
 
 // Fields left out keep their value; `parties`, `areas` and `signatories`, when given, replace the old ones.
 type UpdateAgreementInput struct {
-	ID               string                      `json:"id"`
-	Version          int                         `json:"version"`
-	Title            *string                     `json:"title,omitempty"`
-	Kind             *knowledge.AgreementKind    `json:"kind,omitempty"`
-	SignedOn         *time.Time                  `json:"signedOn,omitempty"`
-	SignedIn         *string                     `json:"signedIn,omitempty"`
+	ID      string                   `json:"id"`
+	Version int                      `json:"version"`
+	Title   *string                  `json:"title,omitempty"`
+	Kind    *knowledge.AgreementKind `json:"kind,omitempty"`
+	// Null clears it; leaving it out keeps it.
+	SignedOn *knowledge.Date `json:"signedOn,omitempty"`
+	// Null clears it; leaving it out keeps it.
+	SignedIn *string `json:"signedIn,omitempty"`
+	// Null clears it; leaving it out keeps it.
 	Summary          *string                     `json:"summary,omitempty"`
 	Areas            []knowledge.CooperationArea `json:"areas,omitempty"`
 	Parties          []string                    `json:"parties,omitempty"`
@@ -345,35 +348,42 @@ type UpdateAgreementInput struct {
 
 // Fields left out keep their value. `names`, when given, replaces the other names.
 type UpdateCityInput struct {
-	ID               string                `json:"id"`
-	Version          int                   `json:"version"`
-	Name             *string               `json:"name,omitempty"`
-	Names            []*LocalizedNameInput `json:"names,omitempty"`
-	Population       *int                  `json:"population,omitempty"`
-	Location         *LocationInput        `json:"location,omitempty"`
-	WikidataID       *string               `json:"wikidataId,omitempty"`
-	Sources          *SourcesInput         `json:"sources"`
-	ClientMutationID *string               `json:"clientMutationId,omitempty"`
+	ID      string                `json:"id"`
+	Version int                   `json:"version"`
+	Name    *string               `json:"name,omitempty"`
+	Names   []*LocalizedNameInput `json:"names,omitempty"`
+	// Null clears it; leaving it out keeps it.
+	Population *int `json:"population,omitempty"`
+	// Null clears it; leaving it out keeps it.
+	Location *LocationInput `json:"location,omitempty"`
+	// Null clears it; leaving it out keeps it.
+	WikidataID       *string       `json:"wikidataId,omitempty"`
+	Sources          *SourcesInput `json:"sources"`
+	ClientMutationID *string       `json:"clientMutationId,omitempty"`
 }
 
 type UpdateInstitutionInput struct {
-	ID               string                     `json:"id"`
-	Version          int                        `json:"version"`
-	Name             *string                    `json:"name,omitempty"`
-	Kind             *knowledge.InstitutionKind `json:"kind,omitempty"`
-	City             *string                    `json:"city,omitempty"`
-	FoundedOn        *time.Time                 `json:"foundedOn,omitempty"`
-	Description      *string                    `json:"description,omitempty"`
-	Agreements       []string                   `json:"agreements,omitempty"`
-	Sources          *SourcesInput              `json:"sources"`
-	ClientMutationID *string                    `json:"clientMutationId,omitempty"`
+	ID      string                     `json:"id"`
+	Version int                        `json:"version"`
+	Name    *string                    `json:"name,omitempty"`
+	Kind    *knowledge.InstitutionKind `json:"kind,omitempty"`
+	City    *string                    `json:"city,omitempty"`
+	// Null clears it; leaving it out keeps it.
+	FoundedOn *knowledge.Date `json:"foundedOn,omitempty"`
+	// Null clears it; leaving it out keeps it.
+	Description      *string       `json:"description,omitempty"`
+	Agreements       []string      `json:"agreements,omitempty"`
+	Sources          *SourcesInput `json:"sources"`
+	ClientMutationID *string       `json:"clientMutationId,omitempty"`
 }
 
 type UpdateOfficialInput struct {
-	ID               string                `json:"id"`
-	Version          int                   `json:"version"`
-	Name             *string               `json:"name,omitempty"`
-	Title            *string               `json:"title,omitempty"`
+	ID      string  `json:"id"`
+	Version int     `json:"version"`
+	Name    *string `json:"name,omitempty"`
+	// Null clears it; leaving it out keeps it.
+	Title *string `json:"title,omitempty"`
+	// Null clears it; leaving it out keeps it.
 	City             *string               `json:"city,omitempty"`
 	Names            []*LocalizedNameInput `json:"names,omitempty"`
 	Sources          *SourcesInput         `json:"sources"`
@@ -384,8 +394,10 @@ type UpdatePartnershipInput struct {
 	ID      string                     `json:"id"`
 	Version int                        `json:"version"`
 	Kind    *knowledge.PartnershipKind `json:"kind,omitempty"`
-	Since   *time.Time                 `json:"since,omitempty"`
-	Until   *time.Time                 `json:"until,omitempty"`
+	// Null clears it; leaving it out keeps it.
+	Since *knowledge.Date `json:"since,omitempty"`
+	// Null clears it; leaving it out keeps it.
+	Until *knowledge.Date `json:"until,omitempty"`
 	// The agreement the partnership stands on, between its two cities; null clears it, leaving it out keeps it.
 	Agreement        *string       `json:"agreement,omitempty"`
 	Sources          *SourcesInput `json:"sources"`
@@ -395,13 +407,17 @@ type UpdatePartnershipInput struct {
 type UpdateSourceInput struct {
 	ID string `json:"id"`
 	// The version you read; the update fails with STALE_VERSION if it has changed since.
-	Version          int        `json:"version"`
-	Title            *string    `json:"title,omitempty"`
-	Publisher        *string    `json:"publisher,omitempty"`
-	URL              *string    `json:"url,omitempty"`
-	PublishedOn      *time.Time `json:"publishedOn,omitempty"`
-	Excerpt          *string    `json:"excerpt,omitempty"`
-	ClientMutationID *string    `json:"clientMutationId,omitempty"`
+	Version int     `json:"version"`
+	Title   *string `json:"title,omitempty"`
+	// Null clears it; leaving it out keeps it.
+	Publisher *string `json:"publisher,omitempty"`
+	// Null clears it; leaving it out keeps it.
+	URL *string `json:"url,omitempty"`
+	// Null clears it; leaving it out keeps it.
+	PublishedOn *knowledge.Date `json:"publishedOn,omitempty"`
+	// Null clears it; leaving it out keeps it.
+	Excerpt          *string `json:"excerpt,omitempty"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
 // A problem with one field of a mutation's input.

@@ -215,9 +215,28 @@ func (b *Batch) Len() int {
 		len(b.Partnerships) + len(b.Institutions) + len(b.Figures)
 }
 
+// Clearable lists, for each kind, the optional fields a file may set to null, by their
+// names in the file. A field a line leaves out keeps its stored value (a gazetteer that
+// knows no Wikidata ids does not erase them); a field a line sets to null clears it, so
+// that a correction ("the source gives no date after all") can be imported. A record
+// keeps the names of the fields its line set to null in Cleared, and Check refuses a
+// null anywhere else: a required field, and the lists, which an import adds to and
+// never shortens.
+var Clearable = map[string][]string{
+	KindSource:      {"publisher", "url", "publishedOn", "excerpt"},
+	KindCountry:     {"wikidata"},
+	KindCity:        {"population", "latitude", "longitude", "wikidata", "geonames"},
+	KindOfficial:    {"title", "city", "wikidata"},
+	KindAgreement:   {"signedOn", "signedIn", "summary"},
+	KindPartnership: {"since", "until", "agreement"},
+	KindInstitution: {"foundedOn", "description", "wikidata"},
+}
+
 // SourceRecord is a document that states facts.
 type SourceRecord struct {
-	Line        int      `json:"-"`
+	Line int `json:"-"`
+	// Cleared lists the fields the line sets to null (see Clearable).
+	Cleared     []string `json:"-"`
 	Key         string   `json:"key"`
 	Title       string   `json:"title"`
 	Publisher   string   `json:"publisher,omitempty"`
@@ -231,7 +250,9 @@ type SourceRecord struct {
 // (the official name, the ISO short name a common name replaces): added, never
 // removed.
 type CountryRecord struct {
-	Line     int      `json:"-"`
+	Line int `json:"-"`
+	// Cleared lists the fields the line sets to null (see Clearable).
+	Cleared  []string `json:"-"`
 	Code     string   `json:"code"`
 	Name     string   `json:"name"`
 	Wikidata string   `json:"wikidata,omitempty"`
@@ -264,7 +285,9 @@ type NameRecord struct {
 
 // CityRecord is a city; GeoNames rows become cities keyed "geonames-<id>".
 type CityRecord struct {
-	Line       int      `json:"-"`
+	Line int `json:"-"`
+	// Cleared lists the fields the line sets to null (see Clearable).
+	Cleared    []string `json:"-"`
 	Key        string   `json:"key"`
 	Name       string   `json:"name"`
 	Country    Ref      `json:"country"`
@@ -282,7 +305,9 @@ type CityRecord struct {
 
 // OfficialRecord is a person who acts for a city.
 type OfficialRecord struct {
-	Line     int          `json:"-"`
+	Line int `json:"-"`
+	// Cleared lists the fields the line sets to null (see Clearable).
+	Cleared  []string     `json:"-"`
 	Key      string       `json:"key"`
 	Name     string       `json:"name"`
 	Title    string       `json:"title,omitempty"`
@@ -294,7 +319,9 @@ type OfficialRecord struct {
 
 // AgreementRecord is a signed document between cities.
 type AgreementRecord struct {
-	Line         int               `json:"-"`
+	Line int `json:"-"`
+	// Cleared lists the fields the line sets to null (see Clearable).
+	Cleared      []string          `json:"-"`
 	Key          string            `json:"key"`
 	Title        string            `json:"title"`
 	Kind         string            `json:"kind"`
@@ -317,47 +344,55 @@ type SignatoryRecord struct {
 
 // PartnershipRecord is a tie between two cities, in either order.
 type PartnershipRecord struct {
-	Line      int    `json:"-"`
-	Key       string `json:"key"`
-	Kind      string `json:"kind"`
-	Cities    []Ref  `json:"cities"`
-	Since     string `json:"since,omitempty"`
-	Until     string `json:"until,omitempty"`
-	Agreement *Ref   `json:"agreement,omitempty"`
-	Sources   []Ref  `json:"sources"`
+	Line int `json:"-"`
+	// Cleared lists the fields the line sets to null (see Clearable).
+	Cleared   []string `json:"-"`
+	Key       string   `json:"key"`
+	Kind      string   `json:"kind"`
+	Cities    []Ref    `json:"cities"`
+	Since     string   `json:"since,omitempty"`
+	Until     string   `json:"until,omitempty"`
+	Agreement *Ref     `json:"agreement,omitempty"`
+	Sources   []Ref    `json:"sources"`
 }
 
 // InstitutionRecord is a university, company or other body in a city.
 type InstitutionRecord struct {
-	Line        int    `json:"-"`
-	Key         string `json:"key"`
-	Name        string `json:"name"`
-	Kind        string `json:"kind"`
-	City        Ref    `json:"city"`
-	FoundedOn   string `json:"foundedOn,omitempty"`
-	Description string `json:"description,omitempty"`
-	Wikidata    string `json:"wikidata,omitempty"`
-	Agreements  []Ref  `json:"agreements,omitempty"`
-	Sources     []Ref  `json:"sources"`
+	Line int `json:"-"`
+	// Cleared lists the fields the line sets to null (see Clearable).
+	Cleared     []string `json:"-"`
+	Key         string   `json:"key"`
+	Name        string   `json:"name"`
+	Kind        string   `json:"kind"`
+	City        Ref      `json:"city"`
+	FoundedOn   string   `json:"foundedOn,omitempty"`
+	Description string   `json:"description,omitempty"`
+	Wikidata    string   `json:"wikidata,omitempty"`
+	Agreements  []Ref    `json:"agreements,omitempty"`
+	Sources     []Ref    `json:"sources"`
 }
 
 // FigureRecord is a number a source states about a city ("friendly ties with 93
 // cities"), kept apart from what the graph itself can count.
 type FigureRecord struct {
-	Line   int    `json:"-"`
-	Key    string `json:"key"`
-	City   Ref    `json:"city"`
-	Metric string `json:"metric"`
-	Value  *int64 `json:"value"` // a pointer so that a missing value is an error, not 0
-	AsOf   string `json:"asOf,omitempty"`
-	Source Ref    `json:"source"`
+	Line int `json:"-"`
+	// Cleared lists the fields the line sets to null (see Clearable).
+	Cleared []string `json:"-"`
+	Key     string   `json:"key"`
+	City    Ref      `json:"city"`
+	Metric  string   `json:"metric"`
+	Value   *int64   `json:"value"` // a pointer so that a missing value is an error, not 0
+	AsOf    string   `json:"asOf,omitempty"`
+	Source  Ref      `json:"source"`
 }
 
 // StatementRecord is one source's word on one property of one entity, its subject:
 // where sources disagree (a spelling, a date), each keeps its own statement and the
 // entity's own field holds the reconciled value.
 type StatementRecord struct {
-	Line     int        `json:"-"`
+	Line int `json:"-"`
+	// Cleared lists the fields the line sets to null (see Clearable).
+	Cleared  []string   `json:"-"`
 	Subject  SubjectRef `json:"subject"`
 	Property string     `json:"property"`
 	Value    string     `json:"value"`

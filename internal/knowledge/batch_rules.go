@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // The forms the database checks, held here too so that a bad line is reported with its
@@ -16,7 +15,6 @@ import (
 var (
 	slugRE     = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 	urlRE      = regexp.MustCompile(`^https?://`)
-	dateRE     = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 	propertyRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_.]{0,63}$`)
 	// Admin1CodeRE is the form of a GeoNames admin1 code ("01", "ENG", "CA"), as the
 	// database checks it (cities_admin1_code_check, divisions_code_check).
@@ -310,6 +308,7 @@ func (b *Batch) Check(ps *FileProblems) {
 
 	for _, s := range b.Sources {
 		dupKey(KindSource, s.Line, "source.key", s.Key, slugRE, slugWhat)
+		v.cleared(s.Line, KindSource, s.Cleared)
 		v.text(s.Line, "source.title", s.Title, true, TitleText)
 		v.text(s.Line, "source.publisher", s.Publisher, false, PublisherText)
 		v.text(s.Line, "source.excerpt", s.Excerpt, false, ExcerptText)
@@ -332,6 +331,7 @@ func (b *Batch) Check(ps *FileProblems) {
 	}
 	for _, c := range b.Countries {
 		dupKey(KindCountry, c.Line, "country.code", c.Code, countryCode, "an ISO 3166-1 alpha-2 code (two capital letters)")
+		v.cleared(c.Line, KindCountry, c.Cleared)
 		v.text(c.Line, "country.name", c.Name, true, NameText)
 		v.qid(c.Line, "country.wikidata", c.Wikidata)
 		unique(c.Line, "country.wikidata", "Wikidata id", c.Wikidata)
@@ -366,6 +366,10 @@ func (b *Batch) Check(ps *FileProblems) {
 	}
 	for _, c := range b.Cities {
 		dupKey(KindCity, c.Line, "city.key", c.Key, slugRE, slugWhat)
+		v.cleared(c.Line, KindCity, c.Cleared)
+		if slices.Contains(c.Cleared, "latitude") != slices.Contains(c.Cleared, "longitude") {
+			ps.Addf(c.Line, "city.latitude", "latitude and longitude go together: set both to null to clear the location")
+		}
 		v.text(c.Line, "city.name", c.Name, true, NameText)
 		v.required(c.Line, "city.country", c.Country)
 		if c.Population != nil {
@@ -398,6 +402,7 @@ func (b *Batch) Check(ps *FileProblems) {
 	}
 	for _, o := range b.Officials {
 		dupKey(KindOfficial, o.Line, "official.key", o.Key, slugRE, slugWhat)
+		v.cleared(o.Line, KindOfficial, o.Cleared)
 		v.text(o.Line, "official.name", o.Name, true, NameText)
 		v.text(o.Line, "official.title", o.Title, false, TitleText)
 		v.qid(o.Line, "official.wikidata", o.Wikidata)
@@ -426,6 +431,7 @@ func (b *Batch) Check(ps *FileProblems) {
 	}
 	for _, a := range b.Agreements {
 		dupKey(KindAgreement, a.Line, "agreement.key", a.Key, slugRE, slugWhat)
+		v.cleared(a.Line, KindAgreement, a.Cleared)
 		v.text(a.Line, "agreement.title", a.Title, true, TitleText)
 		v.enum(a.Line, "agreement.kind", a.Kind, agreementKindNames)
 		v.date(a.Line, "agreement.signedOn", a.SignedOn)
@@ -476,6 +482,7 @@ func (b *Batch) Check(ps *FileProblems) {
 	ties := map[partnershipTie]int{}
 	for _, p := range b.Partnerships {
 		dupKey(KindPartnership, p.Line, "partnership.key", p.Key, slugRE, slugWhat)
+		v.cleared(p.Line, KindPartnership, p.Cleared)
 		v.enum(p.Line, "partnership.kind", p.Kind, partnershipKindNames)
 		switch {
 		case len(p.Cities) != 2:
@@ -485,7 +492,9 @@ func (b *Batch) Check(ps *FileProblems) {
 		}
 		since, okS := v.date(p.Line, "partnership.since", p.Since)
 		until, okU := v.date(p.Line, "partnership.until", p.Until)
-		if okS && okU && until.Before(since) {
+		// As for a mutation (PartnershipWrite.Check): only an until whose period ends
+		// before since's begins is impossible.
+		if okS && okU && until.Last().Before(since.First()) {
 			ps.Addf(p.Line, "partnership.until", "%s is before since %s", p.Until, p.Since)
 		}
 		if len(p.Cities) == 2 && p.Cities[0] != p.Cities[1] && !p.Cities[0].IsZero() && !p.Cities[1].IsZero() {
@@ -512,6 +521,7 @@ func (b *Batch) Check(ps *FileProblems) {
 	}
 	for _, in := range b.Institutions {
 		dupKey(KindInstitution, in.Line, "institution.key", in.Key, slugRE, slugWhat)
+		v.cleared(in.Line, KindInstitution, in.Cleared)
 		v.text(in.Line, "institution.name", in.Name, true, InstitutionNameText)
 		v.enum(in.Line, "institution.kind", in.Kind, institutionKindNames)
 		v.required(in.Line, "institution.city", in.City)
@@ -531,6 +541,7 @@ func (b *Batch) Check(ps *FileProblems) {
 	facts := map[figureFact]int{}
 	for _, f := range b.Figures {
 		dupKey(KindFigure, f.Line, "figure.key", f.Key, slugRE, slugWhat)
+		v.cleared(f.Line, KindFigure, f.Cleared)
 		v.required(f.Line, "figure.city", f.City)
 		v.enum(f.Line, "figure.metric", f.Metric, figureMetricNames)
 		switch {
@@ -555,6 +566,7 @@ func (b *Batch) Check(ps *FileProblems) {
 	}
 	perSubject := map[[2]string]int{}
 	for _, st := range b.Statements {
+		v.cleared(st.Line, KindStatement, st.Cleared)
 		kind, r, n := st.Subject.Of()
 		switch {
 		case n != 1:
@@ -677,20 +689,37 @@ func (v batchChecker) enum(line int, field, s string, allowed []string) {
 	}
 }
 
-func (v batchChecker) date(line int, field, s string) (time.Time, bool) {
+// cleared refuses a null on a field that is not Clearable: a required field cannot be
+// cleared, and a list is added to, never shortened, by an import.
+func (v batchChecker) cleared(line int, kind string, fields []string) {
+	for _, f := range fields {
+		switch {
+		case slices.Contains(Clearable[kind], f):
+		case len(Clearable[kind]) == 0:
+			v.ps.Addf(line, kind+"."+f, "null clears nothing on a %s line; leave the field out instead", kind)
+		default:
+			v.ps.Addf(line, kind+"."+f, "null clears only an optional value (%s); leave the field out instead",
+				strings.Join(Clearable[kind], ", "))
+		}
+	}
+}
+
+// date checks a date by the one rule of dates, ParseDate, and its year by the limit
+// of dates, DateProblem.
+func (v batchChecker) date(line int, field, s string) (Date, bool) {
 	if s == "" {
-		return time.Time{}, false
+		return Date{}, false
 	}
-	t, err := time.Parse(time.DateOnly, s)
-	if !dateRE.MatchString(s) || err != nil {
-		v.ps.Addf(line, field, "%q is not a calendar date in the form YYYY-MM-DD", s)
-		return time.Time{}, false
+	d, err := ParseDate(s)
+	if err != nil {
+		v.ps.Addf(line, field, "%s", err)
+		return Date{}, false
 	}
-	if msg := DateProblem(t); msg != "" {
+	if msg := DateProblem(d); msg != "" {
 		v.ps.Addf(line, field, "%s", msg)
-		return time.Time{}, false
+		return Date{}, false
 	}
-	return t, true
+	return d, true
 }
 
 func (v batchChecker) language(line int, field, s string) {

@@ -5,7 +5,6 @@ import (
 	"math"
 	"regexp"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -150,8 +149,8 @@ func PopulationProblem(n int64) string {
 }
 
 // DateProblem says what is wrong with a date, or "".
-func DateProblem(t time.Time) string {
-	if y := t.Year(); y < MinYear || y > MaxYear {
+func DateProblem(d Date) string {
+	if y := d.Time.Year(); y < MinYear || y > MaxYear {
 		return fmt.Sprintf("year %d is not between %d and %d", y, MinYear, MaxYear)
 	}
 	return ""

@@ -59,7 +59,7 @@ func TestRangesAndLists(t *testing.T) {
 		}
 	}
 	for y, bad := range map[int]bool{0: true, 1: false, 2024: false, 9999: false, 10000: true} {
-		if got := DateProblem(time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)) != ""; got != bad {
+		if got := DateProblem(DayDate(time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC))) != ""; got != bad {
 			t.Errorf("DateProblem(year %d) refused = %v, want %v", y, got, bad)
 		}
 	}
@@ -93,7 +93,7 @@ func TestWriteChecksHoldTheLimits(t *testing.T) {
 	for i := range names {
 		names[i] = Name{Language: "en", Name: strings.Repeat("n", i%200+1) + string(rune('a'+i/200))}
 	}
-	zero := time.Date(0, 6, 1, 0, 0, 0, 0, time.UTC)
+	zero := DayDate(time.Date(0, 6, 1, 0, 0, 0, 0, time.UTC))
 	areas := make([]CooperationArea, MaxAreas+1)
 	tests := []struct {
 		name  string

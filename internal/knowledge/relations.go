@@ -80,7 +80,7 @@ type Agreement struct {
 	Version    int
 	Title      string
 	Kind       AgreementKind
-	SignedOn   *time.Time
+	SignedOn   *Date
 	SignedInID *uuid.UUID
 	Summary    *string
 	// AddedSeq is the change log sequence of its creation, on an agreementAdded event
@@ -106,8 +106,8 @@ type Partnership struct {
 	Kind        PartnershipKind
 	CityAID     uuid.UUID
 	CityBID     uuid.UUID
-	Since       *time.Time
-	Until       *time.Time
+	Since       *Date
+	Until       *Date
 	AgreementID *uuid.UUID
 	ViewerID    uuid.UUID
 	// Partner is the city on the other side from ViewerID (the second city when there is
@@ -130,7 +130,7 @@ type Institution struct {
 	Name        string
 	Kind        InstitutionKind
 	CityID      uuid.UUID
-	FoundedOn   *time.Time
+	FoundedOn   *Date
 	Description *string
 	WikidataID  *string
 }
@@ -142,7 +142,7 @@ type Source struct {
 	Title       string
 	Publisher   *string
 	URL         *string
-	PublishedOn *time.Time
+	PublishedOn *Date
 	Excerpt     *string
 	Languages   []string
 }
@@ -154,7 +154,7 @@ type ReportedFigure struct {
 	CityID   uuid.UUID
 	Metric   FigureMetric
 	Value    int
-	AsOf     *time.Time
+	AsOf     *Date
 	SourceID uuid.UUID
 }
 
@@ -175,7 +175,7 @@ type ExternalIDs struct {
 
 // NetworkStats is what the graph counts of a city's network on one date.
 type NetworkStats struct {
-	AsOf          time.Time
+	AsOf          Date
 	PartnerCities int
 	// UndatedPartnerCities are partners by ties with no start date, not ended by AsOf:
 	// counted in PartnerCities today, not on a past date.

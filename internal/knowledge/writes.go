@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 )
@@ -113,9 +113,9 @@ func (p *Problems) List(path []string, n, max int) bool {
 }
 
 // Date checks a date's year.
-func (p *Problems) Date(path []string, t *time.Time) {
-	if t != nil {
-		if msg := DateProblem(*t); msg != "" {
+func (p *Problems) Date(path []string, d *Date) {
+	if d != nil {
+		if msg := DateProblem(*d); msg != "" {
 			p.Invalid(path, "%s", msg)
 		}
 	}
@@ -162,7 +162,7 @@ type NewSource struct {
 	Title       string
 	Publisher   *string
 	URL         *string
-	PublishedOn *time.Time
+	PublishedOn *Date
 	Excerpt     *string
 	Languages   []string
 }
@@ -199,21 +199,53 @@ func checkSource(p *Problems, path []string, title *string, titleRequired bool, 
 	}
 }
 
-// SourceUpdate changes a source's fields; nil fields keep their value.
+// Cleared names the optional fields an update sets to null, by their names in the
+// input: those it clears. A field left out keeps its value, as a nil field of a write
+// does. Left out of the JSON when empty, so that the hash a retry is recognised by
+// (postgres.writeTx) is the one earlier versions computed for the same call.
+type Cleared []string
+
+// Has reports whether the update clears the field.
+func (c Cleared) Has(field string) bool { return slices.Contains(c, field) }
+
+// ClearableOnUpdate lists, per type, the optional fields an update may clear with an
+// explicit null. A partnership's agreement is cleared by PartnershipWrite.ClearAgreement.
+var ClearableOnUpdate = map[string][]string{
+	TypeSource:      {"publisher", "url", "publishedOn", "excerpt"},
+	TypeCity:        {"population", "location", "wikidataId"},
+	TypeOfficial:    {"title", "city"},
+	TypeAgreement:   {"signedOn", "signedIn", "summary"},
+	TypePartnership: {"since", "until"},
+	TypeInstitution: {"foundedOn", "description"},
+}
+
+// checkCleared refuses clearing a field the type does not let an update clear.
+func checkCleared(p *Problems, typ string, c Cleared) {
+	for _, f := range c {
+		if !slices.Contains(ClearableOnUpdate[typ], f) {
+			p.Invalid(Path(f), "cannot be cleared: null clears only %s", strings.Join(ClearableOnUpdate[typ], ", "))
+		}
+	}
+}
+
+// SourceUpdate changes a source's fields; nil fields keep their value, and those in
+// Clear are cleared.
 type SourceUpdate struct {
 	ID          uuid.UUID
 	Version     int
 	Title       *string
 	Publisher   *string
 	URL         *string
-	PublishedOn *time.Time
+	PublishedOn *Date
 	Excerpt     *string
+	Clear       Cleared `json:",omitempty"`
 }
 
 // Check records what is wrong with the update; a title, when given, may not be blank.
 func (u SourceUpdate) Check(p *Problems) {
 	checkSource(p, nil, u.Title, u.Title != nil, u.Publisher, u.URL, u.Excerpt)
 	p.Date(Path("publishedOn"), u.PublishedOn)
+	checkCleared(p, TypeSource, u.Clear)
 }
 
 // Name is a name in one language.
@@ -252,6 +284,7 @@ type CityWrite struct {
 	WikidataID  *string
 	GeonamesID  *int
 	Sources     SourceRefs
+	Clear       Cleared `json:",omitempty"` // update only
 }
 
 // Check records what is wrong with the write, apart from what needs the database.
@@ -285,6 +318,7 @@ func (w *CityWrite) Check(p *Problems) {
 	if w.GeonamesID != nil && *w.GeonamesID <= 0 {
 		p.Invalid(Path("geonamesId"), "must be a positive GeoNames id")
 	}
+	checkCleared(p, TypeCity, w.Clear)
 	w.Sources.Check(p, Path("sources"))
 }
 
@@ -297,6 +331,7 @@ type OfficialWrite struct {
 	CityID  *uuid.UUID
 	Names   *[]Name
 	Sources SourceRefs
+	Clear   Cleared `json:",omitempty"` // update only
 }
 
 // Check records what is wrong with the write, apart from what needs the database.
@@ -306,6 +341,7 @@ func (w *OfficialWrite) Check(p *Problems) {
 	if w.Names != nil {
 		checkNames(p, Path("names"), *w.Names)
 	}
+	checkCleared(p, TypeOfficial, w.Clear)
 	w.Sources.Check(p, Path("sources"))
 }
 
@@ -322,13 +358,14 @@ type AgreementWrite struct {
 	Version     int
 	Title       *string
 	Kind        *AgreementKind
-	SignedOn    *time.Time
+	SignedOn    *Date
 	SignedInID  *uuid.UUID
 	Summary     *string
 	Areas       *[]CooperationArea
 	Parties     *[]uuid.UUID
 	Signatories *[]SignatoryWrite
 	Sources     SourceRefs
+	Clear       Cleared `json:",omitempty"` // update only
 }
 
 // Check records what is wrong with the write, apart from what needs the database.
@@ -340,6 +377,7 @@ func (w *AgreementWrite) Check(p *Problems) {
 	}
 	p.Text(Path("summary"), w.Summary, false, SummaryText)
 	p.Date(Path("signedOn"), w.SignedOn)
+	checkCleared(p, TypeAgreement, w.Clear)
 	if w.Areas != nil {
 		p.List(Path("areas"), len(*w.Areas), MaxAreas)
 	}
@@ -383,8 +421,8 @@ type PartnershipWrite struct {
 	Version     int
 	Kind        *PartnershipKind
 	CityIDs     []uuid.UUID // create only: exactly two
-	Since       *time.Time
-	Until       *time.Time
+	Since       *Date
+	Until       *Date
 	AgreementID *uuid.UUID
 	// ClearAgreement takes the partnership off its agreement (an update's explicit
 	// null): it then stands on its sources alone. Left out of the JSON when false, so
@@ -392,6 +430,7 @@ type PartnershipWrite struct {
 	// versions computed for the same call.
 	ClearAgreement bool `json:",omitempty"`
 	Sources        SourceRefs
+	Clear          Cleared `json:",omitempty"` // update only
 }
 
 // Check records what is wrong with the write, apart from what needs the database.
@@ -409,7 +448,10 @@ func (w *PartnershipWrite) Check(p *Problems) {
 	}
 	p.Date(Path("since"), w.Since)
 	p.Date(Path("until"), w.Until)
-	if w.Since != nil && w.Until != nil && w.Until.Before(*w.Since) {
+	checkCleared(p, TypePartnership, w.Clear)
+	// An imprecise until may share its period with since ("since 1994-05, until
+	// 1994"): only an until that ends before since begins is impossible.
+	if w.Since != nil && w.Until != nil && w.Until.Last().Before(w.Since.First()) {
 		p.Invalid(Path("until"), "is before since")
 	}
 	w.Sources.Check(p, Path("sources"))
@@ -422,10 +464,11 @@ type InstitutionWrite struct {
 	Name         *string
 	Kind         *InstitutionKind
 	CityID       *uuid.UUID
-	FoundedOn    *time.Time
+	FoundedOn    *Date
 	Description  *string
 	AgreementIDs *[]uuid.UUID
 	Sources      SourceRefs
+	Clear        Cleared `json:",omitempty"` // update only
 }
 
 // Check records what is wrong with the write, apart from what needs the database.
@@ -440,6 +483,7 @@ func (w *InstitutionWrite) Check(p *Problems) {
 	}
 	p.Text(Path("description"), w.Description, false, SummaryText)
 	p.Date(Path("foundedOn"), w.FoundedOn)
+	checkCleared(p, TypeInstitution, w.Clear)
 	if w.AgreementIDs != nil {
 		p.List(Path("agreements"), len(*w.AgreementIDs), MaxLinks)
 	}

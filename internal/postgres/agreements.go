@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/lib/pq"
@@ -18,17 +17,17 @@ type agreementRow struct {
 	Version    int        `db:"version"`
 	Title      string     `db:"title"`
 	Kind       string     `db:"kind"`
-	SignedOn   *time.Time `db:"signed_on"`
+	SignedOn   dbDate     `db:"signed_on"`
 	SignedInID *uuid.UUID `db:"signed_in_id"`
 	Summary    *string    `db:"summary"`
 }
 
-const agreementCols = "a.id, a.version, a.title, a.kind, a.signed_on, a.signed_in_id, a.summary"
+const agreementCols = "a.id, a.version, a.title, a.kind, amity_date_text(a.signed_on, a.signed_on_precision) AS signed_on, a.signed_in_id, a.summary"
 
 func (r *agreementRow) domain() *knowledge.Agreement {
 	return &knowledge.Agreement{
 		ID: r.ID, Version: r.Version, Title: r.Title, Kind: knowledge.AgreementKind(r.Kind),
-		SignedOn: r.SignedOn, SignedInID: r.SignedInID, Summary: r.Summary,
+		SignedOn: r.SignedOn.d, SignedInID: r.SignedInID, Summary: r.Summary,
 	}
 }
 
@@ -81,8 +80,12 @@ func agreementQuery(q knowledge.AgreementQuery) (listing, string, args) {
 	if q.SignedAfter != nil {
 		conds = append(conds, "a.signed_on >= "+a.add(*q.SignedAfter)+"::date")
 	}
+	// An agreement dated only by its year or month is kept when its whole period lies
+	// within the bounds: signed before the end of June 1994 is not known of one signed
+	// "in 1994" (docs/dates.md).
 	if q.SignedBefore != nil {
-		conds = append(conds, "a.signed_on <= "+a.add(*q.SignedBefore)+"::date")
+		d := a.add(*q.SignedBefore)
+		conds = append(conds, "a.signed_on <= "+d+"::date AND amity_date_last(a.signed_on, a.signed_on_precision) <= "+d+"::date")
 	}
 	if q.PartyCity != nil {
 		conds = append(conds, "EXISTS (SELECT 1 FROM agreement_parties ap WHERE ap.agreement_id = a.id AND ap.city_id = "+a.add(*q.PartyCity)+")")

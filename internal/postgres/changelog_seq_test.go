@@ -6,7 +6,6 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -114,7 +113,7 @@ func TestLogChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	source := mustID(t, db.DB, `SELECT id FROM sources WHERE url = $1`, url)
-	since := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	since := knowledge.MustParseDate("2025-06-01")
 	if _, err := db.WritePartnership(ctx, meta, knowledge.PartnershipWrite{ID: &res.ID, Version: 1, Since: &since,
 		Sources: knowledge.SourceRefs{IDs: []uuid.UUID{source}}}); err != nil {
 		t.Fatal(err)

@@ -316,7 +316,7 @@ func TestMutationIsAWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	since := time.Date(2025, 1, 15, 0, 0, 0, 0, time.UTC)
+	since := knowledge.MustParseDate("2025-01-15")
 	if _, err := db.WritePartnership(ctx, knowledge.WriteMeta{Actor: meta.Actor}, knowledge.PartnershipWrite{
 		ID: &res.ID, Version: 1, Since: &since, Sources: knowledge.SourceRefs{IDs: []uuid.UUID{mustID(t, db.DB, `SELECT id FROM sources WHERE url = $1`, url)}}}); err != nil {
 		t.Fatal(err)

@@ -228,30 +228,35 @@ func (w *batchWriter) cityRecords() []knowledge.CityRecord {
 // gazetteer row is one row to copy, not five. imp_changed (changedTable) records the
 // entities a write created or changed; every other staged entity is unchanged.
 //
+// A date travels as two columns, the first day of its period and its precision
+// (migration 00011). cleared lists the fields the line set to null
+// (knowledge.Clearable), which the upsert clears instead of keeping.
+//
 // The staging tables have no indexes: they are analyzed once filled, and every
 // statement joins them whole, by hash.
 const tempTables = `
 CREATE TEMP TABLE imp_refs (no int NOT NULL, kind text NOT NULL, key_id uuid, qid text, gn bigint, code text,
     url text, external bool NOT NULL, target uuid) ON COMMIT DROP;
 CREATE TEMP TABLE imp_sources (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, title text, publisher text,
-    url text, published_on date, excerpt text, languages text) ON COMMIT DROP;
+    url text, published_on date, published_on_precision text, excerpt text, languages text, cleared text[]) ON COMMIT DROP;
 CREATE TEMP TABLE imp_countries (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, code text, name text,
-    qid text, names text[]) ON COMMIT DROP;
+    qid text, names text[], cleared text[]) ON COMMIT DROP;
 CREATE TEMP TABLE imp_divisions (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, country_ref int, code text,
     name text, ascii_name text, gn bigint) ON COMMIT DROP;
 CREATE TEMP TABLE imp_cities (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, country_ref int, name text,
     population bigint, latitude float8, longitude float8, qid text, gn bigint, admin1 text,
-    name_langs text[], names text[], name_srcs int[], srcs int[]) ON COMMIT DROP;
+    name_langs text[], names text[], name_srcs int[], srcs int[], cleared text[]) ON COMMIT DROP;
 CREATE TEMP TABLE imp_officials (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, name text, title text,
-    city_ref int, qid text, name_langs text[], names text[], name_srcs int[], srcs int[]) ON COMMIT DROP;
+    city_ref int, qid text, name_langs text[], names text[], name_srcs int[], srcs int[], cleared text[]) ON COMMIT DROP;
 CREATE TEMP TABLE imp_institutions (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, name text, kind text,
-    city_ref int, founded_on date, description text, qid text, srcs int[]) ON COMMIT DROP;
+    city_ref int, founded_on date, founded_on_precision text, description text, qid text, srcs int[], cleared text[]) ON COMMIT DROP;
 CREATE TEMP TABLE imp_agreements (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, title text, kind text,
-    signed_on date, signed_in_ref int, summary text, srcs int[]) ON COMMIT DROP;
+    signed_on date, signed_on_precision text, signed_in_ref int, summary text, srcs int[], cleared text[]) ON COMMIT DROP;
 CREATE TEMP TABLE imp_partnerships (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, kind text, a_ref int,
-    b_ref int, since date, until date, agreement_ref int, city_a uuid, city_b uuid, srcs int[]) ON COMMIT DROP;
+    b_ref int, since date, since_precision text, until date, until_precision text, agreement_ref int, city_a uuid, city_b uuid,
+    srcs int[], cleared text[]) ON COMMIT DROP;
 CREATE TEMP TABLE imp_figures (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, city_ref int, metric text,
-    value int, as_of date, source_ref int) ON COMMIT DROP;
+    value int, as_of date, as_of_precision text, source_ref int) ON COMMIT DROP;
 CREATE TEMP TABLE imp_statements (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, subject_kind text NOT NULL,
     subject_ref int NOT NULL, property text, value text, source_ref int NOT NULL, quote text) ON COMMIT DROP;
 CREATE TEMP TABLE imp_links (kind text NOT NULL, rel text NOT NULL, subject uuid NOT NULL, ref int, ref2 int,
@@ -468,6 +473,27 @@ func textArray(ss []string) string {
 	return string(append(b, '}'))
 }
 
+// dateCols are the staged columns of a date the batch's check has accepted: its first
+// day and its precision, or two NULLs for none.
+func dateCols(s string) (day, precision any) {
+	if s == "" {
+		return nil, nil
+	}
+	d, err := knowledge.ParseDate(s)
+	if err != nil {
+		return nil, nil // unreachable: Batch.Check refused the file
+	}
+	return dateArgs(&d)
+}
+
+// clearedCols is the staged list of the fields a line set to null, or NULL for none.
+func clearedCols(fields []string) any {
+	if len(fields) == 0 {
+		return nil
+	}
+	return textArray(fields)
+}
+
 func nz(s string) any {
 	if s == "" {
 		return nil
@@ -561,12 +587,14 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 		return err
 	}
 
-	err = w.copyIn(ctx, "imp_sources", []string{"id", "target", "line", "title", "publisher", "url", "published_on", "excerpt", "languages"}, func(emit func(...any) error) error {
+	err = w.copyIn(ctx, "imp_sources", []string{"id", "target", "line", "title", "publisher", "url", "published_on", "published_on_precision",
+		"excerpt", "languages", "cleared"}, func(emit func(...any) error) error {
 		for _, s := range b.Sources {
 			w.p.Add(1)
 			id := keyID(knowledge.KindSource, s.Key)
-			if err := emit(id, id, s.Line, s.Title, nz(s.Publisher), nz(s.URL), nz(s.PublishedOn),
-				nz(s.Excerpt), nz(strings.Join(s.Languages, ","))); err != nil {
+			day, precision := dateCols(s.PublishedOn)
+			if err := emit(id, id, s.Line, s.Title, nz(s.Publisher), nz(s.URL), day, precision,
+				nz(s.Excerpt), nz(strings.Join(s.Languages, ",")), clearedCols(s.Cleared)); err != nil {
 				return err
 			}
 		}
@@ -575,7 +603,7 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = w.copyIn(ctx, "imp_countries", []string{"id", "target", "line", "code", "name", "qid", "names"}, func(emit func(...any) error) error {
+	err = w.copyIn(ctx, "imp_countries", []string{"id", "target", "line", "code", "name", "qid", "names", "cleared"}, func(emit func(...any) error) error {
 		for _, c := range b.Countries {
 			w.p.Add(1)
 			id := keyID(knowledge.KindCountry, c.Code)
@@ -583,7 +611,7 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 			if len(c.Names) > 0 {
 				names = textArray(c.Names)
 			}
-			if err := emit(id, id, c.Line, c.Code, c.Name, nz(c.Wikidata), names); err != nil {
+			if err := emit(id, id, c.Line, c.Code, c.Name, nz(c.Wikidata), names, clearedCols(c.Cleared)); err != nil {
 				return err
 			}
 		}
@@ -651,13 +679,14 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 		return textArray(ls), textArray(ts), srcs
 	}
 	err = w.copyIn(ctx, "imp_cities", []string{"id", "target", "line", "country_ref", "name", "population", "latitude", "longitude", "qid", "gn",
-		"admin1", "name_langs", "names", "name_srcs", "srcs"}, func(emit func(...any) error) error {
+		"admin1", "name_langs", "names", "name_srcs", "srcs", "cleared"}, func(emit func(...any) error) error {
 		for _, c := range w.cityRecords() {
 			w.p.Add(1)
 			id := keyID(knowledge.KindCity, c.Key)
 			langs, texts, srcs := names(c.Names)
 			if err := emit(id, id, c.Line, w.refNo(knowledge.KindCountry, c.Country), c.Name, nzInt(c.Population),
-				nzFloat(c.Latitude), nzFloat(c.Longitude), nz(c.Wikidata), nzInt(c.GeoNames), nz(c.Admin1), langs, texts, srcs, sources(c.Sources)); err != nil {
+				nzFloat(c.Latitude), nzFloat(c.Longitude), nz(c.Wikidata), nzInt(c.GeoNames), nz(c.Admin1), langs, texts, srcs, sources(c.Sources),
+				clearedCols(c.Cleared)); err != nil {
 				return err
 			}
 		}
@@ -667,13 +696,13 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 		return err
 	}
 	err = w.copyIn(ctx, "imp_officials", []string{"id", "target", "line", "name", "title", "city_ref", "qid",
-		"name_langs", "names", "name_srcs", "srcs"}, func(emit func(...any) error) error {
+		"name_langs", "names", "name_srcs", "srcs", "cleared"}, func(emit func(...any) error) error {
 		for _, o := range b.Officials {
 			w.p.Add(1)
 			id := keyID(knowledge.KindOfficial, o.Key)
 			langs, texts, srcs := names(o.Names)
 			if err := emit(id, id, o.Line, o.Name, nz(o.Title), w.optRef(knowledge.KindCity, o.City), nz(o.Wikidata),
-				langs, texts, srcs, sources(o.Sources)); err != nil {
+				langs, texts, srcs, sources(o.Sources), clearedCols(o.Cleared)); err != nil {
 				return err
 			}
 		}
@@ -682,12 +711,14 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = w.copyIn(ctx, "imp_institutions", []string{"id", "target", "line", "name", "kind", "city_ref", "founded_on", "description", "qid", "srcs"}, func(emit func(...any) error) error {
+	err = w.copyIn(ctx, "imp_institutions", []string{"id", "target", "line", "name", "kind", "city_ref", "founded_on", "founded_on_precision",
+		"description", "qid", "srcs", "cleared"}, func(emit func(...any) error) error {
 		for _, in := range b.Institutions {
 			w.p.Add(1)
 			id := keyID(knowledge.KindInstitution, in.Key)
-			if err := emit(id, id, in.Line, in.Name, in.Kind, w.refNo(knowledge.KindCity, in.City), nz(in.FoundedOn), nz(in.Description), nz(in.Wikidata),
-				sources(in.Sources)); err != nil {
+			day, precision := dateCols(in.FoundedOn)
+			if err := emit(id, id, in.Line, in.Name, in.Kind, w.refNo(knowledge.KindCity, in.City), day, precision, nz(in.Description), nz(in.Wikidata),
+				sources(in.Sources), clearedCols(in.Cleared)); err != nil {
 				return err
 			}
 			for i, a := range in.Agreements {
@@ -699,12 +730,14 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = w.copyIn(ctx, "imp_agreements", []string{"id", "target", "line", "title", "kind", "signed_on", "signed_in_ref", "summary", "srcs"}, func(emit func(...any) error) error {
+	err = w.copyIn(ctx, "imp_agreements", []string{"id", "target", "line", "title", "kind", "signed_on", "signed_on_precision", "signed_in_ref",
+		"summary", "srcs", "cleared"}, func(emit func(...any) error) error {
 		for _, a := range b.Agreements {
 			w.p.Add(1)
 			id := keyID(knowledge.KindAgreement, a.Key)
-			if err := emit(id, id, a.Line, a.Title, a.Kind, nz(a.SignedOn), w.optRef(knowledge.KindCity, a.SignedIn), nz(a.Summary),
-				sources(a.Sources)); err != nil {
+			day, precision := dateCols(a.SignedOn)
+			if err := emit(id, id, a.Line, a.Title, a.Kind, day, precision, w.optRef(knowledge.KindCity, a.SignedIn), nz(a.Summary),
+				sources(a.Sources), clearedCols(a.Cleared)); err != nil {
 				return err
 			}
 			for i, c := range a.Parties {
@@ -726,12 +759,15 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = w.copyIn(ctx, "imp_partnerships", []string{"id", "target", "line", "kind", "a_ref", "b_ref", "since", "until", "agreement_ref", "srcs"}, func(emit func(...any) error) error {
+	err = w.copyIn(ctx, "imp_partnerships", []string{"id", "target", "line", "kind", "a_ref", "b_ref", "since", "since_precision", "until", "until_precision",
+		"agreement_ref", "srcs", "cleared"}, func(emit func(...any) error) error {
 		for _, pt := range b.Partnerships {
 			w.p.Add(1)
 			id := keyID(knowledge.KindPartnership, pt.Key)
+			since, sinceP := dateCols(pt.Since)
+			until, untilP := dateCols(pt.Until)
 			if err := emit(id, id, pt.Line, pt.Kind, w.refNo(knowledge.KindCity, pt.Cities[0]), w.refNo(knowledge.KindCity, pt.Cities[1]),
-				nz(pt.Since), nz(pt.Until), w.optRef(knowledge.KindAgreement, pt.Agreement), sources(pt.Sources)); err != nil {
+				since, sinceP, until, untilP, w.optRef(knowledge.KindAgreement, pt.Agreement), sources(pt.Sources), clearedCols(pt.Cleared)); err != nil {
 				return err
 			}
 		}
@@ -740,12 +776,18 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = w.copyIn(ctx, "imp_figures", []string{"id", "target", "line", "city_ref", "metric", "value", "as_of", "source_ref"}, func(emit func(...any) error) error {
+	err = w.copyIn(ctx, "imp_figures", []string{"id", "target", "line", "city_ref", "metric", "value", "as_of", "as_of_precision", "source_ref"}, func(emit func(...any) error) error {
 		for _, f := range b.Figures {
 			w.p.Add(1)
 			id := keyID(knowledge.KindFigure, f.Key)
+			// A figure's date is part of what it is, not a value kept when left out: an
+			// undated figure is stored as such, at the precision of no date.
+			asOf, precision := dateCols(f.AsOf)
+			if precision == nil {
+				precision = knowledge.PrecisionDay.String()
+			}
 			if err := emit(id, id, f.Line, w.refNo(knowledge.KindCity, f.City), f.Metric, *f.Value,
-				nz(f.AsOf), w.refNo(knowledge.KindSource, f.Source)); err != nil {
+				asOf, precision, w.refNo(knowledge.KindSource, f.Source)); err != nil {
 				return err
 			}
 		}
@@ -881,10 +923,21 @@ func (w *batchWriter) exec(ctx context.Context, what, query string, args ...any)
 // column is one column an entity upsert writes: expr reads it from the staging row i
 // (and the joins); keep makes an absent (NULL) value keep the stored one; merge, when
 // set, gives the value written from the new and the stored one (SQL expressions).
+// clear names the file's field whose null (in the staging row's cleared list) sets
+// the column to clearTo (NULL when empty) instead.
 type column struct {
-	name, expr string
-	keep       bool
-	merge      func(nw, old string) string
+	name, expr     string
+	keep           bool
+	merge          func(nw, old string) string
+	clear, clearTo string
+}
+
+// precisionColumn is the precision of the date column date, the file's field: written
+// with the date, kept with it when the file leaves the date out, and back to 'day',
+// the precision of no date, when the file clears it.
+func precisionColumn(date, field string) column {
+	return column{name: date + "_precision", expr: "i." + date + "_precision", clear: field, clearTo: "'day'",
+		merge: func(nw, old string) string { return fmt.Sprintf("coalesce(%s, %s, 'day')", nw, old) }}
 }
 
 // value is the column's value once written, from the new value nw and the stored old.
@@ -916,13 +969,28 @@ func upsertSQL(kind, table, temp, joins string, stamped bool, cols []column) str
 	var names, exprs, sets, olds, news, stored, wanted []string
 	for _, c := range cols {
 		v := c.value("excluded."+c.name, "t."+c.name)
+		want := c.value(c.expr, "o."+c.name)
+		expr := c.expr
+		if c.clear != "" {
+			// ON CONFLICT's SET sees only the table's columns, not the staging row's
+			// cleared list, so the value of a clearable column is settled in the
+			// SELECT, against the stored row o it already reads, and SET takes it as
+			// it is. Imports run one at a time (beginBatch), so o is the row the
+			// insert conflicts with.
+			to := c.clearTo
+			if to == "" {
+				to = "NULL"
+			}
+			want = fmt.Sprintf("CASE WHEN '%s' = ANY(i.cleared) THEN %s ELSE %s END", c.clear, to, want)
+			expr, v = want, "excluded."+c.name
+		}
 		names = append(names, c.name)
-		exprs = append(exprs, c.expr)
+		exprs = append(exprs, expr)
 		sets = append(sets, c.name+" = "+v)
 		olds = append(olds, "t."+c.name)
 		news = append(news, v)
 		stored = append(stored, "o."+c.name)
-		wanted = append(wanted, c.value(c.expr, "o."+c.name))
+		wanted = append(wanted, want)
 	}
 	if stamped {
 		sets = append(sets, "updated_at = now()")
@@ -1006,10 +1074,11 @@ UNION ALL `+w.sameTarget("imp_sources", "source")); err != nil {
 	}
 	if err := w.upsert(ctx, knowledge.KindSource, "sources", "imp_sources", "", true, []column{
 		{name: "title", expr: "i.title"},
-		{name: "publisher", expr: "i.publisher", keep: true},
-		{name: "url", expr: "i.url", keep: true},
-		{name: "published_on", expr: "i.published_on", keep: true},
-		{name: "excerpt", expr: "i.excerpt", keep: true},
+		{name: "publisher", expr: "i.publisher", keep: true, clear: "publisher"},
+		{name: "url", expr: "i.url", keep: true, clear: "url"},
+		{name: "published_on", expr: "i.published_on", keep: true, clear: "publishedOn"},
+		precisionColumn("published_on", "publishedOn"),
+		{name: "excerpt", expr: "i.excerpt", keep: true, clear: "excerpt"},
 		{name: "languages", expr: "coalesce(string_to_array(i.languages, ','), '{}')",
 			merge: func(nw, old string) string {
 				return fmt.Sprintf("CASE WHEN %s = '{}' THEN %s ELSE %s END", nw, old, nw)
@@ -1039,7 +1108,7 @@ FROM imp_countries i JOIN countries c ON c.wikidata_qid = i.qid WHERE c.id <> i.
 	if err := w.upsert(ctx, knowledge.KindCountry, "countries", "imp_countries", "", true, []column{
 		{name: "code", expr: "i.code"},
 		{name: "name", expr: "i.name"},
-		{name: "wikidata_qid", expr: "i.qid", keep: true},
+		{name: "wikidata_qid", expr: "i.qid", keep: true, clear: "wikidata"},
 	}); err != nil {
 		return err
 	}
@@ -1117,11 +1186,11 @@ UNION ALL `+w.sameTarget("imp_cities", "city")); err != nil {
 	if err := w.upsert(ctx, knowledge.KindCity, "cities", "imp_cities", "JOIN imp_refs rc ON rc.no = i.country_ref", true, []column{
 		{name: "country_id", expr: "rc.target"},
 		{name: "name", expr: "i.name"},
-		{name: "population", expr: "i.population", keep: true},
-		{name: "latitude", expr: "i.latitude", keep: true},
-		{name: "longitude", expr: "i.longitude", keep: true},
-		{name: "wikidata_qid", expr: "i.qid", keep: true},
-		{name: "geonames_id", expr: "i.gn", keep: true},
+		{name: "population", expr: "i.population", keep: true, clear: "population"},
+		{name: "latitude", expr: "i.latitude", keep: true, clear: "latitude"},
+		{name: "longitude", expr: "i.longitude", keep: true, clear: "longitude"},
+		{name: "wikidata_qid", expr: "i.qid", keep: true, clear: "wikidata"},
+		{name: "geonames_id", expr: "i.gn", keep: true, clear: "geonames"},
 		{name: "admin1_code", expr: "i.admin1", keep: true},
 	}); err != nil {
 		return err
@@ -1170,9 +1239,9 @@ UNION ALL `+w.sameTarget("imp_officials", "official")); err != nil {
 	}
 	if err := w.upsert(ctx, knowledge.KindOfficial, "officials", "imp_officials", "LEFT JOIN imp_refs rc ON rc.no = i.city_ref", true, []column{
 		{name: "name", expr: "i.name"},
-		{name: "title", expr: "i.title", keep: true},
-		{name: "city_id", expr: "rc.target", keep: true},
-		{name: "wikidata_qid", expr: "i.qid", keep: true},
+		{name: "title", expr: "i.title", keep: true, clear: "title"},
+		{name: "city_id", expr: "rc.target", keep: true, clear: "city"},
+		{name: "wikidata_qid", expr: "i.qid", keep: true, clear: "wikidata"},
 	}); err != nil {
 		return err
 	}
@@ -1199,9 +1268,10 @@ UNION ALL `+w.sameTarget("imp_institutions", "institution")); err != nil {
 		{name: "name", expr: "i.name"},
 		{name: "kind", expr: "i.kind"},
 		{name: "city_id", expr: "rc.target"},
-		{name: "founded_on", expr: "i.founded_on", keep: true},
-		{name: "description", expr: "i.description", keep: true},
-		{name: "wikidata_qid", expr: "i.qid", keep: true},
+		{name: "founded_on", expr: "i.founded_on", keep: true, clear: "foundedOn"},
+		precisionColumn("founded_on", "foundedOn"),
+		{name: "description", expr: "i.description", keep: true, clear: "description"},
+		{name: "wikidata_qid", expr: "i.qid", keep: true, clear: "wikidata"},
 	}); err != nil {
 		return err
 	}
@@ -1213,9 +1283,10 @@ func (w *batchWriter) agreements(ctx context.Context) error {
 	if err := w.upsert(ctx, knowledge.KindAgreement, "agreements", "imp_agreements", "LEFT JOIN imp_refs rc ON rc.no = i.signed_in_ref", true, []column{
 		{name: "title", expr: "i.title"},
 		{name: "kind", expr: "i.kind"},
-		{name: "signed_on", expr: "i.signed_on", keep: true},
-		{name: "signed_in_id", expr: "rc.target", keep: true},
-		{name: "summary", expr: "i.summary", keep: true},
+		{name: "signed_on", expr: "i.signed_on", keep: true, clear: "signedOn"},
+		precisionColumn("signed_on", "signedOn"),
+		{name: "signed_in_id", expr: "rc.target", keep: true, clear: "signedIn"},
+		{name: "summary", expr: "i.summary", keep: true, clear: "summary"},
 	}); err != nil {
 		return err
 	}
@@ -1273,9 +1344,11 @@ UNION ALL `+w.sameTarget("imp_partnerships", "partnership")); err != nil {
 		{name: "kind", expr: "i.kind"},
 		{name: "city_a_id", expr: "i.city_a"},
 		{name: "city_b_id", expr: "i.city_b"},
-		{name: "since", expr: "i.since", keep: true},
-		{name: "until", expr: "i.until", keep: true},
-		{name: "agreement_id", expr: "ra.target", keep: true},
+		{name: "since", expr: "i.since", keep: true, clear: "since"},
+		precisionColumn("since", "since"),
+		{name: "until", expr: "i.until", keep: true, clear: "until"},
+		precisionColumn("until", "until"),
+		{name: "agreement_id", expr: "ra.target", keep: true, clear: "agreement"},
 	}); err != nil {
 		return err
 	}
@@ -1294,7 +1367,7 @@ func (w *batchWriter) figures(ctx context.Context) error {
 SELECT j.id, n.id AS target
 FROM imp_figures j JOIN imp_refs c ON c.no = j.city_ref JOIN imp_refs s ON s.no = j.source_ref
     JOIN reported_figures n ON n.city_id = c.target AND n.metric = j.metric
-        AND n.as_of IS NOT DISTINCT FROM j.as_of AND n.source_id = s.target
+        AND n.as_of IS NOT DISTINCT FROM j.as_of AND n.as_of_precision = j.as_of_precision AND n.source_id = s.target
 WHERE NOT EXISTS (SELECT 1 FROM reported_figures a WHERE a.id = j.id)`); err != nil {
 		return err
 	}
@@ -1310,6 +1383,7 @@ WHERE NOT EXISTS (SELECT 1 FROM reported_figures a WHERE a.id = j.id)`); err != 
 			{name: "metric", expr: "i.metric"},
 			{name: "value", expr: "i.value"},
 			{name: "as_of", expr: "i.as_of"},
+			{name: "as_of_precision", expr: "i.as_of_precision"},
 			{name: "source_id", expr: "rs.target"},
 		})
 }

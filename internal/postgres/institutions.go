@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -11,22 +10,22 @@ import (
 
 type institutionRow struct {
 	pageCols
-	ID          uuid.UUID  `db:"id"`
-	Version     int        `db:"version"`
-	Name        string     `db:"name"`
-	Kind        string     `db:"kind"`
-	CityID      uuid.UUID  `db:"city_id"`
-	FoundedOn   *time.Time `db:"founded_on"`
-	Description *string    `db:"description"`
-	QID         *string    `db:"wikidata_qid"`
+	ID          uuid.UUID `db:"id"`
+	Version     int       `db:"version"`
+	Name        string    `db:"name"`
+	Kind        string    `db:"kind"`
+	CityID      uuid.UUID `db:"city_id"`
+	FoundedOn   dbDate    `db:"founded_on"`
+	Description *string   `db:"description"`
+	QID         *string   `db:"wikidata_qid"`
 }
 
-const institutionCols = "i.id, i.version, i.name, i.kind, i.city_id, i.founded_on, i.description, i.wikidata_qid"
+const institutionCols = "i.id, i.version, i.name, i.kind, i.city_id, amity_date_text(i.founded_on, i.founded_on_precision) AS founded_on, i.description, i.wikidata_qid"
 
 func (r *institutionRow) domain() *knowledge.Institution {
 	return &knowledge.Institution{
 		ID: r.ID, Version: r.Version, Name: r.Name, Kind: knowledge.InstitutionKind(r.Kind), CityID: r.CityID,
-		FoundedOn: r.FoundedOn, Description: r.Description, WikidataID: r.QID,
+		FoundedOn: r.FoundedOn.d, Description: r.Description, WikidataID: r.QID,
 	}
 }
 

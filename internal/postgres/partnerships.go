@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -17,18 +16,18 @@ type partnershipRow struct {
 	Kind        string     `db:"kind"`
 	CityAID     uuid.UUID  `db:"city_a_id"`
 	CityBID     uuid.UUID  `db:"city_b_id"`
-	Since       *time.Time `db:"since"`
-	Until       *time.Time `db:"until"`
+	Since       dbDate     `db:"since"`
+	Until       dbDate     `db:"until"`
 	AgreementID *uuid.UUID `db:"agreement_id"`
 	Partner     *cityCore  `db:"partner"`
 }
 
-const partnershipCols = "p.id, p.version, p.kind, p.city_a_id, p.city_b_id, p.since, p.until, p.agreement_id"
+const partnershipCols = "p.id, p.version, p.kind, p.city_a_id, p.city_b_id, amity_date_text(p.since, p.since_precision) AS since, amity_date_text(p.until, p.until_precision) AS until, p.agreement_id"
 
 func (r *partnershipRow) domain() *knowledge.Partnership {
 	p := &knowledge.Partnership{
 		ID: r.ID, Version: r.Version, Kind: knowledge.PartnershipKind(r.Kind), CityAID: r.CityAID, CityBID: r.CityBID,
-		Since: r.Since, Until: r.Until, AgreementID: r.AgreementID, ViewerID: r.ParentID,
+		Since: r.Since.d, Until: r.Until.d, AgreementID: r.AgreementID, ViewerID: r.ParentID,
 	}
 	if r.Partner != nil {
 		p.Partner = r.Partner.domain()
@@ -68,7 +67,10 @@ func (db *DB) PartnershipsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.U
 	return index(rows, func(p *knowledge.Partnership) uuid.UUID { return p.ID }), nil
 }
 
-// partnershipWhere keeps the partnerships of the filter's kind that stood on its date.
+// partnershipWhere keeps the partnerships of the filter's kind that stood on its date:
+// begun by then for certain (the last day of an imprecise since's period), and not
+// ended (the first day of an imprecise until's period). The plain comparison of since
+// comes first so that the index on it still bounds the scan.
 func partnershipWhere(f knowledge.PartnershipFilter) (string, args) {
 	var a args
 	var conds []string
@@ -77,7 +79,7 @@ func partnershipWhere(f knowledge.PartnershipFilter) (string, args) {
 	}
 	if f.AsOf != nil {
 		d := a.add(*f.AsOf)
-		conds = append(conds, fmt.Sprintf("p.since <= %[1]s::date AND (p.until IS NULL OR p.until > %[1]s::date)", d))
+		conds = append(conds, fmt.Sprintf("p.since <= %[1]s::date AND amity_date_last(p.since, p.since_precision) <= %[1]s::date AND (p.until IS NULL OR p.until > %[1]s::date)", d))
 	}
 	return joinNonEmpty(conds...), a
 }

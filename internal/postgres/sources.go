@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/lib/pq"
@@ -18,17 +17,17 @@ type sourceRow struct {
 	Title       string         `db:"title"`
 	Publisher   *string        `db:"publisher"`
 	URL         *string        `db:"url"`
-	PublishedOn *time.Time     `db:"published_on"`
+	PublishedOn dbDate         `db:"published_on"`
 	Excerpt     *string        `db:"excerpt"`
 	Languages   pq.StringArray `db:"languages"`
 }
 
-const sourceCols = "s.id, s.version, s.title, s.publisher, s.url, s.published_on, s.excerpt, s.languages"
+const sourceCols = "s.id, s.version, s.title, s.publisher, s.url, amity_date_text(s.published_on, s.published_on_precision) AS published_on, s.excerpt, s.languages"
 
 func (r *sourceRow) domain() *knowledge.Source {
 	return &knowledge.Source{
 		ID: r.ID, Version: r.Version, Title: r.Title, Publisher: r.Publisher, URL: r.URL,
-		PublishedOn: r.PublishedOn, Excerpt: r.Excerpt, Languages: []string(r.Languages),
+		PublishedOn: r.PublishedOn.d, Excerpt: r.Excerpt, Languages: []string(r.Languages),
 	}
 }
 
@@ -105,17 +104,17 @@ WHERE %[1]s_id = ANY($1::uuid[]) ORDER BY %[1]s_id, position, property, id`, sub
 
 // ReportedFigures returns the figures sources report about each city, by metric and date.
 func (db *DB) ReportedFigures(ctx context.Context, cities []uuid.UUID) (map[uuid.UUID][]*knowledge.ReportedFigure, error) {
-	const q = `SELECT id, city_id, metric, value, as_of, source_id FROM reported_figures
+	const q = `SELECT id, city_id, metric, value, amity_date_text(as_of, as_of_precision) AS as_of, source_id FROM reported_figures
 WHERE city_id = ANY($1::uuid[])
 ORDER BY city_id, array_position(ARRAY['FRIENDLY_CITIES','FRIENDLY_COUNTRIES','SISTER_CITIES','FRIENDLY_EXCHANGE_CITIES'], metric),
-         as_of DESC NULLS LAST, id`
+         reported_figures.as_of DESC NULLS LAST, reported_figures.as_of_precision, id`
 	var rows []struct {
-		ID       uuid.UUID  `db:"id"`
-		CityID   uuid.UUID  `db:"city_id"`
-		Metric   string     `db:"metric"`
-		Value    int        `db:"value"`
-		AsOf     *time.Time `db:"as_of"`
-		SourceID uuid.UUID  `db:"source_id"`
+		ID       uuid.UUID `db:"id"`
+		CityID   uuid.UUID `db:"city_id"`
+		Metric   string    `db:"metric"`
+		Value    int       `db:"value"`
+		AsOf     dbDate    `db:"as_of"`
+		SourceID uuid.UUID `db:"source_id"`
 	}
 	if err := db.SelectContext(ctx, &rows, q, pq.Array(uuidStrings(cities))); err != nil {
 		return nil, mapError(err)
@@ -124,7 +123,7 @@ ORDER BY city_id, array_position(ARRAY['FRIENDLY_CITIES','FRIENDLY_COUNTRIES','S
 	for _, r := range rows {
 		out[r.CityID] = append(out[r.CityID], &knowledge.ReportedFigure{
 			ID: r.ID, CityID: r.CityID, Metric: knowledge.FigureMetric(r.Metric), Value: r.Value,
-			AsOf: r.AsOf, SourceID: r.SourceID,
+			AsOf: r.AsOf.d, SourceID: r.SourceID,
 		})
 	}
 	return out, nil

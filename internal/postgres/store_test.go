@@ -40,11 +40,11 @@ func strp(s string) *string { return &s }
 func b64(s string) string   { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 
 // day formats a date column, nil when NULL.
-func day(t *time.Time) *string {
-	if t == nil {
+func day(d *knowledge.Date) *string {
+	if d == nil {
 		return nil
 	}
-	s := t.Format(time.DateOnly)
+	s := d.String()
 	return &s
 }
 
@@ -1445,19 +1445,20 @@ func TestShippedKnowledge(t *testing.T) {
 }
 
 // newer reports whether date a sorts before b newest first, undated last.
-func newer(a, b *time.Time) bool {
+// newer compares dates as lists order them: by the first day of their period.
+func newer(a, b *knowledge.Date) bool {
 	switch {
 	case a == nil:
 		return false
 	case b == nil:
 		return true
 	}
-	return a.After(*b)
+	return a.First().After(b.First())
 }
 
-func sameDay(a, b *time.Time) bool {
+func sameDay(a, b *knowledge.Date) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}
-	return a.Equal(*b)
+	return a.First().Equal(b.First())
 }

@@ -40,10 +40,17 @@ func (db *DB) UpdateSource(ctx context.Context, meta knowledge.WriteMeta, u know
 		if err != nil || !ok || p.Any() {
 			return uuid.Nil, err
 		}
-		const q = `UPDATE sources SET title = coalesce($2, title), publisher = coalesce($3, publisher), url = coalesce($4, url),
-  published_on = coalesce($5, published_on), excerpt = coalesce($6, excerpt), version = version + 1, updated_at = now()
+		// $7 names the fields the update clears (knowledge.Cleared); a date and its
+		// precision are written, kept and cleared together.
+		const q = `UPDATE sources SET title = coalesce($2, title),
+  publisher = CASE WHEN 'publisher' = ANY($7) THEN NULL ELSE coalesce($3, publisher) END,
+  url = CASE WHEN 'url' = ANY($7) THEN NULL ELSE coalesce($4, url) END,
+  published_on = CASE WHEN 'publishedOn' = ANY($7) THEN NULL ELSE coalesce($5, published_on) END,
+  published_on_precision = CASE WHEN 'publishedOn' = ANY($7) THEN 'day' ELSE coalesce($8, published_on_precision) END,
+  excerpt = CASE WHEN 'excerpt' = ANY($7) THEN NULL ELSE coalesce($6, excerpt) END, version = version + 1, updated_at = now()
 WHERE id = $1`
-		if _, err := tx.ExecContext(ctx, q, u.ID, u.Title, u.Publisher, u.URL, u.PublishedOn, u.Excerpt); err != nil {
+		day, precision := dateArgs(u.PublishedOn)
+		if _, err := tx.ExecContext(ctx, q, u.ID, u.Title, u.Publisher, u.URL, day, u.Excerpt, pq.Array([]string(u.Clear)), precision); err != nil {
 			return uuid.Nil, err
 		}
 		return u.ID, finish(ctx, tx, meta, "UPDATE", sourcesTable, u.ID, before, nil, nil)
@@ -129,11 +136,15 @@ VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`
 			if before, ok, err = lockVersion(ctx, tx, citiesTable, id, w.Version, p); err != nil || !ok {
 				return uuid.Nil, err
 			}
-			const q = `UPDATE cities SET name = coalesce($2, name), population = coalesce($3, population),
-  latitude = coalesce($4, latitude), longitude = coalesce($5, longitude), wikidata_qid = coalesce($6, wikidata_qid),
+			// $8 names the fields the update clears (knowledge.Cleared).
+			const q = `UPDATE cities SET name = coalesce($2, name),
+  population = CASE WHEN 'population' = ANY($8) THEN NULL ELSE coalesce($3, population) END,
+  latitude = CASE WHEN 'location' = ANY($8) THEN NULL ELSE coalesce($4, latitude) END,
+  longitude = CASE WHEN 'location' = ANY($8) THEN NULL ELSE coalesce($5, longitude) END,
+  wikidata_qid = CASE WHEN 'wikidataId' = ANY($8) THEN NULL ELSE coalesce($6, wikidata_qid) END,
   geonames_id = coalesce($7, geonames_id), version = version + 1, updated_at = now()
 WHERE id = $1`
-			if _, err := tx.ExecContext(ctx, q, id, w.Name, w.Population, lat, lon, w.WikidataID, w.GeonamesID); err != nil {
+			if _, err := tx.ExecContext(ctx, q, id, w.Name, w.Population, lat, lon, w.WikidataID, w.GeonamesID, pq.Array([]string(w.Clear))); err != nil {
 				return uuid.Nil, err
 			}
 		}
@@ -189,22 +200,30 @@ func (db *DB) WriteOfficial(ctx context.Context, meta knowledge.WriteMeta, w kno
 			if before, ok, err = lockVersion(ctx, tx, officialsTable, id, w.Version, p); err != nil || !ok {
 				return uuid.Nil, err
 			}
-			if w.CityID != nil {
+			if w.CityID != nil || w.Clear.Has("city") {
 				// His row is locked (lockVersion), and an agreement's write takes a
 				// share lock on every official it names (checkAgreementRefs): no
-				// signature for his old city can be added while he moves.
+				// signature for his old city can be added while he moves. An official
+				// whose city is cleared represents none, so signs for none.
+				city := uuid.Nil
+				if w.CityID != nil {
+					city = *w.CityID
+				}
 				var signsFor []uuid.UUID
 				const sq = `SELECT party_city_id FROM signatories WHERE official_id = $1 ORDER BY agreement_id`
 				if err := tx.SelectContext(ctx, &signsFor, sq, id); err != nil {
 					return uuid.Nil, err
 				}
-				if knowledge.RepresentsParty(p, knowledge.Path("city"), *w.CityID, signsFor); p.Any() {
+				if knowledge.RepresentsParty(p, knowledge.Path("city"), city, signsFor); p.Any() {
 					return uuid.Nil, nil
 				}
 			}
-			const q = `UPDATE officials SET name = coalesce($2, name), title = coalesce($3, title), city_id = coalesce($4, city_id),
+			// $5 names the fields the update clears (knowledge.Cleared).
+			const q = `UPDATE officials SET name = coalesce($2, name),
+  title = CASE WHEN 'title' = ANY($5) THEN NULL ELSE coalesce($3, title) END,
+  city_id = CASE WHEN 'city' = ANY($5) THEN NULL ELSE coalesce($4, city_id) END,
   version = version + 1, updated_at = now() WHERE id = $1`
-			if _, err := tx.ExecContext(ctx, q, id, w.Name, w.Title, w.CityID); err != nil {
+			if _, err := tx.ExecContext(ctx, q, id, w.Name, w.Title, w.CityID, pq.Array([]string(w.Clear))); err != nil {
 				return uuid.Nil, err
 			}
 		}
@@ -267,8 +286,10 @@ func (db *DB) WriteAgreement(ctx context.Context, meta knowledge.WriteMeta, w kn
 			return uuid.Nil, err
 		}
 		if w.ID == nil {
-			const q = `INSERT INTO agreements (title, kind, signed_on, signed_in_id, summary) VALUES ($1, $2, $3, $4, $5) RETURNING id`
-			if err := tx.GetContext(ctx, &id, q, *w.Title, string(*w.Kind), w.SignedOn, w.SignedInID, w.Summary); err != nil {
+			const q = `INSERT INTO agreements (title, kind, signed_on, signed_on_precision, signed_in_id, summary)
+VALUES ($1, $2, $3, coalesce($4, 'day'), $5, $6) RETURNING id`
+			day, precision := dateArgs(w.SignedOn)
+			if err := tx.GetContext(ctx, &id, q, *w.Title, string(*w.Kind), day, precision, w.SignedInID, w.Summary); err != nil {
 				return uuid.Nil, err
 			}
 		} else {
@@ -277,10 +298,16 @@ func (db *DB) WriteAgreement(ctx context.Context, meta knowledge.WriteMeta, w kn
 				k := string(*w.Kind)
 				kind = &k
 			}
-			const q = `UPDATE agreements SET title = coalesce($2, title), kind = coalesce($3, kind), signed_on = coalesce($4, signed_on),
-  signed_in_id = coalesce($5, signed_in_id), summary = coalesce($6, summary), version = version + 1, updated_at = now()
+			// $7 names the fields the update clears (knowledge.Cleared); a date and its
+			// precision are written, kept and cleared together.
+			const q = `UPDATE agreements SET title = coalesce($2, title), kind = coalesce($3, kind),
+  signed_on = CASE WHEN 'signedOn' = ANY($7) THEN NULL ELSE coalesce($4, signed_on) END,
+  signed_on_precision = CASE WHEN 'signedOn' = ANY($7) THEN 'day' ELSE coalesce($8, signed_on_precision) END,
+  signed_in_id = CASE WHEN 'signedIn' = ANY($7) THEN NULL ELSE coalesce($5, signed_in_id) END,
+  summary = CASE WHEN 'summary' = ANY($7) THEN NULL ELSE coalesce($6, summary) END, version = version + 1, updated_at = now()
 WHERE id = $1`
-			if _, err := tx.ExecContext(ctx, q, id, w.Title, kind, w.SignedOn, w.SignedInID, w.Summary); err != nil {
+			day, precision := dateArgs(w.SignedOn)
+			if _, err := tx.ExecContext(ctx, q, id, w.Title, kind, day, w.SignedInID, w.Summary, pq.Array([]string(w.Clear)), precision); err != nil {
 				return uuid.Nil, err
 			}
 		}
@@ -509,9 +536,11 @@ func (db *DB) WritePartnership(ctx context.Context, meta knowledge.WriteMeta, w 
 			if b.String() < a.String() {
 				a, b = b, a // stored once, in canonical order
 			}
-			const q = `INSERT INTO partnerships (kind, city_a_id, city_b_id, since, until, agreement_id)
-VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
-			if err := tx.GetContext(ctx, &id, q, string(*w.Kind), a, b, w.Since, w.Until, w.AgreementID); err != nil {
+			const q = `INSERT INTO partnerships (kind, city_a_id, city_b_id, since, since_precision, until, until_precision, agreement_id)
+VALUES ($1, $2, $3, $4, coalesce($5, 'day'), $6, coalesce($7, 'day'), $8) RETURNING id`
+			since, sinceP := dateArgs(w.Since)
+			until, untilP := dateArgs(w.Until)
+			if err := tx.GetContext(ctx, &id, q, string(*w.Kind), a, b, since, sinceP, until, untilP, w.AgreementID); err != nil {
 				return uuid.Nil, err
 			}
 		} else {
@@ -538,9 +567,17 @@ VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
 				k := string(*w.Kind)
 				kind = &k
 			}
-			const q = `UPDATE partnerships SET kind = coalesce($2, kind), since = coalesce($3, since), until = coalesce($4, until),
+			// $7 names the dates the update clears (knowledge.Cleared); a date and its
+			// precision are written, kept and cleared together.
+			const q = `UPDATE partnerships SET kind = coalesce($2, kind),
+  since = CASE WHEN 'since' = ANY($7) THEN NULL ELSE coalesce($3, since) END,
+  since_precision = CASE WHEN 'since' = ANY($7) THEN 'day' ELSE coalesce($8, since_precision) END,
+  until = CASE WHEN 'until' = ANY($7) THEN NULL ELSE coalesce($4, until) END,
+  until_precision = CASE WHEN 'until' = ANY($7) THEN 'day' ELSE coalesce($9, until_precision) END,
   agreement_id = CASE WHEN $6 THEN NULL ELSE coalesce($5, agreement_id) END, version = version + 1, updated_at = now() WHERE id = $1`
-			if _, err := tx.ExecContext(ctx, q, id, kind, w.Since, w.Until, w.AgreementID, w.ClearAgreement); err != nil {
+			since, sinceP := dateArgs(w.Since)
+			until, untilP := dateArgs(w.Until)
+			if _, err := tx.ExecContext(ctx, q, id, kind, since, until, w.AgreementID, w.ClearAgreement, pq.Array([]string(w.Clear)), sinceP, untilP); err != nil {
 				return uuid.Nil, err
 			}
 		}
@@ -594,8 +631,10 @@ func (db *DB) WriteInstitution(ctx context.Context, meta knowledge.WriteMeta, w 
 		var before []byte
 		action := "CREATE"
 		if w.ID == nil {
-			const q = `INSERT INTO institutions (name, kind, city_id, founded_on, description) VALUES ($1, $2, $3, $4, $5) RETURNING id`
-			if err := tx.GetContext(ctx, &id, q, *w.Name, string(*w.Kind), *w.CityID, w.FoundedOn, w.Description); err != nil {
+			const q = `INSERT INTO institutions (name, kind, city_id, founded_on, founded_on_precision, description)
+VALUES ($1, $2, $3, $4, coalesce($5, 'day'), $6) RETURNING id`
+			day, precision := dateArgs(w.FoundedOn)
+			if err := tx.GetContext(ctx, &id, q, *w.Name, string(*w.Kind), *w.CityID, day, precision, w.Description); err != nil {
 				return uuid.Nil, err
 			}
 		} else {
@@ -610,10 +649,15 @@ func (db *DB) WriteInstitution(ctx context.Context, meta knowledge.WriteMeta, w 
 				k := string(*w.Kind)
 				kind = &k
 			}
+			// $7 names the fields the update clears (knowledge.Cleared); a date and its
+			// precision are written, kept and cleared together.
 			const q = `UPDATE institutions SET name = coalesce($2, name), kind = coalesce($3, kind), city_id = coalesce($4, city_id),
-  founded_on = coalesce($5, founded_on), description = coalesce($6, description), version = version + 1, updated_at = now()
+  founded_on = CASE WHEN 'foundedOn' = ANY($7) THEN NULL ELSE coalesce($5, founded_on) END,
+  founded_on_precision = CASE WHEN 'foundedOn' = ANY($7) THEN 'day' ELSE coalesce($8, founded_on_precision) END,
+  description = CASE WHEN 'description' = ANY($7) THEN NULL ELSE coalesce($6, description) END, version = version + 1, updated_at = now()
 WHERE id = $1`
-			if _, err := tx.ExecContext(ctx, q, id, w.Name, kind, w.CityID, w.FoundedOn, w.Description); err != nil {
+			day, precision := dateArgs(w.FoundedOn)
+			if _, err := tx.ExecContext(ctx, q, id, w.Name, kind, w.CityID, day, w.Description, pq.Array([]string(w.Clear)), precision); err != nil {
 				return uuid.Nil, err
 			}
 		}

@@ -354,14 +354,15 @@ func sourceURLTaken(ctx context.Context, tx *sqlx.Tx, url *string) (bool, error)
 }
 
 func insertSource(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, ns knowledge.NewSource) (uuid.UUID, error) {
-	const q = `INSERT INTO sources (title, publisher, url, published_on, excerpt, languages)
-VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
+	const q = `INSERT INTO sources (title, publisher, url, published_on, published_on_precision, excerpt, languages)
+VALUES ($1, $2, $3, $4, coalesce($5, 'day'), $6, $7) RETURNING id`
 	langs := ns.Languages
 	if langs == nil {
 		langs = []string{}
 	}
 	var id uuid.UUID
-	if err := tx.GetContext(ctx, &id, q, ns.Title, ns.Publisher, ns.URL, ns.PublishedOn, ns.Excerpt, pq.Array(langs)); err != nil {
+	day, precision := dateArgs(ns.PublishedOn)
+	if err := tx.GetContext(ctx, &id, q, ns.Title, ns.Publisher, ns.URL, day, precision, ns.Excerpt, pq.Array(langs)); err != nil {
 		return uuid.Nil, err
 	}
 	after, err := snapshot(ctx, tx, sourcesTable, id)

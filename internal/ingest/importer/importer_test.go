@@ -200,6 +200,21 @@ func TestParseNDJSON(t *testing.T) {
 	}
 }
 
+// A field set to null is told from a field left out: the record lists it as cleared.
+func TestParseNDJSONNulls(t *testing.T) {
+	in := `{"type":"partnership","key":"p","kind":"SISTER_CITY","cities":["a","b"],"since":null,"until":"1994","agreement":null,"sources":["s"]}
+{"type":"partnership","key":"q","kind":"SISTER_CITY","cities":["a","c"],"sources":[{"key":"s","url":null}]}
+`
+	b, err := importer.ParseNDJSON("nulls.ndjson", strings.NewReader(in), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := [][]string{b.Partnerships[0].Cleared, b.Partnerships[1].Cleared}
+	if diff := cmp.Diff(got, [][]string{{"agreement", "since"}, nil}); diff != "" {
+		t.Errorf("cleared fields (-got +want):\n%s", diff)
+	}
+}
+
 func TestParseNDJSONProblems(t *testing.T) {
 	tests := []struct {
 		line, want string
@@ -212,6 +227,13 @@ func TestParseNDJSONProblems(t *testing.T) {
 		{`{"type":"agreement","key":"a","title":"A","kind":"OTHER","parties":["x"],"signatories":[{"official":"o","party":"y"}],"sources":["s"]}`, `f.ndjson:1: agreement.signatories[0].party: "y" is not one of this agreement's parties`},
 		{`{"type":"figure","key":"f","city":"t","metric":"SISTER_CITIES","value":-1,"source":"s"}`, `f.ndjson:1: figure.value: -1 is not between 0 and 2147483647`},
 		{`{"key":"x"}`, `f.ndjson:1: type: required`},
+		{`{"type":"partnership","key":"p","kind":"SISTER_CITY","cities":["a","b"],"since":"1994-13","sources":["s"]}`, `f.ndjson:1: partnership.since: "1994-13" is not a calendar date in the form YYYY, YYYY-MM or YYYY-MM-DD: there is no month 13`},
+		{`{"type":"agreement","key":"a","title":"A","kind":"OTHER","parties":["x"],"signedOn":"1994-02-30","sources":["s"]}`, `f.ndjson:1: agreement.signedOn: "1994-02-30" is not a calendar date in the form YYYY, YYYY-MM or YYYY-MM-DD: there is no day 30 in 1994-02`},
+		{`{"type":"source","key":"s","title":"S","publishedOn":"94"}`, `f.ndjson:1: source.publishedOn: "94" is not a calendar date`},
+		{`{"type":"partnership","key":"p","kind":"SISTER_CITY","cities":["a","b"],"since":"1995","until":"1994-12","sources":["s"]}`, `f.ndjson:1: partnership.until: 1994-12 is before since 1995`},
+		{`{"type":"city","key":"t","name":"T","country":"XT","latitude":null}`, `f.ndjson:1: city.latitude: latitude and longitude go together: set both to null`},
+		{`{"type":"city","key":"t","name":null,"country":"XT"}`, `f.ndjson:1: city.name: null clears only an optional value (population, latitude, longitude, wikidata, geonames)`},
+		{`{"type":"figure","key":"f","city":"t","metric":"SISTER_CITIES","value":1,"asOf":null,"source":"s"}`, `f.ndjson:1: figure.asOf: null clears nothing on a figure line`},
 	}
 	for _, tt := range tests {
 		_, err := importer.ParseNDJSON("f.ndjson", strings.NewReader(tt.line), nil)

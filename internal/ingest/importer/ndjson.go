@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -110,90 +111,99 @@ func decodeLine(b *knowledge.Batch, line int, text []byte) error {
 			typeField
 			knowledge.SourceRecord
 		}
-		if err := strict(typ, text, &v); err != nil {
+		cleared, err := strict(typ, text, &v)
+		if err != nil {
 			return err
 		}
-		v.SourceRecord.Line = line
+		v.SourceRecord.Line, v.SourceRecord.Cleared = line, cleared
 		b.Sources = append(b.Sources, v.SourceRecord)
 	case knowledge.KindCountry:
 		var v struct {
 			typeField
 			knowledge.CountryRecord
 		}
-		if err := strict(typ, text, &v); err != nil {
+		cleared, err := strict(typ, text, &v)
+		if err != nil {
 			return err
 		}
-		v.CountryRecord.Line = line
+		v.CountryRecord.Line, v.CountryRecord.Cleared = line, cleared
 		b.Countries = append(b.Countries, v.CountryRecord)
 	case knowledge.KindCity:
 		var v struct {
 			typeField
 			knowledge.CityRecord
 		}
-		if err := strict(typ, text, &v); err != nil {
+		cleared, err := strict(typ, text, &v)
+		if err != nil {
 			return err
 		}
-		v.CityRecord.Line = line
+		v.CityRecord.Line, v.CityRecord.Cleared = line, cleared
 		b.Cities = append(b.Cities, v.CityRecord)
 	case knowledge.KindOfficial:
 		var v struct {
 			typeField
 			knowledge.OfficialRecord
 		}
-		if err := strict(typ, text, &v); err != nil {
+		cleared, err := strict(typ, text, &v)
+		if err != nil {
 			return err
 		}
-		v.OfficialRecord.Line = line
+		v.OfficialRecord.Line, v.OfficialRecord.Cleared = line, cleared
 		b.Officials = append(b.Officials, v.OfficialRecord)
 	case knowledge.KindAgreement:
 		var v struct {
 			typeField
 			knowledge.AgreementRecord
 		}
-		if err := strict(typ, text, &v); err != nil {
+		cleared, err := strict(typ, text, &v)
+		if err != nil {
 			return err
 		}
-		v.AgreementRecord.Line = line
+		v.AgreementRecord.Line, v.AgreementRecord.Cleared = line, cleared
 		b.Agreements = append(b.Agreements, v.AgreementRecord)
 	case knowledge.KindPartnership:
 		var v struct {
 			typeField
 			knowledge.PartnershipRecord
 		}
-		if err := strict(typ, text, &v); err != nil {
+		cleared, err := strict(typ, text, &v)
+		if err != nil {
 			return err
 		}
-		v.PartnershipRecord.Line = line
+		v.PartnershipRecord.Line, v.PartnershipRecord.Cleared = line, cleared
 		b.Partnerships = append(b.Partnerships, v.PartnershipRecord)
 	case knowledge.KindInstitution:
 		var v struct {
 			typeField
 			knowledge.InstitutionRecord
 		}
-		if err := strict(typ, text, &v); err != nil {
+		cleared, err := strict(typ, text, &v)
+		if err != nil {
 			return err
 		}
-		v.InstitutionRecord.Line = line
+		v.InstitutionRecord.Line, v.InstitutionRecord.Cleared = line, cleared
 		b.Institutions = append(b.Institutions, v.InstitutionRecord)
 	case knowledge.KindFigure:
 		var v struct {
 			typeField
 			knowledge.FigureRecord
 		}
-		if err := strict(typ, text, &v); err != nil {
+		cleared, err := strict(typ, text, &v)
+		if err != nil {
 			return err
 		}
-		v.FigureRecord.Line = line
+		v.FigureRecord.Line, v.FigureRecord.Cleared = line, cleared
 		b.Figures = append(b.Figures, v.FigureRecord)
 	case knowledge.KindStatement:
 		var v struct {
 			typeField
 			knowledge.StatementRecord
 		}
-		if err := strict(typ, text, &v); err != nil {
+		cleared, err := strict(typ, text, &v)
+		if err != nil {
 			return err
 		}
-		v.StatementRecord.Line = line
+		v.StatementRecord.Line, v.StatementRecord.Cleared = line, cleared
 		b.Statements = append(b.Statements, v.StatementRecord)
 	default:
 		return &lineError{field: "type", msg: fmt.Sprintf("%q is not one of %s", typ, lineTypes)}
@@ -206,29 +216,52 @@ type typeField struct {
 }
 
 // strict decodes one line, turning encoding/json's errors into a field path under the
-// line's type ("city.population").
-func strict(typ string, text []byte, v any) error {
+// line's type ("city.population"), and returns the fields the line sets to null: JSON
+// null and a missing field decode alike, but null clears a stored value
+// (knowledge.Clearable) where a missing field keeps it.
+func strict(typ string, text []byte, v any) ([]string, error) {
 	dec := json.NewDecoder(bytes.NewReader(text))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil && dec.More() {
-		return &lineError{msg: "more than one JSON value on the line"}
+		return nil, &lineError{msg: "more than one JSON value on the line"}
 	}
 	if err == nil {
 		if field := repeatedField(text); field != "" {
-			return &lineError{field: typ + "." + field, msg: "given twice on the line"}
+			return nil, &lineError{field: typ + "." + field, msg: "given twice on the line"}
 		}
-		return nil
+		return nullFields(text), nil
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return &lineError{field: typ + "." + jsonPath(te.Field), msg: fmt.Sprintf("want %s, got JSON %s", jsonType(te.Type.String()), te.Value)}
+		return nil, &lineError{field: typ + "." + jsonPath(te.Field), msg: fmt.Sprintf("want %s, got JSON %s", jsonType(te.Type.String()), te.Value)}
 	}
 	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
 		f := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
-		return &lineError{field: typ + "." + f, msg: "unknown field"}
+		return nil, &lineError{field: typ + "." + f, msg: "unknown field"}
 	}
-	return &lineError{msg: "invalid JSON: " + strings.TrimPrefix(err.Error(), "json: ")}
+	return nil, &lineError{msg: "invalid JSON: " + strings.TrimPrefix(err.Error(), "json: ")}
+}
+
+// nullFields returns the names of the line's own fields whose value is null, in order;
+// text is already known to be a valid JSON object. Only a line's own fields clear
+// anything: a null inside a reference or a name is that value's business.
+func nullFields(text []byte) []string {
+	if !bytes.Contains(text, []byte("null")) {
+		return nil // the common case, without a second decoding
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(text, &fields) != nil {
+		return nil
+	}
+	var out []string
+	for name, raw := range fields {
+		if string(raw) == "null" {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // jsonPath drops the Go names of the embedded structs a line decodes into ("City.population"):
