@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -117,13 +119,64 @@ func cityQuery(q knowledge.CityQuery) (listing, string, args) {
 		conds = append(conds, "c.population <= "+a.add(*q.PopulationMax))
 	}
 	if q.Near != nil {
-		// earth_box is a cheap index-backed square around the circle; the distance test
-		// then trims its corners.
+		// The degree boxes around the circle are looked up in cities_point_idx (the
+		// second is NULL, and finds nothing, unless the circle crosses the
+		// antimeridian); the exact distance then trims their corners.
+		boxes := nearBoxes(*q.Near)
+		var second any
+		if boxes[1] != nil {
+			second = boxes[1].String()
+		}
 		radius := a.add(q.Near.RadiusKm * 1000)
-		conds = append(conds, fmt.Sprintf("c.latitude IS NOT NULL AND earth_box(%s, %s) @> ll_to_earth(c.latitude, c.longitude) AND %s <= %s",
-			point, radius, l.key, radius))
+		conds = append(conds, fmt.Sprintf("c.latitude IS NOT NULL AND (point(c.longitude, c.latitude) <@ %s::box OR point(c.longitude, c.latitude) <@ %s::box) AND %s <= %s",
+			a.add(boxes[0].String()), a.add(second), l.key, radius))
 	}
 	return l, joinNonEmpty(conds...), a
+}
+
+// earthKm is the radius of PostgreSQL's earth() (earthdistance), in kilometres: the
+// sphere earth_distance measures on.
+const earthKm = 6378.168
+
+// boxPad widens each degree box by about a centimetre, so that rounding in the box's
+// trigonometry cannot leave out a city that earth_distance puts on the circle itself.
+const boxPad = 1e-7
+
+// geoBox is a box of longitudes (x) and latitudes (y) in degrees, edges included.
+type geoBox struct {
+	West, South, East, North float64
+}
+
+// String is the box as PostgreSQL's box type reads it.
+func (b geoBox) String() string {
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	return "(" + f(b.West) + "," + f(b.South) + "),(" + f(b.East) + "," + f(b.North) + ")"
+}
+
+// nearBoxes returns the boxes of longitude and latitude that hold every point within
+// the circle: one box, or two (the second non-nil) when the circle crosses the
+// antimeridian, one on each side of it. A circle that reaches a pole spans every
+// longitude. Otherwise its longitudes are those of the two meridians that touch it,
+// asin(sin d / cos φ) on either side of its centre, d its radius as an angle and φ
+// its latitude: wider than the circle at its own latitude, which a box of the
+// latitude's degree width would cut off at high latitudes.
+func nearBoxes(n knowledge.Near) [2]*geoBox {
+	d := n.RadiusKm / earthKm // the radius as an angle, in radians
+	deg := 180 / math.Pi
+	south, north := n.Latitude-d*deg-boxPad, n.Latitude+d*deg+boxPad
+	if north >= 90 || south <= -90 {
+		return [2]*geoBox{{West: -180, South: max(south, -90), East: 180, North: min(north, 90)}}
+	}
+	// Neither pole is within the circle, so d < 90° - |φ| and sin d < cos φ.
+	half := math.Asin(math.Sin(d)/math.Cos(n.Latitude/deg))*deg + boxPad
+	west, east := n.Longitude-half, n.Longitude+half
+	switch {
+	case west < -180:
+		return [2]*geoBox{{West: west + 360, South: south, East: 180, North: north}, {West: -180, South: south, East: east, North: north}}
+	case east > 180:
+		return [2]*geoBox{{West: west, South: south, East: 180, North: north}, {West: -180, South: south, East: east - 360, North: north}}
+	}
+	return [2]*geoBox{{West: west, South: south, East: east, North: north}}
 }
 
 // trigramMin is the shortest text a trigram index can look up: a shorter one has no

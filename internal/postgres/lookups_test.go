@@ -4,6 +4,8 @@ package postgres
 // postgres_test) can EXPLAIN the very statements the lookups run.
 
 import (
+	"fmt"
+
 	"github.com/google/uuid"
 
 	"github.com/amity/amity/internal/knowledge"
@@ -17,7 +19,7 @@ type LookupStatement struct {
 }
 
 // LookupStatements returns the statements of city(name:), cities(filter:
-// {nameContains}) (a page and its count) and search (a first page and the next, for a
+// {nameContains}) and cities(near:) (a page and its count) and search (a first page and the next, for a
 // long and a short query), with the given texts. afterCity is the city a search
 // cursor stands on.
 func LookupStatements(name, contains, long, short string, afterCity uuid.UUID) []LookupStatement {
@@ -31,6 +33,15 @@ func LookupStatements(name, contains, long, short string, afterCity uuid.UUID) [
 	countArgs := append(args(nil), a...)
 	out = append(out, LookupStatement{"cities(nameContains) page", l.pageSQL(where, &a, plan{limit: 20}), a})
 	out = append(out, LookupStatement{"cities(nameContains) count", "SELECT count(*) FROM " + l.from + " WHERE " + where, countArgs})
+
+	// cities(near:): a circle within the map, and one across the antimeridian (two boxes).
+	for _, n := range []knowledge.Near{{Latitude: 22.5, Longitude: 114.1, RadiusKm: 300}, {Latitude: 10, Longitude: 179.5, RadiusKm: 300}} {
+		l, where, a := cityQuery(knowledge.CityQuery{Near: &n})
+		label := fmt.Sprintf("cities(near %g, %g)", n.Latitude, n.Longitude)
+		countArgs := append(args(nil), a...)
+		out = append(out, LookupStatement{label + " page", l.pageSQL(where, &a, plan{limit: 20}), a})
+		out = append(out, LookupStatement{label + " count", "SELECT count(*) FROM " + l.from + " WHERE " + where, countArgs})
+	}
 
 	for _, text := range []string{long, short} {
 		out = append(out, LookupStatement{"search " + text, searchPageSQL(nil, "true", "$2"), []any{text, 21}})

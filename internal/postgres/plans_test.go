@@ -23,8 +23,8 @@ import (
 // plan and the test would prove nothing.
 const planRows = postgres.BulkCities
 
-// TestLookupPlans checks the plans of the name lookups (city(name:), cities(filter:
-// {nameContains}), search) over a gazetteer-sized database: no sequential scan of
+// TestLookupPlans checks the plans of the lookups (city(name:), cities(filter:
+// {nameContains}), cities(near:), search) over a gazetteer-sized database: no sequential scan of
 // cities or city_names, no index read from end to end (an index scan without an index
 // condition or a distance to order by), and the indexes the lookups were written for.
 // Each statement is planned twice, as PostgreSQL plans a prepared statement: with its
@@ -63,6 +63,7 @@ func TestLookupPlans(t *testing.T) {
 		"cities(nameContains)":           {"cities_name_gin_idx", "city_names_name_gin_idx"},
 		"search " + long:                 {"cities_fold_c_idx", "city_names_fold_c_idx", "cities_name_gin_idx", "city_names_name_gin_idx"},
 		"search " + short + " ":          {"cities_name_trgm_idx", "city_names_name_trgm_idx"},
+		"cities(near":                    {"cities_point_idx"},
 	}
 	stmts := postgres.LookupStatements(name, name[1:7], long, short, city)
 	for _, st := range stmts {
@@ -113,6 +114,10 @@ func mustExplain(t *testing.T, db *sqlx.DB, st postgres.LookupStatement, generic
 		// EXPLAIN EXECUTE takes its arguments as literals; they are the test's own.
 		lits := make([]string, len(st.Args))
 		for i, a := range st.Args {
+			if a == nil {
+				lits[i] = "NULL"
+				continue
+			}
 			lits[i] = pqLiteral(fmt.Sprint(a))
 		}
 		if _, err = tx.Exec(`SET LOCAL plan_cache_mode = force_generic_plan`); err == nil {
