@@ -146,7 +146,7 @@ func TestImportCSV(t *testing.T) {
 		{"8", "refused", "no", "Exampleford, XT", "Sampleton, XU", exampleford, sampleton, "is on line 2"},
 		{"9", "refused", "no", "Exampleford, XT", "Exampleford, XT", exampleford, exampleford, "a partnership joins two different cities"},
 		{"10", "refused", "no", "Sampleton, XU", "Exampleford, Testland", sampleton, "",
-			`partnership.since: "2001-13-01" is not a calendar date in the form YYYY-MM-DD`},
+			`partnership.since: "2001-13-01" is not a calendar date in the form YYYY, YYYY-MM or YYYY-MM-DD: there is no month 13`},
 		{"11", "refused", "no", "Newtestville, XT", "Exampleford, XT", "", "", "partnership.sources: required"}, // Newtestville's id, below
 		{"12", "refused", "no", "Exampleford, XT", "Sampleton, XU", exampleford, sampleton, "source.title: contains the control character U+000A"},
 		{"14", "refused", "no", "Testville, Atlantis", "Sampleton, XU", "", sampleton, `partnership.cities[0]: unknown country "Atlantis"`},

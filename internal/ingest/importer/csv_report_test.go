@@ -42,7 +42,7 @@ func TestRowOutcomes(t *testing.T) {
 		{Line: 4, Outcome: RowAmbiguous, City: ref("Samplecity", "XT", false), PartnerCity: ref("Sampleton", "XU", false), PartnerCityID: sampleton,
 			Reasons: []string{"partnership.cities[0]: " + ambiguous}},
 		{Line: 5, Outcome: RowAmbiguous, City: ref("Samplecity", "XT", false), PartnerCity: ref("Testville", "XT", false), PartnerCityID: testville,
-			Reasons: []string{`partnership.since: "2001-13-01" is not a calendar date in the form YYYY-MM-DD`, "partnership.cities[0]: " + ambiguous}},
+			Reasons: []string{`partnership.since: "2001-13-01" is not a calendar date in the form YYYY, YYYY-MM or YYYY-MM-DD: there is no month 13`, "partnership.cities[0]: " + ambiguous}},
 		{Line: 6, Outcome: RowUnchecked, Written: false, City: ref("Otherville", "XT", false), PartnerCity: ref("Sampleton", "XU", false), PartnerCityID: sampleton},
 		{Line: 7, Outcome: RowRefused, Reasons: []string{"2 fields, but the header names 8 columns"}},
 	}

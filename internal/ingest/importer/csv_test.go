@@ -107,7 +107,7 @@ func TestParseCSVRowProblems(t *testing.T) {
 	want := []string{
 		"2: latitude: latitude and longitude go together: give both or neither",
 		`3: latitude: "north" is not a number of decimal degrees`,
-		`3: partnership.since: "2001-13-01" is not a calendar date in the form YYYY-MM-DD`,
+		`3: partnership.since: "2001-13-01" is not a calendar date in the form YYYY, YYYY-MM or YYYY-MM-DD: there is no month 13`,
 		`4: create: "maybe" is not yes or no (also true/false, 1/0, y/n, x or empty)`,
 		`4: latitude: "NaN" is not a number of decimal degrees`,
 		"5: city: required: a city's name and country",
