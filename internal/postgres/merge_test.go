@@ -173,6 +173,15 @@ func TestMergeMovesEveryFact(t *testing.T) {
 	if err != nil || got[l] == nil || got[l].ID != s || got[s] == nil {
 		t.Errorf("CitiesByID(merged, survivor) = %v (%v), want the survivor for both", got, err)
 	}
+	// So does a joined partnership's, with the one it joined.
+	var joinedID, keptID uuid.UUID
+	if err := db.QueryRowContext(ctx, `SELECT merged_id, survivor_id FROM partnership_merges`).Scan(&joinedID, &keptID); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := db.PartnershipsByID(ctx, []uuid.UUID{joinedID, keptID})
+	if err != nil || ps[joinedID] == nil || ps[joinedID].ID != keptID || ps[keptID] == nil {
+		t.Errorf("PartnershipsByID(joined, kept) = %v (%v), want the kept one for both", ps, err)
+	}
 
 	// A city that lacks values takes the merged one's: no conflicts.
 	again := cityKey("mocktown-again")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 
 	"github.com/amity/amity/internal/knowledge"
 )
@@ -58,13 +59,39 @@ var (
 	partnershipWithPartnerFrom = `partnerships p JOIN cities pc ON pc.id = p.city_b_id JOIN countries pk ON pk.id = pc.country_id`
 )
 
-// PartnershipsByID returns the partnerships with the given ids, seen from no city.
+// PartnershipsByID returns the partnerships with the given ids, seen from no city. The
+// id of a partnership a city merge joined to another (partnership_merges) answers
+// with the one it joined.
 func (db *DB) PartnershipsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*knowledge.Partnership, error) {
 	rows, err := byIDs[partnershipRow](ctx, db, partnershipWithPartnerCols, partnershipWithPartnerFrom, "p.id", ids)
 	if err != nil {
 		return nil, err
 	}
-	return index(rows, func(p *knowledge.Partnership) uuid.UUID { return p.ID }), nil
+	out := index(rows, func(p *knowledge.Partnership) uuid.UUID { return p.ID })
+	var misses []uuid.UUID
+	for _, id := range ids {
+		if _, ok := out[id]; !ok {
+			misses = append(misses, id)
+		}
+	}
+	if len(misses) == 0 {
+		return out, nil
+	}
+	// As for cities: one more statement, only when some ids are not found.
+	var joined []struct {
+		MergedID uuid.UUID `db:"merged_id"`
+		partnershipRow
+	}
+	q := `SELECT m.merged_id, ` + partnershipWithPartnerCols + `
+FROM partnership_merges m, ` + partnershipWithPartnerFrom + `
+WHERE p.id = m.survivor_id AND m.merged_id = ANY($1::uuid[])`
+	if err := selectContext(ctx, db, &joined, q, pq.Array(uuidStrings(misses))); err != nil {
+		return nil, mapError(err)
+	}
+	for i := range joined {
+		out[joined[i].MergedID] = joined[i].domain()
+	}
+	return out, nil
 }
 
 // partnershipWhere keeps the partnerships of the filter's kind that stood on its date:
