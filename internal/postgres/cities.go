@@ -229,12 +229,7 @@ func (db *DB) CitiesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*k
 		return nil, err
 	}
 	out := index(rows, func(c *knowledge.City) uuid.UUID { return c.ID })
-	var misses []uuid.UUID
-	for _, id := range ids {
-		if _, ok := out[id]; !ok {
-			misses = append(misses, id)
-		}
-	}
+	misses := notFound(ids, out)
 	if len(misses) == 0 {
 		return out, nil
 	}

@@ -336,6 +336,18 @@ func byIDs[R any](ctx context.Context, db sqlx.QueryerContext, cols, from, idCol
 	return rows, nil
 }
 
+// notFound lists the ids that found has no value for: the ones a merge may have
+// replaced, looked up again in its table.
+func notFound[V any](ids []uuid.UUID, found map[uuid.UUID]V) []uuid.UUID {
+	var out []uuid.UUID
+	for _, id := range ids {
+		if _, ok := found[id]; !ok {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 func uuidStrings(ids []uuid.UUID) []string {
 	s := make([]string, len(ids))
 	for i, id := range ids {

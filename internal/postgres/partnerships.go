@@ -68,12 +68,7 @@ func (db *DB) PartnershipsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.U
 		return nil, err
 	}
 	out := index(rows, func(p *knowledge.Partnership) uuid.UUID { return p.ID })
-	var misses []uuid.UUID
-	for _, id := range ids {
-		if _, ok := out[id]; !ok {
-			misses = append(misses, id)
-		}
-	}
+	misses := notFound(ids, out)
 	if len(misses) == 0 {
 		return out, nil
 	}
