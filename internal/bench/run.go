@@ -846,16 +846,16 @@ func answerLookups(ctx context.Context, s *server) answerCounts {
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	count := func(v string) int64 {
+		f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		return int64(f)
+	}
 	for sc.Scan() {
 		line := sc.Text()
-		for prefix, into := range map[string]*int64{
-			`amity_answer_cache_lookups_total{result="hit"} `:  &out.hits,
-			`amity_answer_cache_lookups_total{result="miss"} `: &out.misses,
-		} {
-			if v, ok := strings.CutPrefix(line, prefix); ok {
-				f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
-				*into = int64(f)
-			}
+		if v, ok := strings.CutPrefix(line, `amity_answer_cache_lookups_total{result="hit"} `); ok {
+			out.hits = count(v)
+		} else if v, ok := strings.CutPrefix(line, `amity_answer_cache_lookups_total{result="miss"} `); ok {
+			out.misses = count(v)
 		}
 	}
 	return out
