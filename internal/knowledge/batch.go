@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -232,11 +233,31 @@ var Clearable = map[string][]string{
 	KindInstitution: {"foundedOn", "description", "wikidata"},
 }
 
-// SourceRecord is a document that states facts.
-type SourceRecord struct {
+// Entry is what every record carries besides its facts: where it came from, which
+// of its fields it clears, and, for a record a mutation makes, which stored entity it
+// writes and how.
+type Entry struct {
 	Line int `json:"-"`
 	// Cleared lists the fields the line sets to null (see Clearable).
-	Cleared     []string `json:"-"`
+	Cleared []string `json:"-"`
+	// ID is the entity's id when a mutation names it: the stored entity an update
+	// changes, or the id a create gives the new one. A file's record has none; its id
+	// derives from its key (KeyID).
+	ID uuid.UUID `json:"-"`
+	// Version, for an update, is the version of the entity the writer read: the write
+	// is refused (STALE_VERSION) when the stored entity has another.
+	Version int `json:"-"`
+	// Replace names the lists the record states whole (such as "names" or
+	// "parties"): what is stored beyond them is removed. A file's lists only add.
+	Replace []string `json:"-"`
+}
+
+// Replaces reports whether the record states the list whole.
+func (e Entry) Replaces(list string) bool { return slices.Contains(e.Replace, list) }
+
+// SourceRecord is a document that states facts.
+type SourceRecord struct {
+	Entry
 	Key         string   `json:"key"`
 	Title       string   `json:"title"`
 	Publisher   string   `json:"publisher,omitempty"`
@@ -250,9 +271,7 @@ type SourceRecord struct {
 // (the official name, the ISO short name a common name replaces): added, never
 // removed.
 type CountryRecord struct {
-	Line int `json:"-"`
-	// Cleared lists the fields the line sets to null (see Clearable).
-	Cleared  []string `json:"-"`
+	Entry
 	Code     string   `json:"code"`
 	Name     string   `json:"name"`
 	Wikidata string   `json:"wikidata,omitempty"`
@@ -285,9 +304,7 @@ type NameRecord struct {
 
 // CityRecord is a city; GeoNames rows become cities keyed "geonames-<id>".
 type CityRecord struct {
-	Line int `json:"-"`
-	// Cleared lists the fields the line sets to null (see Clearable).
-	Cleared    []string `json:"-"`
+	Entry
 	Key        string   `json:"key"`
 	Name       string   `json:"name"`
 	Country    Ref      `json:"country"`
@@ -305,9 +322,7 @@ type CityRecord struct {
 
 // OfficialRecord is a person who acts for a city.
 type OfficialRecord struct {
-	Line int `json:"-"`
-	// Cleared lists the fields the line sets to null (see Clearable).
-	Cleared  []string     `json:"-"`
+	Entry
 	Key      string       `json:"key"`
 	Name     string       `json:"name"`
 	Title    string       `json:"title,omitempty"`
@@ -319,9 +334,7 @@ type OfficialRecord struct {
 
 // AgreementRecord is a signed document between cities.
 type AgreementRecord struct {
-	Line int `json:"-"`
-	// Cleared lists the fields the line sets to null (see Clearable).
-	Cleared      []string          `json:"-"`
+	Entry
 	Key          string            `json:"key"`
 	Title        string            `json:"title"`
 	Kind         string            `json:"kind"`
@@ -344,55 +357,47 @@ type SignatoryRecord struct {
 
 // PartnershipRecord is a tie between two cities, in either order.
 type PartnershipRecord struct {
-	Line int `json:"-"`
-	// Cleared lists the fields the line sets to null (see Clearable).
-	Cleared   []string `json:"-"`
-	Key       string   `json:"key"`
-	Kind      string   `json:"kind"`
-	Cities    []Ref    `json:"cities"`
-	Since     string   `json:"since,omitempty"`
-	Until     string   `json:"until,omitempty"`
-	Agreement *Ref     `json:"agreement,omitempty"`
-	Sources   []Ref    `json:"sources"`
+	Entry
+	Key       string `json:"key"`
+	Kind      string `json:"kind"`
+	Cities    []Ref  `json:"cities"`
+	Since     string `json:"since,omitempty"`
+	Until     string `json:"until,omitempty"`
+	Agreement *Ref   `json:"agreement,omitempty"`
+	Sources   []Ref  `json:"sources"`
 }
 
 // InstitutionRecord is a university, company or other body in a city.
 type InstitutionRecord struct {
-	Line int `json:"-"`
-	// Cleared lists the fields the line sets to null (see Clearable).
-	Cleared     []string `json:"-"`
-	Key         string   `json:"key"`
-	Name        string   `json:"name"`
-	Kind        string   `json:"kind"`
-	City        Ref      `json:"city"`
-	FoundedOn   string   `json:"foundedOn,omitempty"`
-	Description string   `json:"description,omitempty"`
-	Wikidata    string   `json:"wikidata,omitempty"`
-	Agreements  []Ref    `json:"agreements,omitempty"`
-	Sources     []Ref    `json:"sources"`
+	Entry
+	Key         string `json:"key"`
+	Name        string `json:"name"`
+	Kind        string `json:"kind"`
+	City        Ref    `json:"city"`
+	FoundedOn   string `json:"foundedOn,omitempty"`
+	Description string `json:"description,omitempty"`
+	Wikidata    string `json:"wikidata,omitempty"`
+	Agreements  []Ref  `json:"agreements,omitempty"`
+	Sources     []Ref  `json:"sources"`
 }
 
 // FigureRecord is a number a source states about a city ("friendly ties with 93
 // cities"), kept apart from what the graph itself can count.
 type FigureRecord struct {
-	Line int `json:"-"`
-	// Cleared lists the fields the line sets to null (see Clearable).
-	Cleared []string `json:"-"`
-	Key     string   `json:"key"`
-	City    Ref      `json:"city"`
-	Metric  string   `json:"metric"`
-	Value   *int64   `json:"value"` // a pointer so that a missing value is an error, not 0
-	AsOf    string   `json:"asOf,omitempty"`
-	Source  Ref      `json:"source"`
+	Entry
+	Key    string `json:"key"`
+	City   Ref    `json:"city"`
+	Metric string `json:"metric"`
+	Value  *int64 `json:"value"` // a pointer so that a missing value is an error, not 0
+	AsOf   string `json:"asOf,omitempty"`
+	Source Ref    `json:"source"`
 }
 
 // StatementRecord is one source's word on one property of one entity, its subject:
 // where sources disagree (a spelling, a date), each keeps its own statement and the
 // entity's own field holds the reconciled value.
 type StatementRecord struct {
-	Line int `json:"-"`
-	// Cleared lists the fields the line sets to null (see Clearable).
-	Cleared  []string   `json:"-"`
+	Entry
 	Subject  SubjectRef `json:"subject"`
 	Property string     `json:"property"`
 	Value    string     `json:"value"`

@@ -30,8 +30,8 @@ func TestBatchCityByName(t *testing.T) {
 		if err := json.Unmarshal([]byte(`[`+tc.ref+`,"anchor"]`), &refs); err != nil {
 			t.Fatalf("%s: %v", tc.ref, err)
 		}
-		b := &knowledge.Batch{File: "f", Sources: []knowledge.SourceRecord{{Line: 1, Key: "s", Title: "Synthetic source", URL: "https://example.org/s"}},
-			Partnerships: []knowledge.PartnershipRecord{{Line: 2, Key: "p", Kind: "SISTER_CITY", Cities: refs, Sources: []knowledge.Ref{{Key: "s"}}}}}
+		b := &knowledge.Batch{File: "f", Sources: []knowledge.SourceRecord{{Entry: knowledge.Entry{Line: 1}, Key: "s", Title: "Synthetic source", URL: "https://example.org/s"}},
+			Partnerships: []knowledge.PartnershipRecord{{Entry: knowledge.Entry{Line: 2}, Key: "p", Kind: "SISTER_CITY", Cities: refs, Sources: []knowledge.Ref{{Key: "s"}}}}}
 		got := problemsOf(t, b)
 		switch {
 		case tc.want == "" && len(got) > 0:

@@ -20,17 +20,17 @@ func TestControlCharactersRefusedEverywhere(t *testing.T) {
 	str := func(s string) *string { return &s }
 	batch := func(edit func(b *knowledge.Batch)) *knowledge.Batch {
 		b := &knowledge.Batch{
-			Sources:   []knowledge.SourceRecord{{Line: 1, Key: "s", Title: "Testville Gazette", URL: "https://example.org/s"}},
-			Countries: []knowledge.CountryRecord{{Line: 2, Code: "XT", Name: "Testland"}},
-			Cities:    []knowledge.CityRecord{{Line: 3, Key: "testville", Name: "Testville", Country: knowledge.Ref{Key: "XT"}}},
-			Officials: []knowledge.OfficialRecord{{Line: 4, Key: "alex", Name: "Alex Example", Sources: src}},
-			Agreements: []knowledge.AgreementRecord{{Line: 5, Key: "memo", Title: "Memo", Kind: "MEMORANDUM",
+			Sources:   []knowledge.SourceRecord{{Entry: knowledge.Entry{Line: 1}, Key: "s", Title: "Testville Gazette", URL: "https://example.org/s"}},
+			Countries: []knowledge.CountryRecord{{Entry: knowledge.Entry{Line: 2}, Code: "XT", Name: "Testland"}},
+			Cities:    []knowledge.CityRecord{{Entry: knowledge.Entry{Line: 3}, Key: "testville", Name: "Testville", Country: knowledge.Ref{Key: "XT"}}},
+			Officials: []knowledge.OfficialRecord{{Entry: knowledge.Entry{Line: 4}, Key: "alex", Name: "Alex Example", Sources: src}},
+			Agreements: []knowledge.AgreementRecord{{Entry: knowledge.Entry{Line: 5}, Key: "memo", Title: "Memo", Kind: "MEMORANDUM",
 				Parties: []knowledge.Ref{{Key: "testville"}}, Sources: src}},
-			Institutions: []knowledge.InstitutionRecord{{Line: 6, Key: "inst", Name: "Testville Institute", Kind: "UNIVERSITY",
+			Institutions: []knowledge.InstitutionRecord{{Entry: knowledge.Entry{Line: 6}, Key: "inst", Name: "Testville Institute", Kind: "UNIVERSITY",
 				City: knowledge.Ref{Key: "testville"}, Sources: src}},
-			Figures: []knowledge.FigureRecord{{Line: 7, Key: "fig", City: knowledge.Ref{Key: "testville"}, Metric: "FRIENDLY_CITIES",
+			Figures: []knowledge.FigureRecord{{Entry: knowledge.Entry{Line: 7}, Key: "fig", City: knowledge.Ref{Key: "testville"}, Metric: "FRIENDLY_CITIES",
 				Value: &one, Source: knowledge.Ref{Key: "s"}}},
-			Statements: []knowledge.StatementRecord{{Line: 8, Subject: knowledge.SubjectRef{City: &knowledge.Ref{Key: "testville"}},
+			Statements: []knowledge.StatementRecord{{Entry: knowledge.Entry{Line: 8}, Subject: knowledge.SubjectRef{City: &knowledge.Ref{Key: "testville"}},
 				Property: "name", Value: "Testville", Source: knowledge.Ref{Key: "s"}}},
 		}
 		edit(b)

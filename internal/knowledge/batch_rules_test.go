@@ -38,20 +38,20 @@ func TestBatchRelationshipRules(t *testing.T) {
 	one := int64(1)
 	base := func() *knowledge.Batch {
 		return &knowledge.Batch{
-			Sources: []knowledge.SourceRecord{{Line: 1, Key: "s", Title: "S"}},
+			Sources: []knowledge.SourceRecord{{Entry: knowledge.Entry{Line: 1}, Key: "s", Title: "S"}},
 			Cities: []knowledge.CityRecord{
-				{Line: 2, Key: "a", Name: "A", Country: knowledge.Ref{Code: "XA"}},
-				{Line: 3, Key: "b", Name: "B", Country: knowledge.Ref{Code: "XA"}},
-				{Line: 4, Key: "c", Name: "C", Country: knowledge.Ref{Code: "XA"}},
+				{Entry: knowledge.Entry{Line: 2}, Key: "a", Name: "A", Country: knowledge.Ref{Code: "XA"}},
+				{Entry: knowledge.Entry{Line: 3}, Key: "b", Name: "B", Country: knowledge.Ref{Code: "XA"}},
+				{Entry: knowledge.Entry{Line: 4}, Key: "c", Name: "C", Country: knowledge.Ref{Code: "XA"}},
 			},
-			Officials: []knowledge.OfficialRecord{{Line: 5, Key: "o", Name: "O", City: ptr(key("a")), Sources: src}},
-			Agreements: []knowledge.AgreementRecord{{Line: 6, Key: "m", Title: "M", Kind: "MEMORANDUM",
+			Officials: []knowledge.OfficialRecord{{Entry: knowledge.Entry{Line: 5}, Key: "o", Name: "O", City: ptr(key("a")), Sources: src}},
+			Agreements: []knowledge.AgreementRecord{{Entry: knowledge.Entry{Line: 6}, Key: "m", Title: "M", Kind: "MEMORANDUM",
 				Parties: []knowledge.Ref{key("a"), key("b")}, Signatories: []knowledge.SignatoryRecord{{Official: key("o"), Party: key("a")}},
 				Sources: src}},
-			Partnerships: []knowledge.PartnershipRecord{{Line: 7, Key: "ab", Kind: "SISTER_CITY", Cities: []knowledge.Ref{key("a"), key("b")},
+			Partnerships: []knowledge.PartnershipRecord{{Entry: knowledge.Entry{Line: 7}, Key: "ab", Kind: "SISTER_CITY", Cities: []knowledge.Ref{key("a"), key("b")},
 				Agreement: ptr(key("m")), Sources: src}},
-			Figures: []knowledge.FigureRecord{{Line: 8, Key: "f", City: key("a"), Metric: "SISTER_CITIES", Value: &one, AsOf: "2024-01-01", Source: key("s")}},
-			Statements: []knowledge.StatementRecord{{Line: 9, Subject: knowledge.SubjectRef{Official: ptr(key("o"))}, Property: "title",
+			Figures: []knowledge.FigureRecord{{Entry: knowledge.Entry{Line: 8}, Key: "f", City: key("a"), Metric: "SISTER_CITIES", Value: &one, AsOf: "2024-01-01", Source: key("s")}},
+			Statements: []knowledge.StatementRecord{{Entry: knowledge.Entry{Line: 9}, Subject: knowledge.SubjectRef{Official: ptr(key("o"))}, Property: "title",
 				Value: "Mayor", Source: key("s")}},
 		}
 	}
@@ -74,7 +74,7 @@ func TestBatchRelationshipRules(t *testing.T) {
 		{
 			name: "the same tie twice, the other way round",
 			edit: func(b *knowledge.Batch) {
-				b.Partnerships = append(b.Partnerships, knowledge.PartnershipRecord{Line: 10, Key: "ba", Kind: "SISTER_CITY",
+				b.Partnerships = append(b.Partnerships, knowledge.PartnershipRecord{Entry: knowledge.Entry{Line: 10}, Key: "ba", Kind: "SISTER_CITY",
 					Cities: []knowledge.Ref{key("b"), key("a")}, Sources: src})
 			},
 			want: []string{`f:10: partnership.cities: another SISTER_CITY partnership of "a" and "b" is on line 7`},
@@ -92,9 +92,9 @@ func TestBatchRelationshipRules(t *testing.T) {
 			name: "statements",
 			edit: func(b *knowledge.Batch) {
 				b.Statements = append(b.Statements,
-					knowledge.StatementRecord{Line: 10, Subject: knowledge.SubjectRef{City: ptr(key("a")), Official: ptr(key("o"))}, Property: "x", Value: "y", Source: key("s")},
-					knowledge.StatementRecord{Line: 11, Subject: knowledge.SubjectRef{Agreement: ptr(knowledge.Ref{Wikidata: "Q1"})}, Property: "x.y_z", Value: "y", Source: key("s")},
-					knowledge.StatementRecord{Line: 12, Subject: knowledge.SubjectRef{City: ptr(key("a"))}, Property: "x y", Value: " ", Quote: "a\x00b"},
+					knowledge.StatementRecord{Entry: knowledge.Entry{Line: 10}, Subject: knowledge.SubjectRef{City: ptr(key("a")), Official: ptr(key("o"))}, Property: "x", Value: "y", Source: key("s")},
+					knowledge.StatementRecord{Entry: knowledge.Entry{Line: 11}, Subject: knowledge.SubjectRef{Agreement: ptr(knowledge.Ref{Wikidata: "Q1"})}, Property: "x.y_z", Value: "y", Source: key("s")},
+					knowledge.StatementRecord{Entry: knowledge.Entry{Line: 12}, Subject: knowledge.SubjectRef{City: ptr(key("a"))}, Property: "x y", Value: " ", Quote: "a\x00b"},
 				)
 			},
 			want: []string{

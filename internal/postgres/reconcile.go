@@ -390,7 +390,7 @@ func (w *batchWriter) createdCities() []knowledge.CityRecord {
 			return
 		}
 		seen[rc.created] = true
-		c := knowledge.CityRecord{Line: line, Key: rc.created, Name: r.Name, Country: knowledge.Ref{Code: rc.country},
+		c := knowledge.CityRecord{Entry: knowledge.Entry{Line: line}, Key: rc.created, Name: r.Name, Country: knowledge.Ref{Code: rc.country},
 			Admin1: rc.admin1, Sources: sources}
 		if r.Located {
 			lat, lon := r.Lat, r.Lon

@@ -274,7 +274,7 @@ func (d *csvDecoder) row(line int, rec []string) {
 		return r
 	}
 	p := knowledge.PartnershipRecord{
-		Line: line,
+		Entry: knowledge.Entry{Line: line},
 		// Spreadsheets spell the kinds as words: "sister city" is SISTER_CITY.
 		Kind:   strings.NewReplacer(" ", "_", "-", "_").Replace(strings.ToUpper(get("kind"))),
 		Cities: []knowledge.Ref{side(""), side("partner_")},
@@ -319,7 +319,7 @@ func (d *csvDecoder) source(line int, url, title string) {
 	}
 	sum := sha1.Sum([]byte(url))
 	d.sources[url] = len(d.b.Sources)
-	d.b.Sources = append(d.b.Sources, knowledge.SourceRecord{Line: line, Key: "csv-source-" + hex.EncodeToString(sum[:8]), Title: title, URL: url})
+	d.b.Sources = append(d.b.Sources, knowledge.SourceRecord{Entry: knowledge.Entry{Line: line}, Key: "csv-source-" + hex.EncodeToString(sum[:8]), Title: title, URL: url})
 }
 
 // csvKey derives a partnership's key from its kind and its two cities as written, in

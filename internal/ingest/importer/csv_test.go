@@ -47,12 +47,12 @@ func TestParseCSVRows(t *testing.T) {
 	src := []knowledge.Ref{{URL: "https://example.org/a"}}
 	key := csvKey("SISTER_CITY", a, s)
 	want := []knowledge.PartnershipRecord{
-		{Line: 2, Key: key, Kind: "SISTER_CITY", Cities: []knowledge.Ref{a, s}, Since: "2001-05-01", Sources: src},
-		{Line: 3, Key: csvKey("FRIENDLY_EXCHANGE", knowledge.Ref{Name: "Sample\nton", Country: "XU"}, knowledge.Ref{Name: "Testville", Country: "XT"}),
+		{Entry: knowledge.Entry{Line: 2}, Key: key, Kind: "SISTER_CITY", Cities: []knowledge.Ref{a, s}, Since: "2001-05-01", Sources: src},
+		{Entry: knowledge.Entry{Line: 3}, Key: csvKey("FRIENDLY_EXCHANGE", knowledge.Ref{Name: "Sample\nton", Country: "XU"}, knowledge.Ref{Name: "Testville", Country: "XT"}),
 			Kind: "FRIENDLY_EXCHANGE", Cities: []knowledge.Ref{{Name: "Sample\nton", Country: "XU", Create: true}, {Name: "Testville", Country: "XT", Create: true}},
 			Sources: src},
 		// Line 6, not 5: the quoted field spans two lines; line 5 is an empty row.
-		{Line: 6, Key: csvKey("SISTER_CITY", s, knowledge.Ref{Name: "Testville", Country: "XT"}), Kind: "SISTER_CITY",
+		{Entry: knowledge.Entry{Line: 6}, Key: csvKey("SISTER_CITY", s, knowledge.Ref{Name: "Testville", Country: "XT"}), Kind: "SISTER_CITY",
 			Cities: []knowledge.Ref{s, {Name: "Testville", Country: "XT"}}, Sources: []knowledge.Ref{{URL: "https://example.org/b"}}},
 	}
 	if diff := cmp.Diff(b.Partnerships, want, cmp.Comparer(func(x, y knowledge.Ref) bool { return x == y })); diff != "" {

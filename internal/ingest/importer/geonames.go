@@ -320,7 +320,7 @@ func ParseISO3166(name string, r io.Reader, p *Progress) (*knowledge.Batch, erro
 				others = append(others, n)
 			}
 		}
-		b.Countries = append(b.Countries, knowledge.CountryRecord{Line: line, Code: e.Alpha2, Name: name, Names: others})
+		b.Countries = append(b.Countries, knowledge.CountryRecord{Entry: knowledge.Entry{Line: line}, Code: e.Alpha2, Name: name, Names: others})
 		hasKosovo = hasKosovo || e.Alpha2 == Kosovo.Code
 	}
 	if !hasKosovo && len(b.Countries) > 0 {

@@ -108,8 +108,8 @@ func TestParseISO3166(t *testing.T) {
 	}
 	// A file without XK gains Kosovo, citing GeoNames' countryInfo.txt.
 	// The official name is kept as another name.
-	want := []knowledge.CountryRecord{{Line: 3, Code: "XT", Name: "Testland"},
-		{Line: 9, Code: "XU", Name: "Sampleland", Names: []string{"Republic of Sampleland"}}, importer.Kosovo}
+	want := []knowledge.CountryRecord{{Entry: knowledge.Entry{Line: 3}, Code: "XT", Name: "Testland"},
+		{Entry: knowledge.Entry{Line: 9}, Code: "XU", Name: "Sampleland", Names: []string{"Republic of Sampleland"}}, importer.Kosovo}
 	if diff := cmp.Diff(b.Countries, want); diff != "" {
 		t.Errorf("countries (-got +want):\n%s", diff)
 	}
@@ -126,9 +126,9 @@ func TestParseISO3166CommonNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The ISO name a common name replaces and the official name are other names.
-	want := []knowledge.CountryRecord{{Line: 3, Code: "XT", Name: "Testland", Names: []string{"Testland, Republic of", "Republic of Testland"}},
-		{Line: 11, Code: "XU", Name: "Sampleland"},
-		{Line: 17, Code: "XK", Name: "Kosovo (as the file gives it)"}}
+	want := []knowledge.CountryRecord{{Entry: knowledge.Entry{Line: 3}, Code: "XT", Name: "Testland", Names: []string{"Testland, Republic of", "Republic of Testland"}},
+		{Entry: knowledge.Entry{Line: 11}, Code: "XU", Name: "Sampleland"},
+		{Entry: knowledge.Entry{Line: 17}, Code: "XK", Name: "Kosovo (as the file gives it)"}}
 	if diff := cmp.Diff(b.Countries, want); diff != "" {
 		t.Errorf("countries (-got +want):\n%s", diff)
 	}
