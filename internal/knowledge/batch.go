@@ -83,6 +83,10 @@ type Ref struct {
 	Located bool    `json:"-"`
 	Create  bool    `json:"create,omitempty"`
 
+	// ID names a stored entity (or one of the batch's records, by its Entry.ID) by
+	// its id: how a mutation, which knows ids and not keys, refers.
+	ID uuid.UUID `json:"-"`
+
 	// bad holds why the JSON was not a reference; Check reports it with its path,
 	// which an error returned from UnmarshalJSON would lose.
 	bad string
@@ -139,6 +143,8 @@ func (r Ref) String() string {
 	switch {
 	case r.Key != "":
 		return fmt.Sprintf("%q", r.Key)
+	case r.ID != uuid.Nil:
+		return "with id " + r.ID.String()
 	case r.Wikidata != "":
 		return fmt.Sprintf("with Wikidata id %q", r.Wikidata)
 	case r.GeoNames != 0:
@@ -170,6 +176,8 @@ func (r Ref) KeyText() string {
 		return r.Key
 	case r.Code != "":
 		return r.Code
+	case r.ID != uuid.Nil:
+		return "id:" + r.ID.String()
 	case r.Wikidata != "":
 		return "wikidata:" + r.Wikidata
 	case r.GeoNames != 0:

@@ -157,6 +157,13 @@ func (ix *batchIndex) build(b *Batch, kind string) {
 			keys[k] = line
 		}
 	}
+	// A record a mutation makes answers to its id too, under a key no file can
+	// write (idKey).
+	byID := func(e Entry) {
+		if e.ID != uuid.Nil {
+			key(idKey(e.ID), e.Line)
+		}
+	}
 	qid := func(q string, line int) {
 		if _, ok := qids[q]; q != "" && !ok {
 			qids[q] = line
@@ -165,6 +172,7 @@ func (ix *batchIndex) build(b *Batch, kind string) {
 	switch kind {
 	case KindSource:
 		for _, s := range b.Sources {
+			byID(s.Entry)
 			key(s.Key, s.Line)
 			if _, ok := ix.urls[s.URL]; s.URL != "" && !ok {
 				ix.urls[s.URL] = s.Line
@@ -172,11 +180,13 @@ func (ix *batchIndex) build(b *Batch, kind string) {
 		}
 	case KindCountry:
 		for _, c := range b.Countries {
+			byID(c.Entry)
 			key(c.Code, c.Line)
 			qid(c.Wikidata, c.Line)
 		}
 	case KindCity:
 		for _, c := range b.Cities {
+			byID(c.Entry)
 			key(c.Key, c.Line)
 			qid(c.Wikidata, c.Line)
 			if c.GeoNames != nil {
@@ -187,28 +197,35 @@ func (ix *batchIndex) build(b *Batch, kind string) {
 		}
 	case KindOfficial:
 		for _, o := range b.Officials {
+			byID(o.Entry)
 			key(o.Key, o.Line)
 			qid(o.Wikidata, o.Line)
 		}
 	case KindAgreement:
 		for _, a := range b.Agreements {
+			byID(a.Entry)
 			key(a.Key, a.Line)
 		}
 	case KindPartnership:
 		for _, p := range b.Partnerships {
+			byID(p.Entry)
 			key(p.Key, p.Line)
 		}
 	case KindInstitution:
 		for _, in := range b.Institutions {
+			byID(in.Entry)
 			key(in.Key, in.Line)
 			qid(in.Wikidata, in.Line)
 		}
 	case KindFigure:
 		for _, f := range b.Figures {
+			byID(f.Entry)
 			key(f.Key, f.Line)
 		}
 	}
 }
+
+func idKey(id uuid.UUID) string { return "\x00" + id.String() }
 
 // Defines reports whether an entity of the batch itself answers to the (normalized)
 // reference, so that the store need not find it in the database.
@@ -225,6 +242,8 @@ func (b *Batch) Defines(kind string, r Ref) bool {
 	switch {
 	case r.Key != "":
 		_, ok = ix.keys[kind][r.Key]
+	case r.ID != uuid.Nil:
+		_, ok = ix.keys[kind][idKey(r.ID)]
 	case r.Code != "":
 		_, ok = ix.keys[kind][r.Code]
 	case r.Wikidata != "":

@@ -24,8 +24,8 @@ import (
 // written, for an entity whose own row the write changed (set by the statement that
 // changed it, NULL otherwise); linked, an existing entity of which only names,
 // citations or links changed.
-const changedTable = `CREATE TEMP TABLE imp_changed (id uuid NOT NULL, kind text NOT NULL, created bool NOT NULL,
-    before jsonb, after jsonb, linked bool NOT NULL DEFAULT false) ON COMMIT DROP`
+const changedTable = `CREATE TEMP TABLE IF NOT EXISTS imp_changed (id uuid NOT NULL, kind text NOT NULL, created bool NOT NULL,
+    before jsonb, after jsonb, linked bool NOT NULL DEFAULT false) ON COMMIT DELETE ROWS`
 
 // bulkKind is how a bulk write's entity kind is stored, audited and announced.
 type bulkKind struct {

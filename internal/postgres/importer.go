@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/amity/amity/internal/knowledge"
@@ -220,7 +221,9 @@ func (w *batchWriter) cityRecords() []knowledge.CityRecord {
 	return append(w.b.Cities[:len(w.b.Cities):len(w.b.Cities)], w.created...)
 }
 
-// tempTables are the staging tables of one import, dropped at commit. Each entity table
+// tempTables are the staging tables of batch writes. They live as long as the
+// database session and are emptied at every commit: creating a dozen tables per
+// transaction costs more than a mutation's whole write. Each entity table
 // holds the key-derived id, the line it came from, its values, references as numbers
 // into imp_refs, and the id it is written under (target: its own id unless a stored
 // row answers to one of its natural keys). An entity's names (three arrays: languages,
@@ -232,39 +235,48 @@ func (w *batchWriter) cityRecords() []knowledge.CityRecord {
 // (migration 00011). cleared lists the fields the line set to null
 // (knowledge.Clearable), which the upsert clears instead of keeping.
 //
+// replace lists the lists a record states whole (knowledge.Entry.Replace), and
+// imp_former keeps the cities an agreement stopped naming as parties, which its change
+// notification names.
+//
 // The staging tables have no indexes: they are analyzed once filled, and every
 // statement joins them whole, by hash.
 const tempTables = `
-CREATE TEMP TABLE imp_refs (no int NOT NULL, kind text NOT NULL, key_id uuid, qid text, gn bigint, code text,
-    url text, external bool NOT NULL, target uuid) ON COMMIT DROP;
-CREATE TEMP TABLE imp_sources (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, title text, publisher text,
-    url text, published_on date, published_on_precision text, excerpt text, languages text, cleared text[]) ON COMMIT DROP;
-CREATE TEMP TABLE imp_countries (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, code text, name text,
-    qid text, names text[], cleared text[]) ON COMMIT DROP;
-CREATE TEMP TABLE imp_divisions (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, country_ref int, code text,
-    name text, ascii_name text, gn bigint) ON COMMIT DROP;
-CREATE TEMP TABLE imp_cities (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, country_ref int, name text,
+CREATE TEMP TABLE IF NOT EXISTS imp_refs (no int NOT NULL, kind text NOT NULL, key_id uuid, qid text, gn bigint, code text,
+    url text, external bool NOT NULL, target uuid) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS imp_sources (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, title text, publisher text,
+    url text, published_on date, published_on_precision text, excerpt text, languages text, cleared text[]) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS imp_countries (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, code text, name text,
+    qid text, names text[], cleared text[]) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS imp_divisions (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, country_ref int, code text,
+    name text, ascii_name text, gn bigint) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS imp_cities (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, country_ref int, name text,
     population bigint, latitude float8, longitude float8, qid text, gn bigint, admin1 text,
-    name_langs text[], names text[], name_srcs int[], srcs int[], cleared text[]) ON COMMIT DROP;
-CREATE TEMP TABLE imp_officials (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, name text, title text,
-    city_ref int, qid text, name_langs text[], names text[], name_srcs int[], srcs int[], cleared text[]) ON COMMIT DROP;
-CREATE TEMP TABLE imp_institutions (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, name text, kind text,
-    city_ref int, founded_on date, founded_on_precision text, description text, qid text, srcs int[], cleared text[]) ON COMMIT DROP;
-CREATE TEMP TABLE imp_agreements (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, title text, kind text,
-    signed_on date, signed_on_precision text, signed_in_ref int, summary text, srcs int[], cleared text[]) ON COMMIT DROP;
-CREATE TEMP TABLE imp_partnerships (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, kind text, a_ref int,
+    name_langs text[], names text[], name_srcs int[], srcs int[], cleared text[], replace text[]) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS imp_officials (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, name text, title text,
+    city_ref int, qid text, name_langs text[], names text[], name_srcs int[], srcs int[], cleared text[], replace text[]) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS imp_institutions (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, name text, kind text,
+    city_ref int, founded_on date, founded_on_precision text, description text, qid text, srcs int[], cleared text[],
+    replace text[]) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS imp_agreements (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, title text, kind text,
+    signed_on date, signed_on_precision text, signed_in_ref int, summary text, srcs int[], cleared text[],
+    replace text[]) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS imp_partnerships (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, kind text, a_ref int,
     b_ref int, since date, since_precision text, until date, until_precision text, agreement_ref int, city_a uuid, city_b uuid,
-    srcs int[], cleared text[]) ON COMMIT DROP;
-CREATE TEMP TABLE imp_figures (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, city_ref int, metric text,
-    value int, as_of date, as_of_precision text, source_ref int) ON COMMIT DROP;
-CREATE TEMP TABLE imp_statements (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, subject_kind text NOT NULL,
-    subject_ref int NOT NULL, property text, value text, source_ref int NOT NULL, quote text) ON COMMIT DROP;
-CREATE TEMP TABLE imp_links (kind text NOT NULL, rel text NOT NULL, subject uuid NOT NULL, ref int, ref2 int,
-    pos int, txt text) ON COMMIT DROP;
-` + changedTable + `;
-SET LOCAL work_mem = '256MB';
+    srcs int[], cleared text[]) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS imp_figures (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, city_ref int, metric text,
+    value int, as_of date, as_of_precision text, source_ref int) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS imp_statements (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, subject_kind text NOT NULL,
+    subject_ref int NOT NULL, property text, value text, source_ref int NOT NULL, quote text) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS imp_links (kind text NOT NULL, rel text NOT NULL, subject uuid NOT NULL, ref int, ref2 int,
+    pos int, txt text) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS imp_former (id uuid NOT NULL, city uuid NOT NULL) ON COMMIT DELETE ROWS;
+` + changedTable
+
+// batchSettings are the settings of a batch's transaction.
+const batchSettings = `SET LOCAL work_mem = '256MB';
 -- Compiling the big joins costs more than it saves.
-SET LOCAL jit = off;`
+SET LOCAL jit = off`
 
 // hashJoinRows is the number of staged rows from which an import only joins by hash.
 const hashJoinRows = 1000
@@ -273,22 +285,39 @@ const hashJoinRows = 1000
 // default of 8 MB would send a gazetteer's staging rows through the file system.
 const tempBuffers = "256MB"
 
-func (w *batchWriter) run(ctx context.Context) (map[string]knowledge.BatchCounts, error) {
-	// temp_buffers can only be set before a session's first temporary table; a pooled
-	// connection that already had one keeps what it has.
-	if _, err := w.tx.ExecContext(ctx, `SAVEPOINT imp_temp_buffers`); err != nil {
-		return nil, fmt.Errorf("staging tables: %w", err)
+// stageTables makes sure the session has the staging tables.
+func stageTables(ctx context.Context, tx *sqlx.Tx) error {
+	var have bool
+	if err := tx.GetContext(ctx, &have, `SELECT to_regclass('pg_temp.imp_former') IS NOT NULL`); err != nil {
+		return fmt.Errorf("staging tables: %w", err)
 	}
-	if _, err := w.tx.ExecContext(ctx, `SET LOCAL temp_buffers = '`+tempBuffers+`'`); err != nil {
-		if _, err := w.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT imp_temp_buffers`); err != nil {
-			return nil, fmt.Errorf("staging tables: %w", err)
+	if !have {
+		// temp_buffers can only be set before a session's first temporary table; a
+		// pooled connection that already had one keeps what it has.
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT imp_temp_buffers`); err != nil {
+			return fmt.Errorf("staging tables: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `SET LOCAL temp_buffers = '`+tempBuffers+`'`); err != nil {
+			if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT imp_temp_buffers`); err != nil {
+				return fmt.Errorf("staging tables: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT imp_temp_buffers`); err != nil {
+			return fmt.Errorf("staging tables: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, tempTables); err != nil {
+			return fmt.Errorf("staging tables: %w", err)
 		}
 	}
-	if _, err := w.tx.ExecContext(ctx, `RELEASE SAVEPOINT imp_temp_buffers`); err != nil {
-		return nil, fmt.Errorf("staging tables: %w", err)
+	if _, err := tx.ExecContext(ctx, batchSettings); err != nil {
+		return fmt.Errorf("staging tables: %w", err)
 	}
-	if _, err := w.tx.ExecContext(ctx, tempTables); err != nil {
-		return nil, fmt.Errorf("staging tables: %w", err)
+	return nil
+}
+
+func (w *batchWriter) run(ctx context.Context) (map[string]knowledge.BatchCounts, error) {
+	if err := stageTables(ctx, w.tx); err != nil {
+		return nil, err
 	}
 	w.p.Phase("writing")
 	if err := w.reconcile(ctx); err != nil {
@@ -517,6 +546,15 @@ func nzFloat(p *float64) any {
 
 func keyID(kind, key string) string { return knowledge.KeyID(kind, key).String() }
 
+// recordID is the id a record is staged under: the one a mutation gives it, or the
+// one its key derives.
+func recordID(kind, key string, e knowledge.Entry) string {
+	if e.ID != uuid.Nil {
+		return e.ID.String()
+	}
+	return keyID(kind, key)
+}
+
 // copyIn streams rows into a staging table with COPY.
 func (w *batchWriter) copyIn(ctx context.Context, table string, cols []string, fill func(emit func(vals ...any) error) error) error {
 	stmt, err := w.tx.PrepareContext(ctx, CopyStatement(table, cols...))
@@ -558,8 +596,11 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	err := w.copyIn(ctx, "imp_refs", []string{"no", "kind", "key_id", "qid", "gn", "code", "url", "external"}, func(emit func(...any) error) error {
 		for _, r := range rows {
 			var key, gn any
-			if r.ref.Key != "" {
+			switch {
+			case r.ref.Key != "":
 				key = keyID(r.kind, r.ref.Key)
+			case r.ref.ID != uuid.Nil:
+				key = r.ref.ID.String()
 			}
 			if r.ref.GeoNames != 0 {
 				gn = r.ref.GeoNames
@@ -591,7 +632,7 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 		"excerpt", "languages", "cleared"}, func(emit func(...any) error) error {
 		for _, s := range b.Sources {
 			w.p.Add(1)
-			id := keyID(knowledge.KindSource, s.Key)
+			id := recordID(knowledge.KindSource, s.Key, s.Entry)
 			day, precision := dateCols(s.PublishedOn)
 			if err := emit(id, id, s.Line, s.Title, nz(s.Publisher), nz(s.URL), day, precision,
 				nz(s.Excerpt), nz(strings.Join(s.Languages, ",")), clearedCols(s.Cleared)); err != nil {
@@ -606,7 +647,7 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	err = w.copyIn(ctx, "imp_countries", []string{"id", "target", "line", "code", "name", "qid", "names", "cleared"}, func(emit func(...any) error) error {
 		for _, c := range b.Countries {
 			w.p.Add(1)
-			id := keyID(knowledge.KindCountry, c.Code)
+			id := recordID(knowledge.KindCountry, c.Code, c.Entry)
 			var names any
 			if len(c.Names) > 0 {
 				names = textArray(c.Names)
@@ -682,7 +723,7 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 		"admin1", "name_langs", "names", "name_srcs", "srcs", "cleared"}, func(emit func(...any) error) error {
 		for _, c := range w.cityRecords() {
 			w.p.Add(1)
-			id := keyID(knowledge.KindCity, c.Key)
+			id := recordID(knowledge.KindCity, c.Key, c.Entry)
 			langs, texts, srcs := names(c.Names)
 			if err := emit(id, id, c.Line, w.refNo(knowledge.KindCountry, c.Country), c.Name, nzInt(c.Population),
 				nzFloat(c.Latitude), nzFloat(c.Longitude), nz(c.Wikidata), nzInt(c.GeoNames), nz(c.Admin1), langs, texts, srcs, sources(c.Sources),
@@ -699,7 +740,7 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 		"name_langs", "names", "name_srcs", "srcs", "cleared"}, func(emit func(...any) error) error {
 		for _, o := range b.Officials {
 			w.p.Add(1)
-			id := keyID(knowledge.KindOfficial, o.Key)
+			id := recordID(knowledge.KindOfficial, o.Key, o.Entry)
 			langs, texts, srcs := names(o.Names)
 			if err := emit(id, id, o.Line, o.Name, nz(o.Title), w.optRef(knowledge.KindCity, o.City), nz(o.Wikidata),
 				langs, texts, srcs, sources(o.Sources), clearedCols(o.Cleared)); err != nil {
@@ -715,7 +756,7 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 		"description", "qid", "srcs", "cleared"}, func(emit func(...any) error) error {
 		for _, in := range b.Institutions {
 			w.p.Add(1)
-			id := keyID(knowledge.KindInstitution, in.Key)
+			id := recordID(knowledge.KindInstitution, in.Key, in.Entry)
 			day, precision := dateCols(in.FoundedOn)
 			if err := emit(id, id, in.Line, in.Name, in.Kind, w.refNo(knowledge.KindCity, in.City), day, precision, nz(in.Description), nz(in.Wikidata),
 				sources(in.Sources), clearedCols(in.Cleared)); err != nil {
@@ -734,7 +775,7 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 		"summary", "srcs", "cleared"}, func(emit func(...any) error) error {
 		for _, a := range b.Agreements {
 			w.p.Add(1)
-			id := keyID(knowledge.KindAgreement, a.Key)
+			id := recordID(knowledge.KindAgreement, a.Key, a.Entry)
 			day, precision := dateCols(a.SignedOn)
 			if err := emit(id, id, a.Line, a.Title, a.Kind, day, precision, w.optRef(knowledge.KindCity, a.SignedIn), nz(a.Summary),
 				sources(a.Sources), clearedCols(a.Cleared)); err != nil {
@@ -763,7 +804,7 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 		"agreement_ref", "srcs", "cleared"}, func(emit func(...any) error) error {
 		for _, pt := range b.Partnerships {
 			w.p.Add(1)
-			id := keyID(knowledge.KindPartnership, pt.Key)
+			id := recordID(knowledge.KindPartnership, pt.Key, pt.Entry)
 			since, sinceP := dateCols(pt.Since)
 			until, untilP := dateCols(pt.Until)
 			if err := emit(id, id, pt.Line, pt.Kind, w.refNo(knowledge.KindCity, pt.Cities[0]), w.refNo(knowledge.KindCity, pt.Cities[1]),
@@ -779,7 +820,7 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	err = w.copyIn(ctx, "imp_figures", []string{"id", "target", "line", "city_ref", "metric", "value", "as_of", "as_of_precision", "source_ref"}, func(emit func(...any) error) error {
 		for _, f := range b.Figures {
 			w.p.Add(1)
-			id := keyID(knowledge.KindFigure, f.Key)
+			id := recordID(knowledge.KindFigure, f.Key, f.Entry)
 			// A figure's date is part of what it is, not a value kept when left out: an
 			// undated figure is stored as such, at the precision of no date.
 			asOf, precision := dateCols(f.AsOf)
