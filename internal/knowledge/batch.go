@@ -455,3 +455,32 @@ func (b *Batch) StatementKeys() []string {
 	}
 	return keys
 }
+
+// EachEntry calls f with the kind and Entry of every record that is an entity, kind
+// by kind.
+func (b *Batch) EachEntry(f func(kind string, e Entry)) {
+	for _, r := range b.Sources {
+		f(KindSource, r.Entry)
+	}
+	for _, r := range b.Countries {
+		f(KindCountry, r.Entry)
+	}
+	for _, r := range b.Cities {
+		f(KindCity, r.Entry)
+	}
+	for _, r := range b.Officials {
+		f(KindOfficial, r.Entry)
+	}
+	for _, r := range b.Institutions {
+		f(KindInstitution, r.Entry)
+	}
+	for _, r := range b.Agreements {
+		f(KindAgreement, r.Entry)
+	}
+	for _, r := range b.Partnerships {
+		f(KindPartnership, r.Entry)
+	}
+	for _, r := range b.Figures {
+		f(KindFigure, r.Entry)
+	}
+}

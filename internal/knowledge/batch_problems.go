@@ -3,6 +3,7 @@ package knowledge
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -17,6 +18,9 @@ type FileProblem struct {
 	Line    int // 1-based; 0 when the problem concerns the whole file
 	Field   string
 	Message string
+	// Code is the problem's kind as a mutation reports it (CodeInvalid when empty):
+	// a batch written for a mutation answers with the codes a client branches on.
+	Code string
 }
 
 // String renders the problem as "file:line: field: message", the form editors and
@@ -79,13 +83,37 @@ type FileProblems struct {
 
 // Addf records a problem at line and field.
 func (ps *FileProblems) Addf(line int, field, format string, args ...any) {
-	p := FileProblem{File: ps.File, Line: line, Field: field, Message: fmt.Sprintf(format, args...)}
+	ps.AddCode(line, field, "", format, args...)
+}
+
+// AddCode records a problem of a kind (a Code… constant) at line and field.
+func (ps *FileProblems) AddCode(line int, field, code, format string, args ...any) {
+	p := FileProblem{File: ps.File, Line: line, Field: field, Message: fmt.Sprintf(format, args...), Code: code}
 	if len(ps.err.Problems) >= MaxFileProblems {
 		ps.err.Omitted++
 		ps.err.Rest = append(ps.err.Rest, p)
 		return
 	}
 	ps.err.Problems = append(ps.err.Problems, p)
+}
+
+// Rule runs a relationship rule (rules.go) and records what it finds at line, each
+// problem's path under the field prefix (such as "agreement"), so that a file and a
+// mutation are held to the one rule and read its one message.
+func (ps *FileProblems) Rule(line int, prefix string, rule func(p *Problems)) {
+	var p Problems
+	rule(&p)
+	for _, fp := range p.list {
+		field := prefix
+		for _, part := range fp.Path[1:] { // past "input"
+			if _, err := strconv.Atoi(part); err == nil {
+				field += "[" + part + "]"
+			} else {
+				field += "." + part
+			}
+		}
+		ps.AddCode(line, field, fp.Code, "%s", fp.Message)
+	}
 }
 
 // Merge records the problems of o after those of ps.

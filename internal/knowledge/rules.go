@@ -1,6 +1,8 @@
 package knowledge
 
 import (
+	"slices"
+
 	"github.com/google/uuid"
 )
 
@@ -68,5 +70,18 @@ func SignatoriesStayParties(p *Problems, path []string, parties []uuid.UUID, kep
 				"give the new signatories with the parties, or keep that city")
 			return
 		}
+	}
+}
+
+// SignsForOwnCity is RepresentsParty seen from the agreement: a signatory's official
+// (represents, nil for no city) must represent one of the parties, and sign for that
+// one. path leads to the signatory.
+func SignsForOwnCity(p *Problems, path []string, represents *uuid.UUID, party uuid.UUID, parties []uuid.UUID) {
+	at := func(f string) []string { return append(append([]string{}, path...), f) }
+	switch {
+	case represents == nil || !slices.Contains(parties, *represents):
+		p.Invalid(at("official"), "the official does not represent any of the agreement's parties")
+	case *represents != party:
+		p.Invalid(at("party"), "the official represents another of the parties and signs for that one")
 	}
 }

@@ -350,6 +350,9 @@ func (w *batchWriter) run(ctx context.Context) (map[string]knowledge.BatchCounts
 	if err := w.checkExternal(ctx); err != nil {
 		return nil, err
 	}
+	if err := w.checkVersions(ctx); err != nil {
+		return nil, err
+	}
 	if err := w.ps.Err(); err != nil {
 		return nil, err
 	}
@@ -367,7 +370,8 @@ func (w *batchWriter) run(ctx context.Context) (map[string]knowledge.BatchCounts
 		{"divisions", len(b.Divisions), w.divisions}, {"cities", len(b.Cities), w.cities},
 		{"officials", len(b.Officials), w.officials}, {"institutions", len(b.Institutions), w.institutions},
 		{"agreements", len(b.Agreements), w.agreements}, {"partnerships", len(b.Partnerships), w.partnerships},
-		{"figures", len(b.Figures), w.figures}, {"links", 0, w.links}, {"statements", len(b.Statements), w.statements},
+		{"figures", len(b.Figures), w.figures}, {"links", 0, w.links}, {"rules", 0, w.checkRules},
+		{"statements", len(b.Statements), w.statements},
 	} {
 		w.p.Phase("storing " + step.name)
 		if err := step.run(ctx); err != nil {
@@ -515,8 +519,9 @@ func dateCols(s string) (day, precision any) {
 	return dateArgs(&d)
 }
 
-// clearedCols is the staged list of the fields a line set to null, or NULL for none.
-func clearedCols(fields []string) any {
+// clearedCols is the staged list of field names (the fields a line set to null, the
+// lists a record replaces), or NULL for none.
+func textArrayOrNull(fields []string) any {
 	if len(fields) == 0 {
 		return nil
 	}
@@ -634,8 +639,8 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 			w.p.Add(1)
 			id := recordID(knowledge.KindSource, s.Key, s.Entry)
 			day, precision := dateCols(s.PublishedOn)
-			if err := emit(id, id, s.Line, s.Title, nz(s.Publisher), nz(s.URL), day, precision,
-				nz(s.Excerpt), nz(strings.Join(s.Languages, ",")), clearedCols(s.Cleared)); err != nil {
+			if err := emit(id, id, s.Line, nz(s.Title), nz(s.Publisher), nz(s.URL), day, precision,
+				nz(s.Excerpt), nz(strings.Join(s.Languages, ",")), textArrayOrNull(s.Cleared)); err != nil {
 				return err
 			}
 		}
@@ -652,7 +657,7 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 			if len(c.Names) > 0 {
 				names = textArray(c.Names)
 			}
-			if err := emit(id, id, c.Line, c.Code, c.Name, nz(c.Wikidata), names, clearedCols(c.Cleared)); err != nil {
+			if err := emit(id, id, c.Line, c.Code, c.Name, nz(c.Wikidata), names, textArrayOrNull(c.Cleared)); err != nil {
 				return err
 			}
 		}
@@ -720,14 +725,14 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 		return textArray(ls), textArray(ts), srcs
 	}
 	err = w.copyIn(ctx, "imp_cities", []string{"id", "target", "line", "country_ref", "name", "population", "latitude", "longitude", "qid", "gn",
-		"admin1", "name_langs", "names", "name_srcs", "srcs", "cleared"}, func(emit func(...any) error) error {
+		"admin1", "name_langs", "names", "name_srcs", "srcs", "cleared", "replace"}, func(emit func(...any) error) error {
 		for _, c := range w.cityRecords() {
 			w.p.Add(1)
 			id := recordID(knowledge.KindCity, c.Key, c.Entry)
 			langs, texts, srcs := names(c.Names)
-			if err := emit(id, id, c.Line, w.refNo(knowledge.KindCountry, c.Country), c.Name, nzInt(c.Population),
+			if err := emit(id, id, c.Line, w.optRef(knowledge.KindCountry, &c.Country), nz(c.Name), nzInt(c.Population),
 				nzFloat(c.Latitude), nzFloat(c.Longitude), nz(c.Wikidata), nzInt(c.GeoNames), nz(c.Admin1), langs, texts, srcs, sources(c.Sources),
-				clearedCols(c.Cleared)); err != nil {
+				textArrayOrNull(c.Cleared), textArrayOrNull(c.Replace)); err != nil {
 				return err
 			}
 		}
@@ -737,13 +742,13 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 		return err
 	}
 	err = w.copyIn(ctx, "imp_officials", []string{"id", "target", "line", "name", "title", "city_ref", "qid",
-		"name_langs", "names", "name_srcs", "srcs", "cleared"}, func(emit func(...any) error) error {
+		"name_langs", "names", "name_srcs", "srcs", "cleared", "replace"}, func(emit func(...any) error) error {
 		for _, o := range b.Officials {
 			w.p.Add(1)
 			id := recordID(knowledge.KindOfficial, o.Key, o.Entry)
 			langs, texts, srcs := names(o.Names)
-			if err := emit(id, id, o.Line, o.Name, nz(o.Title), w.optRef(knowledge.KindCity, o.City), nz(o.Wikidata),
-				langs, texts, srcs, sources(o.Sources), clearedCols(o.Cleared)); err != nil {
+			if err := emit(id, id, o.Line, nz(o.Name), nz(o.Title), w.optRef(knowledge.KindCity, o.City), nz(o.Wikidata),
+				langs, texts, srcs, sources(o.Sources), textArrayOrNull(o.Cleared), textArrayOrNull(o.Replace)); err != nil {
 				return err
 			}
 		}
@@ -753,13 +758,13 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 		return err
 	}
 	err = w.copyIn(ctx, "imp_institutions", []string{"id", "target", "line", "name", "kind", "city_ref", "founded_on", "founded_on_precision",
-		"description", "qid", "srcs", "cleared"}, func(emit func(...any) error) error {
+		"description", "qid", "srcs", "cleared", "replace"}, func(emit func(...any) error) error {
 		for _, in := range b.Institutions {
 			w.p.Add(1)
 			id := recordID(knowledge.KindInstitution, in.Key, in.Entry)
 			day, precision := dateCols(in.FoundedOn)
-			if err := emit(id, id, in.Line, in.Name, in.Kind, w.refNo(knowledge.KindCity, in.City), day, precision, nz(in.Description), nz(in.Wikidata),
-				sources(in.Sources), clearedCols(in.Cleared)); err != nil {
+			if err := emit(id, id, in.Line, nz(in.Name), nz(in.Kind), w.optRef(knowledge.KindCity, &in.City), day, precision, nz(in.Description), nz(in.Wikidata),
+				sources(in.Sources), textArrayOrNull(in.Cleared), textArrayOrNull(in.Replace)); err != nil {
 				return err
 			}
 			for i, a := range in.Agreements {
@@ -772,13 +777,13 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 		return err
 	}
 	err = w.copyIn(ctx, "imp_agreements", []string{"id", "target", "line", "title", "kind", "signed_on", "signed_on_precision", "signed_in_ref",
-		"summary", "srcs", "cleared"}, func(emit func(...any) error) error {
+		"summary", "srcs", "cleared", "replace"}, func(emit func(...any) error) error {
 		for _, a := range b.Agreements {
 			w.p.Add(1)
 			id := recordID(knowledge.KindAgreement, a.Key, a.Entry)
 			day, precision := dateCols(a.SignedOn)
-			if err := emit(id, id, a.Line, a.Title, a.Kind, day, precision, w.optRef(knowledge.KindCity, a.SignedIn), nz(a.Summary),
-				sources(a.Sources), clearedCols(a.Cleared)); err != nil {
+			if err := emit(id, id, a.Line, nz(a.Title), nz(a.Kind), day, precision, w.optRef(knowledge.KindCity, a.SignedIn), nz(a.Summary),
+				sources(a.Sources), textArrayOrNull(a.Cleared), textArrayOrNull(a.Replace)); err != nil {
 				return err
 			}
 			for i, c := range a.Parties {
@@ -807,8 +812,13 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 			id := recordID(knowledge.KindPartnership, pt.Key, pt.Entry)
 			since, sinceP := dateCols(pt.Since)
 			until, untilP := dateCols(pt.Until)
-			if err := emit(id, id, pt.Line, pt.Kind, w.refNo(knowledge.KindCity, pt.Cities[0]), w.refNo(knowledge.KindCity, pt.Cities[1]),
-				since, sinceP, until, untilP, w.optRef(knowledge.KindAgreement, pt.Agreement), sources(pt.Sources), clearedCols(pt.Cleared)); err != nil {
+			// An update names no cities: a partnership's cities are what it is.
+			var a, b any
+			if len(pt.Cities) == 2 {
+				a, b = w.refNo(knowledge.KindCity, pt.Cities[0]), w.refNo(knowledge.KindCity, pt.Cities[1])
+			}
+			if err := emit(id, id, pt.Line, nz(pt.Kind), a, b,
+				since, sinceP, until, untilP, w.optRef(knowledge.KindAgreement, pt.Agreement), sources(pt.Sources), textArrayOrNull(pt.Cleared)); err != nil {
 				return err
 			}
 		}
@@ -916,7 +926,11 @@ func (w *batchWriter) unknown(nos []int) {
 	})
 	sortUses(all)
 	for _, u := range all {
-		w.ps.Addf(u.Line, u.Field(), "unknown %s %s", u.Kind, u.Ref)
+		if u.Ref.ID != uuid.Nil {
+			w.ps.AddCode(u.Line, u.Field(), knowledge.CodeNotFound, "no %s has this id", u.Kind)
+			continue
+		}
+		w.ps.AddCode(u.Line, u.Field(), knowledge.CodeNotFound, "unknown %s %s", u.Kind, u.Ref)
 	}
 }
 
@@ -924,18 +938,20 @@ func sortUses(us []knowledge.RefUse) {
 	sort.SliceStable(us, func(i, j int) bool { return us[i].Line < us[j].Line })
 }
 
-// problems runs a query returning (line, field, message) rows and records each.
+// problems runs a query returning (line, field, message, code) rows and records each;
+// code is a knowledge.Code… constant, or '' for INVALID.
 func (w *batchWriter) problems(ctx context.Context, what, query string) error {
 	var rows []struct {
 		Line    int    `db:"line"`
 		Field   string `db:"field"`
 		Message string `db:"message"`
+		Code    string `db:"code"`
 	}
 	if err := w.tx.SelectContext(ctx, &rows, query); err != nil {
 		return fmt.Errorf("check %s: %w", what, err)
 	}
 	for _, r := range rows {
-		w.ps.Addf(r.Line, r.Field, "%s", r.Message)
+		w.ps.AddCode(r.Line, r.Field, r.Code, "%s", r.Message)
 	}
 	return nil
 }
@@ -945,10 +961,11 @@ func (w *batchWriter) problems(ctx context.Context, what, query string) error {
 // from the keys are as distinct as the keys, which validation checked.
 func (w *batchWriter) sameTarget(temp, kind string) string {
 	if !w.adopted[temp] {
-		return `SELECT 0 AS line, '' AS field, '' AS message WHERE false`
+		return `SELECT 0 AS line, '' AS field, '' AS message, '' AS code WHERE false`
 	}
 	return fmt.Sprintf(`
-SELECT line, '%[2]s' AS field, format('names the same %[2]s as line %%s (by key or by an identifier)', first) AS message
+SELECT line, '%[2]s' AS field, format('names the same %[2]s as line %%s (by key or by an identifier)', first) AS message,
+    '' AS code
 FROM (SELECT line, min(line) OVER (PARTITION BY target) AS first FROM %[1]s
       WHERE target IN (SELECT target FROM %[1]s GROUP BY target HAVING count(*) > 1)) t
 WHERE line <> first ORDER BY line`, temp, kind)
@@ -1105,7 +1122,7 @@ WHERE NOT EXISTS (SELECT 1 FROM sources a WHERE a.id = j.id)`); err != nil {
 		return err
 	}
 	if err := w.problems(ctx, "sources", `
-SELECT i.line, 'source.url' AS field, format('%s is already the URL of another source', i.url) AS message
+SELECT i.line, 'source.url' AS field, format('%s is already the URL of another source', i.url) AS message, 'CONFLICT' AS code
 FROM imp_sources i JOIN sources s ON s.url = i.url WHERE s.id <> i.target
 UNION ALL `+w.sameTarget("imp_sources", "source")); err != nil {
 		return err
@@ -1114,7 +1131,7 @@ UNION ALL `+w.sameTarget("imp_sources", "source")); err != nil {
 		return nil
 	}
 	if err := w.upsert(ctx, knowledge.KindSource, "sources", "imp_sources", "", true, []column{
-		{name: "title", expr: "i.title"},
+		{name: "title", expr: "i.title", keep: true},
 		{name: "publisher", expr: "i.publisher", keep: true, clear: "publisher"},
 		{name: "url", expr: "i.url", keep: true, clear: "url"},
 		{name: "published_on", expr: "i.published_on", keep: true, clear: "publishedOn"},
@@ -1213,10 +1230,10 @@ WHERE (q.id IS NOT NULL OR g.id IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM citie
 		}
 	}
 	if err := w.problems(ctx, "cities", `
-SELECT i.line, 'city.wikidata' AS field, format('Wikidata id %s already belongs to another city', i.qid) AS message
+SELECT i.line, 'city.wikidata' AS field, format('Wikidata id %s already belongs to another city', i.qid) AS message, 'CONFLICT' AS code
 FROM imp_cities i JOIN cities c ON c.wikidata_qid = i.qid WHERE c.id <> i.target
 UNION ALL
-SELECT i.line, 'city.geonames', format('GeoNames id %s already belongs to another city', i.gn)
+SELECT i.line, 'city.geonames', format('GeoNames id %s already belongs to another city', i.gn), 'CONFLICT'
 FROM imp_cities i JOIN cities c ON c.geonames_id = i.gn WHERE c.id <> i.target
 UNION ALL `+w.sameTarget("imp_cities", "city")); err != nil {
 		return err
@@ -1224,9 +1241,9 @@ UNION ALL `+w.sameTarget("imp_cities", "city")); err != nil {
 	if w.ps.Len() > 0 {
 		return nil
 	}
-	if err := w.upsert(ctx, knowledge.KindCity, "cities", "imp_cities", "JOIN imp_refs rc ON rc.no = i.country_ref", true, []column{
-		{name: "country_id", expr: "rc.target"},
-		{name: "name", expr: "i.name"},
+	if err := w.upsert(ctx, knowledge.KindCity, "cities", "imp_cities", "LEFT JOIN imp_refs rc ON rc.no = i.country_ref", true, []column{
+		{name: "country_id", expr: "rc.target", keep: true},
+		{name: "name", expr: "i.name", keep: true},
 		{name: "population", expr: "i.population", keep: true, clear: "population"},
 		{name: "latitude", expr: "i.latitude", keep: true, clear: "latitude"},
 		{name: "longitude", expr: "i.longitude", keep: true, clear: "longitude"},
@@ -1270,7 +1287,7 @@ WHERE NOT EXISTS (SELECT 1 FROM officials a WHERE a.id = j.id)`); err != nil {
 		return err
 	}
 	if err := w.problems(ctx, "officials", `
-SELECT i.line, 'official.wikidata' AS field, format('Wikidata id %s already belongs to another official', i.qid) AS message
+SELECT i.line, 'official.wikidata' AS field, format('Wikidata id %s already belongs to another official', i.qid) AS message, 'CONFLICT' AS code
 FROM imp_officials i JOIN officials o ON o.wikidata_qid = i.qid WHERE o.id <> i.target
 UNION ALL `+w.sameTarget("imp_officials", "official")); err != nil {
 		return err
@@ -1279,7 +1296,7 @@ UNION ALL `+w.sameTarget("imp_officials", "official")); err != nil {
 		return nil
 	}
 	if err := w.upsert(ctx, knowledge.KindOfficial, "officials", "imp_officials", "LEFT JOIN imp_refs rc ON rc.no = i.city_ref", true, []column{
-		{name: "name", expr: "i.name"},
+		{name: "name", expr: "i.name", keep: true},
 		{name: "title", expr: "i.title", keep: true, clear: "title"},
 		{name: "city_id", expr: "rc.target", keep: true, clear: "city"},
 		{name: "wikidata_qid", expr: "i.qid", keep: true, clear: "wikidata"},
@@ -1297,7 +1314,7 @@ WHERE NOT EXISTS (SELECT 1 FROM institutions a WHERE a.id = j.id)`); err != nil 
 		return err
 	}
 	if err := w.problems(ctx, "institutions", `
-SELECT i.line, 'institution.wikidata' AS field, format('Wikidata id %s already belongs to another institution', i.qid) AS message
+SELECT i.line, 'institution.wikidata' AS field, format('Wikidata id %s already belongs to another institution', i.qid) AS message, 'CONFLICT' AS code
 FROM imp_institutions i JOIN institutions o ON o.wikidata_qid = i.qid WHERE o.id <> i.target
 UNION ALL `+w.sameTarget("imp_institutions", "institution")); err != nil {
 		return err
@@ -1305,10 +1322,10 @@ UNION ALL `+w.sameTarget("imp_institutions", "institution")); err != nil {
 	if w.ps.Len() > 0 {
 		return nil
 	}
-	if err := w.upsert(ctx, knowledge.KindInstitution, "institutions", "imp_institutions", "JOIN imp_refs rc ON rc.no = i.city_ref", true, []column{
-		{name: "name", expr: "i.name"},
-		{name: "kind", expr: "i.kind"},
-		{name: "city_id", expr: "rc.target"},
+	if err := w.upsert(ctx, knowledge.KindInstitution, "institutions", "imp_institutions", "LEFT JOIN imp_refs rc ON rc.no = i.city_ref", true, []column{
+		{name: "name", expr: "i.name", keep: true},
+		{name: "kind", expr: "i.kind", keep: true},
+		{name: "city_id", expr: "rc.target", keep: true},
 		{name: "founded_on", expr: "i.founded_on", keep: true, clear: "foundedOn"},
 		precisionColumn("founded_on", "foundedOn"),
 		{name: "description", expr: "i.description", keep: true, clear: "description"},
@@ -1322,8 +1339,8 @@ UNION ALL `+w.sameTarget("imp_institutions", "institution")); err != nil {
 
 func (w *batchWriter) agreements(ctx context.Context) error {
 	if err := w.upsert(ctx, knowledge.KindAgreement, "agreements", "imp_agreements", "LEFT JOIN imp_refs rc ON rc.no = i.signed_in_ref", true, []column{
-		{name: "title", expr: "i.title"},
-		{name: "kind", expr: "i.kind"},
+		{name: "title", expr: "i.title", keep: true},
+		{name: "kind", expr: "i.kind", keep: true},
 		{name: "signed_on", expr: "i.signed_on", keep: true, clear: "signedOn"},
 		precisionColumn("signed_on", "signedOn"),
 		{name: "signed_in_id", expr: "rc.target", keep: true, clear: "signedIn"},
@@ -1361,16 +1378,16 @@ WHERE NOT EXISTS (SELECT 1 FROM partnerships a WHERE a.id = j.id)`); err != nil 
 		return err
 	}
 	if err := w.problems(ctx, "partnerships", `
-SELECT line, 'partnership.cities' AS field, 'both references name the same city' AS message
+SELECT line, 'partnership.cities' AS field, 'both references name the same city' AS message, '' AS code
 FROM imp_partnerships WHERE city_a = city_b
 UNION ALL
-SELECT i.line, 'partnership.cities', format('another %s partnership of these two cities is already stored', i.kind)
+SELECT i.line, 'partnership.cities', format('another %s partnership of these two cities is already stored', i.kind), 'CONFLICT'
 FROM imp_partnerships i JOIN partnerships p ON p.city_a_id = i.city_a AND p.city_b_id = i.city_b AND p.kind = i.kind
 WHERE p.id <> i.target
 UNION ALL
 -- The same pair listed twice in the file under two keys, written as references of two
 -- forms (a key and a GeoNames id) that the file's own check cannot see are one city.
-SELECT line, 'partnership.cities', format('another %s partnership of these two cities is on line %s', kind, first)
+SELECT line, 'partnership.cities', format('another %s partnership of these two cities is on line %s', kind, first), ''
 FROM (SELECT line, kind, target, min(line) OVER w AS first, first_value(target) OVER w AS first_target
       FROM imp_partnerships WHERE city_a <> city_b
       WINDOW w AS (PARTITION BY city_a, city_b, kind ORDER BY line)) d
@@ -1382,9 +1399,9 @@ UNION ALL `+w.sameTarget("imp_partnerships", "partnership")); err != nil {
 		return nil
 	}
 	if err := w.upsert(ctx, knowledge.KindPartnership, "partnerships", "imp_partnerships", "LEFT JOIN imp_refs ra ON ra.no = i.agreement_ref", true, []column{
-		{name: "kind", expr: "i.kind"},
-		{name: "city_a_id", expr: "i.city_a"},
-		{name: "city_b_id", expr: "i.city_b"},
+		{name: "kind", expr: "i.kind", keep: true},
+		{name: "city_a_id", expr: "i.city_a", keep: true},
+		{name: "city_b_id", expr: "i.city_b", keep: true},
 		{name: "since", expr: "i.since", keep: true, clear: "since"},
 		precisionColumn("since", "since"),
 		{name: "until", expr: "i.until", keep: true, clear: "until"},
@@ -1458,6 +1475,9 @@ ORDER BY 1`); err != nil {
 	}
 	// The links look up imp_changed by hash: it needs its row count.
 	if err := w.exec(ctx, "analyze imp_changed", `ANALYZE imp_changed`); err != nil {
+		return err
+	}
+	if err := w.replaceLists(ctx); err != nil || w.ps.Len() > 0 {
 		return err
 	}
 	for _, k := range []struct{ kind, table, col, temp string }{
