@@ -253,8 +253,9 @@ type Entry struct {
 	// derives from its key (KeyID).
 	ID uuid.UUID `json:"-"`
 	// Version, for an update, is the version of the entity the writer read: the write
-	// is refused (STALE_VERSION) when the stored entity has another.
-	Version int `json:"-"`
+	// is refused (STALE_VERSION) when the stored entity has another, and NOT_FOUND
+	// when there is none. Nil for a create and for a file's record.
+	Version *int `json:"-"`
 	// Replace names the lists the record states whole (such as "names" or
 	// "parties"): what is stored beyond them is removed. A file's lists only add.
 	Replace []string `json:"-"`

@@ -112,6 +112,14 @@ func (p *Problems) List(path []string, n, max int) bool {
 	return true
 }
 
+// ID refuses the nil UUID as a reference: it names no entity (and would read as no
+// reference at all).
+func (p *Problems) ID(path []string, what string, id *uuid.UUID) {
+	if id != nil && *id == uuid.Nil {
+		p.Add(CodeNotFound, path, "no %s has this id", what)
+	}
+}
+
 // Date checks a date's year.
 func (p *Problems) Date(path []string, d *Date) {
 	if d != nil {
@@ -151,6 +159,9 @@ func (s SourceRefs) Check(p *Problems, path []string) {
 	if !p.List(path, len(s.IDs)+len(s.New), MaxSourceRefs) ||
 		!p.List(append(append([]string{}, path...), "new"), len(s.New), MaxNewSources) {
 		return // a list that long is not looked at item by item
+	}
+	for i, id := range s.IDs {
+		p.ID(append(append([]string{}, path...), "ids", strconv.Itoa(i)), "source", &id)
 	}
 	for i, ns := range s.New {
 		ns.Check(p, append(append([]string{}, path...), "new", strconv.Itoa(i)))
@@ -336,6 +347,7 @@ type OfficialWrite struct {
 
 // Check records what is wrong with the write, apart from what needs the database.
 func (w *OfficialWrite) Check(p *Problems) {
+	p.ID(Path("city"), "city", w.CityID)
 	p.Text(Path("name"), w.Name, w.ID == nil, NameText)
 	p.Text(Path("title"), w.Title, false, TitleText)
 	if w.Names != nil {
@@ -370,6 +382,18 @@ type AgreementWrite struct {
 
 // Check records what is wrong with the write, apart from what needs the database.
 func (w *AgreementWrite) Check(p *Problems) {
+	p.ID(Path("signedIn"), "city", w.SignedInID)
+	if w.Parties != nil && len(*w.Parties) <= MaxParties {
+		for i, id := range *w.Parties {
+			p.ID(Path("parties", i), "city", &id)
+		}
+	}
+	if w.Signatories != nil && len(*w.Signatories) <= MaxSignatories {
+		for i, s := range *w.Signatories {
+			p.ID(Path("signatories", i, "official"), "official", &s.OfficialID)
+			p.ID(Path("signatories", i, "party"), "city", &s.PartyID)
+		}
+	}
 	create := w.ID == nil
 	p.Text(Path("title"), w.Title, create, TitleText)
 	if create && w.Kind == nil {
@@ -435,6 +459,10 @@ type PartnershipWrite struct {
 
 // Check records what is wrong with the write, apart from what needs the database.
 func (w *PartnershipWrite) Check(p *Problems) {
+	for i, id := range w.CityIDs {
+		p.ID(Path("cities", i), "city", &id)
+	}
+	p.ID(Path("agreement"), "agreement", w.AgreementID)
 	if w.ID == nil {
 		if w.Kind == nil {
 			p.Invalid(Path("kind"), "is required")
@@ -473,6 +501,12 @@ type InstitutionWrite struct {
 
 // Check records what is wrong with the write, apart from what needs the database.
 func (w *InstitutionWrite) Check(p *Problems) {
+	p.ID(Path("city"), "city", w.CityID)
+	if w.AgreementIDs != nil && len(*w.AgreementIDs) <= MaxLinks {
+		for i, id := range *w.AgreementIDs {
+			p.ID(Path("agreements", i), "agreement", &id)
+		}
+	}
 	create := w.ID == nil
 	p.Text(Path("name"), w.Name, create, InstitutionNameText)
 	if create && w.Kind == nil {

@@ -22,7 +22,7 @@ import (
 func (w *batchWriter) checkVersions(ctx context.Context) error {
 	want := map[string]map[uuid.UUID]knowledge.Entry{}
 	w.b.EachEntry(func(kind string, e knowledge.Entry) {
-		if e.Version > 0 {
+		if e.Version != nil {
 			if want[kind] == nil {
 				want[kind] = map[uuid.UUID]knowledge.Entry{}
 			}
@@ -56,10 +56,10 @@ func (w *batchWriter) checkVersions(ctx context.Context) error {
 			switch {
 			case !ok:
 				w.ps.AddCode(e.Line, k.kind+".id", knowledge.CodeNotFound, "no %s has this id", what)
-			case v != e.Version:
+			case v != *e.Version:
 				w.ps.AddCode(e.Line, k.kind+".version", knowledge.CodeStaleVersion,
 					"the %s is at version %d, not %d: someone changed it since you read it; read it again and reapply your change",
-					what, v, e.Version)
+					what, v, *e.Version)
 			}
 		}
 	}

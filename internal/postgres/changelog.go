@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/amity/amity/internal/knowledge"
 )
@@ -71,10 +73,15 @@ func bulkKindOfChange(entity string) (bulkKind, bool) {
 }
 
 // recordChanges turns the entities imp_changed holds into new versions, audit entries
-// written as actor, and bulk change notifications, delivered when the transaction
-// commits. Nothing in imp_changed (an unchanged re-import) writes and announces
-// nothing.
-func recordChanges(ctx context.Context, tx *sqlx.Tx, actor string) error {
+// written under meta (who, with which API key, for which request and client mutation
+// id), and change notifications, delivered when the transaction commits. Nothing in
+// imp_changed (an unchanged re-import) writes and announces nothing.
+//
+// A file's changes are announced in bulk, one notification per kind and action. A
+// mutation's (each) are announced one by one with the cities they concern, as
+// LogChanges reads them back, so that a replica's caches drop only what they touch:
+// a bulk change empties them.
+func recordChanges(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, each bool) error {
 	var kinds []string
 	if err := tx.SelectContext(ctx, &kinds, `SELECT DISTINCT kind FROM imp_changed`); err != nil {
 		return fmt.Errorf("record changes: %w", err)
@@ -117,36 +124,85 @@ UPDATE %[1]s t SET version = t.version + 1, updated_at = now() FROM b WHERE t.id
 		if !has[k.kind] {
 			continue
 		}
-		// The statement that wrote an entity's row kept it as written (after); only an
-		// entity that gained names or links alone is read back, by its primary key.
-		q := fmt.Sprintf(`
-WITH a AS (
-    INSERT INTO audit_log (actor, action, entity_type, entity_id, before, after)
-    SELECT $1, CASE WHEN c.created THEN 'CREATE' ELSE 'UPDATE' END, $2, c.id, c.before,
-        coalesce(c.after, (SELECT to_jsonb(t) FROM %s t WHERE t.id = c.id))
-    FROM imp_changed c
-    WHERE c.kind = $3
-    RETURNING id, action
-)
-SELECT action, min(id) AS first, max(id) AS last, count(*) AS count FROM a GROUP BY action ORDER BY action`, k.table)
-		var runs []struct {
-			Action string `db:"action"`
-			First  int64  `db:"first"`
-			Last   int64  `db:"last"`
-			Count  int64  `db:"count"`
+		if err := auditKind(ctx, tx, meta, k, each); err != nil {
+			return err
 		}
-		if err := tx.SelectContext(ctx, &runs, q, actor, k.typ, k.kind); err != nil {
+	}
+	return nil
+}
+
+// stagedSources is, per kind, the staging table whose srcs column lists the sources
+// an entity of the kind cites, for its audit entry.
+var stagedSources = map[string]string{
+	knowledge.KindCity: "imp_cities", knowledge.KindOfficial: "imp_officials", knowledge.KindInstitution: "imp_institutions",
+	knowledge.KindAgreement: "imp_agreements", knowledge.KindPartnership: "imp_partnerships",
+}
+
+// auditKind writes the audit entries of one kind's changed entities and announces them.
+func auditKind(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, k bulkKind, each bool) error {
+	sources := "'{}'::uuid[]"
+	if temp, ok := stagedSources[k.kind]; ok && each {
+		sources = fmt.Sprintf(`ARRAY(SELECT DISTINCT r.target FROM %s e CROSS JOIN unnest(e.srcs) AS s(no) JOIN imp_refs r ON r.no = s.no
+        WHERE e.target = c.id)`, temp)
+	}
+	// The statement that wrote an entity's row kept it as written (after); only an
+	// entity that gained names or links alone is read back, by its primary key.
+	insert := fmt.Sprintf(`
+    INSERT INTO audit_log (key_id, actor, action, entity_type, entity_id, before, after, source_ids, client_mutation_id, request_id)
+    SELECT $1, $2, CASE WHEN c.created THEN 'CREATE' ELSE 'UPDATE' END, $3, c.id, c.before,
+        coalesce(c.after, (SELECT to_jsonb(t) FROM %s t WHERE t.id = c.id)), %s, $5, nullif($6, '')
+    FROM imp_changed c
+    WHERE c.kind = $4`, k.table, sources)
+	args := []any{meta.Actor.KeyID, meta.Actor.Name, k.typ, k.kind, meta.ClientMutationID, meta.Actor.RequestID}
+	if each {
+		q := `
+WITH a AS (` + insert + `
+    RETURNING id, entity_id, action, before, after
+)
+SELECT a.id AS seq, a.entity_id AS id, a.action, array_remove(ARRAY(SELECT DISTINCT x FROM unnest(CASE $3
+        WHEN 'Partnership' THEN ARRAY[(a.after->>'city_a_id')::uuid, (a.after->>'city_b_id')::uuid,
+            (a.before->>'city_a_id')::uuid, (a.before->>'city_b_id')::uuid]
+        WHEN 'Agreement' THEN ARRAY(SELECT p.city_id FROM agreement_parties p WHERE p.agreement_id = a.entity_id
+            UNION SELECT f.city FROM imp_former f WHERE f.id = a.entity_id)
+        WHEN 'City' THEN ARRAY[a.entity_id]
+        ELSE ARRAY[(a.after->>'city_id')::uuid, (a.before->>'city_id')::uuid] END) AS x), NULL)::text[] AS cities
+FROM a ORDER BY a.id`
+		var rows []struct {
+			Seq    int64          `db:"seq"`
+			ID     uuid.UUID      `db:"id"`
+			Action string         `db:"action"`
+			Cities pq.StringArray `db:"cities"`
+		}
+		if err := tx.SelectContext(ctx, &rows, q, args...); err != nil {
 			return fmt.Errorf("record changes: audit %s: %w", k.table, err)
 		}
-		for _, r := range runs {
-			action := knowledge.ChangeUpdated
-			if r.Action == "CREATE" {
-				action = knowledge.ChangeCreated
-			}
-			c := knowledge.Change{Entity: k.change, Action: action, Bulk: &knowledge.BulkChange{Actor: actor, First: r.First, Last: r.Last, Count: r.Count}}
+		for _, r := range rows {
+			c := knowledge.Change{Seq: r.Seq, Entity: k.change, Action: changeAction(r.Action), ID: r.ID, Cities: parseCities(r.Cities)}
 			if err := NotifyChange(ctx, tx, c); err != nil {
 				return err
 			}
+		}
+		return nil
+	}
+	q := `
+WITH a AS (` + insert + `
+    RETURNING id, action
+)
+SELECT action, min(id) AS first, max(id) AS last, count(*) AS count FROM a GROUP BY action ORDER BY action`
+	var runs []struct {
+		Action string `db:"action"`
+		First  int64  `db:"first"`
+		Last   int64  `db:"last"`
+		Count  int64  `db:"count"`
+	}
+	if err := tx.SelectContext(ctx, &runs, q, args...); err != nil {
+		return fmt.Errorf("record changes: audit %s: %w", k.table, err)
+	}
+	for _, r := range runs {
+		c := knowledge.Change{Entity: k.change, Action: changeAction(r.Action),
+			Bulk: &knowledge.BulkChange{Actor: meta.Actor.Name, First: r.First, Last: r.Last, Count: r.Count}}
+		if err := NotifyChange(ctx, tx, c); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -44,7 +44,7 @@ func Import(ctx context.Context, db *sqlx.DB, b *knowledge.Batch, p ImportProgre
 		return sum, fmt.Errorf("import %s: %w", b.File, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	counts, byName, err := writeBatch(ctx, tx, b, p, ImportActor(b.File))
+	counts, byName, err := writeBatch(ctx, tx, b, p, fileMeta(ImportActor(b.File)))
 	sum.ByName = byName
 	if err != nil {
 		return sum, err
@@ -81,12 +81,26 @@ func beginBatch(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error) {
 // writeBatch writes a batch inside tx as actor, and says what it did to each kind and
 // what it decided for each city the batch names by name (also when it refused the
 // batch after deciding).
-func writeBatch(ctx context.Context, tx *sqlx.Tx, b *knowledge.Batch, p ImportProgress, actor string) (map[string]knowledge.BatchCounts, map[knowledge.Ref]knowledge.CityMatch, error) {
+// fileMeta is the write envelope of a file's batch: the file is the actor.
+func fileMeta(actor string) batchMeta {
+	return batchMeta{WriteMeta: knowledge.WriteMeta{Actor: knowledge.Actor{Name: actor}}}
+}
+
+// batchMeta is the envelope of a batch write. Mutation marks a mutation's batch: its
+// records name their entities by id, so none adopts a stored row by a natural key (a
+// second source with a stored URL is a conflict, not that source), and its changes
+// are announced one by one rather than in bulk (see recordChanges).
+type batchMeta struct {
+	knowledge.WriteMeta
+	Mutation bool
+}
+
+func writeBatch(ctx context.Context, tx *sqlx.Tx, b *knowledge.Batch, p ImportProgress, meta batchMeta) (map[string]knowledge.BatchCounts, map[knowledge.Ref]knowledge.CityMatch, error) {
 	if p == nil {
 		p = noProgress{}
 	}
 	w := &batchWriter{tx: tx, b: b, p: p, ps: &knowledge.FileProblems{File: b.File}, refNos: map[refKey]int{},
-		adopted: map[string]bool{}, actor: actor}
+		adopted: map[string]bool{}, meta: meta}
 	counts, err := w.run(ctx)
 	if err != nil {
 		var ie *knowledge.FileError
@@ -152,7 +166,7 @@ func ApplyBundle(ctx context.Context, db *sqlx.DB, b *knowledge.Batch, digest, n
 	if res.Skipped {
 		return res, tx.Commit()
 	}
-	counts, _, err := writeBatch(ctx, tx, b, nil, BundleActor(digest))
+	counts, _, err := writeBatch(ctx, tx, b, nil, fileMeta(BundleActor(digest)))
 	if err != nil {
 		return res, fmt.Errorf("apply bundle %s: %w", name, err)
 	}
@@ -205,8 +219,9 @@ type batchWriter struct {
 	adopted map[string]bool
 	// rows counts the rows staged: entities, names and links.
 	rows int
-	// actor is who the audit log says wrote: the import of the file.
-	actor string
+	// meta is who the audit log says wrote (for a file, the import of the file), and
+	// how the changes are announced.
+	meta batchMeta
 	// named holds what reconciliation decided for each city referred to by name, and
 	// created the cities it creates for them (see reconcile.go).
 	named   map[knowledge.Ref]reconciled
@@ -385,7 +400,7 @@ func (w *batchWriter) run(ctx context.Context) (map[string]knowledge.BatchCounts
 	w.p.Phase("recording changes and indexing")
 	// Before the indexes come back: a new version of a city that only gained names
 	// then updates no secondary index.
-	if err := recordChanges(ctx, w.tx, w.actor); err != nil {
+	if err := recordChanges(ctx, w.tx, w.meta.WriteMeta, w.meta.Mutation); err != nil {
 		return nil, err
 	}
 	for _, def := range restore {
@@ -1029,6 +1044,11 @@ func upsertSQL(kind, table, temp, joins string, stamped bool, cols []column) str
 		v := c.value("excluded."+c.name, "t."+c.name)
 		want := c.value(c.expr, "o."+c.name)
 		expr := c.expr
+		if c.keep {
+			// The stored value, read already, fills what the staged row leaves out,
+			// before the NOT NULL constraints that are checked before ON CONFLICT.
+			expr = want
+		}
 		if c.clear != "" {
 			// ON CONFLICT's SET sees only the table's columns, not the staging row's
 			// cleared list, so the value of a clearable column is settled in the
@@ -1100,6 +1120,9 @@ WHERE j.no = r.no AND j.kind = $1`, strings.Join(ids, ", "), joins)
 // pairs over the staging table j and the stored table a row of which is found by id
 // in "a.id = j.id".
 func (w *batchWriter) adopt(ctx context.Context, what, temp, matches string) error {
+	if w.meta.Mutation {
+		return nil
+	}
 	res, err := w.tx.ExecContext(ctx, fmt.Sprintf(`
 UPDATE %s i SET target = m.target FROM (%s) m WHERE i.id = m.id AND i.target <> m.target`, temp, matches))
 	if err != nil {
