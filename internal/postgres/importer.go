@@ -954,7 +954,7 @@ func sortUses(us []knowledge.RefUse) {
 }
 
 // problems runs a query returning (line, field, message, code) rows and records each;
-// code is a knowledge.Code… constant, or ” for INVALID.
+// code is a knowledge.Code… constant, or empty for INVALID.
 func (w *batchWriter) problems(ctx context.Context, what, query string) error {
 	var rows []struct {
 		Line    int    `db:"line"`
