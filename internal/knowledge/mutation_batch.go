@@ -44,6 +44,19 @@ func (s SourceRefs) refs(b *Batch) []Ref {
 	return out
 }
 
+// Batch is the new sources as a batch of their own (for a write that cites sources
+// without being a fact itself: a retraction, a merge), and the ids of all the sources
+// cited.
+func (s SourceRefs) Batch() (*Batch, []uuid.UUID) {
+	b := mutationBatch("sources")
+	refs := s.refs(b)
+	ids := make([]uuid.UUID, len(refs))
+	for i, r := range refs {
+		ids[i] = r.ID
+	}
+	return b, ids
+}
+
 func (s NewSource) record(id uuid.UUID, line int) SourceRecord {
 	return SourceRecord{Entry: Entry{Line: line, ID: id}, Title: s.Title, Publisher: deref(s.Publisher),
 		URL: deref(s.URL), PublishedOn: dateText(s.PublishedOn), Excerpt: deref(s.Excerpt), Languages: s.Languages}

@@ -27,7 +27,7 @@ import (
 // changed it, NULL otherwise); linked, an existing entity of which only names,
 // citations or links changed.
 const changedTable = `CREATE TEMP TABLE IF NOT EXISTS imp_changed (id uuid NOT NULL, kind text NOT NULL, created bool NOT NULL,
-    before jsonb, after jsonb, linked bool NOT NULL DEFAULT false) ON COMMIT DELETE ROWS`
+    before jsonb, after jsonb, linked bool NOT NULL DEFAULT false) ON COMMIT PRESERVE ROWS`
 
 // bulkKind is how a bulk write's entity kind is stored, audited and announced.
 type bulkKind struct {

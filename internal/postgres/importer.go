@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -237,8 +238,11 @@ func (w *batchWriter) cityRecords() []knowledge.CityRecord {
 }
 
 // tempTables are the staging tables of batch writes. They live as long as the
-// database session and are emptied at every commit: creating a dozen tables per
-// transaction costs more than a mutation's whole write. Each entity table
+// database session, and are empty between batches: a batch that succeeds empties
+// them before it returns (clearStaging), and one that fails is rolled back with what
+// it staged. Creating a dozen tables per transaction, or having PostgreSQL truncate
+// them at every commit (ON COMMIT DELETE ROWS), would cost more than a mutation's
+// whole write. Each entity table
 // holds the key-derived id, the line it came from, its values, references as numbers
 // into imp_refs, and the id it is written under (target: its own id unless a stored
 // row answers to one of its natural keys). An entity's names (three arrays: languages,
@@ -258,34 +262,34 @@ func (w *batchWriter) cityRecords() []knowledge.CityRecord {
 // statement joins them whole, by hash.
 const tempTables = `
 CREATE TEMP TABLE IF NOT EXISTS imp_refs (no int NOT NULL, kind text NOT NULL, key_id uuid, qid text, gn bigint, code text,
-    url text, external bool NOT NULL, target uuid) ON COMMIT DELETE ROWS;
+    url text, external bool NOT NULL, target uuid) ON COMMIT PRESERVE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS imp_sources (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, title text, publisher text,
-    url text, published_on date, published_on_precision text, excerpt text, languages text, cleared text[]) ON COMMIT DELETE ROWS;
+    url text, published_on date, published_on_precision text, excerpt text, languages text, cleared text[]) ON COMMIT PRESERVE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS imp_countries (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, code text, name text,
-    qid text, names text[], cleared text[]) ON COMMIT DELETE ROWS;
+    qid text, names text[], cleared text[]) ON COMMIT PRESERVE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS imp_divisions (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, country_ref int, code text,
-    name text, ascii_name text, gn bigint) ON COMMIT DELETE ROWS;
+    name text, ascii_name text, gn bigint) ON COMMIT PRESERVE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS imp_cities (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, country_ref int, name text,
     population bigint, latitude float8, longitude float8, qid text, gn bigint, admin1 text,
-    name_langs text[], names text[], name_srcs int[], srcs int[], cleared text[], replace text[]) ON COMMIT DELETE ROWS;
+    name_langs text[], names text[], name_srcs int[], srcs int[], cleared text[], replace text[]) ON COMMIT PRESERVE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS imp_officials (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, name text, title text,
-    city_ref int, qid text, name_langs text[], names text[], name_srcs int[], srcs int[], cleared text[], replace text[]) ON COMMIT DELETE ROWS;
+    city_ref int, qid text, name_langs text[], names text[], name_srcs int[], srcs int[], cleared text[], replace text[]) ON COMMIT PRESERVE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS imp_institutions (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, name text, kind text,
     city_ref int, founded_on date, founded_on_precision text, description text, qid text, srcs int[], cleared text[],
-    replace text[]) ON COMMIT DELETE ROWS;
+    replace text[]) ON COMMIT PRESERVE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS imp_agreements (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, title text, kind text,
     signed_on date, signed_on_precision text, signed_in_ref int, summary text, srcs int[], cleared text[],
-    replace text[]) ON COMMIT DELETE ROWS;
+    replace text[]) ON COMMIT PRESERVE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS imp_partnerships (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, kind text, a_ref int,
     b_ref int, since date, since_precision text, until date, until_precision text, agreement_ref int, city_a uuid, city_b uuid,
-    srcs int[], cleared text[]) ON COMMIT DELETE ROWS;
+    srcs int[], cleared text[]) ON COMMIT PRESERVE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS imp_figures (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, city_ref int, metric text,
-    value int, as_of date, as_of_precision text, source_ref int) ON COMMIT DELETE ROWS;
+    value int, as_of date, as_of_precision text, source_ref int) ON COMMIT PRESERVE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS imp_statements (id uuid NOT NULL, target uuid NOT NULL, line int NOT NULL, subject_kind text NOT NULL,
-    subject_ref int NOT NULL, property text, value text, source_ref int NOT NULL, quote text) ON COMMIT DELETE ROWS;
+    subject_ref int NOT NULL, property text, value text, source_ref int NOT NULL, quote text) ON COMMIT PRESERVE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS imp_links (kind text NOT NULL, rel text NOT NULL, subject uuid NOT NULL, ref int, ref2 int,
-    pos int, txt text) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS imp_former (id uuid NOT NULL, city uuid NOT NULL) ON COMMIT DELETE ROWS;
+    pos int, txt text) ON COMMIT PRESERVE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS imp_former (id uuid NOT NULL, city uuid NOT NULL) ON COMMIT PRESERVE ROWS;
 ` + changedTable
 
 // batchSettings are the settings of a batch's transaction.
@@ -350,13 +354,16 @@ func (w *batchWriter) run(ctx context.Context) (map[string]knowledge.BatchCounts
 			return nil, err
 		}
 	}
-	// Row counts and a rough picture are all the plans need.
-	if _, err := w.tx.ExecContext(ctx, `SET LOCAL default_statistics_target = 10`); err != nil {
-		return nil, fmt.Errorf("analyze staging tables: %w", err)
-	}
-	if _, err := w.tx.ExecContext(ctx, `ANALYZE imp_refs, imp_sources, imp_countries, imp_divisions, imp_cities, imp_officials,
+	// Row counts and a rough picture are all the plans need; a small batch plans well
+	// enough without them, for less than the statistics cost.
+	if w.rows >= hashJoinRows {
+		if _, err := w.tx.ExecContext(ctx, `SET LOCAL default_statistics_target = 10`); err != nil {
+			return nil, fmt.Errorf("analyze staging tables: %w", err)
+		}
+		if _, err := w.tx.ExecContext(ctx, `ANALYZE imp_refs, imp_sources, imp_countries, imp_divisions, imp_cities, imp_officials,
         imp_institutions, imp_agreements, imp_partnerships, imp_figures, imp_statements, imp_links`); err != nil {
-		return nil, fmt.Errorf("analyze staging tables: %w", err)
+			return nil, fmt.Errorf("analyze staging tables: %w", err)
+		}
 	}
 	// Each of the steps below is a few long statements that move rows the progress
 	// line cannot count as they go: it names the step, and counts the step's rows when
@@ -376,26 +383,50 @@ func (w *batchWriter) run(ctx context.Context) (map[string]knowledge.BatchCounts
 		return nil, err
 	}
 	b := w.b
+	referenced := map[string]bool{}
+	for k := range w.refNos {
+		referenced[k.kind] = true
+	}
+	// A step runs when the batch holds entities of its kind (or, for the links and
+	// the rules, at all), and the references of its kind are resolved when there are
+	// any: a mutation's batch of one record skips all but a few.
 	for _, step := range []struct {
-		name string
-		rows int
-		run  func(context.Context) error
+		name, kind string
+		rows       int
+		run        func(context.Context) error
 	}{
-		{"sources", len(b.Sources), w.sources}, {"countries", len(b.Countries), w.countries},
-		{"divisions", len(b.Divisions), w.divisions}, {"cities", len(b.Cities), w.cities},
-		{"officials", len(b.Officials), w.officials}, {"institutions", len(b.Institutions), w.institutions},
-		{"agreements", len(b.Agreements), w.agreements}, {"partnerships", len(b.Partnerships), w.partnerships},
-		{"figures", len(b.Figures), w.figures}, {"links", 0, w.links}, {"rules", 0, w.checkRules},
-		{"statements", len(b.Statements), w.statements},
+		{"sources", knowledge.KindSource, len(b.Sources), w.sources},
+		{"countries", knowledge.KindCountry, len(b.Countries), w.countries},
+		{"divisions", knowledge.KindDivision, len(b.Divisions), w.divisions},
+		{"cities", knowledge.KindCity, len(w.cityRecords()), w.cities},
+		{"officials", knowledge.KindOfficial, len(b.Officials), w.officials},
+		{"institutions", knowledge.KindInstitution, len(b.Institutions), w.institutions},
+		{"agreements", knowledge.KindAgreement, len(b.Agreements), w.agreements},
+		{"partnerships", knowledge.KindPartnership, len(b.Partnerships), w.partnerships},
+		{"figures", knowledge.KindFigure, len(b.Figures), w.figures},
+		{"links", "", b.Len(), w.links}, {"rules", "", b.Len(), w.checkRules},
+		{"statements", knowledge.KindStatement, len(b.Statements), w.statements},
 	} {
 		w.p.Phase("storing " + step.name)
-		if err := step.run(ctx); err != nil {
-			return nil, err
+		if step.rows > 0 {
+			if err := step.run(ctx); err != nil {
+				return nil, err
+			}
 		}
 		if err := w.ps.Err(); err != nil {
 			return nil, err
 		}
-		w.p.Add(step.rows)
+		if _, ok := resolvers[step.kind]; ok && referenced[step.kind] {
+			if err := w.resolve(ctx, step.kind); err != nil {
+				return nil, err
+			}
+			if err := w.ps.Err(); err != nil {
+				return nil, err
+			}
+		}
+		if step.kind != "" {
+			w.p.Add(step.rows)
+		}
 	}
 	w.p.Phase("recording changes and indexing")
 	// Before the indexes come back: a new version of a city that only gained names
@@ -408,7 +439,32 @@ func (w *batchWriter) run(ctx context.Context) (map[string]knowledge.BatchCounts
 			return nil, err
 		}
 	}
-	return w.counts(ctx)
+	var counts map[string]knowledge.BatchCounts
+	if !w.meta.Mutation { // a mutation answers with its entity, not with counts
+		var err error
+		if counts, err = w.counts(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return counts, w.clearStaging(ctx)
+}
+
+// stagingTables are the tables tempTables creates.
+const stagingTables = `imp_refs, imp_sources, imp_countries, imp_divisions, imp_cities, imp_officials,
+    imp_institutions, imp_agreements, imp_partnerships, imp_figures, imp_statements, imp_links, imp_former, imp_changed`
+
+// clearStaging empties the staging tables for the session's next batch: a large
+// batch's by truncating them, a small one's by deleting its few rows, which costs less
+// than a truncation's new files.
+func (w *batchWriter) clearStaging(ctx context.Context) error {
+	if w.rows >= hashJoinRows {
+		return w.exec(ctx, "clear staging tables", `TRUNCATE `+stagingTables)
+	}
+	var q strings.Builder
+	for _, t := range strings.Split(stagingTables, ",") {
+		fmt.Fprintf(&q, "DELETE FROM %s;", strings.TrimSpace(t))
+	}
+	return w.exec(ctx, "clear staging tables", q.String())
 }
 
 // BulkCities is the number of cities in one file from which Import rebuilds the
@@ -575,24 +631,37 @@ func recordID(kind, key string, e knowledge.Entry) string {
 	return keyID(kind, key)
 }
 
-// copyIn streams rows into a staging table with COPY.
+// copyIn streams rows into a staging table with COPY, and does nothing when fill
+// emits none: a mutation's batch fills two or three of the tables.
 func (w *batchWriter) copyIn(ctx context.Context, table string, cols []string, fill func(emit func(vals ...any) error) error) error {
-	stmt, err := w.tx.PrepareContext(ctx, CopyStatement(table, cols...))
-	if err != nil {
-		return fmt.Errorf("copy %s: %w", table, err)
-	}
-	defer stmt.Close()
+	var stmt *sql.Stmt
+	defer func() {
+		if stmt != nil {
+			stmt.Close()
+		}
+	}()
 	if err := fill(func(vals ...any) error {
+		if stmt == nil {
+			var err error
+			if stmt, err = w.tx.PrepareContext(ctx, CopyStatement(table, cols...)); err != nil {
+				return err
+			}
+		}
 		w.rows++
 		_, err := stmt.ExecContext(ctx, vals...)
 		return err
 	}); err != nil {
 		return fmt.Errorf("copy %s: %w", table, err)
 	}
+	if stmt == nil {
+		return nil
+	}
 	if _, err := stmt.ExecContext(ctx); err != nil {
 		return fmt.Errorf("copy %s: %w", table, err)
 	}
-	return stmt.Close()
+	err := stmt.Close()
+	stmt = nil
+	return err
 }
 
 func (w *batchWriter) copyAll(ctx context.Context) error {
@@ -1096,14 +1165,46 @@ FROM up`,
 		strings.Join(sets, ", "), strings.Join(olds, ", "), strings.Join(news, ", "), kind)
 }
 
+// resolver says how the references of a kind find their rows, once the batch's
+// entities of that kind are written: the LEFT JOINs from j (the reference) whose ids,
+// in order, may answer it.
+type resolver struct {
+	joins string
+	ids   []string
+}
+
+var resolvers = map[string]resolver{
+	knowledge.KindSource: {`LEFT JOIN imp_sources e ON e.id = j.key_id LEFT JOIN sources a ON a.id = j.key_id LEFT JOIN sources u ON u.url = j.url`,
+		[]string{"e.target", "a.id", "u.id"}},
+	knowledge.KindCountry: {`LEFT JOIN countries c ON c.code = j.code LEFT JOIN countries q ON q.wikidata_qid = j.qid`,
+		[]string{"c.id", "q.id"}},
+	knowledge.KindCity: {`LEFT JOIN imp_cities e ON e.id = j.key_id LEFT JOIN cities a ON a.id = j.key_id
+    LEFT JOIN city_merges m ON m.merged_id = j.key_id
+    LEFT JOIN cities q ON q.wikidata_qid = j.qid LEFT JOIN cities g ON g.geonames_id = j.gn
+    LEFT JOIN city_merges mq ON mq.wikidata_qid = j.qid LEFT JOIN city_merges mg ON mg.geonames_id = j.gn`,
+		[]string{"e.target", "a.id", "m.survivor_id", "q.id", "g.id", "mq.survivor_id", "mg.survivor_id"}},
+	knowledge.KindOfficial: {`LEFT JOIN imp_officials e ON e.id = j.key_id
+    LEFT JOIN officials a ON a.id = j.key_id LEFT JOIN officials q ON q.wikidata_qid = j.qid`,
+		[]string{"e.target", "a.id", "q.id"}},
+	knowledge.KindInstitution: {`LEFT JOIN imp_institutions e ON e.id = j.key_id
+    LEFT JOIN institutions a ON a.id = j.key_id LEFT JOIN institutions q ON q.wikidata_qid = j.qid`,
+		[]string{"e.target", "a.id", "q.id"}},
+	knowledge.KindAgreement: {`LEFT JOIN imp_agreements e ON e.id = j.key_id
+    LEFT JOIN agreements a ON a.id = j.key_id`,
+		[]string{"e.target", "a.id"}},
+	knowledge.KindPartnership: {`LEFT JOIN imp_partnerships e ON e.id = j.key_id
+    LEFT JOIN partnerships a ON a.id = j.key_id LEFT JOIN partnership_merges m ON m.merged_id = j.key_id`,
+		[]string{"e.target", "a.id", "m.survivor_id"}},
+}
+
 // resolve sets the target of every reference of kind, now that the entities of kind
-// are written; lookups lists the LEFT JOINs from j (the reference) whose ids, in
-// order, may answer it.
-func (w *batchWriter) resolve(ctx context.Context, kind, joins string, ids ...string) error {
+// are written (resolvers).
+func (w *batchWriter) resolve(ctx context.Context, kind string) error {
+	r := resolvers[kind]
 	query := fmt.Sprintf(`
 UPDATE imp_refs r SET target = coalesce(%s)
 FROM imp_refs j %s
-WHERE j.no = r.no AND j.kind = $1`, strings.Join(ids, ", "), joins)
+WHERE j.no = r.no AND j.kind = $1`, strings.Join(r.ids, ", "), r.joins)
 	if err := w.exec(ctx, "resolve "+kind+" references", query, kind); err != nil {
 		return err
 	}
@@ -1167,9 +1268,7 @@ UNION ALL `+w.sameTarget("imp_sources", "source")); err != nil {
 	}); err != nil {
 		return err
 	}
-	return w.resolve(ctx, knowledge.KindSource,
-		`LEFT JOIN imp_sources e ON e.id = j.key_id LEFT JOIN sources a ON a.id = j.key_id LEFT JOIN sources u ON u.url = j.url`,
-		"e.target", "a.id", "u.id")
+	return nil
 }
 
 func (w *batchWriter) countries(ctx context.Context) error {
@@ -1203,8 +1302,7 @@ ON CONFLICT DO NOTHING
 RETURNING country_id AS id`); err != nil {
 		return err
 	}
-	return w.resolve(ctx, knowledge.KindCountry,
-		`LEFT JOIN countries c ON c.code = j.code LEFT JOIN countries q ON q.wikidata_qid = j.qid`, "c.id", "q.id")
+	return nil
 }
 
 // divisions writes the first-level divisions of admin1CodesASCII.txt. A division is
@@ -1235,21 +1333,24 @@ func (w *batchWriter) cities(ctx context.Context) error {
 	if err := w.mergedCities(ctx); err != nil {
 		return err
 	}
-	// Only a stored city with a Wikidata or GeoNames id can be adopted. On a first load
-	// there is none, and asking costs less than matching every staged city (the
-	// planner, knowing nothing of the empty table, hashes the staged rows).
-	var adoptable bool
-	if err := w.tx.GetContext(ctx, &adoptable, `SELECT EXISTS (SELECT 1 FROM cities WHERE wikidata_qid IS NOT NULL)
+	// Only a stored city with a Wikidata or GeoNames id can be adopted, and only by a
+	// file's record (a mutation's names its city by id). On a first load there is
+	// none, and asking costs less than matching every staged city (the planner,
+	// knowing nothing of the empty table, hashes the staged rows).
+	if !w.meta.Mutation {
+		var adoptable bool
+		if err := w.tx.GetContext(ctx, &adoptable, `SELECT EXISTS (SELECT 1 FROM cities WHERE wikidata_qid IS NOT NULL)
     OR EXISTS (SELECT 1 FROM cities WHERE geonames_id IS NOT NULL)`); err != nil {
-		return fmt.Errorf("match cities: %w", err)
-	}
-	// A Wikidata match wins over a GeoNames one: it is the more curated identifier.
-	if adoptable {
-		if err := w.adopt(ctx, "cities", "imp_cities", `
+			return fmt.Errorf("match cities: %w", err)
+		}
+		// A Wikidata match wins over a GeoNames one: it is the more curated identifier.
+		if adoptable {
+			if err := w.adopt(ctx, "cities", "imp_cities", `
 SELECT j.id, coalesce(q.id, g.id) AS target
 FROM imp_cities j LEFT JOIN cities q ON q.wikidata_qid = j.qid LEFT JOIN cities g ON g.geonames_id = j.gn
 WHERE (q.id IS NOT NULL OR g.id IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM cities a WHERE a.id = j.id)`); err != nil {
-			return err
+				return err
+			}
 		}
 	}
 	if err := w.problems(ctx, "cities", `
@@ -1278,11 +1379,7 @@ UNION ALL `+w.sameTarget("imp_cities", "city")); err != nil {
 	}
 	// A merged city's key, or an identifier of it that the survivor did not take over,
 	// finds the survivor; an identifier a stored city holds comes first.
-	return w.resolve(ctx, knowledge.KindCity, `LEFT JOIN imp_cities e ON e.id = j.key_id LEFT JOIN cities a ON a.id = j.key_id
-    LEFT JOIN city_merges m ON m.merged_id = j.key_id
-    LEFT JOIN cities q ON q.wikidata_qid = j.qid LEFT JOIN cities g ON g.geonames_id = j.gn
-    LEFT JOIN city_merges mq ON mq.wikidata_qid = j.qid LEFT JOIN city_merges mg ON mg.geonames_id = j.gn`,
-		"e.target", "a.id", "m.survivor_id", "q.id", "g.id", "mq.survivor_id", "mg.survivor_id")
+	return nil
 }
 
 // mergedCities takes out of the staged cities those that are a merged city
@@ -1326,8 +1423,7 @@ UNION ALL `+w.sameTarget("imp_officials", "official")); err != nil {
 	}); err != nil {
 		return err
 	}
-	return w.resolve(ctx, knowledge.KindOfficial, `LEFT JOIN imp_officials e ON e.id = j.key_id
-    LEFT JOIN officials a ON a.id = j.key_id LEFT JOIN officials q ON q.wikidata_qid = j.qid`, "e.target", "a.id", "q.id")
+	return nil
 }
 
 func (w *batchWriter) institutions(ctx context.Context) error {
@@ -1356,8 +1452,7 @@ UNION ALL `+w.sameTarget("imp_institutions", "institution")); err != nil {
 	}); err != nil {
 		return err
 	}
-	return w.resolve(ctx, knowledge.KindInstitution, `LEFT JOIN imp_institutions e ON e.id = j.key_id
-    LEFT JOIN institutions a ON a.id = j.key_id LEFT JOIN institutions q ON q.wikidata_qid = j.qid`, "e.target", "a.id", "q.id")
+	return nil
 }
 
 func (w *batchWriter) agreements(ctx context.Context) error {
@@ -1371,8 +1466,7 @@ func (w *batchWriter) agreements(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	return w.resolve(ctx, knowledge.KindAgreement, `LEFT JOIN imp_agreements e ON e.id = j.key_id
-    LEFT JOIN agreements a ON a.id = j.key_id`, "e.target", "a.id")
+	return nil
 }
 
 func (w *batchWriter) partnerships(ctx context.Context) error {
@@ -1433,12 +1527,7 @@ UNION ALL `+w.sameTarget("imp_partnerships", "partnership")); err != nil {
 	}); err != nil {
 		return err
 	}
-	if len(w.b.Statements) == 0 {
-		return nil // only a statement refers to a partnership
-	}
-	return w.resolve(ctx, knowledge.KindPartnership, `LEFT JOIN imp_partnerships e ON e.id = j.key_id
-    LEFT JOIN partnerships a ON a.id = j.key_id LEFT JOIN partnership_merges m ON m.merged_id = j.key_id`,
-		"e.target", "a.id", "m.survivor_id")
+	return nil
 }
 
 func (w *batchWriter) figures(ctx context.Context) error {
@@ -1482,23 +1571,30 @@ SELECT DISTINCT id, '%s', false, true FROM ins WHERE NOT EXISTS (SELECT 1 FROM i
 }
 
 func (w *batchWriter) links(ctx context.Context) error {
+	b := w.b
+	has := map[string]bool{
+		knowledge.KindCity: len(w.cityRecords()) > 0, knowledge.KindOfficial: len(b.Officials) > 0,
+		knowledge.KindInstitution: len(b.Institutions) > 0, knowledge.KindAgreement: len(b.Agreements) > 0,
+		knowledge.KindPartnership: len(b.Partnerships) > 0,
+	}
 	// Two references in different forms may name the same row; caught here with the
 	// line, rather than as a constraint violation without one.
-	if err := w.problems(ctx, "agreement links", `
+	if has[knowledge.KindAgreement] {
+		if err := w.problems(ctx, "agreement links", `
 SELECT min(e.line) AS line, 'agreement.' || CASE l.rel WHEN 'party' THEN 'parties' ELSE 'signatories' END AS field,
     CASE l.rel WHEN 'party' THEN 'two parties name the same city' ELSE 'two signatories name the same official' END AS message
 FROM imp_links l JOIN imp_agreements e ON e.id = l.subject JOIN imp_refs r ON r.no = l.ref
 WHERE l.rel IN ('party', 'signatory')
 GROUP BY e.id, l.rel, r.target HAVING count(*) > 1
-ORDER BY 1`); err != nil {
-		return err
-	}
-	if w.ps.Len() > 0 {
-		return nil
+ORDER BY 1`); err != nil || w.ps.Len() > 0 {
+			return err
+		}
 	}
 	// The links look up imp_changed by hash: it needs its row count.
-	if err := w.exec(ctx, "analyze imp_changed", `ANALYZE imp_changed`); err != nil {
-		return err
+	if w.rows >= hashJoinRows {
+		if err := w.exec(ctx, "analyze imp_changed", `ANALYZE imp_changed`); err != nil {
+			return err
+		}
 	}
 	if err := w.replaceLists(ctx); err != nil || w.ps.Len() > 0 {
 		return err
@@ -1507,6 +1603,9 @@ ORDER BY 1`); err != nil {
 		{knowledge.KindCity, "city_names", "city_id", "imp_cities"},
 		{knowledge.KindOfficial, "official_names", "official_id", "imp_officials"},
 	} {
+		if !has[k.kind] {
+			continue
+		}
 		if w.bulk && k.table == "city_names" {
 			if err := w.bulkNames(ctx); err != nil {
 				return err
@@ -1530,6 +1629,9 @@ RETURNING t.%[2]s AS id`, k.table, k.col, unnestNames(k.temp))); err != nil {
 		{knowledge.KindInstitution, "imp_institutions"}, {knowledge.KindAgreement, "imp_agreements"},
 		{knowledge.KindPartnership, "imp_partnerships"},
 	} {
+		if !has[k.kind] {
+			continue
+		}
 		// Two references in different forms may name one source.
 		distinct, conflict := "", "ON CONFLICT DO NOTHING"
 		if w.bulk && k.kind == knowledge.KindCity {
@@ -1587,6 +1689,9 @@ ON CONFLICT DO NOTHING
 RETURNING institution_id AS id`},
 	}
 	for _, in := range inserts {
+		if !has[in.kind] {
+			continue // the links of a kind the batch holds none of
+		}
 		if err := w.link(ctx, in.what, in.kind, in.query); err != nil {
 			return err
 		}

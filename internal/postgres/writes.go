@@ -280,94 +280,22 @@ func missing(ctx context.Context, tx *sqlx.Tx, table string, ids []uuid.UUID) (m
 	return out, nil
 }
 
-// mustExist records NOT_FOUND at the path for an id that names nothing in the table.
-func mustExist(ctx context.Context, tx *sqlx.Tx, table, what string, id *uuid.UUID, path []string, p *knowledge.Problems) error {
-	if id == nil {
-		return nil
-	}
-	gone, err := missing(ctx, tx, table, []uuid.UUID{*id})
-	if err != nil {
-		return err
-	}
-	if gone[*id] {
-		p.Add(knowledge.CodeNotFound, path, "no %s has this id", what)
-	}
-	return nil
-}
-
-// citeSources checks the cited sources, creates the new ones, links them all to the
-// entity, and returns their ids for the audit log.
-func citeSources(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, refs knowledge.SourceRefs, e entity, id uuid.UUID, p *knowledge.Problems) ([]uuid.UUID, error) {
-	ids, err := resolveSources(ctx, tx, meta, refs, p)
-	if err != nil || e.sources == "" || len(ids) == 0 {
-		return ids, err
-	}
-	q := fmt.Sprintf(`INSERT INTO %s (%s, source_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`, e.sources, e.column)
-	_, err = tx.ExecContext(ctx, q, id, pq.Array(uuidStrings(ids)))
-	return ids, err
-}
-
-// resolveSources checks existing source ids and creates the new sources.
+// resolveSources checks the sources a retraction or a merge cites by id, and writes
+// the new ones it cites through the writer of every fact (as a mutation's batch of
+// those sources alone); it returns the ids of all of them, for the audit log.
 func resolveSources(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, refs knowledge.SourceRefs, p *knowledge.Problems) ([]uuid.UUID, error) {
 	gone, err := missing(ctx, tx, "sources", refs.IDs)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]uuid.UUID, 0, len(refs.IDs)+len(refs.New))
 	for i, id := range refs.IDs {
 		if gone[id] {
 			p.Add(knowledge.CodeNotFound, knowledge.Path("sources", "ids", i), "no source has this id")
-			continue
 		}
-		ids = append(ids, id)
 	}
-	for i, ns := range refs.New {
-		taken, err := sourceURLTaken(ctx, tx, ns.URL)
-		if err != nil {
-			return nil, err
-		}
-		if taken {
-			p.Add(knowledge.CodeConflict, knowledge.Path("sources", "new", i, "url"),
-				"a source with this URL exists already: cite it by its id")
-			continue
-		}
-		if p.Any() {
-			continue // a write that will fail anyway creates nothing
-		}
-		id, err := insertSource(ctx, tx, meta, ns)
-		if err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
+	b, ids := refs.Batch()
+	if p.Any() || len(b.Sources) == 0 {
+		return ids, nil
 	}
-	return ids, nil
-}
-
-// sourceURLTaken reports whether a source already has the URL (never for no URL).
-func sourceURLTaken(ctx context.Context, tx *sqlx.Tx, url *string) (bool, error) {
-	if url == nil {
-		return false, nil
-	}
-	var taken bool
-	err := tx.GetContext(ctx, &taken, `SELECT EXISTS (SELECT 1 FROM sources WHERE url = $1)`, *url)
-	return taken, err
-}
-
-func insertSource(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, ns knowledge.NewSource) (uuid.UUID, error) {
-	const q = `INSERT INTO sources (title, publisher, url, published_on, published_on_precision, excerpt, languages)
-VALUES ($1, $2, $3, $4, coalesce($5, 'day'), $6, $7) RETURNING id`
-	langs := ns.Languages
-	if langs == nil {
-		langs = []string{}
-	}
-	var id uuid.UUID
-	day, precision := dateArgs(ns.PublishedOn)
-	if err := tx.GetContext(ctx, &id, q, ns.Title, ns.Publisher, ns.URL, day, precision, ns.Excerpt, pq.Array(langs)); err != nil {
-		return uuid.Nil, err
-	}
-	after, err := snapshot(ctx, tx, sourcesTable, id)
-	if err != nil {
-		return uuid.Nil, err
-	}
-	return id, audit(ctx, tx, meta, "CREATE", sourcesTable, id, nil, after, nil, nil)
+	return ids, writeMutation(ctx, tx, meta, b, p)
 }
