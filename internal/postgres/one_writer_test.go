@@ -1,0 +1,160 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+
+	"github.com/amity/amity/internal/ingest/importer"
+	"github.com/amity/amity/internal/knowledge"
+	"github.com/amity/amity/internal/postgres/pgtest"
+)
+
+// rulesFile is a small world of synthetic facts: three cities, an official of the
+// first, and an agreement of the first two that he signs.
+var rulesFile = strings.Join([]string{
+	`{"type":"source","key":"s","title":"Synthetic source","url":"https://example.org/rules"}`,
+	`{"type":"city","key":"alphaville","name":"Alphaville","country":"XT","sources":["s"]}`,
+	`{"type":"city","key":"betaville","name":"Betaville","country":"XT","sources":["s"]}`,
+	`{"type":"city","key":"gammaville","name":"Gammaville","country":"XT","sources":["s"]}`,
+	`{"type":"official","key":"mayor-a","name":"Testperson A","city":"alphaville","sources":["s"]}`,
+	`{"type":"agreement","key":"ab","title":"Alpha-Beta memorandum","kind":"MEMORANDUM","parties":["alphaville","betaville"],` +
+		`"signatories":[{"official":"mayor-a","party":"alphaville"}],"sources":["s"]}`,
+}, "\n")
+
+// The relationship rules hold for a file as for a mutation: a file's facts are judged
+// against the stored ones, with file:line:field.
+func TestImportHeldToTheRelationshipRules(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t).DB
+	MustImportFile(t, db, "countries.json")
+	if _, err := importBytes(db, "world.ndjson", []byte(rulesFile), importer.FormatNDJSON); err != nil {
+		t.Fatal(err)
+	}
+	before := tableRows(t, db)
+	tests := []struct {
+		name, file string
+		want       []string
+	}{
+		{"a partnership on an agreement of other cities, and a signatory of none of the parties", strings.Join([]string{
+			`{"type":"partnership","key":"ag","kind":"SISTER_CITY","cities":["alphaville","gammaville"],"agreement":"ab","sources":["s"]}`,
+			`{"type":"agreement","key":"bg","title":"Beta-Gamma memorandum","kind":"MEMORANDUM","parties":["betaville","gammaville"],` +
+				`"signatories":[{"official":"mayor-a","party":"betaville"}],"sources":["s"]}`,
+		}, "\n"), []string{
+			"rules.ndjson:1: partnership.agreement: the agreement is not between the partnership's two cities: both must be among its parties",
+			"rules.ndjson:2: agreement.signatories[0].official: the official does not represent any of the agreement's parties",
+		}},
+		{"an official who signs for his city moved away", `{"type":"official","key":"mayor-a","name":"Testperson A","city":"gammaville","sources":["s"]}`,
+			[]string{"rules.ndjson:1: official.city: the official signs agreements for the city he represents; " +
+				"he signs one for another city, so change or remove that signature first (updateAgreement signatories)"}},
+	}
+	for _, tt := range tests {
+		_, err := importBytes(db, "rules.ndjson", []byte(tt.file), importer.FormatNDJSON)
+		var fe *knowledge.FileError
+		if !errors.As(err, &fe) {
+			t.Fatalf("%s: err = %v, want a *knowledge.FileError", tt.name, err)
+		}
+		var got []string
+		for _, p := range fe.All() {
+			got = append(got, p.String())
+		}
+		if diff := cmp.Diff(got, tt.want); diff != "" {
+			t.Errorf("%s: problems (-got +want):\n%s", tt.name, diff)
+		}
+	}
+	if diff := cmp.Diff(tableRows(t, db), before); diff != "" {
+		t.Errorf("refused files changed the database (-got +want):\n%s", diff)
+	}
+}
+
+// A mutation is a batch of one record written by the files' writer: its lists are
+// stated whole, an update that changes nothing writes nothing, and its change names
+// every city it concerns, those it leaves too.
+func TestMutationThroughTheWriter(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.MustOpen(t)
+	MustImportFile(t, db.DB, "countries.json")
+	if _, err := importBytes(db.DB, "world.ndjson", []byte(rulesFile), importer.FormatNDJSON); err != nil {
+		t.Fatal(err)
+	}
+	id := func(kind, key string) uuid.UUID { return knowledge.KeyID(kind, key) }
+	alpha, beta, gamma := id(knowledge.KindCity, "alphaville"), id(knowledge.KindCity, "betaville"), id(knowledge.KindCity, "gammaville")
+	agreement, mayor := id(knowledge.KindAgreement, "ab"), id(knowledge.KindOfficial, "mayor-a")
+	cite := knowledge.SourceRefs{IDs: []uuid.UUID{id(knowledge.KindSource, "s")}}
+	meta := knowledge.WriteMeta{Actor: knowledge.Actor{Name: "one-writer-test"}}
+	feed := listen(t, db)
+
+	// New parties and signatories replace the old: Betaville leaves, Gammaville joins.
+	parties := []uuid.UUID{alpha, gamma}
+	signatories := []knowledge.SignatoryWrite{{OfficialID: mayor, PartyID: alpha}}
+	if _, err := db.WriteAgreement(ctx, meta, knowledge.AgreementWrite{ID: &agreement, Version: 1, Parties: &parties,
+		Signatories: &signatories, Sources: cite}); err != nil {
+		t.Fatal(err)
+	}
+	var stored []uuid.UUID
+	if err := db.SelectContext(ctx, &stored, `SELECT city_id FROM agreement_parties WHERE agreement_id = $1 ORDER BY position`, agreement); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(stored, parties) {
+		t.Errorf("parties %v, want %v", stored, parties)
+	}
+	changes := feed.drain()
+	if len(changes) != 1 || changes[0].ID != agreement || changes[0].Bulk != nil {
+		t.Fatalf("changes %+v, want one of the agreement", changes)
+	}
+	for _, c := range []uuid.UUID{alpha, beta, gamma} {
+		if !slices.Contains(changes[0].Cities, c) {
+			t.Errorf("the change names cities %v, not %s: a city that stops being a party sees its list change", changes[0].Cities, c)
+		}
+	}
+
+	// Names given replace the names stored.
+	names := []knowledge.Name{{Language: "en", Name: "Alphaville"}, {Language: "fr", Name: "Alphaville-la-Neuve"}}
+	if _, err := db.WriteCity(ctx, meta, knowledge.CityWrite{ID: &alpha, Version: 1, Names: &names, Sources: cite}); err != nil {
+		t.Fatal(err)
+	}
+	only := []knowledge.Name{{Language: "fr", Name: "Alphaville-la-Neuve"}}
+	if _, err := db.WriteCity(ctx, meta, knowledge.CityWrite{ID: &alpha, Version: 2, Names: &only, Sources: cite}); err != nil {
+		t.Fatal(err)
+	}
+	if n := mustCount(t, db.DB, `SELECT count(*) FROM city_names WHERE city_id = $1`, alpha); n != 1 {
+		t.Errorf("%d names after replacing them with one", n)
+	}
+
+	// The same update again changes nothing: no new version, no audit entry, no change.
+	feed.drain()
+	audited := mustCount(t, db.DB, `SELECT count(*) FROM audit_log`)
+	if _, err := db.WriteCity(ctx, meta, knowledge.CityWrite{ID: &alpha, Version: 3, Names: &only, Sources: cite}); err != nil {
+		t.Fatal(err)
+	}
+	if v := mustCount(t, db.DB, `SELECT version FROM cities WHERE id = $1`, alpha); v != 3 {
+		t.Errorf("version %d after an update that changes nothing, want 3", v)
+	}
+	if n := mustCount(t, db.DB, `SELECT count(*) FROM audit_log`); n != audited {
+		t.Errorf("%d audit entries after an update that changes nothing, want %d", n, audited)
+	}
+	if c := feed.drain(); len(c) != 0 {
+		t.Errorf("an update that changes nothing announced %+v", c)
+	}
+
+	// The writer's problems come back at the input's fields, with their codes.
+	stale := knowledge.CityWrite{ID: &alpha, Version: 1, Sources: cite}
+	_, err := db.WriteCity(ctx, meta, stale)
+	var ie *knowledge.InputError
+	if !errors.As(err, &ie) || len(ie.Problems) != 1 || ie.Problems[0].Code != knowledge.CodeStaleVersion ||
+		strings.Join(ie.Problems[0].Path, ".") != "input.version" {
+		t.Errorf("a stale update: %v, want STALE_VERSION at input.version", err)
+	}
+	moved := gamma
+	_, err = db.WriteOfficial(ctx, meta, knowledge.OfficialWrite{ID: &mayor, Version: 1, CityID: &moved, Sources: cite})
+	if !errors.As(err, &ie) || len(ie.Problems) != 1 || ie.Problems[0].Code != knowledge.CodeConflict ||
+		strings.Join(ie.Problems[0].Path, ".") != "input.city" {
+		t.Errorf("moving a signing official: %v, want CONFLICT at input.city", err)
+	}
+}
