@@ -64,14 +64,14 @@ func (s NewSource) record(id uuid.UUID, line int) SourceRecord {
 
 // Batch is the source to create, as a batch of one record under id.
 func (s NewSource) Batch(id uuid.UUID) *Batch {
-	b := mutationBatch("createSource")
+	b := mutationBatch(MutationName("Source", nil))
 	b.Sources = []SourceRecord{s.record(id, MutationLine)}
 	return b
 }
 
 // Batch is the update as a batch of one record.
 func (u SourceUpdate) Batch() *Batch {
-	b := mutationBatch("updateSource")
+	b := mutationBatch(MutationName("Source", &u.ID))
 	b.Sources = []SourceRecord{{Entry: mutationEntry(u.ID, &u.Version, u.Clear, nil), Title: deref(u.Title),
 		Publisher: deref(u.Publisher), URL: deref(u.URL), PublishedOn: dateText(u.PublishedOn), Excerpt: deref(u.Excerpt)}}
 	return b
@@ -79,7 +79,7 @@ func (u SourceUpdate) Batch() *Batch {
 
 // Batch is the write as a batch of one record under id (the new city's, or w.ID).
 func (w CityWrite) Batch(id uuid.UUID) *Batch {
-	b := mutationBatch(mutationName("City", w.ID))
+	b := mutationBatch(MutationName("City", w.ID))
 	c := CityRecord{Entry: mutationEntry(id, version(w.ID, w.Version), renamed(w.Clear, cityClears), nil),
 		Name: deref(w.Name), Wikidata: deref(w.WikidataID)}
 	if w.CountryCode != nil {
@@ -106,7 +106,7 @@ func (w CityWrite) Batch(id uuid.UUID) *Batch {
 
 // Batch is the write as a batch of one record under id.
 func (w OfficialWrite) Batch(id uuid.UUID) *Batch {
-	b := mutationBatch(mutationName("Official", w.ID))
+	b := mutationBatch(MutationName("Official", w.ID))
 	o := OfficialRecord{Entry: mutationEntry(id, version(w.ID, w.Version), w.Clear, nil),
 		Name: deref(w.Name), Title: deref(w.Title), City: idRef(w.CityID)}
 	if w.Names != nil {
@@ -120,7 +120,7 @@ func (w OfficialWrite) Batch(id uuid.UUID) *Batch {
 // Batch is the write as a batch of one record under id. The lists it gives (parties,
 // areas, signatories) replace the stored ones.
 func (w AgreementWrite) Batch(id uuid.UUID) *Batch {
-	b := mutationBatch(mutationName("Agreement", w.ID))
+	b := mutationBatch(MutationName("Agreement", w.ID))
 	a := AgreementRecord{Entry: mutationEntry(id, version(w.ID, w.Version), w.Clear, nil),
 		Title: deref(w.Title), SignedOn: dateText(w.SignedOn), SignedIn: idRef(w.SignedInID), Summary: deref(w.Summary)}
 	if w.Kind != nil {
@@ -151,7 +151,7 @@ func (w AgreementWrite) Batch(id uuid.UUID) *Batch {
 
 // Batch is the write as a batch of one record under id.
 func (w PartnershipWrite) Batch(id uuid.UUID) *Batch {
-	b := mutationBatch(mutationName("Partnership", w.ID))
+	b := mutationBatch(MutationName("Partnership", w.ID))
 	cleared := w.Clear
 	if w.ClearAgreement {
 		cleared = append(append(Cleared{}, cleared...), "agreement")
@@ -172,7 +172,7 @@ func (w PartnershipWrite) Batch(id uuid.UUID) *Batch {
 // Batch is the write as a batch of one record under id. The agreements it gives
 // replace the stored links.
 func (w InstitutionWrite) Batch(id uuid.UUID) *Batch {
-	b := mutationBatch(mutationName("Institution", w.ID))
+	b := mutationBatch(MutationName("Institution", w.ID))
 	in := InstitutionRecord{Entry: mutationEntry(id, version(w.ID, w.Version), w.Clear, nil),
 		Name: deref(w.Name), FoundedOn: dateText(w.FoundedOn), Description: deref(w.Description)}
 	if w.Kind != nil {
@@ -209,7 +209,9 @@ func renamed(c Cleared, names map[string][]string) []string {
 	return out
 }
 
-func mutationName(typ string, id *uuid.UUID) string {
+// MutationName is the name of the mutation that writes an entity of the GraphQL type:
+// createCity for a new one (id nil), updateCity for a stored one.
+func MutationName(typ string, id *uuid.UUID) string {
 	if id == nil {
 		return "create" + typ
 	}

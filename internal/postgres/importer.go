@@ -1352,6 +1352,16 @@ WHERE (q.id IS NOT NULL OR g.id IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM citie
 				return err
 			}
 		}
+		// The id a line's key derives keeps answering with the city the line took over
+		// (migration 00017), whichever came first.
+		if w.adopted["imp_cities"] {
+			if err := w.exec(ctx, "keep adopted city ids", `
+INSERT INTO city_merges (merged_id, survivor_id, actor, adopted)
+SELECT DISTINCT ON (i.id) i.id, i.target, $1, true FROM imp_cities i WHERE i.id <> i.target
+ON CONFLICT (merged_id) DO NOTHING`, w.meta.Actor.Name); err != nil {
+				return err
+			}
+		}
 	}
 	if err := w.problems(ctx, "cities", `
 SELECT i.line, 'city.wikidata' AS field, format('Wikidata id %s already belongs to another city', i.qid) AS message, 'CONFLICT' AS code
@@ -1395,7 +1405,7 @@ func (w *batchWriter) mergedCities(ctx context.Context) error {
 	}
 	return w.exec(ctx, "match merged cities", `
 DELETE FROM imp_cities j
-WHERE j.id IN (SELECT merged_id FROM city_merges)
+WHERE j.id IN (SELECT merged_id FROM city_merges WHERE NOT adopted)
     OR (j.qid IN (SELECT wikidata_qid FROM city_merges) AND NOT EXISTS (SELECT 1 FROM cities c WHERE c.wikidata_qid = j.qid))
     OR (j.gn IN (SELECT geonames_id FROM city_merges) AND NOT EXISTS (SELECT 1 FROM cities c WHERE c.geonames_id = j.gn))`)
 }

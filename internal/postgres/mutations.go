@@ -28,95 +28,56 @@ func writeMutation(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, b
 	return err
 }
 
-// idFor is the id of the entity a write concerns: the one it updates, or a new one.
-func idFor(id *uuid.UUID) uuid.UUID {
-	if id != nil {
-		return *id
-	}
-	return uuid.New()
+// writeFact is the path of every mutation that creates or changes a fact: its input
+// checked, then written as its batch under its id (existing, or a new one for a
+// create) in writeTx's envelope. typ is the entity's GraphQL type.
+func (db *DB) writeFact(ctx context.Context, meta knowledge.WriteMeta, typ string, existing *uuid.UUID, input any,
+	check func(*knowledge.Problems), batch func(id uuid.UUID) *knowledge.Batch) (knowledge.WriteResult, error) {
+	return db.writeTx(ctx, meta, knowledge.MutationName(typ, existing), typ, input, func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error) {
+		if check(p); p.Any() {
+			return uuid.Nil, nil
+		}
+		id := uuid.New()
+		if existing != nil {
+			id = *existing
+		}
+		return id, writeMutation(ctx, tx, meta, batch(id), p)
+	})
 }
 
 // CreateSource creates a source. Problems with the input come back as an
 // *knowledge.InputError and change nothing.
 func (db *DB) CreateSource(ctx context.Context, meta knowledge.WriteMeta, s knowledge.NewSource) (knowledge.WriteResult, error) {
-	return db.writeTx(ctx, meta, "createSource", sourcesTable.typ, s, func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error) {
-		if s.Check(p, nil); p.Any() {
-			return uuid.Nil, nil
-		}
-		id := uuid.New()
-		return id, writeMutation(ctx, tx, meta, s.Batch(id), p)
-	})
+	return db.writeFact(ctx, meta, sourcesTable.typ, nil, s, func(p *knowledge.Problems) { s.Check(p, nil) }, s.Batch)
 }
 
 // UpdateSource changes a source's fields.
 func (db *DB) UpdateSource(ctx context.Context, meta knowledge.WriteMeta, u knowledge.SourceUpdate) (knowledge.WriteResult, error) {
-	return db.writeTx(ctx, meta, "updateSource", sourcesTable.typ, u, func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error) {
-		if u.Check(p); p.Any() {
-			return uuid.Nil, nil
-		}
-		return u.ID, writeMutation(ctx, tx, meta, u.Batch(), p)
-	})
+	return db.writeFact(ctx, meta, sourcesTable.typ, &u.ID, u, u.Check, func(uuid.UUID) *knowledge.Batch { return u.Batch() })
 }
 
 // WriteCity creates a city (w.ID nil) or updates one.
 func (db *DB) WriteCity(ctx context.Context, meta knowledge.WriteMeta, w knowledge.CityWrite) (knowledge.WriteResult, error) {
-	return db.writeTx(ctx, meta, mutationName("City", w.ID), citiesTable.typ, w, func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error) {
-		if w.Check(p); p.Any() {
-			return uuid.Nil, nil
-		}
-		id := idFor(w.ID)
-		return id, writeMutation(ctx, tx, meta, w.Batch(id), p)
-	})
+	return db.writeFact(ctx, meta, citiesTable.typ, w.ID, w, w.Check, w.Batch)
 }
 
 // WriteOfficial creates an official (w.ID nil) or updates one.
 func (db *DB) WriteOfficial(ctx context.Context, meta knowledge.WriteMeta, w knowledge.OfficialWrite) (knowledge.WriteResult, error) {
-	return db.writeTx(ctx, meta, mutationName("Official", w.ID), officialsTable.typ, w, func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error) {
-		if w.Check(p); p.Any() {
-			return uuid.Nil, nil
-		}
-		id := idFor(w.ID)
-		return id, writeMutation(ctx, tx, meta, w.Batch(id), p)
-	})
+	return db.writeFact(ctx, meta, officialsTable.typ, w.ID, w, w.Check, w.Batch)
 }
 
 // WriteAgreement creates an agreement (w.ID nil) or updates one. A signatory must sign
 // for one of the parties, and the official must represent one of them.
 func (db *DB) WriteAgreement(ctx context.Context, meta knowledge.WriteMeta, w knowledge.AgreementWrite) (knowledge.WriteResult, error) {
-	return db.writeTx(ctx, meta, mutationName("Agreement", w.ID), agreementsTable.typ, w, func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error) {
-		if w.Check(p); p.Any() {
-			return uuid.Nil, nil
-		}
-		id := idFor(w.ID)
-		return id, writeMutation(ctx, tx, meta, w.Batch(id), p)
-	})
+	return db.writeFact(ctx, meta, agreementsTable.typ, w.ID, w, w.Check, w.Batch)
 }
 
 // WritePartnership creates a partnership (w.ID nil) or updates one.
 func (db *DB) WritePartnership(ctx context.Context, meta knowledge.WriteMeta, w knowledge.PartnershipWrite) (knowledge.WriteResult, error) {
-	return db.writeTx(ctx, meta, mutationName("Partnership", w.ID), partnershipsTable.typ, w, func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error) {
-		if w.Check(p); p.Any() {
-			return uuid.Nil, nil
-		}
-		id := idFor(w.ID)
-		return id, writeMutation(ctx, tx, meta, w.Batch(id), p)
-	})
+	return db.writeFact(ctx, meta, partnershipsTable.typ, w.ID, w, w.Check, w.Batch)
 }
 
 // WriteInstitution creates an institution (w.ID nil) or updates one.
 func (db *DB) WriteInstitution(ctx context.Context, meta knowledge.WriteMeta, w knowledge.InstitutionWrite) (knowledge.WriteResult, error) {
-	return db.writeTx(ctx, meta, mutationName("Institution", w.ID), institutionsTable.typ, w, func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error) {
-		if w.Check(p); p.Any() {
-			return uuid.Nil, nil
-		}
-		id := idFor(w.ID)
-		return id, writeMutation(ctx, tx, meta, w.Batch(id), p)
-	})
-}
-
-func mutationName(typ string, id *uuid.UUID) string {
-	if id == nil {
-		return "create" + typ
-	}
-	return "update" + typ
+	return db.writeFact(ctx, meta, institutionsTable.typ, w.ID, w, w.Check, w.Batch)
 }

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -156,5 +157,44 @@ func TestMutationThroughTheWriter(t *testing.T) {
 	if !errors.As(err, &ie) || len(ie.Problems) != 1 || ie.Problems[0].Code != knowledge.CodeConflict ||
 		strings.Join(ie.Problems[0].Path, ".") != "input.city" {
 		t.Errorf("moving a signing official: %v, want CONFLICT at input.city", err)
+	}
+}
+
+// A file's city that takes over a stored one by its GeoNames id, such as the shipped
+// knowledge's Shenzhen meeting a gazetteer loaded before it, keeps its own id: the id
+// its key derives answers with the city it took over, and the file imported again goes
+// on writing that city.
+func TestAdoptedCityKeepsItsID(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.MustOpen(t)
+	MustImportFile(t, db.DB, "countries.json")
+	MustImportFile(t, db.DB, "cities.txt")
+	gazetteer := mustID(t, db.DB, `SELECT id FROM cities WHERE geonames_id = 99000001`)
+	file := func(population int) []byte {
+		return []byte(strings.Join([]string{
+			`{"type":"source","key":"s","title":"Synthetic source","url":"https://example.org/adopt"}`,
+			fmt.Sprintf(`{"type":"city","key":"testville","name":"Testville","country":"XT","geonames":99000001,"population":%d,"sources":["s"]}`, population),
+		}, "\n"))
+	}
+	if _, err := importBytes(db.DB, "knowledge.ndjson", file(160000), importer.FormatNDJSON); err != nil {
+		t.Fatal(err)
+	}
+	own := knowledge.KeyID(knowledge.KindCity, "testville")
+	got, err := db.CitiesByID(ctx, []uuid.UUID{own})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := got[own]; c == nil || c.ID != gazetteer {
+		t.Fatalf("the file's id answers %+v, want the gazetteer's city %s", got[own], gazetteer)
+	}
+	if _, err := importBytes(db.DB, "knowledge.ndjson", file(170000), importer.FormatNDJSON); err != nil {
+		t.Fatal(err)
+	}
+	if n := mustCount(t, db.DB, `SELECT population FROM cities WHERE id = $1`, gazetteer); n != 170000 {
+		t.Errorf("population %d after the file said 170000 again: the file's line must go on writing the city", n)
+	}
+	if n := mustCount(t, db.DB, `SELECT count(*) FROM cities WHERE geonames_id = 99000001`); n != 1 {
+		t.Errorf("%d cities with the GeoNames id, want 1", n)
 	}
 }
