@@ -2,7 +2,6 @@ package graph_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -13,8 +12,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/amity/amity/internal/edge/server"
-	"github.com/amity/amity/internal/ingest/importer"
-	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/pgtest"
 	"github.com/amity/amity/internal/web/examples"
 )
@@ -127,7 +124,7 @@ func TestWorldExamples(t *testing.T) {
 				if f == "" {
 					mustSeed(t, db)
 				} else {
-					mustImportFile(t, db, f)
+					pgtest.MustImportFile(t, db, f)
 				}
 			}
 			var nCities, nNames int
@@ -153,25 +150,5 @@ func TestWorldExamples(t *testing.T) {
 				})
 			}
 		})
-	}
-}
-
-// mustImportFile imports a file as `amity import` does, its format detected.
-func mustImportFile(tb testing.TB, db *postgres.DB, path string) {
-	tb.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	f, err := importer.Detect(path, data)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	b, err := importer.Parse(path, bytes.NewReader(data), f, nil)
-	if err != nil {
-		tb.Fatalf("parse %s: %v", path, err)
-	}
-	if _, err := postgres.Import(context.Background(), db.DB, b, nil); err != nil {
-		tb.Fatalf("import %s: %v", path, err)
 	}
 }

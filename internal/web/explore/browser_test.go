@@ -174,6 +174,21 @@ func serve(t *testing.T, db *postgres.DB) string {
 	return srv.URL
 }
 
+// browserOn skips in -short mode; otherwise it returns a browser and the server's URL
+// over a fresh database holding the rows the statements sql write.
+func browserOn(t *testing.T, sql string) (*browser, string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	b := newBrowser(t)
+	db := pgtest.MustOpen(t)
+	if _, err := db.ExecContext(context.Background(), sql); err != nil {
+		t.Fatal(err)
+	}
+	return b, serve(t, db)
+}
+
 func shippedDB(t *testing.T) *postgres.DB {
 	t.Helper()
 	db := pgtest.MustOpen(t)
@@ -418,15 +433,7 @@ FROM hub h, (SELECT id, row_number() OVER (ORDER BY name) AS n FROM partners) p;
 // is logged, not asserted: a timing bound in a test fails on a loaded machine and says
 // nothing there (0.44–0.75 s on an idle one, 3 s once under a load average of 20).
 func TestBrowserThousandPartners(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	b := newBrowser(t)
-	db := pgtest.MustOpen(t)
-	if _, err := db.ExecContext(context.Background(), syntheticNetwork); err != nil {
-		t.Fatal(err)
-	}
-	base := serve(t, db)
+	b, base := browserOn(t, syntheticNetwork)
 	b.do(t, "open Hubton", chromedp.Navigate(base+"/explore?city=Hubton"), waitState("ready"))
 	ms := get(t, b, chromedp.Evaluate[float64](`performance.getEntriesByName("amity:rendered")[0].startTime`))
 	t.Logf("1,000 partners: rendered %.0f ms after navigation start", ms)
@@ -517,15 +524,7 @@ SELECT a.id, s.id FROM a, sources s WHERE s.url = 'https://example.org/testville
 // no two labels overlap, a left-out one showing on hover and focus; undated ties are
 // shown, marked, at every date of the slider; axe-core finds nothing throughout.
 func TestBrowserRealWorld(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	b := newBrowser(t)
-	db := pgtest.MustOpen(t)
-	if _, err := db.ExecContext(context.Background(), realWorldNetwork); err != nil {
-		t.Fatal(err)
-	}
-	base := serve(t, db)
+	b, base := browserOn(t, realWorldNetwork)
 	css := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 	eval := func(js string) string { return get(t, b, chromedp.Evaluate[string](js)) }
 	num := func(js string) float64 { return get(t, b, chromedp.Evaluate[float64](js)) }
@@ -682,15 +681,7 @@ FROM a, cities c WHERE c.name IN ('Testhaven', 'Testport 1994');
 // 1994-12-31, "since 1994-05" from 1994-05-31), and the undated tie at every date,
 // marked as such. The panel's lists are checked against the API's own network figures.
 func TestBrowserImpreciseDates(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	b := newBrowser(t)
-	db := pgtest.MustOpen(t)
-	if _, err := db.ExecContext(context.Background(), impreciseNetwork); err != nil {
-		t.Fatal(err)
-	}
-	base := serve(t, db)
+	b, base := browserOn(t, impreciseNetwork)
 	for _, tc := range []struct {
 		asOf       string
 		dated      []string // the dated partners listed
