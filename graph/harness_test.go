@@ -32,6 +32,22 @@ func MustAPI(tb testing.TB) *api {
 func MustAPIWith(tb testing.TB, cfg server.Config) *api {
 	tb.Helper()
 	db := pgtest.MustOpen(tb)
+	mustSeed(tb, db)
+	return apiOver(tb, db, cfg)
+}
+
+// apiOver is the service over a database as it stands.
+func apiOver(tb testing.TB, db *postgres.DB, cfg server.Config) *api {
+	tb.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := server.New(db, cfg, log)
+	tb.Cleanup(func() { srv.Close() })
+	return &api{db: db, handler: srv}
+}
+
+// mustSeed loads the shipped knowledge, as `amity serve` does at start.
+func mustSeed(tb testing.TB, db *postgres.DB) {
+	tb.Helper()
 	b, err := seed.Shipped()
 	if err != nil {
 		tb.Fatal(err)
@@ -39,10 +55,6 @@ func MustAPIWith(tb testing.TB, cfg server.Config) *api {
 	if _, err := postgres.ApplyBundle(context.Background(), db.DB, b, seed.ShippedDigest(), "shipped"); err != nil {
 		tb.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := server.New(db, cfg, log)
-	tb.Cleanup(func() { srv.Close() })
-	return &api{db: db, handler: srv}
 }
 
 // response is a GraphQL response as a client sees it.

@@ -185,31 +185,34 @@ const trigramMin = 3
 
 // nameContains is the condition "one of the city's names contains the parameter",
 // folded. From trigramMin characters on, both name tables are searched through their
-// trigram GIN indexes (migration 00009) and only the matching cities are read: with
-// the gazetteer loaded, walking the cities in name order and testing each one read
-// 140,000 rows for a rare word (760–800 ms). A shorter text matches so many names that
-// walking the cities in the list's order finds a page sooner than collecting every
-// match, so it keeps the per-city test. runes is the text's length in characters.
+// trigram GIN indexes on the stored folded name (migration 00014) and only the
+// matching cities are read: with the gazetteer loaded, walking the cities in name order
+// and testing each one read 140,000 rows for a rare word (760–800 ms). A shorter text
+// matches so many names that walking the cities in the list's order finds a page
+// sooner than collecting every match, so it keeps the per-city test. Both read the
+// stored folded name, so no name is folded to be tested. runes is the text's length in
+// characters.
 func nameContains(param string, runes int) string {
 	pattern := likePattern(param)
 	if runes < trigramMin {
-		return fmt.Sprintf(`amity_fold(c.name) LIKE %[1]s
-  OR EXISTS (SELECT 1 FROM city_names n WHERE n.city_id = c.id AND amity_fold(n.name) LIKE %[1]s)`, pattern)
+		return fmt.Sprintf(`c.name_fold LIKE %[1]s
+  OR EXISTS (SELECT 1 FROM city_names n WHERE n.city_id = c.id AND n.name_fold LIKE %[1]s)`, pattern)
 	}
 	return fmt.Sprintf(`c.id IN (
-  SELECT m.id FROM cities m WHERE %[1]s LIKE %[2]s
+  SELECT m.id FROM cities m WHERE m.name_fold LIKE %[1]s
   UNION ALL
-  SELECT n.city_id FROM city_names n WHERE %[3]s LIKE %[2]s)`, foldC("m.name"), pattern, foldC("n.name"))
+  SELECT n.city_id FROM city_names n WHERE n.name_fold LIKE %[1]s)`, pattern)
 }
 
-// foldC is the folded name in the C collation: the form that the exact-name and
-// trigram GIN indexes of migration 00009 are built on. Those indexes are chosen by
-// saying COLLATE "C", because the planner, left to itself, preferred the older trigram
-// GiST indexes (which also answer = and LIKE, and which search still orders by) and
-// estimated them cheaper, but with the gazetteer they read most of their pages for
-// each lookup: 5–30 ms for an exact name and 40–400 ms for a LIKE, where the B-tree
-// and GIN indexes take well under a millisecond and a few. The collation changes no
-// result: equality and LIKE on folded names compare bytes in either.
+// foldC is the folded name in the C collation: the form that the exact-name indexes of
+// migration 00009 are built on (the trigram GIN indexes, built on it there too, are on
+// the stored name_fold since 00014, which is in the C collation itself). Those indexes
+// are chosen by saying COLLATE "C", because the planner, left to itself, preferred the
+// older trigram GiST indexes (which also answer = and LIKE, and which search still
+// orders by) and estimated them cheaper, but with the gazetteer they read most of their
+// pages for each lookup: 5–30 ms for an exact name, where the B-tree takes well under a
+// millisecond. The collation changes no result: equality and LIKE on folded names
+// compare bytes in either.
 func foldC(col string) string {
 	return `(amity_fold(` + col + `) COLLATE "C")`
 }

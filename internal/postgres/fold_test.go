@@ -1,8 +1,10 @@
 package postgres_test
 
 import (
+	"context"
 	"testing"
 
+	"github.com/amity/amity/internal/knowledge"
 	"github.com/amity/amity/internal/postgres/pgtest"
 )
 
@@ -38,5 +40,29 @@ LIMIT 10`)
 	}
 	for _, d := range diffs {
 		t.Errorf("amity_fold(%q) = %q, not what the original expression gives", d.S, d.Got)
+	}
+}
+
+// TestStoredFold: the stored folded name (name_fold, migration 00014) that search and
+// nameContains read is the folded name on every way a name is written, none of which
+// names the column: the bulk GeoNames load, an NDJSON import, and a merge, which moves
+// the merged city's names and makes its own name ("TESTVILLE", with its "Testingen") an
+// other name of the survivor. nameContains then finds the survivor by the moved name.
+func TestStoredFold(t *testing.T) {
+	t.Parallel()
+	db, meta := mustMergeDB(t)
+	s := mustID(t, db.DB, `SELECT id FROM cities WHERE geonames_id = 99000001`)
+	mustMerge(t, db, meta, s, cityKey("testville-partner"))
+	for _, table := range []string{"cities", "city_names"} {
+		if n := mustCount(t, db.DB, `SELECT count(*) FROM `+table+` WHERE name_fold IS DISTINCT FROM amity_fold(name)`); n != 0 {
+			t.Errorf("%s: %d rows whose name_fold is not their folded name", table, n)
+		}
+	}
+	page, err := db.Cities(context.Background(), knowledge.CityQuery{NameContains: "TESTINGEN"}, knowledge.PageArgs{First: intp(5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 1 || page.Items[0].ID != s {
+		t.Errorf("nameContains TESTINGEN after the merge: %d cities, want the survivor %s", len(page.Items), s)
 	}
 }

@@ -54,7 +54,8 @@ const worldOpTime = 2 * time.Minute
 //   - cities-name-contains: a page of 20 of cities(filter: {nameContains}) and its count;
 //   - search: a page of 20 of search(query:) over every type;
 //   - explore-city: the explorer's main query (ExploreCity) at the store level: the
-//     statements its request runs, one after another, for a city with 30 partnerships.
+//     statements its request runs, one after another, for a city with 30 partnerships;
+//   - search-text/<text>: the search of each text of the rotation alone.
 //
 // It is skipped unless AMITY_WORLD_CITIES names cities1000.txt; make bench-world runs it.
 // docs/benchmarks.md ("World-scale lookups") records the figures.
@@ -102,27 +103,40 @@ func BenchmarkWorldLookups(b *testing.B) {
 		}},
 	}
 	for _, op := range ops {
-		b.Run(op.name, func(b *testing.B) {
-			samples := make([]time.Duration, 0, b.N)
-			start := time.Now()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				t0 := time.Now()
-				if err := op.run(i); err != nil {
-					b.Fatal(err)
-				}
-				samples = append(samples, time.Since(t0))
-				if time.Since(start) > worldOpTime {
-					b.Logf("stopped after %d of %d operations (%s)", i+1, b.N, worldOpTime)
-					break
-				}
-			}
-			b.StopTimer()
-			slices.Sort(samples)
-			b.ReportMetric(ms(percentile(samples, 50)), "p50-ms")
-			b.ReportMetric(ms(percentile(samples, 99)), "p99-ms")
+		b.Run(op.name, func(b *testing.B) { measure(b, op.run) })
+	}
+	// Each search text alone, so that the slowest texts show behind the rotation's median.
+	for _, text := range searchTexts {
+		b.Run("search-text/"+text, func(b *testing.B) {
+			measure(b, func(int) error {
+				_, _, err := db.Search(ctx, knowledge.SearchQuery{Text: text}, knowledge.PageArgs{First: intp(20)})
+				return err
+			})
 		})
 	}
+}
+
+// measure runs op b.N times, one after another (stopping after worldOpTime), and
+// reports the median and 99th percentile of its durations.
+func measure(b *testing.B, op func(i int) error) {
+	samples := make([]time.Duration, 0, b.N)
+	start := time.Now()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		if err := op(i); err != nil {
+			b.Fatal(err)
+		}
+		samples = append(samples, time.Since(t0))
+		if time.Since(start) > worldOpTime {
+			b.Logf("stopped after %d of %d operations (%s)", i+1, b.N, worldOpTime)
+			break
+		}
+	}
+	b.StopTimer()
+	slices.Sort(samples)
+	b.ReportMetric(ms(percentile(samples, 50)), "p50-ms")
+	b.ReportMetric(ms(percentile(samples, 99)), "p99-ms")
 }
 
 // mustWorldDB imports the countries and the gazetteer into a fresh database, adds the

@@ -1,12 +1,10 @@
 package notify_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -14,7 +12,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/amity/amity/internal/ingest/importer"
 	"github.com/amity/amity/internal/knowledge"
 	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/notify"
@@ -260,22 +257,7 @@ func TestImportReachesSubscribers(t *testing.T) {
 
 func mustImport(t *testing.T, db *postgres.DB, name string) {
 	t.Helper()
-	path := filepath.Join("..", "..", "..", "testdata", "import", name)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := importer.Detect(name, data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := importer.Parse(name, bytes.NewReader(data), f, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := postgres.Import(t.Context(), db.DB, b, nil); err != nil {
-		t.Fatal(err)
-	}
+	pgtest.MustImportFile(t, db, filepath.Join("..", "..", "..", "testdata", "import", name))
 }
 
 // A resumable subscriber that falls behind is not dropped: its buffer is replaced by a

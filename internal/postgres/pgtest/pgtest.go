@@ -3,6 +3,7 @@
 package pgtest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/amity/amity/internal/ingest/importer"
 	"github.com/amity/amity/internal/postgres"
 )
 
@@ -76,4 +78,25 @@ func MustOpen(tb testing.TB) *postgres.DB {
 		tb.Fatalf("pgtest: %v", err)
 	}
 	return db
+}
+
+// MustImportFile imports a file into db as `amity import` does, its format detected
+// from its name and first bytes.
+func MustImportFile(tb testing.TB, db *postgres.DB, path string) {
+	tb.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f, err := importer.Detect(path, data)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b, err := importer.Parse(path, bytes.NewReader(data), f, nil)
+	if err != nil {
+		tb.Fatalf("parse %s: %v", path, err)
+	}
+	if _, err := postgres.Import(context.Background(), db.DB, b, nil); err != nil {
+		tb.Fatalf("import %s: %v", path, err)
+	}
 }

@@ -6,12 +6,14 @@ package explore_test
 // violation, a failed load).
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -170,6 +172,21 @@ func serve(t *testing.T, db *postgres.DB) string {
 	srv := httptest.NewServer(server.New(db, server.DefaultConfig(), slog.New(slog.NewTextHandler(io.Discard, nil))))
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// browserOn skips in -short mode; otherwise it returns a browser and the server's URL
+// over a fresh database holding the rows the statements sql write.
+func browserOn(t *testing.T, sql string) (*browser, string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	b := newBrowser(t)
+	db := pgtest.MustOpen(t)
+	if _, err := db.ExecContext(context.Background(), sql); err != nil {
+		t.Fatal(err)
+	}
+	return b, serve(t, db)
 }
 
 func shippedDB(t *testing.T) *postgres.DB {
@@ -416,15 +433,7 @@ FROM hub h, (SELECT id, row_number() OVER (ORDER BY name) AS n FROM partners) p;
 // is logged, not asserted: a timing bound in a test fails on a loaded machine and says
 // nothing there (0.44–0.75 s on an idle one, 3 s once under a load average of 20).
 func TestBrowserThousandPartners(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	b := newBrowser(t)
-	db := pgtest.MustOpen(t)
-	if _, err := db.ExecContext(context.Background(), syntheticNetwork); err != nil {
-		t.Fatal(err)
-	}
-	base := serve(t, db)
+	b, base := browserOn(t, syntheticNetwork)
 	b.do(t, "open Hubton", chromedp.Navigate(base+"/explore?city=Hubton"), waitState("ready"))
 	ms := get(t, b, chromedp.Evaluate[float64](`performance.getEntriesByName("amity:rendered")[0].startTime`))
 	t.Logf("1,000 partners: rendered %.0f ms after navigation start", ms)
@@ -515,15 +524,7 @@ SELECT a.id, s.id FROM a, sources s WHERE s.url = 'https://example.org/testville
 // no two labels overlap, a left-out one showing on hover and focus; undated ties are
 // shown, marked, at every date of the slider; axe-core finds nothing throughout.
 func TestBrowserRealWorld(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	b := newBrowser(t)
-	db := pgtest.MustOpen(t)
-	if _, err := db.ExecContext(context.Background(), realWorldNetwork); err != nil {
-		t.Fatal(err)
-	}
-	base := serve(t, db)
+	b, base := browserOn(t, realWorldNetwork)
 	css := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 	eval := func(js string) string { return get(t, b, chromedp.Evaluate[string](js)) }
 	num := func(js string) float64 { return get(t, b, chromedp.Evaluate[float64](js)) }
@@ -642,4 +643,106 @@ func TestBrowserRealWorld(t *testing.T) {
 	}
 	screenshot(t, b, "explore-testville-1991.png")
 	b.checkErrors(t)
+}
+
+// impreciseNetwork is a city whose ties and agreements are dated only by a year, a month,
+// or not at all (docs/dates.md): a tie "since 1994", one "since 1994-05", an undated
+// one, and agreements signed "in 1994" and "in 1994-05" (in a statement of their own,
+// which sees the cities the first one wrote). Synthetic names, in the test's own
+// database only.
+const impreciseNetwork = `
+INSERT INTO countries (code, name) VALUES ('AR', 'Argentina');
+WITH hub AS (
+  INSERT INTO cities (country_id, name, population, latitude, longitude)
+  SELECT id, 'Testhaven', 100000, -34.6, -58.4 FROM countries WHERE code = 'AR' RETURNING id
+), partners AS (
+  INSERT INTO cities (country_id, name, population, latitude, longitude)
+  SELECT k.id, p.name, 1000, p.lat, -58.0 FROM countries k,
+    (VALUES ('Testport 1994', -34.0), ('Testport 1994-05', -33.0), ('Testport undated', -32.0)) AS p (name, lat)
+  WHERE k.code = 'AR' RETURNING id, name
+)
+INSERT INTO partnerships (kind, city_a_id, city_b_id, since, since_precision)
+SELECT 'SISTER_CITY', LEAST(h.id, p.id), GREATEST(h.id, p.id), d.since, d.precision
+FROM hub h, partners p, (VALUES ('Testport 1994', DATE '1994-01-01', 'year'), ('Testport 1994-05', DATE '1994-05-01', 'month'),
+  ('Testport undated', NULL, 'day')) AS d (name, since, precision)
+WHERE p.name = d.name;
+WITH a AS (
+  INSERT INTO agreements (title, kind, signed_on, signed_on_precision)
+  VALUES ('Signed in 1994', 'MEMORANDUM', DATE '1994-01-01', 'year'), ('Signed in May 1994', 'MEMORANDUM', DATE '1994-05-01', 'month')
+  RETURNING id
+)
+INSERT INTO agreement_parties (agreement_id, city_id, position)
+SELECT a.id, c.id, (row_number() OVER (PARTITION BY a.id ORDER BY c.name) - 1)::smallint
+FROM a, cities c WHERE c.name IN ('Testhaven', 'Testport 1994');
+`
+
+// TestBrowserImpreciseDates: on a day in the middle of a year, the explorer lists what the
+// API counts on that day (docs/dates.md: "since 1994" and "signed in 1994" count from
+// 1994-12-31, "since 1994-05" from 1994-05-31), and the undated tie at every date,
+// marked as such. The panel's lists are checked against the API's own network figures.
+func TestBrowserImpreciseDates(t *testing.T) {
+	b, base := browserOn(t, impreciseNetwork)
+	for _, tc := range []struct {
+		asOf       string
+		dated      []string // the dated partners listed
+		agreements []string // the agreements listed
+	}{
+		{"1994-05-30", nil, nil},
+		{"1994-06-30", []string{"Testport 1994-05"}, []string{"Signed in May 1994"}},
+		{"1994-12-31", []string{"Testport 1994", "Testport 1994-05"}, []string{"Signed in 1994", "Signed in May 1994"}},
+	} {
+		b.do(t, "Testhaven on "+tc.asOf, chromedp.Navigate(base+"/explore?city=Testhaven&asOf="+tc.asOf), waitState("ready"))
+		dated := get(t, b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#panel tr:not([data-undated])[data-partner]")].map((r) => r.dataset.partner).sort()`))
+		if strings.Join(dated, ", ") != strings.Join(tc.dated, ", ") {
+			t.Errorf("%s: dated ties listed %q, want %q", tc.asOf, dated, tc.dated)
+		}
+		if got := text(t, b, `#panel tr[data-undated="true"]`); !strings.Contains(got, "Testport undated") || !strings.Contains(got, "undated") {
+			t.Errorf("%s: the undated tie is not listed, marked: %q", tc.asOf, got)
+		}
+		listed := get(t, b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#panel ul.agreements p.title strong")].map((s) => s.textContent).sort()`))
+		if strings.Join(listed, ", ") != strings.Join(tc.agreements, ", ") {
+			t.Errorf("%s: agreements listed %q, want %q", tc.asOf, listed, tc.agreements)
+		}
+
+		// The API's own figures for the day: the panel's lists must agree with them.
+		var net struct {
+			Data struct {
+				City struct {
+					Network struct{ PartnerCities, UndatedPartnerCities, Agreements int }
+				}
+			}
+		}
+		postGraphQL(t, base, `query($asOf: Date) { city(name: "Testhaven") { network(asOf: $asOf) { partnerCities undatedPartnerCities agreements } } }`,
+			map[string]any{"asOf": tc.asOf}, &net)
+		if n := net.Data.City.Network; n.PartnerCities != len(tc.dated) || n.Agreements != len(tc.agreements) || n.UndatedPartnerCities != 1 {
+			t.Errorf("%s: the API counts %+v, the panel lists %d dated ties, %d agreements and 1 undated", tc.asOf, n, len(dated), len(listed))
+		}
+		if got := text(t, b, `#panel table.figures tr[data-metric="FRIENDLY_CITIES"] td:last-child`); got != fmt.Sprintf("%d + 1 undated", len(tc.dated)) {
+			t.Errorf("%s: counted partner cities = %q, want %d + 1 undated", tc.asOf, got, len(tc.dated))
+		}
+	}
+	checkAxe(t, b, "Testhaven on 1994-12-31")
+	b.checkErrors(t)
+}
+
+// postGraphQL posts a query to the server's endpoint and decodes its answer into v,
+// failing on any error.
+func postGraphQL(t *testing.T, base, query string, vars map[string]any, v any) {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(base+"/graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK || bytes.Contains(raw, []byte(`"errors"`)) {
+		t.Fatalf("POST /graphql: %d %s %v", resp.StatusCode, raw, err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatal(err)
+	}
 }

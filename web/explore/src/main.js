@@ -1,6 +1,7 @@
 // Amity explorer: a city's international network on a world map. State lives in the URL
 // (/explore?city=<name or id>&asOf=<date>), so every view can be shared.
 import { GraphQLError, request } from "./api.js";
+import { firstDay } from "./dates.js";
 import { h } from "./dom.js";
 import { createMap, legend } from "./map.js";
 import { renderMessage, renderPanel } from "./panel.js";
@@ -85,13 +86,14 @@ async function fetchNetwork(id, asOf, first, signal) {
 // leaves them out of every asOf, since it cannot say they stood then; leaving them out of
 // the view too would make a city's history look emptier than it is (a gazetteer's ties
 // are mostly undated), so they are shown at every date, marked as undated. They come
-// from the list of today (every partnership), less those ended by the date.
+// from the list of today (every partnership), less those ended by the date (an end
+// known by its year or month ends a tie from the first day of that period, as in the API).
 // The same list frames the map at every date, so that the slider and Play do not
 // move it from year to year.
 async function withUndated(id, asOf, net, signal) {
   if (!asOf) return { ...net, added: 0, frame: net.rows };
   const all = await fetchNetwork(id, null, null, signal);
-  const undated = all.rows.filter((r) => !r.since && !(r.until && r.until <= asOf));
+  const undated = all.rows.filter((r) => !r.since && !(r.until && firstDay(r.until) <= asOf));
   return { ...net, rows: [...net.rows, ...undated], added: undated.length, frame: all.rows };
 }
 

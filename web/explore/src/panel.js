@@ -1,5 +1,6 @@
 // The side panel: the city, reported figures beside counted ones, partnerships,
 // agreements, institutions, and every source cited in the view.
+import { lastDay } from "./dates.js";
 import { h } from "./dom.js";
 import { KINDS } from "./map.js";
 
@@ -178,8 +179,9 @@ export function renderPanel(panel, view, { href, onSelect }) {
   );
 
   // An agreement whose signing date no source gives is shown at every date too (its
-  // "date unknown" says why), as the undated ties are.
-  const agreementsShown = (city.agreements?.nodes || []).filter((a) => !asOf || !a.signedOn || a.signedOn <= asOf);
+  // "date unknown" says why), as the undated ties are. One "signed in 1994" is listed
+  // from 1994-12-31, as network.agreements counts it: on 1994-06-30 it may not be signed yet.
+  const agreementsShown = (city.agreements?.nodes || []).filter((a) => !asOf || !a.signedOn || lastDay(a.signedOn) <= asOf);
   const agreements = h("section", { "aria-labelledby": "h-agreements" },
     h("h3", { id: "h-agreements" }, `Agreements (${agreementsShown.length})`),
     agreementsShown.length
