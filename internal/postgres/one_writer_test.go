@@ -175,6 +175,7 @@ func TestAdoptedCityKeepsItsID(t *testing.T) {
 		return []byte(strings.Join([]string{
 			`{"type":"source","key":"s","title":"Synthetic source","url":"https://example.org/adopt"}`,
 			fmt.Sprintf(`{"type":"city","key":"testville","name":"Testville","country":"XT","geonames":99000001,"population":%d,"sources":["s"]}`, population),
+			`{"type":"partnership","key":"t-s","kind":"SISTER_CITY","cities":["testville",{"geonames":99000002}],"sources":["s"]}`,
 		}, "\n"))
 	}
 	if _, err := importBytes(db.DB, "knowledge.ndjson", file(160000), importer.FormatNDJSON); err != nil {
@@ -187,6 +188,15 @@ func TestAdoptedCityKeepsItsID(t *testing.T) {
 	}
 	if c := got[own]; c == nil || c.ID != gazetteer {
 		t.Fatalf("the file's id answers %+v, want the gazetteer's city %s", got[own], gazetteer)
+	}
+	// The paths between cities take the file's id too.
+	other := mustID(t, db.DB, `SELECT id FROM cities WHERE geonames_id = 99000002`)
+	paths, err := db.CityPaths(ctx, knowledge.PathQuery{From: own, To: other, MaxHops: 2, First: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != 1 {
+		t.Errorf("%d paths from the file's id to its partner, want 1", len(paths))
 	}
 	if _, err := importBytes(db.DB, "knowledge.ndjson", file(170000), importer.FormatNDJSON); err != nil {
 		t.Fatal(err)

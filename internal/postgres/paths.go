@@ -23,8 +23,13 @@ func (db *DB) CityPaths(ctx context.Context, q knowledge.PathQuery) ([]*knowledg
 	bwdDepth := q.MaxHops / 2
 	const query = `
 WITH RECURSIVE
+-- A merged (or adopted) city's id finds the city it became (city_merges).
+ends(a, b) AS (
+  SELECT coalesce((SELECT survivor_id FROM city_merges WHERE merged_id = $1), $1::uuid),
+    coalesce((SELECT survivor_id FROM city_merges WHERE merged_id = $2), $2::uuid)
+),
 fwd(node, path, edges) AS (
-  SELECT $1::uuid, ARRAY[$1::uuid], ARRAY[]::uuid[]
+  SELECT a, ARRAY[a], ARRAY[]::uuid[] FROM ends
   UNION ALL
   SELECT e.next, f.path || e.next, f.edges || e.id
   FROM fwd f CROSS JOIN LATERAL (
@@ -34,7 +39,7 @@ fwd(node, path, edges) AS (
   WHERE cardinality(f.edges) < $3 AND e.next <> ALL (f.path)
 ),
 bwd(node, path, edges) AS (
-  SELECT $2::uuid, ARRAY[$2::uuid], ARRAY[]::uuid[]
+  SELECT b, ARRAY[b], ARRAY[]::uuid[] FROM ends
   UNION ALL
   SELECT e.next, b.path || e.next, b.edges || e.id
   FROM bwd b CROSS JOIN LATERAL (
