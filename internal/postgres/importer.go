@@ -1352,6 +1352,9 @@ WHERE (q.id IS NOT NULL OR g.id IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM citie
 				return err
 			}
 		}
+		if err := w.adoptByName(ctx); err != nil {
+			return err
+		}
 		// The id a line's key derives keeps answering with the city the line took over
 		// (migration 00017), whichever came first.
 		if w.adopted["imp_cities"] {
@@ -1390,6 +1393,43 @@ UNION ALL `+w.sameTarget("imp_cities", "city")); err != nil {
 	// A merged city's key, or an identifier of it that the survivor did not take over,
 	// finds the survivor; an identifier a stored city holds comes first.
 	return nil
+}
+
+// adoptByName lets a gazetteer's row take over a city stored without a GeoNames id,
+// such as one a partner's list created by name, when it is that city by the rule of
+// references by name (docs/import.md, "Cities by name"): the same country, a stored
+// name or alias that folds to the row's name, and then the nearest such row within
+// ReconcileMaxKm when both have coordinates, or the only such row of the file when
+// the stored city has none. The stored city keeps its id and gains the row's values;
+// the row's own id answers with it (migration 00017). A stored city two rows tie for
+// is left for an operator (amity merge-candidates).
+func (w *batchWriter) adoptByName(ctx context.Context) error {
+	var unplaced bool
+	if err := w.tx.GetContext(ctx, &unplaced, `SELECT EXISTS (SELECT 1 FROM cities WHERE geonames_id IS NULL)`); err != nil || !unplaced {
+		return err
+	}
+	return w.adopt(ctx, "cities by name", "imp_cities", fmt.Sprintf(`
+WITH s AS (
+    SELECT c.id, c.country_id, c.latitude, c.longitude, n.folded
+    FROM cities c CROSS JOIN LATERAL (SELECT c.name_fold AS folded
+        UNION SELECT x.name_fold FROM city_names x WHERE x.city_id = c.id) n
+    WHERE c.geonames_id IS NULL
+), j AS (
+    SELECT i.id, rc.target AS country_id, amity_fold(i.name) AS folded, i.latitude, i.longitude
+    FROM imp_cities i JOIN imp_refs rc ON rc.no = i.country_ref
+    WHERE i.gn IS NOT NULL AND i.id = i.target AND rc.target IN (SELECT country_id FROM s)
+        AND NOT EXISTS (SELECT 1 FROM cities a WHERE a.id = i.id)
+), m AS (
+    SELECT DISTINCT j.id, s.id AS target, s.latitude IS NULL AS unplaced,
+        CASE WHEN s.latitude IS NOT NULL AND j.latitude IS NOT NULL THEN earth_distance(
+            ll_to_earth(s.latitude, s.longitude), ll_to_earth(j.latitude, j.longitude)) / 1000 END AS km
+    FROM s JOIN j ON j.country_id = s.country_id AND j.folded = s.folded
+), chosen AS (
+    SELECT DISTINCT ON (target) id, target, km FROM m
+    WHERE km <= %g OR (unplaced AND (SELECT count(*) FROM m o WHERE o.target = m.target) = 1)
+    ORDER BY target, km NULLS LAST, id
+)
+SELECT DISTINCT ON (id) id, target FROM chosen ORDER BY id, km NULLS LAST, target`, ReconcileMaxKm))
 }
 
 // mergedCities takes out of the staged cities those that are a merged city

@@ -208,3 +208,41 @@ func TestAdoptedCityKeepsItsID(t *testing.T) {
 		t.Errorf("%d cities with the GeoNames id, want 1", n)
 	}
 }
+
+// A gazetteer that arrives after cities were created by name takes them over by the
+// rule of references by name, instead of adding a second city beside each.
+func TestGazetteerAdoptsCitiesCreatedByName(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t)
+	MustImportFile(t, db.DB, "countries.json")
+	// Testville with coordinates 8 km from the gazetteer's; Exampleford without any.
+	file := strings.Join([]string{
+		`{"type":"source","key":"s","title":"Synthetic source","url":"https://example.org/by-name"}`,
+		`{"type":"city","key":"testville-by-name","name":"testville","country":"XT","latitude":10.55,"longitude":20.3,"sources":["s"]}`,
+		`{"type":"city","key":"exampleford-by-name","name":"Exampleford","country":"XT","sources":["s"]}`,
+		`{"type":"city","key":"faraway","name":"Testville","country":"XT","latitude":-40,"longitude":-60,"sources":["s"]}`,
+	}, "\n")
+	if _, err := importBytes(db.DB, "partners.ndjson", []byte(file), importer.FormatNDJSON); err != nil {
+		t.Fatal(err)
+	}
+	sum := MustImportFile(t, db.DB, "cities.txt")
+	if c := sum.Counts["city"]; c.Updated != 2 {
+		t.Errorf("city counts %+v, want 2 updated (the cities created by name)", c)
+	}
+	for _, tt := range []struct {
+		key string
+		gn  int64
+	}{{"testville-by-name", 99000001}, {"exampleford-by-name", 99000003}, {"faraway", 0}} {
+		id := knowledge.KeyID(knowledge.KindCity, tt.key)
+		if n := mustCount(t, db.DB, `SELECT coalesce(geonames_id, 0) FROM cities WHERE id = $1`, id); n != tt.gn {
+			t.Errorf("%s: GeoNames id %d, want %d", tt.key, n, tt.gn)
+		}
+	}
+	if n := mustCount(t, db.DB, `SELECT count(*) FROM cities WHERE geonames_id IN (99000001, 99000003)`); n != 2 {
+		t.Errorf("%d cities with the two GeoNames ids, want 2", n)
+	}
+	// The gazetteer again finds them by their GeoNames ids and changes nothing.
+	if sum := MustImportFile(t, db.DB, "cities.txt"); sum.Counts["city"].Created+sum.Counts["city"].Updated != 0 {
+		t.Errorf("the gazetteer again: %+v, want nothing written", sum.Counts["city"])
+	}
+}
