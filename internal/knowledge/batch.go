@@ -184,6 +184,9 @@ func (r Ref) KeyText() string {
 		return fmt.Sprintf("geonames:%d", r.GeoNames)
 	case r.URL != "":
 		return "url:" + r.URL
+	case r.ByName() && r.Admin1 != "":
+		// Two Córdobas of one country are two subjects.
+		return "name:" + r.Country + "/" + r.Admin1 + "/" + r.Name
 	case r.ByName():
 		return "name:" + r.Country + "/" + r.Name
 	}

@@ -50,4 +50,14 @@ func TestStatementKeysAreStable(t *testing.T) {
 	if diff := cmp.Diff([]string{"official/x/p/s/1", "city/wikidata:Q1/p/url:https://example.org//1"}, keys[4:]); diff != "" {
 		t.Errorf("statement keys of other subjects (-want +got):\n%s", diff)
 	}
+	// Two cities of one name and country named by their divisions are two subjects.
+	byName := func(admin1 string) knowledge.StatementRecord {
+		return knowledge.StatementRecord{Subject: knowledge.SubjectRef{City: &knowledge.Ref{Name: "Testville", Country: "XT", Admin1: admin1}},
+			Property: "p", Source: knowledge.Ref{Key: "s"}}
+	}
+	b.Statements = []knowledge.StatementRecord{byName("01"), byName("02"), byName("")}
+	keys = b.StatementKeys()
+	if diff := cmp.Diff([]string{"city/name:XT/01/Testville/p/s/1", "city/name:XT/02/Testville/p/s/1", "city/name:XT/Testville/p/s/1"}, keys); diff != "" {
+		t.Errorf("statement keys of cities by name (-want +got):\n%s", diff)
+	}
 }
