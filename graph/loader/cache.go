@@ -81,9 +81,14 @@ func (l *Loaders) useCache(c *readcache.Cache) {
 	}
 }
 
+// cacheKey names a cached read. A query's reads fetch only the columns it shows
+// (postgres.WithColumns), and an entity read without a column has that field zero: the
+// columns are part of the key, so a read is served only to a query that shows what it
+// holds.
 type cacheKey struct {
 	relation string
 	key      any
+	cols     postgres.Columns
 }
 
 // cacheBy makes the loader read through the cache: keys found there are not fetched,
@@ -98,8 +103,9 @@ func cacheBy[K comparable, V any](l *Loader[K, V], c *readcache.Cache, relation 
 		out := make([]V, len(keys))
 		var missing []int
 		rec := readcache.RecorderFrom(ctx)
+		cols := postgres.ColumnsOf(ctx)
 		for i, k := range keys {
-			if v, ok := c.GetRecorded(cacheKey{relation, k}, rec); ok {
+			if v, ok := c.GetRecorded(cacheKey{relation, k, cols}, rec); ok {
 				out[i] = v.(V)
 				continue
 			}
@@ -132,7 +138,7 @@ func cacheBy[K comparable, V any](l *Loader[K, V], c *readcache.Cache, relation 
 			}
 			d := append(deps(keys[i]), readcache.Entities(vals[j])...)
 			rec.Add(d...)
-			c.Put(ticket, cacheKey{relation, keys[i]}, vals[j], readcache.Size(vals[j]), d)
+			c.Put(ticket, cacheKey{relation, keys[i], cols}, vals[j], readcache.Size(vals[j]), d)
 		}
 		return out, outErrs
 	}
@@ -148,7 +154,8 @@ func Cached[V any](ctx context.Context, relation string, key any, deps []readcac
 		c = l.cache
 	}
 	rec := readcache.RecorderFrom(ctx)
-	if v, ok := c.GetRecorded(cacheKey{relation, key}, rec); ok {
+	k := cacheKey{relation, key, postgres.ColumnsOf(ctx)}
+	if v, ok := c.GetRecorded(k, rec); ok {
 		return v.(V), nil
 	}
 	ticket := c.Ticket()
@@ -158,6 +165,6 @@ func Cached[V any](ctx context.Context, relation string, key any, deps []readcac
 	}
 	d := append(deps[:len(deps):len(deps)], readcache.Entities(v)...)
 	rec.Add(d...)
-	c.Put(ticket, cacheKey{relation, key}, v, readcache.Size(v), d)
+	c.Put(ticket, k, v, readcache.Size(v), d)
 	return v, nil
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/lib/pq"
@@ -23,7 +24,15 @@ type partnershipRow struct {
 	Partner     *cityCore  `db:"partner"`
 }
 
-const partnershipCols = "p.id, p.version, p.kind, p.city_a_id, p.city_b_id, amity_date_text(p.since, p.since_precision) AS since, amity_date_text(p.until, p.until_precision) AS until, p.agreement_id"
+// partnershipColumns selects what cols holds of a partnership (alias p) and of its
+// partner city (alias pc; its country pk).
+func partnershipColumns(cols Columns) string {
+	return strings.Join(cols.pick([]string{"p.id", "p.kind", "p.city_a_id", "p.city_b_id", "p.agreement_id"},
+		optCol{PartnershipVersion, "p.version"},
+		optCol{PartnershipSince, "amity_date_text(p.since, p.since_precision) AS since"},
+		optCol{PartnershipUntil, "amity_date_text(p.until, p.until_precision) AS until"},
+	), ", ") + ", " + cityColumns(cols, "pc", "pk", "partner.")
+}
 
 func (r *partnershipRow) domain() *knowledge.Partnership {
 	p := &knowledge.Partnership{
@@ -38,32 +47,36 @@ func (r *partnershipRow) domain() *knowledge.Partnership {
 
 // A partnership is stored once but listed from both of its cities: each side is an
 // index scan on its own column, and the planner pushes the city condition into both
-// branches of the UNION ALL. The partner city and its country come in the same row,
-// since a client listing partnerships nearly always shows who the partner is.
-var cityPartnerships = nested{
-	listing: listing{
-		order: "partnership:since",
-		from: `(SELECT p.*, p.city_a_id AS viewer_id, p.city_b_id AS partner_id FROM partnerships p
+// branches of the UNION ALL. The partner city (and its country, when shown) comes in
+// the same row, since a client listing partnerships nearly always shows who the
+// partner is.
+func cityPartnerships(cols Columns) nested {
+	return nested{
+		listing: listing{
+			order: "partnership:since",
+			from: `(SELECT p.*, p.city_a_id AS viewer_id, p.city_b_id AS partner_id FROM partnerships p
        UNION ALL SELECT p.*, p.city_b_id AS viewer_id, p.city_a_id AS partner_id FROM partnerships p) p
-  JOIN cities pc ON pc.id = p.partner_id JOIN countries pk ON pk.id = pc.country_id`,
-		cols: partnershipCols + ", " + cityColumns("pc", "pk", "partner."),
-		key:  "coalesce(p.since, '-infinity'::date)", keyType: "date", id: "p.id", desc: true,
-	},
-	parent: "p.viewer_id = %s",
+  JOIN cities pc ON pc.id = p.partner_id` + countryJoin(cols, "pc", "pk"),
+			cols: partnershipColumns(cols),
+			key:  "coalesce(p.since, '-infinity'::date)", keyType: "date", id: "p.id", desc: true,
+		},
+		parent: "p.viewer_id = %s",
+	}
 }
 
 // Seen from no city, a partnership's partner is its second city; it is read in the same
 // row, as it is for a city's partnerships.
-var (
-	partnershipWithPartnerCols = partnershipCols + ", " + cityColumns("pc", "pk", "partner.")
-	partnershipWithPartnerFrom = `partnerships p JOIN cities pc ON pc.id = p.city_b_id JOIN countries pk ON pk.id = pc.country_id`
-)
+func partnershipWithPartnerFrom(cols Columns) string {
+	return `partnerships p JOIN cities pc ON pc.id = p.city_b_id` + countryJoin(cols, "pc", "pk")
+}
 
 // PartnershipsByID returns the partnerships with the given ids, seen from no city. The
 // id of a partnership a city merge joined to another (partnership_merges) answers
 // with the one it joined.
 func (db *DB) PartnershipsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*knowledge.Partnership, error) {
-	rows, err := byIDs[partnershipRow](ctx, db, partnershipWithPartnerCols, partnershipWithPartnerFrom, "p.id", ids)
+	cols := ColumnsOf(ctx)
+	sel, from := partnershipColumns(cols), partnershipWithPartnerFrom(cols)
+	rows, err := byIDs[partnershipRow](ctx, db, sel, from, "p.id", ids)
 	if err != nil {
 		return nil, err
 	}
@@ -77,8 +90,8 @@ func (db *DB) PartnershipsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.U
 		MergedID uuid.UUID `db:"merged_id"`
 		partnershipRow
 	}
-	q := `SELECT m.merged_id, ` + partnershipWithPartnerCols + `
-FROM partnership_merges m, ` + partnershipWithPartnerFrom + `
+	q := `SELECT m.merged_id, ` + sel + `
+FROM partnership_merges m, ` + from + `
 WHERE p.id = m.survivor_id AND m.merged_id = ANY($1::uuid[])`
 	if err := selectContext(ctx, db, &joined, q, pq.Array(uuidStrings(misses))); err != nil {
 		return nil, mapError(err)
@@ -110,19 +123,20 @@ func partnershipWhere(f knowledge.PartnershipFilter) (string, args) {
 // filter keeps, newest first, each seen from that city.
 func (db *DB) PartnershipsOfCities(ctx context.Context, cities []uuid.UUID, f knowledge.PartnershipFilter, pa knowledge.PageArgs) (map[uuid.UUID]*knowledge.Page[knowledge.Partnership], error) {
 	where, a := partnershipWhere(f)
-	return nestedPages[partnershipRow, *partnershipRow](ctx, db, cityPartnerships, where, a, cities, pa)
+	return nestedPages[partnershipRow, *partnershipRow](ctx, db, cityPartnerships(ColumnsOf(ctx)), where, a, cities, pa)
 }
 
 // CountPartnershipsOfCities counts each city's partnerships that the filter keeps.
 func (db *DB) CountPartnershipsOfCities(ctx context.Context, cities []uuid.UUID, f knowledge.PartnershipFilter) (map[uuid.UUID]int, error) {
 	where, a := partnershipWhere(f)
-	return nestedCounts(ctx, db, cityPartnerships, where, a, cities)
+	return nestedCounts(ctx, db, cityPartnerships(0), where, a, cities) // a count reads no columns
 }
 
 // PartnershipsOfAgreements returns the partnerships each agreement established.
 func (db *DB) PartnershipsOfAgreements(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]*knowledge.Partnership, error) {
-	q := `SELECT p.agreement_id AS parent_id, ` + partnershipWithPartnerCols + `
-FROM ` + partnershipWithPartnerFrom + ` WHERE p.agreement_id = ANY($1::uuid[])
+	cols := ColumnsOf(ctx)
+	q := `SELECT p.agreement_id AS parent_id, ` + partnershipColumns(cols) + `
+FROM ` + partnershipWithPartnerFrom(cols) + ` WHERE p.agreement_id = ANY($1::uuid[])
 ORDER BY p.agreement_id, p.since DESC NULLS LAST, p.id`
 	grouped, err := selectGrouped[partnershipRow, *partnershipRow](ctx, db, q, agreements)
 	if err != nil {
