@@ -53,11 +53,8 @@ var columnsOfFields = map[string]map[string]postgres.Columns{
 // columnsOfTypes are the groups of each pruned type, which a field the table does not
 // know reads.
 var columnsOfTypes = map[string]postgres.Columns{
-	"City": postgres.CityVersion | postgres.CityPopulation | postgres.CityLocation | postgres.CityExternalIDs |
-		postgres.CityDivision | postgres.CityCountry,
-	"Partnership": postgres.PartnershipVersion | postgres.PartnershipSince | postgres.PartnershipUntil,
-	"Agreement":   postgres.AgreementVersion | postgres.AgreementSignedOn | postgres.AgreementSummary,
-	"Official":    postgres.OfficialVersion | postgres.OfficialTitle | postgres.OfficialWikidata,
+	"City": postgres.CityColumns, "Partnership": postgres.PartnershipColumns,
+	"Agreement": postgres.AgreementColumns, "Official": postgres.OfficialColumns,
 }
 
 // cursorFields are the fields that show a page's cursors, on any type.

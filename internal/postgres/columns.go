@@ -42,6 +42,14 @@ const (
 	AllColumns Columns = 1<<iota - 1
 )
 
+// The groups of each pruned entity's own columns.
+const (
+	CityColumns        = CityVersion | CityPopulation | CityLocation | CityExternalIDs | CityDivision | CityCountry
+	PartnershipColumns = PartnershipVersion | PartnershipSince | PartnershipUntil
+	AgreementColumns   = AgreementVersion | AgreementSignedOn | AgreementSummary
+	OfficialColumns    = OfficialVersion | OfficialTitle | OfficialWikidata
+)
+
 type columnsKey struct{}
 
 // WithColumns returns a context whose reads fetch only the column groups in c.
