@@ -34,19 +34,24 @@ var columnsOfFields = map[string]map[string]postgres.Columns{
 		// The partner is a City (its selection is the City's); the distance is computed
 		// from both cities' locations.
 		"partner": 0, "distanceKm": postgres.CityLocation,
-		"cities": 0, "agreement": 0, "sources": 0, "statements": 0,
+		"agreement": postgres.PartnershipAgreement, "cities": 0, "sources": 0, "statements": 0,
 	},
 	"Agreement": {
 		"id": 0, "title": 0, "kind": 0, "version": postgres.AgreementVersion, "signedOn": postgres.AgreementSignedOn,
-		"summary": postgres.AgreementSummary,
+		"summary": postgres.AgreementSummary, "signedIn": postgres.AgreementSignedIn,
 		// addedSequence comes from the change feed, not the row.
-		"signedIn": 0, "areas": 0, "parties": 0, "signatories": 0, "institutions": 0, "partnerships": 0,
+		"areas": 0, "parties": 0, "signatories": 0, "institutions": 0, "partnerships": 0,
 		"sources": 0, "statements": 0, "log": 0, "addedSequence": 0,
 	},
 	"Official": {
 		"id": 0, "name": 0, "version": postgres.OfficialVersion, "title": postgres.OfficialTitle,
 		"wikidataId": postgres.OfficialWikidata, "externalIds": postgres.OfficialWikidata,
-		"names": 0, "city": 0, "agreements": 0, "sources": 0, "statements": 0,
+		"city": postgres.OfficialCity, "names": 0, "agreements": 0, "sources": 0, "statements": 0,
+	},
+	// A city's country comes with the city's row.
+	"Country": {
+		"id": 0, "name": 0, "code": postgres.CountryCode, "wikidataId": postgres.CountryWikidata,
+		"externalIds": postgres.CountryWikidata, "cities": 0,
 	},
 }
 
@@ -55,6 +60,7 @@ var columnsOfFields = map[string]map[string]postgres.Columns{
 var columnsOfTypes = map[string]postgres.Columns{
 	"City": postgres.CityColumns, "Partnership": postgres.PartnershipColumns,
 	"Agreement": postgres.AgreementColumns, "Official": postgres.OfficialColumns,
+	"Country": postgres.CountryColumns,
 }
 
 // cursorFields are the fields that show a page's cursors, on any type.

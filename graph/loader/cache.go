@@ -33,7 +33,7 @@ const (
 	cityCols        = postgres.CityColumns
 	partnershipCols = postgres.PartnershipColumns | postgres.CityColumns // with the partner
 	agreementCols   = postgres.AgreementColumns
-	officialCols    = postgres.OfficialColumns
+	officialCols    = postgres.OfficialColumns // and signatures, with their official
 	pageCols        = postgres.Cursors
 )
 

@@ -25,7 +25,8 @@ type agreementRow struct {
 
 // agreementColumns selects what cols holds of an agreement (alias a).
 func agreementColumns(cols Columns) string {
-	return strings.Join(cols.pick([]string{"a.id", "a.title", "a.kind", "a.signed_in_id"},
+	return strings.Join(cols.pick([]string{"a.id", "a.title", "a.kind"},
+		optCol{AgreementSignedIn, "a.signed_in_id"},
 		optCol{AgreementVersion, "a.version"},
 		optCol{AgreementSignedOn, "amity_date_text(a.signed_on, a.signed_on_precision) AS signed_on"},
 		optCol{AgreementSummary, "a.summary"},
@@ -203,8 +204,9 @@ ORDER BY agreement_id, array_position(ARRAY['TRADE','INVESTMENT','TECHNOLOGY','E
 // Signatories returns who signed each agreement, in signing order, each with the
 // official, who is nearly always shown with the signature.
 func (db *DB) Signatories(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]*knowledge.Signatory, error) {
+	cols := ColumnsOf(ctx)
 	q := `SELECT s.agreement_id, s.official_id, s.party_city_id, s.role,
-  ` + officialColumns(ColumnsOf(ctx), "o", "official.") + `
+  ` + officialColumns(cols, "o", "official.", false) + `
 FROM signatories s JOIN officials o ON o.id = s.official_id
 WHERE s.agreement_id = ANY($1::uuid[])
 ORDER BY s.agreement_id, s.position, s.official_id`
@@ -220,6 +222,7 @@ ORDER BY s.agreement_id, s.position, s.official_id`
 	}
 	out := make(map[uuid.UUID][]*knowledge.Signatory, len(agreements))
 	for _, r := range rows {
+		r.Official.ID = r.OfficialID
 		out[r.AgreementID] = append(out[r.AgreementID], &knowledge.Signatory{
 			AgreementID: r.AgreementID, OfficialID: r.OfficialID, PartyID: r.PartyID, Role: r.Role,
 			Official: r.Official.domain(),

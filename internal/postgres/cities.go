@@ -40,7 +40,7 @@ type cityRow struct {
 
 // cityColumns selects of a city (alias c) and, with CityCountry, of its country (alias
 // k) the columns cols holds, naming them for cityCore under the prefix ("" or, for a
-// nested city, such as "partner.").
+// nested city, such as "partner."). The country's id is the city's country_id.
 func cityColumns(cols Columns, c, k, prefix string) string {
 	col := func(alias, name, as string) string {
 		if prefix == "" && !strings.Contains(as, ".") {
@@ -48,14 +48,23 @@ func cityColumns(cols Columns, c, k, prefix string) string {
 		}
 		return fmt.Sprintf(`%s.%s AS "%s%s"`, alias, name, prefix, as)
 	}
-	return strings.Join(cols.pick([]string{col(c, "id", "id"), col(c, "country_id", "country_id"), col(c, "name", "name")},
+	// The country's columns are read with its row only.
+	country := func(g Columns) Columns {
+		if !cols.has(CityCountry) {
+			return 0
+		}
+		return g
+	}
+	return strings.Join(cols.pick([]string{col(c, "id", "id"), col(c, "name", "name")},
+		optCol{CityCountry | CityDivision, col(c, "country_id", "country_id")},
 		optCol{CityVersion, col(c, "version", "version")},
 		optCol{CityPopulation, col(c, "population", "population")},
 		optCol{CityLocation, col(c, "latitude", "latitude")}, optCol{CityLocation, col(c, "longitude", "longitude")},
 		optCol{CityExternalIDs, col(c, "wikidata_qid", "wikidata_qid")}, optCol{CityExternalIDs, col(c, "geonames_id", "geonames_id")},
 		optCol{CityDivision, col(c, "admin1_code", "admin1_code")},
-		optCol{CityCountry, col(k, "id", "country.id")}, optCol{CityCountry, col(k, "code", "country.code")},
-		optCol{CityCountry, col(k, "name", "country.name")}, optCol{CityCountry, col(k, "wikidata_qid", "country.wikidata_qid")},
+		optCol{country(CityCountry), col(k, "name", "country.name")},
+		optCol{country(CountryCode), col(k, "code", "country.code")},
+		optCol{country(CountryWikidata), col(k, "wikidata_qid", "country.wikidata_qid")},
 	), ", ")
 }
 
@@ -82,6 +91,7 @@ func (r *cityCore) domain() *knowledge.City {
 		c.Location = &knowledge.Location{Latitude: *r.Latitude, Longitude: *r.Longitude}
 	}
 	if r.Country != nil {
+		r.Country.ID = r.CountryID
 		c.Country = r.Country.domain()
 	}
 	return c

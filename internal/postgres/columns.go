@@ -13,10 +13,13 @@ import "context"
 // A context without a column set reads whole rows: every read outside a query (writes,
 // merges, subscriptions, the CLI) is unchanged.
 
-// Columns is a set of optional column groups. The columns that identify an entity and
-// link it to others (ids, a city's country_id, a partnership's cities and agreement,
-// an agreement's place of signing, an official's city), and a city's or official's
-// name, an agreement's title and kind and a partnership's kind, are always read.
+// Columns is a set of optional column groups. An entity's id, a city's, official's or
+// country's name, an agreement's title and kind, a partnership's kind and a signature
+// are always read; the ids that link an entity to others only for the fields that
+// follow the link (a signature's party, which the read cache's invalidation uses, is
+// always read). Ids the row already holds are not read twice: a
+// city's country is its country_id, a signature's official its official_id, and a
+// partnership seen from a city links that city and the partner.
 type Columns uint32
 
 // The column groups, each named for the fields that need it.
@@ -27,27 +30,33 @@ const (
 	CityExternalIDs         // wikidata_qid, geonames_id
 	CityDivision            // admin1_code
 	CityCountry             // the country's row, joined
+	CountryCode
+	CountryWikidata
 	PartnershipVersion
 	PartnershipSince
 	PartnershipUntil
+	PartnershipAgreement // agreement_id
 	AgreementVersion
 	AgreementSignedOn
 	AgreementSummary
+	AgreementSignedIn // signed_in_id
 	OfficialVersion
 	OfficialTitle
 	OfficialWikidata
-	Cursors // a page's sort keys, which its cursors encode
+	OfficialCity // city_id
+	Cursors      // a page's sort keys, which its cursors encode
 
 	// AllColumns is every group: whole rows.
 	AllColumns Columns = 1<<iota - 1
 )
 
-// The groups of each pruned entity's own columns.
+// The groups of each pruned type's own columns; a city's include its country's.
 const (
-	CityColumns        = CityVersion | CityPopulation | CityLocation | CityExternalIDs | CityDivision | CityCountry
-	PartnershipColumns = PartnershipVersion | PartnershipSince | PartnershipUntil
-	AgreementColumns   = AgreementVersion | AgreementSignedOn | AgreementSummary
-	OfficialColumns    = OfficialVersion | OfficialTitle | OfficialWikidata
+	CountryColumns     = CountryCode | CountryWikidata
+	CityColumns        = CityVersion | CityPopulation | CityLocation | CityExternalIDs | CityDivision | CityCountry | CountryColumns
+	PartnershipColumns = PartnershipVersion | PartnershipSince | PartnershipUntil | PartnershipAgreement
+	AgreementColumns   = AgreementVersion | AgreementSignedOn | AgreementSummary | AgreementSignedIn
+	OfficialColumns    = OfficialVersion | OfficialTitle | OfficialWikidata | OfficialCity
 )
 
 type columnsKey struct{}
@@ -69,17 +78,20 @@ func ColumnsOf(ctx context.Context) Columns {
 // has reports whether c holds every group of g.
 func (c Columns) has(g Columns) bool { return c&g == g }
 
-// pick appends to cols the column expressions whose group c holds.
+// any reports whether c holds some group of g.
+func (c Columns) any(g Columns) bool { return c&g != 0 }
+
+// pick appends to cols the column expressions one of whose groups c holds.
 func (c Columns) pick(cols []string, opt ...optCol) []string {
 	for _, o := range opt {
-		if c.has(o.group) {
+		if c.any(o.group) {
 			cols = append(cols, o.expr)
 		}
 	}
 	return cols
 }
 
-// optCol is a column expression read only for its group.
+// optCol is a column expression read only for its groups.
 type optCol struct {
 	group Columns
 	expr  string

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -25,9 +26,15 @@ type partnershipRow struct {
 }
 
 // partnershipColumns selects what cols holds of a partnership (alias p) and of its
-// partner city (alias pc; its country pk).
-func partnershipColumns(cols Columns) string {
-	return strings.Join(cols.pick([]string{"p.id", "p.kind", "p.city_a_id", "p.city_b_id", "p.agreement_id"},
+// partner city (alias pc; its country pk). Seen from a city, its two cities are that
+// city and the partner (partnershipRow.domain).
+func partnershipColumns(cols Columns, seen bool) string {
+	ids := []string{"p.id", "p.kind"}
+	if !seen {
+		ids = append(ids, "p.city_a_id", "p.city_b_id")
+	}
+	return strings.Join(cols.pick(ids,
+		optCol{PartnershipAgreement, "p.agreement_id"},
 		optCol{PartnershipVersion, "p.version"},
 		optCol{PartnershipSince, "amity_date_text(p.since, p.since_precision) AS since"},
 		optCol{PartnershipUntil, "amity_date_text(p.until, p.until_precision) AS until"},
@@ -35,6 +42,14 @@ func partnershipColumns(cols Columns) string {
 }
 
 func (r *partnershipRow) domain() *knowledge.Partnership {
+	if r.CityAID == uuid.Nil && r.Partner != nil {
+		// Seen from a city: stored in canonical order (partnerships_cities_check), which
+		// compares uuids byte by byte.
+		r.CityAID, r.CityBID = r.ParentID, r.Partner.ID
+		if bytes.Compare(r.CityAID[:], r.CityBID[:]) > 0 {
+			r.CityAID, r.CityBID = r.CityBID, r.CityAID
+		}
+	}
 	p := &knowledge.Partnership{
 		ID: r.ID, Version: r.Version, Kind: knowledge.PartnershipKind(r.Kind), CityAID: r.CityAID, CityBID: r.CityBID,
 		Since: r.Since.d, Until: r.Until.d, AgreementID: r.AgreementID, ViewerID: r.ParentID,
@@ -57,7 +72,7 @@ func cityPartnerships(cols Columns) nested {
 			from: `(SELECT p.*, p.city_a_id AS viewer_id, p.city_b_id AS partner_id FROM partnerships p
        UNION ALL SELECT p.*, p.city_b_id AS viewer_id, p.city_a_id AS partner_id FROM partnerships p) p
   JOIN cities pc ON pc.id = p.partner_id` + countryJoin(cols, "pc", "pk"),
-			cols: partnershipColumns(cols),
+			cols: partnershipColumns(cols, true),
 			key:  "coalesce(p.since, '-infinity'::date)", keyType: "date", id: "p.id", desc: true,
 		},
 		parent: "p.viewer_id = %s",
@@ -75,7 +90,7 @@ func partnershipWithPartnerFrom(cols Columns) string {
 // with the one it joined.
 func (db *DB) PartnershipsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*knowledge.Partnership, error) {
 	cols := ColumnsOf(ctx)
-	sel, from := partnershipColumns(cols), partnershipWithPartnerFrom(cols)
+	sel, from := partnershipColumns(cols, false), partnershipWithPartnerFrom(cols)
 	rows, err := byIDs[partnershipRow](ctx, db, sel, from, "p.id", ids)
 	if err != nil {
 		return nil, err
@@ -135,7 +150,7 @@ func (db *DB) CountPartnershipsOfCities(ctx context.Context, cities []uuid.UUID,
 // PartnershipsOfAgreements returns the partnerships each agreement established.
 func (db *DB) PartnershipsOfAgreements(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]*knowledge.Partnership, error) {
 	cols := ColumnsOf(ctx)
-	q := `SELECT p.agreement_id AS parent_id, ` + partnershipColumns(cols) + `
+	q := `SELECT p.agreement_id AS parent_id, ` + partnershipColumns(cols, false) + `
 FROM ` + partnershipWithPartnerFrom(cols) + ` WHERE p.agreement_id = ANY($1::uuid[])
 ORDER BY p.agreement_id, p.since DESC NULLS LAST, p.id`
 	grouped, err := selectGrouped[partnershipRow, *partnershipRow](ctx, db, q, agreements)
