@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"regexp"
@@ -117,6 +118,51 @@ func TestPrunedReadsServeOnlyWhatTheyHold(t *testing.T) {
 			if string(got.Data) != string(want.Data) {
 				t.Errorf("round %d of %s:\nanswered %s\nwant     %s", round, query, got.Data, want.Data)
 			}
+		}
+	}
+}
+
+// TestCityByIDReadsItsPartnershipsWithIt holds the one statement that reads a city by
+// id with its partnership page (cityByID) to the answers of the reads it replaces: the
+// same selection of the same city by name reads the city, then the page.
+func TestCityByIDReadsItsPartnershipsWithIt(t *testing.T) {
+	t.Parallel()
+	cfg := server.DefaultConfig()
+	cfg.ReadCacheBytes = 0
+	a := MustAPIWith(t, cfg)
+	const sel = `{ name population country { name } partnerships(%s) { pageInfo { hasNextPage endCursor }
+  edges { cursor node { kind since until partner { name country { code } } } } } }`
+	type answer struct {
+		City struct {
+			Partnerships struct {
+				PageInfo struct{ EndCursor string }
+				Edges    []struct{ Cursor string }
+			}
+		}
+	}
+	var first answer
+	a.MustPost(t, `{ city(name: "Shenzhen") `+fmt.Sprintf(sel, "first: 1")+` }`, nil).MustData(t, &first)
+	after := first.City.Partnerships.PageInfo.EndCursor
+	shenzhen := mustCityID(t, a, "Shenzhen")
+	for _, args := range []string{
+		"first: 2",
+		fmt.Sprintf("first: 3, after: %q", after),
+		"kind: SISTER_CITY",
+		"first: 0",
+		`first: 1, asOf: "1800-01-01"`, // none yet: the city is read on its own
+	} {
+		byName := a.MustPost(t, `{ city(name: "Shenzhen") `+fmt.Sprintf(sel, args)+` }`, nil)
+		byID := a.MustPost(t, `query($id: ID!) { city(id: $id) `+fmt.Sprintf(sel, args)+` }`, map[string]any{"id": shenzhen})
+		if len(byName.Errors) > 0 || len(byID.Errors) > 0 {
+			t.Fatalf("%s: %s / %s", args, byName.Raw, byID.Raw)
+		}
+		if string(byID.Data) != string(byName.Data) {
+			t.Errorf("%s: by id %s\nby name %s", args, byID.Data, byName.Data)
+		}
+		var got answer
+		byID.MustData(t, &got)
+		if n := len(got.City.Partnerships.Edges); n > 0 && byID.Statements != 1 {
+			t.Errorf("%s: %d partnerships in %d statements, want 1", args, n, byID.Statements)
 		}
 	}
 }

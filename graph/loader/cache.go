@@ -35,12 +35,22 @@ const (
 	agreementCols   = postgres.AgreementColumns
 	officialCols    = postgres.OfficialColumns // and signatures, with their official
 	pageCols        = postgres.Cursors
+
+	partnershipPageCols = partnershipCols | pageCols
 )
+
+// The relations that CityWithPartnerships reads together.
+const (
+	relCity             = "city"
+	relCityPartnerships = "cityPartnerships"
+)
+
+func onPartnershipPage(k PartnershipPageKey) []readcache.Dep { return onCity(k.Parent) }
 
 // useCache puts the cross-request cache in front of every loader's batch function.
 func (l *Loaders) useCache(c *readcache.Cache) {
 	l.cache = c
-	cacheBy(l.City, c, "city", cityCols, onEntity)
+	cacheBy(l.City, c, relCity, cityCols, onEntity)
 	cacheBy(l.Country, c, "country", 0, onEntity)
 	cacheBy(l.Official, c, "official", officialCols, onEntity)
 	cacheBy(l.Agreement, c, "agreement", agreementCols, onEntity)
@@ -62,7 +72,7 @@ func (l *Loaders) useCache(c *readcache.Cache) {
 	cacheBy(l.AgreementInstitutions, c, "agreementInstitutions", 0, onEntityAndKind(postgres.ChangeInstitution))
 	cacheBy(l.AgreementPartnerships, c, "agreementPartnerships", partnershipCols, onEntityAndKind(postgres.ChangePartnership))
 
-	cacheBy(l.CityPartnerships, c, "cityPartnerships", partnershipCols|pageCols, func(k PartnershipPageKey) []readcache.Dep { return onCity(k.Parent) })
+	cacheBy(l.CityPartnerships, c, relCityPartnerships, partnershipPageCols, onPartnershipPage)
 	cacheBy(l.CityPartnershipCount, c, "cityPartnershipCount", 0, func(k PartnershipCountKey) []readcache.Dep { return onCity(k.Parent) })
 	// A partner's country decides the countries counted, and the partner's own change
 	// names only the partner.
@@ -149,9 +159,7 @@ func cacheBy[K comparable, V any](l *Loader[K, V], c *readcache.Cache, relation 
 				outErrs[i] = errs[j]
 				continue
 			}
-			d := append(deps(keys[i]), readcache.Entities(vals[j])...)
-			rec.Add(d...)
-			c.Put(ticket, cacheKey{relation, keys[i], cols}, vals[j], readcache.Size(vals[j]), d)
+			keep(c, rec, ticket, cacheKey{relation, keys[i], cols}, vals[j], deps(keys[i]))
 		}
 		return out, outErrs
 	}
@@ -176,8 +184,43 @@ func Cached[V any](ctx context.Context, relation string, key any, deps []readcac
 	if err != nil {
 		return v, err
 	}
+	keep(c, rec, ticket, k, v, deps)
+	return v, nil
+}
+
+// keep caches v, read since ticket, with what it depends on (deps, and every entity it
+// holds), which the request's recorder learns too.
+func keep(c *readcache.Cache, rec *readcache.Recorder, ticket readcache.Ticket, k cacheKey, v any, deps []readcache.Dep) {
+	if c == nil && rec == nil {
+		return
+	}
 	d := append(deps[:len(deps):len(deps)], readcache.Entities(v)...)
 	rec.Add(d...)
 	c.Put(ticket, k, v, readcache.Size(v), d)
-	return v, nil
+}
+
+// CityWithPartnerships returns a city by id, read in one statement with one page of its
+// partnerships (read) when the city is not cached: the page is then the
+// CityPartnerships loader's, which the lookahead's Preload does not read again, and
+// both are cached as their loaders would have cached them. ok is false when the city
+// must be read on its own (read found no row).
+func (l *Loaders) CityWithPartnerships(ctx context.Context, id uuid.UUID, key PartnershipPageKey,
+	read func(context.Context, uuid.UUID, knowledge.PartnershipFilter, knowledge.PageArgs) (*knowledge.City, *knowledge.Page[knowledge.Partnership], error)) (city *knowledge.City, ok bool, err error) {
+	cols := postgres.ColumnsOf(ctx)
+	rec := readcache.RecorderFrom(ctx)
+	cityKey := cacheKey{relCity, id, cols & cityCols}
+	if v, hit := l.cache.GetRecorded(cityKey, rec); hit {
+		l.City.Prime(id, v.(*knowledge.City))
+		return v.(*knowledge.City), true, nil
+	}
+	ticket := l.cache.Ticket()
+	city, page, err := read(postgres.DeclaredRead(ctx), id, key.filter(), key.args())
+	if err != nil || city == nil {
+		return nil, false, err
+	}
+	keep(l.cache, rec, ticket, cityKey, city, onEntity(id))
+	keep(l.cache, rec, ticket, cacheKey{relCityPartnerships, key, cols & partnershipPageCols}, page, onPartnershipPage(key))
+	l.City.Prime(id, city)
+	l.CityPartnerships.readAhead(key, page)
+	return city, true, nil
 }

@@ -288,10 +288,8 @@ func nestedPages[R any, PR interface {
 		return pages, nil
 	}
 	parentsArg := a.add(pq.Array(uuidStrings(parents)))
-	seek, order := n.orderAndSeek(p, &a)
 	q := fmt.Sprintf(`SELECT par.id AS parent_id, x.* FROM (SELECT DISTINCT unnest(%s::uuid[])) AS par(id)
-CROSS JOIN LATERAL (SELECT %s FROM %s WHERE %s AND (%s) AND %s ORDER BY %s LIMIT %s) x`,
-		parentsArg, n.selectCols(), n.from, fmt.Sprintf(n.parent, "par.id"), where, seek, order, a.add(p.limit+1))
+CROSS JOIN %s`, parentsArg, n.lateral(where, &a, p))
 	var rows []R
 	if err := selectContext(ctx, db, &rows, q, a...); err != nil {
 		return nil, mapError(err)
@@ -305,6 +303,14 @@ CROSS JOIN LATERAL (SELECT %s FROM %s WHERE %s AND (%s) AND %s ORDER BY %s LIMIT
 		pages[id] = toPage[R, PR](n.listing, byParent[id], p, pa)
 	}
 	return pages, nil
+}
+
+// lateral is the page of the rows of the parent par.id, as the LATERAL subquery x; it
+// adds its parameters to a.
+func (n nested) lateral(where string, a *args, p plan) string {
+	seek, order := n.orderAndSeek(p, a)
+	return fmt.Sprintf(`LATERAL (SELECT %s FROM %s WHERE %s AND (%s) AND %s ORDER BY %s LIMIT %s) x`,
+		n.selectCols(), n.from, fmt.Sprintf(n.parent, "par.id"), where, seek, order, a.add(p.limit+1))
 }
 
 // nestedCounts counts a nested list for many parents in one statement.

@@ -141,6 +141,40 @@ func (db *DB) PartnershipsOfCities(ctx context.Context, cities []uuid.UUID, f kn
 	return nestedPages[partnershipRow, *partnershipRow](ctx, db, cityPartnerships(ColumnsOf(ctx)), where, a, cities, pa)
 }
 
+// CityWithPartnerships reads a city and one page of its partnerships that the filter
+// keeps, seen from it, in one statement instead of one for each: the page's rows carry
+// the city's columns. A city with no partnership on the page reads as nil, as does an
+// id no city has (CitiesByID knows the ids of merged cities): the caller then reads
+// them apart.
+func (db *DB) CityWithPartnerships(ctx context.Context, id uuid.UUID, f knowledge.PartnershipFilter, pa knowledge.PageArgs) (*knowledge.City, *knowledge.Page[knowledge.Partnership], error) {
+	cols := ColumnsOf(ctx)
+	n := cityPartnerships(cols)
+	n.noCursors = !cols.has(Cursors)
+	p, err := planPage(n.listing, pa)
+	if err != nil || p.limit == 0 {
+		return nil, nil, err
+	}
+	where, a := partnershipWhere(f)
+	q := fmt.Sprintf(`SELECT par.id AS parent_id, %s, x.* FROM cities par%s
+CROSS JOIN %s
+WHERE par.id = %s`, cityColumns(cols, "par", "park", "viewer."), countryJoin(cols, "par", "park"), n.lateral(where, &a, p), a.add(id))
+	var rows []struct {
+		partnershipRow
+		Viewer cityCore `db:"viewer"`
+	}
+	if err := selectContext(ctx, db, &rows, q, a...); err != nil {
+		return nil, nil, mapError(err)
+	}
+	if len(rows) == 0 {
+		return nil, nil, nil
+	}
+	items := make([]partnershipRow, len(rows))
+	for i := range rows {
+		items[i] = rows[i].partnershipRow
+	}
+	return rows[0].Viewer.domain(), toPage[partnershipRow, *partnershipRow](n.listing, items, p, pa), nil
+}
+
 // CountPartnershipsOfCities counts each city's partnerships that the filter keeps.
 func (db *DB) CountPartnershipsOfCities(ctx context.Context, cities []uuid.UUID, f knowledge.PartnershipFilter) (map[uuid.UUID]int, error) {
 	where, a := partnershipWhere(f)
