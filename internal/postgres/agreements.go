@@ -173,7 +173,7 @@ func (db *DB) CountAgreementsOfInstitutions(ctx context.Context, institutions []
 // AgreementParties returns each agreement's parties, in the order the agreement names them.
 func (db *DB) AgreementParties(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]*knowledge.City, error) {
 	cols := ColumnsOf(ctx)
-	q := `SELECT ap.agreement_id AS parent_id, ` + cityColumns(cols, "c", "ck", "") + `
+	q := `SELECT ap.agreement_id AS parent_id, ` + cityColumns(cols, "c", "ck", "", true) + `
 FROM agreement_parties ap JOIN cities c ON c.id = ap.city_id` + countryJoin(cols, "c", "ck") + `
 WHERE ap.agreement_id = ANY($1::uuid[])
 ORDER BY ap.agreement_id, ap.position, c.name, c.id`

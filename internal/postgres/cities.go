@@ -40,8 +40,9 @@ type cityRow struct {
 
 // cityColumns selects of a city (alias c) and, with CityCountry, of its country (alias
 // k) the columns cols holds, naming them for cityCore under the prefix ("" or, for a
-// nested city, such as "partner."). The country's id is the city's country_id.
-func cityColumns(cols Columns, c, k, prefix string) string {
+// nested city, such as "partner."); its id only when the row does not hold it already
+// (withID). The country's id is the city's country_id.
+func cityColumns(cols Columns, c, k, prefix string, withID bool) string {
 	col := func(alias, name, as string) string {
 		if prefix == "" && !strings.Contains(as, ".") {
 			return alias + "." + name
@@ -55,7 +56,11 @@ func cityColumns(cols Columns, c, k, prefix string) string {
 		}
 		return g
 	}
-	return strings.Join(cols.pick([]string{col(c, "id", "id"), col(c, "name", "name")},
+	base := []string{col(c, "name", "name")}
+	if withID {
+		base = append(base, col(c, "id", "id"))
+	}
+	return strings.Join(cols.pick(base,
 		optCol{CityCountry | CityDivision, col(c, "country_id", "country_id")},
 		optCol{CityVersion, col(c, "version", "version")},
 		optCol{CityPopulation, col(c, "population", "population")},
@@ -68,7 +73,7 @@ func cityColumns(cols Columns, c, k, prefix string) string {
 	), ", ")
 }
 
-var cityCols = cityColumns(AllColumns, "c", "ck", "")
+var cityCols = cityColumns(AllColumns, "c", "ck", "", true)
 
 // cityFrom joins each city to its country for cityCols.
 const cityFrom = "cities c JOIN countries ck ON ck.id = c.country_id"
@@ -247,7 +252,7 @@ func likePattern(param string) string {
 // its own id: old IDs keep working.
 func (db *DB) CitiesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*knowledge.City, error) {
 	cols := ColumnsOf(ctx)
-	sel, join := cityColumns(cols, "c", "ck", ""), countryJoin(cols, "c", "ck")
+	sel, join := cityColumns(cols, "c", "ck", "", true), countryJoin(cols, "c", "ck")
 	rows, err := byIDs[cityRow](ctx, db, sel, "cities c"+join, "c.id", ids)
 	if err != nil {
 		return nil, err

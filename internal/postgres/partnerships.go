@@ -38,7 +38,7 @@ func partnershipColumns(cols Columns, seen bool) string {
 		optCol{PartnershipVersion, "p.version"},
 		optCol{PartnershipSince, "amity_date_text(p.since, p.since_precision) AS since"},
 		optCol{PartnershipUntil, "amity_date_text(p.until, p.until_precision) AS until"},
-	), ", ") + ", " + cityColumns(cols, "pc", "pk", "partner.")
+	), ", ") + ", " + cityColumns(cols, "pc", "pk", "partner.", true)
 }
 
 func (r *partnershipRow) domain() *knowledge.Partnership {
@@ -155,9 +155,10 @@ func (db *DB) CityWithPartnerships(ctx context.Context, id uuid.UUID, f knowledg
 		return nil, nil, err
 	}
 	where, a := partnershipWhere(f)
-	q := fmt.Sprintf(`SELECT par.id AS parent_id, %s, x.* FROM cities par%s
+	// The city's id, every row's parent, is the argument: not read back.
+	q := fmt.Sprintf(`SELECT %s, x.* FROM cities par%s
 CROSS JOIN %s
-WHERE par.id = %s`, cityColumns(cols, "par", "park", "viewer."), countryJoin(cols, "par", "park"), n.lateral(where, &a, p), a.add(id))
+WHERE par.id = %s`, cityColumns(cols, "par", "park", "viewer.", false), countryJoin(cols, "par", "park"), n.lateral(where, &a, p), a.add(id))
 	var rows []struct {
 		partnershipRow
 		Viewer cityCore `db:"viewer"`
@@ -171,7 +172,9 @@ WHERE par.id = %s`, cityColumns(cols, "par", "park", "viewer."), countryJoin(col
 	items := make([]partnershipRow, len(rows))
 	for i := range rows {
 		items[i] = rows[i].partnershipRow
+		items[i].ParentID = id
 	}
+	rows[0].Viewer.ID = id
 	return rows[0].Viewer.domain(), toPage[partnershipRow, *partnershipRow](n.listing, items, p, pa), nil
 }
 
