@@ -41,7 +41,7 @@ var columnsOfFields = map[string]map[string]postgres.Columns{
 		"summary": postgres.AgreementSummary, "signedIn": postgres.AgreementSignedIn,
 		// addedSequence comes from the change feed, not the row.
 		"areas": 0, "parties": 0, "signatories": 0, "institutions": 0, "partnerships": 0,
-		"sources": 0, "statements": 0, "log": 0, "addedSequence": 0,
+		"sources": 0, "statements": 0, "addedSequence": 0,
 	},
 	"Official": {
 		"id": 0, "name": 0, "version": postgres.OfficialVersion, "title": postgres.OfficialTitle,

@@ -446,7 +446,7 @@ func cityByID(ctx context.Context, store *postgres.DB, id uuid.UUID) (*knowledge
 					return c, err
 				}
 			}
-			break
+			break // another page (an alias with other arguments) is the lookahead's
 		}
 	}
 	return fetchOne(ctx, l.City, id)
