@@ -5,7 +5,7 @@ import "context"
 // Column pruning. A GraphQL query names the fields it shows, so the reads of a query
 // fetch only the columns of those fields, and join a city's country only when the
 // country is shown: on the benchmark's queries a partnership page read 25 columns
-// where 8 were shown, and formatting and sending the rest was a third of the
+// where 8 were shown, and sending columns nobody shows was about a third of such a
 // statement's cost to PostgreSQL (docs/benchmarks.md, "Cheaper SQL"). An entity read
 // without some columns has those fields zero, so whoever caches it must key it by the
 // columns it was read with (graph/loader/cache.go does).
@@ -17,9 +17,9 @@ import "context"
 // country's name, an agreement's title and kind, a partnership's kind and a signature
 // are always read; the ids that link an entity to others only for the fields that
 // follow the link (a signature's party, which the read cache's invalidation uses, is
-// always read). Ids the row already holds are not read twice: a
-// city's country is its country_id, a signature's official its official_id, and a
-// partnership seen from a city links that city and the partner.
+// always read). Ids the row already holds are not read twice: a city's country is its
+// country_id, a signature's official its official_id, and a partnership seen from a
+// city links that city and the partner.
 type Columns uint32
 
 // The column groups, each named for the fields that need it.
