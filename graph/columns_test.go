@@ -18,7 +18,7 @@ import (
 // TestQueriesReadOnlyTheColumnsTheyShow asks PostgreSQL which statement the server ran
 // for a query by id (pg_stat_activity keeps each connection's last statement) and
 // holds its select list to the fields the query shows: the benchmark's Q1 reads its
-// city's name and population and its country's code and name, and not the other nine
+// city's name and population and its country's code and name, not the eight more
 // columns it read before; a query that shows a city's location and external ids reads
 // those and joins no country.
 func TestQueriesReadOnlyTheColumnsTheyShow(t *testing.T) {
