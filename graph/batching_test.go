@@ -165,6 +165,11 @@ INSERT INTO reported_figures (city_id, metric, value, source_id) SELECT city_id,
   officials(first: 2) { nodes { name agreements(first: 3) { totalCount nodes { areas parties { name } sources { title } } } } } } } }`, 8},
 		"names and figures with their sources": {`query($n: Int) { cities(first: $n) { nodes {
   names { name source { title } } reportedFigures { value source { title } } } } }`, 5},
+		// By id, the city and its partnership page are one statement (cityByID).
+		"a city by id and its partners (Q2)": {`query($n: Int) { city(id: "` + mustCityID(t, a, "Testville 010") + `") { name
+  partnerships(first: $n) { nodes { kind since partner { name country { name } } } } } }`, 1},
+		"a city by id, partners, their agreements, signatories (Q4)": {`query($n: Int) { city(id: "` + mustCityID(t, a, "Testville 010") + `") { name
+  partnerships(first: $n) { nodes { kind since partner { name agreements(first: 5) { nodes { title signedOn signatories { official { name title } } } } } } } } }`, 3},
 		"edges, aliases and fragments": {`query($n: Int) { cities(first: $n) { edges { node { ...C } } } }
   fragment C on City { name recent: partnerships(first: 2) { edges { node { partner { name } } } }
     old: partnerships(first: 1, asOf: "2020-06-01") { nodes { partner { ... on City { name } } } } }`, 3},

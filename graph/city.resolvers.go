@@ -128,7 +128,7 @@ func (r *queryResolver) City(ctx context.Context, id *string, name *string, coun
 		if err != nil {
 			return nil, err
 		}
-		return withLookahead[knowledge.City](ctx)(fetchOne(ctx, loader.For(ctx).City, u))
+		return withLookahead[knowledge.City](ctx)(cityByID(ctx, r.Store, u))
 	case admin1 != nil:
 		return withLookahead[knowledge.City](ctx)(nullIfNotFound(r.Store.CityByNameInDivision(ctx, *name, *country, *admin1)))
 	case name != nil:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/amity/amity/graph/loader"
 	"github.com/amity/amity/internal/knowledge"
+	"github.com/amity/amity/internal/postgres"
 )
 
 // Lookahead. gqlgen resolves the items of a list in parallel goroutines, and a loader
@@ -269,13 +270,7 @@ func init() {
 			return a.plain(f.Selections, &countryFields)
 		},
 		"partnerships": func(a *lookahead, f graphql.CollectedField, _ []*knowledge.City, ids []uuid.UUID) bool {
-			args, ok := a.args(f, (*executionContext).field_City_partnerships_args)
-			var keys []loader.PartnershipPageKey
-			if ok {
-				keys, ok = keysFor(ids, func(id uuid.UUID) (loader.PartnershipPageKey, error) {
-					return partnershipPageKey(id, args["kind"].(*knowledge.PartnershipKind), args["asOf"].(*knowledge.Date), args["first"].(*int), args["after"].(*string))
-				})
-			}
+			keys, ok := a.partnershipPages(f, ids)
 			if !ok || !connectionPlain(a.op, f.Selections) {
 				return false
 			}
@@ -421,6 +416,40 @@ func init() {
 			return true
 		},
 	}
+}
+
+// partnershipPages are the page keys of a selected City.partnerships, one per city; ok
+// is false when its arguments are invalid, which the resolver reports.
+func (a *lookahead) partnershipPages(f graphql.CollectedField, cities []uuid.UUID) ([]loader.PartnershipPageKey, bool) {
+	args, ok := a.args(f, (*executionContext).field_City_partnerships_args)
+	if !ok {
+		return nil, false
+	}
+	return keysFor(cities, func(id uuid.UUID) (loader.PartnershipPageKey, error) {
+		return partnershipPageKey(id, args["kind"].(*knowledge.PartnershipKind), args["asOf"].(*knowledge.Date), args["first"].(*int), args["after"].(*string))
+	})
+}
+
+// cityByID reads a city by id. When the query selects the city's partnerships, their
+// page is read with the city, in one statement rather than one per level
+// (loader.CityWithPartnerships), and the lookahead finds it read.
+func cityByID(ctx context.Context, store *postgres.DB, id uuid.UUID) (*knowledge.City, error) {
+	l := loader.For(ctx)
+	if fc := graphql.GetFieldContext(ctx); fc != nil && graphql.HasOperationContext(ctx) {
+		a := &lookahead{ctx: ctx, op: graphql.GetOperationContext(ctx), l: l, ec: &executionContext{}}
+		for _, f := range graphql.CollectFields(a.op, fc.Field.Selections, cityImplementors) {
+			if f.Name != "partnerships" {
+				continue
+			}
+			if keys, ok := a.partnershipPages(f, []uuid.UUID{id}); ok {
+				if c, ok, err := l.CityWithPartnerships(ctx, id, keys[0], store.CityWithPartnerships); ok || err != nil {
+					return c, err
+				}
+			}
+			break // another page (an alias with other arguments) is the lookahead's
+		}
+	}
+	return fetchOne(ctx, l.City, id)
 }
 
 // preloadSources preloads the sources of a level; a Source is read whole.

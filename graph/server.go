@@ -108,6 +108,7 @@ func NewHandler(store *postgres.DB, opts Options) *handler.Server {
 		srv.AroundOperations(cacheAnswers(opts.ReadCache)) // before admission: an answer at hand needs no slot
 	}
 	srv.AroundOperations(opts.Admission.admit) // after the WebSocket rate limit: what it refuses never queues
+	srv.AroundOperations(pruneColumns)
 	srv.SetQueryCache(limits.NewQueryCache(0)) // bounded by the bytes its parsed documents hold
 	srv.SetParserTokenLimit(max(0, opts.Limits.MaxTokens))
 	srv.SetDisableSuggestion(!opts.Dev)

@@ -34,6 +34,16 @@ type PageKey struct {
 	After  string
 }
 
+func (k PageKey) args() knowledge.PageArgs {
+	first := k.First
+	pa := knowledge.PageArgs{First: &first}
+	if k.After != "" {
+		after := k.After
+		pa.After = &after
+	}
+	return pa
+}
+
 // PartnershipFilter is knowledge.PartnershipFilter in a comparable form: the kind (""
 // for all) and the date as "YYYY-MM-DD" ("" for none).
 type PartnershipFilter struct {
@@ -77,6 +87,9 @@ type Loader[K comparable, V any] struct {
 	fetch func(context.Context, []K) ([]V, []error)
 	once  sync.Once
 	dl    *dataloadgen.Loader[K, V]
+	// ahead holds the values read with another relation's (K to V), which Preload does
+	// not read again.
+	ahead sync.Map
 }
 
 func newLoader[K comparable, V any](wait time.Duration, fetch func(context.Context, []K) ([]V, []error)) *Loader[K, V] {
@@ -127,30 +140,47 @@ func (l *Loader[K, V]) Prime(key K, value V) bool {
 	return l.loader().Prime(key, value)
 }
 
+// readAhead caches value for key, read with another relation's values: Preload then
+// does not read it again.
+func (l *Loader[K, V]) readAhead(key K, value V) {
+	l.ahead.Store(key, value)
+	l.Prime(key, value)
+}
+
 // Preload reads the values of keys in one batch and caches them; keys already cached
-// keep their values. It returns the values in key order, zero where the batch failed
-// for a key: a resolver that loads that key later meets the error itself. A failure is
-// also reported to the context's PreloadReport, if it has one.
+// keep their values, and those read ahead (readAhead) are not read again. It returns
+// the values in key order, zero where the batch failed for a key: a resolver that loads
+// that key later meets the error itself. A failure is also reported to the context's
+// PreloadReport, if it has one.
 func (l *Loader[K, V]) Preload(ctx context.Context, keys []K) []V {
 	out := make([]V, len(keys))
-	if len(keys) == 0 {
+	ask := make([]K, 0, len(keys))
+	at := make([]int, 0, len(keys))
+	for i, k := range keys {
+		if v, ok := l.ahead.Load(k); ok {
+			out[i] = v.(V)
+			continue
+		}
+		ask, at = append(ask, k), append(at, i)
+	}
+	if len(ask) == 0 {
 		return out
 	}
-	vals, errs := l.fetch(ctx, keys)
-	failed := len(vals) != len(keys) || len(errs) == 1 && errs[0] != nil
-	for i, k := range keys {
-		if failed || len(errs) == len(keys) && errs[i] != nil {
+	vals, errs := l.fetch(ctx, ask)
+	failed := len(vals) != len(ask) || len(errs) == 1 && errs[0] != nil
+	for j, k := range ask {
+		if failed || len(errs) == len(ask) && errs[j] != nil {
 			failed = true
 			continue
 		}
-		l.Prime(k, vals[i])
-		out[i] = vals[i]
+		l.Prime(k, vals[j])
+		out[at[j]] = vals[j]
 	}
 	if failed {
 		if report, ok := ctx.Value(preloadReportKey{}).(*atomic.Bool); ok {
 			report.Store(true)
 		}
-		if len(vals) != len(keys) || len(errs) == 1 {
+		if len(vals) != len(ask) || len(errs) == 1 {
 			return make([]V, len(keys))
 		}
 	}
@@ -401,13 +431,7 @@ func fetchGroups[K any, X comparable, T any](ctx context.Context, keys []K, spli
 			pk, _ := split(keys[i])
 			parents[j] = pk.Parent
 		}
-		first := g.first
-		pa := knowledge.PageArgs{First: &first}
-		if g.after != "" {
-			after := g.after
-			pa.After = &after
-		}
-		pages, err := fetch(ctx, g.extra, parents, pa)
+		pages, err := fetch(ctx, g.extra, parents, PageKey{First: g.first, After: g.after}.args())
 		for j, i := range idx {
 			if err != nil {
 				errs[i] = err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/lib/pq"
@@ -22,7 +23,15 @@ type agreementRow struct {
 	Summary    *string    `db:"summary"`
 }
 
-const agreementCols = "a.id, a.version, a.title, a.kind, amity_date_text(a.signed_on, a.signed_on_precision) AS signed_on, a.signed_in_id, a.summary"
+// agreementColumns selects what cols holds of an agreement (alias a).
+func agreementColumns(cols Columns) string {
+	return strings.Join(cols.pick([]string{"a.id", "a.title", "a.kind"},
+		optCol{AgreementSignedIn, "a.signed_in_id"},
+		optCol{AgreementVersion, "a.version"},
+		optCol{AgreementSignedOn, "amity_date_text(a.signed_on, a.signed_on_precision) AS signed_on"},
+		optCol{AgreementSummary, "a.summary"},
+	), ", ")
+}
 
 func (r *agreementRow) domain() *knowledge.Agreement {
 	return &knowledge.Agreement{
@@ -34,13 +43,13 @@ func (r *agreementRow) domain() *knowledge.Agreement {
 // Newest first; undated agreements last.
 var agreementListing = listing{
 	order: "agreement:signed:desc",
-	from:  "agreements a", cols: agreementCols,
+	from:  "agreements a", cols: agreementColumns(AllColumns),
 	key: "coalesce(a.signed_on, '-infinity'::date)", keyType: "date", id: "a.id", desc: true,
 }
 
 // AgreementsByID returns the agreements with the given ids.
 func (db *DB) AgreementsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*knowledge.Agreement, error) {
-	rows, err := byIDs[agreementRow](ctx, db, agreementCols, "agreements a", "a.id", ids)
+	rows, err := byIDs[agreementRow](ctx, db, agreementColumns(ColumnsOf(ctx)), "agreements a", "a.id", ids)
 	if err != nil {
 		return nil, err
 	}
@@ -103,6 +112,7 @@ func (db *DB) Agreements(ctx context.Context, q knowledge.AgreementQuery, pa kno
 		return nil, err
 	}
 	l, where, a := agreementQuery(q)
+	l.cols = agreementColumns(ColumnsOf(ctx))
 	return listPage[agreementRow, *agreementRow](ctx, db, l, where, a, pa)
 }
 
@@ -124,9 +134,15 @@ var (
 		parent: "a.id IN (SELECT ia.agreement_id FROM institution_agreements ia WHERE ia.institution_id = %s)"}
 )
 
+// shownAgreements is n reading what the context's query shows of each agreement.
+func shownAgreements(ctx context.Context, n nested) nested {
+	n.cols = agreementColumns(ColumnsOf(ctx))
+	return n
+}
+
 // AgreementsOfCities returns the same page of each city's agreements.
 func (db *DB) AgreementsOfCities(ctx context.Context, cities []uuid.UUID, pa knowledge.PageArgs) (map[uuid.UUID]*knowledge.Page[knowledge.Agreement], error) {
-	return nestedPages[agreementRow, *agreementRow](ctx, db, cityAgreements, "true", nil, cities, pa)
+	return nestedPages[agreementRow, *agreementRow](ctx, db, shownAgreements(ctx, cityAgreements), "true", nil, cities, pa)
 }
 
 // CountAgreementsOfCities counts each city's agreements.
@@ -136,7 +152,7 @@ func (db *DB) CountAgreementsOfCities(ctx context.Context, cities []uuid.UUID) (
 
 // AgreementsOfOfficials returns the same page of the agreements each official signed.
 func (db *DB) AgreementsOfOfficials(ctx context.Context, officials []uuid.UUID, pa knowledge.PageArgs) (map[uuid.UUID]*knowledge.Page[knowledge.Agreement], error) {
-	return nestedPages[agreementRow, *agreementRow](ctx, db, officialAgreements, "true", nil, officials, pa)
+	return nestedPages[agreementRow, *agreementRow](ctx, db, shownAgreements(ctx, officialAgreements), "true", nil, officials, pa)
 }
 
 // CountAgreementsOfOfficials counts the agreements each official signed.
@@ -146,7 +162,7 @@ func (db *DB) CountAgreementsOfOfficials(ctx context.Context, officials []uuid.U
 
 // AgreementsOfInstitutions returns the same page of each institution's agreements.
 func (db *DB) AgreementsOfInstitutions(ctx context.Context, institutions []uuid.UUID, pa knowledge.PageArgs) (map[uuid.UUID]*knowledge.Page[knowledge.Agreement], error) {
-	return nestedPages[agreementRow, *agreementRow](ctx, db, institutionAgreements, "true", nil, institutions, pa)
+	return nestedPages[agreementRow, *agreementRow](ctx, db, shownAgreements(ctx, institutionAgreements), "true", nil, institutions, pa)
 }
 
 // CountAgreementsOfInstitutions counts each institution's agreements.
@@ -156,8 +172,9 @@ func (db *DB) CountAgreementsOfInstitutions(ctx context.Context, institutions []
 
 // AgreementParties returns each agreement's parties, in the order the agreement names them.
 func (db *DB) AgreementParties(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]*knowledge.City, error) {
-	q := `SELECT ap.agreement_id AS parent_id, ` + cityCols + `
-FROM agreement_parties ap JOIN cities c ON c.id = ap.city_id JOIN countries ck ON ck.id = c.country_id
+	cols := ColumnsOf(ctx)
+	q := `SELECT ap.agreement_id AS parent_id, ` + cityColumns(cols, "c", "ck", "", true) + `
+FROM agreement_parties ap JOIN cities c ON c.id = ap.city_id` + countryJoin(cols, "c", "ck") + `
 WHERE ap.agreement_id = ANY($1::uuid[])
 ORDER BY ap.agreement_id, ap.position, c.name, c.id`
 	return selectGrouped[cityRow, *cityRow](ctx, db, q, agreements)
@@ -187,8 +204,9 @@ ORDER BY agreement_id, array_position(ARRAY['TRADE','INVESTMENT','TECHNOLOGY','E
 // Signatories returns who signed each agreement, in signing order, each with the
 // official, who is nearly always shown with the signature.
 func (db *DB) Signatories(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]*knowledge.Signatory, error) {
+	cols := ColumnsOf(ctx)
 	q := `SELECT s.agreement_id, s.official_id, s.party_city_id, s.role,
-  ` + officialColumns("o", "official.") + `
+  ` + officialColumns(cols, "o", "official.", false) + `
 FROM signatories s JOIN officials o ON o.id = s.official_id
 WHERE s.agreement_id = ANY($1::uuid[])
 ORDER BY s.agreement_id, s.position, s.official_id`
@@ -204,6 +222,7 @@ ORDER BY s.agreement_id, s.position, s.official_id`
 	}
 	out := make(map[uuid.UUID][]*knowledge.Signatory, len(agreements))
 	for _, r := range rows {
+		r.Official.ID = r.OfficialID
 		out[r.AgreementID] = append(out[r.AgreementID], &knowledge.Signatory{
 			AgreementID: r.AgreementID, OfficialID: r.OfficialID, PartyID: r.PartyID, Role: r.Role,
 			Official: r.Official.domain(),

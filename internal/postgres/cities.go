@@ -38,28 +38,54 @@ type cityRow struct {
 	cityCore
 }
 
-// cityColumns selects a city (alias c) and its country (alias k), naming the columns
-// for cityCore under the prefix ("" or, for a nested city, such as "partner.").
-func cityColumns(c, k, prefix string) string {
+// cityColumns selects of a city (alias c) and, with CityCountry, of its country (alias
+// k) the columns cols holds, naming them for cityCore under the prefix ("" or, for a
+// nested city, such as "partner."); its id only when the row does not hold it already
+// (withID). The country's id is the city's country_id.
+func cityColumns(cols Columns, c, k, prefix string, withID bool) string {
 	col := func(alias, name, as string) string {
 		if prefix == "" && !strings.Contains(as, ".") {
 			return alias + "." + name
 		}
 		return fmt.Sprintf(`%s.%s AS "%s%s"`, alias, name, prefix, as)
 	}
-	cols := []string{col(c, "id", "id"), col(c, "version", "version"), col(c, "country_id", "country_id"),
-		col(c, "name", "name"), col(c, "population", "population"), col(c, "latitude", "latitude"),
-		col(c, "longitude", "longitude"), col(c, "wikidata_qid", "wikidata_qid"), col(c, "geonames_id", "geonames_id"),
-		col(c, "admin1_code", "admin1_code"),
-		col(k, "id", "country.id"), col(k, "code", "country.code"), col(k, "name", "country.name"),
-		col(k, "wikidata_qid", "country.wikidata_qid")}
-	return strings.Join(cols, ", ")
+	// The country's columns are read with its row only.
+	country := func(g Columns) Columns {
+		if !cols.has(CityCountry) {
+			return 0
+		}
+		return g
+	}
+	base := []string{col(c, "name", "name")}
+	if withID {
+		base = append(base, col(c, "id", "id"))
+	}
+	return strings.Join(cols.pick(base,
+		optCol{CityCountry | CityDivision, col(c, "country_id", "country_id")},
+		optCol{CityVersion, col(c, "version", "version")},
+		optCol{CityPopulation, col(c, "population", "population")},
+		optCol{CityLocation, col(c, "latitude", "latitude")}, optCol{CityLocation, col(c, "longitude", "longitude")},
+		optCol{CityExternalIDs, col(c, "wikidata_qid", "wikidata_qid")}, optCol{CityExternalIDs, col(c, "geonames_id", "geonames_id")},
+		optCol{CityDivision, col(c, "admin1_code", "admin1_code")},
+		optCol{country(CityCountry), col(k, "name", "country.name")},
+		optCol{country(CountryCode), col(k, "code", "country.code")},
+		optCol{country(CountryWikidata), col(k, "wikidata_qid", "country.wikidata_qid")},
+	), ", ")
 }
 
-var cityCols = cityColumns("c", "ck", "")
+var cityCols = cityColumns(AllColumns, "c", "ck", "", true)
 
 // cityFrom joins each city to its country for cityCols.
 const cityFrom = "cities c JOIN countries ck ON ck.id = c.country_id"
+
+// countryJoin joins a city (alias c) to its country (alias k) when cols shows the
+// country, for cityColumns.
+func countryJoin(cols Columns, c, k string) string {
+	if !cols.has(CityCountry) {
+		return ""
+	}
+	return fmt.Sprintf(" JOIN countries %[1]s ON %[1]s.id = %[2]s.country_id", k, c)
+}
 
 func (r *cityCore) domain() *knowledge.City {
 	c := &knowledge.City{
@@ -70,6 +96,7 @@ func (r *cityCore) domain() *knowledge.City {
 		c.Location = &knowledge.Location{Latitude: *r.Latitude, Longitude: *r.Longitude}
 	}
 	if r.Country != nil {
+		r.Country.ID = r.CountryID
 		c.Country = r.Country.domain()
 	}
 	return c
@@ -227,7 +254,9 @@ func likePattern(param string) string {
 // The id of a city merged into another (MergeCities) maps to the survivor, which keeps
 // its own id: old IDs keep working.
 func (db *DB) CitiesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*knowledge.City, error) {
-	rows, err := byIDs[cityRow](ctx, db, cityCols, cityFrom, "c.id", ids)
+	cols := ColumnsOf(ctx)
+	sel, join := cityColumns(cols, "c", "ck", "", true), countryJoin(cols, "c", "ck")
+	rows, err := byIDs[cityRow](ctx, db, sel, "cities c"+join, "c.id", ids)
 	if err != nil {
 		return nil, err
 	}
@@ -242,8 +271,8 @@ func (db *DB) CitiesByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*k
 		MergedID uuid.UUID `db:"merged_id"`
 		cityCore
 	}
-	q := `SELECT m.merged_id, ` + cityCols + `
-FROM city_merges m JOIN cities c ON c.id = m.survivor_id JOIN countries ck ON ck.id = c.country_id
+	q := `SELECT m.merged_id, ` + sel + `
+FROM city_merges m JOIN cities c ON c.id = m.survivor_id` + join + `
 WHERE m.merged_id = ANY($1::uuid[])`
 	if err := selectContext(ctx, db, &merged, q, pq.Array(uuidStrings(misses))); err != nil {
 		return nil, mapError(err)

@@ -19,7 +19,7 @@ func cursorListings() []listing {
 	popAsc, _, _ := cityQuery(knowledge.CityQuery{OrderBy: knowledge.CityByPopulation})
 	signedAsc, _, _ := agreementQuery(knowledge.AgreementQuery{OrderBy: knowledge.AgreementBySignedOn})
 	return []listing{cityListing, countryListing, officialListing, institutionListing, agreementListing,
-		sourceListing, cityPartnerships.listing, near, popDesc, popAsc, signedAsc}
+		sourceListing, cityPartnerships(AllColumns).listing, near, popDesc, popAsc, signedAsc}
 }
 
 // FuzzDecodeCursor feeds decodeCursor, which reads client-supplied after/before

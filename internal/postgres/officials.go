@@ -24,13 +24,20 @@ type officialRow struct {
 	officialCore
 }
 
-// officialColumns selects an official (alias o) under the column prefix.
-func officialColumns(o, prefix string) string {
-	var cols []string
-	for _, c := range []string{"id", "version", "name", "title", "city_id", "wikidata_qid"} {
-		cols = append(cols, fmt.Sprintf(`%s.%s AS "%s%s"`, o, c, prefix, c))
+// officialColumns selects what cols holds of an official (alias o), under the column
+// prefix; its id only when the row does not hold it already (withID).
+func officialColumns(cols Columns, o, prefix string, withID bool) string {
+	col := func(c string) string { return fmt.Sprintf(`%s.%s AS "%s%s"`, o, c, prefix, c) }
+	base := []string{col("name")}
+	if withID {
+		base = append(base, col("id"))
 	}
-	return strings.Join(cols, ", ")
+	return strings.Join(cols.pick(base,
+		optCol{OfficialCity, col("city_id")},
+		optCol{OfficialVersion, col("version")},
+		optCol{OfficialTitle, col("title")},
+		optCol{OfficialWikidata, col("wikidata_qid")},
+	), ", ")
 }
 
 const officialCols = "o.id, o.version, o.name, o.title, o.city_id, o.wikidata_qid"
@@ -43,7 +50,7 @@ var officialListing = listing{order: "official:name", from: "officials o", cols:
 
 // OfficialsByID returns the officials with the given ids.
 func (db *DB) OfficialsByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*knowledge.Official, error) {
-	rows, err := byIDs[officialRow](ctx, db, officialCols, "officials o", "o.id", ids)
+	rows, err := byIDs[officialRow](ctx, db, officialColumns(ColumnsOf(ctx), "o", "", true), "officials o", "o.id", ids)
 	if err != nil {
 		return nil, err
 	}

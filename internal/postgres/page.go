@@ -39,6 +39,8 @@ type listing struct {
 	// id is the tie-breaking unique column.
 	id   string
 	desc bool
+	// noCursors leaves out the sort key when no cursor of the page is shown.
+	noCursors bool
 }
 
 // pageCols are the extra columns of a paged query: which parent a row belongs to
@@ -189,7 +191,12 @@ func (l listing) orderAndSeek(p plan, a *args) (seek, order string) {
 	return seek, fmt.Sprintf("%s %s, %s %s", l.key, dir, l.id, dir)
 }
 
+// selectCols are the listing's columns and, unless its cursors go unshown, the sort
+// key they encode.
 func (l listing) selectCols() string {
+	if l.noCursors {
+		return l.cols
+	}
 	return fmt.Sprintf("%s, (%s)::text AS sort_key, (%s)::text AS sort_id", l.cols, l.key, l.id)
 }
 
@@ -213,18 +220,21 @@ func listPage[R any, PR interface {
 	if p.limit == 0 {
 		return &knowledge.Page[T]{HasPreviousPage: !p.backward && pa.After != nil, HasNextPage: p.backward && pa.Before != nil}, nil
 	}
+	l.noCursors = !ColumnsOf(ctx).has(Cursors)
 	q := l.pageSQL(where, &a, p)
 	var rows []R
 	if err := selectContext(ctx, db, &rows, q, a...); err != nil {
 		return nil, mapError(err)
 	}
-	return toPage[R, PR](l.order, rows, p, pa), nil
+	return toPage[R, PR](l, rows, p, pa), nil
 }
 
+// toPage makes a page of the rows of l; without their sort keys (l.noCursors), its
+// cursors are empty.
 func toPage[R any, PR interface {
 	*R
 	pagedRow[T]
-}, T any](order string, rows []R, p plan, pa knowledge.PageArgs) *knowledge.Page[T] {
+}, T any](l listing, rows []R, p plan, pa knowledge.PageArgs) *knowledge.Page[T] {
 	more := len(rows) > p.limit
 	if more {
 		rows = rows[:p.limit]
@@ -239,7 +249,9 @@ func toPage[R any, PR interface {
 	for i := range rows {
 		r := PR(&rows[i])
 		page.Items[i] = r.domain()
-		page.Cursors[i] = encodeCursor(order, r.page().SortKey, r.page().SortID)
+		if !l.noCursors {
+			page.Cursors[i] = encodeCursor(l.order, r.page().SortKey, r.page().SortID)
+		}
 	}
 	if p.backward {
 		page.HasPreviousPage, page.HasNextPage = more, pa.Before != nil
@@ -268,17 +280,16 @@ func nestedPages[R any, PR interface {
 		return nil, err
 	}
 	pages := make(map[uuid.UUID]*knowledge.Page[T], len(parents))
+	n.noCursors = !ColumnsOf(ctx).has(Cursors)
 	if p.limit == 0 {
 		for _, id := range parents {
-			pages[id] = toPage[R, PR](n.order, nil, p, pa)
+			pages[id] = toPage[R, PR](n.listing, nil, p, pa)
 		}
 		return pages, nil
 	}
 	parentsArg := a.add(pq.Array(uuidStrings(parents)))
-	seek, order := n.orderAndSeek(p, &a)
 	q := fmt.Sprintf(`SELECT par.id AS parent_id, x.* FROM (SELECT DISTINCT unnest(%s::uuid[])) AS par(id)
-CROSS JOIN LATERAL (SELECT %s FROM %s WHERE %s AND (%s) AND %s ORDER BY %s LIMIT %s) x`,
-		parentsArg, n.selectCols(), n.from, fmt.Sprintf(n.parent, "par.id"), where, seek, order, a.add(p.limit+1))
+CROSS JOIN %s`, parentsArg, n.lateral(where, &a, p))
 	var rows []R
 	if err := selectContext(ctx, db, &rows, q, a...); err != nil {
 		return nil, mapError(err)
@@ -289,9 +300,17 @@ CROSS JOIN LATERAL (SELECT %s FROM %s WHERE %s AND (%s) AND %s ORDER BY %s LIMIT
 		byParent[id] = append(byParent[id], r)
 	}
 	for _, id := range parents {
-		pages[id] = toPage[R, PR](n.order, byParent[id], p, pa)
+		pages[id] = toPage[R, PR](n.listing, byParent[id], p, pa)
 	}
 	return pages, nil
+}
+
+// lateral is the page of the rows of the parent par.id, as the LATERAL subquery x; it
+// adds its parameters to a.
+func (n nested) lateral(where string, a *args, p plan) string {
+	seek, order := n.orderAndSeek(p, a)
+	return fmt.Sprintf(`LATERAL (SELECT %s FROM %s WHERE %s AND (%s) AND %s ORDER BY %s LIMIT %s) x`,
+		n.selectCols(), n.from, fmt.Sprintf(n.parent, "par.id"), where, seek, order, a.add(p.limit+1))
 }
 
 // nestedCounts counts a nested list for many parents in one statement.

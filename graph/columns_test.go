@@ -1,0 +1,168 @@
+package graph_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/amity/amity/internal/edge/server"
+	"github.com/amity/amity/internal/postgres"
+)
+
+// TestQueriesReadOnlyTheColumnsTheyShow asks PostgreSQL which statement the server ran
+// for a query by id (pg_stat_activity keeps each connection's last statement) and
+// holds its select list to the fields the query shows: the benchmark's Q1 reads its
+// city's name and population and its country's code and name, not the eight more
+// columns it read before; a query that shows a city's location and external ids reads
+// those and joins no country.
+func TestQueriesReadOnlyTheColumnsTheyShow(t *testing.T) {
+	t.Parallel()
+	cfg := server.DefaultConfig()
+	cfg.ReadCacheBytes = 0 // every query runs its statement
+	a := MustAPIWith(t, cfg)
+	inspect, err := postgres.Open(context.Background(), postgres.Config{URL: a.db.ListenDSN(), MaxOpenConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { inspect.Close() })
+	id := mustCityID(t, a, "Shenzhen")
+	// A select list entry is "c.col" or `alias.col AS "name"`.
+	named := regexp.MustCompile(`(?:AS "([^"]+)"|^\w+\.(\w+))$`)
+	for _, tt := range []struct {
+		name, query string
+		want        []string
+	}{
+		{"Q1", `query($id: ID!) { city(id: $id) { name population country { code name } } }`,
+			[]string{"country.code", "country.name", "country_id", "id", "name", "population"}},
+		{"location and ids", `query($id: ID!) { city(id: $id) { name location { latitude } externalIds { wikidata geonames } } }`,
+			[]string{"geonames_id", "id", "latitude", "longitude", "name", "wikidata_qid"}},
+		{"a fragment on the interface", `query($id: ID!) { node(id: $id) { id ... on City { version } } }`,
+			[]string{"id", "name", "version"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var start time.Time
+			if err := inspect.Get(&start, "SELECT clock_timestamp()"); err != nil {
+				t.Fatal(err)
+			}
+			a.MustPost(t, tt.query, map[string]any{"id": id}).MustData(t, &struct{}{})
+			var ran []string
+			if err := inspect.Select(&ran, `SELECT query FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid() AND query_start >= $1 AND query LIKE '%FROM cities c%'`, start); err != nil {
+				t.Fatal(err)
+			}
+			if len(ran) != 1 {
+				t.Fatalf("the query ran %d statements reading cities, want 1: %q", len(ran), ran)
+			}
+			q := ran[0]
+			list := q[len("SELECT "):strings.Index(q, " FROM cities c")]
+			var got []string
+			for _, col := range strings.Split(list, ", ") {
+				m := named.FindStringSubmatch(col)
+				if m == nil {
+					t.Fatalf("select list entry %q in %s", col, q)
+				}
+				got = append(got, m[1]+m[2])
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("read the columns %q, want %q, in %s", got, tt.want, q)
+			}
+			if joins := strings.Contains(q, "JOIN countries"); joins != slices.Contains(tt.want, "country.name") {
+				t.Errorf("joins the country: %v, in %s", joins, q)
+			}
+		})
+	}
+}
+
+// TestPrunedReadsServeOnlyWhatTheyHold asks for few fields of a city and its
+// partnerships, then for more of the same objects: the read cache holds the first
+// reads, without the columns the first queries did not show, and must not answer the
+// later ones from them. Every answer is compared with a server that has no cache.
+func TestPrunedReadsServeOnlyWhatTheyHold(t *testing.T) {
+	t.Parallel()
+	a := MustAPI(t)
+	cfg := server.DefaultConfig()
+	cfg.ReadCacheBytes = 0
+	uncached := server.New(a.db, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	t.Cleanup(func() { uncached.Close() })
+	ref := &api{db: a.db, handler: uncached}
+	vars := map[string]any{"id": mustCityID(t, a, "Shenzhen")}
+	for _, query := range []string{
+		`query($id: ID!) { city(id: $id) { name } }`,
+		`query($id: ID!) { city(id: $id) { name population version location { latitude longitude }
+  externalIds { wikidata geonames } country { code name } division { name } } }`,
+		`query($id: ID!) { city(id: $id) { partnerships(first: 5) { nodes { kind partner { name } } } } }`,
+		`query($id: ID!) { city(id: $id) { partnerships(first: 5) { edges { cursor node { kind since until version
+  partner { name population country { name } } } } pageInfo { endCursor } } } }`,
+		`query($id: ID!) { city(id: $id) { partnerships(first: 5) { nodes { partner { agreements(first: 2) { nodes { title } } } } } } }`,
+		`query($id: ID!) { city(id: $id) { partnerships(first: 5) { nodes { partner { agreements(first: 2) { nodes { title
+  signedOn summary version signatories { official { name title version city { name population } } } } } } } } } }`,
+		`{ agreements(first: 3) { nodes { title parties { name } signatories { official { name } } } } }`,
+		`{ agreements(first: 3) { nodes { title signedOn version summary signedIn { name } parties { name population country { code wikidataId } }
+  signatories { role party { name } official { name title wikidataId city { name country { name } } } } } } }`,
+		`query($id: ID!) { city(id: $id) { partnerships(first: 5) { nodes { kind agreement { title } cities { name } distanceKm } } } }`,
+		// Two selections of one city in one request share the request's loaders.
+		`query($id: ID!) { a: city(id: $id) { name } b: city(id: $id) { population country { name } } }`,
+	} {
+		for round := range 2 { // the second round meets what the first cached
+			got, want := a.MustPost(t, query, vars), ref.MustPost(t, query, vars)
+			if len(got.Errors) > 0 || len(want.Errors) > 0 {
+				t.Fatalf("%s: %s / %s", query, got.Raw, want.Raw)
+			}
+			if string(got.Data) != string(want.Data) {
+				t.Errorf("round %d of %s:\nanswered %s\nwant     %s", round, query, got.Data, want.Data)
+			}
+		}
+	}
+}
+
+// TestCityByIDReadsItsPartnershipsWithIt holds the one statement that reads a city by
+// id with its partnership page (cityByID) to the answers of the reads it replaces: the
+// same selection of the same city by name reads the city, then the page.
+func TestCityByIDReadsItsPartnershipsWithIt(t *testing.T) {
+	t.Parallel()
+	cfg := server.DefaultConfig()
+	cfg.ReadCacheBytes = 0
+	a := MustAPIWith(t, cfg)
+	const sel = `{ name population country { name } partnerships(%s) { pageInfo { hasNextPage endCursor }
+  edges { cursor node { kind since until partner { name country { code } } } } } }`
+	type answer struct {
+		City struct {
+			Partnerships struct {
+				PageInfo struct{ EndCursor string }
+				Edges    []struct{ Cursor string }
+			}
+		}
+	}
+	var first answer
+	a.MustPost(t, `{ city(name: "Shenzhen") `+fmt.Sprintf(sel, "first: 1")+` }`, nil).MustData(t, &first)
+	after := first.City.Partnerships.PageInfo.EndCursor
+	shenzhen := mustCityID(t, a, "Shenzhen")
+	for _, args := range []string{
+		"first: 2",
+		fmt.Sprintf("first: 3, after: %q", after),
+		"kind: SISTER_CITY",
+		"first: 0",
+		`first: 1, asOf: "1800-01-01"`, // none yet: the city is read on its own
+	} {
+		byName := a.MustPost(t, `{ city(name: "Shenzhen") `+fmt.Sprintf(sel, args)+` }`, nil)
+		byID := a.MustPost(t, `query($id: ID!) { city(id: $id) `+fmt.Sprintf(sel, args)+` }`, map[string]any{"id": shenzhen})
+		if len(byName.Errors) > 0 || len(byID.Errors) > 0 {
+			t.Fatalf("%s: %s / %s", args, byName.Raw, byID.Raw)
+		}
+		if string(byID.Data) != string(byName.Data) {
+			t.Errorf("%s: by id %s\nby name %s", args, byID.Data, byName.Data)
+		}
+		var got answer
+		byID.MustData(t, &got)
+		if n := len(got.City.Partnerships.Edges); n > 0 && byID.Statements != 1 {
+			t.Errorf("%s: %d partnerships in %d statements, want 1", args, n, byID.Statements)
+		}
+	}
+}
