@@ -292,11 +292,6 @@ CREATE TEMP TABLE IF NOT EXISTS imp_links (kind text NOT NULL, rel text NOT NULL
 CREATE TEMP TABLE IF NOT EXISTS imp_former (id uuid NOT NULL, city uuid NOT NULL) ON COMMIT PRESERVE ROWS;
 ` + changedTable
 
-// batchSettings are the settings of a batch's transaction.
-const batchSettings = `SET LOCAL work_mem = '256MB';
--- Compiling the big joins costs more than it saves.
-SET LOCAL jit = off`
-
 // hashJoinRows is the number of staged rows from which an import only joins by hash.
 const hashJoinRows = 1000
 
@@ -306,11 +301,20 @@ const tempBuffers = "256MB"
 
 // stageTables makes sure the session has the staging tables.
 func stageTables(ctx context.Context, tx *sqlx.Tx) error {
-	var have bool
-	if err := tx.GetContext(ctx, &have, `SELECT to_regclass('pg_temp.imp_former') IS NOT NULL`); err != nil {
+	// The settings of the batch's transaction, and whether the session has the tables,
+	// in one round trip: a mutation's whole write is a few dozen.
+	var have struct {
+		Tables bool   `db:"tables"`
+		A      string `db:"a"`
+		B      string `db:"b"`
+	}
+	if err := tx.GetContext(ctx, &have, `SELECT to_regclass('pg_temp.imp_former') IS NOT NULL AS tables,
+    set_config('work_mem', '256MB', true) AS a,
+    -- Compiling the big joins costs more than it saves.
+    set_config('jit', 'off', true) AS b`); err != nil {
 		return fmt.Errorf("staging tables: %w", err)
 	}
-	if !have {
+	if !have.Tables {
 		// temp_buffers can only be set before a session's first temporary table; a
 		// pooled connection that already had one keeps what it has.
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT imp_temp_buffers`); err != nil {
@@ -327,9 +331,6 @@ func stageTables(ctx context.Context, tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, tempTables); err != nil {
 			return fmt.Errorf("staging tables: %w", err)
 		}
-	}
-	if _, err := tx.ExecContext(ctx, batchSettings); err != nil {
-		return fmt.Errorf("staging tables: %w", err)
 	}
 	return nil
 }
@@ -1202,14 +1203,15 @@ var resolvers = map[string]resolver{
 func (w *batchWriter) resolve(ctx context.Context, kind string) error {
 	r := resolvers[kind]
 	query := fmt.Sprintf(`
-UPDATE imp_refs r SET target = coalesce(%s)
-FROM imp_refs j %s
-WHERE j.no = r.no AND j.kind = $1`, strings.Join(r.ids, ", "), r.joins)
-	if err := w.exec(ctx, "resolve "+kind+" references", query, kind); err != nil {
-		return err
-	}
+WITH u AS (
+    UPDATE imp_refs r SET target = coalesce(%s)
+    FROM imp_refs j %s
+    WHERE j.no = r.no AND j.kind = $1
+    RETURNING r.no, r.target
+)
+SELECT no FROM u WHERE target IS NULL ORDER BY no`, strings.Join(r.ids, ", "), r.joins)
 	var missing []int
-	if err := w.tx.SelectContext(ctx, &missing, `SELECT no FROM imp_refs WHERE kind = $1 AND target IS NULL ORDER BY no`, kind); err != nil {
+	if err := w.tx.SelectContext(ctx, &missing, query, kind); err != nil {
 		return fmt.Errorf("resolve %s references: %w", kind, err)
 	}
 	w.unknown(missing)
@@ -1439,6 +1441,9 @@ SELECT DISTINCT ON (id) id, target FROM chosen ORDER BY id, km NULLS LAST, targe
 // values do not overwrite the survivor's, which the merge decided, and the merge moved
 // its names and citations already. Nothing is recreated.
 func (w *batchWriter) mergedCities(ctx context.Context) error {
+	if w.meta.Mutation {
+		return nil // a mutation names its city by a stored id (checkVersions) or a new one
+	}
 	var merges bool
 	if err := w.tx.GetContext(ctx, &merges, `SELECT EXISTS (SELECT 1 FROM city_merges)`); err != nil || !merges {
 		return err
@@ -1627,6 +1632,12 @@ func (w *batchWriter) links(ctx context.Context) error {
 		knowledge.KindInstitution: len(b.Institutions) > 0, knowledge.KindAgreement: len(b.Agreements) > 0,
 		knowledge.KindPartnership: len(b.Partnerships) > 0,
 	}
+	for _, c := range w.cityRecords() {
+		has["city names"] = has["city names"] || len(c.Names) > 0
+	}
+	for _, o := range b.Officials {
+		has["official names"] = has["official names"] || len(o.Names) > 0
+	}
 	// Two references in different forms may name the same row; caught here with the
 	// line, rather than as a constraint violation without one.
 	if has[knowledge.KindAgreement] {
@@ -1653,7 +1664,7 @@ ORDER BY 1`); err != nil || w.ps.Len() > 0 {
 		{knowledge.KindCity, "city_names", "city_id", "imp_cities"},
 		{knowledge.KindOfficial, "official_names", "official_id", "imp_officials"},
 	} {
-		if !has[k.kind] {
+		if !has[k.kind+" names"] {
 			continue
 		}
 		if w.bulk && k.table == "city_names" {
