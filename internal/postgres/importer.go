@@ -635,6 +635,9 @@ func recordID(kind, key string, e knowledge.Entry) string {
 // copyIn streams rows into a staging table with COPY, and does nothing when fill
 // emits none: a mutation's batch fills two or three of the tables.
 func (w *batchWriter) copyIn(ctx context.Context, table string, cols []string, fill func(emit func(vals ...any) error) error) error {
+	if w.meta.Mutation {
+		return w.insertIn(ctx, table, cols, fill)
+	}
 	var stmt *sql.Stmt
 	defer func() {
 		if stmt != nil {
@@ -663,6 +666,29 @@ func (w *batchWriter) copyIn(ctx context.Context, table string, cols []string, f
 	err := stmt.Close()
 	stmt = nil
 	return err
+}
+
+// insertIn stages a mutation's few rows with one INSERT, where COPY would take three
+// round trips a table.
+func (w *batchWriter) insertIn(ctx context.Context, table string, cols []string, fill func(emit func(vals ...any) error) error) error {
+	var args []any
+	var rows []string
+	if err := fill(func(vals ...any) error {
+		w.rows++
+		ps := make([]string, len(vals))
+		for i, v := range vals {
+			args = append(args, v)
+			ps[i] = "$" + strconv.Itoa(len(args))
+		}
+		rows = append(rows, "("+strings.Join(ps, ", ")+")")
+		return nil
+	}); err != nil {
+		return fmt.Errorf("stage %s: %w", table, err)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return w.exec(ctx, "stage "+table, fmt.Sprintf("INSERT INTO %s (%s) VALUES %s", table, strings.Join(cols, ", "), strings.Join(rows, ", ")), args...)
 }
 
 func (w *batchWriter) copyAll(ctx context.Context) error {
