@@ -1452,9 +1452,11 @@ WITH s AS (
         CASE WHEN s.latitude IS NOT NULL AND j.latitude IS NOT NULL THEN earth_distance(
             ll_to_earth(s.latitude, s.longitude), ll_to_earth(j.latitude, j.longitude)) / 1000 END AS km
     FROM s JOIN j ON j.country_id = s.country_id AND j.folded = s.folded
+), counted AS (
+    SELECT m.*, count(*) OVER (PARTITION BY target) AS rows FROM m
 ), chosen AS (
-    SELECT DISTINCT ON (target) id, target, km FROM m
-    WHERE km <= %g OR (unplaced AND (SELECT count(*) FROM m o WHERE o.target = m.target) = 1)
+    SELECT DISTINCT ON (target) id, target, km FROM counted
+    WHERE km <= %g OR (unplaced AND rows = 1)
     ORDER BY target, km NULLS LAST, id
 )
 SELECT DISTINCT ON (id) id, target FROM chosen ORDER BY id, km NULLS LAST, target`, ReconcileMaxKm))
