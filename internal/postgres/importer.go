@@ -102,7 +102,7 @@ func writeBatch(ctx context.Context, tx *sqlx.Tx, b *knowledge.Batch, p ImportPr
 	}
 	w := &batchWriter{tx: tx, b: b, p: p, ps: &knowledge.FileProblems{File: b.File}, refNos: map[refKey]int{},
 		adopted: map[string]bool{}, meta: meta}
-	counts, err := w.run(ctx)
+	counts, err := w.run(prepareAll(ctx))
 	if err != nil {
 		var ie *knowledge.FileError
 		if errors.As(err, &ie) {
@@ -328,7 +328,7 @@ func stageTables(ctx context.Context, tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT imp_temp_buffers`); err != nil {
 			return fmt.Errorf("staging tables: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, tempTables); err != nil {
+		if _, err := tx.ExecContext(oneAtATime(ctx), tempTables); err != nil {
 			return fmt.Errorf("staging tables: %w", err)
 		}
 	}
@@ -465,7 +465,7 @@ func (w *batchWriter) clearStaging(ctx context.Context) error {
 	for _, t := range strings.Split(stagingTables, ",") {
 		fmt.Fprintf(&q, "DELETE FROM %s;", strings.TrimSpace(t))
 	}
-	return w.exec(ctx, "clear staging tables", q.String())
+	return w.exec(oneAtATime(ctx), "clear staging tables", q.String())
 }
 
 // BulkCities is the number of cities in one file from which Import rebuilds the

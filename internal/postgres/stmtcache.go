@@ -96,7 +96,7 @@ func (c countingConn) exec(ctx context.Context, q string, args []driver.NamedVal
 // again next time.
 func viaPrepared[R any](c countingConn, ctx context.Context, q string, args []driver.NamedValue,
 	direct func() (R, error), run func(driver.Stmt) (R, error)) (R, error) {
-	if len(args) == 0 || c.stmts == nil {
+	if c.stmts == nil || (len(args) == 0 && !preparesAll(ctx)) {
 		return direct()
 	}
 	st, err := c.prepared(ctx, q)
@@ -110,4 +110,23 @@ func viaPrepared[R any](c countingConn, ctx context.Context, q string, args []dr
 		return direct()
 	}
 	return r, err
+}
+
+type preparesAllKey struct{}
+
+// prepareAll marks a context whose statements are prepared even without arguments:
+// the batch writer's, whose fixed texts would otherwise be parsed and planned at each
+// of a mutation's statements. Such a context must run one statement a string.
+func prepareAll(ctx context.Context) context.Context {
+	return context.WithValue(ctx, preparesAllKey{}, true)
+}
+
+// oneAtATime undoes prepareAll, for a string of several statements.
+func oneAtATime(ctx context.Context) context.Context {
+	return context.WithValue(ctx, preparesAllKey{}, false)
+}
+
+func preparesAll(ctx context.Context) bool {
+	v, _ := ctx.Value(preparesAllKey{}).(bool)
+	return v
 }
