@@ -89,10 +89,12 @@ func recordChanges(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, e
 	if len(kinds) == 0 {
 		return nil
 	}
-	// The joins below go by hash over the whole staging table; its size is all the
-	// planner needs to know.
-	if _, err := tx.ExecContext(ctx, `ANALYZE imp_changed`); err != nil {
-		return fmt.Errorf("record changes: %w", err)
+	// The joins below go by hash over the whole staging table of a file; its size is
+	// all the planner needs to know. A mutation's few rows need no statistics.
+	if !each {
+		if _, err := tx.ExecContext(ctx, `ANALYZE imp_changed`); err != nil {
+			return fmt.Errorf("record changes: %w", err)
+		}
 	}
 	has := map[string]bool{}
 	for _, k := range kinds {

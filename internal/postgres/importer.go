@@ -1562,9 +1562,12 @@ FROM imp_refs a, imp_refs b WHERE a.no = i.a_ref AND b.no = i.b_ref`); err != ni
 	}
 	// A partnership joined to another when its city was merged is that one: the line
 	// that stated it is read as a reference (resolve), as a merged city's is.
-	var joined bool
-	if err := w.tx.GetContext(ctx, &joined, `SELECT EXISTS (SELECT 1 FROM partnership_merges)`); err != nil {
-		return fmt.Errorf("match partnerships: %w", err)
+	// A mutation names its partnership by a stored id (checkVersions) or a new one.
+	joined := false
+	if !w.meta.Mutation {
+		if err := w.tx.GetContext(ctx, &joined, `SELECT EXISTS (SELECT 1 FROM partnership_merges)`); err != nil {
+			return fmt.Errorf("match partnerships: %w", err)
+		}
 	}
 	if joined {
 		if err := w.exec(ctx, "match joined partnerships", `DELETE FROM imp_partnerships WHERE id IN (SELECT merged_id FROM partnership_merges)`); err != nil {
