@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -180,7 +181,20 @@ WHERE 'parties' = ANY(e.replace) AND NOT 'signatories' = ANY(e.replace)`
 // move them between the check and the commit.
 func (w *batchWriter) checkRules(ctx context.Context) error {
 	b := w.b
-	if len(b.Agreements) > 0 || len(b.Officials) > 0 {
+	// Only what the batch states can break a rule: signatures it gives, parties it
+	// replaces, an official it moves, an agreement it puts a partnership on. Parties a
+	// file adds, or fields beside these, keep every rule as it held.
+	signing, tied := w.replaces(knowledge.KindAgreement, "parties"), w.replaces(knowledge.KindAgreement, "parties")
+	for _, a := range b.Agreements {
+		signing = signing || len(a.Signatories) > 0 || a.Replaces("signatories")
+	}
+	for _, o := range b.Officials {
+		signing = signing || o.City != nil || slices.Contains(o.Cleared, "city")
+	}
+	for _, p := range b.Partnerships {
+		tied = tied || p.Agreement != nil
+	}
+	if signing {
 		if err := w.exec(ctx, "lock signing officials", `
 SELECT 1 FROM officials o
 WHERE o.id IN (SELECT s.official_id FROM signatories s JOIN imp_agreements e ON s.agreement_id = e.target)
@@ -224,7 +238,7 @@ ORDER BY 1, 3`
 			})
 		}
 	}
-	if len(b.Partnerships) == 0 && !w.replaces(knowledge.KindAgreement, "parties") {
+	if !tied {
 		return nil
 	}
 	if err := w.exec(ctx, "lock partnership agreements", `
