@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,9 +25,28 @@ func mutationBatch(mutation string) *Batch {
 	return &Batch{File: mutation, Format: "mutation"}
 }
 
-// entry is the Entry of a mutation's record: version is nil for a create.
-func mutationEntry(id uuid.UUID, version *int, cleared []string, replace []string) Entry {
-	return Entry{Line: MutationLine, ID: id, Version: version, Cleared: cleared, Replace: replace}
+// mutationEntry is the Entry of a mutation's record: version is nil for a create.
+func mutationEntry(id uuid.UUID, version *int, cleared []string) Entry {
+	return Entry{Line: MutationLine, ID: id, Version: version, Cleared: cleared}
+}
+
+// text is an optional text field of an update and its name in the record.
+type text struct {
+	field string
+	value *string
+}
+
+// blanked adds to cleared the optional texts an update gives empty: a record cannot
+// tell an empty text from one left out (which keeps the stored value), and an empty
+// text says there is none.
+func blanked(cleared []string, texts ...text) []string {
+	out := cleared
+	for _, t := range texts {
+		if t.value != nil && *t.value == "" && !slices.Contains(out, t.field) {
+			out = append(out[:len(out):len(out)], t.field)
+		}
+	}
+	return out
 }
 
 // sourceRefs adds the new sources to the batch, each under a fresh id, and returns
@@ -72,7 +92,7 @@ func (s NewSource) Batch(id uuid.UUID) *Batch {
 // Batch is the update as a batch of one record.
 func (u SourceUpdate) Batch() *Batch {
 	b := mutationBatch(MutationName("Source", &u.ID))
-	b.Sources = []SourceRecord{{Entry: mutationEntry(u.ID, &u.Version, u.Clear, nil), Title: deref(u.Title),
+	b.Sources = []SourceRecord{{Entry: mutationEntry(u.ID, &u.Version, blanked(u.Clear, text{"publisher", u.Publisher}, text{"url", u.URL}, text{"excerpt", u.Excerpt})), Title: deref(u.Title),
 		Publisher: deref(u.Publisher), URL: deref(u.URL), PublishedOn: dateText(u.PublishedOn), Excerpt: deref(u.Excerpt)}}
 	return b
 }
@@ -80,7 +100,7 @@ func (u SourceUpdate) Batch() *Batch {
 // Batch is the write as a batch of one record under id (the new city's, or w.ID).
 func (w CityWrite) Batch(id uuid.UUID) *Batch {
 	b := mutationBatch(MutationName("City", w.ID))
-	c := CityRecord{Entry: mutationEntry(id, version(w.ID, w.Version), renamed(w.Clear, cityClears), nil),
+	c := CityRecord{Entry: mutationEntry(id, version(w.ID, w.Version), renamed(w.Clear, cityClears)),
 		Name: deref(w.Name), Wikidata: deref(w.WikidataID)}
 	if w.CountryCode != nil {
 		c.Country = Ref{Code: strings.ToUpper(*w.CountryCode)}
@@ -107,7 +127,7 @@ func (w CityWrite) Batch(id uuid.UUID) *Batch {
 // Batch is the write as a batch of one record under id.
 func (w OfficialWrite) Batch(id uuid.UUID) *Batch {
 	b := mutationBatch(MutationName("Official", w.ID))
-	o := OfficialRecord{Entry: mutationEntry(id, version(w.ID, w.Version), w.Clear, nil),
+	o := OfficialRecord{Entry: mutationEntry(id, version(w.ID, w.Version), blanked(w.Clear, text{"title", w.Title})),
 		Name: deref(w.Name), Title: deref(w.Title), City: idRef(w.CityID)}
 	if w.Names != nil {
 		o.Names, o.Replace = nameRecords(*w.Names), []string{"names"}
@@ -121,7 +141,7 @@ func (w OfficialWrite) Batch(id uuid.UUID) *Batch {
 // areas, signatories) replace the stored ones.
 func (w AgreementWrite) Batch(id uuid.UUID) *Batch {
 	b := mutationBatch(MutationName("Agreement", w.ID))
-	a := AgreementRecord{Entry: mutationEntry(id, version(w.ID, w.Version), w.Clear, nil),
+	a := AgreementRecord{Entry: mutationEntry(id, version(w.ID, w.Version), blanked(w.Clear, text{"summary", w.Summary})),
 		Title: deref(w.Title), SignedOn: dateText(w.SignedOn), SignedIn: idRef(w.SignedInID), Summary: deref(w.Summary)}
 	if w.Kind != nil {
 		a.Kind = string(*w.Kind)
@@ -156,7 +176,7 @@ func (w PartnershipWrite) Batch(id uuid.UUID) *Batch {
 	if w.ClearAgreement {
 		cleared = append(append(Cleared{}, cleared...), "agreement")
 	}
-	p := PartnershipRecord{Entry: mutationEntry(id, version(w.ID, w.Version), cleared, nil),
+	p := PartnershipRecord{Entry: mutationEntry(id, version(w.ID, w.Version), cleared),
 		Since: dateText(w.Since), Until: dateText(w.Until), Agreement: idRef(w.AgreementID)}
 	if w.Kind != nil {
 		p.Kind = string(*w.Kind)
@@ -173,7 +193,7 @@ func (w PartnershipWrite) Batch(id uuid.UUID) *Batch {
 // replace the stored links.
 func (w InstitutionWrite) Batch(id uuid.UUID) *Batch {
 	b := mutationBatch(MutationName("Institution", w.ID))
-	in := InstitutionRecord{Entry: mutationEntry(id, version(w.ID, w.Version), w.Clear, nil),
+	in := InstitutionRecord{Entry: mutationEntry(id, version(w.ID, w.Version), blanked(w.Clear, text{"description", w.Description})),
 		Name: deref(w.Name), FoundedOn: dateText(w.FoundedOn), Description: deref(w.Description)}
 	if w.Kind != nil {
 		in.Kind = string(*w.Kind)

@@ -85,3 +85,21 @@ func SignsForOwnCity(p *Problems, path []string, represents *uuid.UUID, party uu
 		p.Invalid(at("party"), "the official represents another of the parties and signs for that one")
 	}
 }
+
+// CheckVersion is the rule of optimistic concurrency: an update or retraction names the
+// version of the entity (what: "city") its writer read, and the stored entity must be
+// at it (stored; found is false when there is none). It reports whether the write may
+// go on.
+func CheckVersion(p *Problems, what string, found bool, stored, read int) bool {
+	switch {
+	case !found:
+		p.Add(CodeNotFound, Path("id"), "no %s has this id", what)
+	case stored != read:
+		p.Add(CodeStaleVersion, Path("version"),
+			"the %s is at version %d, not %d: someone changed it since you read it; read it again and reapply your change",
+			what, stored, read)
+	default:
+		return true
+	}
+	return false
+}

@@ -47,21 +47,14 @@ func (w *batchWriter) checkVersions(ctx context.Context) error {
 		if err := w.tx.SelectContext(ctx, &rows, q, pq.Array(ids)); err != nil {
 			return fmt.Errorf("lock %s: %w", k.table, err)
 		}
-		found := map[uuid.UUID]int{}
+		versions := map[uuid.UUID]int{}
 		for _, r := range rows {
-			found[r.ID] = r.Version
+			versions[r.ID] = r.Version
 		}
 		what := strings.ToLower(k.typ)
 		for id, e := range entries {
-			v, ok := found[id]
-			switch {
-			case !ok:
-				w.ps.AddCode(e.Line, k.kind+".id", knowledge.CodeNotFound, "no %s has this id", what)
-			case v != *e.Version:
-				w.ps.AddCode(e.Line, k.kind+".version", knowledge.CodeStaleVersion,
-					"the %s is at version %d, not %d: someone changed it since you read it; read it again and reapply your change",
-					what, v, *e.Version)
-			}
+			stored, found := versions[id]
+			w.ps.Rule(e.Line, k.kind, func(p *knowledge.Problems) { knowledge.CheckVersion(p, what, found, stored, *e.Version) })
 		}
 	}
 	return nil
@@ -69,11 +62,15 @@ func (w *batchWriter) checkVersions(ctx context.Context) error {
 
 // replaces reports whether a record of the kind states the list whole.
 func (w *batchWriter) replaces(kind, list string) bool {
-	found := false
-	w.b.EachEntry(func(k string, e knowledge.Entry) {
-		found = found || (k == kind && e.Replaces(list))
-	})
-	return found
+	if w.replacing == nil {
+		w.replacing = map[[2]string]bool{}
+		w.b.EachEntry(func(k string, e knowledge.Entry) {
+			for _, l := range e.Replace {
+				w.replacing[[2]string{k, l}] = true
+			}
+		})
+	}
+	return w.replacing[[2]string{kind, list}]
 }
 
 // replaceLists removes, for the records that state a list whole, what is stored

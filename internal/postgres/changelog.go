@@ -72,6 +72,16 @@ func bulkKindOfChange(entity string) (bulkKind, bool) {
 	return bulkKind{}, false
 }
 
+// changeOf is the Change.Entity of an entity of the GraphQL type typ.
+func changeOf(typ string) string {
+	for _, k := range bulkKinds {
+		if k.typ == typ {
+			return k.change
+		}
+	}
+	return ""
+}
+
 // recordChanges turns the entities imp_changed holds into new versions, audit entries
 // written under meta (who, with which API key, for which request and client mutation
 // id), and change notifications, delivered when the transaction commits. Nothing in
@@ -140,6 +150,20 @@ var stagedSources = map[string]string{
 	knowledge.KindAgreement: "imp_agreements", knowledge.KindPartnership: "imp_partnerships",
 }
 
+// changeCities is the SQL array of the cities the change an audit entry a records
+// concerns (a.entity_id, a.before, a.after; typ the entity's type): a partnership's two
+// cities, an agreement's parties (and those formerParties, a query, adds), a city itself,
+// another entity's city, as the entity was and as it is. Live notifications and the
+// change log read back (LogChanges) name the same cities.
+func changeCities(typ, formerParties string) string {
+	return fmt.Sprintf(`array_remove(ARRAY(SELECT DISTINCT x FROM unnest(CASE %s
+        WHEN 'Partnership' THEN ARRAY[(a.after->>'city_a_id')::uuid, (a.after->>'city_b_id')::uuid,
+            (a.before->>'city_a_id')::uuid, (a.before->>'city_b_id')::uuid]
+        WHEN 'Agreement' THEN ARRAY(SELECT p.city_id FROM agreement_parties p WHERE p.agreement_id = a.entity_id %s)
+        WHEN 'City' THEN ARRAY[a.entity_id]
+        ELSE ARRAY[(a.after->>'city_id')::uuid, (a.before->>'city_id')::uuid] END) AS x), NULL)`, typ, formerParties)
+}
+
 // auditKind writes the audit entries of one kind's changed entities and announces them.
 func auditKind(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, k bulkKind, each bool) error {
 	sources := "'{}'::uuid[]"
@@ -161,13 +185,8 @@ func auditKind(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, k bul
 WITH a AS (` + insert + `
     RETURNING id, entity_id, action, before, after
 )
-SELECT a.id AS seq, a.entity_id AS id, a.action, array_remove(ARRAY(SELECT DISTINCT x FROM unnest(CASE $3
-        WHEN 'Partnership' THEN ARRAY[(a.after->>'city_a_id')::uuid, (a.after->>'city_b_id')::uuid,
-            (a.before->>'city_a_id')::uuid, (a.before->>'city_b_id')::uuid]
-        WHEN 'Agreement' THEN ARRAY(SELECT p.city_id FROM agreement_parties p WHERE p.agreement_id = a.entity_id
-            UNION SELECT f.city FROM imp_former f WHERE f.id = a.entity_id)
-        WHEN 'City' THEN ARRAY[a.entity_id]
-        ELSE ARRAY[(a.after->>'city_id')::uuid, (a.before->>'city_id')::uuid] END) AS x), NULL)::text[] AS cities
+SELECT a.id AS seq, a.entity_id AS id, a.action,
+    ` + changeCities("$3", "UNION SELECT f.city FROM imp_former f WHERE f.id = a.entity_id") + `::text[] AS cities
 FROM a ORDER BY a.id`
 		var rows []struct {
 			Seq    int64          `db:"seq"`

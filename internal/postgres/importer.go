@@ -79,9 +79,6 @@ func beginBatch(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error) {
 	return tx, nil
 }
 
-// writeBatch writes a batch inside tx as actor, and says what it did to each kind and
-// what it decided for each city the batch names by name (also when it refused the
-// batch after deciding).
 // fileMeta is the write envelope of a file's batch: the file is the actor.
 func fileMeta(actor string) batchMeta {
 	return batchMeta{WriteMeta: knowledge.WriteMeta{Actor: knowledge.Actor{Name: actor}}}
@@ -96,6 +93,9 @@ type batchMeta struct {
 	Mutation bool
 }
 
+// writeBatch writes a batch inside tx under meta, and says what it did to each kind
+// (nothing for a mutation) and what it decided for each city the batch names by name
+// (also when it refused the batch after deciding).
 func writeBatch(ctx context.Context, tx *sqlx.Tx, b *knowledge.Batch, p ImportProgress, meta batchMeta) (map[string]knowledge.BatchCounts, map[knowledge.Ref]knowledge.CityMatch, error) {
 	if p == nil {
 		p = noProgress{}
@@ -220,6 +220,8 @@ type batchWriter struct {
 	adopted map[string]bool
 	// rows counts the rows staged: entities, names and links.
 	rows int
+	// replacing holds the (kind, list) pairs some record states whole (replaces).
+	replacing map[[2]string]bool
 	// meta is who the audit log says wrote (for a file, the import of the file), and
 	// how the changes are announced.
 	meta batchMeta
@@ -304,14 +306,14 @@ func stageTables(ctx context.Context, tx *sqlx.Tx) error {
 	// The settings of the batch's transaction, and whether the session has the tables,
 	// in one round trip: a mutation's whole write is a few dozen.
 	var have struct {
-		Tables bool   `db:"tables"`
-		A      string `db:"a"`
-		B      string `db:"b"`
+		Tables  bool   `db:"tables"`
+		WorkMem string `db:"work_mem"`
+		JIT     string `db:"jit"`
 	}
 	if err := tx.GetContext(ctx, &have, `SELECT to_regclass('pg_temp.imp_former') IS NOT NULL AS tables,
-    set_config('work_mem', '256MB', true) AS a,
+    set_config('work_mem', '256MB', true) AS work_mem,
     -- Compiling the big joins costs more than it saves.
-    set_config('jit', 'off', true) AS b`); err != nil {
+    set_config('jit', 'off', true) AS jit`); err != nil {
 		return fmt.Errorf("staging tables: %w", err)
 	}
 	if !have.Tables {
@@ -591,7 +593,7 @@ func dateCols(s string) (day, precision any) {
 	return dateArgs(&d)
 }
 
-// clearedCols is the staged list of field names (the fields a line set to null, the
+// textArrayOrNull is the staged list of field names (the fields a line set to null, the
 // lists a record replaces), or NULL for none.
 func textArrayOrNull(fields []string) any {
 	if len(fields) == 0 {
@@ -1205,6 +1207,8 @@ var resolvers = map[string]resolver{
 		[]string{"e.target", "a.id", "u.id"}},
 	knowledge.KindCountry: {`LEFT JOIN countries c ON c.code = j.code LEFT JOIN countries q ON q.wikidata_qid = j.qid`,
 		[]string{"c.id", "q.id"}},
+	// A merged city's key, or an identifier of it that the survivor did not take over,
+	// finds the survivor; an identifier a stored city holds comes first.
 	knowledge.KindCity: {`LEFT JOIN imp_cities e ON e.id = j.key_id LEFT JOIN cities a ON a.id = j.key_id
     LEFT JOIN city_merges m ON m.merged_id = j.key_id
     LEFT JOIN cities q ON q.wikidata_qid = j.qid LEFT JOIN cities g ON g.geonames_id = j.gn
@@ -1418,8 +1422,6 @@ UNION ALL `+w.sameTarget("imp_cities", "city")); err != nil {
 	}); err != nil {
 		return err
 	}
-	// A merged city's key, or an identifier of it that the survivor did not take over,
-	// finds the survivor; an identifier a stored city holds comes first.
 	return nil
 }
 

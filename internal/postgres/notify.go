@@ -221,13 +221,9 @@ func (db *DB) LogChanges(ctx context.Context, entity string, actions []string, c
 		}
 	}
 	end := min(upTo, after+logWindow)
-	const q = `
+	q := `
 SELECT seq, id, action, cities::text[] AS cities FROM (
-    SELECT a.id AS seq, a.entity_id AS id, x.action, array_remove(CASE a.entity_type
-        WHEN 'Partnership' THEN ARRAY[(coalesce(a.after, a.before)->>'city_a_id')::uuid, (coalesce(a.after, a.before)->>'city_b_id')::uuid]
-        WHEN 'Agreement' THEN ARRAY(SELECT p.city_id FROM agreement_parties p WHERE p.agreement_id = a.entity_id ORDER BY p.position)
-        WHEN 'City' THEN ARRAY[a.entity_id]
-        ELSE ARRAY[(coalesce(a.after, a.before)->>'city_id')::uuid] END, NULL) AS cities
+    SELECT a.id AS seq, a.entity_id AS id, x.action, ` + changeCities("a.entity_type", "") + ` AS cities
     FROM audit_log a
         -- A merge is the merged entity's retraction and the survivor's update.
         CROSS JOIN LATERAL (SELECT CASE WHEN a.action <> 'MERGE' THEN a.action

@@ -158,6 +158,18 @@ func TestMutationThroughTheWriter(t *testing.T) {
 		strings.Join(ie.Problems[0].Path, ".") != "input.city" {
 		t.Errorf("moving a signing official: %v, want CONFLICT at input.city", err)
 	}
+
+	// An optional text given empty clears it, as null does; a record cannot keep "".
+	title, empty := "Mayor", ""
+	if _, err := db.WriteOfficial(ctx, meta, knowledge.OfficialWrite{ID: &mayor, Version: 1, Title: &title, Sources: cite}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.WriteOfficial(ctx, meta, knowledge.OfficialWrite{ID: &mayor, Version: 2, Title: &empty, Sources: cite}); err != nil {
+		t.Fatal(err)
+	}
+	if n := mustCount(t, db.DB, `SELECT count(*) FROM officials WHERE id = $1 AND title IS NULL AND version = 3`, mayor); n != 1 {
+		t.Error("an empty title did not clear the stored one")
+	}
 }
 
 // A file's city that takes over a stored one by its GeoNames id, such as the shipped

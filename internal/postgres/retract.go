@@ -12,9 +12,9 @@ import (
 	"github.com/amity/amity/internal/knowledge"
 )
 
-// finish records the write in the audit log with the entity as it is now, and
-// announces the change of an entity that does not announce its own (agreements and
-// partnerships do, with their cities, once their parts are written).
+// finish records a change to an entity that a retraction made (an institution that
+// lost its link to a retracted agreement) in the audit log, with the entity as it is
+// now, and announces it.
 func finish(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, action string, e entity, id uuid.UUID, before []byte, sources []uuid.UUID, reason *string) error {
 	after, err := snapshot(ctx, tx, e, id)
 	if err != nil {
@@ -23,17 +23,7 @@ func finish(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, action s
 	if err := audit(ctx, tx, meta, action, e, id, before, after, sources, reason); err != nil {
 		return err
 	}
-	kind, ok := announcedByFinish[e.typ]
-	if !ok {
-		return nil
-	}
-	return notifyChange(ctx, tx, knowledge.Change{Entity: kind, Action: changeAction(action), ID: id, Cities: citiesOfRow(e, id, before, after)})
-}
-
-// announcedByFinish are the entities whose writes finish announces, by change kind.
-var announcedByFinish = map[string]string{
-	citiesTable.typ: ChangeCity, officialsTable.typ: ChangeOfficial,
-	institutionsTable.typ: ChangeInstitution, sourcesTable.typ: ChangeSource,
+	return notifyChange(ctx, tx, knowledge.Change{Entity: changeOf(e.typ), Action: changeAction(action), ID: id, Cities: citiesOfRow(e, id, before, after)})
 }
 
 // citiesOfRow are the cities a change of the entity concerns, as it was and as it is:
@@ -107,7 +97,7 @@ func (db *DB) Retract(ctx context.Context, meta knowledge.WriteMeta, r knowledge
 			// keys cascade): every city's lists may have changed.
 			change = &knowledge.Change{Entity: ChangeCity, Action: knowledge.ChangeRetracted, ID: r.ID, CitiesOmitted: true}
 		default:
-			change = &knowledge.Change{Entity: announcedByFinish[e.typ], Action: knowledge.ChangeRetracted, ID: r.ID, Cities: citiesOfRow(e, r.ID, before, nil)}
+			change = &knowledge.Change{Entity: changeOf(e.typ), Action: knowledge.ChangeRetracted, ID: r.ID, Cities: citiesOfRow(e, r.ID, before, nil)}
 		}
 		var unlinked []linkedInstitution
 		if e == agreementsTable {

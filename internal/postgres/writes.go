@@ -222,17 +222,11 @@ func lockVersion(ctx context.Context, tx *sqlx.Tx, e entity, id uuid.UUID, versi
 		Row     []byte `db:"row"`
 		Version int    `db:"version"`
 	}
-	if err := tx.GetContext(ctx, &r, q, id); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			p.Add(knowledge.CodeNotFound, knowledge.Path("id"), "no %s has this id", strings.ToLower(e.typ))
-			return nil, false, nil
-		}
+	err = tx.GetContext(ctx, &r, q, id)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, false, err
 	}
-	if r.Version != version {
-		p.Add(knowledge.CodeStaleVersion, knowledge.Path("version"),
-			"the %s is at version %d, not %d: someone changed it since you read it; read it again and reapply your change",
-			strings.ToLower(e.typ), r.Version, version)
+	if !knowledge.CheckVersion(p, strings.ToLower(e.typ), err == nil, r.Version, version) {
 		return nil, false, nil
 	}
 	return r.Row, true, nil
