@@ -128,7 +128,8 @@ RETURNING t.agreement_id AS id`, d.table, d.list, d.match)); err != nil {
 	}
 	// The cities that stop being parties are kept for the change notification: their
 	// lists of agreements change too.
-	return w.exec(ctx, "replace agreement_parties", `
+	w.staged["imp_former"] = true
+	n, err := w.execCount(ctx, "replace agreement_parties", `
 WITH d AS (
     DELETE FROM agreement_parties t USING imp_agreements e
     WHERE t.agreement_id = e.target AND 'parties' = ANY(e.replace)
@@ -141,6 +142,8 @@ WITH d AS (
 INSERT INTO imp_changed (id, kind, created, linked)
 SELECT DISTINCT agreement_id, 'agreement', false, true FROM d
 WHERE NOT EXISTS (SELECT 1 FROM imp_changed c WHERE c.id = d.agreement_id)`)
+	w.changed.note(knowledge.KindAgreement, true, n)
+	return err
 }
 
 // signaturesStayParties checks, for agreements given new parties and not new

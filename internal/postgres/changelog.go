@@ -82,21 +82,36 @@ func changeOf(typ string) string {
 	return ""
 }
 
-// recordChanges turns the entities imp_changed holds into new versions, audit entries
-// written under meta (who, with which API key, for which request and client mutation
-// id), and change notifications, delivered when the transaction commits. Nothing in
-// imp_changed (an unchanged re-import) writes and announces nothing.
+// changedKinds holds, per kind, what the statements that fill imp_changed reported
+// adding to it: true when some entity of the kind changed by its names, citations or
+// links alone (it needs a new version), false when only entities whose own rows were
+// written changed. A kind it does not hold has no row in imp_changed.
+type changedKinds map[string]bool
+
+// note records that a statement added n rows of kind to imp_changed, linked ones when
+// linked.
+func (c *changedKinds) note(kind string, linked bool, n int64) {
+	if n == 0 {
+		return
+	}
+	if *c == nil {
+		*c = changedKinds{}
+	}
+	(*c)[kind] = (*c)[kind] || linked
+}
+
+// recordChanges turns the entities imp_changed holds (of the kinds changed says)
+// into new versions, audit entries written under meta (who, with which API key, for
+// which request and client mutation id), and change notifications, delivered when the
+// transaction commits. Nothing in imp_changed (an unchanged re-import) writes and
+// announces nothing.
 //
 // A file's changes are announced in bulk, one notification per kind and action. A
 // mutation's (each) are announced one by one with the cities they concern, as
 // LogChanges reads them back, so that a replica's caches drop only what they touch:
 // a bulk change empties them.
-func recordChanges(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, each bool) error {
-	var kinds []string
-	if err := tx.SelectContext(ctx, &kinds, `SELECT DISTINCT kind FROM imp_changed`); err != nil {
-		return fmt.Errorf("record changes: %w", err)
-	}
-	if len(kinds) == 0 {
+func recordChanges(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, each bool, changed changedKinds) error {
+	if len(changed) == 0 {
 		return nil
 	}
 	// The joins below go by hash over the whole staging table of a file; its size is
@@ -106,15 +121,8 @@ func recordChanges(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, e
 			return fmt.Errorf("record changes: %w", err)
 		}
 	}
-	has := map[string]bool{}
-	for _, k := range kinds {
-		has[k] = true
-	}
 	for _, k := range bulkKinds {
-		if !has[k.kind] {
-			continue
-		}
-		if k.versioned {
+		if k.versioned && changed[k.kind] {
 			// The row before the new version is what the audit entry shows as before.
 			q := fmt.Sprintf(`
 WITH b AS (
@@ -128,12 +136,10 @@ UPDATE %[1]s t SET version = t.version + 1, updated_at = now() FROM b WHERE t.id
 			}
 		}
 	}
-	// Every row lock is taken; the audit entries come last, under the audit log's lock.
-	if err := lockAuditLog(ctx, tx); err != nil {
-		return fmt.Errorf("record changes: %w", err)
-	}
+	// Every row lock is taken; the audit entries come last, under the audit log's
+	// lock, which the first of them takes (auditKind).
 	for _, k := range bulkKinds {
-		if !has[k.kind] {
+		if _, ok := changed[k.kind]; !ok {
 			continue
 		}
 		if err := auditKind(ctx, tx, meta, k, each); err != nil {
@@ -173,16 +179,19 @@ func auditKind(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, k bul
 	}
 	// The statement that wrote an entity's row kept it as written (after); only an
 	// entity that gained names or links alone is read back, by its primary key.
+	// The audit log's lock (lockAuditLog) is taken by the statement itself, before
+	// any entry draws its sequence number (a join's rows are made after both of its
+	// sides gave one), which saves a mutation a round trip.
 	insert := fmt.Sprintf(`
     INSERT INTO audit_log (key_id, actor, action, entity_type, entity_id, before, after, source_ids, client_mutation_id, request_id)
     SELECT $1, $2, CASE WHEN c.created THEN 'CREATE' ELSE 'UPDATE' END, $3, c.id, c.before,
         coalesce(c.after, (SELECT to_jsonb(t) FROM %s t WHERE t.id = c.id)), %s, $5, nullif($6, '')
-    FROM imp_changed c
+    FROM imp_changed c CROSS JOIN locked
     WHERE c.kind = $4`, k.table, sources)
-	args := []any{meta.Actor.KeyID, meta.Actor.Name, k.typ, k.kind, meta.ClientMutationID, meta.Actor.RequestID}
+	args := []any{meta.Actor.KeyID, meta.Actor.Name, k.typ, k.kind, meta.ClientMutationID, meta.Actor.RequestID, int64(auditLockKey)}
 	if each {
 		q := `
-WITH a AS (` + insert + `
+WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($7)), a AS (` + insert + `
     RETURNING id, entity_id, action, before, after
 )
 SELECT a.id AS seq, a.entity_id AS id, a.action,
@@ -206,7 +215,7 @@ FROM a ORDER BY a.id`
 		return nil
 	}
 	q := `
-WITH a AS (` + insert + `
+WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($7)), a AS (` + insert + `
     RETURNING id, action
 )
 SELECT action, min(id) AS first, max(id) AS last, count(*) AS count FROM a GROUP BY action ORDER BY action`

@@ -258,3 +258,82 @@ func TestGazetteerAdoptsCitiesCreatedByName(t *testing.T) {
 		t.Errorf("the gazetteer again: %+v, want nothing written", sum.Counts["city"])
 	}
 }
+
+// A batch leaves the staging tables of its session empty, whatever it staged: the
+// next batch on the connection must not find its rows. A small batch empties only the
+// tables it filled, so each kind of record, list replacement and file is tried.
+func TestBatchesLeaveNothingStaged(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.MustOpen(t)
+	db.SetMaxOpenConns(1) // one session: the staging tables checked are the batches'
+	staged := func(after string) {
+		t.Helper()
+		var tables []string
+		if err := db.SelectContext(ctx, &tables, `SELECT c.relname FROM pg_class c
+WHERE c.relnamespace = pg_my_temp_schema() AND c.relkind = 'r' AND c.relname LIKE 'imp\_%' ORDER BY 1`); err != nil {
+			t.Fatal(err)
+		}
+		if len(tables) < 14 {
+			t.Fatalf("after %s: the session has staging tables %v", after, tables)
+		}
+		for _, table := range tables {
+			if n := mustCount(t, db.DB, `SELECT count(*) FROM pg_temp.`+table); n != 0 {
+				t.Errorf("after %s: %s holds %d rows", after, table, n)
+			}
+		}
+	}
+	for _, f := range []string{"countries.json", "cities.txt", "knowledge.ndjson"} {
+		MustImportFile(t, db.DB, f)
+		staged(f)
+	}
+	if _, err := importBytes(db.DB, "world.ndjson", []byte(rulesFile), importer.FormatNDJSON); err != nil {
+		t.Fatal(err)
+	}
+	staged("world.ndjson")
+
+	id := func(kind, key string) uuid.UUID { return knowledge.KeyID(kind, key) }
+	alpha, beta, gamma := id(knowledge.KindCity, "alphaville"), id(knowledge.KindCity, "betaville"), id(knowledge.KindCity, "gammaville")
+	agreement, mayor := id(knowledge.KindAgreement, "ab"), id(knowledge.KindOfficial, "mayor-a")
+	cite := knowledge.SourceRefs{IDs: []uuid.UUID{id(knowledge.KindSource, "s")}}
+	meta := knowledge.WriteMeta{Actor: knowledge.Actor{Name: "staging-test"}}
+	url, title, kind := "https://example.org/staging", "Testville chronicle", knowledge.PartnershipKind("SISTER_CITY")
+	parties := []uuid.UUID{alpha, gamma}
+	signatories := []knowledge.SignatoryWrite{{OfficialID: mayor, PartyID: alpha}}
+	names := []knowledge.Name{{Language: "fr", Name: "Alphaville-la-Neuve"}}
+	pop := 1234
+	newSource := knowledge.SourceRefs{New: []knowledge.NewSource{{Title: "Testville gazette", URL: &url}}}
+	for _, m := range []struct {
+		name  string
+		write func() error
+	}{
+		{"a new source", func() error {
+			_, err := db.CreateSource(ctx, meta, knowledge.NewSource{Title: title})
+			return err
+		}},
+		{"an agreement's parties replaced", func() error {
+			_, err := db.WriteAgreement(ctx, meta, knowledge.AgreementWrite{ID: &agreement, Version: 1, Parties: &parties,
+				Signatories: &signatories, Sources: cite})
+			return err
+		}},
+		{"a city's names and a new source", func() error {
+			_, err := db.WriteCity(ctx, meta, knowledge.CityWrite{ID: &alpha, Version: 1, Names: &names, Population: &pop, Sources: newSource})
+			return err
+		}},
+		{"a partnership", func() error {
+			_, err := db.WritePartnership(ctx, meta, knowledge.PartnershipWrite{Kind: &kind, CityIDs: []uuid.UUID{beta, gamma}, Sources: cite})
+			return err
+		}},
+		{"a refused update", func() error {
+			if _, err := db.WriteCity(ctx, meta, knowledge.CityWrite{ID: &alpha, Version: 1, Population: &pop, Sources: cite}); err == nil {
+				return errors.New("a stale version was written")
+			}
+			return nil
+		}},
+	} {
+		if err := m.write(); err != nil {
+			t.Fatalf("%s: %v", m.name, err)
+		}
+		staged(m.name)
+	}
+}

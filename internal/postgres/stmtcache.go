@@ -92,11 +92,12 @@ func (c countingConn) exec(ctx context.Context, q string, args []driver.NamedVal
 }
 
 // viaPrepared runs q through the connection's prepared statement, or directly when it has
-// no arguments; a statement PostgreSQL refuses as stale runs directly and is prepared
-// again next time.
+// no arguments or its context plans each statement afresh (planEach); a statement
+// PostgreSQL refuses as stale runs directly and is prepared again next time.
 func viaPrepared[R any](c countingConn, ctx context.Context, q string, args []driver.NamedValue,
 	direct func() (R, error), run func(driver.Stmt) (R, error)) (R, error) {
-	if c.stmts == nil || (len(args) == 0 && !preparesAll(ctx)) {
+	mode, _ := ctx.Value(preparingKey{}).(preparing)
+	if c.stmts == nil || mode == planEachTime || (len(args) == 0 && mode != prepareEvery) {
 		return direct()
 	}
 	st, err := c.prepared(ctx, q)
@@ -112,21 +113,34 @@ func viaPrepared[R any](c countingConn, ctx context.Context, q string, args []dr
 	return r, err
 }
 
-type preparesAllKey struct{}
+type preparingKey struct{}
+
+// preparing says which statements of a context run as prepared statements.
+type preparing int
+
+const (
+	prepareWithArgs preparing = iota // the default: statements with arguments
+	prepareEvery                     // every statement, one statement a string
+	planEachTime                     // none: each is planned for the rows at hand
+)
 
 // prepareAll marks a context whose statements are prepared even without arguments:
-// the batch writer's, whose fixed texts would otherwise be parsed and planned at each
-// of a mutation's statements. Such a context must run one statement a string.
+// a mutation's batch, whose fixed texts would otherwise be parsed and planned at each
+// of its statements. Such a context must run one statement a string.
 func prepareAll(ctx context.Context) context.Context {
-	return context.WithValue(ctx, preparesAllKey{}, true)
+	return context.WithValue(ctx, preparingKey{}, prepareEvery)
+}
+
+// planEach marks a context none of whose statements is prepared: a file's batch, whose
+// statements run once each over staged rows of any number, and must be planned for
+// that number (and under the settings the batch chose for it). A plan a connection
+// cached for a mutation's one row would be quadratic over a file's thousands, and a
+// file's plan would make a mutation hash a whole table.
+func planEach(ctx context.Context) context.Context {
+	return context.WithValue(ctx, preparingKey{}, planEachTime)
 }
 
 // oneAtATime undoes prepareAll, for a string of several statements.
 func oneAtATime(ctx context.Context) context.Context {
-	return context.WithValue(ctx, preparesAllKey{}, false)
-}
-
-func preparesAll(ctx context.Context) bool {
-	v, _ := ctx.Value(preparesAllKey{}).(bool)
-	return v
+	return context.WithValue(ctx, preparingKey{}, prepareWithArgs)
 }
