@@ -23,7 +23,7 @@ import "github.com/google/uuid"
 // entries fall between); DB.LogChanges reads them, each as a Change of its own.
 //
 // Seq is the change's sequence: the id of its audit log entry. Audit entries are
-// numbered in commit order (lockAuditLog), so notifications arrive in increasing Seq
+// numbered in commit order (auditLockKey), so notifications arrive in increasing Seq
 // and the log is a change log a subscriber can resume from (DB.LogChanges). It is 0 in
 // a bulk change, and in a notification from a server that predates sequences.
 type Change struct {

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -110,7 +111,11 @@ func (c *changedKinds) note(kind string, linked bool, n int64) {
 // mutation's (each) are announced one by one with the cities they concern, as
 // LogChanges reads them back, so that a replica's caches drop only what they touch:
 // a bulk change empties them.
-func recordChanges(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, each bool, changed changedKinds) error {
+//
+// clear names staging tables the last audit statement empties as it goes (a
+// mutation's, whose rows it reads before: the statement's parts share one snapshot),
+// which saves the mutation the round trip of clearStaging.
+func recordChanges(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, each bool, changed changedKinds, clear []string) error {
 	if len(changed) == 0 {
 		return nil
 	}
@@ -138,11 +143,18 @@ UPDATE %[1]s t SET version = t.version + 1, updated_at = now() FROM b WHERE t.id
 	}
 	// Every row lock is taken; the audit entries come last, under the audit log's
 	// lock, which the first of them takes (auditKind).
+	var audited []bulkKind
 	for _, k := range bulkKinds {
-		if _, ok := changed[k.kind]; !ok {
-			continue
+		if _, ok := changed[k.kind]; ok {
+			audited = append(audited, k)
 		}
-		if err := auditKind(ctx, tx, meta, k, each); err != nil {
+	}
+	for i, k := range audited {
+		var empty []string
+		if i == len(audited)-1 {
+			empty = clear
+		}
+		if err := auditKind(ctx, tx, meta, k, each, empty); err != nil {
 			return err
 		}
 	}
@@ -171,7 +183,12 @@ func changeCities(typ, formerParties string) string {
 }
 
 // auditKind writes the audit entries of one kind's changed entities and announces them.
-func auditKind(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, k bulkKind, each bool) error {
+// It empties the staging tables clear names as it goes.
+func auditKind(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, k bulkKind, each bool, clear []string) error {
+	var deletes strings.Builder
+	for i, t := range clear {
+		fmt.Fprintf(&deletes, ", d%d AS (DELETE FROM %s)", i, t)
+	}
 	sources := "'{}'::uuid[]"
 	if temp, ok := stagedSources[k.kind]; ok && each {
 		sources = fmt.Sprintf(`ARRAY(SELECT DISTINCT r.target FROM %s e CROSS JOIN unnest(e.srcs) AS s(no) JOIN imp_refs r ON r.no = s.no
@@ -179,7 +196,7 @@ func auditKind(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, k bul
 	}
 	// The statement that wrote an entity's row kept it as written (after); only an
 	// entity that gained names or links alone is read back, by its primary key.
-	// The audit log's lock (lockAuditLog) is taken by the statement itself, before
+	// The audit log's lock (auditLockKey) is taken by the statement itself, before
 	// any entry draws its sequence number (a join's rows are made after both of its
 	// sides gave one), which saves a mutation a round trip.
 	insert := fmt.Sprintf(`
@@ -193,7 +210,7 @@ func auditKind(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, k bul
 		q := `
 WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($7)), a AS (` + insert + `
     RETURNING id, entity_id, action, before, after
-)
+)` + deletes.String() + `
 SELECT a.id AS seq, a.entity_id AS id, a.action,
     ` + changeCities("$3", "UNION SELECT f.city FROM imp_former f WHERE f.id = a.entity_id") + `::text[] AS cities
 FROM a ORDER BY a.id`
@@ -217,7 +234,7 @@ FROM a ORDER BY a.id`
 	q := `
 WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($7)), a AS (` + insert + `
     RETURNING id, action
-)
+)` + deletes.String() + `
 SELECT action, min(id) AS first, max(id) AS last, count(*) AS count FROM a GROUP BY action ORDER BY action`
 	var runs []struct {
 		Action string `db:"action"`

@@ -236,6 +236,11 @@ type batchWriter struct {
 	// staged holds the staging tables the batch put rows in, which clearStaging
 	// empties.
 	staged map[string]bool
+	// stage holds a mutation's staging inserts, until stageAndLock sends them.
+	stage struct {
+		inserts []string
+		args    []any
+	}
 	// changed holds the kinds imp_changed may hold rows of, as the statements that
 	// fill it reported (noteChanged), and whether some changed by their links alone:
 	// recordChanges runs only their statements.
@@ -398,10 +403,10 @@ func (w *batchWriter) run(ctx context.Context) (map[string]knowledge.BatchCounts
 	// line cannot count as they go: it names the step, and counts the step's rows when
 	// the step is done.
 	w.p.Phase("looking up references")
-	if err := w.checkExternal(ctx); err != nil {
+	if err := w.stageAndLock(ctx); err != nil {
 		return nil, err
 	}
-	if err := w.checkVersions(ctx); err != nil {
+	if err := w.checkExternal(ctx); err != nil {
 		return nil, err
 	}
 	if err := w.ps.Err(); err != nil {
@@ -460,8 +465,16 @@ func (w *batchWriter) run(ctx context.Context) (map[string]knowledge.BatchCounts
 	w.p.Phase("recording changes and indexing")
 	// Before the indexes come back: a new version of a city that only gained names
 	// then updates no secondary index.
-	if err := recordChanges(ctx, w.tx, w.meta.WriteMeta, w.meta.Mutation, w.changed); err != nil {
+	var clear []string
+	if w.meta.Mutation && len(w.changed) > 0 { // a file's counts read imp_changed after
+		clear = w.stagedTables()
+		w.staged = map[string]bool{}
+	}
+	if err := recordChanges(ctx, w.tx, w.meta.WriteMeta, w.meta.Mutation, w.changed, clear); err != nil {
 		return nil, err
+	}
+	if clear != nil {
+		w.changed = nil // imp_changed is emptied too
 	}
 	for _, def := range restore {
 		if err := w.exec(ctx, "restore index or constraint", def); err != nil {
@@ -490,19 +503,28 @@ func (w *batchWriter) clearStaging(ctx context.Context) error {
 	if w.rows >= hashJoinRows {
 		return w.exec(ctx, "clear staging tables", `TRUNCATE `+stagingTables)
 	}
-	if len(w.changed) > 0 {
-		w.staged["imp_changed"] = true
-	}
 	var q strings.Builder
-	for _, t := range strings.Split(stagingTables, ",") {
-		if t = strings.TrimSpace(t); w.staged[t] {
-			fmt.Fprintf(&q, "DELETE FROM %s;", t)
-		}
+	for _, t := range w.stagedTables() {
+		fmt.Fprintf(&q, "DELETE FROM %s;", t)
 	}
 	if q.Len() == 0 {
 		return nil
 	}
 	return w.exec(oneAtATime(ctx), "clear staging tables", q.String())
+}
+
+// stagedTables are the staging tables the batch has put rows in so far.
+func (w *batchWriter) stagedTables() []string {
+	if len(w.changed) > 0 {
+		w.staged["imp_changed"] = true
+	}
+	var tables []string
+	for _, t := range strings.Split(stagingTables, ",") {
+		if t = strings.TrimSpace(t); w.staged[t] {
+			tables = append(tables, t)
+		}
+	}
+	return tables
 }
 
 // BulkCities is the number of cities in one file from which Import rebuilds the
@@ -706,28 +728,28 @@ func (w *batchWriter) copyIn(ctx context.Context, table string, cols []string, f
 	return err
 }
 
-// insertIn stages a mutation's few rows with one INSERT, where COPY would take three
-// round trips a table.
-func (w *batchWriter) insertIn(ctx context.Context, table string, cols []string, fill func(emit func(vals ...any) error) error) error {
-	var args []any
+// insertIn stages a mutation's few rows, where COPY would take three round trips a
+// table: its INSERT waits in w.stage for stageAndLock, which sends the inserts of
+// every table with the locks of the rows the mutation updates, in one statement.
+func (w *batchWriter) insertIn(_ context.Context, table string, cols []string, fill func(emit func(vals ...any) error) error) error {
 	var rows []string
 	if err := fill(func(vals ...any) error {
 		w.rows++
 		w.staged[table] = true
 		ps := make([]string, len(vals))
 		for i, v := range vals {
-			args = append(args, v)
-			ps[i] = "$" + strconv.Itoa(len(args))
+			w.stage.args = append(w.stage.args, v)
+			ps[i] = "$" + strconv.Itoa(len(w.stage.args))
 		}
 		rows = append(rows, "("+strings.Join(ps, ", ")+")")
 		return nil
 	}); err != nil {
 		return fmt.Errorf("stage %s: %w", table, err)
 	}
-	if len(rows) == 0 {
-		return nil
+	if len(rows) > 0 {
+		w.stage.inserts = append(w.stage.inserts, fmt.Sprintf("INSERT INTO %s (%s) VALUES %s", table, strings.Join(cols, ", "), strings.Join(rows, ", ")))
 	}
-	return w.exec(ctx, "stage "+table, fmt.Sprintf("INSERT INTO %s (%s) VALUES %s", table, strings.Join(cols, ", "), strings.Join(rows, ", ")), args...)
+	return nil
 }
 
 func (w *batchWriter) copyAll(ctx context.Context) error {

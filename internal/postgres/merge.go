@@ -38,10 +38,10 @@ const undeterminedLanguage = "und"
 // could be cited for), INVALID.
 func (db *DB) MergeCities(ctx context.Context, meta knowledge.WriteMeta, m knowledge.CityMerge) (knowledge.CityMergeResult, error) {
 	var moved knowledge.CityMergeCounts
-	res, err := db.writeTx(ctx, meta, "mergeCities", citiesTable.typ, m, func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error) {
+	res, err := db.writeTx(ctx, meta, "mergeCities", citiesTable.typ, m.SurvivorID, m, func(tx *sqlx.Tx, p *knowledge.Problems) error {
 		moved = knowledge.CityMergeCounts{}
 		mg := &merger{ctx: ctx, tx: tx, meta: meta, m: m, p: p, moved: &moved}
-		return m.SurvivorID, mg.run()
+		return mg.run()
 	})
 	if err != nil {
 		return knowledge.CityMergeResult{}, err
@@ -138,7 +138,7 @@ func (mg *merger) run() error {
 		return err
 	}
 	// Every row the merge changes is locked before anything is written or audited:
-	// the audit log's lock is taken last (lockAuditLog).
+	// the audit log's lock is taken last (auditLockKey).
 	if err := mg.lockDependents(); err != nil {
 		return err
 	}
@@ -750,10 +750,11 @@ func (mg *merger) audit() error {
 		id, before := pt.ID, pt.Before
 		if pt.TwinID != nil {
 			reason := fmt.Sprintf("joined to partnership %s: %s", knowledge.GlobalID(knowledge.TypePartnership, *pt.TwinID), mg.reason)
-			if err := audit(ctx, tx, meta, "MERGE", partnershipsTable, id, before, nil, mg.sources, &reason); err != nil {
+			seq, err := audit(ctx, tx, meta, "MERGE", partnershipsTable, id, before, nil, mg.sources, &reason)
+			if err != nil {
 				return err
 			}
-			if err := notifyChange(ctx, tx, knowledge.Change{Entity: ChangePartnership, Action: knowledge.ChangeRetracted, ID: id,
+			if err := notifyChange(ctx, tx, knowledge.Change{Seq: seq, Entity: ChangePartnership, Action: knowledge.ChangeRetracted, ID: id,
 				Cities: []uuid.UUID{l, pt.Partner}}); err != nil {
 				return err
 			}
@@ -767,19 +768,20 @@ func (mg *merger) audit() error {
 			return err
 		}
 	}
-	if err := audit(ctx, tx, meta, "MERGE", citiesTable, l, mg.merged.Row, nil, mg.sources, &mg.reason); err != nil {
+	seq, err := audit(ctx, tx, meta, "MERGE", citiesTable, l, mg.merged.Row, nil, mg.sources, &mg.reason)
+	if err != nil {
 		return err
 	}
-	if err := notifyChange(ctx, tx, knowledge.Change{Entity: ChangeCity, Action: knowledge.ChangeRetracted, ID: l, Cities: []uuid.UUID{l, s}}); err != nil {
+	if err := notifyChange(ctx, tx, knowledge.Change{Seq: seq, Entity: ChangeCity, Action: knowledge.ChangeRetracted, ID: l, Cities: []uuid.UUID{l, s}}); err != nil {
 		return err
 	}
 	after, err := snapshot(ctx, tx, citiesTable, s)
 	if err != nil {
 		return err
 	}
-	if err := audit(ctx, tx, meta, "MERGE", citiesTable, s, mg.survivor.Row, after, mg.sources, &mg.reason); err != nil {
+	if seq, err = audit(ctx, tx, meta, "MERGE", citiesTable, s, mg.survivor.Row, after, mg.sources, &mg.reason); err != nil {
 		return err
 	}
 	cities := append([]uuid.UUID{s, l}, mg.partners...)
-	return notifyChange(ctx, tx, knowledge.Change{Entity: ChangeCity, Action: knowledge.ChangeUpdated, ID: s, Cities: cities})
+	return notifyChange(ctx, tx, knowledge.Change{Seq: seq, Entity: ChangeCity, Action: knowledge.ChangeUpdated, ID: s, Cities: cities})
 }

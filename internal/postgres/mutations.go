@@ -33,15 +33,15 @@ func writeMutation(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, b
 // create) in writeTx's envelope. typ is the entity's GraphQL type.
 func (db *DB) writeFact(ctx context.Context, meta knowledge.WriteMeta, typ string, existing *uuid.UUID, input any,
 	check func(*knowledge.Problems), batch func(id uuid.UUID) *knowledge.Batch) (knowledge.WriteResult, error) {
-	return db.writeTx(ctx, meta, knowledge.MutationName(typ, existing), typ, input, func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error) {
+	id := uuid.New()
+	if existing != nil {
+		id = *existing
+	}
+	return db.writeTx(ctx, meta, knowledge.MutationName(typ, existing), typ, id, input, func(tx *sqlx.Tx, p *knowledge.Problems) error {
 		if check(p); p.Any() {
-			return uuid.Nil, nil
+			return nil
 		}
-		id := uuid.New()
-		if existing != nil {
-			id = *existing
-		}
-		return id, writeMutation(ctx, tx, meta, batch(id), p)
+		return writeMutation(ctx, tx, meta, batch(id), p)
 	})
 }
 

@@ -83,24 +83,17 @@ func notifyChange(ctx context.Context, tx *sqlx.Tx, c knowledge.Change) error {
 	return NotifyChange(ctx, tx, c)
 }
 
-// auditLockKey is the transaction-level advisory lock that numbers audit entries in
-// commit order (lockAuditLog).
+// auditLockKey is the transaction-level advisory lock every writer holds, until its
+// transaction ends, from before it appends to the audit log. PostgreSQL numbers
+// entries when they are inserted but they become visible when their transaction
+// commits; two writers appending at once could commit out of order, and a subscriber
+// that had delivered the later sequence would never see the earlier one. With the
+// lock, a transaction that appends commits (and its NOTIFYs go out) before the next
+// one can append, so sequence order is commit order and a snapshot that sees an entry
+// sees every earlier one. Writers take it after their last row lock, so that holding
+// it never waits for a row, and in the statement that appends (audit, auditKind), so
+// that it costs no round trip of its own.
 const auditLockKey = 0x616d697479 // "amity"
-
-// lockAuditLog takes, until the transaction ends, the lock every writer holds while
-// it appends to the audit log. PostgreSQL numbers entries when they are inserted but
-// they become visible when their transaction commits; two writers appending at once
-// could commit out of order, and a subscriber that had delivered the later sequence
-// would never see the earlier one. With the lock, a transaction that appends commits
-// (and its NOTIFYs go out) before the next one can append, so sequence order is commit
-// order and a snapshot that sees an entry sees every earlier one. Writers take it
-// after their last row lock, so that holding it never waits for a row.
-func lockAuditLog(ctx context.Context, tx sqlx.ExecerContext) error {
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(auditLockKey)); err != nil {
-		return fmt.Errorf("lock the audit log: %w", err)
-	}
-	return nil
-}
 
 // NotifyChange is notifyChange for writers outside the store (bulk import, tests).
 func NotifyChange(ctx context.Context, tx sqlx.ExecerContext, c knowledge.Change) error {
@@ -179,7 +172,7 @@ func parseCities(cities pq.StringArray) []uuid.UUID {
 }
 
 // LastSeq is the sequence of the newest change in the audit log (0 when it is empty).
-// Every change up to it is committed and readable (lockAuditLog): a subscriber that
+// Every change up to it is committed and readable (auditLockKey): a subscriber that
 // has read the log up to LastSeq hears of every later change by NOTIFY, if it was
 // listening before it asked.
 func (db *DB) LastSeq(ctx context.Context) (int64, error) {

@@ -20,10 +20,11 @@ func finish(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, action s
 	if err != nil {
 		return err
 	}
-	if err := audit(ctx, tx, meta, action, e, id, before, after, sources, reason); err != nil {
+	seq, err := audit(ctx, tx, meta, action, e, id, before, after, sources, reason)
+	if err != nil {
 		return err
 	}
-	return notifyChange(ctx, tx, knowledge.Change{Entity: changeOf(e.typ), Action: changeAction(action), ID: id, Cities: citiesOfRow(e, id, before, after)})
+	return notifyChange(ctx, tx, knowledge.Change{Seq: seq, Entity: changeOf(e.typ), Action: changeAction(action), ID: id, Cities: citiesOfRow(e, id, before, after)})
 }
 
 // citiesOfRow are the cities a change of the entity concerns, as it was and as it is:
@@ -59,37 +60,37 @@ func changeAction(auditAction string) string {
 // with the reason and the sources that justify the retraction. Facts that depend on it
 // must be retracted first; the database's foreign keys say which.
 func (db *DB) Retract(ctx context.Context, meta knowledge.WriteMeta, r knowledge.Retraction) (knowledge.WriteResult, error) {
-	return db.writeTx(ctx, meta, "retract", r.Type, r, func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error) {
+	return db.writeTx(ctx, meta, "retract", r.Type, r.ID, r, func(tx *sqlx.Tx, p *knowledge.Problems) error {
 		r.Check(p)
 		e, ok := retractable[r.Type]
 		if !ok {
 			p.Invalid(knowledge.Path("id"), "only cities, officials, agreements, partnerships and institutions can be retracted")
 		}
 		if p.Any() {
-			return uuid.Nil, nil
+			return nil
 		}
 		if e == agreementsTable {
 			// The linked institutions first, then the agreement: the order in which an
 			// institution's own write takes them (its row, then the agreements it links),
 			// so that the two cannot deadlock.
 			if _, err := lockLinkedInstitutions(ctx, tx, r.ID); err != nil {
-				return uuid.Nil, err
+				return err
 			}
 		}
 		before, ok, err := lockVersion(ctx, tx, e, r.ID, r.Version, p)
 		if err != nil || !ok {
-			return uuid.Nil, err
+			return err
 		}
 		sources, err := resolveSources(ctx, tx, meta, r.Sources, p)
 		if err != nil || p.Any() {
-			return uuid.Nil, err
+			return err
 		}
 		var change *knowledge.Change
 		switch e {
 		case agreementsTable, partnershipsTable:
 			c, err := changeBeforeRetract(ctx, tx, e, r.ID)
 			if err != nil {
-				return uuid.Nil, err
+				return err
 			}
 			change = c
 		case citiesTable:
@@ -103,19 +104,19 @@ func (db *DB) Retract(ctx context.Context, meta knowledge.WriteMeta, r knowledge
 		if e == agreementsTable {
 			// Again, now that no link can come or go: the snapshots to audit.
 			if unlinked, err = lockLinkedInstitutions(ctx, tx, r.ID); err != nil {
-				return uuid.Nil, err
+				return err
 			}
 		}
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE id = $1`, e.table), r.ID); err != nil {
-			return uuid.Nil, err
+			return err
 		}
-		if err := audit(ctx, tx, meta, "RETRACT", e, r.ID, before, nil, sources, &r.Reason); err != nil {
-			return uuid.Nil, err
+		if change.Seq, err = audit(ctx, tx, meta, "RETRACT", e, r.ID, before, nil, sources, &r.Reason); err != nil {
+			return err
 		}
 		if err := auditUnlinked(ctx, tx, meta, unlinked, r, sources); err != nil {
-			return uuid.Nil, err
+			return err
 		}
-		return r.ID, notifyChange(ctx, tx, *change)
+		return notifyChange(ctx, tx, *change)
 	})
 }
 

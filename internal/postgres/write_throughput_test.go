@@ -16,7 +16,7 @@ import (
 var testvilleURL = "https://example.org/testville"
 
 // BenchmarkConcurrentCityUpdates measures write throughput when many callers write at
-// once, each to a city of its own: what the audit log's lock (lockAuditLog, which makes
+// once, each to a city of its own: what the audit log's lock (auditLockKey, which makes
 // the log a change log in commit order) costs. Every update takes the lock from its
 // audit entry to its commit, so commits queue behind one another; b.N updates are
 // shared among the workers, and the figure to read is updates/s.

@@ -45,12 +45,12 @@ var retractable = map[string]entity{
 	"Partnership": partnershipsTable, "Institution": institutionsTable,
 }
 
-// writeTx runs one write. input is hashed to tell a retry (same input) from a reuse of
-// the client mutation id for something else. typ is the type of the entity the write
-// concerns (a relay type name, as the audit log records it): mutation_requests keeps
-// it beside the entity's id, which alone does not say what it names.
-func (db *DB) writeTx(ctx context.Context, meta knowledge.WriteMeta, mutation, typ string, input any,
-	fn func(tx *sqlx.Tx, p *knowledge.Problems) (uuid.UUID, error)) (knowledge.WriteResult, error) {
+// writeTx runs one write, of the entity id (of the type typ, a relay type name, as
+// the audit log records it: mutation_requests keeps it beside the id, which alone does
+// not say what it names). input is hashed to tell a retry (same input) from a reuse of
+// the client mutation id for something else.
+func (db *DB) writeTx(ctx context.Context, meta knowledge.WriteMeta, mutation, typ string, id uuid.UUID, input any,
+	fn func(tx *sqlx.Tx, p *knowledge.Problems) error) (knowledge.WriteResult, error) {
 	var idp knowledge.Problems
 	knowledge.CheckClientMutationID(&idp, meta.ClientMutationID)
 	if err := idp.Err(); err != nil {
@@ -64,21 +64,18 @@ func (db *DB) writeTx(ctx context.Context, meta knowledge.WriteMeta, mutation, t
 	pending, forget := collectChanges(tx)
 	defer forget()
 
-	var hash []byte
-	idempotent := meta.ClientMutationID != nil && meta.Actor.KeyID != nil
-	if idempotent {
+	if meta.ClientMutationID != nil && meta.Actor.KeyID != nil {
 		b, err := json.Marshal(input)
 		if err != nil {
 			return knowledge.WriteResult{}, err
 		}
-		h := sha256.Sum256(append([]byte(mutation+"\x00"), b...))
-		hash = h[:]
-		prev, err := previousWrite(ctx, tx, *meta.Actor.KeyID, *meta.ClientMutationID)
+		hash := sha256.Sum256(append([]byte(mutation+"\x00"), b...))
+		prev, err := claimRequest(ctx, tx, meta, previous{Mutation: mutation, RequestHash: hash[:], EntityID: id}, typ)
 		if err != nil {
 			return knowledge.WriteResult{}, mapError(err)
 		}
 		if prev != nil {
-			if prev.Mutation != mutation || string(prev.RequestHash) != string(hash) {
+			if prev.Mutation != mutation || string(prev.RequestHash) != string(hash[:]) {
 				var p knowledge.Problems
 				p.Add(knowledge.CodeIdempotencyUsed, knowledge.Path("clientMutationId"),
 					"this client mutation id was already used for a different %s call; use a new id for a new write", prev.Mutation)
@@ -92,19 +89,12 @@ func (db *DB) writeTx(ctx context.Context, meta knowledge.WriteMeta, mutation, t
 	}
 
 	var p knowledge.Problems
-	id, err := fn(tx, &p)
+	err = fn(tx, &p)
 	if err == nil {
 		err = p.Err()
 	}
 	if err != nil {
 		return knowledge.WriteResult{}, writeError(err)
-	}
-	if idempotent {
-		const q = `INSERT INTO mutation_requests (key_id, client_mutation_id, mutation, request_hash, entity_type, entity_id)
-VALUES ($1, $2, $3, $4, $5, $6)`
-		if _, err := tx.ExecContext(ctx, q, *meta.Actor.KeyID, *meta.ClientMutationID, mutation, hash, typ, id); err != nil {
-			return knowledge.WriteResult{}, writeError(err)
-		}
 	}
 	if err := tx.Commit(); err != nil {
 		return knowledge.WriteResult{}, mapError(err)
@@ -149,19 +139,26 @@ type previous struct {
 	EntityID    uuid.UUID `db:"entity_id"`
 }
 
-// previousWrite finds an earlier write with the same client mutation id. The
-// transaction-scoped advisory lock makes a concurrent retry wait for the first call to
-// commit, then see its row, instead of writing a second time.
-func previousWrite(ctx context.Context, tx *sqlx.Tx, keyID uuid.UUID, cmid string) (*previous, error) {
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, keyID.String()+"/"+cmid); err != nil {
+// claimRequest records this write (w) under its client mutation id before the write
+// runs, or returns the earlier write that holds the id. The record commits with the
+// write or goes with it. A concurrent retry's insert waits on the primary key for the
+// first call's transaction: it then finds the first call's record (a new statement sees
+// what committed meanwhile) or, if that call rolled back, claims the id itself. So a
+// retry never writes a second time, and a first call pays one statement.
+func claimRequest(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, w previous, typ string) (*previous, error) {
+	const claim = `INSERT INTO mutation_requests (key_id, client_mutation_id, mutation, request_hash, entity_type, entity_id)
+VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key_id, client_mutation_id) DO NOTHING RETURNING true`
+	var claimed bool
+	err := tx.GetContext(ctx, &claimed, claim, *meta.Actor.KeyID, *meta.ClientMutationID, w.Mutation, w.RequestHash, typ, w.EntityID)
+	if err == nil {
+		return nil, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
 	const q = `SELECT mutation, request_hash, entity_id FROM mutation_requests WHERE key_id = $1 AND client_mutation_id = $2`
 	var prev previous
-	if err := tx.GetContext(ctx, &prev, q, keyID, cmid); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, nil
-		}
+	if err := tx.GetContext(ctx, &prev, q, *meta.Actor.KeyID, *meta.ClientMutationID); err != nil {
 		return nil, err
 	}
 	return &prev, nil
@@ -232,16 +229,17 @@ func lockVersion(ctx context.Context, tx *sqlx.Tx, e entity, id uuid.UUID, versi
 	return r.Row, true, nil
 }
 
-// audit appends one entry to the audit log.
-func audit(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, action string, e entity, id uuid.UUID, before, after []byte, sources []uuid.UUID, reason *string) error {
-	if err := lockAuditLog(ctx, tx); err != nil {
-		return err
-	}
-	const q = `INSERT INTO audit_log (key_id, actor, action, entity_type, entity_id, before, after, source_ids, reason, client_mutation_id, request_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, nullif($11, ''))`
-	_, err := tx.ExecContext(ctx, q, meta.Actor.KeyID, meta.Actor.Name, action, e.typ, id, nullJSON(before), nullJSON(after),
-		pq.Array(uuidStrings(sources)), reason, meta.ClientMutationID, meta.Actor.RequestID)
-	return err
+// audit appends one entry to the audit log, under the audit log's lock (auditLockKey),
+// which the statement takes before the entry draws its sequence number, and returns
+// that number.
+func audit(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, action string, e entity, id uuid.UUID, before, after []byte, sources []uuid.UUID, reason *string) (seq int64, err error) {
+	const q = `WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($12))
+INSERT INTO audit_log (key_id, actor, action, entity_type, entity_id, before, after, source_ids, reason, client_mutation_id, request_id)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, nullif($11, '') FROM locked
+RETURNING id`
+	err = tx.GetContext(ctx, &seq, q, meta.Actor.KeyID, meta.Actor.Name, action, e.typ, id, nullJSON(before), nullJSON(after),
+		pq.Array(uuidStrings(sources)), reason, meta.ClientMutationID, meta.Actor.RequestID, int64(auditLockKey))
+	return seq, err
 }
 
 func nullJSON(b []byte) any {
