@@ -1555,7 +1555,7 @@ SELECT DISTINCT ON (id) id, target FROM chosen ORDER BY id, km NULLS LAST, targe
 // its names and citations already. Nothing is recreated.
 func (w *batchWriter) mergedCities(ctx context.Context) error {
 	if w.meta.Mutation {
-		return nil // a mutation names its city by a stored id (checkVersions) or a new one
+		return nil // a mutation names its city by a stored id (stageAndLock) or a new one
 	}
 	var merges bool
 	if err := w.tx.GetContext(ctx, &merges, `SELECT EXISTS (SELECT 1 FROM city_merges)`); err != nil || !merges {
@@ -1647,7 +1647,7 @@ FROM imp_refs a, imp_refs b WHERE a.no = i.a_ref AND b.no = i.b_ref`); err != ni
 	}
 	// A partnership joined to another when its city was merged is that one: the line
 	// that stated it is read as a reference (resolve), as a merged city's is.
-	// A mutation names its partnership by a stored id (checkVersions) or a new one.
+	// A mutation names its partnership by a stored id (stageAndLock) or a new one.
 	joined := false
 	if !w.meta.Mutation {
 		if err := w.tx.GetContext(ctx, &joined, `SELECT EXISTS (SELECT 1 FROM partnership_merges)`); err != nil {
