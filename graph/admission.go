@@ -68,7 +68,11 @@ func (a Admission) admit(ctx context.Context, next graphql.OperationHandler) gra
 		started = true
 		ctx, cancel := a.bounded(ctx)
 		defer cancel()
-		permit, err := a.Scheduler.Acquire(ctx, callerOf(ctx), costOf(ctx))
+		acquire := a.Scheduler.Acquire
+		if oc.Operation != nil && oc.Operation.Operation == ast.Mutation {
+			acquire = a.Scheduler.AcquireWrite
+		}
+		permit, err := acquire(ctx, callerOf(ctx), costOf(ctx))
 		if err != nil {
 			refused = true
 			return refusal(err)

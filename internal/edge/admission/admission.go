@@ -15,7 +15,11 @@
 //     than Slots-Reserved, so a cheap query finds a slot within one cheap query's time;
 //   - refuses at once what it cannot serve in time: a caller's queue is bounded
 //     (MaxQueue), and an operation whose estimated wait passes its deadline is refused
-//     on arrival with a Retry-After rather than left to time out in the queue.
+//     on arrival with a Retry-After rather than left to time out in the queue;
+//   - admits fewer reads while a write executes (ReadsBesideWrites). A write is a
+//     dozen short statements, and on a server whose cores the reads keep busy each of
+//     them waits for the scheduler to run its goroutine again: a mutation that takes 6
+//     ms on an idle server took 200–500 ms beside 64 readers (docs/benchmarks.md).
 //
 // graph/admission.go applies it to every query, mutation and subscription start, over
 // HTTP and WebSocket alike; docs/operations.md ("Admission") gives the defaults.
@@ -60,6 +64,10 @@ type Config struct {
 	// MaxQueue is the most operations one caller may have waiting; more are refused
 	// at once (default 4 × PerCaller).
 	MaxQueue int
+	// ReadsBesideWrites is the most reads (queries, subscription starts) that start
+	// while a write (a mutation) executes (default half of Slots, at least 1); those
+	// running finish as they would.
+	ReadsBesideWrites int
 	// Now is the clock, for tests (default time.Now).
 	Now func() time.Time
 }
@@ -128,6 +136,7 @@ type Scheduler struct {
 	mu        sync.Mutex
 	running   int
 	expensive int // running expensive operations
+	writes    int // running writes
 	callers   map[string]*caller
 	ring      []*caller // callers with waiting operations, served round-robin
 	next      int       // ring index of the caller served next
@@ -146,6 +155,7 @@ type caller struct {
 
 type waiter struct {
 	class    Class
+	write    bool
 	deadline time.Time     // zero: none
 	ready    chan struct{} // closed on admission or refusal
 	admitted bool
@@ -176,6 +186,9 @@ func New(cfg Config) *Scheduler {
 	if cfg.MaxQueue <= 0 {
 		cfg.MaxQueue = 4 * cfg.PerCaller
 	}
+	if cfg.ReadsBesideWrites <= 0 {
+		cfg.ReadsBesideWrites = max(1, cfg.Slots/2)
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -199,6 +212,7 @@ type Permit struct {
 	s     *Scheduler
 	c     *caller
 	class Class
+	write bool
 	start time.Time
 	once  sync.Once
 }
@@ -226,10 +240,19 @@ func (p *Permit) Release() {
 	})
 }
 
-// Acquire waits until the operation of caller with the given cost may run, and
-// returns its permit. It fails with a *Refusal when the caller's queue is full, when
-// the estimated wait ends after ctx's deadline, or when ctx ends while it waits.
+// Acquire waits until the read of caller with the given cost may run, and returns
+// its permit. It fails with a *Refusal when the caller's queue is full, when the
+// estimated wait ends after ctx's deadline, or when ctx ends while it waits.
 func (s *Scheduler) Acquire(ctx context.Context, callerName string, cost int) (*Permit, error) {
+	return s.acquire(ctx, callerName, cost, false)
+}
+
+// AcquireWrite is Acquire for a write, while which fewer reads start.
+func (s *Scheduler) AcquireWrite(ctx context.Context, callerName string, cost int) (*Permit, error) {
+	return s.acquire(ctx, callerName, cost, true)
+}
+
+func (s *Scheduler) acquire(ctx context.Context, callerName string, cost int, write bool) (*Permit, error) {
 	if s == nil {
 		return nil, nil
 	}
@@ -240,8 +263,8 @@ func (s *Scheduler) Acquire(ctx context.Context, callerName string, cost int) (*
 		c = &caller{name: callerName}
 		s.callers[callerName] = c
 	}
-	if s.canRun(c, class) && !c.waitingAhead(class) {
-		p := s.admit(c, class)
+	if s.canRun(c, class, write) && !c.waitingAhead(class) {
+		p := s.admit(c, class, write)
 		s.mu.Unlock()
 		return p, nil
 	}
@@ -259,7 +282,7 @@ func (s *Scheduler) Acquire(ctx context.Context, callerName string, cost int) (*
 			return nil, r
 		}
 	}
-	w := &waiter{class: class, ready: make(chan struct{})}
+	w := &waiter{class: class, write: write, ready: make(chan struct{})}
 	w.deadline, _ = ctx.Deadline()
 	c.queue = append(c.queue, w)
 	if !c.inRing {
@@ -316,26 +339,33 @@ func (c *caller) remove(w *waiter) {
 	}
 }
 
-// canRun: a free slot, the caller under its caps, and an expensive operation outside
-// the reserved slots.
-func (s *Scheduler) canRun(c *caller, class Class) bool {
+// canRun: a free slot, the caller under its caps, an expensive operation outside
+// the reserved slots, and a read within ReadsBesideWrites while a write runs.
+func (s *Scheduler) canRun(c *caller, class Class, write bool) bool {
 	return s.running < s.cfg.Slots && c.running < s.cfg.PerCaller &&
-		(class == Cheap || s.expensive < s.cfg.Slots-s.cfg.Reserved && c.expensive < s.cfg.PerCallerExpensive)
+		(class == Cheap || s.expensive < s.cfg.Slots-s.cfg.Reserved && c.expensive < s.cfg.PerCallerExpensive) &&
+		(write || s.writes == 0 || s.running-s.writes < s.cfg.ReadsBesideWrites)
 }
 
-func (s *Scheduler) admit(c *caller, class Class) *Permit {
+func (s *Scheduler) admit(c *caller, class Class, write bool) *Permit {
 	s.running++
 	c.running++
 	if class == Expensive {
 		s.expensive++
 		c.expensive++
 	}
-	return &Permit{s: s, c: c, class: class, start: s.cfg.Now()}
+	if write {
+		s.writes++
+	}
+	return &Permit{s: s, c: c, class: class, write: write, start: s.cfg.Now()}
 }
 
 func (s *Scheduler) free(p *Permit) {
 	s.running--
 	p.c.running--
+	if p.write {
+		s.writes--
+	}
 	if p.class == Expensive {
 		s.expensive--
 		p.c.expensive--
@@ -384,7 +414,7 @@ func (s *Scheduler) dispatch() {
 		c := s.ring[s.next]
 		var picked *waiter
 		for _, w := range c.queue {
-			if s.canRun(c, w.class) {
+			if s.canRun(c, w.class, w.write) {
 				picked = w
 				break
 			}
@@ -405,7 +435,7 @@ func (s *Scheduler) dispatch() {
 			picked.refusal = &Refusal{Reason: ReasonTooLate, RetryAfter: s.mean[picked.class]}
 			s.refusals[ReasonTooLate]++
 		} else {
-			picked.permit = s.admit(c, picked.class)
+			picked.permit = s.admit(c, picked.class, picked.write)
 			picked.admitted = true
 		}
 		close(picked.ready)

@@ -354,3 +354,50 @@ func TestNoBound(t *testing.T) {
 	}
 	p.Release()
 }
+
+// While a write executes, reads start only within ReadsBesideWrites; those running
+// finish. The write takes the first free slot, before waiting reads.
+func TestReadsYieldToWrites(t *testing.T) {
+	s := admission.New(admission.Config{Slots: 4, ReadsBesideWrites: 2})
+	var reads []*admission.Permit
+	for _, c := range []string{"a", "b", "c", "d"} {
+		reads = append(reads, mustAcquire(t, s, c, cheap))
+	}
+	wrote := make(chan *admission.Permit, 1)
+	go func() {
+		p, err := s.AcquireWrite(context.Background(), "writer", cheap)
+		if err != nil {
+			t.Error(err)
+		}
+		wrote <- p
+	}()
+	waitFor(t, func() bool { return s.Stats().Waiting == 1 })
+	reads[0].Release()
+	write := recv(t, wrote)
+	// Three reads run beside the write: a new one waits until fewer than two do.
+	e := mustQueue(t, s, context.Background(), "e", cheap, "e", nil)
+	reads[1].Release()
+	select {
+	case <-e.admitted:
+		t.Fatal("a read started beside a write with two reads running")
+	case <-time.After(20 * time.Millisecond):
+	}
+	reads[2].Release()
+	eRead := recv(t, e.admitted)
+	if st := s.Stats(); st.Running != 3 {
+		t.Errorf("running %d, want the write and two reads", st.Running)
+	}
+	reads[3].Release()
+	write.Release()
+	// The write done, reads take every slot again.
+	more := []*admission.Permit{eRead}
+	for _, c := range []string{"f", "g", "h"} {
+		more = append(more, mustAcquire(t, s, c, cheap))
+	}
+	for _, p := range more {
+		p.Release()
+	}
+	if st := s.Stats(); st.Running != 0 || st.Waiting != 0 {
+		t.Errorf("left %+v", st)
+	}
+}
