@@ -154,6 +154,7 @@ func parseServe(args []string, stderr io.Writer, lookup func(string) (string, bo
 	s.Bool(&g.Introspection, "introspection", "AMITY_INTROSPECTION", true, "allow schema introspection")
 	s.Duration(&h.RequestTimeout, "request-timeout", "AMITY_REQUEST_TIMEOUT", h.RequestTimeout, "longest a GraphQL request may run, SQL included", envflag.AtLeast(time.Millisecond))
 	s.Int(&h.MaxConcurrentRequests, "max-concurrent-requests", "AMITY_MAX_CONCURRENT_REQUESTS", h.MaxConcurrentRequests, "GraphQL operations (HTTP and WebSocket) that execute at once; a quarter are kept for cheap ones, one caller holds at most half, the rest wait round-robin by caller or are refused early with 503 (0: no bound; default 4 per core)", nonNegative)
+	s.Int(&h.ReadsBesideWrites, "reads-beside-writes", "AMITY_READS_BESIDE_WRITES", 0, "most queries that start while a mutation executes, so that mutations keep their pace beside many readers at the cost of the readers' latency (0: no bound)", nonNegative)
 	s.Int(&h.CheapComplexity, "cheap-complexity", "AMITY_CHEAP_COMPLEXITY", admission.DefaultCheapCost, "largest query cost admission counts as cheap; cheap operations have slots expensive ones cannot take", nonNegative)
 	s.Int(&g.Limits.MaxDepth, "max-depth", "AMITY_MAX_DEPTH", g.Limits.MaxDepth, "deepest field nesting accepted; 0 turns the limit off", nonNegative)
 	s.Int(&g.Limits.MaxAliases, "max-aliases", "AMITY_MAX_ALIASES", g.Limits.MaxAliases, "most aliases in a document", nonNegative)

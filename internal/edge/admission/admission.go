@@ -16,10 +16,11 @@
 //   - refuses at once what it cannot serve in time: a caller's queue is bounded
 //     (MaxQueue), and an operation whose estimated wait passes its deadline is refused
 //     on arrival with a Retry-After rather than left to time out in the queue;
-//   - admits fewer reads while a write executes (ReadsBesideWrites). A write is a
-//     dozen short statements, and on a server whose cores the reads keep busy each of
-//     them waits for the scheduler to run its goroutine again: a mutation that takes 6
-//     ms on an idle server took 200–500 ms beside 64 readers (docs/benchmarks.md).
+//   - may admit fewer reads while a write executes (ReadsBesideWrites, off by
+//     default). A write is a dozen short statements, and on a server whose cores the
+//     reads keep busy each of them waits for the scheduler to run its goroutine
+//     again: a mutation that takes 6 ms on an idle server took 200–500 ms beside 64
+//     readers (docs/benchmarks.md).
 //
 // graph/admission.go applies it to every query, mutation and subscription start, over
 // HTTP and WebSocket alike; docs/operations.md ("Admission") gives the defaults.
@@ -65,8 +66,9 @@ type Config struct {
 	// at once (default 4 × PerCaller).
 	MaxQueue int
 	// ReadsBesideWrites is the most reads (queries, subscription starts) that start
-	// while a write (a mutation) executes (default half of Slots, at least 1); those
-	// running finish as they would.
+	// while a write (a mutation) executes; those running finish as they would. Zero
+	// (the default) holds no read back: it trades the reads' latency for the writes'
+	// (docs/operations.md, "Admission").
 	ReadsBesideWrites int
 	// Now is the clock, for tests (default time.Now).
 	Now func() time.Time
@@ -186,8 +188,8 @@ func New(cfg Config) *Scheduler {
 	if cfg.MaxQueue <= 0 {
 		cfg.MaxQueue = 4 * cfg.PerCaller
 	}
-	if cfg.ReadsBesideWrites <= 0 {
-		cfg.ReadsBesideWrites = max(1, cfg.Slots/2)
+	if cfg.ReadsBesideWrites <= 0 || cfg.ReadsBesideWrites > cfg.Slots {
+		cfg.ReadsBesideWrites = cfg.Slots
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

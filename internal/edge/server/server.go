@@ -56,6 +56,9 @@ type Config struct {
 	// CheapComplexity is the largest cost admission counts as cheap: cheap operations
 	// have slots of their own (0: admission.DefaultCheapCost).
 	CheapComplexity int
+	// ReadsBesideWrites is the most reads that start while a mutation executes (0:
+	// no bound; admission.Config).
+	ReadsBesideWrites int
 	// Metrics serves Prometheus metrics at /metrics.
 	Metrics bool
 	// MetricsAccess says who may read them on this handler: anyone (the zero value),
@@ -290,7 +293,8 @@ func graphOptions(p GraphQL, w wiring) graph.Options {
 // operations together never wait for the pool, and one caller holds at most its share
 // of slots times that.
 func newAdmission(cfg Config, db *postgres.DB) graph.Admission {
-	sched := admission.New(admission.Config{Slots: cfg.MaxConcurrentRequests, CheapCost: cfg.CheapComplexity})
+	sched := admission.New(admission.Config{Slots: cfg.MaxConcurrentRequests, CheapCost: cfg.CheapComplexity,
+		ReadsBesideWrites: cfg.ReadsBesideWrites})
 	a := graph.Admission{Scheduler: sched, MaxWait: cfg.RequestTimeout}
 	if sched != nil {
 		a.Statements = max(1, db.Stats().MaxOpenConnections/sched.Config().Slots)
