@@ -41,7 +41,11 @@ func (db *DB) AuditLog(ctx context.Context, entity *uuid.UUID, first int, after 
 		}
 		before = n
 	}
-	const q = `SELECT id, at, actor, action, entity_type, entity_id, before::text, after::text, source_ids::text[] AS source_ids,
+	// A city's row carries name_fold, the folded name PostgreSQL derives for look-ups
+	// (migration 00014): not a fact anyone wrote, so not shown, in entries written
+	// before or after it came.
+	const q = `SELECT id, at, actor, action, entity_type, entity_id, (before - 'name_fold')::text AS before,
+  (after - 'name_fold')::text AS after, source_ids::text[] AS source_ids,
   reason, client_mutation_id
 FROM audit_log WHERE id < $1 AND ($2::uuid IS NULL OR entity_id = $2) ORDER BY id DESC LIMIT $3`
 	var rows []auditRow

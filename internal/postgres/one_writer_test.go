@@ -337,3 +337,38 @@ WHERE c.relnamespace = pg_my_temp_schema() AND c.relkind = 'r' AND c.relname LIK
 		staged(m.name)
 	}
 }
+
+// The audit log shows an entity as written: not name_fold, the folded name PostgreSQL
+// derives from a city's name for look-ups.
+func TestAuditLogShowsWrittenColumns(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.MustOpen(t)
+	MustImportFile(t, db.DB, "countries.json")
+	if _, err := importBytes(db.DB, "world.ndjson", []byte(rulesFile), importer.FormatNDJSON); err != nil {
+		t.Fatal(err)
+	}
+	alpha := knowledge.KeyID(knowledge.KindCity, "alphaville")
+	pop := 4321
+	if _, err := db.WriteCity(ctx, knowledge.WriteMeta{Actor: knowledge.Actor{Name: "audit-test"}}, knowledge.CityWrite{ID: &alpha, Version: 1,
+		Population: &pop, Sources: knowledge.SourceRefs{IDs: []uuid.UUID{knowledge.KeyID(knowledge.KindSource, "s")}}}); err != nil {
+		t.Fatal(err)
+	}
+	page, err := db.AuditLog(ctx, &alpha, 10, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 2 {
+		t.Fatalf("%d entries for Alphaville, want its creation and its update", len(page.Items))
+	}
+	for _, e := range page.Items {
+		for _, row := range []*string{e.Before, e.After} {
+			if row == nil {
+				continue
+			}
+			if strings.Contains(*row, "name_fold") || !strings.Contains(*row, `"name": "Alphaville"`) {
+				t.Errorf("%s entry shows %s", e.Action, *row)
+			}
+		}
+	}
+}
