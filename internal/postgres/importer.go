@@ -236,6 +236,9 @@ type batchWriter struct {
 	// staged holds the staging tables the batch put rows in, which clearStaging
 	// empties.
 	staged map[string]bool
+	// linkRels holds the links staged, as "kind.rel" (agreement.party): the links
+	// step writes only those (an agreement's new title stages none).
+	linkRels map[string]bool
 	// stage holds a mutation's staging inserts, until stageAndLock sends them.
 	stage struct {
 		inserts []string
@@ -1035,6 +1038,10 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	w.linkRels = map[string]bool{}
+	for _, l := range links {
+		w.linkRels[l.kind+"."+l.rel] = true
+	}
 	return w.copyIn(ctx, "imp_links", []string{"kind", "rel", "subject", "ref", "ref2", "pos", "txt"}, func(emit func(...any) error) error {
 		for _, l := range links {
 			if err := emit(l.kind, l.rel, l.subject, l.ref, l.ref2, l.pos, l.txt); err != nil {
@@ -1758,7 +1765,7 @@ func (w *batchWriter) links(ctx context.Context) error {
 	}
 	// Two references in different forms may name the same row; caught here with the
 	// line, rather than as a constraint violation without one.
-	if has[knowledge.KindAgreement] {
+	if w.linkRels["agreement.party"] || w.linkRels["agreement.signatory"] {
 		if err := w.problems(ctx, "agreement links", `
 SELECT min(e.line) AS line, 'agreement.' || CASE l.rel WHEN 'party' THEN 'parties' ELSE 'signatories' END AS field,
     CASE l.rel WHEN 'party' THEN 'two parties name the same city' ELSE 'two signatories name the same official' END AS message
@@ -1826,22 +1833,22 @@ RETURNING %[1]s_id AS id`, k.kind, k.temp, conflict, distinct)); err != nil {
 			return err
 		}
 	}
-	inserts := []struct{ what, kind, query string }{
-		{"agreement_parties", knowledge.KindAgreement, `
+	inserts := []struct{ what, rel, query string }{
+		{"agreement_parties", "agreement.party", `
 INSERT INTO agreement_parties AS t (agreement_id, city_id, position)
 SELECT e.target, r.target, l.pos FROM imp_links l JOIN imp_agreements e ON e.id = l.subject JOIN imp_refs r ON r.no = l.ref
     LEFT JOIN agreement_parties o ON o.agreement_id = e.target AND o.city_id = r.target
 WHERE l.rel = 'party' AND (o.agreement_id IS NULL OR o.position <> l.pos)
 ON CONFLICT (agreement_id, city_id) DO UPDATE SET position = excluded.position WHERE t.position <> excluded.position
 RETURNING t.agreement_id AS id`},
-		{"agreement_areas", knowledge.KindAgreement, `
+		{"agreement_areas", "agreement.area", `
 INSERT INTO agreement_areas (agreement_id, area)
 SELECT e.target, l.txt FROM imp_links l JOIN imp_agreements e ON e.id = l.subject
     LEFT JOIN agreement_areas o ON o.agreement_id = e.target AND o.area = l.txt
 WHERE l.rel = 'area' AND o.agreement_id IS NULL
 ON CONFLICT DO NOTHING
 RETURNING agreement_id AS id`},
-		{"signatories", knowledge.KindAgreement, `
+		{"signatories", "agreement.signatory", `
 INSERT INTO signatories AS t (agreement_id, official_id, party_city_id, role, position)
 SELECT e.target, r.target, p.target, l.txt, l.pos
 FROM imp_links l JOIN imp_agreements e ON e.id = l.subject JOIN imp_refs r ON r.no = l.ref JOIN imp_refs p ON p.no = l.ref2
@@ -1852,14 +1859,14 @@ ON CONFLICT (agreement_id, official_id) DO UPDATE
 SET party_city_id = excluded.party_city_id, role = coalesce(excluded.role, t.role), position = excluded.position
 WHERE (t.party_city_id, t.role, t.position) IS DISTINCT FROM (excluded.party_city_id, coalesce(excluded.role, t.role), excluded.position)
 RETURNING t.agreement_id AS id`},
-		{"institution_agreements", knowledge.KindAgreement, `
+		{"institution_agreements", "agreement.institution", `
 INSERT INTO institution_agreements (institution_id, agreement_id)
 SELECT r.target, e.target FROM imp_links l JOIN imp_agreements e ON e.id = l.subject JOIN imp_refs r ON r.no = l.ref
     LEFT JOIN institution_agreements o ON o.institution_id = r.target AND o.agreement_id = e.target
 WHERE l.kind = 'agreement' AND l.rel = 'institution' AND o.agreement_id IS NULL
 ON CONFLICT DO NOTHING
 RETURNING agreement_id AS id`},
-		{"institution_agreements", knowledge.KindInstitution, `
+		{"institution_agreements", "institution.agreement", `
 INSERT INTO institution_agreements (institution_id, agreement_id)
 SELECT e.target, r.target FROM imp_links l JOIN imp_institutions e ON e.id = l.subject JOIN imp_refs r ON r.no = l.ref
     LEFT JOIN institution_agreements o ON o.institution_id = e.target AND o.agreement_id = r.target
@@ -1868,10 +1875,11 @@ ON CONFLICT DO NOTHING
 RETURNING institution_id AS id`},
 	}
 	for _, in := range inserts {
-		if !has[in.kind] {
-			continue // the links of a kind the batch holds none of
+		if !w.linkRels[in.rel] {
+			continue // no link of this kind and relation staged
 		}
-		if err := w.link(ctx, in.what, in.kind, in.query); err != nil {
+		kind, _, _ := strings.Cut(in.rel, ".")
+		if err := w.link(ctx, in.what, kind, in.query); err != nil {
 			return err
 		}
 	}
