@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -370,5 +371,59 @@ func TestAuditLogShowsWrittenColumns(t *testing.T) {
 				t.Errorf("%s entry shows %s", e.Action, *row)
 			}
 		}
+	}
+}
+
+// Retries of one write sent at once, under one client mutation id, write once: each
+// waits on the id's claim (claimRequest) for the first call's transaction, then answers
+// with its entity. A refused call claims nothing: the id is free for the corrected one.
+func TestConcurrentRetriesWriteOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.MustOpen(t)
+	MustImportFile(t, db.DB, "countries.json")
+	if _, err := importBytes(db.DB, "world.ndjson", []byte(rulesFile), importer.FormatNDJSON); err != nil {
+		t.Fatal(err)
+	}
+	key, err := db.CreateKey(ctx, "retry-test", make([]byte, 32), []knowledge.Scope{knowledge.ScopeWrite}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmid := "testville-1"
+	meta := knowledge.WriteMeta{Actor: knowledge.Actor{KeyID: &key.ID, Name: key.Name}, ClientMutationID: &cmid}
+	cite := knowledge.SourceRefs{IDs: []uuid.UUID{knowledge.KeyID(knowledge.KindSource, "s")}}
+	name, country, bad := "Testville", "XT", "XX"
+	if _, err := db.WriteCity(ctx, meta, knowledge.CityWrite{Name: &name, CountryCode: &bad, Sources: cite}); err == nil {
+		t.Fatal("a city of an unknown country was written")
+	}
+	const calls = 8
+	results := make([]knowledge.WriteResult, calls)
+	errs := make([]error, calls)
+	var wg sync.WaitGroup
+	for i := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = db.WriteCity(ctx, meta, knowledge.CityWrite{Name: &name, CountryCode: &country, Sources: cite})
+		}()
+	}
+	wg.Wait()
+	firsts := 0
+	for i := range calls {
+		if errs[i] != nil {
+			t.Fatalf("call %d: %v", i, errs[i])
+		}
+		if results[i].ID != results[0].ID {
+			t.Errorf("call %d answered city %s, call 0 city %s", i, results[i].ID, results[0].ID)
+		}
+		if !results[i].Replayed {
+			firsts++
+		}
+	}
+	if firsts != 1 {
+		t.Errorf("%d calls wrote, want 1", firsts)
+	}
+	if n := mustCount(t, db.DB, `SELECT count(*) FROM cities WHERE name = 'Testville'`); n != 1 {
+		t.Errorf("%d cities named Testville, want 1", n)
 	}
 }
