@@ -471,13 +471,12 @@ func (w *batchWriter) run(ctx context.Context) (map[string]knowledge.BatchCounts
 	var clear []string
 	if w.meta.Mutation && len(w.changed) > 0 { // a file's counts read imp_changed after
 		clear = w.stagedTables()
-		w.staged = map[string]bool{}
 	}
 	if err := recordChanges(ctx, w.tx, w.meta.WriteMeta, w.meta.Mutation, w.changed, clear); err != nil {
 		return nil, err
 	}
-	if clear != nil {
-		w.changed = nil // imp_changed is emptied too
+	if clear != nil { // the audit statement emptied them: nothing is left to clear
+		w.staged, w.changed = map[string]bool{}, nil
 	}
 	for _, def := range restore {
 		if err := w.exec(ctx, "restore index or constraint", def); err != nil {
@@ -516,14 +515,12 @@ func (w *batchWriter) clearStaging(ctx context.Context) error {
 	return w.exec(oneAtATime(ctx), "clear staging tables", q.String())
 }
 
-// stagedTables are the staging tables the batch has put rows in so far.
+// stagedTables are the staging tables the batch has put rows in so far: those it
+// staged, and imp_changed when a write recorded a change there.
 func (w *batchWriter) stagedTables() []string {
-	if len(w.changed) > 0 {
-		w.staged["imp_changed"] = true
-	}
 	var tables []string
 	for _, t := range strings.Split(stagingTables, ",") {
-		if t = strings.TrimSpace(t); w.staged[t] {
+		if t = strings.TrimSpace(t); w.staged[t] || (t == "imp_changed" && len(w.changed) > 0) {
 			tables = append(tables, t)
 		}
 	}

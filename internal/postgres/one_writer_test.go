@@ -14,6 +14,7 @@ import (
 
 	"github.com/amity/amity/internal/ingest/importer"
 	"github.com/amity/amity/internal/knowledge"
+	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/pgtest"
 )
 
@@ -29,15 +30,22 @@ var rulesFile = strings.Join([]string{
 		`"signatories":[{"official":"mayor-a","party":"alphaville"}],"sources":["s"]}`,
 }, "\n")
 
+// openRulesWorld opens a database holding the countries and rulesFile.
+func openRulesWorld(t *testing.T) *postgres.DB {
+	t.Helper()
+	db := pgtest.MustOpen(t)
+	MustImportFile(t, db.DB, "countries.json")
+	if _, err := importBytes(db.DB, "world.ndjson", []byte(rulesFile), importer.FormatNDJSON); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // The relationship rules hold for a file as for a mutation: a file's facts are judged
 // against the stored ones, with file:line:field.
 func TestImportHeldToTheRelationshipRules(t *testing.T) {
 	t.Parallel()
-	db := pgtest.MustOpen(t).DB
-	MustImportFile(t, db, "countries.json")
-	if _, err := importBytes(db, "world.ndjson", []byte(rulesFile), importer.FormatNDJSON); err != nil {
-		t.Fatal(err)
-	}
+	db := openRulesWorld(t).DB
 	before := tableRows(t, db)
 	tests := []struct {
 		name, file string
@@ -80,11 +88,7 @@ func TestImportHeldToTheRelationshipRules(t *testing.T) {
 func TestMutationThroughTheWriter(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := pgtest.MustOpen(t)
-	MustImportFile(t, db.DB, "countries.json")
-	if _, err := importBytes(db.DB, "world.ndjson", []byte(rulesFile), importer.FormatNDJSON); err != nil {
-		t.Fatal(err)
-	}
+	db := openRulesWorld(t)
 	id := func(kind, key string) uuid.UUID { return knowledge.KeyID(kind, key) }
 	alpha, beta, gamma := id(knowledge.KindCity, "alphaville"), id(knowledge.KindCity, "betaville"), id(knowledge.KindCity, "gammaville")
 	agreement, mayor := id(knowledge.KindAgreement, "ab"), id(knowledge.KindOfficial, "mayor-a")
@@ -344,11 +348,7 @@ WHERE c.relnamespace = pg_my_temp_schema() AND c.relkind = 'r' AND c.relname LIK
 func TestAuditLogShowsWrittenColumns(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := pgtest.MustOpen(t)
-	MustImportFile(t, db.DB, "countries.json")
-	if _, err := importBytes(db.DB, "world.ndjson", []byte(rulesFile), importer.FormatNDJSON); err != nil {
-		t.Fatal(err)
-	}
+	db := openRulesWorld(t)
 	alpha := knowledge.KeyID(knowledge.KindCity, "alphaville")
 	pop := 4321
 	if _, err := db.WriteCity(ctx, knowledge.WriteMeta{Actor: knowledge.Actor{Name: "audit-test"}}, knowledge.CityWrite{ID: &alpha, Version: 1,
@@ -380,11 +380,7 @@ func TestAuditLogShowsWrittenColumns(t *testing.T) {
 func TestConcurrentRetriesWriteOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := pgtest.MustOpen(t)
-	MustImportFile(t, db.DB, "countries.json")
-	if _, err := importBytes(db.DB, "world.ndjson", []byte(rulesFile), importer.FormatNDJSON); err != nil {
-		t.Fatal(err)
-	}
+	db := openRulesWorld(t)
 	key, err := db.CreateKey(ctx, "retry-test", make([]byte, 32), []knowledge.Scope{knowledge.ScopeWrite}, nil)
 	if err != nil {
 		t.Fatal(err)
