@@ -54,8 +54,28 @@ func Import(ctx context.Context, db *sqlx.DB, b *knowledge.Batch, p ImportProgre
 		return sum, fmt.Errorf("import %s: commit: %w", b.File, err)
 	}
 	sum.Counts = counts
+	if err := buildSetAside(ctx, db, p); err != nil {
+		return sum, fmt.Errorf("import %s: written, but %w", b.File, err)
+	}
 	sum.Elapsed = time.Since(start)
 	return sum, nil
+}
+
+// buildSetAside builds the indexes a batch set aside (prepareBulk), once it has
+// committed. Its rows are written by then: an error says which index is missing, and
+// the next migration (any start of amity serve or amity import) builds it.
+func buildSetAside(ctx context.Context, db *sqlx.DB, p ImportProgress) error {
+	n, err := countPendingIndexes(ctx, db.DB)
+	if err != nil || n == 0 {
+		return err
+	}
+	if p != nil {
+		p.Phase("building indexes")
+	}
+	if _, err := BuildPendingIndexes(ctx, db.DB); err != nil {
+		return fmt.Errorf("%w (the next start of amity serve or amity import builds it)", err)
+	}
+	return nil
 }
 
 // batchLockKey is the transaction-level advisory lock of batch writes (beginBatch),
@@ -181,6 +201,9 @@ func ApplyBundle(ctx context.Context, db *sqlx.DB, b *knowledge.Batch, digest, n
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("apply bundle %s: commit: %w", name, err)
 	}
+	if err := buildSetAside(ctx, db, nil); err != nil {
+		return res, fmt.Errorf("apply bundle %s: written, but %w", name, err)
+	}
 	res.Summary = knowledge.BatchSummary{File: b.File, Format: b.Format, Counts: counts, Elapsed: time.Since(start)}
 	return res, nil
 }
@@ -220,6 +243,9 @@ type batchWriter struct {
 	refNos map[refKey]int
 	// bulk is set while prepareBulk has set the indexes and constraints aside.
 	bulk bool
+	// allNew, once asked (allCitiesCreated), says whether a bulk load created every
+	// city it staged.
+	allNew *bool
 	// adopted holds the staging tables some rows of which adopt a stored row's id.
 	adopted map[string]bool
 	// rows counts the rows staged: entities, names and links.
@@ -543,12 +569,14 @@ const bulkTables = `'cities'::regclass, 'city_names'::regclass, 'city_sources'::
 
 // prepareBulk drops, for a large gazetteer load, every index and constraint of
 // cities, city_names and city_sources but the primary key of cities (which other
-// tables refer to), and returns the statements that recreate them: an index is built
-// from sorted rows, and a foreign key checks every row in one join. It is all inside
-// the import's transaction: a failed import restores them. Meanwhile the import holds
-// those tables alone, so that it writes names and citations with plain inserts; the
-// checks before the writes and the validation of the file rule out what the dropped
-// unique constraints would have refused.
+// tables refer to). It returns the statements that recreate the constraints at the end
+// of the load's transaction (a unique key is built from sorted rows, a foreign key
+// checks every row in one join), and sets the other indexes aside in pending_indexes,
+// built once the load commits (BuildPendingIndexes). It is all inside the import's
+// transaction: a failed import restores them. Meanwhile the import holds those tables
+// alone, so that it writes names and citations with plain inserts; the checks before
+// the writes and the validation of the file rule out what the dropped unique
+// constraints would have refused.
 func (w *batchWriter) prepareBulk(ctx context.Context) ([]string, error) {
 	if len(w.b.Cities) < BulkCities {
 		return nil, nil
@@ -561,13 +589,14 @@ func (w *batchWriter) prepareBulk(ctx context.Context) ([]string, error) {
 		return nil, nil
 	}
 	const query = `
-SELECT format('DROP INDEX %s', i.indexrelid::regclass) AS drop, pg_get_indexdef(i.indexrelid) AS def
+SELECT format('DROP INDEX %s', i.indexrelid::regclass) AS drop, pg_get_indexdef(i.indexrelid) AS def,
+    i.indexrelid::regclass::text AS name, i.indrelid::regclass::text AS table_name
 FROM pg_index i
 WHERE i.indrelid IN (` + bulkTables + `)
     AND NOT i.indisprimary AND NOT i.indisunique
     AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
 UNION ALL
-SELECT drop, def FROM (
+SELECT drop, def, NULL, NULL FROM (
     SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', k.conrelid::regclass, k.conname) AS drop,
         format('ALTER TABLE %s ADD CONSTRAINT %I %s', k.conrelid::regclass, k.conname, pg_get_constraintdef(k.oid)) AS def
     FROM pg_constraint k
@@ -575,20 +604,28 @@ SELECT drop, def FROM (
         OR (k.contype = 'p' AND k.conrelid <> 'cities'::regclass))
     ORDER BY k.contype = 'f', k.oid) k`
 	var rows []struct {
-		Drop string `db:"drop"`
-		Def  string `db:"def"`
+		Drop  string         `db:"drop"`
+		Def   string         `db:"def"`
+		Name  sql.NullString `db:"name"`
+		Table sql.NullString `db:"table_name"`
 	}
 	if err := w.tx.SelectContext(ctx, &rows, query); err != nil {
 		return nil, fmt.Errorf("list indexes and foreign keys: %w", err)
 	}
 	defs := make([]string, 0, len(rows)+1)
-	// Index builds sort in memory and, for B-trees, in parallel workers.
+	// Unique keys are built from rows sorted in memory, by parallel workers.
 	defs = append(defs, `SET LOCAL maintenance_work_mem = '512MB'`)
 	for _, r := range rows {
+		if r.Name.Valid {
+			if err := w.exec(ctx, "set an index aside", setAsideIndex, r.Name.String, r.Table.String, r.Def); err != nil {
+				return nil, err
+			}
+		} else {
+			defs = append(defs, r.Def)
+		}
 		if err := w.exec(ctx, "drop index or constraint", r.Drop); err != nil {
 			return nil, err
 		}
-		defs = append(defs, r.Def)
 	}
 	w.bulk = true
 	return defs, nil
@@ -1819,6 +1856,18 @@ RETURNING t.%[2]s AS id`, k.table, k.col, unnestNames(k.temp))); err != nil {
 		distinct, conflict := "", "ON CONFLICT DO NOTHING"
 		if w.bulk && k.kind == knowledge.KindCity {
 			distinct, conflict = "DISTINCT", "" // no primary key to arbitrate, and no other writer
+			allNew, err := w.allCitiesCreated(ctx)
+			if err != nil {
+				return err
+			}
+			if allNew { // as for their names (bulkNames)
+				if err := w.exec(ctx, "write city_sources", `
+INSERT INTO city_sources (city_id, source_id)
+SELECT DISTINCT l.target, r.target FROM (SELECT e.target, unnest(e.srcs) AS ref FROM imp_cities e) l JOIN imp_refs r ON r.no = l.ref`); err != nil {
+					return err
+				}
+				continue
+			}
 		}
 		if err := w.link(ctx, k.kind+"_sources", k.kind, fmt.Sprintf(`
 INSERT INTO %[1]s_sources (%[1]s_id, source_id)
@@ -1950,6 +1999,18 @@ SELECT DISTINCT id, kind, false, true FROM ins WHERE NOT EXISTS (SELECT 1 FROM i
 // city_names has no primary key to arbitrate an ON CONFLICT: new names by a plain
 // insert, and a new source of a stored name by an update.
 func (w *batchWriter) bulkNames(ctx context.Context) error {
+	allNew, err := w.allCitiesCreated(ctx)
+	if err != nil {
+		return err
+	}
+	if allNew {
+		// Every name is new and every city is in imp_changed already, as created: a
+		// plain insert, with nothing to compare and no change to note.
+		return w.exec(ctx, "write city_names", `
+INSERT INTO city_names (city_id, language, name, source_id)
+SELECT n.target, n.language, n.name, r.target
+FROM `+unnestNames("imp_cities")+` LEFT JOIN imp_refs r ON r.no = n.source_ref`)
+	}
 	if err := w.link(ctx, "city_names", knowledge.KindCity, `
 INSERT INTO city_names (city_id, language, name, source_id)
 SELECT n.target, n.language, n.name, r.target
@@ -1959,21 +2020,28 @@ WHERE o.city_id IS NULL
 RETURNING city_id AS id`); err != nil {
 		return err
 	}
-	// Only a city stored before this import can have a stored name; on a first load
-	// there is none, and counting what was created costs less than looking.
-	var created int
-	if err := w.tx.GetContext(ctx, &created, `SELECT count(*) FROM imp_changed WHERE kind = $1 AND created`, knowledge.KindCity); err != nil {
-		return fmt.Errorf("write city_names: %w", err)
-	}
-	if created == len(w.cityRecords()) {
-		return nil
-	}
+	// Only a city stored before this import can have a stored name to cite a source for.
 	return w.link(ctx, "city_names", knowledge.KindCity, `
 UPDATE city_names t SET source_id = r.target
 FROM `+unnestNames("imp_cities", "NOT EXISTS (SELECT 1 FROM imp_changed c WHERE c.id = e.target AND c.created)")+`
     JOIN imp_refs r ON r.no = n.source_ref
 WHERE t.city_id = n.target AND t.language = n.language AND t.name = n.name AND t.source_id IS DISTINCT FROM r.target
 RETURNING t.city_id AS id`)
+}
+
+// allCitiesCreated reports whether a bulk load created every city it staged, as a first
+// load does: then none of them has a stored name or citation, and their names and
+// citations are written without looking for one. It asks once.
+func (w *batchWriter) allCitiesCreated(ctx context.Context) (bool, error) {
+	if w.allNew == nil {
+		var created int
+		if err := w.tx.GetContext(ctx, &created, `SELECT count(*) FROM imp_changed WHERE kind = $1 AND created`, knowledge.KindCity); err != nil {
+			return false, fmt.Errorf("count created cities: %w", err)
+		}
+		allNew := created == len(w.cityRecords())
+		w.allNew = &allNew
+	}
+	return *w.allNew, nil
 }
 
 // unnestNames is the names of the entities staged in temp, one row each (n: target,

@@ -416,18 +416,7 @@ func TestImportBulk(t *testing.T) {
 	t.Parallel()
 	db := pgtest.MustOpen(t).DB
 	MustImportFile(t, db, "countries.json")
-	schema := func() []string {
-		var defs []string
-		if err := db.Select(&defs, `
-SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid IN ('cities'::regclass, 'city_names'::regclass, 'city_sources'::regclass)
-UNION ALL
-SELECT conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated FROM pg_constraint
-WHERE conrelid IN ('cities'::regclass, 'city_names'::regclass, 'city_sources'::regclass)
-ORDER BY 1`); err != nil {
-			t.Fatal(err)
-		}
-		return defs
-	}
+	schema := func() []string { return cityTablesSchema(t, db) }
 	before := schema()
 
 	data := geoNamesRows(91_000_001, postgres.BulkCities)
@@ -445,6 +434,9 @@ WHERE c.code = 'XT'`, knowledge.KeyID(knowledge.KindCity, importer.GeoNamesKey(9
 	}
 	if diff := cmp.Diff(schema(), before); diff != "" {
 		t.Fatalf("a refused bulk load changed indexes or constraints (-got +want):\n%s", diff)
+	}
+	if n := mustCount(t, db, `SELECT count(*) FROM pending_indexes`); n != 0 {
+		t.Fatalf("a refused bulk load left %d indexes pending", n)
 	}
 	// One city of the file is stored already, with one of its names and no source for
 	// it: the bulk load adopts it and cites GeoNames for the name.
@@ -487,6 +479,21 @@ FROM countries WHERE code = 'XU'`, stored); err != nil {
 	if sum.Changed() {
 		t.Errorf("second bulk load changed something: %+v", sum.Counts)
 	}
+}
+
+// cityTablesSchema is every index and constraint of the tables a bulk load sets aside.
+func cityTablesSchema(t *testing.T, db *sqlx.DB) []string {
+	t.Helper()
+	var defs []string
+	if err := db.Select(&defs, `
+SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid IN ('cities'::regclass, 'city_names'::regclass, 'city_sources'::regclass)
+UNION ALL
+SELECT conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated FROM pg_constraint
+WHERE conrelid IN ('cities'::regclass, 'city_names'::regclass, 'city_sources'::regclass)
+ORDER BY 1`); err != nil {
+		t.Fatal(err)
+	}
+	return defs
 }
 
 // geoNamesRows is a synthetic GeoNames cities file of n rows with ids from first, in

@@ -108,6 +108,10 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 	if _, err := provider.Up(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	// An import that stopped after its commit may have left indexes to build.
+	if _, err := BuildPendingIndexes(ctx, db); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
 	return nil
 }
 
