@@ -133,8 +133,8 @@ func cityQuery(q knowledge.CityQuery) (listing, string, args) {
 	}
 	if q.Name != "" {
 		name := a.add(q.Name)
-		conds = append(conds, "c.id IN (SELECT c2.id FROM cities c2 WHERE "+foldC("c2.name")+" = amity_fold("+name+
-			") UNION SELECT n.city_id FROM city_names n WHERE "+foldC("n.name")+" = amity_fold("+name+"))")
+		conds = append(conds, "c.id IN (SELECT c2.id FROM cities c2 WHERE c2.name_fold = amity_fold("+name+
+			") UNION SELECT n.city_id FROM city_names n WHERE n.name_fold = amity_fold("+name+"))")
 	}
 	if q.NameContains != "" {
 		conds = append(conds, nameContains(a.add(q.NameContains), utf8.RuneCountInString(strings.TrimSpace(q.NameContains))))
@@ -232,13 +232,12 @@ func nameContains(param string, runes int) string {
 }
 
 // foldC is the folded name in the C collation: the form that the exact-name indexes of
-// migration 00009 are built on (the trigram GIN indexes, built on it there too, are on
-// the stored name_fold since 00014, which is in the C collation itself). Those indexes
-// are chosen by saying COLLATE "C", because the planner, left to itself, preferred the
-// older trigram GiST indexes (which also answer = and LIKE, and which search still
-// orders by) and estimated them cheaper, but with the gazetteer they read most of their
-// pages for each lookup: 5–30 ms for an exact name, where the B-tree takes well under a
-// millisecond. The collation changes no result: equality and LIKE on folded names
+// divisions and country_names are built on (migration 00012). Those indexes are chosen
+// by saying COLLATE "C", because a trigram GiST index on the same expression would also
+// answer = and LIKE, and the planner, left to itself, estimated it cheaper although it
+// reads most of its pages for each lookup. cities and city_names store their folded
+// name (name_fold, in the C collation itself) and are looked up by that column
+// (migration 00019). The collation changes no result: equality and LIKE on folded names
 // compare bytes in either.
 func foldC(col string) string {
 	return `(amity_fold(` + col + `) COLLATE "C")`
@@ -340,9 +339,9 @@ func countryNamed(k, p string) string {
 
 // cityByNameMatches are the ids of the cities one of whose names is $1.
 var cityByNameMatches = `WITH m AS (
-  SELECT c.id FROM cities c WHERE ` + foldC("c.name") + ` = amity_fold($1)
+  SELECT c.id FROM cities c WHERE c.name_fold = amity_fold($1)
   UNION
-  SELECT n.city_id FROM city_names n WHERE ` + foldC("n.name") + ` = amity_fold($1))
+  SELECT n.city_id FROM city_names n WHERE n.name_fold = amity_fold($1))
 SELECT ` + cityCols + ` FROM m JOIN cities c ON c.id = m.id JOIN countries ck ON ck.id = c.country_id
 `
 

@@ -131,9 +131,9 @@ FROM k LEFT JOIN LATERAL (
         row_number() OVER (ORDER BY ` + cityImportance("c") + `) AS rank,
         ` + partnershipCount("c.id") + ` AS partners, c.admin1_code,
         (SELECT d.name FROM divisions d WHERE d.country_id = c.country_id AND d.code = c.admin1_code) AS division
-    FROM (SELECT x.id FROM cities x WHERE ` + foldC("x.name") + ` = k.folded
+    FROM (SELECT x.id FROM cities x WHERE x.name_fold = k.folded
           UNION
-          SELECT n.city_id FROM city_names n WHERE ` + foldC("n.name") + ` = k.folded) f
+          SELECT n.city_id FROM city_names n WHERE n.name_fold = k.folded) f
     -- Each match read by its primary key (OFFSET 0 keeps the subquery apart): joined
     -- as a plain join, the planner may read every city of the country instead.
     CROSS JOIN LATERAL (SELECT * FROM cities c0 WHERE c0.id = f.id AND c0.country_id = k.country_id

@@ -105,14 +105,15 @@ func nameScore(f string) string {
 // the exact-name index: however many names are similar, a city that has the very name
 // always reaches the ranking, where importance orders the cities that share it.
 func exactCityBranch(id, t, from string) string {
-	return fmt.Sprintf("SELECT 'CITY', %s, %s.name, %s FROM %s WHERE %s = amity_fold($1::text) LIMIT %d",
-		id, t, nameScore(t+".name_fold"), from, foldC(t+".name"), searchLimit)
+	return fmt.Sprintf("SELECT 'CITY', %s, %s.name, %s FROM %s WHERE %s.name_fold = amity_fold($1::text) LIMIT %d",
+		id, t, nameScore(t+".name_fold"), from, t, searchLimit)
 }
 
 // shortCityBranch finds the names most similar to a short query, nearest first off the
-// trigram GiST index on the folded expression.
+// trigram GiST index on the stored folded name in the default collation (migration
+// 00019): the collation is how the branch names that index rather than the GIN one.
 func shortCityBranch(id, t, from string) string {
-	return similarCityBranch(id, t, from, "<", "amity_fold("+t+".name)")
+	return similarCityBranch(id, t, from, "<", "("+t+`.name_fold COLLATE "default")`)
 }
 
 // longCityBranch finds the names similar to a longer query through the trigram GIN
