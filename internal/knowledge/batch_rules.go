@@ -611,22 +611,15 @@ func (b *Batch) Check(ps *FileProblems) {
 
 	// A reference is usually repeated (a gazetteer names a few countries and one
 	// source a million times): one that passed is not checked again.
-	type refKey struct {
-		kind string
-		ref  Ref
-	}
-	passed := map[refKey]bool{}
-	var last refKey
+	var passed RefMap[bool]
 	b.EachRef(func(u RefUse) {
-		k := refKey{u.Kind, u.Ref}
-		if k == last || passed[k] {
+		if _, ok := passed.Get(u.Kind, u.Ref); ok {
 			return
 		}
 		before := ps.Len()
 		v.refForm(u)
 		if ps.Len() == before {
-			passed[k] = true
-			last = k
+			passed.Put(u.Kind, u.Ref, true)
 		}
 	})
 }

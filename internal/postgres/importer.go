@@ -120,7 +120,7 @@ func writeBatch(ctx context.Context, tx *sqlx.Tx, b *knowledge.Batch, p ImportPr
 	if p == nil {
 		p = noProgress{}
 	}
-	w := &batchWriter{tx: tx, b: b, p: p, ps: &knowledge.FileProblems{File: b.File}, refNos: map[refKey]int{},
+	w := &batchWriter{tx: tx, b: b, p: p, ps: &knowledge.FileProblems{File: b.File}, 
 		adopted: map[string]bool{}, staged: map[string]bool{}, meta: meta}
 	run := planEach(ctx)
 	if meta.Mutation {
@@ -240,7 +240,7 @@ type batchWriter struct {
 	b      *knowledge.Batch
 	p      ImportProgress
 	ps     *knowledge.FileProblems
-	refNos map[refKey]int
+	refNos knowledge.RefMap[int]
 	// bulk is set while prepareBulk has set the indexes and constraints aside.
 	bulk bool
 	// allNew, once asked (allCitiesCreated), says whether a bulk load created every
@@ -447,9 +447,7 @@ func (w *batchWriter) run(ctx context.Context) (map[string]knowledge.BatchCounts
 	}
 	b := w.b
 	referenced := map[string]bool{}
-	for k := range w.refNos {
-		referenced[k.kind] = true
-	}
+	w.refNos.Each(func(kind string, _ knowledge.Ref, _ int) { referenced[kind] = true })
 	// A step runs when the batch holds entities of its kind (or, for the links and
 	// the rules, at all), and the references of its kind are resolved when there are
 	// any: a mutation's batch of one record skips all but a few.
@@ -634,12 +632,12 @@ SELECT drop, def, NULL, NULL FROM (
 // refNo numbers a reference, the same number for the same reference however often
 // the file repeats it.
 func (w *batchWriter) refNo(kind string, r knowledge.Ref) int {
-	k := refKey{kind, r.Normalize(kind)}
-	if n, ok := w.refNos[k]; ok {
+	r = r.Normalize(kind)
+	if n, ok := w.refNos.Get(kind, r); ok {
 		return n
 	}
-	n := len(w.refNos) + 1
-	w.refNos[k] = n
+	n := w.refNos.Len() + 1
+	w.refNos.Put(kind, r, n)
 	return n
 }
 
@@ -803,10 +801,8 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 		refKey
 		no int
 	}
-	rows := make([]refRow, 0, len(w.refNos))
-	for k, n := range w.refNos {
-		rows = append(rows, refRow{k, n})
-	}
+	rows := make([]refRow, 0, w.refNos.Len())
+	w.refNos.Each(func(kind string, r knowledge.Ref, n int) { rows = append(rows, refRow{refKey{kind, r}, n}) })
 	err := w.copyIn(ctx, "imp_refs", []string{"no", "kind", "key_id", "qid", "gn", "code", "url", "external"}, func(emit func(...any) error) error {
 		for _, r := range rows {
 			var key, gn any
@@ -1133,7 +1129,7 @@ func (w *batchWriter) unknown(nos []int) {
 	}
 	var all []knowledge.RefUse
 	w.b.EachRef(func(u knowledge.RefUse) {
-		if n, ok := w.refNos[refKey{u.Kind, u.Ref}]; ok && missing[n] {
+		if n, ok := w.refNos.Get(u.Kind, u.Ref); ok && missing[n] {
 			all = append(all, u)
 		}
 	})

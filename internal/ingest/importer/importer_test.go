@@ -2,8 +2,10 @@ package importer_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -70,6 +72,38 @@ func TestParseGeoNames(t *testing.T) {
 	}
 	if b.Cities[2].Population != nil {
 		t.Errorf("population 0 parsed as %d, want unknown", *b.Cities[2].Population)
+	}
+}
+
+// TestParseGeoNamesInPieces parses a file large enough to be split among processors,
+// with comments and blank lines in every piece and no newline after the last row: every
+// row comes back once, in file order, with its own line number.
+func TestParseGeoNamesInPieces(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	var in strings.Builder
+	var wantLines []int
+	line := 0
+	for i := 1; in.Len() < 5<<20; i++ {
+		if i%1000 == 1 {
+			in.WriteString("# a comment\n\n")
+			line += 2
+		}
+		line++
+		wantLines = append(wantLines, line)
+		fmt.Fprintf(&in, "%d\tTestville %d\tTestville %d\t\t1\t2\tP\tPPL\tXT\t\t\t\t\t\t0\t\t\t\t2024-01-01\n", 90_000_000+i, i, i)
+	}
+	data := strings.TrimSuffix(in.String(), "\n")
+	b, err := importer.ParseGeoNames("g.txt", strings.NewReader(data), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Cities) != len(wantLines) {
+		t.Fatalf("%d cities, want %d", len(b.Cities), len(wantLines))
+	}
+	for i, c := range b.Cities {
+		if want := fmt.Sprintf("geonames-%d", 90_000_001+i); c.Key != want || c.Line != wantLines[i] {
+			t.Fatalf("city %d is %s at line %d, want %s at line %d", i, c.Key, c.Line, want, wantLines[i])
+		}
 	}
 }
 
