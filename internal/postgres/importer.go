@@ -120,7 +120,7 @@ func writeBatch(ctx context.Context, tx *sqlx.Tx, b *knowledge.Batch, p ImportPr
 	if p == nil {
 		p = noProgress{}
 	}
-	w := &batchWriter{tx: tx, b: b, p: p, ps: &knowledge.FileProblems{File: b.File}, 
+	w := &batchWriter{tx: tx, b: b, p: p, ps: &knowledge.FileProblems{File: b.File},
 		adopted: map[string]bool{}, staged: map[string]bool{}, meta: meta}
 	run := planEach(ctx)
 	if meta.Mutation {
