@@ -45,7 +45,7 @@ func Import(ctx context.Context, db *sqlx.DB, b *knowledge.Batch, p ImportProgre
 	if err != nil {
 		return sum, fmt.Errorf("import %s: %w", b.File, err)
 	}
-	defer conn.Close()
+	defer conn.Close() // a no-op after the Close that follows Commit
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	counts, byName, err := writeBatch(ctx, tx, b, p, fileMeta(ImportActor(b.File), conn))
 	sum.ByName = byName
@@ -55,6 +55,7 @@ func Import(ctx context.Context, db *sqlx.DB, b *knowledge.Batch, p ImportProgre
 	if err := tx.Commit(); err != nil {
 		return sum, fmt.Errorf("import %s: commit: %w", b.File, err)
 	}
+	conn.Close() // back to the pool, for the index builds (a pool of one has no other)
 	sum.Counts = counts
 	if err := buildSetAside(ctx, db, p); err != nil {
 		return sum, fmt.Errorf("import %s: written, but %w", b.File, err)
@@ -198,7 +199,7 @@ func ApplyBundle(ctx context.Context, db *sqlx.DB, b *knowledge.Batch, digest, n
 	if err != nil {
 		return res, fmt.Errorf("apply bundle %s: %w", name, err)
 	}
-	defer conn.Close()
+	defer conn.Close() // a no-op after the Close that follows Commit
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	if err := tx.GetContext(ctx, &res.Skipped, loadedQuery, digest); err != nil {
 		return res, fmt.Errorf("apply bundle %s: check loads: %w", name, err)
@@ -216,6 +217,7 @@ func ApplyBundle(ctx context.Context, db *sqlx.DB, b *knowledge.Batch, digest, n
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("apply bundle %s: commit: %w", name, err)
 	}
+	conn.Close() // as Import's
 	if err := buildSetAside(ctx, db, nil); err != nil {
 		return res, fmt.Errorf("apply bundle %s: written, but %w", name, err)
 	}
@@ -285,6 +287,8 @@ type batchWriter struct {
 		inserts []string
 		args    []any
 	}
+	// refsChecked is set when stageAndLock looked the staged references up.
+	refsChecked bool
 	// changed holds the kinds imp_changed may hold rows of, as the statements that
 	// fill it reported (noteChanged), and whether some changed by their links alone:
 	// recordChanges runs only their statements.
@@ -1131,9 +1135,20 @@ func (w *batchWriter) copyAll(ctx context.Context) error {
 // checkExternal looks up, before anything is written, every reference the file does
 // not satisfy itself, so that all unknown references are reported together.
 func (w *batchWriter) checkExternal(ctx context.Context) error {
-	const query = `
-SELECT no FROM imp_refs r
-WHERE external AND NOT CASE kind
+	if w.refsChecked { // by stageAndLock, in the statement that staged them
+		return nil
+	}
+	var missing []int
+	if err := w.tx.SelectContext(ctx, &missing, `SELECT no FROM imp_refs r WHERE `+unknownRef+` ORDER BY no`); err != nil {
+		return fmt.Errorf("look up references: %w", err)
+	}
+	w.unknown(missing)
+	return nil
+}
+
+// unknownRef is the condition "the staged reference r names a stored row the batch
+// does not define, and no such row is stored".
+const unknownRef = `r.external AND NOT CASE r.kind
     WHEN 'source' THEN EXISTS (SELECT 1 FROM sources x WHERE x.id = r.key_id)
         OR EXISTS (SELECT 1 FROM sources x WHERE x.url = r.url)
     WHEN 'country' THEN EXISTS (SELECT 1 FROM countries x WHERE x.code = r.code)
@@ -1151,15 +1166,7 @@ WHERE external AND NOT CASE kind
     WHEN 'agreement' THEN EXISTS (SELECT 1 FROM agreements x WHERE x.id = r.key_id)
     WHEN 'partnership' THEN EXISTS (SELECT 1 FROM partnerships x WHERE x.id = r.key_id)
         OR EXISTS (SELECT 1 FROM partnership_merges x WHERE x.merged_id = r.key_id)
-    ELSE false END
-ORDER BY no`
-	var missing []int
-	if err := w.tx.SelectContext(ctx, &missing, query); err != nil {
-		return fmt.Errorf("look up references: %w", err)
-	}
-	w.unknown(missing)
-	return nil
-}
+    ELSE false END`
 
 // unknown reports each place an unresolved reference is written, in file order: every
 // place, so that the count is the true one and --skip-invalid rejects every line that
