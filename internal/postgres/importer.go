@@ -45,7 +45,7 @@ func Import(ctx context.Context, db *sqlx.DB, b *knowledge.Batch, p ImportProgre
 	if err != nil {
 		return sum, fmt.Errorf("import %s: %w", b.File, err)
 	}
-	defer conn.Close() // a no-op after the Close that follows Commit
+	defer conn.Close()  // a no-op after the Close that follows Commit
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	counts, byName, err := writeBatch(ctx, tx, b, p, fileMeta(ImportActor(b.File), conn))
 	sum.ByName = byName
@@ -199,7 +199,7 @@ func ApplyBundle(ctx context.Context, db *sqlx.DB, b *knowledge.Batch, digest, n
 	if err != nil {
 		return res, fmt.Errorf("apply bundle %s: %w", name, err)
 	}
-	defer conn.Close() // a no-op after the Close that follows Commit
+	defer conn.Close()  // a no-op after the Close that follows Commit
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	if err := tx.GetContext(ctx, &res.Skipped, loadedQuery, digest); err != nil {
 		return res, fmt.Errorf("apply bundle %s: check loads: %w", name, err)
