@@ -56,7 +56,7 @@ func (db *DB) writeTx(ctx context.Context, meta knowledge.WriteMeta, mutation, t
 	if err := idp.Err(); err != nil {
 		return knowledge.WriteResult{}, err
 	}
-	tx, err := db.BeginTxx(ctx, nil)
+	tx, err := db.writer.BeginTxx(ctx, nil)
 	if err != nil {
 		return knowledge.WriteResult{}, mapError(err)
 	}

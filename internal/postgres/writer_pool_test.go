@@ -1,0 +1,66 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/amity/amity/internal/knowledge"
+	"github.com/amity/amity/internal/postgres"
+	"github.com/amity/amity/internal/postgres/pgtest"
+)
+
+// TestWritesHaveConnectionsOfTheirOwn holds every connection of the reads' pool in an
+// open transaction, as a server saturated by readers does, and writes: the mutation
+// runs on a connection of the writers' pool instead of waiting for a reader's.
+func TestWritesHaveConnectionsOfTheirOwn(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, postgres.Config{URL: pgtest.MustCreateDB(t), MaxOpenConns: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := postgres.Migrate(ctx, db.DB.DB); err != nil {
+		t.Fatal(err)
+	}
+	MustImportFile(t, db.DB, "countries.json")
+	MustImportFile(t, db.DB, "cities.txt")
+	var city struct {
+		ID      uuid.UUID `db:"id"`
+		Version int       `db:"version"`
+		Source  uuid.UUID `db:"source"`
+	}
+	if err := db.GetContext(ctx, &city, `SELECT c.id, c.version, s.source_id AS source
+FROM cities c JOIN city_sources s ON s.city_id = c.id ORDER BY c.id LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+
+	var held []*sqlx.Tx
+	t.Cleanup(func() {
+		for _, tx := range held {
+			tx.Rollback()
+		}
+	})
+	for db.Stats().InUse < db.Stats().MaxOpenConnections {
+		tx, err := db.BeginTxx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, tx)
+	}
+
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	pop := 4321
+	if _, err := db.WriteCity(wctx, knowledge.WriteMeta{Actor: knowledge.Actor{Name: "pool-test"}},
+		knowledge.CityWrite{ID: &city.ID, Version: city.Version, Population: &pop, Sources: knowledge.SourceRefs{IDs: []uuid.UUID{city.Source}}}); err != nil {
+		t.Fatalf("a write with every read connection held: %v", err)
+	}
+	if len(held) != 6 {
+		t.Errorf("the reads' pool has %d connections, want 6 of the 8 (2 for writes)", len(held))
+	}
+}
