@@ -118,3 +118,14 @@ func TestBatchRelationshipRules(t *testing.T) {
 		})
 	}
 }
+
+func TestIsAdmin1Code(t *testing.T) {
+	for s, want := range map[string]bool{
+		"01": true, "ENG": true, "ca": true, "A1b2": true, "12345678901234567890": true,
+		"": false, "123456789012345678901": false, "0 1": false, "01-": false, "É1": false, "01\n": false,
+	} {
+		if got := knowledge.IsAdmin1Code(s); got != want {
+			t.Errorf("IsAdmin1Code(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
