@@ -56,10 +56,11 @@ func (w *batchWriter) stageAndLock(ctx context.Context) error {
 	// question, asked of the rows the insert returns): one round trip fewer.
 	refs := -1
 	for i, insert := range w.stage.inserts {
-		if strings.HasPrefix(insert, "INSERT INTO imp_refs ") {
-			refs, insert = i, insert+" RETURNING *"
+		q := insert.sql
+		if insert.table == "imp_refs" {
+			refs, q = i, q+" RETURNING *"
 		}
-		ctes = append(ctes, fmt.Sprintf("s%d AS (%s)", i, insert))
+		ctes = append(ctes, fmt.Sprintf("s%d AS (%s)", i, q))
 	}
 	if len(ctes) == 0 {
 		return nil

@@ -68,14 +68,7 @@ func Import(ctx context.Context, db *sqlx.DB, b *knowledge.Batch, p ImportProgre
 // committed. Its rows are written by then: an error says which index is missing, and
 // the next migration (any start of amity serve or amity import) builds it.
 func buildSetAside(ctx context.Context, db *sqlx.DB, p ImportProgress) error {
-	n, err := countPendingIndexes(ctx, db.DB)
-	if err != nil || n == 0 {
-		return err
-	}
-	if p != nil {
-		p.Phase("building indexes")
-	}
-	if _, err := BuildPendingIndexes(ctx, db.DB); err != nil {
+	if _, err := BuildPendingIndexes(ctx, db.DB, p); err != nil {
 		return fmt.Errorf("%w (the next start of amity serve or amity import builds it)", err)
 	}
 	return nil
@@ -284,7 +277,7 @@ type batchWriter struct {
 	linkRels map[string]bool
 	// stage holds a mutation's staging inserts, until stageAndLock sends them.
 	stage struct {
-		inserts []string
+		inserts []stagedInsert
 		args    []any
 	}
 	// refsChecked is set when stageAndLock looked the staged references up.
@@ -747,18 +740,18 @@ func recordID(kind, key string, e knowledge.Entry) string {
 
 // copyIn streams rows into a staging table with COPY, and does nothing when fill
 // emits none: a mutation's batch fills two or three of the tables.
-func (w *batchWriter) copyIn(_ context.Context, table string, cols []string, fill func(emit func(vals ...any) error) error) error {
+func (w *batchWriter) copyIn(ctx context.Context, table string, cols []string, fill func(emit func(vals ...any) error) error) error {
 	if w.meta.Mutation {
 		return w.insertIn(table, cols, fill)
 	}
-	return w.copyRaw(table, cols, fill)
+	return w.copyRaw(ctx, table, cols, fill)
 }
 
 // copyRaw is copyIn over the driver's own COPY statement: database/sql would check and
 // convert every value of every row (17 a city) before handing it to the same
 // statement, which cost a 200,000-line gazetteer import about a third of its COPY time.
 // The transaction is idle meanwhile; Raw holds its connection.
-func (w *batchWriter) copyRaw(table string, cols []string, fill func(emit func(vals ...any) error) error) error {
+func (w *batchWriter) copyRaw(ctx context.Context, table string, cols []string, fill func(emit func(vals ...any) error) error) error {
 	err := w.meta.conn.Raw(func(dc any) error {
 		c, ok := dc.(driver.Conn)
 		if !ok {
@@ -772,6 +765,11 @@ func (w *batchWriter) copyRaw(table string, cols []string, fill func(emit func(v
 		}()
 		row := make([]driver.Value, len(cols))
 		if err := fill(func(vals ...any) error {
+			// The driver's statement does not watch the context, as database/sql did
+			// between rows: a cancelled import stops here.
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			if stmt == nil {
 				var err error
 				if stmt, err = c.Prepare(CopyStatement(table, cols...)); err != nil {
@@ -813,6 +811,10 @@ func copyValue(v any) (driver.Value, error) {
 	return driver.DefaultParameterConverter.ConvertValue(v)
 }
 
+// stagedInsert is a mutation's INSERT into the staging table table, waiting for
+// stageAndLock.
+type stagedInsert struct{ table, sql string }
+
 // insertIn stages a mutation's few rows, where COPY would take three round trips a
 // table: its INSERT waits in w.stage for stageAndLock, which sends the inserts of
 // every table with the locks of the rows the mutation updates, in one statement.
@@ -832,7 +834,8 @@ func (w *batchWriter) insertIn(table string, cols []string, fill func(emit func(
 		return fmt.Errorf("stage %s: %w", table, err)
 	}
 	if len(rows) > 0 {
-		w.stage.inserts = append(w.stage.inserts, fmt.Sprintf("INSERT INTO %s (%s) VALUES %s", table, strings.Join(cols, ", "), strings.Join(rows, ", ")))
+		w.stage.inserts = append(w.stage.inserts, stagedInsert{table,
+			fmt.Sprintf("INSERT INTO %s (%s) VALUES %s", table, strings.Join(cols, ", "), strings.Join(rows, ", "))})
 	}
 	return nil
 }

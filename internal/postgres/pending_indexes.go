@@ -35,11 +35,18 @@ ON CONFLICT (name) DO UPDATE SET def = excluded.def, table_name = excluded.table
 // still pending: a build that fails or is cancelled leaves its row for the next call.
 // Migrate calls it, so that an import stopped between its commit and its last build
 // leaves nothing missing once anything migrates the database again. An index another
-// process is building is left to that process. It returns how many it built.
-func BuildPendingIndexes(ctx context.Context, db *sql.DB) (int, error) {
-	pending, err := countPendingIndexes(ctx, db)
-	if err != nil || pending == 0 {
-		return 0, err
+// process is building is left to that process. p, when not nil, hears of the phase
+// when there is anything to build. It returns how many it built.
+func BuildPendingIndexes(ctx context.Context, db *sql.DB, p ImportProgress) (int, error) {
+	var pending int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pending_indexes`).Scan(&pending); err != nil {
+		return 0, fmt.Errorf("pending indexes: %w", err)
+	}
+	if pending == 0 {
+		return 0, nil
+	}
+	if p != nil {
+		p.Phase("building indexes")
 	}
 	var (
 		wg    sync.WaitGroup
@@ -111,12 +118,4 @@ LIMIT 1 FOR UPDATE SKIP LOCKED`).Scan(&name, &def)
 		return false, fmt.Errorf("build index %s: commit: %w", name, err)
 	}
 	return true, nil
-}
-
-func countPendingIndexes(ctx context.Context, db *sql.DB) (int, error) {
-	var n int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pending_indexes`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("pending indexes: %w", err)
-	}
-	return n, nil
 }

@@ -69,19 +69,19 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if maxOpen <= 0 {
 		maxOpen = 20
 	}
+	lifetime := cfg.ConnMaxLifetime
+	if lifetime <= 0 {
+		lifetime = 30 * time.Minute
+	}
+	idle := cfg.ConnMaxIdleTime
+	if idle <= 0 {
+		idle = 5 * time.Minute
+	}
 	pool := func(open int) *sqlx.DB {
 		db := sqlx.NewDb(sql.OpenDB(countingConnector{connector}), "postgres")
 		maxIdle := cfg.MaxIdleConns
 		if maxIdle <= 0 || maxIdle > open {
 			maxIdle = open
-		}
-		lifetime := cfg.ConnMaxLifetime
-		if lifetime <= 0 {
-			lifetime = 30 * time.Minute
-		}
-		idle := cfg.ConnMaxIdleTime
-		if idle <= 0 {
-			idle = 5 * time.Minute
 		}
 		db.SetMaxOpenConns(open)
 		db.SetMaxIdleConns(maxIdle)
@@ -114,8 +114,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 // on whichever it got: each of its first statements on a connection is planned and
 // prepared there, and the first creates the staging tables, several milliseconds that
 // a connection serving only writes pays once. In the benchmark's mixed cell (l, 64
-// readers) the writer applied 126 and 175 writes in 10 s with two connections of its
-// own, against 91–119 sharing the pool (docs/benchmarks.md).
+// readers) the writer applied 108–142 writes in 10 s (median 128 of six runs) with two
+// connections of its own, against 91–119 (median 113 of eight) sharing the pool
+// (docs/benchmarks.md).
 const (
 	writerConns    = 2
 	writerPoolFrom = 8
@@ -148,7 +149,7 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	// An import that stopped after its commit may have left indexes to build.
-	if _, err := BuildPendingIndexes(ctx, db); err != nil {
+	if _, err := BuildPendingIndexes(ctx, db, nil); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
