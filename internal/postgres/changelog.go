@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -182,6 +183,23 @@ func changeCities(typ, formerParties string) string {
         ELSE ARRAY[(a.after->>'city_id')::uuid, (a.before->>'city_id')::uuid] END) AS x), NULL)`, typ, formerParties)
 }
 
+// changePayloadSQL is ChangePayload in SQL: the NOTIFY payload of the change an audit
+// entry records, given its sequence number, entity id, audit action and cities (a
+// uuid[]), with changePayloadArgs as the parameters from $first on. TestChangePayloadSQL
+// holds the two together.
+func changePayloadSQL(first int, seq, id, action, cities string) string {
+	p := func(i int) string { return "$" + strconv.Itoa(first+i) }
+	payload := fmt.Sprintf(`jsonb_build_object('seq', %s, 'entity', %s::text, 'action', CASE %s WHEN 'CREATE' THEN %s::text ELSE %s::text END,
+        'id', %s, 'cities', to_jsonb(coalesce(%s, '{}')))`, seq, p(0), action, p(1), p(2), id, cities)
+	return fmt.Sprintf(`(CASE WHEN octet_length(%[1]s::text) > %[2]s THEN %[1]s || '{"cities": [], "citiesOmitted": true}' ELSE %[1]s END)::text`,
+		payload, p(3))
+}
+
+// changePayloadArgs are changePayloadSQL's parameters for changes of the entity.
+func changePayloadArgs(entity string) []any {
+	return []any{entity, knowledge.ChangeCreated, knowledge.ChangeUpdated, maxNotifyPayload}
+}
+
 // auditKind writes the audit entries of one kind's changed entities and announces them.
 // It empties the staging tables clear names as it goes.
 func auditKind(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, k bulkKind, each bool, clear []string) error {
@@ -207,27 +225,32 @@ func auditKind(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, k bul
     WHERE c.kind = $4`, k.table, sources)
 	args := []any{meta.Actor.KeyID, meta.Actor.Name, k.typ, k.kind, meta.ClientMutationID, meta.Actor.RequestID, int64(auditLockKey)}
 	if each {
+		// Each entry's notification goes in the same statement: a mutation's round
+		// trips are each a wait on a busy server.
+		args = append(append(args, ChangesChannel), changePayloadArgs(k.change)...)
 		q := `
 WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($7)), a AS (` + insert + `
     RETURNING id, entity_id, action, before, after
-)` + deletes.String() + `
-SELECT a.id AS seq, a.entity_id AS id, a.action,
-    ` + changeCities("$3", "UNION SELECT f.city FROM imp_former f WHERE f.id = a.entity_id") + `::text[] AS cities
-FROM a ORDER BY a.id`
+)` + deletes.String() + `, c AS (
+    SELECT a.id AS seq, a.entity_id AS id, a.action,
+        ` + changeCities("$3", "UNION SELECT f.city FROM imp_former f WHERE f.id = a.entity_id") + ` AS cities
+    FROM a
+)
+SELECT c.seq, c.id, c.action, c.cities::text[] AS cities,
+    pg_notify($8, ` + changePayloadSQL(9, "c.seq", "c.id", "c.action", "c.cities") + `)::text AS notified
+FROM c ORDER BY c.seq`
 		var rows []struct {
-			Seq    int64          `db:"seq"`
-			ID     uuid.UUID      `db:"id"`
-			Action string         `db:"action"`
-			Cities pq.StringArray `db:"cities"`
+			Seq      int64          `db:"seq"`
+			ID       uuid.UUID      `db:"id"`
+			Action   string         `db:"action"`
+			Cities   pq.StringArray `db:"cities"`
+			Notified string         `db:"notified"` // pg_notify's result, nothing
 		}
 		if err := tx.SelectContext(ctx, &rows, q, args...); err != nil {
 			return fmt.Errorf("record changes: audit %s: %w", k.table, err)
 		}
 		for _, r := range rows {
-			c := knowledge.Change{Seq: r.Seq, Entity: k.change, Action: changeAction(r.Action), ID: r.ID, Cities: parseCities(r.Cities)}
-			if err := NotifyChange(ctx, tx, c); err != nil {
-				return err
-			}
+			notified(tx, knowledge.Change{Seq: r.Seq, Entity: k.change, Action: changeAction(r.Action), ID: r.ID, Cities: parseCities(r.Cities)})
 		}
 		return nil
 	}

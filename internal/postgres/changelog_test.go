@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -446,5 +447,56 @@ func TestBulkChangePayload(t *testing.T) {
 		if _, err := postgres.ParseChange(string(b)); err == nil {
 			t.Errorf("ParseChange(%s) accepted a malformed bulk change", b)
 		}
+	}
+}
+
+// A mutation's audit statement builds its change's NOTIFY payload in SQL
+// (changePayloadSQL): it reads back as the change ChangePayload would carry, also
+// when the cities make it too long for NOTIFY and are left out.
+func TestChangePayloadSQL(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t)
+	many := make([]uuid.UUID, 250)
+	for i := range many {
+		many[i] = uuid.New()
+	}
+	tests := []struct {
+		name, action string
+		cities       []uuid.UUID
+		want         knowledge.Change
+	}{
+		{"created", "CREATE", many[:2], knowledge.Change{Action: knowledge.ChangeCreated, Cities: many[:2]}},
+		{"updated, no cities", "UPDATE", nil, knowledge.Change{Action: knowledge.ChangeUpdated}},
+		{"too many cities for NOTIFY", "UPDATE", many, knowledge.Change{Action: knowledge.ChangeUpdated, Cities: many}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id := uuid.New()
+			tt.want.Seq, tt.want.Entity, tt.want.ID = 42, postgres.ChangeAgreement, id
+			goPayload, err := postgres.ChangePayload(tt.want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := postgres.ParseChange(goPayload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sqlPayload string
+			q := `SELECT ` + postgres.ChangePayloadSQL(1, "$5::bigint", "$6::uuid", "$7::text", "$8::uuid[]")
+			args := append(postgres.ChangePayloadArgs(postgres.ChangeAgreement), 42, id, tt.action, pq.Array(tt.cities))
+			if err := db.GetContext(context.Background(), &sqlPayload, q, args...); err != nil {
+				t.Fatal(err)
+			}
+			got, err := postgres.ParseChange(sqlPayload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(got, want); diff != "" {
+				t.Errorf("SQL payload %s reads back as (-got +want):\n%s", sqlPayload, diff)
+			}
+			if len(sqlPayload) > 8000 {
+				t.Errorf("SQL payload of %d bytes: NOTIFY takes at most 8000", len(sqlPayload))
+			}
+		})
 	}
 }

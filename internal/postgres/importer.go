@@ -119,6 +119,10 @@ type batchMeta struct {
 	// conn is the connection of a file's transaction, over which copyIn streams the
 	// staging rows to the driver itself.
 	conn *sqlx.Conn
+	// writerSession: the transaction runs on one of the writer's own connections, whose
+	// session has the staging tables and a mutation's settings from its start
+	// (writerConnector), so the batch asks for neither.
+	writerSession bool
 }
 
 // writeBatch writes a batch inside tx under meta, and says what it did to each kind
@@ -358,37 +362,43 @@ const hashJoinRows = 1000
 // default of 8 MB would send a gazetteer's staging rows through the file system.
 const tempBuffers = "256MB"
 
-// stageTables makes sure the session has the staging tables. one says the batch is a
+// batchSettings are the settings of a batch's transaction; one says the batch is a
 // mutation's, of one record.
-func stageTables(ctx context.Context, tx *sqlx.Tx, one bool) error {
-	// The settings of the batch's transaction, and whether the session has the tables,
-	// in one round trip: a mutation's whole write is a dozen.
-	//
-	// A mutation's statements join a staged row or two to stored tables: each is a
-	// look-up by key, which only a nested loop over the staged rows makes. The staging
-	// tables have no statistics, so the planner takes them for hundreds of rows and
-	// would rather hash or sort a stored table whole: 37 ms of sorting city_sources on
-	// the l benchmark data set for one city's update, where the look-up takes 0.1 ms.
+//
+// A mutation's statements join a staged row or two to stored tables: each is a look-up
+// by key, which only a nested loop over the staged rows makes. The staging tables have
+// no statistics, so the planner takes them for hundreds of rows and would rather hash
+// or sort a stored table whole: 37 ms of sorting city_sources on the l benchmark data
+// set for one city's update, where the look-up takes 0.1 ms. Compiling a file's big
+// joins costs more than it saves (jit).
+func batchSettings(one bool) [][2]string {
 	joins := "on"
 	if one {
 		joins = "off"
 	}
-	var have struct {
-		Tables    bool   `db:"tables"`
-		WorkMem   string `db:"work_mem"`
-		JIT       string `db:"jit"`
-		HashJoin  string `db:"hashjoin"`
-		MergeJoin string `db:"mergejoin"`
+	return [][2]string{{"work_mem", "256MB"}, {"jit", "off"}, {"enable_hashjoin", joins}, {"enable_mergejoin", joins}}
+}
+
+// stageTables gives the batch's transaction its settings (batchSettings) and makes sure
+// the session has the staging tables, in one round trip while it has them.
+func stageTables(ctx context.Context, tx *sqlx.Tx, one bool) error {
+	q := `SELECT to_regclass('pg_temp.imp_former') IS NOT NULL`
+	settings := batchSettings(one)
+	args := make([]any, 0, 2*len(settings))
+	for _, kv := range settings {
+		q += fmt.Sprintf(", set_config($%d, $%d, true)", len(args)+1, len(args)+2)
+		args = append(args, kv[0], kv[1])
 	}
-	if err := tx.GetContext(ctx, &have, `SELECT to_regclass('pg_temp.imp_former') IS NOT NULL AS tables,
-    set_config('work_mem', '256MB', true) AS work_mem,
-    -- Compiling the big joins costs more than it saves.
-    set_config('jit', 'off', true) AS jit,
-    set_config('enable_hashjoin', $1, true) AS hashjoin,
-    set_config('enable_mergejoin', $1, true) AS mergejoin`, joins); err != nil {
+	var tables bool
+	set := make([]any, 1+len(settings))
+	set[0] = &tables
+	for i := range settings {
+		set[i+1] = new(string)
+	}
+	if err := tx.QueryRowContext(ctx, q, args...).Scan(set...); err != nil {
 		return fmt.Errorf("staging tables: %w", err)
 	}
-	if !have.Tables {
+	if !tables {
 		// temp_buffers can only be set before a session's first temporary table; a
 		// pooled connection that already had one keeps what it has.
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT imp_temp_buffers`); err != nil {
@@ -410,8 +420,10 @@ func stageTables(ctx context.Context, tx *sqlx.Tx, one bool) error {
 }
 
 func (w *batchWriter) run(ctx context.Context) (map[string]knowledge.BatchCounts, error) {
-	if err := stageTables(ctx, w.tx, w.meta.Mutation); err != nil {
-		return nil, err
+	if !w.meta.writerSession {
+		if err := stageTables(ctx, w.tx, w.meta.Mutation); err != nil {
+			return nil, err
+		}
 	}
 	w.p.Phase("writing")
 	if err := w.reconcile(ctx); err != nil {

@@ -223,6 +223,47 @@ func TestImportBadFileWritesNothing(t *testing.T) {
 	}
 }
 
+// cancelAtPhase cancels an import's context when the writer starts the phase named.
+type cancelAtPhase struct {
+	phase  string
+	cancel context.CancelFunc
+}
+
+func (c cancelAtPhase) Phase(name string) {
+	if name == c.phase {
+		c.cancel()
+	}
+}
+
+func (cancelAtPhase) Add(int) {}
+
+// A file's staging rows go to the driver's COPY statement, which does not watch the
+// context as database/sql would: the writer checks it between rows, so a cancelled
+// import stops in its COPY rather than streaming the rest of the file first.
+func TestImportCancelledDuringCopy(t *testing.T) {
+	t.Parallel()
+	db := pgtest.MustOpen(t).DB
+	MustImportFile(t, db, "countries.json")
+	before := tableRows(t, db)
+	var file strings.Builder
+	for i := range 2000 {
+		fmt.Fprintf(&file, `{"type":"source","key":"s%d","title":"Synthetic source %d","url":"https://example.org/cancel/%d"}`+"\n", i, i, i)
+	}
+	b, err := importer.Parse("cancel.ndjson", strings.NewReader(file.String()), importer.FormatNDJSON, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err = postgres.Import(ctx, db, b, cancelAtPhase{"writing", cancel})
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), ": copy imp_") {
+		t.Fatalf("err = %v, want the COPY to stop with context.Canceled", err)
+	}
+	if diff := cmp.Diff(tableRows(t, db), before); diff != "" {
+		t.Errorf("a cancelled import changed the database (-got +want):\n%s", diff)
+	}
+}
+
 func sortedLines(s []string) string {
 	c := append([]string(nil), s...)
 	// Problems are grouped by check, not by line; compare them as a set.

@@ -40,7 +40,7 @@ func (db *DB) MergeCities(ctx context.Context, meta knowledge.WriteMeta, m knowl
 	var moved knowledge.CityMergeCounts
 	res, err := db.writeTx(ctx, meta, "mergeCities", citiesTable.typ, m.SurvivorID, m, func(tx *sqlx.Tx, p *knowledge.Problems) error {
 		moved = knowledge.CityMergeCounts{}
-		mg := &merger{ctx: ctx, tx: tx, meta: meta, m: m, p: p, moved: &moved}
+		mg := &merger{db: db, ctx: ctx, tx: tx, meta: meta, m: m, p: p, moved: &moved}
 		return mg.run()
 	})
 	if err != nil {
@@ -97,6 +97,7 @@ type conflict struct{ property, value string }
 
 // merger runs one merge inside its transaction.
 type merger struct {
+	db    *DB
 	ctx   context.Context
 	tx    *sqlx.Tx
 	meta  knowledge.WriteMeta
@@ -143,7 +144,7 @@ func (mg *merger) run() error {
 		return err
 	}
 	var err error
-	if mg.sources, err = resolveSources(mg.ctx, mg.tx, mg.meta, mg.m.Sources, mg.p); err != nil || mg.p.Any() {
+	if mg.sources, err = mg.db.resolveSources(mg.ctx, mg.tx, mg.meta, mg.m.Sources, mg.p); err != nil || mg.p.Any() {
 		return err
 	}
 	mg.reason = fmt.Sprintf("city %s (%s) was merged into city %s (%s)",
@@ -750,12 +751,8 @@ func (mg *merger) audit() error {
 		id, before := pt.ID, pt.Before
 		if pt.TwinID != nil {
 			reason := fmt.Sprintf("joined to partnership %s: %s", knowledge.GlobalID(knowledge.TypePartnership, *pt.TwinID), mg.reason)
-			seq, err := audit(ctx, tx, meta, "MERGE", partnershipsTable, id, before, nil, mg.sources, &reason)
-			if err != nil {
-				return err
-			}
-			if err := notifyChange(ctx, tx, knowledge.Change{Seq: seq, Entity: ChangePartnership, Action: knowledge.ChangeRetracted, ID: id,
-				Cities: []uuid.UUID{l, pt.Partner}}); err != nil {
+			if err := auditChange(ctx, tx, meta, "MERGE", partnershipsTable, id, before, nil, mg.sources, &reason,
+				knowledge.Change{Entity: ChangePartnership, Action: knowledge.ChangeRetracted, ID: id, Cities: []uuid.UUID{l, pt.Partner}}); err != nil {
 				return err
 			}
 			id, before = *pt.TwinID, pt.TwinBefore
@@ -768,20 +765,16 @@ func (mg *merger) audit() error {
 			return err
 		}
 	}
-	seq, err := audit(ctx, tx, meta, "MERGE", citiesTable, l, mg.merged.Row, nil, mg.sources, &mg.reason)
-	if err != nil {
-		return err
-	}
-	if err := notifyChange(ctx, tx, knowledge.Change{Seq: seq, Entity: ChangeCity, Action: knowledge.ChangeRetracted, ID: l, Cities: []uuid.UUID{l, s}}); err != nil {
+	if err := auditChange(ctx, tx, meta, "MERGE", citiesTable, l, mg.merged.Row, nil, mg.sources, &mg.reason,
+		knowledge.Change{Entity: ChangeCity, Action: knowledge.ChangeRetracted, ID: l, Cities: []uuid.UUID{l, s}}); err != nil {
 		return err
 	}
 	after, err := snapshot(ctx, tx, citiesTable, s)
 	if err != nil {
 		return err
 	}
-	if seq, err = audit(ctx, tx, meta, "MERGE", citiesTable, s, mg.survivor.Row, after, mg.sources, &mg.reason); err != nil {
-		return err
-	}
 	cities := append([]uuid.UUID{s, l}, mg.partners...)
-	return notifyChange(ctx, tx, knowledge.Change{Seq: seq, Entity: ChangeCity, Action: knowledge.ChangeUpdated, ID: s, Cities: cities})
+	err = auditChange(ctx, tx, meta, "MERGE", citiesTable, s, mg.survivor.Row, after, mg.sources, &mg.reason,
+		knowledge.Change{Entity: ChangeCity, Action: knowledge.ChangeUpdated, ID: s, Cities: cities})
+	return err
 }

@@ -16,10 +16,10 @@ import (
 // one transaction, a retried client mutation id answered from the first call. The
 // problems the writer finds come back at the input's fields (knowledge.MutationProblems).
 
-// writeMutation writes a mutation's batch in tx as meta's actor, and records what the
-// writer refuses in p.
-func writeMutation(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, b *knowledge.Batch, p *knowledge.Problems) error {
-	_, _, err := writeBatch(ctx, tx, b, nil, batchMeta{WriteMeta: meta, Mutation: true})
+// writeMutation writes a mutation's batch in tx (a transaction of writeTx) as meta's
+// actor, and records what the writer refuses in p.
+func (db *DB) writeMutation(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, b *knowledge.Batch, p *knowledge.Problems) error {
+	_, _, err := writeBatch(ctx, tx, b, nil, batchMeta{WriteMeta: meta, Mutation: true, writerSession: db.writerSession})
 	var fe *knowledge.FileError
 	if errors.As(err, &fe) {
 		knowledge.MutationProblems(p, b, fe)
@@ -41,7 +41,7 @@ func (db *DB) writeFact(ctx context.Context, meta knowledge.WriteMeta, typ strin
 		if check(p); p.Any() {
 			return nil
 		}
-		return writeMutation(ctx, tx, meta, batch(id), p)
+		return db.writeMutation(ctx, tx, meta, batch(id), p)
 	})
 }
 

@@ -104,10 +104,15 @@ func NotifyChange(ctx context.Context, tx sqlx.ExecerContext, c knowledge.Change
 	if _, err := tx.ExecContext(ctx, "SELECT pg_notify($1, $2)", ChangesChannel, payload); err != nil {
 		return fmt.Errorf("notify change: %w", err)
 	}
+	notified(tx, c)
+	return nil
+}
+
+// notified records that tx announced c, for OnCommit's functions (collectChanges).
+func notified(tx sqlx.ExecerContext, c knowledge.Change) {
 	if pending, ok := pendingChanges.Load(tx); ok {
 		*pending.(*[]knowledge.Change) = append(*pending.(*[]knowledge.Change), c)
 	}
-	return nil
 }
 
 // pendingChanges holds, for each write transaction of this process that collects them

@@ -5,6 +5,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -48,6 +49,8 @@ type DB struct {
 	// writer is the pool of mutations (writerConns); the reads' pool below
 	// writerPoolFrom connections.
 	writer *sqlx.DB
+	// writerSession: the writer's connections are its own, set up by writerConnector.
+	writerSession bool
 	// committed are told of each change a write of this process committed (OnCommit).
 	committedMu   sync.Mutex
 	committed     map[int]func(knowledge.Change)
@@ -77,8 +80,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if idle <= 0 {
 		idle = 5 * time.Minute
 	}
-	pool := func(open int) *sqlx.DB {
-		db := sqlx.NewDb(sql.OpenDB(countingConnector{connector}), "postgres")
+	pool := func(open int, c driver.Connector) *sqlx.DB {
+		db := sqlx.NewDb(sql.OpenDB(c), "postgres")
 		maxIdle := cfg.MaxIdleConns
 		if maxIdle <= 0 || maxIdle > open {
 			maxIdle = open
@@ -93,10 +96,14 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if maxOpen >= writerPoolFrom {
 		writes = writerConns
 	}
-	db := pool(maxOpen - writes)
+	db := pool(maxOpen-writes, countingConnector{connector})
 	writer := db
 	if writes > 0 {
-		writer = pool(writes)
+		wc, err := newWriterConnector(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		writer = pool(writes, wc)
 	}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
@@ -105,7 +112,40 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		}
 		return nil, fmt.Errorf("ping database: %w", err)
 	}
-	return &DB{DB: db, writer: writer, dsn: dsn, committed: map[int]func(knowledge.Change){}}, nil
+	return &DB{DB: db, writer: writer, writerSession: writer != db, dsn: dsn, committed: map[int]func(knowledge.Change){}}, nil
+}
+
+// writerConnector opens the writer's own connections: each session starts with a
+// mutation's settings (batchSettings, as run-time parameters of the connection) and
+// creates the staging tables, so that no mutation spends a round trip on asking for
+// them (stageTables). In the benchmark's mixed cell, where the readers keep both cores
+// busy, every round trip of a mutation waits for the scheduler twice, PostgreSQL's and
+// Go's.
+type writerConnector struct{ countingConnector }
+
+func newWriterConnector(dsn string) (writerConnector, error) {
+	dsn, err := addSettings(dsn, append(batchSettings(true), [2]string{"temp_buffers", tempBuffers}))
+	if err != nil {
+		return writerConnector{}, err
+	}
+	c, err := pq.NewConnector(dsn)
+	if err != nil {
+		return writerConnector{}, err
+	}
+	c.Dialer(deadlineDialer{})
+	return writerConnector{countingConnector{c}}, nil
+}
+
+func (c writerConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.countingConnector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.(driver.ExecerContext).ExecContext(ctx, tempTables, nil); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("staging tables: %w", err)
+	}
+	return conn, nil
 }
 
 // Mutations have connections of their own, writerConns of the MaxOpenConns (from

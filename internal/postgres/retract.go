@@ -20,11 +20,9 @@ func finish(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, action s
 	if err != nil {
 		return err
 	}
-	seq, err := audit(ctx, tx, meta, action, e, id, before, after, sources, reason)
-	if err != nil {
-		return err
-	}
-	return notifyChange(ctx, tx, knowledge.Change{Seq: seq, Entity: changeOf(e.typ), Action: changeAction(action), ID: id, Cities: citiesOfRow(e, id, before, after)})
+	err = auditChange(ctx, tx, meta, action, e, id, before, after, sources, reason,
+		knowledge.Change{Entity: changeOf(e.typ), Action: changeAction(action), ID: id, Cities: citiesOfRow(e, id, before, after)})
+	return err
 }
 
 // citiesOfRow are the cities a change of the entity concerns, as it was and as it is:
@@ -81,7 +79,7 @@ func (db *DB) Retract(ctx context.Context, meta knowledge.WriteMeta, r knowledge
 		if err != nil || !ok {
 			return err
 		}
-		sources, err := resolveSources(ctx, tx, meta, r.Sources, p)
+		sources, err := db.resolveSources(ctx, tx, meta, r.Sources, p)
 		if err != nil || p.Any() {
 			return err
 		}
@@ -110,13 +108,10 @@ func (db *DB) Retract(ctx context.Context, meta knowledge.WriteMeta, r knowledge
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE id = $1`, e.table), r.ID); err != nil {
 			return err
 		}
-		if change.Seq, err = audit(ctx, tx, meta, "RETRACT", e, r.ID, before, nil, sources, &r.Reason); err != nil {
+		if err = auditChange(ctx, tx, meta, "RETRACT", e, r.ID, before, nil, sources, &r.Reason, *change); err != nil {
 			return err
 		}
-		if err := auditUnlinked(ctx, tx, meta, unlinked, r, sources); err != nil {
-			return err
-		}
-		return notifyChange(ctx, tx, *change)
+		return auditUnlinked(ctx, tx, meta, unlinked, r, sources)
 	})
 }
 

@@ -35,8 +35,14 @@ func withSessionSettings(cfg Config) (string, error) {
 	if cfg.StatementTimeout > 0 {
 		settings = append(settings, [2]string{"statement_timeout", strconv.FormatInt(max(1, cfg.StatementTimeout.Milliseconds()), 10)})
 	}
-	if strings.HasPrefix(cfg.URL, "postgres://") || strings.HasPrefix(cfg.URL, "postgresql://") {
-		u, err := url.Parse(cfg.URL)
+	return addSettings(cfg.URL, settings)
+}
+
+// addSettings adds settings to a connection string, of either form, where it does not
+// name them already.
+func addSettings(dsn string, settings [][2]string) (string, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
 		if err != nil {
 			return "", fmt.Errorf("database url: %w", err)
 		}
@@ -49,7 +55,6 @@ func withSessionSettings(cfg Config) (string, error) {
 		u.RawQuery = q.Encode()
 		return u.String(), nil
 	}
-	dsn := cfg.URL
 	for _, kv := range settings {
 		if !strings.Contains(dsn, kv[0]+"=") {
 			dsn = strings.TrimSpace(dsn + " " + kv[0] + "=" + kv[1])

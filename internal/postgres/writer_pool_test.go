@@ -64,3 +64,44 @@ FROM cities c JOIN city_sources s ON s.city_id = c.id ORDER BY c.id LIMIT 1`); e
 		t.Errorf("the reads' pool has %d connections, want 6 of the 8 (2 for writes)", len(held))
 	}
 }
+
+// Below writerPoolFrom connections a mutation shares the pool with the reads, on
+// connections that were not set up for it: its transaction asks for the staging tables
+// (creating them on the connection's first write) and sets a mutation's settings itself.
+func TestWritesOnASharedPool(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, postgres.Config{URL: pgtest.MustCreateDB(t), MaxOpenConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := postgres.Migrate(ctx, db.DB.DB); err != nil {
+		t.Fatal(err)
+	}
+	MustImportFile(t, db.DB, "countries.json")
+	meta := knowledge.WriteMeta{Actor: knowledge.Actor{Name: "pool-test"}}
+	url := "https://example.org/shared-pool"
+	src, err := db.CreateSource(ctx, meta, knowledge.NewSource{Title: "Synthetic source", URL: &url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var code string
+	if err := db.GetContext(ctx, &code, `SELECT code FROM countries ORDER BY code LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	name := "Testville"
+	created, err := db.WriteCity(ctx, meta, knowledge.CityWrite{Name: &name, CountryCode: &code,
+		Sources: knowledge.SourceRefs{IDs: []uuid.UUID{src.ID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pop := 1234
+	if _, err := db.WriteCity(ctx, meta, knowledge.CityWrite{ID: &created.ID, Version: 1, Population: &pop,
+		Sources: knowledge.SourceRefs{IDs: []uuid.UUID{src.ID}}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := mustCount(t, db.DB, `SELECT count(*) FROM cities WHERE id = $1 AND population = 1234 AND version = 2`, created.ID); n != 1 {
+		t.Errorf("the update on a shared connection left %d cities at version 2 with the new population", n)
+	}
+}

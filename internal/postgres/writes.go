@@ -229,17 +229,35 @@ func lockVersion(ctx context.Context, tx *sqlx.Tx, e entity, id uuid.UUID, versi
 	return r.Row, true, nil
 }
 
-// audit appends one entry to the audit log, under the audit log's lock (auditLockKey),
-// which the statement takes before the entry draws its sequence number, and returns
-// that number.
-func audit(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, action string, e entity, id uuid.UUID, before, after []byte, sources []uuid.UUID, reason *string) (seq int64, err error) {
-	const q = `WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($12))
-INSERT INTO audit_log (key_id, actor, action, entity_type, entity_id, before, after, source_ids, reason, client_mutation_id, request_id)
-SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, nullif($11, '') FROM locked
-RETURNING id`
-	err = tx.GetContext(ctx, &seq, q, meta.Actor.KeyID, meta.Actor.Name, action, e.typ, id, nullJSON(before), nullJSON(after),
-		pq.Array(uuidStrings(sources)), reason, meta.ClientMutationID, meta.Actor.RequestID, int64(auditLockKey))
-	return seq, err
+// auditChange appends one entry to the audit log and announces c, the change it
+// records, with the entry's sequence number. The statement takes the
+// audit log's lock (auditLockKey) before the entry draws its number, and sends the
+// notification itself: one round trip, where a mutation's are each a wait for both
+// schedulers on a busy server.
+func auditChange(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, action string, e entity, id uuid.UUID, before, after []byte,
+	sources []uuid.UUID, reason *string, c knowledge.Change) error {
+	c.Seq = 0
+	payload, err := ChangePayload(c)
+	if err != nil {
+		return fmt.Errorf("notify change: %w", err)
+	}
+	const q = `WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($12)), a AS (
+    INSERT INTO audit_log (key_id, actor, action, entity_type, entity_id, before, after, source_ids, reason, client_mutation_id, request_id)
+    SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, nullif($11, '') FROM locked
+    RETURNING id
+)
+SELECT a.id AS seq, pg_notify($13, jsonb_set($14::jsonb, '{seq}', to_jsonb(a.id))::text)::text AS notified FROM a`
+	var row struct {
+		Seq      int64  `db:"seq"`
+		Notified string `db:"notified"` // pg_notify's result, nothing
+	}
+	if err := tx.GetContext(ctx, &row, q, meta.Actor.KeyID, meta.Actor.Name, action, e.typ, id, nullJSON(before), nullJSON(after),
+		pq.Array(uuidStrings(sources)), reason, meta.ClientMutationID, meta.Actor.RequestID, int64(auditLockKey), ChangesChannel, payload); err != nil {
+		return err
+	}
+	c.Seq = row.Seq
+	notified(tx, c)
+	return nil
 }
 
 func nullJSON(b []byte) any {
@@ -275,7 +293,7 @@ func missing(ctx context.Context, tx *sqlx.Tx, table string, ids []uuid.UUID) (m
 // resolveSources checks the sources a retraction or a merge cites by id, and writes
 // the new ones it cites through the writer of every fact (as a mutation's batch of
 // those sources alone); it returns the ids of all of them, for the audit log.
-func resolveSources(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, refs knowledge.SourceRefs, p *knowledge.Problems) ([]uuid.UUID, error) {
+func (db *DB) resolveSources(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, refs knowledge.SourceRefs, p *knowledge.Problems) ([]uuid.UUID, error) {
 	gone, err := missing(ctx, tx, "sources", refs.IDs)
 	if err != nil {
 		return nil, err
@@ -289,5 +307,5 @@ func resolveSources(ctx context.Context, tx *sqlx.Tx, meta knowledge.WriteMeta, 
 	if p.Any() || len(b.Sources) == 0 {
 		return ids, nil
 	}
-	return ids, writeMutation(ctx, tx, meta, b, p)
+	return ids, db.writeMutation(ctx, tx, meta, b, p)
 }

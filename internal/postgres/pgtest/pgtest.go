@@ -69,7 +69,7 @@ func MustCreateDB(tb testing.TB) string {
 func MustOpen(tb testing.TB) *postgres.DB {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, postgres.Config{URL: MustCreateDB(tb), MaxOpenConns: 4})
+	db, err := postgres.Open(ctx, postgres.Config{URL: MustCreateDB(tb), MaxOpenConns: 8})
 	if err != nil {
 		tb.Fatalf("pgtest: %v", err)
 	}
