@@ -9,7 +9,6 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/amity/amity/internal/knowledge"
-	"github.com/amity/amity/internal/postgres"
 	"github.com/amity/amity/internal/postgres/pgtest"
 )
 
@@ -19,14 +18,7 @@ import (
 func TestWritesHaveConnectionsOfTheirOwn(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, postgres.Config{URL: pgtest.MustCreateDB(t), MaxOpenConns: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := postgres.Migrate(ctx, db.DB.DB); err != nil {
-		t.Fatal(err)
-	}
+	db := pgtest.MustOpenPool(t, 8)
 	MustImportFile(t, db.DB, "countries.json")
 	MustImportFile(t, db.DB, "cities.txt")
 	var city struct {
@@ -71,14 +63,7 @@ FROM cities c JOIN city_sources s ON s.city_id = c.id ORDER BY c.id LIMIT 1`); e
 func TestWritesOnASharedPool(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, postgres.Config{URL: pgtest.MustCreateDB(t), MaxOpenConns: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := postgres.Migrate(ctx, db.DB.DB); err != nil {
-		t.Fatal(err)
-	}
+	db := pgtest.MustOpenPool(t, 1)
 	MustImportFile(t, db.DB, "countries.json")
 	meta := knowledge.WriteMeta{Actor: knowledge.Actor{Name: "pool-test"}}
 	url := "https://example.org/shared-pool"

@@ -65,11 +65,18 @@ func MustCreateDB(tb testing.TB) string {
 	return u.String()
 }
 
-// MustOpen returns a migrated database of the test's own, closed and dropped at its end.
+// MustOpen returns a migrated database of the test's own, closed and dropped at its end,
+// with a pool of 8 connections, 2 of them the writer's, as a server's (of 20) has.
 func MustOpen(tb testing.TB) *postgres.DB {
 	tb.Helper()
+	return MustOpenPool(tb, 8)
+}
+
+// MustOpenPool is MustOpen with a pool of conns connections.
+func MustOpenPool(tb testing.TB, conns int) *postgres.DB {
+	tb.Helper()
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, postgres.Config{URL: MustCreateDB(tb), MaxOpenConns: 8})
+	db, err := postgres.Open(ctx, postgres.Config{URL: MustCreateDB(tb), MaxOpenConns: conns})
 	if err != nil {
 		tb.Fatalf("pgtest: %v", err)
 	}
