@@ -74,7 +74,7 @@ func (r *queryResolver) Agreements(ctx context.Context, filter *model.AgreementF
 	}
 	pa := pageArgs(first, after, last, before)
 	page, err := loader.Cached(ctx, "agreements", listKey(q, pa), anyAgreement, func(ctx context.Context) (*knowledge.Page[knowledge.Agreement], error) {
-		return r.Store.Agreements(ctx, q, pa)
+		return agreementsPage(ctx, r.Store, q, pa)
 	})
 	if err != nil {
 		return nil, err

@@ -156,8 +156,12 @@ INSERT INTO reported_figures (city_id, metric, value, source_id) SELECT city_id,
 	}{
 		"city, partners, their agreements, signatories (the benchmark's Q4)": {`query($n: Int) { city(name: "Testville 010") { name
   partnerships(first: $n) { nodes { kind since partner { name agreements(first: 5) { nodes { title signedOn signatories { official { name title } } } } } } } } }`, 4},
+		// The page carries each agreement's parties and signatures, with the officials'
+		// cities, in its rows (agreementsPage).
 		"agreements with parties and signatories (Q3)": {`query($n: Int) { agreements(first: $n) { nodes { title
-  parties { name country { name } } signatories { official { name title city { name } } party { name } } } } }`, 5},
+  parties { name country { name } } signatories { official { name title city { name } } } } } }`, 1},
+		"agreements, signatories and the cities they signed for": {`query($n: Int) { agreements(first: $n) { nodes { title
+  signatories { official { name } party { name } } } } }`, 2},
 		"partners and countries": {`query($n: Int) { cities(first: $n) { nodes { name
   partnerships(first: 10) { totalCount nodes { kind partner { name country { name } } } } } } }`, 3},
 		"agreements and signatories": {`query($n: Int) { cities(first: $n) { nodes { name

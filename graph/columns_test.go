@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -163,6 +164,49 @@ func TestCityByIDReadsItsPartnershipsWithIt(t *testing.T) {
 		byID.MustData(t, &got)
 		if n := len(got.City.Partnerships.Edges); n > 0 && byID.Statements != 1 {
 			t.Errorf("%s: %d partnerships in %d statements, want 1", args, n, byID.Statements)
+		}
+	}
+}
+
+// An agreements page reads its agreements' parties and signatures (with the officials'
+// cities) in its own statement, as nested lists in its rows (agreementsPage): each
+// agreement answers as it does read alone, through the loaders, whatever columns the
+// query shows.
+func TestAgreementsPageReadsItsListsWithIt(t *testing.T) {
+	t.Parallel()
+	cfg := server.DefaultConfig()
+	cfg.ReadCacheBytes = 0
+	a := MustAPIWith(t, cfg)
+	MustInsertNetwork(t, a, 30)
+	for _, sel := range []string{
+		`{ id title parties { name } signatories { official { name } } }`,
+		`{ id title signedOn parties { id name version population location { latitude longitude } wikidataId geonamesId
+  country { code name wikidataId } } signatories { role official { id name version title wikidataId
+  city { name population country { name } } } } }`,
+		`{ id parties { name country { name } } signatories { role official { name title city { name } } } }`,
+	} {
+		page := a.MustPost(t, `{ agreements(first: 50) { nodes `+sel+` } }`, nil)
+		var got struct {
+			Agreements struct{ Nodes []json.RawMessage }
+		}
+		page.MustData(t, &got)
+		if len(got.Agreements.Nodes) == 0 {
+			t.Fatal("no agreements")
+		}
+		if page.Statements != 1 {
+			t.Errorf("%s: the page took %d statements, want 1", sel, page.Statements)
+		}
+		for _, node := range got.Agreements.Nodes {
+			var id struct{ ID string }
+			if err := json.Unmarshal(node, &id); err != nil || id.ID == "" {
+				t.Fatalf("no id in %s", node)
+			}
+			alone := a.MustPost(t, `query($id: ID!) { agreement(id: $id) `+sel+` }`, map[string]any{"id": id.ID})
+			var one struct{ Agreement json.RawMessage }
+			alone.MustData(t, &one)
+			if string(one.Agreement) != string(node) {
+				t.Errorf("%s:\nin the page %s\nalone       %s", sel, node, one.Agreement)
+			}
 		}
 	}
 }

@@ -452,6 +452,48 @@ func cityByID(ctx context.Context, store *postgres.DB, id uuid.UUID) (*knowledge
 	return fetchOne(ctx, l.City, id)
 }
 
+// agreementLinks are the lists of each agreement that the selection of an agreements
+// connection shows and that the page's own statement can read
+// (postgres.AgreementsWithLinks): its parties, its signatures with their officials,
+// and those officials' cities.
+func agreementLinks(ctx context.Context) postgres.AgreementLinks {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || !graphql.HasOperationContext(ctx) {
+		return postgres.AgreementLinks{}
+	}
+	op := graphql.GetOperationContext(ctx)
+	if !connectionPlain(op, fc.Field.Selections) {
+		return postgres.AgreementLinks{}
+	}
+	var links postgres.AgreementLinks
+	for _, f := range graphql.CollectFields(op, nodeSelections(op, fc.Field.Selections), agreementImplementors) {
+		switch f.Name {
+		case "parties":
+			links.Parties = true
+		case "signatories":
+			links.Signatories = true
+			for _, s := range graphql.CollectFields(op, f.Selections, signatoryImplementors) {
+				if s.Name == "official" && selects(op, s.Selections, "city") {
+					links.OfficialCities = true
+				}
+			}
+		}
+	}
+	return links
+}
+
+// agreementsPage reads a page of agreements, and in the same statement the lists the
+// query shows of each, when it shows any (agreementLinks): the lookahead then finds
+// them read.
+func agreementsPage(ctx context.Context, store *postgres.DB, q knowledge.AgreementQuery, pa knowledge.PageArgs) (*knowledge.Page[knowledge.Agreement], error) {
+	if links := agreementLinks(ctx); links.Any() {
+		return loader.For(ctx).AgreementsWithLinks(ctx, func(ctx context.Context) (*postgres.LinkedAgreements, error) {
+			return store.AgreementsWithLinks(ctx, q, pa, links)
+		})
+	}
+	return store.Agreements(ctx, q, pa)
+}
+
 // preloadSources preloads the sources of a level; a Source is read whole.
 func preloadSources[T any](s knowledge.Subject) relation[T] {
 	return func(a *lookahead, _ graphql.CollectedField, _ []*T, ids []uuid.UUID) bool {

@@ -39,10 +39,12 @@ const (
 	partnershipPageCols = partnershipCols | pageCols
 )
 
-// The relations that CityWithPartnerships reads together.
+// The relations that CityWithPartnerships and AgreementsWithLinks read together.
 const (
-	relCity             = "city"
-	relCityPartnerships = "cityPartnerships"
+	relCity                 = "city"
+	relCityPartnerships     = "cityPartnerships"
+	relAgreementParties     = "agreementParties"
+	relAgreementSignatories = "agreementSignatories"
 )
 
 func onPartnershipPage(k PartnershipPageKey) []readcache.Dep { return onCity(k.Parent) }
@@ -66,9 +68,9 @@ func (l *Loaders) useCache(c *readcache.Cache) {
 	cacheBy(l.OfficialNames, c, "officialNames", 0, onEntity)
 	cacheBy(l.ReportedFigures, c, "reportedFigures", 0, onEntityAndKind(postgres.ChangeFigure))
 
-	cacheBy(l.AgreementParties, c, "agreementParties", cityCols, onEntity)
+	cacheBy(l.AgreementParties, c, relAgreementParties, cityCols, onEntity)
 	cacheBy(l.AgreementAreas, c, "agreementAreas", 0, onEntity)
-	cacheBy(l.AgreementSignatories, c, "agreementSignatories", officialCols, onEntity)
+	cacheBy(l.AgreementSignatories, c, relAgreementSignatories, officialCols, onEntity)
 	cacheBy(l.AgreementInstitutions, c, "agreementInstitutions", 0, onEntityAndKind(postgres.ChangeInstitution))
 	cacheBy(l.AgreementPartnerships, c, "agreementPartnerships", partnershipCols, onEntityAndKind(postgres.ChangePartnership))
 
@@ -223,4 +225,36 @@ func (l *Loaders) CityWithPartnerships(ctx context.Context, id uuid.UUID, key Pa
 	l.City.Prime(id, city)
 	l.CityPartnerships.readAhead(key, page)
 	return city, true, nil
+}
+
+// AgreementsWithLinks returns a page of agreements read (read) with lists of each
+// agreement in one statement (postgres.AgreementsWithLinks): the lists become the
+// AgreementParties and AgreementSignatories loaders' values, and the officials' cities
+// the City loader's, cached as those loaders would have cached them, so that the
+// lookahead's Preload does not read them again.
+func (l *Loaders) AgreementsWithLinks(ctx context.Context, read func(context.Context) (*postgres.LinkedAgreements, error)) (*knowledge.Page[knowledge.Agreement], error) {
+	cols := postgres.ColumnsOf(ctx)
+	rec := readcache.RecorderFrom(ctx)
+	ticket := l.cache.Ticket()
+	linked, err := read(postgres.DeclaredRead(ctx))
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range linked.Page.Items {
+		if linked.Parties != nil {
+			v := linked.Parties[a.ID]
+			keep(l.cache, rec, ticket, cacheKey{relAgreementParties, a.ID, cols & cityCols}, v, onEntity(a.ID))
+			l.AgreementParties.readAhead(a.ID, v)
+		}
+		if linked.Signatories != nil {
+			v := linked.Signatories[a.ID]
+			keep(l.cache, rec, ticket, cacheKey{relAgreementSignatories, a.ID, cols & officialCols}, v, onEntity(a.ID))
+			l.AgreementSignatories.readAhead(a.ID, v)
+		}
+	}
+	for id, c := range linked.OfficialCities {
+		keep(l.cache, rec, ticket, cacheKey{relCity, id, cols & cityCols}, c, onEntity(id))
+		l.City.readAhead(id, c)
+	}
+	return linked.Page, nil
 }

@@ -248,3 +248,176 @@ func selectGrouped[R any, PR interface {
 	}
 	return out, nil
 }
+
+// AgreementLinks are the lists of each agreement that AgreementsWithLinks reads with
+// the page.
+type AgreementLinks struct {
+	Parties, Signatories bool
+	// OfficialCities: with the signatories, their officials' cities.
+	OfficialCities bool
+}
+
+// Any says whether there is a list to read.
+func (l AgreementLinks) Any() bool { return l.Parties || l.Signatories }
+
+// LinkedAgreements is a page of agreements and the lists read with it (nil when not
+// read), for the page's agreements (and, OfficialCities, the cities of their
+// signatories' officials by id), each as AgreementParties, Signatories and CitiesByID
+// read it.
+type LinkedAgreements struct {
+	Page           *knowledge.Page[knowledge.Agreement]
+	Parties        map[uuid.UUID][]*knowledge.City
+	Signatories    map[uuid.UUID][]*knowledge.Signatory
+	OfficialCities map[uuid.UUID]*knowledge.City
+}
+
+type agreementLinksRow struct {
+	agreementRow
+	Parties     *string `db:"parties"`
+	Signatories *string `db:"signatories"`
+}
+
+// AgreementsWithLinks is Agreements, reading the lists links names in the same
+// statement, each agreement's as a nested list in its row (nestedRows): Q3 of the
+// benchmark, a page with its parties and signatures, is one statement instead of four.
+func (db *DB) AgreementsWithLinks(ctx context.Context, q knowledge.AgreementQuery, pa knowledge.PageArgs, links AgreementLinks) (*LinkedAgreements, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	l, where, a := agreementQuery(q)
+	cols := ColumnsOf(ctx)
+	p, err := planPage(l, pa)
+	if err != nil {
+		return nil, err
+	}
+	if p.limit == 0 || !links.Any() {
+		page, err := db.Agreements(ctx, q, pa)
+		return &LinkedAgreements{Page: page}, err
+	}
+	parties := cityColumnList(cols, "c", "ck", true)
+	signatures := append([]namedCol{{"s.official_id", "official_id"}, {"s.party_city_id", "party_city_id"}, {"s.role", "role"}},
+		prefixed(officialColumnList(cols, "o", false), "official.")...)
+	signed := "signatories s JOIN officials o ON o.id = s.official_id"
+	if links.OfficialCities {
+		signatures = append(signatures, prefixed(cityColumnList(cols, "oc", "ok", true), "city.")...)
+		signed += " LEFT JOIN cities oc ON oc.id = o.city_id"
+		if cols.has(CityCountry) {
+			signed += " LEFT JOIN countries ok ON ok.id = oc.country_id"
+		}
+	}
+	selected := []string{agreementColumns(cols)}
+	if links.Parties {
+		selected = append(selected, nestedRows(parties, "agreement_parties ap JOIN cities c ON c.id = ap.city_id"+countryJoin(cols, "c", "ck"),
+			"ap.agreement_id = a.id", "ap.position, c.name, c.id", "parties"))
+	}
+	if links.Signatories {
+		selected = append(selected, nestedRows(signatures, signed, "s.agreement_id = a.id", "s.position, s.official_id", "signatories"))
+	}
+	l.cols = strings.Join(selected, ", ")
+	l.noCursors = !cols.has(Cursors)
+	var rows []agreementLinksRow
+	if err := selectContext(ctx, db, &rows, l.pageSQL(where, &a, p), a...); err != nil {
+		return nil, mapError(err)
+	}
+	out := &LinkedAgreements{}
+	if links.Parties {
+		out.Parties = map[uuid.UUID][]*knowledge.City{}
+	}
+	if links.Signatories {
+		out.Signatories = map[uuid.UUID][]*knowledge.Signatory{}
+	}
+	if links.OfficialCities {
+		out.OfficialCities = map[uuid.UUID]*knowledge.City{}
+	}
+	for _, r := range rows {
+		partyRows, err := readNested(r.Parties, parties)
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range partyRows {
+			var c cityCore
+			for i, col := range parties {
+				if err := c.setText(col.name, row[i]); err != nil {
+					return nil, fmt.Errorf("party of %s: %w", r.ID, err)
+				}
+			}
+			out.Parties[r.ID] = append(out.Parties[r.ID], c.domain())
+		}
+		signatureRows, err := readNested(r.Signatories, signatures)
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range signatureRows {
+			s, city, err := signatureOf(r.ID, signatures, row)
+			if err != nil {
+				return nil, fmt.Errorf("signature of %s: %w", r.ID, err)
+			}
+			if city != nil {
+				out.OfficialCities[city.ID] = city
+			}
+			out.Signatories[r.ID] = append(out.Signatories[r.ID], s)
+		}
+	}
+	out.Page = toPage[agreementLinksRow, *agreementLinksRow](l, rows, p, pa)
+	return out, nil
+}
+
+// readNested parses a nested list of the columns list; nil (the list was not read) is
+// empty.
+func readNested(text *string, list []namedCol) ([][]*string, error) {
+	if text == nil {
+		return nil, nil
+	}
+	rows, err := parseTextRows(*text)
+	for _, row := range rows {
+		if len(row) != len(list) {
+			return nil, fmt.Errorf("nested row of %d fields, want %d", len(row), len(list))
+		}
+	}
+	return rows, err
+}
+
+// signatureOf is a signature of the agreement as a nested row of the columns list
+// holds it, with its official and, when the list has its columns, the official's city
+// (nil when he has none).
+func signatureOf(agreement uuid.UUID, list []namedCol, row []*string) (*knowledge.Signatory, *knowledge.City, error) {
+	s := &knowledge.Signatory{AgreementID: agreement}
+	var o officialCore
+	var city cityCore
+	// An official without a city has NULL for all of its columns.
+	hasCity := false
+	for i, col := range list {
+		if col.name == "city.id" {
+			hasCity = row[i] != nil
+		}
+	}
+	for i, col := range list {
+		v := row[i]
+		var err error
+		switch name := col.name; {
+		case name == "official_id":
+			s.OfficialID, err = textUUID(v)
+		case name == "party_city_id":
+			s.PartyID, err = textUUID(v)
+		case name == "role":
+			s.Role = v
+		case strings.HasPrefix(name, "official."):
+			err = o.setText(strings.TrimPrefix(name, "official."), v)
+		case strings.HasPrefix(name, "city."):
+			if hasCity {
+				err = city.setText(strings.TrimPrefix(name, "city."), v)
+			}
+		default:
+			err = fmt.Errorf("signature %s: %w", name, errUnknownColumn)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	o.ID = s.OfficialID
+	s.Official = o.domain()
+	if !hasCity {
+		return s, nil, nil
+	}
+	return s, city.domain(), nil
+}

@@ -43,12 +43,28 @@ type cityRow struct {
 // nested city, such as "partner."); its id only when the row does not hold it already
 // (withID). The country's id is the city's country_id.
 func cityColumns(cols Columns, c, k, prefix string, withID bool) string {
-	col := func(alias, name, as string) string {
-		if prefix == "" && !strings.Contains(as, ".") {
-			return alias + "." + name
+	return renderColumns(cityColumnList(cols, c, k, withID), prefix)
+}
+
+// namedCol is a column expression and the db name of the field it fills.
+type namedCol struct{ expr, name string }
+
+// renderColumns selects the columns, named for sqlx under the prefix.
+func renderColumns(list []namedCol, prefix string) string {
+	out := make([]string, len(list))
+	for i, nc := range list {
+		if prefix == "" && !strings.Contains(nc.name, ".") {
+			out[i] = nc.expr
+		} else {
+			out[i] = fmt.Sprintf(`%s AS "%s%s"`, nc.expr, prefix, nc.name)
 		}
-		return fmt.Sprintf(`%s.%s AS "%s%s"`, alias, name, prefix, as)
 	}
+	return strings.Join(out, ", ")
+}
+
+// cityColumnList is what cityColumns selects, as a list.
+func cityColumnList(cols Columns, c, k string, withID bool) []namedCol {
+	col := func(alias, column, name string) namedCol { return namedCol{alias + "." + column, name} }
 	// The country's columns are read with its row only.
 	country := func(g Columns) Columns {
 		if !cols.has(CityCountry) {
@@ -56,21 +72,29 @@ func cityColumns(cols Columns, c, k, prefix string, withID bool) string {
 		}
 		return g
 	}
-	base := []string{col(c, "name", "name")}
+	list := []namedCol{col(c, "name", "name")}
 	if withID {
-		base = append(base, col(c, "id", "id"))
+		list = append(list, col(c, "id", "id"))
 	}
-	return strings.Join(cols.pick(base,
-		optCol{CityCountry | CityDivision, col(c, "country_id", "country_id")},
-		optCol{CityVersion, col(c, "version", "version")},
-		optCol{CityPopulation, col(c, "population", "population")},
-		optCol{CityLocation, col(c, "latitude", "latitude")}, optCol{CityLocation, col(c, "longitude", "longitude")},
-		optCol{CityExternalIDs, col(c, "wikidata_qid", "wikidata_qid")}, optCol{CityExternalIDs, col(c, "geonames_id", "geonames_id")},
-		optCol{CityDivision, col(c, "admin1_code", "admin1_code")},
-		optCol{country(CityCountry), col(k, "name", "country.name")},
-		optCol{country(CountryCode), col(k, "code", "country.code")},
-		optCol{country(CountryWikidata), col(k, "wikidata_qid", "country.wikidata_qid")},
-	), ", ")
+	for _, o := range []struct {
+		group Columns
+		col   namedCol
+	}{
+		{CityCountry | CityDivision, col(c, "country_id", "country_id")},
+		{CityVersion, col(c, "version", "version")},
+		{CityPopulation, col(c, "population", "population")},
+		{CityLocation, col(c, "latitude", "latitude")}, {CityLocation, col(c, "longitude", "longitude")},
+		{CityExternalIDs, col(c, "wikidata_qid", "wikidata_qid")}, {CityExternalIDs, col(c, "geonames_id", "geonames_id")},
+		{CityDivision, col(c, "admin1_code", "admin1_code")},
+		{country(CityCountry), col(k, "name", "country.name")},
+		{country(CountryCode), col(k, "code", "country.code")},
+		{country(CountryWikidata), col(k, "wikidata_qid", "country.wikidata_qid")},
+	} {
+		if cols.any(o.group) {
+			list = append(list, o.col)
+		}
+	}
+	return list
 }
 
 var cityCols = cityColumns(AllColumns, "c", "ck", "", true)

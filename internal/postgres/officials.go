@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/google/uuid"
 
@@ -27,17 +26,28 @@ type officialRow struct {
 // officialColumns selects what cols holds of an official (alias o), under the column
 // prefix; its id only when the row does not hold it already (withID).
 func officialColumns(cols Columns, o, prefix string, withID bool) string {
-	col := func(c string) string { return fmt.Sprintf(`%s.%s AS "%s%s"`, o, c, prefix, c) }
-	base := []string{col("name")}
+	return renderColumns(officialColumnList(cols, o, withID), prefix)
+}
+
+// officialColumnList is what officialColumns selects, as a list.
+func officialColumnList(cols Columns, o string, withID bool) []namedCol {
+	col := func(c string) namedCol { return namedCol{o + "." + c, c} }
+	list := []namedCol{col("name")}
 	if withID {
-		base = append(base, col("id"))
+		list = append(list, col("id"))
 	}
-	return strings.Join(cols.pick(base,
-		optCol{OfficialCity, col("city_id")},
-		optCol{OfficialVersion, col("version")},
-		optCol{OfficialTitle, col("title")},
-		optCol{OfficialWikidata, col("wikidata_qid")},
-	), ", ")
+	for _, oc := range []struct {
+		group Columns
+		col   namedCol
+	}{
+		{OfficialCity, col("city_id")}, {OfficialVersion, col("version")},
+		{OfficialTitle, col("title")}, {OfficialWikidata, col("wikidata_qid")},
+	} {
+		if cols.any(oc.group) {
+			list = append(list, oc.col)
+		}
+	}
+	return list
 }
 
 const officialCols = "o.id, o.version, o.name, o.title, o.city_id, o.wikidata_qid"

@@ -31,6 +31,12 @@ func withSessionSettings(cfg Config) (string, error) {
 		// does not depend on the values, and its optional filters are left out of the text
 		// rather than passed as NULL, so one plan serves them all.
 		{"plan_cache_mode", "force_generic_plan"},
+		// A generic plan takes LIMIT $n for a tenth of the rows, so a page whose rows
+		// carry nested lists (AgreementsWithLinks) is costed as if it read 30,000
+		// agreements, past jit_above_cost: PostgreSQL then compiled it at every
+		// execution, 270 ms for a statement that runs in 1. Nothing Amity reads is
+		// long enough for compilation to pay.
+		{"jit", "off"},
 	}
 	if cfg.StatementTimeout > 0 {
 		settings = append(settings, [2]string{"statement_timeout", strconv.FormatInt(max(1, cfg.StatementTimeout.Milliseconds()), 10)})

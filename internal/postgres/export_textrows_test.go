@@ -1,0 +1,4 @@
+package postgres
+
+// ParseTextRows is parseTextRows, for the external test package.
+var ParseTextRows = parseTextRows
