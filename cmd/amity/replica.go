@@ -49,7 +49,7 @@ func replicaOf(ctx context.Context, db *postgres.DB, standby bool, cfg replicaCo
 		closers = append(closers, func() { primary.Close() })
 		r.NotifyDSN = primary.ListenDSN()
 		if standby {
-			r.Standby = &notify.Positions{Primary: primary.WALInsertPosition, Replayed: func(ctx context.Context) (uint64, error) {
+			r.Standby = &notify.Positions{Primary: primary.WALFlushedPosition, Replayed: func(ctx context.Context) (uint64, error) {
 				lsn, _, err := db.ReplayPosition(ctx)
 				return lsn, err
 			}}

@@ -150,6 +150,11 @@ func TestReplicaOnAStandby(t *testing.T) {
 	}
 
 	// A subscriber on the standby's replica hears a write made through the primary's.
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the standby's replica logged:\n%s\nthe primary's:\n%s", slog.String(), plog.String())
+		}
+	})
 	ws := dialSubscription(t, standby, `subscription($city: ID) { partnershipChanged(city: $city) { action partnership { since cities { name } } } }`, map[string]any{"city": shenzhen})
 	created := first(gql(t, primary, key, `mutation { createCity(input: {name: "Replicaville", country: "CN", sources: {new: [{title: "Replica gazette"}]}}) { city { id } } }`, nil))
 	replicaville, _ := field(created, "createCity", "city", "id").(string)

@@ -65,14 +65,34 @@ func CheckSchema(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// WALInsertPosition is the primary's WAL insert position, in bytes: every transaction
-// committed before the call is at or before it.
-func (db *DB) WALInsertPosition(ctx context.Context) (uint64, error) {
-	var lsn int64
-	if err := db.GetContext(ctx, &lsn, `SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint`); err != nil {
+// WALFlushedPosition is the primary's WAL insert position, in bytes, once flushed:
+// every transaction committed before the call is at or before it, and a standby can
+// receive all of it. The insert position alone may lie past what is flushed (WAL of an
+// asynchronous commit, or records no commit follows, such as a page pruned by a read),
+// which a standby receives only when something flushes it: on an idle primary, not at
+// all. So the call commits a transaction of its own with synchronous_commit on, whose
+// commit record comes after the position read and is flushed with all WAL before it.
+func (db *DB) WALFlushedPosition(ctx context.Context) (uint64, error) {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
 		return 0, fmt.Errorf("read the WAL position: %w", err)
 	}
-	return uint64(lsn), nil
+	defer tx.Rollback()
+	// txid_current gives the transaction an id, so that its commit writes a record.
+	const q = `SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint AS lsn, txid_current() AS xid,
+    set_config('synchronous_commit', 'on', true) AS sync`
+	var r struct {
+		LSN  int64  `db:"lsn"`
+		XID  int64  `db:"xid"`
+		Sync string `db:"sync"`
+	}
+	if err := tx.GetContext(ctx, &r, q); err != nil {
+		return 0, fmt.Errorf("read the WAL position: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("flush the WAL position: %w", err)
+	}
+	return uint64(r.LSN), nil
 }
 
 // ReplayPosition is the WAL position a standby has replayed, in bytes, and how long ago

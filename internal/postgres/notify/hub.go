@@ -79,7 +79,7 @@ type Options struct {
 
 // Positions read the WAL positions a standby's replica waits on.
 type Positions struct {
-	// Primary is the primary's WAL insert position (postgres.DB.WALInsertPosition on
+	// Primary is the primary's WAL position, flushed (postgres.DB.WALFlushedPosition on
 	// the primary): read after a notification arrives, it is at or after the commit.
 	Primary func(context.Context) (uint64, error)
 	// Replayed is the position the standby has replayed (postgres.DB.ReplayPosition).

@@ -111,7 +111,7 @@ func TestKeepWaitsForTheStandbysReplay(t *testing.T) {
 		return lsn, err
 	}
 
-	h := mustHub(t, primary, notify.Options{Standby: &notify.Positions{Primary: primary.WALInsertPosition, Replayed: replayed}})
+	h := mustHub(t, primary, notify.Options{Standby: &notify.Positions{Primary: primary.WALFlushedPosition, Replayed: replayed}})
 	cache := readcache.New(1 << 20)
 	cache.SetEnabled(false)
 	go h.Keep(ctx, cache, notify.KeepOptions{Every: 200 * time.Millisecond})
