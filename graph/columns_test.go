@@ -196,6 +196,16 @@ func TestAgreementsPageReadsItsListsWithIt(t *testing.T) {
 		if page.Statements != 1 {
 			t.Errorf("%s: the page took %d statements, want 1", sel, page.Statements)
 		}
+		// A page read backwards, through edges, holds the same agreements' lists.
+		var back struct {
+			Agreements struct {
+				Edges []struct{ Node json.RawMessage }
+			}
+		}
+		a.MustPost(t, `{ agreements(last: 7) { edges { cursor node `+sel+` } } }`, nil).MustData(t, &back)
+		for _, e := range back.Agreements.Edges {
+			got.Agreements.Nodes = append(got.Agreements.Nodes, e.Node)
+		}
 		for _, node := range got.Agreements.Nodes {
 			var id struct{ ID string }
 			if err := json.Unmarshal(node, &id); err != nil || id.ID == "" {
