@@ -169,9 +169,9 @@ func TestCityByIDReadsItsPartnershipsWithIt(t *testing.T) {
 }
 
 // An agreements page reads its agreements' parties and signatures (with the officials'
-// cities) in its own statement, as nested lists in its rows (agreementsPage), and so do
-// the agreement pages of cities (linksOf): each agreement answers as it does read
-// alone, through the loaders, whatever columns the query shows.
+// cities) in its own statement, as nested lists in its rows (agreementsPage): each
+// agreement answers as it does read alone, through the loaders, whatever columns the
+// query shows.
 func TestAgreementsPageReadsItsListsWithIt(t *testing.T) {
 	t.Parallel()
 	cfg := server.DefaultConfig()
@@ -205,19 +205,6 @@ func TestAgreementsPageReadsItsListsWithIt(t *testing.T) {
 		a.MustPost(t, `{ agreements(last: 7) { edges { cursor node `+sel+` } } }`, nil).MustData(t, &back)
 		for _, e := range back.Agreements.Edges {
 			got.Agreements.Nodes = append(got.Agreements.Nodes, e.Node)
-		}
-		// So do the agreement pages of cities, an agreement on the pages of both of
-		// its parties included.
-		var ofCities struct {
-			Cities struct {
-				Nodes []struct {
-					Agreements struct{ Nodes []json.RawMessage }
-				}
-			}
-		}
-		a.MustPost(t, `{ cities(first: 25) { nodes { agreements(first: 3) { nodes `+sel+` } } } }`, nil).MustData(t, &ofCities)
-		for _, c := range ofCities.Cities.Nodes {
-			got.Agreements.Nodes = append(got.Agreements.Nodes, c.Agreements.Nodes...)
 		}
 		for _, node := range got.Agreements.Nodes {
 			var id struct{ ID string }

@@ -285,11 +285,7 @@ func init() {
 			return walk(a, nodeSelections(a.op, f.Selections), itemsOf(pages), &partnershipFields)
 		},
 		"agreements": func(a *lookahead, f graphql.CollectedField, _ []*knowledge.City, ids []uuid.UUID) bool {
-			// The pages' statement reads the lists their agreements show (Q4's
-			// signatures) with them.
-			withLinks := *a
-			withLinks.ctx = a.l.WithAgreementLinks(a.ctx, linksOf(a.op, f.Selections))
-			pages, ok := preloadPages(&withLinks, f, ids, (*executionContext).field_City_agreements_args, a.l.CityAgreements, a.l.CityAgreementCount)
+			pages, ok := preloadPages(a, f, ids, (*executionContext).field_City_agreements_args, a.l.CityAgreements, a.l.CityAgreementCount)
 			return ok && walk(a, nodeSelections(a.op, f.Selections), itemsOf(pages), &agreementFields)
 		},
 		"officials": func(a *lookahead, f graphql.CollectedField, _ []*knowledge.City, ids []uuid.UUID) bool {
@@ -465,17 +461,12 @@ func agreementLinks(ctx context.Context) postgres.AgreementLinks {
 	if fc == nil || !graphql.HasOperationContext(ctx) {
 		return postgres.AgreementLinks{}
 	}
-	return linksOf(graphql.GetOperationContext(ctx), fc.Field.Selections)
-}
-
-// linksOf are the lists of each agreement that conn, the selection of a connection of
-// agreements, shows: see agreementLinks.
-func linksOf(op *graphql.OperationContext, conn ast.SelectionSet) postgres.AgreementLinks {
-	if !connectionPlain(op, conn) {
+	op := graphql.GetOperationContext(ctx)
+	if !connectionPlain(op, fc.Field.Selections) {
 		return postgres.AgreementLinks{}
 	}
 	var links postgres.AgreementLinks
-	for _, f := range graphql.CollectFields(op, nodeSelections(op, conn), agreementImplementors) {
+	for _, f := range graphql.CollectFields(op, nodeSelections(op, fc.Field.Selections), agreementImplementors) {
 		switch f.Name {
 		case "parties":
 			links.Parties = true

@@ -233,44 +233,28 @@ func (l *Loaders) CityWithPartnerships(ctx context.Context, id uuid.UUID, key Pa
 // the City loader's, cached as those loaders would have cached them, so that the
 // lookahead's Preload does not read them again.
 func (l *Loaders) AgreementsWithLinks(ctx context.Context, read func(context.Context) (*postgres.LinkedAgreements, error)) (*knowledge.Page[knowledge.Agreement], error) {
-	take := l.linksTaker(ctx)
+	cols := postgres.ColumnsOf(ctx)
+	rec := readcache.RecorderFrom(ctx)
+	ticket := l.cache.Ticket()
 	linked, err := read(postgres.DeclaredRead(ctx))
 	if err != nil {
 		return nil, err
 	}
-	take(linked)
+	for _, a := range linked.Page.Items {
+		if linked.Parties != nil {
+			v := linked.Parties[a.ID]
+			keep(l.cache, rec, ticket, cacheKey{relAgreementParties, a.ID, cols & cityCols}, v, onEntity(a.ID))
+			l.AgreementParties.readAhead(a.ID, v)
+		}
+		if linked.Signatories != nil {
+			v := linked.Signatories[a.ID]
+			keep(l.cache, rec, ticket, cacheKey{relAgreementSignatories, a.ID, cols & officialCols}, v, onEntity(a.ID))
+			l.AgreementSignatories.readAhead(a.ID, v)
+		}
+	}
+	for id, c := range linked.OfficialCities {
+		keep(l.cache, rec, ticket, cacheKey{relCity, id, cols & cityCols}, c, onEntity(id))
+		l.City.readAhead(id, c)
+	}
 	return linked.Page, nil
-}
-
-// WithAgreementLinks has the nested agreement pages read under the context it returns
-// (the CityAgreements loader's) read the lists links names with their agreements, which
-// then become their loaders' values as in AgreementsWithLinks.
-func (l *Loaders) WithAgreementLinks(ctx context.Context, links postgres.AgreementLinks) context.Context {
-	if !links.Any() {
-		return ctx
-	}
-	return postgres.WithAgreementLinks(ctx, links, l.linksTaker(ctx))
-}
-
-// linksTaker returns what takes lists read with agreements as their loaders' values.
-// The cache's ticket is taken now, before the read: a change committed meanwhile keeps
-// what the read saw out of the cache.
-func (l *Loaders) linksTaker(ctx context.Context) func(*postgres.LinkedAgreements) {
-	cols := postgres.ColumnsOf(ctx)
-	rec := readcache.RecorderFrom(ctx)
-	ticket := l.cache.Ticket()
-	return func(linked *postgres.LinkedAgreements) {
-		for id, v := range linked.Parties {
-			keep(l.cache, rec, ticket, cacheKey{relAgreementParties, id, cols & cityCols}, v, onEntity(id))
-			l.AgreementParties.readAhead(id, v)
-		}
-		for id, v := range linked.Signatories {
-			keep(l.cache, rec, ticket, cacheKey{relAgreementSignatories, id, cols & officialCols}, v, onEntity(id))
-			l.AgreementSignatories.readAhead(id, v)
-		}
-		for id, c := range linked.OfficialCities {
-			keep(l.cache, rec, ticket, cacheKey{relCity, id, cols & cityCols}, c, onEntity(id))
-			l.City.readAhead(id, c)
-		}
-	}
 }

@@ -140,28 +140,9 @@ func shownAgreements(ctx context.Context, n nested) nested {
 	return n
 }
 
-// AgreementsOfCities returns the same page of each city's agreements, and reads the
-// lists of their agreements that the context asks for (WithAgreementLinks) in the same
-// statement.
+// AgreementsOfCities returns the same page of each city's agreements.
 func (db *DB) AgreementsOfCities(ctx context.Context, cities []uuid.UUID, pa knowledge.PageArgs) (map[uuid.UUID]*knowledge.Page[knowledge.Agreement], error) {
-	req, ok := ctx.Value(agreementLinksKey{}).(agreementLinksRequest)
-	if !ok || !req.links.Any() {
-		return nestedPages[agreementRow, *agreementRow](ctx, db, shownAgreements(ctx, cityAgreements), "true", nil, cities, pa)
-	}
-	lc := agreementLinkColumns(ColumnsOf(ctx), req.links)
-	n := shownAgreements(ctx, cityAgreements)
-	n.cols = strings.Join(append([]string{n.cols}, lc.selected...), ", ")
-	var linked LinkedAgreements
-	var rows []agreementLinksRow
-	pages, err := nestedPagesOf(ctx, db, n, "true", nil, cities, pa, func(r *agreementLinksRow) { rows = append(rows, *r) })
-	if err != nil {
-		return nil, err
-	}
-	if err := lc.read(rows, &linked); err != nil {
-		return nil, err
-	}
-	req.read(&linked)
-	return pages, nil
+	return nestedPages[agreementRow, *agreementRow](ctx, db, shownAgreements(ctx, cityAgreements), "true", nil, cities, pa)
 }
 
 // CountAgreementsOfCities counts each city's agreements.
@@ -296,91 +277,6 @@ type agreementLinksRow struct {
 	Signatories *string `db:"signatories"`
 }
 
-// linkColumns are the agreement columns (alias a) that carry the lists links names,
-// with the column lists of their nested rows.
-type linkColumns struct {
-	links               AgreementLinks
-	parties, signatures []namedCol
-	selected            []string
-}
-
-func agreementLinkColumns(cols Columns, links AgreementLinks) linkColumns {
-	lc := linkColumns{links: links, parties: cityColumnList(cols, "c", "ck", true),
-		signatures: append([]namedCol{{"s.official_id", "official_id"}, {"s.party_city_id", "party_city_id"}, {"s.role", "role"}},
-			prefixed(officialColumnList(cols, "o", false), "official.")...)}
-	signed := "signatories s JOIN officials o ON o.id = s.official_id"
-	if links.OfficialCities {
-		lc.signatures = append(lc.signatures, prefixed(cityColumnList(cols, "oc", "ok", true), "city.")...)
-		signed += " LEFT JOIN cities oc ON oc.id = o.city_id"
-		if cols.has(CityCountry) {
-			signed += " LEFT JOIN countries ok ON ok.id = oc.country_id"
-		}
-	}
-	if links.Parties {
-		lc.selected = append(lc.selected, nestedRows(lc.parties, "agreement_parties ap JOIN cities c ON c.id = ap.city_id"+countryJoin(cols, "c", "ck"),
-			"ap.agreement_id = a.id", "ap.position, c.name, c.id", "parties"))
-	}
-	if links.Signatories {
-		lc.selected = append(lc.selected, nestedRows(lc.signatures, signed, "s.agreement_id = a.id", "s.position, s.official_id", "signatories"))
-	}
-	return lc
-}
-
-// read adds the lists the rows carry to out, each agreement's once.
-func (lc linkColumns) read(rows []agreementLinksRow, out *LinkedAgreements) error {
-	if lc.links.Parties && out.Parties == nil {
-		out.Parties = map[uuid.UUID][]*knowledge.City{}
-	}
-	if lc.links.Signatories && out.Signatories == nil {
-		out.Signatories = map[uuid.UUID][]*knowledge.Signatory{}
-	}
-	if lc.links.OfficialCities && out.OfficialCities == nil {
-		out.OfficialCities = map[uuid.UUID]*knowledge.City{}
-	}
-	done := make(map[uuid.UUID]bool, len(rows))
-	for _, r := range rows {
-		// An agreement on the pages of two of its parties comes twice.
-		if done[r.ID] {
-			continue
-		}
-		done[r.ID] = true
-		partyRows, err := readNested(r.Parties, lc.parties)
-		if err != nil {
-			return err
-		}
-		for _, row := range partyRows {
-			var c cityCore
-			for i, col := range lc.parties {
-				if err := c.setText(col.name, row[i]); err != nil {
-					return fmt.Errorf("party of %s: %w", r.ID, err)
-				}
-			}
-			out.Parties[r.ID] = append(out.Parties[r.ID], c.domain())
-		}
-		if lc.links.Parties && len(partyRows) == 0 {
-			out.Parties[r.ID] = nil
-		}
-		signatureRows, err := readNested(r.Signatories, lc.signatures)
-		if err != nil {
-			return err
-		}
-		for _, row := range signatureRows {
-			s, city, err := signatureOf(r.ID, lc.signatures, row)
-			if err != nil {
-				return fmt.Errorf("signature of %s: %w", r.ID, err)
-			}
-			if city != nil {
-				out.OfficialCities[city.ID] = city
-			}
-			out.Signatories[r.ID] = append(out.Signatories[r.ID], s)
-		}
-		if lc.links.Signatories && len(signatureRows) == 0 {
-			out.Signatories[r.ID] = nil
-		}
-	}
-	return nil
-}
-
 // AgreementsWithLinks is Agreements, reading the lists links names in the same
 // statement, each agreement's as a nested list in its row (nestedRows): Q3 of the
 // benchmark, a page with its parties and signatures, is one statement instead of four.
@@ -398,33 +294,72 @@ func (db *DB) AgreementsWithLinks(ctx context.Context, q knowledge.AgreementQuer
 		page, err := db.Agreements(ctx, q, pa)
 		return &LinkedAgreements{Page: page}, err
 	}
-	lc := agreementLinkColumns(cols, links)
-	l.cols = strings.Join(append([]string{agreementColumns(cols)}, lc.selected...), ", ")
+	parties := cityColumnList(cols, "c", "ck", true)
+	signatures := append([]namedCol{{"s.official_id", "official_id"}, {"s.party_city_id", "party_city_id"}, {"s.role", "role"}},
+		prefixed(officialColumnList(cols, "o", false), "official.")...)
+	signed := "signatories s JOIN officials o ON o.id = s.official_id"
+	if links.OfficialCities {
+		signatures = append(signatures, prefixed(cityColumnList(cols, "oc", "ok", true), "city.")...)
+		signed += " LEFT JOIN cities oc ON oc.id = o.city_id"
+		if cols.has(CityCountry) {
+			signed += " LEFT JOIN countries ok ON ok.id = oc.country_id"
+		}
+	}
+	selected := []string{agreementColumns(cols)}
+	if links.Parties {
+		selected = append(selected, nestedRows(parties, "agreement_parties ap JOIN cities c ON c.id = ap.city_id"+countryJoin(cols, "c", "ck"),
+			"ap.agreement_id = a.id", "ap.position, c.name, c.id", "parties"))
+	}
+	if links.Signatories {
+		selected = append(selected, nestedRows(signatures, signed, "s.agreement_id = a.id", "s.position, s.official_id", "signatories"))
+	}
+	l.cols = strings.Join(selected, ", ")
 	l.noCursors = !cols.has(Cursors)
 	var rows []agreementLinksRow
 	if err := selectContext(ctx, db, &rows, l.pageSQL(where, &a, p), a...); err != nil {
 		return nil, mapError(err)
 	}
 	out := &LinkedAgreements{}
-	if err := lc.read(rows, out); err != nil {
-		return nil, err
+	if links.Parties {
+		out.Parties = map[uuid.UUID][]*knowledge.City{}
+	}
+	if links.Signatories {
+		out.Signatories = map[uuid.UUID][]*knowledge.Signatory{}
+	}
+	if links.OfficialCities {
+		out.OfficialCities = map[uuid.UUID]*knowledge.City{}
+	}
+	for _, r := range rows {
+		partyRows, err := readNested(r.Parties, parties)
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range partyRows {
+			var c cityCore
+			for i, col := range parties {
+				if err := c.setText(col.name, row[i]); err != nil {
+					return nil, fmt.Errorf("party of %s: %w", r.ID, err)
+				}
+			}
+			out.Parties[r.ID] = append(out.Parties[r.ID], c.domain())
+		}
+		signatureRows, err := readNested(r.Signatories, signatures)
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range signatureRows {
+			s, city, err := signatureOf(r.ID, signatures, row)
+			if err != nil {
+				return nil, fmt.Errorf("signature of %s: %w", r.ID, err)
+			}
+			if city != nil {
+				out.OfficialCities[city.ID] = city
+			}
+			out.Signatories[r.ID] = append(out.Signatories[r.ID], s)
+		}
 	}
 	out.Page = toPage[agreementLinksRow, *agreementLinksRow](l, rows, p, pa)
 	return out, nil
-}
-
-type agreementLinksKey struct{}
-
-type agreementLinksRequest struct {
-	links AgreementLinks
-	read  func(*LinkedAgreements)
-}
-
-// WithAgreementLinks asks the nested agreement pages read under ctx (AgreementsOfCities)
-// to read the lists links names with their agreements, and to hand them to read (the
-// page is nil).
-func WithAgreementLinks(ctx context.Context, links AgreementLinks, read func(*LinkedAgreements)) context.Context {
-	return context.WithValue(ctx, agreementLinksKey{}, agreementLinksRequest{links, read})
 }
 
 // readNested parses a nested list of the columns list; nil (the list was not read) is

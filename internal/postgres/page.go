@@ -275,15 +275,6 @@ func nestedPages[R any, PR interface {
 	*R
 	pagedRow[T]
 }, T any](ctx context.Context, db sqlx.QueryerContext, n nested, where string, a args, parents []uuid.UUID, pa knowledge.PageArgs) (map[uuid.UUID]*knowledge.Page[T], error) {
-	return nestedPagesOf[R, PR](ctx, db, n, where, a, parents, pa, nil)
-}
-
-// nestedPagesOf is nestedPages, showing each row read to seen (when not nil).
-func nestedPagesOf[R any, PR interface {
-	*R
-	pagedRow[T]
-}, T any](ctx context.Context, db sqlx.QueryerContext, n nested, where string, a args, parents []uuid.UUID, pa knowledge.PageArgs,
-	seen func(PR)) (map[uuid.UUID]*knowledge.Page[T], error) {
 	p, err := planPage(n.listing, pa)
 	if err != nil {
 		return nil, err
@@ -305,9 +296,6 @@ CROSS JOIN %s`, parentsArg, n.lateral(where, &a, p))
 	}
 	byParent := make(map[uuid.UUID][]R, len(parents))
 	for _, r := range rows {
-		if seen != nil {
-			seen(PR(&r))
-		}
 		id := PR(&r).page().ParentID
 		byParent[id] = append(byParent[id], r)
 	}
