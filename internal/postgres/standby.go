@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/pressly/goose/v3"
 )
 
@@ -73,6 +74,11 @@ func CheckSchema(ctx context.Context, db *sql.DB) error {
 // all. So the call commits a transaction of its own with synchronous_commit on, whose
 // commit record comes after the position read and is flushed with all WAL before it.
 func (db *DB) WALFlushedPosition(ctx context.Context) (uint64, error) {
+	return FlushedWALPosition(ctx, db.DB)
+}
+
+// FlushedWALPosition is WALFlushedPosition over any connection pool to the primary.
+func FlushedWALPosition(ctx context.Context, db *sqlx.DB) (uint64, error) {
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("read the WAL position: %w", err)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/amity/amity/internal/postgres"
 )
 
 // Pair is a private PostgreSQL primary and a streaming standby of it, each its own
@@ -181,37 +183,21 @@ func (p *Pair) WaitReplayed(tb testing.TB) {
 	primary, standby := p.Primary.open(tb, "postgres"), p.Standby.open(tb, "postgres")
 	defer primary.Close()
 	defer standby.Close()
-	// The insert position may lie past what is flushed, which reaches the standby only
-	// when something flushes it (postgres.DB.WALFlushedPosition): a synchronous commit
-	// of a transaction with an id, after the position is read, does.
-	var target struct {
-		LSN  string `db:"lsn"`
-		XID  int64  `db:"xid"`
-		Sync string `db:"sync"`
-	}
-	tx, err := primary.Beginx()
+	target, err := postgres.FlushedWALPosition(context.Background(), primary)
 	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := tx.Get(&target, `SELECT pg_current_wal_insert_lsn()::text AS lsn, txid_current() AS xid,
-    set_config('synchronous_commit', 'on', true) AS sync`); err != nil {
-		tx.Rollback()
-		tb.Fatal(err)
-	}
-	if err := tx.Commit(); err != nil {
 		tb.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for {
 		var caughtUp bool
-		err := standby.GetContext(ctx, &caughtUp, "SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", target.LSN)
+		err := standby.GetContext(ctx, &caughtUp, "SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint >= $1", int64(target))
 		if err == nil && caughtUp {
 			return
 		}
 		select {
 		case <-ctx.Done():
-			tb.Fatalf("pgtest: the standby has not replayed %s within 30s (last error %v)", target.LSN, err)
+			tb.Fatalf("pgtest: the standby has not replayed %d within 30s (last error %v)", target, err)
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
