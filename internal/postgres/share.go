@@ -51,7 +51,8 @@ func takeShare(ctx context.Context) (release func(), err error) {
 	}
 }
 
-// SelectContext is sqlx's, within the context's statement share.
+// SelectContext is sqlx's (its rows scanned in place, scan.go), within the context's
+// statement share.
 func (db *DB) SelectContext(ctx context.Context, dest any, query string, args ...any) error {
 	return selectContext(ctx, db.DB, dest, query, args...)
 }
@@ -67,7 +68,7 @@ func selectContext(ctx context.Context, q sqlx.QueryerContext, dest any, query s
 		return err
 	}
 	defer release()
-	return sqlx.SelectContext(ctx, q, dest, query, args...)
+	return selectRows(ctx, q, dest, query, args...)
 }
 
 func getContext(ctx context.Context, q sqlx.QueryerContext, dest any, query string, args ...any) error {
