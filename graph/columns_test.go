@@ -220,3 +220,107 @@ func TestAgreementsPageReadsItsListsWithIt(t *testing.T) {
 		}
 	}
 }
+
+// An agreements page that shows its parties' countries but not its signing officials'
+// cities' reads those cities without their country (Q3: a sixth of its statement's cost
+// to PostgreSQL), and they are cities of their own loader and cache key: no field that
+// shows a city's country gets one of them, in the same query (an alias that shows it)
+// or from the read cache afterwards.
+func TestOfficialCitiesReadWithoutTheirCountry(t *testing.T) {
+	t.Parallel()
+	a := MustAPI(t) // the read cache on, as a server runs
+	MustInsertNetwork(t, a, 30)
+	type city struct {
+		ID      string
+		Name    string
+		Country *struct{ Name string }
+	}
+	type official struct {
+		ID   string
+		City *city
+		Home *city
+	}
+	// A signature's party, often the official's city, shows its country (first, before
+	// the read cache holds any of it).
+	var parties struct {
+		Agreements struct {
+			Nodes []struct {
+				Signatories []struct {
+					Party    city
+					Official official
+				}
+			}
+		}
+	}
+	a.MustPost(t, `{ agreements(first: 50) { nodes { signatories { party { id name country { name } } official { id city { id name } } } } } }`, nil).MustData(t, &parties)
+	same := 0
+	for _, n := range parties.Agreements.Nodes {
+		for _, s := range n.Signatories {
+			if s.Party.Country == nil || s.Party.Country.Name == "" {
+				t.Errorf("party %s: no country", s.Party.ID)
+			}
+			if s.Official.City != nil && s.Official.City.ID == s.Party.ID {
+				same++
+			}
+		}
+	}
+	if same == 0 {
+		t.Error("no official signs for their own city: the case is not tried")
+	}
+
+	var page struct {
+		Agreements struct {
+			Nodes []struct {
+				Signatories []struct{ Official official }
+			}
+		}
+	}
+	first := a.MustPost(t, `{ agreements(first: 50) { nodes { parties { name country { name } }
+  signatories { official { id city { id name } } } } } }`, nil)
+	first.MustData(t, &page)
+	if first.Statements != 1 {
+		t.Errorf("the page took %d statements, want 1", first.Statements)
+	}
+	officials := map[string]official{}
+	for _, n := range page.Agreements.Nodes {
+		for _, s := range n.Signatories {
+			if s.Official.City != nil {
+				officials[s.Official.ID] = s.Official
+			}
+		}
+	}
+	if len(officials) == 0 {
+		t.Fatal("no signing official has a city")
+	}
+
+	// The same officials' cities with their country, from the cache and alone.
+	for id, o := range officials {
+		var got struct{ Official official }
+		a.MustPost(t, `query($id: ID!) { official(id: $id) { id city { id name country { name } } } }`, map[string]any{"id": id}).MustData(t, &got)
+		if c := got.Official.City; c == nil || c.ID != o.City.ID || c.Name != o.City.Name || c.Country == nil || c.Country.Name == "" {
+			t.Errorf("official %s: city %+v, want %s with its country", id, c, o.City.Name)
+		}
+	}
+
+	// One alias shows the country and another does not, in one page.
+	page.Agreements.Nodes = nil
+	a.MustPost(t, `{ agreements(first: 50) { nodes { parties { name country { name } }
+  signatories { official { id city { id name } home: city { id name country { name } } } } } } }`, nil).MustData(t, &page)
+	seen := 0
+	for _, n := range page.Agreements.Nodes {
+		for _, s := range n.Signatories {
+			o := s.Official
+			if o.City == nil {
+				continue
+			}
+			seen++
+			if o.Home == nil || o.Home.ID != o.City.ID || o.Home.Country == nil || o.Home.Country.Name == "" || o.City.Country != nil {
+				t.Errorf("official %s: city %+v, home %+v", o.ID, o.City, o.Home)
+			}
+		}
+	}
+	if seen == 0 {
+		t.Error("no signing official has a city in the aliased page")
+	}
+
+}

@@ -392,7 +392,7 @@ func init() {
 	officialFields.preload = map[string]relation[knowledge.Official]{
 		"city": func(a *lookahead, f graphql.CollectedField, os []*knowledge.Official, _ []uuid.UUID) bool {
 			cities := pointedTo(os, func(o *knowledge.Official) *uuid.UUID { return o.CityID })
-			return walk(a, f.Selections, a.l.City.Preload(a.ctx, cities), &cityFields)
+			return walk(a, f.Selections, a.l.CityShowing(a.ctx, selects(a.op, f.Selections, "country")).Preload(a.ctx, cities), &cityFields)
 		},
 		"agreements": func(a *lookahead, f graphql.CollectedField, _ []*knowledge.Official, ids []uuid.UUID) bool {
 			pages, ok := preloadPages(a, f, ids, (*executionContext).field_Official_agreements_args, a.l.OfficialAgreements, a.l.OfficialAgreementCnt)
@@ -473,8 +473,14 @@ func agreementLinks(ctx context.Context) postgres.AgreementLinks {
 		case "signatories":
 			links.Signatories = true
 			for _, s := range graphql.CollectFields(op, f.Selections, signatoryImplementors) {
-				if s.Name == "official" && selects(op, s.Selections, "city") {
-					links.OfficialCities = true
+				if s.Name != "official" {
+					continue
+				}
+				for _, c := range graphql.CollectFields(op, s.Selections, officialImplementors) {
+					if c.Name == "city" {
+						links.OfficialCities = true
+						links.OfficialCityCountries = links.OfficialCityCountries || selects(op, c.Selections, "country")
+					}
 				}
 			}
 		}
@@ -594,6 +600,13 @@ func nodeSelections(op *graphql.OperationContext, conn ast.SelectionSet) ast.Sel
 		}
 	}
 	return out
+}
+
+// showsCountry says whether the city field being resolved shows the city's country
+// (when unsure, that it does: the city is then read whole).
+func showsCountry(ctx context.Context) bool {
+	fc := graphql.GetFieldContext(ctx)
+	return fc == nil || !graphql.HasOperationContext(ctx) || selects(graphql.GetOperationContext(ctx), fc.Field.Selections, "country")
 }
 
 func selects(op *graphql.OperationContext, sel ast.SelectionSet, name string) bool {

@@ -24,7 +24,7 @@ func (r *officialResolver) ExternalIds(ctx context.Context, obj *knowledge.Offic
 
 // City is the resolver for the city field.
 func (r *officialResolver) City(ctx context.Context, obj *knowledge.Official) (*knowledge.City, error) {
-	return loadOptional(ctx, loader.For(ctx).City, obj.CityID)
+	return loadOptional(ctx, loader.For(ctx).CityShowing(ctx, showsCountry(ctx)), obj.CityID)
 }
 
 // Agreements is the resolver for the agreements field.

@@ -31,6 +31,7 @@ func onEntityAndKind(kind string) func(uuid.UUID) []readcache.Dep {
 // cursors.
 const (
 	cityCols        = postgres.CityColumns
+	countryOfCity   = postgres.CityCountry | postgres.CountryColumns
 	partnershipCols = postgres.PartnershipColumns | postgres.CityColumns // with the partner
 	agreementCols   = postgres.AgreementColumns
 	officialCols    = postgres.OfficialColumns // and signatures, with their official
@@ -53,6 +54,7 @@ func onPartnershipPage(k PartnershipPageKey) []readcache.Dep { return onCity(k.P
 func (l *Loaders) useCache(c *readcache.Cache) {
 	l.cache = c
 	cacheBy(l.City, c, relCity, cityCols, onEntity)
+	cacheBy(l.CityWithoutCountry, c, relCity, cityCols&^countryOfCity, onEntity)
 	cacheBy(l.Country, c, "country", 0, onEntity)
 	cacheBy(l.Official, c, "official", officialCols, onEntity)
 	cacheBy(l.Agreement, c, "agreement", agreementCols, onEntity)
@@ -252,9 +254,21 @@ func (l *Loaders) AgreementsWithLinks(ctx context.Context, read func(context.Con
 			l.AgreementSignatories.readAhead(a.ID, v)
 		}
 	}
+	cities := l.CityShowing(ctx, linked.OfficialCityColumns&postgres.CityCountry != 0)
 	for id, c := range linked.OfficialCities {
-		keep(l.cache, rec, ticket, cacheKey{relCity, id, cols & cityCols}, c, onEntity(id))
-		l.City.readAhead(id, c)
+		keep(l.cache, rec, ticket, cacheKey{relCity, id, linked.OfficialCityColumns & cityCols}, c, onEntity(id))
+		cities.readAhead(id, c)
 	}
 	return linked.Page, nil
+}
+
+// CityShowing is the loader of cities for a field that shows their country or not.
+// Cities read without their country are a loader of their own, so that no field that
+// shows the country gets one of them; in a query that shows no city's country both
+// loaders would read the same, and City serves every field.
+func (l *Loaders) CityShowing(ctx context.Context, country bool) *Loader[uuid.UUID, *knowledge.City] {
+	if country || postgres.ColumnsOf(ctx)&postgres.CityCountry == 0 {
+		return l.City
+	}
+	return l.CityWithoutCountry
 }

@@ -198,13 +198,16 @@ func WithPreloadReport(ctx context.Context) (context.Context, *atomic.Bool) {
 
 // Loaders are the per-request loaders.
 type Loaders struct {
-	City        *Loader[uuid.UUID, *knowledge.City]
-	Country     *Loader[uuid.UUID, *knowledge.Country]
-	Official    *Loader[uuid.UUID, *knowledge.Official]
-	Agreement   *Loader[uuid.UUID, *knowledge.Agreement]
-	Institution *Loader[uuid.UUID, *knowledge.Institution]
-	Partnership *Loader[uuid.UUID, *knowledge.Partnership]
-	Source      *Loader[uuid.UUID, *knowledge.Source]
+	City *Loader[uuid.UUID, *knowledge.City]
+	// CityWithoutCountry reads cities without their country, for a field that does not
+	// show it in a query that shows cities' countries elsewhere (CityShowing).
+	CityWithoutCountry *Loader[uuid.UUID, *knowledge.City]
+	Country            *Loader[uuid.UUID, *knowledge.Country]
+	Official           *Loader[uuid.UUID, *knowledge.Official]
+	Agreement          *Loader[uuid.UUID, *knowledge.Agreement]
+	Institution        *Loader[uuid.UUID, *knowledge.Institution]
+	Partnership        *Loader[uuid.UUID, *knowledge.Partnership]
+	Source             *Loader[uuid.UUID, *knowledge.Source]
 
 	Division        *Loader[knowledge.DivisionKey, *knowledge.Division]
 	CityNames       *Loader[uuid.UUID, []*knowledge.LocalizedName]
@@ -253,7 +256,10 @@ func New(db *postgres.DB, wait time.Duration, cache *readcache.Cache) *Loaders {
 		wait = DefaultWait
 	}
 	l := &Loaders{
-		City:        byID(wait, db.CitiesByID),
+		City: byID(wait, db.CitiesByID),
+		CityWithoutCountry: byID(wait, func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*knowledge.City, error) {
+			return db.CitiesByID(postgres.WithColumns(ctx, postgres.ColumnsOf(ctx)&^countryOfCity), ids)
+		}),
 		Country:     byID(wait, db.CountriesByID),
 		Official:    byID(wait, db.OfficialsByID),
 		Agreement:   byID(wait, db.AgreementsByID),

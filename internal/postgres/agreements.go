@@ -255,6 +255,11 @@ type AgreementLinks struct {
 	Parties, Signatories bool
 	// OfficialCities: with the signatories, their officials' cities.
 	OfficialCities bool
+	// OfficialCityCountries: with those cities, their countries. Without it they are
+	// read without, whatever else the query shows of cities (Q3 shows the parties'
+	// countries, not the officials' cities'; joining them was a sixth of the
+	// statement's cost).
+	OfficialCityCountries bool
 }
 
 // Any says whether there is a list to read.
@@ -269,6 +274,8 @@ type LinkedAgreements struct {
 	Parties        map[uuid.UUID][]*knowledge.City
 	Signatories    map[uuid.UUID][]*knowledge.Signatory
 	OfficialCities map[uuid.UUID]*knowledge.City
+	// OfficialCityColumns are the columns OfficialCities were read with.
+	OfficialCityColumns Columns
 }
 
 type agreementLinksRow struct {
@@ -298,10 +305,14 @@ func (db *DB) AgreementsWithLinks(ctx context.Context, q knowledge.AgreementQuer
 	signatures := append([]namedCol{{"s.official_id", "official_id"}, {"s.party_city_id", "party_city_id"}, {"s.role", "role"}},
 		prefixed(officialColumnList(cols, "o", false), "official.")...)
 	signed := "signatories s JOIN officials o ON o.id = s.official_id"
+	officialCityCols := cols
+	if !links.OfficialCityCountries {
+		officialCityCols &^= CityCountry | CountryColumns
+	}
 	if links.OfficialCities {
-		signatures = append(signatures, prefixed(cityColumnList(cols, "oc", "ok", true), "city.")...)
+		signatures = append(signatures, prefixed(cityColumnList(officialCityCols, "oc", "ok", true), "city.")...)
 		signed += " LEFT JOIN cities oc ON oc.id = o.city_id"
-		if cols.has(CityCountry) {
+		if officialCityCols.has(CityCountry) {
 			signed += " LEFT JOIN countries ok ON ok.id = oc.country_id"
 		}
 	}
@@ -328,6 +339,7 @@ func (db *DB) AgreementsWithLinks(ctx context.Context, q knowledge.AgreementQuer
 	}
 	if links.OfficialCities {
 		out.OfficialCities = map[uuid.UUID]*knowledge.City{}
+		out.OfficialCityColumns = officialCityCols
 	}
 	for _, r := range rows {
 		partyRows, err := readNested(r.Parties, parties)
