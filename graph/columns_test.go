@@ -178,6 +178,21 @@ func TestAgreementsPageReadsItsListsWithIt(t *testing.T) {
 	cfg.ReadCacheBytes = 0
 	a := MustAPIWith(t, cfg)
 	MustInsertNetwork(t, a, 30)
+	compareWithAlone(t, a)
+	// The page puts its lists in order itself; where positions tie, names and ids
+	// decide, as they do for lists read alone.
+	for _, table := range []string{"agreement_parties", "signatories"} {
+		if _, err := a.db.Exec(`UPDATE ` + table + ` SET position = 0`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	compareWithAlone(t, a)
+}
+
+// compareWithAlone holds every agreement of a page, with its lists, to the agreement read
+// alone.
+func compareWithAlone(t *testing.T, a *api) {
+	t.Helper()
 	for _, sel := range []string{
 		`{ id title parties { name } signatories { official { name } } }`,
 		`{ id title signedOn parties { id name version population location { latitude longitude } wikidataId geonamesId

@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -170,13 +172,15 @@ func (db *DB) CountAgreementsOfInstitutions(ctx context.Context, institutions []
 	return nestedCounts(ctx, db, institutionAgreements, "true", nil, institutions)
 }
 
-// AgreementParties returns each agreement's parties, in the order the agreement names them.
+// AgreementParties returns each agreement's parties, in the order the agreement names
+// them (partyOrder: names compare byte by byte, as Go compares them, whatever the
+// database's collation).
 func (db *DB) AgreementParties(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]*knowledge.City, error) {
 	cols := ColumnsOf(ctx)
 	q := `SELECT ap.agreement_id AS parent_id, ` + cityColumns(cols, "c", "ck", "", true) + `
 FROM agreement_parties ap JOIN cities c ON c.id = ap.city_id` + countryJoin(cols, "c", "ck") + `
 WHERE ap.agreement_id = ANY($1::uuid[])
-ORDER BY ap.agreement_id, ap.position, c.name, c.id`
+ORDER BY ap.agreement_id, ap.position, c.name COLLATE "C", c.id`
 	return selectGrouped[cityRow, *cityRow](ctx, db, q, agreements)
 }
 
@@ -201,8 +205,9 @@ ORDER BY agreement_id, array_position(ARRAY['TRADE','INVESTMENT','TECHNOLOGY','E
 	return out, nil
 }
 
-// Signatories returns who signed each agreement, in signing order, each with the
-// official, who is nearly always shown with the signature.
+// Signatories returns who signed each agreement, in signing order (position, then the
+// official's id: signatureOrder), each with the official, who is nearly always shown
+// with the signature.
 func (db *DB) Signatories(ctx context.Context, agreements []uuid.UUID) (map[uuid.UUID][]*knowledge.Signatory, error) {
 	cols := ColumnsOf(ctx)
 	q := `SELECT s.agreement_id, s.official_id, s.party_city_id, s.role,
@@ -301,8 +306,8 @@ func (db *DB) AgreementsWithLinks(ctx context.Context, q knowledge.AgreementQuer
 		page, err := db.Agreements(ctx, q, pa)
 		return &LinkedAgreements{Page: page}, err
 	}
-	parties := cityColumnList(cols, "c", "ck", true)
-	signatures := append([]namedCol{{"s.official_id", "official_id"}, {"s.party_city_id", "party_city_id"}, {"s.role", "role"}},
+	parties := append(cityColumnList(cols, "c", "ck", true), namedCol{"ap.position", "position"})
+	signatures := append([]namedCol{{"s.official_id", "official_id"}, {"s.party_city_id", "party_city_id"}, {"s.role", "role"}, {"s.position", "position"}},
 		prefixed(officialColumnList(cols, "o", false), "official.")...)
 	signed := "signatories s JOIN officials o ON o.id = s.official_id"
 	officialCityCols := cols
@@ -319,10 +324,10 @@ func (db *DB) AgreementsWithLinks(ctx context.Context, q knowledge.AgreementQuer
 	selected := []string{agreementColumns(cols)}
 	if links.Parties {
 		selected = append(selected, nestedRows(parties, "agreement_parties ap JOIN cities c ON c.id = ap.city_id"+countryJoin(cols, "c", "ck"),
-			"ap.agreement_id = a.id", "ap.position, c.name, c.id", "parties"))
+			"ap.agreement_id = a.id", "parties"))
 	}
 	if links.Signatories {
-		selected = append(selected, nestedRows(signatures, signed, "s.agreement_id = a.id", "s.position, s.official_id", "signatories"))
+		selected = append(selected, nestedRows(signatures, signed, "s.agreement_id = a.id", "signatories"))
 	}
 	l.cols = strings.Join(selected, ", ")
 	l.noCursors = !cols.has(Cursors)
@@ -346,28 +351,41 @@ func (db *DB) AgreementsWithLinks(ctx context.Context, q knowledge.AgreementQuer
 		if err != nil {
 			return nil, err
 		}
-		for _, row := range partyRows {
+		placed := make([]placedParty, len(partyRows))
+		for k, row := range partyRows {
 			var c cityCore
 			for i, col := range parties {
-				if err := c.setText(col.name, row[i]); err != nil {
+				if col.name == "position" {
+					placed[k].position, err = textInt(row[i])
+				} else {
+					err = c.setText(col.name, row[i])
+				}
+				if err != nil {
 					return nil, fmt.Errorf("party of %s: %w", r.ID, err)
 				}
 			}
-			out.Parties[r.ID] = append(out.Parties[r.ID], c.domain())
+			placed[k].city = c.domain()
+		}
+		slices.SortFunc(placed, partyOrder)
+		for _, p := range placed {
+			out.Parties[r.ID] = append(out.Parties[r.ID], p.city)
 		}
 		signatureRows, err := readNested(r.Signatories, signatures)
 		if err != nil {
 			return nil, err
 		}
-		for _, row := range signatureRows {
-			s, city, err := signatureOf(r.ID, signatures, row)
-			if err != nil {
+		sigs := make([]nestedSignature, len(signatureRows))
+		for k, row := range signatureRows {
+			if sigs[k], err = signatureOf(r.ID, signatures, row); err != nil {
 				return nil, fmt.Errorf("signature of %s: %w", r.ID, err)
 			}
-			if city != nil {
-				out.OfficialCities[city.ID] = city
+		}
+		slices.SortFunc(sigs, signatureOrder)
+		for _, s := range sigs {
+			if s.city != nil {
+				out.OfficialCities[s.city.ID] = s.city
 			}
-			out.Signatories[r.ID] = append(out.Signatories[r.ID], s)
+			out.Signatories[r.ID] = append(out.Signatories[r.ID], s.signatory)
 		}
 	}
 	out.Page = toPage[agreementLinksRow, *agreementLinksRow](l, rows, p, pa)
@@ -392,8 +410,37 @@ func readNested(text *string, list []namedCol) ([][]*string, error) {
 // signatureOf is a signature of the agreement as a nested row of the columns list
 // holds it, with its official and, when the list has its columns, the official's city
 // (nil when he has none).
-func signatureOf(agreement uuid.UUID, list []namedCol, row []*string) (*knowledge.Signatory, *knowledge.City, error) {
+// placedParty is a party read in a nested list, with its place among the agreement's.
+type placedParty struct {
+	city     *knowledge.City
+	position int
+}
+
+// partyOrder is the order of an agreement's parties, as AgreementParties reads them:
+// their positions, then names byte by byte, then ids.
+func partyOrder(a, b placedParty) int {
+	return cmp.Or(cmp.Compare(a.position, b.position), strings.Compare(a.city.Name, b.city.Name),
+		bytes.Compare(a.city.ID[:], b.city.ID[:]))
+}
+
+// nestedSignature is a signature read in a nested list: the signature, the official's
+// city when read, and its place among the agreement's signatures.
+type nestedSignature struct {
+	signatory *knowledge.Signatory
+	city      *knowledge.City
+	position  int
+}
+
+// signatureOrder is the order of an agreement's signatures, as Signatories reads them:
+// their positions, then the officials' ids (PostgreSQL compares uuids byte by byte).
+func signatureOrder(a, b nestedSignature) int {
+	return cmp.Or(cmp.Compare(a.position, b.position),
+		bytes.Compare(a.signatory.OfficialID[:], b.signatory.OfficialID[:]))
+}
+
+func signatureOf(agreement uuid.UUID, list []namedCol, row []*string) (nestedSignature, error) {
 	s := &knowledge.Signatory{AgreementID: agreement}
+	var position int
 	var o officialCore
 	var city cityCore
 	// An official without a city has NULL for all of its columns.
@@ -413,6 +460,8 @@ func signatureOf(agreement uuid.UUID, list []namedCol, row []*string) (*knowledg
 			s.PartyID, err = textUUID(v)
 		case name == "role":
 			s.Role = v
+		case name == "position":
+			position, err = textInt(v)
 		case strings.HasPrefix(name, "official."):
 			err = o.setText(strings.TrimPrefix(name, "official."), v)
 		case strings.HasPrefix(name, "city."):
@@ -423,13 +472,14 @@ func signatureOf(agreement uuid.UUID, list []namedCol, row []*string) (*knowledg
 			err = fmt.Errorf("signature %s: %w", name, errUnknownColumn)
 		}
 		if err != nil {
-			return nil, nil, err
+			return nestedSignature{}, err
 		}
 	}
 	o.ID = s.OfficialID
 	s.Official = o.domain()
-	if !hasCity {
-		return s, nil, nil
+	out := nestedSignature{signatory: s, position: position}
+	if hasCity {
+		out.city = city.domain()
 	}
-	return s, city.domain(), nil
+	return out, nil
 }

@@ -16,14 +16,16 @@ import (
 // building JSON cost PostgreSQL twice what the separate statements did.
 
 // nestedRows is the SQL of the nested list: the columns as a text array per row of
-// what from joins where, in order.
-func nestedRows(list []namedCol, from, where, order, as string) string {
+// what from joins where, in no order. A nested list has a few rows, which its reader
+// puts in order: a Sort for each row of the page cost PostgreSQL more than the rest of
+// the list (docs/benchmarks.md, "Lists put in order by their reader").
+func nestedRows(list []namedCol, from, where, as string) string {
 	exprs := make([]string, len(list))
 	for i, c := range list {
 		exprs[i] = c.expr + "::text"
 	}
-	return fmt.Sprintf("array(SELECT array[%s] FROM %s WHERE %s ORDER BY %s)::text AS %s",
-		strings.Join(exprs, ", "), from, where, order, as)
+	return fmt.Sprintf("array(SELECT array[%s] FROM %s WHERE %s)::text AS %s",
+		strings.Join(exprs, ", "), from, where, as)
 }
 
 // prefixed is list with its names under the prefix.
