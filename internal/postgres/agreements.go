@@ -398,7 +398,7 @@ func readNested(text *string, list []namedCol) ([][]*string, error) {
 	if text == nil {
 		return nil, nil
 	}
-	rows, err := parseTextRows(*text)
+	rows, err := parseTextRows(*text, len(list))
 	for _, row := range rows {
 		if len(row) != len(list) {
 			return nil, fmt.Errorf("nested row of %d fields, want %d", len(row), len(list))

@@ -38,8 +38,10 @@ func prefixed(list []namedCol, prefix string) []namedCol {
 }
 
 // parseTextRows reads the text form of a two-dimensional text array ("{}" when the
-// list is empty): one slice of fields per row, nil for NULL.
-func parseTextRows(s string) ([][]*string, error) {
+// list is empty): one slice of fields per row, nil for NULL. A field is a substring of s
+// unless it has escapes, and a row's fields share one allocation (a row has at most
+// width fields without growing): a page's nested lists hold a few hundred fields.
+func parseTextRows(s string, width int) ([][]*string, error) {
 	bad := func(why string) error { return fmt.Errorf("nested rows %.60q: %s", s, why) }
 	if s == "{}" {
 		return nil, nil
@@ -54,31 +56,37 @@ func parseTextRows(s string) ([][]*string, error) {
 			return nil, bad("a row does not start with {")
 		}
 		i++
-		var row []*string
+		values := make([]string, 0, width)
+		row := make([]*string, 0, width)
 		for {
 			var field *string
 			if s[i] == '"' {
-				var b strings.Builder
 				i++
+				from, escaped := i, false
 				for ; i < end && s[i] != '"'; i++ {
 					if s[i] == '\\' {
+						escaped = true
 						i++
 					}
-					b.WriteByte(s[i])
 				}
 				if i >= end {
 					return nil, bad("an unterminated quote")
 				}
+				v := s[from:i]
+				if escaped {
+					v = unescapeArrayText(v)
+				}
 				i++
-				v := b.String()
-				field = &v
+				values = append(values, v)
+				field = &values[len(values)-1]
 			} else {
 				j := i
 				for j < end && s[j] != ',' && s[j] != '}' {
 					j++
 				}
 				if v := s[i:j]; v != "NULL" {
-					field = &v
+					values = append(values, v)
+					field = &values[len(values)-1]
 				}
 				i = j
 			}
@@ -101,6 +109,20 @@ func parseTextRows(s string) ([][]*string, error) {
 		}
 	}
 	return rows, nil
+}
+
+// unescapeArrayText drops the backslashes of a quoted array element: each escapes the
+// byte after it.
+func unescapeArrayText(v string) string {
+	var b strings.Builder
+	b.Grow(len(v))
+	for k := 0; k < len(v); k++ {
+		if v[k] == '\\' && k+1 < len(v) {
+			k++
+		}
+		b.WriteByte(v[k])
+	}
+	return b.String()
 }
 
 // errUnknownColumn is a nested column no row type knows: a bug, caught by the tests.

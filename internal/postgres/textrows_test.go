@@ -39,7 +39,7 @@ FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS u(a, b, c, n)
 			pq.Array(cols[0]), pq.Array(cols[1]), pq.Array(cols[2])); err != nil {
 			t.Fatal(err)
 		}
-		got, err := postgres.ParseTextRows(text)
+		got, err := postgres.ParseTextRows(text, 3)
 		if err != nil {
 			t.Fatalf("%d rows: %v", n, err)
 		}
@@ -48,7 +48,7 @@ FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS u(a, b, c, n)
 		}
 	}
 	for _, bad := range []string{"", "{", "{a,b}", "{{a,b}", `{{"a}}`, "{{a}{b}}"} {
-		if _, err := postgres.ParseTextRows(bad); err == nil {
+		if _, err := postgres.ParseTextRows(bad, 3); err == nil {
 			t.Errorf("ParseTextRows(%q) took a malformed array", bad)
 		}
 	}
