@@ -14,8 +14,9 @@ import (
 
 // TestAPQFloodStaysWithinMemory sends the flood: 1,000 anonymous 900 KB
 // documents, each with its correct SHA-256 as an automatic persisted query. Each is
-// refused (QUERY_TOO_LARGE) and none is stored, so the process heap stays far under the
-// 72 MiB memory limit (it reached 901 MiB when APQ stored before the limits ran).
+// refused (QUERY_TOO_LARGE) and none is stored, so the process heap stays far under
+// 72 MiB, below the server's memory limit (it reached 901 MiB when APQ stored before the
+// limits ran).
 // Not parallel: it reads the whole process's heap.
 func TestAPQFloodStaysWithinMemory(t *testing.T) {
 	const (

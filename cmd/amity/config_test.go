@@ -40,7 +40,7 @@ func TestServeDefaults(t *testing.T) {
 		{"write-timeout (request timeout + 5s)", cfg.timeouts.write, 20 * time.Second},
 		{"max-body-bytes", cfg.http.MaxBodyBytes, int64(1 << 20)},
 		{"max-header-bytes", cfg.timeouts.maxHeader, 64 << 10},
-		{"memory-limit-mib", cfg.memoryLimitMiB, 72},
+		{"memory-limit-mib", cfg.memoryLimitMiB, 96},
 		{"gc-percent", cfg.gcPercent, 400},
 		{"metrics access", cfg.http.MetricsAccess, server.MetricsAdmin},
 		{"hosts checked", cfg.http.Hosts.Check, true},

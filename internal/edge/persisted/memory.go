@@ -8,7 +8,7 @@ import (
 
 // DefaultMemoryBytes is the budget of the in-memory APQ cache: 4 MiB holds the
 // explorer's and playground's documents many times over (each is a few KB; the query
-// limit allows 32 KiB), and stays small beside the 72 MiB memory limit.
+// limit allows 32 KiB), and stays small beside the 96 MiB memory limit.
 const DefaultMemoryBytes = 4 << 20
 
 // entryOverhead is what one entry costs beyond its document: the 64-byte hash key, the

@@ -22,6 +22,7 @@ package readcache
 
 import (
 	"container/list"
+	"slices"
 	"sync"
 
 	"github.com/google/uuid"
@@ -286,9 +287,21 @@ func (c *Cache) freshLocked(read uint64, deps []Dep) bool {
 	return true
 }
 
+// dedupe drops repeated dependencies. Most values depend on a handful (a list of
+// signatures: the agreement, its officials and their cities), which a scan dedupes
+// without the map that was a tenth of the cost of keeping a read.
 func dedupe(deps []Dep) []Dep {
 	if len(deps) < 2 {
 		return deps
+	}
+	if len(deps) <= 16 {
+		out := make([]Dep, 0, len(deps))
+		for _, d := range deps {
+			if !slices.Contains(out, d) {
+				out = append(out, d)
+			}
+		}
+		return out
 	}
 	seen := make(map[Dep]struct{}, len(deps))
 	out := deps[:0:0]
