@@ -186,6 +186,13 @@ func TestAgreementsPageReadsItsListsWithIt(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// And a signing official without a city: the nested city's columns are all NULL.
+	if res, err := a.db.Exec(`UPDATE officials SET city_id = NULL WHERE id = (SELECT s.official_id FROM signatories s
+  JOIN agreements g ON g.id = s.agreement_id ORDER BY coalesce(g.signed_on, '-infinity') DESC, g.id DESC, s.official_id LIMIT 1)`); err != nil {
+		t.Fatal(err)
+	} else if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("%d officials lost their city", n)
+	}
 	compareWithAlone(t, a)
 }
 

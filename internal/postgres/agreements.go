@@ -306,16 +306,13 @@ func (db *DB) AgreementsWithLinks(ctx context.Context, q knowledge.AgreementQuer
 		page, err := db.Agreements(ctx, q, pa)
 		return &LinkedAgreements{Page: page}, err
 	}
-	parties := append(cityColumnList(cols, "c", "ck", true), namedCol{"ap.position", "position"})
-	signatures := append([]namedCol{{"s.official_id", "official_id"}, {"s.party_city_id", "party_city_id"}, {"s.role", "role"}, {"s.position", "position"}},
-		prefixed(officialColumnList(cols, "o", false), "official.")...)
-	signed := "signatories s JOIN officials o ON o.id = s.official_id"
 	officialCityCols := cols
 	if !links.OfficialCityCountries {
 		officialCityCols &^= CityCountry | CountryColumns
 	}
+	parties, signatures := nestedPartyColumns(cols), nestedSignatureColumns(cols, officialCityCols, links.OfficialCities)
+	signed := "signatories s JOIN officials o ON o.id = s.official_id"
 	if links.OfficialCities {
-		signatures = append(signatures, prefixed(cityColumnList(officialCityCols, "oc", "ok", true), "city.")...)
 		signed += " LEFT JOIN cities oc ON oc.id = o.city_id"
 		if officialCityCols.has(CityCountry) {
 			signed += " LEFT JOIN countries ok ON ok.id = oc.country_id"
@@ -346,140 +343,96 @@ func (db *DB) AgreementsWithLinks(ctx context.Context, q knowledge.AgreementQuer
 		out.OfficialCities = map[uuid.UUID]*knowledge.City{}
 		out.OfficialCityColumns = officialCityCols
 	}
+	partyList, err := newNestedList[nestedParty](db.Mapper, parties)
+	if err != nil {
+		return nil, err
+	}
+	signatureList, err := newNestedList[nestedSignature](db.Mapper, signatures)
+	if err != nil {
+		return nil, err
+	}
 	for _, r := range rows {
-		partyRows, err := readNested(r.Parties, parties)
+		placed, err := partyList.read(r.Parties)
 		if err != nil {
-			return nil, err
-		}
-		placed := make([]placedParty, len(partyRows))
-		for k, row := range partyRows {
-			var c cityCore
-			for i, col := range parties {
-				if col.name == "position" {
-					placed[k].position, err = textInt(row[i])
-				} else {
-					err = c.setText(col.name, row[i])
-				}
-				if err != nil {
-					return nil, fmt.Errorf("party of %s: %w", r.ID, err)
-				}
-			}
-			placed[k].city = c.domain()
+			return nil, fmt.Errorf("parties of %s: %w", r.ID, err)
 		}
 		slices.SortFunc(placed, partyOrder)
-		for _, p := range placed {
-			out.Parties[r.ID] = append(out.Parties[r.ID], p.city)
+		for i := range placed {
+			out.Parties[r.ID] = append(out.Parties[r.ID], placed[i].domain())
 		}
-		signatureRows, err := readNested(r.Signatories, signatures)
+		sigs, err := signatureList.read(r.Signatories)
 		if err != nil {
-			return nil, err
-		}
-		sigs := make([]nestedSignature, len(signatureRows))
-		for k, row := range signatureRows {
-			if sigs[k], err = signatureOf(r.ID, signatures, row); err != nil {
-				return nil, fmt.Errorf("signature of %s: %w", r.ID, err)
-			}
+			return nil, fmt.Errorf("signatures of %s: %w", r.ID, err)
 		}
 		slices.SortFunc(sigs, signatureOrder)
-		for _, s := range sigs {
-			if s.city != nil {
-				out.OfficialCities[s.city.ID] = s.city
+		for i := range sigs {
+			s, city := sigs[i].domain(r.ID)
+			if city != nil {
+				out.OfficialCities[city.ID] = city
 			}
-			out.Signatories[r.ID] = append(out.Signatories[r.ID], s.signatory)
+			out.Signatories[r.ID] = append(out.Signatories[r.ID], s)
 		}
 	}
 	out.Page = toPage[agreementLinksRow, *agreementLinksRow](l, rows, p, pa)
 	return out, nil
 }
 
-// readNested parses a nested list of the columns list; nil (the list was not read) is
-// empty.
-func readNested(text *string, list []namedCol) ([][]*string, error) {
-	if text == nil {
-		return nil, nil
-	}
-	rows, err := parseTextRows(*text, len(list))
-	for _, row := range rows {
-		if len(row) != len(list) {
-			return nil, fmt.Errorf("nested row of %d fields, want %d", len(row), len(list))
-		}
-	}
-	return rows, err
+// nestedPartyColumns are the columns of a party in an agreement's nested list
+// (nestedParty).
+func nestedPartyColumns(cols Columns) []namedCol {
+	return append(cityColumnList(cols, "c", "ck", true), namedCol{"ap.position", "position"})
 }
 
-// signatureOf is a signature of the agreement as a nested row of the columns list
-// holds it, with its official and, when the list has its columns, the official's city
-// (nil when he has none).
-// placedParty is a party read in a nested list, with its place among the agreement's.
-type placedParty struct {
-	city     *knowledge.City
-	position int
+// nestedSignatureColumns are the columns of a signature in an agreement's nested list
+// (nestedSignature), with the official's city read with officialCityCols when
+// withCities.
+func nestedSignatureColumns(cols, officialCityCols Columns, withCities bool) []namedCol {
+	list := append([]namedCol{{"s.official_id", "official_id"}, {"s.party_city_id", "party_city_id"}, {"s.role", "role"}, {"s.position", "position"}},
+		prefixed(officialColumnList(cols, "o", false), "official.")...)
+	if withCities {
+		list = append(list, prefixed(cityColumnList(officialCityCols, "oc", "ok", true), "city.")...)
+	}
+	return list
+}
+
+// nestedParty is a party read in a nested list, with its place among the agreement's.
+type nestedParty struct {
+	cityCore
+	Position int `db:"position"`
 }
 
 // partyOrder is the order of an agreement's parties, as AgreementParties reads them:
 // their positions, then names byte by byte, then ids.
-func partyOrder(a, b placedParty) int {
-	return cmp.Or(cmp.Compare(a.position, b.position), strings.Compare(a.city.Name, b.city.Name),
-		bytes.Compare(a.city.ID[:], b.city.ID[:]))
+func partyOrder(a, b nestedParty) int {
+	return cmp.Or(cmp.Compare(a.Position, b.Position), strings.Compare(a.Name, b.Name), bytes.Compare(a.ID[:], b.ID[:]))
 }
 
-// nestedSignature is a signature read in a nested list: the signature, the official's
-// city when read, and its place among the agreement's signatures.
+// nestedSignature is a signature read in a nested list: with its official, its place
+// among the agreement's signatures and, when read, the official's city (whose columns
+// are all NULL when the official has none).
 type nestedSignature struct {
-	signatory *knowledge.Signatory
-	city      *knowledge.City
-	position  int
+	OfficialID uuid.UUID    `db:"official_id"`
+	PartyID    uuid.UUID    `db:"party_city_id"`
+	Role       *string      `db:"role"`
+	Position   int          `db:"position"`
+	Official   officialCore `db:"official"`
+	City       *cityCore    `db:"city"`
 }
 
 // signatureOrder is the order of an agreement's signatures, as Signatories reads them:
 // their positions, then the officials' ids (PostgreSQL compares uuids byte by byte).
 func signatureOrder(a, b nestedSignature) int {
-	return cmp.Or(cmp.Compare(a.position, b.position),
-		bytes.Compare(a.signatory.OfficialID[:], b.signatory.OfficialID[:]))
+	return cmp.Or(cmp.Compare(a.Position, b.Position), bytes.Compare(a.OfficialID[:], b.OfficialID[:]))
 }
 
-func signatureOf(agreement uuid.UUID, list []namedCol, row []*string) (nestedSignature, error) {
-	s := &knowledge.Signatory{AgreementID: agreement}
-	var position int
-	var o officialCore
-	var city cityCore
-	// An official without a city has NULL for all of its columns.
-	hasCity := false
-	for i, col := range list {
-		if col.name == "city.id" {
-			hasCity = row[i] != nil
-		}
+// domain is the signature of the agreement, and the official's city if it was read and
+// he has one.
+func (r *nestedSignature) domain(agreement uuid.UUID) (*knowledge.Signatory, *knowledge.City) {
+	r.Official.ID = r.OfficialID
+	s := &knowledge.Signatory{AgreementID: agreement, OfficialID: r.OfficialID, PartyID: r.PartyID, Role: r.Role,
+		Official: r.Official.domain()}
+	if r.City == nil || r.City.ID == uuid.Nil {
+		return s, nil
 	}
-	for i, col := range list {
-		v := row[i]
-		var err error
-		switch name := col.name; {
-		case name == "official_id":
-			s.OfficialID, err = textUUID(v)
-		case name == "party_city_id":
-			s.PartyID, err = textUUID(v)
-		case name == "role":
-			s.Role = v
-		case name == "position":
-			position, err = textInt(v)
-		case strings.HasPrefix(name, "official."):
-			err = o.setText(strings.TrimPrefix(name, "official."), v)
-		case strings.HasPrefix(name, "city."):
-			if hasCity {
-				err = city.setText(strings.TrimPrefix(name, "city."), v)
-			}
-		default:
-			err = fmt.Errorf("signature %s: %w", name, errUnknownColumn)
-		}
-		if err != nil {
-			return nestedSignature{}, err
-		}
-	}
-	o.ID = s.OfficialID
-	s.Official = o.domain()
-	out := nestedSignature{signatory: s, position: position}
-	if hasCity {
-		out.city = city.domain()
-	}
-	return out, nil
+	return s, r.City.domain()
 }

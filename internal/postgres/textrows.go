@@ -1,12 +1,15 @@
 package postgres
 
 import (
-	"errors"
+	"database/sql"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx/reflectx"
 )
 
 // A list nested in its parent's row travels as a text array of text arrays, one per
@@ -125,114 +128,104 @@ func unescapeArrayText(v string) string {
 	return b.String()
 }
 
-// errUnknownColumn is a nested column no row type knows: a bug, caught by the tests.
-var errUnknownColumn = errors.New("unknown column")
-
-func textUUID(v *string) (uuid.UUID, error) {
-	if v == nil {
-		return uuid.Nil, errors.New("NULL id")
-	}
-	return uuid.Parse(*v)
+// nestedList reads a nested list of some columns into rows of type T, each column into
+// the field its name gives it, as scanRows maps the columns of a statement (the same
+// plans, so a nested list's names mean what a row's do). One serves every row of a
+// page, one at a time.
+type nestedList[T any] struct {
+	plan  *rowPlan
+	names []string
+	dests []any
 }
 
-func textOptUUID(v *string) (*uuid.UUID, error) {
-	if v == nil {
+func newNestedList[T any](m *reflectx.Mapper, list []namedCol) (*nestedList[T], error) {
+	names := make([]string, len(list))
+	for i, c := range list {
+		names[i] = c.name
+	}
+	plan, err := planFor(m, reflect.TypeFor[T](), names)
+	if err != nil {
+		return nil, err
+	}
+	return &nestedList[T]{plan: plan, names: names, dests: make([]any, len(list))}, nil
+}
+
+// read reads one row's list (nil: not read).
+func (n *nestedList[T]) read(text *string) ([]T, error) {
+	if text == nil {
 		return nil, nil
 	}
-	id, err := uuid.Parse(*v)
-	return &id, err
-}
-
-func textInt(v *string) (int, error) {
-	if v == nil {
-		return 0, errors.New("NULL number")
+	rows, err := parseTextRows(*text, len(n.names))
+	if err != nil || len(rows) == 0 {
+		return nil, err
 	}
-	return strconv.Atoi(*v)
-}
-
-func textOptInt(v *string) (*int, error) {
-	if v == nil {
-		return nil, nil
-	}
-	n, err := strconv.Atoi(*v)
-	return &n, err
-}
-
-func textOptFloat(v *string) (*float64, error) {
-	if v == nil {
-		return nil, nil
-	}
-	f, err := strconv.ParseFloat(*v, 64)
-	return &f, err
-}
-
-func textString(v *string) string {
-	if v == nil {
-		return ""
-	}
-	return *v
-}
-
-// setText sets the field of the city that the column (as cityColumnList names it)
-// fills.
-func (r *cityCore) setText(name string, v *string) (err error) {
-	country := func() *countryCore {
-		if r.Country == nil {
-			r.Country = &countryCore{}
+	out := make([]T, len(rows))
+	for k, row := range rows {
+		if len(row) != len(n.names) {
+			return nil, fmt.Errorf("nested row of %d fields, want %d", len(row), len(n.names))
 		}
-		return r.Country
+		n.plan.destinations(unsafe.Pointer(&out[k]), n.dests)
+		for i, d := range n.dests {
+			if err := assignText(d, row[i]); err != nil {
+				return nil, fmt.Errorf("nested %s: %w", n.names[i], err)
+			}
+		}
 	}
-	switch name {
-	case "id":
-		r.ID, err = textUUID(v)
-	case "version":
-		r.Version, err = textInt(v)
-	case "country_id":
-		r.CountryID, err = textUUID(v)
-	case "name":
-		r.Name = textString(v)
-	case "population":
-		r.Population, err = textOptInt(v)
-	case "latitude":
-		r.Latitude, err = textOptFloat(v)
-	case "longitude":
-		r.Longitude, err = textOptFloat(v)
-	case "wikidata_qid":
-		r.WikidataQID = v
-	case "geonames_id":
-		r.GeonamesID, err = textOptInt(v)
-	case "admin1_code":
-		r.Admin1 = v
-	case "country.name":
-		country().Name = textString(v)
-	case "country.code":
-		country().Code = textString(v)
-	case "country.wikidata_qid":
-		country().WikidataQID = v
-	default:
-		return fmt.Errorf("city %s: %w", name, errUnknownColumn)
-	}
-	return err
+	return out, nil
 }
 
-// setText sets the field of the official that the column (as officialColumnList names
-// it) fills.
-func (r *officialCore) setText(name string, v *string) (err error) {
-	switch name {
-	case "id":
-		r.ID, err = textUUID(v)
-	case "version":
-		r.Version, err = textInt(v)
-	case "name":
-		r.Name = textString(v)
-	case "title":
-		r.Title = v
-	case "city_id":
-		r.CityID, err = textOptUUID(v)
-	case "wikidata_qid":
-		r.QID = v
-	default:
-		return fmt.Errorf("official %s: %w", name, errUnknownColumn)
+// assignText sets *dest from a nested list's text value. NULL leaves a value zero and
+// sets a pointer nil: the columns of a LEFT JOIN that found nothing are all NULL, and
+// the reader tells that case by the zero id.
+func assignText(dest any, v *string) error {
+	switch d := dest.(type) {
+	case *string:
+		if v != nil {
+			*d = *v
+		}
+		return nil
+	case **string:
+		*d = v // the parsed row's own value: no copy
+		return nil
+	case *int:
+		if v == nil {
+			return nil
+		}
+		n, err := strconv.Atoi(*v)
+		*d = n
+		return err
+	case *float64:
+		if v == nil {
+			return nil
+		}
+		f, err := strconv.ParseFloat(*v, 64)
+		*d = f
+		return err
+	case *uuid.UUID: // not through Scan, which would box the text
+		if v == nil {
+			return nil
+		}
+		id, err := uuid.Parse(*v)
+		*d = id
+		return err
+	case sql.Scanner:
+		if v == nil {
+			return nil
+		}
+		return d.Scan(*v)
 	}
-	return err
+	p := reflect.ValueOf(dest).Elem()
+	if p.Kind() != reflect.Pointer {
+		return fmt.Errorf("no text conversion into %s", p.Type())
+	}
+	if v == nil {
+		p.SetZero()
+		return nil
+	}
+	value := reflect.New(p.Type().Elem())
+	if err := assignText(value.Interface(), v); err != nil {
+		return err
+	}
+	p.Set(value)
+	return nil
 }
