@@ -76,25 +76,17 @@ func cityColumnList(cols Columns, c, k string, withID bool) []namedCol {
 	if withID {
 		list = append(list, col(c, "id", "id"))
 	}
-	for _, o := range []struct {
-		group Columns
-		col   namedCol
-	}{
-		{CityCountry | CityDivision, col(c, "country_id", "country_id")},
-		{CityVersion, col(c, "version", "version")},
-		{CityPopulation, col(c, "population", "population")},
-		{CityLocation, col(c, "latitude", "latitude")}, {CityLocation, col(c, "longitude", "longitude")},
-		{CityExternalIDs, col(c, "wikidata_qid", "wikidata_qid")}, {CityExternalIDs, col(c, "geonames_id", "geonames_id")},
-		{CityDivision, col(c, "admin1_code", "admin1_code")},
-		{country(CityCountry), col(k, "name", "country.name")},
-		{country(CountryCode), col(k, "code", "country.code")},
-		{country(CountryWikidata), col(k, "wikidata_qid", "country.wikidata_qid")},
-	} {
-		if cols.any(o.group) {
-			list = append(list, o.col)
-		}
-	}
-	return list
+	return cols.pickNamed(list,
+		optNamedCol{CityCountry | CityDivision, col(c, "country_id", "country_id")},
+		optNamedCol{CityVersion, col(c, "version", "version")},
+		optNamedCol{CityPopulation, col(c, "population", "population")},
+		optNamedCol{CityLocation, col(c, "latitude", "latitude")}, optNamedCol{CityLocation, col(c, "longitude", "longitude")},
+		optNamedCol{CityExternalIDs, col(c, "wikidata_qid", "wikidata_qid")}, optNamedCol{CityExternalIDs, col(c, "geonames_id", "geonames_id")},
+		optNamedCol{CityDivision, col(c, "admin1_code", "admin1_code")},
+		optNamedCol{country(CityCountry), col(k, "name", "country.name")},
+		optNamedCol{country(CountryCode), col(k, "code", "country.code")},
+		optNamedCol{country(CountryWikidata), col(k, "wikidata_qid", "country.wikidata_qid")},
+	)
 }
 
 var cityCols = cityColumns(AllColumns, "c", "ck", "", true)

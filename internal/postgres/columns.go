@@ -96,3 +96,19 @@ type optCol struct {
 	group Columns
 	expr  string
 }
+
+// pickNamed is pick for named columns.
+func (c Columns) pickNamed(list []namedCol, opt ...optNamedCol) []namedCol {
+	for _, o := range opt {
+		if c.any(o.group) {
+			list = append(list, o.col)
+		}
+	}
+	return list
+}
+
+// optNamedCol is a named column read only for its groups.
+type optNamedCol struct {
+	group Columns
+	col   namedCol
+}

@@ -36,18 +36,10 @@ func officialColumnList(cols Columns, o string, withID bool) []namedCol {
 	if withID {
 		list = append(list, col("id"))
 	}
-	for _, oc := range []struct {
-		group Columns
-		col   namedCol
-	}{
-		{OfficialCity, col("city_id")}, {OfficialVersion, col("version")},
-		{OfficialTitle, col("title")}, {OfficialWikidata, col("wikidata_qid")},
-	} {
-		if cols.any(oc.group) {
-			list = append(list, oc.col)
-		}
-	}
-	return list
+	return cols.pickNamed(list,
+		optNamedCol{OfficialCity, col("city_id")}, optNamedCol{OfficialVersion, col("version")},
+		optNamedCol{OfficialTitle, col("title")}, optNamedCol{OfficialWikidata, col("wikidata_qid")},
+	)
 }
 
 const officialCols = "o.id, o.version, o.name, o.title, o.city_id, o.wikidata_qid"
